@@ -1,0 +1,2 @@
+# The PKCS#11 front end.
+include_HEADERS += p11/oneclaw-pkcs11.h

@@ -1,0 +1,27 @@
+/* oneclaw-pkcs11.h - vendor constants of the oneclaw-pkcs11 module.
+ *
+ * These values are fixed: applications depend on them.  Include after a
+ * PKCS#11 header (p11-kit's <p11-kit/pkcs11.h> or OASIS pkcs11.h). */
+#ifndef ONECLAW_PKCS11_H
+#define ONECLAW_PKCS11_H
+
+/* The 1claw CMEK blob format over AES-256-GCM: 0x01 || IV(12) ||
+ * ciphertext || tag(16), no AAD.  No mechanism parameter. */
+#define CKM_ONECLAW_CMEK 0x8C1A0001UL
+
+/* CK_BBOOL: the data object's value is a CMEK blob. */
+#define CKA_ONECLAW_CMEK_ENCRYPTED 0x8C1A0001UL
+/* UTF-8: the secret type (api_key, password, private_key, ...). */
+#define CKA_ONECLAW_SECRET_TYPE 0x8C1A0002UL
+/* CK_ULONG: the secret's version. */
+#define CKA_ONECLAW_VERSION 0x8C1A0003UL
+/* UTF-8: the secret's id. */
+#define CKA_ONECLAW_SECRET_ID 0x8C1A0004UL
+/* 32 bytes: SHA-256 of the CMEK key the value was sealed with, where known. */
+#define CKA_ONECLAW_CMEK_FINGERPRINT 0x8C1A0005UL
+/* UTF-8 RFC 3339 time, empty when none. */
+#define CKA_ONECLAW_EXPIRES_AT 0x8C1A0006UL
+/* UTF-8 JSON object. */
+#define CKA_ONECLAW_METADATA 0x8C1A0007UL
+
+#endif

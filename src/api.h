@@ -1,0 +1,142 @@
+/* api.h - the 1claw vault HTTP API client (see 1claw-api.md).
+ *
+ * Credentials are exchanged for a token lazily, refreshed 60 s before
+ * expiry, and re-exchanged once on a 401 (or a 402 with no valid token).
+ * Thread-safe: token state is under a lock; requests share oc_http.
+ * Every response is validated: fields typed and bounded (ids <= 64 chars,
+ * paths <= 1024, names <= 255, values <= max_value_size); anything off is
+ * OC_ERR_SERVER.  HTTP status maps to OC_ERR_*: 400 BAD_REQUEST,
+ * 401 UNAUTHORIZED, 403 FORBIDDEN, 404 NOT_FOUND, 409 CONFLICT, 410 GONE,
+ * 413 TOO_LARGE, 429 RATE_LIMITED, 5xx SERVER; the RFC 7807 detail is kept
+ * for oc_api_last_error(). */
+#ifndef OC_API_H
+#define OC_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmek.h"
+#include "conf.h"
+#include "http.h"
+
+#define OC_API_MAX_ID 64
+#define OC_API_MAX_PATH 1024
+#define OC_API_MAX_NAME 255
+
+struct oc_api;
+
+/* Builds from a loaded config (URL, CA, timeouts, credential).  No network
+ * I/O happens here. */
+int oc_api_new(const struct oc_conf *c, struct oc_api **out);
+void oc_api_free(struct oc_api *a);
+/* Child after fork: abandon connections and state without closing. */
+void oc_api_abandon(struct oc_api *a);
+/* PIN mode: use key (1ck_/ocv_ or a token) as the credential and verify it
+ * with one exchange.  OC_ERR_UNAUTHORIZED when refused. */
+int oc_api_login(struct oc_api *a, const char *key, size_t key_len);
+/* Forget the credential and token (wiped). */
+void oc_api_logout(struct oc_api *a);
+bool oc_api_has_credential(const struct oc_api *a);
+/* The last HTTP status seen (0 if none) and the last problem detail (a
+ * static-lifetime copy owned by a; may be ""), for debug logs and
+ * ulDeviceError. */
+long oc_api_last_status(const struct oc_api *a);
+const char *oc_api_last_error(const struct oc_api *a);
+void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out);
+
+struct oc_vault {
+	char id[OC_API_MAX_ID + 1];
+	char name[OC_API_MAX_NAME + 1];
+	char description[OC_API_MAX_NAME + 1];
+	bool cmek_enabled;
+	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* "" when none */
+	char created_at[40];
+};
+
+int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n);
+int oc_api_vault_get(struct oc_api *a, const char *id, struct oc_vault *out);
+int oc_api_vault_create(struct oc_api *a, const char *name,
+			const char *description, struct oc_vault *out);
+int oc_api_vault_delete(struct oc_api *a, const char *id);
+
+int oc_api_cmek_enable(struct oc_api *a, const char *vault_id,
+		       const char *fingerprint_hex, struct oc_vault *out);
+int oc_api_cmek_disable(struct oc_api *a, const char *vault_id,
+			struct oc_vault *out);
+
+enum oc_job_status { OC_JOB_PENDING, OC_JOB_RUNNING, OC_JOB_COMPLETED, OC_JOB_FAILED };
+
+struct oc_rotation_job {
+	char id[OC_API_MAX_ID + 1];
+	char vault_id[OC_API_MAX_ID + 1];
+	enum oc_job_status status;
+	int64_t total_secrets;
+	int64_t processed;
+	char error[256];
+	char location[OC_API_MAX_PATH + 1];
+};
+
+/* Server-assisted rotation: both keys go in x-cmek-old-key / x-cmek-new-key
+ * as standard base64 (the header strings are wiped after the request). */
+int oc_api_cmek_rotate(struct oc_api *a, const char *vault_id,
+		       const uint8_t old_key[OC_CMEK_KEY_LEN],
+		       const uint8_t new_key[OC_CMEK_KEY_LEN],
+		       struct oc_rotation_job *out);
+int oc_api_cmek_job(struct oc_api *a, const char *vault_id, const char *job_id,
+		    struct oc_rotation_job *out);
+
+struct oc_secret_meta {
+	char id[OC_API_MAX_ID + 1];
+	char *path;          /* heap */
+	char type[32];
+	int64_t version;
+	char created_at[40];
+	char expires_at[40]; /* "" when none */
+	char *metadata;      /* JSON object text (heap), "{}" when none */
+	bool cmek_encrypted; /* from the list item when the server says */
+	bool cmek_known;     /* whether cmek_encrypted came from the server */
+	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* extension; "" */
+	bool is_disabled;
+};
+
+struct oc_secret {
+	struct oc_secret_meta meta;
+	uint8_t *value;      /* oc_secure_alloc; the bytes as stored: for a
+				CMEK secret the decoded blob, for a binary
+				secret (metadata encoding=base64) the decoded
+				bytes, else the UTF-8 text */
+	size_t value_len;
+};
+
+/* prefix may be NULL. */
+int oc_api_secret_list(struct oc_api *a, const char *vault_id,
+		       const char *prefix, struct oc_secret_meta **out,
+		       size_t *n);
+int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
+		      struct oc_secret *out);
+
+struct oc_secret_put {
+	const char *type;      /* NULL: "generic" */
+	const uint8_t *value;  /* plaintext bytes, or a CMEK blob */
+	size_t value_len;
+	bool value_is_blob;    /* send base64 of the blob (CMEK vault) */
+	const char *metadata;  /* JSON object text or NULL */
+	const char *expires_at;
+	int64_t max_access_count; /* 0: none */
+};
+
+/* Bytes that are not valid UTF-8 (and not a blob) are sent as base64 with
+ * "encoding":"base64" merged into metadata, and decoded again on get. */
+int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
+		      const struct oc_secret_put *in,
+		      struct oc_secret_meta *out);
+int oc_api_secret_delete(struct oc_api *a, const char *vault_id,
+			 const char *path);
+
+void oc_secret_meta_clear(struct oc_secret_meta *m);
+void oc_secret_meta_list_free(struct oc_secret_meta *m, size_t n);
+/* Wipes the value. */
+void oc_secret_clear(struct oc_secret *s);
+
+#endif

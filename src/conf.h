@@ -1,0 +1,123 @@
+/* conf.h - configuration of the module and the CLI.
+ *
+ * Read once, in this order (later wins): built-in defaults, the config file
+ * ($ONECLAW_PKCS11_CONF, else SYSCONFDIR/oneclaw/pkcs11.conf; a missing
+ * default file is fine, a missing named file is an error), the environment,
+ * then the reserved string (p11-kit's x-init-reserved).  File syntax:
+ *
+ *     # comment
+ *     key = value
+ *     [vault <vault-id>]        # keys below apply to that vault only
+ *     cmek_key_file = /path
+ *
+ * The reserved string uses the same keys, "key=value" pairs separated by
+ * ';' or whitespace.  Every value is length-bounded; an unknown key, a bad
+ * value, or a file writable by group/others gives OC_ERR_CONFIG with one
+ * message in errbuf naming the file, line and key (never a value that may
+ * be secret).
+ *
+ * Keys:
+ *   api_url            https://... (http:// only to 127.0.0.0/8, ::1,
+ *                      localhost); default https://api.1claw.xyz
+ *   ca_file, ca_path   extra trust anchors; verification is always on
+ *   credential_file    file holding an ocv_ agent key, a 1ck_ user key, or a
+ *                      token (kind told by prefix; a JWT has two dots)
+ *   agent_id           uuid, optional with ocv_ keys
+ *   vaults             comma list of vault ids (default: all visible)
+ *   cmek_key_file      CMEK key file (any accepted encoding)
+ *   cmek_key_env       name of an env var holding the key
+ *                      (default ONECLAW_CMEK_KEY when that is set)
+ *   cmek_key_uri       pkcs11: URI of an AES key in another token
+ *   cmek_key_module    the PKCS#11 module (.so) holding cmek_key_uri
+ *   cmek_key_pin_file  file with that token's user PIN
+ *   cmek_key_fingerprint 64 hex: fingerprint of the delegated key (else
+ *                      taken from its CKA_ID when that is 32 bytes)
+ *   cache_ttl          seconds a fetched list/value is reused (default 300)
+ *   connect_timeout    seconds (default 10); timeout: seconds per request
+ *                      (default 30); retries: extra tries (default 2)
+ *   read_only          true|false (default false)
+ *   debug              category list as ONECLAW_PKCS11_DEBUG
+ *   debug_file         path of the debug log
+ *   max_value_size     bytes, cap on one secret value (default 5 MiB)
+ *
+ * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
+ * ONECLAW_AGENT_ID, ONECLAW_API_KEY, ONECLAW_TOKEN, ONECLAW_CREDENTIAL_FILE,
+ * ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY, ONECLAW_CMEK_KEY_FILE,
+ * ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE, ONECLAW_CA_FILE.
+ * Secret variables are read with secure_getenv. */
+#ifndef OC_CONF_H
+#define OC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OC_CONF_MAX_VAULTS 64
+#define OC_CONF_MAX_LINE 4096
+#define OC_CONF_MAX_FILE (256u * 1024)
+#define OC_DEFAULT_API_URL "https://api.1claw.xyz"
+
+enum oc_cred_kind {
+	OC_CRED_NONE = 0,  /* PIN mode: the user PIN is the API key */
+	OC_CRED_AGENT_KEY, /* ocv_... -> POST /v1/auth/agent-token */
+	OC_CRED_USER_KEY,  /* 1ck_... -> POST /v1/auth/api-key-token */
+	OC_CRED_TOKEN,     /* a bearer token used as is */
+};
+
+/* Where a CMEK key comes from.  All strings NULL when unset. */
+struct oc_conf_key {
+	char *file;
+	char *env;         /* variable name */
+	char *uri;         /* pkcs11: URI (delegated) */
+	char *module;      /* module path for uri */
+	char *pin_file;
+	char *fingerprint; /* 64 lowercase hex, for a delegated key */
+};
+
+struct oc_conf_vault {
+	char *id;
+	struct oc_conf_key key; /* overrides the default key for this vault */
+};
+
+struct oc_conf {
+	char *api_url;
+	char *ca_file;
+	char *ca_path;
+	enum oc_cred_kind cred_kind;
+	char *credential; /* secure memory; NULL in PIN mode */
+	char *agent_id;
+	struct oc_conf_vault vaults[OC_CONF_MAX_VAULTS]; /* explicit list and
+							     per-vault keys */
+	size_t n_vaults;
+	bool vaults_explicit; /* false: every vault the credential sees */
+	struct oc_conf_key key; /* default CMEK key for every vault */
+	unsigned cache_ttl_s;
+	unsigned connect_timeout_s;
+	unsigned timeout_s;
+	unsigned retries;
+	bool read_only;
+	char *debug;
+	char *debug_file;
+	size_t max_value_size;
+	char *source; /* the config file used, or NULL */
+};
+
+/* Defaults, file, environment, reserved (may be NULL).  On failure c is
+ * left freed-and-zeroed and errbuf holds the one-line reason. */
+int oc_conf_load(struct oc_conf *c, const char *reserved, char *errbuf,
+		 size_t errlen);
+/* Only the file at path (no env, no defaults file lookup): for tests and
+ * the CLI's --config. */
+int oc_conf_load_file(struct oc_conf *c, const char *path, char *errbuf,
+		      size_t errlen);
+/* Wipes the credential; NULL-safe on a zeroed struct. */
+void oc_conf_free(struct oc_conf *c);
+/* The key source for a vault: its own section, else the default.
+ * Returns NULL when neither has any source set. */
+const struct oc_conf_key *oc_conf_key_for(const struct oc_conf *c,
+					  const char *vault_id);
+/* Tells the kind of a credential string by its prefix. */
+enum oc_cred_kind oc_conf_cred_kind(const char *s);
+/* 1 when url is https://, or http:// to a loopback host. */
+int oc_conf_url_allowed(const char *url);
+
+#endif

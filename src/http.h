@@ -1,0 +1,81 @@
+/* http.h - the one owner of libcurl.
+ *
+ * A client keeps connections alive and reuses them across calls and threads
+ * (a pool of easy handles sharing one connection cache).  TLS verification
+ * is always on; plain http:// only to loopback.  Bounded: connect and total
+ * timeouts, a response size cap, a retry budget.  Idempotent requests are
+ * retried with backoff on connection errors and 5xx; any request on 429
+ * waits Retry-After (capped by the remaining budget).  Debug output goes
+ * through a redacting callback (Authorization, x-cmek-* and bodies are
+ * never printed; only sizes). */
+#ifndef OC_HTTP_H
+#define OC_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+#define OC_HTTP_MAX_RESPONSE_DEFAULT (64u * 1024 * 1024)
+
+struct oc_http_opts {
+	const char *base_url;     /* e.g. https://api.1claw.xyz (no trailing /) */
+	const char *ca_file;      /* may be NULL */
+	const char *ca_path;      /* may be NULL */
+	unsigned connect_timeout_ms;
+	unsigned timeout_ms;      /* whole request, per try */
+	unsigned retries;         /* extra tries after the first */
+	size_t max_response;      /* 0: OC_HTTP_MAX_RESPONSE_DEFAULT */
+};
+
+struct oc_http_header {
+	const char *name;
+	const char *value;        /* secret headers are wiped by the caller */
+};
+
+struct oc_http_req {
+	const char *method;       /* GET PUT POST DELETE */
+	const char *path;         /* already encoded, starts with '/' */
+	const char *bearer;       /* Authorization: Bearer ...; may be NULL */
+	const struct oc_http_header *headers;
+	size_t n_headers;
+	const void *body;         /* JSON; Content-Type: application/json */
+	size_t body_len;
+	bool idempotent;          /* GET/PUT/DELETE: retried on 5xx/errors */
+};
+
+struct oc_http_resp {
+	long status;
+	struct oc_buf body;       /* secret buffer; bounded by max_response */
+	char *location;           /* Location header, or NULL */
+	long retry_after_s;       /* -1 when absent */
+};
+
+struct oc_http;
+
+/* Global libcurl init happens once via pthread_once. */
+int oc_http_new(const struct oc_http_opts *o, struct oc_http **out);
+void oc_http_free(struct oc_http *h);
+/* After fork in the child: drop every handle without closing the parent's
+ * sockets or sending anything; frees what it can. */
+void oc_http_abandon(struct oc_http *h);
+/* Thread-safe.  Returns OC_OK with rs->status set for any HTTP answer
+ * (including 4xx/5xx after retries), OC_ERR_NET for transport failures
+ * (after retries), OC_ERR_TOO_LARGE past max_response.  rs must be freed
+ * with oc_http_resp_free in every case. */
+int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
+	       struct oc_http_resp *rs);
+void oc_http_resp_free(struct oc_http_resp *rs);
+
+/* Counters for tests and benchmarks. */
+struct oc_http_stats {
+	unsigned long requests;    /* tries sent */
+	unsigned long connections; /* TCP connections opened */
+};
+void oc_http_stats(const struct oc_http *h, struct oc_http_stats *out);
+
+/* Percent-encodes a secret path: literal '/', and everything outside
+ * [A-Za-z0-9._~/-] as %XX.  Appends to out. */
+int oc_http_path_escape(struct oc_buf *out, const char *path);
+
+#endif

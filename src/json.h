@@ -1,0 +1,87 @@
+/* json.h - JSON through yajl, bounded, with secrets wiped.
+ *
+ * Parsing builds a small read-only tree with yajl's callback parser and
+ * allocation functions that wipe on free, so a response that carried a
+ * secret value leaves no copy behind.  Limits: text size (caller's cap, at
+ * most OC_JSON_MAX_TEXT), nesting depth OC_JSON_MAX_DEPTH, and at most
+ * OC_JSON_MAX_NODES values; a breach is OC_ERR_RANGE, bad syntax or invalid
+ * UTF-8 is OC_ERR_PARSE.  Numbers are kept as int64 when integral, else as
+ * double. */
+#ifndef OC_JSON_H
+#define OC_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "buf.h"
+
+#define OC_JSON_MAX_TEXT (16u * 1024 * 1024)
+#define OC_JSON_MAX_DEPTH 32
+#define OC_JSON_MAX_NODES 1000000
+
+enum oc_json_type {
+	OC_JSON_NULL,
+	OC_JSON_BOOL,
+	OC_JSON_INT,
+	OC_JSON_DOUBLE,
+	OC_JSON_STRING,
+	OC_JSON_OBJECT,
+	OC_JSON_ARRAY,
+};
+
+struct oc_json;
+
+int oc_json_parse(const char *text, size_t len, struct oc_json **out);
+/* Wipes every string and frees; NULL-safe. */
+void oc_json_free(struct oc_json *j);
+
+enum oc_json_type oc_json_type(const struct oc_json *j);
+/* Object member by key (first match); NULL if j is not an object or the key
+ * is absent. */
+const struct oc_json *oc_json_get(const struct oc_json *obj, const char *key);
+/* String value and its length (may contain NUL); NULL if not a string. */
+const char *oc_json_string(const struct oc_json *j, size_t *len);
+bool oc_json_int(const struct oc_json *j, int64_t *out);
+bool oc_json_bool(const struct oc_json *j, bool *out);
+size_t oc_json_len(const struct oc_json *j); /* array or object members */
+const struct oc_json *oc_json_at(const struct oc_json *j, size_t i);
+/* Key of the i-th object member. */
+const char *oc_json_key_at(const struct oc_json *j, size_t i);
+
+/* Shorthands on an object member; NULL/false when absent or mistyped. */
+const char *oc_json_get_string(const struct oc_json *obj, const char *key,
+			       size_t *len);
+bool oc_json_get_int(const struct oc_json *obj, const char *key, int64_t *out);
+bool oc_json_get_bool(const struct oc_json *obj, const char *key, bool *out);
+
+/* A generator printing into a bounded buffer.  g is a plain yajl_gen the
+ * caller may also drive directly; err records the first failure of a print
+ * into out (OC_ERR_RANGE past out->max).  Wiping allocators when
+ * out->secret.  Every oc_jgen_* returns OC_OK or an OC_ERR_* (a yajl_gen
+ * status is mapped to OC_ERR_INTERNAL/OC_ERR_PARSE). */
+struct oc_jgen {
+	yajl_gen g;
+	struct oc_buf *out;
+	int err;
+};
+
+int oc_jgen_init(struct oc_jgen *j, struct oc_buf *out);
+/* NULL-safe on a zeroed struct. */
+void oc_jgen_free(struct oc_jgen *j);
+/* OC_OK when every print so far succeeded. */
+int oc_jgen_status(const struct oc_jgen *j);
+int oc_jgen_str(struct oc_jgen *j, const char *s);
+int oc_jgen_strn(struct oc_jgen *j, const char *s, size_t n);
+int oc_jgen_kv_str(struct oc_jgen *j, const char *key, const char *val);
+int oc_jgen_kv_strn(struct oc_jgen *j, const char *key, const char *val,
+		    size_t n);
+int oc_jgen_kv_int(struct oc_jgen *j, const char *key, int64_t val);
+int oc_jgen_kv_bool(struct oc_jgen *j, const char *key, bool val);
+int oc_jgen_kv_null(struct oc_jgen *j, const char *key);
+/* Writes a parsed tree (e.g. a metadata object) back out. */
+int oc_jgen_node(struct oc_jgen *j, const struct oc_json *node);
+
+#endif

@@ -1,0 +1,23 @@
+# The core: no PKCS#11 types.  libocore has no network code; libocnet adds
+# libcurl and the vault API client on top of it.
+noinst_LTLIBRARIES += src/libocore.la src/libocnet.la
+
+src_libocore_la_SOURCES = \
+	src/err.c src/err.h \
+	src/log.c src/log.h \
+	src/secmem.c src/secmem.h \
+	src/buf.c src/buf.h \
+	src/codec.c src/codec.h \
+	src/ossl.c src/ossl.h \
+	src/json.c src/json.h \
+	src/cmek.c src/cmek.h \
+	src/keysrc.c src/keysrc.h \
+	src/conf.c src/conf.h
+src_libocore_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
+src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
+
+src_libocnet_la_SOURCES = \
+	src/http.c src/http.h \
+	src/api.c src/api.h
+src_libocnet_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
+src_libocnet_la_LIBADD = src/libocore.la $(CURL_LIBS)

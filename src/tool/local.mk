@@ -1,0 +1,1 @@
+# oneclaw-tool: the command line.

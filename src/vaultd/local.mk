@@ -1,0 +1,1 @@
+# oneclaw-vaultd: the local vault server.

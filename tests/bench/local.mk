@@ -1,0 +1,10 @@
+# Benchmarks: built and run by `make bench`, printed, never asserted.
+bench_scripts =
+include tests/bench/vaultd.mk
+include tests/bench/module.mk
+include tests/bench/tool.mk
+bench: all $(EXTRA_PROGRAMS)
+	@for b in $(bench_scripts); do \
+	  echo "== $$b"; top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	    $(SHELL) $(abs_top_srcdir)/$$b || exit 1; done
+.PHONY: bench

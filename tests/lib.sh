@@ -1,0 +1,155 @@
+# tests/lib.sh - shared set-up for the integration tests (sourced, POSIX sh).
+#
+# Every test gets its own temporary directory and its own oneclaw-vaultd on
+# a free loopback port, so `make -j check` is safe.  Exit codes follow
+# automake: 0 pass, 1 fail, 77 skip, 99 hard error.
+#
+# Provided after `oc_setup`:
+#   $T            the test's scratch directory (removed on exit)
+#   $BUILD, $SRC  top build and source directories
+#   $VAULTD $TOOL $MODULE   the built programs and module
+# After `oc_start_vaultd [extra vaultd args]`:
+#   $OC_URL       http://127.0.0.1:PORT
+#   $OC_PORT
+#   $ADMIN_KEY    the admin user key (1ck_...)
+#   $ADMIN_KEY_FILE
+#   $VAULTD_PID, $VAULTD_DB, $VAULTD_LOG
+
+set -u
+
+BUILD=${top_builddir:-.}
+SRC=${top_srcdir:-.}
+BUILD=$(cd "$BUILD" && pwd)
+SRC=$(cd "$SRC" && pwd)
+VAULTD="$BUILD/oneclaw-vaultd"
+TOOL="$BUILD/oneclaw-tool"
+MODULE="$BUILD/.libs/oneclaw-pkcs11.so"
+# Tests may wrap the programs, e.g. OC_WRAP="valgrind --error-exitcode=3".
+OC_WRAP=${OC_WRAP:-}
+
+oc_fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+oc_skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+oc_need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || oc_skip "$t not installed"
+	done
+}
+
+oc_cleanup() {
+	rc=$?
+	if [ -n "${VAULTD_PID:-}" ]; then
+		kill "$VAULTD_PID" 2>/dev/null || true
+		wait "$VAULTD_PID" 2>/dev/null || true
+	fi
+	for pid in ${OC_EXTRA_PIDS:-}; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "${VAULTD_LOG:-}" ] && [ -f "$VAULTD_LOG" ]; then
+		echo "--- vaultd log (last 40 lines) ---" >&2
+		tail -n 40 "$VAULTD_LOG" >&2
+	fi
+	[ -n "${T:-}" ] && [ -z "${OC_KEEP:-}" ] && rm -rf "$T"
+	exit "$rc"
+}
+
+oc_setup() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/oc-test.XXXXXX")
+	chmod 700 "$T"
+	trap oc_cleanup EXIT
+	trap 'exit 1' INT TERM
+	# Never read the user's or the system's configuration.
+	HOME="$T/home"
+	mkdir -p "$HOME"
+	export HOME
+	unset ONECLAW_API_URL ONECLAW_BASE_URL ONECLAW_AGENT_API_KEY ONECLAW_AGENT_ID \
+	      ONECLAW_API_KEY ONECLAW_TOKEN ONECLAW_VAULT_ID ONECLAW_CMEK_KEY \
+	      ONECLAW_CMEK_KEY_FILE ONECLAW_CREDENTIAL_FILE ONECLAW_CA_FILE
+	ONECLAW_PKCS11_CONF="$T/none.conf"
+	: > "$ONECLAW_PKCS11_CONF"
+	chmod 600 "$ONECLAW_PKCS11_CONF"
+	export ONECLAW_PKCS11_CONF
+	# Full debug logging everywhere; test_log_secrets greps these files.
+	OC_LOG_DIR=${OC_LOG_DIR:-$BUILD/tests/logs}
+	mkdir -p "$OC_LOG_DIR"
+	ONECLAW_PKCS11_DEBUG=${ONECLAW_PKCS11_DEBUG:-all}
+	ONECLAW_PKCS11_DEBUG_FILE="$OC_LOG_DIR/$(basename "$0").debug.log"
+	export ONECLAW_PKCS11_DEBUG ONECLAW_PKCS11_DEBUG_FILE
+}
+
+# oc_start_vaultd [vaultd serve args...]: init a database and serve it.
+oc_start_vaultd() {
+	VAULTD_DB="$T/vault.db"
+	ADMIN_KEY_FILE="$T/admin.key"
+	VAULTD_LOG="$OC_LOG_DIR/$(basename "$0").vaultd.log"
+	if [ ! -f "$VAULTD_DB" ]; then
+		$VAULTD --db "$VAULTD_DB" --init --admin-key-file "$ADMIN_KEY_FILE" \
+			>>"$VAULTD_LOG" 2>&1 || oc_fail "vaultd --init"
+	fi
+	oc_serve_vaultd "$@"
+	ADMIN_KEY=$(cat "$ADMIN_KEY_FILE")
+}
+
+# oc_serve_vaultd [args]: (re)start serving the existing database.
+oc_serve_vaultd() {
+	rm -f "$T/port"
+	$OC_WRAP $VAULTD --db "$VAULTD_DB" --listen 127.0.0.1:0 --port-file "$T/port" \
+		"$@" >>"$VAULTD_LOG" 2>&1 &
+	VAULTD_PID=$!
+	i=0
+	while [ ! -s "$T/port" ]; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && oc_fail "vaultd did not start"
+		kill -0 "$VAULTD_PID" 2>/dev/null || oc_fail "vaultd exited at start"
+		sleep 0.05
+	done
+	OC_PORT=$(cat "$T/port")
+	OC_URL="http://127.0.0.1:$OC_PORT"
+}
+
+oc_stop_vaultd() {
+	kill "$VAULTD_PID" 2>/dev/null || true
+	wait "$VAULTD_PID" 2>/dev/null || true
+	VAULTD_PID=
+}
+
+# oc_api METHOD PATH [JSON body] -> prints body, sets $OC_STATUS.
+# Uses the admin key as bearer unless OC_BEARER is set.
+oc_api() {
+	_m=$1 _p=$2
+	shift 2
+	_bearer=${OC_BEARER:-$ADMIN_KEY}
+	if [ $# -gt 0 ]; then
+		OC_STATUS=$(curl -sS -o "$T/.body" -w '%{http_code}' -X "$_m" \
+			-H "Authorization: Bearer $_bearer" -H 'Content-Type: application/json' \
+			--data-binary "$1" "$OC_URL$_p") || OC_STATUS=000
+	else
+		OC_STATUS=$(curl -sS -o "$T/.body" -w '%{http_code}' -X "$_m" \
+			-H "Authorization: Bearer $_bearer" "$OC_URL$_p") || OC_STATUS=000
+	fi
+	cat "$T/.body"
+}
+
+# oc_expect_status CODE: after oc_api.
+oc_expect_status() {
+	[ "$OC_STATUS" = "$1" ] || oc_fail "expected HTTP $1, got $OC_STATUS: $(cat "$T/.body")"
+}
+
+# oc_json_field FIELD < json: extracts a top-level string/number field.
+oc_json_field() {
+	node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];process.stdout.write(v===undefined?"":String(v));})' "$1"
+}
+
+# oc_create_vault NAME -> prints the vault id.
+oc_create_vault() {
+	oc_api POST /v1/vaults "{\"name\":\"$1\"}" > "$T/.vault"
+	oc_expect_status 201
+	oc_json_field id < "$T/.vault"
+}

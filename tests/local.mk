@@ -1,0 +1,17 @@
+# Tests: cmocka unit tests (tests/unit), shell integration tests against a
+# fresh oneclaw-vaultd each (tests/integration), benchmarks (tests/bench,
+# built by `make bench`, never part of check), fuzz targets (tests/fuzz).
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; \
+	export top_builddir top_srcdir;
+
+EXTRA_DIST += tests/lib.sh tests/cppcheck.supp
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
+UNIT_LIBS = $(CMOCKA_LIBS)
+
+include tests/unit/local.mk
+include tests/integration/local.mk
+include tests/bench/local.mk
+include tests/fuzz/local.mk

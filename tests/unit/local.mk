@@ -1,0 +1,7 @@
+# Unit tests (cmocka), one file per unit; each area has its own fragment.
+if HAVE_CMOCKA
+include tests/unit/core.mk
+include tests/unit/net.mk
+include tests/unit/p11.mk
+include tests/unit/vaultd.mk
+endif

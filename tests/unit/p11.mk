@@ -1,0 +1,1 @@
+# tests/unit/p11.mk
