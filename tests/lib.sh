@@ -95,6 +95,7 @@ oc_start_vaultd() {
 	fi
 	oc_serve_vaultd "$@"
 	ADMIN_KEY=$(cat "$ADMIN_KEY_FILE")
+	oc_secret "$ADMIN_KEY"
 }
 
 # oc_serve_vaultd [args]: (re)start serving the existing database.
@@ -152,4 +153,29 @@ oc_create_vault() {
 	oc_api POST /v1/vaults "{\"name\":\"$1\"}" > "$T/.vault"
 	oc_expect_status 201
 	oc_json_field id < "$T/.vault"
+}
+
+# oc_secret VALUE...: registers fixture secrets (one line each) that must
+# never appear in any log; suite-log-secrets.sh greps every log for them.
+oc_secret() {
+	for _s in "$@"; do
+		[ -n "$_s" ] && printf '%s\n' "$_s" >> "$OC_LOG_DIR/$(basename "$0").secrets"
+	done
+	return 0
+}
+
+# oc_secret_key FILE: registers a CMEK key file (standard base64 text) in
+# every form it could leak in: base64, URL-safe base64 and hex.
+oc_secret_key() {
+	_b64=$(tr -d ' \n\r' < "$1")
+	_url=$(printf '%s' "$_b64" | tr '+/' '-_' | tr -d '=')
+	_hex=$(printf '%s' "$_b64" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+	oc_secret "$_b64" "$_url" "$_hex"
+}
+
+# oc_keygen FILE: a fresh random CMEK key as standard base64 (mode 0600),
+# registered as a fixture secret.
+oc_keygen() {
+	( umask 077 && head -c 32 /dev/urandom | base64 > "$1" )
+	oc_secret_key "$1"
 }

@@ -1,1 +1,4 @@
-# tests/integration/suite.mk
+# Suite-wide checks that read what the other tests left behind.
+TESTS += tests/integration/suite-log-secrets.sh
+# Runs last: it needs every other test's logs.
+tests/integration/suite-log-secrets.log: $(filter-out tests/integration/suite-log-secrets.log,$(TEST_LOGS))
