@@ -1,1 +1,43 @@
-# oneclaw-vaultd: the local vault server.
+# oneclaw-vaultd: the local vault server.  Everything but main.c is in a
+# convenience library so unit tests link exactly what they test.
+noinst_LTLIBRARIES += src/vaultd/libocvaultd.la
+bin_PROGRAMS += oneclaw-vaultd
+
+src_vaultd_libocvaultd_la_SOURCES = \
+	src/vaultd/auth.c src/vaultd/auth.h \
+	src/vaultd/envelope.c src/vaultd/envelope.h \
+	src/vaultd/faults.c src/vaultd/faults.h \
+	src/vaultd/fields.c src/vaultd/fields.h \
+	src/vaultd/glob.c src/vaultd/glob.h \
+	src/vaultd/handlers.h \
+	src/vaultd/handlers-agents.c \
+	src/vaultd/handlers-auth.c \
+	src/vaultd/handlers-cmek.c \
+	src/vaultd/handlers-policies.c \
+	src/vaultd/handlers-secrets.c \
+	src/vaultd/handlers-vaults.c \
+	src/vaultd/ids.c src/vaultd/ids.h \
+	src/vaultd/init.c src/vaultd/init.h \
+	src/vaultd/kek.c src/vaultd/kek.h \
+	src/vaultd/kek-token.c src/vaultd/kek-token.h \
+	src/vaultd/problem.c src/vaultd/problem.h \
+	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
+	src/vaultd/rotate.c src/vaultd/rotate.h \
+	src/vaultd/router.c src/vaultd/router.h \
+	src/vaultd/server.c src/vaultd/server.h \
+	src/vaultd/store.c src/vaultd/store.h \
+	src/vaultd/strlist.c src/vaultd/strlist.h \
+	src/vaultd/token.c src/vaultd/token.h \
+	src/vaultd/wirelog.c src/vaultd/wirelog.h
+src_vaultd_libocvaultd_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS) $(P11KIT_CFLAGS)
+src_vaultd_libocvaultd_la_LIBADD = src/libocore.la $(MHD_LIBS) \
+	$(SQLITE_LIBS) $(CRYPTO_LIBS) $(YAJL_LIBS) $(P11KIT_LIBS) \
+	$(PTHREAD_LIBS)
+
+oneclaw_vaultd_SOURCES = src/vaultd/main.c
+oneclaw_vaultd_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(YAJL_CFLAGS) $(P11KIT_CFLAGS)
+oneclaw_vaultd_LDADD = src/vaultd/libocvaultd.la
+
+dist_man_MANS += doc/oneclaw-vaultd.8

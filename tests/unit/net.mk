@@ -1,1 +1,17 @@
-# tests/unit/net.mk
+# tests/unit/net.mk - unit tests of libocnet (http, api) against a loopback
+# mock server that runs inside the test (tests/unit/net-mock.c).
+check_PROGRAMS += tests/unit/http-test tests/unit/api-test
+TESTS += tests/unit/http-test tests/unit/api-test
+
+NET_TEST_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
+NET_TEST_LIBS = src/libocnet.la src/libocore.la $(UNIT_LIBS) $(PTHREAD_LIBS)
+
+tests_unit_http_test_SOURCES = tests/unit/http-test.c \
+	tests/unit/net-mock.c tests/unit/net-mock.h
+tests_unit_http_test_CFLAGS = $(NET_TEST_CFLAGS)
+tests_unit_http_test_LDADD = $(NET_TEST_LIBS)
+
+tests_unit_api_test_SOURCES = tests/unit/api-test.c \
+	tests/unit/net-mock.c tests/unit/net-mock.h
+tests_unit_api_test_CFLAGS = $(NET_TEST_CFLAGS)
+tests_unit_api_test_LDADD = $(NET_TEST_LIBS)

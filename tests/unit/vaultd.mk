@@ -1,1 +1,29 @@
-# tests/unit/vaultd.mk
+# tests/unit/vaultd.mk - unit tests of oneclaw-vaultd's internals.
+vaultd_unit_tests = \
+	tests/unit/vaultd-router-test \
+	tests/unit/vaultd-glob-test \
+	tests/unit/vaultd-rfc3339-test \
+	tests/unit/vaultd-faults-test \
+	tests/unit/vaultd-token-test
+check_PROGRAMS += $(vaultd_unit_tests)
+TESTS += $(vaultd_unit_tests)
+
+VAULTD_UNIT_CFLAGS = $(UNIT_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) \
+	$(P11KIT_CFLAGS)
+VAULTD_UNIT_LIBS = src/vaultd/libocvaultd.la $(UNIT_LIBS)
+
+tests_unit_vaultd_router_test_SOURCES = tests/unit/vaultd-router-test.c
+tests_unit_vaultd_router_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_router_test_LDADD = $(VAULTD_UNIT_LIBS)
+tests_unit_vaultd_glob_test_SOURCES = tests/unit/vaultd-glob-test.c
+tests_unit_vaultd_glob_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_glob_test_LDADD = $(VAULTD_UNIT_LIBS)
+tests_unit_vaultd_rfc3339_test_SOURCES = tests/unit/vaultd-rfc3339-test.c
+tests_unit_vaultd_rfc3339_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_rfc3339_test_LDADD = $(VAULTD_UNIT_LIBS)
+tests_unit_vaultd_faults_test_SOURCES = tests/unit/vaultd-faults-test.c
+tests_unit_vaultd_faults_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_faults_test_LDADD = $(VAULTD_UNIT_LIBS)
+tests_unit_vaultd_token_test_SOURCES = tests/unit/vaultd-token-test.c
+tests_unit_vaultd_token_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_token_test_LDADD = $(VAULTD_UNIT_LIBS)

@@ -1,0 +1,204 @@
+/* backend.c - the ops table over the API client, and the thread-local
+ * status of the last call. */
+#include "config.h"
+
+#include <string.h>
+
+#include "backend.h"
+#include "err.h"
+#include "log.h"
+
+static oc_backend_factory factory;
+static __thread long thread_status;
+
+static int api_vault_list(void *ctx, struct oc_vault **out, size_t *n)
+{
+	return oc_api_vault_list(ctx, out, n);
+}
+
+static int api_vault_get(void *ctx, const char *id, struct oc_vault *out)
+{
+	return oc_api_vault_get(ctx, id, out);
+}
+
+static int api_secret_list(void *ctx, const char *vault_id,
+			   struct oc_secret_meta **out, size_t *n)
+{
+	return oc_api_secret_list(ctx, vault_id, NULL, out, n);
+}
+
+static int api_secret_get(void *ctx, const char *vault_id, const char *path,
+			  struct oc_secret *out)
+{
+	return oc_api_secret_get(ctx, vault_id, path, out);
+}
+
+static int api_secret_put(void *ctx, const char *vault_id, const char *path,
+			  const struct oc_secret_put *in,
+			  struct oc_secret_meta *out)
+{
+	return oc_api_secret_put(ctx, vault_id, path, in, out);
+}
+
+static int api_secret_delete(void *ctx, const char *vault_id,
+			     const char *path)
+{
+	return oc_api_secret_delete(ctx, vault_id, path);
+}
+
+static int api_login(void *ctx, const char *key, size_t len)
+{
+	return oc_api_login(ctx, key, len);
+}
+
+static void api_logout(void *ctx)
+{
+	oc_api_logout(ctx);
+}
+
+static long api_last_status(void *ctx)
+{
+	return oc_api_last_status(ctx);
+}
+
+static const char *api_last_error(void *ctx)
+{
+	return oc_api_last_error(ctx);
+}
+
+static void api_abandon(void *ctx)
+{
+	oc_api_abandon(ctx);
+}
+
+static void api_free(void *ctx)
+{
+	oc_api_free(ctx);
+}
+
+static const struct oc_backend_ops api_ops = {
+	.vault_list = api_vault_list,
+	.vault_get = api_vault_get,
+	.secret_list = api_secret_list,
+	.secret_get = api_secret_get,
+	.secret_put = api_secret_put,
+	.secret_delete = api_secret_delete,
+	.login = api_login,
+	.logout = api_logout,
+	.last_status = api_last_status,
+	.last_error = api_last_error,
+	.abandon = api_abandon,
+	.free = api_free,
+};
+
+void oc_backend_set_factory(oc_backend_factory f)
+{
+	factory = f;
+}
+
+int oc_backend_open(const struct oc_conf *c, struct oc_backend *out)
+{
+	struct oc_api *a = NULL;
+	int err;
+
+	if (factory)
+		return factory(c, out);
+	err = oc_api_new(c, &a);
+	if (err)
+		return err;
+	out->ops = &api_ops;
+	out->ctx = a;
+	return OC_OK;
+}
+
+void oc_backend_close(struct oc_backend *b)
+{
+	if (b->ops)
+		b->ops->free(b->ctx);
+	b->ops = NULL;
+	b->ctx = NULL;
+}
+
+void oc_backend_abandon(struct oc_backend *b)
+{
+	if (b->ops)
+		b->ops->abandon(b->ctx);
+	b->ops = NULL;
+	b->ctx = NULL;
+}
+
+/* Keeps the status of the call just made for ulDeviceError. */
+static int note(struct oc_backend *b, int err)
+{
+	thread_status = b->ops->last_status(b->ctx);
+	if (err)
+		oc_debug(OC_LOG_P11, "backend: %s (HTTP %ld)%s%s",
+			 oc_strerror(err), thread_status,
+			 *oc_backend_last_error(b) ? ": " : "",
+			 oc_backend_last_error(b));
+	return err;
+}
+
+int oc_backend_vault_list(struct oc_backend *b, struct oc_vault **out,
+			  size_t *n)
+{
+	return note(b, b->ops->vault_list(b->ctx, out, n));
+}
+
+int oc_backend_vault_get(struct oc_backend *b, const char *id,
+			 struct oc_vault *out)
+{
+	return note(b, b->ops->vault_get(b->ctx, id, out));
+}
+
+int oc_backend_secret_list(struct oc_backend *b, const char *vault_id,
+			   struct oc_secret_meta **out, size_t *n)
+{
+	return note(b, b->ops->secret_list(b->ctx, vault_id, out, n));
+}
+
+int oc_backend_secret_get(struct oc_backend *b, const char *vault_id,
+			  const char *path, struct oc_secret *out)
+{
+	return note(b, b->ops->secret_get(b->ctx, vault_id, path, out));
+}
+
+int oc_backend_secret_put(struct oc_backend *b, const char *vault_id,
+			  const char *path, const struct oc_secret_put *in,
+			  struct oc_secret_meta *out)
+{
+	return note(b, b->ops->secret_put(b->ctx, vault_id, path, in, out));
+}
+
+int oc_backend_secret_delete(struct oc_backend *b, const char *vault_id,
+			     const char *path)
+{
+	return note(b, b->ops->secret_delete(b->ctx, vault_id, path));
+}
+
+int oc_backend_login(struct oc_backend *b, const char *key, size_t len)
+{
+	return note(b, b->ops->login(b->ctx, key, len));
+}
+
+void oc_backend_logout(struct oc_backend *b)
+{
+	b->ops->logout(b->ctx);
+}
+
+const char *oc_backend_last_error(struct oc_backend *b)
+{
+	const char *e = b->ops->last_error(b->ctx);
+
+	return e ? e : "";
+}
+
+long oc_backend_thread_status(void)
+{
+	return thread_status;
+}
+
+void oc_backend_thread_status_clear(void)
+{
+	thread_status = 0;
+}

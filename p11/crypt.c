@@ -1,0 +1,253 @@
+/* crypt.c - encrypt and decrypt with the CMEK format and AES-GCM. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "attr.h"
+#include "cmek.h"
+#include "crypt.h"
+#include "err.h"
+#include "mech.h"
+#include "object.h"
+#include "rv.h"
+#include "secmem.h"
+#include "session.h"
+#include "token.h"
+
+/* Largest input of one operation: a blob of the largest plaintext. */
+#define OC_CRYPT_MAX_INPUT (OC_CMEK_MAX_PLAINTEXT + OC_CMEK_OVERHEAD)
+
+/* CK_GCM_PARAMS as written before the 2.40 errata added ulIvBits; some
+ * applications still pass it.  Told apart by ulParameterLen. */
+struct gcm_params_v1 {
+	CK_BYTE_PTR pIv;
+	CK_ULONG ulIvLen;
+	CK_BYTE_PTR pAAD;
+	CK_ULONG ulAADLen;
+	CK_ULONG ulTagBits;
+};
+
+void oc_crypt_clear(struct oc_crypt *op)
+{
+	oc_object_unref(op->key);
+	free(op->aad);
+	oc_buf_free(&op->in);
+	oc_wipe(op, sizeof(*op));
+}
+
+CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, struct oc_crypt *op)
+{
+	CK_BYTE_PTR iv, aad;
+	CK_ULONG iv_len, aad_len, tag_bits;
+
+	if (!m->pParameter)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (m->ulParameterLen == sizeof(CK_GCM_PARAMS)) {
+		const CK_GCM_PARAMS *p = m->pParameter;
+
+		iv = p->pIv;
+		iv_len = p->ulIvLen;
+		aad = p->pAAD;
+		aad_len = p->ulAADLen;
+		tag_bits = p->ulTagBits;
+	} else if (m->ulParameterLen == sizeof(struct gcm_params_v1)) {
+		const struct gcm_params_v1 *p = m->pParameter;
+
+		iv = p->pIv;
+		iv_len = p->ulIvLen;
+		aad = p->pAAD;
+		aad_len = p->ulAADLen;
+		tag_bits = p->ulTagBits;
+	} else {
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	if (!iv || iv_len < 1 || iv_len > OC_P11_MAX_GCM_IV)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (tag_bits < 32 || tag_bits > 128 || tag_bits % 8)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (aad_len > OC_P11_MAX_AAD || (aad_len && !aad))
+		return CKR_MECHANISM_PARAM_INVALID;
+	op->aad = malloc(aad_len ? aad_len : 1);
+	if (!op->aad)
+		return CKR_HOST_MEMORY;
+	if (aad_len)
+		memcpy(op->aad, aad, aad_len);
+	op->aad_len = aad_len;
+	memcpy(op->iv, iv, iv_len);
+	op->iv_len = iv_len;
+	op->tag_len = tag_bits / 8;
+	return CKR_OK;
+}
+
+static struct oc_crypt *op_of(struct oc_session *s, bool encrypt)
+{
+	return encrypt ? &s->enc : &s->dec;
+}
+
+CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
+		    CK_OBJECT_HANDLE key)
+{
+	struct oc_crypt *op = op_of(s, encrypt);
+	struct oc_object *o = NULL;
+	CK_RV rv;
+
+	if (op->active)
+		return CKR_OPERATION_ACTIVE;
+	if (!oc_mech_allows(m->mechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT))
+		return CKR_MECHANISM_INVALID;
+	rv = oc_token_key(s->tok, key, &o);
+	if (rv != CKR_OK)
+		return rv;
+	if (o->key_type != CKK_AES || !o->cmek) {
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+		goto fail;
+	}
+	if (!(o->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT))) {
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+		goto fail;
+	}
+	memset(op, 0, sizeof(*op));
+	if (m->mechanism == CKM_ONECLAW_CMEK) {
+		if (m->pParameter || m->ulParameterLen) {
+			rv = CKR_MECHANISM_PARAM_INVALID;
+			goto fail;
+		}
+	} else {
+		rv = oc_crypt_gcm_params(m, op);
+		if (rv != CKR_OK)
+			goto fail;
+	}
+	oc_buf_init(&op->in, OC_CRYPT_MAX_INPUT, true);
+	op->mech = m->mechanism;
+	op->encrypt = encrypt;
+	op->key = o;
+	op->active = true;
+	return CKR_OK;
+fail:
+	oc_object_unref(o);
+	op->key = NULL;
+	oc_crypt_clear(op);
+	return rv;
+}
+
+/* The output length for an n-byte input, or why there is none. */
+static CK_RV need_len(const struct oc_crypt *op, size_t n, CK_ULONG *need)
+{
+	size_t over = op->mech == CKM_ONECLAW_CMEK ? OC_CMEK_OVERHEAD
+						   : op->tag_len;
+
+	if (op->encrypt) {
+		if (n > OC_CMEK_MAX_PLAINTEXT)
+			return CKR_DATA_LEN_RANGE;
+		*need = n + over;
+		return CKR_OK;
+	}
+	if (n < over || n - over > OC_CMEK_MAX_PLAINTEXT)
+		return CKR_ENCRYPTED_DATA_LEN_RANGE;
+	*need = n - over;
+	return CKR_OK;
+}
+
+static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n,
+		 uint8_t *out, CK_ULONG need, CK_ULONG *out_len)
+{
+	const struct oc_cmek_key *k = op->key->cmek;
+	size_t len = need;
+	int err;
+
+	if (!in)
+		in = (const uint8_t *)"";
+	if (op->mech == CKM_ONECLAW_CMEK) {
+		err = op->encrypt ? oc_cmek_seal(k, in, n, out, need, &len)
+				  : oc_cmek_open(k, in, n, out, need, &len);
+	} else if (op->encrypt) {
+		err = oc_cmek_gcm_seal(k, op->iv, op->iv_len, op->aad,
+				       op->aad_len, in, n, out, out + n,
+				       op->tag_len);
+	} else {
+		n -= op->tag_len;
+		err = oc_cmek_gcm_open(k, op->iv, op->iv_len, op->aad,
+				       op->aad_len, in, n, in + n, op->tag_len,
+				       out);
+	}
+	if (err) {
+		oc_rv_cause("%s: %s", op->encrypt ? "seal" : "open",
+			    oc_strerror(err));
+		return oc_rv_map(err, op->encrypt ? OC_RV_GENERIC
+						  : OC_RV_DECRYPT);
+	}
+	*out_len = len;
+	return CKR_OK;
+}
+
+CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,
+		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len)
+{
+	struct oc_crypt *op = op_of(s, encrypt);
+	CK_ULONG need = 0;
+	bool ready;
+	CK_RV rv;
+
+	if (!op->active)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (op->multi)
+		return CKR_OPERATION_ACTIVE;
+	rv = need_len(op, n, &need);
+	if (rv != CKR_OK)
+		goto end;
+	rv = oc_attr_out_len(out, out_len, need, &ready);
+	if (!ready)
+		return rv; /* length asked, or buffer too small: still active */
+	rv = run(op, in, n, out, need, out_len);
+end:
+	oc_crypt_clear(op);
+	return rv;
+}
+
+CK_RV oc_crypt_update(struct oc_session *s, bool encrypt, const CK_BYTE *in,
+		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len)
+{
+	struct oc_crypt *op = op_of(s, encrypt);
+	int err;
+
+	if (!op->active)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	/* Everything comes out at C_*Final; a NULL output only asks. */
+	if (out && n) {
+		err = oc_buf_append(&op->in, in, n);
+		if (err) {
+			oc_crypt_clear(op);
+			if (err == OC_ERR_RANGE)
+				return encrypt ? CKR_DATA_LEN_RANGE
+					       : CKR_ENCRYPTED_DATA_LEN_RANGE;
+			return oc_rv_map(err, OC_RV_GENERIC);
+		}
+	}
+	if (out)
+		op->multi = true;
+	*out_len = 0;
+	return CKR_OK;
+}
+
+CK_RV oc_crypt_final(struct oc_session *s, bool encrypt, CK_BYTE *out,
+		     CK_ULONG *out_len)
+{
+	struct oc_crypt *op = op_of(s, encrypt);
+	CK_ULONG need = 0;
+	bool ready;
+	CK_RV rv;
+
+	if (!op->active)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = need_len(op, op->in.len, &need);
+	if (rv != CKR_OK)
+		goto end;
+	rv = oc_attr_out_len(out, out_len, need, &ready);
+	if (!ready)
+		return rv;
+	rv = run(op, op->in.data, op->in.len, out, need, out_len);
+end:
+	oc_crypt_clear(op);
+	return rv;
+}

@@ -1,0 +1,52 @@
+/* crypt.h - C_Encrypt* / C_Decrypt* with CKM_ONECLAW_CMEK and CKM_AES_GCM
+ * on AES-256 key objects (the vault's CMEK key, a key the application
+ * brought, an unwrapped AES key).
+ *
+ * The key's AES-GCM primitive is one-shot, so multi-part operations buffer
+ * their input and produce everything at C_*Final; a multi-part decrypt
+ * releases nothing before the tag is verified.  Output follows the
+ * buffer-size protocol: NULL asks the length, a short buffer is
+ * CKR_BUFFER_TOO_SMALL and the operation stays active; any other failure
+ * ends it. */
+#ifndef OC_P11_CRYPT_H
+#define OC_P11_CRYPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "ck.h"
+
+struct oc_session;
+struct oc_object;
+
+struct oc_crypt {
+	bool active;
+	bool encrypt;
+	bool multi;                 /* an Update happened */
+	CK_MECHANISM_TYPE mech;
+	struct oc_object *key;      /* referenced */
+	uint8_t iv[OC_P11_MAX_GCM_IV];
+	size_t iv_len;
+	uint8_t *aad;
+	size_t aad_len;
+	size_t tag_len;
+	struct oc_buf in;           /* multi-part input, secret */
+};
+
+/* Validates CK_GCM_PARAMS: IV 1..128 bytes, tag 32..128 bits in steps of
+ * 8, AAD bounded; copies them into op.  CKR_MECHANISM_PARAM_INVALID. */
+CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, struct oc_crypt *op);
+
+CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
+		    CK_OBJECT_HANDLE key);
+CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,
+		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len);
+CK_RV oc_crypt_update(struct oc_session *s, bool encrypt, const CK_BYTE *in,
+		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len);
+CK_RV oc_crypt_final(struct oc_session *s, bool encrypt, CK_BYTE *out,
+		     CK_ULONG *out_len);
+void oc_crypt_clear(struct oc_crypt *op);
+
+#endif

@@ -1,0 +1,569 @@
+/* object.c - objects, their attributes, and the per-token store. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "err.h"
+#include "init.h"
+#include "object.h"
+#include "secmem.h"
+
+static char *dup_str(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void meta_free(struct oc_secret_meta *m)
+{
+	free(m->path);
+	free(m->metadata);
+	m->path = NULL;
+	m->metadata = NULL;
+}
+
+/* Our own deep copy: the object owns path and metadata. */
+static int meta_copy(struct oc_secret_meta *dst,
+		     const struct oc_secret_meta *src)
+{
+	struct oc_secret_meta m = *src;
+
+	m.path = dup_str(src->path ? src->path : "");
+	m.metadata = dup_str(src->metadata ? src->metadata : "{}");
+	if (!m.path || !m.metadata) {
+		meta_free(&m);
+		return OC_ERR_NOMEM;
+	}
+	meta_free(dst);
+	*dst = m;
+	return OC_OK;
+}
+
+int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out)
+{
+	struct oc_object *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return OC_ERR_NOMEM;
+	o->kind = OC_OBJ_DATA;
+	atomic_init(&o->refs, 1);
+	o->priv = oc_mod.pin_mode;
+	if (meta_copy(&o->meta, m) != OC_OK) {
+		free(o);
+		return OC_ERR_NOMEM;
+	}
+	*out = o;
+	return OC_OK;
+}
+
+int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m)
+{
+	struct oc_secret_meta mm = *m;
+	int64_t old = o->meta.version;
+	int err;
+
+	/* The path is the object's identity (and its label index key). */
+	mm.path = o->meta.path;
+	err = meta_copy(&o->meta, &mm);
+
+	if (err)
+		return err;
+	if (o->meta.version != old)
+		oc_object_drop_value(o);
+	return OC_OK;
+}
+
+int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
+			long now)
+{
+	uint8_t *copy = oc_secure_dup(v ? v : (const uint8_t *)"", n);
+
+	if (!copy)
+		return OC_ERR_NOMEM;
+	oc_object_drop_value(o);
+	o->value = copy;
+	o->value_len = n;
+	o->have_value = true;
+	o->value_at = now;
+	return OC_OK;
+}
+
+void oc_object_drop_value(struct oc_object *o)
+{
+	oc_secure_free(o->value);
+	o->value = NULL;
+	o->value_len = 0;
+	o->have_value = false;
+}
+
+int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out)
+{
+	struct oc_object *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return OC_ERR_NOMEM;
+	o->kind = OC_OBJ_KEY;
+	atomic_init(&o->refs, 1);
+	o->key_type = type;
+	o->priv = oc_mod.pin_mode;
+	*out = o;
+	return OC_OK;
+}
+
+static int set_bytes(void **dst, size_t *dst_len, const void *p, size_t n)
+{
+	void *c;
+
+	if (n > OC_P11_MAX_ATTR)
+		return OC_ERR_RANGE;
+	c = malloc(n + 1);
+	if (!c)
+		return OC_ERR_NOMEM;
+	if (n)
+		memcpy(c, p, n);
+	((char *)c)[n] = '\0';
+	free(*dst);
+	*dst = c;
+	*dst_len = n;
+	return OC_OK;
+}
+
+int oc_object_set_label(struct oc_object *o, const void *p, size_t n)
+{
+	return set_bytes((void **)&o->label, &o->label_len, p, n);
+}
+
+int oc_object_set_id(struct oc_object *o, const void *p, size_t n)
+{
+	return set_bytes((void **)&o->id, &o->id_len, p, n);
+}
+
+void oc_object_ref(struct oc_object *o)
+{
+	atomic_fetch_add(&o->refs, 1);
+}
+
+static void object_free(struct oc_object *o, bool child)
+{
+	oc_object_drop_value(o);
+	meta_free(&o->meta);
+	if (o->cmek_owned) {
+		/* A delegated key's teardown talks to the other token: not
+		 * in a forked child. */
+		if (!child || !oc_cmek_key_is_delegated(o->cmek))
+			oc_cmek_key_free(o->cmek);
+	}
+	oc_secure_free(o->secret);
+	free(o->label);
+	free(o->id);
+	free(o);
+}
+
+void oc_object_unref(struct oc_object *o)
+{
+	if (o && atomic_fetch_sub(&o->refs, 1) == 1)
+		object_free(o, false);
+}
+
+void oc_object_abandon(struct oc_object *o)
+{
+	if (o)
+		object_free(o, true);
+}
+
+bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
+{
+	if (o->kind != OC_OBJ_DATA)
+		return false;
+	if (t == CKA_VALUE)
+		return !o->have_value;
+	if (t == CKA_ONECLAW_CMEK_ENCRYPTED || t == CKA_ONECLAW_CMEK_FINGERPRINT)
+		return !o->meta.cmek_known;
+	return false;
+}
+
+/* Attributes every object has. */
+static CK_RV common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			 struct oc_attr_val *v, bool modifiable,
+			 bool destroyable, bool copyable)
+{
+	switch (t) {
+	case CKA_TOKEN:
+		oc_attr_val_bool(v, !o->session_obj);
+		return CKR_OK;
+	case CKA_PRIVATE:
+		oc_attr_val_bool(v, o->priv);
+		return CKR_OK;
+	case CKA_MODIFIABLE:
+		oc_attr_val_bool(v, modifiable);
+		return CKR_OK;
+	case CKA_DESTROYABLE:
+		oc_attr_val_bool(v, destroyable);
+		return CKR_OK;
+	case CKA_COPYABLE:
+		oc_attr_val_bool(v, copyable);
+		return CKR_OK;
+	default:
+		return CKR_ATTRIBUTE_TYPE_INVALID;
+	}
+}
+
+static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+		       struct oc_attr_val *v)
+{
+	const struct oc_secret_meta *m = &o->meta;
+	bool rw = !oc_mod.conf.read_only;
+	size_t len;
+
+	switch (t) {
+	case CKA_CLASS:
+		oc_attr_val_ulong(v, CKO_DATA);
+		return CKR_OK;
+	case CKA_LABEL:
+		oc_attr_val_bytes(v, m->path, strlen(m->path));
+		return CKR_OK;
+	case CKA_APPLICATION:
+		oc_attr_val_bytes(v, "1claw", 5);
+		return CKR_OK;
+	case CKA_OBJECT_ID:
+		oc_attr_val_bytes(v, "", 0);
+		return CKR_OK;
+	case CKA_VALUE:
+		if (!o->have_value)
+			return CKR_GENERAL_ERROR; /* callers fetch first */
+		oc_attr_val_bytes(v, o->value, o->value_len);
+		return CKR_OK;
+	case CKA_ONECLAW_CMEK_ENCRYPTED:
+		oc_attr_val_bool(v, m->cmek_encrypted);
+		return CKR_OK;
+	case CKA_ONECLAW_SECRET_TYPE:
+		oc_attr_val_bytes(v, m->type, strlen(m->type));
+		return CKR_OK;
+	case CKA_ONECLAW_VERSION:
+		oc_attr_val_ulong(v, m->version > 0 ? (CK_ULONG)m->version : 0);
+		return CKR_OK;
+	case CKA_ONECLAW_SECRET_ID:
+		oc_attr_val_bytes(v, m->id, strlen(m->id));
+		return CKR_OK;
+	case CKA_ONECLAW_CMEK_FINGERPRINT:
+		if (oc_is_fingerprint_hex(m->cmek_fingerprint,
+					  strlen(m->cmek_fingerprint)) &&
+		    oc_hex_decode(m->cmek_fingerprint, OC_CMEK_FPR_HEX_LEN,
+				  v->u.bytes, sizeof(v->u.bytes),
+				  &len) == OC_OK) {
+			v->p = v->u.bytes;
+			v->len = len;
+		} else {
+			oc_attr_val_bytes(v, "", 0);
+		}
+		return CKR_OK;
+	case CKA_ONECLAW_EXPIRES_AT:
+		oc_attr_val_bytes(v, m->expires_at, strlen(m->expires_at));
+		return CKR_OK;
+	case CKA_ONECLAW_METADATA:
+		oc_attr_val_bytes(v, m->metadata, strlen(m->metadata));
+		return CKR_OK;
+	default:
+		return common_attr(o, t, v, rw, rw, rw);
+	}
+}
+
+static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+		      struct oc_attr_val *v)
+{
+	bool aes = o->key_type == CKK_AES;
+
+	switch (t) {
+	case CKA_CLASS:
+		oc_attr_val_ulong(v, CKO_SECRET_KEY);
+		return CKR_OK;
+	case CKA_KEY_TYPE:
+		oc_attr_val_ulong(v, o->key_type);
+		return CKR_OK;
+	case CKA_LABEL:
+		oc_attr_val_bytes(v, o->label, o->label_len);
+		return CKR_OK;
+	case CKA_ID:
+		oc_attr_val_bytes(v, o->id, o->id_len);
+		return CKR_OK;
+	case CKA_START_DATE:
+	case CKA_END_DATE:
+		oc_attr_val_bytes(v, "", 0);
+		return CKR_OK;
+	case CKA_LOCAL:
+	case CKA_DERIVE:
+	case CKA_SIGN_RECOVER:
+	case CKA_VERIFY_RECOVER:
+	case CKA_TRUSTED:
+	case CKA_WRAP_WITH_TRUSTED:
+	case CKA_EXTRACTABLE:
+	case CKA_ALWAYS_AUTHENTICATE:
+		oc_attr_val_bool(v, false);
+		return CKR_OK;
+	case CKA_SENSITIVE:
+		oc_attr_val_bool(v, true);
+		return CKR_OK;
+	case CKA_ALWAYS_SENSITIVE:
+	case CKA_NEVER_EXTRACTABLE:
+		/* Only the configured key never existed in the clear inside
+		 * this token's API; imported and unwrapped ones did. */
+		oc_attr_val_bool(v, o->from_config);
+		return CKR_OK;
+	case CKA_KEY_GEN_MECHANISM:
+		oc_attr_val_ulong(v, CK_UNAVAILABLE_INFORMATION);
+		return CKR_OK;
+	case CKA_ENCRYPT:
+		oc_attr_val_bool(v, o->usage & OC_USE_ENCRYPT);
+		return CKR_OK;
+	case CKA_DECRYPT:
+		oc_attr_val_bool(v, o->usage & OC_USE_DECRYPT);
+		return CKR_OK;
+	case CKA_SIGN:
+		oc_attr_val_bool(v, o->usage & OC_USE_SIGN);
+		return CKR_OK;
+	case CKA_VERIFY:
+		oc_attr_val_bool(v, o->usage & OC_USE_VERIFY);
+		return CKR_OK;
+	case CKA_WRAP:
+		oc_attr_val_bool(v, o->usage & OC_USE_WRAP);
+		return CKR_OK;
+	case CKA_UNWRAP:
+		oc_attr_val_bool(v, o->usage & OC_USE_UNWRAP);
+		return CKR_OK;
+	case CKA_VALUE_LEN:
+		oc_attr_val_ulong(v, aes ? OC_CMEK_KEY_LEN : o->secret_len);
+		return CKR_OK;
+	case CKA_VALUE:
+		return CKR_ATTRIBUTE_SENSITIVE;
+	case CKA_ALLOWED_MECHANISMS:
+		if (aes) {
+			v->u.mechs[0] = CKM_ONECLAW_CMEK;
+			v->u.mechs[1] = CKM_AES_GCM;
+			v->p = v->u.mechs;
+			v->len = 2 * sizeof(CK_MECHANISM_TYPE);
+		} else {
+			v->u.mechs[0] = CKM_SHA224_HMAC;
+			v->u.mechs[1] = CKM_SHA256_HMAC;
+			v->u.mechs[2] = CKM_SHA384_HMAC;
+			v->u.mechs[3] = CKM_SHA512_HMAC;
+			v->p = v->u.mechs;
+			v->len = 4 * sizeof(CK_MECHANISM_TYPE);
+		}
+		return CKR_OK;
+	case CKA_ONECLAW_CMEK_FINGERPRINT:
+		if (!o->cmek)
+			return CKR_ATTRIBUTE_TYPE_INVALID;
+		oc_attr_val_copy(v, oc_cmek_key_fingerprint(o->cmek),
+				 OC_CMEK_FPR_LEN);
+		return CKR_OK;
+	default:
+		return common_attr(o, t, v, o->session_obj, o->session_obj,
+				   false);
+	}
+}
+
+CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
+{
+	const struct oc_object *o = ctx;
+
+	return o->kind == OC_OBJ_DATA ? data_attr(o, t, v) : key_attr(o, t, v);
+}
+
+/* --- the store ----------------------------------------------------------- */
+
+#define SERIAL_BITS 24
+#define SERIAL_MASK ((1u << SERIAL_BITS) - 1)
+
+static size_t hash_handle(CK_OBJECT_HANDLE h, size_t cap)
+{
+	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
+}
+
+/* FNV-1a. */
+static size_t hash_label(const char *s, size_t n, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return (size_t)h & (cap - 1);
+}
+
+void oc_store_init(struct oc_store *st, CK_SLOT_ID slot)
+{
+	memset(st, 0, sizeof(*st));
+	st->slot = slot;
+	st->next_serial = 1;
+}
+
+static void unlink_all(struct oc_store *st, bool child)
+{
+	struct oc_object *o = st->head;
+
+	while (o) {
+		struct oc_object *next = o->next;
+
+		o->linked = false;
+		o->next = o->prev = o->hnext = o->lnext = NULL;
+		if (child)
+			oc_object_abandon(o);
+		else
+			oc_object_unref(o);
+		o = next;
+	}
+	free(st->by_handle);
+	free(st->by_label);
+	st->by_handle = st->by_label = NULL;
+	st->hcap = st->lcap = 0;
+	st->head = st->tail = NULL;
+	st->n = 0;
+}
+
+void oc_store_clear(struct oc_store *st)
+{
+	unlink_all(st, false);
+}
+
+void oc_store_abandon(struct oc_store *st)
+{
+	unlink_all(st, true);
+}
+
+static int rehash(struct oc_store *st, size_t cap)
+{
+	struct oc_object **bh = calloc(cap, sizeof(*bh));
+	struct oc_object **bl = calloc(cap, sizeof(*bl));
+
+	if (!bh || !bl) {
+		free(bh);
+		free(bl);
+		return OC_ERR_NOMEM;
+	}
+	for (struct oc_object *o = st->head; o; o = o->next) {
+		size_t i = hash_handle(o->handle, cap);
+
+		o->hnext = bh[i];
+		bh[i] = o;
+		if (o->kind == OC_OBJ_DATA) {
+			i = hash_label(o->meta.path, strlen(o->meta.path), cap);
+			o->lnext = bl[i];
+			bl[i] = o;
+		}
+	}
+	free(st->by_handle);
+	free(st->by_label);
+	st->by_handle = bh;
+	st->by_label = bl;
+	st->hcap = st->lcap = cap;
+	return OC_OK;
+}
+
+static CK_OBJECT_HANDLE next_handle(struct oc_store *st)
+{
+	/* Handles are never 0, carry the slot, and skip live values when
+	 * the serial wraps. */
+	for (;;) {
+		uint32_t s = st->next_serial++ & SERIAL_MASK;
+		CK_OBJECT_HANDLE h;
+
+		if (s == 0)
+			continue;
+		h = ((CK_OBJECT_HANDLE)(st->slot + 1) << SERIAL_BITS) | s;
+		if (!oc_store_get(st, h))
+			return h;
+	}
+}
+
+int oc_store_add(struct oc_store *st, struct oc_object *o)
+{
+	size_t i;
+
+	if (st->n >= SERIAL_MASK - 1)
+		return OC_ERR_RANGE;
+	if (st->n + 1 > st->hcap) {
+		int err = rehash(st, st->hcap ? st->hcap * 2 : 64);
+
+		if (err)
+			return err;
+	}
+	o->handle = next_handle(st);
+	o->prev = st->tail;
+	o->next = NULL;
+	if (st->tail)
+		st->tail->next = o;
+	else
+		st->head = o;
+	st->tail = o;
+	i = hash_handle(o->handle, st->hcap);
+	o->hnext = st->by_handle[i];
+	st->by_handle[i] = o;
+	if (o->kind == OC_OBJ_DATA) {
+		i = hash_label(o->meta.path, strlen(o->meta.path), st->lcap);
+		o->lnext = st->by_label[i];
+		st->by_label[i] = o;
+	}
+	o->linked = true;
+	st->n++;
+	return OC_OK;
+}
+
+void oc_store_remove(struct oc_store *st, struct oc_object *o)
+{
+	struct oc_object **pp;
+
+	if (!o || !o->linked)
+		return;
+	pp = &st->by_handle[hash_handle(o->handle, st->hcap)];
+	while (*pp && *pp != o)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = o->hnext;
+	if (o->kind == OC_OBJ_DATA) {
+		pp = &st->by_label[hash_label(o->meta.path,
+					      strlen(o->meta.path), st->lcap)];
+		while (*pp && *pp != o)
+			pp = &(*pp)->lnext;
+		if (*pp)
+			*pp = o->lnext;
+	}
+	if (o->prev)
+		o->prev->next = o->next;
+	else
+		st->head = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	else
+		st->tail = o->prev;
+	o->next = o->prev = o->hnext = o->lnext = NULL;
+	o->linked = false;
+	st->n--;
+	oc_object_unref(o);
+}
+
+struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h)
+{
+	if (!st->hcap)
+		return NULL;
+	for (struct oc_object *o = st->by_handle[hash_handle(h, st->hcap)]; o;
+	     o = o->hnext)
+		if (o->handle == h)
+			return o;
+	return NULL;
+}
+
+struct oc_object *oc_store_by_label(const struct oc_store *st,
+				    const char *path, size_t len)
+{
+	if (!st->lcap)
+		return NULL;
+	for (struct oc_object *o = st->by_label[hash_label(path, len,
+							   st->lcap)];
+	     o; o = o->lnext)
+		if (strlen(o->meta.path) == len &&
+		    memcmp(o->meta.path, path, len) == 0)
+			return o;
+	return NULL;
+}

@@ -1,0 +1,128 @@
+/* object.h - PKCS#11 objects and the per-token object store.
+ *
+ * A data object stands for one secret (its latest version); its value is
+ * fetched on first read and cached.  A key object is the vault's CMEK key
+ * (from the config), an AES key an application brought with C_CreateObject,
+ * or a key made by C_UnwrapKey; key bytes are never readable.
+ *
+ * The store indexes objects by handle and data objects by label (the
+ * secret path), so find answers from memory.  Objects are reference
+ * counted: an operation holding a key keeps it alive after C_DestroyObject
+ * or logout removed it from the store.  The store itself is protected by
+ * its token's lock. */
+#ifndef OC_P11_OBJECT_H
+#define OC_P11_OBJECT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "attr.h"
+#include "ck.h"
+#include "cmek.h"
+
+enum oc_obj_kind {
+	OC_OBJ_DATA = 1,
+	OC_OBJ_KEY,
+};
+
+/* Key usage bits. */
+#define OC_USE_ENCRYPT 0x01u
+#define OC_USE_DECRYPT 0x02u
+#define OC_USE_SIGN 0x04u
+#define OC_USE_VERIFY 0x08u
+#define OC_USE_WRAP 0x10u
+#define OC_USE_UNWRAP 0x20u
+
+struct oc_object {
+	CK_OBJECT_HANDLE handle;
+	enum oc_obj_kind kind;
+	atomic_uint refs;
+	bool linked;               /* in a store */
+	bool session_obj;          /* CKA_TOKEN false */
+	CK_SESSION_HANDLE owner;   /* session objects: the creating session */
+	bool priv;                 /* CKA_PRIVATE */
+	struct oc_object *next, *prev;   /* store order */
+	struct oc_object *hnext;         /* handle bucket chain */
+	struct oc_object *lnext;         /* label bucket chain (data only) */
+
+	/* Data objects. */
+	struct oc_secret_meta meta; /* path and metadata are our heap copies */
+	uint8_t *value;             /* oc_secure_alloc; the bytes as stored */
+	size_t value_len;
+	bool have_value;
+	long value_at;              /* monotonic seconds */
+	bool seen;                  /* in the last list */
+
+	/* Key objects. */
+	CK_KEY_TYPE key_type;       /* CKK_AES or CKK_GENERIC_SECRET */
+	struct oc_cmek_key *cmek;   /* AES-256: the key (raw or delegated) */
+	bool cmek_owned;            /* false: the config's, owned by keys.c */
+	uint8_t *secret;            /* generic secret bytes (secure memory) */
+	size_t secret_len;
+	char *label;
+	size_t label_len;
+	uint8_t *id;
+	size_t id_len;
+	unsigned usage;             /* OC_USE_* */
+	bool from_config;           /* the vault's configured CMEK key */
+	bool unwrapped;             /* made by C_UnwrapKey */
+};
+
+/* Data object from a secret's metadata (copied). */
+int oc_object_new_data(const struct oc_secret_meta *m,
+		       struct oc_object **out);
+/* Replaces the metadata with a copy of m; the cached value is dropped when
+ * the version changed. */
+int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m);
+/* Replaces the cached value with a copy (secure memory). */
+int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
+			long now);
+void oc_object_drop_value(struct oc_object *o);
+/* An empty key object; the caller fills it in. */
+int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out);
+/* Copies the label / id (bounded by OC_P11_MAX_ATTR). */
+int oc_object_set_label(struct oc_object *o, const void *p, size_t n);
+int oc_object_set_id(struct oc_object *o, const void *p, size_t n);
+
+void oc_object_ref(struct oc_object *o);
+/* Frees (wiping values and keys) when the last reference goes. */
+void oc_object_unref(struct oc_object *o);
+/* Child after fork: free without touching delegated keys. */
+void oc_object_abandon(struct oc_object *o);
+
+/* Does reading this attribute need the secret fetched first? */
+bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
+/* The getter for oc_attr_fill (ctx is the object). */
+CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v);
+
+struct oc_store {
+	struct oc_object *head, *tail;
+	struct oc_object **by_handle;
+	size_t hcap;
+	struct oc_object **by_label;
+	size_t lcap;
+	size_t n;
+	uint32_t next_serial;
+	CK_SLOT_ID slot;
+};
+
+void oc_store_init(struct oc_store *st, CK_SLOT_ID slot);
+/* Unlinks and unrefs every object (or only those matching keep == false
+ * through the filter when given). */
+void oc_store_clear(struct oc_store *st);
+void oc_store_abandon(struct oc_store *st);
+/* Assigns the handle and links the object (the store takes the caller's
+ * reference). */
+int oc_store_add(struct oc_store *st, struct oc_object *o);
+/* Unlinks and drops the store's reference. */
+void oc_store_remove(struct oc_store *st, struct oc_object *o);
+struct oc_object *oc_store_get(const struct oc_store *st,
+			       CK_OBJECT_HANDLE h);
+/* The data object with this path, or NULL. */
+struct oc_object *oc_store_by_label(const struct oc_store *st,
+				    const char *path, size_t len);
+
+#endif

@@ -1,0 +1,246 @@
+/* session.c - the session table. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "init.h"
+#include "login.h"
+#include "session.h"
+#include "slot.h"
+#include "token.h"
+
+#define IDX_BITS 13
+#define IDX_MASK ((1ul << IDX_BITS) - 1)
+
+/* Under the module lock. */
+static struct {
+	struct oc_session *tab[OC_P11_MAX_SESSIONS + 1];
+	unsigned long gen;
+	unsigned long open;
+} sess;
+
+CK_RV oc_session_init(void)
+{
+	memset(&sess, 0, sizeof(sess));
+	return CKR_OK;
+}
+
+static void session_free(struct oc_session *s)
+{
+	oc_find_clear(&s->find);
+	oc_crypt_clear(&s->enc);
+	oc_crypt_clear(&s->dec);
+	oc_sign_clear(&s->sign);
+	oc_sign_clear(&s->verify);
+	oc_token_drop_session_objects(s->tok, s->handle, false);
+	oc_lock_free(s->lock);
+	free(s);
+}
+
+void oc_session_free_all(void)
+{
+	for (size_t i = 0; i <= OC_P11_MAX_SESSIONS; i++)
+		if (sess.tab[i])
+			session_free(sess.tab[i]);
+	memset(&sess, 0, sizeof(sess));
+}
+
+void oc_session_abandon_all(void)
+{
+	/* Child after fork: free the memory, leave the locks. */
+	for (size_t i = 0; i <= OC_P11_MAX_SESSIONS; i++) {
+		struct oc_session *s = sess.tab[i];
+
+		if (!s)
+			continue;
+		oc_find_clear(&s->find);
+		oc_buf_free(&s->enc.in);
+		oc_buf_free(&s->dec.in);
+		free(s->enc.aad);
+		free(s->dec.aad);
+		free(s);
+	}
+	memset(&sess, 0, sizeof(sess));
+}
+
+CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
+{
+	struct oc_session *s;
+	struct oc_token *t;
+	size_t idx = 0;
+	CK_RV rv;
+
+	if (!(flags & CKF_SERIAL_SESSION))
+		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+	rv = oc_slot_token(slot, &t);
+	if (rv != CKR_OK)
+		return rv;
+	if ((flags & CKF_RW_SESSION) && oc_mod.conf.read_only)
+		return CKR_TOKEN_WRITE_PROTECTED;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return CKR_HOST_MEMORY;
+	rv = oc_lock_new(&s->lock);
+	if (rv != CKR_OK) {
+		free(s);
+		return rv;
+	}
+	s->slot = slot;
+	s->tok = t;
+	s->flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
+	s->refs = 1;
+	atomic_init(&s->closed, false);
+
+	oc_lock_take(oc_mod.lock);
+	for (size_t i = 1; i <= OC_P11_MAX_SESSIONS; i++) {
+		if (!sess.tab[i]) {
+			idx = i;
+			break;
+		}
+	}
+	if (idx) {
+		sess.gen++;
+		s->handle = (CK_SESSION_HANDLE)(((sess.gen << IDX_BITS) |
+						 idx) & 0xffffffffu);
+		if ((s->handle & IDX_MASK) != idx || s->handle == 0)
+			s->handle = idx;
+		sess.tab[idx] = s;
+		sess.open++;
+		t->sessions++;
+		if (flags & CKF_RW_SESSION)
+			t->rw_sessions++;
+	}
+	oc_lock_release(oc_mod.lock);
+	if (!idx) {
+		oc_lock_free(s->lock);
+		free(s);
+		return CKR_SESSION_COUNT;
+	}
+	*out = s->handle;
+	return CKR_OK;
+}
+
+/* Under the module lock: takes s out of the table; true when it can be
+ * freed now (no call is using it). */
+static bool unlink_locked(struct oc_session *s)
+{
+	sess.tab[s->handle & IDX_MASK] = NULL;
+	atomic_store(&s->closed, true);
+	sess.open--;
+	s->tok->sessions--;
+	if (s->flags & CKF_RW_SESSION)
+		s->tok->rw_sessions--;
+	return --s->refs == 0;
+}
+
+CK_RV oc_session_close(CK_SESSION_HANDLE h)
+{
+	struct oc_session *s;
+	bool do_free = false, last = false;
+
+	oc_lock_take(oc_mod.lock);
+	s = sess.tab[h & IDX_MASK];
+	if (!s || s->handle != h) {
+		oc_lock_release(oc_mod.lock);
+		return CKR_SESSION_HANDLE_INVALID;
+	}
+	do_free = unlink_locked(s);
+	last = sess.open == 0;
+	oc_lock_release(oc_mod.lock);
+	if (do_free)
+		session_free(s);
+	if (last)
+		oc_login_last_session_closed();
+	return CKR_OK;
+}
+
+CK_RV oc_session_close_all(CK_SLOT_ID slot)
+{
+	struct oc_session **gone;
+	size_t n = 0;
+	bool last;
+	CK_RV rv;
+	struct oc_token *t;
+
+	rv = oc_slot_token(slot, &t);
+	if (rv != CKR_OK)
+		return rv;
+	gone = calloc(OC_P11_MAX_SESSIONS, sizeof(*gone));
+	if (!gone)
+		return CKR_HOST_MEMORY;
+	oc_lock_take(oc_mod.lock);
+	for (size_t i = 1; i <= OC_P11_MAX_SESSIONS; i++) {
+		struct oc_session *s = sess.tab[i];
+
+		if (s && s->slot == slot && unlink_locked(s))
+			gone[n++] = s;
+	}
+	last = sess.open == 0;
+	oc_lock_release(oc_mod.lock);
+	for (size_t i = 0; i < n; i++)
+		session_free(gone[i]);
+	free(gone);
+	if (last)
+		oc_login_last_session_closed();
+	return CKR_OK;
+}
+
+CK_RV oc_session_get(CK_SESSION_HANDLE h, struct oc_session **out)
+{
+	struct oc_session *s;
+
+	oc_lock_take(oc_mod.lock);
+	s = sess.tab[h & IDX_MASK];
+	if (!s || s->handle != h || atomic_load(&s->closed)) {
+		oc_lock_release(oc_mod.lock);
+		return CKR_SESSION_HANDLE_INVALID;
+	}
+	s->refs++;
+	oc_lock_release(oc_mod.lock);
+	*out = s;
+	return CKR_OK;
+}
+
+void oc_session_put(struct oc_session *s)
+{
+	bool do_free;
+
+	oc_lock_take(oc_mod.lock);
+	do_free = --s->refs == 0;
+	oc_lock_release(oc_mod.lock);
+	if (do_free)
+		session_free(s);
+}
+
+bool oc_session_rw(const struct oc_session *s)
+{
+	return s->flags & CKF_RW_SESSION;
+}
+
+CK_RV oc_session_info(struct oc_session *s, CK_SESSION_INFO *info)
+{
+	bool user = atomic_load(&oc_mod.logged_in);
+
+	memset(info, 0, sizeof(*info));
+	info->slotID = s->slot;
+	info->flags = s->flags;
+	if (oc_session_rw(s))
+		info->state = user ? CKS_RW_USER_FUNCTIONS
+				   : CKS_RW_PUBLIC_SESSION;
+	else
+		info->state = user ? CKS_RO_USER_FUNCTIONS
+				   : CKS_RO_PUBLIC_SESSION;
+	info->ulDeviceError = s->device_error;
+	return CKR_OK;
+}
+
+unsigned long oc_session_count(void)
+{
+	unsigned long n;
+
+	oc_lock_take(oc_mod.lock);
+	n = sess.open;
+	oc_lock_release(oc_mod.lock);
+	return n;
+}

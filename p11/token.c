@@ -1,0 +1,625 @@
+/* token.c - a vault as a token: its info, its cached remote state. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "err.h"
+#include "init.h"
+#include "keys.h"
+#include "log.h"
+#include "rv.h"
+#include "slot.h"
+#include "token.h"
+
+CK_RV oc_token_new(CK_SLOT_ID slot, const char *vault_id,
+		   const struct oc_vault *info, struct oc_token **out)
+{
+	struct oc_token *t = calloc(1, sizeof(*t));
+	CK_RV rv;
+
+	if (!t)
+		return CKR_HOST_MEMORY;
+	t->slot = slot;
+	snprintf(t->vault_id, sizeof(t->vault_id), "%s",
+		 vault_id ? vault_id : "");
+	if (info) {
+		t->vault = *info;
+		t->vault_known = true;
+		t->vault_at = oc_init_now();
+	}
+	oc_store_init(&t->store, slot);
+	rv = oc_lock_new(&t->lock);
+	if (rv == CKR_OK)
+		rv = oc_lock_new(&t->fetch);
+	if (rv != CKR_OK) {
+		oc_token_free(t);
+		return rv;
+	}
+	*out = t;
+	return CKR_OK;
+}
+
+void oc_token_free(struct oc_token *t)
+{
+	if (!t)
+		return;
+	oc_store_clear(&t->store);
+	oc_lock_free(t->lock);
+	oc_lock_free(t->fetch);
+	free(t);
+}
+
+void oc_token_abandon(struct oc_token *t)
+{
+	/* The locks may be held by a thread that does not exist in the
+	 * child: leave them, free the rest. */
+	if (!t)
+		return;
+	oc_store_abandon(&t->store);
+	free(t);
+}
+
+void oc_token_bind(struct oc_token *t, const struct oc_vault *info)
+{
+	oc_lock_take(t->lock);
+	snprintf(t->vault_id, sizeof(t->vault_id), "%s", info->id);
+	t->vault = *info;
+	t->vault_known = true;
+	t->vault_at = oc_init_now();
+	oc_lock_release(t->lock);
+}
+
+void oc_token_vault_id(struct oc_token *t, char out[OC_API_MAX_ID + 1])
+{
+	oc_lock_take(t->lock);
+	memcpy(out, t->vault_id, OC_API_MAX_ID + 1);
+	oc_lock_release(t->lock);
+}
+
+static bool expired(long at, long now)
+{
+	return now - at >= (long)oc_mod.conf.cache_ttl_s || now < at;
+}
+
+static bool can_reach(void)
+{
+	return !oc_mod.pin_mode || atomic_load(&oc_mod.logged_in);
+}
+
+bool oc_token_visible(const struct oc_object *o)
+{
+	return !(o->priv && oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in));
+}
+
+/* Logs, once per token, a configured key that does not match the key the
+ * vault uses; such a key is never used to write (write.c checks again). */
+static void check_key(struct oc_token *t, const struct oc_vault *v)
+{
+	struct oc_cmek_key *k = NULL;
+	char have[OC_CMEK_FPR_HEX_LEN + 1];
+
+	if (!v->cmek_enabled || !v->cmek_fingerprint[0])
+		return;
+	if (oc_keys_get(v->id, &k) != CKR_OK || !k)
+		return;
+	oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(k), have);
+	if (strcmp(have, v->cmek_fingerprint) == 0)
+		return;
+	oc_lock_take(t->lock);
+	if (!t->mismatch_logged) {
+		t->mismatch_logged = true;
+		oc_log_error("oneclaw-pkcs11: vault %s: the configured CMEK key "
+			     "(fingerprint %.16s...) is not the vault's key "
+			     "(%.16s...); it will not be used to write",
+			     v->id, have, v->cmek_fingerprint);
+	}
+	oc_lock_release(t->lock);
+}
+
+CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
+{
+	char id[OC_API_MAX_ID + 1];
+	struct oc_vault v;
+	long now = oc_init_now();
+	int err;
+
+	oc_lock_take(t->lock);
+	if (t->vault_known && (!fresh || !expired(t->vault_at, now))) {
+		*out = t->vault;
+		oc_lock_release(t->lock);
+		return CKR_OK;
+	}
+	memcpy(id, t->vault_id, sizeof(id));
+	oc_lock_release(t->lock);
+	if (!id[0] || !can_reach()) {
+		oc_rv_cause("no vault before login");
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+
+	oc_lock_take(t->fetch);
+	oc_lock_take(t->lock);
+	if (t->vault_known && (!fresh || !expired(t->vault_at, now))) {
+		*out = t->vault;
+		oc_lock_release(t->lock);
+		oc_lock_release(t->fetch);
+		return CKR_OK;
+	}
+	oc_lock_release(t->lock);
+	err = oc_backend_vault_get(&oc_mod.be, id, &v);
+	if (err == OC_OK) {
+		oc_lock_take(t->lock);
+		t->vault = v;
+		t->vault_known = true;
+		t->vault_at = oc_init_now();
+		oc_lock_release(t->lock);
+	}
+	oc_lock_release(t->fetch);
+	if (err) {
+		oc_rv_cause("vault %s: %s", id, oc_strerror(err));
+		return oc_rv_map(err, OC_RV_VAULT);
+	}
+	check_key(t, &v);
+	*out = v;
+	return CKR_OK;
+}
+
+CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
+{
+	struct oc_vault v;
+	char id[OC_API_MAX_ID + 1];
+	char serial[17];
+	const char *label;
+	size_t j = 0;
+
+	memset(ti, 0, sizeof(*ti));
+	oc_token_vault_id(t, id);
+	if (!id[0]) {
+		label = "1claw";
+	} else if (can_reach() && oc_token_vault(t, false, &v) == CKR_OK) {
+		label = v.name;
+	} else {
+		/* Name unknown (no login yet, or the server is away): the
+		 * last known name, else the id, still tells the vault. */
+		oc_rv_cause_clear();
+		oc_lock_take(t->lock);
+		if (t->vault_known)
+			v = t->vault;
+		else
+			snprintf(v.name, sizeof(v.name), "%s", id);
+		oc_lock_release(t->lock);
+		label = v.name;
+	}
+	oc_attr_pad(ti->label, sizeof(ti->label), label, strlen(label));
+	oc_attr_pad(ti->manufacturerID, sizeof(ti->manufacturerID),
+		    "oneclaw-pkcs11", 14);
+	oc_attr_pad(ti->model, sizeof(ti->model), "1claw vault", 11);
+	/* Serial: the vault id's first 16 characters, dashes left out. */
+	for (size_t i = 0; id[i] && j < 16; i++)
+		if (id[i] != '-')
+			serial[j++] = id[i];
+	if (j == 0)
+		memcpy(serial, "1claw", (j = 5));
+	oc_attr_pad(ti->serialNumber, sizeof(ti->serialNumber), serial, j);
+
+	ti->flags = CKF_RNG | CKF_TOKEN_INITIALIZED;
+	if (oc_mod.conf.read_only)
+		ti->flags |= CKF_WRITE_PROTECTED;
+	if (oc_mod.pin_mode)
+		ti->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
+	ti->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+	ti->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+	oc_lock_take(oc_mod.lock);
+	ti->ulSessionCount = t->sessions;
+	ti->ulRwSessionCount = t->rw_sessions;
+	oc_lock_release(oc_mod.lock);
+	ti->ulMaxPinLen = OC_P11_MAX_PIN;
+	ti->ulMinPinLen = 1;
+	ti->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+	ti->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+	ti->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	ti->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+	ti->hardwareVersion.major = OC_P11_VERSION_MAJOR;
+	ti->hardwareVersion.minor = OC_P11_VERSION_MINOR;
+	ti->firmwareVersion.major = OC_P11_VERSION_MAJOR;
+	ti->firmwareVersion.minor = OC_P11_VERSION_MINOR;
+	memset(ti->utcTime, ' ', sizeof(ti->utcTime));
+	return CKR_OK;
+}
+
+/* The configured CMEK key becomes an object once per login. */
+static void ensure_key_object(struct oc_token *t, const char *id)
+{
+	struct oc_cmek_key *k = NULL;
+	struct oc_object *o = NULL;
+	bool done;
+
+	oc_lock_take(t->lock);
+	done = t->key_done;
+	oc_lock_release(t->lock);
+	if (done)
+		return;
+	/* May open a delegated key in another token: no lock held. */
+	if (oc_keys_get(id, &k) != CKR_OK) {
+		oc_rv_cause_clear();
+		return; /* logged; tried again on the next find */
+	}
+	if (k && oc_keys_object(k, &o) != CKR_OK)
+		return;
+	oc_lock_take(t->lock);
+	if (!t->key_done) {
+		if (o && oc_store_add(&t->store, o) == OC_OK)
+			o = NULL;
+		t->key_done = true;
+	}
+	oc_lock_release(t->lock);
+	oc_object_unref(o);
+}
+
+/* Merges a fresh list into the store under t->lock: known paths keep their
+ * object and handle, new ones are added, the missing ones leave. */
+static void merge(struct oc_token *t, const struct oc_secret_meta *items,
+		  size_t n, long now)
+{
+	struct oc_object *o, *next;
+
+	for (o = t->store.head; o; o = o->next)
+		o->seen = false;
+	for (size_t i = 0; i < n; i++) {
+		const struct oc_secret_meta *m = &items[i];
+		size_t len;
+
+		if (m->is_disabled || !m->path || !(len = strlen(m->path)))
+			continue;
+		o = oc_store_by_label(&t->store, m->path, len);
+		if (o) {
+			struct oc_secret_meta keep = o->meta;
+
+			if (o->meta.version == m->version && !m->cmek_known &&
+			    keep.cmek_known) {
+				/* The list did not say; the GET did. */
+				struct oc_secret_meta mm = *m;
+
+				mm.cmek_known = true;
+				mm.cmek_encrypted = keep.cmek_encrypted;
+				memcpy(mm.cmek_fingerprint,
+				       keep.cmek_fingerprint,
+				       sizeof(mm.cmek_fingerprint));
+				if (oc_object_set_meta(o, &mm) != OC_OK)
+					continue;
+			} else if (oc_object_set_meta(o, m) != OC_OK) {
+				continue;
+			}
+		} else {
+			if (oc_object_new_data(m, &o) != OC_OK)
+				continue;
+			if (oc_store_add(&t->store, o) != OC_OK) {
+				oc_object_unref(o);
+				continue;
+			}
+		}
+		o->seen = true;
+	}
+	for (o = t->store.head; o; o = next) {
+		next = o->next;
+		if (o->kind != OC_OBJ_DATA || o->session_obj)
+			continue;
+		if (!o->seen)
+			oc_store_remove(&t->store, o);
+		else if (o->have_value && expired(o->value_at, now))
+			oc_object_drop_value(o);
+	}
+}
+
+CK_RV oc_token_sync(struct oc_token *t)
+{
+	char id[OC_API_MAX_ID + 1];
+	struct oc_secret_meta *items = NULL;
+	size_t n = 0;
+	long now = oc_init_now();
+	bool fresh;
+	int err;
+
+	oc_token_vault_id(t, id);
+	if (!id[0] && can_reach()) {
+		/* PIN mode's placeholder: the vaults can be listed now. */
+		CK_RV rv = oc_slot_ensure();
+
+		if (rv != CKR_OK)
+			return rv;
+		oc_token_vault_id(t, id);
+	}
+	if (!id[0] || !can_reach())
+		return CKR_OK; /* nothing to show before login */
+	ensure_key_object(t, id);
+
+	oc_lock_take(t->lock);
+	fresh = t->listed && !expired(t->listed_at, now);
+	oc_lock_release(t->lock);
+	if (fresh)
+		return CKR_OK;
+
+	oc_lock_take(t->fetch);
+	oc_lock_take(t->lock);
+	fresh = t->listed && !expired(t->listed_at, now);
+	oc_lock_release(t->lock);
+	if (fresh) {
+		oc_lock_release(t->fetch);
+		return CKR_OK;
+	}
+	err = oc_backend_secret_list(&oc_mod.be, id, &items, &n);
+	if (err == OC_OK) {
+		oc_lock_take(t->lock);
+		merge(t, items, n, oc_init_now());
+		t->listed = true;
+		t->listed_at = oc_init_now();
+		oc_lock_release(t->lock);
+		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, n);
+	}
+	oc_lock_release(t->fetch);
+	oc_secret_meta_list_free(items, n);
+	if (err) {
+		oc_rv_cause("listing vault %s: %s", id, oc_strerror(err));
+		return oc_rv_map(err, OC_RV_VAULT);
+	}
+	return CKR_OK;
+}
+
+struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)
+{
+	struct oc_object *o = oc_store_get(&t->store, h);
+
+	return o && oc_token_visible(o) ? o : NULL;
+}
+
+/* Under t->lock: is the value there and current? */
+static bool value_fresh(const struct oc_object *o, long now)
+{
+	return o->have_value && !expired(o->value_at, now);
+}
+
+CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
+{
+	struct oc_secret sec;
+	struct oc_object *o;
+	char id[OC_API_MAX_ID + 1];
+	char *path = NULL;
+	long now = oc_init_now();
+	CK_RV rv = CKR_OK;
+	int err;
+
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (!o || o->kind != OC_OBJ_DATA || o->session_obj ||
+	    value_fresh(o, now)) {
+		oc_lock_release(t->lock);
+		return o ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
+	}
+	oc_lock_release(t->lock);
+
+	oc_lock_take(t->fetch);
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (!o || value_fresh(o, now)) {
+		rv = o ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
+		oc_lock_release(t->lock);
+		goto out;
+	}
+	path = strdup(o->meta.path);
+	memcpy(id, t->vault_id, sizeof(id));
+	oc_lock_release(t->lock);
+	if (!path) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+
+	memset(&sec, 0, sizeof(sec));
+	err = oc_backend_secret_get(&oc_mod.be, id, path, &sec);
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE) {
+		/* Deleted or expired since listing: the object is gone. */
+		if (o)
+			oc_store_remove(&t->store, o);
+	} else if (err == OC_OK && o) {
+		err = oc_object_set_meta(o, &sec.meta);
+		if (err == OC_OK)
+			err = oc_object_set_value(o, sec.value, sec.value_len,
+						  oc_init_now());
+	} else if (err == OC_OK) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	}
+	oc_lock_release(t->lock);
+	oc_secret_clear(&sec);
+	if (err) {
+		oc_rv_cause("reading %s: %s", path, oc_strerror(err));
+		rv = oc_rv_map(err, OC_RV_OBJECT);
+	}
+out:
+	oc_lock_release(t->fetch);
+	free(path);
+	return rv;
+}
+
+/* Under t->lock. */
+static bool needs_fetch(const struct oc_object *o, const CK_ATTRIBUTE *tmpl,
+			CK_ULONG n)
+{
+	for (CK_ULONG i = 0; i < n; i++)
+		if (oc_object_needs_fetch(o, tmpl[i].type))
+			return true;
+	return false;
+}
+
+CK_RV oc_token_get_attrs(struct oc_token *t, CK_OBJECT_HANDLE h,
+			 CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	struct oc_object *o;
+	CK_RV rv;
+
+	/* A value dropped by another thread between fetch and fill (a
+	 * cache refresh) is fetched again; three tries are plenty. */
+	for (int tries = 0; tries < 3; tries++) {
+		oc_lock_take(t->lock);
+		o = oc_token_find_locked(t, h);
+		if (!o) {
+			oc_lock_release(t->lock);
+			return CKR_OBJECT_HANDLE_INVALID;
+		}
+		if (!needs_fetch(o, tmpl, n)) {
+			rv = oc_attr_fill(tmpl, n, oc_object_attr, o);
+			oc_lock_release(t->lock);
+			return rv;
+		}
+		oc_lock_release(t->lock);
+		rv = oc_token_fetch(t, h);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	oc_rv_cause("the value kept changing while read");
+	return CKR_DEVICE_ERROR;
+}
+
+CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
+			   CK_ULONG *size)
+{
+	CK_ULONG len = CK_UNAVAILABLE_INFORMATION;
+	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	struct oc_object *o;
+	bool key;
+
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	key = o && o->kind == OC_OBJ_KEY;
+	oc_lock_release(t->lock);
+	if (!o)
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (!key) {
+		CK_RV rv = oc_token_get_attrs(t, h, &a, 1);
+
+		if (rv != CKR_OK)
+			return rv;
+		len = a.ulValueLen;
+	}
+	*size = len;
+	return CKR_OK;
+}
+
+void oc_token_wipe(struct oc_token *t)
+{
+	oc_lock_take(t->lock);
+	oc_store_clear(&t->store);
+	t->listed = false;
+	t->key_done = false;
+	oc_lock_release(t->lock);
+}
+
+CK_RV oc_token_key(struct oc_token *t, CK_OBJECT_HANDLE h,
+		   struct oc_object **out)
+{
+	struct oc_object *o;
+
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (o && o->kind == OC_OBJ_KEY)
+		oc_object_ref(o);
+	else
+		o = NULL;
+	oc_lock_release(t->lock);
+	if (!o)
+		return CKR_KEY_HANDLE_INVALID;
+	*out = o;
+	return CKR_OK;
+}
+
+CK_RV oc_token_add(struct oc_token *t, struct oc_object *o,
+		   CK_OBJECT_HANDLE *h)
+{
+	int err;
+
+	oc_lock_take(t->lock);
+	err = oc_store_add(&t->store, o);
+	if (err == OC_OK)
+		*h = o->handle;
+	oc_lock_release(t->lock);
+	return err ? oc_rv_map(err, OC_RV_GENERIC) : CKR_OK;
+}
+
+void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
+				   bool all)
+{
+	struct oc_object *o, *next;
+
+	oc_lock_take(t->lock);
+	for (o = t->store.head; o; o = next) {
+		next = o->next;
+		if (o->session_obj && (all || o->owner == s))
+			oc_store_remove(&t->store, o);
+	}
+	oc_lock_release(t->lock);
+}
+
+CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h,
+			   char **path, char vault_id[OC_API_MAX_ID + 1])
+{
+	struct oc_object *o;
+	CK_RV rv = CKR_OK;
+
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (!o || o->kind != OC_OBJ_DATA) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	} else {
+		*path = strdup(o->meta.path);
+		if (!*path)
+			rv = CKR_HOST_MEMORY;
+		memcpy(vault_id, t->vault_id, OC_API_MAX_ID + 1);
+	}
+	oc_lock_release(t->lock);
+	return rv;
+}
+
+CK_RV oc_token_stored(struct oc_token *t, const char *path,
+		      const struct oc_secret_meta *m, const uint8_t *value,
+		      size_t len, CK_OBJECT_HANDLE *h)
+{
+	struct oc_secret_meta mm = *m;
+	struct oc_object *o;
+	int err = OC_OK;
+
+	/* The path we stored under is the object's identity. */
+	mm.path = (char *)path;
+	oc_lock_take(t->lock);
+	o = oc_store_by_label(&t->store, path, strlen(path));
+	if (o) {
+		err = oc_object_set_meta(o, &mm);
+	} else {
+		err = oc_object_new_data(&mm, &o);
+		if (err == OC_OK) {
+			err = oc_store_add(&t->store, o);
+			if (err) {
+				oc_object_unref(o);
+				o = NULL;
+			}
+		}
+	}
+	if (err == OC_OK)
+		err = oc_object_set_value(o, value, len, oc_init_now());
+	if (err == OC_OK)
+		*h = o->handle;
+	oc_lock_release(t->lock);
+	return err ? oc_rv_map(err, OC_RV_GENERIC) : CKR_OK;
+}
+
+void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h)
+{
+	struct oc_object *o;
+
+	oc_lock_take(t->lock);
+	o = oc_store_get(&t->store, h);
+	if (o)
+		oc_store_remove(&t->store, o);
+	oc_lock_release(t->lock);
+}

@@ -1,0 +1,678 @@
+/* write.c - creating, changing, copying and destroying secrets. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attr.h"
+#include "backend.h"
+#include "cmek.h"
+#include "err.h"
+#include "init.h"
+#include "json.h"
+#include "keys.h"
+#include "log.h"
+#include "object.h"
+#include "rv.h"
+#include "secmem.h"
+#include "session.h"
+#include "token.h"
+#include "write.h"
+
+#define MAX_METADATA (64u * 1024)
+
+enum mode { CREATE, SET, COPY };
+
+/* What a template asks of a data object. */
+struct data_in {
+	char *path;
+	const uint8_t *value;
+	size_t value_len;
+	bool has_value;
+	bool sealed;
+	char type[32];
+	bool has_type;
+	char *metadata;
+	bool has_metadata;
+	char expires[40];
+	bool has_expires;
+};
+
+/* The stored state of an existing secret. */
+struct current {
+	char *path;
+	uint8_t *value;
+	size_t value_len;
+	bool blob;
+	char type[32];
+	char *metadata;
+	char expires[40];
+};
+
+static void data_in_free(struct data_in *d)
+{
+	free(d->path);
+	free(d->metadata);
+	memset(d, 0, sizeof(*d));
+}
+
+static void current_free(struct current *c)
+{
+	free(c->path);
+	oc_secure_free(c->value);
+	free(c->metadata);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Valid UTF-8 with no control characters. */
+static bool clean_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0) {
+			k = 1;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			k = 2;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + k >= n)
+			return false; /* truncated sequence */
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + j] & 0x3F);
+		}
+		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+static CK_RV copy_text(const CK_ATTRIBUTE *a, char *out, size_t size,
+		       bool (*ok)(unsigned char))
+{
+	const unsigned char *p = a->pValue;
+
+	if (a->ulValueLen >= size)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	for (CK_ULONG i = 0; i < a->ulValueLen; i++)
+		if (!ok(p[i]))
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (a->ulValueLen)
+		memcpy(out, p, a->ulValueLen);
+	out[a->ulValueLen] = '\0';
+	return CKR_OK;
+}
+
+static bool type_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '-';
+}
+
+static bool time_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' ||
+	       c == 'Z' || c == '.' || c == '+' || c == 't' || c == 'z';
+}
+
+/* A metadata object without the "encoding" key, which is the API
+ * client's to set (it marks base64-carried binary values). */
+static CK_RV clean_metadata(const char *text, size_t len, char **out)
+{
+	struct oc_json *j = NULL;
+	struct oc_jgen g = { 0 };
+	struct oc_buf b;
+	size_t n;
+	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
+
+	oc_buf_init(&b, 2 * MAX_METADATA, false);
+	if (len > MAX_METADATA || oc_json_parse(text, len, &j) != OC_OK ||
+	    oc_json_type(j) != OC_JSON_OBJECT)
+		goto out;
+	if (oc_jgen_init(&g, &b) != OC_OK) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	yajl_gen_map_open(g.g);
+	for (size_t i = 0; i < oc_json_len(j); i++) {
+		const char *key = oc_json_key_at(j, i);
+
+		if (!key || strcmp(key, "encoding") == 0)
+			continue;
+		oc_jgen_str(&g, key);
+		oc_jgen_node(&g, oc_json_at(j, i));
+	}
+	yajl_gen_map_close(g.g);
+	if (oc_jgen_status(&g) != OC_OK)
+		goto out;
+	*out = (char *)oc_buf_steal(&b, &n);
+	rv = *out ? CKR_OK : CKR_HOST_MEMORY;
+out:
+	oc_jgen_free(&g);
+	oc_buf_free(&b);
+	oc_json_free(j);
+	return rv;
+}
+
+static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
+			struct data_in *d)
+{
+	CK_RV rv = CKR_OK;
+	bool b;
+
+	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++) {
+		const CK_ATTRIBUTE *a = &t[i];
+
+		switch (a->type) {
+		case CKA_CLASS:
+			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY : CKR_OK;
+			break;
+		case CKA_LABEL:
+			if (mode == SET) {
+				rv = CKR_ATTRIBUTE_READ_ONLY;
+				break;
+			}
+			if (a->ulValueLen == 0 ||
+			    a->ulValueLen > OC_API_MAX_PATH ||
+			    !clean_utf8(a->pValue, a->ulValueLen)) {
+				oc_rv_cause("a secret path is 1..%d bytes of "
+					    "UTF-8 without control characters",
+					    OC_API_MAX_PATH);
+				rv = CKR_ATTRIBUTE_VALUE_INVALID;
+				break;
+			}
+			d->path = strndup(a->pValue, a->ulValueLen);
+			if (!d->path)
+				rv = CKR_HOST_MEMORY;
+			break;
+		case CKA_VALUE:
+			if (mode == COPY) {
+				rv = CKR_ATTRIBUTE_READ_ONLY;
+				break;
+			}
+			if (a->ulValueLen > oc_mod.conf.max_value_size +
+						    OC_CMEK_OVERHEAD) {
+				oc_rv_cause("value over max_value_size");
+				rv = CKR_ATTRIBUTE_VALUE_INVALID;
+				break;
+			}
+			d->value = a->pValue;
+			d->value_len = a->ulValueLen;
+			d->has_value = true;
+			break;
+		case CKA_ONECLAW_CMEK_ENCRYPTED:
+			rv = oc_attr_bool(a, &d->sealed);
+			break;
+		case CKA_ONECLAW_SECRET_TYPE:
+			rv = copy_text(a, d->type, sizeof(d->type), type_char);
+			d->has_type = rv == CKR_OK && d->type[0];
+			break;
+		case CKA_ONECLAW_EXPIRES_AT:
+			rv = copy_text(a, d->expires, sizeof(d->expires),
+				       time_char);
+			d->has_expires = rv == CKR_OK;
+			break;
+		case CKA_ONECLAW_METADATA:
+			free(d->metadata);
+			d->metadata = NULL;
+			rv = clean_metadata(a->pValue ? a->pValue : "",
+					    a->ulValueLen, &d->metadata);
+			d->has_metadata = rv == CKR_OK;
+			break;
+		case CKA_TOKEN:
+			if (mode == SET) {
+				rv = CKR_ATTRIBUTE_READ_ONLY;
+				break;
+			}
+			rv = oc_attr_bool(a, &b);
+			if (rv == CKR_OK && !b) {
+				oc_rv_cause("data objects are stored in the "
+					    "vault: CKA_TOKEN must be true");
+				rv = CKR_TEMPLATE_INCONSISTENT;
+			}
+			break;
+		case CKA_APPLICATION:
+		case CKA_OBJECT_ID:
+		case CKA_PRIVATE:
+		case CKA_MODIFIABLE:
+		case CKA_DESTROYABLE:
+		case CKA_COPYABLE:
+			/* Decided by the module (application "1claw", the
+			 * auth and read-only modes). */
+			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY : CKR_OK;
+			break;
+		case CKA_ONECLAW_VERSION:
+		case CKA_ONECLAW_SECRET_ID:
+		case CKA_ONECLAW_CMEK_FINGERPRINT:
+			rv = CKR_ATTRIBUTE_READ_ONLY;
+			break;
+		default:
+			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY
+					 : CKR_ATTRIBUTE_TYPE_INVALID;
+			break;
+		}
+	}
+	if (rv == CKR_OK && d->sealed && mode != COPY && !d->has_value &&
+	    mode == CREATE) {
+		oc_rv_cause("CKA_ONECLAW_CMEK_ENCRYPTED needs the blob in "
+			    "CKA_VALUE");
+		rv = CKR_TEMPLATE_INCOMPLETE;
+	}
+	return rv;
+}
+
+static CK_RV check_writable(struct oc_session *s)
+{
+	if (oc_mod.conf.read_only)
+		return CKR_TOKEN_WRITE_PROTECTED;
+	if (!oc_session_rw(s))
+		return CKR_SESSION_READ_ONLY;
+	if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
+		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+/* The key that may seal for this vault: the configured one, or a session
+ * AES key, whose fingerprint is the vault's.  *ref holds a session key. */
+static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
+		       const char *path, struct oc_cmek_key **k,
+		       struct oc_object **ref)
+{
+	struct oc_cmek_key *ck = NULL;
+	char hex[OC_CMEK_FPR_HEX_LEN + 1];
+
+	*ref = NULL;
+	if (oc_keys_get(v->id, &ck) == CKR_OK && ck) {
+		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(ck), hex);
+		if (!v->cmek_fingerprint[0] ||
+		    strcmp(hex, v->cmek_fingerprint) == 0) {
+			*k = ck;
+			return CKR_OK;
+		}
+	}
+	oc_rv_cause_clear();
+	oc_lock_take(t->lock);
+	for (struct oc_object *o = t->store.head; o; o = o->next) {
+		if (o->kind != OC_OBJ_KEY || !o->session_obj || !o->cmek ||
+		    !oc_token_visible(o))
+			continue;
+		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(o->cmek), hex);
+		if (strcmp(hex, v->cmek_fingerprint) == 0) {
+			oc_object_ref(o);
+			*ref = o;
+			*k = o->cmek;
+			break;
+		}
+	}
+	oc_lock_release(t->lock);
+	if (*ref)
+		return CKR_OK;
+	oc_log_error("oneclaw-pkcs11: vault %s has CMEK on (key %.16s...) "
+		     "and %s: writing %s refused, nothing was sent",
+		     v->id, v->cmek_fingerprint,
+		     ck ? "the configured key is a different key"
+			: "no key for it is configured",
+		     path);
+	oc_rv_cause("no usable CMEK key for vault %s", v->id);
+	return CKR_FUNCTION_FAILED;
+}
+
+static bool blob_ok(const uint8_t *b, size_t n)
+{
+	return n >= OC_CMEK_OVERHEAD && b[0] == OC_CMEK_VERSION &&
+	       n - OC_CMEK_OVERHEAD <= oc_mod.conf.max_value_size;
+}
+
+/* Stores value at path (sealing it in a CMEK vault) and updates the
+ * token's object; *out gets its handle. */
+static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
+		 size_t len, bool sealed, const char *type,
+		 const char *metadata, const char *expires,
+		 CK_OBJECT_HANDLE *out)
+{
+	struct oc_secret_put in = { 0 };
+	struct oc_secret_meta meta;
+	struct oc_cmek_key *k = NULL;
+	struct oc_object *ref = NULL;
+	struct oc_vault v;
+	uint8_t *blob = NULL;
+	size_t blob_len = 0;
+	CK_RV rv;
+	int err;
+
+	if (!value)
+		value = (const uint8_t *)"";
+	rv = oc_token_vault(s->tok, true, &v);
+	if (rv != CKR_OK)
+		return rv;
+	if (v.cmek_enabled && sealed) {
+		if (!blob_ok(value, len)) {
+			oc_rv_cause("not a CMEK v1 blob");
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		}
+	} else if (v.cmek_enabled) {
+		if (len > oc_mod.conf.max_value_size)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		rv = write_key(s->tok, &v, path, &k, &ref);
+		if (rv != CKR_OK)
+			return rv;
+		blob = oc_secure_alloc(oc_cmek_blob_len(len));
+		if (!blob) {
+			rv = CKR_HOST_MEMORY;
+			goto out;
+		}
+		err = oc_cmek_seal(k, value, len, blob, oc_cmek_blob_len(len),
+				   &blob_len);
+		if (err) {
+			oc_rv_cause("sealing: %s", oc_strerror(err));
+			rv = oc_rv_map(err, OC_RV_GENERIC);
+			goto out;
+		}
+		value = blob;
+		len = blob_len;
+	} else if (sealed) {
+		oc_rv_cause("vault %s has no CMEK: a sealed blob would be "
+			    "unreadable", v.id);
+		return CKR_TEMPLATE_INCONSISTENT;
+	} else if (len > oc_mod.conf.max_value_size) {
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+
+	in.type = type && type[0] ? type : NULL;
+	in.value = value;
+	in.value_len = len;
+	in.value_is_blob = v.cmek_enabled;
+	in.metadata = metadata;
+	in.expires_at = expires && expires[0] ? expires : NULL;
+	memset(&meta, 0, sizeof(meta));
+	err = oc_backend_secret_put(&oc_mod.be, v.id, path, &in, &meta);
+	if (err) {
+		oc_rv_cause("storing %s: %s", path, oc_strerror(err));
+		rv = oc_rv_map(err, OC_RV_WRITE);
+		goto out;
+	}
+	if (!meta.cmek_known) {
+		meta.cmek_known = true;
+		meta.cmek_encrypted = v.cmek_enabled;
+		if (k)
+			oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(k),
+						meta.cmek_fingerprint);
+	}
+	oc_debug(OC_LOG_P11, "stored %s (%zu bytes%s)", path, len,
+		 v.cmek_enabled ? ", sealed" : "");
+	rv = oc_token_stored(s->tok, path, &meta, value, len, out);
+	oc_secret_meta_clear(&meta);
+out:
+	if (blob)
+		oc_secure_free(blob);
+	oc_object_unref(ref);
+	return rv;
+}
+
+CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t,
+		      CK_ULONG n, CK_OBJECT_HANDLE *out)
+{
+	const CK_ATTRIBUTE *a;
+	struct data_in d = { 0 };
+	CK_ULONG cls;
+	CK_RV rv;
+
+	rv = oc_attr_check(t, n);
+	if (rv != CKR_OK)
+		return rv;
+	a = oc_attr_find(t, n, CKA_CLASS);
+	if (!a)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (oc_attr_ulong(a, &cls) != CKR_OK)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
+		return CKR_USER_NOT_LOGGED_IN;
+	if (cls == CKO_SECRET_KEY)
+		return oc_keys_session_object(s, t, n, NULL, 0, false, out);
+	if (cls != CKO_DATA)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	rv = check_writable(s);
+	if (rv != CKR_OK)
+		return rv;
+	rv = parse_data(t, n, CREATE, &d);
+	if (rv == CKR_OK && !d.path) {
+		oc_rv_cause("CKA_LABEL (the secret path) is needed");
+		rv = CKR_TEMPLATE_INCOMPLETE;
+	}
+	if (rv == CKR_OK)
+		rv = put(s, d.path, d.value, d.value_len, d.sealed,
+			 d.has_type ? d.type : NULL,
+			 d.has_metadata ? d.metadata : NULL,
+			 d.has_expires ? d.expires : NULL, out);
+	data_in_free(&d);
+	return rv;
+}
+
+/* The secret's stored state; the value only when asked (it may need a
+ * fetch). */
+static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
+		     bool want_value, struct current *c)
+{
+	struct oc_token *t = s->tok;
+	struct oc_object *o;
+	CK_RV rv = CKR_OK;
+
+	if (want_value) {
+		rv = oc_token_fetch(t, h);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (!o || o->kind != OC_OBJ_DATA || (want_value && !o->have_value)) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+		goto out;
+	}
+	c->path = strdup(o->meta.path);
+	if (!c->path) {
+		rv = CKR_HOST_MEMORY;
+		goto out;
+	}
+	snprintf(c->type, sizeof(c->type), "%s", o->meta.type);
+	snprintf(c->expires, sizeof(c->expires), "%s", o->meta.expires_at);
+	c->blob = o->meta.cmek_encrypted;
+	if (want_value) {
+		c->value = oc_secure_dup(o->value, o->value_len);
+		c->value_len = o->value_len;
+		if (!c->value)
+			rv = CKR_HOST_MEMORY;
+	}
+	if (rv == CKR_OK)
+		rv = clean_metadata(o->meta.metadata,
+				    strlen(o->meta.metadata), &c->metadata);
+	if (rv == CKR_ATTRIBUTE_VALUE_INVALID)
+		rv = CKR_OK; /* unreadable old metadata is dropped */
+out:
+	oc_lock_release(t->lock);
+	return rv;
+}
+
+/* Session keys may take a new label or id; nothing else changes. */
+static CK_RV set_key(struct oc_session *s, CK_OBJECT_HANDLE h,
+		     const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	struct oc_token *tok = s->tok;
+	struct oc_object *o;
+	CK_RV rv = CKR_OK;
+	int err = OC_OK;
+
+	oc_lock_take(tok->lock);
+	o = oc_token_find_locked(tok, h);
+	if (!o) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	} else if (!o->session_obj) {
+		rv = CKR_ACTION_PROHIBITED;
+	} else {
+		for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
+			if (t[i].type != CKA_LABEL && t[i].type != CKA_ID)
+				rv = CKR_ATTRIBUTE_READ_ONLY;
+		for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
+			err = t[i].type == CKA_LABEL
+				      ? oc_object_set_label(o, t[i].pValue,
+							    t[i].ulValueLen)
+				      : oc_object_set_id(o, t[i].pValue,
+							 t[i].ulValueLen);
+		if (rv == CKR_OK && err)
+			rv = oc_rv_map(err, OC_RV_WRITE);
+	}
+	oc_lock_release(tok->lock);
+	return rv;
+}
+
+static bool is_key(struct oc_token *t, CK_OBJECT_HANDLE h, bool *found)
+{
+	struct oc_object *o;
+	bool key;
+
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	*found = o != NULL;
+	key = o && o->kind == OC_OBJ_KEY;
+	oc_lock_release(t->lock);
+	return key;
+}
+
+CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
+		   const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	struct data_in d = { 0 };
+	struct current c = { 0 };
+	CK_OBJECT_HANDLE nh;
+	bool found;
+	CK_RV rv;
+
+	rv = oc_attr_check(t, n);
+	if (rv != CKR_OK)
+		return rv;
+	if (is_key(s->tok, h, &found))
+		return set_key(s, h, t, n);
+	if (!found)
+		return CKR_OBJECT_HANDLE_INVALID;
+	rv = check_writable(s);
+	if (rv != CKR_OK)
+		return rv;
+	rv = parse_data(t, n, SET, &d);
+	if (rv == CKR_OK)
+		rv = current(s, h, !d.has_value, &c);
+	if (rv != CKR_OK)
+		goto out;
+	if (d.has_value)
+		rv = put(s, c.path, d.value, d.value_len, d.sealed,
+			 d.has_type ? d.type : c.type,
+			 d.has_metadata ? d.metadata : c.metadata,
+			 d.has_expires ? d.expires : c.expires, &nh);
+	else
+		rv = put(s, c.path, c.value, c.value_len, c.blob,
+			 d.has_type ? d.type : c.type,
+			 d.has_metadata ? d.metadata : c.metadata,
+			 d.has_expires ? d.expires : c.expires, &nh);
+out:
+	current_free(&c);
+	data_in_free(&d);
+	return rv;
+}
+
+CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
+		    const CK_ATTRIBUTE *t, CK_ULONG n, CK_OBJECT_HANDLE *out)
+{
+	struct data_in d = { 0 };
+	struct current c = { 0 };
+	bool found;
+	CK_RV rv;
+
+	rv = oc_attr_check(t, n);
+	if (rv != CKR_OK)
+		return rv;
+	if (is_key(s->tok, h, &found))
+		return CKR_ACTION_PROHIBITED; /* keys are not copyable */
+	if (!found)
+		return CKR_OBJECT_HANDLE_INVALID;
+	rv = check_writable(s);
+	if (rv == CKR_OK)
+		rv = parse_data(t, n, COPY, &d);
+	if (rv == CKR_OK)
+		rv = current(s, h, true, &c);
+	if (rv != CKR_OK)
+		goto out;
+	if (!d.path || strcmp(d.path, c.path) == 0) {
+		oc_rv_cause("a copy needs a new CKA_LABEL (path)");
+		rv = CKR_TEMPLATE_INCONSISTENT;
+		goto out;
+	}
+	rv = put(s, d.path, c.value, c.value_len, c.blob,
+		 d.has_type ? d.type : c.type,
+		 d.has_metadata ? d.metadata : c.metadata,
+		 d.has_expires ? d.expires : c.expires, out);
+out:
+	current_free(&c);
+	data_in_free(&d);
+	return rv;
+}
+
+CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
+{
+	struct oc_token *t = s->tok;
+	struct oc_object *o;
+	char id[OC_API_MAX_ID + 1];
+	char *path = NULL;
+	CK_RV rv = CKR_OK;
+	int err;
+
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (!o) {
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	} else if (o->kind == OC_OBJ_KEY) {
+		if (o->session_obj)
+			oc_store_remove(&t->store, o);
+		else
+			rv = CKR_ACTION_PROHIBITED; /* CKA_DESTROYABLE false */
+		oc_lock_release(t->lock);
+		return rv;
+	}
+	oc_lock_release(t->lock);
+	if (rv != CKR_OK)
+		return rv;
+	rv = check_writable(s);
+	if (rv != CKR_OK)
+		return rv;
+	rv = oc_token_object_path(t, h, &path, id);
+	if (rv != CKR_OK)
+		return rv;
+	err = oc_backend_secret_delete(&oc_mod.be, id, path);
+	if (err == OC_OK || err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE)
+		oc_token_forget(t, h);
+	if (err) {
+		oc_rv_cause("deleting %s: %s", path, oc_strerror(err));
+		rv = oc_rv_map(err, OC_RV_OBJECT);
+	}
+	free(path);
+	return rv;
+}

@@ -1,0 +1,33 @@
+/* write.h - storing secrets through PKCS#11.
+ *
+ * C_CreateObject(CKO_DATA) puts a secret at the path in CKA_LABEL;
+ * C_SetAttributeValue(CKA_VALUE, or the vendor type/metadata/expiry)
+ * stores a new version; C_CopyObject puts a copy at a new path;
+ * C_DestroyObject deletes the secret.  Data objects are always token
+ * objects (CKA_TOKEN false is refused: the vault is the only storage).
+ *
+ * In a vault with CMEK on, the value is sealed inside the module with the
+ * vault's key (the configured key, or a session AES key brought with
+ * C_CreateObject, whose fingerprint equals the vault's) and base64 of the
+ * blob is sent; with CKA_ONECLAW_CMEK_ENCRYPTED=TRUE the application hands
+ * in an already sealed v1 blob.  No usable key: refused with
+ * CKR_FUNCTION_FAILED and a message on stderr, nothing sent.  Read-only
+ * mode: CKR_TOKEN_WRITE_PROTECTED; R/O session: CKR_SESSION_READ_ONLY.
+ *
+ * C_CreateObject(CKO_SECRET_KEY) makes a session key (keys.h). */
+#ifndef OC_P11_WRITE_H
+#define OC_P11_WRITE_H
+
+#include "ck.h"
+
+struct oc_session;
+
+CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t,
+		      CK_ULONG n, CK_OBJECT_HANDLE *out);
+CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
+		   const CK_ATTRIBUTE *t, CK_ULONG n);
+CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
+		    const CK_ATTRIBUTE *t, CK_ULONG n, CK_OBJECT_HANDLE *out);
+CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h);
+
+#endif

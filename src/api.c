@@ -1,0 +1,1871 @@
+/* api.c - the 1claw vault HTTP API client (wire facts: 1claw-api.md).
+ *
+ * Token life cycle: an agent key (ocv_) is exchanged at
+ * POST /v1/auth/agent-token, a user key (1ck_) at /v1/auth/api-key-token; a
+ * static token is used as is.  The token lives in locked memory with its
+ * expiry (expires_in, else the JWT exp claim) and is renewed 60 s before
+ * it runs out by one thread at a time; the others keep using the old token
+ * meanwhile, or wait when there is none.  A 401 (or 402, which the server
+ * answers before auth on paid routes) makes the call drop the token it used,
+ * exchange again once and retry.
+ *
+ * Responses are parsed into bounded, typed fields; anything missing or
+ * mistyped is OC_ERR_SERVER with the reason in the api debug log. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "buf.h"
+#include "codec.h"
+#include "err.h"
+#include "json.h"
+#include "log.h"
+#include "secmem.h"
+
+#define MAX_TOKEN 16384
+#define MAX_CRED 4096
+#define MAX_METADATA (1024u * 1024)
+#define MAX_PROBLEM 64 * 1024
+#define DEFAULT_VALUE_MAX (5u * 1024 * 1024)
+#define DEFAULT_TOKEN_LIFE_S 3600
+#define MAX_TOKEN_LIFE_S (10LL * 365 * 24 * 3600)
+#define REFRESH_EARLY_MS 60000u
+#define MAX_TIMEOUT_S 3600u
+#define REQ_PATH_MAX (OC_API_MAX_PATH * 3 + 512)
+
+struct oc_api {
+	struct oc_http *http;
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t refreshed;
+	bool refreshing;
+	enum oc_cred_kind kind;
+	char *cred;     /* oc_secure_alloc */
+	char *agent_id; /* plain heap */
+	char *token;    /* oc_secure_alloc */
+	uint64_t token_exp_ms;   /* monotonic; 0: no known expiry */
+	uint64_t token_early_ms; /* renew this long before expiry */
+	unsigned long token_gen;
+	unsigned long cred_gen;
+	size_t max_value;
+	long last_status;
+	char last_error[256];
+};
+
+/* One API request. */
+struct call {
+	const char *method;
+	const char *path;
+	const void *body;
+	size_t body_len;
+	const struct oc_http_header *headers;
+	size_t n_headers;
+	bool idempotent;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* --- small validators ------------------------------------------------- */
+
+/* Tokens and keys go into a header: visible ASCII only. */
+static bool token_chars_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* Ids (vault, secret, job, agent): uuids in practice. */
+static bool id_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > OC_API_MAX_ID)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = s[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		      ch == '.' || ch == ':' || ch == '~'))
+			return false;
+	}
+	return true;
+}
+
+/* Text without control characters or NUL (UTF-8 checked by the parser). */
+static bool text_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
+ * NUL counts as binary too (C readers would cut the value there). */
+static bool utf8_text(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = s[i];
+		size_t k;
+		uint32_t cp;
+
+		if (c == 0)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i <= k)
+			return false;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* Secret paths: bounded, no control characters, and no "." or ".."
+ * segment (a URL normaliser would turn them into another secret's path). */
+static bool secret_path_ok(const char *p)
+{
+	size_t n, i, seg = 0;
+
+	if (!p)
+		return false;
+	n = strlen(p);
+	if (n == 0 || n > OC_API_MAX_PATH || !text_ok(p, n))
+		return false;
+	for (i = 0; i <= n; i++) {
+		if (i == n || p[i] == '/') {
+			size_t len = i - seg;
+			if ((len == 1 && p[seg] == '.') ||
+			    (len == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+				return false;
+			seg = i + 1;
+		}
+	}
+	return true;
+}
+
+static bool arg_id_ok(const char *s)
+{
+	return s && id_ok(s, strlen(s));
+}
+
+/* --- last status and problem detail ------------------------------------ */
+
+static void copy_printable(char *dst, size_t dsz, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= dsz)
+		n = dsz - 1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		dst[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+	}
+	dst[n] = '\0';
+}
+
+static bool contains(const char *hay, size_t hn, const char *needle)
+{
+	size_t nn;
+
+	if (!needle)
+		return false;
+	nn = strlen(needle);
+	return nn > 0 && nn <= hn && memmem(hay, hn, needle, nn) != NULL;
+}
+
+/* Records status and the RFC 7807 detail (then message, error, or
+ * "HTTP <status>").  A detail that echoes our credential or token is
+ * replaced: last_error goes to logs. */
+static void record(struct oc_api *a, long status, const struct oc_buf *body)
+{
+	struct oc_json *j = NULL;
+	const char *msg = NULL;
+	size_t n = 0;
+	char fallback[32];
+
+	if (status >= 200 && status <= 299) {
+		pthread_mutex_lock(&a->lock);
+		a->last_status = status;
+		a->last_error[0] = '\0';
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	if (body && body->len > 0 && body->len <= MAX_PROBLEM &&
+	    oc_json_parse((const char *)body->data, body->len, &j) == OC_OK &&
+	    oc_json_type(j) == OC_JSON_OBJECT) {
+		msg = oc_json_get_string(j, "detail", &n);
+		if (!msg || n == 0)
+			msg = oc_json_get_string(j, "message", &n);
+		if (!msg || n == 0)
+			msg = oc_json_get_string(j, "error", &n);
+		if (msg && n == 0)
+			msg = NULL;
+	}
+	snprintf(fallback, sizeof(fallback), "HTTP %ld", status);
+	pthread_mutex_lock(&a->lock);
+	if (msg && (contains(msg, n, a->cred) || contains(msg, n, a->token)))
+		msg = NULL;
+	a->last_status = status;
+	if (msg)
+		copy_printable(a->last_error, sizeof(a->last_error), msg, n);
+	else
+		copy_printable(a->last_error, sizeof(a->last_error), fallback,
+			       strlen(fallback));
+	pthread_mutex_unlock(&a->lock);
+	oc_json_free(j);
+}
+
+static void record_transport(struct oc_api *a, int rc)
+{
+	pthread_mutex_lock(&a->lock);
+	snprintf(a->last_error, sizeof(a->last_error), "%s", oc_strerror(rc));
+	pthread_mutex_unlock(&a->lock);
+}
+
+static int status_err(long st)
+{
+	switch (st) {
+	case 400:
+		return OC_ERR_BAD_REQUEST;
+	case 401:
+		return OC_ERR_UNAUTHORIZED;
+	case 402:
+	case 403:
+		return OC_ERR_FORBIDDEN;
+	case 404:
+		return OC_ERR_NOT_FOUND;
+	case 409:
+		return OC_ERR_CONFLICT;
+	case 410:
+		return OC_ERR_GONE;
+	case 413:
+		return OC_ERR_TOO_LARGE;
+	case 429:
+		return OC_ERR_RATE_LIMITED;
+	default:
+		if (st >= 500 && st <= 599)
+			return OC_ERR_SERVER;
+		if (st >= 400 && st <= 499)
+			return OC_ERR_BAD_REQUEST;
+		return OC_ERR_SERVER; /* 1xx, 3xx (never followed), odd 2xx */
+	}
+}
+
+/* --- JSON helpers ------------------------------------------------------ */
+
+static int bad_field(const char *what, const char *key)
+{
+	oc_debug(OC_LOG_API, "server response: %s \"%s\"", what, key);
+	return OC_ERR_SERVER;
+}
+
+static int parse_body(const struct oc_http_resp *rs, struct oc_json **out)
+{
+	struct oc_json *j = NULL;
+	int rc;
+
+	if (rs->body.len == 0)
+		return bad_field("empty body where JSON was due", "");
+	rc = oc_json_parse((const char *)rs->body.data, rs->body.len, &j);
+	if (rc) {
+		oc_debug(OC_LOG_API, "server response is not valid JSON (%s)",
+			 oc_strerror(rc));
+		return OC_ERR_SERVER;
+	}
+	if (oc_json_type(j) != OC_JSON_OBJECT) {
+		oc_json_free(j);
+		return bad_field("not an object", "");
+	}
+	*out = j;
+	return OC_OK;
+}
+
+enum text_kind { TEXT_ID, TEXT_LINE };
+
+/* A string member copied into dst.  Absent or null is fine unless
+ * required (dst is then ""); a wrong type, a length outside [min, max] or
+ * bad characters are OC_ERR_SERVER. */
+static int get_text(const struct oc_json *o, const char *key, bool required,
+		    size_t min, size_t max, enum text_kind kind, char *dst,
+		    size_t dsz)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+	const char *s;
+	size_t n;
+
+	dst[0] = '\0';
+	if (!v || oc_json_type(v) == OC_JSON_NULL)
+		return required ? bad_field("missing", key) : OC_OK;
+	s = oc_json_string(v, &n);
+	if (!s)
+		return bad_field("not a string", key);
+	if (n < min || n > max || n >= dsz)
+		return bad_field("length out of bounds", key);
+	if (kind == TEXT_ID ? !id_ok(s, n) : !text_ok(s, n))
+		return bad_field("bad characters", key);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return OC_OK;
+}
+
+static int get_bool(const struct oc_json *o, const char *key, bool *out,
+		    bool *present)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+
+	*out = false;
+	if (present)
+		*present = false;
+	if (!v || oc_json_type(v) == OC_JSON_NULL)
+		return OC_OK;
+	if (!oc_json_bool(v, out))
+		return bad_field("not a boolean", key);
+	if (present)
+		*present = true;
+	return OC_OK;
+}
+
+static int get_int(const struct oc_json *o, const char *key, bool required,
+		   int64_t min, int64_t *out)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+
+	*out = 0;
+	if (!v || oc_json_type(v) == OC_JSON_NULL)
+		return required ? bad_field("missing", key) : OC_OK;
+	if (!oc_json_int(v, out))
+		return bad_field("not an integer", key);
+	if (*out < min)
+		return bad_field("out of range", key);
+	return OC_OK;
+}
+
+/* A fingerprint member: null, "" or 64 lowercase hex. */
+static int get_fpr(const struct oc_json *o, const char *key, char *dst)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+	const char *s;
+	size_t n;
+
+	dst[0] = '\0';
+	if (!v || oc_json_type(v) == OC_JSON_NULL)
+		return OC_OK;
+	s = oc_json_string(v, &n);
+	if (!s)
+		return bad_field("not a string", key);
+	if (n == 0)
+		return OC_OK;
+	if (!oc_is_fingerprint_hex(s, n))
+		return bad_field("not a 64 hex fingerprint", key);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	return OC_OK;
+}
+
+static int jmap(struct oc_jgen *j, bool open)
+{
+	yajl_gen_status st =
+		open ? yajl_gen_map_open(j->g) : yajl_gen_map_close(j->g);
+
+	if (st != yajl_gen_status_ok)
+		return j->err ? j->err : OC_ERR_INTERNAL;
+	return oc_jgen_status(j);
+}
+
+/* Serialises a metadata member (object or absent/null) as text. */
+static int metadata_text(const struct oc_json *o, char **out)
+{
+	const struct oc_json *v = oc_json_get(o, "metadata");
+	struct oc_buf b;
+	struct oc_jgen j;
+	size_t n;
+	int rc;
+
+	if (!v || oc_json_type(v) == OC_JSON_NULL) {
+		*out = strdup("{}");
+		return *out ? OC_OK : OC_ERR_NOMEM;
+	}
+	if (oc_json_type(v) != OC_JSON_OBJECT)
+		return bad_field("not an object", "metadata");
+	oc_buf_init(&b, MAX_METADATA, false);
+	rc = oc_jgen_init(&j, &b);
+	if (!rc)
+		rc = oc_jgen_node(&j, v);
+	if (!rc)
+		rc = oc_jgen_status(&j);
+	oc_jgen_free(&j);
+	if (rc) {
+		oc_buf_free(&b);
+		return rc == OC_ERR_RANGE ? bad_field("too large", "metadata")
+					  : rc;
+	}
+	*out = (char *)oc_buf_steal(&b, &n);
+	return *out ? OC_OK : OC_ERR_NOMEM;
+}
+
+/* --- token handling ----------------------------------------------------- */
+
+/* The exp claim of a JWT-shaped token, seconds since the epoch. */
+static bool jwt_exp(const char *tok, int64_t *exp)
+{
+	const char *p1, *p2;
+	struct oc_json *j = NULL;
+	uint8_t *pl = NULL;
+	size_t n, plen = 0;
+	bool ok = false;
+
+	p1 = strchr(tok, '.');
+	if (!p1)
+		return false;
+	p2 = strchr(p1 + 1, '.');
+	if (!p2 || strchr(p2 + 1, '.'))
+		return false;
+	n = (size_t)(p2 - p1 - 1);
+	if (n == 0 || n > MAX_TOKEN)
+		return false;
+	pl = oc_secure_alloc(oc_base64_decoded_max(n) + 1);
+	if (!pl)
+		return false;
+	if (oc_base64_decode(p1 + 1, n, pl, oc_base64_decoded_max(n) + 1,
+			     &plen) == OC_OK &&
+	    oc_json_parse((const char *)pl, plen, &j) == OC_OK &&
+	    oc_json_get_int(j, "exp", exp))
+		ok = true;
+	oc_json_free(j);
+	oc_secure_free(pl);
+	return ok;
+}
+
+/* Lifetime in ms of a fresh token from expires_in, else the exp claim. */
+static uint64_t token_life_ms(const char *tok, bool have_expires_in,
+			      int64_t expires_in)
+{
+	int64_t exp, left;
+
+	if (have_expires_in)
+		return (uint64_t)expires_in * 1000u;
+	if (jwt_exp(tok, &exp)) {
+		left = exp - (int64_t)time(NULL);
+		if (left > 0 && left <= MAX_TOKEN_LIFE_S)
+			return (uint64_t)left * 1000u;
+	}
+	/* Unknown (or a clock that disagrees): a 401 re-exchanges anyway. */
+	return (uint64_t)DEFAULT_TOKEN_LIFE_S * 1000u;
+}
+
+static uint64_t early_ms(uint64_t life)
+{
+	return life / 2 < REFRESH_EARLY_MS ? life / 2 : REFRESH_EARLY_MS;
+}
+
+static int exchange_err(long st)
+{
+	switch (st) {
+	case 400:
+	case 401:
+	case 402:
+	case 403:
+	case 404:
+		return OC_ERR_UNAUTHORIZED; /* the key is refused */
+	default:
+		return status_err(st);
+	}
+}
+
+/* Exchanges a key for a token.  No lock held: this is network I/O. */
+static int exchange(struct oc_api *a, enum oc_cred_kind kind,
+		    const char *key, const char *agent_id, char **tok_out,
+		    uint64_t *life_out)
+{
+	struct oc_http_req rq = {0};
+	struct oc_http_resp rs;
+	struct oc_buf body;
+	struct oc_jgen j = {0};
+	struct oc_json *resp = NULL;
+	const struct oc_json *v;
+	const char *s;
+	char type[32];
+	int64_t expires_in = 0;
+	bool have_exp = false;
+	size_t n;
+	int rc;
+
+	oc_buf_init(&body, MAX_CRED + 512, true);
+	rc = oc_jgen_init(&j, &body);
+	if (!rc)
+		rc = jmap(&j, true);
+	if (!rc)
+		rc = oc_jgen_kv_str(&j, "api_key", key);
+	if (!rc && kind == OC_CRED_AGENT_KEY && agent_id)
+		rc = oc_jgen_kv_str(&j, "agent_id", agent_id);
+	if (!rc)
+		rc = jmap(&j, false);
+	if (!rc)
+		rc = oc_jgen_status(&j);
+	oc_jgen_free(&j);
+	if (rc)
+		goto out;
+
+	rq.method = "POST";
+	rq.path = kind == OC_CRED_AGENT_KEY ? "/v1/auth/agent-token"
+					    : "/v1/auth/api-key-token";
+	rq.body = body.data;
+	rq.body_len = body.len;
+	rq.idempotent = true; /* a second token is harmless */
+	rc = oc_http_do(a->http, &rq, &rs);
+	if (rc) {
+		record_transport(a, rc);
+		goto out_resp;
+	}
+	record(a, rs.status, &rs.body);
+	if (rs.status != 200 && rs.status != 201) {
+		rc = exchange_err(rs.status);
+		oc_debug(OC_LOG_API, "token exchange (%s): HTTP %ld",
+			 kind == OC_CRED_AGENT_KEY ? "agent key" : "user key",
+			 rs.status);
+		goto out_resp;
+	}
+	rc = parse_body(&rs, &resp);
+	if (rc)
+		goto out_resp;
+	v = oc_json_get(resp, "access_token");
+	s = v ? oc_json_string(v, &n) : NULL;
+	if (!s || n > MAX_TOKEN || !token_chars_ok(s, n)) {
+		rc = bad_field(v ? "bad token" : "missing", "access_token");
+		goto out_resp;
+	}
+	rc = get_text(resp, "token_type", false, 0, sizeof(type) - 1,
+		      TEXT_LINE, type, sizeof(type));
+	if (rc)
+		goto out_resp;
+	v = oc_json_get(resp, "expires_in");
+	if (v && oc_json_type(v) != OC_JSON_NULL) {
+		if (!oc_json_int(v, &expires_in) || expires_in <= 0 ||
+		    expires_in > MAX_TOKEN_LIFE_S) {
+			rc = bad_field("bad value", "expires_in");
+			goto out_resp;
+		}
+		have_exp = true;
+	}
+	*tok_out = oc_secure_dup(s, n);
+	if (!*tok_out) {
+		rc = OC_ERR_NOMEM;
+		goto out_resp;
+	}
+	*life_out = token_life_ms(*tok_out, have_exp, expires_in);
+	oc_debug(OC_LOG_API, "token exchanged (%zu chars, valid %llu s)", n,
+		 (unsigned long long)(*life_out / 1000u));
+	rc = OC_OK;
+out_resp:
+	oc_json_free(resp);
+	oc_http_resp_free(&rs);
+out:
+	oc_buf_free(&body);
+	return rc;
+}
+
+static void drop_token(struct oc_api *a)
+{
+	oc_secure_free(a->token); /* wipes */
+	a->token = NULL;
+	a->token_exp_ms = 0;
+	a->token_early_ms = 0;
+}
+
+static void drop_cred(struct oc_api *a)
+{
+	oc_secure_free(a->cred);
+	a->cred = NULL;
+	a->kind = OC_CRED_NONE;
+}
+
+static bool can_exchange(enum oc_cred_kind k)
+{
+	return k == OC_CRED_AGENT_KEY || k == OC_CRED_USER_KEY;
+}
+
+/* A copy of a usable token for one request (caller frees with
+ * oc_secure_free), and its generation.  *valid tells whether it is within
+ * its known lifetime. */
+static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen,
+			 bool *valid)
+{
+	enum oc_cred_kind kind;
+	unsigned long cgen;
+	char *key = NULL, *agent = NULL, *fresh = NULL;
+	uint64_t life = 0, now;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		now = now_ms();
+		if (a->kind == OC_CRED_NONE) {
+			pthread_mutex_unlock(&a->lock);
+			oc_debug(OC_LOG_API, "no credential: login required");
+			return OC_ERR_UNAUTHORIZED;
+		}
+		if (a->token &&
+		    (a->kind == OC_CRED_TOKEN || a->token_exp_ms == 0 ||
+		     now + a->token_early_ms < a->token_exp_ms ||
+		     (a->refreshing && now < a->token_exp_ms))) {
+			/* Fresh, static, or about to be renewed by another
+			 * thread while still valid. */
+			*valid = a->token_exp_ms == 0 || now < a->token_exp_ms;
+			*gen = a->token_gen;
+			*tok = oc_secure_strdup(a->token);
+			pthread_mutex_unlock(&a->lock);
+			return *tok ? OC_OK : OC_ERR_NOMEM;
+		}
+		if (!can_exchange(a->kind)) {
+			pthread_mutex_unlock(&a->lock);
+			return OC_ERR_UNAUTHORIZED;
+		}
+		if (!a->refreshing)
+			break;
+		pthread_cond_wait(&a->refreshed, &a->lock);
+	}
+	/* This thread renews; copies let the lock go during network I/O. */
+	a->refreshing = true;
+	kind = a->kind;
+	cgen = a->cred_gen;
+	key = oc_secure_strdup(a->cred);
+	agent = a->agent_id ? strdup(a->agent_id) : NULL;
+	pthread_mutex_unlock(&a->lock);
+
+	if (!key || (a->agent_id && !agent))
+		rc = OC_ERR_NOMEM;
+	else
+		rc = exchange(a, kind, key, agent, &fresh, &life);
+	oc_secure_free(key);
+	free(agent);
+
+	pthread_mutex_lock(&a->lock);
+	a->refreshing = false;
+	pthread_cond_broadcast(&a->refreshed);
+	if (!rc && cgen != a->cred_gen) {
+		/* Logged out or in again meanwhile: not this token. */
+		rc = OC_ERR_UNAUTHORIZED;
+	}
+	if (!rc) {
+		drop_token(a);
+		a->token = fresh;
+		fresh = NULL;
+		now = now_ms();
+		a->token_exp_ms = now + life;
+		a->token_early_ms = early_ms(life);
+		a->token_gen++;
+		*gen = a->token_gen;
+		*valid = true;
+		*tok = oc_secure_strdup(a->token);
+		if (!*tok)
+			rc = OC_ERR_NOMEM;
+	}
+	pthread_mutex_unlock(&a->lock);
+	oc_secure_free(fresh);
+	return rc;
+}
+
+/* The server refused the token of generation gen: forget it (unless
+ * another thread already replaced it). */
+static void token_invalidate(struct oc_api *a, unsigned long gen)
+{
+	pthread_mutex_lock(&a->lock);
+	if (a->token_gen == gen && can_exchange(a->kind))
+		drop_token(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* --- the request path ---------------------------------------------------- */
+
+/* Sends one authenticated call; OC_OK with rs->status set for any HTTP
+ * answer.  A 401/402 re-exchanges the credential once and tries again. */
+static int api_call(struct oc_api *a, const struct call *cl,
+		    struct oc_http_resp *rs, bool *had_valid)
+{
+	struct oc_http_req rq = {0};
+	unsigned long gen = 0;
+	bool valid = false, again;
+	char *tok = NULL;
+	int attempt, rc;
+
+	rq.method = cl->method;
+	rq.path = cl->path;
+	rq.body = cl->body;
+	rq.body_len = cl->body_len;
+	rq.headers = cl->headers;
+	rq.n_headers = cl->n_headers;
+	rq.idempotent = cl->idempotent;
+	for (attempt = 0;; attempt++) {
+		rc = token_acquire(a, &tok, &gen, &valid);
+		if (rc) {
+			memset(rs, 0, sizeof(*rs));
+			rs->retry_after_s = -1;
+			return rc;
+		}
+		rq.bearer = tok;
+		rc = oc_http_do(a->http, &rq, rs);
+		oc_secure_free(tok);
+		tok = NULL;
+		if (rc) {
+			record_transport(a, rc);
+			oc_debug(OC_LOG_API, "%s %s: %s", cl->method, cl->path,
+				 oc_strerror(rc));
+			return rc;
+		}
+		record(a, rs->status, &rs->body);
+		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", cl->method, cl->path,
+			 rs->status);
+		again = attempt == 0 &&
+			(rs->status == 401 || rs->status == 402);
+		if (again) {
+			pthread_mutex_lock(&a->lock);
+			again = can_exchange(a->kind);
+			pthread_mutex_unlock(&a->lock);
+		}
+		if (!again)
+			break;
+		oc_debug(OC_LOG_API, "HTTP %ld: exchanging the credential again",
+			 rs->status);
+		token_invalidate(a, gen);
+		oc_http_resp_free(rs);
+	}
+	if (had_valid)
+		*had_valid = valid;
+	return OC_OK;
+}
+
+/* api_call plus the status check: OC_OK only for want (0: any 2xx). */
+static int api_do(struct oc_api *a, const struct call *cl, long want,
+		  struct oc_http_resp *rs)
+{
+	bool valid = true;
+	int rc;
+
+	rc = api_call(a, cl, rs, &valid);
+	if (rc)
+		return rc;
+	if (want ? rs->status == want
+		 : rs->status >= 200 && rs->status <= 299)
+		return OC_OK;
+	if (rs->status == 402 && !valid)
+		return OC_ERR_UNAUTHORIZED; /* x402 answered before auth */
+	rc = status_err(rs->status);
+	if (rs->status >= 200 && rs->status <= 299)
+		oc_debug(OC_LOG_API, "%s %s: HTTP %ld where %ld was due",
+			 cl->method, cl->path, rs->status, want);
+	return rc;
+}
+
+/* "/v1/vaults/<id>" plus an optional suffix, an escaped secret path, and a
+ * further suffix. */
+static int build_path(struct oc_buf *b, const char *vault_id,
+		      const char *mid, const char *secret_path,
+		      const char *tail)
+{
+	int rc;
+
+	oc_buf_init(b, REQ_PATH_MAX, false);
+	rc = oc_buf_append_str(b, "/v1/vaults");
+	if (!rc && vault_id) {
+		rc = oc_buf_append_str(b, "/");
+		if (!rc)
+			rc = oc_http_path_escape(b, vault_id);
+	}
+	if (!rc && mid)
+		rc = oc_buf_append_str(b, mid);
+	if (!rc && secret_path)
+		rc = oc_http_path_escape(b, secret_path);
+	if (!rc && tail)
+		rc = oc_buf_append_str(b, tail);
+	if (rc)
+		oc_buf_free(b);
+	return rc;
+}
+
+/* --- life cycle --------------------------------------------------------- */
+
+int oc_api_new(const struct oc_conf *c, struct oc_api **out)
+{
+	struct oc_http_opts o = {0};
+	struct oc_api *a;
+	size_t n;
+	int rc;
+
+	if (!c || !out)
+		return OC_ERR_ARGS;
+	if (c->cred_kind != OC_CRED_NONE) {
+		if (!c->credential)
+			return OC_ERR_CONFIG;
+		n = strlen(c->credential);
+		if (n > MAX_TOKEN || !token_chars_ok(c->credential, n)) {
+			oc_log_error("the credential has bad characters or "
+				     "is too long");
+			return OC_ERR_CONFIG;
+		}
+	}
+	if (c->agent_id && *c->agent_id &&
+	    !id_ok(c->agent_id, strlen(c->agent_id))) {
+		oc_log_error("agent_id is not a valid id");
+		return OC_ERR_CONFIG;
+	}
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return OC_ERR_NOMEM;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->refreshed, NULL);
+	a->max_value = c->max_value_size ? c->max_value_size
+					 : DEFAULT_VALUE_MAX;
+
+	o.base_url = c->api_url ? c->api_url : OC_DEFAULT_API_URL;
+	o.ca_file = c->ca_file;
+	o.ca_path = c->ca_path;
+	o.connect_timeout_ms =
+		(c->connect_timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S
+						      : c->connect_timeout_s) *
+		1000u;
+	o.timeout_ms =
+		(c->timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S : c->timeout_s) *
+		1000u;
+	o.retries = c->retries;
+	/* The JSON parser takes no more than this anyway. */
+	o.max_response = OC_JSON_MAX_TEXT;
+	rc = oc_http_new(&o, &a->http);
+	if (rc)
+		goto fail;
+
+	a->kind = c->cred_kind;
+	if (a->kind != OC_CRED_NONE) {
+		a->cred = oc_secure_strdup(c->credential);
+		if (!a->cred) {
+			rc = OC_ERR_NOMEM;
+			goto fail;
+		}
+	}
+	if (a->kind == OC_CRED_TOKEN) {
+		/* A static token is its own credential; its exp (when it has
+		 * one) only tells whether a 402 means "not authenticated". */
+		int64_t exp;
+		a->token = oc_secure_strdup(a->cred);
+		if (!a->token) {
+			rc = OC_ERR_NOMEM;
+			goto fail;
+		}
+		if (jwt_exp(a->token, &exp)) {
+			int64_t left = exp - (int64_t)time(NULL);
+			a->token_exp_ms = now_ms() + (left > 0 ? (uint64_t)left * 1000u : 1u);
+		}
+	}
+	if (c->agent_id && *c->agent_id) {
+		a->agent_id = strdup(c->agent_id);
+		if (!a->agent_id) {
+			rc = OC_ERR_NOMEM;
+			goto fail;
+		}
+	}
+	*out = a;
+	return OC_OK;
+fail:
+	oc_api_free(a);
+	return rc;
+}
+
+void oc_api_free(struct oc_api *a)
+{
+	if (!a)
+		return;
+	oc_http_free(a->http);
+	drop_token(a);
+	drop_cred(a);
+	free(a->agent_id);
+	pthread_cond_destroy(&a->refreshed);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+/* Child after fork: no network I/O, and the lock is not taken (another
+ * parent thread may have held it when the process forked). */
+void oc_api_abandon(struct oc_api *a)
+{
+	if (!a)
+		return;
+	oc_http_abandon(a->http);
+	a->http = NULL;
+	drop_token(a);
+	drop_cred(a);
+	free(a->agent_id);
+	free(a);
+}
+
+int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
+{
+	struct oc_http_req rq = {0};
+	struct oc_http_resp rs;
+	enum oc_cred_kind kind;
+	char *k = NULL, *tok = NULL;
+	uint64_t life = 0;
+	int64_t exp;
+	char *agent = NULL;
+	int rc;
+
+	if (!a)
+		return OC_ERR_ARGS;
+	if (!key || key_len == 0 || key_len > MAX_TOKEN ||
+	    !token_chars_ok(key, key_len)) {
+		oc_debug(OC_LOG_API, "login: the key is empty, too long or "
+				     "has bad characters (%zu bytes)",
+			 key_len);
+		return OC_ERR_UNAUTHORIZED;
+	}
+	k = oc_secure_dup(key, key_len);
+	if (!k)
+		return OC_ERR_NOMEM;
+	kind = oc_conf_cred_kind(k);
+	pthread_mutex_lock(&a->lock);
+	if (a->agent_id)
+		agent = strdup(a->agent_id);
+	pthread_mutex_unlock(&a->lock);
+
+	if (can_exchange(kind)) {
+		rc = exchange(a, kind, k, agent, &tok, &life);
+	} else if (kind == OC_CRED_TOKEN) {
+		/* Nothing to exchange: one authenticated call proves it. */
+		rq.method = "GET";
+		rq.path = "/v1/vaults";
+		rq.bearer = k;
+		rq.idempotent = true;
+		rc = oc_http_do(a->http, &rq, &rs);
+		if (rc) {
+			record_transport(a, rc);
+		} else {
+			record(a, rs.status, &rs.body);
+			if (rs.status < 200 || rs.status > 299)
+				rc = exchange_err(rs.status);
+		}
+		oc_http_resp_free(&rs);
+		if (!rc) {
+			tok = oc_secure_strdup(k);
+			if (!tok)
+				rc = OC_ERR_NOMEM;
+			else if (jwt_exp(tok, &exp) && exp > (int64_t)time(NULL))
+				life = (uint64_t)(exp - (int64_t)time(NULL)) * 1000u;
+		}
+	} else {
+		oc_debug(OC_LOG_API, "login: not a key or token this client "
+				     "knows (%zu bytes)",
+			 key_len);
+		rc = OC_ERR_UNAUTHORIZED;
+	}
+	free(agent);
+	if (rc) {
+		oc_debug(OC_LOG_API, "login refused: %s", oc_strerror(rc));
+		oc_secure_free(k);
+		return rc;
+	}
+
+	pthread_mutex_lock(&a->lock);
+	drop_token(a);
+	drop_cred(a);
+	a->cred = k;
+	a->kind = kind;
+	a->token = tok;
+	if (life) {
+		a->token_exp_ms = now_ms() + life;
+		a->token_early_ms = early_ms(life);
+	}
+	a->cred_gen++;
+	a->token_gen++;
+	pthread_mutex_unlock(&a->lock);
+	oc_debug(OC_LOG_API, "login accepted");
+	return OC_OK;
+}
+
+void oc_api_logout(struct oc_api *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	drop_token(a);
+	drop_cred(a);
+	a->cred_gen++;
+	a->token_gen++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool oc_api_has_credential(const struct oc_api *a)
+{
+	struct oc_api *m = (struct oc_api *)a;
+	bool r;
+
+	if (!a)
+		return false;
+	pthread_mutex_lock(&m->lock);
+	r = m->kind != OC_CRED_NONE;
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+long oc_api_last_status(const struct oc_api *a)
+{
+	struct oc_api *m = (struct oc_api *)a;
+	long s;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	s = m->last_status;
+	pthread_mutex_unlock(&m->lock);
+	return s;
+}
+
+const char *oc_api_last_error(const struct oc_api *a)
+{
+	return a ? a->last_error : "";
+}
+
+void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out)
+{
+	oc_http_stats(a ? a->http : NULL, out);
+}
+
+/* --- vaults ----------------------------------------------------------- */
+
+static int parse_vault(const struct oc_json *o, struct oc_vault *v)
+{
+	int rc;
+
+	if (oc_json_type(o) != OC_JSON_OBJECT)
+		return bad_field("not an object", "vault");
+	memset(v, 0, sizeof(*v));
+	rc = get_text(o, "id", true, 1, OC_API_MAX_ID, TEXT_ID, v->id,
+		      sizeof(v->id));
+	if (!rc)
+		rc = get_text(o, "name", true, 1, OC_API_MAX_NAME, TEXT_LINE,
+			      v->name, sizeof(v->name));
+	if (!rc)
+		rc = get_text(o, "description", false, 0, OC_API_MAX_NAME,
+			      TEXT_LINE, v->description,
+			      sizeof(v->description));
+	if (!rc)
+		rc = get_bool(o, "cmek_enabled", &v->cmek_enabled, NULL);
+	if (!rc)
+		rc = get_fpr(o, "cmek_fingerprint", v->cmek_fingerprint);
+	if (!rc)
+		rc = get_text(o, "created_at", true, 1,
+			      sizeof(v->created_at) - 1, TEXT_LINE,
+			      v->created_at, sizeof(v->created_at));
+	return rc;
+}
+
+static int vault_resp(const struct oc_http_resp *rs, struct oc_vault *out)
+{
+	struct oc_json *j = NULL;
+	struct oc_vault v;
+	int rc;
+
+	rc = parse_body(rs, &j);
+	if (!rc)
+		rc = parse_vault(j, &v);
+	oc_json_free(j);
+	if (!rc)
+		*out = v;
+	return rc;
+}
+
+int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n)
+{
+	struct call cl = {.method = "GET", .path = "/v1/vaults",
+			  .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_json *j = NULL;
+	const struct oc_json *arr;
+	struct oc_vault *v = NULL;
+	size_t i, cnt = 0;
+	int rc;
+
+	if (!a || !out || !n)
+		return OC_ERR_ARGS;
+	rc = api_do(a, &cl, 200, &rs);
+	if (rc)
+		goto out;
+	rc = parse_body(&rs, &j);
+	if (rc)
+		goto out;
+	arr = oc_json_get(j, "vaults");
+	if (!arr || oc_json_type(arr) != OC_JSON_ARRAY) {
+		rc = bad_field(arr ? "not an array" : "missing", "vaults");
+		goto out;
+	}
+	cnt = oc_json_len(arr);
+	v = calloc(cnt ? cnt : 1, sizeof(*v));
+	if (!v) {
+		rc = OC_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt && !rc; i++)
+		rc = parse_vault(oc_json_at(arr, i), &v[i]);
+	if (rc)
+		goto out;
+	*out = v;
+	*n = cnt;
+	v = NULL;
+out:
+	free(v);
+	oc_json_free(j);
+	oc_http_resp_free(&rs);
+	return rc;
+}
+
+int oc_api_vault_get(struct oc_api *a, const char *id, struct oc_vault *out)
+{
+	struct call cl = {.method = "GET", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_buf p;
+	int rc;
+
+	if (!a || !out || !arg_id_ok(id))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, id, NULL, NULL, NULL);
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 200, &rs);
+	if (!rc)
+		rc = vault_resp(&rs, out);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}
+
+int oc_api_vault_create(struct oc_api *a, const char *name,
+			const char *description, struct oc_vault *out)
+{
+	struct call cl = {.method = "POST", .path = "/v1/vaults"};
+	struct oc_http_resp rs;
+	struct oc_buf body;
+	struct oc_jgen j = {0};
+	size_t nn;
+	int rc;
+
+	if (!a || !out || !name)
+		return OC_ERR_ARGS;
+	nn = strlen(name);
+	if (nn == 0 || nn > OC_API_MAX_NAME || !text_ok(name, nn) ||
+	    (description && (strlen(description) > OC_API_MAX_NAME ||
+			     !text_ok(description, strlen(description)))))
+		return OC_ERR_ARGS;
+	oc_buf_init(&body, 4096, false);
+	rc = oc_jgen_init(&j, &body);
+	if (!rc)
+		rc = jmap(&j, true);
+	if (!rc)
+		rc = oc_jgen_kv_str(&j, "name", name);
+	if (!rc && description)
+		rc = oc_jgen_kv_str(&j, "description", description);
+	if (!rc)
+		rc = jmap(&j, false);
+	oc_jgen_free(&j);
+	if (rc) {
+		oc_buf_free(&body);
+		return rc == OC_ERR_PARSE ? OC_ERR_ARGS : rc;
+	}
+	cl.body = body.data;
+	cl.body_len = body.len;
+	rc = api_do(a, &cl, 0, &rs);
+	if (!rc)
+		rc = vault_resp(&rs, out);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&body);
+	return rc;
+}
+
+int oc_api_vault_delete(struct oc_api *a, const char *id)
+{
+	struct call cl = {.method = "DELETE", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_buf p;
+	int rc;
+
+	if (!a || !arg_id_ok(id))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, id, NULL, NULL, NULL);
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 0, &rs);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}
+
+/* --- CMEK --------------------------------------------------------------- */
+
+int oc_api_cmek_enable(struct oc_api *a, const char *vault_id,
+		       const char *fingerprint_hex, struct oc_vault *out)
+{
+	struct call cl = {.method = "POST", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_buf p, body;
+	struct oc_jgen j = {0};
+	int rc;
+
+	if (!a || !out || !arg_id_ok(vault_id) || !fingerprint_hex ||
+	    !oc_is_fingerprint_hex(fingerprint_hex, strlen(fingerprint_hex)))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, vault_id, "/cmek", NULL, NULL);
+	if (rc)
+		return rc;
+	oc_buf_init(&body, 256, false);
+	rc = oc_jgen_init(&j, &body);
+	if (!rc)
+		rc = jmap(&j, true);
+	if (!rc)
+		rc = oc_jgen_kv_str(&j, "fingerprint", fingerprint_hex);
+	if (!rc)
+		rc = jmap(&j, false);
+	oc_jgen_free(&j);
+	if (!rc) {
+		cl.path = (const char *)p.data;
+		cl.body = body.data;
+		cl.body_len = body.len;
+		rc = api_do(a, &cl, 0, &rs);
+		if (!rc)
+			rc = vault_resp(&rs, out);
+		oc_http_resp_free(&rs);
+	}
+	oc_buf_free(&body);
+	oc_buf_free(&p);
+	return rc;
+}
+
+int oc_api_cmek_disable(struct oc_api *a, const char *vault_id,
+			struct oc_vault *out)
+{
+	struct call cl = {.method = "DELETE", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_buf p;
+	int rc;
+
+	if (!a || !out || !arg_id_ok(vault_id))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, vault_id, "/cmek", NULL, NULL);
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 0, &rs);
+	if (!rc)
+		rc = vault_resp(&rs, out);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}
+
+static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
+{
+	char status[16], created[40];
+	const struct oc_json *v;
+	const char *s;
+	size_t n;
+	int rc;
+
+	memset(jb, 0, sizeof(*jb));
+	rc = get_text(o, "id", true, 1, OC_API_MAX_ID, TEXT_ID, jb->id,
+		      sizeof(jb->id));
+	if (!rc)
+		rc = get_text(o, "vault_id", true, 1, OC_API_MAX_ID, TEXT_ID,
+			      jb->vault_id, sizeof(jb->vault_id));
+	if (!rc)
+		rc = get_text(o, "status", true, 1, sizeof(status) - 1,
+			      TEXT_LINE, status, sizeof(status));
+	if (!rc)
+		rc = get_int(o, "total_secrets", true, 0, &jb->total_secrets);
+	if (!rc)
+		rc = get_int(o, "processed", true, 0, &jb->processed);
+	if (!rc)
+		rc = get_text(o, "created_at", true, 1, sizeof(created) - 1,
+			      TEXT_LINE, created, sizeof(created));
+	if (rc)
+		return rc;
+	if (strcmp(status, "pending") == 0)
+		jb->status = OC_JOB_PENDING;
+	else if (strcmp(status, "running") == 0)
+		jb->status = OC_JOB_RUNNING;
+	else if (strcmp(status, "completed") == 0)
+		jb->status = OC_JOB_COMPLETED;
+	else if (strcmp(status, "failed") == 0)
+		jb->status = OC_JOB_FAILED;
+	else
+		return bad_field("unknown value", "status");
+	/* A free-text message: kept, shortened and made printable. */
+	v = oc_json_get(o, "error");
+	if (v && oc_json_type(v) != OC_JSON_NULL) {
+		s = oc_json_string(v, &n);
+		if (!s)
+			return bad_field("not a string", "error");
+		copy_printable(jb->error, sizeof(jb->error), s, n);
+	}
+	return OC_OK;
+}
+
+static int job_resp(const struct oc_http_resp *rs, struct oc_rotation_job *out)
+{
+	struct oc_json *j = NULL;
+	struct oc_rotation_job jb;
+	size_t n;
+	int rc;
+
+	rc = parse_body(rs, &j);
+	if (!rc)
+		rc = parse_job(j, &jb);
+	oc_json_free(j);
+	if (rc)
+		return rc;
+	if (rs->location) {
+		n = strlen(rs->location);
+		if (n <= OC_API_MAX_PATH && text_ok(rs->location, n))
+			memcpy(jb.location, rs->location, n + 1);
+		else
+			oc_debug(OC_LOG_API, "ignoring a Location header of "
+					     "%zu bytes",
+				 n);
+	}
+	*out = jb;
+	return OC_OK;
+}
+
+int oc_api_cmek_rotate(struct oc_api *a, const char *vault_id,
+		       const uint8_t old_key[OC_CMEK_KEY_LEN],
+		       const uint8_t new_key[OC_CMEK_KEY_LEN],
+		       struct oc_rotation_job *out)
+{
+	struct call cl = {.method = "POST"};
+	struct oc_http_header hd[2];
+	struct oc_http_resp rs;
+	struct oc_buf p, body;
+	struct oc_jgen j = {0};
+	uint8_t fpr[OC_CMEK_FPR_LEN];
+	char fhex[OC_CMEK_FPR_HEX_LEN + 1];
+	char *old_b64 = NULL, *new_b64 = NULL;
+	size_t blen = oc_base64_len(OC_CMEK_KEY_LEN) + 1;
+	int rc;
+
+	if (!a || !out || !old_key || !new_key || !arg_id_ok(vault_id))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, vault_id, "/cmek-rotate", NULL, NULL);
+	if (rc)
+		return rc;
+	oc_buf_init(&body, 256, false);
+	old_b64 = oc_secure_alloc(blen);
+	new_b64 = oc_secure_alloc(blen);
+	if (!old_b64 || !new_b64) {
+		rc = OC_ERR_NOMEM;
+		goto out;
+	}
+	rc = oc_base64_encode(old_key, OC_CMEK_KEY_LEN, old_b64, blen);
+	if (!rc)
+		rc = oc_base64_encode(new_key, OC_CMEK_KEY_LEN, new_b64, blen);
+	if (!rc)
+		rc = oc_cmek_fingerprint(new_key, fpr);
+	if (rc)
+		goto out;
+	oc_cmek_fingerprint_hex(fpr, fhex);
+	rc = oc_jgen_init(&j, &body);
+	if (!rc)
+		rc = jmap(&j, true);
+	if (!rc)
+		rc = oc_jgen_kv_str(&j, "new_fingerprint", fhex);
+	if (!rc)
+		rc = jmap(&j, false);
+	oc_jgen_free(&j);
+	if (rc)
+		goto out;
+	hd[0].name = "x-cmek-old-key";
+	hd[0].value = old_b64;
+	hd[1].name = "x-cmek-new-key";
+	hd[1].value = new_b64;
+	cl.path = (const char *)p.data;
+	cl.body = body.data;
+	cl.body_len = body.len;
+	cl.headers = hd;
+	cl.n_headers = 2;
+	rc = api_do(a, &cl, 202, &rs);
+	if (!rc)
+		rc = job_resp(&rs, out);
+	oc_http_resp_free(&rs);
+out:
+	oc_secure_free(old_b64); /* wipes */
+	oc_secure_free(new_b64);
+	oc_buf_free(&body);
+	oc_buf_free(&p);
+	return rc;
+}
+
+int oc_api_cmek_job(struct oc_api *a, const char *vault_id, const char *job_id,
+		    struct oc_rotation_job *out)
+{
+	struct call cl = {.method = "GET", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_buf p;
+	int rc;
+
+	if (!a || !out || !arg_id_ok(vault_id) || !arg_id_ok(job_id))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, vault_id, "/cmek-rotate/", job_id, NULL);
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 200, &rs);
+	if (!rc)
+		rc = job_resp(&rs, out);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}
+
+/* --- secrets ------------------------------------------------------------ */
+
+void oc_secret_meta_clear(struct oc_secret_meta *m)
+{
+	if (!m)
+		return;
+	free(m->path);
+	free(m->metadata);
+	memset(m, 0, sizeof(*m));
+}
+
+void oc_secret_meta_list_free(struct oc_secret_meta *m, size_t n)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < n; i++)
+		oc_secret_meta_clear(&m[i]);
+	free(m);
+}
+
+void oc_secret_clear(struct oc_secret *s)
+{
+	if (!s)
+		return;
+	oc_secure_free(s->value); /* wipes */
+	s->value = NULL;
+	s->value_len = 0;
+	oc_secret_meta_clear(&s->meta);
+}
+
+static int parse_meta(const struct oc_json *o, struct oc_secret_meta *m)
+{
+	const struct oc_json *v;
+	const char *s;
+	size_t n;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (oc_json_type(o) != OC_JSON_OBJECT)
+		return bad_field("not an object", "secret");
+	rc = get_text(o, "id", true, 1, OC_API_MAX_ID, TEXT_ID, m->id,
+		      sizeof(m->id));
+	if (!rc)
+		rc = get_text(o, "type", true, 1, sizeof(m->type) - 1,
+			      TEXT_LINE, m->type, sizeof(m->type));
+	if (!rc)
+		rc = get_int(o, "version", true, 0, &m->version);
+	if (!rc)
+		rc = get_text(o, "created_at", true, 1,
+			      sizeof(m->created_at) - 1, TEXT_LINE,
+			      m->created_at, sizeof(m->created_at));
+	if (!rc)
+		rc = get_text(o, "expires_at", false, 0,
+			      sizeof(m->expires_at) - 1, TEXT_LINE,
+			      m->expires_at, sizeof(m->expires_at));
+	if (!rc)
+		rc = get_bool(o, "cmek_encrypted", &m->cmek_encrypted,
+			      &m->cmek_known);
+	if (!rc)
+		rc = get_fpr(o, "cmek_fingerprint", m->cmek_fingerprint);
+	if (!rc)
+		rc = get_bool(o, "is_disabled", &m->is_disabled, NULL);
+	if (rc)
+		return rc;
+	v = oc_json_get(o, "path");
+	s = v ? oc_json_string(v, &n) : NULL;
+	if (!s)
+		return bad_field(v ? "not a string" : "missing", "path");
+	if (n == 0 || n > OC_API_MAX_PATH || !text_ok(s, n))
+		return bad_field("bad length or characters", "path");
+	m->path = strndup(s, n);
+	if (!m->path)
+		return OC_ERR_NOMEM;
+	rc = metadata_text(o, &m->metadata);
+	if (rc) {
+		oc_secret_meta_clear(m);
+		return rc;
+	}
+	return OC_OK;
+}
+
+/* The stored bytes of a GET response's value (see api.h). */
+static int decode_value(struct oc_api *a, const struct oc_json *o,
+			const struct oc_secret_meta *m, uint8_t **out,
+			size_t *out_len)
+{
+	const struct oc_json *v = oc_json_get(o, "value"), *md, *enc;
+	const char *s, *e;
+	size_t n, en, cap, len = 0;
+	uint8_t *buf;
+	bool b64 = false;
+	int rc;
+
+	s = v ? oc_json_string(v, &n) : NULL;
+	if (!s)
+		return bad_field(v ? "not a string" : "missing", "value");
+	md = oc_json_get(o, "metadata");
+	enc = md ? oc_json_get(md, "encoding") : NULL;
+	e = enc ? oc_json_string(enc, &en) : NULL;
+	if (m->cmek_encrypted)
+		b64 = true; /* always base64 of the blob */
+	else if (e && en == 6 && memcmp(e, "base64", 6) == 0)
+		b64 = true;
+	cap = a->max_value + (m->cmek_encrypted ? OC_CMEK_OVERHEAD : 0);
+
+	if (!b64) {
+		if (n > cap)
+			return bad_field("larger than max_value_size", "value");
+		buf = oc_secure_dup(s, n);
+		if (!buf)
+			return OC_ERR_NOMEM;
+		*out = buf;
+		*out_len = n;
+		return OC_OK;
+	}
+	if (oc_base64_decoded_max(n) > cap + 3)
+		return bad_field("larger than max_value_size", "value");
+	buf = oc_secure_alloc(oc_base64_decoded_max(n) + 1);
+	if (!buf)
+		return OC_ERR_NOMEM;
+	rc = oc_base64_decode(s, n, buf, oc_base64_decoded_max(n) + 1, &len);
+	if (rc || len > cap) {
+		oc_secure_free(buf);
+		return bad_field(rc ? "not base64" : "larger than max_value_size",
+				 "value");
+	}
+	*out = buf;
+	*out_len = len;
+	return OC_OK;
+}
+
+int oc_api_secret_list(struct oc_api *a, const char *vault_id,
+		       const char *prefix, struct oc_secret_meta **out,
+		       size_t *n)
+{
+	struct call cl = {.method = "GET", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_json *j = NULL;
+	const struct oc_json *arr;
+	struct oc_secret_meta *m = NULL;
+	struct oc_buf p;
+	size_t i, cnt = 0, done = 0;
+	int rc;
+
+	if (!a || !out || !n || !arg_id_ok(vault_id))
+		return OC_ERR_ARGS;
+	if (prefix && (strlen(prefix) > OC_API_MAX_PATH ||
+		       !text_ok(prefix, strlen(prefix))))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, vault_id, "/secrets", NULL, NULL);
+	if (!rc && prefix && *prefix) {
+		rc = oc_buf_append_str(&p, "?prefix=");
+		if (!rc)
+			rc = oc_http_path_escape(&p, prefix);
+		if (rc)
+			oc_buf_free(&p);
+	}
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 200, &rs);
+	if (rc)
+		goto out;
+	rc = parse_body(&rs, &j);
+	if (rc)
+		goto out;
+	arr = oc_json_get(j, "secrets");
+	if (!arr || oc_json_type(arr) != OC_JSON_ARRAY) {
+		rc = bad_field(arr ? "not an array" : "missing", "secrets");
+		goto out;
+	}
+	cnt = oc_json_len(arr);
+	m = calloc(cnt ? cnt : 1, sizeof(*m));
+	if (!m) {
+		rc = OC_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		rc = parse_meta(oc_json_at(arr, i), &m[i]);
+		if (rc)
+			goto out;
+		done++;
+	}
+	*out = m;
+	*n = cnt;
+	m = NULL;
+out:
+	oc_secret_meta_list_free(m, done);
+	oc_json_free(j);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}
+
+int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
+		      struct oc_secret *out)
+{
+	struct call cl = {.method = "GET", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_json *j = NULL;
+	struct oc_secret s;
+	struct oc_buf p;
+	int rc;
+
+	if (!a || !out || !arg_id_ok(vault_id) || !secret_path_ok(path))
+		return OC_ERR_ARGS;
+	memset(&s, 0, sizeof(s));
+	rc = build_path(&p, vault_id, "/secrets/", path, NULL);
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 200, &rs);
+	if (!rc)
+		rc = parse_body(&rs, &j);
+	if (!rc)
+		rc = parse_meta(j, &s.meta);
+	if (!rc)
+		rc = decode_value(a, j, &s.meta, &s.value, &s.value_len);
+	if (!rc) {
+		*out = s;
+		memset(&s, 0, sizeof(s));
+		oc_debug(OC_LOG_API, "secret v%lld: %zu bytes%s",
+			 (long long)out->meta.version, out->value_len,
+			 out->meta.cmek_encrypted ? " (CMEK blob)" : "");
+	}
+	oc_secret_clear(&s);
+	oc_json_free(j); /* wipes the value strings */
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}
+
+/* The metadata object of a PUT: the caller's members, without "encoding"
+ * when the value goes out as base64, plus "encoding":"base64" for bytes
+ * that are not text. */
+static int gen_metadata(struct oc_jgen *j, const struct oc_json *md,
+			bool strip_encoding, bool add_encoding)
+{
+	size_t i, n = md ? oc_json_len(md) : 0;
+	int rc;
+
+	rc = oc_jgen_str(j, "metadata");
+	if (!rc)
+		rc = jmap(j, true);
+	for (i = 0; i < n && !rc; i++) {
+		const char *k = oc_json_key_at(md, i);
+		if (strip_encoding && strcmp(k, "encoding") == 0)
+			continue;
+		rc = oc_jgen_str(j, k);
+		if (!rc)
+			rc = oc_jgen_node(j, oc_json_at(md, i));
+	}
+	if (!rc && add_encoding)
+		rc = oc_jgen_kv_str(j, "encoding", "base64");
+	if (!rc)
+		rc = jmap(j, false);
+	return rc;
+}
+
+int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
+		      const struct oc_secret_put *in,
+		      struct oc_secret_meta *out)
+{
+	struct call cl = {.method = "PUT", .idempotent = true};
+	struct oc_http_resp rs = {0};
+	struct oc_json *md = NULL, *resp = NULL;
+	struct oc_secret_meta m;
+	struct oc_buf p, body;
+	struct oc_jgen j = {0};
+	const char *type;
+	const struct oc_json *enc;
+	char *b64 = NULL;
+	size_t b64_size = 0, cap, max_body;
+	bool binary, marked = false;
+	int rc;
+
+	if (!a || !out || !in || !arg_id_ok(vault_id) ||
+	    !secret_path_ok(path) || (in->value_len && !in->value) ||
+	    in->max_access_count < 0)
+		return OC_ERR_ARGS;
+	type = in->type ? in->type : "generic";
+	if (strlen(type) == 0 || strlen(type) >= sizeof(m.type) ||
+	    !text_ok(type, strlen(type)))
+		return OC_ERR_ARGS;
+	if (in->expires_at && (strlen(in->expires_at) >= sizeof(m.expires_at) ||
+			       !text_ok(in->expires_at, strlen(in->expires_at))))
+		return OC_ERR_ARGS;
+	cap = a->max_value + (in->value_is_blob ? OC_CMEK_OVERHEAD : 0);
+	if (in->value_len > cap)
+		return OC_ERR_TOO_LARGE;
+	if (in->metadata) {
+		if (strlen(in->metadata) > MAX_METADATA ||
+		    oc_json_parse(in->metadata, strlen(in->metadata), &md) ||
+		    oc_json_type(md) != OC_JSON_OBJECT) {
+			oc_json_free(md);
+			oc_debug(OC_LOG_API, "put: metadata is not a JSON "
+					     "object");
+			return OC_ERR_ARGS;
+		}
+		enc = oc_json_get(md, "encoding");
+		if (enc) {
+			size_t en;
+			const char *e = oc_json_string(enc, &en);
+			marked = e && en == 6 && memcmp(e, "base64", 6) == 0;
+		}
+	}
+	/* Text goes as is; anything else (or text whose metadata already says
+	 * base64, which a reader would decode) as base64. */
+	binary = !in->value_is_blob &&
+		 (marked || !utf8_text(in->value, in->value_len));
+
+	rc = build_path(&p, vault_id, "/secrets/", path, NULL);
+	if (rc) {
+		oc_json_free(md);
+		return rc;
+	}
+	/* Worst case JSON escaping is 6 bytes per input byte. */
+	max_body = in->value_len * 6 + (in->metadata ? strlen(in->metadata) * 2
+						      : 0) +
+		   4096;
+	oc_buf_init(&body, max_body, true);
+	if (in->value_is_blob || binary) {
+		b64_size = oc_base64_len(in->value_len) + 1;
+		b64 = oc_secure_alloc(b64_size);
+		if (!b64) {
+			rc = OC_ERR_NOMEM;
+			goto out;
+		}
+		rc = oc_base64_encode(in->value, in->value_len, b64, b64_size);
+		if (rc)
+			goto out;
+	}
+	rc = oc_jgen_init(&j, &body);
+	if (!rc)
+		rc = jmap(&j, true);
+	if (!rc)
+		rc = b64 ? oc_jgen_kv_str(&j, "value", b64)
+			 : oc_jgen_kv_strn(&j, "value",
+					   (const char *)in->value,
+					   in->value_len);
+	if (!rc)
+		rc = oc_jgen_kv_str(&j, "type", type);
+	if (!rc && (md || binary))
+		rc = gen_metadata(&j, md, b64 != NULL, binary);
+	if (!rc && in->expires_at)
+		rc = oc_jgen_kv_str(&j, "expires_at", in->expires_at);
+	if (!rc && in->max_access_count > 0)
+		rc = oc_jgen_kv_int(&j, "max_access_count",
+				    in->max_access_count);
+	if (!rc)
+		rc = jmap(&j, false);
+	if (!rc)
+		rc = oc_jgen_status(&j);
+	oc_jgen_free(&j);
+	if (rc)
+		goto out;
+
+	cl.path = (const char *)p.data;
+	cl.body = body.data;
+	cl.body_len = body.len;
+	oc_debug(OC_LOG_API, "put: %zu bytes as %s", in->value_len,
+		 in->value_is_blob ? "CMEK blob (base64)"
+				   : binary ? "base64 (binary)" : "text");
+	rc = api_do(a, &cl, 0, &rs);
+	if (rc)
+		goto out;
+	rc = parse_body(&rs, &resp);
+	if (!rc)
+		rc = parse_meta(resp, &m);
+	if (!rc)
+		*out = m;
+out:
+	oc_json_free(resp);
+	oc_http_resp_free(&rs);
+	if (b64)
+		oc_secure_free(b64); /* wipes */
+	oc_json_free(md);
+	oc_buf_free(&body); /* wipes: secret buffer */
+	oc_buf_free(&p);
+	return rc;
+}
+
+int oc_api_secret_delete(struct oc_api *a, const char *vault_id,
+			 const char *path)
+{
+	struct call cl = {.method = "DELETE", .idempotent = true};
+	struct oc_http_resp rs;
+	struct oc_buf p;
+	int rc;
+
+	if (!a || !arg_id_ok(vault_id) || !secret_path_ok(path))
+		return OC_ERR_ARGS;
+	rc = build_path(&p, vault_id, "/secrets/", path, NULL);
+	if (rc)
+		return rc;
+	cl.path = (const char *)p.data;
+	rc = api_do(a, &cl, 0, &rs);
+	oc_http_resp_free(&rs);
+	oc_buf_free(&p);
+	return rc;
+}

@@ -1,0 +1,89 @@
+/* ossl.c - the core's own OpenSSL library context.
+ *
+ * A fresh OSSL_LIB_CTX with only the default provider: no config file is
+ * loaded into it, so a host whose openssl.cnf routes crypto to a pkcs11
+ * provider cannot make this module call itself.  The cipher and digest are
+ * fetched once; fetching per call would dominate small operations. */
+#include "config.h"
+
+#include <pthread.h>
+
+#include <openssl/err.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+
+#include "err.h"
+#include "log.h"
+#include "ossl.h"
+
+static pthread_once_t ossl_once = PTHREAD_ONCE_INIT;
+static OSSL_LIB_CTX *libctx;
+static OSSL_PROVIDER *provider;
+static EVP_CIPHER *aes_gcm;
+static EVP_MD *sha256;
+
+static void ossl_setup(void)
+{
+	libctx = OSSL_LIB_CTX_new();
+	if (libctx == NULL)
+		goto fail;
+	provider = OSSL_PROVIDER_load(libctx, "default");
+	if (provider == NULL)
+		goto fail;
+	aes_gcm = EVP_CIPHER_fetch(libctx, "AES-256-GCM", NULL);
+	sha256 = EVP_MD_fetch(libctx, "SHA256", NULL);
+	if (aes_gcm == NULL || sha256 == NULL)
+		goto fail;
+	return;
+fail:
+	oc_debug(OC_LOG_CMEK, "OpenSSL library context setup failed");
+	/* Leave everything NULL so callers report OC_ERR_CRYPTO. */
+	EVP_CIPHER_free(aes_gcm);
+	EVP_MD_free(sha256);
+	aes_gcm = NULL;
+	sha256 = NULL;
+	if (provider != NULL)
+		OSSL_PROVIDER_unload(provider);
+	provider = NULL;
+	OSSL_LIB_CTX_free(libctx);
+	libctx = NULL;
+	ERR_clear_error();
+}
+
+OSSL_LIB_CTX *oc_ossl_libctx(void)
+{
+	pthread_once(&ossl_once, ossl_setup);
+	return libctx;
+}
+
+const EVP_CIPHER *oc_ossl_aes_256_gcm(void)
+{
+	pthread_once(&ossl_once, ossl_setup);
+	return aes_gcm;
+}
+
+const EVP_MD *oc_ossl_sha256(void)
+{
+	pthread_once(&ossl_once, ossl_setup);
+	return sha256;
+}
+
+int oc_random(unsigned char *out, size_t n)
+{
+	OSSL_LIB_CTX *ctx = oc_ossl_libctx();
+
+	if (out == NULL && n != 0)
+		return OC_ERR_ARGS;
+	if (n == 0)
+		return OC_OK;
+	if (ctx == NULL || RAND_bytes_ex(ctx, out, n, 0) != 1) {
+		ERR_clear_error();
+		return OC_ERR_CRYPTO;
+	}
+	return OC_OK;
+}
+
+void oc_ossl_clear_errors(void)
+{
+	ERR_clear_error();
+}

@@ -1,0 +1,208 @@
+/* keyarg.c - loading a CMEK key named on the command line. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keyarg.h"
+
+#include "err.h"
+#include "keysrc.h"
+#include "log.h"
+#include "output.h"
+#include "pkcs11-key.h"
+#include "secmem.h"
+
+void oc_keyarg_fpr_hex(const struct oc_cmek_key *k,
+		       char out[OC_CMEK_FPR_HEX_LEN + 1])
+{
+	oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(k), out);
+}
+
+/* Reads at most OC_KEYSRC_MAX_FILE bytes of stdin into secure memory. */
+static int key_from_stdin(struct oc_tool *t, const char *what,
+			  struct oc_cmek_key **out)
+{
+	uint8_t *buf = NULL, key[OC_CMEK_KEY_LEN];
+	size_t n = 0;
+	ssize_t r;
+	int rc = OC_EXIT_FAIL;
+
+	if (t->stdin_used) {
+		oc_tool_err("%s -: stdin is already used by another argument",
+			    what);
+		return OC_EXIT_FAIL;
+	}
+	t->stdin_used = true;
+	buf = oc_secure_alloc(OC_KEYSRC_MAX_FILE + 1);
+	if (!buf)
+		return oc_tool_fail(t, OC_ERR_NOMEM, "%s", what);
+	while (n <= OC_KEYSRC_MAX_FILE) {
+		r = read(STDIN_FILENO, buf + n, OC_KEYSRC_MAX_FILE + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			oc_tool_err("%s: cannot read the key from stdin: %s",
+				    what, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > OC_KEYSRC_MAX_FILE || oc_keysrc_decode(buf, n, key) != 0) {
+		oc_tool_err("%s: the key on stdin is not a CMEK key (32 raw "
+			    "bytes, base64 of 32 bytes, or 64 hex)",
+			    what);
+		goto out;
+	}
+	if (oc_cmek_key_from_raw(key, out) != 0) {
+		oc_tool_err("%s: cannot hold the key", what);
+		goto out;
+	}
+	rc = 0;
+out:
+	oc_wipe(key, sizeof(key));
+	oc_secure_free(buf);
+	return rc;
+}
+
+static int key_from_env(const char *name, const char *what,
+			struct oc_cmek_key **out)
+{
+	uint8_t key[OC_CMEK_KEY_LEN];
+	char err[512] = "";
+	int rc;
+
+	rc = oc_keysrc_load_env(name, key, err, sizeof(err));
+	if (rc) {
+		oc_tool_err("%s: %s", what,
+			    err[0] ? err : "cannot load the key");
+		return OC_EXIT_FAIL;
+	}
+	rc = oc_cmek_key_from_raw(key, out);
+	oc_wipe(key, sizeof(key));
+	if (rc) {
+		oc_tool_err("%s: cannot hold the key", what);
+		return OC_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static int key_from_file(struct oc_tool *t, const char *path,
+			 const char *what, struct oc_cmek_key **out)
+{
+	char err[512] = "";
+	int loose = 0, rc;
+
+	rc = oc_keysrc_key_from_file(path, out, &loose, err, sizeof(err));
+	if (rc) {
+		if (err[0])
+			oc_tool_err("%s: %s", what, err);
+		else
+			oc_tool_err("%s: key file %s: %s", what, path,
+				    oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	if (loose)
+		oc_tool_warn(t,
+			     "key file %s is readable by group or others "
+			     "(chmod 600 %s)",
+			     path, path);
+	return 0;
+}
+
+static int key_from_uri(struct oc_tool *t, const char *uri,
+			const char *module, const char *pin_file,
+			const char *fingerprint, const char *what,
+			struct oc_cmek_key **out)
+{
+	struct oc_p11key_args a;
+	char err[1024] = "";
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.uri = uri;
+	a.module = module;
+	a.pin_file = pin_file;
+	a.fingerprint = fingerprint;
+	a.may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
+	rc = oc_p11key_open(&a, out, err, sizeof(err));
+	if (rc) {
+		oc_tool_err("%s: %s", what, err[0] ? err : oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int oc_keyarg_load(struct oc_tool *t, const char *arg, const char *what,
+		   struct oc_cmek_key **out)
+{
+	const char *module = t->p11_module, *pin = t->pin_file;
+	int rc;
+
+	if (!arg || !*arg) {
+		oc_tool_err("%s: empty key argument", what);
+		return OC_EXIT_FAIL;
+	}
+	if (strcmp(arg, "-") == 0)
+		return key_from_stdin(t, what, out);
+	if (strncmp(arg, "env:", 4) == 0)
+		return key_from_env(arg + 4, what, out);
+	if (strncmp(arg, "pkcs11:", 7) == 0) {
+		/* Fall back to the module and PIN file of the config. */
+		if ((!module || !pin) && oc_tool_conf(t) == 0) {
+			if (!module)
+				module = t->conf.key.module;
+			if (!pin)
+				pin = t->conf.key.pin_file;
+		}
+		return key_from_uri(t, arg, module, pin, NULL, what, out);
+	}
+	rc = key_from_file(t, arg, what, out);
+	return rc;
+}
+
+int oc_keyarg_from_conf(struct oc_tool *t, const char *vault_id,
+			struct oc_cmek_key **out)
+{
+	const struct oc_conf_key *k;
+	char what[160];
+	int rc;
+
+	*out = NULL;
+	rc = oc_tool_conf(t);
+	if (rc)
+		return rc;
+	k = oc_conf_key_for(&t->conf, vault_id);
+	if (!k)
+		return 0;
+	if (k->uri) {
+		snprintf(what, sizeof(what), "cmek_key_uri");
+		return key_from_uri(t, k->uri,
+				    t->p11_module ? t->p11_module : k->module,
+				    t->pin_file ? t->pin_file : k->pin_file,
+				    k->fingerprint, what, out);
+	}
+	if (k->file) {
+		snprintf(what, sizeof(what), "cmek_key_file");
+		return key_from_file(t, k->file, what, out);
+	}
+	if (k->env) {
+		snprintf(what, sizeof(what), "cmek_key_env");
+		return key_from_env(k->env, what, out);
+	}
+	return 0;
+}
+
+int oc_keyarg_resolve(struct oc_tool *t, const char *arg, const char *what,
+		      const char *vault_id, struct oc_cmek_key **out)
+{
+	*out = NULL;
+	if (arg)
+		return oc_keyarg_load(t, arg, what, out);
+	return oc_keyarg_from_conf(t, vault_id, out);
+}

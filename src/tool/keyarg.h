@@ -1,0 +1,33 @@
+/* keyarg.h - turning a KEY argument into a CMEK key.
+ *
+ *   FILE          a key file in any accepted encoding (src/keysrc.h);
+ *                 group/other-readable files get a warning
+ *   -             the key on stdin (once per command)
+ *   env:NAME      an environment variable
+ *   pkcs11:...    an AES key in a token (--pkcs11-module, --pin-file);
+ *                 its bytes never enter the process
+ *
+ * Without an argument the vault's key from the configuration is used
+ * (cmek_key_file / cmek_key_env / cmek_key_uri, as for the module). */
+#ifndef OC_TOOL_KEYARG_H
+#define OC_TOOL_KEYARG_H
+
+#include "cmek.h"
+#include "main.h"
+
+/* what names the argument in messages (e.g. "--old").  Prints the reason
+ * and returns OC_EXIT_FAIL on failure. */
+int oc_keyarg_load(struct oc_tool *t, const char *arg, const char *what,
+		   struct oc_cmek_key **out);
+/* The configured key for a vault.  Returns 0 with *out NULL when none is
+ * configured; prints and returns OC_EXIT_FAIL when one is and fails. */
+int oc_keyarg_from_conf(struct oc_tool *t, const char *vault_id,
+			struct oc_cmek_key **out);
+/* arg when given, else the configured key (may leave *out NULL). */
+int oc_keyarg_resolve(struct oc_tool *t, const char *arg, const char *what,
+		      const char *vault_id, struct oc_cmek_key **out);
+/* 64-hex fingerprint of a key. */
+void oc_keyarg_fpr_hex(const struct oc_cmek_key *k,
+		       char out[OC_CMEK_FPR_HEX_LEN + 1]);
+
+#endif

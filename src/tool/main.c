@@ -1,0 +1,532 @@
+/* main.c - oneclaw-tool: global options, command dispatch, exit codes and
+ * self-hardening.
+ *
+ * Exit status: 0 success, 1 failure, 2 usage.  The process makes itself
+ * non-dumpable and disables core files before it touches any key. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "main.h"
+
+#include "api.h"
+#include "cmd-cmek.h"
+#include "cmd-key.h"
+#include "cmd-secret.h"
+#include "cmd-vault.h"
+#include "conf.h"
+#include "err.h"
+#include "log.h"
+#include "output.h"
+#include "secmem.h"
+
+volatile sig_atomic_t oc_tool_interrupted;
+
+static const char usage_text[] =
+	"Usage: oneclaw-tool [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+	"\n"
+	"CMEK keys:\n"
+	"  keygen [--out FILE]                 make a new 32-byte CMEK key\n"
+	"  fingerprint KEY                     print a key's SHA-256 fingerprint\n"
+	"Vaults:\n"
+	"  vault list | get VAULT | create NAME [--description D]\n"
+	"CMEK (customer-managed encryption):\n"
+	"  cmek status VAULT [--key KEY]\n"
+	"  cmek enable VAULT --key KEY [--force]\n"
+	"  cmek disable VAULT\n"
+	"  cmek rotate VAULT --old KEY --new KEY --mode server|client "
+	"[--jobs N]\n"
+	"Secrets:\n"
+	"  secret put VAULT PATH [--type T] [--file F] [--key KEY]\n"
+	"  secret get VAULT PATH [--key KEY]\n"
+	"  secret list VAULT [--prefix P]\n"
+	"  secret rm VAULT PATH\n"
+	"  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
+	"  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
+	"\n"
+	"KEY is a key file (32 raw bytes, base64 or 64 hex), '-' for stdin,\n"
+	"env:NAME for an environment variable, or a pkcs11: URI of an AES key\n"
+	"in a token (with --pkcs11-module and --pin-file).\n"
+	"VAULT is a vault id or a vault name.\n"
+	"\n"
+	"Global options (anywhere on the line):\n"
+	"  --config FILE          configuration file (as the module's)\n"
+	"  --url URL              API base URL (else ONECLAW_API_URL, config)\n"
+	"  --timeout SECONDS      per-request timeout\n"
+	"  --pkcs11-module SO     module for pkcs11: key URIs\n"
+	"  --pin-file FILE        user PIN of that token\n"
+	"  --json                 machine-readable output on stdout\n"
+	"  -q, --quiet            no progress or notes on stderr\n"
+	"  -h, --help             this help (COMMAND --help for a command)\n"
+	"  --version              print the version\n"
+	"\n"
+	"Credentials: ONECLAW_API_KEY, ONECLAW_AGENT_API_KEY (ONECLAW_AGENT_ID),\n"
+	"ONECLAW_TOKEN, or credential_file in the configuration.\n"
+	"Exit status: 0 success, 1 failure, 2 usage error.\n";
+
+static const struct option global_opts[] = {
+	{"config", required_argument, NULL, OC_OPT_CONFIG},
+	{"url", required_argument, NULL, OC_OPT_URL},
+	{"json", no_argument, NULL, OC_OPT_JSON},
+	{"timeout", required_argument, NULL, OC_OPT_TIMEOUT},
+	{"pkcs11-module", required_argument, NULL, OC_OPT_P11_MODULE},
+	{"pin-file", required_argument, NULL, OC_OPT_PIN_FILE},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OC_OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+#define N_GLOBAL_OPTS (sizeof(global_opts) / sizeof(global_opts[0]) - 1)
+
+void oc_tool_err(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, "%s: %s\n", OC_TOOL_NAME, msg);
+}
+
+void oc_tool_warn(const struct oc_tool *t, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: warning: %s\n", OC_TOOL_NAME, msg);
+}
+
+int oc_tool_usage(const char *cmd, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s%s%s\n", OC_TOOL_NAME, cmd ? cmd : "",
+		cmd ? ": " : "", msg);
+	fprintf(stderr, "Try '%s %s%s--help'.\n", OC_TOOL_NAME, cmd ? cmd : "",
+		cmd ? " " : "");
+	return OC_EXIT_USAGE;
+}
+
+void oc_tool_reason(struct oc_tool *t, int rc, long status, const char *detail,
+		    char *buf, size_t n)
+{
+	char safe[512];
+	const char *what = oc_strerror(rc);
+
+	oc_out_safe(detail ? detail : "", safe, sizeof(safe));
+	if (rc == OC_ERR_NET) {
+		snprintf(buf, n, "cannot reach %s: %s%s%s",
+			 t->api_url[0] ? t->api_url : "the API server", what,
+			 safe[0] ? ": " : "", safe);
+		return;
+	}
+	switch (rc) {
+	case OC_ERR_NOT_FOUND:
+		what = "not found";
+		break;
+	case OC_ERR_UNAUTHORIZED:
+		what = "the credential was refused";
+		break;
+	case OC_ERR_FORBIDDEN:
+		what = "access denied";
+		break;
+	default:
+		break;
+	}
+	if (status > 0 && safe[0])
+		snprintf(buf, n, "%s (HTTP %ld: %s)", what, status, safe);
+	else if (status > 0)
+		snprintf(buf, n, "%s (HTTP %ld)", what, status);
+	else
+		snprintf(buf, n, "%s", what);
+}
+
+int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
+{
+	char ctx[1024], reason[1024];
+	long status = 0;
+	const char *detail = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	/* Only answers from the server carry a status and a detail. */
+	if (t->api && rc <= OC_ERR_SERVER && rc >= OC_ERR_TOO_LARGE) {
+		status = oc_api_last_status(t->api);
+		detail = oc_api_last_error(t->api);
+	}
+	oc_tool_reason(t, rc, status, detail, reason, sizeof(reason));
+	oc_tool_err("%s: %s", ctx, reason);
+	return OC_EXIT_FAIL;
+}
+
+int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
+		       unsigned min, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-' || *arg == '+')
+		goto bad;
+	v = strtoul(arg, &end, 10);
+	if (errno || !end || *end || v < min || v > max)
+		goto bad;
+	*out = (unsigned)v;
+	return 0;
+bad:
+	return oc_tool_usage(cmd, "%s wants a whole number from %u to %u",
+			     opt, min, max);
+}
+
+double oc_tool_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Handles a global option; 1 when it was one, 0 when not, or a negative
+ * exit code. */
+static int global_opt(struct oc_tool *t, int c, const char *arg)
+{
+	unsigned v;
+
+	switch (c) {
+	case OC_OPT_CONFIG:
+		t->config_path = arg;
+		return 1;
+	case OC_OPT_URL:
+		t->url = arg;
+		return 1;
+	case OC_OPT_JSON:
+		t->json = true;
+		return 1;
+	case OC_OPT_TIMEOUT:
+		if (oc_tool_parse_uint(NULL, "--timeout", arg, 1, 3600, &v))
+			return -OC_EXIT_USAGE;
+		t->timeout_s = v;
+		return 1;
+	case OC_OPT_P11_MODULE:
+		t->p11_module = arg;
+		return 1;
+	case OC_OPT_PIN_FILE:
+		t->pin_file = arg;
+		return 1;
+	case 'q':
+		t->quiet = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int oc_tool_getopt(struct oc_tool *t, const char *cmd, const char *usage,
+		   int argc, char **argv, const struct option *opts,
+		   oc_tool_opt_fn fn, void *ctx)
+{
+	struct option all[64];
+	size_t n = 0, i;
+	int c, r;
+
+	for (i = 0; opts && opts[i].name; i++) {
+		if (n >= sizeof(all) / sizeof(all[0]) - N_GLOBAL_OPTS - 1)
+			return -OC_EXIT_FAIL;
+		all[n++] = opts[i];
+	}
+	for (i = 0; i < N_GLOBAL_OPTS; i++)
+		all[n++] = global_opts[i];
+	memset(&all[n], 0, sizeof(all[n]));
+
+	optind = 0; /* glibc: full re-initialisation */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qh", all, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return OC_TOOL_HELP_DONE;
+		}
+		if (c == OC_OPT_VERSION) {
+			printf("%s %s\n", OC_TOOL_NAME, PACKAGE_VERSION);
+			return OC_TOOL_HELP_DONE;
+		}
+		if (c == '?')
+			return -oc_tool_usage(cmd, "unknown option '%s'",
+					      argv[optind - 1]);
+		if (c == ':')
+			return -oc_tool_usage(cmd, "option '%s' needs a value",
+					      argv[optind - 1]);
+		r = global_opt(t, c, optarg);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			continue;
+		r = fn ? fn(t, ctx, c, optarg) : OC_EXIT_USAGE;
+		if (r)
+			return -r;
+	}
+	return optind;
+}
+
+int oc_tool_getopt_exit(int r)
+{
+	if (r == OC_TOOL_HELP_DONE)
+		return OC_EXIT_OK;
+	return r < 0 ? -r : OC_EXIT_FAIL;
+}
+
+int oc_tool_conf(struct oc_tool *t)
+{
+	char err[512] = "";
+	char *url;
+	int rc;
+
+	if (t->conf_loaded)
+		return 0;
+	/* --config names the file the module would read; the environment
+	 * still applies on top of it, exactly as for the module. */
+	if (t->config_path &&
+	    setenv("ONECLAW_PKCS11_CONF", t->config_path, 1) != 0) {
+		oc_tool_err("cannot use --config %s", t->config_path);
+		return OC_EXIT_FAIL;
+	}
+	rc = oc_conf_load(&t->conf, NULL, err, sizeof(err));
+	if (rc) {
+		oc_tool_err("configuration: %s", err[0] ? err : oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	t->conf_loaded = true;
+	if (t->url) {
+		if (!oc_conf_url_allowed(t->url)) {
+			oc_tool_err("--url %s: only https://, or http:// to a "
+				    "loopback address, is allowed",
+				    t->url);
+			return OC_EXIT_FAIL;
+		}
+		url = strdup(t->url);
+		if (!url) {
+			oc_tool_err("out of memory");
+			return OC_EXIT_FAIL;
+		}
+		free(t->conf.api_url);
+		t->conf.api_url = url;
+	}
+	if (t->timeout_s) {
+		t->conf.timeout_s = t->timeout_s;
+		if (t->conf.connect_timeout_s > t->timeout_s)
+			t->conf.connect_timeout_s = t->timeout_s;
+	}
+	snprintf(t->api_url, sizeof(t->api_url), "%s",
+		 t->conf.api_url ? t->conf.api_url : OC_DEFAULT_API_URL);
+	oc_log_configure(t->conf.debug, t->conf.debug_file);
+	oc_debug(OC_LOG_TOOL, "config loaded (%s), api %s",
+		 t->conf.source ? t->conf.source : "no file", t->api_url);
+	return 0;
+}
+
+int oc_tool_api(struct oc_tool *t, struct oc_api **out)
+{
+	int rc;
+
+	if (t->api) {
+		*out = t->api;
+		return 0;
+	}
+	rc = oc_tool_conf(t);
+	if (rc)
+		return rc;
+	if (t->conf.cred_kind == OC_CRED_NONE || !t->conf.credential) {
+		oc_tool_err("no credential: set ONECLAW_API_KEY (1ck_...), "
+			    "ONECLAW_AGENT_API_KEY (ocv_...) or ONECLAW_TOKEN, "
+			    "or credential_file in the configuration");
+		return OC_EXIT_FAIL;
+	}
+	rc = oc_api_new(&t->conf, &t->api);
+	if (rc) {
+		oc_tool_err("cannot set up the API client for %s: %s",
+			    t->api_url, oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	*out = t->api;
+	return 0;
+}
+
+int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out)
+{
+	struct oc_api *a;
+	struct oc_vault *list = NULL;
+	size_t n = 0, i, hits = 0, hit = 0;
+	char safe[300];
+	int rc;
+
+	rc = oc_tool_api(t, &a);
+	if (rc)
+		return rc;
+	oc_out_safe(arg, safe, sizeof(safe));
+	if (!*arg || strlen(arg) > OC_API_MAX_NAME) {
+		oc_tool_err("unknown vault '%s'", safe);
+		return OC_EXIT_FAIL;
+	}
+	rc = oc_api_vault_get(a, arg, out);
+	if (rc == 0)
+		return 0;
+	if (rc != OC_ERR_NOT_FOUND && rc != OC_ERR_BAD_REQUEST)
+		return oc_tool_fail(t, rc, "vault %s", safe);
+	/* Not an id: try it as a name. */
+	rc = oc_api_vault_list(a, &list, &n);
+	if (rc)
+		return oc_tool_fail(t, rc, "vault %s: listing vaults", safe);
+	for (i = 0; i < n; i++) {
+		if (strcmp(list[i].name, arg) == 0) {
+			hits++;
+			hit = i;
+		}
+	}
+	if (hits == 1)
+		*out = list[hit];
+	free(list);
+	if (hits == 1)
+		return 0;
+	if (hits > 1)
+		oc_tool_err("vault name '%s' is ambiguous: use the vault id",
+			    safe);
+	else
+		oc_tool_err("unknown vault '%s' (no vault with that id or "
+			    "name at %s)",
+			    safe, t->api_url);
+	return OC_EXIT_FAIL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	oc_tool_interrupted = 1;
+}
+
+static void harden(void)
+{
+	struct rlimit rl = {0, 0};
+	struct sigaction sa;
+
+	/* Keys and values must never land in a core file or be readable
+	 * through ptrace by a same-uid process. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		oc_debug(OC_LOG_TOOL, "PR_SET_DUMPABLE failed: %s",
+			 strerror(errno));
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		oc_debug(OC_LOG_TOOL, "RLIMIT_CORE failed: %s",
+			 strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND; /* a second ^C ends at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct command {
+	const char *name;
+	int (*run)(struct oc_tool *t, int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{"keygen", oc_cmd_keygen},
+	{"fingerprint", oc_cmd_fingerprint},
+	{"vault", oc_cmd_vault},
+	{"cmek", oc_cmd_cmek},
+	{"secret", oc_cmd_secret},
+	{NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	struct oc_tool t;
+	int c, r, rc = OC_EXIT_USAGE;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	harden();
+	oc_log_init();
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:qh", global_opts, NULL)) !=
+	       -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			rc = OC_EXIT_OK;
+			goto out;
+		}
+		if (c == OC_OPT_VERSION) {
+			printf("%s %s\n", OC_TOOL_NAME, PACKAGE_VERSION);
+			rc = OC_EXIT_OK;
+			goto out;
+		}
+		if (c == '?') {
+			rc = oc_tool_usage(NULL, "unknown option '%s'",
+					   argv[optind - 1]);
+			goto out;
+		}
+		if (c == ':') {
+			rc = oc_tool_usage(NULL, "option '%s' needs a value",
+					   argv[optind - 1]);
+			goto out;
+		}
+		r = global_opt(&t, c, optarg);
+		if (r < 0) {
+			rc = -r;
+			goto out;
+		}
+	}
+	if (optind >= argc) {
+		rc = oc_tool_usage(NULL, "no command given");
+		goto out;
+	}
+	for (i = 0; commands[i].name; i++) {
+		if (strcmp(commands[i].name, argv[optind]) == 0)
+			break;
+	}
+	if (!commands[i].name) {
+		char safe[128];
+
+		oc_out_safe(argv[optind], safe, sizeof(safe));
+		rc = oc_tool_usage(NULL, "unknown command '%s'", safe);
+		goto out;
+	}
+	oc_debug(OC_LOG_TOOL, "command %s", commands[i].name);
+	rc = commands[i].run(&t, argc - optind, argv + optind);
+	if (rc == OC_EXIT_OK && oc_tool_interrupted)
+		rc = OC_EXIT_FAIL;
+out:
+	oc_api_free(t.api);
+	if (t.conf_loaded)
+		oc_conf_free(&t.conf);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: cannot write the output: %s\n",
+			OC_TOOL_NAME, strerror(errno));
+		if (rc == OC_EXIT_OK)
+			rc = OC_EXIT_FAIL;
+	}
+	oc_log_shutdown();
+	return rc;
+}

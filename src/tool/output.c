@@ -1,0 +1,284 @@
+/* output.c - text and JSON output of oneclaw-tool. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "output.h"
+
+#include "codec.h"
+#include "err.h"
+#include "secmem.h"
+
+/* Largest JSON document printed (a list of many thousand items). */
+#define OUT_JSON_MAX (512u * 1024 * 1024)
+
+/* Length of the UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, past U+10FFFF. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+bool oc_out_is_utf8(const uint8_t *p, size_t n)
+{
+	size_t i = 0, l;
+
+	while (i < n) {
+		if (p[i] == 0)
+			return false;
+		l = utf8_seq(p + i, n - i);
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+const char *oc_out_safe(const char *s, char *buf, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, o = 0, l, len;
+
+	if (!n)
+		return buf;
+	len = strlen(s);
+	while (i < len && o + 1 < n) {
+		l = utf8_seq(p + i, len - i);
+		if (l == 0 || (l == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+			buf[o++] = '?';
+			i++;
+			continue;
+		}
+		if (o + l >= n)
+			break;
+		memcpy(buf + o, p + i, l);
+		o += l;
+		i += l;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+int oc_out_write(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	ssize_t w;
+
+	if (fflush(stdout) != 0)
+		return OC_ERR_IO;
+	while (n > 0) {
+		w = write(STDOUT_FILENO, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return OC_ERR_IO;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int oc_out_json_open(struct oc_out_json *o, bool secret)
+{
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	oc_buf_init(&o->buf, OUT_JSON_MAX, secret);
+	rc = oc_jgen_init(&o->j, &o->buf);
+	if (rc)
+		oc_buf_free(&o->buf);
+	return rc;
+}
+
+void oc_out_json_discard(struct oc_out_json *o)
+{
+	if (o->j.g)
+		oc_jgen_free(&o->j);
+	memset(&o->j, 0, sizeof(o->j));
+	oc_buf_free(&o->buf);
+}
+
+int oc_out_json_close(struct oc_out_json *o)
+{
+	int rc = oc_jgen_status(&o->j);
+
+	if (rc == 0)
+		rc = oc_buf_append(&o->buf, "\n", 1);
+	if (rc == 0)
+		rc = oc_out_write(o->buf.data, o->buf.len);
+	oc_out_json_discard(o);
+	return rc;
+}
+
+static int gen_rc(struct oc_jgen *j, yajl_gen_status st)
+{
+	if (st != yajl_gen_status_ok && j->err == 0)
+		j->err = OC_ERR_INTERNAL;
+	return j->err;
+}
+
+int oc_out_json_map_open(struct oc_jgen *j)
+{
+	return gen_rc(j, yajl_gen_map_open(j->g));
+}
+
+int oc_out_json_map_close(struct oc_jgen *j)
+{
+	return gen_rc(j, yajl_gen_map_close(j->g));
+}
+
+int oc_out_json_array_open(struct oc_jgen *j)
+{
+	return gen_rc(j, yajl_gen_array_open(j->g));
+}
+
+int oc_out_json_array_close(struct oc_jgen *j)
+{
+	return gen_rc(j, yajl_gen_array_close(j->g));
+}
+
+int oc_out_json_key(struct oc_jgen *j, const char *key)
+{
+	return oc_jgen_str(j, key);
+}
+
+int oc_out_json_kv_double(struct oc_jgen *j, const char *key, double v)
+{
+	oc_jgen_str(j, key);
+	return gen_rc(j, yajl_gen_double(j->g, v));
+}
+
+int oc_out_json_value(struct oc_jgen *j, const uint8_t *v, size_t n)
+{
+	char *b64;
+	size_t bl;
+	int rc;
+
+	if (oc_out_is_utf8(v, n))
+		return oc_jgen_kv_strn(j, "value", (const char *)v, n);
+	bl = oc_base64_len(n) + 1;
+	b64 = oc_secure_alloc(bl);
+	if (!b64)
+		return OC_ERR_NOMEM;
+	rc = oc_base64_encode(v, n, b64, bl);
+	if (rc == 0)
+		rc = oc_jgen_kv_str(j, "value_base64", b64);
+	oc_secure_free(b64);
+	return rc;
+}
+
+int oc_out_json_vault(struct oc_jgen *j, const struct oc_vault *v)
+{
+	oc_out_json_map_open(j);
+	oc_jgen_kv_str(j, "id", v->id);
+	oc_jgen_kv_str(j, "name", v->name);
+	oc_jgen_kv_str(j, "description", v->description);
+	oc_jgen_kv_bool(j, "cmek_enabled", v->cmek_enabled);
+	if (v->cmek_fingerprint[0])
+		oc_jgen_kv_str(j, "cmek_fingerprint", v->cmek_fingerprint);
+	else
+		oc_jgen_kv_null(j, "cmek_fingerprint");
+	oc_jgen_kv_str(j, "created_at", v->created_at);
+	return oc_out_json_map_close(j);
+}
+
+int oc_out_json_meta(struct oc_jgen *j, const struct oc_secret_meta *m)
+{
+	oc_out_json_map_open(j);
+	oc_jgen_kv_str(j, "id", m->id);
+	oc_jgen_kv_str(j, "path", m->path ? m->path : "");
+	oc_jgen_kv_str(j, "type", m->type);
+	oc_jgen_kv_int(j, "version", m->version);
+	oc_jgen_kv_str(j, "created_at", m->created_at);
+	if (m->expires_at[0])
+		oc_jgen_kv_str(j, "expires_at", m->expires_at);
+	if (m->cmek_known)
+		oc_jgen_kv_bool(j, "cmek_encrypted", m->cmek_encrypted);
+	if (m->cmek_fingerprint[0])
+		oc_jgen_kv_str(j, "cmek_fingerprint", m->cmek_fingerprint);
+	if (m->is_disabled)
+		oc_jgen_kv_bool(j, "is_disabled", true);
+	return oc_out_json_map_close(j);
+}
+
+void oc_out_vault_text(const struct oc_vault *v)
+{
+	char s[300];
+
+	printf("id:          %s\n", v->id);
+	printf("name:        %s\n", oc_out_safe(v->name, s, sizeof(s)));
+	if (v->description[0])
+		printf("description: %s\n",
+		       oc_out_safe(v->description, s, sizeof(s)));
+	printf("cmek:        %s\n", v->cmek_enabled ? "enabled" : "disabled");
+	if (v->cmek_fingerprint[0])
+		printf("fingerprint: %s\n", v->cmek_fingerprint);
+	if (v->created_at[0])
+		printf("created:     %s\n", v->created_at);
+}
+
+void oc_out_vault_table(const struct oc_vault *v, size_t n)
+{
+	char s[300];
+	size_t i;
+
+	printf("%-36s  %-5s  %s\n", "ID", "CMEK", "NAME");
+	for (i = 0; i < n; i++)
+		printf("%-36s  %-5s  %s\n", v[i].id,
+		       v[i].cmek_enabled ? "on" : "off",
+		       oc_out_safe(v[i].name, s, sizeof(s)));
+}
+
+void oc_out_secret_table(const struct oc_secret_meta *m, size_t n)
+{
+	char s[1100];
+	const char *cmek;
+	size_t i;
+
+	printf("%-7s  %-12s  %-6s  %s\n", "VERSION", "TYPE", "CMEK", "PATH");
+	for (i = 0; i < n; i++) {
+		if (!m[i].cmek_known)
+			cmek = "?";
+		else if (m[i].cmek_encrypted)
+			cmek = "yes";
+		else
+			cmek = "no";
+		printf("%-7lld  %-12s  %-6s  %s\n", (long long)m[i].version,
+		       m[i].type, cmek,
+		       oc_out_safe(m[i].path ? m[i].path : "", s, sizeof(s)));
+	}
+}

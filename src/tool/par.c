@@ -1,0 +1,85 @@
+/* par.c - a small fixed pool of worker threads over an index range. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "par.h"
+
+#include "err.h"
+#include "main.h"
+
+struct par {
+	pthread_mutex_t lock;
+	size_t next;
+	size_t n;
+	bool stop;
+	oc_par_fn fn;
+	void *ctx;
+};
+
+/* The next item index, or n when done or stopping. */
+static size_t take(struct par *p)
+{
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	if (oc_tool_interrupted)
+		p->stop = true;
+	i = p->stop ? p->n : p->next;
+	if (i < p->n)
+		p->next++;
+	pthread_mutex_unlock(&p->lock);
+	return i;
+}
+
+static void *worker(void *arg)
+{
+	struct par *p = arg;
+	size_t i;
+
+	while ((i = take(p)) < p->n) {
+		if (p->fn(p->ctx, i) != 0) {
+			pthread_mutex_lock(&p->lock);
+			p->stop = true;
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	return NULL;
+}
+
+int oc_par_run(size_t n, unsigned jobs, oc_par_fn fn, void *ctx)
+{
+	pthread_t th[OC_PAR_MAX_JOBS];
+	struct par p;
+	unsigned i, started = 0;
+
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > OC_PAR_MAX_JOBS)
+		jobs = OC_PAR_MAX_JOBS;
+	if (jobs > n)
+		jobs = n ? (unsigned)n : 1;
+	p.next = 0;
+	p.n = n;
+	p.stop = false;
+	p.fn = fn;
+	p.ctx = ctx;
+	pthread_mutex_init(&p.lock, NULL);
+	if (jobs == 1) {
+		worker(&p);
+	} else {
+		for (i = 0; i < jobs; i++) {
+			if (pthread_create(&th[i], NULL, worker, &p) != 0)
+				break;
+			started++;
+		}
+		/* With no thread at all, do the work here. */
+		if (started == 0)
+			worker(&p);
+		for (i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+	}
+	pthread_mutex_destroy(&p.lock);
+	return p.stop || p.next < p.n ? 1 : 0;
+}

@@ -1,0 +1,24 @@
+/* par.h - runs a function over n items on a few threads.
+ *
+ * The API client is thread-safe and keeps connections alive, so bulk
+ * commands (rotation, verification, import, export) overlap their
+ * requests.  Items are handed out in order; a worker stops taking new
+ * items once the stop flag is set (an error that makes going on pointless,
+ * or SIGINT). */
+#ifndef OC_TOOL_PAR_H
+#define OC_TOOL_PAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define OC_PAR_MAX_JOBS 32
+#define OC_PAR_DEFAULT_JOBS 4
+
+/* Returns 0 to go on, non-zero to stop every worker. */
+typedef int (*oc_par_fn)(void *ctx, size_t i);
+
+/* Returns 0 when every item ran, 1 when stopped early (by fn or by
+ * oc_tool_interrupted), or an OC_ERR_* when threads could not start. */
+int oc_par_run(size_t n, unsigned jobs, oc_par_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,628 @@
+/* rotate.c - both CMEK rotation modes and the final verification. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rotate.h"
+
+#include "err.h"
+#include "keyarg.h"
+#include "log.h"
+#include "output.h"
+#include "par.h"
+#include "progress.h"
+#include "secmem.h"
+
+/* How often the server's job is polled. */
+#define POLL_INTERVAL_MS 500
+/* A job that does not move for this long is given up on (it can still
+ * be resumed), and a running job is waited for at most this long. */
+#define STALL_LIMIT_MS (10u * 60 * 1000)
+/* Per-secret errors shown before "... and N more". */
+#define MAX_SHOWN_ERRORS 5
+
+/* State shared by the workers of one pass over the vault. */
+struct pass {
+	struct oc_tool *t;
+	struct oc_api *a;
+	const char *vault_id;
+	const struct oc_secret_meta *list;
+	const struct oc_cmek_key *old_key; /* NULL when verifying */
+	const struct oc_cmek_key *new_key;
+	char old_hex[OC_CMEK_FPR_HEX_LEN + 1];
+	char new_hex[OC_CMEK_FPR_HEX_LEN + 1];
+	struct oc_progress progress;
+	pthread_mutex_t lock;
+	size_t resealed, already, plain, gone, failed, verified;
+	size_t shown;
+	int fatal;     /* OC_ERR_* that stopped the pass, 0 if none */
+	char fatal_msg[2048];
+};
+
+static void note_error(struct pass *p, const char *path, int rc, long status,
+		       const char *detail, const char *what)
+{
+	char reason[768], safe[600];
+
+	if (rc)
+		oc_tool_reason(p->t, rc, status, detail, reason,
+			       sizeof(reason));
+	else
+		snprintf(reason, sizeof(reason), "%s", what);
+	pthread_mutex_lock(&p->lock);
+	p->failed++;
+	if (p->shown < MAX_SHOWN_ERRORS) {
+		p->shown++;
+		oc_tool_err("secret %s: %s",
+			    oc_out_safe(path, safe, sizeof(safe)), reason);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Records a failure that makes going on pointless; returns 1 (stop). */
+static int note_fatal(struct pass *p, int rc, const char *path)
+{
+	char reason[768], safe[600];
+
+	oc_tool_reason(p->t, rc, oc_api_last_status(p->a),
+		       oc_api_last_error(p->a), reason, sizeof(reason));
+	pthread_mutex_lock(&p->lock);
+	if (!p->fatal) {
+		p->fatal = rc;
+		snprintf(p->fatal_msg, sizeof(p->fatal_msg), "secret %s: %s",
+			 oc_out_safe(path, safe, sizeof(safe)), reason);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return 1;
+}
+
+static bool is_fatal(int rc)
+{
+	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
+	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
+	       rc == OC_ERR_RATE_LIMITED;
+}
+
+static void count(struct pass *p, size_t *field)
+{
+	pthread_mutex_lock(&p->lock);
+	(*field)++;
+	pthread_mutex_unlock(&p->lock);
+	oc_progress_add(&p->progress, 1);
+}
+
+/* Opens blob with k into a new secure buffer. */
+static int try_open(const struct oc_cmek_key *k, const uint8_t *blob,
+		    size_t n, uint8_t **pt, size_t *pt_len)
+{
+	uint8_t *buf;
+	size_t len = 0;
+	int rc;
+
+	if (n < OC_CMEK_OVERHEAD)
+		return OC_ERR_TOO_SHORT;
+	buf = oc_secure_alloc(n - OC_CMEK_OVERHEAD + 1);
+	if (!buf)
+		return OC_ERR_NOMEM;
+	rc = oc_cmek_open(k, blob, n, buf, n - OC_CMEK_OVERHEAD + 1, &len);
+	if (rc) {
+		oc_secure_free(buf);
+		return rc;
+	}
+	*pt = buf;
+	*pt_len = len;
+	return 0;
+}
+
+/* Seals pt with the new key and PUTs it back with the same attributes. */
+static int reseal(struct pass *p, const struct oc_secret *s,
+		  const uint8_t *pt, size_t pt_len)
+{
+	struct oc_secret_put in;
+	struct oc_secret_meta out;
+	uint8_t *blob;
+	size_t blob_len = 0, size = oc_cmek_blob_len(pt_len);
+	int rc;
+
+	blob = malloc(size);
+	if (!blob)
+		return OC_ERR_NOMEM;
+	rc = oc_cmek_seal(p->new_key, pt, pt_len, blob, size, &blob_len);
+	if (rc)
+		goto out;
+	memset(&in, 0, sizeof(in));
+	in.type = s->meta.type[0] ? s->meta.type : NULL;
+	in.value = blob;
+	in.value_len = blob_len;
+	in.value_is_blob = true;
+	in.metadata = s->meta.metadata;
+	in.expires_at = s->meta.expires_at[0] ? s->meta.expires_at : NULL;
+	memset(&out, 0, sizeof(out));
+	rc = oc_api_secret_put(p->a, p->vault_id, s->meta.path, &in, &out);
+	if (rc == 0)
+		oc_secret_meta_clear(&out);
+out:
+	free(blob);
+	return rc;
+}
+
+static int client_one(void *ctx, size_t i)
+{
+	struct pass *p = ctx;
+	const struct oc_secret_meta *m = &p->list[i];
+	struct oc_secret s;
+	uint8_t *pt = NULL;
+	size_t pt_len = 0;
+	bool new_first;
+	int rc, stop = 0;
+
+	if (m->cmek_known && !m->cmek_encrypted) {
+		count(p, &p->plain);
+		return 0;
+	}
+	memset(&s, 0, sizeof(s));
+	rc = oc_api_secret_get(p->a, p->vault_id, m->path, &s);
+	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
+		count(p, &p->gone);
+		return 0;
+	}
+	if (rc) {
+		if (is_fatal(rc))
+			return note_fatal(p, rc, m->path);
+		note_error(p, m->path, rc, oc_api_last_status(p->a),
+			   oc_api_last_error(p->a), NULL);
+		oc_progress_add(&p->progress, 1);
+		return 0;
+	}
+	if (!s.meta.cmek_encrypted) {
+		count(p, &p->plain);
+		goto out;
+	}
+	/* The server's per-version fingerprint is a hint for which key to
+	 * try first; whether a key opens the blob is what decides. */
+	new_first = strcmp(s.meta.cmek_fingerprint, p->new_hex) == 0;
+	if (new_first) {
+		rc = try_open(p->new_key, s.value, s.value_len, &pt, &pt_len);
+		if (rc == 0) {
+			count(p, &p->already);
+			goto out;
+		}
+	}
+	rc = try_open(p->old_key, s.value, s.value_len, &pt, &pt_len);
+	if (rc != 0 && !new_first) {
+		uint8_t *pt2 = NULL;
+		size_t len2 = 0;
+
+		if (try_open(p->new_key, s.value, s.value_len, &pt2,
+			     &len2) == 0) {
+			oc_secure_free(pt2);
+			count(p, &p->already);
+			goto out;
+		}
+	}
+	if (rc != 0) {
+		note_error(p, m->path, 0, 0, NULL,
+			   rc == OC_ERR_DECRYPT
+				   ? "opens with neither the old nor the new "
+				     "key (sealed with some other key?)"
+				   : oc_strerror(rc));
+		oc_progress_add(&p->progress, 1);
+		goto out;
+	}
+	rc = reseal(p, &s, pt, pt_len);
+	if (rc) {
+		if (is_fatal(rc)) {
+			stop = note_fatal(p, rc, m->path);
+			goto out;
+		}
+		note_error(p, m->path, rc, oc_api_last_status(p->a),
+			   oc_api_last_error(p->a), NULL);
+		oc_progress_add(&p->progress, 1);
+		goto out;
+	}
+	count(p, &p->resealed);
+out:
+	oc_secure_free(pt);
+	oc_secret_clear(&s);
+	return stop;
+}
+
+static int verify_one(void *ctx, size_t i)
+{
+	struct pass *p = ctx;
+	const struct oc_secret_meta *m = &p->list[i];
+	struct oc_secret s;
+	uint8_t *pt = NULL;
+	size_t pt_len = 0;
+	int rc;
+
+	if (m->cmek_known && !m->cmek_encrypted) {
+		count(p, &p->plain);
+		return 0;
+	}
+	memset(&s, 0, sizeof(s));
+	rc = oc_api_secret_get(p->a, p->vault_id, m->path, &s);
+	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
+		count(p, &p->gone);
+		return 0;
+	}
+	if (rc) {
+		if (is_fatal(rc))
+			return note_fatal(p, rc, m->path);
+		note_error(p, m->path, rc, oc_api_last_status(p->a),
+			   oc_api_last_error(p->a), NULL);
+		oc_progress_add(&p->progress, 1);
+		return 0;
+	}
+	if (!s.meta.cmek_encrypted) {
+		count(p, &p->plain);
+	} else if (try_open(p->new_key, s.value, s.value_len, &pt,
+			    &pt_len) == 0) {
+		count(p, &p->verified);
+	} else {
+		note_error(p, m->path, 0, 0, NULL,
+			   "does not open with the new key");
+		oc_progress_add(&p->progress, 1);
+	}
+	oc_secure_free(pt);
+	oc_secret_clear(&s);
+	return 0;
+}
+
+static void pass_init(struct pass *p, struct oc_tool *t, struct oc_api *a,
+		      const char *vault_id)
+{
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->a = a;
+	p->vault_id = vault_id;
+	pthread_mutex_init(&p->lock, NULL);
+}
+
+/* Runs fn over every secret of the vault.  Returns 0, or OC_EXIT_FAIL
+ * after printing why the pass stopped. */
+static int run_pass(struct pass *p, const char *verb, oc_par_fn fn,
+		    unsigned jobs, size_t *total)
+{
+	struct oc_secret_meta *list = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = oc_api_secret_list(p->a, p->vault_id, NULL, &list, &n);
+	if (rc)
+		return oc_tool_fail(p->t, rc, "vault %s: listing secrets",
+				    p->vault_id);
+	*total = n;
+	p->list = list;
+	oc_progress_start(&p->progress, verb, (int64_t)n, p->t->quiet);
+	oc_par_run(n, jobs, fn, p);
+	oc_progress_end(&p->progress);
+	p->list = NULL;
+	oc_secret_meta_list_free(list, n);
+	if (p->shown < p->failed)
+		oc_tool_err("... and %zu more secrets failed",
+			    p->failed - p->shown);
+	if (p->fatal) {
+		oc_tool_err("%s", p->fatal_msg);
+		return OC_EXIT_FAIL;
+	}
+	if (oc_tool_interrupted) {
+		oc_tool_err("interrupted; run the same command again to "
+			    "finish (work done so far is kept)");
+		return OC_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int oc_rotate_verify(struct oc_tool *t, const char *vault_id,
+		     const struct oc_cmek_key *key, unsigned jobs,
+		     struct oc_rotate_stats *st)
+{
+	struct oc_api *a;
+	struct pass p;
+	double t0 = oc_tool_now();
+	size_t total = 0;
+	int rc;
+
+	rc = oc_tool_api(t, &a);
+	if (rc)
+		return rc;
+	pass_init(&p, t, a, vault_id);
+	p.new_key = key;
+	oc_keyarg_fpr_hex(key, p.new_hex);
+	rc = run_pass(&p, "verified", verify_one, jobs, &total);
+	st->verified = p.verified;
+	if (!st->total)
+		st->total = total;
+	st->verify_s = oc_tool_now() - t0;
+	if (!rc && p.failed) {
+		oc_tool_err("verification failed: %zu of %zu secrets in vault "
+			    "%s do not open with the new key",
+			    p.failed, total, vault_id);
+		rc = OC_EXIT_FAIL;
+	}
+	st->failed += p.failed;
+	pthread_mutex_destroy(&p.lock);
+	return rc;
+}
+
+static int rotate_client(struct oc_tool *t, struct oc_api *a,
+			 const struct oc_rotate_opts *o,
+			 struct oc_rotate_stats *st)
+{
+	struct oc_vault v;
+	struct pass p;
+	double t0 = oc_tool_now();
+	int rc;
+
+	pass_init(&p, t, a, o->vault.id);
+	p.old_key = o->old_key;
+	p.new_key = o->new_key;
+	oc_keyarg_fpr_hex(o->old_key, p.old_hex);
+	oc_keyarg_fpr_hex(o->new_key, p.new_hex);
+	rc = run_pass(&p, "rotated", client_one, o->jobs, &st->total);
+	st->resealed = p.resealed;
+	st->already = p.already;
+	st->plain = p.plain;
+	st->gone = p.gone;
+	st->failed = p.failed;
+	pthread_mutex_destroy(&p.lock);
+	if (rc)
+		return rc;
+	if (p.failed) {
+		oc_tool_err("%zu of %zu secrets could not be rotated; the "
+			    "vault still records the old key.  Fix them and "
+			    "run the same command again",
+			    p.failed, st->total);
+		return OC_EXIT_FAIL;
+	}
+	/* Every value is under the new key: now record it. */
+	if (strcmp(o->vault.cmek_fingerprint, p.new_hex) != 0) {
+		rc = oc_api_cmek_enable(a, o->vault.id, p.new_hex, &v);
+		if (rc)
+			return oc_tool_fail(t, rc,
+					    "vault %s: recording the new "
+					    "fingerprint (every secret is "
+					    "already re-sealed; run the same "
+					    "command again)",
+					    o->vault.id);
+	}
+	st->rotate_s = oc_tool_now() - t0;
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && !oc_tool_interrupted)
+		;
+}
+
+static const char *job_status_name(enum oc_job_status s)
+{
+	switch (s) {
+	case OC_JOB_PENDING:
+		return "pending";
+	case OC_JOB_RUNNING:
+		return "running";
+	case OC_JOB_COMPLETED:
+		return "completed";
+	default:
+		return "failed";
+	}
+}
+
+/* Whether the vault already records new_hex (an earlier run finished). */
+static bool vault_has_fpr(struct oc_api *a, const char *vault_id,
+			  const char *hex)
+{
+	struct oc_vault v;
+
+	return oc_api_vault_get(a, vault_id, &v) == 0 && v.cmek_enabled &&
+	       strcmp(v.cmek_fingerprint, hex) == 0;
+}
+
+static int rotate_server(struct oc_tool *t, struct oc_api *a,
+			 const struct oc_rotate_opts *o,
+			 struct oc_rotate_stats *st)
+{
+	struct oc_rotation_job job;
+	struct oc_progress prog;
+	uint8_t *keys = NULL;
+	char new_hex[OC_CMEK_FPR_HEX_LEN + 1], safe[300];
+	double t0 = oc_tool_now(), last_change;
+	int64_t last_processed;
+	enum oc_job_status last_status;
+	unsigned waited;
+	int rc;
+
+	oc_keyarg_fpr_hex(o->new_key, new_hex);
+	if (strcmp(o->vault.cmek_fingerprint, new_hex) == 0) {
+		st->server_done_before = true;
+		goto done;
+	}
+	keys = oc_secure_alloc(2 * OC_CMEK_KEY_LEN);
+	if (!keys)
+		return oc_tool_fail(t, OC_ERR_NOMEM, "rotate");
+	if (oc_cmek_key_raw(o->old_key, keys) != 0 ||
+	    oc_cmek_key_raw(o->new_key, keys + OC_CMEK_KEY_LEN) != 0) {
+		oc_secure_free(keys);
+		oc_tool_err("--mode server needs both raw keys, and a pkcs11: "
+			    "key never leaves its token: use --mode client");
+		return OC_EXIT_FAIL;
+	}
+	for (waited = 0;; waited += POLL_INTERVAL_MS) {
+		memset(&job, 0, sizeof(job));
+		rc = oc_api_cmek_rotate(a, o->vault.id, keys,
+					keys + OC_CMEK_KEY_LEN, &job);
+		/* 409: a job (say from a run stopped with ^C) still runs in
+		 * the server.  Wait for it: when it completes the vault has
+		 * the new key, when it fails the next POST resumes it. */
+		if (rc != OC_ERR_CONFLICT || oc_tool_interrupted ||
+		    waited >= STALL_LIMIT_MS)
+			break;
+		if (waited == 0 && !t->quiet)
+			fprintf(stderr, "a rotation job is already running for "
+					"vault %s; waiting for it\n",
+				o->vault.id);
+		sleep_ms(POLL_INTERVAL_MS);
+	}
+	oc_wipe(keys, 2 * OC_CMEK_KEY_LEN);
+	oc_secure_free(keys);
+	if (rc == OC_ERR_BAD_REQUEST &&
+	    vault_has_fpr(a, o->vault.id, new_hex)) {
+		/* A completed earlier run: the vault already has the new
+		 * key, so the server refuses the old one. */
+		st->server_done_before = true;
+		goto done;
+	}
+	if (rc)
+		return oc_tool_fail(t, rc, "vault %s: starting the rotation",
+				    o->vault.id);
+	oc_debug(OC_LOG_TOOL, "rotation job %s started", job.id);
+	oc_progress_start(&prog, "rotated", job.total_secrets, t->quiet);
+	oc_progress_set(&prog, job.processed, job.total_secrets);
+	last_change = oc_tool_now();
+	last_processed = job.processed;
+	last_status = job.status;
+	while (job.status == OC_JOB_PENDING || job.status == OC_JOB_RUNNING) {
+		sleep_ms(POLL_INTERVAL_MS);
+		if (oc_tool_now() - last_change > STALL_LIMIT_MS / 1000.0) {
+			oc_progress_end(&prog);
+			oc_tool_err("rotation job %s of vault %s has made no "
+				    "progress for %u s; run the same command "
+				    "again later to follow or resume it",
+				    oc_out_safe(job.id, safe, sizeof(safe)),
+				    o->vault.id, STALL_LIMIT_MS / 1000);
+			return OC_EXIT_FAIL;
+		}
+		if (oc_tool_interrupted) {
+			oc_progress_end(&prog);
+			oc_tool_err("stopped following rotation job %s; it "
+				    "goes on in the server.  Run the same "
+				    "command again to follow it to the end",
+				    oc_out_safe(job.id, safe, sizeof(safe)));
+			return OC_EXIT_FAIL;
+		}
+		rc = oc_api_cmek_job(a, o->vault.id, job.id, &job);
+		if (rc) {
+			oc_progress_end(&prog);
+			oc_tool_fail(t, rc, "vault %s: rotation job %s",
+				     o->vault.id,
+				     oc_out_safe(job.id, safe, sizeof(safe)));
+			oc_tool_err("the job may be unfinished: run the same "
+				    "command again to resume it");
+			return OC_EXIT_FAIL;
+		}
+		oc_progress_set(&prog, job.processed, job.total_secrets);
+		if (job.processed != last_processed ||
+		    job.status != last_status) {
+			last_change = oc_tool_now();
+			last_processed = job.processed;
+			last_status = job.status;
+		}
+	}
+	oc_progress_end(&prog);
+	st->server_processed = job.processed;
+	st->total = (size_t)(job.total_secrets > 0 ? job.total_secrets : 0);
+	if (job.status != OC_JOB_COMPLETED) {
+		char err[300];
+
+		oc_tool_err("vault %s: rotation job %s %s after %lld of %lld "
+			    "secrets: %s; run the same command again to "
+			    "resume",
+			    o->vault.id,
+			    oc_out_safe(job.id, safe, sizeof(safe)),
+			    job_status_name(job.status),
+			    (long long)job.processed,
+			    (long long)job.total_secrets,
+			    job.error[0] ? oc_out_safe(job.error, err,
+						       sizeof(err))
+					 : "no reason given");
+		return OC_EXIT_FAIL;
+	}
+done:
+	st->rotate_s = oc_tool_now() - t0;
+	return 0;
+}
+
+int oc_rotate_run(struct oc_tool *t, const struct oc_rotate_opts *o,
+		  struct oc_rotate_stats *st)
+{
+	struct oc_api *a;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	rc = oc_tool_api(t, &a);
+	if (rc)
+		return rc;
+	rc = o->server ? rotate_server(t, a, o, st)
+		       : rotate_client(t, a, o, st);
+	if (rc)
+		return rc;
+	return oc_rotate_verify(t, o->vault.id, o->new_key, o->jobs, st);
+}
+
+int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
+		      const struct oc_rotate_stats *st)
+{
+	struct oc_out_json j;
+	char new_hex[OC_CMEK_FPR_HEX_LEN + 1], name[300];
+	double total_s = st->rotate_s + st->verify_s;
+	double rate = st->rotate_s > 0 ? (double)st->total / st->rotate_s : 0;
+	const char *mode = o->server ? "server" : "client";
+
+	oc_keyarg_fpr_hex(o->new_key, new_hex);
+	if (t->json) {
+		if (oc_out_json_open(&j, false))
+			return OC_EXIT_FAIL;
+		oc_out_json_map_open(&j.j);
+		oc_jgen_kv_str(&j.j, "vault_id", o->vault.id);
+		oc_jgen_kv_str(&j.j, "mode", mode);
+		oc_jgen_kv_str(&j.j, "fingerprint", new_hex);
+		oc_jgen_kv_int(&j.j, "total", (int64_t)st->total);
+		if (o->server) {
+			oc_jgen_kv_int(&j.j, "processed",
+				       st->server_processed);
+			oc_jgen_kv_bool(&j.j, "already_done",
+					st->server_done_before);
+		} else {
+			oc_jgen_kv_int(&j.j, "resealed",
+				       (int64_t)st->resealed);
+			oc_jgen_kv_int(&j.j, "already", (int64_t)st->already);
+			oc_jgen_kv_int(&j.j, "plain", (int64_t)st->plain);
+			oc_jgen_kv_int(&j.j, "gone", (int64_t)st->gone);
+		}
+		oc_jgen_kv_int(&j.j, "verified", (int64_t)st->verified);
+		oc_out_json_kv_double(&j.j, "rotate_seconds", st->rotate_s);
+		oc_out_json_kv_double(&j.j, "verify_seconds", st->verify_s);
+		oc_out_json_kv_double(&j.j, "seconds", total_s);
+		oc_out_json_kv_double(&j.j, "secrets_per_second", rate);
+		oc_out_json_map_close(&j.j);
+		return oc_out_json_close(&j) ? OC_EXIT_FAIL : 0;
+	}
+	printf("rotation of vault %s (%s) complete, %s mode\n",
+	       oc_out_safe(o->vault.name, name, sizeof(name)), o->vault.id,
+	       mode);
+	if (o->server && st->server_done_before)
+		printf("  secrets:     already rotated by an earlier run\n");
+	else if (o->server)
+		printf("  secrets:     %zu, %lld processed by the server\n",
+		       st->total, (long long)st->server_processed);
+	else
+		printf("  secrets:     %zu (%zu re-sealed, %zu already under "
+		       "the new key, %zu not CMEK-sealed%s)\n",
+		       st->total, st->resealed, st->already, st->plain,
+		       st->gone ? ", some deleted meanwhile" : "");
+	printf("  verified:    %zu open with the new key\n", st->verified);
+	printf("  fingerprint: %s\n", new_hex);
+	printf("  time:        %.2f s (rotation %.2f s, verification %.2f s)"
+	       ", %.1f secrets/s\n",
+	       total_s, st->rotate_s, st->verify_s, rate);
+	return 0;
+}

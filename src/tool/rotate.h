@@ -1,0 +1,57 @@
+/* rotate.h - CMEK key rotation, server-assisted and client-side, and the
+ * verification that ends both.
+ *
+ * Server mode sends both raw keys in the rotation headers (the only time a
+ * key leaves the machine, and only when asked for), then follows the job.
+ * Client mode never sends a key: it opens each secret with the old key,
+ * seals it with the new one and PUTs it back, then records the new
+ * fingerprint.  Both are resumable: running the same command again after
+ * any interruption finishes the work.  A secret counts as rotated when it
+ * opens with the new key (the server's per-version fingerprint lags behind
+ * during a client-side rotation, so it is only a hint). */
+#ifndef OC_TOOL_ROTATE_H
+#define OC_TOOL_ROTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "cmek.h"
+#include "main.h"
+
+struct oc_rotate_opts {
+	struct oc_vault vault;         /* resolved, CMEK on */
+	struct oc_cmek_key *old_key;
+	struct oc_cmek_key *new_key;
+	bool server;                   /* server-assisted */
+	unsigned jobs;                 /* client mode / verify threads */
+};
+
+struct oc_rotate_stats {
+	size_t total;          /* secrets in the vault */
+	size_t resealed;       /* re-sealed by this run (client mode) */
+	size_t already;        /* already under the new key */
+	size_t plain;          /* not CMEK-sealed: left as they are */
+	size_t gone;           /* deleted while we worked */
+	size_t failed;         /* could not be rotated / did not verify */
+	size_t verified;       /* open with the new key */
+	int64_t server_processed;
+	bool server_done_before; /* the server had finished earlier */
+	double rotate_s;
+	double verify_s;
+};
+
+/* Rotates, then verifies.  Prints progress and errors; the caller prints
+ * the summary.  Returns OC_EXIT_OK or OC_EXIT_FAIL. */
+int oc_rotate_run(struct oc_tool *t, const struct oc_rotate_opts *o,
+		  struct oc_rotate_stats *st);
+/* Checks that every CMEK secret of the vault opens with key. */
+int oc_rotate_verify(struct oc_tool *t, const char *vault_id,
+		     const struct oc_cmek_key *key, unsigned jobs,
+		     struct oc_rotate_stats *st);
+/* The summary, as text or JSON. */
+int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
+		      const struct oc_rotate_stats *st);
+
+#endif

@@ -1,0 +1,113 @@
+/* envelope.c - per-version DEKs under the vault KEK. */
+#include "config.h"
+
+#include "envelope.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmek.h"
+#include "err.h"
+#include "ossl.h"
+#include "secmem.h"
+
+#define IV_LEN 12
+#define TAG_LEN 16
+
+static int aad_for(const char *vault_id, const char *vid, char *aad,
+		   size_t size, size_t *len)
+{
+	int n = snprintf(aad, size, "oneclaw-vaultd value v1:%s:%s", vault_id,
+			 vid);
+
+	if (n < 0 || (size_t)n >= size)
+		return OC_ERR_RANGE;
+	*len = (size_t)n;
+	return OC_OK;
+}
+
+int oc_envelope_seal(struct oc_kek *k, const char *vault_id,
+		     const uint8_t salt[32], const char *vid,
+		     const uint8_t *val, size_t n, uint8_t **dek_out,
+		     size_t *dek_len, uint8_t **ct_out, size_t *ct_len)
+{
+	uint8_t *dek = NULL, *w = NULL, *ct = NULL;
+	char aad[160];
+	size_t aad_len;
+	int rc;
+
+	if (n > OC_CMEK_MAX_PLAINTEXT)
+		return OC_ERR_RANGE;
+	rc = aad_for(vault_id, vid, aad, sizeof(aad), &aad_len);
+	if (rc)
+		return rc;
+	dek = oc_secure_alloc(OC_DEK_LEN);
+	w = malloc(OC_KEK_WRAPPED_LEN);
+	ct = malloc(n + IV_LEN + TAG_LEN);
+	if (!dek || !w || !ct) {
+		rc = OC_ERR_NOMEM;
+		goto out;
+	}
+	rc = oc_random(dek, OC_DEK_LEN);
+	if (!rc)
+		rc = oc_random(ct, IV_LEN);
+	if (!rc)
+		rc = oc_aes_gcm_seal(dek, ct, IV_LEN, (const uint8_t *)aad,
+				     aad_len, val, n, ct + IV_LEN,
+				     ct + IV_LEN + n, TAG_LEN);
+	if (!rc)
+		rc = oc_kek_wrap(k, vault_id, salt, dek, w);
+	if (rc)
+		goto out;
+	*dek_out = w;
+	*dek_len = OC_KEK_WRAPPED_LEN;
+	*ct_out = ct;
+	*ct_len = n + IV_LEN + TAG_LEN;
+	w = NULL;
+	ct = NULL;
+out:
+	oc_secure_free(dek);
+	free(w);
+	free(ct);
+	return rc;
+}
+
+int oc_envelope_open(struct oc_kek *k, const char *vault_id,
+		     const uint8_t salt[32], const char *vid,
+		     const uint8_t *w, size_t w_len, const uint8_t *ct,
+		     size_t ct_len, uint8_t **val, size_t *n)
+{
+	uint8_t *dek = NULL, *pt = NULL;
+	char aad[160];
+	size_t aad_len, len;
+	int rc;
+
+	if (ct_len < IV_LEN + TAG_LEN)
+		return OC_ERR_DECRYPT;
+	len = ct_len - IV_LEN - TAG_LEN;
+	rc = aad_for(vault_id, vid, aad, sizeof(aad), &aad_len);
+	if (rc)
+		return rc;
+	dek = oc_secure_alloc(OC_DEK_LEN);
+	pt = oc_secure_alloc(len + 1);
+	if (!dek || !pt) {
+		rc = OC_ERR_NOMEM;
+		goto out;
+	}
+	rc = oc_kek_unwrap(k, vault_id, salt, w, w_len, dek);
+	if (!rc)
+		rc = oc_aes_gcm_open(dek, ct, IV_LEN, (const uint8_t *)aad,
+				     aad_len, ct + IV_LEN, len,
+				     ct + IV_LEN + len, TAG_LEN, pt);
+	if (rc)
+		goto out;
+	pt[len] = 0;
+	*val = pt;
+	*n = len;
+	pt = NULL;
+out:
+	oc_secure_free(dek);
+	oc_secure_free(pt);
+	return rc;
+}

@@ -1,0 +1,125 @@
+/* handlers-auth.c - token exchange, token revocation, health. */
+#include "config.h"
+
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "auth.h"
+#include "err.h"
+#include "fields.h"
+#include "handlers.h"
+#include "problem.h"
+#include "secmem.h"
+#include "server.h"
+
+static void token_reply(struct oc_req *r, const struct oc_principal *p,
+			const char *token, int64_t ttl)
+{
+	struct oc_jgen j;
+	size_t i;
+
+	/* Secret: the response carries the token. */
+	if (oc_reply_begin(r, &j, true))
+		return;
+	yajl_gen_map_open(j.g);
+	oc_jgen_kv_str(&j, "access_token", token);
+	oc_jgen_kv_str(&j, "token_type", "Bearer");
+	oc_jgen_kv_int(&j, "expires_in", ttl);
+	if (p->kind == OC_PRINCIPAL_AGENT) {
+		oc_jgen_kv_str(&j, "agent_id", p->id);
+		oc_jgen_str(&j, "vault_ids");
+		yajl_gen_array_open(j.g);
+		for (i = 0; i < p->vault_ids.n; i++)
+			oc_jgen_str(&j, p->vault_ids.v[i]);
+		yajl_gen_array_close(j.g);
+	}
+	yajl_gen_map_close(j.g);
+	oc_reply_end(r, &j, 200);
+}
+
+static void exchange(struct oc_req *r, bool agent_endpoint)
+{
+	struct oc_json *body = NULL;
+	struct oc_principal p;
+	const char *key, *agent_id, *why = NULL;
+	char *token = NULL;
+	size_t key_len = 0, id_len = 0;
+	int64_t ttl = 0;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if (oc_req_json(r, &body))
+		return;
+	if (oc_field_str(r, body, "api_key", true, 1, OC_API_KEY_MAX, &key,
+			 &key_len) ||
+	    oc_field_str(r, body, "agent_id", false, 1, 64, &agent_id,
+			 &id_len))
+		goto out;
+	if (agent_id && !oc_is_uuid(agent_id)) {
+		oc_problem(r, 400, "Field 'agent_id' must be a UUID");
+		goto out;
+	}
+	/* ocv_ keys work on both endpoints (the Go SDK sends them to
+	 * api-key-token); 1ck_ keys only on api-key-token. */
+	if (key_len > 4 && memcmp(key, "ocv_", 4) == 0)
+		rc = oc_auth_agent_token(&r->srv->auth, key, key_len, agent_id,
+					 r->now, &p, &token, &ttl, &why);
+	else if (!agent_endpoint)
+		rc = oc_auth_user_token(&r->srv->auth, key, key_len, r->now,
+					&p, &token, &ttl, &why);
+	else {
+		rc = OC_ERR_UNAUTHORIZED;
+		why = "Invalid API key";
+	}
+	if (rc == OC_ERR_UNAUTHORIZED) {
+		oc_problem(r, 401, why);
+		goto out;
+	}
+	if (rc) {
+		oc_problem_err(r, rc, NULL);
+		goto out;
+	}
+	token_reply(r, &p, token, ttl);
+out:
+	oc_secure_free(token);
+	oc_principal_clear(&p);
+	oc_json_free(body);
+}
+
+void oc_h_agent_token(struct oc_req *r)
+{
+	exchange(r, true);
+}
+
+void oc_h_api_key_token(struct oc_req *r)
+{
+	exchange(r, false);
+}
+
+void oc_h_token_revoke(struct oc_req *r)
+{
+	int rc;
+
+	if (r->who.jti[0]) {
+		rc = oc_store_token_revoke(r->srv->store, r->who.jti,
+					   r->who.exp);
+		if (rc) {
+			oc_problem_err(r, rc, NULL);
+			return;
+		}
+	}
+	oc_reply_empty(r, 204);
+}
+
+void oc_h_health(struct oc_req *r)
+{
+	struct oc_jgen j;
+
+	if (oc_reply_begin(r, &j, false))
+		return;
+	yajl_gen_map_open(j.g);
+	oc_jgen_kv_str(&j, "status", "ok");
+	yajl_gen_map_close(j.g);
+	oc_reply_end(r, &j, 200);
+}

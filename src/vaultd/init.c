@@ -1,0 +1,122 @@
+/* init.c - creating a database. */
+#include "config.h"
+
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "ids.h"
+#include "kek.h"
+#include "log.h"
+#include "ossl.h"
+#include "secmem.h"
+#include "store.h"
+#include "token.h"
+
+static int write_key_file(const char *path, const char *key)
+{
+	size_t n = strlen(key), off = 0;
+	ssize_t w;
+	int fd, rc = OC_OK;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		oc_log_error("oneclaw-vaultd: cannot create %s: %s", path,
+			     strerror(errno));
+		return OC_ERR_IO;
+	}
+	if (fchmod(fd, 0600) != 0)
+		rc = OC_ERR_IO;
+	while (!rc && off < n) {
+		w = write(fd, key + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = OC_ERR_IO;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!rc && fsync(fd) != 0)
+		rc = OC_ERR_IO;
+	if (close(fd) != 0)
+		rc = OC_ERR_IO;
+	if (rc)
+		oc_log_error("oneclaw-vaultd: cannot write %s", path);
+	return rc;
+}
+
+int oc_vaultd_init(const char *db_path, const char *master_key,
+		   const char *admin_key_file)
+{
+	struct oc_store *st = NULL;
+	struct oc_kek *kek = NULL;
+	uint8_t seed[OC_SIGNING_SEED_LEN], sealed[OC_SIGNING_SEED_LEN + 64];
+	uint8_t hash[OC_KEY_HASH_LEN];
+	char mpath[4096], uid[OC_UUID_LEN + 1];
+	char *admin = NULL;
+	size_t sealed_len = 0;
+	bool made_master = false;
+	int n, rc;
+
+	if (master_key)
+		n = snprintf(mpath, sizeof(mpath), "%s", master_key);
+	else
+		n = snprintf(mpath, sizeof(mpath), "%s.master-key", db_path);
+	if (n < 0 || (size_t)n >= sizeof(mpath))
+		return OC_ERR_RANGE;
+	rc = oc_store_create(db_path, &st);
+	if (rc)
+		return rc;
+	rc = oc_kek_master_create(mpath);
+	if (rc)
+		goto out;
+	made_master = true;
+	rc = oc_kek_open(mpath, &kek);
+	if (!rc)
+		rc = oc_random(seed, sizeof(seed));
+	if (!rc)
+		rc = oc_kek_seal_local(kek, "token signing key", seed,
+				       sizeof(seed), sealed, sizeof(sealed),
+				       &sealed_len);
+	if (!rc)
+		rc = oc_store_meta_set(st, "signing_key", sealed, sealed_len);
+	if (!rc)
+		rc = oc_api_key_new("1ck_", &admin);
+	if (!rc)
+		rc = oc_api_key_hash(admin, strlen(admin), hash);
+	if (!rc)
+		rc = oc_uuid(uid);
+	if (!rc)
+		rc = oc_store_user_add(st, uid, "admin", hash);
+	if (!rc)
+		rc = write_key_file(admin_key_file, admin);
+	if (!rc)
+		fprintf(stderr, "oneclaw-vaultd: created %s (master key %s, "
+			"admin key in %s)\n", db_path, mpath, admin_key_file);
+out:
+	oc_wipe(seed, sizeof(seed));
+	oc_secure_free(admin);
+	oc_kek_free(kek);
+	oc_store_close(st);
+	if (rc) {
+		char side[4200];
+
+		unlink(db_path);
+		snprintf(side, sizeof(side), "%s-wal", db_path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", db_path);
+		unlink(side);
+		if (made_master)
+			unlink(mpath);
+	}
+	return rc;
+}

@@ -1,0 +1,328 @@
+/* kek.c - the master key file, per-vault KEK derivation, DEK wrapping. */
+#include "config.h"
+
+#include "kek.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include "cmek.h"
+#include "err.h"
+#include "kek-token.h"
+#include "log.h"
+#include "ossl.h"
+#include "secmem.h"
+
+#define MASTER_LEN 32
+#define KIND_MASTER 1
+#define KIND_TOKEN 2
+#define IV_LEN 12
+#define TAG_LEN 16
+
+struct oc_kek {
+	uint8_t *master; /* oc_secure_alloc, MASTER_LEN */
+	EVP_KDF *hkdf;
+	struct oc_kek_token *token;
+};
+
+int oc_kek_master_create(const char *path)
+{
+	uint8_t key[MASTER_LEN];
+	size_t off = 0;
+	ssize_t w;
+	int fd, rc;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		oc_log_error("oneclaw-vaultd: cannot create master key %s: %s",
+			     path, strerror(errno));
+		return OC_ERR_IO;
+	}
+	rc = oc_random(key, sizeof(key));
+	while (!rc && off < sizeof(key)) {
+		w = write(fd, key + off, sizeof(key) - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = OC_ERR_IO;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!rc && fsync(fd) != 0)
+		rc = OC_ERR_IO;
+	if (close(fd) != 0 && !rc)
+		rc = OC_ERR_IO;
+	oc_wipe(key, sizeof(key));
+	if (rc) {
+		oc_log_error("oneclaw-vaultd: cannot write master key %s",
+			     path);
+		unlink(path);
+	}
+	return rc;
+}
+
+int oc_kek_open(const char *path, struct oc_kek **out)
+{
+	struct oc_kek *k;
+	struct stat sb;
+	ssize_t r;
+	size_t n = 0;
+	int fd, rc = OC_ERR_IO;
+
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return OC_ERR_NOMEM;
+	k->master = oc_secure_alloc(MASTER_LEN);
+	if (!k->master) {
+		rc = OC_ERR_NOMEM;
+		goto fail;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		oc_log_error("oneclaw-vaultd: cannot open master key %s: %s",
+			     path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_mode & 077) != 0) {
+		oc_log_error("oneclaw-vaultd: master key %s must be a "
+			     "regular file of mode 0600", path);
+		close(fd);
+		rc = OC_ERR_PERM;
+		goto fail;
+	}
+	while (n < MASTER_LEN) {
+		r = read(fd, k->master + n, MASTER_LEN - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n != MASTER_LEN || sb.st_size != MASTER_LEN) {
+		oc_log_error("oneclaw-vaultd: master key %s is not %d bytes",
+			     path, MASTER_LEN);
+		rc = OC_ERR_CONFIG;
+		goto fail;
+	}
+	k->hkdf = EVP_KDF_fetch(oc_ossl_libctx(), "HKDF", NULL);
+	if (!k->hkdf) {
+		rc = OC_ERR_CRYPTO;
+		goto fail;
+	}
+	*out = k;
+	return OC_OK;
+fail:
+	oc_kek_free(k);
+	return rc;
+}
+
+int oc_kek_use_token(struct oc_kek *k, const char *module, const char *uri,
+		     const char *pin_file)
+{
+	struct oc_kek_token *t = NULL;
+	int rc;
+
+	rc = oc_kek_token_open(module, uri, pin_file, &t);
+	if (rc)
+		return rc;
+	oc_kek_token_free(k->token);
+	k->token = t;
+	return OC_OK;
+}
+
+bool oc_kek_uses_token(const struct oc_kek *k)
+{
+	return k && k->token;
+}
+
+void oc_kek_free(struct oc_kek *k)
+{
+	if (!k)
+		return;
+	oc_secure_free(k->master);
+	EVP_KDF_free(k->hkdf);
+	oc_kek_token_free(k->token);
+	free(k);
+}
+
+static int derive(struct oc_kek *k, const uint8_t *salt, size_t salt_len,
+		  const char *info_a, const char *info_b, uint8_t out[32])
+{
+	char info[160];
+	OSSL_PARAM p[5];
+	EVP_KDF_CTX *ctx;
+	int n, rc = OC_ERR_CRYPTO;
+
+	n = snprintf(info, sizeof(info), "%s%s", info_a, info_b ? info_b : "");
+	if (n < 0 || (size_t)n >= sizeof(info))
+		return OC_ERR_RANGE;
+	ctx = EVP_KDF_CTX_new(k->hkdf);
+	if (!ctx)
+		return OC_ERR_NOMEM;
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						(char *)"SHA256", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+						 k->master, MASTER_LEN);
+	p[2] = OSSL_PARAM_construct_octet_string(
+		OSSL_KDF_PARAM_SALT, (void *)(salt ? salt : (const uint8_t *)""),
+		salt ? salt_len : 0);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
+						 (size_t)n);
+	p[4] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(ctx, out, 32, p) == 1)
+		rc = OC_OK;
+	EVP_KDF_CTX_free(ctx);
+	return rc;
+}
+
+static int aad_for(const char *vault_id, char *aad, size_t size, size_t *len)
+{
+	int n = snprintf(aad, size, "oneclaw-vaultd dek v1:%s", vault_id);
+
+	if (n < 0 || (size_t)n >= size)
+		return OC_ERR_RANGE;
+	*len = (size_t)n;
+	return OC_OK;
+}
+
+int oc_kek_wrap(struct oc_kek *k, const char *vault_id,
+		const uint8_t salt[32], const uint8_t dek[OC_DEK_LEN],
+		uint8_t out[OC_KEK_WRAPPED_LEN])
+{
+	uint8_t *kek = NULL;
+	char aad[128];
+	size_t aad_len;
+	int rc;
+
+	rc = aad_for(vault_id, aad, sizeof(aad), &aad_len);
+	if (rc)
+		return rc;
+	rc = oc_random(out + 1, IV_LEN);
+	if (rc)
+		return rc;
+	if (k->token) {
+		out[0] = KIND_TOKEN;
+		return oc_kek_token_seal(k->token, out + 1,
+					 (const uint8_t *)aad, aad_len, dek,
+					 OC_DEK_LEN, out + 1 + IV_LEN,
+					 out + 1 + IV_LEN + OC_DEK_LEN);
+	}
+	out[0] = KIND_MASTER;
+	kek = oc_secure_alloc(32);
+	if (!kek)
+		return OC_ERR_NOMEM;
+	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id,
+		    kek);
+	if (!rc)
+		rc = oc_aes_gcm_seal(kek, out + 1, IV_LEN,
+				     (const uint8_t *)aad, aad_len, dek,
+				     OC_DEK_LEN, out + 1 + IV_LEN,
+				     out + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN);
+	oc_secure_free(kek);
+	return rc;
+}
+
+int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
+		  const uint8_t salt[32], const uint8_t *w, size_t n,
+		  uint8_t dek[OC_DEK_LEN])
+{
+	uint8_t *kek = NULL;
+	char aad[128];
+	size_t aad_len;
+	int rc;
+
+	if (n != OC_KEK_WRAPPED_LEN)
+		return OC_ERR_DECRYPT;
+	rc = aad_for(vault_id, aad, sizeof(aad), &aad_len);
+	if (rc)
+		return rc;
+	if (w[0] == KIND_TOKEN) {
+		if (!k->token) {
+			oc_log_error("oneclaw-vaultd: a DEK is wrapped by the "
+				     "token KEK; start with --kek-module");
+			return OC_ERR_NO_KEY;
+		}
+		return oc_kek_token_open_ct(k->token, w + 1,
+					    (const uint8_t *)aad, aad_len,
+					    w + 1 + IV_LEN, OC_DEK_LEN,
+					    w + 1 + IV_LEN + OC_DEK_LEN, dek);
+	}
+	if (w[0] != KIND_MASTER)
+		return OC_ERR_DECRYPT;
+	kek = oc_secure_alloc(32);
+	if (!kek)
+		return OC_ERR_NOMEM;
+	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id,
+		    kek);
+	if (!rc)
+		rc = oc_aes_gcm_open(kek, w + 1, IV_LEN, (const uint8_t *)aad,
+				     aad_len, w + 1 + IV_LEN, OC_DEK_LEN,
+				     w + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN,
+				     dek);
+	oc_secure_free(kek);
+	return rc;
+}
+
+int oc_kek_seal_local(struct oc_kek *k, const char *label,
+		      const uint8_t *pt, size_t n, uint8_t *out,
+		      size_t out_size, size_t *out_len)
+{
+	uint8_t *key;
+	int rc;
+
+	if (out_size < n + IV_LEN + TAG_LEN)
+		return OC_ERR_RANGE;
+	key = oc_secure_alloc(32);
+	if (!key)
+		return OC_ERR_NOMEM;
+	rc = derive(k, NULL, 0, "oneclaw-vaultd local v1:", label, key);
+	if (!rc)
+		rc = oc_random(out, IV_LEN);
+	if (!rc)
+		rc = oc_aes_gcm_seal(key, out, IV_LEN, (const uint8_t *)label,
+				     strlen(label), pt, n, out + IV_LEN,
+				     out + IV_LEN + n, TAG_LEN);
+	if (!rc)
+		*out_len = n + IV_LEN + TAG_LEN;
+	oc_secure_free(key);
+	return rc;
+}
+
+int oc_kek_open_local(struct oc_kek *k, const char *label,
+		      const uint8_t *in, size_t n, uint8_t *pt,
+		      size_t pt_size, size_t *pt_len)
+{
+	uint8_t *key;
+	size_t len;
+	int rc;
+
+	if (n < IV_LEN + TAG_LEN)
+		return OC_ERR_DECRYPT;
+	len = n - IV_LEN - TAG_LEN;
+	if (pt_size < len)
+		return OC_ERR_RANGE;
+	key = oc_secure_alloc(32);
+	if (!key)
+		return OC_ERR_NOMEM;
+	rc = derive(k, NULL, 0, "oneclaw-vaultd local v1:", label, key);
+	if (!rc)
+		rc = oc_aes_gcm_open(key, in, IV_LEN, (const uint8_t *)label,
+				     strlen(label), in + IV_LEN, len,
+				     in + IV_LEN + len, TAG_LEN, pt);
+	if (!rc)
+		*pt_len = len;
+	oc_secure_free(key);
+	return rc;
+}

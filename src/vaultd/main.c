@@ -1,0 +1,125 @@
+/* main.c - oneclaw-vaultd: command line and signals. */
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "err.h"
+#include "init.h"
+#include "log.h"
+#include "server.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: oneclaw-vaultd --db PATH --init --admin-key-file FILE\n"
+		"       oneclaw-vaultd --db PATH --listen 127.0.0.1:PORT "
+		"[--port-file FILE]\n"
+		"           [--tls-cert F --tls-key F]\n"
+		"           [--kek-module SO --kek-uri 'pkcs11:...' "
+		"[--kek-pin-file F]]\n"
+		"           [--master-key FILE] [--wire-log FILE] "
+		"[--faults SPEC]\n"
+		"See oneclaw-vaultd(8).\n");
+}
+
+/* No core dumps, not ptrace-attachable: keys live in this process. */
+static void harden(void)
+{
+	struct rlimit rl = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"init", no_argument, NULL, 'i'},
+		{"admin-key-file", required_argument, NULL, 'a'},
+		{"listen", required_argument, NULL, 'l'},
+		{"port-file", required_argument, NULL, 'p'},
+		{"tls-cert", required_argument, NULL, 'c'},
+		{"tls-key", required_argument, NULL, 'k'},
+		{"kek-module", required_argument, NULL, 'M'},
+		{"kek-uri", required_argument, NULL, 'U'},
+		{"kek-pin-file", required_argument, NULL, 'P'},
+		{"master-key", required_argument, NULL, 'm'},
+		{"wire-log", required_argument, NULL, 'w'},
+		{"faults", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	struct oc_server_config cfg;
+	struct oc_server *srv = NULL;
+	const char *admin_key_file = NULL;
+	bool init = false;
+	sigset_t set;
+	int c, sig = 0, rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': cfg.db_path = optarg; break;
+		case 'i': init = true; break;
+		case 'a': admin_key_file = optarg; break;
+		case 'l': cfg.listen = optarg; break;
+		case 'p': cfg.port_file = optarg; break;
+		case 'c': cfg.tls_cert = optarg; break;
+		case 'k': cfg.tls_key = optarg; break;
+		case 'M': cfg.kek_module = optarg; break;
+		case 'U': cfg.kek_uri = optarg; break;
+		case 'P': cfg.kek_pin_file = optarg; break;
+		case 'm': cfg.master_key = optarg; break;
+		case 'w': cfg.wire_log = optarg; break;
+		case 'f': cfg.faults = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("oneclaw-vaultd %s\n", PACKAGE_VERSION);
+			  return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || !cfg.db_path) {
+		usage(stderr);
+		return 2;
+	}
+	oc_log_init();
+	harden();
+	if (init) {
+		if (!admin_key_file || cfg.listen) {
+			usage(stderr);
+			return 2;
+		}
+		return oc_vaultd_init(cfg.db_path, cfg.master_key,
+				      admin_key_file) == OC_OK ? 0 : 1;
+	}
+	if (!cfg.listen) {
+		usage(stderr);
+		return 2;
+	}
+	/* Signals are taken by sigwait() below; every thread started from
+	 * here on inherits the mask. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	rc = oc_server_start(&cfg, &srv);
+	if (rc)
+		return 1;
+	while (sigwait(&set, &sig) == 0) {
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	fprintf(stderr, "oneclaw-vaultd: stopping (signal %d)\n", sig);
+	oc_server_stop(srv);
+	return 0;
+}

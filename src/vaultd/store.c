@@ -1,0 +1,1944 @@
+/* store.c - SQLite schema, prepared statements and transactions. */
+#include "config.h"
+
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "err.h"
+#include "log.h"
+#include "secmem.h"
+
+#define SCHEMA_VERSION "1"
+#define STMT_CACHE 128
+#define BUSY_TIMEOUT_MS 10000
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct oc_store {
+	sqlite3 *db;
+	pthread_mutex_t lock;
+	struct stmt_slot cache[STMT_CACHE];
+	size_t n_cache;
+};
+
+static const char schema[] =
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+	"CREATE TABLE users(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" key_hash BLOB NOT NULL UNIQUE, created_at TEXT NOT NULL);"
+	"CREATE TABLE vaults(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" description TEXT NOT NULL, created_at TEXT NOT NULL,"
+	" created_by TEXT NOT NULL, cmek_fpr TEXT, kek_salt BLOB NOT NULL);"
+	"CREATE TABLE secrets(id TEXT PRIMARY KEY,"
+	" vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
+	" path TEXT NOT NULL, deleted_at TEXT);"
+	"CREATE UNIQUE INDEX secrets_live ON secrets(vault_id, path)"
+	" WHERE deleted_at IS NULL;"
+	"CREATE INDEX secrets_path ON secrets(vault_id, path);"
+	"CREATE TABLE versions(vid TEXT PRIMARY KEY,"
+	" secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
+	" vault_id TEXT NOT NULL, version INTEGER NOT NULL,"
+	" type TEXT NOT NULL, metadata TEXT NOT NULL,"
+	" created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
+	" expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
+	" max_access INTEGER NOT NULL DEFAULT 0,"
+	" access_count INTEGER NOT NULL DEFAULT 0,"
+	" disabled INTEGER NOT NULL DEFAULT 0, cmek_fpr TEXT,"
+	" dek BLOB NOT NULL, ct BLOB NOT NULL,"
+	" UNIQUE(secret_id, version));"
+	"CREATE INDEX versions_fpr ON versions(vault_id, cmek_fpr);"
+	"CREATE TABLE agents(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	" description TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE,"
+	" vault_ids TEXT NOT NULL, scopes TEXT NOT NULL,"
+	" token_ttl INTEGER NOT NULL, is_active INTEGER NOT NULL,"
+	" expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
+	" gen INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);"
+	"CREATE TABLE policies(id TEXT PRIMARY KEY,"
+	" vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
+	" pattern TEXT NOT NULL, principal_type TEXT NOT NULL,"
+	" principal_id TEXT NOT NULL, perms INTEGER NOT NULL,"
+	" deny INTEGER NOT NULL, priority INTEGER NOT NULL,"
+	" expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
+	" created_at TEXT NOT NULL);"
+	"CREATE INDEX policies_vault ON policies(vault_id, principal_id);"
+	"CREATE TABLE jobs(id TEXT PRIMARY KEY,"
+	" vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
+	" status TEXT NOT NULL, total INTEGER NOT NULL,"
+	" processed INTEGER NOT NULL, old_fpr TEXT NOT NULL,"
+	" new_fpr TEXT NOT NULL, error TEXT, created_at TEXT NOT NULL,"
+	" started_at TEXT, completed_at TEXT);"
+	"CREATE TABLE revoked(jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);"
+	"INSERT INTO meta(k, v) VALUES('schema', '" SCHEMA_VERSION "');";
+
+static int db_err(struct oc_store *st, const char *what)
+{
+	oc_log_error("oneclaw-vaultd: database: %s: %s", what,
+		     sqlite3_errmsg(st->db));
+	return OC_ERR_IO;
+}
+
+static int exec(struct oc_store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		oc_log_error("oneclaw-vaultd: database: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return OC_ERR_IO;
+	}
+	return OC_OK;
+}
+
+/* A cached prepared statement, reset and unbound. */
+static sqlite3_stmt *prep(struct oc_store *st, const char *sql)
+{
+	size_t i;
+	sqlite3_stmt *s = NULL;
+
+	for (i = 0; i < st->n_cache; i++) {
+		if (st->cache[i].sql == sql) {
+			s = st->cache[i].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+			       NULL) != SQLITE_OK) {
+		db_err(st, "prepare");
+		return NULL;
+	}
+	if (st->n_cache < STMT_CACHE) {
+		st->cache[st->n_cache].sql = sql;
+		st->cache[st->n_cache].stmt = s;
+		st->n_cache++;
+	} else {
+		/* Cannot happen with the fixed set of statements below. */
+		oc_log_error("oneclaw-vaultd: statement cache full");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void lock(struct oc_store *st)
+{
+	pthread_mutex_lock(&st->lock);
+}
+
+static void unlock(struct oc_store *st)
+{
+	pthread_mutex_unlock(&st->lock);
+}
+
+static int begin(struct oc_store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+static int commit(struct oc_store *st)
+{
+	return exec(st, "COMMIT");
+}
+
+static void rollback(struct oc_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Binds text even when empty (NOT NULL columns). */
+static void bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n)
+		memcpy(dst, t, n);
+	dst[n] = '\0';
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+	char *d = malloc(n + 1);
+
+	if (!d)
+		return NULL;
+	if (n)
+		memcpy(d, t, n);
+	d[n] = '\0';
+	return d;
+}
+
+static int col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len)
+{
+	const void *b = sqlite3_column_blob(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	uint8_t *d = malloc(n ? n : 1);
+
+	if (!d)
+		return OC_ERR_NOMEM;
+	if (n)
+		memcpy(d, b, n);
+	*out = d;
+	*len = n;
+	return OC_OK;
+}
+
+/* --- open / create ------------------------------------------------------ */
+
+static int configure(struct oc_store *st)
+{
+	int rc;
+
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	rc = exec(st, "PRAGMA journal_mode=WAL");
+	if (!rc)
+		rc = exec(st, "PRAGMA synchronous=FULL");
+	if (!rc)
+		rc = exec(st, "PRAGMA foreign_keys=ON");
+	if (!rc)
+		rc = exec(st, "PRAGMA secure_delete=ON");
+	return rc;
+}
+
+static int store_new(const char *path, int flags, struct oc_store **out)
+{
+	struct oc_store *st;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return OC_ERR_NOMEM;
+	pthread_mutex_init(&st->lock, NULL);
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		oc_log_error("oneclaw-vaultd: cannot open database %s: %s",
+			     path,
+			     st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		oc_store_close(st);
+		return OC_ERR_IO;
+	}
+	*out = st;
+	return OC_OK;
+}
+
+int oc_store_create(const char *path, struct oc_store **out)
+{
+	struct oc_store *st = NULL;
+	int fd, rc;
+
+	/* O_EXCL: --init never overwrites a database. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		oc_log_error("oneclaw-vaultd: cannot create %s: %s", path,
+			     errno == EEXIST ? "it already exists"
+					     : strerror(errno));
+		return OC_ERR_IO;
+	}
+	close(fd);
+	rc = store_new(path, SQLITE_OPEN_READWRITE, &st);
+	if (rc)
+		goto fail;
+	rc = configure(st);
+	if (!rc)
+		rc = exec(st, "BEGIN");
+	if (!rc)
+		rc = exec(st, schema);
+	if (!rc)
+		rc = exec(st, "COMMIT");
+	if (rc)
+		goto fail;
+	*out = st;
+	return OC_OK;
+fail:
+	oc_store_close(st);
+	unlink(path);
+	return rc;
+}
+
+int oc_store_open(const char *path, struct oc_store **out)
+{
+	struct oc_store *st = NULL;
+	uint8_t *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = store_new(path, SQLITE_OPEN_READWRITE, &st);
+	if (rc)
+		return rc;
+	rc = configure(st);
+	if (rc)
+		goto fail;
+	rc = oc_store_meta_get(st, "schema", &v, &n);
+	if (rc || n != 1 || v[0] != SCHEMA_VERSION[0]) {
+		oc_log_error("oneclaw-vaultd: %s is not a oneclaw-vaultd "
+			     "database (run --init first)", path);
+		rc = OC_ERR_CONFIG;
+		goto fail;
+	}
+	free(v);
+	*out = st;
+	return OC_OK;
+fail:
+	free(v);
+	oc_store_close(st);
+	return rc;
+}
+
+void oc_store_close(struct oc_store *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->n_cache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	if (st->db)
+		sqlite3_close(st->db);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+/* --- meta, users -------------------------------------------------------- */
+
+int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
+		      size_t *len)
+{
+	static const char sql[] = "SELECT v FROM meta WHERE k = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	lock(st);
+	s = prep(st, sql);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = col_blob(s, 0, val, len);
+	else if (rc == SQLITE_DONE)
+		rc = OC_ERR_NOT_FOUND;
+	else
+		rc = db_err(st, "meta");
+	sqlite3_reset(s);
+out:
+	unlock(st);
+	return rc;
+}
+
+int oc_store_meta_set(struct oc_store *st, const char *key,
+		      const uint8_t *val, size_t len)
+{
+	static const char sql[] =
+		"INSERT INTO meta(k, v) VALUES(?, ?) "
+		"ON CONFLICT(k) DO UPDATE SET v = excluded.v";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, key);
+		sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_TRANSIENT);
+		rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK
+						    : db_err(st, "meta");
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
+		      const uint8_t hash[OC_KEY_HASH_LEN])
+{
+	static const char sql[] = "INSERT INTO users(id, name, key_hash, "
+				  "created_at) VALUES(?, ?, ?, ?)";
+	char now[OC_TIME_LEN];
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	oc_time_now(now);
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, id);
+		bind_str(s, 2, name);
+		sqlite3_bind_blob(s, 3, hash, OC_KEY_HASH_LEN,
+				  SQLITE_TRANSIENT);
+		bind_str(s, 4, now);
+		rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK
+						    : db_err(st, "user");
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_user_by_hash(struct oc_store *st,
+			  const uint8_t hash[OC_KEY_HASH_LEN],
+			  char id[OC_UUID_LEN + 1])
+{
+	static const char sql[] =
+		"SELECT id, key_hash FROM users WHERE key_hash = ?";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		sqlite3_bind_blob(s, 1, hash, OC_KEY_HASH_LEN,
+				  SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW &&
+		    sqlite3_column_bytes(s, 1) == OC_KEY_HASH_LEN &&
+		    CRYPTO_memcmp(sqlite3_column_blob(s, 1), hash,
+				  OC_KEY_HASH_LEN) == 0) {
+			col_copy(s, 0, id, OC_UUID_LEN + 1);
+			rc = OC_OK;
+		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+			rc = OC_ERR_NOT_FOUND;
+		} else {
+			rc = db_err(st, "user");
+		}
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+/* --- vaults ------------------------------------------------------------- */
+
+#define VAULT_COLS \
+	"id, name, description, created_at, created_by, cmek_fpr, kek_salt"
+
+static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
+{
+	memset(v, 0, sizeof(*v));
+	col_copy(s, 0, v->id, sizeof(v->id));
+	col_copy(s, 1, v->name, sizeof(v->name));
+	col_copy(s, 2, v->description, sizeof(v->description));
+	col_copy(s, 3, v->created_at, sizeof(v->created_at));
+	col_copy(s, 4, v->created_by, sizeof(v->created_by));
+	col_copy(s, 5, v->cmek_fpr, sizeof(v->cmek_fpr));
+	if (sqlite3_column_bytes(s, 6) == OC_KEK_SALT_LEN)
+		memcpy(v->kek_salt, sqlite3_column_blob(s, 6),
+		       OC_KEK_SALT_LEN);
+}
+
+int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
+{
+	static const char sql[] = "INSERT INTO vaults(" VAULT_COLS
+				  ") VALUES(?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, v->id);
+		bind_str(s, 2, v->name);
+		bind_str(s, 3, v->description);
+		bind_str(s, 4, v->created_at);
+		bind_str(s, 5, v->created_by);
+		bind_text(s, 6, v->cmek_fpr);
+		sqlite3_bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN,
+				  SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_DONE)
+			rc = OC_OK;
+		else if (sqlite3_extended_errcode(st->db) ==
+			 SQLITE_CONSTRAINT_UNIQUE)
+			rc = OC_ERR_CONFLICT;
+		else
+			rc = db_err(st, "vault create");
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+static int vault_get_locked(struct oc_store *st, const char *id,
+			    struct oc_vault_row *out)
+{
+	static const char sql[] =
+		"SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prep(st, sql);
+	if (!s)
+		return OC_ERR_IO;
+	bind_str(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		read_vault(s, out);
+		rc = OC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = OC_ERR_NOT_FOUND;
+	} else {
+		rc = db_err(st, "vault");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int oc_store_vault_get(struct oc_store *st, const char *id,
+		       struct oc_vault_row *out)
+{
+	int rc;
+
+	lock(st);
+	rc = vault_get_locked(st, id, out);
+	unlock(st);
+	return rc;
+}
+
+int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
+			size_t *n)
+{
+	static const char sql[] =
+		"SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
+	struct oc_vault_row *rows = NULL, *t;
+	size_t count = 0;
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (!s)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * sizeof(*rows));
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			goto out;
+		}
+		rows = t;
+		read_vault(s, &rows[count++]);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, "vault list");
+		goto out;
+	}
+	*out = rows;
+	*n = count;
+	rows = NULL;
+	rc = OC_OK;
+out:
+	if (s)
+		sqlite3_reset(s);
+	unlock(st);
+	free(rows);
+	return rc;
+}
+
+static int job_active_locked(struct oc_store *st, const char *vault_id,
+			     bool *active)
+{
+	static const char sql[] =
+		"SELECT 1 FROM jobs WHERE vault_id = ? AND status IN "
+		"('pending', 'running') LIMIT 1";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return OC_ERR_IO;
+	bind_str(s, 1, vault_id);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, "jobs");
+	*active = rc == SQLITE_ROW;
+	return OC_OK;
+}
+
+int oc_store_vault_delete(struct oc_store *st, const char *id)
+{
+	static const char sql[] = "DELETE FROM vaults WHERE id = ?";
+	struct oc_vault_row v;
+	sqlite3_stmt *s;
+	bool active = false;
+	int rc;
+
+	lock(st);
+	rc = begin(st);
+	if (rc)
+		goto out;
+	rc = vault_get_locked(st, id, &v);
+	if (!rc)
+		rc = job_active_locked(st, id, &active);
+	if (!rc && active)
+		rc = OC_ERR_CONFLICT;
+	if (rc)
+		goto out;
+	s = prep(st, sql);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "delete");
+	sqlite3_reset(s);
+	if (!rc)
+		rc = commit(st);
+out:
+	if (rc)
+		rollback(st);
+	unlock(st);
+	return rc;
+}
+
+int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
+			    const char *fpr, struct oc_vault_row *out)
+{
+	static const char sql[] = "UPDATE vaults SET cmek_fpr = ? WHERE id = ?";
+	struct oc_vault_row v;
+	sqlite3_stmt *s;
+	bool active = false;
+	int rc;
+
+	lock(st);
+	rc = begin(st);
+	if (rc)
+		goto out;
+	rc = vault_get_locked(st, id, &v);
+	if (!rc)
+		rc = job_active_locked(st, id, &active);
+	if (!rc && active)
+		rc = OC_ERR_CONFLICT;
+	if (rc)
+		goto out;
+	s = prep(st, sql);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_text(s, 1, fpr);
+	bind_str(s, 2, id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "cmek");
+	sqlite3_reset(s);
+	if (!rc)
+		rc = vault_get_locked(st, id, &v);
+	if (!rc)
+		rc = commit(st);
+	if (!rc)
+		*out = v;
+out:
+	if (rc)
+		rollback(st);
+	unlock(st);
+	return rc;
+}
+
+/* --- secrets and versions ----------------------------------------------- */
+
+void oc_version_row_clear(struct oc_version_row *v)
+{
+	if (!v)
+		return;
+	free(v->path);
+	free(v->metadata);
+	/* Wrapped and encrypted, but wipe anyway: cheap and tidy. */
+	if (v->dek)
+		oc_wipe(v->dek, v->dek_len);
+	free(v->dek);
+	free(v->ct);
+	memset(v, 0, sizeof(*v));
+}
+
+void oc_version_rows_free(struct oc_version_row *v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++)
+		oc_version_row_clear(&v[i]);
+	free(v);
+}
+
+#define VERSION_COLS                                                         \
+	"v.vid, v.secret_id, v.vault_id, s.path, v.version, v.type, "         \
+	"v.metadata, v.created_at, v.created_by, v.expires_at, "              \
+	"v.expires_epoch, v.max_access, v.access_count, v.disabled, "         \
+	"v.cmek_fpr, s.deleted_at IS NOT NULL, v.dek, v.ct"
+#define VERSION_FROM " FROM versions v JOIN secrets s ON s.id = v.secret_id "
+
+static int read_version(sqlite3_stmt *s, struct oc_version_row *v,
+			bool blobs)
+{
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	col_copy(s, 0, v->vid, sizeof(v->vid));
+	col_copy(s, 1, v->secret_id, sizeof(v->secret_id));
+	col_copy(s, 2, v->vault_id, sizeof(v->vault_id));
+	v->path = col_dup(s, 3);
+	v->version = sqlite3_column_int64(s, 4);
+	col_copy(s, 5, v->type, sizeof(v->type));
+	v->metadata = col_dup(s, 6);
+	col_copy(s, 7, v->created_at, sizeof(v->created_at));
+	col_copy(s, 8, v->created_by, sizeof(v->created_by));
+	col_copy(s, 9, v->expires_at, sizeof(v->expires_at));
+	v->expires_epoch = sqlite3_column_int64(s, 10);
+	v->max_access = sqlite3_column_int64(s, 11);
+	v->access_count = sqlite3_column_int64(s, 12);
+	v->disabled = sqlite3_column_int(s, 13) != 0;
+	col_copy(s, 14, v->cmek_fpr, sizeof(v->cmek_fpr));
+	v->deleted = sqlite3_column_int(s, 15) != 0;
+	if (!v->path || !v->metadata) {
+		oc_version_row_clear(v);
+		return OC_ERR_NOMEM;
+	}
+	if (blobs) {
+		rc = col_blob(s, 16, &v->dek, &v->dek_len);
+		if (!rc)
+			rc = col_blob(s, 17, &v->ct, &v->ct_len);
+		if (rc) {
+			oc_version_row_clear(v);
+			return rc;
+		}
+	}
+	return OC_OK;
+}
+
+/* The live secret at path, else the most recently deleted one. */
+static int find_secret(struct oc_store *st, const char *vault_id,
+		       const char *path, char id[OC_UUID_LEN + 1],
+		       bool *deleted)
+{
+	static const char sql[] =
+		"SELECT id, deleted_at IS NOT NULL FROM secrets "
+		"WHERE vault_id = ? AND path = ? "
+		"ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
+	sqlite3_stmt *s = prep(st, sql);
+	int rc;
+
+	if (!s)
+		return OC_ERR_IO;
+	bind_str(s, 1, vault_id);
+	bind_str(s, 2, path);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		col_copy(s, 0, id, OC_UUID_LEN + 1);
+		*deleted = sqlite3_column_int(s, 1) != 0;
+		rc = OC_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = OC_ERR_NOT_FOUND;
+	} else {
+		rc = db_err(st, "secret");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return OC_OK;
+	if (rc == SQLITE_CONSTRAINT)
+		return OC_ERR_CONFLICT;
+	return db_err(st, what);
+}
+
+int oc_store_secret_put(struct oc_store *st, const char *vault_id,
+			const char *path, const char *expect_fpr,
+			struct oc_version_row *v)
+{
+	static const char q_new[] =
+		"INSERT INTO secrets(id, vault_id, path) VALUES(?, ?, ?)";
+	static const char q_next[] =
+		"SELECT COALESCE(MAX(version), 0) + 1 FROM versions "
+		"WHERE secret_id = ?";
+	static const char q_ins[] =
+		"INSERT INTO versions(vid, secret_id, vault_id, version, type,"
+		" metadata, created_at, created_by, expires_at, expires_epoch,"
+		" max_access, cmek_fpr, dek, ct) "
+		"VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct oc_vault_row vault;
+	char sid[OC_UUID_LEN + 1];
+	char *pcopy = NULL;
+	bool deleted = false;
+	int64_t next = 1;
+	sqlite3_stmt *s;
+	int rc;
+
+	pcopy = strdup(path);
+	if (!pcopy)
+		return OC_ERR_NOMEM;
+	lock(st);
+	rc = begin(st);
+	if (rc)
+		goto out;
+	rc = vault_get_locked(st, vault_id, &vault);
+	if (rc)
+		goto out;
+	if (strcmp(vault.cmek_fpr, expect_fpr ? expect_fpr : "") != 0) {
+		rc = OC_ERR_STATE;
+		goto out;
+	}
+	rc = find_secret(st, vault_id, path, sid, &deleted);
+	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && deleted)) {
+		rc = oc_uuid(sid);
+		if (rc)
+			goto out;
+		s = prep(st, q_new);
+		if (!s) {
+			rc = OC_ERR_IO;
+			goto out;
+		}
+		bind_str(s, 1, sid);
+		bind_str(s, 2, vault_id);
+		bind_str(s, 3, path);
+		rc = step_done(st, s, "secret insert");
+	}
+	if (rc)
+		goto out;
+	s = prep(st, q_next);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, sid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		next = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	s = prep(st, q_ins);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, v->vid);
+	bind_str(s, 2, sid);
+	bind_str(s, 3, vault_id);
+	sqlite3_bind_int64(s, 4, next);
+	bind_str(s, 5, v->type);
+	bind_str(s, 6, v->metadata ? v->metadata : "{}");
+	bind_str(s, 7, v->created_at);
+	bind_str(s, 8, v->created_by);
+	bind_text(s, 9, v->expires_at);
+	sqlite3_bind_int64(s, 10, v->expires_epoch);
+	sqlite3_bind_int64(s, 11, v->max_access);
+	bind_text(s, 12, v->cmek_fpr);
+	sqlite3_bind_blob(s, 13, v->dek, (int)v->dek_len, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 14, v->ct, (int)v->ct_len, SQLITE_TRANSIENT);
+	rc = step_done(st, s, "version insert");
+	sqlite3_clear_bindings(s);
+	if (!rc)
+		rc = commit(st);
+	if (!rc) {
+		memcpy(v->secret_id, sid, sizeof(sid));
+		memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
+		v->version = next;
+		free(v->path);
+		v->path = pcopy;
+		pcopy = NULL;
+	}
+out:
+	if (rc)
+		rollback(st);
+	unlock(st);
+	free(pcopy);
+	return rc;
+}
+
+int oc_store_secret_read(struct oc_store *st, const char *vault_id,
+			 const char *path, int64_t version, bool count_access,
+			 time_t now, struct oc_version_row *out)
+{
+	static const char q_latest[] =
+		"SELECT " VERSION_COLS VERSION_FROM
+		"WHERE v.secret_id = ? AND v.disabled = 0 "
+		"ORDER BY v.version DESC LIMIT 1";
+	static const char q_one[] = "SELECT " VERSION_COLS VERSION_FROM
+				    "WHERE v.secret_id = ? AND v.version = ?";
+	static const char q_count[] =
+		"UPDATE versions SET access_count = access_count + 1 "
+		"WHERE vid = ? AND access_count < max_access";
+	struct oc_version_row v;
+	char sid[OC_UUID_LEN + 1];
+	bool deleted = false;
+	sqlite3_stmt *s;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	lock(st);
+	rc = find_secret(st, vault_id, path, sid, &deleted);
+	if (rc)
+		goto out;
+	if (deleted) {
+		rc = OC_ERR_GONE;
+		goto out;
+	}
+	s = prep(st, version ? q_one : q_latest);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, sid);
+	if (version)
+		sqlite3_bind_int64(s, 2, version);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = read_version(s, &v, true);
+	else if (rc == SQLITE_DONE)
+		rc = version ? OC_ERR_NOT_FOUND : OC_ERR_GONE;
+	else
+		rc = db_err(st, "read");
+	sqlite3_reset(s);
+	if (rc)
+		goto out;
+	if (v.disabled || (v.expires_epoch && (int64_t)now >= v.expires_epoch) ||
+	    (v.max_access && v.access_count >= v.max_access)) {
+		rc = OC_ERR_GONE;
+		goto out;
+	}
+	if (count_access && v.max_access) {
+		s = prep(st, q_count);
+		if (!s) {
+			rc = OC_ERR_IO;
+			goto out;
+		}
+		bind_str(s, 1, v.vid);
+		rc = step_done(st, s, "access count");
+		if (!rc && sqlite3_changes(st->db) != 1)
+			rc = OC_ERR_GONE;
+		if (rc)
+			goto out;
+		v.access_count++;
+	}
+	*out = v;
+	memset(&v, 0, sizeof(v));
+out:
+	unlock(st);
+	oc_version_row_clear(&v);
+	return rc;
+}
+
+static int collect_versions(struct oc_store *st, sqlite3_stmt *s,
+			    struct oc_version_row **out, size_t *n)
+{
+	struct oc_version_row *rows = NULL, *t;
+	size_t count = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * sizeof(*rows));
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			goto fail;
+		}
+		rows = t;
+		rc = read_version(s, &rows[count], false);
+		if (rc)
+			goto fail;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, "list");
+		goto fail;
+	}
+	sqlite3_reset(s);
+	*out = rows;
+	*n = count;
+	return OC_OK;
+fail:
+	sqlite3_reset(s);
+	oc_version_rows_free(rows, count);
+	return rc;
+}
+
+int oc_store_secret_list(struct oc_store *st, const char *vault_id,
+			 const char *prefix, struct oc_version_row **out,
+			 size_t *n)
+{
+	/* Latest enabled version of each live secret; substr() keeps the
+	 * prefix literal (no LIKE wildcards). */
+	static const char sql[] =
+		"SELECT " VERSION_COLS VERSION_FROM
+		"WHERE s.vault_id = ?1 AND s.deleted_at IS NULL "
+		" AND substr(s.path, 1, length(?2)) = ?2 "
+		" AND v.version = (SELECT MAX(x.version) FROM versions x "
+		"  WHERE x.secret_id = s.id AND x.disabled = 0) "
+		"ORDER BY s.path";
+	sqlite3_stmt *s;
+	int rc;
+
+	lock(st);
+	s = prep(st, sql);
+	if (!s) {
+		rc = OC_ERR_IO;
+	} else {
+		bind_str(s, 1, vault_id);
+		bind_str(s, 2, prefix ? prefix : "");
+		rc = collect_versions(st, s, out, n);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_secret_versions(struct oc_store *st, const char *vault_id,
+			     const char *path, struct oc_version_row **out,
+			     size_t *n)
+{
+	static const char sql[] = "SELECT " VERSION_COLS VERSION_FROM
+				  "WHERE v.secret_id = ? ORDER BY v.version";
+	char sid[OC_UUID_LEN + 1];
+	bool deleted = false;
+	sqlite3_stmt *s;
+	int rc;
+
+	lock(st);
+	rc = find_secret(st, vault_id, path, sid, &deleted);
+	if (!rc && deleted)
+		rc = OC_ERR_GONE;
+	if (!rc) {
+		s = prep(st, sql);
+		if (!s) {
+			rc = OC_ERR_IO;
+		} else {
+			bind_str(s, 1, sid);
+			rc = collect_versions(st, s, out, n);
+		}
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
+			   const char *path)
+{
+	static const char sql[] =
+		"UPDATE secrets SET deleted_at = ? WHERE id = ?";
+	char sid[OC_UUID_LEN + 1], now[OC_TIME_LEN];
+	bool deleted = false;
+	sqlite3_stmt *s;
+	int rc;
+
+	oc_time_now(now);
+	lock(st);
+	rc = find_secret(st, vault_id, path, sid, &deleted);
+	if (!rc && deleted)
+		rc = OC_ERR_GONE;
+	if (!rc) {
+		s = prep(st, sql);
+		if (!s) {
+			rc = OC_ERR_IO;
+		} else {
+			bind_str(s, 1, now);
+			bind_str(s, 2, sid);
+			rc = step_done(st, s, "delete");
+		}
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_version_disable(struct oc_store *st, const char *vault_id,
+			     const char *path, int64_t version)
+{
+	static const char sql[] = "UPDATE versions SET disabled = 1 "
+				  "WHERE secret_id = ? AND version = ?";
+	char sid[OC_UUID_LEN + 1];
+	bool deleted = false;
+	sqlite3_stmt *s;
+	int rc;
+
+	lock(st);
+	rc = find_secret(st, vault_id, path, sid, &deleted);
+	if (!rc && deleted)
+		rc = OC_ERR_GONE;
+	if (!rc) {
+		s = prep(st, sql);
+		if (!s) {
+			rc = OC_ERR_IO;
+		} else {
+			bind_str(s, 1, sid);
+			sqlite3_bind_int64(s, 2, version);
+			rc = step_done(st, s, "disable");
+			if (!rc && sqlite3_changes(st->db) == 0)
+				rc = OC_ERR_NOT_FOUND;
+		}
+	}
+	unlock(st);
+	return rc;
+}
+
+/* --- agents ------------------------------------------------------------- */
+
+#define AGENT_COLS                                                           \
+	"id, name, description, vault_ids, scopes, token_ttl, is_active, "    \
+	"expires_at, expires_epoch, gen, created_at"
+
+void oc_agent_row_clear(struct oc_agent_row *a)
+{
+	if (!a)
+		return;
+	oc_strlist_free(&a->vault_ids);
+	oc_strlist_free(&a->scopes);
+	memset(a, 0, sizeof(*a));
+}
+
+void oc_agent_rows_free(struct oc_agent_row *a, size_t n)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < n; i++)
+		oc_agent_row_clear(&a[i]);
+	free(a);
+}
+
+static int read_agent(sqlite3_stmt *s, struct oc_agent_row *a)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	col_copy(s, 0, a->id, sizeof(a->id));
+	col_copy(s, 1, a->name, sizeof(a->name));
+	col_copy(s, 2, a->description, sizeof(a->description));
+	rc = oc_strlist_split((const char *)sqlite3_column_text(s, 3),
+			      &a->vault_ids);
+	if (!rc)
+		rc = oc_strlist_split((const char *)sqlite3_column_text(s, 4),
+				      &a->scopes);
+	a->token_ttl = sqlite3_column_int64(s, 5);
+	a->is_active = sqlite3_column_int(s, 6) != 0;
+	col_copy(s, 7, a->expires_at, sizeof(a->expires_at));
+	a->expires_epoch = sqlite3_column_int64(s, 8);
+	a->gen = sqlite3_column_int64(s, 9);
+	col_copy(s, 10, a->created_at, sizeof(a->created_at));
+	if (rc)
+		oc_agent_row_clear(a);
+	return rc;
+}
+
+static int bind_agent_lists(sqlite3_stmt *s, int i_vaults, int i_scopes,
+			    const struct oc_agent_row *a)
+{
+	char *vids = NULL, *scopes = NULL;
+	int rc;
+
+	rc = oc_strlist_join(&a->vault_ids, &vids);
+	if (!rc)
+		rc = oc_strlist_join(&a->scopes, &scopes);
+	if (!rc) {
+		sqlite3_bind_text(s, i_vaults, vids, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, i_scopes, scopes, -1, SQLITE_TRANSIENT);
+	}
+	free(vids);
+	free(scopes);
+	return rc;
+}
+
+int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
+			  const uint8_t hash[OC_KEY_HASH_LEN])
+{
+	static const char sql[] =
+		"INSERT INTO agents(id, name, description, vault_ids, scopes,"
+		" token_ttl, is_active, expires_at, expires_epoch, gen,"
+		" created_at, key_hash) "
+		"VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, a->id);
+		bind_str(s, 2, a->name);
+		bind_str(s, 3, a->description);
+		rc = bind_agent_lists(s, 4, 5, a);
+		sqlite3_bind_int64(s, 6, a->token_ttl);
+		sqlite3_bind_int(s, 7, a->is_active);
+		bind_text(s, 8, a->expires_at);
+		sqlite3_bind_int64(s, 9, a->expires_epoch);
+		bind_str(s, 10, a->created_at);
+		sqlite3_bind_blob(s, 11, hash, OC_KEY_HASH_LEN,
+				  SQLITE_TRANSIENT);
+		if (!rc)
+			rc = step_done(st, s, "agent create");
+		sqlite3_clear_bindings(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+static int agent_one(struct oc_store *st, const char *sql,
+		     const void *key, int key_len, struct oc_agent_row *out)
+{
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		if (key_len < 0)
+			bind_str(s, 1, key);
+		else
+			sqlite3_bind_blob(s, 1, key, key_len,
+					  SQLITE_TRANSIENT);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			/* For the hash lookup, the stored hash is checked
+			 * once more in constant time. */
+			if (key_len >= 0 &&
+			    (sqlite3_column_bytes(s, 11) != key_len ||
+			     CRYPTO_memcmp(sqlite3_column_blob(s, 11), key,
+					   (size_t)key_len) != 0))
+				rc = OC_ERR_NOT_FOUND;
+			else
+				rc = read_agent(s, out);
+		} else if (rc == SQLITE_DONE) {
+			rc = OC_ERR_NOT_FOUND;
+		} else {
+			rc = db_err(st, "agent");
+		}
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_agent_get(struct oc_store *st, const char *id,
+		       struct oc_agent_row *out)
+{
+	static const char sql[] =
+		"SELECT " AGENT_COLS ", key_hash FROM agents WHERE id = ?";
+
+	return agent_one(st, sql, id, -1, out);
+}
+
+int oc_store_agent_by_hash(struct oc_store *st,
+			   const uint8_t hash[OC_KEY_HASH_LEN],
+			   struct oc_agent_row *out)
+{
+	static const char sql[] = "SELECT " AGENT_COLS
+				  ", key_hash FROM agents WHERE key_hash = ?";
+
+	return agent_one(st, sql, hash, OC_KEY_HASH_LEN, out);
+}
+
+int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
+			size_t *n)
+{
+	static const char sql[] =
+		"SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
+	struct oc_agent_row *rows = NULL, *t;
+	size_t count = 0;
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (!s)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * sizeof(*rows));
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			goto out;
+		}
+		rows = t;
+		rc = read_agent(s, &rows[count]);
+		if (rc)
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, "agent list");
+		goto out;
+	}
+	*out = rows;
+	*n = count;
+	rows = NULL;
+	count = 0;
+	rc = OC_OK;
+out:
+	if (s)
+		sqlite3_reset(s);
+	unlock(st);
+	oc_agent_rows_free(rows, count);
+	return rc;
+}
+
+static int agent_exec(struct oc_store *st, const char *sql, const char *id,
+		      const void *blob)
+{
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		if (blob) {
+			sqlite3_bind_blob(s, 1, blob, OC_KEY_HASH_LEN,
+					  SQLITE_TRANSIENT);
+			bind_str(s, 2, id);
+		} else {
+			bind_str(s, 1, id);
+		}
+		rc = step_done(st, s, "agent");
+		if (!rc && sqlite3_changes(st->db) == 0)
+			rc = OC_ERR_NOT_FOUND;
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
+{
+	static const char sql[] =
+		"UPDATE agents SET name = ?, description = ?, vault_ids = ?,"
+		" scopes = ?, token_ttl = ?, is_active = ?, expires_at = ?,"
+		" expires_epoch = ?, gen = gen + 1 WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, a->name);
+		bind_str(s, 2, a->description);
+		rc = bind_agent_lists(s, 3, 4, a);
+		sqlite3_bind_int64(s, 5, a->token_ttl);
+		sqlite3_bind_int(s, 6, a->is_active);
+		bind_text(s, 7, a->expires_at);
+		sqlite3_bind_int64(s, 8, a->expires_epoch);
+		bind_str(s, 9, a->id);
+		if (!rc)
+			rc = step_done(st, s, "agent update");
+		if (!rc && sqlite3_changes(st->db) == 0)
+			rc = OC_ERR_NOT_FOUND;
+		sqlite3_clear_bindings(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_agent_set_key(struct oc_store *st, const char *id,
+			   const uint8_t hash[OC_KEY_HASH_LEN])
+{
+	static const char sql[] =
+		"UPDATE agents SET key_hash = ?, gen = gen + 1 WHERE id = ?";
+
+	return agent_exec(st, sql, id, hash);
+}
+
+int oc_store_agent_delete(struct oc_store *st, const char *id)
+{
+	static const char sql[] = "DELETE FROM agents WHERE id = ?";
+
+	return agent_exec(st, sql, id, NULL);
+}
+
+int oc_store_agent_bump_gen(struct oc_store *st, const char *id)
+{
+	static const char sql[] = "UPDATE agents SET gen = gen + 1 WHERE id = ?";
+
+	return agent_exec(st, sql, id, NULL);
+}
+
+/* --- policies ----------------------------------------------------------- */
+
+#define POLICY_COLS                                                          \
+	"id, vault_id, pattern, principal_type, principal_id, perms, deny, "  \
+	"priority, expires_at, expires_epoch, created_at"
+
+static void read_policy(sqlite3_stmt *s, struct oc_policy_row *p)
+{
+	memset(p, 0, sizeof(*p));
+	col_copy(s, 0, p->id, sizeof(p->id));
+	col_copy(s, 1, p->vault_id, sizeof(p->vault_id));
+	col_copy(s, 2, p->pattern, sizeof(p->pattern));
+	col_copy(s, 3, p->principal_type, sizeof(p->principal_type));
+	col_copy(s, 4, p->principal_id, sizeof(p->principal_id));
+	p->perms = (unsigned)sqlite3_column_int(s, 5);
+	p->deny = sqlite3_column_int(s, 6) != 0;
+	p->priority = sqlite3_column_int64(s, 7);
+	col_copy(s, 8, p->expires_at, sizeof(p->expires_at));
+	p->expires_epoch = sqlite3_column_int64(s, 9);
+	col_copy(s, 10, p->created_at, sizeof(p->created_at));
+}
+
+static void bind_policy(sqlite3_stmt *s, const struct oc_policy_row *p)
+{
+	bind_str(s, 1, p->id);
+	bind_str(s, 2, p->vault_id);
+	bind_str(s, 3, p->pattern);
+	bind_str(s, 4, p->principal_type);
+	bind_str(s, 5, p->principal_id);
+	sqlite3_bind_int(s, 6, (int)p->perms);
+	sqlite3_bind_int(s, 7, p->deny);
+	sqlite3_bind_int64(s, 8, p->priority);
+	bind_text(s, 9, p->expires_at);
+	sqlite3_bind_int64(s, 10, p->expires_epoch);
+	bind_str(s, 11, p->created_at);
+}
+
+int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
+{
+	static const char sql[] = "INSERT INTO policies(" POLICY_COLS
+				  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_policy(s, p);
+		rc = step_done(st, s, "policy create");
+		sqlite3_clear_bindings(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
+{
+	/* Same column order as the insert; WHERE binds 12 and 13. */
+	static const char sql[] =
+		"UPDATE policies SET id = ?1, vault_id = ?2, pattern = ?3,"
+		" principal_type = ?4, principal_id = ?5, perms = ?6,"
+		" deny = ?7, priority = ?8, expires_at = ?9,"
+		" expires_epoch = ?10, created_at = ?11 "
+		"WHERE id = ?1 AND vault_id = ?2";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_policy(s, p);
+		rc = step_done(st, s, "policy update");
+		if (!rc && sqlite3_changes(st->db) == 0)
+			rc = OC_ERR_NOT_FOUND;
+		sqlite3_clear_bindings(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_policy_get(struct oc_store *st, const char *vault_id,
+			const char *id, struct oc_policy_row *out)
+{
+	static const char sql[] = "SELECT " POLICY_COLS
+				  " FROM policies WHERE id = ? AND vault_id = ?";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, id);
+		bind_str(s, 2, vault_id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			read_policy(s, out);
+			rc = OC_OK;
+		} else {
+			rc = rc == SQLITE_DONE ? OC_ERR_NOT_FOUND
+					       : db_err(st, "policy");
+		}
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
+			   const char *id)
+{
+	static const char sql[] =
+		"DELETE FROM policies WHERE id = ? AND vault_id = ?";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, id);
+		bind_str(s, 2, vault_id);
+		rc = step_done(st, s, "policy delete");
+		if (!rc && sqlite3_changes(st->db) == 0)
+			rc = OC_ERR_NOT_FOUND;
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_policy_list(struct oc_store *st, const char *vault_id,
+			 const char *principal_type, const char *principal_id,
+			 struct oc_policy_row **out, size_t *n)
+{
+	static const char q_all[] =
+		"SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
+		"ORDER BY priority DESC, created_at";
+	static const char q_for[] =
+		"SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
+		"AND principal_type = ? AND principal_id = ? "
+		"ORDER BY priority DESC, created_at";
+	struct oc_policy_row *rows = NULL, *t;
+	size_t count = 0;
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, principal_id ? q_for : q_all);
+	if (!s)
+		goto out;
+	bind_str(s, 1, vault_id);
+	if (principal_id) {
+		bind_str(s, 2, principal_type);
+		bind_str(s, 3, principal_id);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * sizeof(*rows));
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			goto out;
+		}
+		rows = t;
+		read_policy(s, &rows[count++]);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, "policy list");
+		goto out;
+	}
+	*out = rows;
+	*n = count;
+	rows = NULL;
+	rc = OC_OK;
+out:
+	if (s)
+		sqlite3_reset(s);
+	unlock(st);
+	free(rows);
+	return rc;
+}
+
+/* --- rotation jobs ------------------------------------------------------ */
+
+#define JOB_COLS                                                             \
+	"id, vault_id, status, total, processed, old_fpr, new_fpr, error, "   \
+	"created_at, started_at, completed_at"
+
+static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
+{
+	memset(j, 0, sizeof(*j));
+	col_copy(s, 0, j->id, sizeof(j->id));
+	col_copy(s, 1, j->vault_id, sizeof(j->vault_id));
+	col_copy(s, 2, j->status, sizeof(j->status));
+	j->total = sqlite3_column_int64(s, 3);
+	j->processed = sqlite3_column_int64(s, 4);
+	col_copy(s, 5, j->old_fpr, sizeof(j->old_fpr));
+	col_copy(s, 6, j->new_fpr, sizeof(j->new_fpr));
+	col_copy(s, 7, j->error, sizeof(j->error));
+	col_copy(s, 8, j->created_at, sizeof(j->created_at));
+	col_copy(s, 9, j->started_at, sizeof(j->started_at));
+	col_copy(s, 10, j->completed_at, sizeof(j->completed_at));
+}
+
+int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
+{
+	static const char q_count[] =
+		"SELECT COUNT(*) FROM versions WHERE vault_id = ? "
+		"AND cmek_fpr = ?";
+	static const char q_ins[] =
+		"INSERT INTO jobs(" JOB_COLS
+		") VALUES(?, ?, 'pending', ?, 0, ?, ?, NULL, ?, NULL, NULL)";
+	struct oc_vault_row v;
+	sqlite3_stmt *s;
+	bool active = false;
+	int64_t total = 0;
+	int rc;
+
+	lock(st);
+	rc = begin(st);
+	if (rc)
+		goto out;
+	rc = vault_get_locked(st, job->vault_id, &v);
+	if (rc)
+		goto out;
+	if (strcmp(v.cmek_fpr, job->old_fpr) != 0) {
+		rc = OC_ERR_STATE;
+		goto out;
+	}
+	rc = job_active_locked(st, job->vault_id, &active);
+	if (!rc && active)
+		rc = OC_ERR_CONFLICT;
+	if (rc)
+		goto out;
+	s = prep(st, q_count);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, job->vault_id);
+	bind_str(s, 2, job->old_fpr);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		total = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	s = prep(st, q_ins);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, job->id);
+	bind_str(s, 2, job->vault_id);
+	sqlite3_bind_int64(s, 3, total);
+	bind_str(s, 4, job->old_fpr);
+	bind_str(s, 5, job->new_fpr);
+	bind_str(s, 6, job->created_at);
+	rc = step_done(st, s, "job create");
+	if (!rc)
+		rc = commit(st);
+	if (!rc) {
+		job->total = total;
+		job->processed = 0;
+		snprintf(job->status, sizeof(job->status), "pending");
+	}
+out:
+	if (rc)
+		rollback(st);
+	unlock(st);
+	return rc;
+}
+
+int oc_store_job_get(struct oc_store *st, const char *vault_id,
+		     const char *id, struct oc_job_row *out)
+{
+	static const char sql[] =
+		"SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, id);
+		bind_str(s, 2, vault_id);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			read_job(s, out);
+			rc = OC_OK;
+		} else {
+			rc = rc == SQLITE_DONE ? OC_ERR_NOT_FOUND
+					       : db_err(st, "job");
+		}
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_job_set_status(struct oc_store *st, const char *id,
+			    const char *status, const char *error)
+{
+	static const char sql[] =
+		"UPDATE jobs SET status = ?1, error = ?2,"
+		" started_at = CASE WHEN ?1 = 'running' THEN ?3"
+		"  ELSE started_at END,"
+		" completed_at = CASE WHEN ?1 IN ('completed', 'failed')"
+		"  THEN ?3 ELSE completed_at END "
+		"WHERE id = ?4";
+	char now[OC_TIME_LEN];
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	oc_time_now(now);
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, status);
+		bind_text(s, 2, error);
+		bind_str(s, 3, now);
+		bind_str(s, 4, id);
+		rc = step_done(st, s, "job status");
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_jobs_interrupt(struct oc_store *st)
+{
+	static const char sql[] =
+		"UPDATE jobs SET status = 'failed', error = 'interrupted',"
+		" completed_at = ? WHERE status IN ('pending', 'running')";
+	char now[OC_TIME_LEN];
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	oc_time_now(now);
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, now);
+		rc = step_done(st, s, "jobs interrupt");
+		if (!rc && sqlite3_changes(st->db) > 0)
+			oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
+				     "interrupted; POST the rotation again "
+				     "to finish", sqlite3_changes(st->db));
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
+			  const char *vault_id, const char *old_fpr,
+			  const char *new_fpr, size_t limit, oc_reseal_fn fn,
+			  void *ctx, size_t *done, char *failed,
+			  size_t failed_size)
+{
+	static const char q_sel[] =
+		"SELECT " VERSION_COLS VERSION_FROM
+		"WHERE v.vault_id = ? AND v.cmek_fpr = ? "
+		"ORDER BY v.rowid LIMIT ?";
+	static const char q_upd[] =
+		"UPDATE versions SET dek = ?, ct = ?, cmek_fpr = ? "
+		"WHERE vid = ? AND cmek_fpr = ?";
+	static const char q_job[] =
+		"UPDATE jobs SET processed = processed + ?1,"
+		" total = MAX(total, processed + ?1) WHERE id = ?2";
+	struct oc_version_row *rows = NULL, *t;
+	size_t count = 0, i;
+	sqlite3_stmt *s;
+	int rc;
+
+	lock(st);
+	rc = begin(st);
+	if (rc)
+		goto out;
+	s = prep(st, q_sel);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, vault_id);
+	bind_str(s, 2, old_fpr);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	/* Read the whole batch first, then update: no statement is left
+	 * stepping over rows that the updates change. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * sizeof(*rows));
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			sqlite3_reset(s);
+			goto out;
+		}
+		rows = t;
+		rc = read_version(s, &rows[count], true);
+		if (rc) {
+			sqlite3_reset(s);
+			goto out;
+		}
+		count++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, "batch");
+		goto out;
+	}
+	rc = OC_OK;
+	for (i = 0; i < count; i++) {
+		rc = fn(ctx, &rows[i]);
+		if (rc) {
+			if (failed)
+				snprintf(failed, failed_size,
+					 "%s version %lld", rows[i].path,
+					 (long long)rows[i].version);
+			goto out;
+		}
+		s = prep(st, q_upd);
+		if (!s) {
+			rc = OC_ERR_IO;
+			goto out;
+		}
+		sqlite3_bind_blob(s, 1, rows[i].dek, (int)rows[i].dek_len,
+				  SQLITE_STATIC);
+		sqlite3_bind_blob(s, 2, rows[i].ct, (int)rows[i].ct_len,
+				  SQLITE_STATIC);
+		bind_str(s, 3, new_fpr);
+		bind_str(s, 4, rows[i].vid);
+		bind_str(s, 5, old_fpr);
+		rc = step_done(st, s, "reseal");
+		sqlite3_clear_bindings(s);
+		if (rc)
+			goto out;
+	}
+	if (count) {
+		s = prep(st, q_job);
+		if (!s) {
+			rc = OC_ERR_IO;
+			goto out;
+		}
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)count);
+		bind_str(s, 2, job_id);
+		rc = step_done(st, s, "job progress");
+		if (rc)
+			goto out;
+	}
+	rc = commit(st);
+	if (!rc)
+		*done = count;
+out:
+	if (rc)
+		rollback(st);
+	unlock(st);
+	oc_version_rows_free(rows, count);
+	return rc;
+}
+
+int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
+			   const char *vault_id, const char *old_fpr,
+			   const char *new_fpr)
+{
+	static const char q_left[] =
+		"SELECT 1 FROM versions WHERE vault_id = ? AND cmek_fpr = ? "
+		"LIMIT 1";
+	static const char q_vault[] =
+		"UPDATE vaults SET cmek_fpr = ?1 WHERE id = ?2 "
+		"AND cmek_fpr = ?3";
+	static const char q_job[] =
+		"UPDATE jobs SET status = 'completed', completed_at = ?1,"
+		" error = NULL WHERE id = ?2";
+	char now[OC_TIME_LEN];
+	sqlite3_stmt *s;
+	int rc;
+
+	oc_time_now(now);
+	lock(st);
+	rc = begin(st);
+	if (rc)
+		goto out;
+	s = prep(st, q_left);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, vault_id);
+	bind_str(s, 2, old_fpr);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW) {
+		rc = OC_ERR_STATE;
+		goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, "finish");
+		goto out;
+	}
+	s = prep(st, q_vault);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, new_fpr);
+	bind_str(s, 2, vault_id);
+	bind_str(s, 3, old_fpr);
+	rc = step_done(st, s, "vault fingerprint");
+	if (rc)
+		goto out;
+	s = prep(st, q_job);
+	if (!s) {
+		rc = OC_ERR_IO;
+		goto out;
+	}
+	bind_str(s, 1, now);
+	bind_str(s, 2, job_id);
+	rc = step_done(st, s, "job complete");
+	if (!rc)
+		rc = commit(st);
+out:
+	if (rc)
+		rollback(st);
+	unlock(st);
+	return rc;
+}
+
+/* --- revoked tokens ----------------------------------------------------- */
+
+int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
+{
+	static const char q_purge[] = "DELETE FROM revoked WHERE exp < ?";
+	static const char q_ins[] =
+		"INSERT OR IGNORE INTO revoked(jti, exp) VALUES(?, ?)";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, q_purge);
+	if (s) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+		rc = step_done(st, s, "revoke purge");
+	}
+	s = rc ? NULL : prep(st, q_ins);
+	if (s) {
+		bind_str(s, 1, jti);
+		sqlite3_bind_int64(s, 2, exp);
+		rc = step_done(st, s, "revoke");
+	}
+	unlock(st);
+	return rc;
+}
+
+int oc_store_token_is_revoked(struct oc_store *st, const char *jti,
+			      bool *out)
+{
+	static const char sql[] = "SELECT 1 FROM revoked WHERE jti = ?";
+	sqlite3_stmt *s;
+	int rc = OC_ERR_IO;
+
+	lock(st);
+	s = prep(st, sql);
+	if (s) {
+		bind_str(s, 1, jti);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+			*out = rc == SQLITE_ROW;
+			rc = OC_OK;
+		} else {
+			rc = db_err(st, "revoked");
+		}
+		sqlite3_reset(s);
+	}
+	unlock(st);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/* token.h - short-lived access tokens: EdDSA (Ed25519) signed JWTs.
+ *
+ * Claims: sub ("agent:<uuid>" | "user:<uuid>"), org, scopes, vault_ids,
+ * iat, exp, jti, gen (the agent's revocation generation).  The signing key
+ * is generated at --init and stored sealed under the master key. */
+#ifndef OC_VAULTD_TOKEN_H
+#define OC_VAULTD_TOKEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ids.h"
+#include "strlist.h"
+
+#define OC_TOKEN_MAX 16384
+#define OC_SIGNING_SEED_LEN 32
+
+enum oc_principal_kind {
+	OC_PRINCIPAL_NONE,
+	OC_PRINCIPAL_USER,
+	OC_PRINCIPAL_AGENT,
+};
+
+/* Who is calling: from a token's claims or a raw user key. */
+struct oc_principal {
+	enum oc_principal_kind kind;
+	char id[OC_UUID_LEN + 1];
+	struct oc_strlist vault_ids; /* empty: every vault */
+	struct oc_strlist scopes;
+	char jti[OC_UUID_LEN + 1];   /* "" for a raw key */
+	int64_t iat;
+	int64_t exp;
+	int64_t gen;
+};
+
+void oc_principal_clear(struct oc_principal *p);
+
+struct oc_signer;
+
+int oc_signer_new(const uint8_t seed[OC_SIGNING_SEED_LEN],
+		  struct oc_signer **out);
+void oc_signer_free(struct oc_signer *s);
+
+/* Fills jti, iat and exp (now + ttl) and signs.  *out is a secure string
+ * (oc_secure_free). */
+int oc_token_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
+		   int64_t ttl, char **out);
+/* OC_ERR_UNAUTHORIZED for anything malformed, a bad signature or an
+ * expired token; *why (static text) says which. */
+int oc_token_verify(struct oc_signer *s, const char *tok, size_t n,
+		    int64_t now, struct oc_principal *out, const char **why);
+
+#endif

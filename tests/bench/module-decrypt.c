@@ -1,0 +1,457 @@
+/* module-decrypt.c - C_Decrypt(CKM_ONECLAW_CMEK) throughput of the module
+ * beside raw OpenSSL EVP AES-256-GCM and SoftHSM2's C_Decrypt(CKM_AES_GCM)
+ * on the same blobs, 1 and 2 threads, in the same run.  Printed, never
+ * asserted; a wrong plaintext is an error (exit 1), not a timing.
+ *
+ *   module-decrypt MODULE SOFTHSM_SO TOKEN_LABEL PIN_FILE KEY_HEX [SECONDS]
+ *
+ * The module is configured by the environment (a vault whose CMEK key is
+ * KEY_HEX); SoftHSM2 by SOFTHSM2_CONF with an initialised token.  Each
+ * cell runs SECONDS (default 1.0) per thread count.  MODULE "-" leaves the
+ * module out (to measure the baselines alone). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <p11-kit/pkcs11.h>
+
+#include "oneclaw-pkcs11.h"
+
+#define MAX_THREADS 2
+#define IV_LEN	    12
+#define TAG_LEN	    16
+
+enum impl { IMPL_OPENSSL, IMPL_MODULE, IMPL_SOFTHSM, N_IMPL };
+static const char *const impl_name[N_IMPL] = {"openssl", "module", "softhsm2"};
+
+struct p11 {
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	CK_SESSION_HANDLE sess[MAX_THREADS];
+	CK_OBJECT_HANDLE key;
+};
+
+struct job {
+	enum impl impl;
+	int thread;
+	const unsigned char *blob; /* 01 || iv || ct || tag */
+	size_t blob_len;
+	const unsigned char *pt;
+	size_t pt_len;
+	double seconds;
+	unsigned long ops;
+	int error;
+};
+
+static struct p11 mod, hsm;
+static unsigned char key[32];
+static EVP_CIPHER *aes_gcm;
+static pthread_barrier_t start_line;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, CK_RV rv)
+{
+	fprintf(stderr, "module-decrypt: %s failed: CK_RV 0x%lx\n", what,
+		(unsigned long)rv);
+	exit(1);
+}
+
+static int parse_hex(const char *s, unsigned char *out, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != n * 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned int b;
+
+		if (sscanf(s + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = (unsigned char)b;
+	}
+	return 0;
+}
+
+static void load(struct p11 *p, const char *path)
+{
+	CK_C_GetFunctionList get;
+	CK_C_INITIALIZE_ARGS args;
+	CK_RV rv;
+
+	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (p->dl == NULL) {
+		fprintf(stderr, "module-decrypt: %s\n", dlerror());
+		exit(1);
+	}
+	get = (CK_C_GetFunctionList)dlsym(p->dl, "C_GetFunctionList");
+	if (get == NULL || get(&p->f) != CKR_OK)
+		die("C_GetFunctionList", CKR_GENERAL_ERROR);
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = p->f->C_Initialize(&args);
+	if (rv != CKR_OK)
+		die("C_Initialize", rv);
+}
+
+/* The first slot with a token whose label is label (NULL: any). */
+static CK_SLOT_ID find_slot(struct p11 *p, const char *label)
+{
+	CK_SLOT_ID slots[64];
+	CK_ULONG n = 64, i;
+	CK_RV rv;
+
+	rv = p->f->C_GetSlotList(CK_TRUE, slots, &n);
+	if (rv != CKR_OK)
+		die("C_GetSlotList", rv);
+	for (i = 0; i < n; i++) {
+		CK_TOKEN_INFO ti;
+		size_t len;
+
+		if (label == NULL)
+			return slots[i];
+		if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+			continue;
+		len = strlen(label);
+		if (len <= sizeof(ti.label) &&
+		    memcmp(ti.label, label, len) == 0 &&
+		    (len == sizeof(ti.label) || ti.label[len] == ' '))
+			return slots[i];
+	}
+	die("finding the token", CKR_TOKEN_NOT_PRESENT);
+	return 0;
+}
+
+static void open_sessions(struct p11 *p, CK_SLOT_ID slot)
+{
+	int i;
+	CK_RV rv;
+
+	for (i = 0; i < MAX_THREADS; i++) {
+		rv = p->f->C_OpenSession(slot,
+					 CKF_SERIAL_SESSION | CKF_RW_SESSION,
+					 NULL, NULL, &p->sess[i]);
+		if (rv != CKR_OK)
+			die("C_OpenSession", rv);
+	}
+}
+
+static void setup_module(const char *path)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	char label[] = "cmek";
+	CK_ATTRIBUTE tpl[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_LABEL, label, sizeof(label) - 1},
+	};
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	load(&mod, path);
+	open_sessions(&mod, find_slot(&mod, NULL));
+	rv = mod.f->C_FindObjectsInit(mod.sess[0], tpl, 2);
+	if (rv == CKR_OK)
+		rv = mod.f->C_FindObjects(mod.sess[0], &mod.key, 1, &n);
+	mod.f->C_FindObjectsFinal(mod.sess[0]);
+	if (rv != CKR_OK || n != 1)
+		die("finding the module's CMEK key", rv);
+}
+
+static void setup_softhsm(const char *path, const char *token,
+			  const char *pin_file)
+{
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE tpl[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_TOKEN, &no, sizeof(no)},
+	    {CKA_SENSITIVE, &yes, sizeof(yes)},
+	    {CKA_EXTRACTABLE, &no, sizeof(no)},
+	    {CKA_DECRYPT, &yes, sizeof(yes)},
+	    {CKA_VALUE, key, sizeof(key)},
+	};
+	char pin[64];
+	FILE *f;
+	size_t len;
+	CK_RV rv;
+
+	f = fopen(pin_file, "r");
+	if (f == NULL || fgets(pin, sizeof(pin), f) == NULL) {
+		fprintf(stderr, "module-decrypt: cannot read %s\n", pin_file);
+		exit(1);
+	}
+	fclose(f);
+	len = strcspn(pin, "\r\n");
+	pin[len] = '\0';
+	load(&hsm, path);
+	open_sessions(&hsm, find_slot(&hsm, token));
+	rv = hsm.f->C_Login(hsm.sess[0], CKU_USER, (CK_UTF8CHAR_PTR)pin, len);
+	if (rv != CKR_OK)
+		die("SoftHSM C_Login", rv);
+	/* A session object: visible to every session of this process. */
+	rv = hsm.f->C_CreateObject(hsm.sess[0], tpl,
+				   sizeof(tpl) / sizeof(tpl[0]), &hsm.key);
+	if (rv != CKR_OK)
+		die("SoftHSM C_CreateObject", rv);
+}
+
+static int op_openssl(EVP_CIPHER_CTX *ctx, const struct job *j,
+		      unsigned char *out, size_t *out_len)
+{
+	const unsigned char *iv = j->blob + 1;
+	const unsigned char *ct = j->blob + 1 + IV_LEN;
+	size_t ct_len = j->blob_len - 1 - IV_LEN - TAG_LEN;
+	int n = 0, m = 0;
+
+	/* The cipher is bound once per context (run()); re-keying alone
+	 * avoids a shared reference count bouncing between threads. */
+	if (!EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL) ||
+	    !EVP_DecryptUpdate(ctx, out, &n, ct, (int)ct_len) ||
+	    !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
+				 (void *)(ct + ct_len)) ||
+	    !EVP_DecryptFinal_ex(ctx, out + n, &m))
+		return -1;
+	*out_len = (size_t)(n + m);
+	return 0;
+}
+
+static int op_module(const struct job *j, unsigned char *out, size_t *out_len)
+{
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_SESSION_HANDLE s = mod.sess[j->thread];
+	CK_ULONG n = j->blob_len;
+	CK_RV rv;
+
+	rv = mod.f->C_DecryptInit(s, &mech, mod.key);
+	if (rv == CKR_OK)
+		rv = mod.f->C_Decrypt(s, (CK_BYTE_PTR)j->blob, j->blob_len, out,
+				      &n);
+	if (rv != CKR_OK) {
+		fprintf(stderr, "module-decrypt: module C_Decrypt: 0x%lx\n",
+			(unsigned long)rv);
+		return -1;
+	}
+	*out_len = n;
+	return 0;
+}
+
+static int op_softhsm(const struct job *j, unsigned char *out, size_t *out_len)
+{
+	CK_GCM_PARAMS gcm;
+	CK_MECHANISM mech = {CKM_AES_GCM, &gcm, sizeof(gcm)};
+	CK_SESSION_HANDLE s = hsm.sess[j->thread];
+	CK_ULONG n = j->blob_len;
+	CK_RV rv;
+
+	memset(&gcm, 0, sizeof(gcm));
+	gcm.pIv = (CK_BYTE_PTR)(j->blob + 1);
+	gcm.ulIvLen = IV_LEN;
+	gcm.ulIvBits = IV_LEN * 8;
+	gcm.ulTagBits = TAG_LEN * 8;
+	rv = hsm.f->C_DecryptInit(s, &mech, hsm.key);
+	if (rv == CKR_OK)
+		rv = hsm.f->C_Decrypt(s, (CK_BYTE_PTR)(j->blob + 1 + IV_LEN),
+				      j->blob_len - 1 - IV_LEN, out, &n);
+	if (rv != CKR_OK) {
+		fprintf(stderr, "module-decrypt: SoftHSM C_Decrypt: 0x%lx\n",
+			(unsigned long)rv);
+		return -1;
+	}
+	*out_len = n;
+	return 0;
+}
+
+static void *run(void *arg)
+{
+	struct job *j = arg;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	unsigned char *out = malloc(j->blob_len);
+	unsigned long ops = 0; /* local: no false sharing between threads */
+	double end;
+	size_t n = 0;
+	int r = 0;
+
+	if (ctx == NULL || out == NULL ||
+	    !EVP_DecryptInit_ex2(ctx, aes_gcm, NULL, NULL, NULL)) {
+		j->error = 1;
+		pthread_barrier_wait(&start_line);
+		goto out;
+	}
+	pthread_barrier_wait(&start_line);
+	end = now() + j->seconds;
+	do {
+		switch (j->impl) {
+		case IMPL_OPENSSL:
+			r = op_openssl(ctx, j, out, &n);
+			break;
+		case IMPL_MODULE:
+			r = op_module(j, out, &n);
+			break;
+		default:
+			r = op_softhsm(j, out, &n);
+			break;
+		}
+		if (r != 0 || n != j->pt_len ||
+		    memcmp(out, j->pt, j->pt_len) != 0) {
+			j->error = 1;
+			break;
+		}
+		ops++;
+	} while (now() < end);
+	j->ops = ops;
+out:
+	free(out);
+	EVP_CIPHER_CTX_free(ctx);
+	return NULL;
+}
+
+/* ops per second of impl on blob with nthreads threads. */
+static double cell(enum impl impl, int nthreads, const unsigned char *blob,
+		   size_t blob_len, const unsigned char *pt, size_t pt_len,
+		   double seconds)
+{
+	pthread_t th[MAX_THREADS];
+	struct job jobs[MAX_THREADS];
+	unsigned long ops = 0;
+	double t0, t;
+	int i;
+
+	pthread_barrier_init(&start_line, NULL, (unsigned)nthreads + 1);
+	for (i = 0; i < nthreads; i++) {
+		jobs[i] = (struct job){impl,   i,	blob, blob_len, pt,
+				       pt_len, seconds, 0,    0};
+		if (pthread_create(&th[i], NULL, run, &jobs[i]) != 0) {
+			fprintf(stderr, "module-decrypt: pthread_create\n");
+			exit(1);
+		}
+	}
+	pthread_barrier_wait(&start_line);
+	t0 = now();
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(th[i], NULL);
+		if (jobs[i].error) {
+			fprintf(stderr,
+				"module-decrypt: %s gave a wrong result\n",
+				impl_name[impl]);
+			exit(1);
+		}
+		ops += jobs[i].ops;
+	}
+	t = now() - t0;
+	pthread_barrier_destroy(&start_line);
+	return (double)ops / t;
+}
+
+static int seal(const unsigned char *pt, size_t pt_len, unsigned char *blob)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int n = 0, m = 0, ok;
+
+	blob[0] = 0x01;
+	ok = ctx != NULL && RAND_bytes(blob + 1, IV_LEN) == 1 &&
+	     EVP_EncryptInit_ex2(ctx, aes_gcm, key, blob + 1, NULL) &&
+	     EVP_EncryptUpdate(ctx, blob + 1 + IV_LEN, &n, pt, (int)pt_len) &&
+	     EVP_EncryptFinal_ex(ctx, blob + 1 + IV_LEN + n, &m) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
+				 blob + 1 + IV_LEN + n + m);
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : -1;
+}
+
+static const char *size_name(size_t n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024)
+		snprintf(buf, len, "%zu MiB", n / (1024 * 1024));
+	else if (n >= 1024)
+		snprintf(buf, len, "%zu KiB", n / 1024);
+	else
+		snprintf(buf, len, "%zu B", n);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = {64, 1024, 64 * 1024, 1024 * 1024};
+	double r[N_IMPL][MAX_THREADS + 1];
+	double seconds = 1.0;
+	size_t s;
+	int i, t;
+
+	if (argc < 6 || parse_hex(argv[5], key, sizeof(key)) != 0) {
+		fprintf(stderr, "usage: module-decrypt MODULE SOFTHSM_SO "
+				"TOKEN_LABEL PIN_FILE KEY_HEX [SECONDS]\n");
+		return 2;
+	}
+	if (argc > 6) {
+		char *end;
+
+		errno = 0;
+		seconds = strtod(argv[6], &end);
+		if (errno != 0 || *end != '\0' || seconds <= 0 || seconds > 60)
+			seconds = 1.0;
+	}
+	aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	if (aes_gcm == NULL)
+		die("EVP_CIPHER_fetch", CKR_GENERAL_ERROR);
+	if (strcmp(argv[1], "-") != 0)
+		setup_module(argv[1]);
+	setup_softhsm(argv[2], argv[3], argv[4]);
+
+	printf("C_Decrypt of a CMEK blob: %.1f s per cell, same blobs for "
+	       "all three\n\n",
+	       seconds);
+	printf("%-8s %-9s %3s %12s %10s\n", "size", "impl", "thr", "ops/s",
+	       "MB/s");
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t n = sizes[s];
+		unsigned char *pt = malloc(n), *blob = malloc(n + 29);
+		char name[32];
+
+		if (pt == NULL || blob == NULL || RAND_bytes(pt, (int)n) != 1 ||
+		    seal(pt, n, blob) != 0)
+			die("making a blob", CKR_HOST_MEMORY);
+		size_name(n, name, sizeof(name));
+		for (i = 0; i < N_IMPL; i++) {
+			for (t = 1; t <= MAX_THREADS; t++) {
+				r[i][t] = 0;
+				if (i == IMPL_MODULE && mod.f == NULL)
+					continue;
+				r[i][t] = cell((enum impl)i, t, blob, n + 29,
+					       pt, n, seconds);
+				printf("%-8s %-9s %3d %12.0f %10.1f\n", name,
+				       impl_name[i], t, r[i][t],
+				       r[i][t] * (double)n / 1e6);
+				fflush(stdout);
+			}
+		}
+		printf("%-8s ratios: module/openssl %.2f, module/softhsm2 "
+		       "%.2f, module 2thr/1thr %.2f (openssl %.2f, softhsm2 "
+		       "%.2f)\n\n",
+		       name, r[IMPL_MODULE][1] / r[IMPL_OPENSSL][1],
+		       r[IMPL_MODULE][1] / r[IMPL_SOFTHSM][1],
+		       r[IMPL_MODULE][2] / r[IMPL_MODULE][1],
+		       r[IMPL_OPENSSL][2] / r[IMPL_OPENSSL][1],
+		       r[IMPL_SOFTHSM][2] / r[IMPL_SOFTHSM][1]);
+		free(pt);
+		free(blob);
+	}
+	if (mod.f != NULL)
+		mod.f->C_Finalize(NULL);
+	hsm.f->C_Finalize(NULL);
+	EVP_CIPHER_free(aes_gcm);
+	return 0;
+}

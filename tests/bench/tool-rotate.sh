@@ -1,0 +1,70 @@
+#!/bin/sh
+# Benchmark: CMEK rotation of one vault of 10,000 sealed secrets against
+# oneclaw-vaultd, client-side (oneclaw-tool re-seals every secret, N
+# parallel requests) beside server-assisted (the server's job) in the same
+# run, on the same vault.  Printed, never asserted.
+#   OC_BENCH_SECRETS  number of secrets (default 10000)
+#   OC_BENCH_JOBS     client-side parallel requests (default 8)
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/tool-common.sh"
+oc_setup
+oc_need node awk
+N=${OC_BENCH_SECRETS:-10000}
+J=${OC_BENCH_JOBS:-8}
+# Debug logging would measure the log, not the rotation.
+ONECLAW_PKCS11_DEBUG=
+export ONECLAW_PKCS11_DEBUG
+oc_start_vaultd
+tool_env
+
+for k in k1 k2 k3 k4; do
+	tool keygen --out "$T/$k.key" > /dev/null || oc_fail "keygen"
+	oc_secret_key "$T/$k.key"
+done
+V=$(tool vault create bench-rotate) || oc_fail "vault create"
+tool cmek enable "$V" --key "$T/k1.key" > /dev/null 2>&1 || oc_fail "enable"
+t0=$(date +%s.%N)
+gen_jsonl "$N" b > "$T/b.jsonl"
+tool -q --json secret import "$V" --file "$T/b.jsonl" --key "$T/k1.key" --jobs 16 \
+	> "$T/seed.json" || oc_fail "seeding"
+seed_s=$(json_get seconds < "$T/seed.json")
+
+# rotate OLD NEW MODE [JOBS] -> the summary JSON in $T/last.json
+rotate() {
+	tool -q --json cmek rotate "$V" --old "$T/$1.key" --new "$T/$2.key" \
+		--mode "$3" --jobs "${4:-$J}" > "$T/last.json" || oc_fail "rotate $3"
+	cat "$T/last.json" >&2
+}
+field() { json_get "$1" < "$2"; }
+
+rotate k1 k2 client "$J"
+cp "$T/last.json" "$T/client.json"
+rotate k2 k3 server
+cp "$T/last.json" "$T/server.json"
+rotate k3 k4 client 1
+cp "$T/last.json" "$T/client1.json"
+[ "$(field verified "$T/client.json")" = "$N" ] && [ "$(field verified "$T/server.json")" = "$N" ] &&
+	[ "$(field verified "$T/client1.json")" = "$N" ] || oc_fail "a rotation did not verify every secret"
+
+node -e '
+	const fs = require("fs");
+	const [n, j, seed, cf, sf, c1f] = process.argv.slice(1);
+	const c = JSON.parse(fs.readFileSync(cf)), s = JSON.parse(fs.readFileSync(sf)),
+	      c1 = JSON.parse(fs.readFileSync(c1f));
+	const rate = (r) => r.total / r.rotate_seconds;
+	const row = (name, r) => console.log(
+		name.padEnd(30) + String(r.total).padStart(8) +
+		r.rotate_seconds.toFixed(2).padStart(11) + rate(r).toFixed(0).padStart(11) +
+		r.verify_seconds.toFixed(2).padStart(10) + (rate(r) / rate(s)).toFixed(2).padStart(9));
+	console.log("CMEK rotation of " + n + " secrets against oneclaw-vaultd " +
+		"(seeding took " + Number(seed).toFixed(1) + " s)");
+	console.log("mode".padEnd(30) + "secrets".padStart(8) + "rotate s".padStart(11) +
+		"secrets/s".padStart(11) + "verify s".padStart(10) + "ratio".padStart(9));
+	row("server-assisted (baseline)", s);
+	row("client-side, " + j + " parallel", c);
+	row("client-side, 1 at a time", c1);
+	console.log("ratio = secrets/s relative to the server-side job in the same run; " +
+		"verification (a GET and open of every secret) is not in \"rotate s\".");
+' "$N" "$J" "$seed_s" "$T/client.json" "$T/server.json" "$T/client1.json"
+t1=$(date +%s.%N)
+echo "bench wall time: $(echo "$t1 - $t0" | bc 2>/dev/null || echo '?') s"

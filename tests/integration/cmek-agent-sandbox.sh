@@ -1,0 +1,71 @@
+#!/bin/sh
+# cmek-agent-sandbox.sh - a sandboxed agent with no credential and no key:
+# `p11-kit server` runs the module (which holds the API key and the CMEK
+# key) and exports its token on a unix socket; a separate process started
+# with `env -i` (only P11_KIT_SERVER_ADDRESS, PATH and NODE_PATH) loads
+# p11-kit's client module and decrypts a CMEK secret through it.
+#
+# p11-kit's RPC forwards only mechanisms on its own allow-list: 0.24 has
+# neither the vendor CKM_ONECLAW_CMEK nor CKM_AES_GCM on it (CKM_AES_GCM
+# arrived in 0.25).  When both are refused with CKR_MECHANISM_INVALID the
+# test has still checked everything else through the socket and exits 77
+# with that reason; any other failure fails.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/cmek-lib.sh"
+oc_setup
+oc_need p11-kit
+cmek_need_node
+cmek_need_module
+client=""
+for so in /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
+	/usr/lib/pkcs11/p11-kit-client.so /usr/lib64/pkcs11/p11-kit-client.so \
+	"$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)/p11-kit-client.so"
+do
+	[ -f "$so" ] && { client=$so; break; }
+done
+[ -n "$client" ] || oc_skip "p11-kit-client.so not found"
+oc_start_vaultd
+
+oc_keygen "$T/cmek.key"
+vid=$(cmek_vault agent-vault "$T/cmek.key") || exit 1
+cmek_plain "$T/pt" agent-secret-
+cmek_put "$vid" agent/openai "$T/cmek.key" "$T/pt" "$T/blob"
+fp=$(cmek_tool fp "$T/cmek.key")
+
+# The server side holds the credential and the key.
+cmek_module_env "$vid" "$T/cmek.key"
+p11-kit server --provider "$MODULE" -f -s -n "$T/p11.sock" "pkcs11:" \
+	>"$T/server.out" 2>"$T/server.err" &
+spid=$!
+OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $spid"
+i=0
+while [ ! -S "$T/p11.sock" ]; do
+	i=$((i + 1))
+	kill -0 "$spid" 2>/dev/null ||
+		{ cat "$T/server.err" >&2; oc_fail "p11-kit server exited"; }
+	[ $i -gt 200 ] && { cat "$T/server.err" >&2; oc_fail "p11-kit server did not start"; }
+	sleep 0.05
+done
+addr="unix:path=$T/p11.sock"
+said=$(sed -n "s/^P11_KIT_SERVER_ADDRESS=\([^;]*\);.*/\1/p" "$T/server.out" |
+	tr -d "'\"")
+[ -z "$said" ] || [ "$said" = "$addr" ] || oc_fail "unexpected address: $said"
+# Each connection runs the module in a fresh `p11-kit remote` whose stdout
+# is the RPC channel: a module that printed anything would break it.
+
+# The agent: nothing from this environment but the socket address.
+env -i PATH=/usr/bin:/bin NODE_PATH="$NODE_PATH" \
+	P11_KIT_SERVER_ADDRESS="$addr" \
+	node "$NODE_TESTS/sandbox-client.js" --module "$client" \
+	--label agent/openai --vault-name agent-vault --fp "$fp" \
+	--out "$T/agent.out"
+rc=$?
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+if [ $rc -eq 77 ]; then
+	oc_skip "p11-kit $(dpkg-query -W -f='${Version}' p11-kit 2>/dev/null) RPC forwards neither CKM_ONECLAW_CMEK nor CKM_AES_GCM (CKR_MECHANISM_INVALID); every other check through the socket passed"
+fi
+[ $rc -eq 0 ] || oc_fail "sandbox-client.js (exit $rc)"
+cmp -s "$T/agent.out" "$T/pt" ||
+	oc_fail "the agent's plaintext differs from the secret"
+echo "the sandboxed agent decrypted agent/openai through p11-kit"

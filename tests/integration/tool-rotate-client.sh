@@ -1,0 +1,91 @@
+#!/bin/sh
+# Client-side CMEK rotation over 1,000 secrets: no key ever crosses the
+# wire; afterwards every value opens with the new key only and equals its
+# plaintext.  A run killed with SIGKILL half-way leaves a mixed vault that
+# the same command finishes; running it once more has nothing to do.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/tool-common.sh"
+oc_setup
+oc_need node base64
+oc_start_vaultd --wire-log "$T/wire.raw"
+tool_env
+
+for k in k1 k2 k3; do
+	tool keygen --out "$T/$k.key" > /dev/null || oc_fail "keygen"
+	oc_secret_key "$T/$k.key"
+done
+fp() { tool fingerprint "$T/$1.key"; }
+vault_fp() { tool --json vault get "$V" | json_get cmek_fingerprint; }
+
+V=$(tool vault create rotate-client) || oc_fail "vault create"
+# A secret from before CMEK was on: rotation leaves it as it is.
+printf 'legacy-plain-value-7f3a' | tool secret put "$V" legacy/one > /dev/null || oc_fail "put"
+oc_secret legacy-plain-value-7f3a
+tool cmek enable "$V" --key "$T/k1.key" > /dev/null 2>&1 || oc_fail "enable"
+seed "$V" 1000 rc "$T/k1.key"
+cp "$T/rc.jsonl" "$T/expect.jsonl"
+echo '{"path":"legacy/one","value":"legacy-plain-value-7f3a"}' >> "$T/expect.jsonl"
+
+echo "== k1 -> k2, client mode"
+tool --json cmek rotate "$V" --old "$T/k1.key" --new "$T/k2.key" --mode client \
+	> "$T/sum.json" 2> "$T/prog.err" || { cat "$T/prog.err" >&2; oc_fail "rotate"; }
+cat "$T/sum.json"
+[ "$(json_get total < "$T/sum.json")" = 1001 ] || oc_fail "total"
+[ "$(json_get resealed < "$T/sum.json")" = 1000 ] || oc_fail "resealed"
+[ "$(json_get plain < "$T/sum.json")" = 1 ] || oc_fail "plain"
+[ "$(json_get verified < "$T/sum.json")" = 1000 ] || oc_fail "verified"
+# No terminal: plain progress lines.
+grep -q '^rotated 1001/1001$' "$T/prog.err" || oc_fail "no progress lines: $(cat "$T/prog.err")"
+grep -q '^verified 1001/1001$' "$T/prog.err" || oc_fail "no verification lines"
+[ "$(vault_fp)" = "$(fp k2)" ] || oc_fail "vault fingerprint is not k2's"
+tool secret export "$V" --key "$T/k2.key" > "$T/got.jsonl" || oc_fail "export with k2"
+same_values "$T/expect.jsonl" "$T/got.jsonl"
+[ "$(unreadable "$V" "$T/k1.key")" = 1000 ] || oc_fail "the old key still opens secrets"
+expect_exit 1 'does not open' tool secret get "$V" rc/s00007 --key "$T/k1.key"
+# Client mode sends no key at all.
+for k in k1 k2; do
+	grep -qF "$(tr -d '\n' < "$T/$k.key")" "$T/wire.raw" && oc_fail "$k crossed the wire"
+done
+grep -qi 'x-cmek-' "$T/wire.raw" && oc_fail "client mode sent rotation headers"
+
+echo "== the same command again: nothing to do"
+tool --json cmek rotate "$V" --old "$T/k1.key" --new "$T/k2.key" --mode client \
+	> "$T/again.json" 2>/dev/null || oc_fail "rotate again"
+[ "$(json_get resealed < "$T/again.json")" = 0 ] || oc_fail "re-sealed again"
+[ "$(json_get already < "$T/again.json")" = 1000 ] || oc_fail "already"
+
+echo "== k2 -> k3, killed with SIGKILL half-way"
+oc_stop_vaultd
+oc_serve_vaultd --faults 'method=PUT,delay=5'
+tool_env
+tool cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode client --jobs 2 \
+	> /dev/null 2> "$T/int.err" &
+pid=$!
+wait_for_line "$T/int.err" '^rotated [1-9][0-9]*/' "$pid" ||
+	oc_fail "the rotation ended before it could be killed"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+oc_stop_vaultd
+oc_serve_vaultd
+tool_env
+[ "$(vault_fp)" = "$(fp k2)" ] || oc_fail "a killed run changed the vault fingerprint"
+n3=$(unreadable "$V" "$T/k3.key")
+n2=$(unreadable "$V" "$T/k2.key")
+echo "after the kill: $n2 secrets need k3, $n3 need k2"
+[ "$n2" -gt 0 ] && [ "$n3" -gt 0 ] && [ $((n2 + n3)) -eq 1000 ] ||
+	oc_fail "not a half-rotated vault ($n2 / $n3)"
+
+echo "== resumed with the same command"
+tool --json cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode client \
+	> "$T/resume.json" 2> "$T/resume.err" || { cat "$T/resume.err" >&2; oc_fail "resume"; }
+cat "$T/resume.json"
+[ "$(json_get already < "$T/resume.json")" = "$n2" ] || oc_fail "already != $n2"
+[ "$(json_get resealed < "$T/resume.json")" = "$n3" ] || oc_fail "resealed != $n3"
+[ "$(json_get verified < "$T/resume.json")" = 1000 ] || oc_fail "verified"
+[ "$(vault_fp)" = "$(fp k3)" ] || oc_fail "vault fingerprint is not k3's"
+tool secret export "$V" --key "$T/k3.key" > "$T/got3.jsonl" || oc_fail "export with k3"
+same_values "$T/expect.jsonl" "$T/got3.jsonl"
+for k in k1 k2; do
+	[ "$(unreadable "$V" "$T/$k.key")" = 1000 ] || oc_fail "$k still opens secrets"
+done
+echo "client rotation ok"
