@@ -104,7 +104,13 @@ static int dg_open(void *ctx, const uint8_t *iv, size_t iv_len,
 	if (rv == CKR_OK)
 		rv = d->f->C_Decrypt(d->s, in, n + tag_len, out, &out_len);
 	pthread_mutex_unlock(&d->m);
-	if (rv == CKR_ENCRYPTED_DATA_INVALID) {
+	/* After a successful C_DecryptInit with valid parameters, tokens
+	 * report a failed GCM tag as CKR_ENCRYPTED_DATA_INVALID, or (SoftHSM)
+	 * as a generic failure of C_Decrypt. */
+	if (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_GENERAL_ERROR ||
+	    rv == CKR_FUNCTION_FAILED) {
+		oc_debug(OC_LOG_CMEK, "delegated C_Decrypt: 0x%lx: taken as "
+			 "a failed tag", (unsigned long)rv);
 		err = OC_ERR_DECRYPT;
 		goto out;
 	}
@@ -265,12 +271,15 @@ static int key_fpr(struct deleg *d, const struct oc_conf_key *src,
 			 (unsigned long)vlen);
 		return OC_ERR_NO_KEY;
 	}
-	if (src->fingerprint)
-		return oc_hex_decode(src->fingerprint, strlen(src->fingerprint),
-				     fpr, OC_CMEK_FPR_LEN, &len) == OC_OK &&
-				       len == OC_CMEK_FPR_LEN
-			       ? OC_OK
-			       : OC_ERR_CONFIG;
+	if (src->fingerprint) {
+		if (oc_hex_decode(src->fingerprint, strlen(src->fingerprint),
+				  fpr, OC_CMEK_FPR_LEN, &len) == OC_OK &&
+		    len == OC_CMEK_FPR_LEN)
+			return OC_OK;
+		snprintf(errbuf, errlen, "cmek_key_fingerprint: not 64 hex "
+			 "characters");
+		return OC_ERR_CONFIG;
+	}
 	rv = d->f->C_GetAttributeValue(d->s, d->k, &a[0], 1);
 	if (rv == CKR_OK && a[0].ulValueLen == OC_CMEK_FPR_LEN)
 		return OC_OK;

@@ -30,9 +30,8 @@
 #include "secmem.h"
 
 #define MAX_TOKEN 16384
-#define MAX_CRED 4096
 #define MAX_METADATA (1024u * 1024)
-#define MAX_PROBLEM 64 * 1024
+#define MAX_PROBLEM (64 * 1024)
 #define DEFAULT_VALUE_MAX (5u * 1024 * 1024)
 #define DEFAULT_TOKEN_LIFE_S 3600
 #define MAX_TOKEN_LIFE_S (10LL * 365 * 24 * 3600)
@@ -534,8 +533,12 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind,
 	size_t n;
 	int rc;
 
-	oc_buf_init(&body, MAX_CRED + 512, true);
-	rc = oc_jgen_init(&j, &body);
+	/* Secret buffers are page mappings: size once, do not grow. */
+	oc_buf_init(&body, 2 * MAX_TOKEN + 1024, true);
+	rc = oc_buf_reserve(&body, strlen(key) +
+					   (agent_id ? strlen(agent_id) : 0) + 64);
+	if (!rc)
+		rc = oc_jgen_init(&j, &body);
 	if (!rc)
 		rc = jmap(&j, true);
 	if (!rc)
@@ -1756,7 +1759,7 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 			       !text_ok(in->expires_at, strlen(in->expires_at))))
 		return OC_ERR_ARGS;
 	cap = a->max_value + (in->value_is_blob ? OC_CMEK_OVERHEAD : 0);
-	if (in->value_len > cap)
+	if (in->value_len > cap || in->value_len > SIZE_MAX / 8)
 		return OC_ERR_TOO_LARGE;
 	if (in->metadata) {
 		if (strlen(in->metadata) > MAX_METADATA ||
@@ -1800,7 +1803,12 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		if (rc)
 			goto out;
 	}
-	rc = oc_jgen_init(&j, &body);
+	rc = oc_buf_reserve(&body,
+			    (b64 ? b64_size : in->value_len) +
+				    (in->metadata ? strlen(in->metadata) : 0) +
+				    256);
+	if (!rc)
+		rc = oc_jgen_init(&j, &body);
 	if (!rc)
 		rc = jmap(&j, true);
 	if (!rc)

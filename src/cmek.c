@@ -21,7 +21,7 @@
 #include "ossl.h"
 #include "secmem.h"
 
-#define GCM_IV_MAX 128
+#define GCM_IV_MAX  128
 #define GCM_TAG_MIN 4
 
 struct cached_ctx {
@@ -40,7 +40,8 @@ struct oc_cmek_key {
 
 static int check_gcm_args(const uint8_t *iv, size_t iv_len, const uint8_t *aad,
 			  size_t aad_len, const uint8_t *in, size_t n,
-			  const uint8_t *out, const uint8_t *tag, size_t tag_len)
+			  const uint8_t *out, const uint8_t *tag,
+			  size_t tag_len)
 {
 	if (iv == NULL || iv_len == 0 || iv_len > GCM_IV_MAX)
 		return OC_ERR_ARGS;
@@ -73,7 +74,7 @@ static int gcm_run(EVP_CIPHER_CTX *c, int enc, const uint8_t *key,
 			goto out;
 	}
 	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) <=
-		    0 ||
+		0 ||
 	    !EVP_CipherInit_ex2(c, NULL, NULL, iv, enc, NULL))
 		goto out;
 	if (aad_len != 0 &&
@@ -94,7 +95,7 @@ static int gcm_run(EVP_CIPHER_CTX *c, int enc, const uint8_t *key,
 		}
 	} else {
 		if (EVP_CipherFinal_ex(c, out ? out + outl : tagbuf, &finl) <=
-			    0 ||
+			0 ||
 		    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, (int)tag_len,
 					tag_out) <= 0)
 			goto out;
@@ -179,8 +180,8 @@ static int raw_gcm(const struct oc_cmek_key *k, int enc, const uint8_t *iv,
 		if (cc->ctx == NULL) {
 			pthread_mutex_unlock(&cc->lock);
 			return gcm_oneshot(enc, k->raw, iv, iv_len, aad,
-					   aad_len, in, n, out, tag_in,
-					   tag_out, tag_len);
+					   aad_len, in, n, out, tag_in, tag_out,
+					   tag_len);
 		}
 		key = k->raw;
 	}
@@ -204,7 +205,8 @@ int oc_cmek_fingerprint(const uint8_t key[OC_CMEK_KEY_LEN],
 
 	if (key == NULL || out == NULL)
 		return OC_ERR_ARGS;
-	if (md == NULL || !EVP_Digest(key, OC_CMEK_KEY_LEN, d, &len, md, NULL) ||
+	if (md == NULL ||
+	    !EVP_Digest(key, OC_CMEK_KEY_LEN, d, &len, md, NULL) ||
 	    len != OC_CMEK_FPR_LEN) {
 		ERR_clear_error();
 		return OC_ERR_CRYPTO;
@@ -373,8 +375,8 @@ int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 {
 	int rc;
 
-	if (k == NULL || iv == NULL || (pt == NULL && n != 0) ||
-	    blob == NULL || blob_len == NULL)
+	if (k == NULL || iv == NULL || (pt == NULL && n != 0) || blob == NULL ||
+	    blob_len == NULL)
 		return OC_ERR_ARGS;
 	if (n > OC_CMEK_MAX_PLAINTEXT || blob_size < oc_cmek_blob_len(n))
 		return OC_ERR_RANGE;
@@ -428,10 +430,9 @@ int oc_cmek_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 		return OC_ERR_RANGE;
 	if (pt == NULL && ct_len != 0)
 		return OC_ERR_ARGS;
-	rc = oc_cmek_gcm_open(k, blob + 1, OC_CMEK_IV_LEN, NULL, 0,
-			      blob + 1 + OC_CMEK_IV_LEN, ct_len,
-			      blob + 1 + OC_CMEK_IV_LEN + ct_len,
-			      OC_CMEK_TAG_LEN, pt);
+	rc = oc_cmek_gcm_open(
+	    k, blob + 1, OC_CMEK_IV_LEN, NULL, 0, blob + 1 + OC_CMEK_IV_LEN,
+	    ct_len, blob + 1 + OC_CMEK_IV_LEN + ct_len, OC_CMEK_TAG_LEN, pt);
 	if (rc != OC_OK) {
 		oc_debug(OC_LOG_CMEK, "open of a %zu-byte blob failed: %s", n,
 			 oc_strerror(rc));

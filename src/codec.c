@@ -121,7 +121,8 @@ static int b64_scan(const char *in, size_t n, int strict, size_t *data,
 	if (strict) {
 		if (rem != 0 && p != 4 - rem)
 			return OC_ERR_PARSE;
-		if ((rem == 2 && (*last & 0x0f)) || (rem == 3 && (*last & 0x03)))
+		if ((rem == 2 && (*last & 0x0f)) ||
+		    (rem == 3 && (*last & 0x03)))
 			return OC_ERR_PARSE; /* non-canonical trailing bits */
 	}
 	*data = d;
@@ -159,7 +160,8 @@ static int b64_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
 			continue;
 		chunk[k++] = b64_std(c);
 		if (k == sizeof(chunk)) {
-			EVP_DecodeBlock(out + o, (unsigned char *)chunk, (int)k);
+			EVP_DecodeBlock(out + o, (unsigned char *)chunk,
+					(int)k);
 			o += k / 4 * 3;
 			k = 0;
 		}

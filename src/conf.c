@@ -31,13 +31,13 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-#define DEFAULT_CONF SYSCONFDIR "/oneclaw/pkcs11.conf"
-#define MAX_URL 2048u
-#define MAX_PATH 4096u
-#define MAX_ID 128u
-#define MAX_ENV_NAME 128u
-#define MAX_CRED 8192u
-#define MAX_RESERVED (16u * 1024)
+#define DEFAULT_CONF	   SYSCONFDIR "/oneclaw/pkcs11.conf"
+#define MAX_URL		   2048u
+#define MAX_PATH	   4096u
+#define MAX_ID		   128u
+#define MAX_ENV_NAME	   128u
+#define MAX_CRED	   8192u
+#define MAX_RESERVED	   (16u * 1024)
 #define MAX_VALUE_SIZE_CAP (16u * 1024 * 1024)
 
 struct loader {
@@ -51,7 +51,7 @@ struct loader {
 };
 
 static void fail(struct loader *ld, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Writes "<where>: <key>: <reason>" (key left out when NULL). */
 static void fail(struct loader *ld, const char *key, const char *fmt, ...)
@@ -74,7 +74,7 @@ static void fail(struct loader *ld, const char *key, const char *fmt, ...)
 }
 
 static void msg(struct loader *ld, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* A whole message (file-level problems name the path themselves). */
 static void msg(struct loader *ld, const char *fmt, ...)
@@ -471,27 +471,26 @@ static const struct keydef {
 	bool in_section; /* allowed inside [vault ID] */
 	unsigned long min, max;
 } keydefs[] = {
-	{"api_url", V_URL, T_API_URL, false, 0, 0},
-	{"ca_file", V_PATH, T_CA_FILE, false, 0, 0},
-	{"ca_path", V_PATH, T_CA_PATH, false, 0, 0},
-	{"credential_file", V_PATH, T_CRED_FILE, false, 0, 0},
-	{"agent_id", V_ID, T_AGENT_ID, false, 0, 0},
-	{"vaults", V_VAULTS, T_VAULTS, false, 0, 0},
-	{"cmek_key_file", V_PATH, T_KEY_FILE, true, 0, 0},
-	{"cmek_key_env", V_ENVNAME, T_KEY_ENV, true, 0, 0},
-	{"cmek_key_uri", V_URI, T_KEY_URI, true, 0, 0},
-	{"cmek_key_module", V_PATH, T_KEY_MODULE, true, 0, 0},
-	{"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
-	{"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
-	{"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
-	{"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
-	{"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
-	{"retries", V_UINT, T_RETRIES, false, 0, 10},
-	{"read_only", V_BOOL, T_READ_ONLY, false, 0, 0},
-	{"debug", V_DEBUG, T_DEBUG, false, 0, 0},
-	{"debug_file", V_PATH, T_DEBUG_FILE, false, 0, 0},
-	{"max_value_size", V_UINT, T_MAX_VALUE_SIZE, false, 1,
-	 MAX_VALUE_SIZE_CAP},
+    {"api_url", V_URL, T_API_URL, false, 0, 0},
+    {"ca_file", V_PATH, T_CA_FILE, false, 0, 0},
+    {"ca_path", V_PATH, T_CA_PATH, false, 0, 0},
+    {"credential_file", V_PATH, T_CRED_FILE, false, 0, 0},
+    {"agent_id", V_ID, T_AGENT_ID, false, 0, 0},
+    {"vaults", V_VAULTS, T_VAULTS, false, 0, 0},
+    {"cmek_key_file", V_PATH, T_KEY_FILE, true, 0, 0},
+    {"cmek_key_env", V_ENVNAME, T_KEY_ENV, true, 0, 0},
+    {"cmek_key_uri", V_URI, T_KEY_URI, true, 0, 0},
+    {"cmek_key_module", V_PATH, T_KEY_MODULE, true, 0, 0},
+    {"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
+    {"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
+    {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
+    {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
+    {"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
+    {"retries", V_UINT, T_RETRIES, false, 0, 10},
+    {"read_only", V_BOOL, T_READ_ONLY, false, 0, 0},
+    {"debug", V_DEBUG, T_DEBUG, false, 0, 0},
+    {"debug_file", V_PATH, T_DEBUG_FILE, false, 0, 0},
+    {"max_value_size", V_UINT, T_MAX_VALUE_SIZE, false, 1, MAX_VALUE_SIZE_CAP},
 };
 
 /* Key names are echoed in messages only when they look like key names. */
@@ -513,7 +512,7 @@ static const char *printable_key(const char *k)
 /* Sets one CMEK key source, clearing the other sources of the scope. */
 static int set_key_source(struct oc_conf_key *k, enum target t, const char *v)
 {
-	char **field = t == T_KEY_FILE ? &k->file
+	char **field = t == T_KEY_FILE	? &k->file
 		       : t == T_KEY_ENV ? &k->env
 					: &k->uri;
 	int rc = set_str(field, v);
@@ -709,30 +708,24 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		e = errno;
-		msg(ld, "%s: cannot open: %s", path,
-			 strerror(e));
+		msg(ld, "%s: cannot open: %s", path, strerror(e));
 		return e == ENOENT ? OC_ERR_IO : OC_ERR_CONFIG;
 	}
 	if (fstat(fd, &st) != 0) {
 		e = errno;
-		msg(ld, "%s: cannot stat: %s", path,
-			 strerror(e));
+		msg(ld, "%s: cannot stat: %s", path, strerror(e));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		msg(ld, "%s: not a regular file",
-			 path);
+		msg(ld, "%s: not a regular file", path);
 		goto out;
 	}
 	if (refuse_writable && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		msg(ld,
-			 "%s is writable by group or others; refusing it",
-			 path);
+		msg(ld, "%s is writable by group or others; refusing it", path);
 		goto out;
 	}
 	if ((unsigned long long)st.st_size > max) {
-		msg(ld,
-			 "%s: larger than %zu bytes; refusing it", path, max);
+		msg(ld, "%s: larger than %zu bytes; refusing it", path, max);
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -746,8 +739,7 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 			if (errno == EINTR)
 				continue;
 			e = errno;
-			msg(ld, "%s: cannot read: %s",
-				 path, strerror(e));
+			msg(ld, "%s: cannot read: %s", path, strerror(e));
 			goto out;
 		}
 		if (r == 0)
@@ -755,14 +747,12 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 		len += (size_t)r;
 	}
 	if (len > max) {
-		msg(ld,
-			 "%s: larger than %zu bytes; refusing it", path, max);
+		msg(ld, "%s: larger than %zu bytes; refusing it", path, max);
 		goto out;
 	}
 	data[len] = '\0';
 	if (memchr(data, '\0', len) != NULL) {
-		msg(ld, "%s: contains a NUL byte",
-			 path);
+		msg(ld, "%s: contains a NUL byte", path);
 		goto out;
 	}
 	*out = data;
@@ -831,7 +821,8 @@ static int parse_text(struct loader *ld, const char *path, char *text,
 			continue;
 		if (*p == '[') {
 			n = strlen(p);
-			if (p[n - 1] != ']' || strncmp(p + 1, "vault", 5) != 0 ||
+			if (p[n - 1] != ']' ||
+			    strncmp(p + 1, "vault", 5) != 0 ||
 			    !is_space(p[6])) {
 				fail(ld, NULL,
 				     "malformed section (expected [vault ID])");
@@ -928,18 +919,18 @@ static int load_cred_file(struct loader *ld)
 		e--;
 	if (!valid_cred(s, (size_t)(e - s))) {
 		msg(ld,
-			 "%s: credential_file: not a single credential (one "
-			 "line of printable characters)",
-			 ld->cred_file);
+		    "%s: credential_file: not a single credential (one "
+		    "line of printable characters)",
+		    ld->cred_file);
 		goto out;
 	}
 	*e = '\0';
 	kind = oc_conf_cred_kind(s);
 	if (kind == OC_CRED_NONE) {
 		msg(ld,
-			 "%s: credential_file: not an ocv_ agent key, a 1ck_ "
-			 "user key or a token",
-			 ld->cred_file);
+		    "%s: credential_file: not an ocv_ agent key, a 1ck_ "
+		    "user key or a token",
+		    ld->cred_file);
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -962,9 +953,9 @@ static int load_cred_env(struct loader *ld)
 		const char *name;
 		enum oc_cred_kind kind;
 	} vars[] = {
-		{"ONECLAW_TOKEN", OC_CRED_TOKEN},
-		{"ONECLAW_AGENT_API_KEY", OC_CRED_AGENT_KEY},
-		{"ONECLAW_API_KEY", OC_CRED_USER_KEY},
+	    {"ONECLAW_TOKEN", OC_CRED_TOKEN},
+	    {"ONECLAW_AGENT_API_KEY", OC_CRED_AGENT_KEY},
+	    {"ONECLAW_API_KEY", OC_CRED_USER_KEY},
 	};
 	enum oc_cred_kind kind;
 	const char *v;
@@ -1014,19 +1005,19 @@ static int load_env(struct loader *ld)
 	int rc;
 
 	ld->where = "environment";
-#define APPLY(var, key)                                                       \
-	do {                                                                  \
-		if ((v = env(var)) != NULL) {                                 \
-			if (strnlen(v, MAX_PATH + 1) > MAX_PATH) {            \
-				fail(ld, var, "value too long");              \
-				return OC_ERR_CONFIG;                         \
-			}                                                     \
-			ld->alias = var; /* name it, not the key */       \
-			rc = apply(ld, -1, key, v);                           \
-			ld->alias = NULL;                                     \
-			if (rc != OC_OK)                                      \
-				return rc;                                    \
-		}                                                             \
+#define APPLY(var, key)                                                        \
+	do {                                                                   \
+		if ((v = env(var)) != NULL) {                                  \
+			if (strnlen(v, MAX_PATH + 1) > MAX_PATH) {             \
+				fail(ld, var, "value too long");               \
+				return OC_ERR_CONFIG;                          \
+			}                                                      \
+			ld->alias = var; /* name it, not the key */            \
+			rc = apply(ld, -1, key, v);                            \
+			ld->alias = NULL;                                      \
+			if (rc != OC_OK)                                       \
+				return rc;                                     \
+		}                                                              \
 	} while (0)
 
 	if (env("ONECLAW_API_URL") != NULL)
@@ -1130,7 +1121,7 @@ int oc_conf_load(struct oc_conf *c, const char *reserved, char *errbuf,
 		 size_t errlen)
 {
 	struct loader ld = {
-		.c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
+	    .c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
 	const char *path;
 	int rc = OC_ERR_ARGS;
 
@@ -1167,7 +1158,8 @@ out:
 	free(ld.cred_file);
 	if (rc != OC_OK) {
 		if (rc == OC_ERR_NOMEM && errbuf && errlen)
-			snprintf(errbuf, errlen, "configuration: out of memory");
+			snprintf(errbuf, errlen,
+				 "configuration: out of memory");
 		oc_conf_free(c);
 		rc = rc == OC_ERR_NOMEM ? rc : OC_ERR_CONFIG;
 	}
@@ -1178,7 +1170,7 @@ int oc_conf_load_file(struct oc_conf *c, const char *path, char *errbuf,
 		      size_t errlen)
 {
 	struct loader ld = {
-		.c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
+	    .c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
 	int rc;
 
 	if (errbuf != NULL && errlen != 0)
@@ -1199,7 +1191,8 @@ out:
 	free(ld.cred_file);
 	if (rc != OC_OK) {
 		if (rc == OC_ERR_NOMEM && errbuf && errlen)
-			snprintf(errbuf, errlen, "configuration: out of memory");
+			snprintf(errbuf, errlen,
+				 "configuration: out of memory");
 		oc_conf_free(c);
 		rc = rc == OC_ERR_NOMEM ? rc : OC_ERR_CONFIG;
 	}

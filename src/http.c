@@ -72,6 +72,7 @@ struct oc_http {
 
 /* One transfer's state, seen by the callbacks. */
 struct xfer {
+	CURL *c;
 	struct oc_http_resp *rs;
 	bool too_large;
 	bool header_out_first; /* next HEADER_OUT chunk starts a request */
@@ -368,9 +369,18 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
 static size_t write_body(char *p, size_t size, size_t nmemb, void *userp)
 {
 	struct xfer *x = userp;
+	struct oc_buf *b = &x->rs->body;
 	size_t n = size * nmemb;
+	curl_off_t cl = -1;
 
-	if (oc_buf_append(&x->rs->body, p, n) != OC_OK) {
+	/* Secret buffers are page-granular mappings: size the body once from
+	 * Content-Length rather than growing it step by step. */
+	if (!b->data &&
+	    curl_easy_getinfo(x->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
+		    CURLE_OK &&
+	    cl > 0 && (uint64_t)cl <= b->max)
+		oc_buf_reserve(b, (size_t)cl);
+	if (oc_buf_append(b, p, n) != OC_OK) {
 		x->too_large = true;
 		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
 	}
@@ -618,7 +628,11 @@ static int slist_add(struct curl_slist **l, const char *name,
 	int rc;
 
 	oc_buf_init(&line, MAX_HEADER_LINE, true);
-	rc = oc_buf_append_str(&line, name);
+	rc = oc_buf_reserve(&line, strlen(name) + 2 +
+					   (prefix ? strlen(prefix) : 0) +
+					   strlen(value));
+	if (!rc)
+		rc = oc_buf_append_str(&line, name);
 	if (!rc)
 		rc = oc_buf_append_str(&line, ": ");
 	if (!rc && prefix)
@@ -649,18 +663,24 @@ static void slist_free_wiped(struct curl_slist *l)
 
 static int build_headers(const struct oc_http_req *rq, struct curl_slist **out)
 {
-	struct curl_slist *l = NULL;
+	static const char *const fixed[] = {
+		"Content-Type: application/json",
+		"Accept: application/json",
+		"User-Agent: " USER_AGENT,
+		/* No "Expect: 100-continue" round trip before larger bodies. */
+		"Expect:",
+	};
+	struct curl_slist *l = NULL, *n;
 	size_t i;
-	int rc;
+	int rc = OC_OK;
 
-	rc = slist_add(&l, "Content-Type", NULL, "application/json");
-	if (!rc)
-		rc = slist_add(&l, "Accept", NULL, "application/json");
-	if (!rc)
-		rc = slist_add(&l, "User-Agent", NULL, USER_AGENT);
-	/* No "Expect: 100-continue" round trip before larger bodies. */
-	if (!rc)
-		rc = slist_add(&l, "Expect", NULL, "");
+	for (i = 0; !rc && i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		n = curl_slist_append(l, fixed[i]);
+		if (n)
+			l = n;
+		else
+			rc = OC_ERR_NOMEM;
+	}
 	if (!rc && rq->bearer)
 		rc = slist_add(&l, "Authorization", "Bearer ", rq->bearer);
 	for (i = 0; !rc && i < rq->n_headers; i++)
@@ -908,6 +928,7 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 
 		resp_reset(rs);
 		memset(&x, 0, sizeof(x));
+		x.c = c;
 		x.rs = rs;
 		x.header_out_first = true;
 		errbuf[0] = '\0';

@@ -281,8 +281,8 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	}
 	j->u.num.text = text;
 	j->u.num.text_len = n;
-	j->u.num.d = c_locale ? strtod_l(text, NULL, c_locale)
-			      : strtod(text, NULL);
+	j->u.num.d =
+	    c_locale ? strtod_l(text, NULL, c_locale) : strtod(text, NULL);
 	return 1;
 }
 
@@ -358,15 +358,15 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 }
 
 static const yajl_callbacks callbacks = {
-	.yajl_null = cb_null,
-	.yajl_boolean = cb_bool,
-	.yajl_number = cb_number,
-	.yajl_string = cb_string,
-	.yajl_start_map = cb_start_map,
-	.yajl_map_key = cb_map_key,
-	.yajl_end_map = cb_end,
-	.yajl_start_array = cb_start_array,
-	.yajl_end_array = cb_end,
+    .yajl_null = cb_null,
+    .yajl_boolean = cb_bool,
+    .yajl_number = cb_number,
+    .yajl_string = cb_string,
+    .yajl_start_map = cb_start_map,
+    .yajl_map_key = cb_map_key,
+    .yajl_end_map = cb_end,
+    .yajl_start_array = cb_start_array,
+    .yajl_end_array = cb_end,
 };
 
 int oc_json_parse(const char *text, size_t len, struct oc_json **out)
@@ -392,8 +392,9 @@ int oc_json_parse(const char *text, size_t len, struct oc_json **out)
 	if (st != yajl_status_ok || p.root == NULL || p.depth != 0) {
 		rc = p.err ? p.err : OC_ERR_PARSE;
 		/* Never log yajl's message: it quotes the input. */
-		oc_debug(OC_LOG_JSON, "%zu-byte document rejected at byte %zu: %s",
-			 len, yajl_get_bytes_consumed(h), oc_strerror(rc));
+		oc_debug(OC_LOG_JSON,
+			 "%zu-byte document rejected at byte %zu: %s", len,
+			 yajl_get_bytes_consumed(h), oc_strerror(rc));
 		goto out;
 	}
 	*out = p.root;
@@ -555,8 +556,8 @@ int oc_jgen_strn(struct oc_jgen *j, const char *s, size_t n)
 {
 	if (j == NULL || j->g == NULL || (s == NULL && n != 0))
 		return OC_ERR_ARGS;
-	return gen_status(j, yajl_gen_string(j->g, (const unsigned char *)
-						     (s ? s : ""), n));
+	return gen_status(
+	    j, yajl_gen_string(j->g, (const unsigned char *)(s ? s : ""), n));
 }
 
 int oc_jgen_str(struct oc_jgen *j, const char *s)
@@ -635,8 +636,7 @@ int oc_jgen_node(struct oc_jgen *j, const struct oc_json *node)
 				     node->u.num.text_len);
 		break;
 	case OC_JSON_STRING:
-		st = yajl_gen_string(j->g,
-				     (const unsigned char *)node->u.str.s,
+		st = yajl_gen_string(j->g, (const unsigned char *)node->u.str.s,
 				     node->u.str.len);
 		break;
 	case OC_JSON_OBJECT:

@@ -23,11 +23,11 @@
 #include "secmem.h"
 
 static const char enc_hint[] =
-	"not a CMEK key (expected 32 raw bytes, base64 of 32 bytes, or 64 "
-	"hex characters)";
+    "not a CMEK key (expected 32 raw bytes, base64 of 32 bytes, or 64 "
+    "hex characters)";
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
 {
@@ -63,7 +63,7 @@ int oc_keysrc_decode(const uint8_t *in, size_t n, uint8_t key[OC_CMEK_KEY_LEN])
 		tn--;
 	if (tn == 2 * OC_CMEK_KEY_LEN &&
 	    oc_hex_decode((const char *)s, tn, tmp, sizeof(tmp), &out_len) ==
-		    OC_OK &&
+		OC_OK &&
 	    out_len == OC_CMEK_KEY_LEN) {
 		rc = OC_OK;
 	} else if (tn > 0 && memchr(s, '\0', tn) == NULL &&
@@ -109,8 +109,8 @@ int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set_err(errbuf, errlen, "%s: CMEK key file is not a regular file",
-			path);
+		set_err(errbuf, errlen,
+			"%s: CMEK key file is not a regular file", path);
 		goto out;
 	}
 	rc = OC_ERR_PARSE;

@@ -24,10 +24,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } cats[] = {
-	{"conf", OC_LOG_CONF}, {"http", OC_LOG_HTTP},
-	{"json", OC_LOG_JSON}, {"cmek", OC_LOG_CMEK},
-	{"p11", OC_LOG_P11},   {"api", OC_LOG_API},
-	{"server", OC_LOG_SERVER}, {"tool", OC_LOG_TOOL},
+    {"conf", OC_LOG_CONF},     {"http", OC_LOG_HTTP}, {"json", OC_LOG_JSON},
+    {"cmek", OC_LOG_CMEK},     {"p11", OC_LOG_P11},   {"api", OC_LOG_API},
+    {"server", OC_LOG_SERVER}, {"tool", OC_LOG_TOOL},
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -48,8 +47,8 @@ static const char *cat_name(unsigned cat)
 static void print_help(void)
 {
 	static const char help[] =
-		"oneclaw: ONECLAW_PKCS11_DEBUG takes a comma list of: all, "
-		"help, conf, http, json, cmek, p11, api, server, tool\n";
+	    "oneclaw: ONECLAW_PKCS11_DEBUG takes a comma list of: all, "
+	    "help, conf, http, json, cmek, p11, api, server, tool\n";
 	ssize_t r = write(STDERR_FILENO, help, sizeof(help) - 1);
 
 	(void)r;
@@ -213,6 +212,10 @@ static void write_all(int fd, const char *s, size_t n)
 	}
 }
 
+static size_t format_line(char *line, size_t size, const char *prefix,
+			  const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 /* Formats "prefix message\n" into line; a long message is cut with "...". */
 static size_t format_line(char *line, size_t size, const char *prefix,
 			  const char *fmt, va_list ap)
@@ -250,8 +253,8 @@ void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)
 	va_list ap;
 	size_t n;
 
-	snprintf(prefix, sizeof(prefix), "oneclaw[%ld] %s %s: ",
-		 (long)getpid(), cat_name(cat), func ? func : "?");
+	snprintf(prefix, sizeof(prefix), "oneclaw[%ld] %s %s: ", (long)getpid(),
+		 cat_name(cat), func ? func : "?");
 	va_start(ap, fmt);
 	n = format_line(line, sizeof(line), prefix, fmt, ap);
 	va_end(ap);

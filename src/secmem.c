@@ -57,7 +57,8 @@ void *oc_secure_alloc(size_t n)
 	if (madvise(base, total, MADV_DONTDUMP) != 0) {
 		e = errno;
 		if (atomic_exchange(&dump_warned, 1) == 0)
-			oc_debug(OC_LOG_CONF, "madvise(MADV_DONTDUMP) failed (%s)",
+			oc_debug(OC_LOG_CONF,
+				 "madvise(MADV_DONTDUMP) failed (%s)",
 				 strerror(e));
 	}
 #endif

@@ -17,22 +17,22 @@
 #include "rotate.h"
 
 static const char cmek_usage[] =
-	"Usage: oneclaw-tool cmek status VAULT [--key KEY]\n"
-	"       oneclaw-tool cmek enable VAULT --key KEY [--force]\n"
-	"       oneclaw-tool cmek disable VAULT\n"
-	"       oneclaw-tool cmek rotate VAULT --old KEY --new KEY\n"
-	"                                 --mode server|client [--jobs N]\n"
-	"\n"
-	"enable sends only the key's fingerprint.  It refuses when CMEK is\n"
-	"already on with another key unless --force (secrets sealed with\n"
-	"the other key then need 'cmek rotate').\n"
-	"disable: secrets already sealed stay sealed and still need the key.\n"
-	"rotate --mode server sends both keys to the server (headers\n"
-	"x-cmek-old-key / x-cmek-new-key) and follows its job; --mode client\n"
-	"never sends a key: each secret is opened, re-sealed and written\n"
-	"back here (with N parallel requests, default 4).  Either mode can\n"
-	"be resumed by running the same command again, and ends by checking\n"
-	"that every CMEK secret opens with the new key.\n";
+    "Usage: oneclaw-tool cmek status VAULT [--key KEY]\n"
+    "       oneclaw-tool cmek enable VAULT --key KEY [--force]\n"
+    "       oneclaw-tool cmek disable VAULT\n"
+    "       oneclaw-tool cmek rotate VAULT --old KEY --new KEY\n"
+    "                                 --mode server|client [--jobs N]\n"
+    "\n"
+    "enable sends only the key's fingerprint.  It refuses when CMEK is\n"
+    "already on with another key unless --force (secrets sealed with\n"
+    "the other key then need 'cmek rotate').\n"
+    "disable: secrets already sealed stay sealed and still need the key.\n"
+    "rotate --mode server sends both keys to the server (headers\n"
+    "x-cmek-old-key / x-cmek-new-key) and follows its job; --mode client\n"
+    "never sends a key: each secret is opened, re-sealed and written\n"
+    "back here (with N parallel requests, default 4).  Either mode can\n"
+    "be resumed by running the same command again, and ends by checking\n"
+    "that every CMEK secret opens with the new key.\n";
 
 enum {
 	OPT_KEY = OC_OPT_CMD_BASE,
@@ -53,22 +53,22 @@ struct cmek_args {
 };
 
 static const struct option status_opts[] = {
-	{"key", required_argument, NULL, OPT_KEY},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, OPT_KEY},
+    {NULL, 0, NULL, 0},
 };
 
 static const struct option enable_opts[] = {
-	{"key", required_argument, NULL, OPT_KEY},
-	{"force", no_argument, NULL, OPT_FORCE},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {NULL, 0, NULL, 0},
 };
 
 static const struct option rotate_opts[] = {
-	{"old", required_argument, NULL, OPT_OLD},
-	{"new", required_argument, NULL, OPT_NEW},
-	{"mode", required_argument, NULL, OPT_MODE},
-	{"jobs", required_argument, NULL, OPT_JOBS},
-	{NULL, 0, NULL, 0},
+    {"old", required_argument, NULL, OPT_OLD},
+    {"new", required_argument, NULL, OPT_NEW},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {NULL, 0, NULL, 0},
 };
 
 static int cmek_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
@@ -206,8 +206,8 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 	if (khex[0])
 		printf("your key:    %s (%s)\n", khex,
 		       strcmp(khex, v.cmek_fingerprint) == 0
-			       ? "matches the vault"
-			       : "does NOT match the vault");
+			   ? "matches the vault"
+			   : "does NOT match the vault");
 	return 0;
 }
 
@@ -240,8 +240,9 @@ static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 			    "with this key (%s).  Secrets sealed with that key "
 			    "would no longer match: use 'cmek rotate', or "
 			    "--force to record this key anyway",
-			    v.id, v.cmek_fingerprint[0] ? v.cmek_fingerprint
-							: "(unknown)",
+			    v.id,
+			    v.cmek_fingerprint[0] ? v.cmek_fingerprint
+						  : "(unknown)",
 			    hex);
 		return OC_EXIT_FAIL;
 	}
@@ -343,12 +344,12 @@ static int cmek_rotate(struct oc_tool *t, int argc, char **argv)
 			    "(%s); nothing was changed",
 			    old_hex, o.vault.id,
 			    o.vault.cmek_fingerprint[0]
-				    ? o.vault.cmek_fingerprint
-				    : "unknown");
+				? o.vault.cmek_fingerprint
+				: "unknown");
 		goto out;
 	}
-	oc_debug(OC_LOG_TOOL, "rotating %s from %s to %s (%s mode)",
-		 o.vault.id, old_hex, new_hex, args.mode);
+	oc_debug(OC_LOG_TOOL, "rotating %s from %s to %s (%s mode)", o.vault.id,
+		 old_hex, new_hex, args.mode);
 	rc = oc_rotate_run(t, &o, &st);
 	if (rc == 0)
 		rc = oc_rotate_summary(t, &o, &st);

@@ -21,26 +21,26 @@
 #include "secmem.h"
 
 static const char keygen_usage[] =
-	"Usage: oneclaw-tool keygen [--out FILE]\n"
-	"\n"
-	"Makes a new CMEK key: 32 random bytes, written as standard base64\n"
-	"to FILE, which must not exist yet (created with mode 0600).  Prints\n"
-	"the key's fingerprint (SHA-256 of the 32 bytes, 64 hex), which is\n"
-	"all the server ever learns.  Without --out the key goes to stdout,\n"
-	"which must not be a terminal.\n";
+    "Usage: oneclaw-tool keygen [--out FILE]\n"
+    "\n"
+    "Makes a new CMEK key: 32 random bytes, written as standard base64\n"
+    "to FILE, which must not exist yet (created with mode 0600).  Prints\n"
+    "the key's fingerprint (SHA-256 of the 32 bytes, 64 hex), which is\n"
+    "all the server ever learns.  Without --out the key goes to stdout,\n"
+    "which must not be a terminal.\n";
 
 static const char fingerprint_usage[] =
-	"Usage: oneclaw-tool fingerprint KEY\n"
-	"\n"
-	"Prints the fingerprint (SHA-256 of the 32 raw key bytes, 64\n"
-	"lowercase hex) of KEY: a key file in any accepted encoding, '-' for\n"
-	"stdin, env:NAME, or a pkcs11: URI.\n";
+    "Usage: oneclaw-tool fingerprint KEY\n"
+    "\n"
+    "Prints the fingerprint (SHA-256 of the 32 raw key bytes, 64\n"
+    "lowercase hex) of KEY: a key file in any accepted encoding, '-' for\n"
+    "stdin, env:NAME, or a pkcs11: URI.\n";
 
 enum { OPT_OUT = OC_OPT_CMD_BASE };
 
 static const struct option keygen_opts[] = {
-	{"out", required_argument, NULL, OPT_OUT},
-	{NULL, 0, NULL, 0},
+    {"out", required_argument, NULL, OPT_OUT},
+    {NULL, 0, NULL, 0},
 };
 
 static int keygen_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
@@ -135,14 +135,14 @@ int oc_cmd_keygen(struct oc_tool *t, int argc, char **argv)
 			oc_tool_err("keygen: cannot create %s: %s%s", path,
 				    strerror(errno),
 				    errno == EEXIST
-					    ? " (keygen never overwrites a key)"
-					    : "");
+					? " (keygen never overwrites a key)"
+					: "");
 			goto out;
 		}
 		created = true;
 		if (fchmod(fd, 0600) != 0 ||
 		    write_all(fd, b64, oc_base64_len(OC_CMEK_KEY_LEN) + 1) !=
-			    0 ||
+			0 ||
 		    fsync(fd) != 0) {
 			oc_tool_err("keygen: cannot write %s: %s", path,
 				    strerror(errno));
@@ -195,7 +195,7 @@ int oc_cmd_fingerprint(struct oc_tool *t, int argc, char **argv)
 		return oc_tool_getopt_exit(r);
 	if (argc - r != 1)
 		return oc_tool_usage("fingerprint", "give exactly one KEY");
-	rc = oc_keyarg_load(t, argv[r], argv[r], &k);
+	rc = oc_keyarg_load(t, argv[r], "fingerprint", &k);
 	if (rc)
 		return rc;
 	oc_keyarg_fpr_hex(k, hex);

@@ -33,31 +33,31 @@
 #include "secmem.h"
 
 /* Largest import file. */
-#define MAX_IMPORT (256u * 1024 * 1024)
-#define MAX_TYPE 31
+#define MAX_IMPORT	 (256u * 1024 * 1024)
+#define MAX_TYPE	 31
 #define MAX_SHOWN_ERRORS 5
 
 static const char secret_usage[] =
-	"Usage: oneclaw-tool secret put VAULT PATH [--type T] [--file F] "
-	"[--key KEY]\n"
-	"       oneclaw-tool secret get VAULT PATH [--key KEY]\n"
-	"       oneclaw-tool secret list VAULT [--prefix P]\n"
-	"       oneclaw-tool secret rm VAULT PATH\n"
-	"       oneclaw-tool secret import VAULT [--file F] [--key KEY] "
-	"[--jobs N]\n"
-	"       oneclaw-tool secret export VAULT [--prefix P] [--key KEY] "
-	"[--jobs N]\n"
-	"\n"
-	"put reads the value from --file F or stdin (never from the command\n"
-	"line; on a terminal it is read as one hidden line).  When the vault\n"
-	"has CMEK on, the value is sealed here with the vault's key (--key,\n"
-	"else the configured key) and only the sealed blob is sent.\n"
-	"get writes the value's raw bytes to stdout, opening a CMEK-sealed\n"
-	"value with the key.\n"
-	"import reads JSON lines {\"path\":P,\"value\":V} (or \"value_base64\";\n"
-	"optional \"type\" and \"metadata\") and stores them N at a time.\n"
-	"export writes the same lines for every secret (plaintext: handle\n"
-	"with care); nothing is written unless every secret could be read.\n";
+    "Usage: oneclaw-tool secret put VAULT PATH [--type T] [--file F] "
+    "[--key KEY]\n"
+    "       oneclaw-tool secret get VAULT PATH [--key KEY]\n"
+    "       oneclaw-tool secret list VAULT [--prefix P]\n"
+    "       oneclaw-tool secret rm VAULT PATH\n"
+    "       oneclaw-tool secret import VAULT [--file F] [--key KEY] "
+    "[--jobs N]\n"
+    "       oneclaw-tool secret export VAULT [--prefix P] [--key KEY] "
+    "[--jobs N]\n"
+    "\n"
+    "put reads the value from --file F or stdin (never from the command\n"
+    "line; on a terminal it is read as one hidden line).  When the vault\n"
+    "has CMEK on, the value is sealed here with the vault's key (--key,\n"
+    "else the configured key) and only the sealed blob is sent.\n"
+    "get writes the value's raw bytes to stdout, opening a CMEK-sealed\n"
+    "value with the key.\n"
+    "import reads JSON lines {\"path\":P,\"value\":V} (or \"value_base64\";\n"
+    "optional \"type\" and \"metadata\") and stores them N at a time.\n"
+    "export writes the same lines for every secret (plaintext: handle\n"
+    "with care); nothing is written unless every secret could be read.\n";
 
 enum {
 	OPT_TYPE = OC_OPT_CMD_BASE,
@@ -76,35 +76,35 @@ struct secret_args {
 };
 
 static const struct option put_opts[] = {
-	{"type", required_argument, NULL, OPT_TYPE},
-	{"file", required_argument, NULL, OPT_FILE},
-	{"key", required_argument, NULL, OPT_KEY},
-	{NULL, 0, NULL, 0},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"key", required_argument, NULL, OPT_KEY},
+    {NULL, 0, NULL, 0},
 };
 
 static const struct option get_opts[] = {
-	{"key", required_argument, NULL, OPT_KEY},
-	{NULL, 0, NULL, 0},
+    {"key", required_argument, NULL, OPT_KEY},
+    {NULL, 0, NULL, 0},
 };
 
 static const struct option list_opts[] = {
-	{"prefix", required_argument, NULL, OPT_PREFIX},
-	{NULL, 0, NULL, 0},
+    {"prefix", required_argument, NULL, OPT_PREFIX},
+    {NULL, 0, NULL, 0},
 };
 
 static const struct option import_opts[] = {
-	{"file", required_argument, NULL, OPT_FILE},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"type", required_argument, NULL, OPT_TYPE},
-	{"jobs", required_argument, NULL, OPT_JOBS},
-	{NULL, 0, NULL, 0},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"type", required_argument, NULL, OPT_TYPE},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {NULL, 0, NULL, 0},
 };
 
 static const struct option export_opts[] = {
-	{"prefix", required_argument, NULL, OPT_PREFIX},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"jobs", required_argument, NULL, OPT_JOBS},
-	{NULL, 0, NULL, 0},
+    {"prefix", required_argument, NULL, OPT_PREFIX},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {NULL, 0, NULL, 0},
 };
 
 static int secret_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
@@ -169,8 +169,7 @@ static bool valid_path(const char *p, char *why, size_t n)
 		unsigned char c = (unsigned char)p[i];
 
 		if (c == '/' || c == '\0') {
-			if (seg == 0 ||
-			    (seg == 1 && p[i - 1] == '.') ||
+			if (seg == 0 || (seg == 1 && p[i - 1] == '.') ||
 			    (seg == 2 && p[i - 1] == '.' && p[i - 2] == '.')) {
 				snprintf(why, n,
 					 "empty, '.' or '..' path segment");
@@ -217,8 +216,8 @@ static int check_path(const char *cmd, const char *path)
 }
 
 /* Reads one hidden line from the terminal on fd. */
-static int read_tty_line(int fd, const char *prompt, uint8_t *buf,
-			 size_t max, size_t *len)
+static int read_tty_line(int fd, const char *prompt, uint8_t *buf, size_t max,
+			 size_t *len)
 {
 	struct termios old, quiet;
 	size_t n = 0;
@@ -316,8 +315,8 @@ static int read_input(struct oc_tool *t, const char *cmd, const char *file,
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0) {
-				oc_tool_err("%s: cannot read %s: %s", cmd,
-					    name, strerror(errno));
+				oc_tool_err("%s: cannot read %s: %s", cmd, name,
+					    strerror(errno));
 				goto out;
 			}
 			if (r == 0)
@@ -376,10 +375,11 @@ static int write_key(struct oc_tool *t, const char *cmd, const char *arg,
 	if (rc)
 		return rc;
 	if (!k) {
-		oc_tool_err("%s: vault %s has CMEK on: the value must be sealed "
-			    "with the vault's key (--key KEY, or cmek_key_file "
-			    "in the configuration); nothing was sent",
-			    cmd, v->id);
+		oc_tool_err(
+		    "%s: vault %s has CMEK on: the value must be sealed "
+		    "with the vault's key (--key KEY, or cmek_key_file "
+		    "in the configuration); nothing was sent",
+		    cmd, v->id);
 		return OC_EXIT_FAIL;
 	}
 	oc_keyarg_fpr_hex(k, hex);
@@ -399,8 +399,8 @@ static int write_key(struct oc_tool *t, const char *cmd, const char *arg,
 /* PUTs one value, sealing it first when key is set. */
 static int put_value(struct oc_api *a, const char *vault_id, const char *path,
 		     const char *type, const char *metadata,
-		     const struct oc_cmek_key *key, const uint8_t *v,
-		     size_t n, struct oc_secret_meta *out)
+		     const struct oc_cmek_key *key, const uint8_t *v, size_t n,
+		     struct oc_secret_meta *out)
 {
 	struct oc_secret_put in;
 	uint8_t *blob = NULL;
@@ -725,9 +725,9 @@ static int secret_rm(struct oc_tool *t, int argc, char **argv)
 
 struct item {
 	char *path;
-	char *type;      /* NULL: default */
-	char *metadata;  /* JSON text or NULL */
-	uint8_t *value;  /* secure */
+	char *type;	/* NULL: default */
+	char *metadata; /* JSON text or NULL */
+	uint8_t *value; /* secure */
 	size_t len;
 	bool ok;
 };
@@ -739,7 +739,7 @@ struct bulk {
 	const struct oc_cmek_key *key;
 	struct item *items;
 	const struct oc_secret_meta *list; /* export */
-	const char *key_arg;               /* export: for messages */
+	const char *key_arg;		   /* export: for messages */
 	struct oc_progress progress;
 	pthread_mutex_t lock;
 	size_t done, failed, shown;
@@ -815,8 +815,8 @@ static int import_one(void *ctx, size_t i)
 }
 
 /* Copies a JSON string member into a NUL-terminated heap string. */
-static char *dup_member(const struct oc_json *obj, const char *key,
-			size_t max, bool *bad)
+static char *dup_member(const struct oc_json *obj, const char *key, size_t max,
+			bool *bad)
 {
 	const struct oc_json *m = oc_json_get(obj, key);
 	const char *s;
@@ -899,12 +899,11 @@ static int parse_line(struct oc_tool *t, const char *line, size_t n,
 		it->len = sl;
 	} else if ((v = oc_json_get(j, "value_base64")) != NULL) {
 		s = oc_json_string(v, &sl);
-		it->value = s ? oc_secure_alloc(oc_base64_decoded_max(sl) + 1)
-			      : NULL;
+		it->value =
+		    s ? oc_secure_alloc(oc_base64_decoded_max(sl) + 1) : NULL;
 		if (!s || !it->value ||
 		    oc_base64_decode(s, sl, it->value,
-				     oc_base64_decoded_max(sl) + 1,
-				     &dl) != 0 ||
+				     oc_base64_decoded_max(sl) + 1, &dl) != 0 ||
 		    dl > max) {
 			oc_tool_err("secret import: line %zu: \"value_base64\" "
 				    "is not base64 of at most %zu bytes",
@@ -1019,9 +1018,9 @@ static int load_items(struct oc_tool *t, const char *file, const char *type,
 		if (strcmp(sorted[i - 1]->path, sorted[i]->path) == 0) {
 			char safe[1100];
 
-			oc_tool_err("secret import: path '%s' appears twice",
-				    oc_out_safe(sorted[i]->path, safe,
-						sizeof(safe)));
+			oc_tool_err(
+			    "secret import: path '%s' appears twice",
+			    oc_out_safe(sorted[i]->path, safe, sizeof(safe)));
 			goto out;
 		}
 	}
@@ -1130,8 +1129,7 @@ static int export_one(void *ctx, size_t i)
 	oc_progress_add(&b->progress, 1);
 	if (rc) {
 		oc_tool_reason(b->t, rc, oc_api_last_status(b->a),
-			       oc_api_last_error(b->a), reason,
-			       sizeof(reason));
+			       oc_api_last_error(b->a), reason, sizeof(reason));
 		bulk_error(b, m->path, reason, fatal_rc(rc) ? rc : 0);
 		return fatal_rc(rc);
 	}

@@ -12,17 +12,17 @@
 #include "output.h"
 
 static const char vault_usage[] =
-	"Usage: oneclaw-tool vault list\n"
-	"       oneclaw-tool vault get VAULT\n"
-	"       oneclaw-tool vault create NAME [--description TEXT]\n"
-	"\n"
-	"VAULT is a vault id or name.  --json prints the vault objects.\n";
+    "Usage: oneclaw-tool vault list\n"
+    "       oneclaw-tool vault get VAULT\n"
+    "       oneclaw-tool vault create NAME [--description TEXT]\n"
+    "\n"
+    "VAULT is a vault id or name.  --json prints the vault objects.\n";
 
 enum { OPT_DESCRIPTION = OC_OPT_CMD_BASE };
 
 static const struct option create_opts[] = {
-	{"description", required_argument, NULL, OPT_DESCRIPTION},
-	{NULL, 0, NULL, 0},
+    {"description", required_argument, NULL, OPT_DESCRIPTION},
+    {NULL, 0, NULL, 0},
 };
 
 static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
@@ -57,8 +57,8 @@ static int vault_list(struct oc_tool *t, int argc, char **argv)
 	size_t n = 0, i;
 	int r, rc;
 
-	r = oc_tool_getopt(t, "vault list", vault_usage, argc, argv, NULL,
-			   NULL, NULL);
+	r = oc_tool_getopt(t, "vault list", vault_usage, argc, argv, NULL, NULL,
+			   NULL);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	if (r < argc)
@@ -91,8 +91,8 @@ static int vault_get(struct oc_tool *t, int argc, char **argv)
 	struct oc_vault v;
 	int r, rc;
 
-	r = oc_tool_getopt(t, "vault get", vault_usage, argc, argv, NULL,
-			   NULL, NULL);
+	r = oc_tool_getopt(t, "vault get", vault_usage, argc, argv, NULL, NULL,
+			   NULL);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	if (argc - r != 1)

@@ -92,8 +92,8 @@ static int key_from_env(const char *name, const char *what,
 	return 0;
 }
 
-static int key_from_file(struct oc_tool *t, const char *path,
-			 const char *what, struct oc_cmek_key **out)
+static int key_from_file(struct oc_tool *t, const char *path, const char *what,
+			 struct oc_cmek_key **out)
 {
 	char err[512] = "";
 	int loose = 0, rc;
@@ -115,10 +115,9 @@ static int key_from_file(struct oc_tool *t, const char *path,
 	return 0;
 }
 
-static int key_from_uri(struct oc_tool *t, const char *uri,
-			const char *module, const char *pin_file,
-			const char *fingerprint, const char *what,
-			struct oc_cmek_key **out)
+static int key_from_uri(struct oc_tool *t, const char *uri, const char *module,
+			const char *pin_file, const char *fingerprint,
+			const char *what, struct oc_cmek_key **out)
 {
 	struct oc_p11key_args a;
 	char err[1024] = "";

@@ -33,58 +33,58 @@
 volatile sig_atomic_t oc_tool_interrupted;
 
 static const char usage_text[] =
-	"Usage: oneclaw-tool [GLOBAL OPTIONS] COMMAND [ARGS]\n"
-	"\n"
-	"CMEK keys:\n"
-	"  keygen [--out FILE]                 make a new 32-byte CMEK key\n"
-	"  fingerprint KEY                     print a key's SHA-256 fingerprint\n"
-	"Vaults:\n"
-	"  vault list | get VAULT | create NAME [--description D]\n"
-	"CMEK (customer-managed encryption):\n"
-	"  cmek status VAULT [--key KEY]\n"
-	"  cmek enable VAULT --key KEY [--force]\n"
-	"  cmek disable VAULT\n"
-	"  cmek rotate VAULT --old KEY --new KEY --mode server|client "
-	"[--jobs N]\n"
-	"Secrets:\n"
-	"  secret put VAULT PATH [--type T] [--file F] [--key KEY]\n"
-	"  secret get VAULT PATH [--key KEY]\n"
-	"  secret list VAULT [--prefix P]\n"
-	"  secret rm VAULT PATH\n"
-	"  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
-	"  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
-	"\n"
-	"KEY is a key file (32 raw bytes, base64 or 64 hex), '-' for stdin,\n"
-	"env:NAME for an environment variable, or a pkcs11: URI of an AES key\n"
-	"in a token (with --pkcs11-module and --pin-file).\n"
-	"VAULT is a vault id or a vault name.\n"
-	"\n"
-	"Global options (anywhere on the line):\n"
-	"  --config FILE          configuration file (as the module's)\n"
-	"  --url URL              API base URL (else ONECLAW_API_URL, config)\n"
-	"  --timeout SECONDS      per-request timeout\n"
-	"  --pkcs11-module SO     module for pkcs11: key URIs\n"
-	"  --pin-file FILE        user PIN of that token\n"
-	"  --json                 machine-readable output on stdout\n"
-	"  -q, --quiet            no progress or notes on stderr\n"
-	"  -h, --help             this help (COMMAND --help for a command)\n"
-	"  --version              print the version\n"
-	"\n"
-	"Credentials: ONECLAW_API_KEY, ONECLAW_AGENT_API_KEY (ONECLAW_AGENT_ID),\n"
-	"ONECLAW_TOKEN, or credential_file in the configuration.\n"
-	"Exit status: 0 success, 1 failure, 2 usage error.\n";
+    "Usage: oneclaw-tool [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "CMEK keys:\n"
+    "  keygen [--out FILE]                 make a new 32-byte CMEK key\n"
+    "  fingerprint KEY                     print a key's SHA-256 fingerprint\n"
+    "Vaults:\n"
+    "  vault list | get VAULT | create NAME [--description D]\n"
+    "CMEK (customer-managed encryption):\n"
+    "  cmek status VAULT [--key KEY]\n"
+    "  cmek enable VAULT --key KEY [--force]\n"
+    "  cmek disable VAULT\n"
+    "  cmek rotate VAULT --old KEY --new KEY --mode server|client "
+    "[--jobs N]\n"
+    "Secrets:\n"
+    "  secret put VAULT PATH [--type T] [--file F] [--key KEY]\n"
+    "  secret get VAULT PATH [--key KEY]\n"
+    "  secret list VAULT [--prefix P]\n"
+    "  secret rm VAULT PATH\n"
+    "  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
+    "  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
+    "\n"
+    "KEY is a key file (32 raw bytes, base64 or 64 hex), '-' for stdin,\n"
+    "env:NAME for an environment variable, or a pkcs11: URI of an AES key\n"
+    "in a token (with --pkcs11-module and --pin-file).\n"
+    "VAULT is a vault id or a vault name.\n"
+    "\n"
+    "Global options (anywhere on the line):\n"
+    "  --config FILE          configuration file (as the module's)\n"
+    "  --url URL              API base URL (else ONECLAW_API_URL, config)\n"
+    "  --timeout SECONDS      per-request timeout\n"
+    "  --pkcs11-module SO     module for pkcs11: key URIs\n"
+    "  --pin-file FILE        user PIN of that token\n"
+    "  --json                 machine-readable output on stdout\n"
+    "  -q, --quiet            no progress or notes on stderr\n"
+    "  -h, --help             this help (COMMAND --help for a command)\n"
+    "  --version              print the version\n"
+    "\n"
+    "Credentials: ONECLAW_API_KEY, ONECLAW_AGENT_API_KEY (ONECLAW_AGENT_ID),\n"
+    "ONECLAW_TOKEN, or credential_file in the configuration.\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 static const struct option global_opts[] = {
-	{"config", required_argument, NULL, OC_OPT_CONFIG},
-	{"url", required_argument, NULL, OC_OPT_URL},
-	{"json", no_argument, NULL, OC_OPT_JSON},
-	{"timeout", required_argument, NULL, OC_OPT_TIMEOUT},
-	{"pkcs11-module", required_argument, NULL, OC_OPT_P11_MODULE},
-	{"pin-file", required_argument, NULL, OC_OPT_PIN_FILE},
-	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, OC_OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, OC_OPT_CONFIG},
+    {"url", required_argument, NULL, OC_OPT_URL},
+    {"json", no_argument, NULL, OC_OPT_JSON},
+    {"timeout", required_argument, NULL, OC_OPT_TIMEOUT},
+    {"pkcs11-module", required_argument, NULL, OC_OPT_P11_MODULE},
+    {"pin-file", required_argument, NULL, OC_OPT_PIN_FILE},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OC_OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 #define N_GLOBAL_OPTS (sizeof(global_opts) / sizeof(global_opts[0]) - 1)
 
@@ -134,9 +134,11 @@ void oc_tool_reason(struct oc_tool *t, int rc, long status, const char *detail,
 
 	oc_out_safe(detail ? detail : "", safe, sizeof(safe));
 	if (rc == OC_ERR_NET) {
-		snprintf(buf, n, "cannot reach %s: %s%s%s",
-			 t->api_url[0] ? t->api_url : "the API server", what,
-			 safe[0] ? ": " : "", safe);
+		snprintf(buf, n,
+			 "cannot reach %s (connection refused or failed, or "
+			 "no answer within %u s)",
+			 t->api_url[0] ? t->api_url : "the API server",
+			 t->conf.timeout_s);
 		return;
 	}
 	switch (rc) {
@@ -195,8 +197,8 @@ int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
 	*out = (unsigned)v;
 	return 0;
 bad:
-	return oc_tool_usage(cmd, "%s wants a whole number from %u to %u",
-			     opt, min, max);
+	return oc_tool_usage(cmd, "%s wants a whole number from %u to %u", opt,
+			     min, max);
 }
 
 double oc_tool_now(void)
@@ -312,7 +314,8 @@ int oc_tool_conf(struct oc_tool *t)
 	}
 	rc = oc_conf_load(&t->conf, NULL, err, sizeof(err));
 	if (rc) {
-		oc_tool_err("configuration: %s", err[0] ? err : oc_strerror(rc));
+		oc_tool_err("configuration: %s",
+			    err[0] ? err : oc_strerror(rc));
 		return OC_EXIT_FAIL;
 	}
 	t->conf_loaded = true;
@@ -451,12 +454,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"keygen", oc_cmd_keygen},
-	{"fingerprint", oc_cmd_fingerprint},
-	{"vault", oc_cmd_vault},
-	{"cmek", oc_cmd_cmek},
-	{"secret", oc_cmd_secret},
-	{NULL, NULL},
+    {"keygen", oc_cmd_keygen}, {"fingerprint", oc_cmd_fingerprint},
+    {"vault", oc_cmd_vault},   {"cmek", oc_cmd_cmek},
+    {"secret", oc_cmd_secret}, {NULL, NULL},
 };
 
 int main(int argc, char **argv)
@@ -470,8 +470,7 @@ int main(int argc, char **argv)
 	oc_log_init();
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:qh", global_opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "+:qh", global_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			rc = OC_EXIT_OK;
@@ -518,6 +517,13 @@ int main(int argc, char **argv)
 	if (rc == OC_EXIT_OK && oc_tool_interrupted)
 		rc = OC_EXIT_FAIL;
 out:
+	if (t.api) {
+		struct oc_http_stats hs;
+
+		oc_api_stats(t.api, &hs);
+		oc_debug(OC_LOG_TOOL, "%lu requests over %lu connections",
+			 hs.requests, hs.connections);
+	}
 	oc_api_free(t.api);
 	if (t.conf_loaded)
 		oc_conf_free(&t.conf);

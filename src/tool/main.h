@@ -38,17 +38,17 @@ enum oc_tool_optcode {
 
 struct oc_tool {
 	const char *config_path; /* --config */
-	const char *url;         /* --url */
-	const char *p11_module;  /* --pkcs11-module */
-	const char *pin_file;    /* --pin-file */
-	unsigned timeout_s;      /* --timeout; 0: from the config */
+	const char *url;	 /* --url */
+	const char *p11_module;	 /* --pkcs11-module */
+	const char *pin_file;	 /* --pin-file */
+	unsigned timeout_s;	 /* --timeout; 0: from the config */
 	bool json;
 	bool quiet;
-	bool stdin_used;         /* a key or a value was read from stdin */
+	bool stdin_used; /* a key or a value was read from stdin */
 	bool conf_loaded;
 	struct oc_conf conf;
 	struct oc_api *api;
-	char api_url[1024];      /* for "cannot reach URL" */
+	char api_url[1024]; /* for "cannot reach URL" */
 };
 
 /* Set by SIGINT/SIGTERM: long loops stop between items and say how to
@@ -65,15 +65,15 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out);
 /* "oneclaw-tool: <message>" on stderr. */
 void oc_tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void oc_tool_warn(const struct oc_tool *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* A usage error: the message plus a hint; returns OC_EXIT_USAGE. */
 int oc_tool_usage(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Reports a failed core or API call: "<context>: <reason>", where the
  * reason names the HTTP status and the server's detail when there was one,
  * or "cannot reach URL" for a network failure.  Returns OC_EXIT_FAIL. */
 int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* The same reason text into buf (for per-item errors in loops). */
 void oc_tool_reason(struct oc_tool *t, int rc, long status, const char *detail,
 		    char *buf, size_t n);

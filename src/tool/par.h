@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define OC_PAR_MAX_JOBS 32
+#define OC_PAR_MAX_JOBS	    32
 #define OC_PAR_DEFAULT_JOBS 4
 
 /* Returns 0 to go on, non-zero to stop every worker. */

@@ -22,9 +22,9 @@
 #include "log.h"
 #include "secmem.h"
 
-#define MAX_PIN 256
+#define MAX_PIN	    256
 #define MAX_MODULES 4
-#define MAX_SLOTS 256
+#define MAX_SLOTS   256
 
 /* A loaded module, shared by every key in it (C_Initialize once). */
 struct module {
@@ -375,9 +375,9 @@ static void p11_free(void *ctx)
 }
 
 static const struct oc_cmek_key_ops p11_ops = {
-	.seal = p11_seal,
-	.open = p11_open,
-	.free = p11_free,
+    .seal = p11_seal,
+    .open = p11_open,
+    .free = p11_free,
 };
 
 /* The first slot whose token matches the URI. */
@@ -491,8 +491,9 @@ static int find_key(struct module *m, CK_SESSION_HANDLE s, P11KitUri *uri,
 		m->fl->C_FindObjectsFinal(s);
 	}
 	if (rv != CKR_OK) {
-		snprintf(err, errlen, "token '%s': cannot search objects: 0x%lx",
-			 label, (unsigned long)rv);
+		snprintf(err, errlen,
+			 "token '%s': cannot search objects: 0x%lx", label,
+			 (unsigned long)rv);
 		return OC_ERR_CRYPTO;
 	}
 	if (nf == 0) {
@@ -528,7 +529,8 @@ static int key_fingerprint(struct module *m, CK_SESSION_HANDLE s,
 	at[0].ulValueLen = sizeof(vlen);
 	if (m->fl->C_GetAttributeValue(s, obj, at, 1) == CKR_OK &&
 	    vlen != OC_CMEK_KEY_LEN) {
-		snprintf(err, errlen, "%s is a %lu-byte AES key; CMEK keys are "
+		snprintf(err, errlen,
+			 "%s is a %lu-byte AES key; CMEK keys are "
 			 "32 bytes (AES-256)",
 			 uri_s, (unsigned long)vlen);
 		return OC_ERR_ARGS;

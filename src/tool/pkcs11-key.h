@@ -14,11 +14,11 @@
 #include "cmek.h"
 
 struct oc_p11key_args {
-	const char *uri;         /* pkcs11:token=...;object=... */
-	const char *module;      /* .so path; NULL: the URI's module-path */
-	const char *pin_file;    /* NULL: pin-source of the URI, else prompt */
+	const char *uri;	 /* pkcs11:token=...;object=... */
+	const char *module;	 /* .so path; NULL: the URI's module-path */
+	const char *pin_file;	 /* NULL: pin-source of the URI, else prompt */
 	const char *fingerprint; /* 64 hex or NULL */
-	bool may_prompt;         /* ask on the terminal when no PIN file */
+	bool may_prompt;	 /* ask on the terminal when no PIN file */
 };
 
 /* errbuf gets one line naming the URI, module or file on failure. */

@@ -60,8 +60,8 @@ static void draw_locked(struct oc_progress *p, bool final)
 	}
 }
 
-void oc_progress_start(struct oc_progress *p, const char *verb,
-		       int64_t total, bool quiet)
+void oc_progress_start(struct oc_progress *p, const char *verb, int64_t total,
+		       bool quiet)
 {
 	memset(p, 0, sizeof(*p));
 	pthread_mutex_init(&p->lock, NULL);

@@ -10,19 +10,19 @@
 
 struct oc_progress {
 	pthread_mutex_t lock;
-	const char *verb;   /* "rotated", "verified", ... */
+	const char *verb; /* "rotated", "verified", ... */
 	int64_t total;
 	int64_t done;
-	int64_t last_line;  /* last count printed as a line */
+	int64_t last_line; /* last count printed as a line */
 	double start;
 	double last_draw;
 	bool tty;
 	bool quiet;
-	bool drawn;         /* a bar is on screen (needs a newline) */
+	bool drawn; /* a bar is on screen (needs a newline) */
 };
 
-void oc_progress_start(struct oc_progress *p, const char *verb,
-		       int64_t total, bool quiet);
+void oc_progress_start(struct oc_progress *p, const char *verb, int64_t total,
+		       bool quiet);
 /* Adds n to the count. */
 void oc_progress_add(struct oc_progress *p, int64_t n);
 /* Sets the count (server jobs report absolute numbers). */

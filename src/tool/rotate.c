@@ -39,7 +39,7 @@ struct pass {
 	pthread_mutex_t lock;
 	size_t resealed, already, plain, gone, failed, verified;
 	size_t shown;
-	int fatal;     /* OC_ERR_* that stopped the pass, 0 if none */
+	int fatal; /* OC_ERR_* that stopped the pass, 0 if none */
 	char fatal_msg[2048];
 };
 
@@ -52,7 +52,7 @@ static void note_error(struct pass *p, const char *path, int rc, long status,
 		oc_tool_reason(p->t, rc, status, detail, reason,
 			       sizeof(reason));
 	else
-		snprintf(reason, sizeof(reason), "%s", what);
+		snprintf(reason, sizeof(reason), "%s", what ? what : "failed");
 	pthread_mutex_lock(&p->lock);
 	p->failed++;
 	if (p->shown < MAX_SHOWN_ERRORS) {
@@ -96,8 +96,8 @@ static void count(struct pass *p, size_t *field)
 }
 
 /* Opens blob with k into a new secure buffer. */
-static int try_open(const struct oc_cmek_key *k, const uint8_t *blob,
-		    size_t n, uint8_t **pt, size_t *pt_len)
+static int try_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
+		    uint8_t **pt, size_t *pt_len)
 {
 	uint8_t *buf;
 	size_t len = 0;
@@ -119,8 +119,8 @@ static int try_open(const struct oc_cmek_key *k, const uint8_t *blob,
 }
 
 /* Seals pt with the new key and PUTs it back with the same attributes. */
-static int reseal(struct pass *p, const struct oc_secret *s,
-		  const uint8_t *pt, size_t pt_len)
+static int reseal(struct pass *p, const struct oc_secret *s, const uint8_t *pt,
+		  size_t pt_len)
 {
 	struct oc_secret_put in;
 	struct oc_secret_meta out;
@@ -197,8 +197,8 @@ static int client_one(void *ctx, size_t i)
 		uint8_t *pt2 = NULL;
 		size_t len2 = 0;
 
-		if (try_open(p->new_key, s.value, s.value_len, &pt2,
-			     &len2) == 0) {
+		if (try_open(p->new_key, s.value, s.value_len, &pt2, &len2) ==
+		    0) {
 			oc_secure_free(pt2);
 			count(p, &p->already);
 			goto out;
@@ -207,9 +207,9 @@ static int client_one(void *ctx, size_t i)
 	if (rc != 0) {
 		note_error(p, m->path, 0, 0, NULL,
 			   rc == OC_ERR_DECRYPT
-				   ? "opens with neither the old nor the new "
-				     "key (sealed with some other key?)"
-				   : oc_strerror(rc));
+			       ? "opens with neither the old nor the new "
+				 "key (sealed with some other key?)"
+			       : oc_strerror(rc));
 		oc_progress_add(&p->progress, 1);
 		goto out;
 	}
@@ -260,8 +260,8 @@ static int verify_one(void *ctx, size_t i)
 	}
 	if (!s.meta.cmek_encrypted) {
 		count(p, &p->plain);
-	} else if (try_open(p->new_key, s.value, s.value_len, &pt,
-			    &pt_len) == 0) {
+	} else if (try_open(p->new_key, s.value, s.value_len, &pt, &pt_len) ==
+		   0) {
 		count(p, &p->verified);
 	} else {
 		note_error(p, m->path, 0, 0, NULL,
@@ -467,8 +467,9 @@ static int rotate_server(struct oc_tool *t, struct oc_api *a,
 		    waited >= STALL_LIMIT_MS)
 			break;
 		if (waited == 0 && !t->quiet)
-			fprintf(stderr, "a rotation job is already running for "
-					"vault %s; waiting for it\n",
+			fprintf(stderr,
+				"a rotation job is already running for "
+				"vault %s; waiting for it\n",
 				o->vault.id);
 		sleep_ms(POLL_INTERVAL_MS);
 	}
@@ -533,17 +534,15 @@ static int rotate_server(struct oc_tool *t, struct oc_api *a,
 	if (job.status != OC_JOB_COMPLETED) {
 		char err[300];
 
-		oc_tool_err("vault %s: rotation job %s %s after %lld of %lld "
-			    "secrets: %s; run the same command again to "
-			    "resume",
-			    o->vault.id,
-			    oc_out_safe(job.id, safe, sizeof(safe)),
-			    job_status_name(job.status),
-			    (long long)job.processed,
-			    (long long)job.total_secrets,
-			    job.error[0] ? oc_out_safe(job.error, err,
-						       sizeof(err))
-					 : "no reason given");
+		oc_tool_err(
+		    "vault %s: rotation job %s %s after %lld of %lld "
+		    "secrets: %s; run the same command again to "
+		    "resume",
+		    o->vault.id, oc_out_safe(job.id, safe, sizeof(safe)),
+		    job_status_name(job.status), (long long)job.processed,
+		    (long long)job.total_secrets,
+		    job.error[0] ? oc_out_safe(job.error, err, sizeof(err))
+				 : "no reason given");
 		return OC_EXIT_FAIL;
 	}
 done:
@@ -561,8 +560,8 @@ int oc_rotate_run(struct oc_tool *t, const struct oc_rotate_opts *o,
 	rc = oc_tool_api(t, &a);
 	if (rc)
 		return rc;
-	rc = o->server ? rotate_server(t, a, o, st)
-		       : rotate_client(t, a, o, st);
+	rc =
+	    o->server ? rotate_server(t, a, o, st) : rotate_client(t, a, o, st);
 	if (rc)
 		return rc;
 	return oc_rotate_verify(t, o->vault.id, o->new_key, o->jobs, st);
@@ -587,13 +586,11 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 		oc_jgen_kv_str(&j.j, "fingerprint", new_hex);
 		oc_jgen_kv_int(&j.j, "total", (int64_t)st->total);
 		if (o->server) {
-			oc_jgen_kv_int(&j.j, "processed",
-				       st->server_processed);
+			oc_jgen_kv_int(&j.j, "processed", st->server_processed);
 			oc_jgen_kv_bool(&j.j, "already_done",
 					st->server_done_before);
 		} else {
-			oc_jgen_kv_int(&j.j, "resealed",
-				       (int64_t)st->resealed);
+			oc_jgen_kv_int(&j.j, "resealed", (int64_t)st->resealed);
 			oc_jgen_kv_int(&j.j, "already", (int64_t)st->already);
 			oc_jgen_kv_int(&j.j, "plain", (int64_t)st->plain);
 			oc_jgen_kv_int(&j.j, "gone", (int64_t)st->gone);

@@ -21,21 +21,21 @@
 #include "main.h"
 
 struct oc_rotate_opts {
-	struct oc_vault vault;         /* resolved, CMEK on */
+	struct oc_vault vault; /* resolved, CMEK on */
 	struct oc_cmek_key *old_key;
 	struct oc_cmek_key *new_key;
-	bool server;                   /* server-assisted */
-	unsigned jobs;                 /* client mode / verify threads */
+	bool server;   /* server-assisted */
+	unsigned jobs; /* client mode / verify threads */
 };
 
 struct oc_rotate_stats {
-	size_t total;          /* secrets in the vault */
-	size_t resealed;       /* re-sealed by this run (client mode) */
-	size_t already;        /* already under the new key */
-	size_t plain;          /* not CMEK-sealed: left as they are */
-	size_t gone;           /* deleted while we worked */
-	size_t failed;         /* could not be rotated / did not verify */
-	size_t verified;       /* open with the new key */
+	size_t total;	 /* secrets in the vault */
+	size_t resealed; /* re-sealed by this run (client mode) */
+	size_t already;	 /* already under the new key */
+	size_t plain;	 /* not CMEK-sealed: left as they are */
+	size_t gone;	 /* deleted while we worked */
+	size_t failed;	 /* could not be rotated / did not verify */
+	size_t verified; /* open with the new key */
 	int64_t server_processed;
 	bool server_done_before; /* the server had finished earlier */
 	double rotate_s;

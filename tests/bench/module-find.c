@@ -192,9 +192,10 @@ static int token_of(const char *body, char *out, size_t len)
 static int run_curl(const char *url, const char *vault, const char *bearer_file,
 		    const char *prefix, long nread)
 {
-	char bearer[512], hdr[600], u[1024];
-	struct curl_slist *h = NULL;
-	struct sink list = {0}, vals = {0};
+	char bearer[512], hdr[4200], u[1024], body[600], tok[4096];
+	char resp[8192];
+	struct curl_slist *h = NULL, *jh = NULL;
+	struct sink list = {0}, vals = {0}, tr = {0};
 	long code = 0, connects, total_connects = 0, i;
 	double t0, t1, t2;
 	FILE *bf;

@@ -1,3 +1,5 @@
+# The API client (src/api.c, src/http.c) against a real oneclaw-vaultd.
+TESTS += tests/integration/api-client.sh
 # Suite-wide checks that read what the other tests left behind.
 TESTS += tests/integration/suite-log-secrets.sh
 # Runs last: it needs every other test's logs.

@@ -1,1 +1,15 @@
-# tests/integration/vaultd.mk
+# tests/integration/vaultd.mk - oneclaw-vaultd over HTTP, each test with its
+# own server on a free loopback port.  vaultd-lib.sh and vaultd-cmek.js are
+# helpers (shipped with tests/integration).
+TESTS += \
+	tests/integration/vaultd-init.sh \
+	tests/integration/vaultd-auth.sh \
+	tests/integration/vaultd-vaults.sh \
+	tests/integration/vaultd-secrets.sh \
+	tests/integration/vaultd-cmek.sh \
+	tests/integration/vaultd-access.sh \
+	tests/integration/vaultd-rotate-crash.sh \
+	tests/integration/vaultd-softhsm.sh \
+	tests/integration/vaultd-tls.sh \
+	tests/integration/vaultd-faults.sh \
+	tests/integration/vaultd-at-rest.sh

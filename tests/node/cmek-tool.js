@@ -64,7 +64,7 @@ async function checkSecret(o) {
 	c.eq(typeof s.value, 'string', 'value is a string');
 	const v = String(s.value);
 	c.ok(/^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0,
-	     'value is standard padded base64', v.slice(0, 40));
+	     'value is standard padded base64');
 	const blob = Buffer.from(v, 'base64');
 	c.eq(blob.length, 29 + expect.length, 'blob is 29 + n bytes');
 	c.eq(blob[0], 1, 'blob version byte is 01');
@@ -90,7 +90,8 @@ async function checkPlain(o) {
 	if (!c.eq(r.status, 200, 'GET ' + o.path + ' is 200') || !r.json)
 		return c.done();
 	c.ok(r.json.cmek_encrypted !== true, 'not cmek_encrypted');
-	c.eq(r.json.value, expect, 'value is the plaintext');
+	c.eqBuf(Buffer.from(String(r.json.value)), Buffer.from(expect),
+		'value is the plaintext');
 	c.done();
 }
 

@@ -25,7 +25,8 @@ static void append_and_grow(bool secret)
 	assert_int_equal(b.len, 0);
 	memset(chunk, 'x', sizeof(chunk));
 	for (i = 0; i < 100; i++)
-		assert_int_equal(oc_buf_append(&b, chunk, sizeof(chunk)), OC_OK);
+		assert_int_equal(oc_buf_append(&b, chunk, sizeof(chunk)),
+				 OC_OK);
 	assert_int_equal(b.len, 10000);
 	assert_true(b.cap > b.len);
 	assert_int_equal(b.data[b.len], '\0');
@@ -157,12 +158,12 @@ static void test_secret_reset_wipes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_secret),
-		cmocka_unit_test(test_max),
-		cmocka_unit_test(test_args),
-		cmocka_unit_test(test_steal),
-		cmocka_unit_test(test_secret_reset_wipes),
+	    cmocka_unit_test(test_plain),
+	    cmocka_unit_test(test_secret),
+	    cmocka_unit_test(test_max),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_steal),
+	    cmocka_unit_test(test_secret_reset_wipes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

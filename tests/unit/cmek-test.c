@@ -1,6 +1,7 @@
 /* cmek-test.c - the CMEK codec against the vectors of 1claw-api.md 5.7. */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,26 +27,26 @@ struct vector {
 };
 
 static const struct vector vectors[] = {
-	{"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-	 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-	 "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd",
-	 "000102030405060708090a0b", "my-secret-value", 15,
-	 "01000102030405060708090a0b2a7bfb68a086b07ef96ce1eadd9c1d2ddee74a58f2"
-	 "0c5f745173117c445ab5",
-	 "AQABAgMEBQYHCAkKCyp7+2ighrB++Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU="},
-	{"0000000000000000000000000000000000000000000000000000000000000000",
-	 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-	 "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
-	 "000000000000000000000000", "", 0,
-	 "01000000000000000000000000530f8afbc74536b9a963b4f1c4cb738b",
-	 "AQAAAAAAAAAAAAAAAFMPivvHRTa5qWO08cTLc4s="},
-	{"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-	 "//////////////////////////////////////////8=",
-	 "af9613760f72635fbdb44a5a0a63c39f12af30f950a6ee5c971be188e89c4051",
-	 "aaaaaaaaaaaaaaaaaaaaaaaa", "sk_live_51HxYz/+=?\xc3\xa9", 20,
-	 "01aaaaaaaaaaaaaaaaaaaaaaaa801c2d90ec8e76e538efe6fec96a4de26208bb26"
-	 "42a5e8327f9d7733467b75fb8446e296",
-	 "AaqqqqqqqqqqqqqqqoAcLZDsjnblOO/m/slqTeJiCLsmQqXoMn+ddzNGe3X7hEbilg=="},
+    {"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+     "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd",
+     "000102030405060708090a0b", "my-secret-value", 15,
+     "01000102030405060708090a0b2a7bfb68a086b07ef96ce1eadd9c1d2ddee74a58f2"
+     "0c5f745173117c445ab5",
+     "AQABAgMEBQYHCAkKCyp7+2ighrB++Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU="},
+    {"0000000000000000000000000000000000000000000000000000000000000000",
+     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+     "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
+     "000000000000000000000000", "", 0,
+     "01000000000000000000000000530f8afbc74536b9a963b4f1c4cb738b",
+     "AQAAAAAAAAAAAAAAAFMPivvHRTa5qWO08cTLc4s="},
+    {"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+     "//////////////////////////////////////////8=",
+     "af9613760f72635fbdb44a5a0a63c39f12af30f950a6ee5c971be188e89c4051",
+     "aaaaaaaaaaaaaaaaaaaaaaaa", "sk_live_51HxYz/+=?\xc3\xa9", 20,
+     "01aaaaaaaaaaaaaaaaaaaaaaaa801c2d90ec8e76e538efe6fec96a4de26208bb26"
+     "42a5e8327f9d7733467b75fb8446e296",
+     "AaqqqqqqqqqqqqqqqoAcLZDsjnblOO/m/slqTeJiCLsmQqXoMn+ddzNGe3X7hEbilg=="},
 };
 
 static void unhex(const char *h, uint8_t *out, size_t size, size_t *len)
@@ -79,8 +80,8 @@ static void test_fingerprints(void **state)
 		assert_string_equal(hex, vectors[i].fpr);
 		/* the base64 form of the key names the same key */
 		assert_int_equal(oc_base64_decode(vectors[i].key_b64,
-						  strlen(vectors[i].key_b64),
-						  d, sizeof(d), &n),
+						  strlen(vectors[i].key_b64), d,
+						  sizeof(d), &n),
 				 OC_OK);
 		assert_int_equal(n, 32);
 		assert_int_equal(oc_cmek_fingerprint(d, fpr), OC_OK);
@@ -110,8 +111,7 @@ static void test_seal_iv_vectors(void **state)
 		assert_int_equal(n, 12);
 		unhex(v->blob_hex, expect, sizeof(expect), &el);
 		assert_int_equal(el, oc_cmek_blob_len(v->pt_len));
-		assert_int_equal(oc_cmek_seal_iv(k, iv,
-						 (const uint8_t *)v->pt,
+		assert_int_equal(oc_cmek_seal_iv(k, iv, (const uint8_t *)v->pt,
 						 v->pt_len, blob, sizeof(blob),
 						 &bl),
 				 OC_OK);
@@ -123,9 +123,9 @@ static void test_seal_iv_vectors(void **state)
 		/* open it back, twice (the cached context is reused) */
 		for (int r = 0; r < 2; r++) {
 			memset(pt, 0xee, sizeof(pt));
-			assert_int_equal(oc_cmek_open(k, blob, bl, pt,
-						      sizeof(pt), &pl),
-					 OC_OK);
+			assert_int_equal(
+			    oc_cmek_open(k, blob, bl, pt, sizeof(pt), &pl),
+			    OC_OK);
 			assert_int_equal(pl, v->pt_len);
 			assert_memory_equal(pt, v->pt, pl);
 		}
@@ -142,11 +142,11 @@ static void test_open_from_stored_value(void **state)
 	for (i = 0; i < 3; i++) {
 		struct oc_cmek_key *k = vkey(&vectors[i]);
 
-		assert_int_equal(oc_base64_decode_strict(
-					 vectors[i].value_b64,
-					 strlen(vectors[i].value_b64), blob,
-					 sizeof(blob), &bl),
-				 OC_OK);
+		assert_int_equal(
+		    oc_base64_decode_strict(vectors[i].value_b64,
+					    strlen(vectors[i].value_b64), blob,
+					    sizeof(blob), &bl),
+		    OC_OK);
 		assert_int_equal(oc_cmek_open(k, blob, bl, pt, sizeof(pt), &pl),
 				 OC_OK);
 		assert_int_equal(pl, vectors[i].pt_len);
@@ -158,23 +158,22 @@ static void test_open_from_stored_value(void **state)
 static void test_url_safe_unpadded(void **state)
 {
 	static const char url[] =
-		"AQABAgMEBQYHCAkKCyp7-2ighrB--Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU";
+	    "AQABAgMEBQYHCAkKCyp7-2ighrB--Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU";
 	struct oc_cmek_key *k = vkey(&vectors[0]);
 	uint8_t blob[64], pt[32];
 	size_t bl, pl;
 
 	(void)state;
-	assert_int_equal(oc_base64_decode(url, strlen(url), blob, sizeof(blob),
-					  &bl),
-			 OC_OK);
+	assert_int_equal(
+	    oc_base64_decode(url, strlen(url), blob, sizeof(blob), &bl), OC_OK);
 	assert_int_equal(bl, 44);
 	assert_int_equal(oc_cmek_open(k, blob, bl, pt, sizeof(pt), &pl), OC_OK);
 	assert_int_equal(pl, 15);
 	assert_memory_equal(pt, "my-secret-value", 15);
 	/* strict refuses the same text */
-	assert_int_equal(oc_base64_decode_strict(url, strlen(url), blob,
-						 sizeof(blob), &bl),
-			 OC_ERR_PARSE);
+	assert_int_equal(
+	    oc_base64_decode_strict(url, strlen(url), blob, sizeof(blob), &bl),
+	    OC_ERR_PARSE);
 	oc_cmek_key_free(k);
 }
 
@@ -287,19 +286,19 @@ static void test_buffer_sizes(void **state)
 	size_t bl, pl;
 
 	(void)state;
-	assert_int_equal(oc_cmek_seal_iv(k, iv, (const uint8_t *)"abc", 3, blob,
-					 31, &bl),
-			 OC_ERR_RANGE);
-	assert_int_equal(oc_cmek_seal_iv(k, iv, (const uint8_t *)"abc", 3, blob,
-					 32, &bl),
-			 OC_OK);
+	assert_int_equal(
+	    oc_cmek_seal_iv(k, iv, (const uint8_t *)"abc", 3, blob, 31, &bl),
+	    OC_ERR_RANGE);
+	assert_int_equal(
+	    oc_cmek_seal_iv(k, iv, (const uint8_t *)"abc", 3, blob, 32, &bl),
+	    OC_OK);
 	assert_int_equal(bl, 32);
 	assert_int_equal(oc_cmek_open(k, blob, bl, pt, 2, &pl), OC_ERR_RANGE);
 	assert_int_equal(oc_cmek_open(k, blob, bl, pt, 3, &pl), OC_OK);
 	assert_int_equal(pl, 3);
-	assert_int_equal(oc_cmek_seal(k, pt, OC_CMEK_MAX_PLAINTEXT + 1, blob,
-				      SIZE_MAX, &bl),
-			 OC_ERR_RANGE);
+	assert_int_equal(
+	    oc_cmek_seal(k, pt, OC_CMEK_MAX_PLAINTEXT + 1, blob, SIZE_MAX, &bl),
+	    OC_ERR_RANGE);
 	assert_int_equal(oc_cmek_seal(NULL, pt, 1, blob, sizeof(blob), &bl),
 			 OC_ERR_ARGS);
 	assert_int_equal(oc_cmek_open(NULL, blob, 32, pt, sizeof(pt), &pl),
@@ -317,12 +316,12 @@ static void test_seal_random_iv(void **state)
 	static const char msg[] = "hello, vault";
 
 	(void)state;
-	assert_int_equal(oc_cmek_seal(k, (const uint8_t *)msg, 12, a, sizeof(a),
-				      &al),
-			 OC_OK);
-	assert_int_equal(oc_cmek_seal(k, (const uint8_t *)msg, 12, b, sizeof(b),
-				      &bl),
-			 OC_OK);
+	assert_int_equal(
+	    oc_cmek_seal(k, (const uint8_t *)msg, 12, a, sizeof(a), &al),
+	    OC_OK);
+	assert_int_equal(
+	    oc_cmek_seal(k, (const uint8_t *)msg, 12, b, sizeof(b), &bl),
+	    OC_OK);
 	assert_int_equal(al, 41);
 	assert_int_equal(a[0], 0x01);
 	assert_memory_not_equal(a + 1, b + 1, 12); /* fresh IVs */
@@ -336,28 +335,28 @@ static void test_seal_random_iv(void **state)
 /* NIST GCM test case 16 (AES-256, 60-byte plaintext, AAD, 96-bit IV) and
  * case 18 (60-byte IV) check the general primitive and odd IV lengths. */
 static const char nist_key[] =
-	"feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";
+    "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";
 static const char nist_pt[] =
-	"d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
-	"1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
+    "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+    "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
 static const char nist_aad[] = "feedfacedeadbeeffeedfacedeadbeefabaddad2";
 
 static void test_aes_gcm_nist(void **state)
 {
 	static const char iv16[] = "cafebabefacedbaddecaf888";
 	static const char ct16[] =
-		"522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
-		"8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662";
+	    "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+	    "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662";
 	static const char tag16[] = "76fc6ece0f4e1768cddf8853bb2d551b";
 	static const char iv18[] =
-		"9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728"
-		"c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b";
+	    "9313225df88406e555909c5aff5269aa6a7a9538534f7da1e4c303d2a318a728"
+	    "c3c0c95156809539fcf0e2429a6b525416aedbf5a0de6a57a637b39b";
 	static const char ct18[] =
-		"5a8def2f0c9e53f1f75d7853659e2a20eeb2b22aafde6419a058ab4f6f746bf4"
-		"0fc0c3b780f244452da3ebf1c5d82cdea2418997200ef82e44ae7e3f";
+	    "5a8def2f0c9e53f1f75d7853659e2a20eeb2b22aafde6419a058ab4f6f746bf4"
+	    "0fc0c3b780f244452da3ebf1c5d82cdea2418997200ef82e44ae7e3f";
 	static const char tag18[] = "a44a8266ee1c8eb0c8b5d4cf5ae9f19a";
 	uint8_t key[32], pt[64], aad[20], iv[64], ct[64], tag[16], exp[64],
-		out[64];
+	    out[64];
 	size_t n, aadn, ivn, tn;
 	struct oc_cmek_key *k;
 
@@ -368,51 +367,49 @@ static void test_aes_gcm_nist(void **state)
 	assert_int_equal(oc_cmek_key_from_raw(key, &k), OC_OK);
 
 	unhex(iv16, iv, sizeof(iv), &ivn);
-	assert_int_equal(oc_aes_gcm_seal(key, iv, ivn, aad, aadn, pt, n, ct,
-					 tag, 16),
-			 OC_OK);
+	assert_int_equal(
+	    oc_aes_gcm_seal(key, iv, ivn, aad, aadn, pt, n, ct, tag, 16),
+	    OC_OK);
 	unhex(ct16, exp, sizeof(exp), &tn);
 	assert_memory_equal(ct, exp, n);
 	unhex(tag16, exp, sizeof(exp), &tn);
 	assert_memory_equal(tag, exp, 16);
-	assert_int_equal(oc_cmek_gcm_seal(k, iv, ivn, aad, aadn, pt, n, out,
-					  tag, 16),
-			 OC_OK);
+	assert_int_equal(
+	    oc_cmek_gcm_seal(k, iv, ivn, aad, aadn, pt, n, out, tag, 16),
+	    OC_OK);
 	assert_memory_equal(out, ct, n);
-	assert_int_equal(oc_aes_gcm_open(key, iv, ivn, aad, aadn, ct, n, tag,
-					 16, out),
-			 OC_OK);
+	assert_int_equal(
+	    oc_aes_gcm_open(key, iv, ivn, aad, aadn, ct, n, tag, 16, out),
+	    OC_OK);
 	assert_memory_equal(out, pt, n);
 
 	/* 60-byte IV, through the cached key contexts */
 	unhex(iv18, iv, sizeof(iv), &ivn);
 	assert_int_equal(ivn, 60);
-	assert_int_equal(oc_cmek_gcm_seal(k, iv, ivn, aad, aadn, pt, n, ct, tag,
-					  16),
-			 OC_OK);
+	assert_int_equal(
+	    oc_cmek_gcm_seal(k, iv, ivn, aad, aadn, pt, n, ct, tag, 16), OC_OK);
 	unhex(ct18, exp, sizeof(exp), &tn);
 	assert_memory_equal(ct, exp, n);
 	unhex(tag18, exp, sizeof(exp), &tn);
 	assert_memory_equal(tag, exp, 16);
-	assert_int_equal(oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 16,
-					  out),
-			 OC_OK);
+	assert_int_equal(
+	    oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 16, out),
+	    OC_OK);
 	assert_memory_equal(out, pt, n);
 	/* truncated tags (4..16) verify on their prefix */
-	assert_int_equal(oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 4,
-					  out),
-			 OC_OK);
+	assert_int_equal(
+	    oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 4, out), OC_OK);
 	/* wrong AAD fails and wipes */
 	aad[0] ^= 1;
 	memset(out, 0x55, sizeof(out));
-	assert_int_equal(oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 16,
-					  out),
-			 OC_ERR_DECRYPT);
+	assert_int_equal(
+	    oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 16, out),
+	    OC_ERR_DECRYPT);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(out[i], 0);
-	assert_int_equal(oc_aes_gcm_open(key, iv, ivn, aad, aadn, ct, n, tag,
-					 16, out),
-			 OC_ERR_DECRYPT);
+	assert_int_equal(
+	    oc_aes_gcm_open(key, iv, ivn, aad, aadn, ct, n, tag, 16, out),
+	    OC_ERR_DECRYPT);
 	oc_cmek_key_free(k);
 }
 
@@ -422,31 +419,31 @@ static void test_gcm_args(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(oc_aes_gcm_seal(key, iv, 0, NULL, 0, buf, 16, buf,
-					 tag, 16),
-			 OC_ERR_ARGS);
-	assert_int_equal(oc_aes_gcm_seal(key, iv, 129, NULL, 0, buf, 16, buf,
-					 tag, 16),
-			 OC_ERR_ARGS);
-	assert_int_equal(oc_aes_gcm_seal(key, iv, 12, NULL, 0, buf, 16, buf,
-					 tag, 3),
-			 OC_ERR_ARGS);
-	assert_int_equal(oc_aes_gcm_seal(key, iv, 12, NULL, 0, buf, 16, buf,
-					 tag, 17),
-			 OC_ERR_ARGS);
-	assert_int_equal(oc_aes_gcm_seal(key, iv, 12, NULL, 5, buf, 16, buf,
-					 tag, 16),
-			 OC_ERR_ARGS);
-	assert_int_equal(oc_aes_gcm_seal(NULL, iv, 12, NULL, 0, buf, 16, buf,
-					 tag, 16),
-			 OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_aes_gcm_seal(key, iv, 0, NULL, 0, buf, 16, buf, tag, 16),
+	    OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_aes_gcm_seal(key, iv, 129, NULL, 0, buf, 16, buf, tag, 16),
+	    OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_aes_gcm_seal(key, iv, 12, NULL, 0, buf, 16, buf, tag, 3),
+	    OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_aes_gcm_seal(key, iv, 12, NULL, 0, buf, 16, buf, tag, 17),
+	    OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_aes_gcm_seal(key, iv, 12, NULL, 5, buf, 16, buf, tag, 16),
+	    OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_aes_gcm_seal(NULL, iv, 12, NULL, 0, buf, 16, buf, tag, 16),
+	    OC_ERR_ARGS);
 	for (i = 1; i <= 128; i += 127) {
-		assert_int_equal(oc_aes_gcm_seal(key, iv, i, NULL, 0, buf, 16,
-						 buf, tag, 16),
-				 OC_OK);
-		assert_int_equal(oc_aes_gcm_open(key, iv, i, NULL, 0, buf, 16,
-						 tag, 16, buf),
-				 OC_OK);
+		assert_int_equal(
+		    oc_aes_gcm_seal(key, iv, i, NULL, 0, buf, 16, buf, tag, 16),
+		    OC_OK);
+		assert_int_equal(
+		    oc_aes_gcm_open(key, iv, i, NULL, 0, buf, 16, tag, 16, buf),
+		    OC_OK);
 	}
 }
 
@@ -509,6 +506,7 @@ static void test_delegated(void **state)
 	size_t bl, pl;
 
 	(void)state;
+	memset(pt, 0, sizeof(pt));
 	memset(fpr, 0xab, sizeof(fpr));
 	assert_int_equal(oc_cmek_key_from_ops(NULL, &f, fpr, &k), OC_ERR_ARGS);
 	assert_int_equal(oc_cmek_key_from_ops(&fake_ops, &f, fpr, &k), OC_OK);
@@ -530,22 +528,73 @@ static void test_delegated(void **state)
 	assert_int_equal(f.freed, 1);
 }
 
+/* Threads share one key: the cached contexts are taken by one caller at a
+ * time, the others fall back to their own. */
+struct race {
+	struct oc_cmek_key *k;
+	int failures;
+};
+
+static void *racer(void *arg)
+{
+	struct race *r = arg;
+	uint8_t blob[128], pt[128], msg[64];
+	size_t bl, pl;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		memset(msg, i & 0xff, sizeof(msg));
+		if (oc_cmek_seal(r->k, msg, (size_t)(i % 64), blob,
+				 sizeof(blob), &bl) != OC_OK ||
+		    oc_cmek_open(r->k, blob, bl, pt, sizeof(pt), &pl) !=
+			OC_OK ||
+		    pl != (size_t)(i % 64) || memcmp(pt, msg, pl) != 0)
+			r->failures++;
+		blob[bl - 1] ^= 1;
+		if (oc_cmek_open(r->k, blob, bl, pt, sizeof(pt), &pl) !=
+		    OC_ERR_DECRYPT)
+			r->failures++;
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct race r[4];
+	pthread_t t[4];
+	struct oc_cmek_key *k = vkey(&vectors[0]);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		r[i].k = k;
+		r[i].failures = 0;
+		assert_int_equal(pthread_create(&t[i], NULL, racer, &r[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(r[i].failures, 0);
+	}
+	oc_cmek_key_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fingerprints),
-		cmocka_unit_test(test_seal_iv_vectors),
-		cmocka_unit_test(test_open_from_stored_value),
-		cmocka_unit_test(test_url_safe_unpadded),
-		cmocka_unit_test(test_go_format_hex),
-		cmocka_unit_test(test_flipped_tag),
-		cmocka_unit_test(test_wrong_key),
-		cmocka_unit_test(test_too_short_and_version),
-		cmocka_unit_test(test_buffer_sizes),
-		cmocka_unit_test(test_seal_random_iv),
-		cmocka_unit_test(test_aes_gcm_nist),
-		cmocka_unit_test(test_gcm_args),
-		cmocka_unit_test(test_delegated),
+	    cmocka_unit_test(test_fingerprints),
+	    cmocka_unit_test(test_seal_iv_vectors),
+	    cmocka_unit_test(test_open_from_stored_value),
+	    cmocka_unit_test(test_url_safe_unpadded),
+	    cmocka_unit_test(test_go_format_hex),
+	    cmocka_unit_test(test_flipped_tag),
+	    cmocka_unit_test(test_wrong_key),
+	    cmocka_unit_test(test_too_short_and_version),
+	    cmocka_unit_test(test_buffer_sizes),
+	    cmocka_unit_test(test_seal_random_iv),
+	    cmocka_unit_test(test_aes_gcm_nist),
+	    cmocka_unit_test(test_gcm_args),
+	    cmocka_unit_test(test_delegated),
+	    cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,12 @@ static void test_encode(void **state)
 {
 	static const struct {
 		const char *in, *out;
-	} rfc[] = {{"", ""},	       {"f", "Zg=="},	  {"fo", "Zm8="},
-		   {"foo", "Zm9v"},    {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
+	} rfc[] = {{"", ""},
+		   {"f", "Zg=="},
+		   {"fo", "Zm8="},
+		   {"foo", "Zm9v"},
+		   {"foob", "Zm9vYg=="},
+		   {"fooba", "Zm9vYmE="},
 		   {"foobar", "Zm9vYmFy"}};
 	char out[32];
 	size_t i;
@@ -38,8 +42,8 @@ static void test_encode(void **state)
 		size_t n = strlen(rfc[i].in);
 
 		assert_int_equal(oc_base64_len(n), strlen(rfc[i].out));
-		assert_int_equal(oc_base64_encode((const uint8_t *)rfc[i].in,
-						  n, out, sizeof(out)),
+		assert_int_equal(oc_base64_encode((const uint8_t *)rfc[i].in, n,
+						  out, sizeof(out)),
 				 OC_OK);
 		assert_string_equal(out, rfc[i].out);
 	}
@@ -235,15 +239,15 @@ static void test_fingerprint_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode),
-		cmocka_unit_test(test_encode_large),
-		cmocka_unit_test(test_decode_lenient),
-		cmocka_unit_test(test_decode_errors),
-		cmocka_unit_test(test_decode_untouched_on_error),
-		cmocka_unit_test(test_decode_strict),
-		cmocka_unit_test(test_decoded_max),
-		cmocka_unit_test(test_hex),
-		cmocka_unit_test(test_fingerprint_hex),
+	    cmocka_unit_test(test_encode),
+	    cmocka_unit_test(test_encode_large),
+	    cmocka_unit_test(test_decode_lenient),
+	    cmocka_unit_test(test_decode_errors),
+	    cmocka_unit_test(test_decode_untouched_on_error),
+	    cmocka_unit_test(test_decode_strict),
+	    cmocka_unit_test(test_decoded_max),
+	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test(test_fingerprint_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,13 +22,20 @@ static char dir[] = "/tmp/oc-conf-test-XXXXXX";
 static char errbuf[1024];
 
 static const char *env_vars[] = {
-	"ONECLAW_PKCS11_CONF",	     "ONECLAW_API_URL",
-	"ONECLAW_BASE_URL",	     "ONECLAW_AGENT_API_KEY",
-	"ONECLAW_AGENT_ID",	     "ONECLAW_API_KEY",
-	"ONECLAW_TOKEN",	     "ONECLAW_CREDENTIAL_FILE",
-	"ONECLAW_VAULT_ID",	     "ONECLAW_CMEK_KEY",
-	"ONECLAW_CMEK_KEY_FILE",     "ONECLAW_PKCS11_DEBUG",
-	"ONECLAW_PKCS11_DEBUG_FILE", "ONECLAW_CA_FILE",
+    "ONECLAW_PKCS11_CONF",
+    "ONECLAW_API_URL",
+    "ONECLAW_BASE_URL",
+    "ONECLAW_AGENT_API_KEY",
+    "ONECLAW_AGENT_ID",
+    "ONECLAW_API_KEY",
+    "ONECLAW_TOKEN",
+    "ONECLAW_CREDENTIAL_FILE",
+    "ONECLAW_VAULT_ID",
+    "ONECLAW_CMEK_KEY",
+    "ONECLAW_CMEK_KEY_FILE",
+    "ONECLAW_PKCS11_DEBUG",
+    "ONECLAW_PKCS11_DEBUG_FILE",
+    "ONECLAW_CA_FILE",
 };
 
 static int clear_env(void **state)
@@ -121,7 +128,7 @@ static void test_defaults(void **state)
 static void test_full_file(void **state)
 {
 	static const char fpr_upper[] =
-		"630DCD2966C4336691125448BBB25B4FF412A49C732DB2C8ABC1B8581BD710DD";
+	    "630DCD2966C4336691125448BBB25B4FF412A49C732DB2C8ABC1B8581BD710DD";
 	struct oc_conf c;
 	char text[4096];
 	const struct oc_conf_key *k;
@@ -188,8 +195,8 @@ static void test_full_file(void **state)
 	assert_string_equal(k->module, "/usr/lib/softhsm/libsofthsm2.so");
 	assert_string_equal(k->pin_file, "/keys/pin");
 	assert_string_equal(
-		k->fingerprint,
-		"630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd");
+	    k->fingerprint,
+	    "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd");
 	k = oc_conf_key_for(&c, "ddd");
 	assert_string_equal(k->env, "DDD_KEY");
 	assert_ptr_equal(oc_conf_key_for(&c, "zzz"), &c.key);
@@ -226,7 +233,8 @@ static void test_bad_lines(void **state)
 	expect_error("max_value_size = 0\n",
 		     "1: max_value_size: must be a whole number from 1 to "
 		     "16777216");
-	expect_error("read_only = maybe\n", "1: read_only: must be true or false");
+	expect_error("read_only = maybe\n",
+		     "1: read_only: must be true or false");
 	expect_error("timeout =\n", "1: timeout: empty value");
 	expect_error("debug = conf,nope\n",
 		     "1: debug: unknown category (use all or a comma list of "
@@ -243,7 +251,8 @@ static void test_bad_lines(void **state)
 	expect_error("cmek_key_fingerprint = abc\n",
 		     "1: cmek_key_fingerprint: must be 64 hex characters");
 	expect_error("[vault]\n", "1: malformed section (expected [vault ID])");
-	expect_error("[vault x\n", "1: malformed section (expected [vault ID])");
+	expect_error("[vault x\n",
+		     "1: malformed section (expected [vault ID])");
 	expect_error("[global]\n",
 		     "1: malformed section (expected [vault ID])");
 	expect_error("[vault a/b]\n", "1: vault: invalid vault id");
@@ -292,16 +301,16 @@ static void test_line_and_file_bounds(void **state)
 	n = OC_CONF_MAX_FILE + 1;
 	for (size_t i = 0; i < n; i++)
 		text[i] = (i % 64 == 63) ? '\n' : '#';
-	assert_int_equal(oc_conf_load_file(&c, file_n("big.conf", text, n,
-						      0600),
+	assert_int_equal(oc_conf_load_file(&c,
+					   file_n("big.conf", text, n, 0600),
 					   errbuf, sizeof(errbuf)),
 			 OC_ERR_CONFIG);
 	assert_non_null(strstr(errbuf, "big.conf: larger than 262144 bytes"));
 	assert_zeroed(&c);
 	free(text);
 	/* a NUL byte */
-	assert_int_equal(oc_conf_load_file(&c, file_n("nul.conf", "a\0b", 3,
-						      0600),
+	assert_int_equal(oc_conf_load_file(&c,
+					   file_n("nul.conf", "a\0b", 3, 0600),
 					   errbuf, sizeof(errbuf)),
 			 OC_ERR_CONFIG);
 	assert_non_null(strstr(errbuf, "nul.conf: contains a NUL byte"));
@@ -431,8 +440,7 @@ static void test_env_precedence(void **state)
 	assert_string_equal(c.credential, "opaque-token");
 	oc_conf_free(&c);
 	/* a credential file wins over every env credential */
-	setenv("ONECLAW_CREDENTIAL_FILE", file("envcred", "1ck_fromfile\n"),
-	       1);
+	setenv("ONECLAW_CREDENTIAL_FILE", file("envcred", "1ck_fromfile\n"), 1);
 	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
 	assert_int_equal(c.cred_kind, OC_CRED_USER_KEY);
 	assert_string_equal(c.credential, "1ck_fromfile");
@@ -578,40 +586,40 @@ static void test_reserved(void **state)
 static void test_url_allowed(void **state)
 {
 	static const char *good[] = {
-		"https://api.1claw.xyz",
-		"https://api.1claw.xyz/",
-		"HTTPS://API.example.com:443/v1?x=1#f",
-		"https://[2001:db8::1]:8443/",
-		"https://10.0.0.1",
-		"http://127.0.0.1",
-		"http://127.1.2.3:8080/",
-		"http://localhost:1234",
-		"http://LOCALHOST",
-		"http://[::1]:9000/api",
+	    "https://api.1claw.xyz",
+	    "https://api.1claw.xyz/",
+	    "HTTPS://API.example.com:443/v1?x=1#f",
+	    "https://[2001:db8::1]:8443/",
+	    "https://10.0.0.1",
+	    "http://127.0.0.1",
+	    "http://127.1.2.3:8080/",
+	    "http://localhost:1234",
+	    "http://LOCALHOST",
+	    "http://[::1]:9000/api",
 	};
 	static const char *bad[] = {
-		"",
-		"api.1claw.xyz",
-		"ftp://host",
-		"http://example.com",
-		"http://10.0.0.1",
-		"http://128.0.0.1",
-		"http://127.0.0.1.example.com",
-		"http://localhost.example.com",
-		"http://[::2]",
-		"http://[::ffff:127.0.0.1]",
-		"https://user:pw@host",
-		"http://user@127.0.0.1",
-		"https://",
-		"https://:443",
-		"https://host:0",
-		"https://host:65536",
-		"https://host:12a",
-		"https://host:",
-		"https://ho st",
-		"https://host/\x01",
-		"https://[::1",
-		"https://ho_st",
+	    "",
+	    "api.1claw.xyz",
+	    "ftp://host",
+	    "http://example.com",
+	    "http://10.0.0.1",
+	    "http://128.0.0.1",
+	    "http://127.0.0.1.example.com",
+	    "http://localhost.example.com",
+	    "http://[::2]",
+	    "http://[::ffff:127.0.0.1]",
+	    "https://user:pw@host",
+	    "http://user@127.0.0.1",
+	    "https://",
+	    "https://:443",
+	    "https://host:0",
+	    "https://host:65536",
+	    "https://host:12a",
+	    "https://host:",
+	    "https://ho st",
+	    "https://host/\x01",
+	    "https://[::1",
+	    "https://ho_st",
 	};
 	char longurl[3000];
 	size_t i;
@@ -689,9 +697,9 @@ static void test_args(void **state)
 	assert_int_equal(oc_conf_load_file(&c, NULL, errbuf, sizeof(errbuf)),
 			 OC_ERR_ARGS);
 	/* no error buffer at all is fine */
-	assert_int_equal(oc_conf_load_file(&c, file("x.conf", "nope\n"), NULL,
-					   0),
-			 OC_ERR_CONFIG);
+	assert_int_equal(
+	    oc_conf_load_file(&c, file("x.conf", "nope\n"), NULL, 0),
+	    OC_ERR_CONFIG);
 	assert_null(oc_conf_key_for(NULL, "x"));
 }
 
@@ -710,22 +718,22 @@ static int cleanup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_defaults),
-		T(test_full_file),
-		T(test_bad_lines),
-		T(test_secret_values_never_echoed),
-		T(test_line_and_file_bounds),
-		T(test_permissions),
-		T(test_credential_file),
-		T(test_env_precedence),
-		T(test_env_keys_and_vaults),
-		T(test_conf_file_lookup),
-		T(test_reserved),
-		T(test_url_allowed),
-		T(test_cred_kind),
-		T(test_later_wins_in_file),
-		T(test_too_many_vaults),
-		T(test_args),
+	    T(test_defaults),
+	    T(test_full_file),
+	    T(test_bad_lines),
+	    T(test_secret_values_never_echoed),
+	    T(test_line_and_file_bounds),
+	    T(test_permissions),
+	    T(test_credential_file),
+	    T(test_env_precedence),
+	    T(test_env_keys_and_vaults),
+	    T(test_conf_file_lookup),
+	    T(test_reserved),
+	    T(test_url_allowed),
+	    T(test_cred_kind),
+	    T(test_later_wins_in_file),
+	    T(test_too_many_vaults),
+	    T(test_args),
 	};
 
 	if (mkdtemp(dir) == NULL)

@@ -40,8 +40,8 @@ static void test_unknown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_code),
-		cmocka_unit_test(test_unknown),
+	    cmocka_unit_test(test_every_code),
+	    cmocka_unit_test(test_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

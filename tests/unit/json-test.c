@@ -39,11 +39,11 @@ static int parse_rc(const char *s)
 static void test_secret_response(void **state)
 {
 	static const char doc[] =
-		"{\"id\":\"5f0c\",\"path\":\"api/key\",\"type\":\"api_key\","
-		"\"value\":\"s3cr\\u00e9t\\n\",\"version\":3,"
-		"\"cmek_encrypted\":false,\"cmek_fingerprint\":null,"
-		"\"metadata\":{\"encoding\":\"base64\",\"n\":[1,2,3]},"
-		"\"expires_at\":null}";
+	    "{\"id\":\"5f0c\",\"path\":\"api/key\",\"type\":\"api_key\","
+	    "\"value\":\"s3cr\\u00e9t\\n\",\"version\":3,"
+	    "\"cmek_encrypted\":false,\"cmek_fingerprint\":null,"
+	    "\"metadata\":{\"encoding\":\"base64\",\"n\":[1,2,3]},"
+	    "\"expires_at\":null}";
 	struct oc_json *j = parse_ok(doc);
 	const struct oc_json *m;
 	const char *s;
@@ -88,9 +88,9 @@ static void test_secret_response(void **state)
 
 static void test_numbers(void **state)
 {
-	struct oc_json *j = parse_ok(
-		"[0,-1,9223372036854775807,-9223372036854775808,"
-		"9223372036854775808,1.5,-2e3,1E400]");
+	struct oc_json *j =
+	    parse_ok("[0,-1,9223372036854775807,-9223372036854775808,"
+		     "9223372036854775808,1.5,-2e3,1E400]");
 	int64_t v;
 
 	(void)state;
@@ -291,8 +291,9 @@ static void test_generate_errors(void **state)
 static void test_round_trip(void **state)
 {
 	static const char doc[] =
-		"{\"a\":[1,-2,3.25,1e400,18446744073709551616,true,false,null],"
-		"\"b\":{\"c\":\"d\\u0000e\",\"\":{}},\"f\":[],\"g\":\"\xe2\x82\xac\"}";
+	    "{\"a\":[1,-2,3.25,1e400,18446744073709551616,true,false,null],"
+	    "\"b\":{\"c\":\"d\\u0000e\",\"\":{}},\"f\":[],\"g\":"
+	    "\"\xe2\x82\xac\"}";
 	struct oc_json *j = parse_ok(doc);
 	struct oc_buf out;
 	struct oc_jgen g;
@@ -310,16 +311,16 @@ static void test_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_secret_response),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_nul_in_string),
-		cmocka_unit_test(test_scalars_top_level),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_depth),
-		cmocka_unit_test(test_node_limit),
-		cmocka_unit_test(test_generate),
-		cmocka_unit_test(test_generate_errors),
-		cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_secret_response),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_nul_in_string),
+	    cmocka_unit_test(test_scalars_top_level),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_depth),
+	    cmocka_unit_test(test_node_limit),
+	    cmocka_unit_test(test_generate),
+	    cmocka_unit_test(test_generate_errors),
+	    cmocka_unit_test(test_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

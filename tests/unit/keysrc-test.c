@@ -17,16 +17,17 @@
 #include "cmek.h"
 #include "err.h"
 #include "keysrc.h"
+#include "secmem.h"
 
 /* V1 of 1claw-api.md 5.7 */
 static const uint8_t v1[32] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
 			       11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
 			       22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
 static const char v1_hex[] =
-	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 static const char v1_b64[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 static const char v1_fpr[] =
-	"630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd";
+    "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd";
 
 static char dir[] = "/tmp/oc-keysrc-test-XXXXXX";
 
@@ -42,39 +43,38 @@ static void test_decode_forms(void **state)
 	size_t i;
 
 	(void)state;
-	memset(key, 0, 32);
+	oc_wipe(key, 32);
 	assert_int_equal(dec(v1_hex, key), OC_OK);
 	assert_memory_equal(key, v1, 32);
 	for (i = 0; i < 64; i++)
-		upper[i] = (char)(v1_hex[i] >= 'a' ? v1_hex[i] - 32 : v1_hex[i]);
+		upper[i] =
+		    (char)(v1_hex[i] >= 'a' ? v1_hex[i] - 32 : v1_hex[i]);
 	upper[64] = '\0';
-	memset(key, 0, 32);
+	oc_wipe(key, 32);
 	assert_int_equal(dec(upper, key), OC_OK);
 	assert_memory_equal(key, v1, 32);
-	memset(key, 0, 32);
+	oc_wipe(key, 32);
 	assert_int_equal(dec(v1_b64, key), OC_OK);
 	assert_memory_equal(key, v1, 32);
-	memset(key, 0, 32);
-	assert_int_equal(dec("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
-			     key),
-			 OC_OK);
+	oc_wipe(key, 32);
+	assert_int_equal(
+	    dec("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", key), OC_OK);
 	assert_memory_equal(key, v1, 32);
-	memset(key, 0, 32);
-	assert_int_equal(dec("  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-			     key),
-			 OC_OK);
+	oc_wipe(key, 32);
+	assert_int_equal(
+	    dec("  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", key),
+	    OC_OK);
 	assert_memory_equal(key, v1, 32);
 	/* V3: all 0xff; URL-safe alphabet */
-	assert_int_equal(dec("__________________________________________8",
-			     key),
-			 OC_OK);
+	assert_int_equal(
+	    dec("__________________________________________8", key), OC_OK);
 	for (i = 0; i < 32; i++)
 		assert_int_equal(key[i], 0xff);
-	assert_int_equal(dec("//////////////////////////////////////////8=\r\n",
-			     key),
-			 OC_OK);
+	assert_int_equal(
+	    dec("//////////////////////////////////////////8=\r\n", key),
+	    OC_OK);
 	/* raw 32 bytes */
-	memset(key, 0, 32);
+	oc_wipe(key, 32);
 	assert_int_equal(oc_keysrc_decode(v1, 32, key), OC_OK);
 	assert_memory_equal(key, v1, 32);
 }
@@ -85,14 +85,15 @@ static void test_decode_refusals(void **state)
 	uint8_t raw31[31] = {0};
 
 	(void)state;
-	memset(key, 0x11, 32);
+	for (size_t i = 0; i < 32; i++)
+		key[i] = 0x11;
 	memcpy(orig, key, 32);
 	assert_int_equal(dec("", key), OC_ERR_PARSE);
 	assert_int_equal(dec("\n", key), OC_ERR_PARSE);
 	assert_int_equal(dec(v1_hex + 2, key), OC_ERR_PARSE); /* 62 hex */
-	assert_int_equal(dec("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==",
-			     key),
-			 OC_ERR_PARSE); /* 31 bytes */
+	assert_int_equal(
+	    dec("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", key),
+	    OC_ERR_PARSE); /* 31 bytes */
 	assert_int_equal(dec("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g"
 			     "IQ==",
 			     key),
@@ -140,23 +141,22 @@ static void test_load_file(void **state)
 
 	(void)state;
 	path = write_file("hex.key", v1_hex, 64, 0600);
-	assert_int_equal(oc_keysrc_load_file(path, key, &loose, err,
-					     sizeof(err)),
-			 OC_OK);
+	assert_int_equal(
+	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)), OC_OK);
 	assert_memory_equal(key, v1, 32);
 	assert_int_equal(loose, 0);
 
-	path = write_file("b64.key", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-			  45, 0644);
-	memset(key, 0, 32);
-	assert_int_equal(oc_keysrc_load_file(path, key, &loose, err,
-					     sizeof(err)),
-			 OC_OK);
+	path = write_file("b64.key",
+			  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", 45,
+			  0644);
+	oc_wipe(key, 32);
+	assert_int_equal(
+	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)), OC_OK);
 	assert_memory_equal(key, v1, 32);
 	assert_int_equal(loose, 1);
 
 	path = write_file("raw.key", v1, 32, 0640);
-	memset(key, 0, 32);
+	oc_wipe(key, 32);
 	assert_int_equal(oc_keysrc_load_file(path, key, NULL, NULL, 0), OC_OK);
 	assert_memory_equal(key, v1, 32);
 }
@@ -171,33 +171,31 @@ static void test_load_file_errors(void **state)
 	(void)state;
 	path = write_file("junk.key", junk, sizeof(junk) - 1, 0600);
 	err[0] = '\0';
-	assert_int_equal(oc_keysrc_load_file(path, key, &loose, err,
-					     sizeof(err)),
-			 OC_ERR_PARSE);
+	assert_int_equal(
+	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)),
+	    OC_ERR_PARSE);
 	assert_int_equal(loose, 7);
 	assert_non_null(strstr(err, path));
 	assert_null(strstr(err, "SECRETJUNK")); /* never the content */
 
 	memset(big, 'a', sizeof(big));
 	path = write_file("big.key", big, sizeof(big), 0600);
-	assert_int_equal(oc_keysrc_load_file(path, key, &loose, err,
-					     sizeof(err)),
-			 OC_ERR_PARSE);
+	assert_int_equal(
+	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)),
+	    OC_ERR_PARSE);
 	assert_non_null(strstr(err, path));
 
 	snprintf(big, sizeof(big), "%s/missing.key", dir);
-	assert_int_equal(oc_keysrc_load_file(big, key, &loose, err,
-					     sizeof(err)),
-			 OC_ERR_IO);
+	assert_int_equal(
+	    oc_keysrc_load_file(big, key, &loose, err, sizeof(err)), OC_ERR_IO);
 	assert_non_null(strstr(err, "missing.key"));
 	/* a directory is not a key file */
-	assert_int_equal(oc_keysrc_load_file(dir, key, &loose, err,
-					     sizeof(err)),
-			 OC_ERR_IO);
+	assert_int_equal(
+	    oc_keysrc_load_file(dir, key, &loose, err, sizeof(err)), OC_ERR_IO);
 	assert_non_null(strstr(err, "regular"));
-	assert_int_equal(oc_keysrc_load_file(NULL, key, &loose, err,
-					     sizeof(err)),
-			 OC_ERR_ARGS);
+	assert_int_equal(
+	    oc_keysrc_load_file(NULL, key, &loose, err, sizeof(err)),
+	    OC_ERR_ARGS);
 }
 
 static void test_load_env(void **state)
@@ -207,20 +205,19 @@ static void test_load_env(void **state)
 
 	(void)state;
 	setenv("OC_TEST_KEY", v1_b64, 1);
-	assert_int_equal(oc_keysrc_load_env("OC_TEST_KEY", key, err,
-					    sizeof(err)),
-			 OC_OK);
+	assert_int_equal(
+	    oc_keysrc_load_env("OC_TEST_KEY", key, err, sizeof(err)), OC_OK);
 	assert_memory_equal(key, v1, 32);
 	setenv("OC_TEST_KEY", "SECRETJUNK", 1);
-	assert_int_equal(oc_keysrc_load_env("OC_TEST_KEY", key, err,
-					    sizeof(err)),
-			 OC_ERR_PARSE);
+	assert_int_equal(
+	    oc_keysrc_load_env("OC_TEST_KEY", key, err, sizeof(err)),
+	    OC_ERR_PARSE);
 	assert_non_null(strstr(err, "OC_TEST_KEY"));
 	assert_null(strstr(err, "SECRETJUNK"));
 	unsetenv("OC_TEST_KEY");
-	assert_int_equal(oc_keysrc_load_env("OC_TEST_KEY", key, err,
-					    sizeof(err)),
-			 OC_ERR_NO_KEY);
+	assert_int_equal(
+	    oc_keysrc_load_env("OC_TEST_KEY", key, err, sizeof(err)),
+	    OC_ERR_NO_KEY);
 	assert_non_null(strstr(err, "OC_TEST_KEY"));
 	setenv("OC_TEST_KEY", "", 1);
 	assert_int_equal(oc_keysrc_load_env("OC_TEST_KEY", key, NULL, 0),
@@ -236,18 +233,17 @@ static void test_key_from_file(void **state)
 
 	(void)state;
 	path = write_file("k.key", v1_b64, strlen(v1_b64), 0600);
-	assert_int_equal(oc_keysrc_key_from_file(path, &k, &loose, err,
-						 sizeof(err)),
-			 OC_OK);
+	assert_int_equal(
+	    oc_keysrc_key_from_file(path, &k, &loose, err, sizeof(err)), OC_OK);
 	assert_int_equal(loose, 0);
 	oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(k), hex);
 	assert_string_equal(hex, v1_fpr);
 	oc_cmek_key_free(k);
 	k = NULL;
 	path = write_file("bad.key", "xyz", 3, 0600);
-	assert_int_equal(oc_keysrc_key_from_file(path, &k, &loose, err,
-						 sizeof(err)),
-			 OC_ERR_PARSE);
+	assert_int_equal(
+	    oc_keysrc_key_from_file(path, &k, &loose, err, sizeof(err)),
+	    OC_ERR_PARSE);
 	assert_null(k);
 }
 
@@ -263,13 +259,13 @@ static int cleanup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode_forms),
-		cmocka_unit_test(test_decode_refusals),
-		cmocka_unit_test(test_decode_32_byte_text),
-		cmocka_unit_test(test_load_file),
-		cmocka_unit_test(test_load_file_errors),
-		cmocka_unit_test(test_load_env),
-		cmocka_unit_test(test_key_from_file),
+	    cmocka_unit_test(test_decode_forms),
+	    cmocka_unit_test(test_decode_refusals),
+	    cmocka_unit_test(test_decode_32_byte_text),
+	    cmocka_unit_test(test_load_file),
+	    cmocka_unit_test(test_load_file_errors),
+	    cmocka_unit_test(test_load_env),
+	    cmocka_unit_test(test_key_from_file),
 	};
 
 	if (mkdtemp(dir) == NULL)

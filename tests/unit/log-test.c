@@ -63,11 +63,10 @@ static void test_parse(void **state)
 	assert_int_equal(m, OC_LOG_ALL);
 	assert_int_equal(oc_log_parse_categories("conf,http", &m), OC_OK);
 	assert_int_equal(m, OC_LOG_CONF | OC_LOG_HTTP);
-	assert_int_equal(oc_log_parse_categories(" p11 , api,server,tool",
-						 &m),
+	assert_int_equal(oc_log_parse_categories(" p11 , api,server,tool", &m),
 			 OC_OK);
-	assert_int_equal(m, OC_LOG_P11 | OC_LOG_API | OC_LOG_SERVER |
-				    OC_LOG_TOOL);
+	assert_int_equal(m,
+			 OC_LOG_P11 | OC_LOG_API | OC_LOG_SERVER | OC_LOG_TOOL);
 	assert_int_equal(oc_log_parse_categories("", &m), OC_OK);
 	assert_int_equal(m, 0);
 	m = 7;
@@ -148,14 +147,14 @@ static void test_never_stdout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_from_env),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_configure_file),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_shutdown_to_stderr),
+	    cmocka_unit_test(test_from_env),
+	    cmocka_unit_test(test_parse),
+	    cmocka_unit_test(test_configure_file),
+	    cmocka_unit_test(test_long_line),
+	    cmocka_unit_test(test_shutdown_to_stderr),
 	};
 	const struct CMUnitTest last[] = {
-		cmocka_unit_test(test_never_stdout),
+	    cmocka_unit_test(test_never_stdout),
 	};
 	int fd, saved_out, rc;
 

@@ -89,11 +89,9 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_context),
-		cmocka_unit_test(test_algorithms),
-		cmocka_unit_test(test_random),
-		cmocka_unit_test(test_clear_errors),
+	    cmocka_unit_test(test_threads),	 cmocka_unit_test(test_context),
+	    cmocka_unit_test(test_algorithms),	 cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_clear_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

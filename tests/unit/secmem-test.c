@@ -82,10 +82,10 @@ static void test_wipe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_zeroed_aligned),
-		cmocka_unit_test(test_huge_fails),
-		cmocka_unit_test(test_dup),
-		cmocka_unit_test(test_wipe),
+	    cmocka_unit_test(test_alloc_zeroed_aligned),
+	    cmocka_unit_test(test_huge_fails),
+	    cmocka_unit_test(test_dup),
+	    cmocka_unit_test(test_wipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,32 @@
+#!/bin/sh
+# module-threads.sh - 8 threads x 1,000 find-and-read cycles, on separate
+# sessions and on one shared session, with no error and every value exact;
+# the whole run costs one list request and one GET per value.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/module-lib.sh"
+oc_setup
+oc_need node curl
+mod_need
+oc_start_vaultd --wire-log "$T/wire.log"
+
+vid=$(oc_create_vault threads)
+labels=""
+for i in 1 2 3 4 5 6; do
+	printf 'threaded-%s-%s' "$i" "$(head -c 9 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/v$i"
+	oc_secret "$(cat "$T/v$i")"
+	mod_put "$vid" "app/t$i" "$T/v$i"
+	labels="$labels app/t$i"
+done
+head -c 65536 /dev/urandom > "$T/big"
+mod_put "$vid" app/big "$T/big"
+mod_env "$vid"
+
+: > "$T/wire.log"
+# shellcheck disable=SC2086
+mod_client threads 8 1000 separate $labels app/big || oc_fail "separate sessions"
+# shellcheck disable=SC2086
+mod_client threads 8 1000 shared $labels app/big || oc_fail "one shared session"
+lists=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$vid/secrets( |\\?)")
+echo "list requests over two runs: $lists"
+[ "$lists" -eq 2 ] || oc_fail "$lists list requests for two processes"
+exit 0

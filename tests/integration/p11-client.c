@@ -1,0 +1,881 @@
+/* p11-client.c - a small PKCS#11 application for the module-*.sh tests.
+ *
+ * Loads the module with dlopen, as any application does, and runs one
+ * command; results on stdout, CK_RV names on stderr.  Exit 0: done as
+ * asked; 2: a PKCS#11 call failed; 1: a check failed; 64: usage.
+ *
+ *   p11-client MODULE init              C_Initialize/C_Finalize, the CK_RV
+ *   p11-client MODULE slots             "ID<TAB>label" per slot
+ *   p11-client MODULE read LABEL        the data object's value, raw
+ *   p11-client MODULE rv-read LABEL     the CK_RV of finding + reading it
+ *   p11-client MODULE deverr LABEL      read, then ulDeviceError
+ *   p11-client MODULE threads N CYCLES shared|separate LABEL...
+ *                                       N threads x CYCLES find-and-read
+ *   p11-client MODULE fork LABEL        fork detection and re-init
+ *   p11-client MODULE decrypt LABEL     C_Decrypt(CKM_ONECLAW_CMEK) of it
+ *   p11-client MODULE hmac LABEL        C_UnwrapKey it, HMAC-SHA256 of
+ *                                       stdin with the key, hex
+ *   p11-client MODULE write LABEL FILE  C_CreateObject(CKO_DATA)
+ *   p11-client MODULE set LABEL FILE    C_SetAttributeValue(CKA_VALUE)
+ *   p11-client MODULE copy LABEL NEW    C_CopyObject to a new path
+ *   p11-client MODULE destroy LABEL     C_DestroyObject
+ *   p11-client MODULE interface         C_GetInterfaceList/C_GetInterface
+ *   p11-client MODULE protocol LABEL    buffer-size protocol checks
+ *   p11-client MODULE stale LABEL       find, wait for a line on stdin,
+ *                                       read: the CK_RV
+ *   p11-client MODULE initargs LABEL    C_Initialize argument handling
+ *
+ * P11_CLIENT_PIN logs in with that PIN after opening a session;
+ * P11_CLIENT_SLOT picks the slot (default: the first); P11_CLIENT_RO opens
+ * read-only sessions only; P11_CLIENT_RESERVED is passed as pReserved. */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <p11-kit/pkcs11.h>
+
+#include "oneclaw-pkcs11.h"
+
+static CK_FUNCTION_LIST *f;
+
+#define RVS(x) { x, #x }
+static const struct {
+	CK_RV rv;
+	const char *name;
+} rv_names[] = {
+	RVS(CKR_OK),
+	RVS(CKR_HOST_MEMORY),
+	RVS(CKR_SLOT_ID_INVALID),
+	RVS(CKR_GENERAL_ERROR),
+	RVS(CKR_FUNCTION_FAILED),
+	RVS(CKR_ARGUMENTS_BAD),
+	RVS(CKR_ATTRIBUTE_READ_ONLY),
+	RVS(CKR_ATTRIBUTE_SENSITIVE),
+	RVS(CKR_ATTRIBUTE_TYPE_INVALID),
+	RVS(CKR_ATTRIBUTE_VALUE_INVALID),
+	RVS(CKR_ACTION_PROHIBITED),
+	RVS(CKR_DATA_LEN_RANGE),
+	RVS(CKR_DEVICE_ERROR),
+	RVS(CKR_ENCRYPTED_DATA_INVALID),
+	RVS(CKR_ENCRYPTED_DATA_LEN_RANGE),
+	RVS(CKR_FUNCTION_NOT_SUPPORTED),
+	RVS(CKR_KEY_HANDLE_INVALID),
+	RVS(CKR_MECHANISM_INVALID),
+	RVS(CKR_OBJECT_HANDLE_INVALID),
+	RVS(CKR_OPERATION_ACTIVE),
+	RVS(CKR_OPERATION_NOT_INITIALIZED),
+	RVS(CKR_PIN_INCORRECT),
+	RVS(CKR_SESSION_HANDLE_INVALID),
+	RVS(CKR_SESSION_READ_ONLY),
+	RVS(CKR_TEMPLATE_INCOMPLETE),
+	RVS(CKR_TEMPLATE_INCONSISTENT),
+	RVS(CKR_TOKEN_NOT_PRESENT),
+	RVS(CKR_TOKEN_WRITE_PROTECTED),
+	RVS(CKR_USER_ALREADY_LOGGED_IN),
+	RVS(CKR_USER_NOT_LOGGED_IN),
+	RVS(CKR_BUFFER_TOO_SMALL),
+	RVS(CKR_CRYPTOKI_NOT_INITIALIZED),
+	RVS(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+	RVS(CKR_RANDOM_SEED_NOT_SUPPORTED),
+	RVS(CKR_MUTEX_BAD),
+	RVS(CKR_MUTEX_NOT_LOCKED),
+};
+
+static const char *rv_name(CK_RV rv)
+{
+	static __thread char buf[32];
+
+	for (size_t i = 0; i < sizeof(rv_names) / sizeof(rv_names[0]); i++)
+		if (rv_names[i].rv == rv)
+			return rv_names[i].name;
+	snprintf(buf, sizeof(buf), "CKR_0x%lx", (unsigned long)rv);
+	return buf;
+}
+
+static int failed(const char *what, CK_RV rv)
+{
+	fprintf(stderr, "%s: %s\n", what, rv_name(rv));
+	return 2;
+}
+
+static CK_RV initialize(void)
+{
+	CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
+
+	/* As p11-kit passes a module file's x-init-reserved. */
+	args.pReserved = getenv("P11_CLIENT_RESERVED");
+	return f->C_Initialize(&args);
+}
+
+static CK_RV first_slot(CK_SLOT_ID *slot)
+{
+	CK_SLOT_ID ids[64];
+	CK_ULONG n = 64;
+	const char *env = getenv("P11_CLIENT_SLOT");
+	CK_RV rv;
+
+	if (env) {
+		*slot = strtoul(env, NULL, 10);
+		return CKR_OK;
+	}
+	rv = f->C_GetSlotList(CK_TRUE, ids, &n);
+	if (rv != CKR_OK)
+		return rv;
+	if (n == 0)
+		return CKR_SLOT_ID_INVALID;
+	*slot = ids[0];
+	return CKR_OK;
+}
+
+static CK_RV open_session(bool rw, CK_SESSION_HANDLE *s)
+{
+	CK_SLOT_ID slot;
+	const char *pin = getenv("P11_CLIENT_PIN");
+	CK_RV rv = first_slot(&slot);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (getenv("P11_CLIENT_RO"))
+		rw = false;
+	rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION |
+					    (rw ? CKF_RW_SESSION : 0),
+			      NULL, NULL, s);
+	if (rv != CKR_OK || !pin)
+		return rv;
+	rv = f->C_Login(*s, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+	return rv == CKR_USER_ALREADY_LOGGED_IN ? CKR_OK : rv;
+}
+
+static CK_RV find_one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
+		      const char *label, CK_OBJECT_HANDLE *h)
+{
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_ULONG n = 0;
+	CK_RV rv = f->C_FindObjectsInit(s, t, 2);
+
+	if (rv != CKR_OK)
+		return rv;
+	rv = f->C_FindObjects(s, h, 1, &n);
+	f->C_FindObjectsFinal(s);
+	if (rv == CKR_OK && n != 1)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	return rv;
+}
+
+/* The value of an object (buffer-size protocol: ask, then read). */
+static CK_RV get_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+		       unsigned char **out, CK_ULONG *len)
+{
+	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	CK_RV rv = f->C_GetAttributeValue(s, h, &a, 1);
+
+	if (rv != CKR_OK)
+		return rv;
+	a.pValue = malloc(a.ulValueLen + 1);
+	if (!a.pValue)
+		return CKR_HOST_MEMORY;
+	rv = f->C_GetAttributeValue(s, h, &a, 1);
+	if (rv != CKR_OK) {
+		free(a.pValue);
+		return rv;
+	}
+	*out = a.pValue;
+	*len = a.ulValueLen;
+	return CKR_OK;
+}
+
+static CK_RV read_label(CK_SESSION_HANDLE s, const char *label,
+			unsigned char **out, CK_ULONG *len)
+{
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = find_one(s, CKO_DATA, label, &h);
+
+	return rv == CKR_OK ? get_value(s, h, out, len) : rv;
+}
+
+static unsigned char *slurp(FILE *fp, size_t *len)
+{
+	size_t cap = 4096, n = 0, r;
+	unsigned char *b = malloc(cap);
+
+	while (b && (r = fread(b + n, 1, cap - n, fp)) > 0) {
+		n += r;
+		if (n == cap) {
+			unsigned char *nb = realloc(b, cap *= 2);
+
+			if (!nb) {
+				free(b);
+				return NULL;
+			}
+			b = nb;
+		}
+	}
+	*len = n;
+	return b;
+}
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *b;
+
+	if (!fp)
+		return NULL;
+	b = slurp(fp, len);
+	fclose(fp);
+	return b;
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static int cmd_init(void)
+{
+	CK_RV rv = initialize();
+
+	printf("%s\n", rv_name(rv));
+	if (rv == CKR_OK)
+		f->C_Finalize(NULL);
+	return rv == CKR_OK ? 0 : 2;
+}
+
+static int cmd_slots(void)
+{
+	CK_SLOT_ID ids[64];
+	CK_ULONG n = 64;
+	CK_TOKEN_INFO ti;
+	CK_RV rv = f->C_GetSlotList(CK_TRUE, ids, &n);
+
+	if (rv != CKR_OK)
+		return failed("C_GetSlotList", rv);
+	for (CK_ULONG i = 0; i < n; i++) {
+		rv = f->C_GetTokenInfo(ids[i], &ti);
+		if (rv != CKR_OK)
+			return failed("C_GetTokenInfo", rv);
+		printf("%lu\t%.32s\n", (unsigned long)ids[i], ti.label);
+	}
+	return 0;
+}
+
+static int cmd_read(const char *label, bool rv_only, bool deverr)
+{
+	CK_SESSION_HANDLE s;
+	CK_SESSION_INFO si;
+	unsigned char *v = NULL;
+	CK_ULONG len = 0;
+	CK_RV rv = open_session(false, &s);
+
+	if (rv == CKR_OK)
+		rv = read_label(s, label, &v, &len);
+	if (rv_only) {
+		printf("%s\n", rv_name(rv));
+		free(v);
+		return 0;
+	}
+	if (deverr) {
+		CK_RV r2 = f->C_GetSessionInfo(s, &si);
+
+		if (r2 != CKR_OK)
+			return failed("C_GetSessionInfo", r2);
+		printf("%s %lu\n", rv_name(rv), (unsigned long)si.ulDeviceError);
+		free(v);
+		return 0;
+	}
+	if (rv != CKR_OK)
+		return failed(label, rv);
+	fwrite(v, 1, len, stdout);
+	free(v);
+	return 0;
+}
+
+struct worker {
+	pthread_t th;
+	int id;
+	CK_SESSION_HANDLE shared;
+	bool use_shared;
+	long cycles;
+	char **labels;
+	int n_labels;
+	unsigned char **expect;
+	CK_ULONG *expect_len;
+	long errors;
+	CK_RV last;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	CK_SESSION_HANDLE s = w->shared;
+	CK_RV rv;
+
+	if (!w->use_shared) {
+		rv = f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s);
+		if (rv != CKR_OK) {
+			w->errors++;
+			w->last = rv;
+			return NULL;
+		}
+	}
+	for (long i = 0; i < w->cycles; i++) {
+		int k = (int)((i + w->id) % w->n_labels);
+		unsigned char *v = NULL;
+		CK_ULONG len = 0;
+
+		rv = read_label(s, w->labels[k], &v, &len);
+		if (rv != CKR_OK) {
+			w->errors++;
+			w->last = rv;
+		} else if (len != w->expect_len[k] ||
+			   memcmp(v, w->expect[k], len) != 0) {
+			w->errors++;
+			w->last = CKR_GENERAL_ERROR;
+		}
+		free(v);
+	}
+	if (!w->use_shared)
+		f->C_CloseSession(s);
+	return NULL;
+}
+
+/* With a shared session, FindObjectsInit/Final of two threads would
+ * interleave (a PKCS#11 session has one find at a time): the threads take
+ * turns around each find, as an application sharing a session must. */
+static pthread_mutex_t find_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *work_shared(void *arg)
+{
+	struct worker *w = arg;
+
+	for (long i = 0; i < w->cycles; i++) {
+		int k = (int)((i + w->id) % w->n_labels);
+		CK_OBJECT_HANDLE h;
+		unsigned char *v = NULL;
+		CK_ULONG len = 0;
+		CK_RV rv;
+
+		pthread_mutex_lock(&find_mu);
+		rv = find_one(w->shared, CKO_DATA, w->labels[k], &h);
+		pthread_mutex_unlock(&find_mu);
+		if (rv == CKR_OK)
+			rv = get_value(w->shared, h, &v, &len);
+		if (rv != CKR_OK) {
+			w->errors++;
+			w->last = rv;
+		} else if (len != w->expect_len[k] ||
+			   memcmp(v, w->expect[k], len) != 0) {
+			w->errors++;
+			w->last = CKR_GENERAL_ERROR;
+		}
+		free(v);
+	}
+	return NULL;
+}
+
+static int cmd_threads(int n, long cycles, const char *mode, char **labels,
+		       int n_labels)
+{
+	struct worker *w = calloc((size_t)n, sizeof(*w));
+	unsigned char **expect = calloc((size_t)n_labels, sizeof(*expect));
+	CK_ULONG *expect_len = calloc((size_t)n_labels, sizeof(*expect_len));
+	bool shared = strcmp(mode, "shared") == 0;
+	CK_SESSION_HANDLE s;
+	long errors = 0;
+	CK_RV rv;
+
+	if (!w || !expect || !expect_len)
+		return 2;
+	rv = open_session(false, &s);
+	if (rv != CKR_OK)
+		return failed("C_OpenSession", rv);
+	for (int i = 0; i < n_labels; i++) {
+		rv = read_label(s, labels[i], &expect[i], &expect_len[i]);
+		if (rv != CKR_OK)
+			return failed(labels[i], rv);
+	}
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct worker){ .id = i, .shared = s,
+					.use_shared = shared, .cycles = cycles,
+					.labels = labels, .n_labels = n_labels,
+					.expect = expect,
+					.expect_len = expect_len };
+		pthread_create(&w[i].th, NULL, shared ? work_shared : work,
+			       &w[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(w[i].th, NULL);
+		if (w[i].errors)
+			fprintf(stderr, "thread %d: %ld errors, last %s\n", i,
+				w[i].errors, rv_name(w[i].last));
+		errors += w[i].errors;
+	}
+	f->C_CloseSession(s);
+	printf("%d threads x %ld cycles (%s): %ld errors\n", n, cycles, mode,
+	       errors);
+	for (int i = 0; i < n_labels; i++)
+		free(expect[i]);
+	free(expect);
+	free(expect_len);
+	free(w);
+	return errors ? 1 : 0;
+}
+
+static int cmd_fork(const char *label)
+{
+	CK_SESSION_HANDLE s;
+	unsigned char *v = NULL;
+	CK_ULONG len;
+	int status;
+	pid_t pid;
+	CK_RV rv = open_session(false, &s);
+
+	if (rv == CKR_OK)
+		rv = read_label(s, label, &v, &len);
+	if (rv != CKR_OK)
+		return failed("parent read", rv);
+	free(v);
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0) {
+		CK_SESSION_HANDLE cs;
+
+		/* The parent's state is not the child's. */
+		rv = read_label(s, label, &v, &len);
+		if (rv != CKR_CRYPTOKI_NOT_INITIALIZED) {
+			fprintf(stderr, "child, before C_Initialize: %s\n",
+				rv_name(rv));
+			_exit(1);
+		}
+		rv = f->C_Finalize(NULL);
+		if (rv != CKR_CRYPTOKI_NOT_INITIALIZED) {
+			fprintf(stderr, "child C_Finalize: %s\n", rv_name(rv));
+			_exit(1);
+		}
+		rv = initialize();
+		if (rv == CKR_OK)
+			rv = open_session(false, &cs);
+		if (rv == CKR_OK)
+			rv = read_label(cs, label, &v, &len);
+		if (rv != CKR_OK) {
+			fprintf(stderr, "child after C_Initialize: %s\n",
+				rv_name(rv));
+			_exit(1);
+		}
+		free(v);
+		f->C_Finalize(NULL);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "the child failed\n");
+		return 1;
+	}
+	/* The parent goes on with its own state. */
+	rv = read_label(s, label, &v, &len);
+	if (rv != CKR_OK)
+		return failed("parent read after fork", rv);
+	free(v);
+	printf("fork: ok\n");
+	return 0;
+}
+
+static CK_RV cmek_key(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *k)
+{
+	return find_one(s, CKO_SECRET_KEY, "cmek", k);
+}
+
+static int cmd_decrypt(const char *label)
+{
+	CK_MECHANISM m = { CKM_ONECLAW_CMEK, NULL, 0 };
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE k;
+	unsigned char *blob = NULL, *pt = NULL;
+	CK_ULONG len = 0, pt_len = 0;
+	CK_RV rv = open_session(false, &s);
+
+	if (rv == CKR_OK)
+		rv = read_label(s, label, &blob, &len);
+	if (rv == CKR_OK)
+		rv = cmek_key(s, &k);
+	if (rv == CKR_OK)
+		rv = f->C_DecryptInit(s, &m, k);
+	if (rv == CKR_OK)
+		rv = f->C_Decrypt(s, blob, len, NULL, &pt_len);
+	if (rv == CKR_OK && !(pt = malloc(pt_len + 1)))
+		rv = CKR_HOST_MEMORY;
+	if (rv == CKR_OK)
+		rv = f->C_Decrypt(s, blob, len, pt, &pt_len);
+	if (rv != CKR_OK) {
+		free(blob);
+		free(pt);
+		return failed("decrypt", rv);
+	}
+	fwrite(pt, 1, pt_len, stdout);
+	free(blob);
+	free(pt);
+	return 0;
+}
+
+static int cmd_hmac(const char *label)
+{
+	CK_MECHANISM m = { CKM_ONECLAW_CMEK, NULL, 0 };
+	CK_MECHANISM hm = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_SIGN, &yes, sizeof(yes) },
+	};
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE k, hk;
+	unsigned char *blob = NULL, *data;
+	unsigned char mac[32];
+	CK_ULONG len = 0, mac_len = sizeof(mac);
+	size_t n;
+	CK_RV rv;
+
+	data = slurp(stdin, &n);
+	if (!data)
+		return 2;
+	rv = open_session(false, &s);
+	if (rv == CKR_OK)
+		rv = read_label(s, label, &blob, &len);
+	if (rv == CKR_OK)
+		rv = cmek_key(s, &k);
+	if (rv == CKR_OK)
+		rv = f->C_UnwrapKey(s, &m, k, blob, len, t, 3, &hk);
+	if (rv == CKR_OK)
+		rv = f->C_SignInit(s, &hm, hk);
+	if (rv == CKR_OK)
+		rv = f->C_Sign(s, data, n, mac, &mac_len);
+	free(blob);
+	free(data);
+	if (rv != CKR_OK)
+		return failed("hmac", rv);
+	for (CK_ULONG i = 0; i < mac_len; i++)
+		printf("%02x", mac[i]);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_write(const char *label, const char *file, bool set)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	size_t n = 0;
+	unsigned char *v = read_file(file, &n);
+	CK_ATTRIBUTE t[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+		{ CKA_VALUE, v, n },
+	};
+	CK_RV rv;
+
+	if (!v)
+		return 2;
+	rv = open_session(true, &s);
+	if (rv == CKR_OK && set) {
+		rv = find_one(s, CKO_DATA, label, &h);
+		if (rv == CKR_OK)
+			rv = f->C_SetAttributeValue(s, h, &t[3], 1);
+	} else if (rv == CKR_OK) {
+		rv = f->C_CreateObject(s, t, 4, &h);
+	}
+	free(v);
+	if (rv != CKR_OK)
+		return failed(set ? "C_SetAttributeValue" : "C_CreateObject",
+			      rv);
+	return 0;
+}
+
+static int cmd_copy(const char *label, const char *to)
+{
+	CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)to, strlen(to) } };
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h, nh;
+	CK_RV rv = open_session(true, &s);
+
+	if (rv == CKR_OK)
+		rv = find_one(s, CKO_DATA, label, &h);
+	if (rv == CKR_OK)
+		rv = f->C_CopyObject(s, h, t, 1, &nh);
+	return rv == CKR_OK ? 0 : failed("C_CopyObject", rv);
+}
+
+static int cmd_destroy(const char *label)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	CK_RV rv = open_session(true, &s);
+
+	if (rv == CKR_OK)
+		rv = find_one(s, CKO_DATA, label, &h);
+	if (rv == CKR_OK)
+		rv = f->C_DestroyObject(s, h);
+	return rv == CKR_OK ? 0 : failed("C_DestroyObject", rv);
+}
+
+/* Finds LABEL, says "found", waits for a line on stdin (the test changes
+ * the server meanwhile), then reads it: the CK_RV. */
+static int cmd_stale(const char *label)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	unsigned char *v = NULL;
+	CK_ULONG len;
+	char line[16];
+	CK_RV rv = open_session(false, &s);
+
+	if (rv == CKR_OK)
+		rv = find_one(s, CKO_DATA, label, &h);
+	if (rv != CKR_OK)
+		return failed("find", rv);
+	printf("found\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	rv = get_value(s, h, &v, &len);
+	free(v);
+	printf("%s\n", rv_name(rv));
+	return 0;
+}
+
+static unsigned long app_locks;
+
+static CK_RV app_create(CK_VOID_PTR_PTR m)
+{
+	pthread_mutex_t *mu = malloc(sizeof(*mu));
+
+	if (!mu)
+		return CKR_HOST_MEMORY;
+	pthread_mutex_init(mu, NULL);
+	*m = mu;
+	return CKR_OK;
+}
+
+static CK_RV app_destroy(CK_VOID_PTR m)
+{
+	pthread_mutex_destroy(m);
+	free(m);
+	return CKR_OK;
+}
+
+static CK_RV app_lock(CK_VOID_PTR m)
+{
+	__atomic_add_fetch(&app_locks, 1, __ATOMIC_RELAXED);
+	return pthread_mutex_lock(m) ? CKR_MUTEX_BAD : CKR_OK;
+}
+
+static CK_RV app_unlock(CK_VOID_PTR m)
+{
+	return pthread_mutex_unlock(m) ? CKR_MUTEX_NOT_LOCKED : CKR_OK;
+}
+
+/* C_Initialize's arguments as the spec has them. */
+static int cmd_initargs(const char *label)
+{
+	CK_C_INITIALIZE_ARGS a = { 0 };
+	CK_SESSION_HANDLE s;
+	unsigned char *v = NULL;
+	CK_ULONG len;
+	CK_RV rv;
+
+#define EXPECT(call, want)                                                    \
+	do {                                                                  \
+		rv = (call);                                                  \
+		if (rv != (want)) {                                           \
+			fprintf(stderr, "%s: %s, want %s\n", #call,          \
+				rv_name(rv), rv_name(want));                  \
+			return 1;                                             \
+		}                                                             \
+	} while (0)
+	/* main() initialised already. */
+	EXPECT(f->C_Initialize(NULL), CKR_CRYPTOKI_ALREADY_INITIALIZED);
+	EXPECT(f->C_Finalize(&a), CKR_ARGUMENTS_BAD);
+	EXPECT(f->C_Finalize(NULL), CKR_OK);
+	EXPECT(f->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
+	EXPECT(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+	       CKR_CRYPTOKI_NOT_INITIALIZED);
+	/* Some callbacks but not all. */
+	a.CreateMutex = app_create;
+	EXPECT(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	/* No arguments at all. */
+	EXPECT(f->C_Initialize(NULL), CKR_OK);
+	EXPECT(f->C_Finalize(NULL), CKR_OK);
+	/* The application's mutexes, without CKF_OS_LOCKING_OK: used. */
+	a.DestroyMutex = app_destroy;
+	a.LockMutex = app_lock;
+	a.UnlockMutex = app_unlock;
+	EXPECT(f->C_Initialize(&a), CKR_OK);
+	EXPECT(open_session(false, &s), CKR_OK);
+	EXPECT(read_label(s, label, &v, &len), CKR_OK);
+	free(v);
+	if (app_locks == 0) {
+		fprintf(stderr, "the application's LockMutex was not used\n");
+		return 1;
+	}
+	EXPECT(f->C_Finalize(NULL), CKR_OK);
+	/* Callbacks and CKF_OS_LOCKING_OK: either may be used. */
+	a.flags = CKF_OS_LOCKING_OK;
+	EXPECT(f->C_Initialize(&a), CKR_OK);
+	EXPECT(open_session(false, &s), CKR_OK);
+	EXPECT(f->C_SeedRandom(s, (CK_BYTE *)"x", 1),
+	       CKR_RANDOM_SEED_NOT_SUPPORTED);
+	EXPECT(f->C_DigestInit(s, &(CK_MECHANISM){ CKM_SHA256, NULL, 0 }),
+	       CKR_FUNCTION_NOT_SUPPORTED);
+#undef EXPECT
+	printf("initargs: ok (%lu application locks)\n", app_locks);
+	return 0;
+}
+
+typedef struct {
+	CK_UTF8CHAR *pInterfaceName;
+	CK_VOID_PTR pFunctionList;
+	CK_FLAGS flags;
+} interface_t;
+
+static int cmd_interface(void *dl)
+{
+	CK_RV (*list)(interface_t *, CK_ULONG *);
+	CK_RV (*get)(CK_UTF8CHAR *, CK_VERSION *, interface_t **, CK_FLAGS);
+	interface_t ifs[4], *one = NULL;
+	CK_VERSION v3 = { 3, 0 };
+	CK_ULONG n = 0;
+
+	*(void **)&list = dlsym(dl, "C_GetInterfaceList");
+	*(void **)&get = dlsym(dl, "C_GetInterface");
+	if (!list || !get)
+		return 1;
+	if (list(NULL, &n) != CKR_OK || n != 1)
+		return 1;
+	n = 4;
+	if (list(ifs, &n) != CKR_OK || n != 1 ||
+	    strcmp((char *)ifs[0].pInterfaceName, "PKCS 11") != 0 ||
+	    ifs[0].pFunctionList != f)
+		return 1;
+	if (get((CK_UTF8CHAR *)"PKCS 11", NULL, &one, 0) != CKR_OK ||
+	    !one || one->pFunctionList != f)
+		return 1;
+	if (get(NULL, NULL, &one, 0) != CKR_OK)
+		return 1;
+	if (get((CK_UTF8CHAR *)"Vendor", NULL, &one, 0) != CKR_ARGUMENTS_BAD)
+		return 1;
+	if (get(NULL, &v3, &one, 0) != CKR_ARGUMENTS_BAD)
+		return 1;
+	printf("interfaces: ok\n");
+	return 0;
+}
+
+/* The buffer-size protocol on C_GetAttributeValue, seen by a client. */
+static int cmd_protocol(const char *label)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	CK_OBJECT_CLASS cls = 0;
+	unsigned char small[1];
+	CK_ATTRIBUTE t[3] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_VALUE, small, sizeof(small) },
+		{ 0x7fff0000UL, NULL, 0 },
+	};
+	CK_RV rv = open_session(false, &s);
+
+	if (rv == CKR_OK)
+		rv = find_one(s, CKO_DATA, label, &h);
+	if (rv != CKR_OK)
+		return failed("find", rv);
+	rv = f->C_GetAttributeValue(s, h, t, 3);
+	if ((rv != CKR_BUFFER_TOO_SMALL && rv != CKR_ATTRIBUTE_TYPE_INVALID) ||
+	    cls != CKO_DATA || t[0].ulValueLen != sizeof(cls) ||
+	    t[1].ulValueLen != CK_UNAVAILABLE_INFORMATION ||
+	    t[2].ulValueLen != CK_UNAVAILABLE_INFORMATION) {
+		fprintf(stderr, "protocol: %s, class %lu, lens %ld %ld %ld\n",
+			rv_name(rv), (unsigned long)cls, (long)t[0].ulValueLen,
+			(long)t[1].ulValueLen, (long)t[2].ulValueLen);
+		return 1;
+	}
+	printf("protocol: ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	CK_C_GetFunctionList getf;
+	const char *cmd;
+	void *dl;
+	int rc;
+	CK_RV rv;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: p11-client MODULE COMMAND [ARGS]\n");
+		return 64;
+	}
+	dl = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		fprintf(stderr, "dlopen: %s\n", dlerror());
+		return 2;
+	}
+	*(void **)&getf = dlsym(dl, "C_GetFunctionList");
+	if (!getf || getf(&f) != CKR_OK)
+		return 2;
+	cmd = argv[2];
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init();
+	rv = initialize();
+	if (rv != CKR_OK)
+		return failed("C_Initialize", rv);
+	if (strcmp(cmd, "slots") == 0)
+		rc = cmd_slots();
+	else if (strcmp(cmd, "read") == 0 && argc == 4)
+		rc = cmd_read(argv[3], false, false);
+	else if (strcmp(cmd, "rv-read") == 0 && argc == 4)
+		rc = cmd_read(argv[3], true, false);
+	else if (strcmp(cmd, "deverr") == 0 && argc == 4)
+		rc = cmd_read(argv[3], false, true);
+	else if (strcmp(cmd, "threads") == 0 && argc >= 7)
+		rc = cmd_threads((int)strtol(argv[3], NULL, 10),
+				 strtol(argv[4], NULL, 10), argv[5], argv + 6,
+				 argc - 6);
+	else if (strcmp(cmd, "fork") == 0 && argc == 4)
+		rc = cmd_fork(argv[3]);
+	else if (strcmp(cmd, "decrypt") == 0 && argc == 4)
+		rc = cmd_decrypt(argv[3]);
+	else if (strcmp(cmd, "hmac") == 0 && argc == 4)
+		rc = cmd_hmac(argv[3]);
+	else if (strcmp(cmd, "write") == 0 && argc == 5)
+		rc = cmd_write(argv[3], argv[4], false);
+	else if (strcmp(cmd, "set") == 0 && argc == 5)
+		rc = cmd_write(argv[3], argv[4], true);
+	else if (strcmp(cmd, "copy") == 0 && argc == 5)
+		rc = cmd_copy(argv[3], argv[4]);
+	else if (strcmp(cmd, "destroy") == 0 && argc == 4)
+		rc = cmd_destroy(argv[3]);
+	else if (strcmp(cmd, "interface") == 0)
+		rc = cmd_interface(dl);
+	else if (strcmp(cmd, "stale") == 0 && argc == 4)
+		rc = cmd_stale(argv[3]);
+	else if (strcmp(cmd, "initargs") == 0 && argc == 4)
+		rc = cmd_initargs(argv[3]);
+	else if (strcmp(cmd, "protocol") == 0 && argc == 4)
+		rc = cmd_protocol(argv[3]);
+	else {
+		fprintf(stderr, "p11-client: unknown command or arguments\n");
+		rc = 64;
+	}
+	f->C_Finalize(NULL);
+	return rc;
+}
