@@ -63,7 +63,7 @@ CK_RV oc_attr_fill(CK_ATTRIBUTE *tmpl, CK_ULONG n, oc_attr_getter get,
 	CK_RV rv = CKR_OK;
 
 	for (CK_ULONG i = 0; i < n; i++) {
-		struct oc_attr_val v = { 0 };
+		struct oc_attr_val v = {0};
 		CK_RV r = get(ctx, tmpl[i].type, &v);
 
 		if (r == CKR_OK)

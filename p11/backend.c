@@ -40,8 +40,7 @@ static int api_secret_put(void *ctx, const char *vault_id, const char *path,
 	return oc_api_secret_put(ctx, vault_id, path, in, out);
 }
 
-static int api_secret_delete(void *ctx, const char *vault_id,
-			     const char *path)
+static int api_secret_delete(void *ctx, const char *vault_id, const char *path)
 {
 	return oc_api_secret_delete(ctx, vault_id, path);
 }
@@ -77,18 +76,18 @@ static void api_free(void *ctx)
 }
 
 static const struct oc_backend_ops api_ops = {
-	.vault_list = api_vault_list,
-	.vault_get = api_vault_get,
-	.secret_list = api_secret_list,
-	.secret_get = api_secret_get,
-	.secret_put = api_secret_put,
-	.secret_delete = api_secret_delete,
-	.login = api_login,
-	.logout = api_logout,
-	.last_status = api_last_status,
-	.last_error = api_last_error,
-	.abandon = api_abandon,
-	.free = api_free,
+    .vault_list = api_vault_list,
+    .vault_get = api_vault_get,
+    .secret_list = api_secret_list,
+    .secret_get = api_secret_get,
+    .secret_put = api_secret_put,
+    .secret_delete = api_secret_delete,
+    .login = api_login,
+    .logout = api_logout,
+    .last_status = api_last_status,
+    .last_error = api_last_error,
+    .abandon = api_abandon,
+    .free = api_free,
 };
 
 void oc_backend_set_factory(oc_backend_factory f)

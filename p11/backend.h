@@ -23,8 +23,7 @@ struct oc_backend_ops {
 	int (*secret_put)(void *ctx, const char *vault_id, const char *path,
 			  const struct oc_secret_put *in,
 			  struct oc_secret_meta *out);
-	int (*secret_delete)(void *ctx, const char *vault_id,
-			     const char *path);
+	int (*secret_delete)(void *ctx, const char *vault_id, const char *path);
 	int (*login)(void *ctx, const char *key, size_t len);
 	void (*logout)(void *ctx);
 	long (*last_status)(void *ctx);

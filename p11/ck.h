@@ -80,13 +80,14 @@ typedef CK_INTERFACE **CK_INTERFACE_PTR_PTR;
 #endif
 
 /* Limits of the module. */
-#define OC_P11_MAX_SLOTS 64          /* = OC_CONF_MAX_VAULTS */
+#define OC_P11_MAX_SLOTS    64 /* = OC_CONF_MAX_VAULTS */
 #define OC_P11_MAX_SESSIONS 4096
-#define OC_P11_MAX_PIN 4096          /* an API key or a token */
-#define OC_P11_MAX_TEMPLATE 128      /* attributes in one template */
-#define OC_P11_MAX_ATTR (1024u * 1024) /* bytes of one template value
-					  (CKA_VALUE is bounded apart) */
-#define OC_P11_MAX_AAD (1024u * 1024)
+#define OC_P11_MAX_PIN	    4096 /* an API key or a token */
+#define OC_P11_MAX_TEMPLATE 128	 /* attributes in one template */
+#define OC_P11_MAX_ATTR                                                        \
+	(1024u * 1024) /* bytes of one template value                          \
+			  (CKA_VALUE is bounded apart) */
+#define OC_P11_MAX_AAD	  (1024u * 1024)
 #define OC_P11_MAX_GCM_IV 128
 
 /* Library and token version. */

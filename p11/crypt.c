@@ -134,8 +134,8 @@ fail:
 /* The output length for an n-byte input, or why there is none. */
 static CK_RV need_len(const struct oc_crypt *op, size_t n, CK_ULONG *need)
 {
-	size_t over = op->mech == CKM_ONECLAW_CMEK ? OC_CMEK_OVERHEAD
-						   : op->tag_len;
+	size_t over =
+	    op->mech == CKM_ONECLAW_CMEK ? OC_CMEK_OVERHEAD : op->tag_len;
 
 	if (op->encrypt) {
 		if (n > OC_CMEK_MAX_PLAINTEXT)
@@ -149,8 +149,8 @@ static CK_RV need_len(const struct oc_crypt *op, size_t n, CK_ULONG *need)
 	return CKR_OK;
 }
 
-static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n,
-		 uint8_t *out, CK_ULONG need, CK_ULONG *out_len)
+static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n, uint8_t *out,
+		 CK_ULONG need, CK_ULONG *out_len)
 {
 	const struct oc_cmek_key *k = op->key->cmek;
 	size_t len = need;
@@ -174,8 +174,8 @@ static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n,
 	if (err) {
 		oc_rv_cause("%s: %s", op->encrypt ? "seal" : "open",
 			    oc_strerror(err));
-		return oc_rv_map(err, op->encrypt ? OC_RV_GENERIC
-						  : OC_RV_DECRYPT);
+		return oc_rv_map(err,
+				 op->encrypt ? OC_RV_GENERIC : OC_RV_DECRYPT);
 	}
 	*out_len = len;
 	return CKR_OK;

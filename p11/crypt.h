@@ -24,15 +24,15 @@ struct oc_object;
 struct oc_crypt {
 	bool active;
 	bool encrypt;
-	bool multi;                 /* an Update happened */
+	bool multi; /* an Update happened */
 	CK_MECHANISM_TYPE mech;
-	struct oc_object *key;      /* referenced */
+	struct oc_object *key; /* referenced */
 	uint8_t iv[OC_P11_MAX_GCM_IV];
 	size_t iv_len;
 	uint8_t *aad;
 	size_t aad_len;
 	size_t tag_len;
-	struct oc_buf in;           /* multi-part input, secret */
+	struct oc_buf in; /* multi-part input, secret */
 };
 
 /* Validates CK_GCM_PARAMS: IV 1..128 bytes, tag 32..128 bits in steps of

@@ -38,14 +38,14 @@ static int dg_seal(void *ctx, const uint8_t *iv, size_t iv_len,
 {
 	struct deleg *d = ctx;
 	CK_GCM_PARAMS gp = {
-		.pIv = (CK_BYTE *)iv,
-		.ulIvLen = iv_len,
-		.ulIvBits = iv_len * 8,
-		.pAAD = (CK_BYTE *)aad,
-		.ulAADLen = aad_len,
-		.ulTagBits = tag_len * 8,
+	    .pIv = (CK_BYTE *)iv,
+	    .ulIvLen = iv_len,
+	    .ulIvBits = iv_len * 8,
+	    .pAAD = (CK_BYTE *)aad,
+	    .ulAADLen = aad_len,
+	    .ulTagBits = tag_len * 8,
 	};
-	CK_MECHANISM mech = { CKM_AES_GCM, &gp, sizeof(gp) };
+	CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
 	static const uint8_t none[1];
 	CK_ULONG out_len = n + tag_len;
 	uint8_t *out = malloc(n + tag_len);
@@ -77,14 +77,14 @@ static int dg_open(void *ctx, const uint8_t *iv, size_t iv_len,
 {
 	struct deleg *d = ctx;
 	CK_GCM_PARAMS gp = {
-		.pIv = (CK_BYTE *)iv,
-		.ulIvLen = iv_len,
-		.ulIvBits = iv_len * 8,
-		.pAAD = (CK_BYTE *)aad,
-		.ulAADLen = aad_len,
-		.ulTagBits = tag_len * 8,
+	    .pIv = (CK_BYTE *)iv,
+	    .ulIvLen = iv_len,
+	    .ulIvBits = iv_len * 8,
+	    .pAAD = (CK_BYTE *)aad,
+	    .ulAADLen = aad_len,
+	    .ulTagBits = tag_len * 8,
 	};
-	CK_MECHANISM mech = { CKM_AES_GCM, &gp, sizeof(gp) };
+	CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
 	/* Room for tokens that size the output by the input. */
 	CK_ULONG out_len = n + tag_len + 16;
 	uint8_t *in = malloc(n + tag_len);
@@ -109,8 +109,10 @@ static int dg_open(void *ctx, const uint8_t *iv, size_t iv_len,
 	 * as a generic failure of C_Decrypt. */
 	if (rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_GENERAL_ERROR ||
 	    rv == CKR_FUNCTION_FAILED) {
-		oc_debug(OC_LOG_CMEK, "delegated C_Decrypt: 0x%lx: taken as "
-			 "a failed tag", (unsigned long)rv);
+		oc_debug(OC_LOG_CMEK,
+			 "delegated C_Decrypt: 0x%lx: taken as "
+			 "a failed tag",
+			 (unsigned long)rv);
 		err = OC_ERR_DECRYPT;
 		goto out;
 	}
@@ -148,9 +150,9 @@ static void dg_free(void *ctx)
 }
 
 static const struct oc_cmek_key_ops dg_ops = {
-	.seal = dg_seal,
-	.open = dg_open,
-	.free = dg_free,
+    .seal = dg_seal,
+    .open = dg_open,
+    .free = dg_free,
 };
 
 /* The PIN file: a regular file, bounded, trailing newline dropped. */
@@ -171,8 +173,10 @@ static int read_pin(const char *path, char **pin, size_t *len, char *errbuf,
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > OC_P11_MAX_PIN) {
-		snprintf(errbuf, errlen, "PIN file %s: not a regular file of "
-			 "at most %d bytes", path, OC_P11_MAX_PIN);
+		snprintf(errbuf, errlen,
+			 "PIN file %s: not a regular file of "
+			 "at most %d bytes",
+			 path, OC_P11_MAX_PIN);
 		goto out;
 	}
 	buf = oc_secure_alloc(OC_P11_MAX_PIN + 1);
@@ -220,7 +224,7 @@ static int find_key(struct deleg *d, P11KitUri *uri, char *errbuf,
 	CK_ULONG nu = 0, n = 0, found = 0;
 	CK_OBJECT_HANDLE hits[2];
 	CK_KEY_TYPE kt = 0;
-	CK_ATTRIBUTE ka = { CKA_KEY_TYPE, &kt, sizeof(kt) };
+	CK_ATTRIBUTE ka = {CKA_KEY_TYPE, &kt, sizeof(kt)};
 	CK_RV rv;
 
 	ua = p11_kit_uri_get_attributes(uri, &nu);
@@ -240,8 +244,10 @@ static int find_key(struct deleg *d, P11KitUri *uri, char *errbuf,
 	if (rv != CKR_OK)
 		return fail(errbuf, errlen, "C_FindObjects", rv);
 	if (found != 1) {
-		snprintf(errbuf, errlen, "delegated key: %s key matches the "
-			 "URI", found ? "more than one" : "no");
+		snprintf(errbuf, errlen,
+			 "delegated key: %s key matches the "
+			 "URI",
+			 found ? "more than one" : "no");
 		return OC_ERR_NO_KEY;
 	}
 	d->k = hits[0];
@@ -258,8 +264,8 @@ static int key_fpr(struct deleg *d, const struct oc_conf_key *src,
 {
 	CK_ULONG vlen = 0;
 	CK_ATTRIBUTE a[2] = {
-		{ CKA_ID, fpr, OC_CMEK_FPR_LEN },
-		{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
+	    {CKA_ID, fpr, OC_CMEK_FPR_LEN},
+	    {CKA_VALUE_LEN, &vlen, sizeof(vlen)},
 	};
 	size_t len;
 	CK_RV rv;
@@ -276,14 +282,16 @@ static int key_fpr(struct deleg *d, const struct oc_conf_key *src,
 				  fpr, OC_CMEK_FPR_LEN, &len) == OC_OK &&
 		    len == OC_CMEK_FPR_LEN)
 			return OC_OK;
-		snprintf(errbuf, errlen, "cmek_key_fingerprint: not 64 hex "
+		snprintf(errbuf, errlen,
+			 "cmek_key_fingerprint: not 64 hex "
 			 "characters");
 		return OC_ERR_CONFIG;
 	}
 	rv = d->f->C_GetAttributeValue(d->s, d->k, &a[0], 1);
 	if (rv == CKR_OK && a[0].ulValueLen == OC_CMEK_FPR_LEN)
 		return OC_OK;
-	snprintf(errbuf, errlen, "delegated key: no fingerprint: set "
+	snprintf(errbuf, errlen,
+		 "delegated key: no fingerprint: set "
 		 "cmek_key_fingerprint, or give the key a 32-byte CKA_ID "
 		 "holding it");
 	return OC_ERR_NO_KEY;
@@ -313,8 +321,8 @@ static int open_token(struct deleg *d, P11KitUri *uri, char *errbuf,
 		if (d->f->C_GetTokenInfo(ids[i], &ti) != CKR_OK ||
 		    !p11_kit_uri_match_token_info(uri, &ti))
 			continue;
-		rv = d->f->C_OpenSession(ids[i], CKF_SERIAL_SESSION, NULL,
-					 NULL, &d->s);
+		rv = d->f->C_OpenSession(ids[i], CKF_SERIAL_SESSION, NULL, NULL,
+					 &d->s);
 		if (rv != CKR_OK) {
 			err = fail(errbuf, errlen, "C_OpenSession", rv);
 			goto out;
@@ -329,8 +337,8 @@ out:
 	return err;
 }
 
-static int login(struct deleg *d, const struct oc_conf_key *src,
-		 P11KitUri *uri, char *errbuf, size_t errlen)
+static int login(struct deleg *d, const struct oc_conf_key *src, P11KitUri *uri,
+		 char *errbuf, size_t errlen)
 {
 	char *pin = NULL;
 	size_t len = 0;
@@ -366,7 +374,7 @@ static int login(struct deleg *d, const struct oc_conf_key *src,
 int oc_delegate_open(const struct oc_conf_key *src, struct oc_cmek_key **out,
 		     char *errbuf, size_t errlen)
 {
-	CK_C_INITIALIZE_ARGS ia = { .flags = CKF_OS_LOCKING_OK };
+	CK_C_INITIALIZE_ARGS ia = {.flags = CKF_OS_LOCKING_OK};
 	CK_C_GetFunctionList getf;
 	uint8_t fpr[OC_CMEK_FPR_LEN];
 	struct deleg *d = NULL;
@@ -390,7 +398,8 @@ int oc_delegate_open(const struct oc_conf_key *src, struct oc_cmek_key **out,
 	}
 	module = src->module ? src->module : p11_kit_uri_get_module_path(uri);
 	if (!module) {
-		snprintf(errbuf, errlen, "cmek_key_uri needs cmek_key_module "
+		snprintf(errbuf, errlen,
+			 "cmek_key_uri needs cmek_key_module "
 			 "(the PKCS#11 module holding the key)");
 		goto out;
 	}
@@ -402,8 +411,10 @@ int oc_delegate_open(const struct oc_conf_key *src, struct oc_cmek_key **out,
 	}
 	*(void **)&getf = dlsym(d->dl, "C_GetFunctionList");
 	if (!getf || getf(&d->f) != CKR_OK || !d->f) {
-		snprintf(errbuf, errlen, "cmek_key_module %s: no "
-			 "C_GetFunctionList", module);
+		snprintf(errbuf, errlen,
+			 "cmek_key_module %s: no "
+			 "C_GetFunctionList",
+			 module);
 		d->f = NULL;
 		goto out;
 	}

@@ -101,7 +101,7 @@ static CK_RV unsupported(const char *fn)
 
 static CK_RV e_initialize(CK_VOID_PTR args)
 {
-	struct call c = { "C_Initialize", NULL };
+	struct call c = {"C_Initialize", NULL};
 
 	oc_rv_cause_clear();
 	return end(&c, oc_init_initialize(args));
@@ -109,7 +109,7 @@ static CK_RV e_initialize(CK_VOID_PTR args)
 
 static CK_RV e_finalize(CK_VOID_PTR reserved)
 {
-	struct call c = { "C_Finalize", NULL };
+	struct call c = {"C_Finalize", NULL};
 
 	oc_rv_cause_clear();
 	return end(&c, oc_init_finalize(reserved));
@@ -315,8 +315,8 @@ static CK_RV e_create_object(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t,
 			     CK_ULONG n, CK_OBJECT_HANDLE_PTR out)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_CreateObject", (t || !n) && out, h,
-				 NEED_USER);
+	CK_RV rv =
+	    begin_session(&c, "C_CreateObject", (t || !n) && out, h, NEED_USER);
 
 	if (rv == CKR_OK)
 		rv = oc_write_create(c.s, t, n, out);
@@ -328,8 +328,8 @@ static CK_RV e_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 			   CK_OBJECT_HANDLE_PTR out)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_CopyObject", (t || !n) && out, h,
-				 NEED_USER);
+	CK_RV rv =
+	    begin_session(&c, "C_CopyObject", (t || !n) && out, h, NEED_USER);
 
 	if (rv == CKR_OK)
 		rv = oc_write_copy(c.s, obj, t, n, out);
@@ -373,8 +373,8 @@ static CK_RV e_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 				   CK_ATTRIBUTE_PTR t, CK_ULONG n)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_SetAttributeValue", t || !n, h,
-				 NEED_USER);
+	CK_RV rv =
+	    begin_session(&c, "C_SetAttributeValue", t || !n, h, NEED_USER);
 
 	if (rv == CKR_OK)
 		rv = oc_write_set(c.s, obj, t, n);
@@ -396,8 +396,8 @@ static CK_RV e_find_objects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR out,
 			    CK_ULONG max, CK_ULONG_PTR count)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_FindObjects", (out || !max) && count,
-				 h, 0);
+	CK_RV rv =
+	    begin_session(&c, "C_FindObjects", (out || !max) && count, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_find_next(c.s, out, max, count);
@@ -442,8 +442,8 @@ static CK_RV e_encrypt_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 			      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_EncryptUpdate", (in || !n) && out_len,
-				 h, 0);
+	CK_RV rv =
+	    begin_session(&c, "C_EncryptUpdate", (in || !n) && out_len, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_crypt_update(c.s, true, in, n, out, out_len);
@@ -487,8 +487,8 @@ static CK_RV e_decrypt_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 			      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_DecryptUpdate", (in || !n) && out_len,
-				 h, 0);
+	CK_RV rv =
+	    begin_session(&c, "C_DecryptUpdate", (in || !n) && out_len, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_crypt_update(c.s, false, in, n, out, out_len);
@@ -614,17 +614,15 @@ static CK_RV e_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR data, CK_ULONG n,
 		      CK_BYTE_PTR sig, CK_ULONG sig_len)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_Verify", (data || !n) &&
-						       (sig || !sig_len),
-				 h, 0);
+	CK_RV rv = begin_session(&c, "C_Verify",
+				 (data || !n) && (sig || !sig_len), h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_verify_single(c.s, data, n, sig, sig_len);
 	return end(&c, rv);
 }
 
-static CK_RV e_verify_update(CK_SESSION_HANDLE h, CK_BYTE_PTR part,
-			     CK_ULONG n)
+static CK_RV e_verify_update(CK_SESSION_HANDLE h, CK_BYTE_PTR part, CK_ULONG n)
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_VerifyUpdate", part || !n, h, 0);
@@ -711,7 +709,7 @@ static CK_RV e_generate_key_pair(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 				 CK_OBJECT_HANDLE_PTR priv)
 {
 	(void)h, (void)m, (void)pt, (void)pn, (void)st, (void)sn, (void)pub,
-		(void)priv;
+	    (void)priv;
 	return unsupported("C_GenerateKeyPair");
 }
 
@@ -730,9 +728,9 @@ static CK_RV e_unwrap_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			  CK_OBJECT_HANDLE_PTR key)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_UnwrapKey",
-				 m && (in || !n) && (t || !tn) && key, h,
-				 NEED_USER);
+	CK_RV rv =
+	    begin_session(&c, "C_UnwrapKey",
+			  m && (in || !n) && (t || !tn) && key, h, NEED_USER);
 
 	if (rv == CKR_OK)
 		rv = oc_unwrap(c.s, m, uk, in, n, t, tn, key);
@@ -740,8 +738,8 @@ static CK_RV e_unwrap_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 }
 
 static CK_RV e_derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
-			  CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR t,
-			  CK_ULONG n, CK_OBJECT_HANDLE_PTR key)
+			  CK_OBJECT_HANDLE base, CK_ATTRIBUTE_PTR t, CK_ULONG n,
+			  CK_OBJECT_HANDLE_PTR key)
 {
 	(void)h, (void)m, (void)base, (void)t, (void)n, (void)key;
 	return unsupported("C_DeriveKey");
@@ -759,8 +757,7 @@ static CK_RV e_seed_random(CK_SESSION_HANDLE h, CK_BYTE_PTR seed, CK_ULONG n)
 	return end(&c, rv);
 }
 
-static CK_RV e_generate_random(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
-			       CK_ULONG n)
+static CK_RV e_generate_random(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG n)
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_GenerateRandom", out || !n, h, 0);
@@ -800,75 +797,75 @@ static CK_RV e_wait_for_slot_event(CK_FLAGS flags, CK_SLOT_ID_PTR slot,
 }
 
 static CK_FUNCTION_LIST functions = {
-	.version = { 2, 40 },
-	.C_Initialize = e_initialize,
-	.C_Finalize = e_finalize,
-	.C_GetInfo = e_get_info,
-	.C_GetFunctionList = e_get_function_list,
-	.C_GetSlotList = e_get_slot_list,
-	.C_GetSlotInfo = e_get_slot_info,
-	.C_GetTokenInfo = e_get_token_info,
-	.C_GetMechanismList = e_get_mechanism_list,
-	.C_GetMechanismInfo = e_get_mechanism_info,
-	.C_InitToken = e_init_token,
-	.C_InitPIN = e_init_pin,
-	.C_SetPIN = e_set_pin,
-	.C_OpenSession = e_open_session,
-	.C_CloseSession = e_close_session,
-	.C_CloseAllSessions = e_close_all_sessions,
-	.C_GetSessionInfo = e_get_session_info,
-	.C_GetOperationState = e_get_operation_state,
-	.C_SetOperationState = e_set_operation_state,
-	.C_Login = e_login,
-	.C_Logout = e_logout,
-	.C_CreateObject = e_create_object,
-	.C_CopyObject = e_copy_object,
-	.C_DestroyObject = e_destroy_object,
-	.C_GetObjectSize = e_get_object_size,
-	.C_GetAttributeValue = e_get_attribute_value,
-	.C_SetAttributeValue = e_set_attribute_value,
-	.C_FindObjectsInit = e_find_objects_init,
-	.C_FindObjects = e_find_objects,
-	.C_FindObjectsFinal = e_find_objects_final,
-	.C_EncryptInit = e_encrypt_init,
-	.C_Encrypt = e_encrypt,
-	.C_EncryptUpdate = e_encrypt_update,
-	.C_EncryptFinal = e_encrypt_final,
-	.C_DecryptInit = e_decrypt_init,
-	.C_Decrypt = e_decrypt,
-	.C_DecryptUpdate = e_decrypt_update,
-	.C_DecryptFinal = e_decrypt_final,
-	.C_DigestInit = e_digest_init,
-	.C_Digest = e_digest,
-	.C_DigestUpdate = e_digest_update,
-	.C_DigestKey = e_digest_key,
-	.C_DigestFinal = e_digest_final,
-	.C_SignInit = e_sign_init,
-	.C_Sign = e_sign,
-	.C_SignUpdate = e_sign_update,
-	.C_SignFinal = e_sign_final,
-	.C_SignRecoverInit = e_sign_recover_init,
-	.C_SignRecover = e_sign_recover,
-	.C_VerifyInit = e_verify_init,
-	.C_Verify = e_verify,
-	.C_VerifyUpdate = e_verify_update,
-	.C_VerifyFinal = e_verify_final,
-	.C_VerifyRecoverInit = e_verify_recover_init,
-	.C_VerifyRecover = e_verify_recover,
-	.C_DigestEncryptUpdate = e_digest_encrypt_update,
-	.C_DecryptDigestUpdate = e_decrypt_digest_update,
-	.C_SignEncryptUpdate = e_sign_encrypt_update,
-	.C_DecryptVerifyUpdate = e_decrypt_verify_update,
-	.C_GenerateKey = e_generate_key,
-	.C_GenerateKeyPair = e_generate_key_pair,
-	.C_WrapKey = e_wrap_key,
-	.C_UnwrapKey = e_unwrap_key,
-	.C_DeriveKey = e_derive_key,
-	.C_SeedRandom = e_seed_random,
-	.C_GenerateRandom = e_generate_random,
-	.C_GetFunctionStatus = e_get_function_status,
-	.C_CancelFunction = e_cancel_function,
-	.C_WaitForSlotEvent = e_wait_for_slot_event,
+    .version = {2, 40},
+    .C_Initialize = e_initialize,
+    .C_Finalize = e_finalize,
+    .C_GetInfo = e_get_info,
+    .C_GetFunctionList = e_get_function_list,
+    .C_GetSlotList = e_get_slot_list,
+    .C_GetSlotInfo = e_get_slot_info,
+    .C_GetTokenInfo = e_get_token_info,
+    .C_GetMechanismList = e_get_mechanism_list,
+    .C_GetMechanismInfo = e_get_mechanism_info,
+    .C_InitToken = e_init_token,
+    .C_InitPIN = e_init_pin,
+    .C_SetPIN = e_set_pin,
+    .C_OpenSession = e_open_session,
+    .C_CloseSession = e_close_session,
+    .C_CloseAllSessions = e_close_all_sessions,
+    .C_GetSessionInfo = e_get_session_info,
+    .C_GetOperationState = e_get_operation_state,
+    .C_SetOperationState = e_set_operation_state,
+    .C_Login = e_login,
+    .C_Logout = e_logout,
+    .C_CreateObject = e_create_object,
+    .C_CopyObject = e_copy_object,
+    .C_DestroyObject = e_destroy_object,
+    .C_GetObjectSize = e_get_object_size,
+    .C_GetAttributeValue = e_get_attribute_value,
+    .C_SetAttributeValue = e_set_attribute_value,
+    .C_FindObjectsInit = e_find_objects_init,
+    .C_FindObjects = e_find_objects,
+    .C_FindObjectsFinal = e_find_objects_final,
+    .C_EncryptInit = e_encrypt_init,
+    .C_Encrypt = e_encrypt,
+    .C_EncryptUpdate = e_encrypt_update,
+    .C_EncryptFinal = e_encrypt_final,
+    .C_DecryptInit = e_decrypt_init,
+    .C_Decrypt = e_decrypt,
+    .C_DecryptUpdate = e_decrypt_update,
+    .C_DecryptFinal = e_decrypt_final,
+    .C_DigestInit = e_digest_init,
+    .C_Digest = e_digest,
+    .C_DigestUpdate = e_digest_update,
+    .C_DigestKey = e_digest_key,
+    .C_DigestFinal = e_digest_final,
+    .C_SignInit = e_sign_init,
+    .C_Sign = e_sign,
+    .C_SignUpdate = e_sign_update,
+    .C_SignFinal = e_sign_final,
+    .C_SignRecoverInit = e_sign_recover_init,
+    .C_SignRecover = e_sign_recover,
+    .C_VerifyInit = e_verify_init,
+    .C_Verify = e_verify,
+    .C_VerifyUpdate = e_verify_update,
+    .C_VerifyFinal = e_verify_final,
+    .C_VerifyRecoverInit = e_verify_recover_init,
+    .C_VerifyRecover = e_verify_recover,
+    .C_DigestEncryptUpdate = e_digest_encrypt_update,
+    .C_DecryptDigestUpdate = e_decrypt_digest_update,
+    .C_SignEncryptUpdate = e_sign_encrypt_update,
+    .C_DecryptVerifyUpdate = e_decrypt_verify_update,
+    .C_GenerateKey = e_generate_key,
+    .C_GenerateKeyPair = e_generate_key_pair,
+    .C_WrapKey = e_wrap_key,
+    .C_UnwrapKey = e_unwrap_key,
+    .C_DeriveKey = e_derive_key,
+    .C_SeedRandom = e_seed_random,
+    .C_GenerateRandom = e_generate_random,
+    .C_GetFunctionStatus = e_get_function_status,
+    .C_CancelFunction = e_cancel_function,
+    .C_WaitForSlotEvent = e_wait_for_slot_event,
 };
 
 CK_FUNCTION_LIST *oc_entry_function_list(void)

@@ -17,15 +17,14 @@ void oc_find_clear(struct oc_find *f)
 }
 
 /* 1: matches, 0: does not, -1: cannot tell before the value is fetched. */
-static int match(const struct oc_object *o, const CK_ATTRIBUTE *t,
-		 CK_ULONG n)
+static int match(const struct oc_object *o, const CK_ATTRIBUTE *t, CK_ULONG n)
 {
 	int r = 1;
 
 	if (!oc_token_visible(o))
 		return 0;
 	for (CK_ULONG i = 0; i < n; i++) {
-		struct oc_attr_val v = { 0 };
+		struct oc_attr_val v = {0};
 
 		if (oc_object_needs_fetch(o, t[i].type)) {
 			r = -1;
@@ -75,8 +74,8 @@ static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 	    want == CKO_DATA) {
 		/* The common "read object by label" case: the index. */
 		struct oc_object *o = oc_store_by_label(
-			&tok->store, label->pValue ? label->pValue : "",
-			label->ulValueLen);
+		    &tok->store, label->pValue ? label->pValue : "",
+		    label->ulValueLen);
 
 		if (o && (m = match(o, t, n)) != 0)
 			rv = add(v, nv, cap, o->handle, m < 0);

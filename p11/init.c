@@ -85,7 +85,7 @@ static void abandon_locked(void)
 	memset(&oc_mod, 0, sizeof(oc_mod));
 	atomic_store(&initialized, false);
 	oc_debug(OC_LOG_P11, "fork detected: the parent's state was abandoned; "
-		 "C_Initialize again");
+			     "C_Initialize again");
 }
 
 static void teardown(void)
@@ -177,8 +177,8 @@ CK_RV oc_init_initialize(CK_VOID_PTR pargs)
 			goto out;
 		/* p11-kit passes the module file's x-init-reserved here. */
 		reserved = args->pReserved;
-		if (reserved &&
-		    strnlen(reserved, OC_CONF_MAX_LINE + 1) > OC_CONF_MAX_LINE) {
+		if (reserved && strnlen(reserved, OC_CONF_MAX_LINE + 1) >
+				    OC_CONF_MAX_LINE) {
 			oc_log_error("oneclaw-pkcs11: the reserved init string "
 				     "is longer than %d bytes",
 				     OC_CONF_MAX_LINE);

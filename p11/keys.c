@@ -82,7 +82,7 @@ int oc_keys_init(const struct oc_conf *c, char *errbuf, size_t errlen)
 {
 	int err;
 
-	memset(&keys, 0, sizeof(keys));
+	oc_wipe(&keys, sizeof(keys));
 	if (oc_lock_new(&keys.lock) != CKR_OK)
 		return OC_ERR_NOMEM;
 	err = add(&c->key, errbuf, errlen);
@@ -98,7 +98,7 @@ void oc_keys_free(void)
 	for (size_t i = 0; i < keys.n; i++)
 		oc_cmek_key_free(keys.e[i].key);
 	oc_lock_free(keys.lock);
-	memset(&keys, 0, sizeof(keys));
+	oc_wipe(&keys, sizeof(keys));
 }
 
 void oc_keys_abandon(void)
@@ -108,13 +108,12 @@ void oc_keys_abandon(void)
 	for (size_t i = 0; i < keys.n; i++)
 		if (keys.e[i].key && !oc_cmek_key_is_delegated(keys.e[i].key))
 			oc_cmek_key_free(keys.e[i].key);
-	memset(&keys, 0, sizeof(keys));
+	oc_wipe(&keys, sizeof(keys));
 }
 
 CK_RV oc_keys_get(const char *vault_id, struct oc_cmek_key **out)
 {
-	const struct oc_conf_key *src = oc_conf_key_for(&oc_mod.conf,
-							vault_id);
+	const struct oc_conf_key *src = oc_conf_key_for(&oc_mod.conf, vault_id);
 	struct entry *e = NULL;
 	char errbuf[512] = "";
 	CK_RV rv = CKR_OK;
@@ -172,15 +171,15 @@ static const struct {
 	unsigned bit;
 	bool aes, generic;
 } usages[] = {
-	{ CKA_ENCRYPT, OC_USE_ENCRYPT, true, false },
-	{ CKA_DECRYPT, OC_USE_DECRYPT, true, false },
-	{ CKA_UNWRAP, OC_USE_UNWRAP, true, false },
-	{ CKA_SIGN, OC_USE_SIGN, false, true },
-	{ CKA_VERIFY, OC_USE_VERIFY, false, true },
-	{ CKA_WRAP, OC_USE_WRAP, false, false },
-	{ CKA_DERIVE, 0, false, false },
-	{ CKA_SIGN_RECOVER, 0, false, false },
-	{ CKA_VERIFY_RECOVER, 0, false, false },
+    {CKA_ENCRYPT, OC_USE_ENCRYPT, true, false},
+    {CKA_DECRYPT, OC_USE_DECRYPT, true, false},
+    {CKA_UNWRAP, OC_USE_UNWRAP, true, false},
+    {CKA_SIGN, OC_USE_SIGN, false, true},
+    {CKA_VERIFY, OC_USE_VERIFY, false, true},
+    {CKA_WRAP, OC_USE_WRAP, false, false},
+    {CKA_DERIVE, 0, false, false},
+    {CKA_SIGN_RECOVER, 0, false, false},
+    {CKA_VERIFY_RECOVER, 0, false, false},
 };
 
 /* Checks one template attribute of a new secret key; updates usage. */
@@ -201,7 +200,8 @@ static CK_RV key_attr(const CK_ATTRIBUTE *a, CK_KEY_TYPE kt, bool unwrap,
 				    (unsigned long)a->type);
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		}
-		*usage = b ? (*usage | usages[i].bit) : (*usage & ~usages[i].bit);
+		*usage =
+		    b ? (*usage | usages[i].bit) : (*usage & ~usages[i].bit);
 		return CKR_OK;
 	}
 	switch (a->type) {
@@ -278,9 +278,8 @@ CK_RV oc_keys_session_object(struct oc_session *s, const CK_ATTRIBUTE *t,
 		bytes = a->pValue;
 		len = a->ulValueLen;
 	}
-	usage = kt == CKK_AES
-			? OC_USE_ENCRYPT | OC_USE_DECRYPT | OC_USE_UNWRAP
-			: OC_USE_SIGN | OC_USE_VERIFY;
+	usage = kt == CKK_AES ? OC_USE_ENCRYPT | OC_USE_DECRYPT | OC_USE_UNWRAP
+			      : OC_USE_SIGN | OC_USE_VERIFY;
 	for (CK_ULONG i = 0; i < n; i++) {
 		rv = key_attr(&t[i], kt, unwrap, &usage);
 		if (rv != CKR_OK)

@@ -7,7 +7,7 @@
 #include "module.h"
 
 static CK_INTERFACE interfaces[] = {
-	{ (CK_UTF8CHAR *)"PKCS 11", NULL, 0 },
+    {(CK_UTF8CHAR *)"PKCS 11", NULL, 0},
 };
 
 #define N_INTERFACES (sizeof(interfaces) / sizeof(interfaces[0]))

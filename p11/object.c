@@ -178,7 +178,8 @@ bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 		return false;
 	if (t == CKA_VALUE)
 		return !o->have_value;
-	if (t == CKA_ONECLAW_CMEK_ENCRYPTED || t == CKA_ONECLAW_CMEK_FINGERPRINT)
+	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
+	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
 		return !o->meta.cmek_known;
 	return false;
 }
@@ -554,13 +555,13 @@ struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h)
 	return NULL;
 }
 
-struct oc_object *oc_store_by_label(const struct oc_store *st,
-				    const char *path, size_t len)
+struct oc_object *oc_store_by_label(const struct oc_store *st, const char *path,
+				    size_t len)
 {
 	if (!st->lcap)
 		return NULL;
-	for (struct oc_object *o = st->by_label[hash_label(path, len,
-							   st->lcap)];
+	for (struct oc_object *o =
+		 st->by_label[hash_label(path, len, st->lcap)];
 	     o; o = o->lnext)
 		if (strlen(o->meta.path) == len &&
 		    memcmp(o->meta.path, path, len) == 0)

@@ -31,49 +31,48 @@ enum oc_obj_kind {
 /* Key usage bits. */
 #define OC_USE_ENCRYPT 0x01u
 #define OC_USE_DECRYPT 0x02u
-#define OC_USE_SIGN 0x04u
-#define OC_USE_VERIFY 0x08u
-#define OC_USE_WRAP 0x10u
-#define OC_USE_UNWRAP 0x20u
+#define OC_USE_SIGN    0x04u
+#define OC_USE_VERIFY  0x08u
+#define OC_USE_WRAP    0x10u
+#define OC_USE_UNWRAP  0x20u
 
 struct oc_object {
 	CK_OBJECT_HANDLE handle;
 	enum oc_obj_kind kind;
 	atomic_uint refs;
-	bool linked;               /* in a store */
-	bool session_obj;          /* CKA_TOKEN false */
-	CK_SESSION_HANDLE owner;   /* session objects: the creating session */
-	bool priv;                 /* CKA_PRIVATE */
-	struct oc_object *next, *prev;   /* store order */
-	struct oc_object *hnext;         /* handle bucket chain */
-	struct oc_object *lnext;         /* label bucket chain (data only) */
+	bool linked;		 /* in a store */
+	bool session_obj;	 /* CKA_TOKEN false */
+	CK_SESSION_HANDLE owner; /* session objects: the creating session */
+	bool priv;		 /* CKA_PRIVATE */
+	struct oc_object *next, *prev; /* store order */
+	struct oc_object *hnext;       /* handle bucket chain */
+	struct oc_object *lnext;       /* label bucket chain (data only) */
 
 	/* Data objects. */
 	struct oc_secret_meta meta; /* path and metadata are our heap copies */
-	uint8_t *value;             /* oc_secure_alloc; the bytes as stored */
+	uint8_t *value;		    /* oc_secure_alloc; the bytes as stored */
 	size_t value_len;
 	bool have_value;
-	long value_at;              /* monotonic seconds */
-	bool seen;                  /* in the last list */
+	long value_at; /* monotonic seconds */
+	bool seen;     /* in the last list */
 
 	/* Key objects. */
-	CK_KEY_TYPE key_type;       /* CKK_AES or CKK_GENERIC_SECRET */
-	struct oc_cmek_key *cmek;   /* AES-256: the key (raw or delegated) */
-	bool cmek_owned;            /* false: the config's, owned by keys.c */
-	uint8_t *secret;            /* generic secret bytes (secure memory) */
+	CK_KEY_TYPE key_type;	  /* CKK_AES or CKK_GENERIC_SECRET */
+	struct oc_cmek_key *cmek; /* AES-256: the key (raw or delegated) */
+	bool cmek_owned;	  /* false: the config's, owned by keys.c */
+	uint8_t *secret;	  /* generic secret bytes (secure memory) */
 	size_t secret_len;
 	char *label;
 	size_t label_len;
 	uint8_t *id;
 	size_t id_len;
-	unsigned usage;             /* OC_USE_* */
-	bool from_config;           /* the vault's configured CMEK key */
-	bool unwrapped;             /* made by C_UnwrapKey */
+	unsigned usage;	  /* OC_USE_* */
+	bool from_config; /* the vault's configured CMEK key */
+	bool unwrapped;	  /* made by C_UnwrapKey */
 };
 
 /* Data object from a secret's metadata (copied). */
-int oc_object_new_data(const struct oc_secret_meta *m,
-		       struct oc_object **out);
+int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out);
 /* Replaces the metadata with a copy of m; the cached value is dropped when
  * the version changed. */
 int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m);
@@ -119,10 +118,9 @@ void oc_store_abandon(struct oc_store *st);
 int oc_store_add(struct oc_store *st, struct oc_object *o);
 /* Unlinks and drops the store's reference. */
 void oc_store_remove(struct oc_store *st, struct oc_object *o);
-struct oc_object *oc_store_get(const struct oc_store *st,
-			       CK_OBJECT_HANDLE h);
+struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h);
 /* The data object with this path, or NULL. */
-struct oc_object *oc_store_by_label(const struct oc_store *st,
-				    const char *path, size_t len);
+struct oc_object *oc_store_by_label(const struct oc_store *st, const char *path,
+				    size_t len);
 
 #endif

@@ -101,8 +101,8 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 	}
 	if (idx) {
 		sess.gen++;
-		s->handle = (CK_SESSION_HANDLE)(((sess.gen << IDX_BITS) |
-						 idx) & 0xffffffffu);
+		s->handle = (CK_SESSION_HANDLE)(((sess.gen << IDX_BITS) | idx) &
+						0xffffffffu);
 		if ((s->handle & IDX_MASK) != idx || s->handle == 0)
 			s->handle = idx;
 		sess.tab[idx] = s;
@@ -119,6 +119,18 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 	}
 	*out = s->handle;
 	return CKR_OK;
+}
+
+/* Under the module lock: the session with this handle, or NULL. */
+static struct oc_session *lookup(CK_SESSION_HANDLE h)
+{
+	unsigned long idx = h & IDX_MASK;
+	struct oc_session *s;
+
+	if (idx == 0 || idx > OC_P11_MAX_SESSIONS)
+		return NULL;
+	s = sess.tab[idx];
+	return s && s->handle == h ? s : NULL;
 }
 
 /* Under the module lock: takes s out of the table; true when it can be
@@ -140,8 +152,8 @@ CK_RV oc_session_close(CK_SESSION_HANDLE h)
 	bool do_free = false, last = false;
 
 	oc_lock_take(oc_mod.lock);
-	s = sess.tab[h & IDX_MASK];
-	if (!s || s->handle != h) {
+	s = lookup(h);
+	if (!s) {
 		oc_lock_release(oc_mod.lock);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
@@ -191,8 +203,8 @@ CK_RV oc_session_get(CK_SESSION_HANDLE h, struct oc_session **out)
 	struct oc_session *s;
 
 	oc_lock_take(oc_mod.lock);
-	s = sess.tab[h & IDX_MASK];
-	if (!s || s->handle != h || atomic_load(&s->closed)) {
+	s = lookup(h);
+	if (!s || atomic_load(&s->closed)) {
 		oc_lock_release(oc_mod.lock);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
@@ -226,11 +238,11 @@ CK_RV oc_session_info(struct oc_session *s, CK_SESSION_INFO *info)
 	info->slotID = s->slot;
 	info->flags = s->flags;
 	if (oc_session_rw(s))
-		info->state = user ? CKS_RW_USER_FUNCTIONS
-				   : CKS_RW_PUBLIC_SESSION;
+		info->state =
+		    user ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION;
 	else
-		info->state = user ? CKS_RO_USER_FUNCTIONS
-				   : CKS_RO_PUBLIC_SESSION;
+		info->state =
+		    user ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION;
 	info->ulDeviceError = s->device_error;
 	return CKR_OK;
 }

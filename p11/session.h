@@ -24,7 +24,7 @@ struct oc_session {
 	CK_SLOT_ID slot;
 	struct oc_token *tok;
 	CK_FLAGS flags;
-	unsigned refs;     /* under the module lock */
+	unsigned refs; /* under the module lock */
 	atomic_bool closed;
 	struct oc_lock *lock;
 	CK_ULONG device_error;
@@ -39,8 +39,7 @@ CK_RV oc_session_init(void);
 void oc_session_free_all(void);
 void oc_session_abandon_all(void);
 
-CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags,
-		      CK_SESSION_HANDLE *out);
+CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out);
 CK_RV oc_session_close(CK_SESSION_HANDLE h);
 CK_RV oc_session_close_all(CK_SLOT_ID slot);
 /* Finds and references a session (CKR_SESSION_HANDLE_INVALID). */

@@ -60,16 +60,15 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	if (op->active)
 		return CKR_OPERATION_ACTIVE;
 	md = digest_of(m->mechanism, &len);
-	if (!md || !oc_mech_allows(m->mechanism, verify ? CKF_VERIFY
-							: CKF_SIGN))
+	if (!md ||
+	    !oc_mech_allows(m->mechanism, verify ? CKF_VERIFY : CKF_SIGN))
 		return CKR_MECHANISM_INVALID;
 	if (m->pParameter || m->ulParameterLen)
 		return CKR_MECHANISM_PARAM_INVALID;
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->key_type != CKK_GENERIC_SECRET || !o->secret ||
-	    !o->secret_len) {
+	if (o->key_type != CKK_GENERIC_SECRET || !o->secret || !o->secret_len) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
@@ -197,8 +196,8 @@ static CK_RV check(struct oc_sign *op, const CK_BYTE *sig, CK_ULONG sig_len)
 	return rv;
 }
 
-CK_RV oc_verify_single(struct oc_session *s, const CK_BYTE *data,
-		       CK_ULONG n, const CK_BYTE *sig, CK_ULONG sig_len)
+CK_RV oc_verify_single(struct oc_session *s, const CK_BYTE *data, CK_ULONG n,
+		       const CK_BYTE *sig, CK_ULONG sig_len)
 {
 	struct oc_sign *op = &s->verify;
 	CK_RV rv;

@@ -29,8 +29,8 @@ CK_RV oc_sign_single(struct oc_session *s, const CK_BYTE *data, CK_ULONG n,
 CK_RV oc_sign_update(struct oc_session *s, bool verify, const CK_BYTE *data,
 		     CK_ULONG n);
 CK_RV oc_sign_final(struct oc_session *s, CK_BYTE *sig, CK_ULONG *sig_len);
-CK_RV oc_verify_single(struct oc_session *s, const CK_BYTE *data,
-		       CK_ULONG n, const CK_BYTE *sig, CK_ULONG sig_len);
+CK_RV oc_verify_single(struct oc_session *s, const CK_BYTE *data, CK_ULONG n,
+		       const CK_BYTE *sig, CK_ULONG sig_len);
 CK_RV oc_verify_final(struct oc_session *s, const CK_BYTE *sig,
 		      CK_ULONG sig_len);
 void oc_sign_clear(struct oc_sign *op);

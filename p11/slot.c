@@ -211,7 +211,8 @@ CK_RV oc_slot_info(CK_SLOT_ID id, CK_SLOT_INFO *si)
 		return rv;
 	oc_token_vault_id(t, vid);
 	memset(si, 0, sizeof(*si));
-	snprintf(desc, sizeof(desc), "1claw vault %s", vid[0] ? vid : "(login)");
+	snprintf(desc, sizeof(desc), "1claw vault %s",
+		 vid[0] ? vid : "(login)");
 	oc_attr_pad(si->slotDescription, sizeof(si->slotDescription), desc,
 		    strlen(desc));
 	oc_attr_pad(si->manufacturerID, sizeof(si->manufacturerID),

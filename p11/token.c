@@ -111,10 +111,11 @@ static void check_key(struct oc_token *t, const struct oc_vault *v)
 	oc_lock_take(t->lock);
 	if (!t->mismatch_logged) {
 		t->mismatch_logged = true;
-		oc_log_error("oneclaw-pkcs11: vault %s: the configured CMEK key "
-			     "(fingerprint %.16s...) is not the vault's key "
-			     "(%.16s...); it will not be used to write",
-			     v->id, have, v->cmek_fingerprint);
+		oc_log_error(
+		    "oneclaw-pkcs11: vault %s: the configured CMEK key "
+		    "(fingerprint %.16s...) is not the vault's key "
+		    "(%.16s...); it will not be used to write",
+		    v->id, have, v->cmek_fingerprint);
 	}
 	oc_lock_release(t->lock);
 }
@@ -234,7 +235,8 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 {
 	struct oc_cmek_key *k = NULL;
 	struct oc_object *o = NULL;
-	bool done;
+	struct oc_vault v;
+	bool done, known;
 
 	oc_lock_take(t->lock);
 	done = t->key_done;
@@ -254,8 +256,13 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 			o = NULL;
 		t->key_done = true;
 	}
+	known = t->vault_known;
+	v = t->vault;
 	oc_lock_release(t->lock);
 	oc_object_unref(o);
+	/* A key that is not the vault's is reported as soon as it shows. */
+	if (k && known)
+		check_key(t, &v);
 }
 
 /* Merges a fresh list into the store under t->lock: known paths keep their
@@ -486,7 +493,7 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 			   CK_ULONG *size)
 {
 	CK_ULONG len = CK_UNAVAILABLE_INFORMATION;
-	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
 	struct oc_object *o;
 	bool key;
 
@@ -534,8 +541,7 @@ CK_RV oc_token_key(struct oc_token *t, CK_OBJECT_HANDLE h,
 	return CKR_OK;
 }
 
-CK_RV oc_token_add(struct oc_token *t, struct oc_object *o,
-		   CK_OBJECT_HANDLE *h)
+CK_RV oc_token_add(struct oc_token *t, struct oc_object *o, CK_OBJECT_HANDLE *h)
 {
 	int err;
 
@@ -561,8 +567,8 @@ void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 	oc_lock_release(t->lock);
 }
 
-CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h,
-			   char **path, char vault_id[OC_API_MAX_ID + 1])
+CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
+			   char vault_id[OC_API_MAX_ID + 1])
 {
 	struct oc_object *o;
 	CK_RV rv = CKR_OK;

@@ -29,7 +29,7 @@ struct oc_token {
 	struct oc_store store;
 	bool listed;
 	long listed_at;
-	bool key_done;       /* the config key object was considered */
+	bool key_done; /* the config key object was considered */
 	bool mismatch_logged;
 	/* Session counts, under the module lock. */
 	unsigned long sessions;
@@ -66,8 +66,7 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 void oc_token_wipe(struct oc_token *t);
 
 /* Under t->lock: the object if it exists and the caller may see it. */
-struct oc_object *oc_token_find_locked(struct oc_token *t,
-				       CK_OBJECT_HANDLE h);
+struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h);
 bool oc_token_visible(const struct oc_object *o);
 /* A referenced key object (caller unrefs): CKR_KEY_HANDLE_INVALID when
  * there is none by that handle. */
@@ -80,8 +79,8 @@ CK_RV oc_token_add(struct oc_token *t, struct oc_object *o,
 void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 				   bool all);
 /* The secret path of a data object (heap copy), plus its vault id. */
-CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h,
-			   char **path, char vault_id[OC_API_MAX_ID + 1]);
+CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
+			   char vault_id[OC_API_MAX_ID + 1]);
 /* After a successful PUT to path: updates or creates its data object
  * with m and the value as stored; *h gets its handle. */
 CK_RV oc_token_stored(struct oc_token *t, const char *path,

@@ -142,7 +142,7 @@ static bool time_char(unsigned char c)
 static CK_RV clean_metadata(const char *text, size_t len, char **out)
 {
 	struct oc_json *j = NULL;
-	struct oc_jgen g = { 0 };
+	struct oc_jgen g = {0};
 	struct oc_buf b;
 	size_t n;
 	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
@@ -212,8 +212,8 @@ static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
 				rv = CKR_ATTRIBUTE_READ_ONLY;
 				break;
 			}
-			if (a->ulValueLen > oc_mod.conf.max_value_size +
-						    OC_CMEK_OVERHEAD) {
+			if (a->ulValueLen >
+			    oc_mod.conf.max_value_size + OC_CMEK_OVERHEAD) {
 				oc_rv_cause("value over max_value_size");
 				rv = CKR_ATTRIBUTE_VALUE_INVALID;
 				break;
@@ -352,7 +352,7 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 		 const char *metadata, const char *expires,
 		 CK_OBJECT_HANDLE *out)
 {
-	struct oc_secret_put in = { 0 };
+	struct oc_secret_put in = {0};
 	struct oc_secret_meta meta;
 	struct oc_cmek_key *k = NULL;
 	struct oc_object *ref = NULL;
@@ -394,7 +394,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 		len = blob_len;
 	} else if (sealed) {
 		oc_rv_cause("vault %s has no CMEK: a sealed blob would be "
-			    "unreadable", v.id);
+			    "unreadable",
+			    v.id);
 		return CKR_TEMPLATE_INCONSISTENT;
 	} else if (len > oc_mod.conf.max_value_size) {
 		return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -431,11 +432,11 @@ out:
 	return rv;
 }
 
-CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t,
-		      CK_ULONG n, CK_OBJECT_HANDLE *out)
+CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
+		      CK_OBJECT_HANDLE *out)
 {
 	const CK_ATTRIBUTE *a;
-	struct data_in d = { 0 };
+	struct data_in d = {0};
 	CK_ULONG cls;
 	CK_RV rv;
 
@@ -472,8 +473,8 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t,
 
 /* The secret's stored state; the value only when asked (it may need a
  * fetch). */
-static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
-		     bool want_value, struct current *c)
+static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h, bool want_value,
+		     struct current *c)
 {
 	struct oc_token *t = s->tok;
 	struct oc_object *o;
@@ -505,8 +506,8 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
 			rv = CKR_HOST_MEMORY;
 	}
 	if (rv == CKR_OK)
-		rv = clean_metadata(o->meta.metadata,
-				    strlen(o->meta.metadata), &c->metadata);
+		rv = clean_metadata(o->meta.metadata, strlen(o->meta.metadata),
+				    &c->metadata);
 	if (rv == CKR_ATTRIBUTE_VALUE_INVALID)
 		rv = CKR_OK; /* unreadable old metadata is dropped */
 out:
@@ -535,10 +536,10 @@ static CK_RV set_key(struct oc_session *s, CK_OBJECT_HANDLE h,
 				rv = CKR_ATTRIBUTE_READ_ONLY;
 		for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
 			err = t[i].type == CKA_LABEL
-				      ? oc_object_set_label(o, t[i].pValue,
-							    t[i].ulValueLen)
-				      : oc_object_set_id(o, t[i].pValue,
-							 t[i].ulValueLen);
+				  ? oc_object_set_label(o, t[i].pValue,
+							t[i].ulValueLen)
+				  : oc_object_set_id(o, t[i].pValue,
+						     t[i].ulValueLen);
 		if (rv == CKR_OK && err)
 			rv = oc_rv_map(err, OC_RV_WRITE);
 	}
@@ -562,8 +563,8 @@ static bool is_key(struct oc_token *t, CK_OBJECT_HANDLE h, bool *found)
 CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 		   const CK_ATTRIBUTE *t, CK_ULONG n)
 {
-	struct data_in d = { 0 };
-	struct current c = { 0 };
+	struct data_in d = {0};
+	struct current c = {0};
 	CK_OBJECT_HANDLE nh;
 	bool found;
 	CK_RV rv;
@@ -602,8 +603,8 @@ out:
 CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
 		    const CK_ATTRIBUTE *t, CK_ULONG n, CK_OBJECT_HANDLE *out)
 {
-	struct data_in d = { 0 };
-	struct current c = { 0 };
+	struct data_in d = {0};
+	struct current c = {0};
 	bool found;
 	CK_RV rv;
 

@@ -22,8 +22,8 @@
 
 struct oc_session;
 
-CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t,
-		      CK_ULONG n, CK_OBJECT_HANDLE *out);
+CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
+		      CK_OBJECT_HANDLE *out);
 CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 		   const CK_ATTRIBUTE *t, CK_ULONG n);
 CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,

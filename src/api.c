@@ -29,15 +29,15 @@
 #include "log.h"
 #include "secmem.h"
 
-#define MAX_TOKEN 16384
-#define MAX_METADATA (1024u * 1024)
-#define MAX_PROBLEM (64 * 1024)
-#define DEFAULT_VALUE_MAX (5u * 1024 * 1024)
+#define MAX_TOKEN	     16384
+#define MAX_METADATA	     (1024u * 1024)
+#define MAX_PROBLEM	     (64 * 1024)
+#define DEFAULT_VALUE_MAX    (5u * 1024 * 1024)
 #define DEFAULT_TOKEN_LIFE_S 3600
-#define MAX_TOKEN_LIFE_S (10LL * 365 * 24 * 3600)
-#define REFRESH_EARLY_MS 60000u
-#define MAX_TIMEOUT_S 3600u
-#define REQ_PATH_MAX (OC_API_MAX_PATH * 3 + 512)
+#define MAX_TOKEN_LIFE_S     (10LL * 365 * 24 * 3600)
+#define REFRESH_EARLY_MS     60000u
+#define MAX_TIMEOUT_S	     3600u
+#define REQ_PATH_MAX	     (OC_API_MAX_PATH * 3 + 512)
 
 struct oc_api {
 	struct oc_http *http;
@@ -45,10 +45,10 @@ struct oc_api {
 	pthread_cond_t refreshed;
 	bool refreshing;
 	enum oc_cred_kind kind;
-	char *cred;     /* oc_secure_alloc */
-	char *agent_id; /* plain heap */
-	char *token;    /* oc_secure_alloc */
-	uint64_t token_exp_ms;   /* monotonic; 0: no known expiry */
+	char *cred;		 /* oc_secure_alloc */
+	char *agent_id;		 /* plain heap */
+	char *token;		 /* oc_secure_alloc */
+	uint64_t token_exp_ms;	 /* monotonic; 0: no known expiry */
 	uint64_t token_early_ms; /* renew this long before expiry */
 	unsigned long token_gen;
 	unsigned long cred_gen;
@@ -408,7 +408,7 @@ static int get_fpr(const struct oc_json *o, const char *key, char *dst)
 static int jmap(struct oc_jgen *j, bool open)
 {
 	yajl_gen_status st =
-		open ? yajl_gen_map_open(j->g) : yajl_gen_map_close(j->g);
+	    open ? yajl_gen_map_open(j->g) : yajl_gen_map_close(j->g);
 
 	if (st != yajl_gen_status_ok)
 		return j->err ? j->err : OC_ERR_INTERNAL;
@@ -516,9 +516,8 @@ static int exchange_err(long st)
 }
 
 /* Exchanges a key for a token.  No lock held: this is network I/O. */
-static int exchange(struct oc_api *a, enum oc_cred_kind kind,
-		    const char *key, const char *agent_id, char **tok_out,
-		    uint64_t *life_out)
+static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
+		    const char *agent_id, char **tok_out, uint64_t *life_out)
 {
 	struct oc_http_req rq = {0};
 	struct oc_http_resp rs;
@@ -536,7 +535,7 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind,
 	/* Secret buffers are page mappings: size once, do not grow. */
 	oc_buf_init(&body, 2 * MAX_TOKEN + 1024, true);
 	rc = oc_buf_reserve(&body, strlen(key) +
-					   (agent_id ? strlen(agent_id) : 0) + 64);
+				       (agent_id ? strlen(agent_id) : 0) + 64);
 	if (!rc)
 		rc = oc_jgen_init(&j, &body);
 	if (!rc)
@@ -581,8 +580,8 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind,
 		rc = bad_field(v ? "bad token" : "missing", "access_token");
 		goto out_resp;
 	}
-	rc = get_text(resp, "token_type", false, 0, sizeof(type) - 1,
-		      TEXT_LINE, type, sizeof(type));
+	rc = get_text(resp, "token_type", false, 0, sizeof(type) - 1, TEXT_LINE,
+		      type, sizeof(type));
 	if (rc)
 		goto out_resp;
 	v = oc_json_get(resp, "expires_in");
@@ -641,6 +640,7 @@ static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen,
 	unsigned long cgen;
 	char *key = NULL, *agent = NULL, *fresh = NULL;
 	uint64_t life = 0, now;
+	bool want_agent;
 	int rc;
 
 	pthread_mutex_lock(&a->lock);
@@ -677,9 +677,10 @@ static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen,
 	cgen = a->cred_gen;
 	key = oc_secure_strdup(a->cred);
 	agent = a->agent_id ? strdup(a->agent_id) : NULL;
+	want_agent = a->agent_id != NULL;
 	pthread_mutex_unlock(&a->lock);
 
-	if (!key || (a->agent_id && !agent))
+	if (!key || (want_agent && !agent))
 		rc = OC_ERR_NOMEM;
 	else
 		rc = exchange(a, kind, key, agent, &fresh, &life);
@@ -762,8 +763,8 @@ static int api_call(struct oc_api *a, const struct call *cl,
 		record(a, rs->status, &rs->body);
 		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", cl->method, cl->path,
 			 rs->status);
-		again = attempt == 0 &&
-			(rs->status == 401 || rs->status == 402);
+		again =
+		    attempt == 0 && (rs->status == 401 || rs->status == 402);
 		if (again) {
 			pthread_mutex_lock(&a->lock);
 			again = can_exchange(a->kind);
@@ -771,7 +772,8 @@ static int api_call(struct oc_api *a, const struct call *cl,
 		}
 		if (!again)
 			break;
-		oc_debug(OC_LOG_API, "HTTP %ld: exchanging the credential again",
+		oc_debug(OC_LOG_API,
+			 "HTTP %ld: exchanging the credential again",
 			 rs->status);
 		token_invalidate(a, gen);
 		oc_http_resp_free(rs);
@@ -791,8 +793,7 @@ static int api_do(struct oc_api *a, const struct call *cl, long want,
 	rc = api_call(a, cl, rs, &valid);
 	if (rc)
 		return rc;
-	if (want ? rs->status == want
-		 : rs->status >= 200 && rs->status <= 299)
+	if (want ? rs->status == want : rs->status >= 200 && rs->status <= 299)
 		return OC_OK;
 	if (rs->status == 402 && !valid)
 		return OC_ERR_UNAUTHORIZED; /* x402 answered before auth */
@@ -805,9 +806,8 @@ static int api_do(struct oc_api *a, const struct call *cl, long want,
 
 /* "/v1/vaults/<id>" plus an optional suffix, an escaped secret path, and a
  * further suffix. */
-static int build_path(struct oc_buf *b, const char *vault_id,
-		      const char *mid, const char *secret_path,
-		      const char *tail)
+static int build_path(struct oc_buf *b, const char *vault_id, const char *mid,
+		      const char *secret_path, const char *tail)
 {
 	int rc;
 
@@ -861,19 +861,19 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 		return OC_ERR_NOMEM;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->refreshed, NULL);
-	a->max_value = c->max_value_size ? c->max_value_size
-					 : DEFAULT_VALUE_MAX;
+	a->max_value =
+	    c->max_value_size ? c->max_value_size : DEFAULT_VALUE_MAX;
 
 	o.base_url = c->api_url ? c->api_url : OC_DEFAULT_API_URL;
 	o.ca_file = c->ca_file;
 	o.ca_path = c->ca_path;
 	o.connect_timeout_ms =
-		(c->connect_timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S
-						      : c->connect_timeout_s) *
-		1000u;
+	    (c->connect_timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S
+						  : c->connect_timeout_s) *
+	    1000u;
 	o.timeout_ms =
-		(c->timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S : c->timeout_s) *
-		1000u;
+	    (c->timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S : c->timeout_s) *
+	    1000u;
 	o.retries = c->retries;
 	/* The JSON parser takes no more than this anyway. */
 	o.max_response = OC_JSON_MAX_TEXT;
@@ -900,7 +900,8 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 		}
 		if (jwt_exp(a->token, &exp)) {
 			int64_t left = exp - (int64_t)time(NULL);
-			a->token_exp_ms = now_ms() + (left > 0 ? (uint64_t)left * 1000u : 1u);
+			a->token_exp_ms =
+			    now_ms() + (left > 0 ? (uint64_t)left * 1000u : 1u);
 		}
 	}
 	if (c->agent_id && *c->agent_id) {
@@ -959,8 +960,9 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
 		return OC_ERR_ARGS;
 	if (!key || key_len == 0 || key_len > MAX_TOKEN ||
 	    !token_chars_ok(key, key_len)) {
-		oc_debug(OC_LOG_API, "login: the key is empty, too long or "
-				     "has bad characters (%zu bytes)",
+		oc_debug(OC_LOG_API,
+			 "login: the key is empty, too long or "
+			 "has bad characters (%zu bytes)",
 			 key_len);
 		return OC_ERR_UNAUTHORIZED;
 	}
@@ -994,12 +996,15 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
 			tok = oc_secure_strdup(k);
 			if (!tok)
 				rc = OC_ERR_NOMEM;
-			else if (jwt_exp(tok, &exp) && exp > (int64_t)time(NULL))
-				life = (uint64_t)(exp - (int64_t)time(NULL)) * 1000u;
+			else if (jwt_exp(tok, &exp) &&
+				 exp > (int64_t)time(NULL))
+				life = (uint64_t)(exp - (int64_t)time(NULL)) *
+				       1000u;
 		}
 	} else {
-		oc_debug(OC_LOG_API, "login: not a key or token this client "
-				     "knows (%zu bytes)",
+		oc_debug(OC_LOG_API,
+			 "login: not a key or token this client "
+			 "knows (%zu bytes)",
 			 key_len);
 		rc = OC_ERR_UNAUTHORIZED;
 	}
@@ -1090,9 +1095,9 @@ static int parse_vault(const struct oc_json *o, struct oc_vault *v)
 		rc = get_text(o, "name", true, 1, OC_API_MAX_NAME, TEXT_LINE,
 			      v->name, sizeof(v->name));
 	if (!rc)
-		rc = get_text(o, "description", false, 0, OC_API_MAX_NAME,
-			      TEXT_LINE, v->description,
-			      sizeof(v->description));
+		rc =
+		    get_text(o, "description", false, 0, OC_API_MAX_NAME,
+			     TEXT_LINE, v->description, sizeof(v->description));
 	if (!rc)
 		rc = get_bool(o, "cmek_enabled", &v->cmek_enabled, NULL);
 	if (!rc)
@@ -1121,8 +1126,8 @@ static int vault_resp(const struct oc_http_resp *rs, struct oc_vault *out)
 
 int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n)
 {
-	struct call cl = {.method = "GET", .path = "/v1/vaults",
-			  .idempotent = true};
+	struct call cl = {
+	    .method = "GET", .path = "/v1/vaults", .idempotent = true};
 	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	const struct oc_json *arr;
@@ -1372,8 +1377,9 @@ static int job_resp(const struct oc_http_resp *rs, struct oc_rotation_job *out)
 		if (n <= OC_API_MAX_PATH && text_ok(rs->location, n))
 			memcpy(jb.location, rs->location, n + 1);
 		else
-			oc_debug(OC_LOG_API, "ignoring a Location header of "
-					     "%zu bytes",
+			oc_debug(OC_LOG_API,
+				 "ignoring a Location header of "
+				 "%zu bytes",
 				 n);
 	}
 	*out = jb;
@@ -1594,8 +1600,8 @@ static int decode_value(struct oc_api *a, const struct oc_json *o,
 	rc = oc_base64_decode(s, n, buf, oc_base64_decoded_max(n) + 1, &len);
 	if (rc || len > cap) {
 		oc_secure_free(buf);
-		return bad_field(rc ? "not base64" : "larger than max_value_size",
-				 "value");
+		return bad_field(
+		    rc ? "not base64" : "larger than max_value_size", "value");
 	}
 	*out = buf;
 	*out_len = len;
@@ -1755,8 +1761,9 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	if (strlen(type) == 0 || strlen(type) >= sizeof(m.type) ||
 	    !text_ok(type, strlen(type)))
 		return OC_ERR_ARGS;
-	if (in->expires_at && (strlen(in->expires_at) >= sizeof(m.expires_at) ||
-			       !text_ok(in->expires_at, strlen(in->expires_at))))
+	if (in->expires_at &&
+	    (strlen(in->expires_at) >= sizeof(m.expires_at) ||
+	     !text_ok(in->expires_at, strlen(in->expires_at))))
 		return OC_ERR_ARGS;
 	cap = a->max_value + (in->value_is_blob ? OC_CMEK_OVERHEAD : 0);
 	if (in->value_len > cap || in->value_len > SIZE_MAX / 8)
@@ -1788,9 +1795,8 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		return rc;
 	}
 	/* Worst case JSON escaping is 6 bytes per input byte. */
-	max_body = in->value_len * 6 + (in->metadata ? strlen(in->metadata) * 2
-						      : 0) +
-		   4096;
+	max_body = in->value_len * 6 +
+		   (in->metadata ? strlen(in->metadata) * 2 : 0) + 4096;
 	oc_buf_init(&body, max_body, true);
 	if (in->value_is_blob || binary) {
 		b64_size = oc_base64_len(in->value_len) + 1;
@@ -1803,18 +1809,16 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		if (rc)
 			goto out;
 	}
-	rc = oc_buf_reserve(&body,
-			    (b64 ? b64_size : in->value_len) +
-				    (in->metadata ? strlen(in->metadata) : 0) +
-				    256);
+	rc = oc_buf_reserve(
+	    &body, (b64 ? b64_size : in->value_len) +
+		       (in->metadata ? strlen(in->metadata) : 0) + 256);
 	if (!rc)
 		rc = oc_jgen_init(&j, &body);
 	if (!rc)
 		rc = jmap(&j, true);
 	if (!rc)
 		rc = b64 ? oc_jgen_kv_str(&j, "value", b64)
-			 : oc_jgen_kv_strn(&j, "value",
-					   (const char *)in->value,
+			 : oc_jgen_kv_strn(&j, "value", (const char *)in->value,
 					   in->value_len);
 	if (!rc)
 		rc = oc_jgen_kv_str(&j, "type", type);
@@ -1838,7 +1842,8 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	cl.body_len = body.len;
 	oc_debug(OC_LOG_API, "put: %zu bytes as %s", in->value_len,
 		 in->value_is_blob ? "CMEK blob (base64)"
-				   : binary ? "base64 (binary)" : "text");
+		 : binary	   ? "base64 (binary)"
+				   : "text");
 	rc = api_do(a, &cl, 0, &rs);
 	if (rc)
 		goto out;

@@ -27,6 +27,7 @@
 struct cached_ctx {
 	pthread_mutex_t lock;
 	EVP_CIPHER_CTX *ctx; /* keyed lazily on first use */
+	size_t iv_len;	     /* the IV length ctx is set up for */
 };
 
 struct oc_cmek_key {
@@ -56,14 +57,17 @@ static int check_gcm_args(const uint8_t *iv, size_t iv_len, const uint8_t *aad,
 	return OC_OK;
 }
 
-/* One AES-256-GCM operation on c.  key is NULL when c already holds it.
- * On a failed decrypt the output is wiped. */
-static int gcm_run(EVP_CIPHER_CTX *c, int enc, const uint8_t *key,
-		   const uint8_t *iv, size_t iv_len, const uint8_t *aad,
-		   size_t aad_len, const uint8_t *in, size_t n, uint8_t *out,
-		   const uint8_t *tag_in, uint8_t *tag_out, size_t tag_len)
+/* One AES-256-GCM operation on c.  key is NULL when c already holds it;
+ * *cur_iv_len tracks the IV length c is set to, so that the common 12-byte
+ * case costs no parameter call (those dominate small operations).  On a
+ * failed decrypt the output is wiped. */
+static int gcm_run(EVP_CIPHER_CTX *c, size_t *cur_iv_len, int enc,
+		   const uint8_t *key, const uint8_t *iv, size_t iv_len,
+		   const uint8_t *aad, size_t aad_len, const uint8_t *in,
+		   size_t n, uint8_t *out, const uint8_t *tag_in,
+		   uint8_t *tag_out, size_t tag_len)
 {
-	unsigned char tagbuf[OC_CMEK_TAG_LEN];
+	unsigned char tagbuf[OC_CMEK_TAG_LEN] = {0};
 	int outl = 0, finl = 0, rc = OC_ERR_CRYPTO;
 
 	if (key != NULL) {
@@ -72,10 +76,17 @@ static int gcm_run(EVP_CIPHER_CTX *c, int enc, const uint8_t *key,
 		if (cipher == NULL ||
 		    !EVP_CipherInit_ex2(c, cipher, key, NULL, enc, NULL))
 			goto out;
+		*cur_iv_len = OC_CMEK_IV_LEN; /* GCM's default */
 	}
-	if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len, NULL) <=
-		0 ||
-	    !EVP_CipherInit_ex2(c, NULL, NULL, iv, enc, NULL))
+	if (iv_len != *cur_iv_len) {
+		/* Forget the old length first: a failure leaves it unknown. */
+		*cur_iv_len = 0;
+		if (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, (int)iv_len,
+					NULL) <= 0)
+			goto out;
+		*cur_iv_len = iv_len;
+	}
+	if (!EVP_CipherInit_ex2(c, NULL, NULL, iv, enc, NULL))
 		goto out;
 	if (aad_len != 0 &&
 	    !EVP_CipherUpdate(c, NULL, &outl, aad, (int)aad_len))
@@ -117,6 +128,7 @@ static int gcm_oneshot(int enc, const uint8_t *key, const uint8_t *iv,
 		       const uint8_t *tag_in, uint8_t *tag_out, size_t tag_len)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	size_t cur = 0;
 	int rc;
 
 	if (c == NULL) {
@@ -124,8 +136,8 @@ static int gcm_oneshot(int enc, const uint8_t *key, const uint8_t *iv,
 			OPENSSL_cleanse(out, n);
 		return OC_ERR_NOMEM;
 	}
-	rc = gcm_run(c, enc, key, iv, iv_len, aad, aad_len, in, n, out, tag_in,
-		     tag_out, tag_len);
+	rc = gcm_run(c, &cur, enc, key, iv, iv_len, aad, aad_len, in, n, out,
+		     tag_in, tag_out, tag_len);
 	EVP_CIPHER_CTX_free(c);
 	return rc;
 }
@@ -185,8 +197,8 @@ static int raw_gcm(const struct oc_cmek_key *k, int enc, const uint8_t *iv,
 		}
 		key = k->raw;
 	}
-	rc = gcm_run(cc->ctx, enc, key, iv, iv_len, aad, aad_len, in, n, out,
-		     tag_in, tag_out, tag_len);
+	rc = gcm_run(cc->ctx, &cc->iv_len, enc, key, iv, iv_len, aad, aad_len,
+		     in, n, out, tag_in, tag_out, tag_len);
 	if (rc == OC_ERR_CRYPTO) {
 		/* Never reuse a context in an unknown state. */
 		EVP_CIPHER_CTX_free(cc->ctx);

@@ -1,9 +1,16 @@
 /* http.c - the one owner of libcurl.
  *
- * One client holds a pool of easy handles, all attached to one CURLSH that
- * shares the connection cache, DNS cache and TLS sessions, so connections
- * are kept alive and reused across calls and threads.  A request takes a
- * handle from the pool under a mutex and gives it back afterwards.
+ * One client holds a pool of easy handles.  A request takes a handle from
+ * the pool under a mutex (the most recently returned first) and gives it
+ * back afterwards; each handle keeps its connection alive, so connections
+ * are reused across calls and across threads (a handle moves between
+ * threads), and there are never more connections than concurrent requests.
+ *
+ * The handles share one CURLSH for the DNS cache only.  libcurl documents
+ * sharing the connection cache (CURL_LOCK_DATA_CONNECT) as unsupported
+ * between concurrent threads, and helgrind shows the race inside libcurl;
+ * TLS session sharing across threads has the same history (reworked in
+ * curl 8.10).  A handle still resumes its own TLS session on reconnect.
  *
  * Retry rules (all within a budget of (retries + 1) * timeout_ms, which
  * also bounds every try's own timeout, so a call never runs past it):
@@ -35,18 +42,18 @@
 #include "secmem.h"
 #include "conf.h"
 
-#define USER_AGENT "oneclaw-pkcs11/" PACKAGE_VERSION
+#define USER_AGENT		   "oneclaw-pkcs11/" PACKAGE_VERSION
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000u
-#define DEFAULT_TIMEOUT_MS 30000u
-#define MAX_RETRIES 10u
-#define BACKOFF_FIRST_MS 100u
-#define BACKOFF_MAX_MS 5000u
-#define RETRY_AFTER_CAP_S 30
-#define MAX_IDLE_HANDLES 32
-#define MAX_URL 8192
-#define MAX_LOCATION 4096
-#define MAX_HEADER_LINE 16384
-#define MAX_BEARER 16384
+#define DEFAULT_TIMEOUT_MS	   30000u
+#define MAX_RETRIES		   10u
+#define BACKOFF_FIRST_MS	   100u
+#define BACKOFF_MAX_MS		   5000u
+#define RETRY_AFTER_CAP_S	   30
+#define MAX_IDLE_HANDLES	   32
+#define MAX_URL			   8192
+#define MAX_LOCATION		   4096
+#define MAX_HEADER_LINE		   16384
+#define MAX_BEARER		   16384
 
 struct oc_http {
 	char *base_url;
@@ -64,7 +71,7 @@ struct oc_http {
 	CURL **idle;
 	size_t n_idle;
 
-	unsigned long requests;    /* __atomic */
+	unsigned long requests;	   /* __atomic */
 	unsigned long connections; /* __atomic */
 
 	struct oc_http *next_abandoned;
@@ -122,8 +129,8 @@ static uint64_t now_ms(void)
 static void sleep_ms(uint64_t ms)
 {
 	struct timespec ts = {
-		.tv_sec = (time_t)(ms / 1000u),
-		.tv_nsec = (long)(ms % 1000u) * 1000000L,
+	    .tv_sec = (time_t)(ms / 1000u),
+	    .tv_nsec = (long)(ms % 1000u) * 1000000L,
 	};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -230,14 +237,15 @@ int oc_http_new(const struct oc_http_opts *o, struct oc_http **out)
 	while (n > 0 && h->base_url[n - 1] == '/')
 		h->base_url[--n] = '\0';
 
-	h->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms
-						      : DEFAULT_CONNECT_TIMEOUT_MS;
+	h->connect_timeout_ms = o->connect_timeout_ms
+				    ? o->connect_timeout_ms
+				    : DEFAULT_CONNECT_TIMEOUT_MS;
 	h->timeout_ms = o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	if (h->connect_timeout_ms > h->timeout_ms)
 		h->connect_timeout_ms = h->timeout_ms;
 	h->retries = o->retries > MAX_RETRIES ? MAX_RETRIES : o->retries;
-	h->max_response = o->max_response ? o->max_response
-					  : OC_HTTP_MAX_RESPONSE_DEFAULT;
+	h->max_response =
+	    o->max_response ? o->max_response : OC_HTTP_MAX_RESPONSE_DEFAULT;
 
 	for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&h->share_locks[i], NULL);
@@ -248,11 +256,7 @@ int oc_http_new(const struct oc_http_opts *o, struct oc_http **out)
 	    curl_share_setopt(h->share, CURLSHOPT_LOCKFUNC, share_lock) ||
 	    curl_share_setopt(h->share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
 	    curl_share_setopt(h->share, CURLSHOPT_USERDATA, h) ||
-	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
-	    curl_share_setopt(h->share, CURLSHOPT_SHARE,
-			      CURL_LOCK_DATA_SSL_SESSION) ||
-	    curl_share_setopt(h->share, CURLSHOPT_SHARE,
-			      CURL_LOCK_DATA_CONNECT)) {
+	    curl_share_setopt(h->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS)) {
 		oc_http_free(h);
 		return OC_ERR_INTERNAL;
 	}
@@ -272,8 +276,8 @@ void oc_http_free(struct oc_http *h)
 
 	if (!h)
 		return;
-	/* Every easy handle goes before the share (it refuses while used);
-	 * the share then closes the cached connections. */
+	/* Every easy handle (closing its connection) before the share, which
+	 * refuses to go while a handle uses it. */
 	for (i = 0; i < h->n_idle; i++)
 		curl_easy_cleanup(h->idle[i]);
 	free(h->idle);
@@ -288,13 +292,12 @@ void oc_http_free(struct oc_http *h)
 	free(h);
 }
 
-/* After fork, in the child.  The easy handles and the share hold the
- * parent's sockets and TLS state: curl_easy_cleanup/curl_share_cleanup
- * would close them, and for TLS send close_notify on a connection the
- * parent is still using.  So the CURL objects are leaked on purpose (kept
- * reachable from a static list), and the mutexes are neither locked nor
- * destroyed (another parent thread may have held one at fork time).  Only
- * plain memory is released. */
+/* After fork, in the child.  The easy handles hold the parent's sockets
+ * and TLS state: curl_easy_cleanup would close them, and for TLS send
+ * close_notify on a connection the parent is still using.  So the CURL objects
+ * are leaked on purpose (kept reachable from a static list), and the mutexes
+ * are neither locked nor destroyed (another parent thread may have held one at
+ * fork time).  Only plain memory is released. */
 void oc_http_abandon(struct oc_http *h)
 {
 	if (!h)
@@ -377,7 +380,7 @@ static size_t write_body(char *p, size_t size, size_t nmemb, void *userp)
 	 * Content-Length rather than growing it step by step. */
 	if (!b->data &&
 	    curl_easy_getinfo(x->c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
-		    CURLE_OK &&
+		CURLE_OK &&
 	    cl > 0 && (uint64_t)cl <= b->max)
 		oc_buf_reserve(b, (size_t)cl);
 	if (oc_buf_append(b, p, n) != OC_OK) {
@@ -434,7 +437,8 @@ static size_t read_header(char *p, size_t size, size_t nmemb, void *userp)
 	const char *v;
 
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		/* A new response (after 100 Continue): forget the last one's. */
+		/* A new response (after 100 Continue): forget the last one's.
+		 */
 		free(rs->location);
 		rs->location = NULL;
 		rs->retry_after_s = -1;
@@ -472,15 +476,15 @@ static bool header_is_secret(const char *name, size_t n)
 static bool header_value_shown(const char *name, size_t n)
 {
 	static const char *const shown[] = {
-		"content-type", "content-length", "retry-after",
-		"location",     "user-agent",     "accept",
-		"host",         "expect",         "transfer-encoding",
-		"connection",
+	    "content-type",	 "content-length", "retry-after", "location",
+	    "user-agent",	 "accept",	   "host",	  "expect",
+	    "transfer-encoding", "connection",
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
-		if (strlen(shown[i]) == n && strncasecmp(name, shown[i], n) == 0)
+		if (strlen(shown[i]) == n &&
+		    strncasecmp(name, shown[i], n) == 0)
 			return true;
 	return false;
 }
@@ -629,8 +633,8 @@ static int slist_add(struct curl_slist **l, const char *name,
 
 	oc_buf_init(&line, MAX_HEADER_LINE, true);
 	rc = oc_buf_reserve(&line, strlen(name) + 2 +
-					   (prefix ? strlen(prefix) : 0) +
-					   strlen(value));
+				       (prefix ? strlen(prefix) : 0) +
+				       strlen(value));
 	if (!rc)
 		rc = oc_buf_append_str(&line, name);
 	if (!rc)
@@ -664,11 +668,11 @@ static void slist_free_wiped(struct curl_slist *l)
 static int build_headers(const struct oc_http_req *rq, struct curl_slist **out)
 {
 	static const char *const fixed[] = {
-		"Content-Type: application/json",
-		"Accept: application/json",
-		"User-Agent: " USER_AGENT,
-		/* No "Expect: 100-continue" round trip before larger bodies. */
-		"Expect:",
+	    "Content-Type: application/json",
+	    "Accept: application/json",
+	    "User-Agent: " USER_AGENT,
+	    /* No "Expect: 100-continue" round trip before larger bodies. */
+	    "Expect:",
 	};
 	struct curl_slist *l = NULL, *n;
 	size_t i;
@@ -736,10 +740,10 @@ static void resp_reset(struct oc_http_resp *rs)
 	rs->retry_after_s = -1;
 }
 
-#define SETOPT(c, opt, val)                                                   \
-	do {                                                                  \
-		if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK)          \
-			goto setopt_failed;                                   \
+#define SETOPT(c, opt, val)                                                    \
+	do {                                                                   \
+		if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK)           \
+			goto setopt_failed;                                    \
 	} while (0)
 
 /* Sets every option of one try on a freshly reset handle. */
@@ -763,13 +767,10 @@ static int setup(struct oc_http *h, CURL *c, const struct oc_http_req *rq,
 	SETOPT(c, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(c, CURLOPT_CONNECTTIMEOUT_MS,
 	       (long)h->connect_timeout_ms < timeout_ms
-		       ? (long)h->connect_timeout_ms
-		       : timeout_ms);
+		   ? (long)h->connect_timeout_ms
+		   : timeout_ms);
 	SETOPT(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	SETOPT(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* The shared cache keeps as many idle connections as there are
-	 * pooled handles (curl's default of 5 would close some). */
-	SETOPT(c, CURLOPT_MAXCONNECTS, (long)MAX_IDLE_HANDLES);
 	SETOPT(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	SETOPT(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
@@ -864,6 +865,21 @@ static uint64_t backoff_ms(unsigned try)
 	return ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
 }
 
+/* The wait the server asked for with Retry-After: on a 429 capped at
+ * RETRY_AFTER_CAP_S; on a 5xx only when within the cap.  Otherwise the
+ * backoff for this try. */
+static uint64_t server_wait_ms(const struct oc_http_resp *rs, unsigned try,
+			       bool rate_limited)
+{
+	long s = rs->retry_after_s;
+
+	if (s < 0 || (!rate_limited && s > RETRY_AFTER_CAP_S))
+		return backoff_ms(try);
+	if (s > RETRY_AFTER_CAP_S)
+		s = RETRY_AFTER_CAP_S;
+	return (uint64_t)s * 1000u;
+}
+
 /* Sleeps before the next try when the budget allows it. */
 static bool wait_within(uint64_t wait, uint64_t deadline)
 {
@@ -940,17 +956,18 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		curl_easy_reset(c);
 		rc = setup(h, c, rq, (const char *)url.data, hdrs, &x, errbuf,
 			   (long)(deadline - now < h->timeout_ms
-					  ? deadline - now
-					  : h->timeout_ms));
+				      ? deadline - now
+				      : h->timeout_ms));
 		if (rc)
 			goto out;
 		__atomic_add_fetch(&h->requests, 1, __ATOMIC_RELAXED);
 		cc = curl_easy_perform(c);
 		if (cc != CURLE_OK) {
 			rc = map_curl_error(cc, &x);
-			oc_debug(OC_LOG_HTTP, "%s %s: try %u: %s%s%s", rq->method,
-				 rq->path, try + 1, curl_easy_strerror(cc),
-				 errbuf[0] ? ": " : "", errbuf);
+			oc_debug(OC_LOG_HTTP, "%s %s: try %u: %s%s%s",
+				 rq->method, rq->path, try + 1,
+				 curl_easy_strerror(cc), errbuf[0] ? ": " : "",
+				 errbuf);
 			if (rc == OC_ERR_NET && try < h->retries &&
 			    transport_retryable(c, cc, &unsent) &&
 			    (rq->idempotent || unsent)) {
@@ -961,34 +978,25 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 			rs->status = status;
 			rc = OC_OK;
-			oc_debug(OC_LOG_HTTP, "%s %s: try %u: HTTP %ld, %zu bytes",
+			oc_debug(OC_LOG_HTTP,
+				 "%s %s: try %u: HTTP %ld, %zu bytes",
 				 rq->method, rq->path, try + 1, status,
 				 rs->body.len);
 			if (try < h->retries && status == 429) {
-				wait = rs->retry_after_s >= 0
-					       ? (uint64_t)(rs->retry_after_s >
-								    RETRY_AFTER_CAP_S
-							    ? RETRY_AFTER_CAP_S
-							    : rs->retry_after_s) *
-							 1000u
-					       : backoff_ms(try);
+				wait = server_wait_ms(rs, try, true);
 				retry = true;
 			} else if (try < h->retries && status >= 500 &&
 				   status <= 599 && rq->idempotent) {
-				wait = rs->retry_after_s >= 0 &&
-						       rs->retry_after_s <=
-							       RETRY_AFTER_CAP_S
-					       ? (uint64_t)rs->retry_after_s *
-							 1000u
-					       : backoff_ms(try);
+				wait = server_wait_ms(rs, try, false);
 				retry = true;
 			}
 		}
 		if (!retry)
 			break;
 		if (!wait_within(wait, deadline)) {
-			oc_debug(OC_LOG_HTTP, "%s %s: no retry, a %llu ms wait "
-					      "would exceed the budget",
+			oc_debug(OC_LOG_HTTP,
+				 "%s %s: no retry, a %llu ms wait "
+				 "would exceed the budget",
 				 rq->method, rq->path,
 				 (unsigned long long)wait);
 			break;

@@ -64,7 +64,7 @@ static int parse_list(const char *list, unsigned *mask, int *help)
 	int rc = OC_OK, found;
 
 	*help = 0;
-	while (p && *p) {
+	while (*p) {
 		while (*p == ',' || *p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
@@ -135,8 +135,17 @@ static void init_from_env(void)
 	f = secure_getenv("ONECLAW_PKCS11_DEBUG_FILE");
 	if (m && f && *f) {
 		fd = open_log_file(f);
-		if (fd >= 0)
+		if (fd >= 0) {
 			log_fd = fd;
+		} else {
+			/* Not oc_log_error: that would re-enter this once. */
+			static const char msg[] =
+			    "oneclaw: cannot open ONECLAW_PKCS11_DEBUG_FILE;"
+			    " debug output goes to stderr\n";
+			ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+			(void)r;
+		}
 	}
 	atomic_store(&log_mask, m);
 }
@@ -253,6 +262,7 @@ void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)
 	va_list ap;
 	size_t n;
 
+	oc_log_init();
 	snprintf(prefix, sizeof(prefix), "oneclaw[%ld] %s %s: ", (long)getpid(),
 		 cat_name(cat), func ? func : "?");
 	va_start(ap, fmt);

@@ -235,7 +235,7 @@ static int read_tty_line(int fd, const char *prompt, uint8_t *buf, size_t max,
 		return OC_ERR_IO;
 	for (;;) {
 		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !oc_tool_interrupted)
 			continue;
 		if (r < 0) {
 			rc = OC_ERR_IO;
@@ -312,7 +312,7 @@ static int read_input(struct oc_tool *t, const char *cmd, const char *file,
 	} else {
 		while (n <= max) {
 			r = read(fd, buf + n, max + 1 - n);
-			if (r < 0 && errno == EINTR)
+			if (r < 0 && errno == EINTR && !oc_tool_interrupted)
 				continue;
 			if (r < 0) {
 				oc_tool_err("%s: cannot read %s: %s", cmd, name,
@@ -789,7 +789,7 @@ static bool fatal_rc(int rc)
 	       rc == OC_ERR_RATE_LIMITED;
 }
 
-static int import_one(void *ctx, size_t i)
+static int import_one(void *ctx, struct oc_api *a, size_t i)
 {
 	struct bulk *b = ctx;
 	struct item *it = &b->items[i];
@@ -798,8 +798,8 @@ static int import_one(void *ctx, size_t i)
 	int rc;
 
 	memset(&meta, 0, sizeof(meta));
-	rc = put_value(b->a, b->vault_id, it->path, it->type, it->metadata,
-		       b->key, it->value, it->len, &meta);
+	rc = put_value(a, b->vault_id, it->path, it->type, it->metadata, b->key,
+		       it->value, it->len, &meta);
 	oc_secret_meta_clear(&meta);
 	oc_progress_add(&b->progress, 1);
 	if (rc == 0) {
@@ -808,8 +808,8 @@ static int import_one(void *ctx, size_t i)
 		pthread_mutex_unlock(&b->lock);
 		return 0;
 	}
-	oc_tool_reason(b->t, rc, oc_api_last_status(b->a),
-		       oc_api_last_error(b->a), reason, sizeof(reason));
+	oc_tool_reason(b->t, rc, oc_api_last_status(a), oc_api_last_error(a),
+		       reason, sizeof(reason));
 	bulk_error(b, it->path, reason, fatal_rc(rc) ? rc : 0);
 	return fatal_rc(rc);
 }
@@ -1076,7 +1076,7 @@ static int secret_import(struct oc_tool *t, int argc, char **argv)
 	pthread_mutex_init(&b.lock, NULL);
 	t0 = oc_tool_now();
 	oc_progress_start(&b.progress, "imported", (int64_t)n, t->quiet);
-	oc_par_run(n, args.jobs, import_one, &b);
+	oc_par_run(t, n, args.jobs, import_one, &b);
 	oc_progress_end(&b.progress);
 	pthread_mutex_destroy(&b.lock);
 	rc = OC_EXIT_FAIL;
@@ -1114,7 +1114,7 @@ out:
 	return rc;
 }
 
-static int export_one(void *ctx, size_t i)
+static int export_one(void *ctx, struct oc_api *a, size_t i)
 {
 	struct bulk *b = ctx;
 	const struct oc_secret_meta *m = &b->list[i];
@@ -1125,11 +1125,11 @@ static int export_one(void *ctx, size_t i)
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	rc = oc_api_secret_get(b->a, b->vault_id, m->path, &s);
+	rc = oc_api_secret_get(a, b->vault_id, m->path, &s);
 	oc_progress_add(&b->progress, 1);
 	if (rc) {
-		oc_tool_reason(b->t, rc, oc_api_last_status(b->a),
-			       oc_api_last_error(b->a), reason, sizeof(reason));
+		oc_tool_reason(b->t, rc, oc_api_last_status(a),
+			       oc_api_last_error(a), reason, sizeof(reason));
 		bulk_error(b, m->path, reason, fatal_rc(rc) ? rc : 0);
 		return fatal_rc(rc);
 	}
@@ -1231,7 +1231,7 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 	b.list = list;
 	pthread_mutex_init(&b.lock, NULL);
 	oc_progress_start(&b.progress, "exported", (int64_t)n, t->quiet);
-	oc_par_run(n, args.jobs, export_one, &b);
+	oc_par_run(t, n, args.jobs, export_one, &b);
 	oc_progress_end(&b.progress);
 	pthread_mutex_destroy(&b.lock);
 	if (b.shown > MAX_SHOWN_ERRORS)

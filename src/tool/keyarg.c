@@ -42,7 +42,7 @@ static int key_from_stdin(struct oc_tool *t, const char *what,
 		return oc_tool_fail(t, OC_ERR_NOMEM, "%s", what);
 	while (n <= OC_KEYSRC_MAX_FILE) {
 		r = read(STDIN_FILENO, buf + n, OC_KEYSRC_MAX_FILE + 1 - n);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !oc_tool_interrupted)
 			continue;
 		if (r < 0) {
 			oc_tool_err("%s: cannot read the key from stdin: %s",

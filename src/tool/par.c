@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "par.h"
 
@@ -16,6 +17,12 @@ struct par {
 	bool stop;
 	oc_par_fn fn;
 	void *ctx;
+};
+
+struct worker {
+	struct par *p;
+	struct oc_api *a;
+	pthread_t th;
 };
 
 /* The next item index, or n when done or stopping. */
@@ -33,13 +40,14 @@ static size_t take(struct par *p)
 	return i;
 }
 
-static void *worker(void *arg)
+static void *work(void *arg)
 {
-	struct par *p = arg;
+	struct worker *w = arg;
+	struct par *p = w->p;
 	size_t i;
 
 	while ((i = take(p)) < p->n) {
-		if (p->fn(p->ctx, i) != 0) {
+		if (p->fn(p->ctx, w->a, i) != 0) {
 			pthread_mutex_lock(&p->lock);
 			p->stop = true;
 			pthread_mutex_unlock(&p->lock);
@@ -48,9 +56,10 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int oc_par_run(size_t n, unsigned jobs, oc_par_fn fn, void *ctx)
+int oc_par_run(struct oc_tool *t, size_t n, unsigned jobs, oc_par_fn fn,
+	       void *ctx)
 {
-	pthread_t th[OC_PAR_MAX_JOBS];
+	struct worker w[OC_PAR_MAX_JOBS];
 	struct par p;
 	unsigned i, started = 0;
 
@@ -60,26 +69,37 @@ int oc_par_run(size_t n, unsigned jobs, oc_par_fn fn, void *ctx)
 		jobs = OC_PAR_MAX_JOBS;
 	if (jobs > n)
 		jobs = n ? (unsigned)n : 1;
+	memset(w, 0, sizeof(w));
 	p.next = 0;
 	p.n = n;
 	p.stop = false;
 	p.fn = fn;
 	p.ctx = ctx;
 	pthread_mutex_init(&p.lock, NULL);
+	for (i = 0; i < jobs; i++) {
+		w[i].p = &p;
+		if (i == 0)
+			w[i].a = t->api;
+		else if (oc_api_new(&t->conf, &w[i].a) != 0)
+			break; /* fewer workers, same work */
+	}
+	jobs = i;
 	if (jobs == 1) {
-		worker(&p);
+		work(&w[0]);
 	} else {
 		for (i = 0; i < jobs; i++) {
-			if (pthread_create(&th[i], NULL, worker, &p) != 0)
+			if (pthread_create(&w[i].th, NULL, work, &w[i]) != 0)
 				break;
 			started++;
 		}
 		/* With no thread at all, do the work here. */
 		if (started == 0)
-			worker(&p);
+			work(&w[0]);
 		for (i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
+			pthread_join(w[i].th, NULL);
 	}
+	for (i = 1; i < OC_PAR_MAX_JOBS; i++)
+		oc_api_free(w[i].a);
 	pthread_mutex_destroy(&p.lock);
 	return p.stop || p.next < p.n ? 1 : 0;
 }

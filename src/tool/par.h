@@ -11,14 +11,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "api.h"
+
+struct oc_tool;
+
 #define OC_PAR_MAX_JOBS	    32
 #define OC_PAR_DEFAULT_JOBS 4
 
-/* Returns 0 to go on, non-zero to stop every worker. */
-typedef int (*oc_par_fn)(void *ctx, size_t i);
+/* Returns 0 to go on, non-zero to stop every worker.  a is the worker's
+ * own API client: the last status and detail it reports are that
+ * worker's (a client shared between threads could report another
+ * thread's). */
+typedef int (*oc_par_fn)(void *ctx, struct oc_api *a, size_t i);
 
-/* Returns 0 when every item ran, 1 when stopped early (by fn or by
- * oc_tool_interrupted), or an OC_ERR_* when threads could not start. */
-int oc_par_run(size_t n, unsigned jobs, oc_par_fn fn, void *ctx);
+/* The first worker uses t's client (oc_tool_api must have made it), the
+ * others get clients of their own for the run.  Returns 0 when every item
+ * ran, 1 when stopped early (by fn or by oc_tool_interrupted). */
+int oc_par_run(struct oc_tool *t, size_t n, unsigned jobs, oc_par_fn fn,
+	       void *ctx);
 
 #endif

@@ -17,6 +17,8 @@
 
 #include "pkcs11-key.h"
 
+#include "main.h"
+
 #include "codec.h"
 #include "err.h"
 #include "log.h"
@@ -202,18 +204,19 @@ static int prompt_pin(const char *label, char *pin, size_t *len, char *err,
 		goto out_fd;
 	for (;;) {
 		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR && !oc_tool_interrupted)
 			continue;
-		if (r <= 0 || c == '\n' || c == '\r')
+		if (r < 0 || n + 1 >= MAX_PIN)
 			break;
-		if (n + 1 >= MAX_PIN)
+		if (r == 0 || c == '\n' || c == '\r') {
+			rc = 0;
 			break;
+		}
 		pin[n++] = c;
 	}
 	c = 0;
 	pin[n] = '\0';
 	*len = n;
-	rc = 0;
 	tcsetattr(fd, TCSAFLUSH, &old);
 	dprintf(fd, "\n");
 out_fd:

@@ -37,7 +37,7 @@ struct pass {
 	char new_hex[OC_CMEK_FPR_HEX_LEN + 1];
 	struct oc_progress progress;
 	pthread_mutex_t lock;
-	size_t resealed, already, plain, gone, failed, verified;
+	size_t resealed, already, rerecorded, plain, gone, failed, verified;
 	size_t shown;
 	int fatal; /* OC_ERR_* that stopped the pass, 0 if none */
 	char fatal_msg[2048];
@@ -64,12 +64,13 @@ static void note_error(struct pass *p, const char *path, int rc, long status,
 }
 
 /* Records a failure that makes going on pointless; returns 1 (stop). */
-static int note_fatal(struct pass *p, int rc, const char *path)
+static int note_fatal(struct pass *p, struct oc_api *a, int rc,
+		      const char *path)
 {
 	char reason[768], safe[600];
 
-	oc_tool_reason(p->t, rc, oc_api_last_status(p->a),
-		       oc_api_last_error(p->a), reason, sizeof(reason));
+	oc_tool_reason(p->t, rc, oc_api_last_status(a), oc_api_last_error(a),
+		       reason, sizeof(reason));
 	pthread_mutex_lock(&p->lock);
 	if (!p->fatal) {
 		p->fatal = rc;
@@ -118,22 +119,14 @@ static int try_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 	return 0;
 }
 
-/* Seals pt with the new key and PUTs it back with the same attributes. */
-static int reseal(struct pass *p, const struct oc_secret *s, const uint8_t *pt,
-		  size_t pt_len)
+/* PUTs a blob back as a new version with the same attributes. */
+static int put_blob(struct pass *p, struct oc_api *a, const struct oc_secret *s,
+		    const uint8_t *blob, size_t blob_len)
 {
 	struct oc_secret_put in;
 	struct oc_secret_meta out;
-	uint8_t *blob;
-	size_t blob_len = 0, size = oc_cmek_blob_len(pt_len);
 	int rc;
 
-	blob = malloc(size);
-	if (!blob)
-		return OC_ERR_NOMEM;
-	rc = oc_cmek_seal(p->new_key, pt, pt_len, blob, size, &blob_len);
-	if (rc)
-		goto out;
 	memset(&in, 0, sizeof(in));
 	in.type = s->meta.type[0] ? s->meta.type : NULL;
 	in.value = blob;
@@ -142,15 +135,59 @@ static int reseal(struct pass *p, const struct oc_secret *s, const uint8_t *pt,
 	in.metadata = s->meta.metadata;
 	in.expires_at = s->meta.expires_at[0] ? s->meta.expires_at : NULL;
 	memset(&out, 0, sizeof(out));
-	rc = oc_api_secret_put(p->a, p->vault_id, s->meta.path, &in, &out);
+	rc = oc_api_secret_put(a, p->vault_id, s->meta.path, &in, &out);
 	if (rc == 0)
 		oc_secret_meta_clear(&out);
-out:
+	return rc;
+}
+
+/* Seals pt with the new key and PUTs it back. */
+static int reseal(struct pass *p, struct oc_api *a, const struct oc_secret *s,
+		  const uint8_t *pt, size_t pt_len)
+{
+	uint8_t *blob;
+	size_t blob_len = 0, size = oc_cmek_blob_len(pt_len);
+	int rc;
+
+	blob = malloc(size);
+	if (!blob)
+		return OC_ERR_NOMEM;
+	rc = oc_cmek_seal(p->new_key, pt, pt_len, blob, size, &blob_len);
+	if (rc == 0)
+		rc = put_blob(p, a, s, blob, blob_len);
 	free(blob);
 	return rc;
 }
 
-static int client_one(void *ctx, size_t i)
+/* A value already under the new key whose version the server records
+ * under another fingerprint (written while the vault still named the old
+ * key, e.g. by another client) is written back unchanged, so that the
+ * record is true again: the server's own rotation jobs select versions by
+ * it.  Returns 1 to stop the pass. */
+static int fix_record(struct pass *p, struct oc_api *a,
+		      const struct oc_secret *s)
+{
+	int rc;
+
+	if (!s->meta.cmek_fingerprint[0] ||
+	    strcmp(s->meta.cmek_fingerprint, p->new_hex) == 0) {
+		count(p, &p->already);
+		return 0;
+	}
+	rc = put_blob(p, a, s, s->value, s->value_len);
+	if (rc) {
+		if (is_fatal(rc))
+			return note_fatal(p, a, rc, s->meta.path);
+		note_error(p, s->meta.path, rc, oc_api_last_status(a),
+			   oc_api_last_error(a), NULL);
+		oc_progress_add(&p->progress, 1);
+		return 0;
+	}
+	count(p, &p->rerecorded);
+	return 0;
+}
+
+static int client_one(void *ctx, struct oc_api *a, size_t i)
 {
 	struct pass *p = ctx;
 	const struct oc_secret_meta *m = &p->list[i];
@@ -165,16 +202,16 @@ static int client_one(void *ctx, size_t i)
 		return 0;
 	}
 	memset(&s, 0, sizeof(s));
-	rc = oc_api_secret_get(p->a, p->vault_id, m->path, &s);
+	rc = oc_api_secret_get(a, p->vault_id, m->path, &s);
 	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
 		count(p, &p->gone);
 		return 0;
 	}
 	if (rc) {
 		if (is_fatal(rc))
-			return note_fatal(p, rc, m->path);
-		note_error(p, m->path, rc, oc_api_last_status(p->a),
-			   oc_api_last_error(p->a), NULL);
+			return note_fatal(p, a, rc, m->path);
+		note_error(p, m->path, rc, oc_api_last_status(a),
+			   oc_api_last_error(a), NULL);
 		oc_progress_add(&p->progress, 1);
 		return 0;
 	}
@@ -200,7 +237,7 @@ static int client_one(void *ctx, size_t i)
 		if (try_open(p->new_key, s.value, s.value_len, &pt2, &len2) ==
 		    0) {
 			oc_secure_free(pt2);
-			count(p, &p->already);
+			stop = fix_record(p, a, &s);
 			goto out;
 		}
 	}
@@ -213,14 +250,14 @@ static int client_one(void *ctx, size_t i)
 		oc_progress_add(&p->progress, 1);
 		goto out;
 	}
-	rc = reseal(p, &s, pt, pt_len);
+	rc = reseal(p, a, &s, pt, pt_len);
 	if (rc) {
 		if (is_fatal(rc)) {
-			stop = note_fatal(p, rc, m->path);
+			stop = note_fatal(p, a, rc, m->path);
 			goto out;
 		}
-		note_error(p, m->path, rc, oc_api_last_status(p->a),
-			   oc_api_last_error(p->a), NULL);
+		note_error(p, m->path, rc, oc_api_last_status(a),
+			   oc_api_last_error(a), NULL);
 		oc_progress_add(&p->progress, 1);
 		goto out;
 	}
@@ -231,7 +268,7 @@ out:
 	return stop;
 }
 
-static int verify_one(void *ctx, size_t i)
+static int verify_one(void *ctx, struct oc_api *a, size_t i)
 {
 	struct pass *p = ctx;
 	const struct oc_secret_meta *m = &p->list[i];
@@ -245,16 +282,16 @@ static int verify_one(void *ctx, size_t i)
 		return 0;
 	}
 	memset(&s, 0, sizeof(s));
-	rc = oc_api_secret_get(p->a, p->vault_id, m->path, &s);
+	rc = oc_api_secret_get(a, p->vault_id, m->path, &s);
 	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
 		count(p, &p->gone);
 		return 0;
 	}
 	if (rc) {
 		if (is_fatal(rc))
-			return note_fatal(p, rc, m->path);
-		note_error(p, m->path, rc, oc_api_last_status(p->a),
-			   oc_api_last_error(p->a), NULL);
+			return note_fatal(p, a, rc, m->path);
+		note_error(p, m->path, rc, oc_api_last_status(a),
+			   oc_api_last_error(a), NULL);
 		oc_progress_add(&p->progress, 1);
 		return 0;
 	}
@@ -299,7 +336,7 @@ static int run_pass(struct pass *p, const char *verb, oc_par_fn fn,
 	*total = n;
 	p->list = list;
 	oc_progress_start(&p->progress, verb, (int64_t)n, p->t->quiet);
-	oc_par_run(n, jobs, fn, p);
+	oc_par_run(p->t, n, jobs, fn, p);
 	oc_progress_end(&p->progress);
 	p->list = NULL;
 	oc_secret_meta_list_free(list, n);
@@ -341,7 +378,9 @@ int oc_rotate_verify(struct oc_tool *t, const char *vault_id,
 	st->verify_s = oc_tool_now() - t0;
 	if (!rc && p.failed) {
 		oc_tool_err("verification failed: %zu of %zu secrets in vault "
-			    "%s do not open with the new key",
+			    "%s do not open with the new key (an unfinished "
+			    "client-side rotation is finished by running it "
+			    "again with --mode client)",
 			    p.failed, total, vault_id);
 		rc = OC_EXIT_FAIL;
 	}
@@ -364,9 +403,25 @@ static int rotate_client(struct oc_tool *t, struct oc_api *a,
 	p.new_key = o->new_key;
 	oc_keyarg_fpr_hex(o->old_key, p.old_hex);
 	oc_keyarg_fpr_hex(o->new_key, p.new_hex);
+	/* The vault names the new key before any value is written back:
+	 * the server records each version under the vault's fingerprint at
+	 * write time, and its own rotation jobs later trust that record.
+	 * Meanwhile writers holding only the old key are refused, and a
+	 * value not yet rotated still records the old key, which is true. */
+	if (strcmp(o->vault.cmek_fingerprint, p.new_hex) != 0) {
+		rc = oc_api_cmek_enable(a, o->vault.id, p.new_hex, &v);
+		if (rc) {
+			pthread_mutex_destroy(&p.lock);
+			return oc_tool_fail(t, rc,
+					    "vault %s: recording the new "
+					    "fingerprint; nothing was changed",
+					    o->vault.id);
+		}
+	}
 	rc = run_pass(&p, "rotated", client_one, o->jobs, &st->total);
 	st->resealed = p.resealed;
 	st->already = p.already;
+	st->rerecorded = p.rerecorded;
 	st->plain = p.plain;
 	st->gone = p.gone;
 	st->failed = p.failed;
@@ -374,22 +429,10 @@ static int rotate_client(struct oc_tool *t, struct oc_api *a,
 	if (rc)
 		return rc;
 	if (p.failed) {
-		oc_tool_err("%zu of %zu secrets could not be rotated; the "
-			    "vault still records the old key.  Fix them and "
-			    "run the same command again",
+		oc_tool_err("%zu of %zu secrets could not be rotated.  Fix "
+			    "them and run the same command again",
 			    p.failed, st->total);
 		return OC_EXIT_FAIL;
-	}
-	/* Every value is under the new key: now record it. */
-	if (strcmp(o->vault.cmek_fingerprint, p.new_hex) != 0) {
-		rc = oc_api_cmek_enable(a, o->vault.id, p.new_hex, &v);
-		if (rc)
-			return oc_tool_fail(t, rc,
-					    "vault %s: recording the new "
-					    "fingerprint (every secret is "
-					    "already re-sealed; run the same "
-					    "command again)",
-					    o->vault.id);
 	}
 	st->rotate_s = oc_tool_now() - t0;
 	return 0;
@@ -486,6 +529,7 @@ static int rotate_server(struct oc_tool *t, struct oc_api *a,
 		return oc_tool_fail(t, rc, "vault %s: starting the rotation",
 				    o->vault.id);
 	oc_debug(OC_LOG_TOOL, "rotation job %s started", job.id);
+	snprintf(st->job_id, sizeof(st->job_id), "%s", job.id);
 	oc_progress_start(&prog, "rotated", job.total_secrets, t->quiet);
 	oc_progress_set(&prog, job.processed, job.total_secrets);
 	last_change = oc_tool_now();
@@ -589,9 +633,13 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 			oc_jgen_kv_int(&j.j, "processed", st->server_processed);
 			oc_jgen_kv_bool(&j.j, "already_done",
 					st->server_done_before);
+			if (st->job_id[0])
+				oc_jgen_kv_str(&j.j, "job_id", st->job_id);
 		} else {
 			oc_jgen_kv_int(&j.j, "resealed", (int64_t)st->resealed);
 			oc_jgen_kv_int(&j.j, "already", (int64_t)st->already);
+			oc_jgen_kv_int(&j.j, "rerecorded",
+				       (int64_t)st->rerecorded);
 			oc_jgen_kv_int(&j.j, "plain", (int64_t)st->plain);
 			oc_jgen_kv_int(&j.j, "gone", (int64_t)st->gone);
 		}
@@ -609,13 +657,15 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 	if (o->server && st->server_done_before)
 		printf("  secrets:     already rotated by an earlier run\n");
 	else if (o->server)
-		printf("  secrets:     %zu, %lld processed by the server\n",
-		       st->total, (long long)st->server_processed);
+		printf("  secrets:     %zu, %lld processed by the server "
+		       "(job %s)\n",
+		       st->total, (long long)st->server_processed,
+		       oc_out_safe(st->job_id, name, sizeof(name)));
 	else
 		printf("  secrets:     %zu (%zu re-sealed, %zu already under "
 		       "the new key, %zu not CMEK-sealed%s)\n",
-		       st->total, st->resealed, st->already, st->plain,
-		       st->gone ? ", some deleted meanwhile" : "");
+		       st->total, st->resealed, st->already + st->rerecorded,
+		       st->plain, st->gone ? ", some deleted meanwhile" : "");
 	printf("  verified:    %zu open with the new key\n", st->verified);
 	printf("  fingerprint: %s\n", new_hex);
 	printf("  time:        %.2f s (rotation %.2f s, verification %.2f s)"

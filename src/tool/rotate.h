@@ -3,12 +3,14 @@
  *
  * Server mode sends both raw keys in the rotation headers (the only time a
  * key leaves the machine, and only when asked for), then follows the job.
- * Client mode never sends a key: it opens each secret with the old key,
- * seals it with the new one and PUTs it back, then records the new
- * fingerprint.  Both are resumable: running the same command again after
- * any interruption finishes the work.  A secret counts as rotated when it
- * opens with the new key (the server's per-version fingerprint lags behind
- * during a client-side rotation, so it is only a hint). */
+ * Client mode never sends a key: it records the new fingerprint in the
+ * vault, then opens each secret with the old key, seals it with the new
+ * one and PUTs it back (so the server records every new version under the
+ * key that really sealed it).  Both are resumable: running the same
+ * command again after any interruption finishes the work.  A secret counts
+ * as rotated when it opens with the new key; the server's per-version
+ * fingerprint is only a hint (a client may have written a value while the
+ * vault still named another key). */
 #ifndef OC_TOOL_ROTATE_H
 #define OC_TOOL_ROTATE_H
 
@@ -29,15 +31,18 @@ struct oc_rotate_opts {
 };
 
 struct oc_rotate_stats {
-	size_t total;	 /* secrets in the vault */
-	size_t resealed; /* re-sealed by this run (client mode) */
-	size_t already;	 /* already under the new key */
-	size_t plain;	 /* not CMEK-sealed: left as they are */
-	size_t gone;	 /* deleted while we worked */
-	size_t failed;	 /* could not be rotated / did not verify */
-	size_t verified; /* open with the new key */
+	size_t total;	   /* secrets in the vault */
+	size_t resealed;   /* re-sealed by this run (client mode) */
+	size_t already;	   /* already under the new key */
+	size_t rerecorded; /* the same, but recorded under another key by
+			      the server: written back unchanged */
+	size_t plain;	   /* not CMEK-sealed: left as they are */
+	size_t gone;	   /* deleted while we worked */
+	size_t failed;	   /* could not be rotated / did not verify */
+	size_t verified;   /* open with the new key */
 	int64_t server_processed;
-	bool server_done_before; /* the server had finished earlier */
+	char job_id[OC_API_MAX_ID + 1]; /* server mode; "" when none ran */
+	bool server_done_before;	/* the server had finished earlier */
 	double rotate_s;
 	double verify_s;
 };

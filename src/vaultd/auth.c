@@ -273,8 +273,7 @@ int oc_auth_secret(struct oc_auth *a, const struct oc_principal *p,
 		*why = "Token scopes do not cover this path";
 		return OC_ERR_FORBIDDEN;
 	}
-	rc = oc_store_policy_list(a->store, vault_id, "agent", p->id, &pol,
-				  &n);
+	rc = oc_store_policy_list(a->store, vault_id, "agent", p->id, &pol, &n);
 	if (rc)
 		return rc;
 	rc = OC_ERR_FORBIDDEN;

@@ -16,7 +16,7 @@
 #include "store.h"
 #include "token.h"
 
-#define OC_USER_TOKEN_TTL 3600
+#define OC_USER_TOKEN_TTL  3600
 #define OC_AGENT_TOKEN_TTL 3600
 
 struct oc_auth {

@@ -10,16 +10,17 @@
 #include "cmek.h"
 #include "err.h"
 #include "ossl.h"
+#include "scratch.h"
 #include "secmem.h"
 
-#define IV_LEN 12
+#define IV_LEN	12
 #define TAG_LEN 16
 
 static int aad_for(const char *vault_id, const char *vid, char *aad,
 		   size_t size, size_t *len)
 {
-	int n = snprintf(aad, size, "oneclaw-vaultd value v1:%s:%s", vault_id,
-			 vid);
+	int n =
+	    snprintf(aad, size, "oneclaw-vaultd value v1:%s:%s", vault_id, vid);
 
 	if (n < 0 || (size_t)n >= size)
 		return OC_ERR_RANGE;
@@ -32,7 +33,7 @@ int oc_envelope_seal(struct oc_kek *k, const char *vault_id,
 		     const uint8_t *val, size_t n, uint8_t **dek_out,
 		     size_t *dek_len, uint8_t **ct_out, size_t *ct_len)
 {
-	uint8_t *dek = NULL, *w = NULL, *ct = NULL;
+	uint8_t *dek, *w = NULL, *ct = NULL;
 	char aad[160];
 	size_t aad_len;
 	int rc;
@@ -42,7 +43,7 @@ int oc_envelope_seal(struct oc_kek *k, const char *vault_id,
 	rc = aad_for(vault_id, vid, aad, sizeof(aad), &aad_len);
 	if (rc)
 		return rc;
-	dek = oc_secure_alloc(OC_DEK_LEN);
+	dek = oc_scratch(OC_SCRATCH_DEK);
 	w = malloc(OC_KEK_WRAPPED_LEN);
 	ct = malloc(n + IV_LEN + TAG_LEN);
 	if (!dek || !w || !ct) {
@@ -67,18 +68,19 @@ int oc_envelope_seal(struct oc_kek *k, const char *vault_id,
 	w = NULL;
 	ct = NULL;
 out:
-	oc_secure_free(dek);
+	if (dek)
+		oc_wipe(dek, OC_DEK_LEN);
 	free(w);
 	free(ct);
 	return rc;
 }
 
-int oc_envelope_open(struct oc_kek *k, const char *vault_id,
-		     const uint8_t salt[32], const char *vid,
-		     const uint8_t *w, size_t w_len, const uint8_t *ct,
-		     size_t ct_len, uint8_t **val, size_t *n)
+int oc_envelope_open_into(struct oc_kek *k, const char *vault_id,
+			  const uint8_t salt[32], const char *vid,
+			  const uint8_t *w, size_t w_len, const uint8_t *ct,
+			  size_t ct_len, uint8_t *val, size_t size, size_t *n)
 {
-	uint8_t *dek = NULL, *pt = NULL;
+	uint8_t *dek;
 	char aad[160];
 	size_t aad_len, len;
 	int rc;
@@ -86,28 +88,47 @@ int oc_envelope_open(struct oc_kek *k, const char *vault_id,
 	if (ct_len < IV_LEN + TAG_LEN)
 		return OC_ERR_DECRYPT;
 	len = ct_len - IV_LEN - TAG_LEN;
+	if (size < len)
+		return OC_ERR_RANGE;
 	rc = aad_for(vault_id, vid, aad, sizeof(aad), &aad_len);
 	if (rc)
 		return rc;
-	dek = oc_secure_alloc(OC_DEK_LEN);
-	pt = oc_secure_alloc(len + 1);
-	if (!dek || !pt) {
-		rc = OC_ERR_NOMEM;
-		goto out;
-	}
+	dek = oc_scratch(OC_SCRATCH_DEK);
+	if (!dek)
+		return OC_ERR_NOMEM;
 	rc = oc_kek_unwrap(k, vault_id, salt, w, w_len, dek);
 	if (!rc)
 		rc = oc_aes_gcm_open(dek, ct, IV_LEN, (const uint8_t *)aad,
 				     aad_len, ct + IV_LEN, len,
-				     ct + IV_LEN + len, TAG_LEN, pt);
-	if (rc)
-		goto out;
+				     ct + IV_LEN + len, TAG_LEN, val);
+	oc_wipe(dek, OC_DEK_LEN);
+	if (!rc)
+		*n = len;
+	return rc;
+}
+
+int oc_envelope_open(struct oc_kek *k, const char *vault_id,
+		     const uint8_t salt[32], const char *vid, const uint8_t *w,
+		     size_t w_len, const uint8_t *ct, size_t ct_len,
+		     uint8_t **val, size_t *n)
+{
+	uint8_t *pt;
+	size_t len = 0;
+	int rc;
+
+	if (ct_len < IV_LEN + TAG_LEN)
+		return OC_ERR_DECRYPT;
+	pt = oc_secure_alloc(ct_len - IV_LEN - TAG_LEN + 1);
+	if (!pt)
+		return OC_ERR_NOMEM;
+	rc = oc_envelope_open_into(k, vault_id, salt, vid, w, w_len, ct, ct_len,
+				   pt, ct_len, &len);
+	if (rc) {
+		oc_secure_free(pt);
+		return rc;
+	}
 	pt[len] = 0;
 	*val = pt;
 	*n = len;
-	pt = NULL;
-out:
-	oc_secure_free(dek);
-	oc_secure_free(pt);
-	return rc;
+	return OC_OK;
 }

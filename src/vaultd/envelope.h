@@ -25,5 +25,11 @@ int oc_envelope_open(struct oc_kek *k, const char *vault_id,
 		     const uint8_t salt[32], const char *vid,
 		     const uint8_t *dek, size_t dek_len, const uint8_t *ct,
 		     size_t ct_len, uint8_t **val, size_t *n);
+/* The same into a caller's (locked) buffer of size bytes:
+ * OC_ERR_RANGE when the value does not fit. */
+int oc_envelope_open_into(struct oc_kek *k, const char *vault_id,
+			  const uint8_t salt[32], const char *vid,
+			  const uint8_t *dek, size_t dek_len, const uint8_t *ct,
+			  size_t ct_len, uint8_t *val, size_t size, size_t *n);
 
 #endif

@@ -17,7 +17,7 @@ struct rule {
 	char method[16];
 	char path[256];
 	unsigned long rate;
-	unsigned long count;   /* 0: unlimited */
+	unsigned long count; /* 0: unlimited */
 	unsigned long seen;
 	unsigned long fired;
 	struct oc_fault_action act;
@@ -129,7 +129,8 @@ int oc_faults_parse(const char *spec, struct oc_faults **out)
 		     it = strtok_r(NULL, ",", &item_save)) {
 			if (item(f, &r, it)) {
 				oc_log_error("oneclaw-vaultd: --faults: bad "
-					     "item '%s'", it);
+					     "item '%s'",
+					     it);
 				rc = OC_ERR_PARSE;
 				break;
 			}
@@ -138,7 +139,8 @@ int oc_faults_parse(const char *spec, struct oc_faults **out)
 		if (rc || !effect)
 			continue;
 		if (f->n == MAX_RULES) {
-			oc_log_error("oneclaw-vaultd: --faults: too many rules");
+			oc_log_error(
+			    "oneclaw-vaultd: --faults: too many rules");
 			rc = OC_ERR_RANGE;
 			break;
 		}
@@ -161,8 +163,8 @@ void oc_faults_free(struct oc_faults *f)
 	free(f);
 }
 
-void oc_faults_check(struct oc_faults *f, const char *method,
-		     const char *path, struct oc_fault_action *act)
+void oc_faults_check(struct oc_faults *f, const char *method, const char *path,
+		     struct oc_fault_action *act)
 {
 	size_t i;
 

@@ -25,8 +25,8 @@ struct oc_faults;
 struct oc_fault_action {
 	bool fired;
 	unsigned delay_ms;
-	unsigned status;       /* 0: run the handler */
-	unsigned retry_after;  /* 0: no header */
+	unsigned status;      /* 0: run the handler */
+	unsigned retry_after; /* 0: no header */
 	bool truncate;
 };
 
@@ -34,8 +34,8 @@ struct oc_fault_action {
 int oc_faults_parse(const char *spec, struct oc_faults **out);
 void oc_faults_free(struct oc_faults *f);
 /* Thread-safe; f may be NULL (never fires). */
-void oc_faults_check(struct oc_faults *f, const char *method,
-		     const char *path, struct oc_fault_action *act);
+void oc_faults_check(struct oc_faults *f, const char *method, const char *path,
+		     struct oc_fault_action *act);
 unsigned oc_faults_rotate_delay(const struct oc_faults *f);
 
 #endif

@@ -19,8 +19,7 @@ static int bad(struct oc_req *r, const char *key, const char *what)
 	return OC_ERR_BAD_REQUEST;
 }
 
-static const struct oc_json *member(const struct oc_json *obj,
-				    const char *key)
+static const struct oc_json *member(const struct oc_json *obj, const char *key)
 {
 	const struct oc_json *m = oc_json_get(obj, key);
 
@@ -29,9 +28,9 @@ static const struct oc_json *member(const struct oc_json *obj,
 	return m;
 }
 
-int oc_field_str(struct oc_req *r, const struct oc_json *obj,
-		 const char *key, bool required, size_t min, size_t max,
-		 const char **out, size_t *len)
+int oc_field_str(struct oc_req *r, const struct oc_json *obj, const char *key,
+		 bool required, size_t min, size_t max, const char **out,
+		 size_t *len)
 {
 	const struct oc_json *m = member(obj, key);
 	const char *s;
@@ -58,9 +57,8 @@ int oc_field_str(struct oc_req *r, const struct oc_json *obj,
 	return OC_OK;
 }
 
-int oc_field_int(struct oc_req *r, const struct oc_json *obj,
-		 const char *key, int64_t min, int64_t max, int64_t *out,
-		 bool *present)
+int oc_field_int(struct oc_req *r, const struct oc_json *obj, const char *key,
+		 int64_t min, int64_t max, int64_t *out, bool *present)
 {
 	const struct oc_json *m = member(obj, key);
 	int64_t v;
@@ -77,8 +75,8 @@ int oc_field_int(struct oc_req *r, const struct oc_json *obj,
 	return OC_OK;
 }
 
-int oc_field_bool(struct oc_req *r, const struct oc_json *obj,
-		  const char *key, bool *out, bool *present)
+int oc_field_bool(struct oc_req *r, const struct oc_json *obj, const char *key,
+		  bool *out, bool *present)
 {
 	const struct oc_json *m = member(obj, key);
 	bool v;
@@ -93,9 +91,8 @@ int oc_field_bool(struct oc_req *r, const struct oc_json *obj,
 	return OC_OK;
 }
 
-int oc_field_time(struct oc_req *r, const struct oc_json *obj,
-		  const char *key, char text[OC_TIME_LEN], int64_t *epoch,
-		  bool *present)
+int oc_field_time(struct oc_req *r, const struct oc_json *obj, const char *key,
+		  char text[OC_TIME_LEN], int64_t *epoch, bool *present)
 {
 	const char *s;
 	size_t n;

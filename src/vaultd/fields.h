@@ -17,19 +17,17 @@
 struct oc_req;
 
 /* *out NULL when absent (and not required).  min/max in bytes. */
-int oc_field_str(struct oc_req *r, const struct oc_json *obj,
-		 const char *key, bool required, size_t min, size_t max,
-		 const char **out, size_t *len);
+int oc_field_str(struct oc_req *r, const struct oc_json *obj, const char *key,
+		 bool required, size_t min, size_t max, const char **out,
+		 size_t *len);
 /* *present false when absent. */
-int oc_field_int(struct oc_req *r, const struct oc_json *obj,
-		 const char *key, int64_t min, int64_t max, int64_t *out,
-		 bool *present);
-int oc_field_bool(struct oc_req *r, const struct oc_json *obj,
-		  const char *key, bool *out, bool *present);
+int oc_field_int(struct oc_req *r, const struct oc_json *obj, const char *key,
+		 int64_t min, int64_t max, int64_t *out, bool *present);
+int oc_field_bool(struct oc_req *r, const struct oc_json *obj, const char *key,
+		  bool *out, bool *present);
 /* RFC 3339; text normalised to UTC "…Z".  *present false when absent. */
-int oc_field_time(struct oc_req *r, const struct oc_json *obj,
-		  const char *key, char text[OC_TIME_LEN], int64_t *epoch,
-		  bool *present);
+int oc_field_time(struct oc_req *r, const struct oc_json *obj, const char *key,
+		  char text[OC_TIME_LEN], int64_t *epoch, bool *present);
 /* An array of strings each max bytes; check (may be NULL) validates each
  * entry.  *present false when absent. */
 int oc_field_strlist(struct oc_req *r, const struct oc_json *obj,

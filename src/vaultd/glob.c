@@ -61,8 +61,8 @@ bool oc_glob_match(const char *pattern, const char *path)
 				v = more && path[j] != '/' && row1[j + 1];
 				break;
 			case STAR:
-				v = row1[j] || (more && path[j] != '/' &&
-						row0[j + 1]);
+				v = row1[j] ||
+				    (more && path[j] != '/' && row0[j + 1]);
 				break;
 			case DSTAR:
 				v = row1[j] || (more && row0[j + 1]);

@@ -95,10 +95,9 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 
 	if (oc_field_str(r, body, "name", create, 1, OC_NAME_MAX, &name,
 			 &name_len) ||
-	    oc_field_str(r, body, "description", false, 0, OC_NAME_MAX,
-			 &desc, &desc_len) ||
-	    oc_field_str(r, body, "auth_method", false, 1, 32, &method,
-			 &m_len))
+	    oc_field_str(r, body, "description", false, 0, OC_NAME_MAX, &desc,
+			 &desc_len) ||
+	    oc_field_str(r, body, "auth_method", false, 1, 32, &method, &m_len))
 		return OC_ERR_BAD_REQUEST;
 	if (method && strcmp(method, "api_key") != 0) {
 		oc_problem(r, 400, "Only auth_method 'api_key' is supported");
@@ -131,8 +130,8 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 		oc_strlist_free(&a->scopes);
 		a->scopes = scopes;
 	}
-	if (oc_field_strlist(r, body, "vault_ids", OC_UUID_LEN, is_uuid,
-			     &vids, &present))
+	if (oc_field_strlist(r, body, "vault_ids", OC_UUID_LEN, is_uuid, &vids,
+			     &present))
 		return OC_ERR_BAD_REQUEST;
 	if (present) {
 		for (i = 0; i < vids.n; i++) {
@@ -140,7 +139,8 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 			if (rc) {
 				oc_strlist_free(&vids);
 				if (rc == OC_ERR_NOT_FOUND)
-					oc_problem(r, 400, "Field 'vault_ids' "
+					oc_problem(r, 400,
+						   "Field 'vault_ids' "
 						   "names an unknown vault");
 				else
 					oc_problem_err(r, rc, NULL);

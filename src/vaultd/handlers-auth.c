@@ -53,8 +53,7 @@ static void exchange(struct oc_req *r, bool agent_endpoint)
 		return;
 	if (oc_field_str(r, body, "api_key", true, 1, OC_API_KEY_MAX, &key,
 			 &key_len) ||
-	    oc_field_str(r, body, "agent_id", false, 1, 64, &agent_id,
-			 &id_len))
+	    oc_field_str(r, body, "agent_id", false, 1, 64, &agent_id, &id_len))
 		goto out;
 	if (agent_id && !oc_is_uuid(agent_id)) {
 		oc_problem(r, 400, "Field 'agent_id' must be a UUID");
@@ -66,8 +65,8 @@ static void exchange(struct oc_req *r, bool agent_endpoint)
 		rc = oc_auth_agent_token(&r->srv->auth, key, key_len, agent_id,
 					 r->now, &p, &token, &ttl, &why);
 	else if (!agent_endpoint)
-		rc = oc_auth_user_token(&r->srv->auth, key, key_len, r->now,
-					&p, &token, &ttl, &why);
+		rc = oc_auth_user_token(&r->srv->auth, key, key_len, r->now, &p,
+					&token, &ttl, &why);
 	else {
 		rc = OC_ERR_UNAUTHORIZED;
 		why = "Invalid API key";

@@ -57,8 +57,9 @@ void oc_h_cmek_enable(struct oc_req *r)
 	if (oc_field_str(r, body, "fingerprint", true, 1, 128, &fpr, &n))
 		goto out;
 	if (!oc_is_fingerprint_hex(fpr, n)) {
-		oc_problem(r, 400, "Field 'fingerprint' must be 64 lowercase "
-				   "hex characters (SHA-256 of the key)");
+		oc_problem(r, 400,
+			   "Field 'fingerprint' must be 64 lowercase "
+			   "hex characters (SHA-256 of the key)");
 		goto out;
 	}
 	set_cmek(r, fpr);
@@ -122,9 +123,10 @@ static int header_key(struct oc_req *r, const char *name,
 	int rc;
 
 	if (!h) {
-		oc_problem(r, 400, name[6] == 'o'
-					   ? "Header x-cmek-old-key is required"
-					   : "Header x-cmek-new-key is required");
+		oc_problem(r, 400,
+			   name[6] == 'o'
+			       ? "Header x-cmek-old-key is required"
+			       : "Header x-cmek-new-key is required");
 		return OC_ERR_BAD_REQUEST;
 	}
 	hl = strlen(h);
@@ -132,11 +134,13 @@ static int header_key(struct oc_req *r, const char *name,
 	oc_wipe((void *)(uintptr_t)h, hl);
 	if (rc || n != OC_CMEK_KEY_LEN) {
 		oc_wipe(raw, sizeof(raw));
-		oc_problem(r, 400, name[6] == 'o'
-			   ? "Header x-cmek-old-key must be standard base64 "
-			     "of 32 bytes"
-			   : "Header x-cmek-new-key must be standard base64 "
-			     "of 32 bytes");
+		oc_problem(
+		    r, 400,
+		    name[6] == 'o'
+			? "Header x-cmek-old-key must be standard base64 "
+			  "of 32 bytes"
+			: "Header x-cmek-new-key must be standard base64 "
+			  "of 32 bytes");
 		return OC_ERR_BAD_REQUEST;
 	}
 	rc = oc_cmek_key_from_raw(raw, out);
@@ -169,8 +173,9 @@ void oc_h_cmek_rotate(struct oc_req *r)
 	if (oc_field_str(r, body, "new_fingerprint", true, 1, 128, &nf, &n))
 		goto out;
 	if (!oc_is_fingerprint_hex(nf, n)) {
-		oc_problem(r, 400, "Field 'new_fingerprint' must be 64 "
-				   "lowercase hex characters");
+		oc_problem(r, 400,
+			   "Field 'new_fingerprint' must be 64 "
+			   "lowercase hex characters");
 		goto out;
 	}
 	if (!v.cmek_fpr[0]) {
@@ -180,13 +185,15 @@ void oc_h_cmek_rotate(struct oc_req *r)
 	oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(old_k), old_hex);
 	oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(new_k), new_hex);
 	if (strcmp(old_hex, v.cmek_fpr) != 0) {
-		oc_problem(r, 400, "The old key does not match the vault's "
-				   "CMEK fingerprint");
+		oc_problem(r, 400,
+			   "The old key does not match the vault's "
+			   "CMEK fingerprint");
 		goto out;
 	}
 	if (strcmp(new_hex, nf) != 0) {
-		oc_problem(r, 400, "The new key does not match "
-				   "new_fingerprint");
+		oc_problem(r, 400,
+			   "The new key does not match "
+			   "new_fingerprint");
 		goto out;
 	}
 	if (strcmp(new_hex, old_hex) == 0) {
@@ -205,10 +212,11 @@ void oc_h_cmek_rotate(struct oc_req *r)
 	oc_time_format((time_t)r->now, job.created_at);
 	rc = oc_store_job_create(r->srv->store, &job);
 	if (rc == OC_ERR_CONFLICT || rc == OC_ERR_STATE) {
-		oc_problem(r, 409, rc == OC_ERR_CONFLICT
-					   ? "A CMEK rotation job is already "
-					     "running for this vault"
-					   : "The vault's CMEK state changed");
+		oc_problem(r, 409,
+			   rc == OC_ERR_CONFLICT
+			       ? "A CMEK rotation job is already "
+				 "running for this vault"
+			       : "The vault's CMEK state changed");
 		goto out;
 	}
 	if (rc) {

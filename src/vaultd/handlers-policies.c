@@ -68,8 +68,7 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 
 	if (oc_field_str(r, body, "secret_path_pattern", create, 1,
 			 OC_SECRET_PATTERN_MAX, &pat, &pat_len) ||
-	    oc_field_str(r, body, "principal_type", create, 1, 8, &ptype,
-			 &n) ||
+	    oc_field_str(r, body, "principal_type", create, 1, 8, &ptype, &n) ||
 	    oc_field_str(r, body, "principal_id", create, 1, 64, &pid, &n) ||
 	    oc_field_str(r, body, "effect", false, 1, 8, &effect, &n) ||
 	    oc_field_int(r, body, "priority", -1000000, 1000000, &prio,
@@ -81,8 +80,9 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 	if (pat) {
 		for (i = 0; i < pat_len; i++) {
 			if ((unsigned char)pat[i] < 0x20) {
-				oc_problem(r, 400, "Field 'secret_path_pattern'"
-						   " holds a control character");
+				oc_problem(r, 400,
+					   "Field 'secret_path_pattern'"
+					   " holds a control character");
 				return OC_ERR_BAD_REQUEST;
 			}
 		}
@@ -91,8 +91,9 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 	}
 	if (ptype) {
 		if (strcmp(ptype, "agent") != 0 && strcmp(ptype, "user") != 0) {
-			oc_problem(r, 400, "Field 'principal_type' must be "
-					   "'agent' or 'user'");
+			oc_problem(r, 400,
+				   "Field 'principal_type' must be "
+				   "'agent' or 'user'");
 			return OC_ERR_BAD_REQUEST;
 		}
 		snprintf(p->principal_type, sizeof(p->principal_type), "%s",
@@ -100,7 +101,8 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 	}
 	if (pid) {
 		if (!oc_is_uuid(pid)) {
-			oc_problem(r, 400, "Field 'principal_id' must be a UUID");
+			oc_problem(r, 400,
+				   "Field 'principal_id' must be a UUID");
 			return OC_ERR_BAD_REQUEST;
 		}
 		snprintf(p->principal_id, sizeof(p->principal_id), "%s", pid);
@@ -108,8 +110,9 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 	if (strcmp(p->principal_type, "agent") == 0 && (pid || ptype)) {
 		rc = oc_store_agent_get(r->srv->store, p->principal_id, &a);
 		if (rc == OC_ERR_NOT_FOUND) {
-			oc_problem(r, 400, "Field 'principal_id' names an "
-					   "unknown agent");
+			oc_problem(r, 400,
+				   "Field 'principal_id' names an "
+				   "unknown agent");
 			return OC_ERR_BAD_REQUEST;
 		}
 		if (rc) {
@@ -119,9 +122,11 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 		oc_agent_row_clear(&a);
 	}
 	if (effect) {
-		if (strcmp(effect, "allow") != 0 && strcmp(effect, "deny") != 0) {
-			oc_problem(r, 400, "Field 'effect' must be 'allow' or "
-					   "'deny'");
+		if (strcmp(effect, "allow") != 0 &&
+		    strcmp(effect, "deny") != 0) {
+			oc_problem(r, 400,
+				   "Field 'effect' must be 'allow' or "
+				   "'deny'");
 			return OC_ERR_BAD_REQUEST;
 		}
 		p->deny = strcmp(effect, "deny") == 0;
@@ -133,8 +138,8 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 		p->perms = 0;
 		for (i = 0; i < perms.n; i++)
 			p->perms |= strcmp(perms.v[i], "read") == 0
-					    ? OC_PERM_READ
-					    : OC_PERM_WRITE;
+					? OC_PERM_READ
+					: OC_PERM_WRITE;
 		oc_strlist_free(&perms);
 	}
 	if (create && !present) {
@@ -142,8 +147,9 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 		return OC_ERR_BAD_REQUEST;
 	}
 	if (p->perms == 0) {
-		oc_problem(r, 400, "Field 'permissions' must name 'read' "
-				   "and/or 'write'");
+		oc_problem(r, 400,
+			   "Field 'permissions' must name 'read' "
+			   "and/or 'write'");
 		return OC_ERR_BAD_REQUEST;
 	}
 	if (oc_field_time(r, body, "expires_at", p->expires_at,

@@ -23,8 +23,8 @@
 
 /* The union of the types the spec, the docs and the SDKs send. */
 static const char *const secret_types[] = {
-	"generic", "password", "api_key", "certificate", "private_key",
-	"ssh_key", "env", "env_bundle", "file", "note",
+    "generic", "password", "api_key",	 "certificate", "private_key",
+    "ssh_key", "env",	   "env_bundle", "file",	"note",
 };
 
 static bool type_ok(const char *t)
@@ -119,8 +119,7 @@ static bool cmek_blob_ok(const char *val, size_t n)
 	return ok;
 }
 
-static int metadata_text(struct oc_req *r, const struct oc_json *m,
-			 char **out)
+static int metadata_text(struct oc_req *r, const struct oc_json *m, char **out)
 {
 	struct oc_buf b;
 	struct oc_jgen j;
@@ -172,8 +171,8 @@ void oc_h_secret_put(struct oc_req *r)
 	    oc_field_object(r, body, "rotation_policy", &rp) ||
 	    oc_field_time(r, body, "expires_at", row.expires_at,
 			  &row.expires_epoch, &has_exp) ||
-	    oc_field_int(r, body, "max_access_count", 0, INT32_MAX,
-			 &max_access, &has_max))
+	    oc_field_int(r, body, "max_access_count", 0, INT32_MAX, &max_access,
+			 &has_max))
 		goto out;
 	if (!type)
 		type = "generic";
@@ -182,8 +181,9 @@ void oc_h_secret_put(struct oc_req *r)
 		goto out;
 	}
 	if (v.cmek_fpr[0] && !cmek_blob_ok(value, value_len)) {
-		oc_problem(r, 400, "This vault has CMEK enabled: 'value' must "
-				   "be standard base64 of a CMEK v1 blob");
+		oc_problem(r, 400,
+			   "This vault has CMEK enabled: 'value' must "
+			   "be standard base64 of a CMEK v1 blob");
 		goto out;
 	}
 	if (metadata_text(r, meta, &row.metadata))
@@ -241,15 +241,14 @@ static void read_value(struct oc_req *r, int64_t version)
 	memset(&row, 0, sizeof(row));
 	if (gate(r, &v, OC_PERM_READ))
 		return;
-	rc = oc_store_secret_read(r->srv->store, v.id, r->m.path, version,
-				  true, (time_t)r->now, &row);
+	rc = oc_store_secret_read(r->srv->store, v.id, r->m.path, version, true,
+				  (time_t)r->now, &row);
 	if (rc) {
 		oc_problem_err(r, rc, version ? "Secret version" : "Secret");
 		goto out;
 	}
 	rc = oc_envelope_open(r->srv->kek, v.id, v.kek_salt, row.vid, row.dek,
-			      row.dek_len, row.ct, row.ct_len, &val,
-			      &val_len);
+			      row.dek_len, row.ct, row.ct_len, &val, &val_len);
 	if (rc) {
 		oc_log_error("oneclaw-vaultd: version %s does not decrypt: %s",
 			     row.vid, oc_strerror(rc));
@@ -312,8 +311,8 @@ void oc_h_secret_version_disable(struct oc_req *r)
 	rc = oc_store_version_disable(r->srv->store, v.id, r->m.path,
 				      r->m.number);
 	if (rc) {
-		oc_problem_err(r, rc, rc == OC_ERR_GONE ? "Secret"
-							 : "Secret version");
+		oc_problem_err(r, rc,
+			       rc == OC_ERR_GONE ? "Secret" : "Secret version");
 		return;
 	}
 	oc_reply_empty(r, 204);
@@ -380,8 +379,8 @@ void oc_h_secret_versions(struct oc_req *r)
 
 	if (gate(r, &v, OC_PERM_READ))
 		return;
-	rc = oc_store_secret_versions(r->srv->store, v.id, r->m.path, &rows,
-				      &n);
+	rc =
+	    oc_store_secret_versions(r->srv->store, v.id, r->m.path, &rows, &n);
 	if (rc) {
 		oc_problem_err(r, rc, "Secret");
 		return;

@@ -94,8 +94,8 @@ void oc_h_vault_create(struct oc_req *r)
 	memset(&v, 0, sizeof(v));
 	if (oc_field_str(r, body, "name", true, 1, OC_NAME_MAX, &name,
 			 &name_len) ||
-	    oc_field_str(r, body, "description", false, 0, OC_NAME_MAX,
-			 &desc, &desc_len))
+	    oc_field_str(r, body, "description", false, 0, OC_NAME_MAX, &desc,
+			 &desc_len))
 		goto out;
 	if (!name_ok(name, name_len) || (desc && !name_ok(desc, desc_len))) {
 		oc_problem(r, 400, "Names must not hold control characters");

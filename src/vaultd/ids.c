@@ -54,8 +54,7 @@ bool oc_is_uuid(const char *s)
 	return true;
 }
 
-int oc_base64url_encode(const uint8_t *in, size_t n, char *out,
-			size_t out_size)
+int oc_base64url_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
 {
 	size_t i, len;
 	int rc;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC_UUID_LEN 36
+#define OC_UUID_LEN	36
 #define OC_KEY_HASH_LEN 32
 /* prefix (4) + base64url of 32 random bytes without padding (43). */
 #define OC_API_KEY_LEN 47

@@ -100,8 +100,10 @@ int oc_vaultd_init(const char *db_path, const char *master_key,
 	if (!rc)
 		rc = write_key_file(admin_key_file, admin);
 	if (!rc)
-		fprintf(stderr, "oneclaw-vaultd: created %s (master key %s, "
-			"admin key in %s)\n", db_path, mpath, admin_key_file);
+		fprintf(stderr,
+			"oneclaw-vaultd: created %s (master key %s, "
+			"admin key in %s)\n",
+			db_path, mpath, admin_key_file);
 out:
 	oc_wipe(seed, sizeof(seed));
 	oc_secure_free(admin);

@@ -172,7 +172,8 @@ static int open_session(struct oc_kek_token *t, P11KitUri *uri,
 		oc_secure_free(pin);
 		if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
 			oc_log_error("oneclaw-vaultd: token login failed: "
-				     "0x%lx", (unsigned long)rv);
+				     "0x%lx",
+				     (unsigned long)rv);
 			return rv == CKR_PIN_INCORRECT ? OC_ERR_UNAUTHORIZED
 						       : OC_ERR_CRYPTO;
 		}
@@ -197,8 +198,8 @@ int oc_kek_token_open(const char *module, const char *uri_text,
 		rc = OC_ERR_NOMEM;
 		goto fail;
 	}
-	if (p11_kit_uri_parse(uri_text, P11_KIT_URI_FOR_OBJECT_ON_TOKEN,
-			      uri) != P11_KIT_URI_OK) {
+	if (p11_kit_uri_parse(uri_text, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri) !=
+	    P11_KIT_URI_OK) {
 		oc_log_error("oneclaw-vaultd: --kek-uri is not a valid "
 			     "pkcs11: URI");
 		rc = OC_ERR_CONFIG;
@@ -279,9 +280,8 @@ int oc_kek_token_seal(struct oc_kek_token *t, const uint8_t iv[12],
 }
 
 int oc_kek_token_open_ct(struct oc_kek_token *t, const uint8_t iv[12],
-			 const uint8_t *aad, size_t aad_len,
-			 const uint8_t *ct, size_t n, const uint8_t tag[16],
-			 uint8_t *pt)
+			 const uint8_t *aad, size_t aad_len, const uint8_t *ct,
+			 size_t n, const uint8_t tag[16], uint8_t *pt)
 {
 	CK_MECHANISM m;
 	CK_GCM_PARAMS p;
@@ -298,8 +298,8 @@ int oc_kek_token_open_ct(struct oc_kek_token *t, const uint8_t iv[12],
 	pthread_mutex_lock(&t->lock);
 	rv = t->f->C_DecryptInit(t->session, &m, t->key);
 	if (rv == CKR_OK)
-		rv = t->f->C_Decrypt(t->session, in, n + GCM_TAG, buf,
-				     &out_len);
+		rv =
+		    t->f->C_Decrypt(t->session, in, n + GCM_TAG, buf, &out_len);
 	pthread_mutex_unlock(&t->lock);
 	if (rv == CKR_OK && out_len == n) {
 		memcpy(pt, buf, n);

@@ -13,16 +13,15 @@ struct oc_kek_token;
 
 /* pin_file may be NULL (no login).  Errors are reported with
  * oc_log_error (never the PIN). */
-int oc_kek_token_open(const char *module, const char *uri,
-		      const char *pin_file, struct oc_kek_token **out);
+int oc_kek_token_open(const char *module, const char *uri, const char *pin_file,
+		      struct oc_kek_token **out);
 void oc_kek_token_free(struct oc_kek_token *t);
 /* AES-256-GCM, 12-byte IV, 16-byte tag, in the token. */
 int oc_kek_token_seal(struct oc_kek_token *t, const uint8_t iv[12],
 		      const uint8_t *aad, size_t aad_len, const uint8_t *pt,
 		      size_t n, uint8_t *ct, uint8_t tag[16]);
 int oc_kek_token_open_ct(struct oc_kek_token *t, const uint8_t iv[12],
-			 const uint8_t *aad, size_t aad_len,
-			 const uint8_t *ct, size_t n, const uint8_t tag[16],
-			 uint8_t *pt);
+			 const uint8_t *aad, size_t aad_len, const uint8_t *ct,
+			 size_t n, const uint8_t tag[16], uint8_t *pt);
 
 #endif

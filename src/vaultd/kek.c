@@ -20,13 +20,14 @@
 #include "kek-token.h"
 #include "log.h"
 #include "ossl.h"
+#include "scratch.h"
 #include "secmem.h"
 
-#define MASTER_LEN 32
+#define MASTER_LEN  32
 #define KIND_MASTER 1
-#define KIND_TOKEN 2
-#define IV_LEN 12
-#define TAG_LEN 16
+#define KIND_TOKEN  2
+#define IV_LEN	    12
+#define TAG_LEN	    16
 
 struct oc_kek {
 	uint8_t *master; /* oc_secure_alloc, MASTER_LEN */
@@ -96,7 +97,8 @@ int oc_kek_open(const char *path, struct oc_kek **out)
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
 	    (sb.st_mode & 077) != 0) {
 		oc_log_error("oneclaw-vaultd: master key %s must be a "
-			     "regular file of mode 0600", path);
+			     "regular file of mode 0600",
+			     path);
 		close(fd);
 		rc = OC_ERR_PERM;
 		goto fail;
@@ -173,11 +175,11 @@ static int derive(struct oc_kek *k, const uint8_t *salt, size_t salt_len,
 		return OC_ERR_NOMEM;
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
 						(char *)"SHA256", 0);
-	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-						 k->master, MASTER_LEN);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, k->master,
+						 MASTER_LEN);
 	p[2] = OSSL_PARAM_construct_octet_string(
-		OSSL_KDF_PARAM_SALT, (void *)(salt ? salt : (const uint8_t *)""),
-		salt ? salt_len : 0);
+	    OSSL_KDF_PARAM_SALT, (void *)(salt ? salt : (const uint8_t *)""),
+	    salt ? salt_len : 0);
 	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info,
 						 (size_t)n);
 	p[4] = OSSL_PARAM_construct_end();
@@ -197,9 +199,8 @@ static int aad_for(const char *vault_id, char *aad, size_t size, size_t *len)
 	return OC_OK;
 }
 
-int oc_kek_wrap(struct oc_kek *k, const char *vault_id,
-		const uint8_t salt[32], const uint8_t dek[OC_DEK_LEN],
-		uint8_t out[OC_KEK_WRAPPED_LEN])
+int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
+		const uint8_t dek[OC_DEK_LEN], uint8_t out[OC_KEK_WRAPPED_LEN])
 {
 	uint8_t *kek = NULL;
 	char aad[128];
@@ -220,17 +221,15 @@ int oc_kek_wrap(struct oc_kek *k, const char *vault_id,
 					 out + 1 + IV_LEN + OC_DEK_LEN);
 	}
 	out[0] = KIND_MASTER;
-	kek = oc_secure_alloc(32);
+	kek = oc_scratch(OC_SCRATCH_KEK);
 	if (!kek)
 		return OC_ERR_NOMEM;
-	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id,
-		    kek);
+	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id, kek);
 	if (!rc)
-		rc = oc_aes_gcm_seal(kek, out + 1, IV_LEN,
-				     (const uint8_t *)aad, aad_len, dek,
-				     OC_DEK_LEN, out + 1 + IV_LEN,
+		rc = oc_aes_gcm_seal(kek, out + 1, IV_LEN, (const uint8_t *)aad,
+				     aad_len, dek, OC_DEK_LEN, out + 1 + IV_LEN,
 				     out + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN);
-	oc_secure_free(kek);
+	oc_wipe(kek, 32);
 	return rc;
 }
 
@@ -261,23 +260,20 @@ int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
 	}
 	if (w[0] != KIND_MASTER)
 		return OC_ERR_DECRYPT;
-	kek = oc_secure_alloc(32);
+	kek = oc_scratch(OC_SCRATCH_KEK);
 	if (!kek)
 		return OC_ERR_NOMEM;
-	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id,
-		    kek);
+	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id, kek);
 	if (!rc)
 		rc = oc_aes_gcm_open(kek, w + 1, IV_LEN, (const uint8_t *)aad,
 				     aad_len, w + 1 + IV_LEN, OC_DEK_LEN,
-				     w + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN,
-				     dek);
-	oc_secure_free(kek);
+				     w + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN, dek);
+	oc_wipe(kek, 32);
 	return rc;
 }
 
-int oc_kek_seal_local(struct oc_kek *k, const char *label,
-		      const uint8_t *pt, size_t n, uint8_t *out,
-		      size_t out_size, size_t *out_len)
+int oc_kek_seal_local(struct oc_kek *k, const char *label, const uint8_t *pt,
+		      size_t n, uint8_t *out, size_t out_size, size_t *out_len)
 {
 	uint8_t *key;
 	int rc;
@@ -300,9 +296,8 @@ int oc_kek_seal_local(struct oc_kek *k, const char *label,
 	return rc;
 }
 
-int oc_kek_open_local(struct oc_kek *k, const char *label,
-		      const uint8_t *in, size_t n, uint8_t *pt,
-		      size_t pt_size, size_t *pt_len)
+int oc_kek_open_local(struct oc_kek *k, const char *label, const uint8_t *in,
+		      size_t n, uint8_t *pt, size_t pt_size, size_t *pt_len)
 {
 	uint8_t *key;
 	size_t len;

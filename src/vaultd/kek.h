@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC_DEK_LEN 32
+#define OC_DEK_LEN	   32
 #define OC_KEK_WRAPPED_LEN (1 + 12 + OC_DEK_LEN + 16)
 
 struct oc_kek;
@@ -33,9 +33,8 @@ int oc_kek_use_token(struct oc_kek *k, const char *module, const char *uri,
 bool oc_kek_uses_token(const struct oc_kek *k);
 void oc_kek_free(struct oc_kek *k);
 
-int oc_kek_wrap(struct oc_kek *k, const char *vault_id,
-		const uint8_t salt[32], const uint8_t dek[OC_DEK_LEN],
-		uint8_t out[OC_KEK_WRAPPED_LEN]);
+int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
+		const uint8_t dek[OC_DEK_LEN], uint8_t out[OC_KEK_WRAPPED_LEN]);
 /* OC_ERR_DECRYPT when the wrapped DEK does not open. */
 int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
 		  const uint8_t salt[32], const uint8_t *wrapped, size_t n,
@@ -43,11 +42,9 @@ int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
 
 /* Small server secrets (the token signing key) sealed under a key derived
  * from the master key for `label`: out = IV(12) || ct || tag(16). */
-int oc_kek_seal_local(struct oc_kek *k, const char *label,
-		      const uint8_t *pt, size_t n, uint8_t *out,
-		      size_t out_size, size_t *out_len);
-int oc_kek_open_local(struct oc_kek *k, const char *label,
-		      const uint8_t *in, size_t n, uint8_t *pt,
-		      size_t pt_size, size_t *pt_len);
+int oc_kek_seal_local(struct oc_kek *k, const char *label, const uint8_t *pt,
+		      size_t n, uint8_t *out, size_t out_size, size_t *out_len);
+int oc_kek_open_local(struct oc_kek *k, const char *label, const uint8_t *in,
+		      size_t n, uint8_t *pt, size_t pt_size, size_t *pt_len);
 
 #endif

@@ -10,12 +10,12 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/fields.c src/vaultd/fields.h \
 	src/vaultd/glob.c src/vaultd/glob.h \
 	src/vaultd/handlers.h \
-	src/vaultd/handlers-agents.c \
-	src/vaultd/handlers-auth.c \
-	src/vaultd/handlers-cmek.c \
-	src/vaultd/handlers-policies.c \
-	src/vaultd/handlers-secrets.c \
-	src/vaultd/handlers-vaults.c \
+	src/vaultd/handlers-agents.c src/vaultd/handlers-agents.h \
+	src/vaultd/handlers-auth.c src/vaultd/handlers-auth.h \
+	src/vaultd/handlers-cmek.c src/vaultd/handlers-cmek.h \
+	src/vaultd/handlers-policies.c src/vaultd/handlers-policies.h \
+	src/vaultd/handlers-secrets.c src/vaultd/handlers-secrets.h \
+	src/vaultd/handlers-vaults.c src/vaultd/handlers-vaults.h \
 	src/vaultd/ids.c src/vaultd/ids.h \
 	src/vaultd/init.c src/vaultd/init.h \
 	src/vaultd/kek.c src/vaultd/kek.h \
@@ -23,6 +23,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/problem.c src/vaultd/problem.h \
 	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
 	src/vaultd/rotate.c src/vaultd/rotate.h \
+	src/vaultd/scratch.c src/vaultd/scratch.h \
 	src/vaultd/router.c src/vaultd/router.h \
 	src/vaultd/server.c src/vaultd/server.h \
 	src/vaultd/store.c src/vaultd/store.h \

@@ -40,22 +40,22 @@ static void harden(void)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"init", no_argument, NULL, 'i'},
-		{"admin-key-file", required_argument, NULL, 'a'},
-		{"listen", required_argument, NULL, 'l'},
-		{"port-file", required_argument, NULL, 'p'},
-		{"tls-cert", required_argument, NULL, 'c'},
-		{"tls-key", required_argument, NULL, 'k'},
-		{"kek-module", required_argument, NULL, 'M'},
-		{"kek-uri", required_argument, NULL, 'U'},
-		{"kek-pin-file", required_argument, NULL, 'P'},
-		{"master-key", required_argument, NULL, 'm'},
-		{"wire-log", required_argument, NULL, 'w'},
-		{"faults", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"init", no_argument, NULL, 'i'},
+	    {"admin-key-file", required_argument, NULL, 'a'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"port-file", required_argument, NULL, 'p'},
+	    {"tls-cert", required_argument, NULL, 'c'},
+	    {"tls-key", required_argument, NULL, 'k'},
+	    {"kek-module", required_argument, NULL, 'M'},
+	    {"kek-uri", required_argument, NULL, 'U'},
+	    {"kek-pin-file", required_argument, NULL, 'P'},
+	    {"master-key", required_argument, NULL, 'm'},
+	    {"wire-log", required_argument, NULL, 'w'},
+	    {"faults", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct oc_server_config cfg;
 	struct oc_server *srv = NULL;
@@ -67,23 +67,54 @@ int main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': cfg.db_path = optarg; break;
-		case 'i': init = true; break;
-		case 'a': admin_key_file = optarg; break;
-		case 'l': cfg.listen = optarg; break;
-		case 'p': cfg.port_file = optarg; break;
-		case 'c': cfg.tls_cert = optarg; break;
-		case 'k': cfg.tls_key = optarg; break;
-		case 'M': cfg.kek_module = optarg; break;
-		case 'U': cfg.kek_uri = optarg; break;
-		case 'P': cfg.kek_pin_file = optarg; break;
-		case 'm': cfg.master_key = optarg; break;
-		case 'w': cfg.wire_log = optarg; break;
-		case 'f': cfg.faults = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("oneclaw-vaultd %s\n", PACKAGE_VERSION);
-			  return 0;
-		default: usage(stderr); return 2;
+		case 'd':
+			cfg.db_path = optarg;
+			break;
+		case 'i':
+			init = true;
+			break;
+		case 'a':
+			admin_key_file = optarg;
+			break;
+		case 'l':
+			cfg.listen = optarg;
+			break;
+		case 'p':
+			cfg.port_file = optarg;
+			break;
+		case 'c':
+			cfg.tls_cert = optarg;
+			break;
+		case 'k':
+			cfg.tls_key = optarg;
+			break;
+		case 'M':
+			cfg.kek_module = optarg;
+			break;
+		case 'U':
+			cfg.kek_uri = optarg;
+			break;
+		case 'P':
+			cfg.kek_pin_file = optarg;
+			break;
+		case 'm':
+			cfg.master_key = optarg;
+			break;
+		case 'w':
+			cfg.wire_log = optarg;
+			break;
+		case 'f':
+			cfg.faults = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("oneclaw-vaultd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || !cfg.db_path) {
@@ -98,7 +129,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return oc_vaultd_init(cfg.db_path, cfg.master_key,
-				      admin_key_file) == OC_OK ? 0 : 1;
+				      admin_key_file) == OC_OK
+			   ? 0
+			   : 1;
 	}
 	if (!cfg.listen) {
 		usage(stderr);

@@ -53,7 +53,8 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 
 static int month_days(int y, int m)
 {
-	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int dm[] = {31, 28, 31, 30, 31, 30,
+				 31, 31, 30, 31, 30, 31};
 	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
 	return m == 2 && leap ? 29 : dm[m - 1];
@@ -66,9 +67,8 @@ int oc_time_parse(const char *s, size_t n, int64_t *out)
 
 	if (!s || n < 20 || n > 40)
 		return OC_ERR_PARSE;
-	if (digits(s, n, 0, 4, &y) || s[4] != '-' ||
-	    digits(s, n, 5, 2, &mo) || s[7] != '-' ||
-	    digits(s, n, 8, 2, &d) ||
+	if (digits(s, n, 0, 4, &y) || s[4] != '-' || digits(s, n, 5, 2, &mo) ||
+	    s[7] != '-' || digits(s, n, 8, 2, &d) ||
 	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
 	    digits(s, n, 11, 2, &h) || s[13] != ':' ||
 	    digits(s, n, 14, 2, &mi) || s[16] != ':' ||

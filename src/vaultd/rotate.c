@@ -25,6 +25,8 @@ struct job {
 	struct oc_vault_row vault;
 	struct oc_cmek_key *old_key;
 	struct oc_cmek_key *new_key;
+	uint8_t *scratch; /* locked working memory of reseal() */
+	size_t scratch_size;
 	pthread_t thread;
 	atomic_bool finished;
 	struct job *next;
@@ -66,73 +68,80 @@ static void job_free(struct job *j)
 		return;
 	oc_cmek_key_free(j->old_key);
 	oc_cmek_key_free(j->new_key);
+	oc_secure_free(j->scratch);
 	free(j);
 }
 
+/* The job's locked working memory, grown to fit the largest value. */
+static uint8_t *scratch(struct job *j, size_t need)
+{
+	if (need <= j->scratch_size)
+		return j->scratch;
+	oc_secure_free(j->scratch);
+	j->scratch_size = 0;
+	j->scratch = oc_secure_alloc(need);
+	if (j->scratch)
+		j->scratch_size = need;
+	return j->scratch;
+}
+
 /* Re-seals one version: envelope -> base64 blob -> old key -> new key ->
- * base64 blob -> new envelope.  Every intermediate is wiped. */
+ * base64 blob -> new envelope.  Every intermediate is in the job's locked
+ * scratch memory and wiped before the next. */
 static int reseal(void *ctx, struct oc_version_row *row)
 {
 	struct job *j = ctx;
 	struct oc_kek *kek = j->owner->kek;
-	uint8_t *val = NULL, *blob = NULL, *pt = NULL, *blob2 = NULL;
+	uint8_t *mem, *val, *blob, *pt, *blob2;
 	uint8_t *dek = NULL, *ct = NULL;
-	char *b64 = NULL;
-	size_t val_len = 0, blob_len = 0, pt_len = 0, blob2_len = 0;
-	size_t b64_size, dek_len = 0, ct_len = 0;
+	char *b64;
+	size_t cap, val_len = 0, blob_len = 0, pt_len = 0, blob2_len = 0;
+	size_t dek_len = 0, ct_len = 0, b64_size;
 	int rc;
 
-	rc = oc_envelope_open(kek, j->vault.id, j->vault.kek_salt, row->vid,
-			      row->dek, row->dek_len, row->ct, row->ct_len,
-			      &val, &val_len);
-	if (rc)
-		goto out;
-	blob = oc_secure_alloc(oc_base64_decoded_max(val_len) + 1);
-	if (!blob) {
-		rc = OC_ERR_NOMEM;
-		goto out;
-	}
-	rc = oc_base64_decode_strict((const char *)val, val_len, blob,
-				     oc_base64_decoded_max(val_len) + 1,
-				     &blob_len);
-	if (rc || blob_len < OC_CMEK_OVERHEAD) {
-		rc = rc ? rc : OC_ERR_TOO_SHORT;
-		goto out;
-	}
-	pt = oc_secure_alloc(blob_len);
-	blob2 = oc_secure_alloc(blob_len);
-	b64_size = oc_base64_len(blob_len) + 1;
-	b64 = oc_secure_alloc(b64_size);
-	if (!pt || !blob2 || !b64) {
-		rc = OC_ERR_NOMEM;
-		goto out;
-	}
-	rc = oc_cmek_open(j->old_key, blob, blob_len, pt, blob_len, &pt_len);
+	if (row->ct_len < OC_ENVELOPE_OVERHEAD)
+		return OC_ERR_DECRYPT;
+	/* value (base64) | blob | plaintext | new blob | new base64 */
+	cap = row->ct_len + 8;
+	b64_size = cap + 8;
+	mem = scratch(j, 4 * cap + b64_size);
+	if (!mem)
+		return OC_ERR_NOMEM;
+	val = mem;
+	blob = val + cap;
+	pt = blob + cap;
+	blob2 = pt + cap;
+	b64 = (char *)(blob2 + cap);
+	rc = oc_envelope_open_into(kek, j->vault.id, j->vault.kek_salt,
+				   row->vid, row->dek, row->dek_len, row->ct,
+				   row->ct_len, val, cap, &val_len);
 	if (!rc)
-		rc = oc_cmek_seal(j->new_key, pt, pt_len, blob2, blob_len,
+		rc = oc_base64_decode_strict((const char *)val, val_len, blob,
+					     cap, &blob_len);
+	if (!rc && blob_len < OC_CMEK_OVERHEAD)
+		rc = OC_ERR_TOO_SHORT;
+	if (!rc)
+		rc = oc_cmek_open(j->old_key, blob, blob_len, pt, cap, &pt_len);
+	if (!rc)
+		rc = oc_cmek_seal(j->new_key, pt, pt_len, blob2, cap,
 				  &blob2_len);
 	if (!rc)
 		rc = oc_base64_encode(blob2, blob2_len, b64, b64_size);
 	if (!rc)
-		rc = oc_envelope_seal(kek, j->vault.id, j->vault.kek_salt,
-				      row->vid, (const uint8_t *)b64,
-				      strlen(b64), &dek, &dek_len, &ct,
-				      &ct_len);
+		rc =
+		    oc_envelope_seal(kek, j->vault.id, j->vault.kek_salt,
+				     row->vid, (const uint8_t *)b64,
+				     strlen(b64), &dek, &dek_len, &ct, &ct_len);
+	oc_wipe(mem, 4 * cap + b64_size);
 	if (rc)
-		goto out;
+		return rc;
 	free(row->dek);
 	free(row->ct);
 	row->dek = dek;
 	row->dek_len = dek_len;
 	row->ct = ct;
 	row->ct_len = ct_len;
-out:
-	oc_secure_free(val);
-	oc_secure_free(blob);
-	oc_secure_free(pt);
-	oc_secure_free(blob2);
-	oc_secure_free(b64);
-	return rc;
+	return OC_OK;
 }
 
 static void pause_ms(struct oc_rotator *r, unsigned ms)
@@ -178,10 +187,9 @@ static void *run(void *arg)
 			break;
 		}
 		failed[0] = '\0';
-		rc = oc_store_rotate_batch(st, j->row.id, j->vault.id,
-					   j->row.old_fpr, j->row.new_fpr,
-					   OC_ROTATE_BATCH, reseal, j, &done,
-					   failed, sizeof(failed));
+		rc = oc_store_rotate_batch(
+		    st, j->row.id, j->vault.id, j->row.old_fpr, j->row.new_fpr,
+		    OC_ROTATE_BATCH, reseal, j, &done, failed, sizeof(failed));
 		if (rc)
 			break;
 		total += done;
@@ -212,10 +220,13 @@ static void *run(void *arg)
 		if (st)
 			oc_store_job_set_status(st, j->row.id, "failed", msg);
 		oc_log_error("oneclaw-vaultd: rotation job %s failed after %zu "
-			     "secrets: %s", j->row.id, total, msg);
+			     "secrets: %s",
+			     j->row.id, total, msg);
 	} else {
-		fprintf(stderr, "oneclaw-vaultd: rotation job %s completed: "
-			"%zu secrets\n", j->row.id, total);
+		fprintf(stderr,
+			"oneclaw-vaultd: rotation job %s completed: "
+			"%zu secrets\n",
+			j->row.id, total);
 	}
 	oc_store_close(st);
 	/* The keys go as soon as the work is over. */
@@ -223,6 +234,9 @@ static void *run(void *arg)
 	oc_cmek_key_free(j->new_key);
 	j->old_key = NULL;
 	j->new_key = NULL;
+	oc_secure_free(j->scratch);
+	j->scratch = NULL;
+	j->scratch_size = 0;
 	atomic_store(&j->finished, true);
 	return NULL;
 }

@@ -108,8 +108,7 @@ int oc_secret_path_valid(const char *path)
 		if (i == n || p[i] == '/') {
 			size_t len = i - seg_start;
 
-			if (len == 0 ||
-			    (len == 1 && p[seg_start] == '.') ||
+			if (len == 0 || (len == 1 && p[seg_start] == '.') ||
 			    (len == 2 && p[seg_start] == '.' &&
 			     p[seg_start + 1] == '.'))
 				return OC_ERR_PARSE;

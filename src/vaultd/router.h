@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC_ROUTE_MAX_IDS 2
-#define OC_ROUTE_ID_MAX 64
+#define OC_ROUTE_MAX_IDS   2
+#define OC_ROUTE_ID_MAX	   64
 #define OC_SECRET_PATH_MAX 1024
 
 struct oc_req;
@@ -31,16 +31,16 @@ struct oc_route_match {
 	const struct oc_route *route;
 	char ids[OC_ROUTE_MAX_IDS][OC_ROUTE_ID_MAX + 1];
 	size_t n_ids;
-	char *path;      /* decoded secret path (heap) or NULL */
-	int64_t number;  /* the trailing "{n}" */
+	char *path;	/* decoded secret path (heap) or NULL */
+	int64_t number; /* the trailing "{n}" */
 	int has_number;
 };
 
 enum oc_route_result {
 	OC_ROUTE_OK,
 	OC_ROUTE_NOT_FOUND,
-	OC_ROUTE_BAD_METHOD,   /* the path exists with another method */
-	OC_ROUTE_BAD_PATH,     /* malformed escape, NUL, bad secret path */
+	OC_ROUTE_BAD_METHOD, /* the path exists with another method */
+	OC_ROUTE_BAD_PATH,   /* malformed escape, NUL, bad secret path */
 };
 
 /* Matches the raw (still percent-encoded) request path against routes. */

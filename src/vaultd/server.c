@@ -31,41 +31,38 @@
 #define TLS_FILE_MAX (1024u * 1024)
 
 static const struct oc_route routes[] = {
-	{"GET", "/v1/health", oc_h_health, OC_ROUTE_PUBLIC},
-	{"POST", "/v1/auth/agent-token", oc_h_agent_token, OC_ROUTE_PUBLIC},
-	{"POST", "/v1/auth/api-key-token", oc_h_api_key_token,
-	 OC_ROUTE_PUBLIC},
-	{"DELETE", "/v1/auth/token", oc_h_token_revoke, 0},
-	{"POST", "/v1/vaults", oc_h_vault_create, 0},
-	{"GET", "/v1/vaults", oc_h_vault_list, 0},
-	{"GET", "/v1/vaults/{id}", oc_h_vault_get, 0},
-	{"DELETE", "/v1/vaults/{id}", oc_h_vault_delete, 0},
-	{"POST", "/v1/vaults/{id}/cmek", oc_h_cmek_enable, 0},
-	{"DELETE", "/v1/vaults/{id}/cmek", oc_h_cmek_disable, 0},
-	{"POST", "/v1/vaults/{id}/cmek-rotate", oc_h_cmek_rotate, 0},
-	{"GET", "/v1/vaults/{id}/cmek-rotate/{id}", oc_h_cmek_job, 0},
-	{"GET", "/v1/vaults/{id}/secrets", oc_h_secret_list, 0},
-	{"PUT", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_put, 0},
-	{"GET", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_get, 0},
-	{"DELETE", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_delete, 0},
-	{"GET", "/v1/vaults/{id}/secret-versions/{*}", oc_h_secret_versions,
-	 0},
-	{"GET", "/v1/vaults/{id}/secret-version/{*}/{n}", oc_h_secret_version,
-	 0},
-	{"POST", "/v1/vaults/{id}/secret-version-disable/{*}/{n}",
-	 oc_h_secret_version_disable, 0},
-	{"POST", "/v1/vaults/{id}/policies", oc_h_policy_create, 0},
-	{"GET", "/v1/vaults/{id}/policies", oc_h_policy_list, 0},
-	{"GET", "/v1/vaults/{id}/policies/{id}", oc_h_policy_get, 0},
-	{"PUT", "/v1/vaults/{id}/policies/{id}", oc_h_policy_update, 0},
-	{"DELETE", "/v1/vaults/{id}/policies/{id}", oc_h_policy_delete, 0},
-	{"POST", "/v1/agents", oc_h_agent_create, 0},
-	{"GET", "/v1/agents", oc_h_agent_list, 0},
-	{"GET", "/v1/agents/me", oc_h_agent_me, 0},
-	{"GET", "/v1/agents/{id}", oc_h_agent_get, 0},
-	{"PATCH", "/v1/agents/{id}", oc_h_agent_update, 0},
-	{"DELETE", "/v1/agents/{id}", oc_h_agent_delete, 0},
-	{"POST", "/v1/agents/{id}/rotate-key", oc_h_agent_rotate_key, 0},
+    {"GET", "/v1/health", oc_h_health, OC_ROUTE_PUBLIC},
+    {"POST", "/v1/auth/agent-token", oc_h_agent_token, OC_ROUTE_PUBLIC},
+    {"POST", "/v1/auth/api-key-token", oc_h_api_key_token, OC_ROUTE_PUBLIC},
+    {"DELETE", "/v1/auth/token", oc_h_token_revoke, 0},
+    {"POST", "/v1/vaults", oc_h_vault_create, 0},
+    {"GET", "/v1/vaults", oc_h_vault_list, 0},
+    {"GET", "/v1/vaults/{id}", oc_h_vault_get, 0},
+    {"DELETE", "/v1/vaults/{id}", oc_h_vault_delete, 0},
+    {"POST", "/v1/vaults/{id}/cmek", oc_h_cmek_enable, 0},
+    {"DELETE", "/v1/vaults/{id}/cmek", oc_h_cmek_disable, 0},
+    {"POST", "/v1/vaults/{id}/cmek-rotate", oc_h_cmek_rotate, 0},
+    {"GET", "/v1/vaults/{id}/cmek-rotate/{id}", oc_h_cmek_job, 0},
+    {"GET", "/v1/vaults/{id}/secrets", oc_h_secret_list, 0},
+    {"PUT", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_put, 0},
+    {"GET", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_get, 0},
+    {"DELETE", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_delete, 0},
+    {"GET", "/v1/vaults/{id}/secret-versions/{*}", oc_h_secret_versions, 0},
+    {"GET", "/v1/vaults/{id}/secret-version/{*}/{n}", oc_h_secret_version, 0},
+    {"POST", "/v1/vaults/{id}/secret-version-disable/{*}/{n}",
+     oc_h_secret_version_disable, 0},
+    {"POST", "/v1/vaults/{id}/policies", oc_h_policy_create, 0},
+    {"GET", "/v1/vaults/{id}/policies", oc_h_policy_list, 0},
+    {"GET", "/v1/vaults/{id}/policies/{id}", oc_h_policy_get, 0},
+    {"PUT", "/v1/vaults/{id}/policies/{id}", oc_h_policy_update, 0},
+    {"DELETE", "/v1/vaults/{id}/policies/{id}", oc_h_policy_delete, 0},
+    {"POST", "/v1/agents", oc_h_agent_create, 0},
+    {"GET", "/v1/agents", oc_h_agent_list, 0},
+    {"GET", "/v1/agents/me", oc_h_agent_me, 0},
+    {"GET", "/v1/agents/{id}", oc_h_agent_get, 0},
+    {"PATCH", "/v1/agents/{id}", oc_h_agent_update, 0},
+    {"DELETE", "/v1/agents/{id}", oc_h_agent_delete, 0},
+    {"POST", "/v1/agents/{id}/rotate-key", oc_h_agent_rotate_key, 0},
 };
 
 /* --- helpers for handlers ----------------------------------------------- */
@@ -99,9 +96,10 @@ int oc_req_json(struct oc_req *r, struct oc_json **out)
 	}
 	rc = oc_json_parse((const char *)r->body.data, r->body.len, &j);
 	if (rc) {
-		oc_problem(r, 400, rc == OC_ERR_RANGE
-					   ? "JSON body is too deep or too large"
-					   : "Malformed JSON body");
+		oc_problem(r, 400,
+			   rc == OC_ERR_RANGE
+			       ? "JSON body is too deep or too large"
+			       : "Malformed JSON body");
 		return OC_ERR_BAD_REQUEST;
 	}
 	if (oc_json_type(j) != OC_JSON_OBJECT) {
@@ -165,8 +163,8 @@ void oc_reply_empty(struct oc_req *r, unsigned status)
 static void log_request(struct oc_req *r, size_t out_len)
 {
 	/* Method, path (no query), status and sizes only. */
-	fprintf(stderr, "oneclaw-vaultd: %s %s %u in=%zu out=%zu\n",
-		r->method, r->url, r->status, r->body_seen, out_len);
+	fprintf(stderr, "oneclaw-vaultd: %s %s %u in=%zu out=%zu\n", r->method,
+		r->url, r->status, r->body_seen, out_len);
 }
 
 struct trunc {
@@ -222,7 +220,7 @@ static enum MHD_Result send_reply(struct oc_req *r, bool truncate)
 			t->limit = len / 2;
 			t->secret = secret;
 			resp = MHD_create_response_from_callback(
-				len, 4096, trunc_read, t, trunc_free);
+			    len, 4096, trunc_read, t, trunc_free);
 			if (!resp)
 				trunc_free(t);
 			data = NULL;
@@ -230,8 +228,7 @@ static enum MHD_Result send_reply(struct oc_req *r, bool truncate)
 	}
 	if (!resp && data) {
 		resp = MHD_create_response_from_buffer_with_free_callback(
-			len, data,
-			secret ? oc_secure_free : free);
+		    len, data, secret ? oc_secure_free : free);
 		if (!resp) {
 			if (secret)
 				oc_secure_free(data);
@@ -248,8 +245,8 @@ static enum MHD_Result send_reply(struct oc_req *r, bool truncate)
 	if (len)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					r->is_problem
-						? "application/problem+json"
-						: "application/json");
+					    ? "application/problem+json"
+					    : "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				"no-store");
 	if (r->location[0])
@@ -278,9 +275,10 @@ static void authenticate_and_run(struct oc_req *r)
 	int rc;
 
 	if (!(route->flags & OC_ROUTE_PUBLIC)) {
-		rc = oc_auth_bearer(&r->srv->auth,
-				    oc_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
-				    r->now, &r->who, &why);
+		rc = oc_auth_bearer(
+		    &r->srv->auth,
+		    oc_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION), r->now,
+		    &r->who, &why);
 		if (rc == OC_ERR_UNAUTHORIZED) {
 			r->www_auth = true;
 			oc_problem(r, 401, why);
@@ -364,8 +362,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
 		/* Values and keys may be in the body: a secret buffer. */
 		oc_buf_init(&r->body, OC_MAX_BODY, true);
 		*con_cls = r;
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_CONTENT_LENGTH);
+		cl = MHD_lookup_connection_value(
+		    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl) {
 			char *end;
 			unsigned long long v;
@@ -405,8 +403,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
 	return dispatch(r);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *c,
-			 void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
 {
 	struct oc_req *r = *con_cls;
 
@@ -426,6 +424,9 @@ static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+/* MHD's own format strings (it passes them through). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -548,8 +549,7 @@ static int write_port_file(const char *path, uint16_t port)
 		rc = OC_ERR_IO;
 	if (rc) {
 		unlink(tmp);
-		oc_log_error("oneclaw-vaultd: cannot write port file %s",
-			     path);
+		oc_log_error("oneclaw-vaultd: cannot write port file %s", path);
 	}
 	return rc;
 }
@@ -589,14 +589,15 @@ static int load_keys(struct oc_server *s, const struct oc_server_config *cfg)
 			     "signing key");
 		return rc;
 	}
-	rc = oc_kek_open_local(s->kek, "token signing key", sealed,
-			       sealed_len, seed, sizeof(seed), &seed_len);
+	rc = oc_kek_open_local(s->kek, "token signing key", sealed, sealed_len,
+			       seed, sizeof(seed), &seed_len);
 	free(sealed);
 	if (!rc && seed_len != OC_SIGNING_SEED_LEN)
 		rc = OC_ERR_DECRYPT;
 	if (rc) {
 		oc_log_error("oneclaw-vaultd: the master key %s does not "
-			     "open this database", mpath);
+			     "open this database",
+			     mpath);
 		oc_wipe(seed, sizeof(seed));
 		return rc;
 	}
@@ -605,8 +606,7 @@ static int load_keys(struct oc_server *s, const struct oc_server_config *cfg)
 	return rc;
 }
 
-int oc_server_start(const struct oc_server_config *cfg,
-		    struct oc_server **out)
+int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 {
 	struct MHD_OptionItem opts[16];
 	struct sockaddr_storage ss;
@@ -677,22 +677,22 @@ int oc_server_start(const struct oc_server_config *cfg,
 			goto fail;
 		flags |= MHD_USE_TLS;
 		s->tls = true;
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT,
-						     0, cert};
-		opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY,
-						     0, key};
+		opts[no++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+		opts[no++] =
+		    (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
 	}
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
 					     (intptr_t)on_completed, s};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK,
 					     (intptr_t)unescape_none, NULL};
-	opts[no++] = (struct MHD_OptionItem){
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, OC_MAX_HEADERS, NULL};
-	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512,
-					     NULL};
-	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
-					     60, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+					     OC_MAX_HEADERS, NULL};
+	opts[no++] =
+	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
+	opts[no++] =
+	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
 					     (intptr_t)mhd_log, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};

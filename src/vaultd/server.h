@@ -16,7 +16,7 @@
 /* 1claw's documented request limit: larger bodies get 413. */
 #define OC_MAX_BODY (5u * 1024 * 1024)
 /* Request line + headers (MHD answers 431/414 past it). */
-#define OC_MAX_HEADERS (64u * 1024)
+#define OC_MAX_HEADERS	(64u * 1024)
 #define OC_MAX_RESPONSE (64u * 1024 * 1024)
 
 struct MHD_Connection;
@@ -29,8 +29,8 @@ struct oc_wirelog;
 
 struct oc_server_config {
 	const char *db_path;
-	const char *master_key;   /* default "<db>.master-key" */
-	const char *listen;       /* "127.0.0.1:PORT", "[::1]:PORT" */
+	const char *master_key; /* default "<db>.master-key" */
+	const char *listen;	/* "127.0.0.1:PORT", "[::1]:PORT" */
 	const char *port_file;
 	const char *tls_cert;
 	const char *tls_key;
@@ -79,8 +79,7 @@ struct oc_req {
 
 /* Loads the database, keys and options, and starts listening; writes the
  * port file.  Errors were already reported. */
-int oc_server_start(const struct oc_server_config *cfg,
-		    struct oc_server **out);
+int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out);
 /* Stops the daemon, then the rotation jobs, then frees everything. */
 void oc_server_stop(struct oc_server *s);
 

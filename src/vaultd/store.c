@@ -19,8 +19,8 @@
 #include "log.h"
 #include "secmem.h"
 
-#define SCHEMA_VERSION "1"
-#define STMT_CACHE 128
+#define SCHEMA_VERSION	"1"
+#define STMT_CACHE	128
 #define BUSY_TIMEOUT_MS 10000
 
 struct stmt_slot {
@@ -36,52 +36,52 @@ struct oc_store {
 };
 
 static const char schema[] =
-	"CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
-	"CREATE TABLE users(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-	" key_hash BLOB NOT NULL UNIQUE, created_at TEXT NOT NULL);"
-	"CREATE TABLE vaults(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-	" description TEXT NOT NULL, created_at TEXT NOT NULL,"
-	" created_by TEXT NOT NULL, cmek_fpr TEXT, kek_salt BLOB NOT NULL);"
-	"CREATE TABLE secrets(id TEXT PRIMARY KEY,"
-	" vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
-	" path TEXT NOT NULL, deleted_at TEXT);"
-	"CREATE UNIQUE INDEX secrets_live ON secrets(vault_id, path)"
-	" WHERE deleted_at IS NULL;"
-	"CREATE INDEX secrets_path ON secrets(vault_id, path);"
-	"CREATE TABLE versions(vid TEXT PRIMARY KEY,"
-	" secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
-	" vault_id TEXT NOT NULL, version INTEGER NOT NULL,"
-	" type TEXT NOT NULL, metadata TEXT NOT NULL,"
-	" created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
-	" expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
-	" max_access INTEGER NOT NULL DEFAULT 0,"
-	" access_count INTEGER NOT NULL DEFAULT 0,"
-	" disabled INTEGER NOT NULL DEFAULT 0, cmek_fpr TEXT,"
-	" dek BLOB NOT NULL, ct BLOB NOT NULL,"
-	" UNIQUE(secret_id, version));"
-	"CREATE INDEX versions_fpr ON versions(vault_id, cmek_fpr);"
-	"CREATE TABLE agents(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-	" description TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE,"
-	" vault_ids TEXT NOT NULL, scopes TEXT NOT NULL,"
-	" token_ttl INTEGER NOT NULL, is_active INTEGER NOT NULL,"
-	" expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
-	" gen INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);"
-	"CREATE TABLE policies(id TEXT PRIMARY KEY,"
-	" vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
-	" pattern TEXT NOT NULL, principal_type TEXT NOT NULL,"
-	" principal_id TEXT NOT NULL, perms INTEGER NOT NULL,"
-	" deny INTEGER NOT NULL, priority INTEGER NOT NULL,"
-	" expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
-	" created_at TEXT NOT NULL);"
-	"CREATE INDEX policies_vault ON policies(vault_id, principal_id);"
-	"CREATE TABLE jobs(id TEXT PRIMARY KEY,"
-	" vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
-	" status TEXT NOT NULL, total INTEGER NOT NULL,"
-	" processed INTEGER NOT NULL, old_fpr TEXT NOT NULL,"
-	" new_fpr TEXT NOT NULL, error TEXT, created_at TEXT NOT NULL,"
-	" started_at TEXT, completed_at TEXT);"
-	"CREATE TABLE revoked(jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);"
-	"INSERT INTO meta(k, v) VALUES('schema', '" SCHEMA_VERSION "');";
+    "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE users(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " key_hash BLOB NOT NULL UNIQUE, created_at TEXT NOT NULL);"
+    "CREATE TABLE vaults(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " description TEXT NOT NULL, created_at TEXT NOT NULL,"
+    " created_by TEXT NOT NULL, cmek_fpr TEXT, kek_salt BLOB NOT NULL);"
+    "CREATE TABLE secrets(id TEXT PRIMARY KEY,"
+    " vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
+    " path TEXT NOT NULL, deleted_at TEXT);"
+    "CREATE UNIQUE INDEX secrets_live ON secrets(vault_id, path)"
+    " WHERE deleted_at IS NULL;"
+    "CREATE INDEX secrets_path ON secrets(vault_id, path);"
+    "CREATE TABLE versions(vid TEXT PRIMARY KEY,"
+    " secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
+    " vault_id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " type TEXT NOT NULL, metadata TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, created_by TEXT NOT NULL,"
+    " expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
+    " max_access INTEGER NOT NULL DEFAULT 0,"
+    " access_count INTEGER NOT NULL DEFAULT 0,"
+    " disabled INTEGER NOT NULL DEFAULT 0, cmek_fpr TEXT,"
+    " dek BLOB NOT NULL, ct BLOB NOT NULL,"
+    " UNIQUE(secret_id, version));"
+    "CREATE INDEX versions_fpr ON versions(vault_id, cmek_fpr);"
+    "CREATE TABLE agents(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " description TEXT NOT NULL, key_hash BLOB NOT NULL UNIQUE,"
+    " vault_ids TEXT NOT NULL, scopes TEXT NOT NULL,"
+    " token_ttl INTEGER NOT NULL, is_active INTEGER NOT NULL,"
+    " expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
+    " gen INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL);"
+    "CREATE TABLE policies(id TEXT PRIMARY KEY,"
+    " vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
+    " pattern TEXT NOT NULL, principal_type TEXT NOT NULL,"
+    " principal_id TEXT NOT NULL, perms INTEGER NOT NULL,"
+    " deny INTEGER NOT NULL, priority INTEGER NOT NULL,"
+    " expires_at TEXT, expires_epoch INTEGER NOT NULL DEFAULT 0,"
+    " created_at TEXT NOT NULL);"
+    "CREATE INDEX policies_vault ON policies(vault_id, principal_id);"
+    "CREATE TABLE jobs(id TEXT PRIMARY KEY,"
+    " vault_id TEXT NOT NULL REFERENCES vaults(id) ON DELETE CASCADE,"
+    " status TEXT NOT NULL, total INTEGER NOT NULL,"
+    " processed INTEGER NOT NULL, old_fpr TEXT NOT NULL,"
+    " new_fpr TEXT NOT NULL, error TEXT, created_at TEXT NOT NULL,"
+    " started_at TEXT, completed_at TEXT);"
+    "CREATE TABLE revoked(jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);"
+    "INSERT INTO meta(k, v) VALUES('schema', '" SCHEMA_VERSION "');";
 
 static int db_err(struct oc_store *st, const char *what)
 {
@@ -302,7 +302,8 @@ int oc_store_open(const char *path, struct oc_store **out)
 	rc = oc_store_meta_get(st, "schema", &v, &n);
 	if (rc || n != 1 || v[0] != SCHEMA_VERSION[0]) {
 		oc_log_error("oneclaw-vaultd: %s is not a oneclaw-vaultd "
-			     "database (run --init first)", path);
+			     "database (run --init first)",
+			     path);
 		rc = OC_ERR_CONFIG;
 		goto fail;
 	}
@@ -358,12 +359,11 @@ out:
 	return rc;
 }
 
-int oc_store_meta_set(struct oc_store *st, const char *key,
-		      const uint8_t *val, size_t len)
+int oc_store_meta_set(struct oc_store *st, const char *key, const uint8_t *val,
+		      size_t len)
 {
-	static const char sql[] =
-		"INSERT INTO meta(k, v) VALUES(?, ?) "
-		"ON CONFLICT(k) DO UPDATE SET v = excluded.v";
+	static const char sql[] = "INSERT INTO meta(k, v) VALUES(?, ?) "
+				  "ON CONFLICT(k) DO UPDATE SET v = excluded.v";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -372,8 +372,8 @@ int oc_store_meta_set(struct oc_store *st, const char *key,
 	if (s) {
 		bind_str(s, 1, key);
 		sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_TRANSIENT);
-		rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK
-						    : db_err(st, "meta");
+		rc =
+		    sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "meta");
 		sqlite3_reset(s);
 		sqlite3_clear_bindings(s);
 	}
@@ -399,8 +399,8 @@ int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 		sqlite3_bind_blob(s, 3, hash, OC_KEY_HASH_LEN,
 				  SQLITE_TRANSIENT);
 		bind_str(s, 4, now);
-		rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK
-						    : db_err(st, "user");
+		rc =
+		    sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "user");
 		sqlite3_reset(s);
 	}
 	unlock(st);
@@ -412,7 +412,7 @@ int oc_store_user_by_hash(struct oc_store *st,
 			  char id[OC_UUID_LEN + 1])
 {
 	static const char sql[] =
-		"SELECT id, key_hash FROM users WHERE key_hash = ?";
+	    "SELECT id, key_hash FROM users WHERE key_hash = ?";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -441,7 +441,7 @@ int oc_store_user_by_hash(struct oc_store *st,
 
 /* --- vaults ------------------------------------------------------------- */
 
-#define VAULT_COLS \
+#define VAULT_COLS                                                             \
 	"id, name, description, created_at, created_by, cmek_fpr, kek_salt"
 
 static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
@@ -454,14 +454,13 @@ static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
 	col_copy(s, 4, v->created_by, sizeof(v->created_by));
 	col_copy(s, 5, v->cmek_fpr, sizeof(v->cmek_fpr));
 	if (sqlite3_column_bytes(s, 6) == OC_KEK_SALT_LEN)
-		memcpy(v->kek_salt, sqlite3_column_blob(s, 6),
-		       OC_KEK_SALT_LEN);
+		memcpy(v->kek_salt, sqlite3_column_blob(s, 6), OC_KEK_SALT_LEN);
 }
 
 int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
 {
-	static const char sql[] = "INSERT INTO vaults(" VAULT_COLS
-				  ") VALUES(?, ?, ?, ?, ?, ?, ?)";
+	static const char sql[] =
+	    "INSERT INTO vaults(" VAULT_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -494,7 +493,7 @@ static int vault_get_locked(struct oc_store *st, const char *id,
 			    struct oc_vault_row *out)
 {
 	static const char sql[] =
-		"SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
+	    "SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -530,7 +529,7 @@ int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 			size_t *n)
 {
 	static const char sql[] =
-		"SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
+	    "SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
 	struct oc_vault_row *rows = NULL, *t;
 	size_t count = 0;
 	sqlite3_stmt *s;
@@ -569,8 +568,8 @@ static int job_active_locked(struct oc_store *st, const char *vault_id,
 			     bool *active)
 {
 	static const char sql[] =
-		"SELECT 1 FROM jobs WHERE vault_id = ? AND status IN "
-		"('pending', 'running') LIMIT 1";
+	    "SELECT 1 FROM jobs WHERE vault_id = ? AND status IN "
+	    "('pending', 'running') LIMIT 1";
 	sqlite3_stmt *s = prep(st, sql);
 	int rc;
 
@@ -690,15 +689,14 @@ void oc_version_rows_free(struct oc_version_row *v, size_t n)
 	free(v);
 }
 
-#define VERSION_COLS                                                         \
-	"v.vid, v.secret_id, v.vault_id, s.path, v.version, v.type, "         \
-	"v.metadata, v.created_at, v.created_by, v.expires_at, "              \
-	"v.expires_epoch, v.max_access, v.access_count, v.disabled, "         \
+#define VERSION_COLS                                                           \
+	"v.vid, v.secret_id, v.vault_id, s.path, v.version, v.type, "          \
+	"v.metadata, v.created_at, v.created_by, v.expires_at, "               \
+	"v.expires_epoch, v.max_access, v.access_count, v.disabled, "          \
 	"v.cmek_fpr, s.deleted_at IS NOT NULL, v.dek, v.ct"
 #define VERSION_FROM " FROM versions v JOIN secrets s ON s.id = v.secret_id "
 
-static int read_version(sqlite3_stmt *s, struct oc_version_row *v,
-			bool blobs)
+static int read_version(sqlite3_stmt *s, struct oc_version_row *v, bool blobs)
 {
 	int rc;
 
@@ -741,9 +739,9 @@ static int find_secret(struct oc_store *st, const char *vault_id,
 		       bool *deleted)
 {
 	static const char sql[] =
-		"SELECT id, deleted_at IS NOT NULL FROM secrets "
-		"WHERE vault_id = ? AND path = ? "
-		"ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
+	    "SELECT id, deleted_at IS NOT NULL FROM secrets "
+	    "WHERE vault_id = ? AND path = ? "
+	    "ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
 	sqlite3_stmt *s = prep(st, sql);
 	int rc;
 
@@ -782,15 +780,15 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 			struct oc_version_row *v)
 {
 	static const char q_new[] =
-		"INSERT INTO secrets(id, vault_id, path) VALUES(?, ?, ?)";
+	    "INSERT INTO secrets(id, vault_id, path) VALUES(?, ?, ?)";
 	static const char q_next[] =
-		"SELECT COALESCE(MAX(version), 0) + 1 FROM versions "
-		"WHERE secret_id = ?";
+	    "SELECT COALESCE(MAX(version), 0) + 1 FROM versions "
+	    "WHERE secret_id = ?";
 	static const char q_ins[] =
-		"INSERT INTO versions(vid, secret_id, vault_id, version, type,"
-		" metadata, created_at, created_by, expires_at, expires_epoch,"
-		" max_access, cmek_fpr, dek, ct) "
-		"VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "INSERT INTO versions(vid, secret_id, vault_id, version, type,"
+	    " metadata, created_at, created_by, expires_at, expires_epoch,"
+	    " max_access, cmek_fpr, dek, ct) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct oc_vault_row vault;
 	char sid[OC_UUID_LEN + 1];
 	char *pcopy = NULL;
@@ -883,14 +881,14 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 			 time_t now, struct oc_version_row *out)
 {
 	static const char q_latest[] =
-		"SELECT " VERSION_COLS VERSION_FROM
-		"WHERE v.secret_id = ? AND v.disabled = 0 "
-		"ORDER BY v.version DESC LIMIT 1";
+	    "SELECT " VERSION_COLS VERSION_FROM
+	    "WHERE v.secret_id = ? AND v.disabled = 0 "
+	    "ORDER BY v.version DESC LIMIT 1";
 	static const char q_one[] = "SELECT " VERSION_COLS VERSION_FROM
 				    "WHERE v.secret_id = ? AND v.version = ?";
 	static const char q_count[] =
-		"UPDATE versions SET access_count = access_count + 1 "
-		"WHERE vid = ? AND access_count < max_access";
+	    "UPDATE versions SET access_count = access_count + 1 "
+	    "WHERE vid = ? AND access_count < max_access";
 	struct oc_version_row v;
 	char sid[OC_UUID_LEN + 1];
 	bool deleted = false;
@@ -924,7 +922,8 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	sqlite3_reset(s);
 	if (rc)
 		goto out;
-	if (v.disabled || (v.expires_epoch && (int64_t)now >= v.expires_epoch) ||
+	if (v.disabled ||
+	    (v.expires_epoch && (int64_t)now >= v.expires_epoch) ||
 	    (v.max_access && v.access_count >= v.max_access)) {
 		rc = OC_ERR_GONE;
 		goto out;
@@ -991,12 +990,12 @@ int oc_store_secret_list(struct oc_store *st, const char *vault_id,
 	/* Latest enabled version of each live secret; substr() keeps the
 	 * prefix literal (no LIKE wildcards). */
 	static const char sql[] =
-		"SELECT " VERSION_COLS VERSION_FROM
-		"WHERE s.vault_id = ?1 AND s.deleted_at IS NULL "
-		" AND substr(s.path, 1, length(?2)) = ?2 "
-		" AND v.version = (SELECT MAX(x.version) FROM versions x "
-		"  WHERE x.secret_id = s.id AND x.disabled = 0) "
-		"ORDER BY s.path";
+	    "SELECT " VERSION_COLS VERSION_FROM
+	    "WHERE s.vault_id = ?1 AND s.deleted_at IS NULL "
+	    " AND substr(s.path, 1, length(?2)) = ?2 "
+	    " AND v.version = (SELECT MAX(x.version) FROM versions x "
+	    "  WHERE x.secret_id = s.id AND x.disabled = 0) "
+	    "ORDER BY s.path";
 	sqlite3_stmt *s;
 	int rc;
 
@@ -1045,7 +1044,7 @@ int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
 			   const char *path)
 {
 	static const char sql[] =
-		"UPDATE secrets SET deleted_at = ? WHERE id = ?";
+	    "UPDATE secrets SET deleted_at = ? WHERE id = ?";
 	char sid[OC_UUID_LEN + 1], now[OC_TIME_LEN];
 	bool deleted = false;
 	sqlite3_stmt *s;
@@ -1102,8 +1101,8 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 
 /* --- agents ------------------------------------------------------------- */
 
-#define AGENT_COLS                                                           \
-	"id, name, description, vault_ids, scopes, token_ttl, is_active, "    \
+#define AGENT_COLS                                                             \
+	"id, name, description, vault_ids, scopes, token_ttl, is_active, "     \
 	"expires_at, expires_epoch, gen, created_at"
 
 void oc_agent_row_clear(struct oc_agent_row *a)
@@ -1172,10 +1171,10 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 			  const uint8_t hash[OC_KEY_HASH_LEN])
 {
 	static const char sql[] =
-		"INSERT INTO agents(id, name, description, vault_ids, scopes,"
-		" token_ttl, is_active, expires_at, expires_epoch, gen,"
-		" created_at, key_hash) "
-		"VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+	    "INSERT INTO agents(id, name, description, vault_ids, scopes,"
+	    " token_ttl, is_active, expires_at, expires_epoch, gen,"
+	    " created_at, key_hash) "
+	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1201,8 +1200,8 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 	return rc;
 }
 
-static int agent_one(struct oc_store *st, const char *sql,
-		     const void *key, int key_len, struct oc_agent_row *out)
+static int agent_one(struct oc_store *st, const char *sql, const void *key,
+		     int key_len, struct oc_agent_row *out)
 {
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
@@ -1213,8 +1212,7 @@ static int agent_one(struct oc_store *st, const char *sql,
 		if (key_len < 0)
 			bind_str(s, 1, key);
 		else
-			sqlite3_bind_blob(s, 1, key, key_len,
-					  SQLITE_TRANSIENT);
+			sqlite3_bind_blob(s, 1, key, key_len, SQLITE_TRANSIENT);
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
 			/* For the hash lookup, the stored hash is checked
@@ -1241,7 +1239,7 @@ int oc_store_agent_get(struct oc_store *st, const char *id,
 		       struct oc_agent_row *out)
 {
 	static const char sql[] =
-		"SELECT " AGENT_COLS ", key_hash FROM agents WHERE id = ?";
+	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE id = ?";
 
 	return agent_one(st, sql, id, -1, out);
 }
@@ -1250,8 +1248,8 @@ int oc_store_agent_by_hash(struct oc_store *st,
 			   const uint8_t hash[OC_KEY_HASH_LEN],
 			   struct oc_agent_row *out)
 {
-	static const char sql[] = "SELECT " AGENT_COLS
-				  ", key_hash FROM agents WHERE key_hash = ?";
+	static const char sql[] =
+	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE key_hash = ?";
 
 	return agent_one(st, sql, hash, OC_KEY_HASH_LEN, out);
 }
@@ -1260,7 +1258,7 @@ int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
 			size_t *n)
 {
 	static const char sql[] =
-		"SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
+	    "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
 	struct oc_agent_row *rows = NULL, *t;
 	size_t count = 0;
 	sqlite3_stmt *s;
@@ -1326,9 +1324,9 @@ static int agent_exec(struct oc_store *st, const char *sql, const char *id,
 int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
 {
 	static const char sql[] =
-		"UPDATE agents SET name = ?, description = ?, vault_ids = ?,"
-		" scopes = ?, token_ttl = ?, is_active = ?, expires_at = ?,"
-		" expires_epoch = ?, gen = gen + 1 WHERE id = ?";
+	    "UPDATE agents SET name = ?, description = ?, vault_ids = ?,"
+	    " scopes = ?, token_ttl = ?, is_active = ?, expires_at = ?,"
+	    " expires_epoch = ?, gen = gen + 1 WHERE id = ?";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1357,7 +1355,7 @@ int oc_store_agent_set_key(struct oc_store *st, const char *id,
 			   const uint8_t hash[OC_KEY_HASH_LEN])
 {
 	static const char sql[] =
-		"UPDATE agents SET key_hash = ?, gen = gen + 1 WHERE id = ?";
+	    "UPDATE agents SET key_hash = ?, gen = gen + 1 WHERE id = ?";
 
 	return agent_exec(st, sql, id, hash);
 }
@@ -1371,15 +1369,16 @@ int oc_store_agent_delete(struct oc_store *st, const char *id)
 
 int oc_store_agent_bump_gen(struct oc_store *st, const char *id)
 {
-	static const char sql[] = "UPDATE agents SET gen = gen + 1 WHERE id = ?";
+	static const char sql[] =
+	    "UPDATE agents SET gen = gen + 1 WHERE id = ?";
 
 	return agent_exec(st, sql, id, NULL);
 }
 
 /* --- policies ----------------------------------------------------------- */
 
-#define POLICY_COLS                                                          \
-	"id, vault_id, pattern, principal_type, principal_id, perms, deny, "  \
+#define POLICY_COLS                                                            \
+	"id, vault_id, pattern, principal_type, principal_id, perms, deny, "   \
 	"priority, expires_at, expires_epoch, created_at"
 
 static void read_policy(sqlite3_stmt *s, struct oc_policy_row *p)
@@ -1435,11 +1434,11 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 {
 	/* Same column order as the insert; WHERE binds 12 and 13. */
 	static const char sql[] =
-		"UPDATE policies SET id = ?1, vault_id = ?2, pattern = ?3,"
-		" principal_type = ?4, principal_id = ?5, perms = ?6,"
-		" deny = ?7, priority = ?8, expires_at = ?9,"
-		" expires_epoch = ?10, created_at = ?11 "
-		"WHERE id = ?1 AND vault_id = ?2";
+	    "UPDATE policies SET id = ?1, vault_id = ?2, pattern = ?3,"
+	    " principal_type = ?4, principal_id = ?5, perms = ?6,"
+	    " deny = ?7, priority = ?8, expires_at = ?9,"
+	    " expires_epoch = ?10, created_at = ?11 "
+	    "WHERE id = ?1 AND vault_id = ?2";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1459,8 +1458,9 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 			const char *id, struct oc_policy_row *out)
 {
-	static const char sql[] = "SELECT " POLICY_COLS
-				  " FROM policies WHERE id = ? AND vault_id = ?";
+	static const char sql[] =
+	    "SELECT " POLICY_COLS
+	    " FROM policies WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1487,7 +1487,7 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 			   const char *id)
 {
 	static const char sql[] =
-		"DELETE FROM policies WHERE id = ? AND vault_id = ?";
+	    "DELETE FROM policies WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1509,12 +1509,12 @@ int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 			 struct oc_policy_row **out, size_t *n)
 {
 	static const char q_all[] =
-		"SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
-		"ORDER BY priority DESC, created_at";
+	    "SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
+	    "ORDER BY priority DESC, created_at";
 	static const char q_for[] =
-		"SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
-		"AND principal_type = ? AND principal_id = ? "
-		"ORDER BY priority DESC, created_at";
+	    "SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
+	    "AND principal_type = ? AND principal_id = ? "
+	    "ORDER BY priority DESC, created_at";
 	struct oc_policy_row *rows = NULL, *t;
 	size_t count = 0;
 	sqlite3_stmt *s;
@@ -1556,8 +1556,8 @@ out:
 
 /* --- rotation jobs ------------------------------------------------------ */
 
-#define JOB_COLS                                                             \
-	"id, vault_id, status, total, processed, old_fpr, new_fpr, error, "   \
+#define JOB_COLS                                                               \
+	"id, vault_id, status, total, processed, old_fpr, new_fpr, error, "    \
 	"created_at, started_at, completed_at"
 
 static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
@@ -1579,11 +1579,11 @@ static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
 int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 {
 	static const char q_count[] =
-		"SELECT COUNT(*) FROM versions WHERE vault_id = ? "
-		"AND cmek_fpr = ?";
+	    "SELECT COUNT(*) FROM versions WHERE vault_id = ? "
+	    "AND cmek_fpr = ?";
 	static const char q_ins[] =
-		"INSERT INTO jobs(" JOB_COLS
-		") VALUES(?, ?, 'pending', ?, 0, ?, ?, NULL, ?, NULL, NULL)";
+	    "INSERT INTO jobs(" JOB_COLS
+	    ") VALUES(?, ?, 'pending', ?, 0, ?, ?, NULL, ?, NULL, NULL)";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
 	bool active = false;
@@ -1642,11 +1642,11 @@ out:
 	return rc;
 }
 
-int oc_store_job_get(struct oc_store *st, const char *vault_id,
-		     const char *id, struct oc_job_row *out)
+int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
+		     struct oc_job_row *out)
 {
 	static const char sql[] =
-		"SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
+	    "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1673,12 +1673,12 @@ int oc_store_job_set_status(struct oc_store *st, const char *id,
 			    const char *status, const char *error)
 {
 	static const char sql[] =
-		"UPDATE jobs SET status = ?1, error = ?2,"
-		" started_at = CASE WHEN ?1 = 'running' THEN ?3"
-		"  ELSE started_at END,"
-		" completed_at = CASE WHEN ?1 IN ('completed', 'failed')"
-		"  THEN ?3 ELSE completed_at END "
-		"WHERE id = ?4";
+	    "UPDATE jobs SET status = ?1, error = ?2,"
+	    " started_at = CASE WHEN ?1 = 'running' THEN ?3"
+	    "  ELSE started_at END,"
+	    " completed_at = CASE WHEN ?1 IN ('completed', 'failed')"
+	    "  THEN ?3 ELSE completed_at END "
+	    "WHERE id = ?4";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
@@ -1700,8 +1700,8 @@ int oc_store_job_set_status(struct oc_store *st, const char *id,
 int oc_store_jobs_interrupt(struct oc_store *st)
 {
 	static const char sql[] =
-		"UPDATE jobs SET status = 'failed', error = 'interrupted',"
-		" completed_at = ? WHERE status IN ('pending', 'running')";
+	    "UPDATE jobs SET status = 'failed', error = 'interrupted',"
+	    " completed_at = ? WHERE status IN ('pending', 'running')";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
@@ -1715,7 +1715,8 @@ int oc_store_jobs_interrupt(struct oc_store *st)
 		if (!rc && sqlite3_changes(st->db) > 0)
 			oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
 				     "interrupted; POST the rotation again "
-				     "to finish", sqlite3_changes(st->db));
+				     "to finish",
+				     sqlite3_changes(st->db));
 	}
 	unlock(st);
 	return rc;
@@ -1727,16 +1728,15 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 			  void *ctx, size_t *done, char *failed,
 			  size_t failed_size)
 {
-	static const char q_sel[] =
-		"SELECT " VERSION_COLS VERSION_FROM
-		"WHERE v.vault_id = ? AND v.cmek_fpr = ? "
-		"ORDER BY v.rowid LIMIT ?";
+	static const char q_sel[] = "SELECT " VERSION_COLS VERSION_FROM
+				    "WHERE v.vault_id = ? AND v.cmek_fpr = ? "
+				    "ORDER BY v.rowid LIMIT ?";
 	static const char q_upd[] =
-		"UPDATE versions SET dek = ?, ct = ?, cmek_fpr = ? "
-		"WHERE vid = ? AND cmek_fpr = ?";
+	    "UPDATE versions SET dek = ?, ct = ?, cmek_fpr = ? "
+	    "WHERE vid = ? AND cmek_fpr = ?";
 	static const char q_job[] =
-		"UPDATE jobs SET processed = processed + ?1,"
-		" total = MAX(total, processed + ?1) WHERE id = ?2";
+	    "UPDATE jobs SET processed = processed + ?1,"
+	    " total = MAX(total, processed + ?1) WHERE id = ?2";
 	struct oc_version_row *rows = NULL, *t;
 	size_t count = 0, i;
 	sqlite3_stmt *s;
@@ -1781,8 +1781,8 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 		rc = fn(ctx, &rows[i]);
 		if (rc) {
 			if (failed)
-				snprintf(failed, failed_size,
-					 "%s version %lld", rows[i].path,
+				snprintf(failed, failed_size, "%s version %lld",
+					 rows[i].path,
 					 (long long)rows[i].version);
 			goto out;
 		}
@@ -1831,14 +1831,14 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 			   const char *new_fpr)
 {
 	static const char q_left[] =
-		"SELECT 1 FROM versions WHERE vault_id = ? AND cmek_fpr = ? "
-		"LIMIT 1";
+	    "SELECT 1 FROM versions WHERE vault_id = ? AND cmek_fpr = ? "
+	    "LIMIT 1";
 	static const char q_vault[] =
-		"UPDATE vaults SET cmek_fpr = ?1 WHERE id = ?2 "
-		"AND cmek_fpr = ?3";
+	    "UPDATE vaults SET cmek_fpr = ?1 WHERE id = ?2 "
+	    "AND cmek_fpr = ?3";
 	static const char q_job[] =
-		"UPDATE jobs SET status = 'completed', completed_at = ?1,"
-		" error = NULL WHERE id = ?2";
+	    "UPDATE jobs SET status = 'completed', completed_at = ?1,"
+	    " error = NULL WHERE id = ?2";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
 	int rc;
@@ -1899,7 +1899,7 @@ int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
 {
 	static const char q_purge[] = "DELETE FROM revoked WHERE exp < ?";
 	static const char q_ins[] =
-		"INSERT OR IGNORE INTO revoked(jti, exp) VALUES(?, ?)";
+	    "INSERT OR IGNORE INTO revoked(jti, exp) VALUES(?, ?)";
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
@@ -1919,8 +1919,7 @@ int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
 	return rc;
 }
 
-int oc_store_token_is_revoked(struct oc_store *st, const char *jti,
-			      bool *out)
+int oc_store_token_is_revoked(struct oc_store *st, const char *jti, bool *out)
 {
 	static const char sql[] = "SELECT 1 FROM revoked WHERE jti = ?";
 	sqlite3_stmt *s;

@@ -24,11 +24,11 @@
 #include "rfc3339.h"
 #include "strlist.h"
 
-#define OC_NAME_MAX 255
-#define OC_PRINCIPAL_REF_MAX 48 /* "agent:<uuid>" */
-#define OC_TYPE_MAX 31
+#define OC_NAME_MAX	      255
+#define OC_PRINCIPAL_REF_MAX  48 /* "agent:<uuid>" */
+#define OC_TYPE_MAX	      31
 #define OC_SECRET_PATTERN_MAX 1024
-#define OC_KEK_SALT_LEN 32
+#define OC_KEK_SALT_LEN	      32
 
 struct oc_store;
 
@@ -42,8 +42,8 @@ void oc_store_close(struct oc_store *st);
 /* Small named blobs (the sealed token signing key, the schema version). */
 int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 		      size_t *len);
-int oc_store_meta_set(struct oc_store *st, const char *key,
-		      const uint8_t *val, size_t len);
+int oc_store_meta_set(struct oc_store *st, const char *key, const uint8_t *val,
+		      size_t len);
 
 int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 		      const uint8_t hash[OC_KEY_HASH_LEN]);
@@ -74,25 +74,25 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 			    const char *fpr, struct oc_vault_row *out);
 
 struct oc_version_row {
-	char vid[OC_UUID_LEN + 1];       /* the version's own id (AAD) */
+	char vid[OC_UUID_LEN + 1];	 /* the version's own id (AAD) */
 	char secret_id[OC_UUID_LEN + 1]; /* the API's "id" */
 	char vault_id[OC_UUID_LEN + 1];
-	char *path;                      /* heap */
+	char *path; /* heap */
 	int64_t version;
 	char type[OC_TYPE_MAX + 1];
-	char *metadata;                  /* JSON object text, heap */
+	char *metadata; /* JSON object text, heap */
 	char created_at[OC_TIME_LEN];
 	char created_by[OC_PRINCIPAL_REF_MAX + 1];
-	char expires_at[OC_TIME_LEN];    /* "" when none */
+	char expires_at[OC_TIME_LEN]; /* "" when none */
 	int64_t expires_epoch;
-	int64_t max_access;              /* 0: unlimited */
+	int64_t max_access; /* 0: unlimited */
 	int64_t access_count;
 	bool disabled;
-	bool deleted;                    /* the secret is soft-deleted */
+	bool deleted;				/* the secret is soft-deleted */
 	char cmek_fpr[OC_CMEK_FPR_HEX_LEN + 1]; /* "" when not CMEK */
-	uint8_t *dek;                    /* wrapped DEK, heap */
+	uint8_t *dek;				/* wrapped DEK, heap */
 	size_t dek_len;
-	uint8_t *ct;                     /* value ciphertext, heap */
+	uint8_t *ct; /* value ciphertext, heap */
 	size_t ct_len;
 };
 
@@ -156,14 +156,14 @@ int oc_store_agent_set_key(struct oc_store *st, const char *id,
 int oc_store_agent_delete(struct oc_store *st, const char *id);
 int oc_store_agent_bump_gen(struct oc_store *st, const char *id);
 
-#define OC_PERM_READ 1u
+#define OC_PERM_READ  1u
 #define OC_PERM_WRITE 2u
 
 struct oc_policy_row {
 	char id[OC_UUID_LEN + 1];
 	char vault_id[OC_UUID_LEN + 1];
 	char pattern[OC_SECRET_PATTERN_MAX + 1];
-	char principal_type[8];  /* "agent" | "user" */
+	char principal_type[8]; /* "agent" | "user" */
 	char principal_id[OC_UUID_LEN + 1];
 	unsigned perms;
 	bool deny;
@@ -202,8 +202,8 @@ struct oc_job_row {
  * and that no job of the vault is pending or running (OC_ERR_CONFLICT);
  * counts total_secrets and inserts the job as pending. */
 int oc_store_job_create(struct oc_store *st, struct oc_job_row *job);
-int oc_store_job_get(struct oc_store *st, const char *vault_id,
-		     const char *id, struct oc_job_row *out);
+int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
+		     struct oc_job_row *out);
 /* error may be NULL.  Sets started_at on "running", completed_at on
  * "completed"/"failed". */
 int oc_store_job_set_status(struct oc_store *st, const char *id,
@@ -233,7 +233,6 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 
 /* Revoked token ids, kept until their expiry. */
 int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp);
-int oc_store_token_is_revoked(struct oc_store *st, const char *jti,
-			      bool *out);
+int oc_store_token_is_revoked(struct oc_store *st, const char *jti, bool *out);
 
 #endif

@@ -17,7 +17,7 @@
 #include "ossl.h"
 #include "secmem.h"
 
-#define SIG_LEN 64
+#define SIG_LEN	 64
 #define PART_MAX 8192
 
 struct oc_signer {
@@ -44,9 +44,8 @@ int oc_signer_new(const uint8_t seed[OC_SIGNING_SEED_LEN],
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return OC_ERR_NOMEM;
-	s->key = EVP_PKEY_new_raw_private_key_ex(oc_ossl_libctx(), "ED25519",
-						 NULL, seed,
-						 OC_SIGNING_SEED_LEN);
+	s->key = EVP_PKEY_new_raw_private_key_ex(
+	    oc_ossl_libctx(), "ED25519", NULL, seed, OC_SIGNING_SEED_LEN);
 	if (!s->key) {
 		free(s);
 		return OC_ERR_CRYPTO;
@@ -196,8 +195,8 @@ static int claim_list(const struct oc_json *obj, const char *key,
 	return OC_OK;
 }
 
-int oc_token_verify(struct oc_signer *s, const char *tok, size_t n,
-		    int64_t now, struct oc_principal *out, const char **why)
+int oc_token_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
+		    struct oc_principal *out, const char **why)
 {
 	struct oc_principal p;
 	const char *dot1, *dot2, *str;
@@ -213,9 +212,10 @@ int oc_token_verify(struct oc_signer *s, const char *tok, size_t n,
 	if (n == 0 || n > OC_TOKEN_MAX)
 		return rc;
 	dot1 = memchr(tok, '.', n);
-	dot2 = dot1 ? memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - tok))
-		    : NULL;
-	if (!dot1 || !dot2 || memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - tok)))
+	dot2 =
+	    dot1 ? memchr(dot1 + 1, '.', n - (size_t)(dot1 + 1 - tok)) : NULL;
+	if (!dot1 || !dot2 ||
+	    memchr(dot2 + 1, '.', n - (size_t)(dot2 + 1 - tok)))
 		return rc;
 	/* Only our own header is ever accepted ("alg" is not negotiable). */
 	if ((size_t)(dot1 - tok) != strlen(header_b64) ||

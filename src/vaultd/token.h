@@ -13,7 +13,7 @@
 #include "ids.h"
 #include "strlist.h"
 
-#define OC_TOKEN_MAX 16384
+#define OC_TOKEN_MAX	    16384
 #define OC_SIGNING_SEED_LEN 32
 
 enum oc_principal_kind {
@@ -28,7 +28,7 @@ struct oc_principal {
 	char id[OC_UUID_LEN + 1];
 	struct oc_strlist vault_ids; /* empty: every vault */
 	struct oc_strlist scopes;
-	char jti[OC_UUID_LEN + 1];   /* "" for a raw key */
+	char jti[OC_UUID_LEN + 1]; /* "" for a raw key */
 	int64_t iat;
 	int64_t exp;
 	int64_t gen;
@@ -48,7 +48,7 @@ int oc_token_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
 		   int64_t ttl, char **out);
 /* OC_ERR_UNAUTHORIZED for anything malformed, a bad signature or an
  * expired token; *why (static text) says which. */
-int oc_token_verify(struct oc_signer *s, const char *tok, size_t n,
-		    int64_t now, struct oc_principal *out, const char **why);
+int oc_token_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
+		    struct oc_principal *out, const char **why);
 
 #endif

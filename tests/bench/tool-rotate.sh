@@ -5,6 +5,8 @@
 # run, on the same vault.  Printed, never asserted.
 #   OC_BENCH_SECRETS  number of secrets (default 10000)
 #   OC_BENCH_JOBS     client-side parallel requests (default 8)
+#   OC_BENCH_SERIAL=1 also a client-side run with one request at a time
+#                     (slow: not in the default run)
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/tool-common.sh"
 oc_setup
@@ -41,16 +43,20 @@ rotate k1 k2 client "$J"
 cp "$T/last.json" "$T/client.json"
 rotate k2 k3 server
 cp "$T/last.json" "$T/server.json"
-rotate k3 k4 client 1
-cp "$T/last.json" "$T/client1.json"
-[ "$(field verified "$T/client.json")" = "$N" ] && [ "$(field verified "$T/server.json")" = "$N" ] &&
-	[ "$(field verified "$T/client1.json")" = "$N" ] || oc_fail "a rotation did not verify every secret"
+if [ -n "${OC_BENCH_SERIAL:-}" ]; then
+	rotate k3 k4 client 1
+	cp "$T/last.json" "$T/client1.json"
+else
+	: > "$T/client1.json"
+fi
+[ "$(field verified "$T/client.json")" = "$N" ] && [ "$(field verified "$T/server.json")" = "$N" ] ||
+	oc_fail "a rotation did not verify every secret"
 
 node -e '
 	const fs = require("fs");
 	const [n, j, seed, cf, sf, c1f] = process.argv.slice(1);
-	const c = JSON.parse(fs.readFileSync(cf)), s = JSON.parse(fs.readFileSync(sf)),
-	      c1 = JSON.parse(fs.readFileSync(c1f));
+	const c = JSON.parse(fs.readFileSync(cf)), s = JSON.parse(fs.readFileSync(sf));
+	const c1t = fs.readFileSync(c1f, "utf8"), c1 = c1t.trim() ? JSON.parse(c1t) : null;
 	const rate = (r) => r.total / r.rotate_seconds;
 	const row = (name, r) => console.log(
 		name.padEnd(30) + String(r.total).padStart(8) +
@@ -62,9 +68,11 @@ node -e '
 		"secrets/s".padStart(11) + "verify s".padStart(10) + "ratio".padStart(9));
 	row("server-assisted (baseline)", s);
 	row("client-side, " + j + " parallel", c);
-	row("client-side, 1 at a time", c1);
+	if (c1) row("client-side, 1 at a time", c1);
 	console.log("ratio = secrets/s relative to the server-side job in the same run; " +
-		"verification (a GET and open of every secret) is not in \"rotate s\".");
+		"verification (a GET and open of every secret) is not in \"rotate s\";");
+	console.log("the server-side time is as the tool sees it following the job " +
+		"(polled every 500 ms, so up to 0.5 s long).");
 ' "$N" "$J" "$seed_s" "$T/client.json" "$T/server.json" "$T/client1.json"
 t1=$(date +%s.%N)
 echo "bench wall time: $(echo "$t1 - $t0" | bc 2>/dev/null || echo '?') s"

@@ -17,9 +17,10 @@ oc_need p11-kit
 cmek_need_node
 cmek_need_module
 client=""
+moddir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
 for so in /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
 	/usr/lib/pkcs11/p11-kit-client.so /usr/lib64/pkcs11/p11-kit-client.so \
-	"$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)/p11-kit-client.so"
+	"${moddir:-/nonexistent}/p11-kit-client.so"
 do
 	[ -f "$so" ] && { client=$so; break; }
 done
@@ -43,7 +44,8 @@ while [ ! -S "$T/p11.sock" ]; do
 	i=$((i + 1))
 	kill -0 "$spid" 2>/dev/null ||
 		{ cat "$T/server.err" >&2; oc_fail "p11-kit server exited"; }
-	[ $i -gt 200 ] && { cat "$T/server.err" >&2; oc_fail "p11-kit server did not start"; }
+	[ $i -gt 200 ] &&
+		{ cat "$T/server.err" >&2; oc_fail "p11-kit server did not start"; }
 	sleep 0.05
 done
 addr="unix:path=$T/p11.sock"
@@ -63,7 +65,10 @@ rc=$?
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 if [ $rc -eq 77 ]; then
-	oc_skip "p11-kit $(dpkg-query -W -f='${Version}' p11-kit 2>/dev/null) RPC forwards neither CKM_ONECLAW_CMEK nor CKM_AES_GCM (CKR_MECHANISM_INVALID); every other check through the socket passed"
+	v=$(dpkg-query -W -f='${Version}' p11-kit 2>/dev/null)
+	oc_skip "the RPC of p11-kit ${v:-?} forwards neither CKM_ONECLAW_CMEK" \
+		"nor CKM_AES_GCM (CKR_MECHANISM_INVALID); every other check" \
+		"through the socket passed"
 fi
 [ $rc -eq 0 ] || oc_fail "sandbox-client.js (exit $rc)"
 cmp -s "$T/agent.out" "$T/pt" ||

@@ -41,7 +41,8 @@ for v in V1 V2 V3; do
 		cmek_module_env "$vvid" "$T/V2.raw" ;;
 	V3)	# URL-safe base64 without padding in ONECLAW_CMEK_KEY
 		cmek_module_env "$vvid"
-		ONECLAW_CMEK_KEY=$(node -e 'process.stdout.write(Buffer.from(process.argv[1], "hex").toString("base64url"))' \
+		ONECLAW_CMEK_KEY=$(node -e 'process.stdout.write(
+			Buffer.from(process.argv[1], "hex").toString("base64url"))' \
 			"$(cat "$T/V3.hex")")
 		[ "$ONECLAW_CMEK_KEY" = "__________________________________________8" ] ||
 			oc_fail "V3 base64url form: $ONECLAW_CMEK_KEY"

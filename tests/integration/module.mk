@@ -20,4 +20,5 @@ TESTS += \
 	tests/integration/module-helgrind.sh \
 	tests/integration/module-fork.sh \
 	tests/integration/module-faults.sh
-EXTRA_DIST += tests/integration/module-lib.sh
+EXTRA_DIST += tests/integration/module-lib.sh \
+	tests/integration/module-helgrind.supp

@@ -45,47 +45,47 @@
 
 static CK_FUNCTION_LIST *f;
 
-#define RVS(x) { x, #x }
+#define RVS(x) x, #x
 static const struct {
 	CK_RV rv;
 	const char *name;
 } rv_names[] = {
-	RVS(CKR_OK),
-	RVS(CKR_HOST_MEMORY),
-	RVS(CKR_SLOT_ID_INVALID),
-	RVS(CKR_GENERAL_ERROR),
-	RVS(CKR_FUNCTION_FAILED),
-	RVS(CKR_ARGUMENTS_BAD),
-	RVS(CKR_ATTRIBUTE_READ_ONLY),
-	RVS(CKR_ATTRIBUTE_SENSITIVE),
-	RVS(CKR_ATTRIBUTE_TYPE_INVALID),
-	RVS(CKR_ATTRIBUTE_VALUE_INVALID),
-	RVS(CKR_ACTION_PROHIBITED),
-	RVS(CKR_DATA_LEN_RANGE),
-	RVS(CKR_DEVICE_ERROR),
-	RVS(CKR_ENCRYPTED_DATA_INVALID),
-	RVS(CKR_ENCRYPTED_DATA_LEN_RANGE),
-	RVS(CKR_FUNCTION_NOT_SUPPORTED),
-	RVS(CKR_KEY_HANDLE_INVALID),
-	RVS(CKR_MECHANISM_INVALID),
-	RVS(CKR_OBJECT_HANDLE_INVALID),
-	RVS(CKR_OPERATION_ACTIVE),
-	RVS(CKR_OPERATION_NOT_INITIALIZED),
-	RVS(CKR_PIN_INCORRECT),
-	RVS(CKR_SESSION_HANDLE_INVALID),
-	RVS(CKR_SESSION_READ_ONLY),
-	RVS(CKR_TEMPLATE_INCOMPLETE),
-	RVS(CKR_TEMPLATE_INCONSISTENT),
-	RVS(CKR_TOKEN_NOT_PRESENT),
-	RVS(CKR_TOKEN_WRITE_PROTECTED),
-	RVS(CKR_USER_ALREADY_LOGGED_IN),
-	RVS(CKR_USER_NOT_LOGGED_IN),
-	RVS(CKR_BUFFER_TOO_SMALL),
-	RVS(CKR_CRYPTOKI_NOT_INITIALIZED),
-	RVS(CKR_CRYPTOKI_ALREADY_INITIALIZED),
-	RVS(CKR_RANDOM_SEED_NOT_SUPPORTED),
-	RVS(CKR_MUTEX_BAD),
-	RVS(CKR_MUTEX_NOT_LOCKED),
+    {RVS(CKR_OK)},
+    {RVS(CKR_HOST_MEMORY)},
+    {RVS(CKR_SLOT_ID_INVALID)},
+    {RVS(CKR_GENERAL_ERROR)},
+    {RVS(CKR_FUNCTION_FAILED)},
+    {RVS(CKR_ARGUMENTS_BAD)},
+    {RVS(CKR_ATTRIBUTE_READ_ONLY)},
+    {RVS(CKR_ATTRIBUTE_SENSITIVE)},
+    {RVS(CKR_ATTRIBUTE_TYPE_INVALID)},
+    {RVS(CKR_ATTRIBUTE_VALUE_INVALID)},
+    {RVS(CKR_ACTION_PROHIBITED)},
+    {RVS(CKR_DATA_LEN_RANGE)},
+    {RVS(CKR_DEVICE_ERROR)},
+    {RVS(CKR_ENCRYPTED_DATA_INVALID)},
+    {RVS(CKR_ENCRYPTED_DATA_LEN_RANGE)},
+    {RVS(CKR_FUNCTION_NOT_SUPPORTED)},
+    {RVS(CKR_KEY_HANDLE_INVALID)},
+    {RVS(CKR_MECHANISM_INVALID)},
+    {RVS(CKR_OBJECT_HANDLE_INVALID)},
+    {RVS(CKR_OPERATION_ACTIVE)},
+    {RVS(CKR_OPERATION_NOT_INITIALIZED)},
+    {RVS(CKR_PIN_INCORRECT)},
+    {RVS(CKR_SESSION_HANDLE_INVALID)},
+    {RVS(CKR_SESSION_READ_ONLY)},
+    {RVS(CKR_TEMPLATE_INCOMPLETE)},
+    {RVS(CKR_TEMPLATE_INCONSISTENT)},
+    {RVS(CKR_TOKEN_NOT_PRESENT)},
+    {RVS(CKR_TOKEN_WRITE_PROTECTED)},
+    {RVS(CKR_USER_ALREADY_LOGGED_IN)},
+    {RVS(CKR_USER_NOT_LOGGED_IN)},
+    {RVS(CKR_BUFFER_TOO_SMALL)},
+    {RVS(CKR_CRYPTOKI_NOT_INITIALIZED)},
+    {RVS(CKR_CRYPTOKI_ALREADY_INITIALIZED)},
+    {RVS(CKR_RANDOM_SEED_NOT_SUPPORTED)},
+    {RVS(CKR_MUTEX_BAD)},
+    {RVS(CKR_MUTEX_NOT_LOCKED)},
 };
 
 static const char *rv_name(CK_RV rv)
@@ -107,7 +107,7 @@ static int failed(const char *what, CK_RV rv)
 
 static CK_RV initialize(void)
 {
-	CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
+	CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
 
 	/* As p11-kit passes a module file's x-init-reserved. */
 	args.pReserved = getenv("P11_CLIENT_RESERVED");
@@ -144,8 +144,8 @@ static CK_RV open_session(bool rw, CK_SESSION_HANDLE *s)
 		return rv;
 	if (getenv("P11_CLIENT_RO"))
 		rw = false;
-	rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION |
-					    (rw ? CKF_RW_SESSION : 0),
+	rv = f->C_OpenSession(slot,
+			      CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0),
 			      NULL, NULL, s);
 	if (rv != CKR_OK || !pin)
 		return rv;
@@ -157,8 +157,8 @@ static CK_RV find_one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 		      const char *label, CK_OBJECT_HANDLE *h)
 {
 	CK_ATTRIBUTE t[] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_LABEL, (void *)label, strlen(label) },
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_LABEL, (void *)label, strlen(label)},
 	};
 	CK_ULONG n = 0;
 	CK_RV rv = f->C_FindObjectsInit(s, t, 2);
@@ -176,7 +176,7 @@ static CK_RV find_one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 static CK_RV get_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 		       unsigned char **out, CK_ULONG *len)
 {
-	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
 	CK_RV rv = f->C_GetAttributeValue(s, h, &a, 1);
 
 	if (rv != CKR_OK)
@@ -286,7 +286,8 @@ static int cmd_read(const char *label, bool rv_only, bool deverr)
 
 		if (r2 != CKR_OK)
 			return failed("C_GetSessionInfo", r2);
-		printf("%s %lu\n", rv_name(rv), (unsigned long)si.ulDeviceError);
+		printf("%s %lu\n", rv_name(rv),
+		       (unsigned long)si.ulDeviceError);
 		free(v);
 		return 0;
 	}
@@ -402,11 +403,14 @@ static int cmd_threads(int n, long cycles, const char *mode, char **labels,
 			return failed(labels[i], rv);
 	}
 	for (int i = 0; i < n; i++) {
-		w[i] = (struct worker){ .id = i, .shared = s,
-					.use_shared = shared, .cycles = cycles,
-					.labels = labels, .n_labels = n_labels,
-					.expect = expect,
-					.expect_len = expect_len };
+		w[i] = (struct worker){.id = i,
+				       .shared = s,
+				       .use_shared = shared,
+				       .cycles = cycles,
+				       .labels = labels,
+				       .n_labels = n_labels,
+				       .expect = expect,
+				       .expect_len = expect_len};
 		pthread_create(&w[i].th, NULL, shared ? work_shared : work,
 			       &w[i]);
 	}
@@ -495,7 +499,7 @@ static CK_RV cmek_key(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *k)
 
 static int cmd_decrypt(const char *label)
 {
-	CK_MECHANISM m = { CKM_ONECLAW_CMEK, NULL, 0 };
+	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE k;
 	unsigned char *blob = NULL, *pt = NULL;
@@ -527,15 +531,15 @@ static int cmd_decrypt(const char *label)
 
 static int cmd_hmac(const char *label)
 {
-	CK_MECHANISM m = { CKM_ONECLAW_CMEK, NULL, 0 };
-	CK_MECHANISM hm = { CKM_SHA256_HMAC, NULL, 0 };
+	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_MECHANISM hm = {CKM_SHA256_HMAC, NULL, 0};
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
 	CK_BBOOL yes = CK_TRUE;
 	CK_ATTRIBUTE t[] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
-		{ CKA_SIGN, &yes, sizeof(yes) },
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_SIGN, &yes, sizeof(yes)},
 	};
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE k, hk;
@@ -578,10 +582,10 @@ static int cmd_write(const char *label, const char *file, bool set)
 	size_t n = 0;
 	unsigned char *v = read_file(file, &n);
 	CK_ATTRIBUTE t[] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_TOKEN, &yes, sizeof(yes) },
-		{ CKA_LABEL, (void *)label, strlen(label) },
-		{ CKA_VALUE, v, n },
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_TOKEN, &yes, sizeof(yes)},
+	    {CKA_LABEL, (void *)label, strlen(label)},
+	    {CKA_VALUE, v, n},
 	};
 	CK_RV rv;
 
@@ -604,7 +608,7 @@ static int cmd_write(const char *label, const char *file, bool set)
 
 static int cmd_copy(const char *label, const char *to)
 {
-	CK_ATTRIBUTE t[] = { { CKA_LABEL, (void *)to, strlen(to) } };
+	CK_ATTRIBUTE t[] = {{CKA_LABEL, (void *)to, strlen(to)}};
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE h, nh;
 	CK_RV rv = open_session(true, &s);
@@ -688,20 +692,20 @@ static CK_RV app_unlock(CK_VOID_PTR m)
 /* C_Initialize's arguments as the spec has them. */
 static int cmd_initargs(const char *label)
 {
-	CK_C_INITIALIZE_ARGS a = { 0 };
+	CK_C_INITIALIZE_ARGS a = {0};
 	CK_SESSION_HANDLE s;
 	unsigned char *v = NULL;
 	CK_ULONG len;
 	CK_RV rv;
 
-#define EXPECT(call, want)                                                    \
-	do {                                                                  \
-		rv = (call);                                                  \
-		if (rv != (want)) {                                           \
-			fprintf(stderr, "%s: %s, want %s\n", #call,          \
-				rv_name(rv), rv_name(want));                  \
-			return 1;                                             \
-		}                                                             \
+#define EXPECT(call, want)                                                     \
+	do {                                                                   \
+		rv = (call);                                                   \
+		if (rv != (want)) {                                            \
+			fprintf(stderr, "%s: %s, want %s\n", #call,            \
+				rv_name(rv), rv_name(want));                   \
+			return 1;                                              \
+		}                                                              \
 	} while (0)
 	/* main() initialised already. */
 	EXPECT(f->C_Initialize(NULL), CKR_CRYPTOKI_ALREADY_INITIALIZED);
@@ -735,7 +739,7 @@ static int cmd_initargs(const char *label)
 	EXPECT(open_session(false, &s), CKR_OK);
 	EXPECT(f->C_SeedRandom(s, (CK_BYTE *)"x", 1),
 	       CKR_RANDOM_SEED_NOT_SUPPORTED);
-	EXPECT(f->C_DigestInit(s, &(CK_MECHANISM){ CKM_SHA256, NULL, 0 }),
+	EXPECT(f->C_DigestInit(s, &(CK_MECHANISM){CKM_SHA256, NULL, 0}),
 	       CKR_FUNCTION_NOT_SUPPORTED);
 #undef EXPECT
 	printf("initargs: ok (%lu application locks)\n", app_locks);
@@ -753,7 +757,7 @@ static int cmd_interface(void *dl)
 	CK_RV (*list)(interface_t *, CK_ULONG *);
 	CK_RV (*get)(CK_UTF8CHAR *, CK_VERSION *, interface_t **, CK_FLAGS);
 	interface_t ifs[4], *one = NULL;
-	CK_VERSION v3 = { 3, 0 };
+	CK_VERSION v3 = {3, 0};
 	CK_ULONG n = 0;
 
 	*(void **)&list = dlsym(dl, "C_GetInterfaceList");
@@ -767,8 +771,8 @@ static int cmd_interface(void *dl)
 	    strcmp((char *)ifs[0].pInterfaceName, "PKCS 11") != 0 ||
 	    ifs[0].pFunctionList != f)
 		return 1;
-	if (get((CK_UTF8CHAR *)"PKCS 11", NULL, &one, 0) != CKR_OK ||
-	    !one || one->pFunctionList != f)
+	if (get((CK_UTF8CHAR *)"PKCS 11", NULL, &one, 0) != CKR_OK || !one ||
+	    one->pFunctionList != f)
 		return 1;
 	if (get(NULL, NULL, &one, 0) != CKR_OK)
 		return 1;
@@ -788,9 +792,9 @@ static int cmd_protocol(const char *label)
 	CK_OBJECT_CLASS cls = 0;
 	unsigned char small[1];
 	CK_ATTRIBUTE t[3] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_VALUE, small, sizeof(small) },
-		{ 0x7fff0000UL, NULL, 0 },
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_VALUE, small, sizeof(small)},
+	    {0x7fff0000UL, NULL, 0},
 	};
 	CK_RV rv = open_session(false, &s);
 

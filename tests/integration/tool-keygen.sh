@@ -69,7 +69,7 @@ for f in bad short empty big missing; do
 	expect_exit 1 "$f.key" tool fingerprint "$T/$f.key"
 	grep -q 'definitely' "$T/err" && oc_fail "key content echoed"
 done
-expect_exit 1 'env' tool fingerprint env:ONECLAW_NO_SUCH_VARIABLE
+expect_exit 1 'ONECLAW_NO_SUCH_VARIABLE' tool fingerprint env:ONECLAW_NO_SUCH_VARIABLE
 printf 'garbage' > "$T/garbage"
 EXPECT_STDIN="$T/garbage"
 expect_exit 1 'stdin' tool fingerprint -

@@ -3,7 +3,8 @@
 # is named by a pkcs11: URI and every AES-GCM operation is done by the
 # token.  put/get interoperate with the same key as a file; client-side
 # rotation between two token keys works; server mode, a missing PIN with no
-# terminal, a wrong PIN and unknown objects are refused clearly.
+# terminal, a wrong PIN and unknown objects are refused clearly.  The
+# oneclaw module's own CMEK key object serves as well.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/tool-common.sh"
 oc_setup
@@ -93,4 +94,11 @@ tool $P11 --json cmek rotate "$V" --old "$U1" --new "$U2" --mode client \
 tool secret export "$V" --key "$T/k2.key" > "$T/got.jsonl" || oc_fail "export with k2"
 same_values "$T/expect.jsonl" "$T/got.jsonl"
 [ "$(unreadable "$V" "$T/k1.key")" = 52 ] || oc_fail "k1 still opens secrets"
+echo "== a key in the oneclaw module's own token"
+[ -f "$MODULE" ] || oc_fail "the module is not built: $MODULE"
+ONECLAW_VAULT_ID=$V ONECLAW_CMEK_KEY_FILE=$T/k2.key \
+	tool --pkcs11-module "$MODULE" secret get "$V" hsm/one \
+	--key 'pkcs11:token=hsm;object=cmek;type=secret-key' > "$T/got.mod" ||
+	oc_fail "get with the module's key object"
+cmp -s "$T/got.mod" "$T/v1" || oc_fail "module key object opened other bytes"
 echo "pkcs11 keys ok"

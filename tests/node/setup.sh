@@ -25,7 +25,8 @@ say() { echo "node-setup: $*" >&2; }
 command -v node >/dev/null 2>&1 || { say "node is not installed"; exit 1; }
 command -v npm >/dev/null 2>&1 || { say "npm is not installed"; exit 1; }
 
-want="node $(node --version) $(cat "$here/package.json" "$here/package-lock.json" | cksum)"
+want="node $(node --version) $(cat "$here/package.json" \
+	"$here/package-lock.json" | cksum)"
 stamp="$dir/.setup-stamp"
 
 ready() {
@@ -45,7 +46,7 @@ fi
 
 nodedir=${npm_config_nodedir:-/usr}
 if [ ! -f "$nodedir/include/node/node_api.h" ]; then
-	say "Node headers not found in $nodedir/include/node (needed to build pkcs11js)"
+	say "no Node headers in $nodedir/include/node (pkcs11js builds on them)"
 	exit 1
 fi
 
@@ -72,6 +73,7 @@ if npm_ci --offline || npm_ci --prefer-offline --fetch-retries=1 \
 	echo "$want" > "$stamp"
 	exit 0
 fi
-say "npm could not install the pinned packages into $dir (offline?); last lines of $dir/setup.log:"
+say "npm could not install the pinned packages into $dir (offline?);" \
+	"last lines of $dir/setup.log:"
 tail -n 15 "$dir/setup.log" >&2
 exit 1

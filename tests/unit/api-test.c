@@ -30,26 +30,29 @@
 #include "log.h"
 #include "net-mock.h"
 
-#define USER_KEY "1ck_unit-SECRET-user-key-5f0c2b"
-#define AGENT_KEY "ocv_unit-SECRET-agent-key-a81d"
-#define AGENT_ID "0b7c9a51-6f0e-4d3c-9b7a-2f1e8d6c5b4a"
+#define USER_KEY     "1ck_unit-SECRET-user-key-5f0c2b"
+#define AGENT_KEY    "ocv_unit-SECRET-agent-key-a81d"
+#define AGENT_ID     "0b7c9a51-6f0e-4d3c-9b7a-2f1e8d6c5b4a"
 #define TOKEN_PREFIX "tok-SECRET-"
 #define STATIC_TOKEN "eyJzdGF0aWMiOjF9.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZw"
-#define V1 "11111111-2222-3333-4444-555555555555"
-#define TEXT_SECRET "text-SECRET-value-\xc3\xa9-42"
-#define FPR_V1 "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
-#define FPR_V3 "af9613760f72635fbdb44a5a0a63c39f12af30f950a6ee5c971be188e89c4051"
+#define V1	     "11111111-2222-3333-4444-555555555555"
+#define TEXT_SECRET  "text-SECRET-value-\xc3\xa9-42"
+#define FPR_V1                                                                 \
+	"630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
+#define FPR_V3                                                                 \
+	"af9613760f72635fbdb44a5a0a63c39f12af30f950a6ee5c971be188e89c4051"
 /* V1 blob of 1claw-api.md 5.7, URL-safe and unpadded as Node accepts. */
-#define BLOB_V1_URL "AQABAgMEBQYHCAkKCyp7-2ighrB--Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU"
-#define BLOB_V1_HEX                                                          \
-	"01000102030405060708090a0b2a7bfb68a086b07ef96ce1eadd9c1d2ddee74a58" \
+#define BLOB_V1_URL                                                            \
+	"AQABAgMEBQYHCAkKCyp7-2ighrB--Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU"
+#define BLOB_V1_HEX                                                            \
+	"01000102030405060708090a0b2a7bfb68a086b07ef96ce1eadd9c1d2ddee74a58"   \
 	"f20c5f745173117c445ab5"
 #define KEY_V1_B64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define KEY_V3_B64 "//////////////////////////////////////////8="
 
-#define VAULT_JSON(id, name)                                                 \
-	"{\"id\":\"" id "\",\"name\":\"" name "\",\"description\":null,"     \
-	"\"cmek_enabled\":false,\"cmek_fingerprint\":null,"                 \
+#define VAULT_JSON(id, name)                                                   \
+	"{\"id\":\"" id "\",\"name\":\"" name "\",\"description\":null,"       \
+	"\"cmek_enabled\":false,\"cmek_fingerprint\":null,"                    \
 	"\"created_at\":\"2026-01-01T00:00:00Z\"}"
 
 static char log_path[256];
@@ -58,24 +61,33 @@ static char log_path[256];
 
 struct fake {
 	pthread_mutex_t lock;
-	const char *api_key;   /* accepted key */
-	const char *agent_id;  /* required agent_id, or NULL */
+	const char *api_key;  /* accepted key */
+	const char *agent_id; /* required agent_id, or NULL */
 	const char *static_token;
-	int seq;               /* tokens issued */
-	char token[512];       /* the newest token */
-	char issued[64][512];  /* every token issued: all stay valid */
-	int expires_in;        /* 0: left out */
-	long jwt_exp_in;       /* != 0: JWT-shaped tokens with exp = now+this */
-	int reject_n;          /* answer 401 to the next n authorised calls */
-	int pay_n;             /* answer 402 to the next n */
-	int force_status;      /* != 0: every authorised call gets this */
+	int seq;	      /* tokens issued */
+	char token[512];      /* the newest token */
+	char issued[64][512]; /* every token issued: all stay valid */
+	int expires_in;	      /* 0: left out */
+	long jwt_exp_in;      /* != 0: JWT-shaped tokens with exp = now+this */
+	int reject_n;	      /* answer 401 to the next n authorised calls */
+	int pay_n;	      /* answer 402 to the next n */
+	int force_status;     /* != 0: every authorised call gets this */
 	const char *force_body;
 	const char *force_headers;
-	char *stored;          /* body of the last PUT */
-	bool cmek;             /* GET answers cmek_encrypted */
+	char *stored; /* body of the last PUT */
+	bool cmek;    /* GET answers cmek_encrypted */
 };
 
 static struct fake F;
+
+/* Test threads change the fake under its lock, as the server threads
+ * read it (helgrind cannot see the ordering through the socket). */
+#define FSET(stmt)                                                             \
+	do {                                                                   \
+		pthread_mutex_lock(&F.lock);                                   \
+		stmt;                                                          \
+		pthread_mutex_unlock(&F.lock);                                 \
+	} while (0)
 
 static void fake_reset(void)
 {
@@ -90,9 +102,9 @@ static void b64url(const char *in, char *out, size_t outsz)
 {
 	char *p;
 
-	assert_int_equal(oc_base64_encode((const uint8_t *)in, strlen(in), out,
-					  outsz),
-			 OC_OK);
+	assert_int_equal(
+	    oc_base64_encode((const uint8_t *)in, strlen(in), out, outsz),
+	    OC_OK);
 	for (p = out; *p; p++) {
 		if (*p == '+')
 			*p = '-';
@@ -167,7 +179,8 @@ static void secret_reply(const char *path, struct mock_reply *rp)
 
 	if (!F.stored ||
 	    oc_json_parse(F.stored, strlen(F.stored), &j) != OC_OK) {
-		mock_reply_set(rp, 404, NULL, "{\"detail\":\"no such secret\"}");
+		mock_reply_set(rp, 404, NULL,
+			       "{\"detail\":\"no such secret\"}");
 		return;
 	}
 	v = oc_json_get_string(j, "value", &n);
@@ -229,7 +242,8 @@ static void fake_handler(struct mock *m, const struct mock_req *rq,
 	}
 	if (F.pay_n > 0) {
 		F.pay_n--;
-		mock_reply_set(rp, 402, NULL, "{\"x402Version\":1,\"accepts\":[]}");
+		mock_reply_set(rp, 402, NULL,
+			       "{\"x402Version\":1,\"accepts\":[]}");
 		goto out;
 	}
 	if (F.force_status) {
@@ -238,10 +252,10 @@ static void fake_handler(struct mock *m, const struct mock_req *rq,
 		goto out;
 	}
 	if (strcmp(rq->method, "GET") == 0 && strcmp(t, "/v1/vaults") == 0) {
-		mock_reply_set(rp, 200, NULL,
-			       "{\"vaults\":[" VAULT_JSON(V1, "default") "," VAULT_JSON(
-				       "22222222-2222-3333-4444-555555555555",
-				       "second") "]}");
+		mock_reply_set(
+		    rp, 200, NULL,
+		    "{\"vaults\":[" VAULT_JSON(V1, "default") "," VAULT_JSON(
+			"22222222-2222-3333-4444-555555555555", "second") "]}");
 	} else if (strcmp(rq->method, "GET") == 0 &&
 		   strcmp(t, "/v1/vaults/" V1) == 0) {
 		mock_reply_set(rp, 200, NULL, VAULT_JSON(V1, "default"));
@@ -392,8 +406,8 @@ static void test_agent_key_exchange(void **state)
 	struct mock_req r;
 	struct oc_json *j;
 
-	F.api_key = AGENT_KEY;
-	F.agent_id = AGENT_ID;
+	FSET(F.api_key = AGENT_KEY);
+	FSET(F.agent_id = AGENT_ID);
 	a = mkapi_full(mock_url(m), OC_CRED_AGENT_KEY, AGENT_KEY, AGENT_ID, 0,
 		       0);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
@@ -416,14 +430,14 @@ static void test_static_token(void **state)
 	struct mock_req r;
 	char h[256];
 
-	F.static_token = STATIC_TOKEN;
+	FSET(F.static_token = STATIC_TOKEN);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	last_req(m, &r);
 	assert_true(mock_req_header(&r, "Authorization", h, sizeof(h)));
 	assert_string_equal(h, "Bearer " STATIC_TOKEN);
 	mock_req_free(&r);
 	/* Refused: nothing to exchange, so no second try. */
-	F.reject_n = 5;
+	FSET(F.reject_n = 5);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_UNAUTHORIZED);
 	assert_int_equal(oc_api_last_status(a), 401);
 	assert_int_equal(mock_nreq(m), 2);
@@ -441,7 +455,7 @@ static void test_401_reexchange_once(void **state)
 
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	/* Revoked mid-session: one 401, one re-exchange, success. */
-	F.reject_n = 1;
+	FSET(F.reject_n = 1);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	assert_int_equal(exchanges(m), 2);
 	assert_int_equal(mock_nreq(m), 5);
@@ -452,7 +466,7 @@ static void test_401_reexchange_once(void **state)
 
 	/* Refused every time: exactly one re-exchange, then 401. */
 	mock_reset_counts(m);
-	F.reject_n = 100;
+	FSET(F.reject_n = 100);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_UNAUTHORIZED);
 	assert_int_equal(exchanges(m), 1);
 	assert_int_equal(mock_nreq(m), 3);
@@ -469,11 +483,11 @@ static void test_402(void **state)
 
 	/* 402 before auth: treated like 401 once. */
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
-	F.pay_n = 1;
+	FSET(F.pay_n = 1);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	assert_int_equal(exchanges(m), 2);
 	/* Still 402 with a fresh token: a real payment problem. */
-	F.pay_n = 2;
+	FSET(F.pay_n = 2);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_FORBIDDEN);
 	assert_int_equal(exchanges(m), 3);
 	assert_int_equal(oc_api_last_status(a), 402);
@@ -507,7 +521,7 @@ static void test_refresh_before_expiry(void **state)
 	struct oc_vault v;
 
 	/* expires_in 1 s: renewed early (half the life when under 2 min). */
-	F.expires_in = 1;
+	FSET(F.expires_in = 1);
 	a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
@@ -519,8 +533,8 @@ static void test_refresh_before_expiry(void **state)
 
 	/* No expires_in: the JWT exp claim counts. */
 	mock_reset_counts(m);
-	F.expires_in = 0;
-	F.jwt_exp_in = 2;
+	FSET(F.expires_in = 0);
+	FSET(F.jwt_exp_in = 2);
 	a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	sleep_ms(1100);
@@ -529,7 +543,7 @@ static void test_refresh_before_expiry(void **state)
 	oc_api_free(a);
 
 	mock_reset_counts(m);
-	F.jwt_exp_in = 7200;
+	FSET(F.jwt_exp_in = 7200);
 	a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	sleep_ms(200);
@@ -560,8 +574,7 @@ static void test_pin_mode(void **state)
 	{
 		char pin[64];
 		memcpy(pin, USER_KEY "garbage", sizeof(USER_KEY "garbage"));
-		assert_int_equal(oc_api_login(a, pin, strlen(USER_KEY)),
-				 OC_OK);
+		assert_int_equal(oc_api_login(a, pin, strlen(USER_KEY)), OC_OK);
 	}
 	assert_true(oc_api_has_credential(a));
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
@@ -573,7 +586,7 @@ static void test_pin_mode(void **state)
 	assert_int_equal(mock_nreq(m), 3);
 
 	/* A token as PIN: checked with one authenticated call. */
-	F.static_token = STATIC_TOKEN;
+	FSET(F.static_token = STATIC_TOKEN);
 	assert_int_equal(oc_api_login(a, STATIC_TOKEN, strlen(STATIC_TOKEN)),
 			 OC_OK);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
@@ -589,12 +602,12 @@ static void test_status_mapping(void **state)
 		int status;
 		int err;
 	} map[] = {
-		{400, OC_ERR_BAD_REQUEST}, {403, OC_ERR_FORBIDDEN},
-		{404, OC_ERR_NOT_FOUND},   {409, OC_ERR_CONFLICT},
-		{410, OC_ERR_GONE},        {413, OC_ERR_TOO_LARGE},
-		{429, OC_ERR_RATE_LIMITED}, {500, OC_ERR_SERVER},
-		{503, OC_ERR_SERVER},      {418, OC_ERR_BAD_REQUEST},
-		{302, OC_ERR_SERVER},      {201, OC_ERR_SERVER},
+	    {400, OC_ERR_BAD_REQUEST},	{403, OC_ERR_FORBIDDEN},
+	    {404, OC_ERR_NOT_FOUND},	{409, OC_ERR_CONFLICT},
+	    {410, OC_ERR_GONE},		{413, OC_ERR_TOO_LARGE},
+	    {429, OC_ERR_RATE_LIMITED}, {500, OC_ERR_SERVER},
+	    {503, OC_ERR_SERVER},	{418, OC_ERR_BAD_REQUEST},
+	    {302, OC_ERR_SERVER},	{201, OC_ERR_SERVER},
 	};
 	struct mock *m = *state;
 	struct oc_api *a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
@@ -607,10 +620,10 @@ static void test_status_mapping(void **state)
 		snprintf(body, sizeof(body),
 			 "{\"title\":\"t\",\"detail\":\"detail %d\"}",
 			 map[i].status);
-		F.force_status = map[i].status;
-		F.force_body = body;
-		F.force_headers = map[i].status == 302 ? "Location: /x\r\n"
-						       : NULL;
+		FSET(F.force_status = map[i].status);
+		FSET(F.force_body = body);
+		FSET(F.force_headers =
+			 map[i].status == 302 ? "Location: /x\r\n" : NULL);
 		assert_int_equal(oc_api_vault_get(a, V1, &v), map[i].err);
 		assert_int_equal(oc_api_last_status(a), map[i].status);
 		if (map[i].status >= 400) {
@@ -628,15 +641,15 @@ static void test_problem_detail(void **state)
 		const char *body;
 		const char *want;
 	} cases[] = {
-		{"{\"detail\":\"d\",\"message\":\"m\",\"error\":\"e\"}", "d"},
-		{"{\"message\":\"m\",\"error\":\"e\"}", "m"},
-		{"{\"error\":\"e\"}", "e"},
-		{"{\"detail\":7}", "HTTP 403"},
-		{"<html>oops</html>", "HTTP 403"},
-		{"", "HTTP 403"},
-		{"{\"detail\":\"line\\nbreak\"}", "line?break"},
-		/* A detail that echoes our key never reaches last_error. */
-		{"{\"detail\":\"bad key " USER_KEY "\"}", "HTTP 403"},
+	    {"{\"detail\":\"d\",\"message\":\"m\",\"error\":\"e\"}", "d"},
+	    {"{\"message\":\"m\",\"error\":\"e\"}", "m"},
+	    {"{\"error\":\"e\"}", "e"},
+	    {"{\"detail\":7}", "HTTP 403"},
+	    {"<html>oops</html>", "HTTP 403"},
+	    {"", "HTTP 403"},
+	    {"{\"detail\":\"line\\nbreak\"}", "line?break"},
+	    /* A detail that echoes our key never reaches last_error. */
+	    {"{\"detail\":\"bad key " USER_KEY "\"}", "HTTP 403"},
 	};
 	struct mock *m = *state;
 	struct oc_api *a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
@@ -644,10 +657,9 @@ static void test_problem_detail(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		F.force_status = 403;
-		F.force_body = cases[i].body;
-		assert_int_equal(oc_api_vault_get(a, V1, &v),
-				 OC_ERR_FORBIDDEN);
+		FSET(F.force_status = 403);
+		FSET(F.force_body = cases[i].body);
+		assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_FORBIDDEN);
 		assert_string_equal(oc_api_last_error(a), cases[i].want);
 	}
 	oc_api_free(a);
@@ -670,14 +682,14 @@ static void test_net_error(void **state)
 static void test_retry_429_via_api(void **state)
 {
 	struct mock *m = *state;
-	struct oc_api *a = mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY,
-				      NULL, 0, 0);
+	struct oc_api *a =
+	    mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY, NULL, 0, 0);
 	struct oc_vault v;
 
 	/* No retries left: 429 is OC_ERR_RATE_LIMITED. */
-	F.force_status = 429;
-	F.force_headers = "Retry-After: 0\r\n";
-	F.force_body = "{\"detail\":\"slow down\"}";
+	FSET(F.force_status = 429);
+	FSET(F.force_headers = "Retry-After: 0\r\n");
+	FSET(F.force_body = "{\"detail\":\"slow down\"}");
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_RATE_LIMITED);
 	assert_string_equal(oc_api_last_error(a), "slow down");
 	oc_api_free(a);
@@ -695,8 +707,8 @@ static void expect_server(struct oc_api *a, int status, const char *body,
 	size_t n = 0;
 	int rc = OC_OK;
 
-	F.force_status = status;
-	F.force_body = body;
+	FSET(F.force_status = status);
+	FSET(F.force_body = body);
 	switch (which) {
 	case 0:
 		rc = oc_api_vault_get(a, V1, &v);
@@ -719,18 +731,18 @@ static void expect_server(struct oc_api *a, int status, const char *body,
 		fail_msg("body %s: got %d, want OC_ERR_SERVER", body, rc);
 }
 
-#define SEC(extra)                                                           \
-	"{\"id\":\"s1\",\"path\":\"p\",\"type\":\"generic\",\"version\":1,"  \
+#define SEC(extra)                                                             \
+	"{\"id\":\"s1\",\"path\":\"p\",\"type\":\"generic\",\"version\":1,"    \
 	"\"created_at\":\"2026-01-01T00:00:00Z\"" extra "}"
-#define JOB(extra)                                                           \
-	"{\"id\":\"job-1\",\"vault_id\":\"" V1 "\",\"total_secrets\":3,"     \
+#define JOB(extra)                                                             \
+	"{\"id\":\"job-1\",\"vault_id\":\"" V1 "\",\"total_secrets\":3,"       \
 	"\"processed\":1,\"created_at\":\"2026-01-01T00:00:00Z\"" extra "}"
 
 static void test_validation(void **state)
 {
 	struct mock *m = *state;
-	struct oc_api *a = mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY,
-				      NULL, 0, 64);
+	struct oc_api *a =
+	    mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY, NULL, 0, 64);
 	char longid[200], body[512];
 
 	memset(longid, 'a', 65);
@@ -738,21 +750,41 @@ static void test_validation(void **state)
 	/* Vaults. */
 	expect_server(a, 200, "garbage", 0);
 	expect_server(a, 200, "[1,2]", 0);
-	expect_server(a, 200, "{\"id\":7,\"name\":\"n\",\"created_at\":\"x\"}", 0);
+	expect_server(a, 200, "{\"id\":7,\"name\":\"n\",\"created_at\":\"x\"}",
+		      0);
 	expect_server(a, 200, "{\"id\":\"v\",\"created_at\":\"x\"}", 0);
-	expect_server(a, 200, "{\"id\":\"v\",\"name\":\"\",\"created_at\":\"x\"}", 0);
+	expect_server(a, 200,
+		      "{\"id\":\"v\",\"name\":\"\",\"created_at\":\"x\"}", 0);
 	expect_server(a, 200, "{\"id\":\"v\",\"name\":\"n\"}", 0);
-	expect_server(a, 200, "{\"id\":\"v/../w\",\"name\":\"n\",\"created_at\":\"x\"}", 0);
+	expect_server(a, 200,
+		      "{\"id\":\"v/../w\",\"name\":\"n\",\"created_at\":\"x\"}",
+		      0);
 	snprintf(body, sizeof(body),
 		 "{\"id\":\"%s\",\"name\":\"n\",\"created_at\":\"x\"}", longid);
 	expect_server(a, 200, body, 0);
-	expect_server(a, 200, "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\",\"cmek_enabled\":\"yes\"}", 0);
-	expect_server(a, 200, "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\",\"cmek_fingerprint\":\"abc\"}", 0);
-	expect_server(a, 200, "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\",\"cmek_fingerprint\":\"" "630DCD2966C4336691125448BBB25B4FF412A49C732DB2C8ABC1B8581BD710DD" "\"}", 0);
-	expect_server(a, 200, "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\",\"description\":5}", 0);
+	expect_server(a, 200,
+		      "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\","
+		      "\"cmek_enabled\":\"yes\"}",
+		      0);
+	expect_server(a, 200,
+		      "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\","
+		      "\"cmek_fingerprint\":\"abc\"}",
+		      0);
+	expect_server(
+	    a, 200,
+	    "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\",\"cmek_"
+	    "fingerprint\":\""
+	    "630DCD2966C4336691125448BBB25B4FF412A49C732DB2C8ABC1B8581BD710DD"
+	    "\"}",
+	    0);
+	expect_server(a, 200,
+		      "{\"id\":\"v\",\"name\":\"n\",\"created_at\":\"x\","
+		      "\"description\":5}",
+		      0);
 	expect_server(a, 200, "{\"vaults\":{}}", 1);
 	expect_server(a, 200, "{}", 1);
-	expect_server(a, 200, "{\"vaults\":[" VAULT_JSON(V1, "ok") ",{\"id\":1}]}", 1);
+	expect_server(a, 200,
+		      "{\"vaults\":[" VAULT_JSON(V1, "ok") ",{\"id\":1}]}", 1);
 	/* Secrets. */
 	expect_server(a, 200, SEC(""), 2); /* no value */
 	expect_server(a, 200, SEC(",\"value\":5"), 2);
@@ -760,26 +792,59 @@ static void test_validation(void **state)
 	expect_server(a, 200, SEC(",\"value\":\"v\",\"metadata\":\"x\""), 2);
 	expect_server(a, 200, SEC(",\"value\":\"v\",\"metadata\":[]"), 2);
 	expect_server(a, 200, SEC(",\"value\":\"v\",\"cmek_encrypted\":1"), 2);
-	expect_server(a, 200, SEC(",\"value\":\"v\",\"is_disabled\":\"no\""), 2);
+	expect_server(a, 200, SEC(",\"value\":\"v\",\"is_disabled\":\"no\""),
+		      2);
 	expect_server(a, 200, SEC(",\"value\":\"v\",\"expires_at\":12"), 2);
-	expect_server(a, 200, SEC(",\"value\":\"!!\",\"cmek_encrypted\":true"), 2);
-	expect_server(a, 200, SEC(",\"value\":\"@@\",\"metadata\":{\"encoding\":\"base64\"}"), 2);
+	expect_server(a, 200, SEC(",\"value\":\"!!\",\"cmek_encrypted\":true"),
+		      2);
+	expect_server(
+	    a, 200,
+	    SEC(",\"value\":\"@@\",\"metadata\":{\"encoding\":\"base64\"}"), 2);
 	/* Over max_value_size (64 here), plain and as a CMEK blob. */
-	expect_server(a, 200, SEC(",\"value\":\"" "01234567890123456789012345678901234567890123456789012345678901234" "\""), 2);
-	expect_server(a, 200, "{\"id\":\"s1\",\"path\":\"p\",\"type\":\"generic\",\"version\":\"1\",\"created_at\":\"x\",\"value\":\"v\"}", 2);
-	expect_server(a, 200, "{\"id\":\"s1\",\"path\":\"p\",\"type\":\"generic\",\"version\":-1,\"created_at\":\"x\",\"value\":\"v\"}", 2);
-	expect_server(a, 200, "{\"id\":\"s1\",\"path\":\"\",\"type\":\"generic\",\"version\":1,\"created_at\":\"x\",\"value\":\"v\"}", 2);
-	expect_server(a, 200, "{\"id\":\"s1\",\"type\":\"generic\",\"version\":1,\"created_at\":\"x\",\"value\":\"v\"}", 2);
-	expect_server(a, 200, "{\"id\":\"s1\",\"path\":\"p\",\"type\":\"a-type-name-that-is-far-too-long-to-fit\",\"version\":1,\"created_at\":\"x\",\"value\":\"v\"}", 2);
+	expect_server(a, 200,
+		      SEC(",\"value\":\""
+			  "0123456789012345678901234567890123456789012345678901"
+			  "2345678901234"
+			  "\""),
+		      2);
+	expect_server(a, 200,
+		      "{\"id\":\"s1\",\"path\":\"p\",\"type\":\"generic\","
+		      "\"version\":\"1\",\"created_at\":\"x\",\"value\":\"v\"}",
+		      2);
+	expect_server(a, 200,
+		      "{\"id\":\"s1\",\"path\":\"p\",\"type\":\"generic\","
+		      "\"version\":-1,\"created_at\":\"x\",\"value\":\"v\"}",
+		      2);
+	expect_server(a, 200,
+		      "{\"id\":\"s1\",\"path\":\"\",\"type\":\"generic\","
+		      "\"version\":1,\"created_at\":\"x\",\"value\":\"v\"}",
+		      2);
+	expect_server(a, 200,
+		      "{\"id\":\"s1\",\"type\":\"generic\",\"version\":1,"
+		      "\"created_at\":\"x\",\"value\":\"v\"}",
+		      2);
+	expect_server(a, 200,
+		      "{\"id\":\"s1\",\"path\":\"p\",\"type\":\"a-type-name-"
+		      "that-is-far-too-long-to-fit\",\"version\":1,\"created_"
+		      "at\":\"x\",\"value\":\"v\"}",
+		      2);
 	expect_server(a, 200, "{\"secrets\":null}", 3);
 	expect_server(a, 200, "{\"secrets\":[" SEC("") ",7]}", 3);
-	expect_server(a, 200, "{\"secrets\":[" SEC(",\"cmek_fingerprint\":true") "]}", 3);
+	expect_server(
+	    a, 200, "{\"secrets\":[" SEC(",\"cmek_fingerprint\":true") "]}", 3);
 	/* Rotation jobs. */
 	expect_server(a, 200, JOB(",\"status\":\"exploded\""), 4);
 	expect_server(a, 200, JOB(""), 4);
 	expect_server(a, 200, JOB(",\"status\":\"running\",\"error\":5"), 4);
-	expect_server(a, 200, "{\"id\":\"job-1\",\"status\":\"running\",\"total_secrets\":3,\"processed\":1,\"created_at\":\"x\"}", 4);
-	expect_server(a, 200, "{\"id\":\"job-1\",\"vault_id\":\"" V1 "\",\"status\":\"running\",\"total_secrets\":\"3\",\"processed\":1,\"created_at\":\"x\"}", 4);
+	expect_server(a, 200,
+		      "{\"id\":\"job-1\",\"status\":\"running\",\"total_"
+		      "secrets\":3,\"processed\":1,\"created_at\":\"x\"}",
+		      4);
+	expect_server(a, 200,
+		      "{\"id\":\"job-1\",\"vault_id\":\"" V1
+		      "\",\"status\":\"running\",\"total_secrets\":\"3\","
+		      "\"processed\":1,\"created_at\":\"x\"}",
+		      4);
 	oc_api_free(a);
 }
 
@@ -792,17 +857,19 @@ static void test_parse_ok(void **state)
 	struct oc_secret s;
 	size_t n = 0;
 
-	F.force_status = 200;
-	F.force_body =
-		"{\"secrets\":[{\"id\":\"s1\",\"path\":\"db/pass\",\"type\":"
-		"\"password\",\"version\":3,\"metadata\":{\"tags\":[\"a\"]},"
-		"\"created_at\":\"2026-02-18T12:00:00Z\",\"expires_at\":"
-		"\"2026-12-31T23:59:59Z\",\"cmek_encrypted\":true,"
-		"\"cmek_fingerprint\":\"" FPR_V1 "\",\"is_disabled\":false,"
-		"\"extra\":{\"ignored\":[1,2,3]}},"
-		"{\"id\":\"s2\",\"path\":\"x\",\"type\":\"generic\",\"version\":1,"
-		"\"created_at\":\"2026-02-18T12:00:00Z\",\"metadata\":null,"
-		"\"expires_at\":null,\"cmek_fingerprint\":null}]}";
+	static const char list_body[] =
+	    "{\"secrets\":[{\"id\":\"s1\",\"path\":\"db/pass\",\"type\":"
+	    "\"password\",\"version\":3,\"metadata\":{\"tags\":[\"a\"]},"
+	    "\"created_at\":\"2026-02-18T12:00:00Z\",\"expires_at\":"
+	    "\"2026-12-31T23:59:59Z\",\"cmek_encrypted\":true,"
+	    "\"cmek_fingerprint\":\"" FPR_V1 "\",\"is_disabled\":false,"
+	    "\"extra\":{\"ignored\":[1,2,3]}},"
+	    "{\"id\":\"s2\",\"path\":\"x\",\"type\":\"generic\",\"version\":1,"
+	    "\"created_at\":\"2026-02-18T12:00:00Z\",\"metadata\":null,"
+	    "\"expires_at\":null,\"cmek_fingerprint\":null}]}";
+
+	FSET(F.force_status = 200);
+	FSET(F.force_body = list_body);
 	assert_int_equal(oc_api_secret_list(a, V1, NULL, &ml, &n), OC_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(ml[0].id, "s1");
@@ -822,13 +889,13 @@ static void test_parse_ok(void **state)
 	oc_secret_meta_list_free(ml, n);
 
 	/* An empty list. */
-	F.force_body = "{\"secrets\":[]}";
+	FSET(F.force_body = "{\"secrets\":[]}");
 	assert_int_equal(oc_api_secret_list(a, V1, NULL, &ml, &n), OC_OK);
 	assert_int_equal(n, 0);
 	oc_secret_meta_list_free(ml, n);
 
 	/* Values: plain text, base64-marked binary, CMEK blob. */
-	F.force_body = SEC(",\"value\":\"" TEXT_SECRET "\"");
+	FSET(F.force_body = SEC(",\"value\":\"" TEXT_SECRET "\""));
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(oc_api_secret_get(a, V1, "p", &s), OC_OK);
 	assert_int_equal(s.value_len, strlen(TEXT_SECRET));
@@ -837,13 +904,16 @@ static void test_parse_ok(void **state)
 	oc_secret_clear(&s);
 	assert_null(s.value);
 
-	F.force_body = SEC(",\"value\":\"/wCAAQ==\",\"metadata\":{\"encoding\":\"base64\"}");
+	FSET(F.force_body =
+		 SEC(",\"value\":\"/"
+		     "wCAAQ==\",\"metadata\":{\"encoding\":\"base64\"}"));
 	assert_int_equal(oc_api_secret_get(a, V1, "p", &s), OC_OK);
 	assert_int_equal(s.value_len, 4);
 	assert_memory_equal(s.value, "\xff\x00\x80\x01", 4);
 	oc_secret_clear(&s);
 
-	F.force_body = SEC(",\"value\":\"" BLOB_V1_URL "\",\"cmek_encrypted\":true");
+	FSET(F.force_body =
+		 SEC(",\"value\":\"" BLOB_V1_URL "\",\"cmek_encrypted\":true"));
 	assert_int_equal(oc_api_secret_get(a, V1, "p", &s), OC_OK);
 	{
 		uint8_t want[64];
@@ -858,14 +928,14 @@ static void test_parse_ok(void **state)
 	oc_secret_clear(&s);
 
 	/* An empty value. */
-	F.force_body = SEC(",\"value\":\"\"");
+	FSET(F.force_body = SEC(",\"value\":\"\""));
 	assert_int_equal(oc_api_secret_get(a, V1, "p", &s), OC_OK);
 	assert_int_equal(s.value_len, 0);
 	assert_non_null(s.value);
 	oc_secret_clear(&s);
 
 	/* A job, with a status of each kind. */
-	F.force_body = JOB(",\"status\":\"completed\",\"error\":null");
+	FSET(F.force_body = JOB(",\"status\":\"completed\",\"error\":null"));
 	assert_int_equal(oc_api_cmek_job(a, V1, "job-1", &jb), OC_OK);
 	assert_string_equal(jb.id, "job-1");
 	assert_string_equal(jb.vault_id, V1);
@@ -873,11 +943,12 @@ static void test_parse_ok(void **state)
 	assert_int_equal(jb.total_secrets, 3);
 	assert_int_equal(jb.processed, 1);
 	assert_string_equal(jb.error, "");
-	F.force_body = JOB(",\"status\":\"failed\",\"error\":\"bad\\tkey\"");
+	FSET(F.force_body =
+		 JOB(",\"status\":\"failed\",\"error\":\"bad\\tkey\""));
 	assert_int_equal(oc_api_cmek_job(a, V1, "job-1", &jb), OC_OK);
 	assert_int_equal(jb.status, OC_JOB_FAILED);
 	assert_string_equal(jb.error, "bad?key");
-	F.force_body = JOB(",\"status\":\"pending\"");
+	FSET(F.force_body = JOB(",\"status\":\"pending\""));
 	assert_int_equal(oc_api_cmek_job(a, V1, "job-1", &jb), OC_OK);
 	assert_int_equal(jb.status, OC_JOB_PENDING);
 	assert_int_equal(count_prefix(m, "/v1/vaults/" V1 "/cmek-rotate/job-1"),
@@ -1002,19 +1073,19 @@ static void test_put_encodings(void **state)
 				 OC_OK);
 		oc_secret_meta_clear(&meta);
 		put_body(m, &j);
-		assert_string_equal(
-			oc_json_get_string(j, "value", NULL),
-			"AQABAgMEBQYHCAkKCyp7+2ighrB++Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU=");
+		assert_string_equal(oc_json_get_string(j, "value", NULL),
+				    "AQABAgMEBQYHCAkKCyp7+2ighrB++"
+				    "Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU=");
 		md = oc_json_get(j, "metadata");
 		assert_null(oc_json_get(md, "encoding"));
 		assert_non_null(oc_json_get(md, "k"));
 		oc_json_free(j);
-		F.cmek = true;
+		FSET(F.cmek = true);
 		assert_int_equal(oc_api_secret_get(a, V1, "c", &s), OC_OK);
 		assert_int_equal(s.value_len, bl);
 		assert_memory_equal(s.value, blob, bl);
 		oc_secret_clear(&s);
-		F.cmek = false;
+		FSET(F.cmek = false);
 	}
 
 	/* Bad input changes nothing and sends nothing. */
@@ -1047,8 +1118,8 @@ static void test_put_encodings(void **state)
 static void test_value_cap_on_put(void **state)
 {
 	struct mock *m = *state;
-	struct oc_api *a = mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY,
-				      NULL, 0, 8);
+	struct oc_api *a =
+	    mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY, NULL, 0, 8);
 	struct oc_secret_put in = {0};
 	struct oc_secret_meta meta;
 
@@ -1073,8 +1144,8 @@ static void test_paths(void **state)
 	size_t n;
 	int before;
 
-	F.force_status = 404;
-	F.force_body = "{\"detail\":\"Secret not found\"}";
+	FSET(F.force_status = 404);
+	FSET(F.force_body = "{\"detail\":\"Secret not found\"}");
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(oc_api_secret_get(a, V1, "a/b c/\xc3\xa9", &s),
 			 OC_ERR_NOT_FOUND);
@@ -1086,11 +1157,12 @@ static void test_paths(void **state)
 			 OC_ERR_NOT_FOUND);
 	last_req(m, &r);
 	assert_string_equal(r.method, "DELETE");
-	assert_string_equal(r.target, "/v1/vaults/" V1 "/secrets/x%25y%3Fz%23w");
+	assert_string_equal(r.target,
+			    "/v1/vaults/" V1 "/secrets/x%25y%3Fz%23w");
 	mock_req_free(&r);
 
-	F.force_status = 200;
-	F.force_body = "{\"secrets\":[]}";
+	FSET(F.force_status = 200);
+	FSET(F.force_body = "{\"secrets\":[]}");
 	assert_int_equal(oc_api_secret_list(a, V1, "team a/&x", &ml, &n),
 			 OC_OK);
 	oc_secret_meta_list_free(ml, n);
@@ -1123,8 +1195,8 @@ static void test_vault_calls(void **state)
 	struct mock_req r;
 	struct oc_json *j;
 
-	F.force_status = 201;
-	F.force_body = VAULT_JSON(V1, "new \\\"one\\\"");
+	FSET(F.force_status = 201);
+	FSET(F.force_body = VAULT_JSON(V1, "new \\\"one\\\""));
 	assert_int_equal(oc_api_vault_create(a, "new \"one\"", "d", &v), OC_OK);
 	assert_string_equal(v.name, "new \"one\"");
 	last_req(m, &r);
@@ -1135,14 +1207,14 @@ static void test_vault_calls(void **state)
 	assert_string_equal(oc_json_get_string(j, "description", NULL), "d");
 	oc_json_free(j);
 	mock_req_free(&r);
-	F.force_status = 409;
-	F.force_body = "{\"detail\":\"Vault name exists\"}";
+	FSET(F.force_status = 409);
+	FSET(F.force_body = "{\"detail\":\"Vault name exists\"}");
 	assert_int_equal(oc_api_vault_create(a, "dup", NULL, &v),
 			 OC_ERR_CONFLICT);
 	assert_int_equal(oc_api_vault_create(a, "", NULL, &v), OC_ERR_ARGS);
 
-	F.force_status = 204;
-	F.force_body = NULL;
+	FSET(F.force_status = 204);
+	FSET(F.force_body = NULL);
 	assert_int_equal(oc_api_vault_delete(a, V1), OC_OK);
 	last_req(m, &r);
 	assert_string_equal(r.method, "DELETE");
@@ -1150,10 +1222,10 @@ static void test_vault_calls(void **state)
 	mock_req_free(&r);
 
 	/* CMEK enable / disable. */
-	F.force_status = 200;
-	F.force_body = "{\"id\":\"" V1 "\",\"name\":\"n\",\"created_at\":\"x\","
-		       "\"cmek_enabled\":true,\"cmek_fingerprint\":\"" FPR_V1
-		       "\"}";
+	FSET(F.force_status = 200);
+	FSET(F.force_body =
+		 "{\"id\":\"" V1 "\",\"name\":\"n\",\"created_at\":\"x\","
+		 "\"cmek_enabled\":true,\"cmek_fingerprint\":\"" FPR_V1 "\"}");
 	assert_int_equal(oc_api_cmek_enable(a, V1, FPR_V1, &v), OC_OK);
 	assert_true(v.cmek_enabled);
 	assert_string_equal(v.cmek_fingerprint, FPR_V1);
@@ -1170,7 +1242,7 @@ static void test_vault_calls(void **state)
 					    "F412A49C732DB2C8ABC1B8581BD710DD",
 					    &v),
 			 OC_ERR_ARGS);
-	F.force_body = VAULT_JSON(V1, "n");
+	FSET(F.force_body = VAULT_JSON(V1, "n"));
 	assert_int_equal(oc_api_cmek_disable(a, V1, &v), OC_OK);
 	assert_false(v.cmek_enabled);
 	last_req(m, &r);
@@ -1195,9 +1267,11 @@ static void test_rotate(void **state)
 		k1[i] = (uint8_t)i;
 		k3[i] = 0xff;
 	}
-	F.force_status = 202;
-	F.force_headers = "Location: /v1/vaults/" V1 "/cmek-rotate/job-1\r\n";
-	F.force_body = JOB(",\"status\":\"pending\",\"old_fingerprint\":\"" FPR_V1 "\"");
+	FSET(F.force_status = 202);
+	FSET(F.force_headers =
+		 "Location: /v1/vaults/" V1 "/cmek-rotate/job-1\r\n");
+	FSET(F.force_body = JOB(
+		 ",\"status\":\"pending\",\"old_fingerprint\":\"" FPR_V1 "\""));
 	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb), OC_OK);
 	assert_string_equal(jb.id, "job-1");
 	assert_int_equal(jb.status, OC_JOB_PENDING);
@@ -1216,19 +1290,17 @@ static void test_rotate(void **state)
 	mock_req_free(&r);
 
 	/* Anything but 202 is not the rotation this client asked for. */
-	F.force_status = 200;
-	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
-			 OC_ERR_SERVER);
-	F.force_status = 400;
-	F.force_body = "{\"detail\":\"old key does not match\"}";
+	FSET(F.force_status = 200);
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb), OC_ERR_SERVER);
+	FSET(F.force_status = 400);
+	FSET(F.force_body = "{\"detail\":\"old key does not match\"}");
 	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
 			 OC_ERR_BAD_REQUEST);
 	assert_string_equal(oc_api_last_error(a), "old key does not match");
 	/* Not retried on 5xx (a POST). */
 	mock_reset_counts(m);
-	F.force_status = 500;
-	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
-			 OC_ERR_SERVER);
+	FSET(F.force_status = 500);
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb), OC_ERR_SERVER);
 	assert_int_equal(mock_nreq(m), 1);
 	oc_api_free(a);
 }
@@ -1262,9 +1334,8 @@ static void run_threads(struct oc_api *a, int n)
 	for (i = 0; i < n; i++) {
 		t[i].a = a;
 		t[i].ok = 0;
-		assert_int_equal(pthread_create(&tid[i], NULL, thread_main,
-						&t[i]),
-				 0);
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, thread_main, &t[i]), 0);
 	}
 	for (i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);
@@ -1286,9 +1357,9 @@ static void test_threads(void **state)
 
 	/* Tokens expiring during the run, and revoked ones. */
 	mock_reset_counts(m);
-	F.expires_in = 1;
+	FSET(F.expires_in = 1);
 	a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
-	F.reject_n = 1;
+	FSET(F.reject_n = 1);
 	run_threads(a, 4);
 	assert_true(exchanges(m) >= 2);
 	oc_api_free(a);
@@ -1344,7 +1415,8 @@ static void test_new_refuses(void **state)
 	assert_null(a);
 }
 
-/* --- the debug log ---------------------------------------------------------- */
+/* --- the debug log ----------------------------------------------------------
+ */
 
 static char *slurp(const char *path)
 {
@@ -1370,10 +1442,18 @@ static char *slurp(const char *path)
 static void test_log_has_no_secrets(void **state)
 {
 	static const char *const secrets[] = {
-		USER_KEY,     AGENT_KEY,   TOKEN_PREFIX, STATIC_TOKEN,
-		"c2VjcmV0LXNpZw", TEXT_SECRET, "text-SECRET", KEY_V1_B64,
-		KEY_V3_B64,   "/wCAAWHD",  BLOB_V1_URL,
-		"AQABAgMEBQYHCAkKCyp7+2ighrB++Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU",
+	    USER_KEY,
+	    AGENT_KEY,
+	    TOKEN_PREFIX,
+	    STATIC_TOKEN,
+	    "c2VjcmV0LXNpZw",
+	    TEXT_SECRET,
+	    "text-SECRET",
+	    KEY_V1_B64,
+	    KEY_V3_B64,
+	    "/wCAAWHD",
+	    BLOB_V1_URL,
+	    "AQABAgMEBQYHCAkKCyp7+2ighrB++Wzh6t2cHS3e50pY8gxfdFFzEXxEWrU",
 	};
 	char *log;
 	size_t i;
@@ -1449,15 +1529,15 @@ static void test_live(void **state)
 	in.value = (const uint8_t *)TEXT_SECRET;
 	in.value_len = strlen(TEXT_SECRET);
 	in.type = "password";
-	assert_int_equal(oc_api_secret_put(a, v.id, "dir/sub dir/\xc3\xa9", &in,
-					   &meta),
-			 OC_OK);
+	assert_int_equal(
+	    oc_api_secret_put(a, v.id, "dir/sub dir/\xc3\xa9", &in, &meta),
+	    OC_OK);
 	assert_int_equal(meta.version, 1);
 	assert_string_equal(meta.path, "dir/sub dir/\xc3\xa9");
 	oc_secret_meta_clear(&meta);
-	assert_int_equal(oc_api_secret_put(a, v.id, "dir/sub dir/\xc3\xa9", &in,
-					   &meta),
-			 OC_OK);
+	assert_int_equal(
+	    oc_api_secret_put(a, v.id, "dir/sub dir/\xc3\xa9", &in, &meta),
+	    OC_OK);
 	assert_int_equal(meta.version, 2);
 	oc_secret_meta_clear(&meta);
 	memset(&s, 0, sizeof(s));
@@ -1619,32 +1699,32 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_user_key_exchange),
-		T(test_agent_key_exchange),
-		T(test_static_token),
-		T(test_401_reexchange_once),
-		T(test_402),
-		T(test_bad_key),
-		T(test_refresh_before_expiry),
-		T(test_pin_mode),
-		T(test_status_mapping),
-		T(test_problem_detail),
-		cmocka_unit_test(test_net_error),
-		T(test_retry_429_via_api),
-		T(test_validation),
-		T(test_parse_ok),
-		T(test_put_encodings),
-		T(test_value_cap_on_put),
-		T(test_paths),
-		T(test_vault_calls),
-		T(test_rotate),
-		T(test_threads),
-		T(test_fork_abandon),
-		cmocka_unit_test(test_new_refuses),
-		cmocka_unit_test(test_log_has_no_secrets),
+	    T(test_user_key_exchange),
+	    T(test_agent_key_exchange),
+	    T(test_static_token),
+	    T(test_401_reexchange_once),
+	    T(test_402),
+	    T(test_bad_key),
+	    T(test_refresh_before_expiry),
+	    T(test_pin_mode),
+	    T(test_status_mapping),
+	    T(test_problem_detail),
+	    cmocka_unit_test(test_net_error),
+	    T(test_retry_429_via_api),
+	    T(test_validation),
+	    T(test_parse_ok),
+	    T(test_put_encodings),
+	    T(test_value_cap_on_put),
+	    T(test_paths),
+	    T(test_vault_calls),
+	    T(test_rotate),
+	    T(test_threads),
+	    T(test_fork_abandon),
+	    cmocka_unit_test(test_new_refuses),
+	    cmocka_unit_test(test_log_has_no_secrets),
 	};
 	const struct CMUnitTest live[] = {
-		cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_live),
 	};
 	int rc;
 
@@ -1654,10 +1734,11 @@ int main(void)
 	live_key = getenv("OC_TEST_ADMIN_KEY");
 	live_ca = getenv("OC_TEST_CA");
 	if (live_url && live_key) {
-		/* Back to the suite's debug log, which is checked for secrets. */
+		/* Back to the suite's debug log, which is checked for secrets.
+		 */
 		oc_log_configure(getenv("ONECLAW_PKCS11_DEBUG")
-					 ? getenv("ONECLAW_PKCS11_DEBUG")
-					 : "all",
+				     ? getenv("ONECLAW_PKCS11_DEBUG")
+				     : "all",
 				 getenv("ONECLAW_PKCS11_DEBUG_FILE"));
 		rc |= cmocka_run_group_tests_name("api-live", live, NULL, NULL);
 	}

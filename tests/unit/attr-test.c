@@ -15,7 +15,7 @@
 static void test_put(void **state)
 {
 	unsigned char buf[8];
-	CK_ATTRIBUTE a = { CKA_VALUE, NULL, 1234 };
+	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 1234};
 
 	(void)state;
 	/* NULL asks the length. */
@@ -69,11 +69,11 @@ static void test_fill(void **state)
 	CK_BBOOL tok = 0;
 	char label[4], value[32];
 	CK_ATTRIBUTE t[] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_VALUE, value, sizeof(value) },
-		{ CKA_LABEL, label, sizeof(label) },
-		{ 0x7fff0000UL, value, sizeof(value) },
-		{ CKA_TOKEN, &tok, sizeof(tok) },
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_VALUE, value, sizeof(value)},
+	    {CKA_LABEL, label, sizeof(label)},
+	    {0x7fff0000UL, value, sizeof(value)},
+	    {CKA_TOKEN, &tok, sizeof(tok)},
 	};
 
 	(void)state;
@@ -134,14 +134,14 @@ static void test_check(void **state)
 {
 	CK_ULONG x = 1;
 	CK_ATTRIBUTE ok[] = {
-		{ CKA_CLASS, &x, sizeof(x) },
-		{ CKA_LABEL, NULL, 0 },
+	    {CKA_CLASS, &x, sizeof(x)},
+	    {CKA_LABEL, NULL, 0},
 	};
 	CK_ATTRIBUTE dup[] = {
-		{ CKA_LABEL, "a", 1 },
-		{ CKA_LABEL, "b", 1 },
+	    {CKA_LABEL, "a", 1},
+	    {CKA_LABEL, "b", 1},
 	};
-	CK_ATTRIBUTE nullval[] = { { CKA_LABEL, NULL, 3 } };
+	CK_ATTRIBUTE nullval[] = {{CKA_LABEL, NULL, 3}};
 
 	(void)state;
 	assert_int_equal(oc_attr_check(ok, 2), CKR_OK);
@@ -165,7 +165,7 @@ static void test_typed(void **state)
 	CK_ULONG out = 0;
 
 	(void)state;
-	a = (CK_ATTRIBUTE){ CKA_TOKEN, &t, 1 };
+	a = (CK_ATTRIBUTE){CKA_TOKEN, &t, 1};
 	assert_int_equal(oc_attr_bool(&a, &b), CKR_OK);
 	assert_true(b);
 	a.pValue = &f;
@@ -187,9 +187,9 @@ static void test_typed(void **state)
 
 static void test_match(void **state)
 {
-	struct oc_attr_val v = { 0 };
+	struct oc_attr_val v = {0};
 	CK_BBOOL odd = 2;
-	CK_ATTRIBUTE a = { CKA_TOKEN, &odd, 1 };
+	CK_ATTRIBUTE a = {CKA_TOKEN, &odd, 1};
 	CK_ULONG cls = CKO_DATA;
 
 	(void)state;
@@ -198,17 +198,17 @@ static void test_match(void **state)
 	oc_attr_val_bool(&v, false);
 	assert_false(oc_attr_match(&a, &v));
 	oc_attr_val_bytes(&v, "abc", 3);
-	a = (CK_ATTRIBUTE){ CKA_LABEL, "abc", 3 };
+	a = (CK_ATTRIBUTE){CKA_LABEL, "abc", 3};
 	assert_true(oc_attr_match(&a, &v));
 	a.ulValueLen = 2;
 	assert_false(oc_attr_match(&a, &v));
-	a = (CK_ATTRIBUTE){ CKA_LABEL, "abd", 3 };
+	a = (CK_ATTRIBUTE){CKA_LABEL, "abd", 3};
 	assert_false(oc_attr_match(&a, &v));
 	oc_attr_val_bytes(&v, "", 0);
-	a = (CK_ATTRIBUTE){ CKA_LABEL, NULL, 0 };
+	a = (CK_ATTRIBUTE){CKA_LABEL, NULL, 0};
 	assert_true(oc_attr_match(&a, &v));
 	oc_attr_val_ulong(&v, CKO_DATA);
-	a = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	a = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
 	assert_true(oc_attr_match(&a, &v));
 	cls = CKO_SECRET_KEY;
 	assert_false(oc_attr_match(&a, &v));
@@ -222,9 +222,9 @@ static void test_dup(void **state)
 {
 	CK_ULONG cls = CKO_DATA;
 	CK_ATTRIBUTE t[] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_LABEL, "app/x", 5 },
-		{ CKA_OBJECT_ID, NULL, 0 },
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_LABEL, "app/x", 5},
+	    {CKA_OBJECT_ID, NULL, 0},
 	};
 	CK_ATTRIBUTE *c = NULL;
 
@@ -265,10 +265,10 @@ static void test_pad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_put),   cmocka_unit_test(test_fill),
-		cmocka_unit_test(test_out_len), cmocka_unit_test(test_check),
-		cmocka_unit_test(test_typed), cmocka_unit_test(test_match),
-		cmocka_unit_test(test_dup),   cmocka_unit_test(test_pad),
+	    cmocka_unit_test(test_put),	    cmocka_unit_test(test_fill),
+	    cmocka_unit_test(test_out_len), cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_typed),   cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_dup),	    cmocka_unit_test(test_pad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

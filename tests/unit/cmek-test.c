@@ -399,6 +399,26 @@ static void test_aes_gcm_nist(void **state)
 	/* truncated tags (4..16) verify on their prefix */
 	assert_int_equal(
 	    oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, tag, 4, out), OC_OK);
+	/* a truncated tag from the cached context is the prefix */
+	{
+		uint8_t t8[16];
+
+		assert_int_equal(
+		    oc_cmek_gcm_seal(k, iv, ivn, aad, aadn, pt, n, out, t8, 8),
+		    OC_OK);
+		assert_memory_equal(t8, tag, 8);
+		assert_int_equal(
+		    oc_cmek_gcm_open(k, iv, ivn, aad, aadn, ct, n, t8, 8, out),
+		    OC_OK);
+		/* back to 12-byte IVs on the same contexts */
+		assert_int_equal(
+		    oc_cmek_gcm_seal(k, iv, 12, aad, aadn, pt, n, out, t8, 16),
+		    OC_OK);
+		assert_int_equal(oc_aes_gcm_open(key, iv, 12, aad, aadn, out, n,
+						 t8, 16, out),
+				 OC_OK);
+		assert_memory_equal(out, pt, n);
+	}
 	/* wrong AAD fails and wipes */
 	aad[0] ^= 1;
 	memset(out, 0x55, sizeof(out));

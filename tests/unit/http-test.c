@@ -21,10 +21,10 @@
 #include "log.h"
 #include "net-mock.h"
 
-#define BEARER "tok-SECRET-bearer-7c1f0e"
-#define CMEK_HDR "S2V5U0VDUkVULW9sZC1rZXktdmFsdWUtMDAwMDAwMDA="
-#define BODY_SECRET "BODY-SECRET-4d2a"
-#define RESP_SECRET "RESP-SECRET-9e3b"
+#define BEARER	      "tok-SECRET-bearer-7c1f0e"
+#define CMEK_HDR      "S2V5U0VDUkVULW9sZC1rZXktdmFsdWUtMDAwMDAwMDA="
+#define BODY_SECRET   "BODY-SECRET-4d2a"
+#define RESP_SECRET   "RESP-SECRET-9e3b"
 #define COOKIE_SECRET "COOKIE-SECRET-11aa"
 
 static char log_path[256];
@@ -69,8 +69,7 @@ static void test_path_escape(void **state)
 	assert_string_equal((char *)b.data, "AZaz09._~/-");
 	oc_buf_reset(&b);
 	assert_int_equal(oc_http_path_escape(&b, "%?#&=+:@ \x7f"), OC_OK);
-	assert_string_equal((char *)b.data,
-			    "%25%3F%23%26%3D%2B%3A%40%20%7F");
+	assert_string_equal((char *)b.data, "%25%3F%23%26%3D%2B%3A%40%20%7F");
 	/* Appends after what is there. */
 	oc_buf_reset(&b);
 	assert_int_equal(oc_buf_append_str(&b, "/v1/"), OC_OK);
@@ -89,16 +88,20 @@ static void test_path_escape(void **state)
 static void test_url_policy(void **state)
 {
 	static const char *const bad[] = {
-		"http://example.com",        "http://10.0.0.1:80",
-		"ftp://127.0.0.1/",          "file:///etc/passwd",
-		"https://user:pw@example.com", "https://example.com/?q=1",
-		"https://example.com/#frag", "not a url",
-		"",
+	    "http://example.com",
+	    "http://10.0.0.1:80",
+	    "ftp://127.0.0.1/",
+	    "file:///etc/passwd",
+	    "https://user:pw@example.com",
+	    "https://example.com/?q=1",
+	    "https://example.com/#frag",
+	    "not a url",
+	    "",
 	};
 	static const char *const good[] = {
-		"https://api.1claw.xyz",      "https://example.com/api/",
-		"http://127.0.0.1:1",         "http://localhost:8443",
-		"http://[::1]:8443",
+	    "https://api.1claw.xyz", "https://example.com/api/",
+	    "http://127.0.0.1:1",    "http://localhost:8443",
+	    "http://[::1]:8443",
 	};
 	struct oc_http_opts o = {0};
 	struct oc_http *h;
@@ -432,7 +435,8 @@ static void test_reset_and_truncate(void **state)
 	(void)state;
 	/* Reset or closed without an answer, then an answer: a GET is
 	 * retried and succeeds. */
-	assert_int_equal(fault(MOCK_RESET, MOCK_NORMAL, "GET", true, &n), OC_OK);
+	assert_int_equal(fault(MOCK_RESET, MOCK_NORMAL, "GET", true, &n),
+			 OC_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(fault(MOCK_NOREPLY, MOCK_NORMAL, "GET", true, &n),
 			 OC_OK);
@@ -470,13 +474,11 @@ static void test_size_cap(void **state)
 	big[5000] = '\0';
 	/* Announced by Content-Length, and streamed chunked. */
 	mock_push(m, 200, NULL, big, MOCK_NORMAL, 0);
-	assert_int_equal(do_req(h, "GET", "/big", true, &rs),
-			 OC_ERR_TOO_LARGE);
+	assert_int_equal(do_req(h, "GET", "/big", true, &rs), OC_ERR_TOO_LARGE);
 	assert_int_equal(rs.body.len, 0);
 	oc_http_resp_free(&rs);
 	mock_push(m, 200, NULL, big, MOCK_CHUNKED, 0);
-	assert_int_equal(do_req(h, "GET", "/big", true, &rs),
-			 OC_ERR_TOO_LARGE);
+	assert_int_equal(do_req(h, "GET", "/big", true, &rs), OC_ERR_TOO_LARGE);
 	oc_http_resp_free(&rs);
 	/* Not retried. */
 	assert_int_equal(mock_nreq(m), 2);
@@ -524,9 +526,8 @@ static void test_threads(void **state)
 	for (i = 0; i < 6; i++) {
 		t[i].h = h;
 		t[i].ok = 0;
-		assert_int_equal(pthread_create(&tid[i], NULL, thread_main,
-						&t[i]),
-				 0);
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, thread_main, &t[i]), 0);
 	}
 	for (i = 0; i < 6; i++)
 		pthread_join(tid[i], NULL);
@@ -671,21 +672,21 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_escape),
-		cmocka_unit_test(test_url_policy),
-		cmocka_unit_test(test_headers_and_body),
-		cmocka_unit_test(test_bad_requests),
-		cmocka_unit_test(test_keepalive),
-		cmocka_unit_test(test_retry_5xx),
-		cmocka_unit_test(test_no_retries),
-		cmocka_unit_test(test_429),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_reset_and_truncate),
-		cmocka_unit_test(test_size_cap),
-		cmocka_unit_test(test_threads),
-		cmocka_unit_test(test_fork_abandon),
-		cmocka_unit_test(test_redaction),
+	    cmocka_unit_test(test_path_escape),
+	    cmocka_unit_test(test_url_policy),
+	    cmocka_unit_test(test_headers_and_body),
+	    cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_keepalive),
+	    cmocka_unit_test(test_retry_5xx),
+	    cmocka_unit_test(test_no_retries),
+	    cmocka_unit_test(test_429),
+	    cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_reset_and_truncate),
+	    cmocka_unit_test(test_size_cap),
+	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_fork_abandon),
+	    cmocka_unit_test(test_redaction),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -17,9 +17,9 @@
 
 #include "net-mock.h"
 
-#define MAX_CONNS 512
+#define MAX_CONNS   512
 #define MAX_REQUEST (12u * 1024 * 1024)
-#define MAX_SCRIPT 64
+#define MAX_SCRIPT  64
 
 struct script_item {
 	int status;
@@ -41,7 +41,7 @@ struct mock {
 	char url[64];
 	mock_handler handler;
 	void *ctx;
-	volatile int stop;
+	int stop;
 	pthread_t acceptor;
 	pthread_mutex_t lock;
 	pthread_t conns[MAX_CONNS];
@@ -60,9 +60,15 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* Under the lock (not an atomic) so that helgrind sees the ordering. */
 static bool stopping(struct mock *m)
 {
-	return __atomic_load_n(&m->stop, __ATOMIC_ACQUIRE) != 0;
+	bool s;
+
+	pthread_mutex_lock(&m->lock);
+	s = m->stop != 0;
+	pthread_mutex_unlock(&m->lock);
+	return s;
 }
 
 static bool send_all(int fd, const char *p, size_t n)
@@ -104,22 +110,38 @@ static ssize_t recv_some(struct mock *m, int fd, char *buf, size_t n)
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 402: return "Payment Required";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 413: return "Payload Too Large";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 402:
+		return "Payment Required";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 413:
+		return "Payload Too Large";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
 	}
 }
 
@@ -147,7 +169,8 @@ void mock_reply_set(struct mock_reply *rp, int status, const char *headers,
 		    const char *body)
 {
 	rp->status = status;
-	snprintf(rp->headers, sizeof(rp->headers), "%s", headers ? headers : "");
+	snprintf(rp->headers, sizeof(rp->headers), "%s",
+		 headers ? headers : "");
 	free(rp->body);
 	rp->body = body ? strdup(body) : NULL;
 	rp->body_len = body ? strlen(body) : 0;
@@ -189,8 +212,9 @@ static void answer(struct mock *m, int fd, struct mock_reply *rp, bool *keep)
 			return;
 		}
 		while (off < rp->body_len) {
-			size_t c = rp->body_len - off > 1000 ? 1000
-							     : rp->body_len - off;
+			size_t c = rp->body_len - off > 1000
+				       ? 1000
+				       : rp->body_len - off;
 			int k = snprintf(sz, sizeof(sz), "%zx\r\n", c);
 			if (!send_all(fd, sz, (size_t)k) ||
 			    !send_all(fd, rp->body + off, c) ||
@@ -253,8 +277,8 @@ static void *conn_main(void *arg)
 			ssize_t got;
 			if (have >= MAX_REQUEST)
 				goto done;
-			got = recv_some(m, c->fd, buf + have,
-					MAX_REQUEST - have);
+			got =
+			    recv_some(m, c->fd, buf + have, MAX_REQUEST - have);
 			if (got <= 0)
 				goto done;
 			have += (size_t)got;
@@ -266,8 +290,8 @@ static void *conn_main(void *arg)
 			goto done;
 		total = hlen + blen;
 		while (have < total) {
-			ssize_t got = recv_some(m, c->fd, buf + have,
-						MAX_REQUEST - have);
+			ssize_t got =
+			    recv_some(m, c->fd, buf + have, MAX_REQUEST - have);
 			if (got <= 0)
 				goto done;
 			have += (size_t)got;
@@ -279,15 +303,17 @@ static void *conn_main(void *arg)
 		{
 			char *sp1 = memchr(buf, ' ', hlen), *sp2, *eol;
 			eol = strstr(buf, "\r\n");
-			sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1))
-				  : NULL;
+			sp2 =
+			    sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1))
+				: NULL;
 			if (!sp1 || !sp2)
 				goto done;
 			snprintf(rq.method, sizeof(rq.method), "%.*s",
 				 (int)(sp1 - buf), buf);
 			snprintf(rq.target, sizeof(rq.target), "%.*s",
 				 (int)(sp2 - sp1 - 1), sp1 + 1);
-			rq.headers = strndup(eol + 2, hlen - (size_t)(eol + 2 - buf));
+			rq.headers =
+			    strndup(eol + 2, hlen - (size_t)(eol + 2 - buf));
 		}
 		rq.body = malloc(blen + 1);
 		if (!rq.headers || !rq.body)
@@ -405,7 +431,9 @@ void mock_stop(struct mock *m)
 
 	if (!m)
 		return;
-	__atomic_store_n(&m->stop, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&m->lock);
+	m->stop = 1;
+	pthread_mutex_unlock(&m->lock);
 	pthread_join(m->acceptor, NULL);
 	close(m->lfd);
 	pthread_mutex_lock(&m->lock);
@@ -477,8 +505,8 @@ bool mock_req_get(struct mock *m, int i, struct mock_req *out)
 	pthread_mutex_lock(&m->lock);
 	if (i >= 0 && i < m->n_reqs) {
 		*out = m->reqs[i];
-		out->headers = strdup(m->reqs[i].headers ? m->reqs[i].headers
-							 : "");
+		out->headers =
+		    strdup(m->reqs[i].headers ? m->reqs[i].headers : "");
 		out->body = malloc(m->reqs[i].body_len + 1);
 		if (out->body && m->reqs[i].body)
 			memcpy(out->body, m->reqs[i].body,

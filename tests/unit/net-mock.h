@@ -10,13 +10,13 @@
 #include <stddef.h>
 
 #define MOCK_MAX_TARGET 4096
-#define MOCK_MAX_REQS 4096
+#define MOCK_MAX_REQS	4096
 
 struct mock_req {
 	char method[16];
 	char target[MOCK_MAX_TARGET]; /* path and query as sent */
-	char *headers;                /* raw header lines, NUL-terminated */
-	char *body;                   /* NUL-terminated */
+	char *headers;		      /* raw header lines, NUL-terminated */
+	char *body;		      /* NUL-terminated */
 	size_t body_len;
 	int conn; /* connection number, from 1 */
 };
@@ -33,7 +33,7 @@ enum mock_action {
 struct mock_reply {
 	int status;
 	char headers[2048]; /* extra "Name: value\r\n" lines */
-	char *body;         /* heap, freed by the server */
+	char *body;	    /* heap, freed by the server */
 	size_t body_len;
 	enum mock_action action;
 	unsigned delay_ms; /* before answering */

@@ -15,3 +15,7 @@ tests_unit_api_test_SOURCES = tests/unit/api-test.c \
 	tests/unit/net-mock.c tests/unit/net-mock.h
 tests_unit_api_test_CFLAGS = $(NET_TEST_CFLAGS)
 tests_unit_api_test_LDADD = $(NET_TEST_LIBS)
+
+# For helgrind runs of anything linking libocnet (libcurl's internal
+# spinlock, p11-kit's destructor): valgrind --suppressions=this file.
+EXTRA_DIST += tests/unit/net-helgrind.supp

@@ -14,8 +14,8 @@
 #include "rv.h"
 
 static const enum oc_rv_ctx all_ctx[] = {
-	OC_RV_GENERIC, OC_RV_OBJECT, OC_RV_VAULT, OC_RV_LOGIN,
-	OC_RV_DECRYPT, OC_RV_UNWRAP, OC_RV_WRITE,
+    OC_RV_GENERIC, OC_RV_OBJECT, OC_RV_VAULT, OC_RV_LOGIN,
+    OC_RV_DECRYPT, OC_RV_UNWRAP, OC_RV_WRITE,
 };
 #define N_CTX (sizeof(all_ctx) / sizeof(all_ctx[0]))
 
@@ -59,8 +59,8 @@ static void test_device_and_auth(void **state)
 
 		assert_int_not_equal(rv, CKR_DEVICE_ERROR);
 		assert_int_equal(rv, all_ctx[i] == OC_RV_LOGIN
-					     ? CKR_PIN_INCORRECT
-					     : CKR_USER_NOT_LOGGED_IN);
+					 ? CKR_PIN_INCORRECT
+					 : CKR_USER_NOT_LOGGED_IN);
 	}
 }
 
@@ -177,14 +177,14 @@ static void test_cause(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixed),
-		cmocka_unit_test(test_device_and_auth),
-		cmocka_unit_test(test_gone),
-		cmocka_unit_test(test_crypto),
-		cmocka_unit_test(test_write),
-		cmocka_unit_test(test_no_general_error),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_cause),
+	    cmocka_unit_test(test_fixed),
+	    cmocka_unit_test(test_device_and_auth),
+	    cmocka_unit_test(test_gone),
+	    cmocka_unit_test(test_crypto),
+	    cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_no_general_error),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_cause),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

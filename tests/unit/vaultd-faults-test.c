@@ -72,9 +72,9 @@ static void truncate_and_delay(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse_errors),
-		cmocka_unit_test(rate_count_match),
-		cmocka_unit_test(truncate_and_delay),
+	    cmocka_unit_test(parse_errors),
+	    cmocka_unit_test(rate_count_match),
+	    cmocka_unit_test(truncate_and_delay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

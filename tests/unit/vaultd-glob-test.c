@@ -52,9 +52,9 @@ static void hostile_pattern_is_fast(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(star_stays_in_segment),
-		cmocka_unit_test(double_star_crosses),
-		cmocka_unit_test(hostile_pattern_is_fast),
+	    cmocka_unit_test(star_stays_in_segment),
+	    cmocka_unit_test(double_star_crosses),
+	    cmocka_unit_test(hostile_pattern_is_fast),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,8 +49,8 @@ static void invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(valid),
-		cmocka_unit_test(invalid),
+	    cmocka_unit_test(valid),
+	    cmocka_unit_test(invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,17 +13,29 @@
 #include "err.h"
 #include "vaultd/router.h"
 
-static void h_a(struct oc_req *r) { (void)r; }
-static void h_b(struct oc_req *r) { (void)r; }
-static void h_c(struct oc_req *r) { (void)r; }
-static void h_d(struct oc_req *r) { (void)r; }
+static void h_a(struct oc_req *r)
+{
+	(void)r;
+}
+static void h_b(struct oc_req *r)
+{
+	(void)r;
+}
+static void h_c(struct oc_req *r)
+{
+	(void)r;
+}
+static void h_d(struct oc_req *r)
+{
+	(void)r;
+}
 
 static const struct oc_route routes[] = {
-	{"GET", "/v1/vaults/{id}/secrets", h_a, 0},
-	{"GET", "/v1/vaults/{id}/secrets/{*}", h_b, 0},
-	{"PUT", "/v1/vaults/{id}/secrets/{*}", h_b, 0},
-	{"GET", "/v1/vaults/{id}/secret-version/{*}/{n}", h_c, 0},
-	{"GET", "/v1/vaults/{id}/cmek-rotate/{id}", h_d, 0},
+    {"GET", "/v1/vaults/{id}/secrets", h_a, 0},
+    {"GET", "/v1/vaults/{id}/secrets/{*}", h_b, 0},
+    {"PUT", "/v1/vaults/{id}/secrets/{*}", h_b, 0},
+    {"GET", "/v1/vaults/{id}/secret-version/{*}/{n}", h_c, 0},
+    {"GET", "/v1/vaults/{id}/cmek-rotate/{id}", h_d, 0},
 };
 #define N (sizeof(routes) / sizeof(routes[0]))
 
@@ -31,9 +43,9 @@ static void slash_and_2f_are_the_same(void **state)
 {
 	struct oc_route_match m;
 
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/abc/secrets/a/b/c", &m),
-			 OC_ROUTE_OK);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/abc/secrets/a/b/c", &m),
+	    OC_ROUTE_OK);
 	assert_ptr_equal(m.route->fn, h_b);
 	assert_string_equal(m.ids[0], "abc");
 	assert_string_equal(m.path, "a/b/c");
@@ -54,9 +66,9 @@ static void list_versions_and_ids(void **state)
 {
 	struct oc_route_match m;
 
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets", &m),
-			 OC_ROUTE_OK);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets", &m),
+	    OC_ROUTE_OK);
 	assert_ptr_equal(m.route->fn, h_a);
 	assert_null(m.path);
 	oc_route_match_clear(&m);
@@ -67,9 +79,9 @@ static void list_versions_and_ids(void **state)
 	assert_string_equal(m.path, "a/b");
 	assert_int_equal(m.number, 12);
 	oc_route_match_clear(&m);
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/cmek-rotate/j", &m),
-			 OC_ROUTE_OK);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/cmek-rotate/j", &m),
+	    OC_ROUTE_OK);
 	assert_int_equal(m.n_ids, 2);
 	assert_string_equal(m.ids[1], "j");
 	oc_route_match_clear(&m);
@@ -79,27 +91,27 @@ static void bad_paths(void **state)
 {
 	struct oc_route_match m;
 
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets/a%2", &m),
-			 OC_ROUTE_BAD_PATH);
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets/a%00b", &m),
-			 OC_ROUTE_BAD_PATH);
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets/a//b", &m),
-			 OC_ROUTE_BAD_PATH);
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets/a/../b", &m),
-			 OC_ROUTE_BAD_PATH);
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets/%2Fa", &m),
-			 OC_ROUTE_BAD_PATH);
-	assert_int_equal(oc_route_find(routes, N, "GET",
-				       "/v1/vaults/v/secrets/a%ffb", &m),
-			 OC_ROUTE_BAD_PATH);
-	assert_int_equal(oc_route_find(routes, N, "DELETE",
-				       "/v1/vaults/v/secrets/a", &m),
-			 OC_ROUTE_BAD_METHOD);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets/a%2", &m),
+	    OC_ROUTE_BAD_PATH);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets/a%00b", &m),
+	    OC_ROUTE_BAD_PATH);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets/a//b", &m),
+	    OC_ROUTE_BAD_PATH);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets/a/../b", &m),
+	    OC_ROUTE_BAD_PATH);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets/%2Fa", &m),
+	    OC_ROUTE_BAD_PATH);
+	assert_int_equal(
+	    oc_route_find(routes, N, "GET", "/v1/vaults/v/secrets/a%ffb", &m),
+	    OC_ROUTE_BAD_PATH);
+	assert_int_equal(
+	    oc_route_find(routes, N, "DELETE", "/v1/vaults/v/secrets/a", &m),
+	    OC_ROUTE_BAD_METHOD);
 	assert_int_equal(oc_route_find(routes, N, "GET", "/v1/nothing", &m),
 			 OC_ROUTE_NOT_FOUND);
 	assert_int_equal(oc_route_find(routes, N, "GET",
@@ -125,10 +137,10 @@ static void path_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(slash_and_2f_are_the_same),
-		cmocka_unit_test(list_versions_and_ids),
-		cmocka_unit_test(bad_paths),
-		cmocka_unit_test(path_rules),
+	    cmocka_unit_test(slash_and_2f_are_the_same),
+	    cmocka_unit_test(list_versions_and_ids),
+	    cmocka_unit_test(bad_paths),
+	    cmocka_unit_test(path_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

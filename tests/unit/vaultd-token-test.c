@@ -13,7 +13,7 @@
 #include "secmem.h"
 #include "vaultd/token.h"
 
-static const uint8_t seed[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+static const uint8_t seed[32] = {1,  2,	 3,  4,	 5,  6,	 7,  8,	 9,  10, 11,
 				 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
 				 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
@@ -96,8 +96,8 @@ static void tampered(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(roundtrip),
-		cmocka_unit_test(tampered),
+	    cmocka_unit_test(roundtrip),
+	    cmocka_unit_test(tampered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1076 @@
+/* p11-test.c - the PKCS#11 front end over an in-memory vault (the backend
+ * ops table of p11/backend.h): slots and tokens, find from the index, the
+ * value cache, gone and failing secrets, CMEK decrypt/encrypt, AES-GCM,
+ * unwrap + HMAC, writes (plain, sealed, refused), session keys, PIN mode,
+ * logout.  No network: the vault is a table in this file. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/hmac.h>
+
+#include "backend.h"
+#include "ck.h"
+#include "cmek.h"
+#include "codec.h"
+#include "entry.h"
+#include "err.h"
+#include "secmem.h"
+
+#define V_PLAIN	 "11111111-1111-4111-8111-111111111111"
+#define V_CMEK	 "22222222-2222-4222-8222-222222222222"
+#define USER_KEY "1ck_unit-p11-SECRET-user-key-0001"
+#define PIN_KEY	 "1ck_unit-p11-SECRET-pin-key-0002"
+/* 1claw-api.md 5.7 vectors. */
+#define KEY_V1_B64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define FPR_V1                                                                 \
+	"630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
+#define FPR_V3                                                                 \
+	"af9613760f72635fbdb44a5a0a63c39f12af30f950a6ee5c971be188e89c4051"
+#define BLOB_V1_HEX                                                            \
+	"01000102030405060708090a0b2a7bfb68a086b07ef96ce1eadd9c1d2ddee74a58"   \
+	"f20c5f745173117c445ab5"
+#define PT_V1 "my-secret-value"
+
+/* --- the in-memory vault ------------------------------------------------- */
+
+struct msecret {
+	char path[64];
+	uint8_t val[512];
+	size_t len;
+	int64_t version;
+	bool cmek;
+	char type[32];
+};
+
+struct mvault {
+	struct oc_vault v;
+	struct msecret s[16];
+	size_t n;
+};
+
+static struct {
+	struct mvault vaults[2];
+	int fail_get;
+	long fail_status;
+	unsigned n_vault_list, n_secret_list, n_get, n_put, n_delete, n_login,
+	    n_logout;
+	bool last_blob;
+	uint8_t last_val[1024];
+	size_t last_len;
+	long status;
+} m;
+
+static uint8_t key_v1[32];
+
+static struct mvault *mv(const char *id)
+{
+	for (size_t i = 0; i < 2; i++)
+		if (strcmp(m.vaults[i].v.id, id) == 0)
+			return &m.vaults[i];
+	return NULL;
+}
+
+static struct msecret *ms(const char *vid, const char *path)
+{
+	struct mvault *v = mv(vid);
+
+	for (size_t i = 0; v && i < v->n; i++)
+		if (v->s[i].path[0] && strcmp(v->s[i].path, path) == 0)
+			return &v->s[i];
+	return NULL;
+}
+
+static void add(const char *vid, const char *path, const void *val, size_t len,
+		bool cmek)
+{
+	struct mvault *v = mv(vid);
+	struct msecret *s = &v->s[v->n++];
+
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	memcpy(s->val, val, len);
+	s->len = len;
+	s->version = 1;
+	s->cmek = cmek;
+	snprintf(s->type, sizeof(s->type), "%s", "password");
+}
+
+static void meta_of(const char *vid, const struct msecret *s,
+		    struct oc_secret_meta *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "id-%.40s", s->path);
+	out->path = strdup(s->path);
+	out->metadata = strdup("{\"note\":\"x\"}");
+	snprintf(out->type, sizeof(out->type), "%s", s->type);
+	out->version = s->version;
+	out->cmek_known = true;
+	out->cmek_encrypted = s->cmek;
+	if (s->cmek)
+		snprintf(out->cmek_fingerprint, sizeof(out->cmek_fingerprint),
+			 "%s", mv(vid)->v.cmek_fingerprint);
+}
+
+static int mk_vault_list(void *ctx, struct oc_vault **out, size_t *n)
+{
+	(void)ctx;
+	m.n_vault_list++;
+	m.status = 200;
+	*out = malloc(2 * sizeof(**out));
+	(*out)[0] = m.vaults[0].v;
+	(*out)[1] = m.vaults[1].v;
+	*n = 2;
+	return OC_OK;
+}
+
+static int mk_vault_get(void *ctx, const char *id, struct oc_vault *out)
+{
+	(void)ctx;
+	m.status = mv(id) ? 200 : 404;
+	if (!mv(id))
+		return OC_ERR_NOT_FOUND;
+	*out = mv(id)->v;
+	return OC_OK;
+}
+
+static int mk_secret_list(void *ctx, const char *vid,
+			  struct oc_secret_meta **out, size_t *n)
+{
+	struct mvault *v = mv(vid);
+	size_t k = 0;
+
+	(void)ctx;
+	m.n_secret_list++;
+	m.status = 200;
+	*out = calloc(16, sizeof(**out));
+	for (size_t i = 0; i < v->n; i++)
+		if (v->s[i].path[0])
+			meta_of(vid, &v->s[i], &(*out)[k++]);
+	*n = k;
+	return OC_OK;
+}
+
+static int mk_secret_get(void *ctx, const char *vid, const char *path,
+			 struct oc_secret *out)
+{
+	struct msecret *s = ms(vid, path);
+
+	(void)ctx;
+	m.n_get++;
+	if (m.fail_get) {
+		m.status = m.fail_status;
+		return m.fail_get;
+	}
+	m.status = s ? 200 : 404;
+	if (!s)
+		return OC_ERR_NOT_FOUND;
+	meta_of(vid, s, &out->meta);
+	out->value = oc_secure_dup(s->val, s->len);
+	out->value_len = s->len;
+	return OC_OK;
+}
+
+static int mk_secret_put(void *ctx, const char *vid, const char *path,
+			 const struct oc_secret_put *in,
+			 struct oc_secret_meta *out)
+{
+	struct msecret *s = ms(vid, path);
+
+	(void)ctx;
+	m.n_put++;
+	m.status = 201;
+	m.last_blob = in->value_is_blob;
+	m.last_len = in->value_len;
+	memcpy(m.last_val, in->value, in->value_len);
+	if (!s) {
+		add(vid, path, in->value, in->value_len, in->value_is_blob);
+		s = ms(vid, path);
+	} else {
+		memcpy(s->val, in->value, in->value_len);
+		s->len = in->value_len;
+		s->version++;
+		s->cmek = in->value_is_blob;
+	}
+	meta_of(vid, s, out);
+	return OC_OK;
+}
+
+static int mk_secret_delete(void *ctx, const char *vid, const char *path)
+{
+	struct msecret *s = ms(vid, path);
+
+	(void)ctx;
+	m.n_delete++;
+	m.status = s ? 204 : 404;
+	if (!s)
+		return OC_ERR_NOT_FOUND;
+	s->path[0] = '\0';
+	return OC_OK;
+}
+
+static int mk_login(void *ctx, const char *key, size_t len)
+{
+	(void)ctx;
+	m.n_login++;
+	m.status = 200;
+	if (len != strlen(PIN_KEY) || memcmp(key, PIN_KEY, len) != 0) {
+		m.status = 401;
+		return OC_ERR_UNAUTHORIZED;
+	}
+	return OC_OK;
+}
+
+static void mk_logout(void *ctx)
+{
+	(void)ctx;
+	m.n_logout++;
+}
+
+static long mk_last_status(void *ctx)
+{
+	(void)ctx;
+	return m.status;
+}
+
+static const char *mk_last_error(void *ctx)
+{
+	(void)ctx;
+	return "";
+}
+
+static void mk_nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct oc_backend_ops mock_ops = {
+    .vault_list = mk_vault_list,
+    .vault_get = mk_vault_get,
+    .secret_list = mk_secret_list,
+    .secret_get = mk_secret_get,
+    .secret_put = mk_secret_put,
+    .secret_delete = mk_secret_delete,
+    .login = mk_login,
+    .logout = mk_logout,
+    .last_status = mk_last_status,
+    .last_error = mk_last_error,
+    .abandon = mk_nothing,
+    .free = mk_nothing,
+};
+
+static int mock_factory(const struct oc_conf *c, struct oc_backend *out)
+{
+	(void)c;
+	out->ops = &mock_ops;
+	out->ctx = &m;
+	return OC_OK;
+}
+
+static void mock_reset(void)
+{
+	uint8_t blob[64];
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.vaults[0].v.id, sizeof(m.vaults[0].v.id), V_PLAIN);
+	snprintf(m.vaults[0].v.name, sizeof(m.vaults[0].v.name), "plain");
+	snprintf(m.vaults[1].v.id, sizeof(m.vaults[1].v.id), V_CMEK);
+	snprintf(m.vaults[1].v.name, sizeof(m.vaults[1].v.name), "sealed");
+	m.vaults[1].v.cmek_enabled = true;
+	snprintf(m.vaults[1].v.cmek_fingerprint,
+		 sizeof(m.vaults[1].v.cmek_fingerprint), FPR_V1);
+	add(V_PLAIN, "app/one", "value-one", 9, false);
+	add(V_PLAIN, "app/two", "value-two", 9, false);
+	add(V_PLAIN, "bin", "\x00\x01\x02\xff", 4, false);
+	assert_int_equal(oc_hex_decode(BLOB_V1_HEX, strlen(BLOB_V1_HEX), blob,
+				       sizeof(blob), &n),
+			 OC_OK);
+	add(V_CMEK, "app/blob", blob, n, true);
+}
+
+/* --- fixtures ------------------------------------------------------------ */
+
+static CK_FUNCTION_LIST *f;
+static char conf_path[64];
+
+static int group_setup(void **state)
+{
+	int fd;
+	size_t n;
+
+	(void)state;
+	f = oc_entry_function_list();
+	oc_backend_set_factory(mock_factory);
+	snprintf(conf_path, sizeof(conf_path), "/tmp/p11-test-XXXXXX");
+	fd = mkstemp(conf_path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	setenv("ONECLAW_PKCS11_CONF", conf_path, 1);
+	setenv("ONECLAW_API_URL", "http://127.0.0.1:9", 1);
+	unsetenv("ONECLAW_VAULT_ID");
+	unsetenv("ONECLAW_CMEK_KEY_FILE");
+	unsetenv("ONECLAW_AGENT_API_KEY");
+	unsetenv("ONECLAW_TOKEN");
+	unsetenv("ONECLAW_CREDENTIAL_FILE");
+	setenv("ONECLAW_CMEK_KEY", KEY_V1_B64, 1);
+	return oc_base64_decode(KEY_V1_B64, strlen(KEY_V1_B64), key_v1,
+				sizeof(key_v1), &n);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	unlink(conf_path);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	mock_reset();
+	setenv("ONECLAW_API_KEY", USER_KEY, 1);
+	return f->C_Initialize(NULL) == CKR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	f->C_Finalize(NULL);
+	return 0;
+}
+
+static CK_SESSION_HANDLE open_rw(CK_SLOT_ID slot, bool rw)
+{
+	CK_SESSION_HANDLE s = 0;
+
+	assert_int_equal(
+	    f->C_OpenSession(slot,
+			     CKF_SERIAL_SESSION | (rw ? CKF_RW_SESSION : 0),
+			     NULL, NULL, &s),
+	    CKR_OK);
+	return s;
+}
+
+static CK_ULONG find(CK_SESSION_HANDLE s, CK_ATTRIBUTE *t, CK_ULONG n,
+		     CK_OBJECT_HANDLE *out, CK_ULONG max)
+{
+	CK_ULONG got = 0;
+
+	assert_int_equal(f->C_FindObjectsInit(s, t, n), CKR_OK);
+	assert_int_equal(f->C_FindObjects(s, out, max, &got), CKR_OK);
+	assert_int_equal(f->C_FindObjectsFinal(s), CKR_OK);
+	return got;
+}
+
+static CK_OBJECT_HANDLE by_label(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
+				 const char *label)
+{
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_LABEL, (void *)label, strlen(label)},
+	};
+	CK_OBJECT_HANDLE h = 0;
+
+	assert_int_equal(find(s, t, 2, &h, 1), 1);
+	return h;
+}
+
+static CK_ULONG value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, void *buf,
+		      CK_ULONG size)
+{
+	CK_ATTRIBUTE a = {CKA_VALUE, buf, size};
+
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1), CKR_OK);
+	return a.ulValueLen;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_init(void **state)
+{
+	CK_C_INITIALIZE_ARGS a = {0};
+	CK_INFO info;
+
+	(void)state;
+	assert_int_equal(f->C_Initialize(NULL),
+			 CKR_CRYPTOKI_ALREADY_INITIALIZED);
+	assert_int_equal(f->C_Finalize(&a), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInfo(NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInfo(&info), CKR_OK);
+	assert_int_equal(info.cryptokiVersion.major, 2);
+	assert_int_equal(info.cryptokiVersion.minor, 40);
+	assert_memory_equal(info.manufacturerID, "oneclaw-pkcs11  ", 16);
+	/* No network in C_Initialize. */
+	assert_int_equal(m.n_vault_list + m.n_secret_list + m.n_get, 0);
+}
+
+static void test_slots(void **state)
+{
+	CK_SLOT_ID ids[4];
+	CK_ULONG n = 0;
+	CK_TOKEN_INFO ti;
+
+	(void)state;
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+	assert_int_equal(n, 2);
+	n = 1;
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n),
+			 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(n, 2);
+	n = 4;
+	assert_int_equal(f->C_GetSlotList(CK_FALSE, ids, &n), CKR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(m.n_vault_list, 1);
+	assert_int_equal(f->C_GetTokenInfo(ids[0], &ti), CKR_OK);
+	assert_memory_equal(ti.label, "plain                           ", 32);
+	assert_memory_equal(ti.model, "1claw vault     ", 16);
+	assert_memory_equal(ti.serialNumber, "1111111111114111", 16);
+	assert_true(ti.flags & CKF_RNG);
+	assert_true(ti.flags & CKF_TOKEN_INITIALIZED);
+	assert_false(ti.flags & CKF_LOGIN_REQUIRED);
+	assert_false(ti.flags & CKF_WRITE_PROTECTED);
+	assert_int_equal(f->C_GetTokenInfo(7, &ti), CKR_SLOT_ID_INVALID);
+	/* Listed once. */
+	assert_int_equal(m.n_vault_list, 1);
+}
+
+static void test_find_read(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, false);
+	CK_OBJECT_HANDLE h, all[8];
+	char buf[32];
+	CK_ATTRIBUTE none[1];
+
+	(void)state;
+	h = by_label(s, CKO_DATA, "app/one");
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 9);
+	assert_memory_equal(buf, "value-one", 9);
+	/* Cached: no second GET; one list for every find. */
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 9);
+	assert_int_equal(m.n_get, 1);
+	h = by_label(s, CKO_DATA, "bin");
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "\x00\x01\x02\xff", 4);
+	/* Everything: 3 data objects and the CMEK key object. */
+	assert_int_equal(find(s, none, 0, all, 8), 4);
+	assert_int_equal(m.n_secret_list, 1);
+	assert_int_equal(m.n_get, 2);
+	/* One find at a time per session. */
+	assert_int_equal(f->C_FindObjectsInit(s, none, 0), CKR_OK);
+	assert_int_equal(f->C_FindObjectsInit(s, none, 0),
+			 CKR_OPERATION_ACTIVE);
+	assert_int_equal(f->C_FindObjectsFinal(s), CKR_OK);
+	assert_int_equal(f->C_FindObjectsFinal(s),
+			 CKR_OPERATION_NOT_INITIALIZED);
+}
+
+static void test_find_templates(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, false);
+	CK_OBJECT_CLASS key = CKO_SECRET_KEY, data = CKO_DATA;
+	CK_ULONG ver = 1;
+	CK_BBOOL yes = CK_TRUE;
+	CK_OBJECT_HANDLE h[8];
+	CK_ATTRIBUTE by_value[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_VALUE, "value-two", 9},
+	};
+	CK_ATTRIBUTE by_type[] = {
+	    {CKA_ONECLAW_SECRET_TYPE, "password", 8},
+	    {CKA_ONECLAW_VERSION, &ver, sizeof(ver)},
+	};
+	CK_ATTRIBUTE keys[] = {{CKA_CLASS, &key, sizeof(key)}};
+	CK_ATTRIBUTE tok[] = {
+	    {CKA_TOKEN, &yes, sizeof(yes)},
+	    {CKA_APPLICATION, "1claw", 5},
+	};
+	CK_ATTRIBUTE nothing[] = {{CKA_LABEL, "no/such", 7}};
+	uint8_t fpr[32];
+	CK_ATTRIBUTE id = {CKA_ID, fpr, sizeof(fpr)};
+	size_t n;
+
+	(void)state;
+	/* CKA_VALUE fetches the candidates' values to compare. */
+	assert_int_equal(find(s, by_value, 2, h, 8), 1);
+	assert_int_equal(m.n_get, 3);
+	assert_int_equal(find(s, by_type, 2, h, 8), 3);
+	assert_int_equal(find(s, keys, 1, h, 8), 1);
+	assert_int_equal(f->C_GetAttributeValue(s, h[0], &id, 1), CKR_OK);
+	assert_int_equal(oc_hex_decode(FPR_V1, 64, fpr + 0, 0, &n),
+			 OC_ERR_RANGE);
+	{
+		uint8_t want[32];
+
+		assert_int_equal(oc_hex_decode(FPR_V1, 64, want, 32, &n),
+				 OC_OK);
+		assert_memory_equal(fpr, want, 32);
+	}
+	assert_int_equal(find(s, tok, 2, h, 8), 3);
+	assert_int_equal(find(s, nothing, 1, h, 8), 0);
+	assert_int_equal(m.n_secret_list, 1);
+}
+
+static void test_attributes(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, false);
+	CK_OBJECT_HANDLE d = by_label(s, CKO_DATA, "app/two");
+	CK_OBJECT_HANDLE k = by_label(s, CKO_SECRET_KEY, "cmek");
+	CK_ULONG ver = 0, vlen = 0;
+	CK_BBOOL sens = 0, ext = 1, cmek = 1, priv = 1;
+	char type[16], sid[32], meta[32];
+	CK_ATTRIBUTE da[] = {
+	    {CKA_ONECLAW_VERSION, &ver, sizeof(ver)},
+	    {CKA_ONECLAW_SECRET_TYPE, type, sizeof(type)},
+	    {CKA_ONECLAW_SECRET_ID, sid, sizeof(sid)},
+	    {CKA_ONECLAW_CMEK_ENCRYPTED, &cmek, 1},
+	    {CKA_ONECLAW_METADATA, meta, sizeof(meta)},
+	    {CKA_PRIVATE, &priv, 1},
+	};
+	CK_ATTRIBUTE ka[] = {
+	    {CKA_SENSITIVE, &sens, 1},
+	    {CKA_EXTRACTABLE, &ext, 1},
+	    {CKA_VALUE_LEN, &vlen, sizeof(vlen)},
+	    {CKA_VALUE, type, sizeof(type)},
+	};
+
+	(void)state;
+	assert_int_equal(f->C_GetAttributeValue(s, d, da, 6), CKR_OK);
+	assert_int_equal(ver, 1);
+	assert_int_equal(da[1].ulValueLen, 8);
+	assert_memory_equal(type, "password", 8);
+	assert_memory_equal(sid, "id-app/two", 10);
+	assert_int_equal(cmek, CK_FALSE);
+	assert_int_equal(priv, CK_FALSE);
+	assert_memory_equal(meta, "{\"note\":\"x\"}", 12);
+	/* Reading metadata needs no GET. */
+	assert_int_equal(m.n_get, 0);
+	assert_int_equal(f->C_GetAttributeValue(s, k, ka, 4),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	assert_int_equal(sens, CK_TRUE);
+	assert_int_equal(ext, CK_FALSE);
+	assert_int_equal(vlen, 32);
+	assert_int_equal(ka[3].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+	assert_int_equal(f->C_GetAttributeValue(s, 0x7777777, ka, 1),
+			 CKR_OBJECT_HANDLE_INVALID);
+}
+
+static void test_gone_and_failing(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, false);
+	CK_OBJECT_HANDLE h = by_label(s, CKO_DATA, "app/two");
+	CK_OBJECT_HANDLE h1 = by_label(s, CKO_DATA, "app/one");
+	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
+	CK_SESSION_INFO si;
+	CK_ULONG size;
+
+	(void)state;
+	/* Deleted on the server after the list. */
+	ms(V_PLAIN, "app/two")->path[0] = '\0';
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1),
+			 CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1),
+			 CKR_OBJECT_HANDLE_INVALID);
+	/* The network fails: a device error, the status kept. */
+	m.fail_get = OC_ERR_SERVER;
+	m.fail_status = 503;
+	assert_int_equal(f->C_GetObjectSize(s, h1, &size), CKR_DEVICE_ERROR);
+	assert_int_equal(f->C_GetSessionInfo(s, &si), CKR_OK);
+	assert_int_equal(si.ulDeviceError, 503);
+	assert_int_equal(si.state, CKS_RO_PUBLIC_SESSION);
+	m.fail_get = 0;
+	assert_int_equal(f->C_GetObjectSize(s, h1, &size), CKR_OK);
+	assert_int_equal(size, 9);
+}
+
+static CK_OBJECT_HANDLE cmek_key(CK_SESSION_HANDLE s)
+{
+	return by_label(s, CKO_SECRET_KEY, "cmek");
+}
+
+static void test_decrypt(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, false);
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_OBJECT_HANDLE k = cmek_key(s), d = by_label(s, CKO_DATA, "app/blob");
+	uint8_t blob[64], out[64], sealed[64];
+	CK_ULONG n = value(s, d, blob, sizeof(blob)), len, part;
+
+	(void)state;
+	assert_int_equal(n, 44);
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OPERATION_ACTIVE);
+	/* The length, then a short buffer: the operation lives on. */
+	assert_int_equal(f->C_Decrypt(s, blob, n, NULL, &len), CKR_OK);
+	assert_int_equal(len, 15);
+	len = 3;
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(len, 15);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len), CKR_OK);
+	assert_int_equal(len, 15);
+	assert_memory_equal(out, PT_V1, 15);
+	/* Finished. */
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_OPERATION_NOT_INITIALIZED);
+
+	/* Tampered, too short, wrong version: no plaintext. */
+	blob[n - 1] ^= 1;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	memset(out, 0, sizeof(out));
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_ENCRYPTED_DATA_INVALID);
+	assert_null(memmem(out, sizeof(out), "my-secret", 9));
+	blob[n - 1] ^= 1;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	assert_int_equal(f->C_Decrypt(s, blob, 28, out, &len),
+			 CKR_ENCRYPTED_DATA_LEN_RANGE);
+	blob[0] = 2;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_ENCRYPTED_DATA_INVALID);
+	blob[0] = 1;
+
+	/* Multi-part: nothing before the tag is checked at Final. */
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	part = sizeof(out);
+	assert_int_equal(f->C_DecryptUpdate(s, blob, 20, out, &part), CKR_OK);
+	assert_int_equal(part, 0);
+	part = sizeof(out);
+	assert_int_equal(f->C_DecryptUpdate(s, blob + 20, n - 20, out, &part),
+			 CKR_OK);
+	assert_int_equal(part, 0);
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_OPERATION_ACTIVE);
+	len = 1;
+	assert_int_equal(f->C_DecryptFinal(s, out, &len), CKR_BUFFER_TOO_SMALL);
+	len = sizeof(out);
+	assert_int_equal(f->C_DecryptFinal(s, out, &len), CKR_OK);
+	assert_int_equal(len, 15);
+	assert_memory_equal(out, PT_V1, 15);
+
+	/* Encrypt: a fresh blob that opens again. */
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"abc", 3, NULL, &len),
+			 CKR_OK);
+	assert_int_equal(len, 32);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"abc", 3, sealed, &len),
+			 CKR_OK);
+	assert_int_equal(sealed[0], 1);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, sealed, 32, out, &len), CKR_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(out, "abc", 3);
+	/* A parameter where none belongs. */
+	mech.pParameter = out;
+	mech.ulParameterLen = 4;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+}
+
+static void test_gcm(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, false);
+	CK_OBJECT_HANDLE k = cmek_key(s);
+	uint8_t iv[12] = {9, 8, 7}, aad[5] = "head", ct[64], want[64], out[64];
+	CK_GCM_PARAMS gp = {iv, sizeof(iv), 96, aad, sizeof(aad), 128};
+	CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
+	CK_ULONG len = sizeof(ct);
+
+	(void)state;
+	/* Parameters checked. */
+	gp.ulTagBits = 200;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	gp.ulTagBits = 36;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	gp.ulTagBits = 128;
+	gp.ulIvLen = 0;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	gp.ulIvLen = 12;
+	mech.ulParameterLen = 3;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	mech.ulParameterLen = sizeof(gp);
+
+	/* Same bytes as plain AES-256-GCM with the key. */
+	assert_int_equal(oc_aes_gcm_seal(key_v1, iv, 12, aad, 5,
+					 (const uint8_t *)"gcm text", 8, want,
+					 want + 8, 16),
+			 OC_OK);
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"gcm text", 8, ct, &len),
+			 CKR_OK);
+	assert_int_equal(len, 24);
+	assert_memory_equal(ct, want, 24);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, ct, 24, out, &len), CKR_OK);
+	assert_int_equal(len, 8);
+	assert_memory_equal(out, "gcm text", 8);
+	/* Other AAD: the tag fails. */
+	aad[0] = 'X';
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, ct, 24, out, &len),
+			 CKR_ENCRYPTED_DATA_INVALID);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, ct, 15, out, &len),
+			 CKR_ENCRYPTED_DATA_LEN_RANGE);
+}
+
+static void test_unwrap_hmac(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, false);
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_MECHANISM hm = {CKM_SHA256_HMAC, NULL, 0};
+	CK_OBJECT_HANDLE k = cmek_key(s), d = by_label(s, CKO_DATA, "app/blob");
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE gen = CKK_GENERIC_SECRET, aes = CKK_AES;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_KEY_TYPE, &gen, sizeof(gen)},
+	    {CKA_LABEL, "hk", 2},
+	};
+	CK_ATTRIBUTE bad[] = {{CKA_EXTRACTABLE, &yes, 1}};
+	CK_ATTRIBUTE as_aes[] = {{CKA_KEY_TYPE, &aes, sizeof(aes)}};
+	uint8_t blob[64], mac[32], want[32];
+	unsigned int want_len = 0;
+	CK_ULONG n = value(s, d, blob, sizeof(blob)), len = sizeof(mac), vlen;
+	CK_OBJECT_HANDLE hk;
+	CK_ATTRIBUTE va[] = {
+	    {CKA_VALUE, mac, sizeof(mac)},
+	    {CKA_VALUE_LEN, &vlen, sizeof(vlen)},
+	};
+
+	(void)state;
+	assert_int_equal(f->C_UnwrapKey(s, &mech, k, blob, n, t, 3, &hk),
+			 CKR_OK);
+	assert_int_equal(f->C_GetAttributeValue(s, hk, va, 2),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	assert_int_equal(vlen, 15);
+	assert_int_equal(f->C_SignInit(s, &hm, hk), CKR_OK);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"message", 7, NULL, &len),
+			 CKR_OK);
+	assert_int_equal(len, 32);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"message", 7, mac, &len),
+			 CKR_OK);
+	HMAC(EVP_sha256(), PT_V1, 15, (const uint8_t *)"message", 7, want,
+	     &want_len);
+	assert_int_equal(want_len, 32);
+	assert_memory_equal(mac, want, 32);
+	/* Multi-part, then verify. */
+	assert_int_equal(f->C_SignInit(s, &hm, hk), CKR_OK);
+	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE *)"mess", 4), CKR_OK);
+	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE *)"age", 3), CKR_OK);
+	len = sizeof(mac);
+	assert_int_equal(f->C_SignFinal(s, mac, &len), CKR_OK);
+	assert_memory_equal(mac, want, 32);
+	assert_int_equal(f->C_VerifyInit(s, &hm, hk), CKR_OK);
+	assert_int_equal(f->C_Verify(s, (CK_BYTE *)"message", 7, want, 32),
+			 CKR_OK);
+	want[0] ^= 1;
+	assert_int_equal(f->C_VerifyInit(s, &hm, hk), CKR_OK);
+	assert_int_equal(f->C_Verify(s, (CK_BYTE *)"message", 7, want, 32),
+			 CKR_SIGNATURE_INVALID);
+	assert_int_equal(f->C_VerifyInit(s, &hm, hk), CKR_OK);
+	assert_int_equal(f->C_Verify(s, (CK_BYTE *)"message", 7, want, 31),
+			 CKR_SIGNATURE_LEN_RANGE);
+	/* Never extractable; AES only at 32 bytes; a HMAC needs a generic
+	 * secret. */
+	assert_int_equal(f->C_UnwrapKey(s, &mech, k, blob, n, bad, 1, &hk),
+			 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(f->C_UnwrapKey(s, &mech, k, blob, n, as_aes, 1, &hk),
+			 CKR_KEY_SIZE_RANGE);
+	assert_int_equal(f->C_SignInit(s, &hm, k), CKR_KEY_TYPE_INCONSISTENT);
+	blob[20] ^= 1;
+	assert_int_equal(f->C_UnwrapKey(s, &mech, k, blob, n, t, 3, &hk),
+			 CKR_WRAPPED_KEY_INVALID);
+}
+
+static void test_write_plain(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, true), ro = open_rw(0, false);
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_BBOOL no = CK_FALSE;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "new/one", 7},
+	    {CKA_VALUE, "abc", 3},
+	    {CKA_ONECLAW_SECRET_TYPE, "api_key", 7},
+	};
+	CK_ATTRIBUTE session_obj[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "new/two", 7},
+	    {CKA_TOKEN, &no, 1},
+	};
+	CK_ATTRIBUTE newval = {CKA_VALUE, "abcd", 4};
+	CK_ATTRIBUTE copy = {CKA_LABEL, "new/copy", 8};
+	CK_OBJECT_HANDLE h, h2, hc;
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(f->C_CreateObject(ro, t, 4, &h),
+			 CKR_SESSION_READ_ONLY);
+	assert_int_equal(f->C_CreateObject(s, t, 2, &h), CKR_OK);
+	assert_int_equal(m.n_put, 1);
+	assert_int_equal(m.last_len, 0);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h2), CKR_OK);
+	assert_int_equal(h2, h); /* the same path, the same object */
+	assert_int_equal(m.n_put, 2);
+	assert_false(m.last_blob);
+	assert_memory_equal(m.last_val, "abc", 3);
+	/* Read back from the cache. */
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 3);
+	assert_int_equal(m.n_get, 0);
+	assert_int_equal(by_label(s, CKO_DATA, "new/one"), h);
+	assert_int_equal(f->C_CreateObject(s, session_obj, 3, &h2),
+			 CKR_TEMPLATE_INCONSISTENT);
+	assert_int_equal(f->C_CreateObject(s, t, 1, &h2),
+			 CKR_TEMPLATE_INCOMPLETE);
+	assert_int_equal(m.n_put, 2);
+	/* New version, copy, destroy. */
+	assert_int_equal(f->C_SetAttributeValue(s, h, &newval, 1), CKR_OK);
+	assert_int_equal(ms(V_PLAIN, "new/one")->version, 3);
+	assert_memory_equal(m.last_val, "abcd", 4);
+	assert_int_equal(f->C_SetAttributeValue(s, h, &copy, 1),
+			 CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(f->C_CopyObject(s, h, &copy, 1, &hc), CKR_OK);
+	assert_non_null(ms(V_PLAIN, "new/copy"));
+	assert_int_equal(f->C_DestroyObject(ro, hc), CKR_SESSION_READ_ONLY);
+	assert_int_equal(f->C_DestroyObject(s, hc), CKR_OK);
+	assert_null(ms(V_PLAIN, "new/copy"));
+	assert_int_equal(f->C_DestroyObject(s, hc), CKR_OBJECT_HANDLE_INVALID);
+	/* The configured key object is not destroyable. */
+	assert_int_equal(f->C_DestroyObject(s, cmek_key(s)),
+			 CKR_ACTION_PROHIBITED);
+}
+
+static void test_write_cmek(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, true);
+	CK_OBJECT_CLASS data = CKO_DATA, sk = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BBOOL yes = CK_TRUE;
+	uint8_t key_v3[32], pt[32], junk[40] = {2};
+	size_t len = 0;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "new/sealed", 10},
+	    {CKA_VALUE, "plaintext!", 10},
+	};
+	CK_ATTRIBUTE pre[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "new/pre", 7},
+	    {CKA_VALUE, junk, sizeof(junk)},
+	    {CKA_ONECLAW_CMEK_ENCRYPTED, &yes, 1},
+	};
+	CK_ATTRIBUTE kt[] = {
+	    {CKA_CLASS, &sk, sizeof(sk)},
+	    {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	    {CKA_VALUE, key_v3, sizeof(key_v3)},
+	};
+	CK_OBJECT_HANDLE h, kh;
+	struct oc_cmek_key *k = NULL;
+
+	(void)state;
+	assert_int_equal(f->C_CreateObject(s, t, 3, &h), CKR_OK);
+	assert_true(m.last_blob);
+	assert_int_equal(m.last_len, 10 + 29);
+	assert_null(memmem(m.last_val, m.last_len, "plaintext", 9));
+	assert_int_equal(oc_cmek_key_from_raw(key_v1, &k), OC_OK);
+	assert_int_equal(
+	    oc_cmek_open(k, m.last_val, m.last_len, pt, sizeof(pt), &len),
+	    OC_OK);
+	oc_cmek_key_free(k);
+	assert_int_equal(len, 10);
+	assert_memory_equal(pt, "plaintext!", 10);
+
+	/* Pre-sealed: checked as a v1 blob, sent as is. */
+	assert_int_equal(f->C_CreateObject(s, pre, 4, &h),
+			 CKR_ATTRIBUTE_VALUE_INVALID);
+	junk[0] = 1;
+	assert_int_equal(f->C_CreateObject(s, pre, 4, &h), CKR_OK);
+	assert_memory_equal(m.last_val, junk, sizeof(junk));
+
+	/* The vault moved to another key: refused, nothing sent. */
+	snprintf(m.vaults[1].v.cmek_fingerprint,
+		 sizeof(m.vaults[1].v.cmek_fingerprint), FPR_V3);
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(1, true);
+	m.n_put = 0;
+	assert_int_equal(f->C_CreateObject(s, t, 3, &h), CKR_FUNCTION_FAILED);
+	assert_int_equal(m.n_put, 0);
+	/* The application brings the vault's key: writes go again. */
+	for (size_t i = 0; i < sizeof(key_v3); i++)
+		key_v3[i] = 0xff; /* the V3 vector key */
+	assert_int_equal(f->C_CreateObject(s, kt, 3, &kh), CKR_OK);
+	assert_int_equal(f->C_CreateObject(s, t, 3, &h), CKR_OK);
+	assert_int_equal(m.n_put, 1);
+	assert_int_equal(oc_cmek_key_from_raw(key_v3, &k), OC_OK);
+	assert_int_equal(
+	    oc_cmek_open(k, m.last_val, m.last_len, pt, sizeof(pt), &len),
+	    OC_OK);
+	oc_cmek_key_free(k);
+	/* Gone with its session. */
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	s = open_rw(1, true);
+	assert_int_equal(f->C_CreateObject(s, t, 3, &h), CKR_FUNCTION_FAILED);
+	assert_int_equal(m.n_put, 1);
+}
+
+static void test_read_only(void **state)
+{
+	FILE *fp = fopen(conf_path, "w");
+	CK_SESSION_HANDLE s;
+	CK_TOKEN_INFO ti;
+
+	(void)state;
+	fputs("read_only = true\n", fp);
+	fclose(fp);
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
+	assert_true(ti.flags & CKF_WRITE_PROTECTED);
+	assert_int_equal(f->C_OpenSession(0,
+					  CKF_SERIAL_SESSION | CKF_RW_SESSION,
+					  NULL, NULL, &s),
+			 CKR_TOKEN_WRITE_PROTECTED);
+	assert_int_equal(f->C_OpenSession(0, CKF_RW_SESSION, NULL, NULL, &s),
+			 CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+	fp = fopen(conf_path, "w");
+	fclose(fp);
+}
+
+static void test_pin_mode(void **state)
+{
+	CK_SESSION_HANDLE s;
+	CK_SLOT_ID ids[4];
+	CK_ULONG n = 4;
+	CK_TOKEN_INFO ti;
+	CK_OBJECT_HANDLE h[8];
+	CK_SESSION_INFO si;
+	CK_BBOOL priv = 0;
+	CK_ATTRIBUTE pa = {CKA_PRIVATE, &priv, 1};
+
+	(void)state;
+	f->C_Finalize(NULL);
+	unsetenv("ONECLAW_API_KEY");
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	/* A stand-in slot, answered without the network. */
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(m.n_vault_list, 0);
+	assert_int_equal(f->C_GetTokenInfo(ids[0], &ti), CKR_OK);
+	assert_memory_equal(ti.label, "1claw ", 6);
+	assert_true(ti.flags & CKF_LOGIN_REQUIRED);
+	assert_true(ti.flags & CKF_USER_PIN_INITIALIZED);
+	s = open_rw(0, false);
+	assert_int_equal(find(s, NULL, 0, h, 8), 0);
+	assert_int_equal(m.n_secret_list, 0);
+	/* Wrong key, right key. */
+	assert_int_equal(
+	    f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_USER_TYPE_INVALID);
+	assert_int_equal(f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)"1ck_wrong", 9),
+			 CKR_PIN_INCORRECT);
+	assert_int_equal(
+	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_OK);
+	assert_int_equal(
+	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_USER_ALREADY_LOGGED_IN);
+	assert_int_equal(f->C_GetSessionInfo(s, &si), CKR_OK);
+	assert_int_equal(si.state, CKS_RO_USER_FUNCTIONS);
+	/* The stand-in is the first vault now; the others follow. */
+	assert_int_equal(find(s, NULL, 0, h, 8), 4);
+	assert_int_equal(f->C_GetAttributeValue(s, h[0], &pa, 1), CKR_OK);
+	assert_int_equal(priv, CK_TRUE);
+	n = 4;
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
+	assert_memory_equal(ti.label, "plain ", 6);
+	/* Logout wipes: credential, caches, objects. */
+	assert_int_equal(f->C_Logout(s), CKR_OK);
+	assert_int_equal(m.n_logout, 1);
+	assert_int_equal(f->C_GetAttributeValue(s, h[0], &pa, 1),
+			 CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(find(s, NULL, 0, h, 8), 0);
+	assert_int_equal(f->C_Logout(s), CKR_USER_NOT_LOGGED_IN);
+	/* Closing the last session logs out too. */
+	assert_int_equal(
+	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_OK);
+	assert_int_equal(f->C_CloseAllSessions(0), CKR_OK);
+	assert_int_equal(m.n_logout, 2);
+	assert_int_equal(f->C_CloseSession(s), CKR_SESSION_HANDLE_INVALID);
+}
+
+static void test_misc(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, false);
+	CK_MECHANISM_TYPE mechs[8];
+	CK_MECHANISM_INFO mi;
+	CK_ULONG n = 0;
+	uint8_t rnd[64] = {0}, zero[64] = {0};
+
+	(void)state;
+	assert_int_equal(f->C_GetMechanismList(0, NULL, &n), CKR_OK);
+	assert_int_equal(n, 6);
+	n = 2;
+	assert_int_equal(f->C_GetMechanismList(0, mechs, &n),
+			 CKR_BUFFER_TOO_SMALL);
+	n = 8;
+	assert_int_equal(f->C_GetMechanismList(0, mechs, &n), CKR_OK);
+	assert_int_equal(mechs[0], CKM_ONECLAW_CMEK);
+	assert_int_equal(f->C_GetMechanismInfo(0, CKM_ONECLAW_CMEK, &mi),
+			 CKR_OK);
+	assert_true(mi.flags & CKF_UNWRAP);
+	assert_int_equal(f->C_GetMechanismInfo(0, CKM_RSA_PKCS, &mi),
+			 CKR_MECHANISM_INVALID);
+	assert_int_equal(f->C_GenerateRandom(s, rnd, sizeof(rnd)), CKR_OK);
+	assert_memory_not_equal(rnd, zero, sizeof(rnd));
+	assert_int_equal(f->C_SeedRandom(s, rnd, 4),
+			 CKR_RANDOM_SEED_NOT_SUPPORTED);
+	assert_int_equal(f->C_InitToken(0, NULL, 0, NULL),
+			 CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_GetSessionInfo(s + 1, NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_CloseSession(0xdead), CKR_SESSION_HANDLE_INVALID);
+}
+
+int main(void)
+{
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_init),	 T(test_slots),
+	    T(test_find_read),	 T(test_find_templates),
+	    T(test_attributes),	 T(test_gone_and_failing),
+	    T(test_decrypt),	 T(test_gcm),
+	    T(test_unwrap_hmac), T(test_write_plain),
+	    T(test_write_cmek),	 T(test_read_only),
+	    T(test_pin_mode),	 T(test_misc),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
