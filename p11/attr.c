@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attr.h"
+#include "oneclaw-pkcs11.h"
 #include "secmem.h"
 
 void oc_attr_val_bool(struct oc_attr_val *v, bool b)
@@ -212,4 +213,15 @@ void oc_attr_free(CK_ATTRIBUTE *t, CK_ULONG n)
 	for (CK_ULONG i = 0; i < n; i++)
 		oc_secure_free(t[i].pValue);
 	free(t);
+}
+
+bool oc_attr_type_defined(CK_ATTRIBUTE_TYPE t)
+{
+	/* The specification assigns 0x000..0x61f (array attributes carry
+	 * CKF_ARRAY_ATTRIBUTE); the vendor attributes sit at 0x8C1A0001..7. */
+	CK_ATTRIBUTE_TYPE base = t & ~(CK_ATTRIBUTE_TYPE)CKF_ARRAY_ATTRIBUTE;
+
+	if (t >= CKA_ONECLAW_CMEK_ENCRYPTED && t <= CKA_ONECLAW_METADATA)
+		return true;
+	return base <= 0x61fUL;
 }

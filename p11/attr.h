@@ -76,4 +76,9 @@ void oc_attr_pad(CK_UTF8CHAR *dst, size_t size, const char *src, size_t len);
 CK_RV oc_attr_dup(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE **out);
 void oc_attr_free(CK_ATTRIBUTE *t, CK_ULONG n);
 
+/* Whether t is an attribute type PKCS#11 (up to 3.0) or this module's
+ * vendor header defines: a defined type that does not fit an object makes a
+ * template inconsistent, an undefined one is CKR_ATTRIBUTE_TYPE_INVALID. */
+bool oc_attr_type_defined(CK_ATTRIBUTE_TYPE t);
+
 #endif

@@ -269,8 +269,11 @@ static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
 			rv = CKR_ATTRIBUTE_READ_ONLY;
 			break;
 		default:
-			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY
-					 : CKR_ATTRIBUTE_TYPE_INVALID;
+			if (!oc_attr_type_defined(a->type))
+				rv = CKR_ATTRIBUTE_TYPE_INVALID;
+			else
+				rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY
+						 : CKR_TEMPLATE_INCONSISTENT;
 			break;
 		}
 	}
@@ -533,7 +536,9 @@ static CK_RV set_key(struct oc_session *s, CK_OBJECT_HANDLE h,
 	} else {
 		for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
 			if (t[i].type != CKA_LABEL && t[i].type != CKA_ID)
-				rv = CKR_ATTRIBUTE_READ_ONLY;
+				rv = oc_attr_type_defined(t[i].type)
+					 ? CKR_ATTRIBUTE_READ_ONLY
+					 : CKR_ATTRIBUTE_TYPE_INVALID;
 		for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
 			err = t[i].type == CKA_LABEL
 				  ? oc_object_set_label(o, t[i].pValue,

@@ -92,7 +92,7 @@ for t in $TARGETS; do
 	# shellcheck disable=SC2086
 	"$FB/tests/fuzz/$t" -max_total_time="$SECONDS_EACH" \
 		-print_final_stats=1 -timeout=60 -rss_limit_mb=4096 \
-		-max_len=65536 -len_control=200 \
+		-max_len=65536 -len_control=20 \
 		-artifact_prefix="$FB/artifacts/$t-" $extra \
 		"$work" "$seeds" >"$log" 2>&1
 	rc=$?
