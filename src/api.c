@@ -1112,7 +1112,7 @@ static int parse_vault(const struct oc_json *o, struct oc_vault *v)
 static int vault_resp(const struct oc_http_resp *rs, struct oc_vault *out)
 {
 	struct oc_json *j = NULL;
-	struct oc_vault v;
+	struct oc_vault v = {0};
 	int rc;
 
 	rc = parse_body(rs, &j);
