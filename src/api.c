@@ -323,6 +323,21 @@ static int parse_body(const struct oc_http_resp *rs, struct oc_json **out)
 	return OC_OK;
 }
 
+/* Parses a body that must be an object holding an array in field; on
+ * success *j owns the tree (also on failure when set) and *arr points in it. */
+static int parse_array_body(const struct oc_http_resp *rs, const char *field,
+			    struct oc_json **j, const struct oc_json **arr)
+{
+	int rc = parse_body(rs, j);
+
+	if (rc)
+		return rc;
+	*arr = oc_json_get(*j, field);
+	if (!*arr || oc_json_type(*arr) != OC_JSON_ARRAY)
+		return bad_field(*arr ? "not an array" : "missing", field);
+	return OC_OK;
+}
+
 enum text_kind { TEXT_ID, TEXT_LINE };
 
 /* A string member copied into dst.  Absent or null is fine unless
@@ -1140,14 +1155,9 @@ int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n)
 	rc = api_do(a, &cl, 200, &rs);
 	if (rc)
 		goto out;
-	rc = parse_body(&rs, &j);
+	rc = parse_array_body(&rs, "vaults", &j, &arr);
 	if (rc)
 		goto out;
-	arr = oc_json_get(j, "vaults");
-	if (!arr || oc_json_type(arr) != OC_JSON_ARRAY) {
-		rc = bad_field(arr ? "not an array" : "missing", "vaults");
-		goto out;
-	}
 	cnt = oc_json_len(arr);
 	v = calloc(cnt ? cnt : 1, sizeof(*v));
 	if (!v) {
@@ -1640,14 +1650,9 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 	rc = api_do(a, &cl, 200, &rs);
 	if (rc)
 		goto out;
-	rc = parse_body(&rs, &j);
+	rc = parse_array_body(&rs, "secrets", &j, &arr);
 	if (rc)
 		goto out;
-	arr = oc_json_get(j, "secrets");
-	if (!arr || oc_json_type(arr) != OC_JSON_ARRAY) {
-		rc = bad_field(arr ? "not an array" : "missing", "secrets");
-		goto out;
-	}
 	cnt = oc_json_len(arr);
 	m = calloc(cnt ? cnt : 1, sizeof(*m));
 	if (!m) {

@@ -1,7 +1,9 @@
 /* http.h - the one owner of libcurl.
  *
  * A client keeps connections alive and reuses them across calls and threads
- * (a pool of easy handles sharing one connection cache).  TLS verification
+ * (a pool of easy handles, each keeping its own connection alive; only
+ * the DNS cache is shared, since libcurl does not support sharing
+ * connections between threads).  TLS verification
  * is always on; plain http:// only to loopback.  Bounded: connect and total
  * timeouts, a response size cap, a retry budget.  Idempotent requests are
  * retried with backoff on connection errors and 5xx; any request on 429
