@@ -7,6 +7,7 @@ include_HEADERS += p11/oneclaw-pkcs11.h
 noinst_LTLIBRARIES += p11/libocp11.la
 p11_libocp11_la_SOURCES = \
 	p11/ck.h \
+	p11/asym.c p11/asym.h \
 	p11/attr.c p11/attr.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \

@@ -12,6 +12,8 @@ src_libocore_la_SOURCES = \
 	src/json.c src/json.h \
 	src/cmek.c src/cmek.h \
 	src/keysrc.c src/keysrc.h \
+	src/pkey.c src/pkey.h \
+	src/openssh-key.c src/openssh-key.h \
 	src/conf.c src/conf.h
 src_libocore_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)

@@ -16,3 +16,4 @@ include tests/integration/local.mk
 include tests/bench/local.mk
 include tests/fuzz/local.mk
 include tests/conformance/local.mk
+include tests/static.mk

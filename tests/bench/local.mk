@@ -3,6 +3,7 @@ bench_scripts =
 include tests/bench/vaultd.mk
 include tests/bench/module.mk
 include tests/bench/tool.mk
+include tests/bench/keys.mk
 bench: all $(EXTRA_PROGRAMS)
 	@for b in $(bench_scripts); do \
 	  echo "== $$b"; top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \

@@ -4,4 +4,6 @@ include tests/unit/core.mk
 include tests/unit/net.mk
 include tests/unit/p11.mk
 include tests/unit/vaultd.mk
+include tests/unit/pkey.mk
+include tests/unit/asym.mk
 endif

@@ -1,0 +1,4 @@
+/* asym.c */
+#include "config.h"
+
+#include "asym.h"

@@ -1,0 +1,4 @@
+/* openssh-key.c */
+#include "config.h"
+
+#include "openssh-key.h"

@@ -1,0 +1,4 @@
+/* pkey.c */
+#include "config.h"
+
+#include "pkey.h"
