@@ -19,7 +19,8 @@
  * use), CKR_MECHANISM_PARAM_INVALID, CKR_KEY_TYPE_INCONSISTENT (mechanism
  * and key algorithm differ), CKR_DATA_LEN_RANGE, CKR_ENCRYPTED_DATA_INVALID,
  * CKR_ENCRYPTED_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID,
- * CKR_SIGNATURE_LEN_RANGE, CKR_HOST_MEMORY, CKR_FUNCTION_FAILED.
+ * CKR_SIGNATURE_LEN_RANGE, CKR_KEY_SIZE_RANGE (a key outside the sizes
+ * below), CKR_HOST_MEMORY, CKR_FUNCTION_FAILED.
  *
  * The buffer-size protocol is the caller's (p11/sign.c, p11/crypt.c):
  * oc_asym_out_len gives the most the operation can produce. */
@@ -53,6 +54,10 @@ struct oc_asym {
 	EVP_PKEY_CTX *pctx; /* single-part mechanisms */
 	struct oc_buf in;   /* input of the non-digest mechanisms, secret */
 	size_t out_len;	    /* signature length / largest output */
+	/* Bounds of a one-block input (the collected input of a
+	 * non-digest sign/verify, or the block of an encrypt/decrypt). */
+	size_t in_min;
+	size_t in_max;
 };
 
 /* Is type one of the table above, and its CKF_* flags and key sizes (RSA

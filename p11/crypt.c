@@ -8,6 +8,7 @@
 #include "cmek.h"
 #include "crypt.h"
 #include "err.h"
+#include "keyobj.h"
 #include "mech.h"
 #include "object.h"
 #include "rv.h"
@@ -33,6 +34,7 @@ void oc_crypt_clear(struct oc_crypt *op)
 	oc_object_unref(op->key);
 	free(op->aad);
 	oc_buf_free(&op->in);
+	oc_asym_clear(&op->asym);
 	oc_wipe(op, sizeof(*op));
 }
 
@@ -85,6 +87,82 @@ static struct oc_crypt *op_of(struct oc_session *s, bool encrypt)
 	return encrypt ? &s->enc : &s->dec;
 }
 
+/* RSA: a public key encrypts, a private key decrypts. */
+static CK_RV asym_init(struct oc_session *s, bool encrypt,
+		       const CK_MECHANISM *m, CK_OBJECT_HANDLE key)
+{
+	struct oc_crypt *op = op_of(s, encrypt);
+	struct oc_object *o = NULL;
+	CK_MECHANISM_INFO info;
+	EVP_PKEY *k = NULL;
+	CK_RV rv;
+
+	/* An AES mechanism with an RSA key. */
+	if (oc_asym_mech_info(m->mechanism, &info) != CKR_OK)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	rv = oc_token_key(s->tok, key, &o);
+	if (rv != CKR_OK)
+		return rv;
+	if (encrypt && o->kind == OC_OBJ_PUBLIC_KEY) {
+		if (EVP_PKEY_up_ref(o->pub_key))
+			k = o->pub_key;
+		else
+			rv = CKR_FUNCTION_FAILED;
+	} else if (!encrypt && o->kind == OC_OBJ_PRIVATE_KEY) {
+		rv = oc_keyobj_private(s->tok, o, &k);
+	} else {
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+	}
+	memset(op, 0, sizeof(*op));
+	if (rv == CKR_OK)
+		rv = oc_asym_init(&op->asym,
+				  encrypt ? OC_ASYM_ENCRYPT : OC_ASYM_DECRYPT,
+				  m, k);
+	if (rv == CKR_OK) {
+		oc_buf_init(&op->in, OC_ASYM_MAX_INPUT, true);
+		op->mech = m->mechanism;
+		op->encrypt = encrypt;
+		op->active = true;
+	} else {
+		oc_crypt_clear(op);
+	}
+	EVP_PKEY_free(k);
+	oc_object_unref(o);
+	return rv;
+}
+
+/* One RSA block.  The plaintext's length is known only after the private
+ * key operation, so it runs into secure memory first; a buffer that turns
+ * out too small keeps the operation alive for the retry. */
+static CK_RV asym_run(struct oc_crypt *op, const uint8_t *in, size_t n,
+		      CK_BYTE *out, CK_ULONG *out_len, bool *done)
+{
+	size_t len = op->asym.out_len;
+	uint8_t *tmp;
+	CK_RV rv;
+
+	*done = true;
+	if (!out) {
+		*out_len = op->asym.out_len;
+		*done = false;
+		return CKR_OK;
+	}
+	tmp = oc_secure_alloc(len ? len : 1);
+	if (!tmp)
+		return CKR_HOST_MEMORY;
+	rv = oc_asym_crypt(&op->asym, in, n, tmp, &len);
+	if (rv == CKR_OK && *out_len < len) {
+		rv = CKR_BUFFER_TOO_SMALL;
+		*done = false;
+	} else if (rv == CKR_OK) {
+		memcpy(out, tmp, len);
+	}
+	if (rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL)
+		*out_len = len;
+	oc_secure_free(tmp);
+	return rv;
+}
+
 CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 		    CK_OBJECT_HANDLE key)
 {
@@ -99,6 +177,10 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
+	if (o->kind == OC_OBJ_PRIVATE_KEY || o->kind == OC_OBJ_PUBLIC_KEY) {
+		oc_object_unref(o);
+		return asym_init(s, encrypt, m, key);
+	}
 	if (o->key_type != CKK_AES || !o->cmek) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto fail;
@@ -181,18 +263,22 @@ static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n, uint8_t *out,
 	return CKR_OK;
 }
 
-CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,
-		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len)
+/* The one output call of an operation (C_Encrypt, C_EncryptFinal, ...):
+ * ends it unless the caller only asked the length or must retry with a
+ * bigger buffer. */
+static CK_RV produce(struct oc_crypt *op, const uint8_t *in, size_t n,
+		     CK_BYTE *out, CK_ULONG *out_len)
 {
-	struct oc_crypt *op = op_of(s, encrypt);
 	CK_ULONG need = 0;
-	bool ready;
+	bool ready, done;
 	CK_RV rv;
 
-	if (!op->active)
-		return CKR_OPERATION_NOT_INITIALIZED;
-	if (op->multi)
-		return CKR_OPERATION_ACTIVE;
+	if (op->asym.active) {
+		rv = asym_run(op, in, n, out, out_len, &done);
+		if (done)
+			oc_crypt_clear(op);
+		return rv;
+	}
 	rv = need_len(op, n, &need);
 	if (rv != CKR_OK)
 		goto end;
@@ -203,6 +289,18 @@ CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,
 end:
 	oc_crypt_clear(op);
 	return rv;
+}
+
+CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,
+		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len)
+{
+	struct oc_crypt *op = op_of(s, encrypt);
+
+	if (!op->active)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (op->multi)
+		return CKR_OPERATION_ACTIVE;
+	return produce(op, in, n, out, out_len);
 }
 
 CK_RV oc_crypt_update(struct oc_session *s, bool encrypt, const CK_BYTE *in,
@@ -234,20 +332,8 @@ CK_RV oc_crypt_final(struct oc_session *s, bool encrypt, CK_BYTE *out,
 		     CK_ULONG *out_len)
 {
 	struct oc_crypt *op = op_of(s, encrypt);
-	CK_ULONG need = 0;
-	bool ready;
-	CK_RV rv;
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = need_len(op, op->in.len, &need);
-	if (rv != CKR_OK)
-		goto end;
-	rv = oc_attr_out_len(out, out_len, need, &ready);
-	if (!ready)
-		return rv;
-	rv = run(op, op->in.data, op->in.len, out, need, out_len);
-end:
-	oc_crypt_clear(op);
-	return rv;
+	return produce(op, op->in.data, op->in.len, out, out_len);
 }

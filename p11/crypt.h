@@ -1,6 +1,7 @@
 /* crypt.h - C_Encrypt* / C_Decrypt* with CKM_ONECLAW_CMEK and CKM_AES_GCM
  * on AES-256 key objects (the vault's CMEK key, a key the application
- * brought, an unwrapped AES key).
+ * brought, an unwrapped AES key), and with CKM_RSA_PKCS / CKM_RSA_PKCS_OAEP
+ * on RSA public keys (encrypt) and private keys (decrypt) from secrets.
  *
  * The key's AES-GCM primitive is one-shot, so multi-part operations buffer
  * their input and produce everything at C_*Final; a multi-part decrypt
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asym.h"
 #include "buf.h"
 #include "ck.h"
 
@@ -33,6 +35,7 @@ struct oc_crypt {
 	size_t aad_len;
 	size_t tag_len;
 	struct oc_buf in; /* multi-part input, secret */
+	struct oc_asym asym; /* active for the RSA mechanisms */
 };
 
 /* Validates CK_GCM_PARAMS: IV 1..128 bytes, tag 32..128 bits in steps of

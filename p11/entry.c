@@ -416,94 +416,91 @@ static CK_RV e_find_objects_final(CK_SESSION_HANDLE h)
 
 /* --- encryption ---------------------------------------------------------- */
 
+/* Encrypt and decrypt share their calls; `encrypt` tells them apart. */
+static CK_RV crypt_init(const char *name, bool encrypt, CK_SESSION_HANDLE h,
+			CK_MECHANISM_PTR m, CK_OBJECT_HANDLE key)
+{
+	struct call c;
+	CK_RV rv = begin_session(&c, name, m != NULL, h, NEED_USER);
+
+	if (rv == CKR_OK)
+		rv = oc_crypt_init(c.s, encrypt, m, key);
+	return end(&c, rv);
+}
+
+static CK_RV crypt_data(const char *name, bool encrypt, bool update,
+			CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
+			CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	struct call c;
+	CK_RV rv = begin_session(&c, name, (in || !n) && out_len, h, 0);
+
+	if (rv == CKR_OK && update)
+		rv = oc_crypt_update(c.s, encrypt, in, n, out, out_len);
+	else if (rv == CKR_OK)
+		rv = oc_crypt_single(c.s, encrypt, in, n, out, out_len);
+	return end(&c, rv);
+}
+
+static CK_RV crypt_final(const char *name, bool encrypt, CK_SESSION_HANDLE h,
+			 CK_BYTE_PTR out, CK_ULONG_PTR out_len)
+{
+	struct call c;
+	CK_RV rv = begin_session(&c, name, out_len != NULL, h, 0);
+
+	if (rv == CKR_OK)
+		rv = oc_crypt_final(c.s, encrypt, out, out_len);
+	return end(&c, rv);
+}
+
 static CK_RV e_encrypt_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			    CK_OBJECT_HANDLE key)
 {
-	struct call c;
-	CK_RV rv = begin_session(&c, "C_EncryptInit", m != NULL, h, NEED_USER);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_init(c.s, true, m, key);
-	return end(&c, rv);
+	return crypt_init("C_EncryptInit", true, h, m, key);
 }
 
 static CK_RV e_encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 		       CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct call c;
-	CK_RV rv = begin_session(&c, "C_Encrypt", (in || !n) && out_len, h, 0);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_single(c.s, true, in, n, out, out_len);
-	return end(&c, rv);
+	return crypt_data("C_Encrypt", true, false, h, in, n, out, out_len);
 }
 
 static CK_RV e_encrypt_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 			      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct call c;
-	CK_RV rv =
-	    begin_session(&c, "C_EncryptUpdate", (in || !n) && out_len, h, 0);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_update(c.s, true, in, n, out, out_len);
-	return end(&c, rv);
+	return crypt_data("C_EncryptUpdate", true, true, h, in, n, out,
+			  out_len);
 }
 
 static CK_RV e_encrypt_final(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 			     CK_ULONG_PTR out_len)
 {
-	struct call c;
-	CK_RV rv = begin_session(&c, "C_EncryptFinal", out_len != NULL, h, 0);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_final(c.s, true, out, out_len);
-	return end(&c, rv);
+	return crypt_final("C_EncryptFinal", true, h, out, out_len);
 }
 
 static CK_RV e_decrypt_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 			    CK_OBJECT_HANDLE key)
 {
-	struct call c;
-	CK_RV rv = begin_session(&c, "C_DecryptInit", m != NULL, h, NEED_USER);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_init(c.s, false, m, key);
-	return end(&c, rv);
+	return crypt_init("C_DecryptInit", false, h, m, key);
 }
 
 static CK_RV e_decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 		       CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct call c;
-	CK_RV rv = begin_session(&c, "C_Decrypt", (in || !n) && out_len, h, 0);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_single(c.s, false, in, n, out, out_len);
-	return end(&c, rv);
+	return crypt_data("C_Decrypt", false, false, h, in, n, out, out_len);
 }
 
 static CK_RV e_decrypt_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 			      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	struct call c;
-	CK_RV rv =
-	    begin_session(&c, "C_DecryptUpdate", (in || !n) && out_len, h, 0);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_update(c.s, false, in, n, out, out_len);
-	return end(&c, rv);
+	return crypt_data("C_DecryptUpdate", false, true, h, in, n, out,
+			  out_len);
 }
 
 static CK_RV e_decrypt_final(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 			     CK_ULONG_PTR out_len)
 {
-	struct call c;
-	CK_RV rv = begin_session(&c, "C_DecryptFinal", out_len != NULL, h, 0);
-
-	if (rv == CKR_OK)
-		rv = oc_crypt_final(c.s, false, out, out_len);
-	return end(&c, rv);
+	return crypt_final("C_DecryptFinal", false, h, out, out_len);
 }
 
 /* --- digests (not offered) ----------------------------------------------- */

@@ -15,6 +15,8 @@ p11_libocp11_la_SOURCES = \
 	p11/entry.c p11/entry.h \
 	p11/find.c p11/find.h \
 	p11/init.c p11/init.h \
+	p11/keyattr.c p11/keyattr.h \
+	p11/keyobj.c p11/keyobj.h \
 	p11/keys.c p11/keys.h \
 	p11/lock.c p11/lock.h \
 	p11/login.c p11/login.h \

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "asym.h"
 #include "cmek.h"
 #include "mech.h"
 
@@ -25,17 +26,21 @@ static const struct {
 
 CK_RV oc_mech_list(CK_MECHANISM_TYPE *list, CK_ULONG *n)
 {
+	size_t total = N_MECHS + oc_asym_mech_count();
+
 	if (!list) {
-		*n = N_MECHS;
+		*n = total;
 		return CKR_OK;
 	}
-	if (*n < N_MECHS) {
-		*n = N_MECHS;
+	if (*n < total) {
+		*n = total;
 		return CKR_BUFFER_TOO_SMALL;
 	}
 	for (size_t i = 0; i < N_MECHS; i++)
 		list[i] = mechs[i].type;
-	*n = N_MECHS;
+	for (size_t i = 0; i < oc_asym_mech_count(); i++)
+		list[N_MECHS + i] = oc_asym_mech_at(i);
+	*n = total;
 	return CKR_OK;
 }
 
@@ -47,7 +52,7 @@ CK_RV oc_mech_info(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 			return CKR_OK;
 		}
 	}
-	return CKR_MECHANISM_INVALID;
+	return oc_asym_mech_info(type, info);
 }
 
 bool oc_mech_allows(CK_MECHANISM_TYPE type, CK_FLAGS use)

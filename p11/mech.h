@@ -1,6 +1,7 @@
 /* mech.h - the mechanisms, told truthfully: CKM_ONECLAW_CMEK (encrypt,
- * decrypt, unwrap), CKM_AES_GCM (encrypt, decrypt) on AES-256 keys, and
- * CKM_SHA{224,256,384,512}_HMAC (sign, verify) on generic secrets. */
+ * decrypt, unwrap), CKM_AES_GCM (encrypt, decrypt) on AES-256 keys,
+ * CKM_SHA{224,256,384,512}_HMAC (sign, verify) on generic secrets, and the
+ * public-key mechanisms of p11/asym.h. */
 #ifndef OC_P11_MECH_H
 #define OC_P11_MECH_H
 

@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "err.h"
 #include "init.h"
+#include "keyattr.h"
 #include "object.h"
 #include "secmem.h"
 
@@ -111,6 +112,36 @@ int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out)
 	return OC_OK;
 }
 
+int oc_object_new_from_secret(enum oc_obj_kind kind, const char *path,
+			      int64_t version, struct oc_object **out)
+{
+	struct oc_object *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return OC_ERR_NOMEM;
+	o->kind = kind;
+	atomic_init(&o->refs, 1);
+	o->priv = oc_mod.pin_mode;
+	o->src_version = version;
+	o->src_path = strdup(path);
+	if (!o->src_path ||
+	    oc_object_set_label(o, path, strlen(path)) != OC_OK) {
+		free(o->src_path);
+		free(o->label);
+		free(o);
+		return OC_ERR_NOMEM;
+	}
+	*out = o;
+	return OC_OK;
+}
+
+void oc_object_drop_private(struct oc_object *o)
+{
+	EVP_PKEY_free(o->priv_key); /* clears the private components */
+	o->priv_key = NULL;
+	o->priv_at = 0;
+}
+
 static int set_bytes(void **dst, size_t *dst_len, const void *p, size_t n)
 {
 	void *c;
@@ -157,6 +188,12 @@ static void object_free(struct oc_object *o, bool child)
 	oc_secure_free(o->secret);
 	free(o->label);
 	free(o->id);
+	free(o->src_path);
+	oc_pkey_pub_free(&o->pub);
+	oc_pkey_cert_free(&o->cert);
+	EVP_PKEY_free(o->pub_key);
+	oc_object_drop_private(o);
+	free(o->subject);
 	free(o);
 }
 
@@ -177,17 +214,16 @@ bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 	if (o->kind != OC_OBJ_DATA)
 		return false;
 	if (t == CKA_VALUE)
-		return !o->have_value;
+		return !o->have_value && !o->holds_key;
 	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
 	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
 		return !o->meta.cmek_known;
 	return false;
 }
 
-/* Attributes every object has. */
-static CK_RV common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-			 struct oc_attr_val *v, bool modifiable,
-			 bool destroyable, bool copyable)
+CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			    struct oc_attr_val *v, bool modifiable,
+			    bool destroyable, bool copyable)
 {
 	switch (t) {
 	case CKA_TOKEN:
@@ -231,6 +267,9 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, "", 0);
 		return CKR_OK;
 	case CKA_VALUE:
+		/* A private key's bytes never leave the module. */
+		if (o->holds_key)
+			return CKR_ATTRIBUTE_SENSITIVE;
 		if (!o->have_value)
 			return CKR_GENERAL_ERROR; /* callers fetch first */
 		oc_attr_val_bytes(v, o->value, o->value_len);
@@ -266,7 +305,7 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, m->metadata, strlen(m->metadata));
 		return CKR_OK;
 	default:
-		return common_attr(o, t, v, rw, rw, rw);
+		return oc_object_common_attr(o, t, v, rw, rw, rw);
 	}
 }
 
@@ -359,8 +398,8 @@ static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 				 OC_CMEK_FPR_LEN);
 		return CKR_OK;
 	default:
-		return common_attr(o, t, v, o->session_obj, o->session_obj,
-				   false);
+		return oc_object_common_attr(o, t, v, o->session_obj,
+					     o->session_obj, false);
 	}
 }
 
@@ -368,7 +407,14 @@ CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
 {
 	const struct oc_object *o = ctx;
 
-	return o->kind == OC_OBJ_DATA ? data_attr(o, t, v) : key_attr(o, t, v);
+	switch (o->kind) {
+	case OC_OBJ_DATA:
+		return data_attr(o, t, v);
+	case OC_OBJ_KEY:
+		return key_attr(o, t, v);
+	default:
+		return oc_keyattr(o, t, v);
+	}
 }
 
 /* --- the store ----------------------------------------------------------- */

@@ -3,7 +3,9 @@
  * A data object stands for one secret (its latest version); its value is
  * fetched on first read and cached.  A key object is the vault's CMEK key
  * (from the config), an AES key an application brought with C_CreateObject,
- * or a key made by C_UnwrapKey; key bytes are never readable.
+ * or a key made by C_UnwrapKey; key bytes are never readable.  Private
+ * keys, public keys and certificates come from secrets of the key types
+ * (p11/keyobj.h); their attributes are in p11/keyattr.c.
  *
  * The store indexes objects by handle and data objects by label (the
  * secret path), so find answers from memory.  Objects are reference
@@ -18,14 +20,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "api.h"
 #include "attr.h"
 #include "ck.h"
 #include "cmek.h"
+#include "pkey.h"
 
 enum oc_obj_kind {
 	OC_OBJ_DATA = 1,
-	OC_OBJ_KEY,
+	OC_OBJ_KEY,	    /* CKO_SECRET_KEY */
+	OC_OBJ_PRIVATE_KEY, /* from a private_key / ssh_key secret */
+	OC_OBJ_PUBLIC_KEY,  /* its public half */
+	OC_OBJ_CERT,	    /* from a certificate secret */
 };
 
 /* Key usage bits. */
@@ -55,6 +63,12 @@ struct oc_object {
 	bool have_value;
 	long value_at; /* monotonic seconds */
 	bool seen;     /* in the last list */
+	/* Key-typed secrets: the version last turned into key objects (0:
+	 * not yet), and whether that gave a private key, whose value the
+	 * data object then never shows. */
+	int64_t keyobj_version;
+	bool keyobj_done;
+	bool holds_key;
 
 	/* Key objects. */
 	CK_KEY_TYPE key_type;	  /* CKK_AES or CKK_GENERIC_SECRET */
@@ -69,6 +83,18 @@ struct oc_object {
 	unsigned usage;	  /* OC_USE_* */
 	bool from_config; /* the vault's configured CMEK key */
 	bool unwrapped;	  /* made by C_UnwrapKey */
+
+	/* Private keys, public keys, certificates: label and id above (the
+	 * secret's path and the SHA-1 of the public key). */
+	char *src_path;		   /* the secret it came from */
+	int64_t src_version;	   /* ... and its version */
+	struct oc_pkey_pub pub;	   /* public facts */
+	EVP_PKEY *pub_key;	   /* public-only key (verify, encrypt) */
+	EVP_PKEY *priv_key;	   /* private keys: the key while cached */
+	long priv_at;		   /* when priv_key was parsed */
+	struct oc_pkey_cert cert;  /* certificates */
+	uint8_t *subject;	   /* keys: the paired certificate's subject */
+	size_t subject_len;
 };
 
 /* Data object from a secret's metadata (copied). */
@@ -82,6 +108,12 @@ int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
 void oc_object_drop_value(struct oc_object *o);
 /* An empty key object; the caller fills it in. */
 int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out);
+/* A private key, public key or certificate object made from the secret at
+ * path (label = path); the caller fills in the key material. */
+int oc_object_new_from_secret(enum oc_obj_kind kind, const char *path,
+			      int64_t version, struct oc_object **out);
+/* Frees a private key object's cached key (it is parsed again on use). */
+void oc_object_drop_private(struct oc_object *o);
 /* Copies the label / id (bounded by OC_P11_MAX_ATTR). */
 int oc_object_set_label(struct oc_object *o, const void *p, size_t n);
 int oc_object_set_id(struct oc_object *o, const void *p, size_t n);
@@ -94,6 +126,10 @@ void oc_object_abandon(struct oc_object *o);
 
 /* Does reading this attribute need the secret fetched first? */
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
+/* CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, ...: what every object has. */
+CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			    struct oc_attr_val *v, bool modifiable,
+			    bool destroyable, bool copyable);
 /* The getter for oc_attr_fill (ctx is the object). */
 CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v);
 

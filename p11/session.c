@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "init.h"
+#include "keyobj.h"
 #include "login.h"
 #include "session.h"
 #include "slot.h"
@@ -28,12 +29,20 @@ CK_RV oc_session_init(void)
 
 static void session_free(struct oc_session *s)
 {
+	bool last;
+
 	oc_find_clear(&s->find);
 	oc_crypt_clear(&s->enc);
 	oc_crypt_clear(&s->dec);
 	oc_sign_clear(&s->sign);
 	oc_sign_clear(&s->verify);
 	oc_token_drop_session_objects(s->tok, s->handle, false);
+	/* Private keys stay parsed only while the token is in use. */
+	oc_lock_take(oc_mod.lock);
+	last = s->tok->sessions == 0;
+	oc_lock_release(oc_mod.lock);
+	if (last)
+		oc_keyobj_drop_private(s->tok);
 	oc_lock_free(s->lock);
 	free(s);
 }

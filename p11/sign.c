@@ -1,4 +1,5 @@
-/* sign.c - HMAC sign and verify on generic secrets. */
+/* sign.c - HMAC sign and verify on generic secrets; the public-key
+ * mechanisms on key pairs (their work is in asym.c). */
 #include "config.h"
 
 #include <string.h>
@@ -7,7 +8,9 @@
 #include <openssl/crypto.h>
 #include <openssl/params.h>
 
+#include "asym.h"
 #include "attr.h"
+#include "keyobj.h"
 #include "mech.h"
 #include "object.h"
 #include "ossl.h"
@@ -38,12 +41,57 @@ static const char *digest_of(CK_MECHANISM_TYPE m, size_t *len)
 void oc_sign_clear(struct oc_sign *op)
 {
 	EVP_MAC_CTX_free(op->mac);
+	oc_asym_clear(&op->asym);
 	memset(op, 0, sizeof(*op));
 }
 
 static struct oc_sign *op_of(struct oc_session *s, bool verify)
 {
 	return verify ? &s->verify : &s->sign;
+}
+
+/* A private key signs (and verifies), a public key verifies. */
+static CK_RV asym_init(struct oc_session *s, bool verify,
+		       const CK_MECHANISM *m, CK_OBJECT_HANDLE key)
+{
+	struct oc_sign *op = op_of(s, verify);
+	struct oc_object *o = NULL;
+	EVP_PKEY *k = NULL;
+	CK_RV rv;
+
+	if (!oc_mech_allows(m->mechanism, verify ? CKF_VERIFY : CKF_SIGN))
+		return CKR_MECHANISM_INVALID;
+	rv = oc_token_key(s->tok, key, &o);
+	if (rv != CKR_OK)
+		return rv;
+	if (o->kind == OC_OBJ_PRIVATE_KEY && !verify) {
+		rv = oc_keyobj_private(s->tok, o, &k);
+	} else if (o->kind == OC_OBJ_PRIVATE_KEY ||
+		   o->kind == OC_OBJ_PUBLIC_KEY) {
+		if (!verify)
+			rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN */
+		else if (EVP_PKEY_up_ref(o->pub_key))
+			k = o->pub_key;
+		else
+			rv = CKR_FUNCTION_FAILED;
+	} else {
+		rv = CKR_KEY_TYPE_INCONSISTENT; /* a secret key */
+	}
+	if (rv == CKR_OK) {
+		memset(op, 0, sizeof(*op));
+		rv = oc_asym_init(&op->asym,
+				  verify ? OC_ASYM_VERIFY : OC_ASYM_SIGN, m, k);
+	}
+	if (rv == CKR_OK) {
+		op->mech = m->mechanism;
+		op->verify = verify;
+		op->active = true;
+	} else {
+		oc_sign_clear(op);
+	}
+	EVP_PKEY_free(k);
+	oc_object_unref(o);
+	return rv;
 }
 
 CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
@@ -53,6 +101,7 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	struct oc_object *o = NULL;
 	EVP_MAC *hmac;
 	OSSL_PARAM params[2];
+	CK_MECHANISM_INFO info;
 	const char *md;
 	size_t len = 0;
 	CK_RV rv;
@@ -60,6 +109,8 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	if (op->active)
 		return CKR_OPERATION_ACTIVE;
 	md = digest_of(m->mechanism, &len);
+	if (!md && oc_asym_mech_info(m->mechanism, &info) == CKR_OK)
+		return asym_init(s, verify, m, key);
 	if (!md ||
 	    !oc_mech_allows(m->mechanism, verify ? CKF_VERIFY : CKF_SIGN))
 		return CKR_MECHANISM_INVALID;
@@ -125,27 +176,41 @@ static CK_RV finish(struct oc_sign *op, unsigned char *out)
 	return CKR_OK;
 }
 
+/* C_Sign and C_SignFinal: data is NULL/0 for the final call. */
+static CK_RV sign_out(struct oc_sign *op, const CK_BYTE *data, CK_ULONG n,
+		      CK_BYTE *sig, CK_ULONG *sig_len)
+{
+	size_t need = op->asym.active ? op->asym.out_len : op->mac_len;
+	size_t len = need;
+	bool ready;
+	CK_RV rv;
+
+	rv = oc_attr_out_len(sig, sig_len, need, &ready);
+	if (!ready)
+		return rv; /* length asked, or buffer too small: still active */
+	if (op->asym.active) {
+		rv = oc_asym_sign(&op->asym, data, n, sig, &len);
+	} else {
+		rv = feed(op, data, n);
+		if (rv == CKR_OK)
+			rv = finish(op, sig);
+	}
+	if (rv == CKR_OK)
+		*sig_len = len;
+	oc_sign_clear(op);
+	return rv;
+}
+
 CK_RV oc_sign_single(struct oc_session *s, const CK_BYTE *data, CK_ULONG n,
 		     CK_BYTE *sig, CK_ULONG *sig_len)
 {
 	struct oc_sign *op = &s->sign;
-	bool ready;
-	CK_RV rv;
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (op->multi)
 		return CKR_OPERATION_ACTIVE;
-	rv = oc_attr_out_len(sig, sig_len, op->mac_len, &ready);
-	if (!ready)
-		return rv;
-	rv = feed(op, data, n);
-	if (rv == CKR_OK)
-		rv = finish(op, sig);
-	if (rv == CKR_OK)
-		*sig_len = op->mac_len;
-	oc_sign_clear(op);
-	return rv;
+	return sign_out(op, data, n, sig, sig_len);
 }
 
 CK_RV oc_sign_update(struct oc_session *s, bool verify, const CK_BYTE *data,
@@ -156,7 +221,10 @@ CK_RV oc_sign_update(struct oc_session *s, bool verify, const CK_BYTE *data,
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = feed(op, data, n);
+	if (op->asym.active)
+		rv = oc_asym_update(&op->asym, data, n);
+	else
+		rv = feed(op, data, n);
 	if (rv != CKR_OK)
 		oc_sign_clear(op);
 	else
@@ -167,19 +235,10 @@ CK_RV oc_sign_update(struct oc_session *s, bool verify, const CK_BYTE *data,
 CK_RV oc_sign_final(struct oc_session *s, CK_BYTE *sig, CK_ULONG *sig_len)
 {
 	struct oc_sign *op = &s->sign;
-	bool ready;
-	CK_RV rv;
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = oc_attr_out_len(sig, sig_len, op->mac_len, &ready);
-	if (!ready)
-		return rv;
-	rv = finish(op, sig);
-	if (rv == CKR_OK)
-		*sig_len = op->mac_len;
-	oc_sign_clear(op);
-	return rv;
+	return sign_out(op, NULL, 0, sig, sig_len);
 }
 
 static CK_RV check(struct oc_sign *op, const CK_BYTE *sig, CK_ULONG sig_len)
@@ -206,9 +265,13 @@ CK_RV oc_verify_single(struct oc_session *s, const CK_BYTE *data, CK_ULONG n,
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (op->multi)
 		return CKR_OPERATION_ACTIVE;
-	rv = feed(op, data, n);
-	if (rv == CKR_OK)
-		rv = check(op, sig, sig_len);
+	if (op->asym.active) {
+		rv = oc_asym_verify(&op->asym, data, n, sig, sig_len);
+	} else {
+		rv = feed(op, data, n);
+		if (rv == CKR_OK)
+			rv = check(op, sig, sig_len);
+	}
 	oc_sign_clear(op);
 	return rv;
 }
@@ -221,7 +284,10 @@ CK_RV oc_verify_final(struct oc_session *s, const CK_BYTE *sig,
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = check(op, sig, sig_len);
+	if (op->asym.active)
+		rv = oc_asym_verify(&op->asym, NULL, 0, sig, sig_len);
+	else
+		rv = check(op, sig, sig_len);
 	oc_sign_clear(op);
 	return rv;
 }

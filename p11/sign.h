@@ -1,6 +1,8 @@
 /* sign.h - C_Sign* / C_Verify* with CKM_SHA{224,256,384,512}_HMAC on
  * generic secret keys (unwrapped secrets or imported ones), through
- * OpenSSL's EVP_MAC on the core's private library context. */
+ * OpenSSL's EVP_MAC on the core's private library context, and with the
+ * public-key mechanisms of p11/asym.h on private keys (sign) and public
+ * keys (verify) made from secrets. */
 #ifndef OC_P11_SIGN_H
 #define OC_P11_SIGN_H
 
@@ -9,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "asym.h"
 #include "ck.h"
 
 struct oc_session;
@@ -20,6 +23,7 @@ struct oc_sign {
 	CK_MECHANISM_TYPE mech;
 	EVP_MAC_CTX *mac;
 	size_t mac_len;
+	struct oc_asym asym; /* active for the public-key mechanisms */
 };
 
 CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "err.h"
 #include "init.h"
+#include "keyobj.h"
 #include "keys.h"
 #include "log.h"
 #include "rv.h"
@@ -79,10 +80,12 @@ void oc_token_vault_id(struct oc_token *t, char out[OC_API_MAX_ID + 1])
 	oc_lock_release(t->lock);
 }
 
-static bool expired(long at, long now)
+bool oc_token_expired(long at, long now)
 {
 	return now - at >= (long)oc_mod.conf.cache_ttl_s || now < at;
 }
+
+#define expired oc_token_expired
 
 static bool can_reach(void)
 {
@@ -364,6 +367,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 		t->listed_at = oc_init_now();
 		oc_lock_release(t->lock);
 		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, n);
+		oc_keyobj_sync(t, id);
 	}
 	oc_lock_release(t->fetch);
 	oc_secret_meta_list_free(items, n);
@@ -428,8 +432,10 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	o = oc_token_find_locked(t, h);
 	if (err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE) {
 		/* Deleted or expired since listing: the object is gone. */
-		if (o)
+		if (o) {
+			oc_keyobj_forget_locked(t, path);
 			oc_store_remove(&t->store, o);
+		}
 	} else if (err == OC_OK && o) {
 		err = oc_object_set_meta(o, &sec.meta);
 		if (err == OC_OK)
@@ -499,7 +505,9 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	key = o && o->kind == OC_OBJ_KEY;
+	/* Keys, certificates and the data object of a private key have no
+	 * size to tell. */
+	key = o && (o->kind != OC_OBJ_DATA || o->holds_key);
 	oc_lock_release(t->lock);
 	if (!o)
 		return CKR_OBJECT_HANDLE_INVALID;
@@ -530,7 +538,7 @@ CK_RV oc_token_key(struct oc_token *t, CK_OBJECT_HANDLE h,
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (o && o->kind == OC_OBJ_KEY)
+	if (o && o->kind != OC_OBJ_DATA && o->kind != OC_OBJ_CERT)
 		oc_object_ref(o);
 	else
 		o = NULL;
@@ -625,6 +633,8 @@ void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h)
 
 	oc_lock_take(t->lock);
 	o = oc_store_get(&t->store, h);
+	if (o && o->kind == OC_OBJ_DATA)
+		oc_keyobj_forget_locked(t, o->meta.path);
 	if (o)
 		oc_store_remove(&t->store, o);
 	oc_lock_release(t->lock);

@@ -47,6 +47,8 @@ CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti);
 /* The vault's details, fetched when unknown or (fresh) older than the
  * cache lifetime; reports a configured key whose fingerprint differs. */
 CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out);
+/* Has a cache entry made at `at` outlived the cache lifetime? */
+bool oc_token_expired(long at, long now);
 /* The object list is current (fetching it when stale) and the configured
  * CMEK key object exists. */
 CK_RV oc_token_sync(struct oc_token *t);

@@ -560,7 +560,7 @@ static bool is_key(struct oc_token *t, CK_OBJECT_HANDLE h, bool *found)
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
 	*found = o != NULL;
-	key = o && o->kind == OC_OBJ_KEY;
+	key = o && o->kind != OC_OBJ_DATA;
 	oc_lock_release(t->lock);
 	return key;
 }
@@ -655,7 +655,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 	o = oc_token_find_locked(t, h);
 	if (!o) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
-	} else if (o->kind == OC_OBJ_KEY) {
+	} else if (o->kind != OC_OBJ_DATA) {
 		if (o->session_obj)
 			oc_store_remove(&t->store, o);
 		else

@@ -2,7 +2,8 @@
  * ops table of p11/backend.h): slots and tokens, find from the index, the
  * value cache, gone and failing secrets, CMEK decrypt/encrypt, AES-GCM,
  * unwrap + HMAC, writes (plain, sealed, refused), session keys, PIN mode,
- * logout.  No network: the vault is a table in this file. */
+ * logout, key pairs and certificates from key-typed secrets.  No network:
+ * the vault is a table in this file. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -16,11 +17,14 @@
 
 #include <cmocka.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "backend.h"
 #include "ck.h"
 #include "cmek.h"
 #include "codec.h"
+#include "asym.h"
 #include "entry.h"
 #include "err.h"
 #include "secmem.h"
@@ -44,7 +48,7 @@
 
 struct msecret {
 	char path[64];
-	uint8_t val[512];
+	uint8_t val[4096];
 	size_t len;
 	int64_t version;
 	bool cmek;
@@ -95,6 +99,7 @@ static void add(const char *vid, const char *path, const void *val, size_t len,
 	struct mvault *v = mv(vid);
 	struct msecret *s = &v->s[v->n++];
 
+	assert_true(len <= sizeof(s->val));
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	memcpy(s->val, val, len);
 	s->len = len;
@@ -189,11 +194,13 @@ static int mk_secret_put(void *ctx, const char *vid, const char *path,
 	m.status = 201;
 	m.last_blob = in->value_is_blob;
 	m.last_len = in->value_len;
+	assert_true(in->value_len <= sizeof(m.last_val));
 	memcpy(m.last_val, in->value, in->value_len);
 	if (!s) {
 		add(vid, path, in->value, in->value_len, in->value_is_blob);
 		s = ms(vid, path);
 	} else {
+		assert_true(in->value_len <= sizeof(s->val));
 		memcpy(s->val, in->value, in->value_len);
 		s->len = in->value_len;
 		s->version++;
@@ -1026,27 +1033,304 @@ static void test_pin_mode(void **state)
 	assert_int_equal(f->C_CloseSession(s), CKR_SESSION_HANDLE_INVALID);
 }
 
+/* --- key pairs and certificates from secrets ------------------------------ */
+
+static void add_typed(const char *vid, const char *path, const char *type,
+		      const void *val, size_t len, bool cmek)
+{
+	add(vid, path, val, len, cmek);
+	snprintf(ms(vid, path)->type, sizeof(ms(vid, path)->type), "%s", type);
+}
+
+/* Rewrites the module's config file (read at C_Initialize). */
+static int set_conf(const char *text)
+{
+	FILE *fp = fopen(conf_path, "w");
+
+	if (!fp)
+		return -1;
+	fputs(text, fp);
+	return fclose(fp);
+}
+
+static size_t pem_key(EVP_PKEY *k, uint8_t *out, size_t cap)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n;
+
+	assert_non_null(b);
+	assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL,
+						  NULL),
+			 1);
+	n = BIO_read(b, out, (int)cap);
+	BIO_free(b);
+	assert_true(n > 0 && (size_t)n < cap);
+	return (size_t)n;
+}
+
+/* A self-signed certificate for k, PEM. */
+static size_t pem_cert(EVP_PKEY *k, const char *cn, uint8_t *out, size_t cap)
+{
+	X509 *x = X509_new();
+	BIO *b = BIO_new(BIO_s_mem());
+	X509_NAME *name;
+	int n;
+
+	assert_non_null(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	assert_int_equal(PEM_write_bio_X509(b, x), 1);
+	n = BIO_read(b, out, (int)cap);
+	BIO_free(b);
+	X509_free(x);
+	assert_true(n > 0 && (size_t)n < cap);
+	return (size_t)n;
+}
+
+static CK_OBJECT_HANDLE one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
+			    const char *label)
+{
+	return by_label(s, cls, label);
+}
+
+static CK_ULONG count_class(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls)
+{
+	CK_ATTRIBUTE t = {CKA_CLASS, &cls, sizeof(cls)};
+	CK_OBJECT_HANDLE h[16];
+
+	return find(s, &t, 1, h, 16);
+}
+
+static void attr_bytes(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+		       CK_ATTRIBUTE_TYPE type, uint8_t *buf, CK_ULONG *len)
+{
+	CK_ATTRIBUTE a = {type, buf, *len};
+
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1), CKR_OK);
+	*len = a.ulValueLen;
+}
+
+static void test_key_objects(void **state)
+{
+	EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	uint8_t pem[4096], crt[4096], id1[64], id2[64], sub1[256], sub2[256];
+	uint8_t sig[256];
+	CK_ULONG n1 = sizeof(id1), n2 = sizeof(id2), l1 = sizeof(sub1),
+		 l2 = sizeof(sub2), sl;
+	CK_MECHANISM ecdsa = {CKM_ECDSA_SHA256, NULL, 0};
+	CK_MECHANISM rsa = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_MECHANISM eddsa = {CKM_EDDSA, NULL, 0};
+	CK_OBJECT_HANDLE priv, pub, cert, data;
+	CK_SESSION_HANDLE s;
+	CK_ATTRIBUTE a;
+	CK_BBOOL tf = CK_TRUE;
+	EVP_MD_CTX *md;
+	size_t n;
+
+	(void)state;
+	assert_non_null(ec);
+	assert_non_null(ed);
+	n = pem_key(ec, pem, sizeof(pem));
+	add_typed(V_PLAIN, "tls/client.key", "private_key", pem, n, false);
+	n = pem_cert(ec, "client", crt, sizeof(crt));
+	add_typed(V_PLAIN, "tls/client.crt", "certificate", crt, n, false);
+	n = pem_key(ed, pem, sizeof(pem));
+	add_typed(V_PLAIN, "ssh/id", "ssh_key", pem, n, false);
+	add_typed(V_PLAIN, "tls/bad.key", "private_key", "-----BEGIN junk", 15,
+		  false);
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+
+	s = open_rw(0, false);
+	assert_int_equal(count_class(s, CKO_PRIVATE_KEY), 2);
+	assert_int_equal(count_class(s, CKO_PUBLIC_KEY), 2);
+	assert_int_equal(count_class(s, CKO_CERTIFICATE), 1);
+	priv = one(s, CKO_PRIVATE_KEY, "tls/client.key");
+	pub = one(s, CKO_PUBLIC_KEY, "tls/client.key");
+	cert = one(s, CKO_CERTIFICATE, "tls/client.crt");
+
+	/* Key and certificate pair by CKA_ID; the key takes its subject. */
+	attr_bytes(s, priv, CKA_ID, id1, &n1);
+	attr_bytes(s, cert, CKA_ID, id2, &n2);
+	assert_int_equal(n1, 20);
+	assert_int_equal(n2, 20);
+	assert_memory_equal(id1, id2, 20);
+	attr_bytes(s, priv, CKA_SUBJECT, sub1, &l1);
+	attr_bytes(s, cert, CKA_SUBJECT, sub2, &l2);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(sub1, sub2, l1);
+
+	/* Private parts are sensitive; so is the secret's data object. */
+	a = (CK_ATTRIBUTE){CKA_VALUE, NULL, 0};
+	assert_int_equal(f->C_GetAttributeValue(s, priv, &a, 1),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	data = one(s, CKO_DATA, "tls/client.key");
+	assert_int_equal(f->C_GetAttributeValue(s, data, &a, 1),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	/* A value that is no key stays an ordinary data object. */
+	data = one(s, CKO_DATA, "tls/bad.key");
+	assert_int_equal(value(s, data, pem, sizeof(pem)), 15);
+	/* They live with their secret. */
+	a = (CK_ATTRIBUTE){CKA_SIGN, &tf, sizeof(tf)};
+	assert_int_equal(f->C_SetAttributeValue(s, priv, &a, 1),
+			 CKR_ACTION_PROHIBITED);
+	assert_int_equal(f->C_DestroyObject(s, priv), CKR_ACTION_PROHIBITED);
+
+	/* ECDSA in the token, verified by the token and by OpenSSL. */
+	assert_int_equal(f->C_SignInit(s, &rsa, priv),
+			 CKR_KEY_TYPE_INCONSISTENT);
+	assert_int_equal(f->C_SignInit(s, &ecdsa, pub),
+			 CKR_KEY_FUNCTION_NOT_PERMITTED);
+	assert_int_equal(f->C_SignInit(s, &ecdsa, cert),
+			 CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(f->C_SignInit(s, &ecdsa, priv), CKR_OK);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"hello", 5, NULL, &sl),
+			 CKR_OK);
+	assert_int_equal(sl, 64);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"hello", 5, sig, &sl),
+			 CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK);
+	assert_int_equal(f->C_Verify(s, (CK_BYTE *)"hello", 5, sig, sl),
+			 CKR_OK);
+	sig[3] ^= 1;
+	assert_int_equal(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK);
+	assert_int_equal(f->C_Verify(s, (CK_BYTE *)"hello", 5, sig, sl),
+			 CKR_SIGNATURE_INVALID);
+
+	/* Ed25519 from an ssh_key secret. */
+	priv = one(s, CKO_PRIVATE_KEY, "ssh/id");
+	assert_int_equal(f->C_SignInit(s, &eddsa, priv), CKR_OK);
+	sl = sizeof(sig);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"msg", 3, sig, &sl), CKR_OK);
+	assert_int_equal(sl, 64);
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, ed), 1);
+	assert_int_equal(EVP_DigestVerify(md, sig, sl, (const uint8_t *)"msg",
+					  3),
+			 1);
+	EVP_MD_CTX_free(md);
+
+	/* Logout-free drop: the last session closing forgets the parsed key;
+	 * the next use parses it again. */
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	s = open_rw(0, false);
+	assert_int_equal(f->C_SignInit(s, &eddsa, priv), CKR_OK);
+	sl = sizeof(sig);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"msg", 3, sig, &sl), CKR_OK);
+
+	/* With no cache: a key is fetched again for every operation, and
+	 * a secret that left takes its objects along on the next sync. */
+	f->C_Finalize(NULL);
+	assert_int_equal(set_conf("cache_ttl = 0\n"), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(0, false);
+	priv = one(s, CKO_PRIVATE_KEY, "ssh/id");
+	m.n_get = 0;
+	assert_int_equal(f->C_SignInit(s, &eddsa, priv), CKR_OK);
+	sl = sizeof(sig);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"msg", 3, sig, &sl), CKR_OK);
+	assert_int_equal(m.n_get, 1);
+	ms(V_PLAIN, "ssh/id")->path[0] = '\0';
+	assert_int_equal(count_class(s, CKO_PRIVATE_KEY), 1);
+	assert_int_equal(f->C_SignInit(s, &eddsa, priv),
+			 CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(set_conf(""), 0);
+	EVP_PKEY_free(ec);
+	EVP_PKEY_free(ed);
+}
+
+/* A sealed RSA key in a CMEK vault: opened inside the module. */
+static void test_key_objects_cmek(void **state)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	struct oc_cmek_key *ck = NULL;
+	uint8_t pem[4096], blob[4096 + OC_CMEK_OVERHEAD], sig[512], ct[512],
+	    pt[512];
+	CK_MECHANISM rsa = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_RSA_PKCS_OAEP_PARAMS op = {CKM_SHA256, CKG_MGF1_SHA256,
+				      CKZ_DATA_SPECIFIED, NULL, 0};
+	CK_MECHANISM oaep = {CKM_RSA_PKCS_OAEP, &op, sizeof(op)};
+	CK_ULONG sl = sizeof(sig), cl = sizeof(ct), pl = sizeof(pt);
+	CK_OBJECT_HANDLE priv, pub;
+	CK_SESSION_HANDLE s;
+	EVP_MD_CTX *md;
+	size_t n, bl;
+
+	(void)state;
+	assert_non_null(k);
+	n = pem_key(k, pem, sizeof(pem));
+	assert_int_equal(oc_cmek_key_from_raw(key_v1, &ck), OC_OK);
+	assert_int_equal(oc_cmek_seal(ck, pem, n, blob, sizeof(blob), &bl),
+			 OC_OK);
+	oc_cmek_key_free(ck);
+	add_typed(V_CMEK, "tls/rsa.key", "private_key", blob, bl, true);
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+
+	s = open_rw(1, false);
+	priv = one(s, CKO_PRIVATE_KEY, "tls/rsa.key");
+	pub = one(s, CKO_PUBLIC_KEY, "tls/rsa.key");
+	assert_int_equal(f->C_SignInit(s, &rsa, priv), CKR_OK);
+	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE *)"he", 2), CKR_OK);
+	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE *)"llo", 3), CKR_OK);
+	assert_int_equal(f->C_SignFinal(s, sig, &sl), CKR_OK);
+	assert_int_equal(sl, 256);
+	md = EVP_MD_CTX_new();
+	assert_int_equal(
+	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k), 1);
+	assert_int_equal(EVP_DigestVerify(md, sig, sl,
+					  (const uint8_t *)"hello", 5),
+			 1);
+	EVP_MD_CTX_free(md);
+
+	/* OAEP through both halves; a short buffer keeps the operation. */
+	assert_int_equal(f->C_EncryptInit(s, &oaep, pub), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"secret", 6, ct, &cl),
+			 CKR_OK);
+	assert_int_equal(cl, 256);
+	assert_int_equal(f->C_DecryptInit(s, &oaep, priv), CKR_OK);
+	pl = 2;
+	assert_int_equal(f->C_Decrypt(s, ct, cl, pt, &pl),
+			 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(pl, 6);
+	assert_int_equal(f->C_Decrypt(s, ct, cl, pt, &pl), CKR_OK);
+	assert_memory_equal(pt, "secret", 6);
+	assert_int_equal(f->C_EncryptInit(s, &oaep, priv),
+			 CKR_KEY_FUNCTION_NOT_PERMITTED);
+	EVP_PKEY_free(k);
+}
+
 static void test_misc(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw(0, false);
-	CK_MECHANISM_TYPE mechs[8];
+	CK_MECHANISM_TYPE mechs[32];
 	CK_MECHANISM_INFO mi;
 	CK_ULONG n = 0;
 	uint8_t rnd[64] = {0}, zero[64] = {0};
 
 	(void)state;
 	assert_int_equal(f->C_GetMechanismList(0, NULL, &n), CKR_OK);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 6 + oc_asym_mech_count());
 	n = 2;
 	assert_int_equal(f->C_GetMechanismList(0, mechs, &n),
 			 CKR_BUFFER_TOO_SMALL);
-	n = 8;
+	n = 32;
 	assert_int_equal(f->C_GetMechanismList(0, mechs, &n), CKR_OK);
 	assert_int_equal(mechs[0], CKM_ONECLAW_CMEK);
 	assert_int_equal(f->C_GetMechanismInfo(0, CKM_ONECLAW_CMEK, &mi),
 			 CKR_OK);
 	assert_true(mi.flags & CKF_UNWRAP);
-	assert_int_equal(f->C_GetMechanismInfo(0, CKM_RSA_PKCS, &mi),
+	assert_int_equal(f->C_GetMechanismInfo(0, CKM_RSA_PKCS, &mi), CKR_OK);
+	assert_true(mi.flags & CKF_SIGN);
+	assert_int_equal(f->C_GetMechanismInfo(0, CKM_DSA, &mi),
 			 CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_GenerateRandom(s, rnd, sizeof(rnd)), CKR_OK);
 	assert_memory_not_equal(rnd, zero, sizeof(rnd));
@@ -1069,6 +1353,7 @@ int main(void)
 	    T(test_unwrap_hmac), T(test_write_plain),
 	    T(test_write_cmek),	 T(test_read_only),
 	    T(test_pin_mode),	 T(test_misc),
+	    T(test_key_objects), T(test_key_objects_cmek),
 	};
 #undef T
 
