@@ -18,7 +18,10 @@
  * ("encrypted private key (no passphrase)", "unsupported curve
  * secp256k1", "RSA key of 1024 bits is below 2048", "not a private key")
  * into why; reasons never hold key bytes.  Outputs are set only on
- * success.  Inputs over OC_PKEY_MAX_INPUT are OC_ERR_RANGE. */
+ * success.  Inputs over OC_PKEY_MAX_INPUT are OC_ERR_RANGE; malformed or
+ * truncated input (and a public key or certificate where a private key is
+ * wanted) OC_ERR_PARSE; well-formed but refused input (encrypted, a key
+ * type, curve or size outside the list) OC_ERR_UNSUPPORTED. */
 #ifndef OC_PKEY_H
 #define OC_PKEY_H
 
@@ -79,6 +82,12 @@ struct oc_pkey_cert {
 	/* The certificate's key, so it pairs with its private key. */
 	struct oc_pkey_pub pub;
 };
+
+/* Is k one of the supported algorithms and sizes (RSA 2048..8192 bits
+ * with a public exponent of at most OC_PKEY_MAX_EXPONENT bytes, EC on
+ * P-256/P-384/P-521, Ed25519)?  OC_OK, or OC_ERR_UNSUPPORTED with the
+ * reason in why.  Public or private keys alike. */
+int oc_pkey_check(const EVP_PKEY *k, char *why, size_t why_len);
 
 /* A private key into *out (caller frees with EVP_PKEY_free, which wipes
  * the private components).  Intermediate copies are wiped. */
