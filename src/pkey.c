@@ -428,9 +428,11 @@ void oc_pkey_pub_free(struct oc_pkey_pub *p)
 
 int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 {
+	OSSL_DECODER_CTX *dctx = NULL;
 	unsigned char *der = NULL, *p;
 	const unsigned char *q;
 	EVP_PKEY *pub = NULL;
+	size_t len;
 	int n, rc = OC_ERR_ARGS;
 
 	if (k == NULL || out == NULL)
@@ -449,14 +451,27 @@ int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 	p = der;
 	if (i2d_PUBKEY(k, &p) != n)
 		goto out;
+	/* Decoded by a provider on our context, never d2i_PUBKEY: with an
+	 * engine set as the default (openssl -engine pkcs11 does that) d2i
+	 * makes a legacy key whose operations would run in that engine,
+	 * which may be this module again. */
 	q = der;
-	pub = d2i_PUBKEY_ex(NULL, &q, n, oc_ossl_libctx(), NULL);
-	if (pub == NULL)
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pub, "DER",
+					     "SubjectPublicKeyInfo",
+					     EVP_PKEY_get0_type_name(k),
+					     EVP_PKEY_PUBLIC_KEY,
+					     oc_ossl_libctx(), NULL);
+	if (dctx == NULL || OSSL_DECODER_CTX_get_num_decoders(dctx) == 0)
+		goto out;
+	len = (size_t)n;
+	if (OSSL_DECODER_from_data(dctx, &q, &len) != 1 || pub == NULL ||
+	    len != 0)
 		goto out;
 	*out = pub;
 	pub = NULL;
 	rc = OC_OK;
 out:
+	OSSL_DECODER_CTX_free(dctx);
 	free(der);
 	EVP_PKEY_free(pub);
 	oc_ossl_clear_errors();
