@@ -40,7 +40,7 @@ oneclaw_pkcs11_la_SOURCES = p11/module.c p11/module.h
 oneclaw_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 oneclaw_pkcs11_la_LIBADD = p11/libocp11.la
 oneclaw_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-no-undefined \
+	-no-undefined $(OC_MODULE_LDFLAGS) \
 	-export-symbols-regex '^C_Get(FunctionList|InterfaceList|Interface)$$'
 
 # p11-kit finds the module through this file (installed in its config
