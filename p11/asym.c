@@ -7,7 +7,8 @@
  *            (EVP_DigestSign/Verify) fed by every update;
  *   EdDSA    an EVP_MD_CTX without digest, one-shot over the collected
  *            message;
- *   raw      CKM_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP, CKM_ECDSA:
+ *   raw      CKM_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP,
+ *            CKM_RSA_X_509, CKM_ECDSA:
  *            an EVP_PKEY_CTX over one collected block.
  * ECDSA signatures cross the PKCS#11 boundary as r||s (each as long as the
  * group order) and OpenSSL's as DER: converted both ways here. */
@@ -20,10 +21,12 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/params.h>
+#include <openssl/rsa.h>
 
 #include "asym.h"
 #include "err.h"
 #include "ossl.h"
+#include "pkey.h"
 #include "secmem.h"
 
 /* Longest OAEP label taken from an application. */
@@ -44,6 +47,7 @@ enum pad {
 	PAD_PKCS1,
 	PAD_PSS,
 	PAD_OAEP,
+	PAD_RAW, /* CKM_RSA_X_509 */
 };
 
 #define SV	 (CKF_SIGN | CKF_VERIFY)
@@ -59,26 +63,31 @@ struct mech {
 };
 
 static const struct mech mechs[] = {
-	{CKM_RSA_PKCS, ALG_RSA, PAD_PKCS1, 0, SV | ED},
-	{CKM_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, 0, SV},
-	{CKM_SHA256_RSA_PKCS, ALG_RSA, PAD_PKCS1, CKM_SHA256, SV},
-	{CKM_SHA384_RSA_PKCS, ALG_RSA, PAD_PKCS1, CKM_SHA384, SV},
-	{CKM_SHA512_RSA_PKCS, ALG_RSA, PAD_PKCS1, CKM_SHA512, SV},
-	{CKM_SHA256_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, CKM_SHA256, SV},
-	{CKM_SHA384_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, CKM_SHA384, SV},
-	{CKM_SHA512_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, CKM_SHA512, SV},
-	{CKM_RSA_PKCS_OAEP, ALG_RSA, PAD_OAEP, 0, ED},
-	{CKM_ECDSA, ALG_EC, PAD_NONE, 0, SV | EC_FLAGS},
-	{CKM_ECDSA_SHA256, ALG_EC, PAD_NONE, CKM_SHA256, SV | EC_FLAGS},
-	{CKM_ECDSA_SHA384, ALG_EC, PAD_NONE, CKM_SHA384, SV | EC_FLAGS},
-	{CKM_EDDSA, ALG_ED25519, PAD_NONE, 0, SV},
+    {CKM_RSA_PKCS, ALG_RSA, PAD_PKCS1, 0, SV | ED},
+    {CKM_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, 0, SV},
+    {CKM_SHA256_RSA_PKCS, ALG_RSA, PAD_PKCS1, CKM_SHA256, SV},
+    {CKM_SHA384_RSA_PKCS, ALG_RSA, PAD_PKCS1, CKM_SHA384, SV},
+    {CKM_SHA512_RSA_PKCS, ALG_RSA, PAD_PKCS1, CKM_SHA512, SV},
+    {CKM_SHA256_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, CKM_SHA256, SV},
+    {CKM_SHA384_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, CKM_SHA384, SV},
+    {CKM_SHA512_RSA_PKCS_PSS, ALG_RSA, PAD_PSS, CKM_SHA512, SV},
+    {CKM_RSA_PKCS_OAEP, ALG_RSA, PAD_OAEP, 0, ED},
+    /* Raw RSA: what OpenSSL's RSA_NO_PADDING becomes in PKCS#11 clients
+     * (libp11 signs TLS 1.3's RSA-PSS this way, padding in OpenSSL). */
+    {CKM_RSA_X_509, ALG_RSA, PAD_RAW, 0, SV | ED},
+    {CKM_ECDSA, ALG_EC, PAD_NONE, 0, SV | EC_FLAGS},
+    {CKM_ECDSA_SHA256, ALG_EC, PAD_NONE, CKM_SHA256, SV | EC_FLAGS},
+    {CKM_ECDSA_SHA384, ALG_EC, PAD_NONE, CKM_SHA384, SV | EC_FLAGS},
+    {CKM_EDDSA, ALG_ED25519, PAD_NONE, 0, SV},
 };
 
 #define N_MECHS (sizeof(mechs) / sizeof(mechs[0]))
 
 /* The hashes PSS and OAEP parameters may name.  SHA-1 and SHA-224 are
- * there to verify what others signed; a new PSS signature uses SHA-2 of
- * 256 bits or more (OAEP takes all five: SHA-1 is its common default). */
+ * there to verify what others signed: a new PSS signature is over a hash
+ * of SHA-2 of 256 bits or more (its MGF1 hash, which needs no collision
+ * resistance, may be any; OAEP takes all five: SHA-1 is its common
+ * default). */
 struct hash {
 	CK_MECHANISM_TYPE ckm;
 	CK_RSA_PKCS_MGF_TYPE mgf;
@@ -88,11 +97,11 @@ struct hash {
 };
 
 static const struct hash hashes[] = {
-	{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1", 20, false},
-	{CKM_SHA224, CKG_MGF1_SHA224, "SHA224", 28, false},
-	{CKM_SHA256, CKG_MGF1_SHA256, "SHA256", 32, true},
-	{CKM_SHA384, CKG_MGF1_SHA384, "SHA384", 48, true},
-	{CKM_SHA512, CKG_MGF1_SHA512, "SHA512", 64, true},
+    {CKM_SHA_1, CKG_MGF1_SHA1, "SHA1", 20, false},
+    {CKM_SHA224, CKG_MGF1_SHA224, "SHA224", 28, false},
+    {CKM_SHA256, CKG_MGF1_SHA256, "SHA256", 32, true},
+    {CKM_SHA384, CKG_MGF1_SHA384, "SHA384", 48, true},
+    {CKM_SHA512, CKG_MGF1_SHA512, "SHA512", 64, true},
 };
 
 #define N_HASHES (sizeof(hashes) / sizeof(hashes[0]))
@@ -226,8 +235,8 @@ static bool has_private(const EVP_PKEY *key, enum alg alg)
 	OSSL_PARAM p[2];
 
 	if (alg == ALG_ED25519)
-		p[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
-							 NULL, 0);
+		p[0] = OSSL_PARAM_construct_octet_string(
+		    OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0);
 	else
 		p[0] = OSSL_PARAM_construct_BN(alg == ALG_RSA
 						   ? OSSL_PKEY_PARAM_RSA_D
@@ -270,7 +279,7 @@ static CK_RV pss_params(const struct mech *me, enum oc_asym_use use,
 	p->mgf = hash_by_mgf(pp->mgf);
 	if (!p->hash || !p->mgf)
 		return CKR_MECHANISM_PARAM_INVALID;
-	if (use == OC_ASYM_SIGN && (!p->hash->sign || !p->mgf->sign))
+	if (use == OC_ASYM_SIGN && !p->hash->sign)
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (me->digest && me->digest != pp->hashAlg)
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -339,6 +348,10 @@ static CK_RV shape(struct oc_asym *op, const struct mech *me,
 			op->in_max = k - 2 * p->hash->len - 2;
 		} else if (me->pad == PAD_PSS) {
 			op->in_min = op->in_max = p->hash->len;
+		} else if (me->pad == PAD_RAW) {
+			/* Shorter input is a number with leading zeros. */
+			op->in_min = 1;
+			op->in_max = k;
 		} else {
 			/* PKCS#1 v1.5: 8 bytes of padding at least, 3 fixed */
 			op->in_max = k - 11;
@@ -361,48 +374,63 @@ static CK_RV shape(struct oc_asym *op, const struct mech *me,
 	return CKR_FUNCTION_FAILED;
 }
 
-/* The RSA padding and its parameters on the context. */
+/* The RSA padding and its parameters on the context.  Through the
+ * EVP_PKEY_CTX_set_rsa_* calls, not OSSL_PARAMs: when the application set
+ * an engine as the default for RSA (openssl -engine pkcs11 does), OpenSSL
+ * 3.0 gives even our provider key a legacy context, which understands the
+ * calls but not the parameters. */
 static CK_RV set_rsa(EVP_PKEY_CTX *pctx, const struct mech *me,
-		     const struct params *p, bool cipher)
+		     const struct params *p)
 {
-	OSSL_PARAM prm[6];
-	int salt = p->salt;
-	size_t i = 0;
-	const char *mode = me->pad == PAD_PSS	 ? OSSL_PKEY_RSA_PAD_MODE_PSS
-			   : me->pad == PAD_OAEP ? OSSL_PKEY_RSA_PAD_MODE_OAEP
-						 : OSSL_PKEY_RSA_PAD_MODE_PKCSV15;
+	const EVP_MD *hash = p->hash ? EVP_get_digestbyname(p->hash->name)
+				     : NULL;
+	const EVP_MD *mgf = p->mgf ? EVP_get_digestbyname(p->mgf->name) : NULL;
+	unsigned char *label = NULL;
+	int pad;
 
-	/* The signature and the cipher names of these parameters are the
-	 * same strings ("pad-mode", "digest", "mgf1-digest"). */
-	prm[i++] = OSSL_PARAM_construct_utf8_string(
-	    cipher ? OSSL_ASYM_CIPHER_PARAM_PAD_MODE
-		   : OSSL_SIGNATURE_PARAM_PAD_MODE,
-	    (char *)mode, 0);
-	if (me->pad == PAD_PSS) {
-		/* A digest-sign context has its digest already. */
-		if (!me->digest)
-			prm[i++] = OSSL_PARAM_construct_utf8_string(
-			    OSSL_SIGNATURE_PARAM_DIGEST,
-			    (char *)p->hash->name, 0);
-		prm[i++] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)p->mgf->name, 0);
-		prm[i++] = OSSL_PARAM_construct_int(
-		    OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &salt);
-	} else if (me->pad == PAD_OAEP) {
-		prm[i++] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, (char *)p->hash->name,
-		    0);
-		prm[i++] = OSSL_PARAM_construct_utf8_string(
-		    OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, (char *)p->mgf->name, 0);
-		/* OpenSSL keeps its own copy of the label. */
-		if (p->label_len)
-			prm[i++] = OSSL_PARAM_construct_octet_string(
-			    OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL,
-			    (void *)p->label, p->label_len);
+	switch (me->pad) {
+	case PAD_PSS:
+		pad = RSA_PKCS1_PSS_PADDING;
+		break;
+	case PAD_OAEP:
+		pad = RSA_PKCS1_OAEP_PADDING;
+		break;
+	case PAD_RAW:
+		pad = RSA_NO_PADDING;
+		break;
+	default:
+		pad = RSA_PKCS1_PADDING;
+		break;
 	}
-	prm[i] = OSSL_PARAM_construct_end();
-	return EVP_PKEY_CTX_set_params(pctx, prm) == 1 ? CKR_OK
-						       : CKR_FUNCTION_FAILED;
+	if (EVP_PKEY_CTX_set_rsa_padding(pctx, pad) <= 0)
+		return CKR_FUNCTION_FAILED;
+	if (me->pad == PAD_PSS) {
+		if (!hash || !mgf)
+			return CKR_FUNCTION_FAILED;
+		/* A digest-sign context has its digest already. */
+		if (!me->digest && EVP_PKEY_CTX_set_signature_md(pctx, hash) <= 0)
+			return CKR_FUNCTION_FAILED;
+		if (EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, p->salt) <= 0)
+			return CKR_FUNCTION_FAILED;
+	} else if (me->pad == PAD_OAEP) {
+		if (!hash || !mgf ||
+		    EVP_PKEY_CTX_set_rsa_oaep_md(pctx, hash) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) <= 0)
+			return CKR_FUNCTION_FAILED;
+		if (p->label_len) {
+			/* The context takes the copy. */
+			label = OPENSSL_memdup(p->label, p->label_len);
+			if (!label)
+				return CKR_HOST_MEMORY;
+			if (EVP_PKEY_CTX_set0_rsa_oaep_label(
+				pctx, label, (int)p->label_len) <= 0) {
+				OPENSSL_free(label);
+				return CKR_FUNCTION_FAILED;
+			}
+		}
+	}
+	return CKR_OK;
 }
 
 /* The OpenSSL contexts.  PKCS#1 v1.5 decryption keeps OpenSSL's default
@@ -454,8 +482,7 @@ static CK_RV contexts(struct oc_asym *op, const struct mech *me,
 		return CKR_FUNCTION_FAILED;
 	if (me->alg != ALG_RSA)
 		return CKR_OK;
-	return set_rsa(pctx, me, p,
-		       op->use == OC_ASYM_ENCRYPT || op->use == OC_ASYM_DECRYPT);
+	return set_rsa(pctx, me, p);
 }
 
 CK_RV oc_asym_init(struct oc_asym *op, enum oc_asym_use use,
@@ -546,6 +573,21 @@ static CK_RV gather(struct oc_asym *op, const struct mech *me,
 	return CKR_OK;
 }
 
+/* Raw RSA takes exactly the modulus' length: a shorter number gets its
+ * leading zeros in blk (OC_PKEY_MAX_MODULUS bytes; the caller wipes). */
+static void raw_block(const struct oc_asym *op, const struct mech *me,
+		      const uint8_t **data, size_t *len, uint8_t *blk)
+{
+	size_t k = op->out_len;
+
+	if (me->pad != PAD_RAW || *len >= k || k > OC_PKEY_MAX_MODULUS)
+		return;
+	memset(blk, 0, k - *len);
+	memcpy(blk + (k - *len), *data, *len);
+	*data = blk;
+	*len = k;
+}
+
 static const struct mech *op_mech(const struct oc_asym *op,
 				  enum oc_asym_use use)
 {
@@ -621,6 +663,7 @@ CK_RV oc_asym_sign(struct oc_asym *op, const uint8_t *in, size_t n,
 		   uint8_t *sig, size_t *sig_len)
 {
 	unsigned char der[MAX_ECDSA_DER];
+	uint8_t blk[OC_PKEY_MAX_MODULUS];
 	const struct mech *me;
 	const uint8_t *data;
 	size_t len, dlen;
@@ -645,10 +688,12 @@ CK_RV oc_asym_sign(struct oc_asym *op, const uint8_t *in, size_t n,
 		rv = gather(op, me, in, n, &data, &dlen);
 		if (rv != CKR_OK)
 			return done(rv);
+		raw_block(op, me, &data, &dlen, blk);
 		if (me->alg == ALG_ED25519)
 			ok = EVP_DigestSign(op->md, to, &len, data, dlen);
 		else
 			ok = EVP_PKEY_sign(op->pctx, to, &len, data, dlen);
+		oc_wipe(blk, sizeof(blk));
 	}
 	if (ok != 1)
 		return done(CKR_FUNCTION_FAILED);
@@ -668,6 +713,7 @@ CK_RV oc_asym_verify(struct oc_asym *op, const uint8_t *in, size_t n,
 		     const uint8_t *sig, size_t sig_len)
 {
 	unsigned char der[MAX_ECDSA_DER];
+	uint8_t blk[OC_PKEY_MAX_MODULUS];
 	const struct mech *me;
 	const uint8_t *data;
 	size_t dlen;
@@ -696,11 +742,12 @@ CK_RV oc_asym_verify(struct oc_asym *op, const uint8_t *in, size_t n,
 		rv = gather(op, me, in, n, &data, &dlen);
 		if (rv != CKR_OK)
 			return done(rv);
+		raw_block(op, me, &data, &dlen, blk);
 		if (me->alg == ALG_ED25519)
 			ok = EVP_DigestVerify(op->md, sig, sig_len, data, dlen);
 		else
-			ok = EVP_PKEY_verify(op->pctx, sig, sig_len, data,
-					     dlen);
+			ok =
+			    EVP_PKEY_verify(op->pctx, sig, sig_len, data, dlen);
 	}
 	/* OpenSSL answers 0 or -1 for a bad signature depending on where
 	 * it failed; both are a signature that does not verify. */
@@ -710,6 +757,8 @@ CK_RV oc_asym_verify(struct oc_asym *op, const uint8_t *in, size_t n,
 CK_RV oc_asym_crypt(struct oc_asym *op, const uint8_t *in, size_t n,
 		    uint8_t *out, size_t *out_len)
 {
+	uint8_t blk[OC_PKEY_MAX_MODULUS];
+	const struct mech *me;
 	bool enc;
 	size_t len;
 	int ok;
@@ -726,7 +775,11 @@ CK_RV oc_asym_crypt(struct oc_asym *op, const uint8_t *in, size_t n,
 		in = (const uint8_t *)"";
 	len = op->out_len;
 	if (enc) {
+		me = mech_find(op->mech);
+		if (me)
+			raw_block(op, me, &in, &n, blk);
 		ok = EVP_PKEY_encrypt(op->pctx, out, &len, in, n);
+		oc_wipe(blk, sizeof(blk));
 		if (ok != 1 || len > op->out_len)
 			return done(CKR_FUNCTION_FAILED);
 	} else {

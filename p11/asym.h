@@ -3,10 +3,12 @@
  *
  *   CKM_RSA_PKCS             sign/verify (input: a DigestInfo), encrypt,
  *                            decrypt
- *   CKM_RSA_PKCS_PSS         sign/verify (input: a hash, CK_RSA_PKCS_PSS_PARAMS)
+ *   CKM_RSA_PKCS_PSS         sign/verify (a hash, CK_RSA_PKCS_PSS_PARAMS)
  *   CKM_SHA{256,384,512}_RSA_PKCS, CKM_SHA{256,384,512}_RSA_PKCS_PSS
  *                            sign/verify, multi-part
  *   CKM_RSA_PKCS_OAEP        encrypt/decrypt (CK_RSA_PKCS_OAEP_PARAMS)
+ *   CKM_RSA_X_509            raw RSA: sign/verify/encrypt/decrypt of one
+ *                            block (a shorter input gets leading zeros)
  *   CKM_ECDSA                sign/verify (input: a hash; signature r||s)
  *   CKM_ECDSA_SHA256, CKM_ECDSA_SHA384   sign/verify, multi-part
  *   CKM_EDDSA                sign/verify (Ed25519, no parameters)
@@ -23,7 +25,7 @@
  * below), CKR_HOST_MEMORY, CKR_FUNCTION_FAILED.
  *
  * The buffer-size protocol is the caller's (p11/sign.c, p11/crypt.c):
- * oc_asym_out_len gives the most the operation can produce. */
+ * op->out_len gives the most the operation can produce. */
 #ifndef OC_P11_ASYM_H
 #define OC_P11_ASYM_H
 
