@@ -317,7 +317,8 @@ static void build(const char *vault_id, const struct todo *w,
 		snprintf(why, sizeof(why), "%s", oc_strerror(err));
 out:
 	if (why[0])
-		oc_debug(OC_LOG_P11, "%s: not a key object: %s", w->path, why);
+		oc_debug(OC_LOG_P11, "%s: not a %s object: %s", w->path,
+			 is_cert_type(w->type) ? "certificate" : "key", why);
 	else
 		oc_debug(OC_LOG_P11, "%s: %s object%s", w->path,
 			 is_cert_type(w->type) ? "certificate" : "key pair",

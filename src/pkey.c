@@ -35,6 +35,7 @@
 
 /* The curves accepted, with their CKA_EC_PARAMS (DER OID) spelled out:
  * fixed bytes cannot fail where i2d_ASN1_OBJECT could. */
+/* clang-format off */
 static const struct curve {
 	const char *name;  /* OpenSSL's group name */
 	const char *nist;  /* the alias it may also report */
@@ -51,12 +52,13 @@ static const struct curve {
 	{ "secp521r1", "P-521", NID_secp521r1, 521, 66,
 	  { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23 }, 7 },
 };
+/* clang-format on */
 
 /* id-Ed25519, 1.3.101.112 */
-static const uint8_t ed25519_oid[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+static const uint8_t ed25519_oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 
 static void set_why(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void set_why(char *why, size_t why_len, const char *fmt, ...)
 {
@@ -87,10 +89,10 @@ static bool all_space(const uint8_t *p, size_t n)
 /* PEM blocks */
 
 struct pem_block {
-	size_t begin;    /* offset of "-----BEGIN " */
-	size_t body;     /* just past the BEGIN line's closing dashes */
+	size_t begin;	 /* offset of "-----BEGIN " */
+	size_t body;	 /* just past the BEGIN line's closing dashes */
 	size_t body_end; /* offset of "-----END " */
-	size_t end;      /* just past the END line's closing dashes */
+	size_t end;	 /* just past the END line's closing dashes */
 	const uint8_t *label;
 	size_t label_len;
 };
@@ -162,8 +164,7 @@ static bool is_key_label(const struct pem_block *b)
 
 static bool is_cert_label(const struct pem_block *b)
 {
-	return label_is(b, "CERTIFICATE") ||
-	       label_is(b, "X509 CERTIFICATE") ||
+	return label_is(b, "CERTIFICATE") || label_is(b, "X509 CERTIFICATE") ||
 	       label_is(b, "TRUSTED CERTIFICATE");
 }
 
@@ -206,8 +207,8 @@ static const struct curve *curve_of(const EVP_PKEY *k, char *name,
 	size_t len = 0;
 
 	name[0] = '\0';
-	if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME,
-					   name, name_len, &len) != 1) {
+	if (EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, name,
+					   name_len, &len) != 1) {
 		snprintf(name, name_len, "(explicit parameters)");
 		return NULL;
 	}
@@ -285,7 +286,8 @@ static int ec_point_of(const EVP_PKEY *k, const struct curve *c,
 	EC_POINT *q = NULL;
 	int rc = OC_ERR_CRYPTO;
 
-	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+	if (EVP_PKEY_get_octet_string_param(k,
+					    OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
 					    pt, sizeof(pt), &len) != 1 ||
 	    len == 0)
 		goto out;
@@ -368,8 +370,8 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 			goto out;
 		rc = OC_ERR_CRYPTO;
 		if (EVP_PKEY_set_utf8_string_param(
-			    ec, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
-			    OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1)
+			ec, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+			OSSL_PKEY_EC_POINT_CONVERSION_FORMAT_UNCOMPRESSED) != 1)
 			goto out;
 		k = ec;
 		c = curve_of(k, name, sizeof(name));
@@ -456,11 +458,9 @@ int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 	 * makes a legacy key whose operations would run in that engine,
 	 * which may be this module again. */
 	q = der;
-	dctx = OSSL_DECODER_CTX_new_for_pkey(&pub, "DER",
-					     "SubjectPublicKeyInfo",
-					     EVP_PKEY_get0_type_name(k),
-					     EVP_PKEY_PUBLIC_KEY,
-					     oc_ossl_libctx(), NULL);
+	dctx = OSSL_DECODER_CTX_new_for_pkey(
+	    &pub, "DER", "SubjectPublicKeyInfo", EVP_PKEY_get0_type_name(k),
+	    EVP_PKEY_PUBLIC_KEY, oc_ossl_libctx(), NULL);
 	if (dctx == NULL || OSSL_DECODER_CTX_get_num_decoders(dctx) == 0)
 		goto out;
 	len = (size_t)n;
@@ -552,7 +552,7 @@ static bool has_private(const EVP_PKEY *k)
 static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		   size_t why_len)
 {
-	struct pem_block b, kb = { 0 };
+	struct pem_block b, kb = {0};
 	bool have_key = false, cert = false, pub = false, ssh = false;
 	bool encrypted = false;
 	size_t pos = 0;
@@ -606,8 +606,8 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		return OC_ERR_UNSUPPORTED;
 	}
 	if (rc == OC_ERR_PARSE)
-		set_why(why, why_len, "malformed %.*s block",
-			(int)kb.label_len, (const char *)kb.label);
+		set_why(why, why_len, "malformed %.*s block", (int)kb.label_len,
+			(const char *)kb.label);
 	else
 		set_why(why, why_len, "the crypto library failed");
 	return rc;
@@ -621,7 +621,8 @@ static int der_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	int rc;
 
 	if (der_seq_len(in, n, &total) != OC_OK) {
-		set_why(why, why_len, "not a private key (unrecognised format)");
+		set_why(why, why_len,
+			"not a private key (unrecognised format)");
 		return OC_ERR_PARSE;
 	}
 	if (total > n) {
@@ -694,21 +695,21 @@ out:
 /* Certificates */
 
 /* i2d of obj into a malloc'd buffer. */
-#define DER_DUP(i2d, obj, buf, len)                                     \
-	do {                                                            \
-		int n_ = i2d((obj), NULL);                              \
-		unsigned char *p_;                                      \
-		if (n_ <= 0)                                            \
-			goto out;                                       \
-		(buf) = malloc((size_t)n_);                             \
-		if ((buf) == NULL) {                                    \
-			rc = OC_ERR_NOMEM;                              \
-			goto out;                                       \
-		}                                                       \
-		p_ = (buf);                                             \
-		if (i2d((obj), &p_) != n_)                              \
-			goto out;                                       \
-		(len) = (size_t)n_;                                     \
+#define DER_DUP(i2d, obj, buf, len)                                            \
+	do {                                                                   \
+		int n_ = i2d((obj), NULL);                                     \
+		unsigned char *p_;                                             \
+		if (n_ <= 0)                                                   \
+			goto out;                                              \
+		(buf) = malloc((size_t)n_);                                    \
+		if ((buf) == NULL) {                                           \
+			rc = OC_ERR_NOMEM;                                     \
+			goto out;                                              \
+		}                                                              \
+		p_ = (buf);                                                    \
+		if (i2d((obj), &p_) != n_)                                     \
+			goto out;                                              \
+		(len) = (size_t)n_;                                            \
 	} while (0)
 
 static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
@@ -716,7 +717,7 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 {
 	X509 *x = NULL;
 	const unsigned char *p = in;
-	EVP_PKEY *pk;
+	EVP_PKEY *x_pk, *pk = NULL;
 	char reason[128];
 	size_t total = 0;
 	int rc = OC_ERR_PARSE;
@@ -726,9 +727,10 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 		goto out;
 	}
 	if (total != n) {
-		set_why(why, why_len, total > n ? "truncated DER"
-						: "trailing data after the "
-						  "DER certificate");
+		set_why(why, why_len,
+			total > n ? "truncated DER"
+				  : "trailing data after the "
+				    "DER certificate");
 		goto out;
 	}
 	rc = OC_ERR_CRYPTO;
@@ -740,18 +742,24 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 		set_why(why, why_len, "not a certificate");
 		goto out;
 	}
-	pk = X509_get0_pubkey(x);
-	if (pk == NULL) {
+	/* The certificate's own key object may be a legacy key tied to a
+	 * default engine; everything after uses a provider copy on our
+	 * context (see oc_pkey_public_copy). */
+	x_pk = X509_get0_pubkey(x);
+	if (x_pk == NULL) {
 		set_why(why, why_len,
 			"certificate key: unsupported or malformed key");
 		rc = OC_ERR_UNSUPPORTED;
 		goto out;
 	}
-	rc = oc_pkey_check(pk, reason, sizeof(reason));
+	rc = oc_pkey_check(x_pk, reason, sizeof(reason));
 	if (rc != OC_OK) {
 		set_why(why, why_len, "certificate key: %s", reason);
 		goto out;
 	}
+	rc = oc_pkey_public_copy(x_pk, &pk);
+	if (rc != OC_OK)
+		goto out;
 	rc = oc_pkey_pub_of(pk, &c->pub);
 	if (rc != OC_OK) {
 		set_why(why, why_len, "certificate key: %s", oc_strerror(rc));
@@ -766,14 +774,16 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 	DER_DUP(i2d_ASN1_INTEGER, X509_get0_serialNumber(x), c->serial,
 		c->serial_len);
 	if (key != NULL) {
-		if (EVP_PKEY_up_ref(pk) != 1)
-			goto out;
 		*key = pk;
+		pk = NULL;
 	}
 	rc = OC_OK;
 out:
 	if (rc == OC_ERR_CRYPTO)
 		set_why(why, why_len, "the crypto library failed");
+	else if (rc == OC_ERR_NOMEM)
+		set_why(why, why_len, "out of memory");
+	EVP_PKEY_free(pk);
 	X509_free(x);
 	return rc;
 }
@@ -831,12 +841,13 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 	der = malloc(oc_base64_decoded_max(b.body_end - b.body) + 1);
 	if (der == NULL)
 		goto out;
-	rc = oc_base64_decode((const char *)in + b.body, b.body_end - b.body,
-			      der, oc_base64_decoded_max(b.body_end - b.body) + 1,
-			      &der_len);
+	rc = oc_base64_decode(
+	    (const char *)in + b.body, b.body_end - b.body, der,
+	    oc_base64_decoded_max(b.body_end - b.body) + 1, &der_len);
 	if (rc != OC_OK || der_len == 0) {
 		rc = OC_ERR_PARSE;
-		set_why(why, why_len, "corrupt base64 in the CERTIFICATE block");
+		set_why(why, why_len,
+			"corrupt base64 in the CERTIFICATE block");
 		goto out;
 	}
 	rc = cert_der(der, der_len, &c, key != NULL ? &k : NULL, why, why_len);

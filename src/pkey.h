@@ -35,10 +35,10 @@
 /* CKA_ID: SHA-1 of the DER SubjectPublicKeyInfo. */
 #define OC_PKEY_ID_LEN 20
 /* Bounds of the public values, for fixed buffers. */
-#define OC_PKEY_MAX_MODULUS 1024 /* 8192 bits */
-#define OC_PKEY_MAX_EXPONENT 16
-#define OC_PKEY_MAX_EC_PARAMS 16 /* DER OID (P-521: 7 bytes) */
-#define OC_PKEY_MAX_EC_POINT 140 /* DER OCTET STRING of 04||X||Y */
+#define OC_PKEY_MAX_MODULUS   1024 /* 8192 bits */
+#define OC_PKEY_MAX_EXPONENT  16
+#define OC_PKEY_MAX_EC_PARAMS 16  /* DER OID (P-521: 7 bytes) */
+#define OC_PKEY_MAX_EC_POINT  140 /* DER OCTET STRING of 04||X||Y */
 
 enum oc_pkey_alg {
 	OC_PKEY_RSA = 1,

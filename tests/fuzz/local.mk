@@ -13,7 +13,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-codec \
 	tests/fuzz/fuzz-api-responses \
 	tests/fuzz/fuzz-attrs \
-	tests/fuzz/fuzz-vaultd-routes
+	tests/fuzz/fuzz-vaultd-routes \
+	tests/fuzz/fuzz-pkey
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/crashes \
 	$(FUZZ_TARGETS:=.c) tests/fuzz/fuzz-json.dict \
@@ -68,6 +69,11 @@ tests_fuzz_fuzz_vaultd_routes_CFLAGS = $(FUZZ_CFLAGS) $(MHD_CFLAGS) \
 tests_fuzz_fuzz_vaultd_routes_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_vaultd_routes_LDADD = src/vaultd/libocvaultd.la \
 	$(PTHREAD_LIBS)
+
+tests_fuzz_fuzz_pkey_SOURCES = tests/fuzz/fuzz-pkey.c
+tests_fuzz_fuzz_pkey_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_pkey_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_pkey_LDADD = src/libocore.la
 else
 # Without libFuzzer the same targets are built with replay.c as main(), so
 # every build compiles them and `make check` replays the seed corpora.
@@ -79,7 +85,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay-codec \
 	tests/fuzz/replay-api-responses \
 	tests/fuzz/replay-attrs \
-	tests/fuzz/replay-vaultd-routes
+	tests/fuzz/replay-vaultd-routes \
+	tests/fuzz/replay-pkey
 check_PROGRAMS += $(FUZZ_REPLAYS)
 REPLAY_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 
@@ -120,6 +127,10 @@ tests_fuzz_replay_vaultd_routes_CFLAGS = $(REPLAY_CFLAGS) $(MHD_CFLAGS) \
 	$(SQLITE_CFLAGS) $(P11KIT_CFLAGS)
 tests_fuzz_replay_vaultd_routes_LDADD = src/vaultd/libocvaultd.la \
 	$(PTHREAD_LIBS)
+
+tests_fuzz_replay_pkey_SOURCES = tests/fuzz/fuzz-pkey.c tests/fuzz/replay.c
+tests_fuzz_replay_pkey_CFLAGS = $(REPLAY_CFLAGS)
+tests_fuzz_replay_pkey_LDADD = src/libocore.la
 endif
 
 # Every build replays the seed corpora once.

@@ -24,6 +24,17 @@
  *   p11-client MODULE stale LABEL       find, wait for a line on stdin,
  *                                       read: the CK_RV
  *   p11-client MODULE initargs LABEL    C_Initialize argument handling
+ *   p11-client MODULE attr-rv CLASS LABEL ATTR...
+ *                                       per attribute of the object of
+ *                                       CLASS (privkey, pubkey, cert,
+ *                                       data): "ATTR CK_RV [bytes]", the
+ *                                       bytes (hex) only when 8 or fewer
+ *                                       or of CKA_ID / CKA_SUBJECT, else
+ *                                       "len=N"
+ *   p11-client MODULE sign-rv LABEL MECH
+ *                                       C_SignInit with the private key
+ *                                       LABEL and mechanism MECH (a
+ *                                       number, 0x... allowed): the CK_RV
  *
  * P11_CLIENT_PIN logs in with that PIN after opening a session;
  * P11_CLIENT_SLOT picks the slot (default: the first); P11_CLIENT_RO opens
@@ -816,6 +827,157 @@ static int cmd_protocol(const char *label)
 	return 0;
 }
 
+/* --- key objects (issue 7) ---------------------------------------------- */
+
+static const char *key_rv_name(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_KEY_TYPE_INCONSISTENT:
+		return "CKR_KEY_TYPE_INCONSISTENT";
+	case CKR_KEY_FUNCTION_NOT_PERMITTED:
+		return "CKR_KEY_FUNCTION_NOT_PERMITTED";
+	case CKR_MECHANISM_PARAM_INVALID:
+		return "CKR_MECHANISM_PARAM_INVALID";
+	default:
+		return rv_name(rv);
+	}
+}
+
+#define ATTRS(x) x, &(#x)[4]
+static const struct {
+	CK_ATTRIBUTE_TYPE type;
+	const char *name; /* without CKA_ */
+} key_attrs[] = {
+    {ATTRS(CKA_VALUE)},
+    {ATTRS(CKA_PRIVATE_EXPONENT)},
+    {ATTRS(CKA_PRIME_1)},
+    {ATTRS(CKA_PRIME_2)},
+    {ATTRS(CKA_EXPONENT_1)},
+    {ATTRS(CKA_EXPONENT_2)},
+    {ATTRS(CKA_COEFFICIENT)},
+    {ATTRS(CKA_MODULUS)},
+    {ATTRS(CKA_PUBLIC_EXPONENT)},
+    {ATTRS(CKA_EC_PARAMS)},
+    {ATTRS(CKA_EC_POINT)},
+    {ATTRS(CKA_PUBLIC_KEY_INFO)},
+    {ATTRS(CKA_SENSITIVE)},
+    {ATTRS(CKA_ALWAYS_SENSITIVE)},
+    {ATTRS(CKA_EXTRACTABLE)},
+    {ATTRS(CKA_NEVER_EXTRACTABLE)},
+    {ATTRS(CKA_ALWAYS_AUTHENTICATE)},
+    {ATTRS(CKA_SIGN)},
+    {ATTRS(CKA_DECRYPT)},
+    {ATTRS(CKA_VERIFY)},
+    {ATTRS(CKA_ENCRYPT)},
+    {ATTRS(CKA_KEY_TYPE)},
+    {ATTRS(CKA_ID)},
+    {ATTRS(CKA_SUBJECT)},
+};
+
+static bool key_class(const char *name, CK_OBJECT_CLASS *cls)
+{
+	if (strcmp(name, "privkey") == 0)
+		*cls = CKO_PRIVATE_KEY;
+	else if (strcmp(name, "pubkey") == 0)
+		*cls = CKO_PUBLIC_KEY;
+	else if (strcmp(name, "cert") == 0)
+		*cls = CKO_CERTIFICATE;
+	else if (strcmp(name, "data") == 0)
+		*cls = CKO_DATA;
+	else
+		return false;
+	return true;
+}
+
+/* One attribute at a time, so each gets its own CK_RV.  Values are only
+ * printed when short (flags, types) or when they name an object (CKA_ID,
+ * CKA_SUBJECT): a key's bytes never reach stdout. */
+static int cmd_attr_rv(const char *cname, const char *label, char **names,
+		       int n)
+{
+	CK_OBJECT_CLASS cls;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	CK_RV rv;
+
+	if (!key_class(cname, &cls)) {
+		fprintf(stderr, "attr-rv: unknown class %s\n", cname);
+		return 64;
+	}
+	rv = open_session(false, &s);
+	if (rv == CKR_OK)
+		rv = find_one(s, cls, label, &h);
+	if (rv != CKR_OK)
+		return failed("find", rv);
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i];
+		unsigned char small[8], id_buf[1024];
+		unsigned char *buf = small;
+		CK_ULONG max = sizeof(small);
+		CK_ATTRIBUTE a = {0, NULL, 0};
+		size_t k;
+
+		if (strncmp(nm, "CKA_", 4) == 0)
+			nm += 4;
+		for (k = 0; k < sizeof(key_attrs) / sizeof(key_attrs[0]); k++)
+			if (strcmp(key_attrs[k].name, nm) == 0)
+				break;
+		if (k == sizeof(key_attrs) / sizeof(key_attrs[0])) {
+			fprintf(stderr, "attr-rv: unknown attribute %s\n",
+				names[i]);
+			return 64;
+		}
+		a.type = key_attrs[k].type;
+		if (a.type == CKA_ID || a.type == CKA_SUBJECT) {
+			buf = id_buf;
+			max = sizeof(id_buf);
+		}
+		rv = f->C_GetAttributeValue(s, h, &a, 1);
+		if (rv == CKR_OK && a.ulValueLen <= max) {
+			a.pValue = buf;
+			rv = f->C_GetAttributeValue(s, h, &a, 1);
+		}
+		printf("CKA_%s %s", key_attrs[k].name, key_rv_name(rv));
+		if (rv == CKR_OK && a.pValue) {
+			printf(" ");
+			for (CK_ULONG b = 0; b < a.ulValueLen; b++)
+				printf("%02x", buf[b]);
+		} else if (rv == CKR_OK) {
+			printf(" len=%lu", (unsigned long)a.ulValueLen);
+		}
+		printf("\n");
+	}
+	return 0;
+}
+
+static int cmd_sign_rv(const char *label, const char *mech)
+{
+	CK_MECHANISM m = {0, NULL, 0};
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	unsigned char in[32] = {0}, sig[1024];
+	CK_ULONG sig_len = sizeof(sig);
+	char *end;
+	CK_RV rv;
+
+	m.mechanism = strtoul(mech, &end, 0);
+	if (*mech == '\0' || *end != '\0') {
+		fprintf(stderr, "sign-rv: bad mechanism %s\n", mech);
+		return 64;
+	}
+	rv = open_session(false, &s);
+	if (rv == CKR_OK)
+		rv = find_one(s, CKO_PRIVATE_KEY, label, &h);
+	if (rv != CKR_OK)
+		return failed("find", rv);
+	rv = f->C_SignInit(s, &m, h);
+	printf("%s\n", key_rv_name(rv));
+	/* Ends an operation that did start. */
+	if (rv == CKR_OK)
+		f->C_Sign(s, in, sizeof(in), sig, &sig_len);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	CK_C_GetFunctionList getf;
@@ -876,6 +1038,10 @@ int main(int argc, char **argv)
 		rc = cmd_initargs(argv[3]);
 	else if (strcmp(cmd, "protocol") == 0 && argc == 4)
 		rc = cmd_protocol(argv[3]);
+	else if (strcmp(cmd, "attr-rv") == 0 && argc >= 6)
+		rc = cmd_attr_rv(argv[3], argv[4], argv + 5, argc - 5);
+	else if (strcmp(cmd, "sign-rv") == 0 && argc == 5)
+		rc = cmd_sign_rv(argv[3], argv[4]);
 	else {
 		fprintf(stderr, "p11-client: unknown command or arguments\n");
 		rc = 64;
