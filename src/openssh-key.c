@@ -13,7 +13,6 @@
  * blocks built from them are cleared when freed. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,26 +46,6 @@ static const struct ssh_curve {
     {"ecdsa-sha2-nistp384", "nistp384", "secp384r1", 48},
     {"ecdsa-sha2-nistp521", "nistp521", "secp521r1", 66},
 };
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || why_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-}
-
-static bool is_space(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
-}
 
 /* ------------------------------------------------------------------ */
 /* A bounded reader over SSH wire encoding */
@@ -177,12 +156,12 @@ static int ed25519_key(struct rd *r, const uint8_t *pub_blob, size_t pub_len,
 	if (get_string(r, &pub, &plen) != OC_OK || plen != ED25519_LEN ||
 	    get_string(r, &priv, &slen) != OC_OK || slen != 2 * ED25519_LEN ||
 	    memcmp(priv + ED25519_LEN, pub, ED25519_LEN) != 0) {
-		set_why(why, why_len, "malformed OpenSSH ssh-ed25519 key");
+		oc_pkey_why(why, why_len, "malformed OpenSSH ssh-ed25519 key");
 		goto out;
 	}
 	if (pub_len != ED25519_LEN || memcmp(pub_blob, pub, plen) != 0) {
-		set_why(why, why_len,
-			"OpenSSH public and private keys do not match");
+		oc_pkey_why(why, why_len,
+			    "OpenSSH public and private keys do not match");
 		goto out;
 	}
 	/* The seed is used in place: no copy to wipe. */
@@ -193,14 +172,15 @@ static int ed25519_key(struct rd *r, const uint8_t *pub_blob, size_t pub_len,
 	k = from_params("ED25519", params);
 	if (k == NULL || EVP_PKEY_get_raw_public_key(k, derived, &dlen) != 1 ||
 	    dlen != ED25519_LEN) {
-		set_why(why, why_len, "the crypto library failed");
+		oc_pkey_why(why, why_len, "the crypto library failed");
 		goto out;
 	}
 	rc = OC_ERR_PARSE;
 	if (CRYPTO_memcmp(derived, pub, ED25519_LEN) != 0) {
-		set_why(why, why_len,
-			"OpenSSH ssh-ed25519 key: public key does not match "
-			"the private key");
+		oc_pkey_why(
+		    why, why_len,
+		    "OpenSSH ssh-ed25519 key: public key does not match "
+		    "the private key");
 		goto out;
 	}
 	*out = k;
@@ -242,12 +222,12 @@ static int ecdsa_key(struct rd *r, const struct ssh_curve *c,
 	    !str_eq(ident, ilen, c->ident) ||
 	    get_string(r, &q, &qlen) != OC_OK || qlen != 1 + 2 * c->field_len ||
 	    q[0] != 0x04 || get_mpint(r, &d, &dlen, c->field_len) != OC_OK) {
-		set_why(why, why_len, "malformed OpenSSH %s key", c->type);
+		oc_pkey_why(why, why_len, "malformed OpenSSH %s key", c->type);
 		goto out;
 	}
 	if (pub_q_len != qlen || memcmp(pub_q, q, qlen) != 0) {
-		set_why(why, why_len,
-			"OpenSSH public and private keys do not match");
+		oc_pkey_why(why, why_len,
+			    "OpenSSH public and private keys do not match");
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -268,10 +248,10 @@ static int ecdsa_key(struct rd *r, const struct ssh_curve *c,
 	rc = OC_ERR_PARSE;
 	k = from_params("EC", params);
 	if (k == NULL || pairwise(k) != OC_OK) {
-		set_why(why, why_len,
-			"OpenSSH %s key: public key does not match the "
-			"private key",
-			c->type);
+		oc_pkey_why(why, why_len,
+			    "OpenSSH %s key: public key does not match the "
+			    "private key",
+			    c->type);
 		goto out;
 	}
 	*out = k;
@@ -313,23 +293,25 @@ static int rsa_key(struct rd *r, struct rd *pub, EVP_PKEY **out, char *why,
 
 	for (size_t i = 0; i < 6; i++)
 		if (get_mpint(r, &v[i], &vl[i], MPINT_MAX) != OC_OK) {
-			set_why(why, why_len, "malformed OpenSSH ssh-rsa key");
+			oc_pkey_why(why, why_len,
+				    "malformed OpenSSH ssh-rsa key");
 			goto out;
 		}
 	if (get_mpint(pub, &pe, &pel, MPINT_MAX) != OC_OK ||
 	    get_mpint(pub, &pn, &pnl, MPINT_MAX) != OC_OK) {
-		set_why(why, why_len, "malformed OpenSSH ssh-rsa public key");
+		oc_pkey_why(why, why_len,
+			    "malformed OpenSSH ssh-rsa public key");
 		goto out;
 	}
 	if (pnl != vl[0] || memcmp(pn, v[0], pnl) != 0 || pel != vl[1] ||
 	    memcmp(pe, v[1], pel) != 0) {
-		set_why(why, why_len,
-			"OpenSSH public and private keys do not match");
+		oc_pkey_why(why, why_len,
+			    "OpenSSH public and private keys do not match");
 		goto out;
 	}
 	if (vl[1] > OC_PKEY_MAX_EXPONENT) {
 		rc = OC_ERR_UNSUPPORTED;
-		set_why(why, why_len, "RSA public exponent is invalid");
+		oc_pkey_why(why, why_len, "RSA public exponent is invalid");
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -360,8 +342,9 @@ static int rsa_key(struct rd *r, struct rd *pub, EVP_PKEY **out, char *why,
 	    !BN_mod(dmq1, d, qm1, bc) || !BN_mod_mul(t, e, dmp1, pm1, bc) ||
 	    !BN_is_one(t) || !BN_mod_mul(t, e, dmq1, qm1, bc) ||
 	    !BN_is_one(t) || !BN_mod_mul(t, iqmp, q, p, bc) || !BN_is_one(t)) {
-		set_why(why, why_len,
-			"OpenSSH ssh-rsa key: its numbers do not form a key");
+		oc_pkey_why(
+		    why, why_len,
+		    "OpenSSH ssh-rsa key: its numbers do not form a key");
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -385,7 +368,7 @@ static int rsa_key(struct rd *r, struct rd *pub, EVP_PKEY **out, char *why,
 	rc = OC_ERR_CRYPTO;
 	k = from_params("RSA", params);
 	if (k == NULL) {
-		set_why(why, why_len, "the crypto library failed");
+		oc_pkey_why(why, why_len, "the crypto library failed");
 		goto out;
 	}
 	*out = k;
@@ -393,7 +376,7 @@ static int rsa_key(struct rd *r, struct rd *pub, EVP_PKEY **out, char *why,
 	rc = OC_OK;
 out:
 	if (rc == OC_ERR_NOMEM)
-		set_why(why, why_len, "out of memory");
+		oc_pkey_why(why, why_len, "out of memory");
 	EVP_PKEY_free(k);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
@@ -428,7 +411,7 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 	int rc = OC_ERR_PARSE;
 
 	if (r.left < sizeof(magic) || memcmp(r.p, magic, sizeof(magic)) != 0) {
-		set_why(why, why_len, "not an openssh-key-v1 key");
+		oc_pkey_why(why, why_len, "not an openssh-key-v1 key");
 		goto out;
 	}
 	r.p += sizeof(magic);
@@ -437,50 +420,51 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 	    get_string(&r, &kdf, &klen) != OC_OK ||
 	    get_string(&r, &kdfopts, &olen) != OC_OK ||
 	    get_u32(&r, &nkeys) != OC_OK) {
-		set_why(why, why_len, "truncated OpenSSH key");
+		oc_pkey_why(why, why_len, "truncated OpenSSH key");
 		goto out;
 	}
 	if (!str_eq(cipher, clen, "none")) {
 		rc = OC_ERR_UNSUPPORTED;
-		set_why(why, why_len, "encrypted OpenSSH key (no passphrase)");
+		oc_pkey_why(why, why_len,
+			    "encrypted OpenSSH key (no passphrase)");
 		goto out;
 	}
 	if (!str_eq(kdf, klen, "none") || olen != 0) {
-		set_why(why, why_len, "malformed OpenSSH key (kdf)");
+		oc_pkey_why(why, why_len, "malformed OpenSSH key (kdf)");
 		goto out;
 	}
 	if (nkeys != 1) {
 		rc = OC_ERR_UNSUPPORTED;
-		set_why(why, why_len, "OpenSSH key file with %lu keys",
-			(unsigned long)nkeys);
+		oc_pkey_why(why, why_len, "OpenSSH key file with %lu keys",
+			    (unsigned long)nkeys);
 		goto out;
 	}
 	if (get_sub(&r, &pub) != OC_OK || get_sub(&r, &priv) != OC_OK) {
-		set_why(why, why_len, "truncated OpenSSH key");
+		oc_pkey_why(why, why_len, "truncated OpenSSH key");
 		goto out;
 	}
 	if (r.left != 0) {
-		set_why(why, why_len, "trailing data in the OpenSSH key");
+		oc_pkey_why(why, why_len, "trailing data in the OpenSSH key");
 		goto out;
 	}
 	/* Unencrypted sections are padded to the "none" cipher's block. */
 	if (priv.left % 8 != 0 || get_u32(&priv, &check1) != OC_OK ||
 	    get_u32(&priv, &check2) != OC_OK) {
-		set_why(why, why_len, "malformed OpenSSH private section");
+		oc_pkey_why(why, why_len, "malformed OpenSSH private section");
 		goto out;
 	}
 	if (check1 != check2) {
-		set_why(why, why_len, "OpenSSH key check words differ");
+		oc_pkey_why(why, why_len, "OpenSSH key check words differ");
 		goto out;
 	}
 	if (get_string(&pub, &ptype, &ptlen) != OC_OK ||
 	    get_string(&priv, &type, &tlen) != OC_OK) {
-		set_why(why, why_len, "truncated OpenSSH key");
+		oc_pkey_why(why, why_len, "truncated OpenSSH key");
 		goto out;
 	}
 	if (ptlen != tlen || memcmp(ptype, type, tlen) != 0) {
-		set_why(why, why_len,
-			"OpenSSH public and private key types differ");
+		oc_pkey_why(why, why_len,
+			    "OpenSSH public and private key types differ");
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(ssh_curves) / sizeof(ssh_curves[0]); i++)
@@ -491,7 +475,8 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 		size_t pklen;
 
 		if (get_string(&pub, &pk, &pklen) != OC_OK) {
-			set_why(why, why_len, "malformed OpenSSH public key");
+			oc_pkey_why(why, why_len,
+				    "malformed OpenSSH public key");
 			goto out;
 		}
 		rc = ed25519_key(&priv, pk, pklen, &k, why, why_len);
@@ -502,7 +487,8 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 		if (get_string(&pub, &ident, &ilen) != OC_OK ||
 		    !str_eq(ident, ilen, curve->ident) ||
 		    get_string(&pub, &q, &qlen) != OC_OK) {
-			set_why(why, why_len, "malformed OpenSSH public key");
+			oc_pkey_why(why, why_len,
+				    "malformed OpenSSH public key");
 			goto out;
 		}
 		rc = ecdsa_key(&priv, curve, q, qlen, &k, why, why_len);
@@ -511,28 +497,29 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 	} else {
 		rc = OC_ERR_UNSUPPORTED;
 		type_name(type, tlen, name, sizeof(name));
-		set_why(why, why_len, "unsupported key type %s", name);
+		oc_pkey_why(why, why_len, "unsupported key type %s", name);
 		goto out;
 	}
 	if (rc != OC_OK)
 		goto out;
 	rc = OC_ERR_PARSE;
 	if (pub.left != 0) {
-		set_why(why, why_len,
-			"trailing data in the OpenSSH public key");
+		oc_pkey_why(why, why_len,
+			    "trailing data in the OpenSSH public key");
 		goto out;
 	}
 	if (get_string(&priv, &comment, &mlen) != OC_OK) {
-		set_why(why, why_len, "truncated OpenSSH key");
+		oc_pkey_why(why, why_len, "truncated OpenSSH key");
 		goto out;
 	}
 	if (priv.left >= 8) {
-		set_why(why, why_len, "bad padding in the OpenSSH key");
+		oc_pkey_why(why, why_len, "bad padding in the OpenSSH key");
 		goto out;
 	}
 	for (size_t i = 0; i < priv.left; i++)
 		if (priv.p[i] != (uint8_t)(i + 1)) {
-			set_why(why, why_len, "bad padding in the OpenSSH key");
+			oc_pkey_why(why, why_len,
+				    "bad padding in the OpenSSH key");
 			goto out;
 		}
 	*out = k;
@@ -549,7 +536,7 @@ bool oc_openssh_key_is(const uint8_t *in, size_t n)
 
 	if (in == NULL)
 		return false;
-	while (i < n && is_space(in[i]))
+	while (i < n && oc_pkey_is_space(in[i]))
 		i++;
 	return n - i >= sizeof(header) - 1 &&
 	       memcmp(in + i, header, sizeof(header) - 1) == 0;
@@ -565,34 +552,36 @@ int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	char reason[128];
 	int rc = OC_ERR_ARGS;
 
-	set_why(why, why_len, "%s", "");
+	oc_pkey_why(why, why_len, "%s", "");
 	if (out == NULL || (in == NULL && n != 0)) {
-		set_why(why, why_len, "no input");
+		oc_pkey_why(why, why_len, "no input");
 		return rc;
 	}
 	if (n > OC_PKEY_MAX_INPUT) {
-		set_why(why, why_len, "input of %zu bytes is over the %d limit",
-			n, OC_PKEY_MAX_INPUT);
+		oc_pkey_why(why, why_len,
+			    "input of %zu bytes is over the %d limit", n,
+			    OC_PKEY_MAX_INPUT);
 		return OC_ERR_RANGE;
 	}
 	rc = OC_ERR_PARSE;
 	if (!oc_openssh_key_is(in, n)) {
-		set_why(why, why_len, "not an OpenSSH private key");
+		oc_pkey_why(why, why_len, "not an OpenSSH private key");
 		goto out;
 	}
-	while (is_space(in[i]))
+	while (oc_pkey_is_space(in[i]))
 		i++;
 	start = in + i + sizeof(header) - 1;
 	rest = n - (size_t)(start - in);
 	end = memmem(start, rest, footer, sizeof(footer) - 1);
 	if (end == NULL) {
-		set_why(why, why_len, "truncated OpenSSH key (no END line)");
+		oc_pkey_why(why, why_len,
+			    "truncated OpenSSH key (no END line)");
 		goto out;
 	}
 	for (const uint8_t *p = end + sizeof(footer) - 1; p < in + n; p++)
-		if (!is_space(*p)) {
-			set_why(why, why_len,
-				"trailing data after the OpenSSH key");
+		if (!oc_pkey_is_space(*p)) {
+			oc_pkey_why(why, why_len,
+				    "trailing data after the OpenSSH key");
 			goto out;
 		}
 	rc = OC_ERR_NOMEM;
@@ -604,7 +593,7 @@ int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 			      cap, &blen);
 	if (rc != OC_OK) {
 		rc = OC_ERR_PARSE;
-		set_why(why, why_len, "corrupt base64 in the OpenSSH key");
+		oc_pkey_why(why, why_len, "corrupt base64 in the OpenSSH key");
 		goto out;
 	}
 	rc = parse_body(body, blen, &k, why, why_len);
@@ -612,7 +601,7 @@ int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		goto out;
 	rc = oc_pkey_check(k, reason, sizeof(reason));
 	if (rc != OC_OK) {
-		set_why(why, why_len, "%s", reason);
+		oc_pkey_why(why, why_len, "%s", reason);
 		goto out;
 	}
 	*out = k;

@@ -57,10 +57,7 @@ static const struct curve {
 /* id-Ed25519, 1.3.101.112 */
 static const uint8_t ed25519_oid[] = {0x06, 0x03, 0x2b, 0x65, 0x70};
 
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
+void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,7 +68,7 @@ static void set_why(char *why, size_t why_len, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool is_space(uint8_t c)
+bool oc_pkey_is_space(uint8_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
 	       c == '\f';
@@ -80,7 +77,7 @@ static bool is_space(uint8_t c)
 static bool all_space(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_space(p[i]))
+		if (!oc_pkey_is_space(p[i]))
 			return false;
 	return true;
 }
@@ -231,30 +228,31 @@ int oc_pkey_check(const EVP_PKEY *k, char *why, size_t why_len)
 	if (EVP_PKEY_is_a(k, "RSA")) {
 		bits = EVP_PKEY_get_bits(k);
 		if (bits < 2048) {
-			set_why(why, why_len,
-				"RSA key of %d bits is below 2048", bits);
+			oc_pkey_why(why, why_len,
+				    "RSA key of %d bits is below 2048", bits);
 			goto out;
 		}
 		if (bits > 8192) {
-			set_why(why, why_len,
-				"RSA key of %d bits is above 8192", bits);
+			oc_pkey_why(why, why_len,
+				    "RSA key of %d bits is above 8192", bits);
 			goto out;
 		}
 		if (EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
 		    BN_num_bytes(e) > OC_PKEY_MAX_EXPONENT || !BN_is_odd(e) ||
 		    BN_is_one(e)) {
-			set_why(why, why_len, "RSA public exponent is invalid");
+			oc_pkey_why(why, why_len,
+				    "RSA public exponent is invalid");
 			goto out;
 		}
 	} else if (EVP_PKEY_is_a(k, "EC")) {
 		if (curve_of(k, name, sizeof(name)) == NULL) {
-			set_why(why, why_len, "unsupported curve %s", name);
+			oc_pkey_why(why, why_len, "unsupported curve %s", name);
 			goto out;
 		}
 	} else if (!EVP_PKEY_is_a(k, "ED25519")) {
 		tn = EVP_PKEY_get0_type_name(k);
-		set_why(why, why_len, "unsupported key type %s",
-			tn != NULL ? tn : "(unknown)");
+		oc_pkey_why(why, why_len, "unsupported key type %s",
+			    tn != NULL ? tn : "(unknown)");
 		goto out;
 	}
 	rc = OC_OK;
@@ -561,9 +559,10 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	while ((r = pem_next(in, n, pos, &b)) == 1) {
 		if (is_key_label(&b)) {
 			if (have_key) {
-				set_why(why, why_len,
-					"more than one private key in the PEM "
-					"input");
+				oc_pkey_why(
+				    why, why_len,
+				    "more than one private key in the PEM "
+				    "input");
 				return OC_ERR_PARSE;
 			}
 			kb = b;
@@ -578,23 +577,24 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		pos = b.end;
 	}
 	if (r < 0) {
-		set_why(why, why_len, "malformed or truncated PEM");
+		oc_pkey_why(why, why_len, "malformed or truncated PEM");
 		return OC_ERR_PARSE;
 	}
 	if (!have_key) {
-		set_why(why, why_len, "not a private key%s",
-			ssh    ? " (OpenSSH key with text in front of it)"
-			: cert ? " (a certificate)"
-			: pub  ? " (a public key)"
-			       : "");
+		oc_pkey_why(why, why_len, "not a private key%s",
+			    ssh	   ? " (OpenSSH key with text in front of it)"
+			    : cert ? " (a certificate)"
+			    : pub  ? " (a public key)"
+				   : "");
 		return OC_ERR_PARSE;
 	}
 	if (!all_space(in + pos, n - pos)) {
-		set_why(why, why_len, "trailing data after the PEM block");
+		oc_pkey_why(why, why_len, "trailing data after the PEM block");
 		return OC_ERR_PARSE;
 	}
 	if (label_is(&kb, "ENCRYPTED PRIVATE KEY")) {
-		set_why(why, why_len, "encrypted private key (no passphrase)");
+		oc_pkey_why(why, why_len,
+			    "encrypted private key (no passphrase)");
 		return OC_ERR_UNSUPPORTED;
 	}
 	rc = decode_key(in + kb.begin, kb.end - kb.begin, "PEM", out,
@@ -602,14 +602,15 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	if (rc == OC_OK)
 		return rc;
 	if (encrypted) {
-		set_why(why, why_len, "encrypted private key (no passphrase)");
+		oc_pkey_why(why, why_len,
+			    "encrypted private key (no passphrase)");
 		return OC_ERR_UNSUPPORTED;
 	}
 	if (rc == OC_ERR_PARSE)
-		set_why(why, why_len, "malformed %.*s block", (int)kb.label_len,
-			(const char *)kb.label);
+		oc_pkey_why(why, why_len, "malformed %.*s block",
+			    (int)kb.label_len, (const char *)kb.label);
 	else
-		set_why(why, why_len, "the crypto library failed");
+		oc_pkey_why(why, why_len, "the crypto library failed");
 	return rc;
 }
 
@@ -621,29 +622,30 @@ static int der_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	int rc;
 
 	if (der_seq_len(in, n, &total) != OC_OK) {
-		set_why(why, why_len,
-			"not a private key (unrecognised format)");
+		oc_pkey_why(why, why_len,
+			    "not a private key (unrecognised format)");
 		return OC_ERR_PARSE;
 	}
 	if (total > n) {
-		set_why(why, why_len, "truncated DER");
+		oc_pkey_why(why, why_len, "truncated DER");
 		return OC_ERR_PARSE;
 	}
 	if (total < n) {
-		set_why(why, why_len, "trailing data after the DER key");
+		oc_pkey_why(why, why_len, "trailing data after the DER key");
 		return OC_ERR_PARSE;
 	}
 	rc = decode_key(in, n, "DER", out, &encrypted);
 	if (rc == OC_OK)
 		return rc;
 	if (encrypted) {
-		set_why(why, why_len, "encrypted private key (no passphrase)");
+		oc_pkey_why(why, why_len,
+			    "encrypted private key (no passphrase)");
 		return OC_ERR_UNSUPPORTED;
 	}
 	if (rc == OC_ERR_PARSE)
-		set_why(why, why_len, "not a private key");
+		oc_pkey_why(why, why_len, "not a private key");
 	else
-		set_why(why, why_len, "the crypto library failed");
+		oc_pkey_why(why, why_len, "the crypto library failed");
 	return rc;
 }
 
@@ -653,18 +655,19 @@ int oc_pkey_parse_private(const uint8_t *in, size_t n, EVP_PKEY **out,
 	EVP_PKEY *k = NULL;
 	int rc;
 
-	set_why(why, why_len, "%s", "");
+	oc_pkey_why(why, why_len, "%s", "");
 	if (out == NULL || (in == NULL && n != 0)) {
-		set_why(why, why_len, "no input");
+		oc_pkey_why(why, why_len, "no input");
 		return OC_ERR_ARGS;
 	}
 	if (n > OC_PKEY_MAX_INPUT) {
-		set_why(why, why_len, "input of %zu bytes is over the %d limit",
-			n, OC_PKEY_MAX_INPUT);
+		oc_pkey_why(why, why_len,
+			    "input of %zu bytes is over the %d limit", n,
+			    OC_PKEY_MAX_INPUT);
 		return OC_ERR_RANGE;
 	}
 	if (n == 0 || all_space(in, n)) {
-		set_why(why, why_len, "empty input");
+		oc_pkey_why(why, why_len, "empty input");
 		return OC_ERR_PARSE;
 	}
 	if (oc_openssh_key_is(in, n))
@@ -679,7 +682,7 @@ int oc_pkey_parse_private(const uint8_t *in, size_t n, EVP_PKEY **out,
 	if (rc != OC_OK)
 		goto out;
 	if (!has_private(k)) {
-		set_why(why, why_len, "not a private key (a public key)");
+		oc_pkey_why(why, why_len, "not a private key (a public key)");
 		rc = OC_ERR_PARSE;
 		goto out;
 	}
@@ -723,14 +726,14 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 	int rc = OC_ERR_PARSE;
 
 	if (der_seq_len(in, n, &total) != OC_OK) {
-		set_why(why, why_len, "not a certificate");
+		oc_pkey_why(why, why_len, "not a certificate");
 		goto out;
 	}
 	if (total != n) {
-		set_why(why, why_len,
-			total > n ? "truncated DER"
-				  : "trailing data after the "
-				    "DER certificate");
+		oc_pkey_why(why, why_len,
+			    total > n ? "truncated DER"
+				      : "trailing data after the "
+					"DER certificate");
 		goto out;
 	}
 	rc = OC_ERR_CRYPTO;
@@ -739,7 +742,7 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 		goto out;
 	rc = OC_ERR_PARSE;
 	if (d2i_X509(&x, &p, (long)n) == NULL || p != in + n) {
-		set_why(why, why_len, "not a certificate");
+		oc_pkey_why(why, why_len, "not a certificate");
 		goto out;
 	}
 	/* The certificate's own key object may be a legacy key tied to a
@@ -747,14 +750,14 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 	 * context (see oc_pkey_public_copy). */
 	x_pk = X509_get0_pubkey(x);
 	if (x_pk == NULL) {
-		set_why(why, why_len,
-			"certificate key: unsupported or malformed key");
+		oc_pkey_why(why, why_len,
+			    "certificate key: unsupported or malformed key");
 		rc = OC_ERR_UNSUPPORTED;
 		goto out;
 	}
 	rc = oc_pkey_check(x_pk, reason, sizeof(reason));
 	if (rc != OC_OK) {
-		set_why(why, why_len, "certificate key: %s", reason);
+		oc_pkey_why(why, why_len, "certificate key: %s", reason);
 		goto out;
 	}
 	rc = oc_pkey_public_copy(x_pk, &pk);
@@ -762,7 +765,8 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 		goto out;
 	rc = oc_pkey_pub_of(pk, &c->pub);
 	if (rc != OC_OK) {
-		set_why(why, why_len, "certificate key: %s", oc_strerror(rc));
+		oc_pkey_why(why, why_len, "certificate key: %s",
+			    oc_strerror(rc));
 		goto out;
 	}
 	rc = OC_ERR_CRYPTO;
@@ -780,9 +784,9 @@ static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 	rc = OC_OK;
 out:
 	if (rc == OC_ERR_CRYPTO)
-		set_why(why, why_len, "the crypto library failed");
+		oc_pkey_why(why, why_len, "the crypto library failed");
 	else if (rc == OC_ERR_NOMEM)
-		set_why(why, why_len, "out of memory");
+		oc_pkey_why(why, why_len, "out of memory");
 	EVP_PKEY_free(pk);
 	X509_free(x);
 	return rc;
@@ -800,19 +804,20 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 	int r, rc;
 
 	memset(&c, 0, sizeof(c));
-	set_why(why, why_len, "%s", "");
+	oc_pkey_why(why, why_len, "%s", "");
 	if (out == NULL || (in == NULL && n != 0)) {
-		set_why(why, why_len, "no input");
+		oc_pkey_why(why, why_len, "no input");
 		return OC_ERR_ARGS;
 	}
 	if (n > OC_PKEY_MAX_INPUT) {
-		set_why(why, why_len, "input of %zu bytes is over the %d limit",
-			n, OC_PKEY_MAX_INPUT);
+		oc_pkey_why(why, why_len,
+			    "input of %zu bytes is over the %d limit", n,
+			    OC_PKEY_MAX_INPUT);
 		return OC_ERR_RANGE;
 	}
 	rc = OC_ERR_PARSE;
 	if (n == 0 || all_space(in, n)) {
-		set_why(why, why_len, "empty input");
+		oc_pkey_why(why, why_len, "empty input");
 		goto out;
 	}
 	if (memmem(in, n, "-----BEGIN ", 11) == NULL) {
@@ -829,12 +834,12 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 		pos = b.end;
 	}
 	if (r < 0) {
-		set_why(why, why_len, "malformed or truncated PEM");
+		oc_pkey_why(why, why_len, "malformed or truncated PEM");
 		goto out;
 	}
 	if (r == 0) {
-		set_why(why, why_len, "not a certificate%s",
-			priv ? " (a private key)" : "");
+		oc_pkey_why(why, why_len, "not a certificate%s",
+			    priv ? " (a private key)" : "");
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -846,8 +851,8 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 	    oc_base64_decoded_max(b.body_end - b.body) + 1, &der_len);
 	if (rc != OC_OK || der_len == 0) {
 		rc = OC_ERR_PARSE;
-		set_why(why, why_len,
-			"corrupt base64 in the CERTIFICATE block");
+		oc_pkey_why(why, why_len,
+			    "corrupt base64 in the CERTIFICATE block");
 		goto out;
 	}
 	rc = cert_der(der, der_len, &c, key != NULL ? &k : NULL, why, why_len);

@@ -25,6 +25,7 @@
 #ifndef OC_PKEY_H
 #define OC_PKEY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,5 +105,11 @@ void oc_pkey_pub_free(struct oc_pkey_pub *p);
 int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 		       EVP_PKEY **key, char *why, size_t why_len);
 void oc_pkey_cert_free(struct oc_pkey_cert *c);
+
+/* For the parsers (pkey.c, openssh-key.c): writes a reason into why
+ * (either may be NULL/0), and tells PEM's whitespace. */
+void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool oc_pkey_is_space(uint8_t c);
 
 #endif

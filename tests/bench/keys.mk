@@ -6,7 +6,8 @@ EXTRA_PROGRAMS += tests/bench/module-sign
 EXTRA_DIST += tests/bench/module-sign.sh
 CLEANFILES += tests/bench/module-sign
 
-tests_bench_module_sign_SOURCES = tests/bench/module-sign.c
+tests_bench_module_sign_SOURCES = tests/bench/module-sign.c \
+	tests/bench/bench-p11.c tests/bench/bench-p11.h
 tests_bench_module_sign_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
 	$(CRYPTO_CFLAGS)
 tests_bench_module_sign_LDADD = $(CRYPTO_LIBS) -ldl

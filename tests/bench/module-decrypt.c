@@ -21,6 +21,8 @@
 #include <openssl/rand.h>
 #include <p11-kit/pkcs11.h>
 
+#include "bench-p11.h"
+
 #include "oneclaw-pkcs11.h"
 
 #define MAX_THREADS 2
@@ -54,21 +56,6 @@ static unsigned char key[32];
 static EVP_CIPHER *aes_gcm;
 static pthread_barrier_t start_line;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, CK_RV rv)
-{
-	fprintf(stderr, "module-decrypt: %s failed: CK_RV 0x%lx\n", what,
-		(unsigned long)rv);
-	exit(1);
-}
-
 static int parse_hex(const char *s, unsigned char *out, size_t n)
 {
 	size_t i;
@@ -85,55 +72,6 @@ static int parse_hex(const char *s, unsigned char *out, size_t n)
 	return 0;
 }
 
-static void load(struct p11 *p, const char *path)
-{
-	CK_C_GetFunctionList get;
-	CK_C_INITIALIZE_ARGS args;
-	CK_RV rv;
-
-	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (p->dl == NULL) {
-		fprintf(stderr, "module-decrypt: %s\n", dlerror());
-		exit(1);
-	}
-	get = (CK_C_GetFunctionList)dlsym(p->dl, "C_GetFunctionList");
-	if (get == NULL || get(&p->f) != CKR_OK)
-		die("C_GetFunctionList", CKR_GENERAL_ERROR);
-	memset(&args, 0, sizeof(args));
-	args.flags = CKF_OS_LOCKING_OK;
-	rv = p->f->C_Initialize(&args);
-	if (rv != CKR_OK)
-		die("C_Initialize", rv);
-}
-
-/* The first slot with a token whose label is label (NULL: any). */
-static CK_SLOT_ID find_slot(struct p11 *p, const char *label)
-{
-	CK_SLOT_ID slots[64];
-	CK_ULONG n = 64, i;
-	CK_RV rv;
-
-	rv = p->f->C_GetSlotList(CK_TRUE, slots, &n);
-	if (rv != CKR_OK)
-		die("C_GetSlotList", rv);
-	for (i = 0; i < n; i++) {
-		CK_TOKEN_INFO ti;
-		size_t len;
-
-		if (label == NULL)
-			return slots[i];
-		if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
-			continue;
-		len = strlen(label);
-		if (len <= sizeof(ti.label) &&
-		    memcmp(ti.label, label, len) == 0 &&
-		    (len == sizeof(ti.label) || ti.label[len] == ' '))
-			return slots[i];
-	}
-	die("finding the token", CKR_TOKEN_NOT_PRESENT);
-	return 0;
-}
-
 static void open_sessions(struct p11 *p, CK_SLOT_ID slot)
 {
 	int i;
@@ -144,7 +82,7 @@ static void open_sessions(struct p11 *p, CK_SLOT_ID slot)
 					 CKF_SERIAL_SESSION | CKF_RW_SESSION,
 					 NULL, NULL, &p->sess[i]);
 		if (rv != CKR_OK)
-			die("C_OpenSession", rv);
+			bench_die("C_OpenSession", rv);
 	}
 }
 
@@ -159,14 +97,14 @@ static void setup_module(const char *path)
 	CK_ULONG n = 0;
 	CK_RV rv;
 
-	load(&mod, path);
-	open_sessions(&mod, find_slot(&mod, NULL));
+	mod.f = bench_p11_load(path, &mod.dl);
+	open_sessions(&mod, bench_p11_find_slot(mod.f, NULL));
 	rv = mod.f->C_FindObjectsInit(mod.sess[0], tpl, 2);
 	if (rv == CKR_OK)
 		rv = mod.f->C_FindObjects(mod.sess[0], &mod.key, 1, &n);
 	mod.f->C_FindObjectsFinal(mod.sess[0]);
 	if (rv != CKR_OK || n != 1)
-		die("finding the module's CMEK key", rv);
+		bench_die("finding the module's CMEK key", rv);
 }
 
 static void setup_softhsm(const char *path, const char *token,
@@ -197,16 +135,16 @@ static void setup_softhsm(const char *path, const char *token,
 	fclose(f);
 	len = strcspn(pin, "\r\n");
 	pin[len] = '\0';
-	load(&hsm, path);
-	open_sessions(&hsm, find_slot(&hsm, token));
+	hsm.f = bench_p11_load(path, &hsm.dl);
+	open_sessions(&hsm, bench_p11_find_slot(hsm.f, token));
 	rv = hsm.f->C_Login(hsm.sess[0], CKU_USER, (CK_UTF8CHAR_PTR)pin, len);
 	if (rv != CKR_OK)
-		die("SoftHSM C_Login", rv);
+		bench_die("SoftHSM C_Login", rv);
 	/* A session object: visible to every session of this process. */
 	rv = hsm.f->C_CreateObject(hsm.sess[0], tpl,
 				   sizeof(tpl) / sizeof(tpl[0]), &hsm.key);
 	if (rv != CKR_OK)
-		die("SoftHSM C_CreateObject", rv);
+		bench_die("SoftHSM C_CreateObject", rv);
 }
 
 static int op_openssl(EVP_CIPHER_CTX *ctx, const struct job *j,
@@ -292,7 +230,7 @@ static void *run(void *arg)
 		goto out;
 	}
 	pthread_barrier_wait(&start_line);
-	end = now() + j->seconds;
+	end = bench_now() + j->seconds;
 	do {
 		switch (j->impl) {
 		case IMPL_OPENSSL:
@@ -311,7 +249,7 @@ static void *run(void *arg)
 			break;
 		}
 		ops++;
-	} while (now() < end);
+	} while (bench_now() < end);
 	j->ops = ops;
 out:
 	free(out);
@@ -340,7 +278,7 @@ static double cell(enum impl impl, int nthreads, const unsigned char *blob,
 		}
 	}
 	pthread_barrier_wait(&start_line);
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(th[i], NULL);
 		if (jobs[i].error) {
@@ -351,7 +289,7 @@ static double cell(enum impl impl, int nthreads, const unsigned char *blob,
 		}
 		ops += jobs[i].ops;
 	}
-	t = now() - t0;
+	t = bench_now() - t0;
 	pthread_barrier_destroy(&start_line);
 	return (double)ops / t;
 }
@@ -406,7 +344,7 @@ int main(int argc, char **argv)
 	}
 	aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	if (aes_gcm == NULL)
-		die("EVP_CIPHER_fetch", CKR_GENERAL_ERROR);
+		bench_die("EVP_CIPHER_fetch", CKR_GENERAL_ERROR);
 	if (strcmp(argv[1], "-") != 0)
 		setup_module(argv[1]);
 	setup_softhsm(argv[2], argv[3], argv[4]);
@@ -423,7 +361,7 @@ int main(int argc, char **argv)
 
 		if (pt == NULL || blob == NULL || RAND_bytes(pt, (int)n) != 1 ||
 		    seal(pt, n, blob) != 0)
-			die("making a blob", CKR_HOST_MEMORY);
+			bench_die("making a blob", CKR_HOST_MEMORY);
 		size_name(n, name, sizeof(name));
 		for (i = 0; i < N_IMPL; i++) {
 			for (t = 1; t <= MAX_THREADS; t++) {

@@ -26,6 +26,8 @@
 #include <openssl/rand.h>
 #include <p11-kit/pkcs11.h>
 
+#include "bench-p11.h"
+
 #define MSG_LEN 64
 #define ROUNDS	3
 
@@ -67,70 +69,6 @@ struct p11 {
 static struct p11 mod, hsm;
 static unsigned char msg[MSG_LEN];
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, CK_RV rv)
-{
-	fprintf(stderr, "module-sign: %s failed: CK_RV 0x%lx\n", what,
-		(unsigned long)rv);
-	exit(1);
-}
-
-static void load(struct p11 *p, const char *path)
-{
-	CK_C_GetFunctionList get;
-	CK_C_INITIALIZE_ARGS args;
-	CK_RV rv;
-
-	p->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (p->dl == NULL) {
-		fprintf(stderr, "module-sign: %s\n", dlerror());
-		exit(1);
-	}
-	get = (CK_C_GetFunctionList)dlsym(p->dl, "C_GetFunctionList");
-	if (get == NULL || get(&p->f) != CKR_OK)
-		die("C_GetFunctionList", CKR_GENERAL_ERROR);
-	memset(&args, 0, sizeof(args));
-	args.flags = CKF_OS_LOCKING_OK;
-	rv = p->f->C_Initialize(&args);
-	if (rv != CKR_OK)
-		die("C_Initialize", rv);
-}
-
-/* The first slot with a token whose label is label (NULL: any). */
-static CK_SLOT_ID find_slot(struct p11 *p, const char *label)
-{
-	CK_SLOT_ID slots[64];
-	CK_ULONG n = 64, i;
-	CK_RV rv;
-
-	rv = p->f->C_GetSlotList(CK_TRUE, slots, &n);
-	if (rv != CKR_OK)
-		die("C_GetSlotList", rv);
-	for (i = 0; i < n; i++) {
-		CK_TOKEN_INFO ti;
-		size_t len;
-
-		if (label == NULL)
-			return slots[i];
-		if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
-			continue;
-		len = strlen(label);
-		if (len <= sizeof(ti.label) &&
-		    memcmp(ti.label, label, len) == 0 &&
-		    (len == sizeof(ti.label) || ti.label[len] == ' '))
-			return slots[i];
-	}
-	die("finding the token", CKR_TOKEN_NOT_PRESENT);
-	return 0;
-}
-
 static int find_key(struct p11 *p, const char *label, CK_OBJECT_HANDLE *h)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -153,14 +91,15 @@ static void setup_module(const char *path)
 	size_t i;
 	CK_RV rv;
 
-	load(&mod, path);
-	rv = mod.f->C_OpenSession(find_slot(&mod, NULL), CKF_SERIAL_SESSION,
-				  NULL, NULL, &mod.sess);
+	mod.f = bench_p11_load(path, &mod.dl);
+	rv = mod.f->C_OpenSession(bench_p11_find_slot(mod.f, NULL),
+				  CKF_SERIAL_SESSION, NULL, NULL, &mod.sess);
 	if (rv != CKR_OK)
-		die("C_OpenSession", rv);
+		bench_die("C_OpenSession", rv);
 	for (i = 0; i < N_ALGS; i++) {
 		if (find_key(&mod, algs[i].mod_label, &algs[i].mod_key) != 0)
-			die("finding a key in the module", CKR_GENERAL_ERROR);
+			bench_die("finding a key in the module",
+				  CKR_GENERAL_ERROR);
 		algs[i].have_mod = 1;
 	}
 }
@@ -181,14 +120,14 @@ static void setup_softhsm(const char *path, const char *token,
 	fclose(f);
 	len = strcspn(pin, "\r\n");
 	pin[len] = '\0';
-	load(&hsm, path);
-	rv = hsm.f->C_OpenSession(find_slot(&hsm, token), CKF_SERIAL_SESSION,
-				  NULL, NULL, &hsm.sess);
+	hsm.f = bench_p11_load(path, &hsm.dl);
+	rv = hsm.f->C_OpenSession(bench_p11_find_slot(hsm.f, token),
+				  CKF_SERIAL_SESSION, NULL, NULL, &hsm.sess);
 	if (rv != CKR_OK)
-		die("SoftHSM C_OpenSession", rv);
+		bench_die("SoftHSM C_OpenSession", rv);
 	rv = hsm.f->C_Login(hsm.sess, CKU_USER, (CK_UTF8CHAR_PTR)pin, len);
 	if (rv != CKR_OK)
-		die("SoftHSM C_Login", rv);
+		bench_die("SoftHSM C_Login", rv);
 	for (i = 0; i < N_ALGS; i++)
 		algs[i].have_hsm =
 		    find_key(&hsm, algs[i].hsm_label, &algs[i].hsm_key) == 0;
@@ -323,13 +262,13 @@ static double cell(enum impl impl, struct alg *a, double seconds)
 	size_t n = sizeof(sig);
 
 	if (md == NULL)
-		die("EVP_MD_CTX_new", CKR_HOST_MEMORY);
+		bench_die("EVP_MD_CTX_new", CKR_HOST_MEMORY);
 	if (op(impl, md, a, sig, &n) != 0 || verify(a, impl, sig, n) != 0) {
 		fprintf(stderr, "module-sign: %s %s: a bad signature\n",
 			impl_name[impl], a->name);
 		exit(1);
 	}
-	t0 = now();
+	t0 = bench_now();
 	end = t0 + seconds;
 	do {
 		n = sizeof(sig);
@@ -339,8 +278,8 @@ static double cell(enum impl impl, struct alg *a, double seconds)
 			exit(1);
 		}
 		ops++;
-	} while (now() < end);
-	t = now() - t0;
+	} while (bench_now() < end);
+	t = bench_now() - t0;
 	EVP_MD_CTX_free(md);
 	return (double)ops / t;
 }
@@ -382,7 +321,7 @@ int main(int argc, char **argv)
 			seconds = 1.0;
 	}
 	if (RAND_bytes(msg, sizeof(msg)) != 1)
-		die("RAND_bytes", CKR_GENERAL_ERROR);
+		bench_die("RAND_bytes", CKR_GENERAL_ERROR);
 	for (i = 0; i < N_ALGS; i++)
 		algs[i].key = read_key(argv[5], algs[i].file);
 	if (strcmp(argv[1], "-") != 0)

@@ -9,7 +9,8 @@ EXTRA_DIST += tests/bench/module-decrypt.sh tests/bench/module-find.sh \
 	tests/bench/module-find.js
 CLEANFILES += tests/bench/module-decrypt tests/bench/module-find
 
-tests_bench_module_decrypt_SOURCES = tests/bench/module-decrypt.c
+tests_bench_module_decrypt_SOURCES = tests/bench/module-decrypt.c \
+	tests/bench/bench-p11.c tests/bench/bench-p11.h
 tests_bench_module_decrypt_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
 	$(CRYPTO_CFLAGS)
 tests_bench_module_decrypt_LDADD = $(CRYPTO_LIBS) -ldl $(PTHREAD_LIBS)
