@@ -63,6 +63,7 @@ struct oc_object {
 	bool have_value;
 	long value_at; /* monotonic seconds */
 	bool seen;     /* in the last list */
+	unsigned long changed; /* the token's `changes` at its last local write */
 	/* Key-typed secrets: the version last turned into key objects (0:
 	 * not yet), and whether that gave a private key, whose value the
 	 * data object then never shows. */

@@ -50,6 +50,8 @@ void oc_token_free(struct oc_token *t)
 	oc_store_clear(&t->store);
 	oc_lock_free(t->lock);
 	oc_lock_free(t->fetch);
+	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
+		free(t->gone[i]);
 	free(t);
 }
 
@@ -60,6 +62,8 @@ void oc_token_abandon(struct oc_token *t)
 	if (!t)
 		return;
 	oc_store_abandon(&t->store);
+	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
+		free(t->gone[i]);
 	free(t);
 }
 
@@ -268,11 +272,44 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 		check_key(t, &v);
 }
 
-/* Merges a fresh list into the store under t->lock: known paths keep their
- * object and handle, new ones are added, the missing ones leave. */
-static void merge(struct oc_token *t, const struct oc_secret_meta *items,
-		  size_t n, long now)
+/* Under t->lock: a local delete of path, remembered for the fetches in
+ * flight (see token.h). */
+static void remember_gone(struct oc_token *t, const char *path)
 {
+	unsigned i = t->gone_next;
+
+	t->changes++;
+	if (t->gone[i])
+		t->gone_lost = t->gone_at[i];
+	free(t->gone[i]);
+	t->gone[i] = strdup(path);
+	if (!t->gone[i])
+		t->gone_lost = t->changes; /* forgotten: trust no list */
+	t->gone_at[i] = t->changes;
+	t->gone_next = (i + 1) % OC_TOKEN_GONE_MAX;
+}
+
+/* Under t->lock: was path deleted here after the count `since`? */
+static bool gone_since(const struct oc_token *t, const char *path,
+		       unsigned long since)
+{
+	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
+		if (t->gone[i] && t->gone_at[i] > since &&
+		    strcmp(t->gone[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Merges a list fetched from the count `since` on into the store under
+ * t->lock: known paths keep their object and handle, new ones are added,
+ * the missing ones leave; what this process wrote or deleted after
+ * `since` stays as it is.  False when deletes made during the fetch were
+ * too many to remember: then nothing was added, and the list must be
+ * fetched again. */
+static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
+		  size_t n, long now, unsigned long since)
+{
+	bool complete = t->gone_lost <= since;
 	struct oc_object *o, *next;
 
 	for (o = t->store.head; o; o = o->next)
@@ -284,6 +321,12 @@ static void merge(struct oc_token *t, const struct oc_secret_meta *items,
 		if (m->is_disabled || !m->path || !(len = strlen(m->path)))
 			continue;
 		o = oc_store_by_label(&t->store, m->path, len);
+		if (o && o->changed > since) {
+			o->seen = true; /* written here after the list began */
+			continue;
+		}
+		if (!o && (!complete || gone_since(t, m->path, since)))
+			continue;
 		if (o) {
 			struct oc_secret_meta keep = o->meta;
 
@@ -316,11 +359,12 @@ static void merge(struct oc_token *t, const struct oc_secret_meta *items,
 		next = o->next;
 		if (o->kind != OC_OBJ_DATA || o->session_obj)
 			continue;
-		if (!o->seen)
+		if (!o->seen && o->changed <= since)
 			oc_store_remove(&t->store, o);
 		else if (o->have_value && expired(o->value_at, now))
 			oc_object_drop_value(o);
 	}
+	return complete;
 }
 
 CK_RV oc_token_sync(struct oc_token *t)
@@ -329,6 +373,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 	struct oc_secret_meta *items = NULL;
 	size_t n = 0;
 	long now = oc_init_now();
+	unsigned long since;
 	bool fresh;
 	int err;
 
@@ -354,6 +399,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 	oc_lock_take(t->fetch);
 	oc_lock_take(t->lock);
 	fresh = t->listed && !expired(t->listed_at, now);
+	since = t->changes;
 	oc_lock_release(t->lock);
 	if (fresh) {
 		oc_lock_release(t->fetch);
@@ -362,8 +408,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 	err = oc_backend_secret_list(&oc_mod.be, id, &items, &n);
 	if (err == OC_OK) {
 		oc_lock_take(t->lock);
-		merge(t, items, n, oc_init_now());
-		t->listed = true;
+		t->listed = merge(t, items, n, oc_init_now(), since);
 		t->listed_at = oc_init_now();
 		oc_lock_release(t->lock);
 		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, n);
@@ -398,6 +443,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	char id[OC_API_MAX_ID + 1];
 	char *path = NULL;
 	long now = oc_init_now();
+	unsigned long since;
 	CK_RV rv = CKR_OK;
 	int err;
 
@@ -420,6 +466,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	}
 	path = strdup(o->meta.path);
 	memcpy(id, t->vault_id, sizeof(id));
+	since = t->changes;
 	oc_lock_release(t->lock);
 	if (!path) {
 		rv = CKR_HOST_MEMORY;
@@ -430,7 +477,10 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	err = oc_backend_secret_get(&oc_mod.be, id, path, &sec);
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE) {
+	if (o && o->changed > since) {
+		/* Written here while the GET ran: that value is newer. */
+		err = OC_OK;
+	} else if (err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE) {
 		/* Deleted or expired since listing: the object is gone. */
 		if (o) {
 			oc_keyobj_forget_locked(t, path);
@@ -621,8 +671,10 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 	}
 	if (err == OC_OK)
 		err = oc_object_set_value(o, value, len, oc_init_now());
-	if (err == OC_OK)
+	if (err == OC_OK) {
+		o->changed = ++t->changes;
 		*h = o->handle;
+	}
 	oc_lock_release(t->lock);
 	return err ? oc_rv_map(err, OC_RV_GENERIC) : CKR_OK;
 }
@@ -633,8 +685,10 @@ void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h)
 
 	oc_lock_take(t->lock);
 	o = oc_store_get(&t->store, h);
-	if (o && o->kind == OC_OBJ_DATA)
+	if (o && o->kind == OC_OBJ_DATA) {
+		remember_gone(t, o->meta.path);
 		oc_keyobj_forget_locked(t, o->meta.path);
+	}
 	if (o)
 		oc_store_remove(&t->store, o);
 	oc_lock_release(t->lock);

@@ -6,7 +6,13 @@
  * Locks: `lock` guards the fields below and the store and is never held
  * across network I/O; `fetch` is held across a network fetch so only one
  * thread fetches the same thing (the others wait, then read the cache).
- * Order: fetch before lock. */
+ * Order: fetch before lock.
+ *
+ * A list or value fetched while this process wrote or deleted must not
+ * undo that: `changes` counts local writes and deletes, each object keeps
+ * the count of its last local write, and the paths deleted lately stay in
+ * a small ring; a fetch started at count N leaves alone what changed
+ * after N. */
 #ifndef OC_P11_TOKEN_H
 #define OC_P11_TOKEN_H
 
@@ -16,6 +22,10 @@
 #include "ck.h"
 #include "lock.h"
 #include "object.h"
+
+/* Deletes remembered for fetches in flight; more during one list fetch
+ * and that fetch's result is not trusted to add objects. */
+#define OC_TOKEN_GONE_MAX 32
 
 struct oc_token {
 	CK_SLOT_ID slot;
@@ -30,6 +40,11 @@ struct oc_token {
 	bool listed;
 	long listed_at;
 	bool key_done; /* the config key object was considered */
+	unsigned long changes;		    /* local writes and deletes */
+	char *gone[OC_TOKEN_GONE_MAX];	    /* paths deleted lately */
+	unsigned long gone_at[OC_TOKEN_GONE_MAX]; /* `changes` then */
+	unsigned gone_next;
+	unsigned long gone_lost; /* newest count pushed out of the ring */
 	bool mismatch_logged;
 	/* Session counts, under the module lock. */
 	unsigned long sessions;

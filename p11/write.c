@@ -203,6 +203,7 @@ static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
 				rv = CKR_ATTRIBUTE_VALUE_INVALID;
 				break;
 			}
+			free(d->path); /* no leak even on a repeated label */
 			d->path = strndup(a->pValue, a->ulValueLen);
 			if (!d->path)
 				rv = CKR_HOST_MEMORY;

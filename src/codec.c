@@ -248,8 +248,8 @@ int oc_hex_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
 	if (n / 2 > out_size)
 		return OC_ERR_RANGE;
 	for (i = 0; i < n / 2; i++)
-		out[i] = (uint8_t)(hex_value(in[2 * i]) << 4 |
-				   hex_value(in[2 * i + 1]));
+		out[i] = (uint8_t)((unsigned)hex_value(in[2 * i]) << 4 |
+				   (unsigned)hex_value(in[2 * i + 1]));
 	*out_len = n / 2;
 	return OC_OK;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 
 #include <openssl/err.h>
 #include <openssl/provider.h>
@@ -22,6 +23,23 @@ static OSSL_PROVIDER *provider;
 static EVP_CIPHER *aes_gcm;
 static EVP_MD *sha256;
 
+/* Frees the context.  Registered with atexit() once it exists: in the
+ * module that runs at dlclose (the handler belongs to the module), in a
+ * program at exit; either way before libcrypto's own cleanup, which was
+ * registered earlier (by OSSL_LIB_CTX_new) and so runs later. */
+static void ossl_teardown(void)
+{
+	EVP_CIPHER_free(aes_gcm);
+	EVP_MD_free(sha256);
+	aes_gcm = NULL;
+	sha256 = NULL;
+	if (provider != NULL)
+		OSSL_PROVIDER_unload(provider);
+	provider = NULL;
+	OSSL_LIB_CTX_free(libctx);
+	libctx = NULL;
+}
+
 static void ossl_setup(void)
 {
 	libctx = OSSL_LIB_CTX_new();
@@ -34,19 +52,13 @@ static void ossl_setup(void)
 	sha256 = EVP_MD_fetch(libctx, "SHA256", NULL);
 	if (aes_gcm == NULL || sha256 == NULL)
 		goto fail;
+	if (atexit(ossl_teardown) != 0)
+		oc_debug(OC_LOG_CMEK, "cannot free the OpenSSL context at exit");
 	return;
 fail:
 	oc_debug(OC_LOG_CMEK, "OpenSSL library context setup failed");
 	/* Leave everything NULL so callers report OC_ERR_CRYPTO. */
-	EVP_CIPHER_free(aes_gcm);
-	EVP_MD_free(sha256);
-	aes_gcm = NULL;
-	sha256 = NULL;
-	if (provider != NULL)
-		OSSL_PROVIDER_unload(provider);
-	provider = NULL;
-	OSSL_LIB_CTX_free(libctx);
-	libctx = NULL;
+	ossl_teardown();
 	ERR_clear_error();
 }
 

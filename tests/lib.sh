@@ -24,8 +24,43 @@ SRC=$(cd "$SRC" && pwd)
 VAULTD="$BUILD/oneclaw-vaultd"
 TOOL="$BUILD/oneclaw-tool"
 MODULE="$BUILD/.libs/oneclaw-pkcs11.so"
-# Tests may wrap the programs, e.g. OC_WRAP="valgrind --error-exitcode=3".
+# Tests may wrap the programs, e.g. OC_WRAP="valgrind --error-exitcode=3":
+# oneclaw-tool, the programs that load the module (p11-client, the
+# conformance programs) and, unless OC_WRAP_VAULTD says otherwise,
+# oneclaw-vaultd.
+#
+# OC_VALGRIND=1 (scripts/check's valgrind stage) sets OC_WRAP to valgrind
+# memcheck: definite leaks and invalid accesses make the wrapped program
+# exit OC_VG_EXIT (86), its report goes to $OC_LOG_DIR/valgrind/; vaultd
+# runs unwrapped (the server is not what that stage is about).
+OC_VG_EXIT=86
+if [ -n "${OC_VALGRIND:-}" ] && [ -z "${OC_WRAP:-}" ]; then
+	OC_WRAP="valgrind -q --tool=memcheck --error-exitcode=$OC_VG_EXIT"
+	OC_WRAP="$OC_WRAP --leak-check=full --show-leak-kinds=definite"
+	OC_WRAP="$OC_WRAP --errors-for-leak-kinds=definite --num-callers=40"
+	OC_WRAP="$OC_WRAP --suppressions=$SRC/tests/valgrind/oneclaw.supp"
+	OC_WRAP="$OC_WRAP --suppressions=$SRC/tests/valgrind/system.supp"
+	OC_WRAP_VAULTD=${OC_WRAP_VAULTD-}
+fi
 OC_WRAP=${OC_WRAP:-}
+OC_WRAP_VAULTD=${OC_WRAP_VAULTD-$OC_WRAP}
+
+# A sanitized build (configure --enable-asan, gcc: libasan is a shared
+# library the module needs).  Our own programs link the ASan runtime and
+# keep leak detection on; a foreign program that dlopens the module
+# (pkcs11-tool, p11tool, p11-kit, openssl, ssh-keygen, ssh-agent, node
+# running a tests/node client) must have the runtime loaded first, so
+# oc_setup puts wrappers for them first in PATH that preload it and turn
+# leak detection off: their own leaks at exit are not ours, and ours are
+# found by our programs' runs.  Tests that cannot work sanitized skip on
+# OC_SANITIZED=1.
+OC_SANITIZED=${OC_SANITIZED:-}
+OC_ASAN_RT=
+if [ -f "$BUILD/Makefile" ] &&
+	grep -q '^OC_SAN_FLAGS = .*-fsanitize=address' "$BUILD/Makefile"; then
+	OC_SANITIZED=1
+fi
+export OC_SANITIZED
 
 oc_fail() {
 	echo "FAIL: $*" >&2
@@ -39,6 +74,10 @@ oc_skip() {
 
 oc_need() {
 	for t in "$@"; do
+		# valgrind (helgrind) cannot run programs built with ASan: it
+		# refuses ASan's shadow-memory mapping.
+		[ "$t" = valgrind ] && [ "$OC_SANITIZED" = 1 ] &&
+			oc_skip "valgrind cannot run ASan-instrumented programs"
 		command -v "$t" >/dev/null 2>&1 || oc_skip "$t not installed"
 	done
 }
@@ -82,6 +121,46 @@ oc_setup() {
 	ONECLAW_PKCS11_DEBUG=${ONECLAW_PKCS11_DEBUG:-all}
 	ONECLAW_PKCS11_DEBUG_FILE="$OC_LOG_DIR/$(basename "$0").debug.log"
 	export ONECLAW_PKCS11_DEBUG ONECLAW_PKCS11_DEBUG_FILE
+	if [ -n "${OC_VALGRIND:-}" ]; then
+		mkdir -p "$OC_LOG_DIR/valgrind"
+		OC_WRAP="$OC_WRAP --log-file=$OC_LOG_DIR/valgrind/$(basename "$0").%p"
+		[ -n "$OC_WRAP_VAULTD" ] && OC_WRAP_VAULTD=$OC_WRAP
+	fi
+	[ "$OC_SANITIZED" = 1 ] && oc_san_wrappers
+	return 0
+}
+
+# oc_san_wrappers: $T/san-bin first in PATH, with a wrapper for every
+# foreign program that may load the sanitized module (see OC_SANITIZED).
+oc_san_wrappers() {
+	OC_ASAN_RT=$(ldd "$MODULE" 2>/dev/null |
+		sed -n 's/^[[:space:]]*libasan[^ ]* => \([^ ]*\).*/\1/p' | head -n1)
+	if [ -z "$OC_ASAN_RT" ]; then
+		# clang links the runtime into programs, not into the module.
+		_cc=$(sed -n 's/^CC = //p' "$BUILD/Makefile")
+		OC_ASAN_RT=$($_cc -print-file-name=libclang_rt.asan-x86_64.so)
+	fi
+	[ -f "$OC_ASAN_RT" ] || oc_fail "sanitized build, but no ASan runtime found"
+	mkdir -p "$T/san-bin"
+	for _p in pkcs11-tool p11tool p11-kit openssl ssh-keygen ssh-agent \
+		ssh-add ssh sshd softhsm2-util node; do
+		_real=$(command -v "$_p" 2>/dev/null) || continue
+		_cond=
+		# node loads the module only when it runs a tests/node client;
+		# its many one-line JSON helpers stay fast and unwrapped.
+		[ "$_p" = node ] && _cond='case "$*" in *tests/node/*) ;; *) exec '"$_real"' "$@" ;; esac'
+		cat > "$T/san-bin/$_p" <<EOF
+#!/bin/sh
+$_cond
+LD_PRELOAD="$OC_ASAN_RT\${LD_PRELOAD:+ \$LD_PRELOAD}"
+ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0"
+export LD_PRELOAD ASAN_OPTIONS
+exec "$_real" "\$@"
+EOF
+		chmod 755 "$T/san-bin/$_p"
+	done
+	PATH="$T/san-bin:$PATH"
+	export PATH
 }
 
 # oc_start_vaultd [vaultd serve args...]: init a database and serve it.
@@ -101,7 +180,7 @@ oc_start_vaultd() {
 # oc_serve_vaultd [args]: (re)start serving the existing database.
 oc_serve_vaultd() {
 	rm -f "$T/port"
-	$OC_WRAP $VAULTD --db "$VAULTD_DB" --listen 127.0.0.1:0 --port-file "$T/port" \
+	$OC_WRAP_VAULTD $VAULTD --db "$VAULTD_DB" --listen 127.0.0.1:0 --port-file "$T/port" \
 		"$@" >>"$VAULTD_LOG" 2>&1 &
 	VAULTD_PID=$!
 	i=0

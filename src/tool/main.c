@@ -213,7 +213,7 @@ double oc_tool_now(void)
  * exit code. */
 static int global_opt(struct oc_tool *t, int c, const char *arg)
 {
-	unsigned v;
+	unsigned v = 0;
 
 	switch (c) {
 	case OC_OPT_CONFIG:

@@ -77,7 +77,7 @@ void oc_kek_token_free(struct oc_kek_token *t)
 {
 	if (!t)
 		return;
-	if (t->have_session) {
+	if (t->f && t->have_session) {
 		t->f->C_Logout(t->session);
 		t->f->C_CloseSession(t->session);
 	}

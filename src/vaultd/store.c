@@ -1590,6 +1590,8 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	int64_t total = 0;
 	int rc;
 
+	if (!st || !job)
+		return OC_ERR_ARGS;
 	lock(st);
 	rc = begin(st);
 	if (rc)
@@ -1776,7 +1778,6 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 		rc = db_err(st, "batch");
 		goto out;
 	}
-	rc = OC_OK;
 	for (i = 0; i < count; i++) {
 		rc = fn(ctx, &rows[i]);
 		if (rc) {

@@ -7,6 +7,8 @@
 #   OC_FUZZ_SECONDS  seconds per target (default 20)
 #   OC_FUZZ_TARGETS  space-separated subset, e.g. "fuzz-json fuzz-cmek"
 #   OC_FUZZ_JOBS     parallel make jobs (default 2)
+#   OC_FUZZ_BUILD_ONLY=1  only configure and build (scripts/check builds
+#                    while other tests run, then fuzzes)
 #
 # New inputs go to $BUILD/fuzz-build/corpus/<target> (the committed seeds in
 # tests/fuzz/corpus are only read); a crashing input is written to
@@ -23,8 +25,11 @@ BUILD=$(cd "$BUILD" && pwd)
 FB="$BUILD/fuzz-build"
 SECONDS_EACH=${OC_FUZZ_SECONDS:-20}
 JOBS=${OC_FUZZ_JOBS:-2}
-ALL="fuzz-json fuzz-conf fuzz-keysrc fuzz-cmek fuzz-codec fuzz-api-responses
-fuzz-attrs fuzz-vaultd-routes"
+# Every target tests/fuzz/local.mk lists, so a new one is fuzzed too.
+ALL=$(sed -n '/^FUZZ_TARGETS = /,/^$/s|.*tests/fuzz/\(fuzz-[a-z0-9-]*\).*|\1|p' \
+	"$SRC/tests/fuzz/local.mk")
+[ -n "$ALL" ] || ALL="fuzz-json fuzz-conf fuzz-keysrc fuzz-cmek fuzz-codec
+fuzz-api-responses fuzz-attrs fuzz-vaultd-routes fuzz-pkey"
 TARGETS=${OC_FUZZ_TARGETS:-$ALL}
 
 case $SECONDS_EACH in
@@ -62,6 +67,7 @@ if ! make -C "$FB" -j"$JOBS" $progs >"$FB/logs/make.log" 2>&1; then
 	echo "fuzz: build failed" >&2
 	exit 1
 fi
+[ -n "${OC_FUZZ_BUILD_ONLY:-}" ] && exit 0
 
 # Reports with stacks; undefined behaviour stops the run like a crash.
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}

@@ -140,6 +140,19 @@ keys_pub() {
 # keys_export_pub LABEL OUT: the public key object LABEL read through the
 # module (pkcs11-tool writes DER SubjectPublicKeyInfo), as PEM.
 keys_export_pub() {
+	if [ "$OC_SANITIZED" = 1 ]; then
+		# pkcs11-tool 0.23 itself reads freed memory writing an EC
+		# public key, which the preloaded ASan runtime reports; p11tool
+		# reads the same object through the module.
+		p11tool --provider "$MODULE" --export \
+			"pkcs11:object=$(keys_uri "$1");type=public" \
+			--outfile "$T/.pub.p11tool" >"$T/p11.out" 2>&1 ||
+			{ cat "$T/p11.out" >&2; oc_fail "p11tool --export $1"; }
+		openssl pkey -pubin -in "$T/.pub.p11tool" -out "$2" \
+			2>"$T/.pub.err" || { cat "$T/.pub.p11tool" "$T/.pub.err" >&2;
+			oc_fail "PEM of $1"; }
+		return 0
+	fi
 	pkcs11-tool --module "$MODULE" --read-object --type pubkey \
 		--label "$1" --output-file "$T/.pub.der" >"$T/p11.out" 2>&1 ||
 		{ cat "$T/p11.out" >&2; oc_fail "--read-object --type pubkey $1"; }

@@ -175,6 +175,13 @@ if [ -n "$SSHD_PID" ]; then
 		oc_fail "ssh got in with a key the vault does not hold"
 fi
 
+if [ "$OC_SANITIZED" = 1 ]; then
+	# ssh-agent runs the module in ssh-pkcs11-helper with a clean
+	# environment, so without the ASan runtime the sanitized module
+	# cannot load; ssh -I above ran the same signing code sanitized.
+	echo "keys-ssh ok (ssh-agent part not run: sanitized build)"
+	exit 0
+fi
 echo "== ssh-agent with ssh-add -s"
 # The agent loads only providers on its allow list, by real path.
 MODREAL=$(readlink -f "$MODULE")

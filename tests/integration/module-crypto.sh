@@ -16,12 +16,12 @@ oc_start_vaultd
 oc_keygen "$T/cmek.key"
 vid=$(oc_create_vault crypto)
 mod_env "$vid"
-"$TOOL" -q --url "$OC_URL" cmek enable "$vid" --key "$T/cmek.key" > /dev/null ||
+$OC_WRAP "$TOOL" -q --url "$OC_URL" cmek enable "$vid" --key "$T/cmek.key" > /dev/null ||
 	oc_fail "cmek enable"
-fp=$("$TOOL" -q fingerprint "$T/cmek.key")
+fp=$($OC_WRAP "$TOOL" -q fingerprint "$T/cmek.key")
 printf 'hmac-key-%s' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/pt"
 oc_secret "$(cat "$T/pt")"
-"$TOOL" -q --url "$OC_URL" secret put "$vid" app/hmac-key --file "$T/pt" \
+$OC_WRAP "$TOOL" -q --url "$OC_URL" secret put "$vid" app/hmac-key --file "$T/pt" \
 	--key "$T/cmek.key" > /dev/null || oc_fail "secret put (sealed)"
 
 ONECLAW_CMEK_KEY_FILE="$T/cmek.key"

@@ -23,7 +23,7 @@ mod_env "$vid"
 expect() {
 	_want=$1
 	shift
-	timeout 120 "$CLIENT" "$MODULE" "$@" > "$T/rv" 2> "$T/rv.err"
+	timeout 120 $OC_WRAP "$CLIENT" "$MODULE" "$@" > "$T/rv" 2> "$T/rv.err"
 	_rc=$?
 	[ "$_rc" -eq 124 ] && oc_fail "$*: hung"
 	[ "$_rc" -ge 128 ] && oc_fail "$*: killed by signal $((_rc - 128))"
@@ -41,7 +41,7 @@ expect CKR_OK rv-read app/a
 
 # Deleted between listing and reading.
 mkfifo "$T/go"
-timeout 120 "$CLIENT" "$MODULE" stale app/doomed < "$T/go" > "$T/stale" 2>&1 &
+timeout 120 $OC_WRAP "$CLIENT" "$MODULE" stale app/doomed < "$T/go" > "$T/stale" 2>&1 &
 pid=$!
 exec 3> "$T/go"
 i=0

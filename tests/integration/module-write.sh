@@ -64,9 +64,9 @@ grep -qE "^(PUT|POST|DELETE) " "$T/wire.log" && oc_fail "a refused write reached
 [ -x "$TOOL" ] || oc_skip "oneclaw-tool not built (plain writes passed)"
 oc_keygen "$T/cmek.key"
 cvid=$(oc_create_vault sealed)
-"$TOOL" -q --url "$OC_URL" cmek enable "$cvid" --key "$T/cmek.key" > /dev/null ||
+$OC_WRAP "$TOOL" -q --url "$OC_URL" cmek enable "$cvid" --key "$T/cmek.key" > /dev/null ||
 	oc_fail "cmek enable"
-fp=$("$TOOL" -q fingerprint "$T/cmek.key")
+fp=$($OC_WRAP "$TOOL" -q fingerprint "$T/cmek.key")
 mod_env "$cvid"
 ONECLAW_CMEK_KEY_FILE="$T/cmek.key"
 export ONECLAW_CMEK_KEY_FILE
@@ -75,7 +75,7 @@ mod_tool --write-object "$T/w1" --type data --label app/sealed ||
 mod_get "$cvid" app/sealed "$T/blob" > "$T/meta" || oc_fail "GET app/sealed"
 grep -q "cmek_encrypted=true" "$T/meta" || oc_fail "not marked cmek_encrypted"
 grep -q "\"cmek_fingerprint\":\"$fp\"" "$T/.get.json" || oc_fail "not the key's fingerprint"
-"$TOOL" -q --url "$OC_URL" secret get "$cvid" app/sealed --key "$T/cmek.key" > "$T/opened" ||
+$OC_WRAP "$TOOL" -q --url "$OC_URL" secret get "$cvid" app/sealed --key "$T/cmek.key" > "$T/opened" ||
 	oc_fail "oneclaw-tool cannot open the sealed value"
 cmp -s "$T/opened" "$T/w1" || oc_fail "the sealed value opens to other bytes"
 grep -aF "$(cat "$T/w1")" "$T/wire.log" > /dev/null && oc_fail "the plaintext crossed the wire"

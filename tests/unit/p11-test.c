@@ -28,6 +28,8 @@
 #include "entry.h"
 #include "err.h"
 #include "secmem.h"
+#include "slot.h"
+#include "token.h"
 
 #define V_PLAIN	 "11111111-1111-4111-8111-111111111111"
 #define V_CMEK	 "22222222-2222-4222-8222-222222222222"
@@ -67,6 +69,8 @@ static struct {
 	long fail_status;
 	unsigned n_vault_list, n_secret_list, n_get, n_put, n_delete, n_login,
 	    n_logout;
+	/* Run once while a list is in flight (after its snapshot). */
+	void (*during_list)(void);
 	bool last_blob;
 	uint8_t last_val[1024];
 	size_t last_len;
@@ -160,6 +164,12 @@ static int mk_secret_list(void *ctx, const char *vid,
 		if (v->s[i].path[0])
 			meta_of(vid, &v->s[i], &(*out)[k++]);
 	*n = k;
+	if (m.during_list) {
+		void (*hook)(void) = m.during_list;
+
+		m.during_list = NULL;
+		hook();
+	}
 	return OC_OK;
 }
 
@@ -1247,6 +1257,70 @@ static void test_key_objects(void **state)
 	EVP_PKEY_free(ed);
 }
 
+/* A list fetched while this process wrote or deleted (another thread's
+ * C_CreateObject / C_DestroyObject, made here by the mock while the list
+ * is in flight): the write stays found, the delete stays gone. */
+static struct oc_token *race_tok;
+static CK_OBJECT_HANDLE race_doomed;
+
+static void write_during_list(void)
+{
+	struct oc_secret_meta meta;
+	CK_OBJECT_HANDLE h;
+
+	add(V_PLAIN, "app/new", "fresh", 5, false);
+	memset(&meta, 0, sizeof(meta));
+	meta.version = 1;
+	snprintf(meta.type, sizeof(meta.type), "password");
+	assert_int_equal(oc_token_stored(race_tok, "app/new", &meta,
+					 (const uint8_t *)"fresh", 5, &h),
+			 CKR_OK);
+}
+
+static void delete_during_list(void)
+{
+	ms(V_PLAIN, "app/two")->path[0] = '\0';
+	oc_token_forget(race_tok, race_doomed);
+}
+
+static void test_list_races_local_changes(void **state)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE fresh[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/new", 7},
+	};
+	CK_ATTRIBUTE doomed[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/two", 7},
+	};
+	CK_OBJECT_HANDLE h;
+	char buf[16];
+
+	(void)state;
+	f->C_Finalize(NULL);
+	assert_int_equal(set_conf("cache_ttl = 0\n"), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(0, true);
+	assert_int_equal(oc_slot_token(0, &race_tok), CKR_OK);
+	race_doomed = by_label(s, CKO_DATA, "app/two");
+
+	m.during_list = write_during_list;
+	assert_int_equal(find(s, fresh, 2, &h, 1), 1);
+	assert_null(m.during_list);
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "fresh", 5);
+
+	m.during_list = delete_during_list;
+	assert_int_equal(find(s, doomed, 2, &h, 1), 0);
+	assert_null(m.during_list);
+	/* The next list agrees with the server: nothing lost either. */
+	assert_int_equal(find(s, fresh, 2, &h, 1), 1);
+	by_label(s, CKO_DATA, "app/one");
+	assert_int_equal(set_conf(""), 0);
+}
+
 /* A sealed RSA key in a CMEK vault: opened inside the module. */
 static void test_key_objects_cmek(void **state)
 {
@@ -1354,6 +1428,7 @@ int main(void)
 	    T(test_write_cmek),	 T(test_read_only),
 	    T(test_pin_mode),	 T(test_misc),
 	    T(test_key_objects), T(test_key_objects_cmek),
+	    T(test_list_races_local_changes),
 	};
 #undef T
 
