@@ -2,7 +2,8 @@
 # clients against oneclaw-vaultd: pkcs11-tool, p11tool, p11-kit, and
 # p11-client (a small C application for threads, faults, fork, crypto).
 check_PROGRAMS += tests/integration/p11-client
-tests_integration_p11_client_SOURCES = tests/integration/p11-client.c
+tests_integration_p11_client_SOURCES = tests/integration/p11-client.c \
+	tests/integration/client-calls.c tests/integration/client-calls.h
 tests_integration_p11_client_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 tests_integration_p11_client_LDADD = $(PTHREAD_LIBS) -ldl
 

@@ -52,67 +52,14 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "client-calls.h"
 #include "oneclaw-pkcs11.h"
 
 static CK_FUNCTION_LIST *f;
 
-#define RVS(x) x, #x
-static const struct {
-	CK_RV rv;
-	const char *name;
-} rv_names[] = {
-    {RVS(CKR_OK)},
-    {RVS(CKR_HOST_MEMORY)},
-    {RVS(CKR_SLOT_ID_INVALID)},
-    {RVS(CKR_GENERAL_ERROR)},
-    {RVS(CKR_FUNCTION_FAILED)},
-    {RVS(CKR_ARGUMENTS_BAD)},
-    {RVS(CKR_ATTRIBUTE_READ_ONLY)},
-    {RVS(CKR_ATTRIBUTE_SENSITIVE)},
-    {RVS(CKR_ATTRIBUTE_TYPE_INVALID)},
-    {RVS(CKR_ATTRIBUTE_VALUE_INVALID)},
-    {RVS(CKR_ACTION_PROHIBITED)},
-    {RVS(CKR_DATA_LEN_RANGE)},
-    {RVS(CKR_DEVICE_ERROR)},
-    {RVS(CKR_ENCRYPTED_DATA_INVALID)},
-    {RVS(CKR_ENCRYPTED_DATA_LEN_RANGE)},
-    {RVS(CKR_FUNCTION_NOT_SUPPORTED)},
-    {RVS(CKR_KEY_HANDLE_INVALID)},
-    {RVS(CKR_MECHANISM_INVALID)},
-    {RVS(CKR_OBJECT_HANDLE_INVALID)},
-    {RVS(CKR_OPERATION_ACTIVE)},
-    {RVS(CKR_OPERATION_NOT_INITIALIZED)},
-    {RVS(CKR_PIN_INCORRECT)},
-    {RVS(CKR_SESSION_HANDLE_INVALID)},
-    {RVS(CKR_SESSION_READ_ONLY)},
-    {RVS(CKR_TEMPLATE_INCOMPLETE)},
-    {RVS(CKR_TEMPLATE_INCONSISTENT)},
-    {RVS(CKR_TOKEN_NOT_PRESENT)},
-    {RVS(CKR_TOKEN_WRITE_PROTECTED)},
-    {RVS(CKR_USER_ALREADY_LOGGED_IN)},
-    {RVS(CKR_USER_NOT_LOGGED_IN)},
-    {RVS(CKR_BUFFER_TOO_SMALL)},
-    {RVS(CKR_CRYPTOKI_NOT_INITIALIZED)},
-    {RVS(CKR_CRYPTOKI_ALREADY_INITIALIZED)},
-    {RVS(CKR_RANDOM_SEED_NOT_SUPPORTED)},
-    {RVS(CKR_MUTEX_BAD)},
-    {RVS(CKR_MUTEX_NOT_LOCKED)},
-};
-
-static const char *rv_name(CK_RV rv)
-{
-	static __thread char buf[32];
-
-	for (size_t i = 0; i < sizeof(rv_names) / sizeof(rv_names[0]); i++)
-		if (rv_names[i].rv == rv)
-			return rv_names[i].name;
-	snprintf(buf, sizeof(buf), "CKR_0x%lx", (unsigned long)rv);
-	return buf;
-}
-
 static int failed(const char *what, CK_RV rv)
 {
-	fprintf(stderr, "%s: %s\n", what, rv_name(rv));
+	fprintf(stderr, "%s: %s\n", what, oc_client_rv_name(rv));
 	return 2;
 }
 
@@ -183,35 +130,13 @@ static CK_RV find_one(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 	return rv;
 }
 
-/* The value of an object (buffer-size protocol: ask, then read). */
-static CK_RV get_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-		       unsigned char **out, CK_ULONG *len)
-{
-	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
-	CK_RV rv = f->C_GetAttributeValue(s, h, &a, 1);
-
-	if (rv != CKR_OK)
-		return rv;
-	a.pValue = malloc(a.ulValueLen + 1);
-	if (!a.pValue)
-		return CKR_HOST_MEMORY;
-	rv = f->C_GetAttributeValue(s, h, &a, 1);
-	if (rv != CKR_OK) {
-		free(a.pValue);
-		return rv;
-	}
-	*out = a.pValue;
-	*len = a.ulValueLen;
-	return CKR_OK;
-}
-
 static CK_RV read_label(CK_SESSION_HANDLE s, const char *label,
 			unsigned char **out, CK_ULONG *len)
 {
 	CK_OBJECT_HANDLE h;
 	CK_RV rv = find_one(s, CKO_DATA, label, &h);
 
-	return rv == CKR_OK ? get_value(s, h, out, len) : rv;
+	return rv == CKR_OK ? oc_client_get_value(f, s, h, out, len) : rv;
 }
 
 static unsigned char *slurp(FILE *fp, size_t *len)
@@ -253,7 +178,7 @@ static int cmd_init(void)
 {
 	CK_RV rv = initialize();
 
-	printf("%s\n", rv_name(rv));
+	printf("%s\n", oc_client_rv_name(rv));
 	if (rv == CKR_OK)
 		f->C_Finalize(NULL);
 	return rv == CKR_OK ? 0 : 2;
@@ -288,7 +213,7 @@ static int cmd_read(const char *label, bool rv_only, bool deverr)
 	if (rv == CKR_OK)
 		rv = read_label(s, label, &v, &len);
 	if (rv_only) {
-		printf("%s\n", rv_name(rv));
+		printf("%s\n", oc_client_rv_name(rv));
 		free(v);
 		return 0;
 	}
@@ -297,7 +222,7 @@ static int cmd_read(const char *label, bool rv_only, bool deverr)
 
 		if (r2 != CKR_OK)
 			return failed("C_GetSessionInfo", r2);
-		printf("%s %lu\n", rv_name(rv),
+		printf("%s %lu\n", oc_client_rv_name(rv),
 		       (unsigned long)si.ulDeviceError);
 		free(v);
 		return 0;
@@ -378,7 +303,7 @@ static void *work_shared(void *arg)
 		rv = find_one(w->shared, CKO_DATA, w->labels[k], &h);
 		pthread_mutex_unlock(&find_mu);
 		if (rv == CKR_OK)
-			rv = get_value(w->shared, h, &v, &len);
+			rv = oc_client_get_value(f, w->shared, h, &v, &len);
 		if (rv != CKR_OK) {
 			w->errors++;
 			w->last = rv;
@@ -429,7 +354,7 @@ static int cmd_threads(int n, long cycles, const char *mode, char **labels,
 		pthread_join(w[i].th, NULL);
 		if (w[i].errors)
 			fprintf(stderr, "thread %d: %ld errors, last %s\n", i,
-				w[i].errors, rv_name(w[i].last));
+				w[i].errors, oc_client_rv_name(w[i].last));
 		errors += w[i].errors;
 	}
 	f->C_CloseSession(s);
@@ -467,12 +392,13 @@ static int cmd_fork(const char *label)
 		rv = read_label(s, label, &v, &len);
 		if (rv != CKR_CRYPTOKI_NOT_INITIALIZED) {
 			fprintf(stderr, "child, before C_Initialize: %s\n",
-				rv_name(rv));
+				oc_client_rv_name(rv));
 			_exit(1);
 		}
 		rv = f->C_Finalize(NULL);
 		if (rv != CKR_CRYPTOKI_NOT_INITIALIZED) {
-			fprintf(stderr, "child C_Finalize: %s\n", rv_name(rv));
+			fprintf(stderr, "child C_Finalize: %s\n",
+				oc_client_rv_name(rv));
 			_exit(1);
 		}
 		rv = initialize();
@@ -482,7 +408,7 @@ static int cmd_fork(const char *label)
 			rv = read_label(cs, label, &v, &len);
 		if (rv != CKR_OK) {
 			fprintf(stderr, "child after C_Initialize: %s\n",
-				rv_name(rv));
+				oc_client_rv_name(rv));
 			_exit(1);
 		}
 		free(v);
@@ -510,7 +436,6 @@ static CK_RV cmek_key(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *k)
 
 static int cmd_decrypt(const char *label)
 {
-	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE k;
 	unsigned char *blob = NULL, *pt = NULL;
@@ -522,13 +447,7 @@ static int cmd_decrypt(const char *label)
 	if (rv == CKR_OK)
 		rv = cmek_key(s, &k);
 	if (rv == CKR_OK)
-		rv = f->C_DecryptInit(s, &m, k);
-	if (rv == CKR_OK)
-		rv = f->C_Decrypt(s, blob, len, NULL, &pt_len);
-	if (rv == CKR_OK && !(pt = malloc(pt_len + 1)))
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK)
-		rv = f->C_Decrypt(s, blob, len, pt, &pt_len);
+		rv = oc_client_cmek(f, s, k, false, blob, len, &pt, &pt_len);
 	if (rv != CKR_OK) {
 		free(blob);
 		free(pt);
@@ -663,9 +582,9 @@ static int cmd_stale(const char *label)
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return 1;
-	rv = get_value(s, h, &v, &len);
+	rv = oc_client_get_value(f, s, h, &v, &len);
 	free(v);
-	printf("%s\n", rv_name(rv));
+	printf("%s\n", oc_client_rv_name(rv));
 	return 0;
 }
 
@@ -714,7 +633,8 @@ static int cmd_initargs(const char *label)
 		rv = (call);                                                   \
 		if (rv != (want)) {                                            \
 			fprintf(stderr, "%s: %s, want %s\n", #call,            \
-				rv_name(rv), rv_name(want));                   \
+				oc_client_rv_name(rv),                         \
+				oc_client_rv_name(want));                      \
 			return 1;                                              \
 		}                                                              \
 	} while (0)
@@ -819,8 +739,9 @@ static int cmd_protocol(const char *label)
 	    t[1].ulValueLen != CK_UNAVAILABLE_INFORMATION ||
 	    t[2].ulValueLen != CK_UNAVAILABLE_INFORMATION) {
 		fprintf(stderr, "protocol: %s, class %lu, lens %ld %ld %ld\n",
-			rv_name(rv), (unsigned long)cls, (long)t[0].ulValueLen,
-			(long)t[1].ulValueLen, (long)t[2].ulValueLen);
+			oc_client_rv_name(rv), (unsigned long)cls,
+			(long)t[0].ulValueLen, (long)t[1].ulValueLen,
+			(long)t[2].ulValueLen);
 		return 1;
 	}
 	printf("protocol: ok\n");
@@ -828,20 +749,6 @@ static int cmd_protocol(const char *label)
 }
 
 /* --- key objects (issue 7) ---------------------------------------------- */
-
-static const char *key_rv_name(CK_RV rv)
-{
-	switch (rv) {
-	case CKR_KEY_TYPE_INCONSISTENT:
-		return "CKR_KEY_TYPE_INCONSISTENT";
-	case CKR_KEY_FUNCTION_NOT_PERMITTED:
-		return "CKR_KEY_FUNCTION_NOT_PERMITTED";
-	case CKR_MECHANISM_PARAM_INVALID:
-		return "CKR_MECHANISM_PARAM_INVALID";
-	default:
-		return rv_name(rv);
-	}
-}
 
 #define ATTRS(x) x, &(#x)[4]
 static const struct {
@@ -937,7 +844,7 @@ static int cmd_attr_rv(const char *cname, const char *label, char **names,
 			a.pValue = buf;
 			rv = f->C_GetAttributeValue(s, h, &a, 1);
 		}
-		printf("CKA_%s %s", key_attrs[k].name, key_rv_name(rv));
+		printf("CKA_%s %s", key_attrs[k].name, oc_client_rv_name(rv));
 		if (rv == CKR_OK && a.pValue) {
 			printf(" ");
 			for (CK_ULONG b = 0; b < a.ulValueLen; b++)
@@ -971,7 +878,7 @@ static int cmd_sign_rv(const char *label, const char *mech)
 	if (rv != CKR_OK)
 		return failed("find", rv);
 	rv = f->C_SignInit(s, &m, h);
-	printf("%s\n", key_rv_name(rv));
+	printf("%s\n", oc_client_rv_name(rv));
 	/* Ends an operation that did start. */
 	if (rv == CKR_OK)
 		f->C_Sign(s, in, sizeof(in), sig, &sig_len);

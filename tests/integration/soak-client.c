@@ -43,6 +43,7 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include "client-calls.h"
 #include "oneclaw-pkcs11.h"
 
 #define THREADS	      4
@@ -73,42 +74,39 @@ static const char *const op_names[N_OPS] = {
     "crypt",	  "write",    "delete", "key",
 };
 
-#define RVS(x) x, #x
-static const struct {
-	CK_RV rv;
-	const char *name;
-} rv_names[] = {
-    {RVS(CKR_OK)},
-    {RVS(CKR_DEVICE_ERROR)},
-    {RVS(CKR_HOST_MEMORY)},
-    {RVS(CKR_GENERAL_ERROR)},
-    {RVS(CKR_FUNCTION_FAILED)},
-    {RVS(CKR_ARGUMENTS_BAD)},
-    {RVS(CKR_ATTRIBUTE_VALUE_INVALID)},
-    {RVS(CKR_ACTION_PROHIBITED)},
-    {RVS(CKR_ENCRYPTED_DATA_INVALID)},
-    {RVS(CKR_ENCRYPTED_DATA_LEN_RANGE)},
-    {RVS(CKR_KEY_HANDLE_INVALID)},
-    {RVS(CKR_OBJECT_HANDLE_INVALID)},
-    {RVS(CKR_OPERATION_ACTIVE)},
-    {RVS(CKR_OPERATION_NOT_INITIALIZED)},
-    {RVS(CKR_SESSION_HANDLE_INVALID)},
-    {RVS(CKR_SESSION_READ_ONLY)},
-    {RVS(CKR_TEMPLATE_INCOMPLETE)},
-    {RVS(CKR_TEMPLATE_INCONSISTENT)},
-    {RVS(CKR_TOKEN_NOT_PRESENT)},
-    {RVS(CKR_TOKEN_WRITE_PROTECTED)},
-    {RVS(CKR_USER_NOT_LOGGED_IN)},
-    {RVS(CKR_BUFFER_TOO_SMALL)},
-    {RVS(CKR_CRYPTOKI_NOT_INITIALIZED)},
+/* The rows of the report: the codes a run may meet, then "other". */
+static const CK_RV rv_rows[] = {
+    CKR_OK,
+    CKR_DEVICE_ERROR,
+    CKR_HOST_MEMORY,
+    CKR_GENERAL_ERROR,
+    CKR_FUNCTION_FAILED,
+    CKR_ARGUMENTS_BAD,
+    CKR_ATTRIBUTE_VALUE_INVALID,
+    CKR_ACTION_PROHIBITED,
+    CKR_ENCRYPTED_DATA_INVALID,
+    CKR_ENCRYPTED_DATA_LEN_RANGE,
+    CKR_KEY_HANDLE_INVALID,
+    CKR_OBJECT_HANDLE_INVALID,
+    CKR_OPERATION_ACTIVE,
+    CKR_OPERATION_NOT_INITIALIZED,
+    CKR_SESSION_HANDLE_INVALID,
+    CKR_SESSION_READ_ONLY,
+    CKR_TEMPLATE_INCOMPLETE,
+    CKR_TEMPLATE_INCONSISTENT,
+    CKR_TOKEN_NOT_PRESENT,
+    CKR_TOKEN_WRITE_PROTECTED,
+    CKR_USER_NOT_LOGGED_IN,
+    CKR_BUFFER_TOO_SMALL,
+    CKR_CRYPTOKI_NOT_INITIALIZED,
 };
-#define N_RVS	 (sizeof(rv_names) / sizeof(rv_names[0]))
+#define N_RVS	 (sizeof(rv_rows) / sizeof(rv_rows[0]))
 #define RV_OTHER N_RVS /* any other CK_RV */
 
 static size_t rv_index(CK_RV rv)
 {
 	for (size_t i = 0; i < N_RVS; i++)
-		if (rv_names[i].rv == rv)
+		if (rv_rows[i] == rv)
 			return i;
 	return RV_OTHER;
 }
@@ -249,57 +247,6 @@ static CK_RV find(CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls, const char *label,
 	return rv != CKR_OK ? rv : rv2;
 }
 
-static CK_RV get_value(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-		       unsigned char **out, CK_ULONG *len)
-{
-	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
-	CK_RV rv = f->C_GetAttributeValue(s, h, &a, 1);
-
-	if (rv != CKR_OK)
-		return rv;
-	a.pValue = malloc(a.ulValueLen + 1);
-	if (!a.pValue)
-		return CKR_HOST_MEMORY;
-	rv = f->C_GetAttributeValue(s, h, &a, 1);
-	if (rv != CKR_OK) {
-		free(a.pValue);
-		return rv;
-	}
-	*out = a.pValue;
-	*len = a.ulValueLen;
-	return CKR_OK;
-}
-
-/* One-shot C_Decrypt or C_Encrypt with CKM_ONECLAW_CMEK (length first). */
-static CK_RV cmek(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE key, bool enc,
-		  const unsigned char *in, CK_ULONG in_len, unsigned char **out,
-		  CK_ULONG *out_len)
-{
-	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
-	unsigned char *b = NULL;
-	CK_ULONG n = 0;
-	CK_RV rv;
-
-	rv = enc ? f->C_EncryptInit(s, &m, key) : f->C_DecryptInit(s, &m, key);
-	if (rv != CKR_OK)
-		return rv;
-	rv = enc ? f->C_Encrypt(s, (CK_BYTE *)in, in_len, NULL, &n)
-		 : f->C_Decrypt(s, (CK_BYTE *)in, in_len, NULL, &n);
-	if (rv == CKR_OK && !(b = malloc(n + 1)))
-		rv = CKR_HOST_MEMORY;
-	if (rv == CKR_OK)
-		rv = enc ? f->C_Encrypt(s, (CK_BYTE *)in, in_len, b, &n)
-			 : f->C_Decrypt(s, (CK_BYTE *)in, in_len, b, &n);
-	if (rv != CKR_OK) {
-		/* The operation may still be active (host memory). */
-		free(b);
-		return rv;
-	}
-	*out = b;
-	*out_len = n;
-	return CKR_OK;
-}
-
 /* --- the operations ------------------------------------------------------ */
 
 /* A target to read: one of the thread's own writes or a fixture. */
@@ -387,7 +334,7 @@ static void op_read(struct worker *w, bool decrypt)
 		count(w, op, rv);
 		return;
 	}
-	rv = get_value(w->s, h, &blob, &blen);
+	rv = oc_client_get_value(f, w->s, h, &blob, &blen);
 	if (rv == CKR_OK && (blen != len + CMEK_OVERHEAD || blob[0] != 0x01)) {
 		fprintf(stderr,
 			"thread %d: %s: a %lu-byte value, not the "
@@ -395,7 +342,8 @@ static void op_read(struct worker *w, bool decrypt)
 			w->id, label, (unsigned long)blen, len);
 		w->wrong++;
 	} else if (rv == CKR_OK && decrypt) {
-		rv = cmek(w->s, w->key, false, blob, blen, &out, &olen);
+		rv = oc_client_cmek(f, w->s, w->key, false, blob, blen, &out,
+				    &olen);
 		if (rv == CKR_OK &&
 		    (olen != len || memcmp(out, pt, len) != 0)) {
 			fprintf(stderr,
@@ -420,9 +368,10 @@ static void op_crypt(struct worker *w)
 
 	for (size_t i = 0; i < len; i++)
 		pt[i] = (unsigned char)next(&w->rng);
-	rv = cmek(w->s, w->key, true, pt, len, &blob, &blen);
+	rv = oc_client_cmek(f, w->s, w->key, true, pt, len, &blob, &blen);
 	if (rv == CKR_OK)
-		rv = cmek(w->s, w->key, false, blob, blen, &out, &olen);
+		rv = oc_client_cmek(f, w->s, w->key, false, blob, blen, &out,
+				    &olen);
 	if (rv == CKR_OK && (olen != len || memcmp(out, pt, len) != 0)) {
 		fprintf(stderr,
 			"thread %d: C_Encrypt/C_Decrypt changed the "
@@ -624,14 +573,15 @@ static unsigned long report(struct worker *w)
 			snprintf(name, sizeof(name), "other (last 0x%lx)",
 				 (unsigned long)other);
 		else
-			snprintf(name, sizeof(name), "%s", rv_names[i].name);
+			snprintf(name, sizeof(name), "%s",
+				 oc_client_rv_name(rv_rows[i]));
 		printf("%-28s", name);
 		for (int o = 0; o < N_OPS; o++)
 			printf(" %10lu", sum[o][i]);
-		printf("%s\n", i == RV_OTHER || !rv_expected(rv_names[i].rv)
+		printf("%s\n", i == RV_OTHER || !rv_expected(rv_rows[i])
 				   ? "   <- unexpected"
 				   : "");
-		if (i == RV_OTHER || !rv_expected(rv_names[i].rv))
+		if (i == RV_OTHER || !rv_expected(rv_rows[i]))
 			bad += row;
 	}
 	printf("%-28s", "total");
