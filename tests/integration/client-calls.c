@@ -1,6 +1,7 @@
 /* client-calls.c - see client-calls.h. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -52,6 +53,24 @@ static const struct {
     {RVS(CKR_MUTEX_BAD)},
     {RVS(CKR_MUTEX_NOT_LOCKED)},
 };
+
+CK_FUNCTION_LIST *oc_client_load(const char *module, void **dl)
+{
+	CK_C_GetFunctionList getf;
+	CK_FUNCTION_LIST *f = NULL;
+
+	*dl = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+	if (!*dl) {
+		fprintf(stderr, "dlopen: %s\n", dlerror());
+		return NULL;
+	}
+	*(void **)&getf = dlsym(*dl, "C_GetFunctionList");
+	if (!getf || getf(&f) != CKR_OK || !f) {
+		fprintf(stderr, "%s: no C_GetFunctionList\n", module);
+		return NULL;
+	}
+	return f;
+}
 
 const char *oc_client_rv_name(CK_RV rv)
 {

@@ -7,6 +7,10 @@
 
 #include <p11-kit/pkcs11.h>
 
+/* dlopen()s module and returns its function list (*dl: the handle), or
+ * NULL having said why on stderr. */
+CK_FUNCTION_LIST *oc_client_load(const char *module, void **dl);
+
 /* "CKR_..." for the codes the tests meet, "CKR_0x..." otherwise. */
 const char *oc_client_rv_name(CK_RV rv);
 

@@ -887,7 +887,6 @@ static int cmd_sign_rv(const char *label, const char *mech)
 
 int main(int argc, char **argv)
 {
-	CK_C_GetFunctionList getf;
 	const char *cmd;
 	void *dl;
 	int rc;
@@ -897,13 +896,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: p11-client MODULE COMMAND [ARGS]\n");
 		return 64;
 	}
-	dl = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	if (!dl) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
-		return 2;
-	}
-	*(void **)&getf = dlsym(dl, "C_GetFunctionList");
-	if (!getf || getf(&f) != CKR_OK)
+	f = oc_client_load(argv[1], &dl);
+	if (!f)
 		return 2;
 	cmd = argv[2];
 	if (strcmp(cmd, "init") == 0)

@@ -26,7 +26,6 @@
  * 2: set-up failed; 64: usage. */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -595,7 +594,6 @@ int main(int argc, char **argv)
 {
 	struct worker w[THREADS];
 	CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
-	CK_C_GetFunctionList getf;
 	CK_SLOT_ID slots[8];
 	CK_ULONG n_slots = 8;
 	struct timespec warm;
@@ -632,13 +630,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	dl = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-	if (!dl) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
-		return 2;
-	}
-	*(void **)&getf = dlsym(dl, "C_GetFunctionList");
-	if (!getf || getf(&f) != CKR_OK)
+	f = oc_client_load(argv[1], &dl);
+	if (!f)
 		return 2;
 	rv = f->C_Initialize(&args);
 	if (rv == CKR_OK)
