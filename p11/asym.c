@@ -228,24 +228,6 @@ static bool key_is(const EVP_PKEY *key, enum alg alg)
 	return false;
 }
 
-/* Does the key hold its private half?  Asked with a NULL buffer: OpenSSL
- * reports the size without copying the private value anywhere. */
-static bool has_private(const EVP_PKEY *key, enum alg alg)
-{
-	OSSL_PARAM p[2];
-
-	if (alg == ALG_ED25519)
-		p[0] = OSSL_PARAM_construct_octet_string(
-		    OSSL_PKEY_PARAM_PRIV_KEY, NULL, 0);
-	else
-		p[0] = OSSL_PARAM_construct_BN(alg == ALG_RSA
-						   ? OSSL_PKEY_PARAM_RSA_D
-						   : OSSL_PKEY_PARAM_PRIV_KEY,
-					       NULL, 0);
-	p[1] = OSSL_PARAM_construct_end();
-	return EVP_PKEY_get_params(key, p) == 1 && OSSL_PARAM_modified(p);
-}
-
 /* No parameters.  A non-NULL pointer with length 0 is taken too: some
  * applications pass one. */
 static CK_RV no_params(const CK_MECHANISM *m)
@@ -506,7 +488,7 @@ CK_RV oc_asym_init(struct oc_asym *op, enum oc_asym_use use,
 	 * of key for the operation (KEY_FUNCTION_NOT_PERMITTED is for
 	 * CKA_SIGN/CKA_DECRYPT and friends, which the caller checks). */
 	if ((use == OC_ASYM_SIGN || use == OC_ASYM_DECRYPT) &&
-	    !has_private(key, me->alg))
+	    !oc_pkey_has_private(key))
 		return done(CKR_KEY_TYPE_INCONSISTENT);
 	if (!EVP_PKEY_up_ref(key))
 		return done(CKR_FUNCTION_FAILED);

@@ -525,23 +525,28 @@ out:
 	return rc;
 }
 
-/* The decoders take public keys too when asked for a key pair: ask the key
- * whether it holds its private part (sizes only, nothing is copied). */
-static bool has_private(const EVP_PKEY *k)
+/* The decoders take public keys too when asked for a key pair, so the
+ * parser asks the key whether it holds its private part.  RSA and EC answer with a copy of the
+ * number, wiped at once: OpenSSL 3.0.19's EC key manager refuses the
+ * size-only query (a NULL buffer) that older releases answered. */
+bool oc_pkey_has_private(const EVP_PKEY *k)
 {
 	OSSL_PARAM q[2];
-	const char *name;
+	BIGNUM *bn = NULL;
+	bool found;
 
-	if (EVP_PKEY_is_a(k, "RSA")) {
-		name = OSSL_PKEY_PARAM_RSA_D;
-		q[0] = OSSL_PARAM_construct_BN(name, NULL, 0);
-	} else if (EVP_PKEY_is_a(k, "EC")) {
-		name = OSSL_PKEY_PARAM_PRIV_KEY;
-		q[0] = OSSL_PARAM_construct_BN(name, NULL, 0);
-	} else {
-		name = OSSL_PKEY_PARAM_PRIV_KEY;
-		q[0] = OSSL_PARAM_construct_octet_string(name, NULL, 0);
+	if (EVP_PKEY_is_a(k, "RSA") || EVP_PKEY_is_a(k, "EC")) {
+		found = EVP_PKEY_get_bn_param(k,
+					      EVP_PKEY_is_a(k, "RSA")
+						  ? OSSL_PKEY_PARAM_RSA_D
+						  : OSSL_PKEY_PARAM_PRIV_KEY,
+					      &bn) == 1 &&
+			bn != NULL;
+		BN_clear_free(bn);
+		return found;
 	}
+	q[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
+						 NULL, 0);
 	q[1] = OSSL_PARAM_construct_end();
 	return EVP_PKEY_get_params(k, q) == 1 && OSSL_PARAM_modified(&q[0]) &&
 	       q[0].return_size > 0;
@@ -681,7 +686,7 @@ int oc_pkey_parse_private(const uint8_t *in, size_t n, EVP_PKEY **out,
 	rc = oc_pkey_check(k, why, why_len);
 	if (rc != OC_OK)
 		goto out;
-	if (!has_private(k)) {
+	if (!oc_pkey_has_private(k)) {
 		oc_pkey_why(why, why_len, "not a private key (a public key)");
 		rc = OC_ERR_PARSE;
 		goto out;

@@ -94,6 +94,8 @@ int oc_pkey_check(const EVP_PKEY *k, char *why, size_t why_len);
  * the private components).  Intermediate copies are wiped. */
 int oc_pkey_parse_private(const uint8_t *in, size_t n, EVP_PKEY **out,
 			  char *why, size_t why_len);
+/* Does k hold its private half (any supported algorithm)? */
+bool oc_pkey_has_private(const EVP_PKEY *k);
 /* A public-only copy of k (for public key objects and C_Verify). */
 int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out);
 /* The public facts of k (private or public); free with oc_pkey_pub_free. */

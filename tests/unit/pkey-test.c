@@ -1149,6 +1149,26 @@ static void test_openssh_other_types(void **state)
 	    (const uint8_t *)"\n  -----BEGIN OPENSSH PRIVATE KEY-----", 38));
 }
 
+/* Every algorithm answers whether it holds its private half: a key pair
+ * does, its public copy does not (OpenSSL 3.0.19 refused the size-only
+ * query for EC that 3.0.16 answered, and every EC key read as public). */
+static void test_has_private(void **state)
+{
+	EVP_PKEY *keys[] = {rsa2048, p256, p384, p521, ed25519};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		EVP_PKEY *pub = NULL;
+
+		assert_true(oc_pkey_has_private(keys[i]));
+		assert_int_equal(oc_pkey_public_copy(keys[i], &pub), OC_OK);
+		assert_false(oc_pkey_has_private(pub));
+		EVP_PKEY_free(pub);
+	}
+	assert_int_equal(ERR_peek_error(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1167,6 +1187,7 @@ int main(void)
 	    cmocka_unit_test(test_openssh_refused),
 	    cmocka_unit_test(test_unsupported),
 	    cmocka_unit_test(test_not_a_private_key),
+	    cmocka_unit_test(test_has_private),
 	    cmocka_unit_test(test_trailing_and_oversize),
 	    cmocka_unit_test(test_openssh_roundtrip_encoder),
 	    cmocka_unit_test(test_openssh_truncated),
