@@ -1,12 +1,22 @@
-/* secmem.c - page-granular locked allocations for secrets.
+/* secmem.c - locked allocations for secrets.
  *
- * Each allocation is its own anonymous mapping: a small header holding the
- * mapping length, then the caller's bytes.  The mapping is locked and kept
- * out of core dumps where the system allows; a failure there is logged once
- * and otherwise ignored (RLIMIT_MEMLOCK is often small). */
+ * Small secrets (keys, tokens, PINs, most values) come from slabs: locked
+ * regions carved into chunks of a few fixed sizes, kept on a free list per
+ * size and reused, so an allocation costs a list pop instead of an mmap,
+ * an mlock and a munmap.  Larger ones are an anonymous mapping each.  Both
+ * are locked and kept out of core dumps where the system allows; a failure
+ * there is logged once and otherwise ignored (RLIMIT_MEMLOCK is often
+ * small).  Every chunk and mapping is wiped when it is freed.
+ *
+ * Each allocation starts with a 16-byte header: the chunk or mapping size,
+ * then a word that holds HDR_LIVE while the memory is in use and the next
+ * free chunk while it is not, so a double free is caught, not obeyed.
+ * Free chunks are poisoned for ASan and valgrind, so a use after free is
+ * still reported as one. */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,14 +26,88 @@
 
 #include <openssl/crypto.h>
 
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define OC_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OC_ASAN 1
+#endif
+#endif
+#ifdef OC_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
 #include "log.h"
 #include "secmem.h"
 
 /* Keeps the user pointer aligned for any type. */
 #define HDR_SIZE 16u
+#define HDR_LIVE ((uintptr_t)0x6f6373656d4c4956u)
+/* Chunk sizes (header included) of the slabs: 64 bytes to 2 KiB.  A
+ * larger request gets a mapping of its own. */
+#define CLASS_MIN_SHIFT 6u
+#define CLASSES 6u
+#define CLASS_MAX (1u << (CLASS_MIN_SHIFT + CLASSES - 1))
+/* A slab is this many bytes of chunks of one size. */
+#define SLAB_BYTES (64u * 1024u)
+
+struct hdr {
+	size_t size;	 /* chunk size (<= CLASS_MAX) or mapping length */
+	uintptr_t state; /* HDR_LIVE, or the next free chunk */
+};
 
 static atomic_int lock_warned;
 static atomic_int dump_warned;
+
+static pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t slab_once = PTHREAD_ONCE_INIT;
+static struct hdr *free_list[CLASSES];
+
+/* A fork while another thread holds the slab lock would leave it held in
+ * the child for good: the lock is taken around fork, like malloc's. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&slab_mutex);
+}
+
+static void fork_release(void)
+{
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+static void slab_setup(void)
+{
+	if (pthread_atfork(fork_prepare, fork_release, fork_release) != 0)
+		oc_debug(OC_LOG_CONF, "pthread_atfork failed; a fork during "
+				      "a secret allocation may hang the child");
+}
+
+static void mark_free(void *p, size_t n)
+{
+#ifdef OC_ASAN
+	ASAN_POISON_MEMORY_REGION(p, n);
+#endif
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+	VALGRIND_MAKE_MEM_NOACCESS(p, n);
+#endif
+	(void)p;
+	(void)n;
+}
+
+static void mark_live(void *p, size_t n)
+{
+#ifdef OC_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+	VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+#endif
+	(void)p;
+	(void)n;
+}
 
 static size_t page_size(void)
 {
@@ -32,15 +116,12 @@ static size_t page_size(void)
 	return v > 0 ? (size_t)v : 4096u;
 }
 
-void *oc_secure_alloc(size_t n)
+/* A fresh, zeroed, locked, undumpable mapping of total bytes. */
+static void *map_locked(size_t total)
 {
-	size_t ps = page_size(), total;
-	unsigned char *base;
+	void *base;
 	int e;
 
-	if (n > SIZE_MAX - HDR_SIZE - ps)
-		return NULL;
-	total = (n + HDR_SIZE + ps - 1) / ps * ps;
 	base = mmap(NULL, total, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -62,22 +143,108 @@ void *oc_secure_alloc(size_t n)
 				 strerror(e));
 	}
 #endif
-	memcpy(base, &total, sizeof(total));
-	return base + HDR_SIZE;
+	return base;
+}
+
+/* The class whose chunks hold n bytes after the header. */
+static unsigned class_of(size_t n)
+{
+	unsigned c = 0;
+
+	while (((size_t)1 << (CLASS_MIN_SHIFT + c)) < n + HDR_SIZE)
+		c++;
+	return c;
+}
+
+/* Carves a new slab into free chunks of class c.  Slab lock held. */
+static int slab_grow(unsigned c)
+{
+	size_t size = (size_t)1 << (CLASS_MIN_SHIFT + c), off;
+	unsigned char *slab = map_locked(SLAB_BYTES);
+
+	if (slab == NULL)
+		return -1;
+	for (off = SLAB_BYTES; off >= size; off -= size) {
+		struct hdr *h = (struct hdr *)(void *)(slab + off - size);
+
+		h->size = size;
+		h->state = (uintptr_t)free_list[c];
+		free_list[c] = h;
+		mark_free(h + 1, size - HDR_SIZE);
+	}
+	return 0;
+}
+
+static void *slab_alloc(size_t n)
+{
+	unsigned c = class_of(n);
+	struct hdr *h = NULL;
+
+	pthread_once(&slab_once, slab_setup);
+	pthread_mutex_lock(&slab_mutex);
+	if (free_list[c] != NULL || slab_grow(c) == 0) {
+		h = free_list[c];
+		free_list[c] = (struct hdr *)h->state;
+		h->state = HDR_LIVE;
+	}
+	pthread_mutex_unlock(&slab_mutex);
+	if (h == NULL)
+		return NULL;
+	mark_live(h + 1, h->size - HDR_SIZE);
+	memset(h + 1, 0, h->size - HDR_SIZE);
+	return h + 1;
+}
+
+static void slab_free(struct hdr *h)
+{
+	unsigned c = class_of(h->size - HDR_SIZE);
+
+	OPENSSL_cleanse(h + 1, h->size - HDR_SIZE);
+	mark_free(h + 1, h->size - HDR_SIZE);
+	pthread_mutex_lock(&slab_mutex);
+	h->state = (uintptr_t)free_list[c];
+	free_list[c] = h;
+	pthread_mutex_unlock(&slab_mutex);
+}
+
+void *oc_secure_alloc(size_t n)
+{
+	size_t ps = page_size(), total;
+	struct hdr *h;
+
+	if (n <= CLASS_MAX - HDR_SIZE)
+		return slab_alloc(n);
+	if (n > SIZE_MAX - HDR_SIZE - ps)
+		return NULL;
+	total = (n + HDR_SIZE + ps - 1) / ps * ps;
+	h = map_locked(total);
+	if (h == NULL)
+		return NULL;
+	h->size = total;
+	h->state = HDR_LIVE;
+	return h + 1;
 }
 
 void oc_secure_free(void *p)
 {
-	unsigned char *base;
+	struct hdr *h;
 	size_t total;
 
 	if (p == NULL)
 		return;
-	base = (unsigned char *)p - HDR_SIZE;
-	memcpy(&total, base, sizeof(total));
-	OPENSSL_cleanse(base, total);
-	munlock(base, total);
-	munmap(base, total);
+	h = (struct hdr *)p - 1;
+	/* Freeing twice, or what this allocator never returned, would
+	 * corrupt the free list: stop here rather than later. */
+	if (h->state != HDR_LIVE)
+		abort();
+	if (h->size <= CLASS_MAX) {
+		slab_free(h);
+		return;
+	}
+	total = h->size;
+	OPENSSL_cleanse(h, total);
+	munlock(h, total);
+	munmap(h, total);
 }
 
 void *oc_secure_dup(const void *p, size_t n)
