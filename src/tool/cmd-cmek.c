@@ -104,16 +104,10 @@ static int cmek_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 static int parse(struct oc_tool *t, const char *cmd, int argc, char **argv,
 		 const struct option *opts, struct cmek_args *a)
 {
-	int r;
-
 	memset(a, 0, sizeof(*a));
 	a->jobs = OC_PAR_DEFAULT_JOBS;
-	r = oc_tool_getopt(t, cmd, cmek_usage, argc, argv, opts, cmek_opt, a);
-	if (r < 0)
-		return r;
-	if (argc - r != 1)
-		return -oc_tool_usage(cmd, "give exactly one VAULT");
-	return r;
+	return oc_tool_getopt_n(t, cmd, cmek_usage, argc, argv, opts, cmek_opt,
+				a, 1, "exactly one VAULT");
 }
 
 static int print_vault(struct oc_tool *t, const struct oc_vault *v,

@@ -138,17 +138,10 @@ static int parse(struct oc_tool *t, const char *cmd, int argc, char **argv,
 		 const struct option *opts, int n, const char *what,
 		 struct secret_args *a)
 {
-	int r;
-
 	memset(a, 0, sizeof(*a));
 	a->jobs = OC_PAR_DEFAULT_JOBS;
-	r = oc_tool_getopt(t, cmd, secret_usage, argc, argv, opts, secret_opt,
-			   a);
-	if (r < 0)
-		return r;
-	if (argc - r != n)
-		return -oc_tool_usage(cmd, "give %s", what);
-	return r;
+	return oc_tool_getopt_n(t, cmd, secret_usage, argc, argv, opts,
+				secret_opt, a, n, what);
 }
 
 /* Secret paths as the API documents them: segments of letters, digits,

@@ -91,12 +91,10 @@ static int vault_get(struct oc_tool *t, int argc, char **argv)
 	struct oc_vault v;
 	int r, rc;
 
-	r = oc_tool_getopt(t, "vault get", vault_usage, argc, argv, NULL, NULL,
-			   NULL);
+	r = oc_tool_getopt_n(t, "vault get", vault_usage, argc, argv, NULL,
+			     NULL, NULL, 1, "exactly one VAULT");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (argc - r != 1)
-		return oc_tool_usage("vault get", "give exactly one VAULT");
 	rc = oc_tool_vault(t, argv[r], &v);
 	if (rc)
 		return rc;
@@ -111,12 +109,11 @@ static int vault_create(struct oc_tool *t, int argc, char **argv)
 	char safe[300];
 	int r, rc;
 
-	r = oc_tool_getopt(t, "vault create", vault_usage, argc, argv,
-			   create_opts, create_opt, &desc);
+	r = oc_tool_getopt_n(t, "vault create", vault_usage, argc, argv,
+			     create_opts, create_opt, &desc, 1,
+			     "exactly one NAME");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (argc - r != 1)
-		return oc_tool_usage("vault create", "give exactly one NAME");
 	if (!*argv[r] || strlen(argv[r]) > OC_API_MAX_NAME)
 		return oc_tool_usage("vault create",
 				     "a vault name is 1 to %d bytes",

@@ -290,6 +290,17 @@ int oc_tool_getopt(struct oc_tool *t, const char *cmd, const char *usage,
 	return optind;
 }
 
+int oc_tool_getopt_n(struct oc_tool *t, const char *cmd, const char *usage,
+		     int argc, char **argv, const struct option *opts,
+		     oc_tool_opt_fn fn, void *ctx, int n, const char *what)
+{
+	int r = oc_tool_getopt(t, cmd, usage, argc, argv, opts, fn, ctx);
+
+	if (r >= 0 && argc - r != n)
+		return -oc_tool_usage(cmd, "give %s", what);
+	return r;
+}
+
 int oc_tool_getopt_exit(int r)
 {
 	if (r == OC_TOOL_HELP_DONE)

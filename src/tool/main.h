@@ -88,6 +88,11 @@ typedef int (*oc_tool_opt_fn)(struct oc_tool *t, void *ctx, int code,
 int oc_tool_getopt(struct oc_tool *t, const char *cmd, const char *usage,
 		   int argc, char **argv, const struct option *opts,
 		   oc_tool_opt_fn fn, void *ctx);
+/* oc_tool_getopt for a command of exactly n operands: another count is the
+ * usage error "give <what>", returned as -OC_EXIT_USAGE. */
+int oc_tool_getopt_n(struct oc_tool *t, const char *cmd, const char *usage,
+		     int argc, char **argv, const struct option *opts,
+		     oc_tool_opt_fn fn, void *ctx, int n, const char *what);
 /* Turns an oc_tool_getopt result into an exit code (for early returns). */
 int oc_tool_getopt_exit(int r);
 
