@@ -149,10 +149,7 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 		oc_keyarg_fpr_hex(k, khex);
 		oc_cmek_key_free(k);
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		return rc;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	rc = oc_api_secret_list(a, v.id, NULL, &list, &n);
@@ -224,7 +221,7 @@ static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 		return rc;
 	oc_keyarg_fpr_hex(k, hex);
 	oc_cmek_key_free(k);
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	if (v.cmek_enabled && strcmp(v.cmek_fingerprint, hex) == 0)
@@ -240,9 +237,6 @@ static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 			    hex);
 		return OC_EXIT_FAIL;
 	}
-	rc = oc_tool_api(t, &a);
-	if (rc)
-		return rc;
 	rc = oc_api_cmek_enable(a, v.id, hex, &out);
 	if (rc)
 		return oc_tool_fail(t, rc, "vault %s: enabling CMEK", v.id);
@@ -262,14 +256,11 @@ static int cmek_disable(struct oc_tool *t, int argc, char **argv)
 	r = parse(t, "cmek disable", argc, argv, NULL, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	if (!v.cmek_enabled)
 		return print_vault(t, &v, "CMEK was already off");
-	rc = oc_tool_api(t, &a);
-	if (rc)
-		return rc;
 	rc = oc_api_cmek_disable(a, v.id, &out);
 	if (rc)
 		return oc_tool_fail(t, rc, "vault %s: disabling CMEK", v.id);
@@ -322,7 +313,7 @@ static int cmek_rotate(struct oc_tool *t, int argc, char **argv)
 			    "key never leaves its token: use --mode client");
 		goto out;
 	}
-	rc = oc_tool_vault(t, argv[r], &o.vault);
+	rc = oc_tool_vault(t, argv[r], &o.vault, NULL);
 	if (rc)
 		goto out;
 	rc = OC_EXIT_FAIL;

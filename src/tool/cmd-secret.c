@@ -486,13 +486,10 @@ static int secret_put(struct oc_tool *t, int argc, char **argv)
 			    args.file ? args.file : "stdin");
 		goto out;
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		goto out;
 	rc = write_key(t, "secret put", args.key, &v, &key);
-	if (rc)
-		goto out;
-	rc = oc_tool_api(t, &a);
 	if (rc)
 		goto out;
 	rc = put_value(a, v.id, path, args.type, NULL, key, val, len, &meta);
@@ -598,10 +595,7 @@ static int secret_get(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		goto out;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		goto out;
 	rc = oc_api_secret_get(a, v.id, path, &s);
@@ -658,10 +652,7 @@ static int secret_list(struct oc_tool *t, int argc, char **argv)
 		return oc_tool_getopt_exit(r);
 	if (args.prefix && strlen(args.prefix) > OC_API_MAX_PATH)
 		return oc_tool_usage("secret list", "--prefix is too long");
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		return rc;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	rc = oc_api_secret_list(a, v.id, args.prefix, &list, &n);
@@ -699,10 +690,7 @@ static int secret_rm(struct oc_tool *t, int argc, char **argv)
 	oc_out_safe(path, safe, sizeof(safe));
 	if (!*path || strlen(path) > OC_API_MAX_PATH)
 		return check_path("secret rm", path);
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		return rc;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	rc = oc_api_secret_delete(a, v.id, path);
@@ -1053,13 +1041,10 @@ static int secret_import(struct oc_tool *t, int argc, char **argv)
 	rc = load_items(t, args.file, args.type, &items, &n);
 	if (rc)
 		return rc;
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &b.a);
 	if (rc)
 		goto out;
 	rc = write_key(t, "secret import", args.key, &v, &key);
-	if (rc)
-		goto out;
-	rc = oc_tool_api(t, &b.a);
 	if (rc)
 		goto out;
 	b.t = t;
@@ -1197,7 +1182,7 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &b.a);
 	if (rc)
 		goto out;
 	if (!key) {
@@ -1205,9 +1190,6 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	rc = oc_tool_api(t, &b.a);
-	if (rc)
-		goto out;
 	rc = oc_api_secret_list(b.a, v.id, args.prefix, &list, &n);
 	if (rc) {
 		rc = oc_tool_fail(t, rc, "vault %s: listing secrets", v.id);

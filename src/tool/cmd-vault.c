@@ -95,7 +95,7 @@ static int vault_get(struct oc_tool *t, int argc, char **argv)
 			     NULL, NULL, 1, "exactly one VAULT");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, NULL);
 	if (rc)
 		return rc;
 	return print_vault(t, &v);

@@ -385,17 +385,14 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 	return 0;
 }
 
-int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out)
+static int find_vault(struct oc_tool *t, struct oc_api *a, const char *arg,
+		      struct oc_vault *out)
 {
-	struct oc_api *a;
 	struct oc_vault *list = NULL;
 	size_t n = 0, i, hits = 0, hit = 0;
 	char safe[300];
 	int rc;
 
-	rc = oc_tool_api(t, &a);
-	if (rc)
-		return rc;
 	oc_out_safe(arg, safe, sizeof(safe));
 	if (!*arg || strlen(arg) > OC_API_MAX_NAME) {
 		oc_tool_err("unknown vault '%s'", safe);
@@ -429,6 +426,20 @@ int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out)
 			    "name at %s)",
 			    safe, t->api_url);
 	return OC_EXIT_FAIL;
+}
+
+int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out,
+		  struct oc_api **api)
+{
+	struct oc_api *a;
+	int rc;
+
+	rc = oc_tool_api(t, &a);
+	if (rc == 0)
+		rc = find_vault(t, a, arg, out);
+	if (rc == 0 && api)
+		*api = a;
+	return rc;
 }
 
 static void on_signal(int sig)

@@ -97,8 +97,10 @@ int oc_tool_getopt_n(struct oc_tool *t, const char *cmd, const char *usage,
 int oc_tool_getopt_exit(int r);
 
 /* Resolves a VAULT operand: a vault id, else an exact vault name.
- * Prints "unknown vault" (or the failure) and returns OC_EXIT_FAIL. */
-int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out);
+ * Prints "unknown vault" (or the failure) and returns OC_EXIT_FAIL.  api,
+ * when not NULL, gets the client it used, for the calls that follow. */
+int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out,
+		  struct oc_api **api);
 
 /* Unsigned number option in [min, max]; prints a usage error. */
 int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
