@@ -130,7 +130,6 @@ static int print_vault(struct oc_tool *t, const struct oc_vault *v,
 static int cmek_status(struct oc_tool *t, int argc, char **argv)
 {
 	struct cmek_args args;
-	struct oc_cmek_key *k = NULL;
 	struct oc_secret_meta *list = NULL;
 	struct oc_api *a;
 	struct oc_vault v;
@@ -143,11 +142,9 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	if (args.key) {
-		rc = oc_keyarg_load(t, args.key, "--key", &k);
+		rc = oc_keyarg_fingerprint(t, args.key, "--key", khex);
 		if (rc)
 			return rc;
-		oc_keyarg_fpr_hex(k, khex);
-		oc_cmek_key_free(k);
 	}
 	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
@@ -205,7 +202,6 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 {
 	struct cmek_args args;
-	struct oc_cmek_key *k = NULL;
 	struct oc_api *a;
 	struct oc_vault v, out;
 	char hex[OC_CMEK_FPR_HEX_LEN + 1];
@@ -216,11 +212,9 @@ static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 		return oc_tool_getopt_exit(r);
 	if (!args.key)
 		return oc_tool_usage("cmek enable", "--key KEY is required");
-	rc = oc_keyarg_load(t, args.key, "--key", &k);
+	rc = oc_keyarg_fingerprint(t, args.key, "--key", hex);
 	if (rc)
 		return rc;
-	oc_keyarg_fpr_hex(k, hex);
-	oc_cmek_key_free(k);
 	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
