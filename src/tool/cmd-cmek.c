@@ -113,18 +113,11 @@ static int parse(struct oc_tool *t, const char *cmd, int argc, char **argv,
 static int print_vault(struct oc_tool *t, const struct oc_vault *v,
 		       const char *note)
 {
-	struct oc_out_json o;
+	int rc = oc_out_vault(v, t->json);
 
-	if (!t->json) {
-		oc_out_vault_text(v);
-		if (note && !t->quiet)
-			fprintf(stderr, "note: %s\n", note);
-		return 0;
-	}
-	if (oc_out_json_open(&o, false))
-		return OC_EXIT_FAIL;
-	oc_out_json_vault(&o.j, v);
-	return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
+	if (!t->json && note && !t->quiet)
+		fprintf(stderr, "note: %s\n", note);
+	return rc ? OC_EXIT_FAIL : 0;
 }
 
 static int cmek_status(struct oc_tool *t, int argc, char **argv)

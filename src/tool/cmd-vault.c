@@ -35,20 +35,6 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-static int print_vault(struct oc_tool *t, const struct oc_vault *v)
-{
-	struct oc_out_json o;
-
-	if (!t->json) {
-		oc_out_vault_text(v);
-		return 0;
-	}
-	if (oc_out_json_open(&o, false))
-		return OC_EXIT_FAIL;
-	oc_out_json_vault(&o.j, v);
-	return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
-}
-
 static int vault_list(struct oc_tool *t, int argc, char **argv)
 {
 	struct oc_vault *v = NULL;
@@ -98,7 +84,7 @@ static int vault_get(struct oc_tool *t, int argc, char **argv)
 	rc = oc_tool_vault(t, argv[r], &v, NULL);
 	if (rc)
 		return rc;
-	return print_vault(t, &v);
+	return oc_out_vault(&v, t->json) ? OC_EXIT_FAIL : 0;
 }
 
 static int vault_create(struct oc_tool *t, int argc, char **argv)
@@ -133,7 +119,7 @@ static int vault_create(struct oc_tool *t, int argc, char **argv)
 		printf("%s\n", v.id);
 		return 0;
 	}
-	return print_vault(t, &v);
+	return oc_out_vault(&v, t->json) ? OC_EXIT_FAIL : 0;
 }
 
 int oc_cmd_vault(struct oc_tool *t, int argc, char **argv)
