@@ -333,25 +333,15 @@ out:
 
 int oc_cmd_cmek(struct oc_tool *t, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	char safe[64];
+	static const struct oc_tool_cmd subs[] = {
+	    {"status", cmek_status},
+	    {"enable", cmek_enable},
+	    {"disable", cmek_disable},
+	    {"rotate", cmek_rotate},
+	    {NULL, NULL},
+	};
 
-	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		if (sub) {
-			fputs(cmek_usage, stdout);
-			return OC_EXIT_OK;
-		}
-		return oc_tool_usage("cmek",
-				     "status, enable, disable or rotate?");
-	}
-	if (strcmp(sub, "status") == 0)
-		return cmek_status(t, argc - 1, argv + 1);
-	if (strcmp(sub, "enable") == 0)
-		return cmek_enable(t, argc - 1, argv + 1);
-	if (strcmp(sub, "disable") == 0)
-		return cmek_disable(t, argc - 1, argv + 1);
-	if (strcmp(sub, "rotate") == 0)
-		return cmek_rotate(t, argc - 1, argv + 1);
-	return oc_tool_usage("cmek", "unknown subcommand '%s'",
-			     oc_out_safe(sub, safe, sizeof(safe)));
+	return oc_tool_dispatch(t, "cmek", cmek_usage,
+				"status, enable, disable or rotate?", subs,
+				argc, argv);
 }

@@ -1256,29 +1256,19 @@ out:
 
 int oc_cmd_secret(struct oc_tool *t, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	char safe[64];
+	static const struct oc_tool_cmd subs[] = {
+	    {"put", secret_put},
+	    {"get", secret_get},
+	    {"list", secret_list},
+	    {"ls", secret_list},
+	    {"rm", secret_rm},
+	    {"delete", secret_rm},
+	    {"import", secret_import},
+	    {"export", secret_export},
+	    {NULL, NULL},
+	};
 
-	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		if (sub) {
-			fputs(secret_usage, stdout);
-			return OC_EXIT_OK;
-		}
-		return oc_tool_usage("secret",
-				     "put, get, list, rm, import or export?");
-	}
-	if (strcmp(sub, "put") == 0)
-		return secret_put(t, argc - 1, argv + 1);
-	if (strcmp(sub, "get") == 0)
-		return secret_get(t, argc - 1, argv + 1);
-	if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0)
-		return secret_list(t, argc - 1, argv + 1);
-	if (strcmp(sub, "rm") == 0 || strcmp(sub, "delete") == 0)
-		return secret_rm(t, argc - 1, argv + 1);
-	if (strcmp(sub, "import") == 0)
-		return secret_import(t, argc - 1, argv + 1);
-	if (strcmp(sub, "export") == 0)
-		return secret_export(t, argc - 1, argv + 1);
-	return oc_tool_usage("secret", "unknown subcommand '%s'",
-			     oc_out_safe(sub, safe, sizeof(safe)));
+	return oc_tool_dispatch(t, "secret", secret_usage,
+				"put, get, list, rm, import or export?", subs,
+				argc, argv);
 }

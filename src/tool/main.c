@@ -470,12 +470,30 @@ static void harden(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-struct command {
-	const char *name;
-	int (*run)(struct oc_tool *t, int argc, char **argv);
-};
+int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
+		     const char *which, const struct oc_tool_cmd *subs,
+		     int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	char safe[64];
+	size_t i;
 
-static const struct command commands[] = {
+	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		if (sub) {
+			fputs(usage, stdout);
+			return OC_EXIT_OK;
+		}
+		return oc_tool_usage(cmd, "%s", which);
+	}
+	for (i = 0; subs[i].name; i++) {
+		if (strcmp(subs[i].name, sub) == 0)
+			return subs[i].run(t, argc - 1, argv + 1);
+	}
+	return oc_tool_usage(cmd, "unknown subcommand '%s'",
+			     oc_out_safe(sub, safe, sizeof(safe)));
+}
+
+static const struct oc_tool_cmd commands[] = {
     {"keygen", oc_cmd_keygen}, {"fingerprint", oc_cmd_fingerprint},
     {"vault", oc_cmd_vault},   {"cmek", oc_cmd_cmek},
     {"secret", oc_cmd_secret}, {NULL, NULL},

@@ -96,6 +96,19 @@ int oc_tool_getopt_n(struct oc_tool *t, const char *cmd, const char *usage,
 /* Turns an oc_tool_getopt result into an exit code (for early returns). */
 int oc_tool_getopt_exit(int r);
 
+/* A command or subcommand, run with argv[0] its name. */
+struct oc_tool_cmd {
+	const char *name;
+	int (*run)(struct oc_tool *t, int argc, char **argv);
+};
+
+/* Runs the subcommand argv[1] of cmd from subs (ended by a NULL name).
+ * --help or -h prints usage; a missing subcommand is a usage error that
+ * asks which (the text in which), as is an unknown one. */
+int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
+		     const char *which, const struct oc_tool_cmd *subs,
+		     int argc, char **argv);
+
 /* Resolves a VAULT operand: a vault id, else an exact vault name.
  * Prints "unknown vault" (or the failure) and returns OC_EXIT_FAIL.  api,
  * when not NULL, gets the client it used, for the calls that follow. */
