@@ -208,6 +208,26 @@ static int check_path(const char *cmd, const char *path)
 	return OC_EXIT_FAIL;
 }
 
+/* Parses "VAULT PATH".  A path to write must follow the API's rules; get
+ * and rm refuse only a path that cannot be sent.  Returns the VAULT
+ * operand's index (PATH is the next) or a negative exit code. */
+static int parse_path(struct oc_tool *t, const char *cmd, int argc, char **argv,
+		      const struct option *opts, bool write,
+		      struct secret_args *a)
+{
+	const char *path;
+	int r;
+
+	r = parse(t, cmd, argc, argv, opts, 2, "VAULT PATH", a);
+	if (r < 0)
+		return r;
+	path = argv[r + 1];
+	if ((write || !*path || strlen(path) > OC_API_MAX_PATH) &&
+	    check_path(cmd, path))
+		return -OC_EXIT_FAIL;
+	return r;
+}
+
 /* Reads one hidden line from the terminal on fd. */
 static int read_tty_line(int fd, const char *prompt, uint8_t *buf, size_t max,
 			 size_t *len)
@@ -459,13 +479,10 @@ static int secret_put(struct oc_tool *t, int argc, char **argv)
 	int r, rc;
 
 	memset(&meta, 0, sizeof(meta));
-	r = parse(t, "secret put", argc, argv, put_opts, 2, "VAULT PATH",
-		  &args);
+	r = parse_path(t, "secret put", argc, argv, put_opts, true, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	path = argv[r + 1];
-	if (check_path("secret put", path))
-		return OC_EXIT_FAIL;
 	if (args.type && !valid_type(args.type))
 		return oc_tool_usage("secret put",
 				     "--type is a word of a-z, 0-9 and '_' "
@@ -580,14 +597,11 @@ static int secret_get(struct oc_tool *t, int argc, char **argv)
 	int r, rc;
 
 	memset(&s, 0, sizeof(s));
-	r = parse(t, "secret get", argc, argv, get_opts, 2, "VAULT PATH",
-		  &args);
+	r = parse_path(t, "secret get", argc, argv, get_opts, false, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	path = argv[r + 1];
 	oc_out_safe(path, safe, sizeof(safe));
-	if (!*path || strlen(path) > OC_API_MAX_PATH)
-		return check_path("secret get", path);
 	/* Load an explicit key first: a bad key file fails before any
 	 * request. */
 	if (args.key) {
@@ -683,13 +697,11 @@ static int secret_rm(struct oc_tool *t, int argc, char **argv)
 	const char *path;
 	int r, rc;
 
-	r = parse(t, "secret rm", argc, argv, NULL, 2, "VAULT PATH", &args);
+	r = parse_path(t, "secret rm", argc, argv, NULL, false, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	path = argv[r + 1];
 	oc_out_safe(path, safe, sizeof(safe));
-	if (!*path || strlen(path) > OC_API_MAX_PATH)
-		return check_path("secret rm", path);
 	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
