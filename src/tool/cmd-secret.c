@@ -732,7 +732,6 @@ struct bulk {
 	const struct oc_cmek_key *key;
 	struct item *items;
 	const struct oc_secret_meta *list; /* export */
-	const char *key_arg;		   /* export: for messages */
 	struct oc_progress progress;
 	pthread_mutex_t lock;
 	size_t done, failed, shown;
@@ -780,6 +779,24 @@ static bool fatal_rc(int rc)
 	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
 	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
 	       rc == OC_ERR_RATE_LIMITED;
+}
+
+/* Runs fn over the n items, jobs at a time, with progress, then says what
+ * failed.  Returns true when every item went well. */
+static bool bulk_run(struct bulk *b, const char *verb, size_t n, unsigned jobs,
+		     oc_par_fn fn)
+{
+	pthread_mutex_init(&b->lock, NULL);
+	oc_progress_start(&b->progress, verb, (int64_t)n, b->t->quiet);
+	oc_par_run(b->t, n, jobs, fn, b);
+	oc_progress_end(&b->progress);
+	pthread_mutex_destroy(&b->lock);
+	if (b->shown > MAX_SHOWN_ERRORS)
+		oc_tool_err("... and %zu more secrets failed",
+			    b->shown - MAX_SHOWN_ERRORS);
+	if (b->fatal)
+		oc_tool_err("%s", b->fatal_msg);
+	return !b->fatal && !b->failed && !oc_tool_interrupted;
 }
 
 static int import_one(void *ctx, struct oc_api *a, size_t i)
@@ -1063,19 +1080,9 @@ static int secret_import(struct oc_tool *t, int argc, char **argv)
 	b.vault_id = v.id;
 	b.key = key;
 	b.items = items;
-	pthread_mutex_init(&b.lock, NULL);
 	t0 = oc_tool_now();
-	oc_progress_start(&b.progress, "imported", (int64_t)n, t->quiet);
-	oc_par_run(t, n, args.jobs, import_one, &b);
-	oc_progress_end(&b.progress);
-	pthread_mutex_destroy(&b.lock);
 	rc = OC_EXIT_FAIL;
-	if (b.shown > MAX_SHOWN_ERRORS)
-		oc_tool_err("... and %zu more secrets failed",
-			    b.shown - MAX_SHOWN_ERRORS);
-	if (b.fatal)
-		oc_tool_err("%s", b.fatal_msg);
-	if (b.fatal || b.failed || oc_tool_interrupted) {
+	if (!bulk_run(&b, "imported", n, args.jobs, import_one)) {
 		oc_tool_err("secret import: %zu of %zu secrets stored in vault "
 			    "%s",
 			    b.done, n, v.id);
@@ -1216,17 +1223,7 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 	b.key = key;
 	b.items = items;
 	b.list = list;
-	pthread_mutex_init(&b.lock, NULL);
-	oc_progress_start(&b.progress, "exported", (int64_t)n, t->quiet);
-	oc_par_run(t, n, args.jobs, export_one, &b);
-	oc_progress_end(&b.progress);
-	pthread_mutex_destroy(&b.lock);
-	if (b.shown > MAX_SHOWN_ERRORS)
-		oc_tool_err("... and %zu more secrets failed",
-			    b.shown - MAX_SHOWN_ERRORS);
-	if (b.fatal)
-		oc_tool_err("%s", b.fatal_msg);
-	if (b.fatal || b.failed || oc_tool_interrupted) {
+	if (!bulk_run(&b, "exported", n, args.jobs, export_one)) {
 		oc_tool_err("secret export: %zu of %zu secrets in vault %s "
 			    "could not be read%s; nothing was written",
 			    n - b.done, n, v.id,
