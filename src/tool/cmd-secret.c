@@ -774,13 +774,6 @@ static void bulk_error(struct bulk *b, const char *path, const char *reason,
 	pthread_mutex_unlock(&b->lock);
 }
 
-static bool fatal_rc(int rc)
-{
-	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
-	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
-	       rc == OC_ERR_RATE_LIMITED;
-}
-
 /* Runs fn over the n items, jobs at a time, with progress, then says what
  * failed.  Returns true when every item went well. */
 static bool bulk_run(struct bulk *b, const char *verb, size_t n, unsigned jobs,
@@ -820,8 +813,8 @@ static int import_one(void *ctx, struct oc_api *a, size_t i)
 	}
 	oc_tool_reason(b->t, rc, oc_api_last_status(a), oc_api_last_error(a),
 		       reason, sizeof(reason));
-	bulk_error(b, it->path, reason, fatal_rc(rc) ? rc : 0);
-	return fatal_rc(rc);
+	bulk_error(b, it->path, reason, oc_par_fatal(rc) ? rc : 0);
+	return oc_par_fatal(rc);
 }
 
 /* Copies a JSON string member into a NUL-terminated heap string. */
@@ -1127,8 +1120,8 @@ static int export_one(void *ctx, struct oc_api *a, size_t i)
 	if (rc) {
 		oc_tool_reason(b->t, rc, oc_api_last_status(a),
 			       oc_api_last_error(a), reason, sizeof(reason));
-		bulk_error(b, m->path, reason, fatal_rc(rc) ? rc : 0);
-		return fatal_rc(rc);
+		bulk_error(b, m->path, reason, oc_par_fatal(rc) ? rc : 0);
+		return oc_par_fatal(rc);
 	}
 	it->type = strdup(s.meta.type);
 	if (!s.meta.cmek_encrypted) {

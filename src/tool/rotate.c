@@ -81,13 +81,6 @@ static int note_fatal(struct pass *p, struct oc_api *a, int rc,
 	return 1;
 }
 
-static bool is_fatal(int rc)
-{
-	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
-	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
-	       rc == OC_ERR_RATE_LIMITED;
-}
-
 static void count(struct pass *p, size_t *field)
 {
 	pthread_mutex_lock(&p->lock);
@@ -176,7 +169,7 @@ static int fix_record(struct pass *p, struct oc_api *a,
 	}
 	rc = put_blob(p, a, s, s->value, s->value_len);
 	if (rc) {
-		if (is_fatal(rc))
+		if (oc_par_fatal(rc))
 			return note_fatal(p, a, rc, s->meta.path);
 		note_error(p, s->meta.path, rc, oc_api_last_status(a),
 			   oc_api_last_error(a), NULL);
@@ -208,7 +201,7 @@ static int client_one(void *ctx, struct oc_api *a, size_t i)
 		return 0;
 	}
 	if (rc) {
-		if (is_fatal(rc))
+		if (oc_par_fatal(rc))
 			return note_fatal(p, a, rc, m->path);
 		note_error(p, m->path, rc, oc_api_last_status(a),
 			   oc_api_last_error(a), NULL);
@@ -252,7 +245,7 @@ static int client_one(void *ctx, struct oc_api *a, size_t i)
 	}
 	rc = reseal(p, a, &s, pt, pt_len);
 	if (rc) {
-		if (is_fatal(rc)) {
+		if (oc_par_fatal(rc)) {
 			stop = note_fatal(p, a, rc, m->path);
 			goto out;
 		}
@@ -288,7 +281,7 @@ static int verify_one(void *ctx, struct oc_api *a, size_t i)
 		return 0;
 	}
 	if (rc) {
-		if (is_fatal(rc))
+		if (oc_par_fatal(rc))
 			return note_fatal(p, a, rc, m->path);
 		note_error(p, m->path, rc, oc_api_last_status(a),
 			   oc_api_last_error(a), NULL);
