@@ -104,39 +104,25 @@ static int cmek_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 static int parse(struct oc_tool *t, const char *cmd, int argc, char **argv,
 		 const struct option *opts, struct cmek_args *a)
 {
-	int r;
-
 	memset(a, 0, sizeof(*a));
 	a->jobs = OC_PAR_DEFAULT_JOBS;
-	r = oc_tool_getopt(t, cmd, cmek_usage, argc, argv, opts, cmek_opt, a);
-	if (r < 0)
-		return r;
-	if (argc - r != 1)
-		return -oc_tool_usage(cmd, "give exactly one VAULT");
-	return r;
+	return oc_tool_getopt_n(t, cmd, cmek_usage, argc, argv, opts, cmek_opt,
+				a, 1, "exactly one VAULT");
 }
 
 static int print_vault(struct oc_tool *t, const struct oc_vault *v,
 		       const char *note)
 {
-	struct oc_out_json o;
+	int rc = oc_out_vault(v, t->json);
 
-	if (!t->json) {
-		oc_out_vault_text(v);
-		if (note && !t->quiet)
-			fprintf(stderr, "note: %s\n", note);
-		return 0;
-	}
-	if (oc_out_json_open(&o, false))
-		return OC_EXIT_FAIL;
-	oc_out_json_vault(&o.j, v);
-	return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
+	if (!t->json && note && !t->quiet)
+		fprintf(stderr, "note: %s\n", note);
+	return rc ? OC_EXIT_FAIL : 0;
 }
 
 static int cmek_status(struct oc_tool *t, int argc, char **argv)
 {
 	struct cmek_args args;
-	struct oc_cmek_key *k = NULL;
 	struct oc_secret_meta *list = NULL;
 	struct oc_api *a;
 	struct oc_vault v;
@@ -149,16 +135,11 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	if (args.key) {
-		rc = oc_keyarg_load(t, args.key, "--key", &k);
+		rc = oc_keyarg_fingerprint(t, args.key, "--key", khex);
 		if (rc)
 			return rc;
-		oc_keyarg_fpr_hex(k, khex);
-		oc_cmek_key_free(k);
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		return rc;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	rc = oc_api_secret_list(a, v.id, NULL, &list, &n);
@@ -214,7 +195,6 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 {
 	struct cmek_args args;
-	struct oc_cmek_key *k = NULL;
 	struct oc_api *a;
 	struct oc_vault v, out;
 	char hex[OC_CMEK_FPR_HEX_LEN + 1];
@@ -225,12 +205,10 @@ static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 		return oc_tool_getopt_exit(r);
 	if (!args.key)
 		return oc_tool_usage("cmek enable", "--key KEY is required");
-	rc = oc_keyarg_load(t, args.key, "--key", &k);
+	rc = oc_keyarg_fingerprint(t, args.key, "--key", hex);
 	if (rc)
 		return rc;
-	oc_keyarg_fpr_hex(k, hex);
-	oc_cmek_key_free(k);
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	if (v.cmek_enabled && strcmp(v.cmek_fingerprint, hex) == 0)
@@ -246,9 +224,6 @@ static int cmek_enable(struct oc_tool *t, int argc, char **argv)
 			    hex);
 		return OC_EXIT_FAIL;
 	}
-	rc = oc_tool_api(t, &a);
-	if (rc)
-		return rc;
 	rc = oc_api_cmek_enable(a, v.id, hex, &out);
 	if (rc)
 		return oc_tool_fail(t, rc, "vault %s: enabling CMEK", v.id);
@@ -268,14 +243,11 @@ static int cmek_disable(struct oc_tool *t, int argc, char **argv)
 	r = parse(t, "cmek disable", argc, argv, NULL, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	if (!v.cmek_enabled)
 		return print_vault(t, &v, "CMEK was already off");
-	rc = oc_tool_api(t, &a);
-	if (rc)
-		return rc;
 	rc = oc_api_cmek_disable(a, v.id, &out);
 	if (rc)
 		return oc_tool_fail(t, rc, "vault %s: disabling CMEK", v.id);
@@ -328,7 +300,7 @@ static int cmek_rotate(struct oc_tool *t, int argc, char **argv)
 			    "key never leaves its token: use --mode client");
 		goto out;
 	}
-	rc = oc_tool_vault(t, argv[r], &o.vault);
+	rc = oc_tool_vault(t, argv[r], &o.vault, NULL);
 	if (rc)
 		goto out;
 	rc = OC_EXIT_FAIL;
@@ -361,25 +333,15 @@ out:
 
 int oc_cmd_cmek(struct oc_tool *t, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	char safe[64];
+	static const struct oc_tool_cmd subs[] = {
+	    {"status", cmek_status},
+	    {"enable", cmek_enable},
+	    {"disable", cmek_disable},
+	    {"rotate", cmek_rotate},
+	    {NULL, NULL},
+	};
 
-	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		if (sub) {
-			fputs(cmek_usage, stdout);
-			return OC_EXIT_OK;
-		}
-		return oc_tool_usage("cmek",
-				     "status, enable, disable or rotate?");
-	}
-	if (strcmp(sub, "status") == 0)
-		return cmek_status(t, argc - 1, argv + 1);
-	if (strcmp(sub, "enable") == 0)
-		return cmek_enable(t, argc - 1, argv + 1);
-	if (strcmp(sub, "disable") == 0)
-		return cmek_disable(t, argc - 1, argv + 1);
-	if (strcmp(sub, "rotate") == 0)
-		return cmek_rotate(t, argc - 1, argv + 1);
-	return oc_tool_usage("cmek", "unknown subcommand '%s'",
-			     oc_out_safe(sub, safe, sizeof(safe)));
+	return oc_tool_dispatch(t, "cmek", cmek_usage,
+				"status, enable, disable or rotate?", subs,
+				argc, argv);
 }

@@ -185,21 +185,16 @@ out:
 
 int oc_cmd_fingerprint(struct oc_tool *t, int argc, char **argv)
 {
-	struct oc_cmek_key *k = NULL;
 	char hex[OC_CMEK_FPR_HEX_LEN + 1];
 	int r, rc;
 
-	r = oc_tool_getopt(t, "fingerprint", fingerprint_usage, argc, argv,
-			   NULL, NULL, NULL);
+	r = oc_tool_getopt_n(t, "fingerprint", fingerprint_usage, argc, argv,
+			     NULL, NULL, NULL, 1, "exactly one KEY");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (argc - r != 1)
-		return oc_tool_usage("fingerprint", "give exactly one KEY");
-	rc = oc_keyarg_load(t, argv[r], "fingerprint", &k);
+	rc = oc_keyarg_fingerprint(t, argv[r], "fingerprint", hex);
 	if (rc)
 		return rc;
-	oc_keyarg_fpr_hex(k, hex);
-	oc_cmek_key_free(k);
 	if (print_fpr(t, hex, NULL) != 0) {
 		oc_tool_err("fingerprint: cannot print");
 		return OC_EXIT_FAIL;

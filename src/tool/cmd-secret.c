@@ -138,17 +138,10 @@ static int parse(struct oc_tool *t, const char *cmd, int argc, char **argv,
 		 const struct option *opts, int n, const char *what,
 		 struct secret_args *a)
 {
-	int r;
-
 	memset(a, 0, sizeof(*a));
 	a->jobs = OC_PAR_DEFAULT_JOBS;
-	r = oc_tool_getopt(t, cmd, secret_usage, argc, argv, opts, secret_opt,
-			   a);
-	if (r < 0)
-		return r;
-	if (argc - r != n)
-		return -oc_tool_usage(cmd, "give %s", what);
-	return r;
+	return oc_tool_getopt_n(t, cmd, secret_usage, argc, argv, opts,
+				secret_opt, a, n, what);
 }
 
 /* Secret paths as the API documents them: segments of letters, digits,
@@ -213,6 +206,26 @@ static int check_path(const char *cmd, const char *path)
 	oc_tool_err("%s: invalid secret path '%s': %s; nothing was changed",
 		    cmd, oc_out_safe(path, safe, sizeof(safe)), why);
 	return OC_EXIT_FAIL;
+}
+
+/* Parses "VAULT PATH".  A path to write must follow the API's rules; get
+ * and rm refuse only a path that cannot be sent.  Returns the VAULT
+ * operand's index (PATH is the next) or a negative exit code. */
+static int parse_path(struct oc_tool *t, const char *cmd, int argc, char **argv,
+		      const struct option *opts, bool write,
+		      struct secret_args *a)
+{
+	const char *path;
+	int r;
+
+	r = parse(t, cmd, argc, argv, opts, 2, "VAULT PATH", a);
+	if (r < 0)
+		return r;
+	path = argv[r + 1];
+	if ((write || !*path || strlen(path) > OC_API_MAX_PATH) &&
+	    check_path(cmd, path))
+		return -OC_EXIT_FAIL;
+	return r;
 }
 
 /* Reads one hidden line from the terminal on fd. */
@@ -466,13 +479,10 @@ static int secret_put(struct oc_tool *t, int argc, char **argv)
 	int r, rc;
 
 	memset(&meta, 0, sizeof(meta));
-	r = parse(t, "secret put", argc, argv, put_opts, 2, "VAULT PATH",
-		  &args);
+	r = parse_path(t, "secret put", argc, argv, put_opts, true, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	path = argv[r + 1];
-	if (check_path("secret put", path))
-		return OC_EXIT_FAIL;
 	if (args.type && !valid_type(args.type))
 		return oc_tool_usage("secret put",
 				     "--type is a word of a-z, 0-9 and '_' "
@@ -493,13 +503,10 @@ static int secret_put(struct oc_tool *t, int argc, char **argv)
 			    args.file ? args.file : "stdin");
 		goto out;
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		goto out;
 	rc = write_key(t, "secret put", args.key, &v, &key);
-	if (rc)
-		goto out;
-	rc = oc_tool_api(t, &a);
 	if (rc)
 		goto out;
 	rc = put_value(a, v.id, path, args.type, NULL, key, val, len, &meta);
@@ -590,14 +597,11 @@ static int secret_get(struct oc_tool *t, int argc, char **argv)
 	int r, rc;
 
 	memset(&s, 0, sizeof(s));
-	r = parse(t, "secret get", argc, argv, get_opts, 2, "VAULT PATH",
-		  &args);
+	r = parse_path(t, "secret get", argc, argv, get_opts, false, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	path = argv[r + 1];
 	oc_out_safe(path, safe, sizeof(safe));
-	if (!*path || strlen(path) > OC_API_MAX_PATH)
-		return check_path("secret get", path);
 	/* Load an explicit key first: a bad key file fails before any
 	 * request. */
 	if (args.key) {
@@ -605,10 +609,7 @@ static int secret_get(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		goto out;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		goto out;
 	rc = oc_api_secret_get(a, v.id, path, &s);
@@ -665,10 +666,7 @@ static int secret_list(struct oc_tool *t, int argc, char **argv)
 		return oc_tool_getopt_exit(r);
 	if (args.prefix && strlen(args.prefix) > OC_API_MAX_PATH)
 		return oc_tool_usage("secret list", "--prefix is too long");
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		return rc;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	rc = oc_api_secret_list(a, v.id, args.prefix, &list, &n);
@@ -699,17 +697,12 @@ static int secret_rm(struct oc_tool *t, int argc, char **argv)
 	const char *path;
 	int r, rc;
 
-	r = parse(t, "secret rm", argc, argv, NULL, 2, "VAULT PATH", &args);
+	r = parse_path(t, "secret rm", argc, argv, NULL, false, &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	path = argv[r + 1];
 	oc_out_safe(path, safe, sizeof(safe));
-	if (!*path || strlen(path) > OC_API_MAX_PATH)
-		return check_path("secret rm", path);
-	rc = oc_tool_vault(t, argv[r], &v);
-	if (rc)
-		return rc;
-	rc = oc_tool_api(t, &a);
+	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
 		return rc;
 	rc = oc_api_secret_delete(a, v.id, path);
@@ -739,7 +732,6 @@ struct bulk {
 	const struct oc_cmek_key *key;
 	struct item *items;
 	const struct oc_secret_meta *list; /* export */
-	const char *key_arg;		   /* export: for messages */
 	struct oc_progress progress;
 	pthread_mutex_t lock;
 	size_t done, failed, shown;
@@ -782,11 +774,22 @@ static void bulk_error(struct bulk *b, const char *path, const char *reason,
 	pthread_mutex_unlock(&b->lock);
 }
 
-static bool fatal_rc(int rc)
+/* Runs fn over the n items, jobs at a time, with progress, then says what
+ * failed.  Returns true when every item went well. */
+static bool bulk_run(struct bulk *b, const char *verb, size_t n, unsigned jobs,
+		     oc_par_fn fn)
 {
-	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
-	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
-	       rc == OC_ERR_RATE_LIMITED;
+	pthread_mutex_init(&b->lock, NULL);
+	oc_progress_start(&b->progress, verb, (int64_t)n, b->t->quiet);
+	oc_par_run(b->t, n, jobs, fn, b);
+	oc_progress_end(&b->progress);
+	pthread_mutex_destroy(&b->lock);
+	if (b->shown > MAX_SHOWN_ERRORS)
+		oc_tool_err("... and %zu more secrets failed",
+			    b->shown - MAX_SHOWN_ERRORS);
+	if (b->fatal)
+		oc_tool_err("%s", b->fatal_msg);
+	return !b->fatal && !b->failed && !oc_tool_interrupted;
 }
 
 static int import_one(void *ctx, struct oc_api *a, size_t i)
@@ -810,8 +813,8 @@ static int import_one(void *ctx, struct oc_api *a, size_t i)
 	}
 	oc_tool_reason(b->t, rc, oc_api_last_status(a), oc_api_last_error(a),
 		       reason, sizeof(reason));
-	bulk_error(b, it->path, reason, fatal_rc(rc) ? rc : 0);
-	return fatal_rc(rc);
+	bulk_error(b, it->path, reason, oc_par_fatal(rc) ? rc : 0);
+	return oc_par_fatal(rc);
 }
 
 /* Copies a JSON string member into a NUL-terminated heap string. */
@@ -1060,32 +1063,19 @@ static int secret_import(struct oc_tool *t, int argc, char **argv)
 	rc = load_items(t, args.file, args.type, &items, &n);
 	if (rc)
 		return rc;
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &b.a);
 	if (rc)
 		goto out;
 	rc = write_key(t, "secret import", args.key, &v, &key);
-	if (rc)
-		goto out;
-	rc = oc_tool_api(t, &b.a);
 	if (rc)
 		goto out;
 	b.t = t;
 	b.vault_id = v.id;
 	b.key = key;
 	b.items = items;
-	pthread_mutex_init(&b.lock, NULL);
 	t0 = oc_tool_now();
-	oc_progress_start(&b.progress, "imported", (int64_t)n, t->quiet);
-	oc_par_run(t, n, args.jobs, import_one, &b);
-	oc_progress_end(&b.progress);
-	pthread_mutex_destroy(&b.lock);
 	rc = OC_EXIT_FAIL;
-	if (b.shown > MAX_SHOWN_ERRORS)
-		oc_tool_err("... and %zu more secrets failed",
-			    b.shown - MAX_SHOWN_ERRORS);
-	if (b.fatal)
-		oc_tool_err("%s", b.fatal_msg);
-	if (b.fatal || b.failed || oc_tool_interrupted) {
+	if (!bulk_run(&b, "imported", n, args.jobs, import_one)) {
 		oc_tool_err("secret import: %zu of %zu secrets stored in vault "
 			    "%s",
 			    b.done, n, v.id);
@@ -1130,8 +1120,8 @@ static int export_one(void *ctx, struct oc_api *a, size_t i)
 	if (rc) {
 		oc_tool_reason(b->t, rc, oc_api_last_status(a),
 			       oc_api_last_error(a), reason, sizeof(reason));
-		bulk_error(b, m->path, reason, fatal_rc(rc) ? rc : 0);
-		return fatal_rc(rc);
+		bulk_error(b, m->path, reason, oc_par_fatal(rc) ? rc : 0);
+		return oc_par_fatal(rc);
 	}
 	it->type = strdup(s.meta.type);
 	if (!s.meta.cmek_encrypted) {
@@ -1204,7 +1194,7 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, &b.a);
 	if (rc)
 		goto out;
 	if (!key) {
@@ -1212,9 +1202,6 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			goto out;
 	}
-	rc = oc_tool_api(t, &b.a);
-	if (rc)
-		goto out;
 	rc = oc_api_secret_list(b.a, v.id, args.prefix, &list, &n);
 	if (rc) {
 		rc = oc_tool_fail(t, rc, "vault %s: listing secrets", v.id);
@@ -1229,17 +1216,7 @@ static int secret_export(struct oc_tool *t, int argc, char **argv)
 	b.key = key;
 	b.items = items;
 	b.list = list;
-	pthread_mutex_init(&b.lock, NULL);
-	oc_progress_start(&b.progress, "exported", (int64_t)n, t->quiet);
-	oc_par_run(t, n, args.jobs, export_one, &b);
-	oc_progress_end(&b.progress);
-	pthread_mutex_destroy(&b.lock);
-	if (b.shown > MAX_SHOWN_ERRORS)
-		oc_tool_err("... and %zu more secrets failed",
-			    b.shown - MAX_SHOWN_ERRORS);
-	if (b.fatal)
-		oc_tool_err("%s", b.fatal_msg);
-	if (b.fatal || b.failed || oc_tool_interrupted) {
+	if (!bulk_run(&b, "exported", n, args.jobs, export_one)) {
 		oc_tool_err("secret export: %zu of %zu secrets in vault %s "
 			    "could not be read%s; nothing was written",
 			    n - b.done, n, v.id,
@@ -1281,29 +1258,19 @@ out:
 
 int oc_cmd_secret(struct oc_tool *t, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	char safe[64];
+	static const struct oc_tool_cmd subs[] = {
+	    {"put", secret_put},
+	    {"get", secret_get},
+	    {"list", secret_list},
+	    {"ls", secret_list},
+	    {"rm", secret_rm},
+	    {"delete", secret_rm},
+	    {"import", secret_import},
+	    {"export", secret_export},
+	    {NULL, NULL},
+	};
 
-	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		if (sub) {
-			fputs(secret_usage, stdout);
-			return OC_EXIT_OK;
-		}
-		return oc_tool_usage("secret",
-				     "put, get, list, rm, import or export?");
-	}
-	if (strcmp(sub, "put") == 0)
-		return secret_put(t, argc - 1, argv + 1);
-	if (strcmp(sub, "get") == 0)
-		return secret_get(t, argc - 1, argv + 1);
-	if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0)
-		return secret_list(t, argc - 1, argv + 1);
-	if (strcmp(sub, "rm") == 0 || strcmp(sub, "delete") == 0)
-		return secret_rm(t, argc - 1, argv + 1);
-	if (strcmp(sub, "import") == 0)
-		return secret_import(t, argc - 1, argv + 1);
-	if (strcmp(sub, "export") == 0)
-		return secret_export(t, argc - 1, argv + 1);
-	return oc_tool_usage("secret", "unknown subcommand '%s'",
-			     oc_out_safe(sub, safe, sizeof(safe)));
+	return oc_tool_dispatch(t, "secret", secret_usage,
+				"put, get, list, rm, import or export?", subs,
+				argc, argv);
 }

@@ -35,20 +35,6 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-static int print_vault(struct oc_tool *t, const struct oc_vault *v)
-{
-	struct oc_out_json o;
-
-	if (!t->json) {
-		oc_out_vault_text(v);
-		return 0;
-	}
-	if (oc_out_json_open(&o, false))
-		return OC_EXIT_FAIL;
-	oc_out_json_vault(&o.j, v);
-	return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
-}
-
 static int vault_list(struct oc_tool *t, int argc, char **argv)
 {
 	struct oc_vault *v = NULL;
@@ -91,16 +77,14 @@ static int vault_get(struct oc_tool *t, int argc, char **argv)
 	struct oc_vault v;
 	int r, rc;
 
-	r = oc_tool_getopt(t, "vault get", vault_usage, argc, argv, NULL, NULL,
-			   NULL);
+	r = oc_tool_getopt_n(t, "vault get", vault_usage, argc, argv, NULL,
+			     NULL, NULL, 1, "exactly one VAULT");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (argc - r != 1)
-		return oc_tool_usage("vault get", "give exactly one VAULT");
-	rc = oc_tool_vault(t, argv[r], &v);
+	rc = oc_tool_vault(t, argv[r], &v, NULL);
 	if (rc)
 		return rc;
-	return print_vault(t, &v);
+	return oc_out_vault(&v, t->json) ? OC_EXIT_FAIL : 0;
 }
 
 static int vault_create(struct oc_tool *t, int argc, char **argv)
@@ -111,12 +95,11 @@ static int vault_create(struct oc_tool *t, int argc, char **argv)
 	char safe[300];
 	int r, rc;
 
-	r = oc_tool_getopt(t, "vault create", vault_usage, argc, argv,
-			   create_opts, create_opt, &desc);
+	r = oc_tool_getopt_n(t, "vault create", vault_usage, argc, argv,
+			     create_opts, create_opt, &desc, 1,
+			     "exactly one NAME");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (argc - r != 1)
-		return oc_tool_usage("vault create", "give exactly one NAME");
 	if (!*argv[r] || strlen(argv[r]) > OC_API_MAX_NAME)
 		return oc_tool_usage("vault create",
 				     "a vault name is 1 to %d bytes",
@@ -136,7 +119,7 @@ static int vault_create(struct oc_tool *t, int argc, char **argv)
 		printf("%s\n", v.id);
 		return 0;
 	}
-	return print_vault(t, &v);
+	return oc_out_vault(&v, t->json) ? OC_EXIT_FAIL : 0;
 }
 
 int oc_cmd_vault(struct oc_tool *t, int argc, char **argv)

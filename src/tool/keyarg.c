@@ -165,6 +165,20 @@ int oc_keyarg_load(struct oc_tool *t, const char *arg, const char *what,
 	return rc;
 }
 
+int oc_keyarg_fingerprint(struct oc_tool *t, const char *arg, const char *what,
+			  char out[OC_CMEK_FPR_HEX_LEN + 1])
+{
+	struct oc_cmek_key *k = NULL;
+	int rc;
+
+	rc = oc_keyarg_load(t, arg, what, &k);
+	if (rc)
+		return rc;
+	oc_keyarg_fpr_hex(k, out);
+	oc_cmek_key_free(k);
+	return 0;
+}
+
 int oc_keyarg_from_conf(struct oc_tool *t, const char *vault_id,
 			struct oc_cmek_key **out)
 {

@@ -26,6 +26,10 @@ int oc_keyarg_from_conf(struct oc_tool *t, const char *vault_id,
 /* arg when given, else the configured key (may leave *out NULL). */
 int oc_keyarg_resolve(struct oc_tool *t, const char *arg, const char *what,
 		      const char *vault_id, struct oc_cmek_key **out);
+/* Loads the key arg names only to learn its 64-hex fingerprint (the key
+ * is freed again).  Fails as oc_keyarg_load. */
+int oc_keyarg_fingerprint(struct oc_tool *t, const char *arg, const char *what,
+			  char out[OC_CMEK_FPR_HEX_LEN + 1]);
 /* 64-hex fingerprint of a key. */
 void oc_keyarg_fpr_hex(const struct oc_cmek_key *k,
 		       char out[OC_CMEK_FPR_HEX_LEN + 1]);

@@ -290,6 +290,17 @@ int oc_tool_getopt(struct oc_tool *t, const char *cmd, const char *usage,
 	return optind;
 }
 
+int oc_tool_getopt_n(struct oc_tool *t, const char *cmd, const char *usage,
+		     int argc, char **argv, const struct option *opts,
+		     oc_tool_opt_fn fn, void *ctx, int n, const char *what)
+{
+	int r = oc_tool_getopt(t, cmd, usage, argc, argv, opts, fn, ctx);
+
+	if (r >= 0 && argc - r != n)
+		return -oc_tool_usage(cmd, "give %s", what);
+	return r;
+}
+
 int oc_tool_getopt_exit(int r)
 {
 	if (r == OC_TOOL_HELP_DONE)
@@ -374,17 +385,14 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 	return 0;
 }
 
-int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out)
+static int find_vault(struct oc_tool *t, struct oc_api *a, const char *arg,
+		      struct oc_vault *out)
 {
-	struct oc_api *a;
 	struct oc_vault *list = NULL;
 	size_t n = 0, i, hits = 0, hit = 0;
 	char safe[300];
 	int rc;
 
-	rc = oc_tool_api(t, &a);
-	if (rc)
-		return rc;
 	oc_out_safe(arg, safe, sizeof(safe));
 	if (!*arg || strlen(arg) > OC_API_MAX_NAME) {
 		oc_tool_err("unknown vault '%s'", safe);
@@ -420,6 +428,20 @@ int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out)
 	return OC_EXIT_FAIL;
 }
 
+int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out,
+		  struct oc_api **api)
+{
+	struct oc_api *a;
+	int rc;
+
+	rc = oc_tool_api(t, &a);
+	if (rc == 0)
+		rc = find_vault(t, a, arg, out);
+	if (rc == 0 && api)
+		*api = a;
+	return rc;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -448,12 +470,30 @@ static void harden(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-struct command {
-	const char *name;
-	int (*run)(struct oc_tool *t, int argc, char **argv);
-};
+int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
+		     const char *which, const struct oc_tool_cmd *subs,
+		     int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	char safe[64];
+	size_t i;
 
-static const struct command commands[] = {
+	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		if (sub) {
+			fputs(usage, stdout);
+			return OC_EXIT_OK;
+		}
+		return oc_tool_usage(cmd, "%s", which);
+	}
+	for (i = 0; subs[i].name; i++) {
+		if (strcmp(subs[i].name, sub) == 0)
+			return subs[i].run(t, argc - 1, argv + 1);
+	}
+	return oc_tool_usage(cmd, "unknown subcommand '%s'",
+			     oc_out_safe(sub, safe, sizeof(safe)));
+}
+
+static const struct oc_tool_cmd commands[] = {
     {"keygen", oc_cmd_keygen}, {"fingerprint", oc_cmd_fingerprint},
     {"vault", oc_cmd_vault},   {"cmek", oc_cmd_cmek},
     {"secret", oc_cmd_secret}, {NULL, NULL},

@@ -88,12 +88,32 @@ typedef int (*oc_tool_opt_fn)(struct oc_tool *t, void *ctx, int code,
 int oc_tool_getopt(struct oc_tool *t, const char *cmd, const char *usage,
 		   int argc, char **argv, const struct option *opts,
 		   oc_tool_opt_fn fn, void *ctx);
+/* oc_tool_getopt for a command of exactly n operands: another count is the
+ * usage error "give <what>", returned as -OC_EXIT_USAGE. */
+int oc_tool_getopt_n(struct oc_tool *t, const char *cmd, const char *usage,
+		     int argc, char **argv, const struct option *opts,
+		     oc_tool_opt_fn fn, void *ctx, int n, const char *what);
 /* Turns an oc_tool_getopt result into an exit code (for early returns). */
 int oc_tool_getopt_exit(int r);
 
+/* A command or subcommand, run with argv[0] its name. */
+struct oc_tool_cmd {
+	const char *name;
+	int (*run)(struct oc_tool *t, int argc, char **argv);
+};
+
+/* Runs the subcommand argv[1] of cmd from subs (ended by a NULL name).
+ * --help or -h prints usage; a missing subcommand is a usage error that
+ * asks which (the text in which), as is an unknown one. */
+int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
+		     const char *which, const struct oc_tool_cmd *subs,
+		     int argc, char **argv);
+
 /* Resolves a VAULT operand: a vault id, else an exact vault name.
- * Prints "unknown vault" (or the failure) and returns OC_EXIT_FAIL. */
-int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out);
+ * Prints "unknown vault" (or the failure) and returns OC_EXIT_FAIL.  api,
+ * when not NULL, gets the client it used, for the calls that follow. */
+int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out,
+		  struct oc_api **api);
 
 /* Unsigned number option in [min, max]; prints a usage error. */
 int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,

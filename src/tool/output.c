@@ -251,6 +251,22 @@ void oc_out_vault_text(const struct oc_vault *v)
 		printf("created:     %s\n", v->created_at);
 }
 
+int oc_out_vault(const struct oc_vault *v, bool json)
+{
+	struct oc_out_json o;
+	int rc;
+
+	if (!json) {
+		oc_out_vault_text(v);
+		return 0;
+	}
+	rc = oc_out_json_open(&o, false);
+	if (rc)
+		return rc;
+	oc_out_json_vault(&o.j, v);
+	return oc_out_json_close(&o);
+}
+
 void oc_out_vault_table(const struct oc_vault *v, size_t n)
 {
 	char s[300];

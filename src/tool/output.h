@@ -46,6 +46,8 @@ int oc_out_json_kv_double(struct oc_jgen *j, const char *key, double v);
 int oc_out_json_value(struct oc_jgen *j, const uint8_t *v, size_t n);
 bool oc_out_is_utf8(const uint8_t *p, size_t n);
 
+/* One vault on stdout: its text lines, or a JSON object when json. */
+int oc_out_vault(const struct oc_vault *v, bool json);
 /* Text lines for one vault (get) and the vault table (list). */
 void oc_out_vault_text(const struct oc_vault *v);
 void oc_out_vault_table(const struct oc_vault *v, size_t n);

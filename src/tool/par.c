@@ -25,6 +25,13 @@ struct worker {
 	pthread_t th;
 };
 
+bool oc_par_fatal(int rc)
+{
+	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
+	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
+	       rc == OC_ERR_RATE_LIMITED;
+}
+
 /* The next item index, or n when done or stopping. */
 static size_t take(struct par *p)
 {

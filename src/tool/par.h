@@ -24,6 +24,11 @@ struct oc_tool;
  * thread's). */
 typedef int (*oc_par_fn)(void *ctx, struct oc_api *a, size_t i);
 
+/* Whether a failed request makes the rest pointless (the network, the
+ * credential, memory, rate limiting): workers stop on it rather than
+ * fail every remaining item the same way. */
+bool oc_par_fatal(int rc);
+
 /* The first worker uses t's client (oc_tool_api must have made it), the
  * others get clients of their own for the run.  Returns 0 when every item
  * ran, 1 when stopped early (by fn or by oc_tool_interrupted). */

@@ -260,6 +260,23 @@ static int map_rv(CK_RV rv)
 	}
 }
 
+/* CKM_AES_GCM with its parameters in *gp, which must outlive mech. */
+static void gcm_mech(CK_MECHANISM *mech, CK_GCM_PARAMS *gp, const uint8_t *iv,
+		     size_t iv_len, const uint8_t *aad, size_t aad_len,
+		     size_t tag_len)
+{
+	memset(gp, 0, sizeof(*gp));
+	gp->pIv = (CK_BYTE_PTR)iv;
+	gp->ulIvLen = iv_len;
+	gp->ulIvBits = iv_len * 8;
+	gp->pAAD = (CK_BYTE_PTR)aad;
+	gp->ulAADLen = aad_len;
+	gp->ulTagBits = tag_len * 8;
+	mech->mechanism = CKM_AES_GCM;
+	mech->pParameter = gp;
+	mech->ulParameterLen = sizeof(*gp);
+}
+
 static int p11_seal(void *ctx, const uint8_t *iv, size_t iv_len,
 		    const uint8_t *aad, size_t aad_len, const uint8_t *pt,
 		    size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len)
@@ -276,16 +293,7 @@ static int p11_seal(void *ctx, const uint8_t *iv, size_t iv_len,
 	out = malloc(n + tag_len);
 	if (!out)
 		return OC_ERR_NOMEM;
-	memset(&gp, 0, sizeof(gp));
-	gp.pIv = (CK_BYTE_PTR)iv;
-	gp.ulIvLen = iv_len;
-	gp.ulIvBits = iv_len * 8;
-	gp.pAAD = (CK_BYTE_PTR)aad;
-	gp.ulAADLen = aad_len;
-	gp.ulTagBits = tag_len * 8;
-	mech.mechanism = CKM_AES_GCM;
-	mech.pParameter = &gp;
-	mech.ulParameterLen = sizeof(gp);
+	gcm_mech(&mech, &gp, iv, iv_len, aad, aad_len, tag_len);
 	pthread_mutex_lock(&k->lock);
 	rv = fl->C_EncryptInit(k->session, &mech, k->obj);
 	if (rv == CKR_OK)
@@ -330,16 +338,7 @@ static int p11_open(void *ctx, const uint8_t *iv, size_t iv_len,
 	}
 	memcpy(in, ct, n);
 	memcpy(in + n, tag, tag_len);
-	memset(&gp, 0, sizeof(gp));
-	gp.pIv = (CK_BYTE_PTR)iv;
-	gp.ulIvLen = iv_len;
-	gp.ulIvBits = iv_len * 8;
-	gp.pAAD = (CK_BYTE_PTR)aad;
-	gp.ulAADLen = aad_len;
-	gp.ulTagBits = tag_len * 8;
-	mech.mechanism = CKM_AES_GCM;
-	mech.pParameter = &gp;
-	mech.ulParameterLen = sizeof(gp);
+	gcm_mech(&mech, &gp, iv, iv_len, aad, aad_len, tag_len);
 	pthread_mutex_lock(&k->lock);
 	rv = fl->C_DecryptInit(k->session, &mech, k->obj);
 	if (rv == CKR_OK) {

@@ -43,16 +43,11 @@ struct pass {
 	char fatal_msg[2048];
 };
 
-static void note_error(struct pass *p, const char *path, int rc, long status,
-		       const char *detail, const char *what)
+/* Counts a secret that failed, showing the first few reasons. */
+static void note_error(struct pass *p, const char *path, const char *reason)
 {
-	char reason[768], safe[600];
+	char safe[600];
 
-	if (rc)
-		oc_tool_reason(p->t, rc, status, detail, reason,
-			       sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "%s", what ? what : "failed");
 	pthread_mutex_lock(&p->lock);
 	p->failed++;
 	if (p->shown < MAX_SHOWN_ERRORS) {
@@ -61,16 +56,23 @@ static void note_error(struct pass *p, const char *path, int rc, long status,
 			    oc_out_safe(path, safe, sizeof(safe)), reason);
 	}
 	pthread_mutex_unlock(&p->lock);
+	oc_progress_add(&p->progress, 1);
 }
 
-/* Records a failure that makes going on pointless; returns 1 (stop). */
-static int note_fatal(struct pass *p, struct oc_api *a, int rc,
-		      const char *path)
+/* A request for path failed: the first failure that makes going on
+ * pointless stops the pass (returns 1), any other counts the secret as
+ * failed (returns 0). */
+static int request_failed(struct pass *p, struct oc_api *a, int rc,
+			  const char *path)
 {
 	char reason[768], safe[600];
 
 	oc_tool_reason(p->t, rc, oc_api_last_status(a), oc_api_last_error(a),
 		       reason, sizeof(reason));
+	if (!oc_par_fatal(rc)) {
+		note_error(p, path, reason);
+		return 0;
+	}
 	pthread_mutex_lock(&p->lock);
 	if (!p->fatal) {
 		p->fatal = rc;
@@ -79,13 +81,6 @@ static int note_fatal(struct pass *p, struct oc_api *a, int rc,
 	}
 	pthread_mutex_unlock(&p->lock);
 	return 1;
-}
-
-static bool is_fatal(int rc)
-{
-	return rc == OC_ERR_NET || rc == OC_ERR_UNAUTHORIZED ||
-	       rc == OC_ERR_FORBIDDEN || rc == OC_ERR_NOMEM ||
-	       rc == OC_ERR_RATE_LIMITED;
 }
 
 static void count(struct pass *p, size_t *field)
@@ -175,16 +170,42 @@ static int fix_record(struct pass *p, struct oc_api *a,
 		return 0;
 	}
 	rc = put_blob(p, a, s, s->value, s->value_len);
-	if (rc) {
-		if (is_fatal(rc))
-			return note_fatal(p, a, rc, s->meta.path);
-		note_error(p, s->meta.path, rc, oc_api_last_status(a),
-			   oc_api_last_error(a), NULL);
-		oc_progress_add(&p->progress, 1);
-		return 0;
-	}
+	if (rc)
+		return request_failed(p, a, rc, s->meta.path);
 	count(p, &p->rerecorded);
 	return 0;
+}
+
+/* Gets secret m for a worker.  Returns true with *s filled when it holds
+ * a CMEK-sealed value; otherwise the secret has been counted (plain, gone
+ * or failed) and *stop says whether the pass ends. */
+static bool fetch(struct pass *p, struct oc_api *a,
+		  const struct oc_secret_meta *m, struct oc_secret *s,
+		  int *stop)
+{
+	int rc;
+
+	*stop = 0;
+	if (m->cmek_known && !m->cmek_encrypted) {
+		count(p, &p->plain);
+		return false;
+	}
+	memset(s, 0, sizeof(*s));
+	rc = oc_api_secret_get(a, p->vault_id, m->path, s);
+	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
+		count(p, &p->gone);
+		return false;
+	}
+	if (rc) {
+		*stop = request_failed(p, a, rc, m->path);
+		return false;
+	}
+	if (!s->meta.cmek_encrypted) {
+		count(p, &p->plain);
+		oc_secret_clear(s);
+		return false;
+	}
+	return true;
 }
 
 static int client_one(void *ctx, struct oc_api *a, size_t i)
@@ -195,30 +216,10 @@ static int client_one(void *ctx, struct oc_api *a, size_t i)
 	uint8_t *pt = NULL;
 	size_t pt_len = 0;
 	bool new_first;
-	int rc, stop = 0;
+	int rc, stop;
 
-	if (m->cmek_known && !m->cmek_encrypted) {
-		count(p, &p->plain);
-		return 0;
-	}
-	memset(&s, 0, sizeof(s));
-	rc = oc_api_secret_get(a, p->vault_id, m->path, &s);
-	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
-		count(p, &p->gone);
-		return 0;
-	}
-	if (rc) {
-		if (is_fatal(rc))
-			return note_fatal(p, a, rc, m->path);
-		note_error(p, m->path, rc, oc_api_last_status(a),
-			   oc_api_last_error(a), NULL);
-		oc_progress_add(&p->progress, 1);
-		return 0;
-	}
-	if (!s.meta.cmek_encrypted) {
-		count(p, &p->plain);
-		goto out;
-	}
+	if (!fetch(p, a, m, &s, &stop))
+		return stop;
 	/* The server's per-version fingerprint is a hint for which key to
 	 * try first; whether a key opens the blob is what decides. */
 	new_first = strcmp(s.meta.cmek_fingerprint, p->new_hex) == 0;
@@ -242,23 +243,16 @@ static int client_one(void *ctx, struct oc_api *a, size_t i)
 		}
 	}
 	if (rc != 0) {
-		note_error(p, m->path, 0, 0, NULL,
+		note_error(p, m->path,
 			   rc == OC_ERR_DECRYPT
 			       ? "opens with neither the old nor the new "
 				 "key (sealed with some other key?)"
 			       : oc_strerror(rc));
-		oc_progress_add(&p->progress, 1);
 		goto out;
 	}
 	rc = reseal(p, a, &s, pt, pt_len);
 	if (rc) {
-		if (is_fatal(rc)) {
-			stop = note_fatal(p, a, rc, m->path);
-			goto out;
-		}
-		note_error(p, m->path, rc, oc_api_last_status(a),
-			   oc_api_last_error(a), NULL);
-		oc_progress_add(&p->progress, 1);
+		stop = request_failed(p, a, rc, m->path);
 		goto out;
 	}
 	count(p, &p->resealed);
@@ -275,36 +269,14 @@ static int verify_one(void *ctx, struct oc_api *a, size_t i)
 	struct oc_secret s;
 	uint8_t *pt = NULL;
 	size_t pt_len = 0;
-	int rc;
+	int stop;
 
-	if (m->cmek_known && !m->cmek_encrypted) {
-		count(p, &p->plain);
-		return 0;
-	}
-	memset(&s, 0, sizeof(s));
-	rc = oc_api_secret_get(a, p->vault_id, m->path, &s);
-	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
-		count(p, &p->gone);
-		return 0;
-	}
-	if (rc) {
-		if (is_fatal(rc))
-			return note_fatal(p, a, rc, m->path);
-		note_error(p, m->path, rc, oc_api_last_status(a),
-			   oc_api_last_error(a), NULL);
-		oc_progress_add(&p->progress, 1);
-		return 0;
-	}
-	if (!s.meta.cmek_encrypted) {
-		count(p, &p->plain);
-	} else if (try_open(p->new_key, s.value, s.value_len, &pt, &pt_len) ==
-		   0) {
+	if (!fetch(p, a, m, &s, &stop))
+		return stop;
+	if (try_open(p->new_key, s.value, s.value_len, &pt, &pt_len) == 0)
 		count(p, &p->verified);
-	} else {
-		note_error(p, m->path, 0, 0, NULL,
-			   "does not open with the new key");
-		oc_progress_add(&p->progress, 1);
-	}
+	else
+		note_error(p, m->path, "does not open with the new key");
 	oc_secure_free(pt);
 	oc_secret_clear(&s);
 	return 0;
