@@ -124,20 +124,13 @@ static int vault_create(struct oc_tool *t, int argc, char **argv)
 
 int oc_cmd_vault(struct oc_tool *t, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
+	static const struct oc_tool_cmd subs[] = {
+	    {"list", vault_list},
+	    {"get", vault_get},
+	    {"create", vault_create},
+	    {NULL, NULL},
+	};
 
-	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-		if (sub) {
-			fputs(vault_usage, stdout);
-			return OC_EXIT_OK;
-		}
-		return oc_tool_usage("vault", "list, get or create?");
-	}
-	if (strcmp(sub, "list") == 0)
-		return vault_list(t, argc - 1, argv + 1);
-	if (strcmp(sub, "get") == 0)
-		return vault_get(t, argc - 1, argv + 1);
-	if (strcmp(sub, "create") == 0)
-		return vault_create(t, argc - 1, argv + 1);
-	return oc_tool_usage("vault", "unknown subcommand '%s'", sub);
+	return oc_tool_dispatch(t, "vault", vault_usage, "list, get or create?",
+				subs, argc, argv);
 }

@@ -25,6 +25,14 @@ expect_exit 2 'unknown option' tool --frob vault list
 expect_exit 2 'needs a value' tool --url
 expect_exit 2 'list, get or create' tool vault
 expect_exit 2 'unknown subcommand' tool vault explode
+# A subcommand name is shown with its control characters replaced, so an
+# argument cannot drive the terminal.
+for c in vault cmek secret; do
+	expect_exit 2 'unknown subcommand' tool $c "$(printf 'x\033]0;owned\007')"
+	if grep -q "$(printf '\033')" "$T/err"; then
+		oc_fail "$c: an escape character reached the terminal"
+	fi
+done
 expect_exit 2 'VAULT' tool vault get
 expect_exit 2 'VAULT' tool vault get a b
 expect_exit 2 'VAULT PATH' tool secret put v
