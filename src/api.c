@@ -193,19 +193,6 @@ static bool arg_id_ok(const char *s)
 
 /* --- last status and problem detail ------------------------------------ */
 
-static void copy_printable(char *dst, size_t dsz, const char *s, size_t n)
-{
-	size_t i;
-
-	if (n >= dsz)
-		n = dsz - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		dst[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-	}
-	dst[n] = '\0';
-}
-
 static bool contains(const char *hay, size_t hn, const char *needle)
 {
 	size_t nn;
@@ -250,10 +237,10 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body)
 		msg = NULL;
 	a->last_status = status;
 	if (msg)
-		copy_printable(a->last_error, sizeof(a->last_error), msg, n);
+		oc_http_printable(a->last_error, sizeof(a->last_error), msg, n);
 	else
-		copy_printable(a->last_error, sizeof(a->last_error), fallback,
-			       strlen(fallback));
+		oc_http_printable(a->last_error, sizeof(a->last_error),
+				  fallback, strlen(fallback));
 	pthread_mutex_unlock(&a->lock);
 	oc_json_free(j);
 }
@@ -1364,7 +1351,7 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 		s = oc_json_string(v, &n);
 		if (!s)
 			return bad_field("not a string", "error");
-		copy_printable(jb->error, sizeof(jb->error), s, n);
+		oc_http_printable(jb->error, sizeof(jb->error), s, n);
 	}
 	return OC_OK;
 }
