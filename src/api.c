@@ -252,6 +252,19 @@ static void record_transport(struct oc_api *a, int rc)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* oc_http_do with its outcome recorded for oc_api_last_status/_error. */
+static int send_req(struct oc_api *a, const struct oc_http_req *rq,
+		    struct oc_http_resp *rs)
+{
+	int rc = oc_http_do(a->http, rq, rs);
+
+	if (rc)
+		record_transport(a, rc);
+	else
+		record(a, rs->status, &rs->body);
+	return rc;
+}
+
 static int status_err(long st)
 {
 	switch (st) {
@@ -560,12 +573,9 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	rq.body = body.data;
 	rq.body_len = body.len;
 	rq.idempotent = true; /* a second token is harmless */
-	rc = oc_http_do(a->http, &rq, &rs);
-	if (rc) {
-		record_transport(a, rc);
+	rc = send_req(a, &rq, &rs);
+	if (rc)
 		goto out_resp;
-	}
-	record(a, rs.status, &rs.body);
 	if (rs.status != 200 && rs.status != 201) {
 		rc = exchange_err(rs.status);
 		oc_debug(OC_LOG_API, "token exchange (%s): HTTP %ld",
@@ -753,16 +763,14 @@ static int api_call(struct oc_api *a, const struct call *cl,
 			return rc;
 		}
 		rq.bearer = tok;
-		rc = oc_http_do(a->http, &rq, rs);
+		rc = send_req(a, &rq, rs);
 		oc_secure_free(tok);
 		tok = NULL;
 		if (rc) {
-			record_transport(a, rc);
 			oc_debug(OC_LOG_API, "%s %s: %s", cl->method, cl->path,
 				 oc_strerror(rc));
 			return rc;
 		}
-		record(a, rs->status, &rs->body);
 		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", cl->method, cl->path,
 			 rs->status);
 		again =
@@ -985,14 +993,9 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
 		rq.path = "/v1/vaults";
 		rq.bearer = k;
 		rq.idempotent = true;
-		rc = oc_http_do(a->http, &rq, &rs);
-		if (rc) {
-			record_transport(a, rc);
-		} else {
-			record(a, rs.status, &rs.body);
-			if (rs.status < 200 || rs.status > 299)
-				rc = exchange_err(rs.status);
-		}
+		rc = send_req(a, &rq, &rs);
+		if (!rc && (rs.status < 200 || rs.status > 299))
+			rc = exchange_err(rs.status);
 		oc_http_resp_free(&rs);
 		if (!rc) {
 			tok = oc_secure_strdup(k);
