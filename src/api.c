@@ -53,8 +53,7 @@ struct oc_api {
 	unsigned long token_gen;
 	unsigned long cred_gen;
 	size_t max_value;
-	long last_status;
-	char last_error[256];
+	unsigned long serial; /* keys this client's record in struct last */
 };
 
 /* One API request. */
@@ -193,6 +192,41 @@ static bool arg_id_ok(const char *s)
 
 /* --- last status and problem detail ------------------------------------ */
 
+/* What a thread last heard from a client.  The module shares one client
+ * between its threads, so each thread keeps its own record and never reads
+ * another thread's failure.  Records are keyed by the client's serial
+ * number, not its address, which a later client may reuse; a thread keeps
+ * them for the last few clients it used. */
+#define LAST_SLOTS 4
+
+struct last {
+	unsigned long client; /* serial; 0: unused */
+	long status;
+	char error[256];
+};
+
+static __thread struct last last_seen[LAST_SLOTS];
+static __thread unsigned last_next;
+static unsigned long serials; /* __atomic */
+
+/* This thread's record for a, or NULL; make takes the oldest slot when
+ * there is none. */
+static struct last *last_of(const struct oc_api *a, bool make)
+{
+	struct last *l;
+	size_t i;
+
+	for (i = 0; i < LAST_SLOTS; i++)
+		if (last_seen[i].client == a->serial)
+			return &last_seen[i];
+	if (!make)
+		return NULL;
+	l = &last_seen[last_next++ % LAST_SLOTS];
+	memset(l, 0, sizeof(*l));
+	l->client = a->serial;
+	return l;
+}
+
 static bool contains(const char *hay, size_t hn, const char *needle)
 {
 	size_t nn;
@@ -205,21 +239,18 @@ static bool contains(const char *hay, size_t hn, const char *needle)
 
 /* Records status and the RFC 7807 detail (then message, error, or
  * "HTTP <status>").  A detail that echoes our credential or token is
- * replaced: last_error goes to logs. */
+ * replaced: the last error goes to logs. */
 static void record(struct oc_api *a, long status, const struct oc_buf *body)
 {
+	struct last *l = last_of(a, true);
 	struct oc_json *j = NULL;
 	const char *msg = NULL;
 	size_t n = 0;
-	char fallback[32];
 
-	if (status >= 200 && status <= 299) {
-		pthread_mutex_lock(&a->lock);
-		a->last_status = status;
-		a->last_error[0] = '\0';
-		pthread_mutex_unlock(&a->lock);
+	l->status = status;
+	l->error[0] = '\0';
+	if (status >= 200 && status <= 299)
 		return;
-	}
 	if (body && body->len > 0 && body->len <= MAX_PROBLEM &&
 	    oc_json_parse((const char *)body->data, body->len, &j) == OC_OK &&
 	    oc_json_type(j) == OC_JSON_OBJECT) {
@@ -231,37 +262,30 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body)
 		if (msg && n == 0)
 			msg = NULL;
 	}
-	snprintf(fallback, sizeof(fallback), "HTTP %ld", status);
 	pthread_mutex_lock(&a->lock);
 	if (msg && (contains(msg, n, a->cred) || contains(msg, n, a->token)))
 		msg = NULL;
-	a->last_status = status;
-	if (msg)
-		oc_http_printable(a->last_error, sizeof(a->last_error), msg, n);
-	else
-		oc_http_printable(a->last_error, sizeof(a->last_error),
-				  fallback, strlen(fallback));
 	pthread_mutex_unlock(&a->lock);
+	if (msg)
+		oc_http_printable(l->error, sizeof(l->error), msg, n);
+	else
+		snprintf(l->error, sizeof(l->error), "HTTP %ld", status);
 	oc_json_free(j);
 }
 
-static void record_transport(struct oc_api *a, int rc)
-{
-	pthread_mutex_lock(&a->lock);
-	snprintf(a->last_error, sizeof(a->last_error), "%s", oc_strerror(rc));
-	pthread_mutex_unlock(&a->lock);
-}
-
-/* oc_http_do with its outcome recorded for oc_api_last_status/_error. */
+/* oc_http_do with its outcome recorded for oc_api_last_status/_error (a
+ * transport failure keeps the status of the answer before). */
 static int send_req(struct oc_api *a, const struct oc_http_req *rq,
 		    struct oc_http_resp *rs)
 {
 	int rc = oc_http_do(a->http, rq, rs);
 
-	if (rc)
-		record_transport(a, rc);
-	else
+	if (rc) {
+		struct last *l = last_of(a, true);
+		snprintf(l->error, sizeof(l->error), "%s", oc_strerror(rc));
+	} else {
 		record(a, rs->status, &rs->body);
+	}
 	return rc;
 }
 
@@ -873,6 +897,7 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 	pthread_cond_init(&a->refreshed, NULL);
 	a->max_value =
 	    c->max_value_size ? c->max_value_size : DEFAULT_VALUE_MAX;
+	a->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 
 	o.base_url = c->api_url ? c->api_url : OC_DEFAULT_API_URL;
 	o.ca_file = c->ca_file;
@@ -1064,20 +1089,16 @@ bool oc_api_has_credential(const struct oc_api *a)
 
 long oc_api_last_status(const struct oc_api *a)
 {
-	struct oc_api *m = (struct oc_api *)a;
-	long s;
+	const struct last *l = a ? last_of(a, false) : NULL;
 
-	if (!a)
-		return 0;
-	pthread_mutex_lock(&m->lock);
-	s = m->last_status;
-	pthread_mutex_unlock(&m->lock);
-	return s;
+	return l ? l->status : 0;
 }
 
 const char *oc_api_last_error(const struct oc_api *a)
 {
-	return a ? a->last_error : "";
+	const struct last *l = a ? last_of(a, false) : NULL;
+
+	return l ? l->error : "";
 }
 
 void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out)
