@@ -515,22 +515,15 @@ static int set_key_source(struct oc_conf_key *k, enum target t, const char *v)
 	char **field = t == T_KEY_FILE	? &k->file
 		       : t == T_KEY_ENV ? &k->env
 					: &k->uri;
-	int rc = set_str(field, v);
+	char *d = strdup(v);
 
-	if (rc != OC_OK)
-		return rc;
-	if (t != T_KEY_FILE) {
-		free(k->file);
-		k->file = NULL;
-	}
-	if (t != T_KEY_ENV) {
-		free(k->env);
-		k->env = NULL;
-	}
-	if (t != T_KEY_URI) {
-		free(k->uri);
-		k->uri = NULL;
-	}
+	if (d == NULL)
+		return OC_ERR_NOMEM;
+	free(k->file);
+	free(k->env);
+	free(k->uri);
+	k->file = k->env = k->uri = NULL;
+	*field = d;
 	return OC_OK;
 }
 
