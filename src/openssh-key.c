@@ -550,19 +550,11 @@ int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	size_t i = 0, cap = 0, blen = 0, rest;
 	EVP_PKEY *k = NULL;
 	char reason[128];
-	int rc = OC_ERR_ARGS;
+	int rc;
 
-	oc_pkey_why(why, why_len, "%s", "");
-	if (out == NULL || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
+	rc = oc_pkey_check_input(in, n, out != NULL, why, why_len);
+	if (rc != OC_OK)
 		return rc;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
 	rc = OC_ERR_PARSE;
 	if (!oc_openssh_key_is(in, n)) {
 		oc_pkey_why(why, why_len, "not an OpenSSH private key");

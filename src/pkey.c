@@ -68,6 +68,23 @@ void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
 	va_end(ap);
 }
 
+int oc_pkey_check_input(const uint8_t *in, size_t n, bool have_out, char *why,
+			size_t why_len)
+{
+	oc_pkey_why(why, why_len, "%s", "");
+	if (!have_out || (in == NULL && n != 0)) {
+		oc_pkey_why(why, why_len, "no input");
+		return OC_ERR_ARGS;
+	}
+	if (n > OC_PKEY_MAX_INPUT) {
+		oc_pkey_why(why, why_len,
+			    "input of %zu bytes is over the %d limit", n,
+			    OC_PKEY_MAX_INPUT);
+		return OC_ERR_RANGE;
+	}
+	return OC_OK;
+}
+
 bool oc_pkey_is_space(uint8_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
@@ -660,17 +677,9 @@ int oc_pkey_parse_private(const uint8_t *in, size_t n, EVP_PKEY **out,
 	EVP_PKEY *k = NULL;
 	int rc;
 
-	oc_pkey_why(why, why_len, "%s", "");
-	if (out == NULL || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
-		return OC_ERR_ARGS;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
+	rc = oc_pkey_check_input(in, n, out != NULL, why, why_len);
+	if (rc != OC_OK)
+		return rc;
 	if (n == 0 || all_space(in, n)) {
 		oc_pkey_why(why, why_len, "empty input");
 		return OC_ERR_PARSE;
@@ -809,17 +818,9 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 	int r, rc;
 
 	memset(&c, 0, sizeof(c));
-	oc_pkey_why(why, why_len, "%s", "");
-	if (out == NULL || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
-		return OC_ERR_ARGS;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
+	rc = oc_pkey_check_input(in, n, out != NULL, why, why_len);
+	if (rc != OC_OK)
+		return rc;
 	rc = OC_ERR_PARSE;
 	if (n == 0 || all_space(in, n)) {
 		oc_pkey_why(why, why_len, "empty input");
