@@ -33,6 +33,25 @@
 
 #define LABEL_MAX 64
 
+/* i2d of obj into a malloc'd buffer and its length.  On failure it goes
+ * to out, with rc as the caller set it (OC_ERR_NOMEM when malloc fails). */
+#define DER_DUP(i2d, obj, buf, len)                                            \
+	do {                                                                   \
+		int n_ = i2d((obj), NULL);                                     \
+		unsigned char *p_;                                             \
+		if (n_ <= 0)                                                   \
+			goto out;                                              \
+		(buf) = malloc((size_t)n_);                                    \
+		if ((buf) == NULL) {                                           \
+			rc = OC_ERR_NOMEM;                                     \
+			goto out;                                              \
+		}                                                              \
+		p_ = (buf);                                                    \
+		if (i2d((obj), &p_) != n_)                                     \
+			goto out;                                              \
+		(len) = (size_t)n_;                                            \
+	} while (0)
+
 /* The curves accepted, with their CKA_EC_PARAMS (DER OID) spelled out:
  * fixed bytes cannot fail where i2d_ASN1_OBJECT could. */
 /* clang-format off */
@@ -359,9 +378,8 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 	const struct curve *c;
 	char name[64];
 	uint8_t raw[32];
-	unsigned char *p;
 	size_t len = sizeof(raw);
-	int n, rc;
+	int rc;
 
 	if (k == NULL || out == NULL)
 		return OC_ERR_ARGS;
@@ -405,18 +423,7 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 	if (rc != OC_OK)
 		goto out;
 	rc = OC_ERR_CRYPTO;
-	n = i2d_PUBKEY(k, NULL);
-	if (n <= 0)
-		goto out;
-	rc = OC_ERR_NOMEM;
-	o->spki = malloc((size_t)n);
-	if (o->spki == NULL)
-		goto out;
-	rc = OC_ERR_CRYPTO;
-	p = o->spki;
-	if (i2d_PUBKEY(k, &p) != n)
-		goto out;
-	o->spki_len = (size_t)n;
+	DER_DUP(i2d_PUBKEY, k, o->spki, o->spki_len);
 	if (EVP_Q_digest(oc_ossl_libctx(), "SHA1", NULL, o->spki, o->spki_len,
 			 o->id, NULL) != 1)
 		goto out;
@@ -425,10 +432,8 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 	o = NULL;
 	rc = OC_OK;
 out:
-	if (o != NULL) {
-		free(o->spki);
-		free(o);
-	}
+	oc_pkey_pub_free(o);
+	free(o);
 	EVP_PKEY_free(ec);
 	oc_ossl_clear_errors();
 	return rc;
@@ -446,28 +451,18 @@ void oc_pkey_pub_free(struct oc_pkey_pub *p)
 int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 {
 	OSSL_DECODER_CTX *dctx = NULL;
-	unsigned char *der = NULL, *p;
+	unsigned char *der = NULL;
 	const unsigned char *q;
 	EVP_PKEY *pub = NULL;
-	size_t len;
-	int n, rc = OC_ERR_ARGS;
+	size_t len = 0;
+	int rc = OC_ERR_ARGS;
 
 	if (k == NULL || out == NULL)
 		return rc;
 	/* Through the SubjectPublicKeyInfo: whatever the key type, only its
 	 * public half can cross, and the copy lands on our context. */
 	rc = OC_ERR_CRYPTO;
-	n = i2d_PUBKEY(k, NULL);
-	if (n <= 0)
-		goto out;
-	rc = OC_ERR_NOMEM;
-	der = malloc((size_t)n);
-	if (der == NULL)
-		goto out;
-	rc = OC_ERR_CRYPTO;
-	p = der;
-	if (i2d_PUBKEY(k, &p) != n)
-		goto out;
+	DER_DUP(i2d_PUBKEY, k, der, len);
 	/* Decoded by a provider on our context, never d2i_PUBKEY: with an
 	 * engine set as the default (openssl -engine pkcs11 does that) d2i
 	 * makes a legacy key whose operations would run in that engine,
@@ -478,7 +473,6 @@ int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 	    EVP_PKEY_PUBLIC_KEY, oc_ossl_libctx(), NULL);
 	if (dctx == NULL || OSSL_DECODER_CTX_get_num_decoders(dctx) == 0)
 		goto out;
-	len = (size_t)n;
 	if (OSSL_DECODER_from_data(dctx, &q, &len) != 1 || pub == NULL ||
 	    len != 0)
 		goto out;
@@ -710,24 +704,6 @@ out:
 
 /* ------------------------------------------------------------------ */
 /* Certificates */
-
-/* i2d of obj into a malloc'd buffer. */
-#define DER_DUP(i2d, obj, buf, len)                                            \
-	do {                                                                   \
-		int n_ = i2d((obj), NULL);                                     \
-		unsigned char *p_;                                             \
-		if (n_ <= 0)                                                   \
-			goto out;                                              \
-		(buf) = malloc((size_t)n_);                                    \
-		if ((buf) == NULL) {                                           \
-			rc = OC_ERR_NOMEM;                                     \
-			goto out;                                              \
-		}                                                              \
-		p_ = (buf);                                                    \
-		if (i2d((obj), &p_) != n_)                                     \
-			goto out;                                              \
-		(len) = (size_t)n_;                                            \
-	} while (0)
 
 static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 		    EVP_PKEY **key, char *why, size_t why_len)
