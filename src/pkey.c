@@ -505,14 +505,18 @@ static int no_passphrase(char *pass, size_t pass_size, size_t *pass_len,
 	return 0;
 }
 
+/* A key pair from PEM or DER.  An encrypted key is OC_ERR_UNSUPPORTED and
+ * a crypto library failure OC_ERR_CRYPTO, each with its reason; for
+ * OC_ERR_PARSE the caller, who knows the input, gives the reason. */
 static int decode_key(const uint8_t *in, size_t n, const char *input_type,
-		      EVP_PKEY **out, bool *encrypted)
+		      EVP_PKEY **out, char *why, size_t why_len)
 {
 	OSSL_DECODER_CTX *dctx = NULL;
 	OSSL_LIB_CTX *lctx = oc_ossl_libctx();
 	const unsigned char *data = in;
 	size_t left = n;
 	EVP_PKEY *k = NULL;
+	bool encrypted = false;
 	int rc = OC_ERR_CRYPTO;
 
 	if (lctx == NULL)
@@ -522,7 +526,7 @@ static int decode_key(const uint8_t *in, size_t n, const char *input_type,
 					     NULL);
 	if (dctx == NULL || OSSL_DECODER_CTX_get_num_decoders(dctx) == 0 ||
 	    OSSL_DECODER_CTX_set_passphrase_cb(dctx, no_passphrase,
-					       encrypted) != 1)
+					       &encrypted) != 1)
 		goto out;
 	rc = OC_ERR_PARSE;
 	if (OSSL_DECODER_from_data(dctx, &data, &left) != 1 || k == NULL)
@@ -531,6 +535,13 @@ static int decode_key(const uint8_t *in, size_t n, const char *input_type,
 	k = NULL;
 	rc = OC_OK;
 out:
+	if (rc != OC_OK && encrypted) {
+		oc_pkey_why(why, why_len,
+			    "encrypted private key (no passphrase)");
+		rc = OC_ERR_UNSUPPORTED;
+	} else if (rc == OC_ERR_CRYPTO) {
+		oc_pkey_why(why, why_len, "the crypto library failed");
+	}
 	EVP_PKEY_free(k);
 	OSSL_DECODER_CTX_free(dctx);
 	return rc;
@@ -568,7 +579,6 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 {
 	struct pem_block b, kb = {0};
 	bool have_key = false, cert = false, pub = false, ssh = false;
-	bool encrypted = false;
 	size_t pos = 0;
 	int r, rc = OC_ERR_PARSE;
 
@@ -613,27 +623,17 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 			    "encrypted private key (no passphrase)");
 		return OC_ERR_UNSUPPORTED;
 	}
-	rc = decode_key(in + kb.begin, kb.end - kb.begin, "PEM", out,
-			&encrypted);
-	if (rc == OC_OK)
-		return rc;
-	if (encrypted) {
-		oc_pkey_why(why, why_len,
-			    "encrypted private key (no passphrase)");
-		return OC_ERR_UNSUPPORTED;
-	}
+	rc = decode_key(in + kb.begin, kb.end - kb.begin, "PEM", out, why,
+			why_len);
 	if (rc == OC_ERR_PARSE)
 		oc_pkey_why(why, why_len, "malformed %.*s block",
 			    (int)kb.label_len, (const char *)kb.label);
-	else
-		oc_pkey_why(why, why_len, "the crypto library failed");
 	return rc;
 }
 
 static int der_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		   size_t why_len)
 {
-	bool encrypted = false;
 	size_t total = 0;
 	int rc;
 
@@ -650,18 +650,9 @@ static int der_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		oc_pkey_why(why, why_len, "trailing data after the DER key");
 		return OC_ERR_PARSE;
 	}
-	rc = decode_key(in, n, "DER", out, &encrypted);
-	if (rc == OC_OK)
-		return rc;
-	if (encrypted) {
-		oc_pkey_why(why, why_len,
-			    "encrypted private key (no passphrase)");
-		return OC_ERR_UNSUPPORTED;
-	}
+	rc = decode_key(in, n, "DER", out, why, why_len);
 	if (rc == OC_ERR_PARSE)
 		oc_pkey_why(why, why_len, "not a private key");
-	else
-		oc_pkey_why(why, why_len, "the crypto library failed");
 	return rc;
 }
 
