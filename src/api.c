@@ -38,6 +38,7 @@
 #define REFRESH_EARLY_MS     60000u
 #define MAX_TIMEOUT_S	     3600u
 #define REQ_PATH_MAX	     (OC_API_MAX_PATH * 3 + 512)
+#define MAX_SMALL_BODY	     4096
 
 struct oc_api {
 	struct oc_http *http;
@@ -53,15 +54,26 @@ struct oc_api {
 	unsigned long token_gen;
 	unsigned long cred_gen;
 	size_t max_value;
-	long last_status;
-	char last_error[256];
+	unsigned long serial; /* keys this client's record in struct last */
 };
 
-/* One API request. */
+/* A string member of a JSON object body. */
+struct member {
+	const char *key;
+	const char *value; /* NULL: left out */
+};
+
+/* One API request, on /v1/vaults[/<vault_id>][<sub>][<name>][?prefix=
+ * <prefix>] with vault_id, name and prefix percent-encoded. */
 struct call {
 	const char *method;
-	const char *path;
-	const void *body;
+	const char *vault_id; /* NULL: /v1/vaults itself */
+	const char *sub;      /* "/cmek", "/secrets/", ... or NULL */
+	const char *name;     /* a secret path or job id after sub, or NULL */
+	const char *prefix;   /* a list filter, or NULL */
+	const struct member *members; /* the body: an object of these, */
+	size_t n_members;
+	const void *body; /* or this JSON text */
 	size_t body_len;
 	const struct oc_http_header *headers;
 	size_t n_headers;
@@ -193,17 +205,39 @@ static bool arg_id_ok(const char *s)
 
 /* --- last status and problem detail ------------------------------------ */
 
-static void copy_printable(char *dst, size_t dsz, const char *s, size_t n)
+/* What a thread last heard from a client.  The module shares one client
+ * between its threads, so each thread keeps its own record and never reads
+ * another thread's failure.  Records are keyed by the client's serial
+ * number, not its address, which a later client may reuse; a thread keeps
+ * them for the last few clients it used. */
+#define LAST_SLOTS 4
+
+struct last {
+	unsigned long client; /* serial; 0: unused */
+	long status;
+	char error[256];
+};
+
+static __thread struct last last_seen[LAST_SLOTS];
+static __thread unsigned last_next;
+static unsigned long serials; /* __atomic */
+
+/* This thread's record for a, or NULL; make takes the oldest slot when
+ * there is none. */
+static struct last *last_of(const struct oc_api *a, bool make)
 {
+	struct last *l;
 	size_t i;
 
-	if (n >= dsz)
-		n = dsz - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		dst[i] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-	}
-	dst[n] = '\0';
+	for (i = 0; i < LAST_SLOTS; i++)
+		if (last_seen[i].client == a->serial)
+			return &last_seen[i];
+	if (!make)
+		return NULL;
+	l = &last_seen[last_next++ % LAST_SLOTS];
+	memset(l, 0, sizeof(*l));
+	l->client = a->serial;
+	return l;
 }
 
 static bool contains(const char *hay, size_t hn, const char *needle)
@@ -218,21 +252,18 @@ static bool contains(const char *hay, size_t hn, const char *needle)
 
 /* Records status and the RFC 7807 detail (then message, error, or
  * "HTTP <status>").  A detail that echoes our credential or token is
- * replaced: last_error goes to logs. */
+ * replaced: the last error goes to logs. */
 static void record(struct oc_api *a, long status, const struct oc_buf *body)
 {
+	struct last *l = last_of(a, true);
 	struct oc_json *j = NULL;
 	const char *msg = NULL;
 	size_t n = 0;
-	char fallback[32];
 
-	if (status >= 200 && status <= 299) {
-		pthread_mutex_lock(&a->lock);
-		a->last_status = status;
-		a->last_error[0] = '\0';
-		pthread_mutex_unlock(&a->lock);
+	l->status = status;
+	l->error[0] = '\0';
+	if (status >= 200 && status <= 299)
 		return;
-	}
 	if (body && body->len > 0 && body->len <= MAX_PROBLEM &&
 	    oc_json_parse((const char *)body->data, body->len, &j) == OC_OK &&
 	    oc_json_type(j) == OC_JSON_OBJECT) {
@@ -244,25 +275,31 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body)
 		if (msg && n == 0)
 			msg = NULL;
 	}
-	snprintf(fallback, sizeof(fallback), "HTTP %ld", status);
 	pthread_mutex_lock(&a->lock);
 	if (msg && (contains(msg, n, a->cred) || contains(msg, n, a->token)))
 		msg = NULL;
-	a->last_status = status;
-	if (msg)
-		copy_printable(a->last_error, sizeof(a->last_error), msg, n);
-	else
-		copy_printable(a->last_error, sizeof(a->last_error), fallback,
-			       strlen(fallback));
 	pthread_mutex_unlock(&a->lock);
+	if (msg)
+		oc_http_printable(l->error, sizeof(l->error), msg, n);
+	else
+		snprintf(l->error, sizeof(l->error), "HTTP %ld", status);
 	oc_json_free(j);
 }
 
-static void record_transport(struct oc_api *a, int rc)
+/* oc_http_do with its outcome recorded for oc_api_last_status/_error (a
+ * transport failure keeps the status of the answer before). */
+static int send_req(struct oc_api *a, const struct oc_http_req *rq,
+		    struct oc_http_resp *rs)
 {
-	pthread_mutex_lock(&a->lock);
-	snprintf(a->last_error, sizeof(a->last_error), "%s", oc_strerror(rc));
-	pthread_mutex_unlock(&a->lock);
+	int rc = oc_http_do(a->http, rq, rs);
+
+	if (rc) {
+		struct last *l = last_of(a, true);
+		snprintf(l->error, sizeof(l->error), "%s", oc_strerror(rc));
+	} else {
+		record(a, rs->status, &rs->body);
+	}
+	return rc;
 }
 
 static int status_err(long st)
@@ -320,21 +357,6 @@ static int parse_body(const struct oc_http_resp *rs, struct oc_json **out)
 		return bad_field("not an object", "");
 	}
 	*out = j;
-	return OC_OK;
-}
-
-/* Parses a body that must be an object holding an array in field; on
- * success *j owns the tree (also on failure when set) and *arr points in it. */
-static int parse_array_body(const struct oc_http_resp *rs, const char *field,
-			    struct oc_json **j, const struct oc_json **arr)
-{
-	int rc = parse_body(rs, j);
-
-	if (rc)
-		return rc;
-	*arr = oc_json_get(*j, field);
-	if (!*arr || oc_json_type(*arr) != OC_JSON_ARRAY)
-		return bad_field(*arr ? "not an array" : "missing", field);
 	return OC_OK;
 }
 
@@ -428,6 +450,25 @@ static int jmap(struct oc_jgen *j, bool open)
 	if (st != yajl_gen_status_ok)
 		return j->err ? j->err : OC_ERR_INTERNAL;
 	return oc_jgen_status(j);
+}
+
+/* A JSON object of string members into b. */
+static int json_object(struct oc_buf *b, const struct member *m, size_t n)
+{
+	struct oc_jgen j;
+	size_t i;
+	int rc;
+
+	rc = oc_jgen_init(&j, b);
+	if (!rc)
+		rc = jmap(&j, true);
+	for (i = 0; i < n && !rc; i++)
+		if (m[i].value)
+			rc = oc_jgen_kv_str(&j, m[i].key, m[i].value);
+	if (!rc)
+		rc = jmap(&j, false);
+	oc_jgen_free(&j);
+	return rc;
 }
 
 /* Serialises a metadata member (object or absent/null) as text. */
@@ -534,10 +575,13 @@ static int exchange_err(long st)
 static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 		    const char *agent_id, char **tok_out, uint64_t *life_out)
 {
+	const struct member m[] = {
+	    {"api_key", key},
+	    {"agent_id", kind == OC_CRED_AGENT_KEY ? agent_id : NULL},
+	};
 	struct oc_http_req rq = {0};
 	struct oc_http_resp rs;
 	struct oc_buf body;
-	struct oc_jgen j = {0};
 	struct oc_json *resp = NULL;
 	const struct oc_json *v;
 	const char *s;
@@ -552,18 +596,7 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	rc = oc_buf_reserve(&body, strlen(key) +
 				       (agent_id ? strlen(agent_id) : 0) + 64);
 	if (!rc)
-		rc = oc_jgen_init(&j, &body);
-	if (!rc)
-		rc = jmap(&j, true);
-	if (!rc)
-		rc = oc_jgen_kv_str(&j, "api_key", key);
-	if (!rc && kind == OC_CRED_AGENT_KEY && agent_id)
-		rc = oc_jgen_kv_str(&j, "agent_id", agent_id);
-	if (!rc)
-		rc = jmap(&j, false);
-	if (!rc)
-		rc = oc_jgen_status(&j);
-	oc_jgen_free(&j);
+		rc = json_object(&body, m, 2);
 	if (rc)
 		goto out;
 
@@ -573,12 +606,9 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	rq.body = body.data;
 	rq.body_len = body.len;
 	rq.idempotent = true; /* a second token is harmless */
-	rc = oc_http_do(a->http, &rq, &rs);
-	if (rc) {
-		record_transport(a, rc);
+	rc = send_req(a, &rq, &rs);
+	if (rc)
 		goto out_resp;
-	}
-	record(a, rs.status, &rs.body);
 	if (rs.status != 200 && rs.status != 201) {
 		rc = exchange_err(rs.status);
 		oc_debug(OC_LOG_API, "token exchange (%s): HTTP %ld",
@@ -740,43 +770,39 @@ static void token_invalidate(struct oc_api *a, unsigned long gen)
 
 /* --- the request path ---------------------------------------------------- */
 
-/* Sends one authenticated call; OC_OK with rs->status set for any HTTP
- * answer.  A 401/402 re-exchanges the credential once and tries again. */
-static int api_call(struct oc_api *a, const struct call *cl,
+/* An answer that never came, so that the caller's free is harmless. */
+static void resp_none(struct oc_http_resp *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	rs->retry_after_s = -1;
+}
+
+/* Sends one authenticated request; OC_OK with rs->status set for any HTTP
+ * answer (rs is freeable in every case: api_do clears it first).  A
+ * 401/402 re-exchanges the credential once and tries again. */
+static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		    struct oc_http_resp *rs, bool *had_valid)
 {
-	struct oc_http_req rq = {0};
 	unsigned long gen = 0;
 	bool valid = false, again;
 	char *tok = NULL;
 	int attempt, rc;
 
-	rq.method = cl->method;
-	rq.path = cl->path;
-	rq.body = cl->body;
-	rq.body_len = cl->body_len;
-	rq.headers = cl->headers;
-	rq.n_headers = cl->n_headers;
-	rq.idempotent = cl->idempotent;
 	for (attempt = 0;; attempt++) {
 		rc = token_acquire(a, &tok, &gen, &valid);
-		if (rc) {
-			memset(rs, 0, sizeof(*rs));
-			rs->retry_after_s = -1;
+		if (rc)
 			return rc;
-		}
-		rq.bearer = tok;
-		rc = oc_http_do(a->http, &rq, rs);
+		rq->bearer = tok;
+		rc = send_req(a, rq, rs);
+		rq->bearer = NULL;
 		oc_secure_free(tok);
 		tok = NULL;
 		if (rc) {
-			record_transport(a, rc);
-			oc_debug(OC_LOG_API, "%s %s: %s", cl->method, cl->path,
+			oc_debug(OC_LOG_API, "%s %s: %s", rq->method, rq->path,
 				 oc_strerror(rc));
 			return rc;
 		}
-		record(a, rs->status, &rs->body);
-		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", cl->method, cl->path,
+		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", rq->method, rq->path,
 			 rs->status);
 		again =
 		    attempt == 0 && (rs->status == 401 || rs->status == 402);
@@ -798,49 +824,124 @@ static int api_call(struct oc_api *a, const struct call *cl,
 	return OC_OK;
 }
 
-/* api_call plus the status check: OC_OK only for want (0: any 2xx). */
-static int api_do(struct oc_api *a, const struct call *cl, long want,
-		  struct oc_http_resp *rs)
+/* The path of cl (see struct call). */
+static int build_path(struct oc_buf *b, const struct call *cl)
 {
-	bool valid = true;
 	int rc;
 
-	rc = api_call(a, cl, rs, &valid);
-	if (rc)
-		return rc;
-	if (want ? rs->status == want : rs->status >= 200 && rs->status <= 299)
-		return OC_OK;
-	if (rs->status == 402 && !valid)
-		return OC_ERR_UNAUTHORIZED; /* x402 answered before auth */
-	rc = status_err(rs->status);
-	if (rs->status >= 200 && rs->status <= 299)
-		oc_debug(OC_LOG_API, "%s %s: HTTP %ld where %ld was due",
-			 cl->method, cl->path, rs->status, want);
+	rc = oc_buf_append_str(b, "/v1/vaults");
+	if (!rc && cl->vault_id) {
+		rc = oc_buf_append_str(b, "/");
+		if (!rc)
+			rc = oc_http_path_escape(b, cl->vault_id);
+	}
+	if (!rc && cl->sub)
+		rc = oc_buf_append_str(b, cl->sub);
+	if (!rc && cl->name)
+		rc = oc_http_path_escape(b, cl->name);
+	if (!rc && cl->prefix && *cl->prefix) {
+		rc = oc_buf_append_str(b, "?prefix=");
+		if (!rc)
+			rc = oc_http_path_escape(b, cl->prefix);
+	}
 	return rc;
 }
 
-/* "/v1/vaults/<id>" plus an optional suffix, an escaped secret path, and a
- * further suffix. */
-static int build_path(struct oc_buf *b, const char *vault_id, const char *mid,
-		      const char *secret_path, const char *tail)
+/* Builds cl's path and body, sends it (api_call) and checks the status:
+ * OC_OK only for want (0: any 2xx).  The answer goes to rs for the caller
+ * to free, or is dropped when rs is NULL. */
+static int api_do(struct oc_api *a, const struct call *cl, long want,
+		  struct oc_http_resp *rs)
 {
+	struct oc_http_req rq = {0};
+	struct oc_http_resp dropped;
+	struct oc_buf path, json;
+	bool valid = true;
 	int rc;
 
-	oc_buf_init(b, REQ_PATH_MAX, false);
-	rc = oc_buf_append_str(b, "/v1/vaults");
-	if (!rc && vault_id) {
-		rc = oc_buf_append_str(b, "/");
-		if (!rc)
-			rc = oc_http_path_escape(b, vault_id);
+	if (!rs)
+		rs = &dropped;
+	resp_none(rs);
+	oc_buf_init(&path, REQ_PATH_MAX, false);
+	oc_buf_init(&json, MAX_SMALL_BODY, false);
+	rc = build_path(&path, cl);
+	if (!rc && cl->members) {
+		rc = json_object(&json, cl->members, cl->n_members);
+		if (rc == OC_ERR_PARSE)
+			rc = OC_ERR_ARGS; /* the caller's text is not UTF-8 */
 	}
-	if (!rc && mid)
-		rc = oc_buf_append_str(b, mid);
-	if (!rc && secret_path)
-		rc = oc_http_path_escape(b, secret_path);
-	if (!rc && tail)
-		rc = oc_buf_append_str(b, tail);
 	if (rc)
-		oc_buf_free(b);
+		goto out;
+	rq.method = cl->method;
+	rq.path = (const char *)path.data;
+	rq.body = cl->members ? json.data : cl->body;
+	rq.body_len = cl->members ? json.len : cl->body_len;
+	rq.headers = cl->headers;
+	rq.n_headers = cl->n_headers;
+	rq.idempotent = cl->idempotent;
+	rc = api_call(a, &rq, rs, &valid);
+	if (rc || (want ? rs->status == want
+			: rs->status >= 200 && rs->status <= 299))
+		goto out;
+	if (rs->status == 402 && !valid)
+		rc = OC_ERR_UNAUTHORIZED; /* x402 answered before auth */
+	else
+		rc = status_err(rs->status);
+	if (rs->status >= 200 && rs->status <= 299)
+		oc_debug(OC_LOG_API, "%s %s: HTTP %ld where %ld was due",
+			 rq.method, rq.path, rs->status, want);
+out:
+	if (rs == &dropped)
+		oc_http_resp_free(rs);
+	oc_buf_free(&json);
+	oc_buf_free(&path);
+	return rc;
+}
+
+/* A list call: the answer holds an array in field, whose items parse
+ * turns into elements of size bytes (clear, when given, undoes one).  *out
+ * gets the array (calloc'd) and *n its length. */
+static int list_do(struct oc_api *a, const struct call *cl, const char *field,
+		   size_t size, int (*parse)(const struct oc_json *, void *),
+		   void (*clear)(void *), void **out, size_t *n)
+{
+	struct oc_http_resp rs;
+	struct oc_json *j = NULL;
+	const struct oc_json *arr;
+	char *items = NULL;
+	size_t i, cnt = 0, done = 0;
+	int rc;
+
+	rc = api_do(a, cl, 200, &rs);
+	if (!rc)
+		rc = parse_body(&rs, &j);
+	if (rc)
+		goto out;
+	arr = oc_json_get(j, field);
+	if (!arr || oc_json_type(arr) != OC_JSON_ARRAY) {
+		rc = bad_field(arr ? "not an array" : "missing", field);
+		goto out;
+	}
+	cnt = oc_json_len(arr);
+	items = calloc(cnt ? cnt : 1, size);
+	if (!items) {
+		rc = OC_ERR_NOMEM;
+		goto out;
+	}
+	for (; done < cnt; done++) {
+		rc = parse(oc_json_at(arr, done), items + done * size);
+		if (rc)
+			goto out;
+	}
+	*out = items;
+	*n = cnt;
+	items = NULL;
+out:
+	for (i = 0; items && clear && i < done; i++)
+		clear(items + i * size);
+	free(items);
+	oc_json_free(j);
+	oc_http_resp_free(&rs);
 	return rc;
 }
 
@@ -878,6 +979,7 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 	pthread_cond_init(&a->refreshed, NULL);
 	a->max_value =
 	    c->max_value_size ? c->max_value_size : DEFAULT_VALUE_MAX;
+	a->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 
 	o.base_url = c->api_url ? c->api_url : OC_DEFAULT_API_URL;
 	o.ca_file = c->ca_file;
@@ -998,14 +1100,9 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
 		rq.path = "/v1/vaults";
 		rq.bearer = k;
 		rq.idempotent = true;
-		rc = oc_http_do(a->http, &rq, &rs);
-		if (rc) {
-			record_transport(a, rc);
-		} else {
-			record(a, rs.status, &rs.body);
-			if (rs.status < 200 || rs.status > 299)
-				rc = exchange_err(rs.status);
-		}
+		rc = send_req(a, &rq, &rs);
+		if (!rc && (rs.status < 200 || rs.status > 299))
+			rc = exchange_err(rs.status);
 		oc_http_resp_free(&rs);
 		if (!rc) {
 			tok = oc_secure_strdup(k);
@@ -1074,20 +1171,16 @@ bool oc_api_has_credential(const struct oc_api *a)
 
 long oc_api_last_status(const struct oc_api *a)
 {
-	struct oc_api *m = (struct oc_api *)a;
-	long s;
+	const struct last *l = a ? last_of(a, false) : NULL;
 
-	if (!a)
-		return 0;
-	pthread_mutex_lock(&m->lock);
-	s = m->last_status;
-	pthread_mutex_unlock(&m->lock);
-	return s;
+	return l ? l->status : 0;
 }
 
 const char *oc_api_last_error(const struct oc_api *a)
 {
-	return a ? a->last_error : "";
+	const struct last *l = a ? last_of(a, false) : NULL;
+
+	return l ? l->error : "";
 }
 
 void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out)
@@ -1097,8 +1190,10 @@ void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out)
 
 /* --- vaults ----------------------------------------------------------- */
 
-static int parse_vault(const struct oc_json *o, struct oc_vault *v)
+/* A vault object into item, a struct oc_vault (also a list_do parser). */
+static int parse_vault(const struct oc_json *o, void *item)
 {
+	struct oc_vault *v = item;
 	int rc;
 
 	if (oc_json_type(o) != OC_JSON_OBJECT)
@@ -1124,16 +1219,22 @@ static int parse_vault(const struct oc_json *o, struct oc_vault *v)
 	return rc;
 }
 
-static int vault_resp(const struct oc_http_resp *rs, struct oc_vault *out)
+/* api_do for a call answered with a vault. */
+static int vault_do(struct oc_api *a, const struct call *cl, long want,
+		    struct oc_vault *out)
 {
+	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	struct oc_vault v = {0};
 	int rc;
 
-	rc = parse_body(rs, &j);
+	rc = api_do(a, cl, want, &rs);
+	if (!rc)
+		rc = parse_body(&rs, &j);
 	if (!rc)
 		rc = parse_vault(j, &v);
 	oc_json_free(j);
+	oc_http_resp_free(&rs);
 	if (!rc)
 		*out = v;
 	return rc;
@@ -1141,73 +1242,35 @@ static int vault_resp(const struct oc_http_resp *rs, struct oc_vault *out)
 
 int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n)
 {
-	struct call cl = {
-	    .method = "GET", .path = "/v1/vaults", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_json *j = NULL;
-	const struct oc_json *arr;
-	struct oc_vault *v = NULL;
-	size_t i, cnt = 0;
+	const struct call cl = {.method = "GET", .idempotent = true};
+	void *v;
 	int rc;
 
 	if (!a || !out || !n)
 		return OC_ERR_ARGS;
-	rc = api_do(a, &cl, 200, &rs);
-	if (rc)
-		goto out;
-	rc = parse_array_body(&rs, "vaults", &j, &arr);
-	if (rc)
-		goto out;
-	cnt = oc_json_len(arr);
-	v = calloc(cnt ? cnt : 1, sizeof(*v));
-	if (!v) {
-		rc = OC_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < cnt && !rc; i++)
-		rc = parse_vault(oc_json_at(arr, i), &v[i]);
-	if (rc)
-		goto out;
-	*out = v;
-	*n = cnt;
-	v = NULL;
-out:
-	free(v);
-	oc_json_free(j);
-	oc_http_resp_free(&rs);
+	rc = list_do(a, &cl, "vaults", sizeof(**out), parse_vault, NULL, &v, n);
+	if (!rc)
+		*out = v;
 	return rc;
 }
 
 int oc_api_vault_get(struct oc_api *a, const char *id, struct oc_vault *out)
 {
-	struct call cl = {.method = "GET", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_buf p;
-	int rc;
+	const struct call cl = {
+	    .method = "GET", .vault_id = id, .idempotent = true};
 
 	if (!a || !out || !arg_id_ok(id))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, id, NULL, NULL, NULL);
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
-	rc = api_do(a, &cl, 200, &rs);
-	if (!rc)
-		rc = vault_resp(&rs, out);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
-	return rc;
+	return vault_do(a, &cl, 200, out);
 }
 
 int oc_api_vault_create(struct oc_api *a, const char *name,
 			const char *description, struct oc_vault *out)
 {
-	struct call cl = {.method = "POST", .path = "/v1/vaults"};
-	struct oc_http_resp rs;
-	struct oc_buf body;
-	struct oc_jgen j = {0};
+	const struct member m[] = {{"name", name},
+				   {"description", description}};
+	const struct call cl = {.method = "POST", .members = m, .n_members = 2};
 	size_t nn;
-	int rc;
 
 	if (!a || !out || !name)
 		return OC_ERR_ARGS;
@@ -1216,48 +1279,17 @@ int oc_api_vault_create(struct oc_api *a, const char *name,
 	    (description && (strlen(description) > OC_API_MAX_NAME ||
 			     !text_ok(description, strlen(description)))))
 		return OC_ERR_ARGS;
-	oc_buf_init(&body, 4096, false);
-	rc = oc_jgen_init(&j, &body);
-	if (!rc)
-		rc = jmap(&j, true);
-	if (!rc)
-		rc = oc_jgen_kv_str(&j, "name", name);
-	if (!rc && description)
-		rc = oc_jgen_kv_str(&j, "description", description);
-	if (!rc)
-		rc = jmap(&j, false);
-	oc_jgen_free(&j);
-	if (rc) {
-		oc_buf_free(&body);
-		return rc == OC_ERR_PARSE ? OC_ERR_ARGS : rc;
-	}
-	cl.body = body.data;
-	cl.body_len = body.len;
-	rc = api_do(a, &cl, 0, &rs);
-	if (!rc)
-		rc = vault_resp(&rs, out);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&body);
-	return rc;
+	return vault_do(a, &cl, 0, out);
 }
 
 int oc_api_vault_delete(struct oc_api *a, const char *id)
 {
-	struct call cl = {.method = "DELETE", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_buf p;
-	int rc;
+	const struct call cl = {
+	    .method = "DELETE", .vault_id = id, .idempotent = true};
 
 	if (!a || !arg_id_ok(id))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, id, NULL, NULL, NULL);
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
-	rc = api_do(a, &cl, 0, &rs);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
-	return rc;
+	return api_do(a, &cl, 0, NULL);
 }
 
 /* --- CMEK --------------------------------------------------------------- */
@@ -1265,61 +1297,31 @@ int oc_api_vault_delete(struct oc_api *a, const char *id)
 int oc_api_cmek_enable(struct oc_api *a, const char *vault_id,
 		       const char *fingerprint_hex, struct oc_vault *out)
 {
-	struct call cl = {.method = "POST", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_buf p, body;
-	struct oc_jgen j = {0};
-	int rc;
+	const struct member m[] = {{"fingerprint", fingerprint_hex}};
+	const struct call cl = {.method = "POST",
+				.vault_id = vault_id,
+				.sub = "/cmek",
+				.members = m,
+				.n_members = 1,
+				.idempotent = true};
 
 	if (!a || !out || !arg_id_ok(vault_id) || !fingerprint_hex ||
 	    !oc_is_fingerprint_hex(fingerprint_hex, strlen(fingerprint_hex)))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, vault_id, "/cmek", NULL, NULL);
-	if (rc)
-		return rc;
-	oc_buf_init(&body, 256, false);
-	rc = oc_jgen_init(&j, &body);
-	if (!rc)
-		rc = jmap(&j, true);
-	if (!rc)
-		rc = oc_jgen_kv_str(&j, "fingerprint", fingerprint_hex);
-	if (!rc)
-		rc = jmap(&j, false);
-	oc_jgen_free(&j);
-	if (!rc) {
-		cl.path = (const char *)p.data;
-		cl.body = body.data;
-		cl.body_len = body.len;
-		rc = api_do(a, &cl, 0, &rs);
-		if (!rc)
-			rc = vault_resp(&rs, out);
-		oc_http_resp_free(&rs);
-	}
-	oc_buf_free(&body);
-	oc_buf_free(&p);
-	return rc;
+	return vault_do(a, &cl, 0, out);
 }
 
 int oc_api_cmek_disable(struct oc_api *a, const char *vault_id,
 			struct oc_vault *out)
 {
-	struct call cl = {.method = "DELETE", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_buf p;
-	int rc;
+	const struct call cl = {.method = "DELETE",
+				.vault_id = vault_id,
+				.sub = "/cmek",
+				.idempotent = true};
 
 	if (!a || !out || !arg_id_ok(vault_id))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, vault_id, "/cmek", NULL, NULL);
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
-	rc = api_do(a, &cl, 0, &rs);
-	if (!rc)
-		rc = vault_resp(&rs, out);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
-	return rc;
+	return vault_do(a, &cl, 0, out);
 }
 
 static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
@@ -1364,28 +1366,32 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 		s = oc_json_string(v, &n);
 		if (!s)
 			return bad_field("not a string", "error");
-		copy_printable(jb->error, sizeof(jb->error), s, n);
+		oc_http_printable(jb->error, sizeof(jb->error), s, n);
 	}
 	return OC_OK;
 }
 
-static int job_resp(const struct oc_http_resp *rs, struct oc_rotation_job *out)
+/* api_do for a call answered with a rotation job (and its Location). */
+static int job_do(struct oc_api *a, const struct call *cl, long want,
+		  struct oc_rotation_job *out)
 {
+	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	struct oc_rotation_job jb;
 	size_t n;
 	int rc;
 
-	rc = parse_body(rs, &j);
+	rc = api_do(a, cl, want, &rs);
+	if (!rc)
+		rc = parse_body(&rs, &j);
 	if (!rc)
 		rc = parse_job(j, &jb);
-	oc_json_free(j);
 	if (rc)
-		return rc;
-	if (rs->location) {
-		n = strlen(rs->location);
-		if (n <= OC_API_MAX_PATH && text_ok(rs->location, n))
-			memcpy(jb.location, rs->location, n + 1);
+		goto out;
+	if (rs.location) {
+		n = strlen(rs.location);
+		if (n <= OC_API_MAX_PATH && text_ok(rs.location, n))
+			memcpy(jb.location, rs.location, n + 1);
 		else
 			oc_debug(OC_LOG_API,
 				 "ignoring a Location header of "
@@ -1393,7 +1399,10 @@ static int job_resp(const struct oc_http_resp *rs, struct oc_rotation_job *out)
 				 n);
 	}
 	*out = jb;
-	return OC_OK;
+out:
+	oc_json_free(j);
+	oc_http_resp_free(&rs);
+	return rc;
 }
 
 int oc_api_cmek_rotate(struct oc_api *a, const char *vault_id,
@@ -1401,29 +1410,28 @@ int oc_api_cmek_rotate(struct oc_api *a, const char *vault_id,
 		       const uint8_t new_key[OC_CMEK_KEY_LEN],
 		       struct oc_rotation_job *out)
 {
-	struct call cl = {.method = "POST"};
-	struct oc_http_header hd[2];
-	struct oc_http_resp rs;
-	struct oc_buf p, body;
-	struct oc_jgen j = {0};
 	uint8_t fpr[OC_CMEK_FPR_LEN];
 	char fhex[OC_CMEK_FPR_HEX_LEN + 1];
+	const struct member m[] = {{"new_fingerprint", fhex}};
+	struct oc_http_header hd[2] = {{"x-cmek-old-key", NULL},
+				       {"x-cmek-new-key", NULL}};
+	const struct call cl = {.method = "POST",
+				.vault_id = vault_id,
+				.sub = "/cmek-rotate",
+				.members = m,
+				.n_members = 1,
+				.headers = hd,
+				.n_headers = 2};
 	char *old_b64 = NULL, *new_b64 = NULL;
 	size_t blen = oc_base64_len(OC_CMEK_KEY_LEN) + 1;
-	int rc;
+	int rc = OC_ERR_NOMEM;
 
 	if (!a || !out || !old_key || !new_key || !arg_id_ok(vault_id))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, vault_id, "/cmek-rotate", NULL, NULL);
-	if (rc)
-		return rc;
-	oc_buf_init(&body, 256, false);
 	old_b64 = oc_secure_alloc(blen);
 	new_b64 = oc_secure_alloc(blen);
-	if (!old_b64 || !new_b64) {
-		rc = OC_ERR_NOMEM;
+	if (!old_b64 || !new_b64)
 		goto out;
-	}
 	rc = oc_base64_encode(old_key, OC_CMEK_KEY_LEN, old_b64, blen);
 	if (!rc)
 		rc = oc_base64_encode(new_key, OC_CMEK_KEY_LEN, new_b64, blen);
@@ -1432,57 +1440,27 @@ int oc_api_cmek_rotate(struct oc_api *a, const char *vault_id,
 	if (rc)
 		goto out;
 	oc_cmek_fingerprint_hex(fpr, fhex);
-	rc = oc_jgen_init(&j, &body);
-	if (!rc)
-		rc = jmap(&j, true);
-	if (!rc)
-		rc = oc_jgen_kv_str(&j, "new_fingerprint", fhex);
-	if (!rc)
-		rc = jmap(&j, false);
-	oc_jgen_free(&j);
-	if (rc)
-		goto out;
-	hd[0].name = "x-cmek-old-key";
 	hd[0].value = old_b64;
-	hd[1].name = "x-cmek-new-key";
 	hd[1].value = new_b64;
-	cl.path = (const char *)p.data;
-	cl.body = body.data;
-	cl.body_len = body.len;
-	cl.headers = hd;
-	cl.n_headers = 2;
-	rc = api_do(a, &cl, 202, &rs);
-	if (!rc)
-		rc = job_resp(&rs, out);
-	oc_http_resp_free(&rs);
+	rc = job_do(a, &cl, 202, out);
 out:
 	oc_secure_free(old_b64); /* wipes */
 	oc_secure_free(new_b64);
-	oc_buf_free(&body);
-	oc_buf_free(&p);
 	return rc;
 }
 
 int oc_api_cmek_job(struct oc_api *a, const char *vault_id, const char *job_id,
 		    struct oc_rotation_job *out)
 {
-	struct call cl = {.method = "GET", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_buf p;
-	int rc;
+	const struct call cl = {.method = "GET",
+				.vault_id = vault_id,
+				.sub = "/cmek-rotate/",
+				.name = job_id,
+				.idempotent = true};
 
 	if (!a || !out || !arg_id_ok(vault_id) || !arg_id_ok(job_id))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, vault_id, "/cmek-rotate/", job_id, NULL);
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
-	rc = api_do(a, &cl, 200, &rs);
-	if (!rc)
-		rc = job_resp(&rs, out);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
-	return rc;
+	return job_do(a, &cl, 200, out);
 }
 
 /* --- secrets ------------------------------------------------------------ */
@@ -1517,8 +1495,11 @@ void oc_secret_clear(struct oc_secret *s)
 	oc_secret_meta_clear(&s->meta);
 }
 
-static int parse_meta(const struct oc_json *o, struct oc_secret_meta *m)
+/* A secret's metadata into item, a struct oc_secret_meta (a list_do
+ * parser).  Nothing is left allocated on failure. */
+static int parse_meta(const struct oc_json *o, void *item)
 {
+	struct oc_secret_meta *m = item;
 	const struct oc_json *v;
 	const char *s;
 	size_t n;
@@ -1618,17 +1599,21 @@ static int decode_value(struct oc_api *a, const struct oc_json *o,
 	return OC_OK;
 }
 
+static void meta_clear(void *item)
+{
+	oc_secret_meta_clear(item);
+}
+
 int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 		       const char *prefix, struct oc_secret_meta **out,
 		       size_t *n)
 {
-	struct call cl = {.method = "GET", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_json *j = NULL;
-	const struct oc_json *arr;
-	struct oc_secret_meta *m = NULL;
-	struct oc_buf p;
-	size_t i, cnt = 0, done = 0;
+	const struct call cl = {.method = "GET",
+				.vault_id = vault_id,
+				.sub = "/secrets",
+				.prefix = prefix,
+				.idempotent = true};
+	void *m;
 	int rc;
 
 	if (!a || !out || !n || !arg_id_ok(vault_id))
@@ -1636,63 +1621,29 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 	if (prefix && (strlen(prefix) > OC_API_MAX_PATH ||
 		       !text_ok(prefix, strlen(prefix))))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, vault_id, "/secrets", NULL, NULL);
-	if (!rc && prefix && *prefix) {
-		rc = oc_buf_append_str(&p, "?prefix=");
-		if (!rc)
-			rc = oc_http_path_escape(&p, prefix);
-		if (rc)
-			oc_buf_free(&p);
-	}
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
-	rc = api_do(a, &cl, 200, &rs);
-	if (rc)
-		goto out;
-	rc = parse_array_body(&rs, "secrets", &j, &arr);
-	if (rc)
-		goto out;
-	cnt = oc_json_len(arr);
-	m = calloc(cnt ? cnt : 1, sizeof(*m));
-	if (!m) {
-		rc = OC_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < cnt; i++) {
-		rc = parse_meta(oc_json_at(arr, i), &m[i]);
-		if (rc)
-			goto out;
-		done++;
-	}
-	*out = m;
-	*n = cnt;
-	m = NULL;
-out:
-	oc_secret_meta_list_free(m, done);
-	oc_json_free(j);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
+	rc = list_do(a, &cl, "secrets", sizeof(**out), parse_meta, meta_clear,
+		     &m, n);
+	if (!rc)
+		*out = m;
 	return rc;
 }
 
 int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 		      struct oc_secret *out)
 {
-	struct call cl = {.method = "GET", .idempotent = true};
+	const struct call cl = {.method = "GET",
+				.vault_id = vault_id,
+				.sub = "/secrets/",
+				.name = path,
+				.idempotent = true};
 	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	struct oc_secret s;
-	struct oc_buf p;
 	int rc;
 
 	if (!a || !out || !arg_id_ok(vault_id) || !secret_path_ok(path))
 		return OC_ERR_ARGS;
 	memset(&s, 0, sizeof(s));
-	rc = build_path(&p, vault_id, "/secrets/", path, NULL);
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
 	rc = api_do(a, &cl, 200, &rs);
 	if (!rc)
 		rc = parse_body(&rs, &j);
@@ -1710,7 +1661,6 @@ int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 	oc_secret_clear(&s);
 	oc_json_free(j); /* wipes the value strings */
 	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
 	return rc;
 }
 
@@ -1745,11 +1695,15 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		      const struct oc_secret_put *in,
 		      struct oc_secret_meta *out)
 {
-	struct call cl = {.method = "PUT", .idempotent = true};
+	struct call cl = {.method = "PUT",
+			  .vault_id = vault_id,
+			  .sub = "/secrets/",
+			  .name = path,
+			  .idempotent = true};
 	struct oc_http_resp rs = {0};
 	struct oc_json *md = NULL, *resp = NULL;
 	struct oc_secret_meta m;
-	struct oc_buf p, body;
+	struct oc_buf body;
 	struct oc_jgen j = {0};
 	const char *type;
 	const struct oc_json *enc;
@@ -1794,11 +1748,6 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	binary = !in->value_is_blob &&
 		 (marked || !utf8_text(in->value, in->value_len));
 
-	rc = build_path(&p, vault_id, "/secrets/", path, NULL);
-	if (rc) {
-		oc_json_free(md);
-		return rc;
-	}
 	/* Worst case JSON escaping is 6 bytes per input byte. */
 	max_body = in->value_len * 6 +
 		   (in->metadata ? strlen(in->metadata) * 2 : 0) + 4096;
@@ -1842,7 +1791,6 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	if (rc)
 		goto out;
 
-	cl.path = (const char *)p.data;
 	cl.body = body.data;
 	cl.body_len = body.len;
 	oc_debug(OC_LOG_API, "put: %zu bytes as %s", in->value_len,
@@ -1864,26 +1812,19 @@ out:
 		oc_secure_free(b64); /* wipes */
 	oc_json_free(md);
 	oc_buf_free(&body); /* wipes: secret buffer */
-	oc_buf_free(&p);
 	return rc;
 }
 
 int oc_api_secret_delete(struct oc_api *a, const char *vault_id,
 			 const char *path)
 {
-	struct call cl = {.method = "DELETE", .idempotent = true};
-	struct oc_http_resp rs;
-	struct oc_buf p;
-	int rc;
+	const struct call cl = {.method = "DELETE",
+				.vault_id = vault_id,
+				.sub = "/secrets/",
+				.name = path,
+				.idempotent = true};
 
 	if (!a || !arg_id_ok(vault_id) || !secret_path_ok(path))
 		return OC_ERR_ARGS;
-	rc = build_path(&p, vault_id, "/secrets/", path, NULL);
-	if (rc)
-		return rc;
-	cl.path = (const char *)p.data;
-	rc = api_do(a, &cl, 0, &rs);
-	oc_http_resp_free(&rs);
-	oc_buf_free(&p);
-	return rc;
+	return api_do(a, &cl, 0, NULL);
 }

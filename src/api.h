@@ -38,9 +38,10 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len);
 /* Forget the credential and token (wiped). */
 void oc_api_logout(struct oc_api *a);
 bool oc_api_has_credential(const struct oc_api *a);
-/* The last HTTP status seen (0 if none) and the last problem detail (a
- * static-lifetime copy owned by a; may be ""), for debug logs and
- * ulDeviceError. */
+/* The last HTTP status this thread saw from a (0 if none) and the last
+ * problem detail (may be ""), for debug logs and ulDeviceError.  Each
+ * thread reads its own calls' outcome, never another thread's; the string
+ * belongs to the calling thread and stays valid until its next call. */
 long oc_api_last_status(const struct oc_api *a);
 const char *oc_api_last_error(const struct oc_api *a);
 void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out);

@@ -515,22 +515,15 @@ static int set_key_source(struct oc_conf_key *k, enum target t, const char *v)
 	char **field = t == T_KEY_FILE	? &k->file
 		       : t == T_KEY_ENV ? &k->env
 					: &k->uri;
-	int rc = set_str(field, v);
+	char *d = strdup(v);
 
-	if (rc != OC_OK)
-		return rc;
-	if (t != T_KEY_FILE) {
-		free(k->file);
-		k->file = NULL;
-	}
-	if (t != T_KEY_ENV) {
-		free(k->env);
-		k->env = NULL;
-	}
-	if (t != T_KEY_URI) {
-		free(k->uri);
-		k->uri = NULL;
-	}
+	if (d == NULL)
+		return OC_ERR_NOMEM;
+	free(k->file);
+	free(k->env);
+	free(k->uri);
+	k->file = k->env = k->uri = NULL;
+	*field = d;
 	return OC_OK;
 }
 
@@ -1108,95 +1101,70 @@ static void log_summary(const struct oc_conf *c)
 		 c->read_only ? "read-only" : "read-write");
 }
 
-static int finish(struct loader *ld, bool use_env)
+/* Both loads: defaults, the file at path (NULL: $ONECLAW_PKCS11_CONF, else
+ * the default file, which may be missing), with all_layers the environment
+ * and the reserved string, then the credential.  On failure c is freed and
+ * errbuf holds the reason. */
+static int load(struct oc_conf *c, const char *path, bool all_layers,
+		const char *reserved, char *errbuf, size_t errlen)
 {
-	if (ld->cred_file != NULL)
-		return load_cred_file(ld);
-	if (use_env)
-		return load_cred_env(ld);
-	return OC_OK;
+	struct loader ld = {
+	    .c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
+	bool missing_ok = false;
+	int rc;
+
+	if (errbuf != NULL && errlen != 0)
+		errbuf[0] = '\0';
+	if (c == NULL || (path == NULL && !all_layers))
+		return OC_ERR_ARGS;
+	rc = set_defaults(c);
+	if (rc != OC_OK)
+		goto out;
+	if (path == NULL) {
+		path = env("ONECLAW_PKCS11_CONF");
+		if (path != NULL && !valid_path(path)) {
+			ld.where = "environment";
+			fail(&ld, "ONECLAW_PKCS11_CONF", "invalid path");
+			rc = OC_ERR_CONFIG;
+			goto out;
+		}
+		missing_ok = path == NULL;
+		if (missing_ok)
+			path = DEFAULT_CONF;
+	}
+	rc = load_conf_file(&ld, path, missing_ok);
+	if (rc == OC_OK && all_layers)
+		rc = load_env(&ld);
+	if (rc == OC_OK && all_layers && reserved != NULL)
+		rc = load_reserved(&ld, reserved);
+	if (rc == OC_OK && ld.cred_file != NULL)
+		rc = load_cred_file(&ld);
+	else if (rc == OC_OK && all_layers)
+		rc = load_cred_env(&ld);
+	if (rc == OC_OK)
+		log_summary(c);
+out:
+	free(ld.cred_file);
+	if (rc != OC_OK) {
+		if (rc == OC_ERR_NOMEM && errbuf && errlen)
+			snprintf(errbuf, errlen,
+				 "configuration: out of memory");
+		oc_conf_free(c);
+		rc = rc == OC_ERR_NOMEM ? rc : OC_ERR_CONFIG;
+	}
+	return rc;
 }
 
 int oc_conf_load(struct oc_conf *c, const char *reserved, char *errbuf,
 		 size_t errlen)
 {
-	struct loader ld = {
-	    .c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
-	const char *path;
-	int rc = OC_ERR_ARGS;
-
-	if (errbuf != NULL && errlen != 0)
-		errbuf[0] = '\0';
-	if (c == NULL)
-		return OC_ERR_ARGS;
-	rc = set_defaults(c);
-	if (rc != OC_OK)
-		goto out;
-	path = env("ONECLAW_PKCS11_CONF");
-	if (path != NULL && !valid_path(path)) {
-		ld.where = "environment";
-		fail(&ld, "ONECLAW_PKCS11_CONF", "invalid path");
-		rc = OC_ERR_CONFIG;
-		goto out;
-	}
-	rc = load_conf_file(&ld, path ? path : DEFAULT_CONF, path == NULL);
-	if (rc != OC_OK)
-		goto out;
-	rc = load_env(&ld);
-	if (rc != OC_OK)
-		goto out;
-	if (reserved != NULL) {
-		rc = load_reserved(&ld, reserved);
-		if (rc != OC_OK)
-			goto out;
-	}
-	rc = finish(&ld, true);
-	if (rc != OC_OK)
-		goto out;
-	log_summary(c);
-out:
-	free(ld.cred_file);
-	if (rc != OC_OK) {
-		if (rc == OC_ERR_NOMEM && errbuf && errlen)
-			snprintf(errbuf, errlen,
-				 "configuration: out of memory");
-		oc_conf_free(c);
-		rc = rc == OC_ERR_NOMEM ? rc : OC_ERR_CONFIG;
-	}
-	return rc;
+	return load(c, NULL, true, reserved, errbuf, errlen);
 }
 
 int oc_conf_load_file(struct oc_conf *c, const char *path, char *errbuf,
 		      size_t errlen)
 {
-	struct loader ld = {
-	    .c = c, .errbuf = errbuf, .errlen = errlen, .where = "config"};
-	int rc;
-
-	if (errbuf != NULL && errlen != 0)
-		errbuf[0] = '\0';
-	if (c == NULL || path == NULL)
-		return OC_ERR_ARGS;
-	rc = set_defaults(c);
-	if (rc != OC_OK)
-		goto out;
-	rc = load_conf_file(&ld, path, false);
-	if (rc != OC_OK)
-		goto out;
-	rc = finish(&ld, false);
-	if (rc != OC_OK)
-		goto out;
-	log_summary(c);
-out:
-	free(ld.cred_file);
-	if (rc != OC_OK) {
-		if (rc == OC_ERR_NOMEM && errbuf && errlen)
-			snprintf(errbuf, errlen,
-				 "configuration: out of memory");
-		oc_conf_free(c);
-		rc = rc == OC_ERR_NOMEM ? rc : OC_ERR_CONFIG;
-	}
-	return rc;
+	return load(c, path, false, NULL, errbuf, errlen);
 }
 
 const struct oc_conf_key *oc_conf_key_for(const struct oc_conf *c,

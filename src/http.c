@@ -489,8 +489,7 @@ static bool header_value_shown(const char *name, size_t n)
 	return false;
 }
 
-/* Copies a line for logging with anything unprintable as '?'. */
-static void printable(char *dst, size_t dsz, const char *s, size_t n)
+void oc_http_printable(char *dst, size_t dsz, const char *s, size_t n)
 {
 	size_t i;
 
@@ -514,7 +513,7 @@ static void log_header_line(char dir, const char *line, size_t n,
 		return;
 	if (first_line || (n >= 5 && memcmp(line, "HTTP/", 5) == 0)) {
 		/* Request line or status line: method, path, status. */
-		printable(buf, sizeof(buf), line, n);
+		oc_http_printable(buf, sizeof(buf), line, n);
 		oc_debug(OC_LOG_HTTP, "%c %s", dir, buf);
 		return;
 	}
@@ -524,14 +523,14 @@ static void log_header_line(char dir, const char *line, size_t n,
 		return;
 	}
 	nn = (size_t)(colon - line);
-	printable(name, sizeof(name), line, nn);
+	oc_http_printable(name, sizeof(name), line, nn);
 	v = colon + 1;
 	vn = n - nn - 1;
 	trim(&v, &vn);
 	if (header_is_secret(line, nn)) {
 		oc_debug(OC_LOG_HTTP, "%c %s: <redacted>", dir, name);
 	} else if (header_value_shown(line, nn)) {
-		printable(buf, sizeof(buf), v, vn);
+		oc_http_printable(buf, sizeof(buf), v, vn);
 		oc_debug(OC_LOG_HTTP, "%c %s: %s", dir, name, buf);
 	} else {
 		oc_debug(OC_LOG_HTTP, "%c %s: (%zu bytes)", dir, name, vn);
@@ -571,7 +570,7 @@ static int debug_cb(CURL *c, curl_infotype type, char *data, size_t size,
 		n = size;
 		while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
 			n--;
-		printable(buf, sizeof(buf), data, n);
+		oc_http_printable(buf, sizeof(buf), data, n);
 		oc_debug(OC_LOG_HTTP, "* %s", buf);
 		break;
 	case CURLINFO_HEADER_OUT:

@@ -76,6 +76,11 @@ struct oc_http_stats {
 };
 void oc_http_stats(const struct oc_http *h, struct oc_http_stats *out);
 
+/* Copies s[0..n) into dst, cut to dsz - 1 bytes and NUL-terminated, with
+ * anything but printable ASCII as '?': text off the wire made fit for a
+ * log line or an error message. */
+void oc_http_printable(char *dst, size_t dsz, const char *s, size_t n);
+
 /* Percent-encodes a secret path: literal '/', and everything outside
  * [A-Za-z0-9._~/-] as %XX.  Appends to out. */
 int oc_http_path_escape(struct oc_buf *out, const char *path);

@@ -85,9 +85,14 @@ static int get_sub(struct rd *r, struct rd *sub)
 	return get_string(r, &sub->p, &sub->left);
 }
 
+static bool same(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+	return a_len == b_len && memcmp(a, b, a_len) == 0;
+}
+
 static bool str_eq(const uint8_t *s, size_t len, const char *want)
 {
-	return len == strlen(want) && memcmp(s, want, len) == 0;
+	return same(s, len, (const uint8_t *)want, strlen(want));
 }
 
 /* An mpint: positive, at most max bytes once leading zeros are dropped
@@ -159,7 +164,7 @@ static int ed25519_key(struct rd *r, const uint8_t *pub_blob, size_t pub_len,
 		oc_pkey_why(why, why_len, "malformed OpenSSH ssh-ed25519 key");
 		goto out;
 	}
-	if (pub_len != ED25519_LEN || memcmp(pub_blob, pub, plen) != 0) {
+	if (!same(pub_blob, pub_len, pub, plen)) {
 		oc_pkey_why(why, why_len,
 			    "OpenSSH public and private keys do not match");
 		goto out;
@@ -225,7 +230,7 @@ static int ecdsa_key(struct rd *r, const struct ssh_curve *c,
 		oc_pkey_why(why, why_len, "malformed OpenSSH %s key", c->type);
 		goto out;
 	}
-	if (pub_q_len != qlen || memcmp(pub_q, q, qlen) != 0) {
+	if (!same(pub_q, pub_q_len, q, qlen)) {
 		oc_pkey_why(why, why_len,
 			    "OpenSSH public and private keys do not match");
 		goto out;
@@ -303,8 +308,7 @@ static int rsa_key(struct rd *r, struct rd *pub, EVP_PKEY **out, char *why,
 			    "malformed OpenSSH ssh-rsa public key");
 		goto out;
 	}
-	if (pnl != vl[0] || memcmp(pn, v[0], pnl) != 0 || pel != vl[1] ||
-	    memcmp(pe, v[1], pel) != 0) {
+	if (!same(pn, pnl, v[0], vl[0]) || !same(pe, pel, v[1], vl[1])) {
 		oc_pkey_why(why, why_len,
 			    "OpenSSH public and private keys do not match");
 		goto out;
@@ -398,6 +402,8 @@ out:
 /* ------------------------------------------------------------------ */
 /* The container */
 
+/* The decoded container into *out: one key, matched against its public
+ * half and within oc_pkey_check's list. */
 static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 		      char *why, size_t why_len)
 {
@@ -462,7 +468,7 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 		oc_pkey_why(why, why_len, "truncated OpenSSH key");
 		goto out;
 	}
-	if (ptlen != tlen || memcmp(ptype, type, tlen) != 0) {
+	if (!same(ptype, ptlen, type, tlen)) {
 		oc_pkey_why(why, why_len,
 			    "OpenSSH public and private key types differ");
 		goto out;
@@ -522,9 +528,11 @@ static int parse_body(const uint8_t *body, size_t len, EVP_PKEY **out,
 				    "bad padding in the OpenSSH key");
 			goto out;
 		}
+	rc = oc_pkey_check(k, why, why_len);
+	if (rc != OC_OK)
+		goto out;
 	*out = k;
 	k = NULL;
-	rc = OC_OK;
 out:
 	EVP_PKEY_free(k);
 	return rc;
@@ -548,21 +556,11 @@ int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 	const uint8_t *start, *end;
 	uint8_t *body = NULL;
 	size_t i = 0, cap = 0, blen = 0, rest;
-	EVP_PKEY *k = NULL;
-	char reason[128];
-	int rc = OC_ERR_ARGS;
+	int rc;
 
-	oc_pkey_why(why, why_len, "%s", "");
-	if (out == NULL || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
+	rc = oc_pkey_check_input(in, n, out != NULL, why, why_len);
+	if (rc != OC_OK)
 		return rc;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
 	rc = OC_ERR_PARSE;
 	if (!oc_openssh_key_is(in, n)) {
 		oc_pkey_why(why, why_len, "not an OpenSSH private key");
@@ -596,18 +594,8 @@ int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		oc_pkey_why(why, why_len, "corrupt base64 in the OpenSSH key");
 		goto out;
 	}
-	rc = parse_body(body, blen, &k, why, why_len);
-	if (rc != OC_OK)
-		goto out;
-	rc = oc_pkey_check(k, reason, sizeof(reason));
-	if (rc != OC_OK) {
-		oc_pkey_why(why, why_len, "%s", reason);
-		goto out;
-	}
-	*out = k;
-	k = NULL;
+	rc = parse_body(body, blen, out, why, why_len);
 out:
-	EVP_PKEY_free(k);
 	oc_secure_free(body); /* wipes the decoded key */
 	oc_ossl_clear_errors();
 	return rc;

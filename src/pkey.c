@@ -33,6 +33,25 @@
 
 #define LABEL_MAX 64
 
+/* i2d of obj into a malloc'd buffer and its length.  On failure it goes
+ * to out, with rc as the caller set it (OC_ERR_NOMEM when malloc fails). */
+#define DER_DUP(i2d, obj, buf, len)                                            \
+	do {                                                                   \
+		int n_ = i2d((obj), NULL);                                     \
+		unsigned char *p_;                                             \
+		if (n_ <= 0)                                                   \
+			goto out;                                              \
+		(buf) = malloc((size_t)n_);                                    \
+		if ((buf) == NULL) {                                           \
+			rc = OC_ERR_NOMEM;                                     \
+			goto out;                                              \
+		}                                                              \
+		p_ = (buf);                                                    \
+		if (i2d((obj), &p_) != n_)                                     \
+			goto out;                                              \
+		(len) = (size_t)n_;                                            \
+	} while (0)
+
 /* The curves accepted, with their CKA_EC_PARAMS (DER OID) spelled out:
  * fixed bytes cannot fail where i2d_ASN1_OBJECT could. */
 /* clang-format off */
@@ -66,6 +85,23 @@ void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, why_len, fmt, ap);
 	va_end(ap);
+}
+
+int oc_pkey_check_input(const uint8_t *in, size_t n, bool have_out, char *why,
+			size_t why_len)
+{
+	oc_pkey_why(why, why_len, "%s", "");
+	if (!have_out || (in == NULL && n != 0)) {
+		oc_pkey_why(why, why_len, "no input");
+		return OC_ERR_ARGS;
+	}
+	if (n > OC_PKEY_MAX_INPUT) {
+		oc_pkey_why(why, why_len,
+			    "input of %zu bytes is over the %d limit", n,
+			    OC_PKEY_MAX_INPUT);
+		return OC_ERR_RANGE;
+	}
+	return OC_OK;
 }
 
 bool oc_pkey_is_space(uint8_t c)
@@ -342,9 +378,8 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 	const struct curve *c;
 	char name[64];
 	uint8_t raw[32];
-	unsigned char *p;
 	size_t len = sizeof(raw);
-	int n, rc;
+	int rc;
 
 	if (k == NULL || out == NULL)
 		return OC_ERR_ARGS;
@@ -388,18 +423,7 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 	if (rc != OC_OK)
 		goto out;
 	rc = OC_ERR_CRYPTO;
-	n = i2d_PUBKEY(k, NULL);
-	if (n <= 0)
-		goto out;
-	rc = OC_ERR_NOMEM;
-	o->spki = malloc((size_t)n);
-	if (o->spki == NULL)
-		goto out;
-	rc = OC_ERR_CRYPTO;
-	p = o->spki;
-	if (i2d_PUBKEY(k, &p) != n)
-		goto out;
-	o->spki_len = (size_t)n;
+	DER_DUP(i2d_PUBKEY, k, o->spki, o->spki_len);
 	if (EVP_Q_digest(oc_ossl_libctx(), "SHA1", NULL, o->spki, o->spki_len,
 			 o->id, NULL) != 1)
 		goto out;
@@ -408,10 +432,8 @@ int oc_pkey_pub_of(const EVP_PKEY *k, struct oc_pkey_pub *out)
 	o = NULL;
 	rc = OC_OK;
 out:
-	if (o != NULL) {
-		free(o->spki);
-		free(o);
-	}
+	oc_pkey_pub_free(o);
+	free(o);
 	EVP_PKEY_free(ec);
 	oc_ossl_clear_errors();
 	return rc;
@@ -429,28 +451,18 @@ void oc_pkey_pub_free(struct oc_pkey_pub *p)
 int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 {
 	OSSL_DECODER_CTX *dctx = NULL;
-	unsigned char *der = NULL, *p;
+	unsigned char *der = NULL;
 	const unsigned char *q;
 	EVP_PKEY *pub = NULL;
-	size_t len;
-	int n, rc = OC_ERR_ARGS;
+	size_t len = 0;
+	int rc = OC_ERR_ARGS;
 
 	if (k == NULL || out == NULL)
 		return rc;
 	/* Through the SubjectPublicKeyInfo: whatever the key type, only its
 	 * public half can cross, and the copy lands on our context. */
 	rc = OC_ERR_CRYPTO;
-	n = i2d_PUBKEY(k, NULL);
-	if (n <= 0)
-		goto out;
-	rc = OC_ERR_NOMEM;
-	der = malloc((size_t)n);
-	if (der == NULL)
-		goto out;
-	rc = OC_ERR_CRYPTO;
-	p = der;
-	if (i2d_PUBKEY(k, &p) != n)
-		goto out;
+	DER_DUP(i2d_PUBKEY, k, der, len);
 	/* Decoded by a provider on our context, never d2i_PUBKEY: with an
 	 * engine set as the default (openssl -engine pkcs11 does that) d2i
 	 * makes a legacy key whose operations would run in that engine,
@@ -461,7 +473,6 @@ int oc_pkey_public_copy(const EVP_PKEY *k, EVP_PKEY **out)
 	    EVP_PKEY_PUBLIC_KEY, oc_ossl_libctx(), NULL);
 	if (dctx == NULL || OSSL_DECODER_CTX_get_num_decoders(dctx) == 0)
 		goto out;
-	len = (size_t)n;
 	if (OSSL_DECODER_from_data(dctx, &q, &len) != 1 || pub == NULL ||
 	    len != 0)
 		goto out;
@@ -494,14 +505,18 @@ static int no_passphrase(char *pass, size_t pass_size, size_t *pass_len,
 	return 0;
 }
 
+/* A key pair from PEM or DER.  An encrypted key is OC_ERR_UNSUPPORTED and
+ * a crypto library failure OC_ERR_CRYPTO, each with its reason; for
+ * OC_ERR_PARSE the caller, who knows the input, gives the reason. */
 static int decode_key(const uint8_t *in, size_t n, const char *input_type,
-		      EVP_PKEY **out, bool *encrypted)
+		      EVP_PKEY **out, char *why, size_t why_len)
 {
 	OSSL_DECODER_CTX *dctx = NULL;
 	OSSL_LIB_CTX *lctx = oc_ossl_libctx();
 	const unsigned char *data = in;
 	size_t left = n;
 	EVP_PKEY *k = NULL;
+	bool encrypted = false;
 	int rc = OC_ERR_CRYPTO;
 
 	if (lctx == NULL)
@@ -511,7 +526,7 @@ static int decode_key(const uint8_t *in, size_t n, const char *input_type,
 					     NULL);
 	if (dctx == NULL || OSSL_DECODER_CTX_get_num_decoders(dctx) == 0 ||
 	    OSSL_DECODER_CTX_set_passphrase_cb(dctx, no_passphrase,
-					       encrypted) != 1)
+					       &encrypted) != 1)
 		goto out;
 	rc = OC_ERR_PARSE;
 	if (OSSL_DECODER_from_data(dctx, &data, &left) != 1 || k == NULL)
@@ -520,6 +535,13 @@ static int decode_key(const uint8_t *in, size_t n, const char *input_type,
 	k = NULL;
 	rc = OC_OK;
 out:
+	if (rc != OC_OK && encrypted) {
+		oc_pkey_why(why, why_len,
+			    "encrypted private key (no passphrase)");
+		rc = OC_ERR_UNSUPPORTED;
+	} else if (rc == OC_ERR_CRYPTO) {
+		oc_pkey_why(why, why_len, "the crypto library failed");
+	}
 	EVP_PKEY_free(k);
 	OSSL_DECODER_CTX_free(dctx);
 	return rc;
@@ -557,7 +579,6 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 {
 	struct pem_block b, kb = {0};
 	bool have_key = false, cert = false, pub = false, ssh = false;
-	bool encrypted = false;
 	size_t pos = 0;
 	int r, rc = OC_ERR_PARSE;
 
@@ -602,27 +623,17 @@ static int pem_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 			    "encrypted private key (no passphrase)");
 		return OC_ERR_UNSUPPORTED;
 	}
-	rc = decode_key(in + kb.begin, kb.end - kb.begin, "PEM", out,
-			&encrypted);
-	if (rc == OC_OK)
-		return rc;
-	if (encrypted) {
-		oc_pkey_why(why, why_len,
-			    "encrypted private key (no passphrase)");
-		return OC_ERR_UNSUPPORTED;
-	}
+	rc = decode_key(in + kb.begin, kb.end - kb.begin, "PEM", out, why,
+			why_len);
 	if (rc == OC_ERR_PARSE)
 		oc_pkey_why(why, why_len, "malformed %.*s block",
 			    (int)kb.label_len, (const char *)kb.label);
-	else
-		oc_pkey_why(why, why_len, "the crypto library failed");
 	return rc;
 }
 
 static int der_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		   size_t why_len)
 {
-	bool encrypted = false;
 	size_t total = 0;
 	int rc;
 
@@ -639,18 +650,9 @@ static int der_key(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
 		oc_pkey_why(why, why_len, "trailing data after the DER key");
 		return OC_ERR_PARSE;
 	}
-	rc = decode_key(in, n, "DER", out, &encrypted);
-	if (rc == OC_OK)
-		return rc;
-	if (encrypted) {
-		oc_pkey_why(why, why_len,
-			    "encrypted private key (no passphrase)");
-		return OC_ERR_UNSUPPORTED;
-	}
+	rc = decode_key(in, n, "DER", out, why, why_len);
 	if (rc == OC_ERR_PARSE)
 		oc_pkey_why(why, why_len, "not a private key");
-	else
-		oc_pkey_why(why, why_len, "the crypto library failed");
 	return rc;
 }
 
@@ -660,17 +662,9 @@ int oc_pkey_parse_private(const uint8_t *in, size_t n, EVP_PKEY **out,
 	EVP_PKEY *k = NULL;
 	int rc;
 
-	oc_pkey_why(why, why_len, "%s", "");
-	if (out == NULL || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
-		return OC_ERR_ARGS;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
+	rc = oc_pkey_check_input(in, n, out != NULL, why, why_len);
+	if (rc != OC_OK)
+		return rc;
 	if (n == 0 || all_space(in, n)) {
 		oc_pkey_why(why, why_len, "empty input");
 		return OC_ERR_PARSE;
@@ -701,24 +695,6 @@ out:
 
 /* ------------------------------------------------------------------ */
 /* Certificates */
-
-/* i2d of obj into a malloc'd buffer. */
-#define DER_DUP(i2d, obj, buf, len)                                            \
-	do {                                                                   \
-		int n_ = i2d((obj), NULL);                                     \
-		unsigned char *p_;                                             \
-		if (n_ <= 0)                                                   \
-			goto out;                                              \
-		(buf) = malloc((size_t)n_);                                    \
-		if ((buf) == NULL) {                                           \
-			rc = OC_ERR_NOMEM;                                     \
-			goto out;                                              \
-		}                                                              \
-		p_ = (buf);                                                    \
-		if (i2d((obj), &p_) != n_)                                     \
-			goto out;                                              \
-		(len) = (size_t)n_;                                            \
-	} while (0)
 
 static int cert_der(const uint8_t *in, size_t n, struct oc_pkey_cert *c,
 		    EVP_PKEY **key, char *why, size_t why_len)
@@ -809,17 +785,9 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 	int r, rc;
 
 	memset(&c, 0, sizeof(c));
-	oc_pkey_why(why, why_len, "%s", "");
-	if (out == NULL || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
-		return OC_ERR_ARGS;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
+	rc = oc_pkey_check_input(in, n, out != NULL, why, why_len);
+	if (rc != OC_OK)
+		return rc;
 	rc = OC_ERR_PARSE;
 	if (n == 0 || all_space(in, n)) {
 		oc_pkey_why(why, why_len, "empty input");

@@ -109,9 +109,14 @@ int oc_pkey_parse_cert(const uint8_t *in, size_t n, struct oc_pkey_cert *out,
 void oc_pkey_cert_free(struct oc_pkey_cert *c);
 
 /* For the parsers (pkey.c, openssh-key.c): writes a reason into why
- * (either may be NULL/0), and tells PEM's whitespace. */
+ * (either may be NULL/0), checks what every parser is given first (why
+ * cleared; no output or a NULL input with a length is OC_ERR_ARGS, more
+ * than OC_PKEY_MAX_INPUT bytes OC_ERR_RANGE, each with its reason), and
+ * tells PEM's whitespace. */
 void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+int oc_pkey_check_input(const uint8_t *in, size_t n, bool have_out, char *why,
+			size_t why_len);
 bool oc_pkey_is_space(uint8_t c);
 
 #endif

@@ -36,6 +36,7 @@
 #define TOKEN_PREFIX "tok-SECRET-"
 #define STATIC_TOKEN "eyJzdGF0aWMiOjF9.eyJzdWIiOiJ4In0.c2VjcmV0LXNpZw"
 #define V1	     "11111111-2222-3333-4444-555555555555"
+#define V_GONE	     "99999999-2222-3333-4444-555555555555"
 #define TEXT_SECRET  "text-SECRET-value-\xc3\xa9-42"
 #define FPR_V1                                                                 \
 	"630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
@@ -259,6 +260,9 @@ static void fake_handler(struct mock *m, const struct mock_req *rq,
 	} else if (strcmp(rq->method, "GET") == 0 &&
 		   strcmp(t, "/v1/vaults/" V1) == 0) {
 		mock_reply_set(rp, 200, NULL, VAULT_JSON(V1, "default"));
+	} else if (strcmp(rq->method, "GET") == 0 &&
+		   strcmp(t, "/v1/vaults/" V_GONE) == 0) {
+		mock_reply_set(rp, 410, NULL, "{\"detail\":\"vault deleted\"}");
 	} else if (strcmp(rq->method, "PUT") == 0 &&
 		   strncmp(t, sec, strlen(sec)) == 0) {
 		free(F.stored);
@@ -1365,6 +1369,79 @@ static void test_threads(void **state)
 	oc_api_free(a);
 }
 
+struct last_thr {
+	struct oc_api *a;
+	const char *vault_id;
+	pthread_barrier_t *sync;
+	bool first;
+	int rc;
+	long status;
+	char error[64];
+};
+
+static void *last_error_main(void *arg)
+{
+	struct last_thr *t = arg;
+	struct oc_vault v;
+
+	if (!t->first)
+		pthread_barrier_wait(t->sync); /* after the first failure */
+	t->rc = oc_api_vault_get(t->a, t->vault_id, &v);
+	if (t->first)
+		pthread_barrier_wait(t->sync);
+	pthread_barrier_wait(t->sync); /* both failed: now read */
+	t->status = oc_api_last_status(t->a);
+	snprintf(t->error, sizeof(t->error), "%s", oc_api_last_error(t->a));
+	return NULL;
+}
+
+/* Two threads failing differently on one client each read their own
+ * failure, though the second one lands between the first and its read;
+ * and a thread keeps one record per client. */
+static void test_last_error_per_thread(void **state)
+{
+	struct mock *m = *state;
+	struct oc_api *a = mkapi(m, OC_CRED_USER_KEY, USER_KEY), *b;
+	struct last_thr t[2] = {
+	    {.a = a, .vault_id = V_GONE, .first = true},
+	    {.a = a, .vault_id = "no-such-vault"},
+	};
+	pthread_barrier_t sync;
+	pthread_t tid[2];
+	struct oc_vault v;
+	int i;
+
+	assert_int_equal(pthread_barrier_init(&sync, NULL, 2), 0);
+	for (i = 0; i < 2; i++) {
+		t[i].sync = &sync;
+		assert_int_equal(
+		    pthread_create(&tid[i], NULL, last_error_main, &t[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	pthread_barrier_destroy(&sync);
+	assert_int_equal(t[0].rc, OC_ERR_GONE);
+	assert_int_equal(t[0].status, 410);
+	assert_string_equal(t[0].error, "vault deleted");
+	assert_int_equal(t[1].rc, OC_ERR_NOT_FOUND);
+	assert_int_equal(t[1].status, 404);
+	assert_string_equal(t[1].error, "no route");
+	/* This thread has made no call yet. */
+	assert_int_equal(oc_api_last_status(a), 0);
+	assert_string_equal(oc_api_last_error(a), "");
+
+	b = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
+	assert_int_equal(oc_api_vault_get(a, V_GONE, &v), OC_ERR_GONE);
+	assert_int_equal(oc_api_vault_get(b, "no-such-vault", &v),
+			 OC_ERR_NOT_FOUND);
+	assert_int_equal(oc_api_last_status(a), 410);
+	assert_string_equal(oc_api_last_error(a), "vault deleted");
+	assert_int_equal(oc_api_last_status(b), 404);
+	assert_string_equal(oc_api_last_error(b), "no route");
+	oc_api_free(b);
+	oc_api_free(a);
+}
+
 static void test_fork_abandon(void **state)
 {
 	struct mock *m = *state;
@@ -1719,6 +1796,7 @@ int main(void)
 	    T(test_vault_calls),
 	    T(test_rotate),
 	    T(test_threads),
+	    T(test_last_error_per_thread),
 	    T(test_fork_abandon),
 	    cmocka_unit_test(test_new_refuses),
 	    cmocka_unit_test(test_log_has_no_secrets),

@@ -85,6 +85,20 @@ static void test_path_escape(void **state)
 	oc_buf_free(&b);
 }
 
+static void test_printable(void **state)
+{
+	char out[8];
+
+	(void)state;
+	oc_http_printable(out, sizeof(out), "a\tb\x7f\xc3\xa9", 6);
+	assert_string_equal(out, "a?b???");
+	/* Cut to the buffer, always terminated. */
+	oc_http_printable(out, sizeof(out), "0123456789", 10);
+	assert_string_equal(out, "0123456");
+	oc_http_printable(out, sizeof(out), "", 0);
+	assert_string_equal(out, "");
+}
+
 static void test_url_policy(void **state)
 {
 	static const char *const bad[] = {
@@ -673,6 +687,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_path_escape),
+	    cmocka_unit_test(test_printable),
 	    cmocka_unit_test(test_url_policy),
 	    cmocka_unit_test(test_headers_and_body),
 	    cmocka_unit_test(test_bad_requests),
