@@ -251,9 +251,11 @@ static bool contains(const char *hay, size_t hn, const char *needle)
 }
 
 /* Records status and the RFC 7807 detail (then message, error, or
- * "HTTP <status>").  A detail that echoes our credential or token is
+ * "HTTP <status>").  A detail that echoes our credential, token, the
+ * request's bearer or the key it carried (sent, a PIN being tried) is
  * replaced: the last error goes to logs. */
-static void record(struct oc_api *a, long status, const struct oc_buf *body)
+static void record(struct oc_api *a, long status, const struct oc_buf *body,
+		   const char *bearer, const char *sent)
 {
 	struct last *l = last_of(a, true);
 	struct oc_json *j = NULL;
@@ -275,6 +277,8 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body)
 		if (msg && n == 0)
 			msg = NULL;
 	}
+	if (msg && (contains(msg, n, bearer) || contains(msg, n, sent)))
+		msg = NULL;
 	pthread_mutex_lock(&a->lock);
 	if (msg && (contains(msg, n, a->cred) || contains(msg, n, a->token)))
 		msg = NULL;
@@ -287,9 +291,10 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body)
 }
 
 /* oc_http_do with its outcome recorded for oc_api_last_status/_error (a
- * transport failure keeps the status of the answer before). */
+ * transport failure keeps the status of the answer before).  sent: a key
+ * the body carries, kept out of the recorded error; may be NULL. */
 static int send_req(struct oc_api *a, const struct oc_http_req *rq,
-		    struct oc_http_resp *rs)
+		    struct oc_http_resp *rs, const char *sent)
 {
 	int rc = oc_http_do(a->http, rq, rs);
 
@@ -297,7 +302,7 @@ static int send_req(struct oc_api *a, const struct oc_http_req *rq,
 		struct last *l = last_of(a, true);
 		snprintf(l->error, sizeof(l->error), "%s", oc_strerror(rc));
 	} else {
-		record(a, rs->status, &rs->body);
+		record(a, rs->status, &rs->body, rq->bearer, sent);
 	}
 	return rc;
 }
@@ -606,7 +611,7 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	rq.body = body.data;
 	rq.body_len = body.len;
 	rq.idempotent = true; /* a second token is harmless */
-	rc = send_req(a, &rq, &rs);
+	rc = send_req(a, &rq, &rs, key);
 	if (rc)
 		goto out_resp;
 	if (rs.status != 200 && rs.status != 201) {
@@ -793,7 +798,7 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		if (rc)
 			return rc;
 		rq->bearer = tok;
-		rc = send_req(a, rq, rs);
+		rc = send_req(a, rq, rs, NULL);
 		rq->bearer = NULL;
 		oc_secure_free(tok);
 		tok = NULL;
@@ -1100,7 +1105,7 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
 		rq.path = "/v1/vaults";
 		rq.bearer = k;
 		rq.idempotent = true;
-		rc = send_req(a, &rq, &rs);
+		rc = send_req(a, &rq, &rs, NULL);
 		if (!rc && (rs.status < 200 || rs.status > 299))
 			rc = exchange_err(rs.status);
 		oc_http_resp_free(&rs);

@@ -74,6 +74,7 @@ struct fake {
 	int pay_n;	      /* answer 402 to the next n */
 	int force_status;     /* != 0: every authorised call gets this */
 	const char *force_body;
+	bool echo_key; /* a refused exchange names the key it was sent */
 	const char *force_headers;
 	char *stored; /* body of the last PUT */
 	bool cmek;    /* GET answers cmek_encrypted */
@@ -159,13 +160,22 @@ static void exchange_reply(const struct mock_req *rq, struct mock_reply *rp)
 	k = oc_json_get_string(j, "api_key", &n);
 	ag = oc_json_get_string(j, "agent_id", &an);
 	if (!k || n != strlen(F.api_key) || memcmp(k, F.api_key, n) != 0 ||
-	    (F.agent_id && (!ag || strcmp(ag, F.agent_id) != 0)))
-		mock_reply_set(rp, 401, NULL,
+	    (F.agent_id && (!ag || strcmp(ag, F.agent_id) != 0))) {
+		char echo[512];
+
+		snprintf(echo, sizeof(echo),
+			 "{\"detail\":\"Invalid API key %.*s\"}",
+			 k ? (int)n : 0, k ? k : "");
+		if (F.echo_key)
+			mock_reply_set(rp, 401, NULL, echo);
+		else
+			mock_reply_set(rp, 401, NULL,
 			       "{\"type\":\"about:blank\",\"title\":"
 			       "\"Unauthorized\",\"status\":401,\"detail\":"
 			       "\"Invalid API key\"}");
-	else
+	} else {
 		issue_token(rp);
+	}
 	oc_json_free(j);
 }
 
@@ -574,6 +584,14 @@ static void test_pin_mode(void **state)
 	assert_int_equal(oc_api_login(a, "1ck_wrong", 9), OC_ERR_UNAUTHORIZED);
 	assert_false(oc_api_has_credential(a));
 	assert_int_equal(mock_nreq(m), 1);
+	assert_string_equal(oc_api_last_error(a), "Invalid API key");
+	/* A server that echoes the refused key: the PIN never reaches the
+	 * last error (which goes to logs). */
+	FSET(F.echo_key = true);
+	assert_int_equal(oc_api_login(a, "1ck_wrong_echoed", 16),
+			 OC_ERR_UNAUTHORIZED);
+	assert_string_equal(oc_api_last_error(a), "HTTP 401");
+	FSET(F.echo_key = false);
 	/* The right one (not NUL-terminated on purpose). */
 	{
 		char pin[64];
@@ -582,19 +600,19 @@ static void test_pin_mode(void **state)
 	}
 	assert_true(oc_api_has_credential(a));
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
-	assert_int_equal(exchanges(m), 2);
-	assert_int_equal(mock_nreq(m), 3);
+	assert_int_equal(exchanges(m), 3);
+	assert_int_equal(mock_nreq(m), 4);
 	oc_api_logout(a);
 	assert_false(oc_api_has_credential(a));
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_UNAUTHORIZED);
-	assert_int_equal(mock_nreq(m), 3);
+	assert_int_equal(mock_nreq(m), 4);
 
 	/* A token as PIN: checked with one authenticated call. */
 	FSET(F.static_token = STATIC_TOKEN);
 	assert_int_equal(oc_api_login(a, STATIC_TOKEN, strlen(STATIC_TOKEN)),
 			 OC_OK);
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
-	assert_int_equal(exchanges(m), 2);
+	assert_int_equal(exchanges(m), 3);
 	oc_api_free(a);
 }
 
