@@ -364,8 +364,8 @@ static CK_RV shape(struct oc_asym *op, const struct mech *me,
 static CK_RV set_rsa(EVP_PKEY_CTX *pctx, const struct mech *me,
 		     const struct params *p)
 {
-	const EVP_MD *hash = p->hash ? EVP_get_digestbyname(p->hash->name)
-				     : NULL;
+	const EVP_MD *hash =
+	    p->hash ? EVP_get_digestbyname(p->hash->name) : NULL;
 	const EVP_MD *mgf = p->mgf ? EVP_get_digestbyname(p->mgf->name) : NULL;
 	unsigned char *label = NULL;
 	int pad;
@@ -390,7 +390,8 @@ static CK_RV set_rsa(EVP_PKEY_CTX *pctx, const struct mech *me,
 		if (!hash || !mgf)
 			return CKR_FUNCTION_FAILED;
 		/* A digest-sign context has its digest already. */
-		if (!me->digest && EVP_PKEY_CTX_set_signature_md(pctx, hash) <= 0)
+		if (!me->digest &&
+		    EVP_PKEY_CTX_set_signature_md(pctx, hash) <= 0)
 			return CKR_FUNCTION_FAILED;
 		if (EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf) <= 0 ||
 		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, p->salt) <= 0)

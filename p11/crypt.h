@@ -34,7 +34,7 @@ struct oc_crypt {
 	uint8_t *aad;
 	size_t aad_len;
 	size_t tag_len;
-	struct oc_buf in; /* multi-part input, secret */
+	struct oc_buf in;    /* multi-part input, secret */
 	struct oc_asym asym; /* active for the RSA mechanisms */
 };
 

@@ -5,9 +5,15 @@
 #include "object.h"
 
 static const CK_MECHANISM_TYPE rsa_private_mechs[] = {
-    CKM_RSA_PKCS,	     CKM_RSA_PKCS_PSS,	      CKM_SHA256_RSA_PKCS,
-    CKM_SHA384_RSA_PKCS,     CKM_SHA512_RSA_PKCS,     CKM_SHA256_RSA_PKCS_PSS,
-    CKM_SHA384_RSA_PKCS_PSS, CKM_SHA512_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP,
+    CKM_RSA_PKCS,
+    CKM_RSA_PKCS_PSS,
+    CKM_SHA256_RSA_PKCS,
+    CKM_SHA384_RSA_PKCS,
+    CKM_SHA512_RSA_PKCS,
+    CKM_SHA256_RSA_PKCS_PSS,
+    CKM_SHA384_RSA_PKCS_PSS,
+    CKM_SHA512_RSA_PKCS_PSS,
+    CKM_RSA_PKCS_OAEP,
     CKM_RSA_X_509,
 };
 static const CK_MECHANISM_TYPE ec_mechs[] = {
@@ -113,7 +119,8 @@ static CK_RV key_common(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		mechs(v, o);
 		return CKR_OK;
 	case CKA_SUBJECT:
-		oc_attr_val_bytes(v, o->subject, o->subject ? o->subject_len : 0);
+		oc_attr_val_bytes(v, o->subject,
+				  o->subject ? o->subject_len : 0);
 		return CKR_OK;
 	default:
 		return public_values(o, t, v);

@@ -20,8 +20,7 @@
 /* Secret types whose values may be keys or certificates. */
 static bool is_key_type(const char *type)
 {
-	return strcmp(type, "private_key") == 0 ||
-	       strcmp(type, "ssh_key") == 0;
+	return strcmp(type, "private_key") == 0 || strcmp(type, "ssh_key") == 0;
 }
 
 static bool is_cert_type(const char *type)
@@ -179,8 +178,7 @@ static size_t plan(struct oc_token *t, struct todo **out)
 	}
 	for (o = t->store.head; o; o = o->next) {
 		if (o->kind != OC_OBJ_DATA || o->session_obj ||
-		    (!is_key_type(o->meta.type) &&
-		     !is_cert_type(o->meta.type)))
+		    (!is_key_type(o->meta.type) && !is_cert_type(o->meta.type)))
 			continue;
 		if (o->keyobj_done && o->keyobj_version == o->meta.version)
 			continue;
@@ -289,8 +287,7 @@ static void build(const char *vault_id, const struct todo *w,
 
 	*holds_key = false;
 	*final = false;
-	err = load_value(vault_id, w->path, &v, &n, &version, why,
-			 sizeof(why));
+	err = load_value(vault_id, w->path, &v, &n, &version, why, sizeof(why));
 	if (err) {
 		/* A network failure is tried again on the next sync; a key
 		 * that cannot be opened is final for this version. */
@@ -309,8 +306,8 @@ static void build(const char *vault_id, const struct todo *w,
 	} else {
 		err = oc_pkey_parse_private(v, n, &k, why, sizeof(why));
 		if (!err)
-			err = make_pair(w->path, version, k, &objs[0],
-					&objs[1]);
+			err =
+			    make_pair(w->path, version, k, &objs[0], &objs[1]);
 		*holds_key = err == OC_OK;
 	}
 	if (err && !why[0])
@@ -357,8 +354,7 @@ void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1])
 	free(todo);
 }
 
-CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o,
-			EVP_PKEY **out)
+CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o, EVP_PKEY **out)
 {
 	char id[OC_API_MAX_ID + 1];
 	char why[160] = "";
@@ -374,8 +370,7 @@ CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o,
 	memset(&pub, 0, sizeof(pub));
 	oc_lock_take(t->fetch);
 	oc_lock_take(t->lock);
-	if (o->priv_key &&
-	    !oc_token_expired(o->priv_at, oc_init_now())) {
+	if (o->priv_key && !oc_token_expired(o->priv_at, oc_init_now())) {
 		EVP_PKEY_up_ref(o->priv_key);
 		*out = o->priv_key;
 		oc_lock_release(t->lock);

@@ -63,7 +63,8 @@ struct oc_object {
 	bool have_value;
 	long value_at; /* monotonic seconds */
 	bool seen;     /* in the last list */
-	unsigned long changed; /* the token's `changes` at its last local write */
+	unsigned long
+	    changed; /* the token's `changes` at its last local write */
 	/* Key-typed secrets: the version last turned into key objects (0:
 	 * not yet), and whether that gave a private key, whose value the
 	 * data object then never shows. */
@@ -87,14 +88,14 @@ struct oc_object {
 
 	/* Private keys, public keys, certificates: label and id above (the
 	 * secret's path and the SHA-1 of the public key). */
-	char *src_path;		   /* the secret it came from */
-	int64_t src_version;	   /* ... and its version */
-	struct oc_pkey_pub pub;	   /* public facts */
-	EVP_PKEY *pub_key;	   /* public-only key (verify, encrypt) */
-	EVP_PKEY *priv_key;	   /* private keys: the key while cached */
-	long priv_at;		   /* when priv_key was parsed */
-	struct oc_pkey_cert cert;  /* certificates */
-	uint8_t *subject;	   /* keys: the paired certificate's subject */
+	char *src_path;		  /* the secret it came from */
+	int64_t src_version;	  /* ... and its version */
+	struct oc_pkey_pub pub;	  /* public facts */
+	EVP_PKEY *pub_key;	  /* public-only key (verify, encrypt) */
+	EVP_PKEY *priv_key;	  /* private keys: the key while cached */
+	long priv_at;		  /* when priv_key was parsed */
+	struct oc_pkey_cert cert; /* certificates */
+	uint8_t *subject;	  /* keys: the paired certificate's subject */
 	size_t subject_len;
 };
 

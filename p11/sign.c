@@ -51,8 +51,8 @@ static struct oc_sign *op_of(struct oc_session *s, bool verify)
 }
 
 /* A private key signs (and verifies), a public key verifies. */
-static CK_RV asym_init(struct oc_session *s, bool verify,
-		       const CK_MECHANISM *m, CK_OBJECT_HANDLE key)
+static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
+		       CK_OBJECT_HANDLE key)
 {
 	struct oc_sign *op = op_of(s, verify);
 	struct oc_object *o = NULL;

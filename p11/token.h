@@ -39,9 +39,9 @@ struct oc_token {
 	struct oc_store store;
 	bool listed;
 	long listed_at;
-	bool key_done; /* the config key object was considered */
-	unsigned long changes;		    /* local writes and deletes */
-	char *gone[OC_TOKEN_GONE_MAX];	    /* paths deleted lately */
+	bool key_done;	       /* the config key object was considered */
+	unsigned long changes; /* local writes and deletes */
+	char *gone[OC_TOKEN_GONE_MAX];		  /* paths deleted lately */
 	unsigned long gone_at[OC_TOKEN_GONE_MAX]; /* `changes` then */
 	unsigned gone_next;
 	unsigned long gone_lost; /* newest count pushed out of the ring */

@@ -20,7 +20,7 @@
 #include "conf.h"
 #include "http.h"
 
-#define OC_API_MAX_ID 64
+#define OC_API_MAX_ID	64
 #define OC_API_MAX_PATH 1024
 #define OC_API_MAX_NAME 255
 
@@ -66,7 +66,12 @@ int oc_api_cmek_enable(struct oc_api *a, const char *vault_id,
 int oc_api_cmek_disable(struct oc_api *a, const char *vault_id,
 			struct oc_vault *out);
 
-enum oc_job_status { OC_JOB_PENDING, OC_JOB_RUNNING, OC_JOB_COMPLETED, OC_JOB_FAILED };
+enum oc_job_status {
+	OC_JOB_PENDING,
+	OC_JOB_RUNNING,
+	OC_JOB_COMPLETED,
+	OC_JOB_FAILED
+};
 
 struct oc_rotation_job {
 	char id[OC_API_MAX_ID + 1];
@@ -89,12 +94,12 @@ int oc_api_cmek_job(struct oc_api *a, const char *vault_id, const char *job_id,
 
 struct oc_secret_meta {
 	char id[OC_API_MAX_ID + 1];
-	char *path;          /* heap */
+	char *path; /* heap */
 	char type[32];
 	int64_t version;
 	char created_at[40];
 	char expires_at[40]; /* "" when none */
-	char *metadata;      /* JSON object text (heap), "{}" when none */
+	char *metadata;	     /* JSON object text (heap), "{}" when none */
 	bool cmek_encrypted; /* from the list item when the server says */
 	bool cmek_known;     /* whether cmek_encrypted came from the server */
 	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* extension; "" */
@@ -103,10 +108,10 @@ struct oc_secret_meta {
 
 struct oc_secret {
 	struct oc_secret_meta meta;
-	uint8_t *value;      /* oc_secure_alloc; the bytes as stored: for a
-				CMEK secret the decoded blob, for a binary
-				secret (metadata encoding=base64) the decoded
-				bytes, else the UTF-8 text */
+	uint8_t *value; /* oc_secure_alloc; the bytes as stored: for a
+			   CMEK secret the decoded blob, for a binary
+			   secret (metadata encoding=base64) the decoded
+			   bytes, else the UTF-8 text */
 	size_t value_len;
 };
 
@@ -118,11 +123,11 @@ int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 		      struct oc_secret *out);
 
 struct oc_secret_put {
-	const char *type;      /* NULL: "generic" */
-	const uint8_t *value;  /* plaintext bytes, or a CMEK blob */
+	const char *type;     /* NULL: "generic" */
+	const uint8_t *value; /* plaintext bytes, or a CMEK blob */
 	size_t value_len;
-	bool value_is_blob;    /* send base64 of the blob (CMEK vault) */
-	const char *metadata;  /* JSON object text or NULL */
+	bool value_is_blob;   /* send base64 of the blob (CMEK vault) */
+	const char *metadata; /* JSON object text or NULL */
 	const char *expires_at;
 	int64_t max_access_count; /* 0: none */
 };

@@ -14,7 +14,7 @@ struct oc_buf {
 	unsigned char *data; /* NULL until the first append */
 	size_t len;
 	size_t cap;
-	size_t max;          /* hard limit on len; OC_ERR_RANGE past it */
+	size_t max; /* hard limit on len; OC_ERR_RANGE past it */
 	bool secret;
 };
 
@@ -23,7 +23,7 @@ void oc_buf_init(struct oc_buf *b, size_t max, bool secret);
 int oc_buf_append(struct oc_buf *b, const void *p, size_t n);
 int oc_buf_append_str(struct oc_buf *b, const char *s);
 int oc_buf_printf(struct oc_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 int oc_buf_reserve(struct oc_buf *b, size_t n);
 /* Empties (wiping when secret) but keeps the allocation. */
 void oc_buf_reset(struct oc_buf *b);

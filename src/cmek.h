@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC_CMEK_KEY_LEN 32
-#define OC_CMEK_IV_LEN 12
-#define OC_CMEK_TAG_LEN 16
-#define OC_CMEK_VERSION 0x01
-#define OC_CMEK_OVERHEAD (1 + OC_CMEK_IV_LEN + OC_CMEK_TAG_LEN) /* 29 */
-#define OC_CMEK_FPR_LEN 32
+#define OC_CMEK_KEY_LEN	    32
+#define OC_CMEK_IV_LEN	    12
+#define OC_CMEK_TAG_LEN	    16
+#define OC_CMEK_VERSION	    0x01
+#define OC_CMEK_OVERHEAD    (1 + OC_CMEK_IV_LEN + OC_CMEK_TAG_LEN) /* 29 */
+#define OC_CMEK_FPR_LEN	    32
 #define OC_CMEK_FPR_HEX_LEN 64
 /* Largest plaintext sealed or opened in one call (values are <= 5 MB). */
 #define OC_CMEK_MAX_PLAINTEXT (8u * 1024 * 1024)
@@ -60,7 +60,10 @@ void oc_cmek_fingerprint_hex(const uint8_t fpr[OC_CMEK_FPR_LEN],
 			     char out[OC_CMEK_FPR_HEX_LEN + 1]);
 
 /* Blob length for an n-byte plaintext. */
-static inline size_t oc_cmek_blob_len(size_t n) { return n + OC_CMEK_OVERHEAD; }
+static inline size_t oc_cmek_blob_len(size_t n)
+{
+	return n + OC_CMEK_OVERHEAD;
+}
 
 /* Seals with a fresh random IV.  OC_ERR_RANGE when blob_size is too small. */
 int oc_cmek_seal(const struct oc_cmek_key *k, const uint8_t *pt, size_t n,
@@ -68,7 +71,8 @@ int oc_cmek_seal(const struct oc_cmek_key *k, const uint8_t *pt, size_t n,
 /* Same with a given IV (test vectors only). */
 int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 		    const uint8_t iv[OC_CMEK_IV_LEN], const uint8_t *pt,
-		    size_t n, uint8_t *blob, size_t blob_size, size_t *blob_len);
+		    size_t n, uint8_t *blob, size_t blob_size,
+		    size_t *blob_len);
 /* Checks in this order: n >= 29 (OC_ERR_TOO_SHORT), blob[0] == 1
  * (OC_ERR_VERSION), tag (OC_ERR_DECRYPT).  pt_size >= n - 29 else
  * OC_ERR_RANGE.  On any failure pt holds no plaintext. */

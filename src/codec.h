@@ -26,7 +26,8 @@ size_t oc_base64_decoded_max(size_t n);
 
 /* Lowercase hex, NUL-terminated; out_size >= 2n + 1. */
 int oc_hex_encode(const uint8_t *in, size_t n, char *out, size_t out_size);
-/* Accepts upper and lower case; odd length or a non-hex char -> OC_ERR_PARSE. */
+/* Accepts upper and lower case; odd length or a non-hex char -> OC_ERR_PARSE.
+ */
 int oc_hex_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
 		  size_t *out_len);
 /* 1 when s[0..n) is exactly 64 lowercase hex chars (a CMEK fingerprint). */

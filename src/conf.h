@@ -52,23 +52,23 @@
 #include <stddef.h>
 
 #define OC_CONF_MAX_VAULTS 64
-#define OC_CONF_MAX_LINE 4096
-#define OC_CONF_MAX_FILE (256u * 1024)
+#define OC_CONF_MAX_LINE   4096
+#define OC_CONF_MAX_FILE   (256u * 1024)
 #define OC_DEFAULT_API_URL "https://api.1claw.xyz"
 
 enum oc_cred_kind {
 	OC_CRED_NONE = 0,  /* PIN mode: the user PIN is the API key */
 	OC_CRED_AGENT_KEY, /* ocv_... -> POST /v1/auth/agent-token */
 	OC_CRED_USER_KEY,  /* 1ck_... -> POST /v1/auth/api-key-token */
-	OC_CRED_TOKEN,     /* a bearer token used as is */
+	OC_CRED_TOKEN,	   /* a bearer token used as is */
 };
 
 /* Where a CMEK key comes from.  All strings NULL when unset. */
 struct oc_conf_key {
 	char *file;
-	char *env;         /* variable name */
-	char *uri;         /* pkcs11: URI (delegated) */
-	char *module;      /* module path for uri */
+	char *env;    /* variable name */
+	char *uri;    /* pkcs11: URI (delegated) */
+	char *module; /* module path for uri */
 	char *pin_file;
 	char *fingerprint; /* 64 lowercase hex, for a delegated key */
 };
@@ -88,7 +88,7 @@ struct oc_conf {
 	struct oc_conf_vault vaults[OC_CONF_MAX_VAULTS]; /* explicit list and
 							     per-vault keys */
 	size_t n_vaults;
-	bool vaults_explicit; /* false: every vault the credential sees */
+	bool vaults_explicit;	/* false: every vault the credential sees */
 	struct oc_conf_key key; /* default CMEK key for every vault */
 	unsigned cache_ttl_s;
 	unsigned connect_timeout_s;

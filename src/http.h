@@ -21,36 +21,36 @@
 #define OC_HTTP_MAX_RESPONSE_DEFAULT (64u * 1024 * 1024)
 
 struct oc_http_opts {
-	const char *base_url;     /* e.g. https://api.1claw.xyz (no trailing /) */
-	const char *ca_file;      /* may be NULL */
-	const char *ca_path;      /* may be NULL */
+	const char *base_url; /* e.g. https://api.1claw.xyz (no trailing /) */
+	const char *ca_file;  /* may be NULL */
+	const char *ca_path;  /* may be NULL */
 	unsigned connect_timeout_ms;
-	unsigned timeout_ms;      /* whole request, per try */
-	unsigned retries;         /* extra tries after the first */
-	size_t max_response;      /* 0: OC_HTTP_MAX_RESPONSE_DEFAULT */
+	unsigned timeout_ms; /* whole request, per try */
+	unsigned retries;    /* extra tries after the first */
+	size_t max_response; /* 0: OC_HTTP_MAX_RESPONSE_DEFAULT */
 };
 
 struct oc_http_header {
 	const char *name;
-	const char *value;        /* secret headers are wiped by the caller */
+	const char *value; /* secret headers are wiped by the caller */
 };
 
 struct oc_http_req {
-	const char *method;       /* GET PUT POST DELETE */
-	const char *path;         /* already encoded, starts with '/' */
-	const char *bearer;       /* Authorization: Bearer ...; may be NULL */
+	const char *method; /* GET PUT POST DELETE */
+	const char *path;   /* already encoded, starts with '/' */
+	const char *bearer; /* Authorization: Bearer ...; may be NULL */
 	const struct oc_http_header *headers;
 	size_t n_headers;
-	const void *body;         /* JSON; Content-Type: application/json */
+	const void *body; /* JSON; Content-Type: application/json */
 	size_t body_len;
-	bool idempotent;          /* GET/PUT/DELETE: retried on 5xx/errors */
+	bool idempotent; /* GET/PUT/DELETE: retried on 5xx/errors */
 };
 
 struct oc_http_resp {
 	long status;
-	struct oc_buf body;       /* secret buffer; bounded by max_response */
-	char *location;           /* Location header, or NULL */
-	long retry_after_s;       /* -1 when absent */
+	struct oc_buf body; /* secret buffer; bounded by max_response */
+	char *location;	    /* Location header, or NULL */
+	long retry_after_s; /* -1 when absent */
 };
 
 struct oc_http;
@@ -71,7 +71,7 @@ void oc_http_resp_free(struct oc_http_resp *rs);
 
 /* Counters for tests and benchmarks. */
 struct oc_http_stats {
-	unsigned long requests;    /* tries sent */
+	unsigned long requests;	   /* tries sent */
 	unsigned long connections; /* TCP connections opened */
 };
 void oc_http_stats(const struct oc_http *h, struct oc_http_stats *out);

@@ -18,7 +18,7 @@
 
 #include "buf.h"
 
-#define OC_JSON_MAX_TEXT (16u * 1024 * 1024)
+#define OC_JSON_MAX_TEXT  (16u * 1024 * 1024)
 #define OC_JSON_MAX_DEPTH 32
 #define OC_JSON_MAX_NODES 1000000
 

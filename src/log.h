@@ -36,15 +36,15 @@ bool oc_log_enabled(unsigned cat);
 int oc_log_parse_categories(const char *list, unsigned *mask);
 
 void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Always printed (stderr, and the log file when one is set): the single
  * clear message for a misconfiguration or a refused input. */
 void oc_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define oc_debug(cat, ...)                                                    \
-	do {                                                                  \
-		if (oc_log_enabled(cat))                                      \
-			oc_log_write((cat), __func__, __VA_ARGS__);           \
+#define oc_debug(cat, ...)                                                     \
+	do {                                                                   \
+		if (oc_log_enabled(cat))                                       \
+			oc_log_write((cat), __func__, __VA_ARGS__);            \
 	} while (0)
 
 #endif

@@ -19,7 +19,7 @@
 /* Does the input start (after whitespace) with the OpenSSH PEM header? */
 bool oc_openssh_key_is(const uint8_t *in, size_t n);
 /* Same contract as oc_pkey_parse_private (src/pkey.h). */
-int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out,
-			 char *why, size_t why_len);
+int oc_openssh_key_parse(const uint8_t *in, size_t n, EVP_PKEY **out, char *why,
+			 size_t why_len);
 
 #endif

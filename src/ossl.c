@@ -53,7 +53,8 @@ static void ossl_setup(void)
 	if (aes_gcm == NULL || sha256 == NULL)
 		goto fail;
 	if (atexit(ossl_teardown) != 0)
-		oc_debug(OC_LOG_CMEK, "cannot free the OpenSSL context at exit");
+		oc_debug(OC_LOG_CMEK,
+			 "cannot free the OpenSSL context at exit");
 	return;
 fail:
 	oc_debug(OC_LOG_CMEK, "OpenSSL library context setup failed");

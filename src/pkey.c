@@ -548,9 +548,9 @@ out:
 }
 
 /* The decoders take public keys too when asked for a key pair, so the
- * parser asks the key whether it holds its private part.  RSA and EC answer with a copy of the
- * number, wiped at once: OpenSSL 3.0.19's EC key manager refuses the
- * size-only query (a NULL buffer) that older releases answered. */
+ * parser asks the key whether it holds its private part.  RSA and EC answer
+ * with a copy of the number, wiped at once: OpenSSL 3.0.19's EC key manager
+ * refuses the size-only query (a NULL buffer) that older releases answered. */
 bool oc_pkey_has_private(const EVP_PKEY *k)
 {
 	OSSL_PARAM q[2];
@@ -567,8 +567,8 @@ bool oc_pkey_has_private(const EVP_PKEY *k)
 		BN_clear_free(bn);
 		return found;
 	}
-	q[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY,
-						 NULL, 0);
+	q[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, NULL,
+						 0);
 	q[1] = OSSL_PARAM_construct_end();
 	return EVP_PKEY_get_params(k, q) == 1 && OSSL_PARAM_modified(&q[0]) &&
 	       q[0].return_size > 0;

@@ -49,8 +49,8 @@
 /* Chunk sizes (header included) of the slabs: 64 bytes to 2 KiB.  A
  * larger request gets a mapping of its own. */
 #define CLASS_MIN_SHIFT 6u
-#define CLASSES 6u
-#define CLASS_MAX (1u << (CLASS_MIN_SHIFT + CLASSES - 1))
+#define CLASSES		6u
+#define CLASS_MAX	(1u << (CLASS_MIN_SHIFT + CLASSES - 1))
 /* A slab is this many bytes of chunks of one size. */
 #define SLAB_BYTES (64u * 1024u)
 

@@ -169,10 +169,11 @@ static void exchange_reply(const struct mock_req *rq, struct mock_reply *rp)
 		if (F.echo_key)
 			mock_reply_set(rp, 401, NULL, echo);
 		else
-			mock_reply_set(rp, 401, NULL,
-			       "{\"type\":\"about:blank\",\"title\":"
-			       "\"Unauthorized\",\"status\":401,\"detail\":"
-			       "\"Invalid API key\"}");
+			mock_reply_set(
+			    rp, 401, NULL,
+			    "{\"type\":\"about:blank\",\"title\":"
+			    "\"Unauthorized\",\"status\":401,\"detail\":"
+			    "\"Invalid API key\"}");
 	} else {
 		issue_token(rp);
 	}

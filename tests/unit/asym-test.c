@@ -856,9 +856,8 @@ static void test_rsa_x509(void **state)
 	assert_int_equal(a_crypt(rsa_pub, OC_ASYM_ENCRYPT, &m, blk + 1,
 				 sizeof(blk) - 1, sig, &len),
 			 CKR_OK);
-	assert_int_equal(a_crypt(rsa, OC_ASYM_DECRYPT, &m, sig, len, out,
-				 &olen),
-			 CKR_OK);
+	assert_int_equal(
+	    a_crypt(rsa, OC_ASYM_DECRYPT, &m, sig, len, out, &olen), CKR_OK);
 	assert_int_equal(olen, 256);
 	assert_memory_equal(out, blk, 256);
 	/* Longer than the modulus, and EC keys: refused. */

@@ -1069,9 +1069,8 @@ static size_t pem_key(EVP_PKEY *k, uint8_t *out, size_t cap)
 	int n;
 
 	assert_non_null(b);
-	assert_int_equal(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL,
-						  NULL),
-			 1);
+	assert_int_equal(
+	    PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL), 1);
 	n = BIO_read(b, out, (int)cap);
 	BIO_free(b);
 	assert_true(n > 0 && (size_t)n < cap);
@@ -1205,8 +1204,7 @@ static void test_key_objects(void **state)
 	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"hello", 5, NULL, &sl),
 			 CKR_OK);
 	assert_int_equal(sl, 64);
-	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"hello", 5, sig, &sl),
-			 CKR_OK);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE *)"hello", 5, sig, &sl), CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &ecdsa, pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, (CK_BYTE *)"hello", 5, sig, sl),
 			 CKR_OK);
@@ -1223,9 +1221,8 @@ static void test_key_objects(void **state)
 	assert_int_equal(sl, 64);
 	md = EVP_MD_CTX_new();
 	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, ed), 1);
-	assert_int_equal(EVP_DigestVerify(md, sig, sl, (const uint8_t *)"msg",
-					  3),
-			 1);
+	assert_int_equal(
+	    EVP_DigestVerify(md, sig, sl, (const uint8_t *)"msg", 3), 1);
 	EVP_MD_CTX_free(md);
 
 	/* Logout-free drop: the last session closing forgets the parsed key;
@@ -1358,11 +1355,10 @@ static void test_key_objects_cmek(void **state)
 	assert_int_equal(f->C_SignFinal(s, sig, &sl), CKR_OK);
 	assert_int_equal(sl, 256);
 	md = EVP_MD_CTX_new();
-	assert_int_equal(
-	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k), 1);
-	assert_int_equal(EVP_DigestVerify(md, sig, sl,
-					  (const uint8_t *)"hello", 5),
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k),
 			 1);
+	assert_int_equal(
+	    EVP_DigestVerify(md, sig, sl, (const uint8_t *)"hello", 5), 1);
 	EVP_MD_CTX_free(md);
 
 	/* OAEP through both halves; a short buffer keeps the operation. */
@@ -1420,14 +1416,22 @@ int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_init),	 T(test_slots),
-	    T(test_find_read),	 T(test_find_templates),
-	    T(test_attributes),	 T(test_gone_and_failing),
-	    T(test_decrypt),	 T(test_gcm),
-	    T(test_unwrap_hmac), T(test_write_plain),
-	    T(test_write_cmek),	 T(test_read_only),
-	    T(test_pin_mode),	 T(test_misc),
-	    T(test_key_objects), T(test_key_objects_cmek),
+	    T(test_init),
+	    T(test_slots),
+	    T(test_find_read),
+	    T(test_find_templates),
+	    T(test_attributes),
+	    T(test_gone_and_failing),
+	    T(test_decrypt),
+	    T(test_gcm),
+	    T(test_unwrap_hmac),
+	    T(test_write_plain),
+	    T(test_write_cmek),
+	    T(test_read_only),
+	    T(test_pin_mode),
+	    T(test_misc),
+	    T(test_key_objects),
+	    T(test_key_objects_cmek),
 	    T(test_list_races_local_changes),
 	};
 #undef T

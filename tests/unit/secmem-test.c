@@ -20,9 +20,8 @@ static void test_alloc_zeroed_aligned(void **state)
 {
 	/* Around every slab chunk size (64 bytes to 2 KiB, 16 of them
 	 * header) and the mapped sizes above them. */
-	size_t sizes[] = {0,    1,    15,   16,   47,	  48,	49,   111,
-			  112,  113,  2031, 2032, 2033, 4000, 4096, 4097,
-			  100000};
+	size_t sizes[] = {0,   1,    15,   16,	 47,   48,   49,   111,	  112,
+			  113, 2031, 2032, 2033, 4000, 4096, 4097, 100000};
 	size_t i, j;
 
 	(void)state;
