@@ -215,6 +215,48 @@ static int col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len)
 	return OC_OK;
 }
 
+/* Done with s: reset, and bound copies (hashes, sealed keys, ciphertext)
+ * dropped now rather than at the statement's next use. */
+static void finish(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Runs s to SQLITE_DONE.  A failure with result code conflict (primary or
+ * extended; 0 for none) is OC_ERR_CONFLICT, any other is logged as what. */
+static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
+		    const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_DONE)
+		rc = OC_OK;
+	else if (conflict && (rc == conflict ||
+			      sqlite3_extended_errcode(st->db) == conflict))
+		rc = OC_ERR_CONFLICT;
+	else
+		rc = db_err(st, what);
+	finish(s);
+	return rc;
+}
+
+/* A write whose constraint failures mean a name or id is taken. */
+static int step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
+{
+	return step_end(st, s, SQLITE_CONSTRAINT, what);
+}
+
+/* A write to one existing row: OC_ERR_NOT_FOUND when it changed none. */
+static int step_change(struct oc_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = step_done(st, s, what);
+
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = OC_ERR_NOT_FOUND;
+	return rc;
+}
+
 /* --- open / create ------------------------------------------------------ */
 
 static int configure(struct oc_store *st)
@@ -372,10 +414,7 @@ int oc_store_meta_set(struct oc_store *st, const char *key, const uint8_t *val,
 	if (s) {
 		bind_str(s, 1, key);
 		sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_TRANSIENT);
-		rc =
-		    sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "meta");
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
+		rc = step_end(st, s, 0, "meta");
 	}
 	unlock(st);
 	return rc;
@@ -399,9 +438,7 @@ int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 		sqlite3_bind_blob(s, 3, hash, OC_KEY_HASH_LEN,
 				  SQLITE_TRANSIENT);
 		bind_str(s, 4, now);
-		rc =
-		    sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "user");
-		sqlite3_reset(s);
+		rc = step_end(st, s, 0, "user");
 	}
 	unlock(st);
 	return rc;
@@ -475,15 +512,7 @@ int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
 		bind_text(s, 6, v->cmek_fpr);
 		sqlite3_bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN,
 				  SQLITE_TRANSIENT);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			rc = OC_OK;
-		else if (sqlite3_extended_errcode(st->db) ==
-			 SQLITE_CONSTRAINT_UNIQUE)
-			rc = OC_ERR_CONFLICT;
-		else
-			rc = db_err(st, "vault create");
-		sqlite3_reset(s);
+		rc = step_end(st, s, SQLITE_CONSTRAINT_UNIQUE, "vault create");
 	}
 	unlock(st);
 	return rc;
@@ -609,8 +638,7 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 		goto out;
 	}
 	bind_str(s, 1, id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "delete");
-	sqlite3_reset(s);
+	rc = step_end(st, s, 0, "delete");
 	if (!rc)
 		rc = commit(st);
 out:
@@ -647,8 +675,7 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	}
 	bind_text(s, 1, fpr);
 	bind_str(s, 2, id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "cmek");
-	sqlite3_reset(s);
+	rc = step_end(st, s, 0, "cmek");
 	if (!rc)
 		rc = vault_get_locked(st, id, &v);
 	if (!rc)
@@ -763,18 +790,6 @@ static int find_secret(struct oc_store *st, const char *vault_id,
 	return rc;
 }
 
-static int step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return OC_OK;
-	if (rc == SQLITE_CONSTRAINT)
-		return OC_ERR_CONFLICT;
-	return db_err(st, what);
-}
-
 int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 			const char *path, const char *expect_fpr,
 			struct oc_version_row *v)
@@ -857,7 +872,6 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	sqlite3_bind_blob(s, 13, v->dek, (int)v->dek_len, SQLITE_TRANSIENT);
 	sqlite3_bind_blob(s, 14, v->ct, (int)v->ct_len, SQLITE_TRANSIENT);
 	rc = step_done(st, s, "version insert");
-	sqlite3_clear_bindings(s);
 	if (!rc)
 		rc = commit(st);
 	if (!rc) {
@@ -1090,9 +1104,7 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 		} else {
 			bind_str(s, 1, sid);
 			sqlite3_bind_int64(s, 2, version);
-			rc = step_done(st, s, "disable");
-			if (!rc && sqlite3_changes(st->db) == 0)
-				rc = OC_ERR_NOT_FOUND;
+			rc = step_change(st, s, "disable");
 		}
 	}
 	unlock(st);
@@ -1176,15 +1188,16 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 	    " created_at, key_hash) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
+	/* The lists first: when a join fails, nothing is left bound. */
+	rc = s ? bind_agent_lists(s, 4, 5, a) : OC_ERR_IO;
+	if (!rc) {
 		bind_str(s, 1, a->id);
 		bind_str(s, 2, a->name);
 		bind_str(s, 3, a->description);
-		rc = bind_agent_lists(s, 4, 5, a);
 		sqlite3_bind_int64(s, 6, a->token_ttl);
 		sqlite3_bind_int(s, 7, a->is_active);
 		bind_text(s, 8, a->expires_at);
@@ -1192,9 +1205,7 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 		bind_str(s, 10, a->created_at);
 		sqlite3_bind_blob(s, 11, hash, OC_KEY_HASH_LEN,
 				  SQLITE_TRANSIENT);
-		if (!rc)
-			rc = step_done(st, s, "agent create");
-		sqlite3_clear_bindings(s);
+		rc = step_done(st, s, "agent create");
 	}
 	unlock(st);
 	return rc;
@@ -1313,9 +1324,7 @@ static int agent_exec(struct oc_store *st, const char *sql, const char *id,
 		} else {
 			bind_str(s, 1, id);
 		}
-		rc = step_done(st, s, "agent");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
+		rc = step_change(st, s, "agent");
 	}
 	unlock(st);
 	return rc;
@@ -1328,24 +1337,20 @@ int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
 	    " scopes = ?, token_ttl = ?, is_active = ?, expires_at = ?,"
 	    " expires_epoch = ?, gen = gen + 1 WHERE id = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
+	rc = s ? bind_agent_lists(s, 3, 4, a) : OC_ERR_IO;
+	if (!rc) {
 		bind_str(s, 1, a->name);
 		bind_str(s, 2, a->description);
-		rc = bind_agent_lists(s, 3, 4, a);
 		sqlite3_bind_int64(s, 5, a->token_ttl);
 		sqlite3_bind_int(s, 6, a->is_active);
 		bind_text(s, 7, a->expires_at);
 		sqlite3_bind_int64(s, 8, a->expires_epoch);
 		bind_str(s, 9, a->id);
-		if (!rc)
-			rc = step_done(st, s, "agent update");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
-		sqlite3_clear_bindings(s);
+		rc = step_change(st, s, "agent update");
 	}
 	unlock(st);
 	return rc;
@@ -1424,7 +1429,6 @@ int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
 	if (s) {
 		bind_policy(s, p);
 		rc = step_done(st, s, "policy create");
-		sqlite3_clear_bindings(s);
 	}
 	unlock(st);
 	return rc;
@@ -1446,10 +1450,7 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 	s = prep(st, sql);
 	if (s) {
 		bind_policy(s, p);
-		rc = step_done(st, s, "policy update");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
-		sqlite3_clear_bindings(s);
+		rc = step_change(st, s, "policy update");
 	}
 	unlock(st);
 	return rc;
@@ -1496,9 +1497,7 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	if (s) {
 		bind_str(s, 1, id);
 		bind_str(s, 2, vault_id);
-		rc = step_done(st, s, "policy delete");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
+		rc = step_change(st, s, "policy delete");
 	}
 	unlock(st);
 	return rc;
@@ -1800,7 +1799,6 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 		bind_str(s, 4, rows[i].vid);
 		bind_str(s, 5, old_fpr);
 		rc = step_done(st, s, "reseal");
-		sqlite3_clear_bindings(s);
 		if (rc)
 			goto out;
 	}
