@@ -257,6 +257,75 @@ static int step_change(struct oc_store *st, sqlite3_stmt *s, const char *what)
 	return rc;
 }
 
+/* Reads the current row of s into row; on failure row is left clear. */
+typedef int (*row_fn)(sqlite3_stmt *s, void *row);
+
+/* The one row s yields, read into row: OC_ERR_NOT_FOUND when none. */
+static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
+		     void *row, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		rc = read(s, row);
+	else if (rc == SQLITE_DONE)
+		rc = OC_ERR_NOT_FOUND;
+	else
+		rc = db_err(st, what);
+	finish(s);
+	return rc;
+}
+
+/* Whether s yields a row. */
+static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
+			const char *what)
+{
+	int rc = sqlite3_step(s);
+	bool row = rc == SQLITE_ROW;
+
+	rc = row || rc == SQLITE_DONE ? OC_OK : db_err(st, what);
+	finish(s);
+	if (!rc)
+		*found = row;
+	return rc;
+}
+
+/* The integer s yields, or dflt when it yields no row; a failed step is
+ * not reported. */
+static int64_t fetch_int64(sqlite3_stmt *s, int64_t dflt)
+{
+	if (sqlite3_step(s) == SQLITE_ROW)
+		dflt = sqlite3_column_int64(s, 0);
+	finish(s);
+	return dflt;
+}
+
+static void bind_hash(sqlite3_stmt *s, int i,
+		      const uint8_t hash[OC_KEY_HASH_LEN])
+{
+	sqlite3_bind_blob(s, i, hash, OC_KEY_HASH_LEN, SQLITE_TRANSIENT);
+}
+
+/* A row found by key hash: read only if column col holds hash, compared
+ * once more in constant time.  hash NULL reads the row unchecked. */
+struct hashed_row {
+	const uint8_t *hash;
+	int col;
+	row_fn read;
+	void *row;
+};
+
+static int read_hashed(sqlite3_stmt *s, void *row)
+{
+	const struct hashed_row *h = row;
+
+	if (h->hash && (sqlite3_column_bytes(s, h->col) != OC_KEY_HASH_LEN ||
+			CRYPTO_memcmp(sqlite3_column_blob(s, h->col), h->hash,
+				      OC_KEY_HASH_LEN) != 0))
+		return OC_ERR_NOT_FOUND;
+	return h->read(s, h->row);
+}
+
 /* --- open / create ------------------------------------------------------ */
 
 static int configure(struct oc_store *st)
@@ -374,30 +443,37 @@ void oc_store_close(struct oc_store *st)
 
 /* --- meta, users -------------------------------------------------------- */
 
+struct blob {
+	uint8_t *p;
+	size_t len;
+};
+
+static int read_blob(sqlite3_stmt *s, void *row)
+{
+	struct blob *b = row;
+
+	return col_blob(s, 0, &b->p, &b->len);
+}
+
 int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 		      size_t *len)
 {
 	static const char sql[] = "SELECT v FROM meta WHERE k = ?";
+	struct blob b = {NULL, 0};
 	sqlite3_stmt *s;
-	int rc;
+	int rc = OC_ERR_IO;
 
 	lock(st);
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
+	if (s) {
+		bind_str(s, 1, key);
+		rc = fetch_one(st, s, read_blob, &b, "meta");
 	}
-	bind_str(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = col_blob(s, 0, val, len);
-	else if (rc == SQLITE_DONE)
-		rc = OC_ERR_NOT_FOUND;
-	else
-		rc = db_err(st, "meta");
-	sqlite3_reset(s);
-out:
 	unlock(st);
+	if (!rc) {
+		*val = b.p;
+		*len = b.len;
+	}
 	return rc;
 }
 
@@ -435,13 +511,18 @@ int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 	if (s) {
 		bind_str(s, 1, id);
 		bind_str(s, 2, name);
-		sqlite3_bind_blob(s, 3, hash, OC_KEY_HASH_LEN,
-				  SQLITE_TRANSIENT);
+		bind_hash(s, 3, hash);
 		bind_str(s, 4, now);
 		rc = step_end(st, s, 0, "user");
 	}
 	unlock(st);
 	return rc;
+}
+
+static int read_id(sqlite3_stmt *s, void *row)
+{
+	col_copy(s, 0, row, OC_UUID_LEN + 1);
+	return OC_OK;
 }
 
 int oc_store_user_by_hash(struct oc_store *st,
@@ -450,27 +531,16 @@ int oc_store_user_by_hash(struct oc_store *st,
 {
 	static const char sql[] =
 	    "SELECT id, key_hash FROM users WHERE key_hash = ?";
+	struct hashed_row h = {
+	    .hash = hash, .col = 1, .read = read_id, .row = id};
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
 	lock(st);
 	s = prep(st, sql);
 	if (s) {
-		sqlite3_bind_blob(s, 1, hash, OC_KEY_HASH_LEN,
-				  SQLITE_TRANSIENT);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW &&
-		    sqlite3_column_bytes(s, 1) == OC_KEY_HASH_LEN &&
-		    CRYPTO_memcmp(sqlite3_column_blob(s, 1), hash,
-				  OC_KEY_HASH_LEN) == 0) {
-			col_copy(s, 0, id, OC_UUID_LEN + 1);
-			rc = OC_OK;
-		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-			rc = OC_ERR_NOT_FOUND;
-		} else {
-			rc = db_err(st, "user");
-		}
-		sqlite3_reset(s);
+		bind_hash(s, 1, hash);
+		rc = fetch_one(st, s, read_hashed, &h, "user");
 	}
 	unlock(st);
 	return rc;
@@ -481,8 +551,10 @@ int oc_store_user_by_hash(struct oc_store *st,
 #define VAULT_COLS                                                             \
 	"id, name, description, created_at, created_by, cmek_fpr, kek_salt"
 
-static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
+static int read_vault(sqlite3_stmt *s, void *row)
 {
+	struct oc_vault_row *v = row;
+
 	memset(v, 0, sizeof(*v));
 	col_copy(s, 0, v->id, sizeof(v->id));
 	col_copy(s, 1, v->name, sizeof(v->name));
@@ -492,6 +564,7 @@ static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
 	col_copy(s, 5, v->cmek_fpr, sizeof(v->cmek_fpr));
 	if (sqlite3_column_bytes(s, 6) == OC_KEK_SALT_LEN)
 		memcpy(v->kek_salt, sqlite3_column_blob(s, 6), OC_KEK_SALT_LEN);
+	return OC_OK;
 }
 
 int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
@@ -523,24 +596,12 @@ static int vault_get_locked(struct oc_store *st, const char *id,
 {
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc;
+	sqlite3_stmt *s = prep(st, sql);
 
-	s = prep(st, sql);
 	if (!s)
 		return OC_ERR_IO;
 	bind_str(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		read_vault(s, out);
-		rc = OC_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = OC_ERR_NOT_FOUND;
-	} else {
-		rc = db_err(st, "vault");
-	}
-	sqlite3_reset(s);
-	return rc;
+	return fetch_one(st, s, read_vault, out, "vault");
 }
 
 int oc_store_vault_get(struct oc_store *st, const char *id,
@@ -593,24 +654,24 @@ out:
 	return rc;
 }
 
-static int job_active_locked(struct oc_store *st, const char *vault_id,
-			     bool *active)
+/* OC_ERR_CONFLICT while a rotation job of the vault is pending or
+ * running. */
+static int vault_idle_locked(struct oc_store *st, const char *vault_id)
 {
 	static const char sql[] =
 	    "SELECT 1 FROM jobs WHERE vault_id = ? AND status IN "
 	    "('pending', 'running') LIMIT 1";
 	sqlite3_stmt *s = prep(st, sql);
+	bool active = false;
 	int rc;
 
 	if (!s)
 		return OC_ERR_IO;
 	bind_str(s, 1, vault_id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(st, "jobs");
-	*active = rc == SQLITE_ROW;
-	return OC_OK;
+	rc = fetch_exists(st, s, &active, "jobs");
+	if (!rc && active)
+		rc = OC_ERR_CONFLICT;
+	return rc;
 }
 
 int oc_store_vault_delete(struct oc_store *st, const char *id)
@@ -618,7 +679,6 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 	static const char sql[] = "DELETE FROM vaults WHERE id = ?";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
-	bool active = false;
 	int rc;
 
 	lock(st);
@@ -627,9 +687,7 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 		goto out;
 	rc = vault_get_locked(st, id, &v);
 	if (!rc)
-		rc = job_active_locked(st, id, &active);
-	if (!rc && active)
-		rc = OC_ERR_CONFLICT;
+		rc = vault_idle_locked(st, id);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
@@ -654,7 +712,6 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	static const char sql[] = "UPDATE vaults SET cmek_fpr = ? WHERE id = ?";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
-	bool active = false;
 	int rc;
 
 	lock(st);
@@ -663,9 +720,7 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 		goto out;
 	rc = vault_get_locked(st, id, &v);
 	if (!rc)
-		rc = job_active_locked(st, id, &active);
-	if (!rc && active)
-		rc = OC_ERR_CONFLICT;
+		rc = vault_idle_locked(st, id);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
@@ -760,33 +815,54 @@ static int read_version(sqlite3_stmt *s, struct oc_version_row *v, bool blobs)
 	return OC_OK;
 }
 
+static int read_version_full(sqlite3_stmt *s, void *row)
+{
+	return read_version(s, row, true);
+}
+
+/* A secret's id and whether it is soft-deleted. */
+struct secret_ref {
+	char id[OC_UUID_LEN + 1];
+	bool deleted;
+};
+
+static int read_secret_ref(sqlite3_stmt *s, void *row)
+{
+	struct secret_ref *r = row;
+
+	col_copy(s, 0, r->id, sizeof(r->id));
+	r->deleted = sqlite3_column_int(s, 1) != 0;
+	return OC_OK;
+}
+
 /* The live secret at path, else the most recently deleted one. */
 static int find_secret(struct oc_store *st, const char *vault_id,
-		       const char *path, char id[OC_UUID_LEN + 1],
-		       bool *deleted)
+		       const char *path, struct secret_ref *out)
 {
 	static const char sql[] =
 	    "SELECT id, deleted_at IS NOT NULL FROM secrets "
 	    "WHERE vault_id = ? AND path = ? "
 	    "ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
 	sqlite3_stmt *s = prep(st, sql);
-	int rc;
 
 	if (!s)
 		return OC_ERR_IO;
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, path);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		col_copy(s, 0, id, OC_UUID_LEN + 1);
-		*deleted = sqlite3_column_int(s, 1) != 0;
-		rc = OC_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = OC_ERR_NOT_FOUND;
-	} else {
-		rc = db_err(st, "secret");
-	}
-	sqlite3_reset(s);
+	return fetch_one(st, s, read_secret_ref, out, "secret");
+}
+
+/* The live secret's id: OC_ERR_GONE when the one at path is deleted. */
+static int find_live_secret(struct oc_store *st, const char *vault_id,
+			    const char *path, char id[OC_UUID_LEN + 1])
+{
+	struct secret_ref r;
+	int rc = find_secret(st, vault_id, path, &r);
+
+	if (!rc && r.deleted)
+		rc = OC_ERR_GONE;
+	if (!rc)
+		memcpy(id, r.id, sizeof(r.id));
 	return rc;
 }
 
@@ -805,10 +881,9 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	    " max_access, cmek_fpr, dek, ct) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct oc_vault_row vault;
-	char sid[OC_UUID_LEN + 1];
+	struct secret_ref ref;
 	char *pcopy = NULL;
-	bool deleted = false;
-	int64_t next = 1;
+	int64_t next;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -826,9 +901,9 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		rc = OC_ERR_STATE;
 		goto out;
 	}
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && deleted)) {
-		rc = oc_uuid(sid);
+	rc = find_secret(st, vault_id, path, &ref);
+	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && ref.deleted)) {
+		rc = oc_uuid(ref.id);
 		if (rc)
 			goto out;
 		s = prep(st, q_new);
@@ -836,7 +911,7 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 			rc = OC_ERR_IO;
 			goto out;
 		}
-		bind_str(s, 1, sid);
+		bind_str(s, 1, ref.id);
 		bind_str(s, 2, vault_id);
 		bind_str(s, 3, path);
 		rc = step_done(st, s, "secret insert");
@@ -848,17 +923,15 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		rc = OC_ERR_IO;
 		goto out;
 	}
-	bind_str(s, 1, sid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		next = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	bind_str(s, 1, ref.id);
+	next = fetch_int64(s, 1);
 	s = prep(st, q_ins);
 	if (!s) {
 		rc = OC_ERR_IO;
 		goto out;
 	}
 	bind_str(s, 1, v->vid);
-	bind_str(s, 2, sid);
+	bind_str(s, 2, ref.id);
 	bind_str(s, 3, vault_id);
 	sqlite3_bind_int64(s, 4, next);
 	bind_str(s, 5, v->type);
@@ -875,7 +948,7 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	if (!rc)
 		rc = commit(st);
 	if (!rc) {
-		memcpy(v->secret_id, sid, sizeof(sid));
+		memcpy(v->secret_id, ref.id, sizeof(ref.id));
 		memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
 		v->version = next;
 		free(v->path);
@@ -905,19 +978,14 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	    "WHERE vid = ? AND access_count < max_access";
 	struct oc_version_row v;
 	char sid[OC_UUID_LEN + 1];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
+	rc = find_live_secret(st, vault_id, path, sid);
 	if (rc)
 		goto out;
-	if (deleted) {
-		rc = OC_ERR_GONE;
-		goto out;
-	}
 	s = prep(st, version ? q_one : q_latest);
 	if (!s) {
 		rc = OC_ERR_IO;
@@ -926,14 +994,9 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	bind_str(s, 1, sid);
 	if (version)
 		sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_version(s, &v, true);
-	else if (rc == SQLITE_DONE)
-		rc = version ? OC_ERR_NOT_FOUND : OC_ERR_GONE;
-	else
-		rc = db_err(st, "read");
-	sqlite3_reset(s);
+	rc = fetch_one(st, s, read_version_full, &v, "read");
+	if (rc == OC_ERR_NOT_FOUND && !version)
+		rc = OC_ERR_GONE;
 	if (rc)
 		goto out;
 	if (v.disabled ||
@@ -1033,14 +1096,11 @@ int oc_store_secret_versions(struct oc_store *st, const char *vault_id,
 	static const char sql[] = "SELECT " VERSION_COLS VERSION_FROM
 				  "WHERE v.secret_id = ? ORDER BY v.version";
 	char sid[OC_UUID_LEN + 1];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (!rc && deleted)
-		rc = OC_ERR_GONE;
+	rc = find_live_secret(st, vault_id, path, sid);
 	if (!rc) {
 		s = prep(st, sql);
 		if (!s) {
@@ -1060,15 +1120,12 @@ int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
 	static const char sql[] =
 	    "UPDATE secrets SET deleted_at = ? WHERE id = ?";
 	char sid[OC_UUID_LEN + 1], now[OC_TIME_LEN];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	oc_time_now(now);
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (!rc && deleted)
-		rc = OC_ERR_GONE;
+	rc = find_live_secret(st, vault_id, path, sid);
 	if (!rc) {
 		s = prep(st, sql);
 		if (!s) {
@@ -1089,14 +1146,11 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 	static const char sql[] = "UPDATE versions SET disabled = 1 "
 				  "WHERE secret_id = ? AND version = ?";
 	char sid[OC_UUID_LEN + 1];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (!rc && deleted)
-		rc = OC_ERR_GONE;
+	rc = find_live_secret(st, vault_id, path, sid);
 	if (!rc) {
 		s = prep(st, sql);
 		if (!s) {
@@ -1137,8 +1191,9 @@ void oc_agent_rows_free(struct oc_agent_row *a, size_t n)
 	free(a);
 }
 
-static int read_agent(sqlite3_stmt *s, struct oc_agent_row *a)
+static int read_agent(sqlite3_stmt *s, void *row)
 {
+	struct oc_agent_row *a = row;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -1203,44 +1258,30 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 		bind_text(s, 8, a->expires_at);
 		sqlite3_bind_int64(s, 9, a->expires_epoch);
 		bind_str(s, 10, a->created_at);
-		sqlite3_bind_blob(s, 11, hash, OC_KEY_HASH_LEN,
-				  SQLITE_TRANSIENT);
+		bind_hash(s, 11, hash);
 		rc = step_done(st, s, "agent create");
 	}
 	unlock(st);
 	return rc;
 }
 
-static int agent_one(struct oc_store *st, const char *sql, const void *key,
-		     int key_len, struct oc_agent_row *out)
+/* key_hash is column 11, after AGENT_COLS; hash NULL looks up id. */
+static int agent_one(struct oc_store *st, const char *sql, const char *id,
+		     const uint8_t *hash, struct oc_agent_row *out)
 {
+	struct hashed_row h = {
+	    .hash = hash, .col = 11, .read = read_agent, .row = out};
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
 	lock(st);
 	s = prep(st, sql);
 	if (s) {
-		if (key_len < 0)
-			bind_str(s, 1, key);
+		if (hash)
+			bind_hash(s, 1, hash);
 		else
-			sqlite3_bind_blob(s, 1, key, key_len, SQLITE_TRANSIENT);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			/* For the hash lookup, the stored hash is checked
-			 * once more in constant time. */
-			if (key_len >= 0 &&
-			    (sqlite3_column_bytes(s, 11) != key_len ||
-			     CRYPTO_memcmp(sqlite3_column_blob(s, 11), key,
-					   (size_t)key_len) != 0))
-				rc = OC_ERR_NOT_FOUND;
-			else
-				rc = read_agent(s, out);
-		} else if (rc == SQLITE_DONE) {
-			rc = OC_ERR_NOT_FOUND;
-		} else {
-			rc = db_err(st, "agent");
-		}
-		sqlite3_reset(s);
+			bind_str(s, 1, id);
+		rc = fetch_one(st, s, read_hashed, &h, "agent");
 	}
 	unlock(st);
 	return rc;
@@ -1252,7 +1293,7 @@ int oc_store_agent_get(struct oc_store *st, const char *id,
 	static const char sql[] =
 	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE id = ?";
 
-	return agent_one(st, sql, id, -1, out);
+	return agent_one(st, sql, id, NULL, out);
 }
 
 int oc_store_agent_by_hash(struct oc_store *st,
@@ -1262,7 +1303,7 @@ int oc_store_agent_by_hash(struct oc_store *st,
 	static const char sql[] =
 	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE key_hash = ?";
 
-	return agent_one(st, sql, hash, OC_KEY_HASH_LEN, out);
+	return agent_one(st, sql, NULL, hash, out);
 }
 
 int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
@@ -1318,8 +1359,7 @@ static int agent_exec(struct oc_store *st, const char *sql, const char *id,
 	s = prep(st, sql);
 	if (s) {
 		if (blob) {
-			sqlite3_bind_blob(s, 1, blob, OC_KEY_HASH_LEN,
-					  SQLITE_TRANSIENT);
+			bind_hash(s, 1, blob);
 			bind_str(s, 2, id);
 		} else {
 			bind_str(s, 1, id);
@@ -1386,8 +1426,10 @@ int oc_store_agent_bump_gen(struct oc_store *st, const char *id)
 	"id, vault_id, pattern, principal_type, principal_id, perms, deny, "   \
 	"priority, expires_at, expires_epoch, created_at"
 
-static void read_policy(sqlite3_stmt *s, struct oc_policy_row *p)
+static int read_policy(sqlite3_stmt *s, void *row)
 {
+	struct oc_policy_row *p = row;
+
 	memset(p, 0, sizeof(*p));
 	col_copy(s, 0, p->id, sizeof(p->id));
 	col_copy(s, 1, p->vault_id, sizeof(p->vault_id));
@@ -1400,6 +1442,7 @@ static void read_policy(sqlite3_stmt *s, struct oc_policy_row *p)
 	col_copy(s, 8, p->expires_at, sizeof(p->expires_at));
 	p->expires_epoch = sqlite3_column_int64(s, 9);
 	col_copy(s, 10, p->created_at, sizeof(p->created_at));
+	return OC_OK;
 }
 
 static void bind_policy(sqlite3_stmt *s, const struct oc_policy_row *p)
@@ -1470,15 +1513,7 @@ int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 	if (s) {
 		bind_str(s, 1, id);
 		bind_str(s, 2, vault_id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			read_policy(s, out);
-			rc = OC_OK;
-		} else {
-			rc = rc == SQLITE_DONE ? OC_ERR_NOT_FOUND
-					       : db_err(st, "policy");
-		}
-		sqlite3_reset(s);
+		rc = fetch_one(st, s, read_policy, out, "policy");
 	}
 	unlock(st);
 	return rc;
@@ -1559,8 +1594,10 @@ out:
 	"id, vault_id, status, total, processed, old_fpr, new_fpr, error, "    \
 	"created_at, started_at, completed_at"
 
-static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
+static int read_job(sqlite3_stmt *s, void *row)
 {
+	struct oc_job_row *j = row;
+
 	memset(j, 0, sizeof(*j));
 	col_copy(s, 0, j->id, sizeof(j->id));
 	col_copy(s, 1, j->vault_id, sizeof(j->vault_id));
@@ -1573,6 +1610,7 @@ static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
 	col_copy(s, 8, j->created_at, sizeof(j->created_at));
 	col_copy(s, 9, j->started_at, sizeof(j->started_at));
 	col_copy(s, 10, j->completed_at, sizeof(j->completed_at));
+	return OC_OK;
 }
 
 int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
@@ -1585,7 +1623,6 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	    ") VALUES(?, ?, 'pending', ?, 0, ?, ?, NULL, ?, NULL, NULL)";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
-	bool active = false;
 	int64_t total = 0;
 	int rc;
 
@@ -1602,9 +1639,7 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 		rc = OC_ERR_STATE;
 		goto out;
 	}
-	rc = job_active_locked(st, job->vault_id, &active);
-	if (!rc && active)
-		rc = OC_ERR_CONFLICT;
+	rc = vault_idle_locked(st, job->vault_id);
 	if (rc)
 		goto out;
 	s = prep(st, q_count);
@@ -1614,9 +1649,7 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	}
 	bind_str(s, 1, job->vault_id);
 	bind_str(s, 2, job->old_fpr);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		total = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	total = fetch_int64(s, 0);
 	s = prep(st, q_ins);
 	if (!s) {
 		rc = OC_ERR_IO;
@@ -1656,15 +1689,7 @@ int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
 	if (s) {
 		bind_str(s, 1, id);
 		bind_str(s, 2, vault_id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			read_job(s, out);
-			rc = OC_OK;
-		} else {
-			rc = rc == SQLITE_DONE ? OC_ERR_NOT_FOUND
-					       : db_err(st, "job");
-		}
-		sqlite3_reset(s);
+		rc = fetch_one(st, s, read_job, out, "job");
 	}
 	unlock(st);
 	return rc;
@@ -1840,6 +1865,7 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	    " error = NULL WHERE id = ?2";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
+	bool left = false;
 	int rc;
 
 	oc_time_now(now);
@@ -1854,16 +1880,11 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	}
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, old_fpr);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW) {
+	rc = fetch_exists(st, s, &left, "finish");
+	if (!rc && left)
 		rc = OC_ERR_STATE;
+	if (rc)
 		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "finish");
-		goto out;
-	}
 	s = prep(st, q_vault);
 	if (!s) {
 		rc = OC_ERR_IO;
@@ -1928,14 +1949,7 @@ int oc_store_token_is_revoked(struct oc_store *st, const char *jti, bool *out)
 	s = prep(st, sql);
 	if (s) {
 		bind_str(s, 1, jti);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-			*out = rc == SQLITE_ROW;
-			rc = OC_OK;
-		} else {
-			rc = db_err(st, "revoked");
-		}
-		sqlite3_reset(s);
+		rc = fetch_exists(st, s, out, "revoked");
 	}
 	unlock(st);
 	return rc;
