@@ -292,6 +292,52 @@ static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 
 /* The integer s yields, or dflt when it yields no row; a failed step is
  * not reported. */
+/* What a list holds: the size of a row, its reader and, for rows that own
+ * heap memory, its clear. */
+struct row_kind {
+	size_t size;
+	row_fn read;
+	void (*clear)(void *row);
+};
+
+/* Every row s yields, in one array; on failure none is kept. */
+static int fetch_all(struct oc_store *st, sqlite3_stmt *s,
+		     const struct row_kind *kind, void **out, size_t *n,
+		     const char *what)
+{
+	unsigned char *rows = NULL, *t;
+	size_t count = 0, i;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * kind->size);
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			goto out;
+		}
+		rows = t;
+		rc = kind->read(s, rows + count * kind->size);
+		if (rc)
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, what);
+		goto out;
+	}
+	*out = rows;
+	*n = count;
+	rows = NULL;
+	count = 0;
+	rc = OC_OK;
+out:
+	finish(s);
+	for (i = 0; kind->clear && i < count; i++)
+		kind->clear(rows + i * kind->size);
+	free(rows);
+	return rc;
+}
+
 static int64_t fetch_int64(sqlite3_stmt *s, int64_t dflt)
 {
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -615,42 +661,25 @@ int oc_store_vault_get(struct oc_store *st, const char *id,
 	return rc;
 }
 
+static const struct row_kind vault_rows = {sizeof(struct oc_vault_row),
+					   read_vault, NULL};
+
 int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 			size_t *n)
 {
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
-	struct oc_vault_row *rows = NULL, *t;
-	size_t count = 0;
+	void *rows = NULL;
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
 	lock(st);
 	s = prep(st, sql);
-	if (!s)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto out;
-		}
-		rows = t;
-		read_vault(s, &rows[count++]);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "vault list");
-		goto out;
-	}
-	*out = rows;
-	*n = count;
-	rows = NULL;
-	rc = OC_OK;
-out:
 	if (s)
-		sqlite3_reset(s);
+		rc = fetch_all(st, s, &vault_rows, &rows, n, "vault list");
 	unlock(st);
-	free(rows);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -815,10 +844,25 @@ static int read_version(sqlite3_stmt *s, struct oc_version_row *v, bool blobs)
 	return OC_OK;
 }
 
+static int read_version_meta(sqlite3_stmt *s, void *row)
+{
+	return read_version(s, row, false);
+}
+
 static int read_version_full(sqlite3_stmt *s, void *row)
 {
 	return read_version(s, row, true);
 }
+
+static void clear_version(void *row)
+{
+	oc_version_row_clear(row);
+}
+
+static const struct row_kind version_rows = {sizeof(struct oc_version_row),
+					     read_version_meta, clear_version};
+static const struct row_kind version_blob_rows = {
+    sizeof(struct oc_version_row), read_version_full, clear_version};
 
 /* A secret's id and whether it is soft-deleted. */
 struct secret_ref {
@@ -1030,33 +1074,11 @@ out:
 static int collect_versions(struct oc_store *st, sqlite3_stmt *s,
 			    struct oc_version_row **out, size_t *n)
 {
-	struct oc_version_row *rows = NULL, *t;
-	size_t count = 0;
-	int rc;
+	void *rows = NULL;
+	int rc = fetch_all(st, s, &version_rows, &rows, n, "list");
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto fail;
-		}
-		rows = t;
-		rc = read_version(s, &rows[count], false);
-		if (rc)
-			goto fail;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "list");
-		goto fail;
-	}
-	sqlite3_reset(s);
-	*out = rows;
-	*n = count;
-	return OC_OK;
-fail:
-	sqlite3_reset(s);
-	oc_version_rows_free(rows, count);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -1306,46 +1328,30 @@ int oc_store_agent_by_hash(struct oc_store *st,
 	return agent_one(st, sql, NULL, hash, out);
 }
 
+static void clear_agent(void *row)
+{
+	oc_agent_row_clear(row);
+}
+
+static const struct row_kind agent_rows = {sizeof(struct oc_agent_row),
+					   read_agent, clear_agent};
+
 int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
 			size_t *n)
 {
 	static const char sql[] =
 	    "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
-	struct oc_agent_row *rows = NULL, *t;
-	size_t count = 0;
+	void *rows = NULL;
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
 	lock(st);
 	s = prep(st, sql);
-	if (!s)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto out;
-		}
-		rows = t;
-		rc = read_agent(s, &rows[count]);
-		if (rc)
-			goto out;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "agent list");
-		goto out;
-	}
-	*out = rows;
-	*n = count;
-	rows = NULL;
-	count = 0;
-	rc = OC_OK;
-out:
 	if (s)
-		sqlite3_reset(s);
+		rc = fetch_all(st, s, &agent_rows, &rows, n, "agent list");
 	unlock(st);
-	oc_agent_rows_free(rows, count);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -1538,6 +1544,9 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	return rc;
 }
 
+static const struct row_kind policy_rows = {sizeof(struct oc_policy_row),
+					    read_policy, NULL};
+
 int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 			 const char *principal_type, const char *principal_id,
 			 struct oc_policy_row **out, size_t *n)
@@ -1549,42 +1558,23 @@ int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 	    "SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
 	    "AND principal_type = ? AND principal_id = ? "
 	    "ORDER BY priority DESC, created_at";
-	struct oc_policy_row *rows = NULL, *t;
-	size_t count = 0;
+	void *rows = NULL;
 	sqlite3_stmt *s;
 	int rc = OC_ERR_IO;
 
 	lock(st);
 	s = prep(st, principal_id ? q_for : q_all);
-	if (!s)
-		goto out;
-	bind_str(s, 1, vault_id);
-	if (principal_id) {
-		bind_str(s, 2, principal_type);
-		bind_str(s, 3, principal_id);
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto out;
+	if (s) {
+		bind_str(s, 1, vault_id);
+		if (principal_id) {
+			bind_str(s, 2, principal_type);
+			bind_str(s, 3, principal_id);
 		}
-		rows = t;
-		read_policy(s, &rows[count++]);
+		rc = fetch_all(st, s, &policy_rows, &rows, n, "policy list");
 	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "policy list");
-		goto out;
-	}
-	*out = rows;
-	*n = count;
-	rows = NULL;
-	rc = OC_OK;
-out:
-	if (s)
-		sqlite3_reset(s);
 	unlock(st);
-	free(rows);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -1763,8 +1753,9 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	static const char q_job[] =
 	    "UPDATE jobs SET processed = processed + ?1,"
 	    " total = MAX(total, processed + ?1) WHERE id = ?2";
-	struct oc_version_row *rows = NULL, *t;
+	struct oc_version_row *rows = NULL;
 	size_t count = 0, i;
+	void *batch = NULL;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -1782,26 +1773,10 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
 	/* Read the whole batch first, then update: no statement is left
 	 * stepping over rows that the updates change. */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			sqlite3_reset(s);
-			goto out;
-		}
-		rows = t;
-		rc = read_version(s, &rows[count], true);
-		if (rc) {
-			sqlite3_reset(s);
-			goto out;
-		}
-		count++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "batch");
+	rc = fetch_all(st, s, &version_blob_rows, &batch, &count, "batch");
+	if (rc)
 		goto out;
-	}
+	rows = batch;
 	for (i = 0; i < count; i++) {
 		rc = fn(ctx, &rows[i]);
 		if (rc) {
