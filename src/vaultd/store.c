@@ -160,8 +160,14 @@ static void rollback(struct oc_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* prep() logs its failure and returns NULL.  The bind helpers skip a NULL
+ * statement and the step and fetch helpers return OC_ERR_IO for it, so a
+ * call site is the SQL, its binds and one helper call. */
+
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
+	if (!s)
+		return;
 	if (v && *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 	else
@@ -171,7 +177,34 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 /* Binds text even when empty (NOT NULL columns). */
 static void bind_str(sqlite3_stmt *s, int i, const char *v)
 {
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+	if (s)
+		sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_int64(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (s)
+		sqlite3_bind_int64(s, i, v);
+}
+
+/* SQLite keeps a copy until the statement is finished. */
+static void bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+	if (s)
+		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_TRANSIENT);
+}
+
+/* No copy: p must stay valid until the statement is finished. */
+static void bind_blob_ref(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+	if (s)
+		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_STATIC);
+}
+
+static void bind_hash(sqlite3_stmt *s, int i,
+		      const uint8_t hash[OC_KEY_HASH_LEN])
+{
+	bind_blob(s, i, hash, OC_KEY_HASH_LEN);
 }
 
 static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
@@ -228,8 +261,11 @@ static void finish(sqlite3_stmt *s)
 static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
 		    const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc;
 
+	if (!s)
+		return OC_ERR_IO;
+	rc = sqlite3_step(s);
 	if (rc == SQLITE_DONE)
 		rc = OC_OK;
 	else if (conflict && (rc == conflict ||
@@ -264,8 +300,11 @@ typedef int (*row_fn)(sqlite3_stmt *s, void *row);
 static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
 		     void *row, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc;
 
+	if (!s)
+		return OC_ERR_IO;
+	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		rc = read(s, row);
 	else if (rc == SQLITE_DONE)
@@ -280,9 +319,13 @@ static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
 static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 			const char *what)
 {
-	int rc = sqlite3_step(s);
-	bool row = rc == SQLITE_ROW;
+	bool row;
+	int rc;
 
+	if (!s)
+		return OC_ERR_IO;
+	rc = sqlite3_step(s);
+	row = rc == SQLITE_ROW;
 	rc = row || rc == SQLITE_DONE ? OC_OK : db_err(st, what);
 	finish(s);
 	if (!rc)
@@ -290,8 +333,18 @@ static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 	return rc;
 }
 
-/* The integer s yields, or dflt when it yields no row; a failed step is
- * not reported. */
+/* The integer s yields, into *v; *v is left as it is when s yields no row
+ * or its step fails (that failure is not reported). */
+static int fetch_int64(sqlite3_stmt *s, int64_t *v)
+{
+	if (!s)
+		return OC_ERR_IO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	finish(s);
+	return OC_OK;
+}
+
 /* What a list holds: the size of a row, its reader and, for rows that own
  * heap memory, its clear. */
 struct row_kind {
@@ -309,6 +362,8 @@ static int fetch_all(struct oc_store *st, sqlite3_stmt *s,
 	size_t count = 0, i;
 	int rc;
 
+	if (!s)
+		return OC_ERR_IO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		t = realloc(rows, (count + 1) * kind->size);
 		if (!t) {
@@ -336,20 +391,6 @@ out:
 		kind->clear(rows + i * kind->size);
 	free(rows);
 	return rc;
-}
-
-static int64_t fetch_int64(sqlite3_stmt *s, int64_t dflt)
-{
-	if (sqlite3_step(s) == SQLITE_ROW)
-		dflt = sqlite3_column_int64(s, 0);
-	finish(s);
-	return dflt;
-}
-
-static void bind_hash(sqlite3_stmt *s, int i,
-		      const uint8_t hash[OC_KEY_HASH_LEN])
-{
-	sqlite3_bind_blob(s, i, hash, OC_KEY_HASH_LEN, SQLITE_TRANSIENT);
 }
 
 /* A row found by key hash: read only if column col holds hash, compared
@@ -507,14 +548,12 @@ int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 	static const char sql[] = "SELECT v FROM meta WHERE k = ?";
 	struct blob b = {NULL, 0};
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, key);
-		rc = fetch_one(st, s, read_blob, &b, "meta");
-	}
+	bind_str(s, 1, key);
+	rc = fetch_one(st, s, read_blob, &b, "meta");
 	unlock(st);
 	if (!rc) {
 		*val = b.p;
@@ -529,15 +568,13 @@ int oc_store_meta_set(struct oc_store *st, const char *key, const uint8_t *val,
 	static const char sql[] = "INSERT INTO meta(k, v) VALUES(?, ?) "
 				  "ON CONFLICT(k) DO UPDATE SET v = excluded.v";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, key);
-		sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_TRANSIENT);
-		rc = step_end(st, s, 0, "meta");
-	}
+	bind_str(s, 1, key);
+	bind_blob(s, 2, val, len);
+	rc = step_end(st, s, 0, "meta");
 	unlock(st);
 	return rc;
 }
@@ -549,18 +586,16 @@ int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 				  "created_at) VALUES(?, ?, ?, ?)";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	oc_time_now(now);
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, name);
-		bind_hash(s, 3, hash);
-		bind_str(s, 4, now);
-		rc = step_end(st, s, 0, "user");
-	}
+	bind_str(s, 1, id);
+	bind_str(s, 2, name);
+	bind_hash(s, 3, hash);
+	bind_str(s, 4, now);
+	rc = step_end(st, s, 0, "user");
 	unlock(st);
 	return rc;
 }
@@ -580,14 +615,12 @@ int oc_store_user_by_hash(struct oc_store *st,
 	struct hashed_row h = {
 	    .hash = hash, .col = 1, .read = read_id, .row = id};
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_hash(s, 1, hash);
-		rc = fetch_one(st, s, read_hashed, &h, "user");
-	}
+	bind_hash(s, 1, hash);
+	rc = fetch_one(st, s, read_hashed, &h, "user");
 	unlock(st);
 	return rc;
 }
@@ -618,21 +651,18 @@ int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
 	static const char sql[] =
 	    "INSERT INTO vaults(" VAULT_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, v->id);
-		bind_str(s, 2, v->name);
-		bind_str(s, 3, v->description);
-		bind_str(s, 4, v->created_at);
-		bind_str(s, 5, v->created_by);
-		bind_text(s, 6, v->cmek_fpr);
-		sqlite3_bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN,
-				  SQLITE_TRANSIENT);
-		rc = step_end(st, s, SQLITE_CONSTRAINT_UNIQUE, "vault create");
-	}
+	bind_str(s, 1, v->id);
+	bind_str(s, 2, v->name);
+	bind_str(s, 3, v->description);
+	bind_str(s, 4, v->created_at);
+	bind_str(s, 5, v->created_by);
+	bind_text(s, 6, v->cmek_fpr);
+	bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN);
+	rc = step_end(st, s, SQLITE_CONSTRAINT_UNIQUE, "vault create");
 	unlock(st);
 	return rc;
 }
@@ -644,8 +674,6 @@ static int vault_get_locked(struct oc_store *st, const char *id,
 	    "SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
 	sqlite3_stmt *s = prep(st, sql);
 
-	if (!s)
-		return OC_ERR_IO;
 	bind_str(s, 1, id);
 	return fetch_one(st, s, read_vault, out, "vault");
 }
@@ -671,12 +699,11 @@ int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 	    "SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
 	void *rows = NULL;
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s)
-		rc = fetch_all(st, s, &vault_rows, &rows, n, "vault list");
+	rc = fetch_all(st, s, &vault_rows, &rows, n, "vault list");
 	unlock(st);
 	if (!rc)
 		*out = rows;
@@ -694,8 +721,6 @@ static int vault_idle_locked(struct oc_store *st, const char *vault_id)
 	bool active = false;
 	int rc;
 
-	if (!s)
-		return OC_ERR_IO;
 	bind_str(s, 1, vault_id);
 	rc = fetch_exists(st, s, &active, "jobs");
 	if (!rc && active)
@@ -720,10 +745,6 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 	if (rc)
 		goto out;
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, id);
 	rc = step_end(st, s, 0, "delete");
 	if (!rc)
@@ -753,10 +774,6 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	if (rc)
 		goto out;
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_text(s, 1, fpr);
 	bind_str(s, 2, id);
 	rc = step_end(st, s, 0, "cmek");
@@ -889,8 +906,6 @@ static int find_secret(struct oc_store *st, const char *vault_id,
 	    "ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
 	sqlite3_stmt *s = prep(st, sql);
 
-	if (!s)
-		return OC_ERR_IO;
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, path);
 	return fetch_one(st, s, read_secret_ref, out, "secret");
@@ -927,7 +942,7 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	struct oc_vault_row vault;
 	struct secret_ref ref;
 	char *pcopy = NULL;
-	int64_t next;
+	int64_t next = 1;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -951,10 +966,6 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		if (rc)
 			goto out;
 		s = prep(st, q_new);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
 		bind_str(s, 1, ref.id);
 		bind_str(s, 2, vault_id);
 		bind_str(s, 3, path);
@@ -963,31 +974,25 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_next);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, ref.id);
-	next = fetch_int64(s, 1);
-	s = prep(st, q_ins);
-	if (!s) {
-		rc = OC_ERR_IO;
+	rc = fetch_int64(s, &next);
+	if (rc)
 		goto out;
-	}
+	s = prep(st, q_ins);
 	bind_str(s, 1, v->vid);
 	bind_str(s, 2, ref.id);
 	bind_str(s, 3, vault_id);
-	sqlite3_bind_int64(s, 4, next);
+	bind_int64(s, 4, next);
 	bind_str(s, 5, v->type);
 	bind_str(s, 6, v->metadata ? v->metadata : "{}");
 	bind_str(s, 7, v->created_at);
 	bind_str(s, 8, v->created_by);
 	bind_text(s, 9, v->expires_at);
-	sqlite3_bind_int64(s, 10, v->expires_epoch);
-	sqlite3_bind_int64(s, 11, v->max_access);
+	bind_int64(s, 10, v->expires_epoch);
+	bind_int64(s, 11, v->max_access);
 	bind_text(s, 12, v->cmek_fpr);
-	sqlite3_bind_blob(s, 13, v->dek, (int)v->dek_len, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(s, 14, v->ct, (int)v->ct_len, SQLITE_TRANSIENT);
+	bind_blob(s, 13, v->dek, v->dek_len);
+	bind_blob(s, 14, v->ct, v->ct_len);
 	rc = step_done(st, s, "version insert");
 	if (!rc)
 		rc = commit(st);
@@ -1031,13 +1036,9 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	if (rc)
 		goto out;
 	s = prep(st, version ? q_one : q_latest);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, sid);
 	if (version)
-		sqlite3_bind_int64(s, 2, version);
+		bind_int64(s, 2, version);
 	rc = fetch_one(st, s, read_version_full, &v, "read");
 	if (rc == OC_ERR_NOT_FOUND && !version)
 		rc = OC_ERR_GONE;
@@ -1051,10 +1052,6 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	}
 	if (count_access && v.max_access) {
 		s = prep(st, q_count);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
 		bind_str(s, 1, v.vid);
 		rc = step_done(st, s, "access count");
 		if (!rc && sqlite3_changes(st->db) != 1)
@@ -1100,13 +1097,9 @@ int oc_store_secret_list(struct oc_store *st, const char *vault_id,
 
 	lock(st);
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-	} else {
-		bind_str(s, 1, vault_id);
-		bind_str(s, 2, prefix ? prefix : "");
-		rc = collect_versions(st, s, out, n);
-	}
+	bind_str(s, 1, vault_id);
+	bind_str(s, 2, prefix ? prefix : "");
+	rc = collect_versions(st, s, out, n);
 	unlock(st);
 	return rc;
 }
@@ -1125,12 +1118,8 @@ int oc_store_secret_versions(struct oc_store *st, const char *vault_id,
 	rc = find_live_secret(st, vault_id, path, sid);
 	if (!rc) {
 		s = prep(st, sql);
-		if (!s) {
-			rc = OC_ERR_IO;
-		} else {
-			bind_str(s, 1, sid);
-			rc = collect_versions(st, s, out, n);
-		}
+		bind_str(s, 1, sid);
+		rc = collect_versions(st, s, out, n);
 	}
 	unlock(st);
 	return rc;
@@ -1150,13 +1139,9 @@ int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
 	rc = find_live_secret(st, vault_id, path, sid);
 	if (!rc) {
 		s = prep(st, sql);
-		if (!s) {
-			rc = OC_ERR_IO;
-		} else {
-			bind_str(s, 1, now);
-			bind_str(s, 2, sid);
-			rc = step_done(st, s, "delete");
-		}
+		bind_str(s, 1, now);
+		bind_str(s, 2, sid);
+		rc = step_done(st, s, "delete");
 	}
 	unlock(st);
 	return rc;
@@ -1175,13 +1160,9 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 	rc = find_live_secret(st, vault_id, path, sid);
 	if (!rc) {
 		s = prep(st, sql);
-		if (!s) {
-			rc = OC_ERR_IO;
-		} else {
-			bind_str(s, 1, sid);
-			sqlite3_bind_int64(s, 2, version);
-			rc = step_change(st, s, "disable");
-		}
+		bind_str(s, 1, sid);
+		bind_int64(s, 2, version);
+		rc = step_change(st, s, "disable");
 	}
 	unlock(st);
 	return rc;
@@ -1244,12 +1225,14 @@ static int bind_agent_lists(sqlite3_stmt *s, int i_vaults, int i_scopes,
 	char *vids = NULL, *scopes = NULL;
 	int rc;
 
+	if (!s)
+		return OC_ERR_IO;
 	rc = oc_strlist_join(&a->vault_ids, &vids);
 	if (!rc)
 		rc = oc_strlist_join(&a->scopes, &scopes);
 	if (!rc) {
-		sqlite3_bind_text(s, i_vaults, vids, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, i_scopes, scopes, -1, SQLITE_TRANSIENT);
+		bind_str(s, i_vaults, vids);
+		bind_str(s, i_scopes, scopes);
 	}
 	free(vids);
 	free(scopes);
@@ -1270,15 +1253,15 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 	lock(st);
 	s = prep(st, sql);
 	/* The lists first: when a join fails, nothing is left bound. */
-	rc = s ? bind_agent_lists(s, 4, 5, a) : OC_ERR_IO;
+	rc = bind_agent_lists(s, 4, 5, a);
 	if (!rc) {
 		bind_str(s, 1, a->id);
 		bind_str(s, 2, a->name);
 		bind_str(s, 3, a->description);
-		sqlite3_bind_int64(s, 6, a->token_ttl);
-		sqlite3_bind_int(s, 7, a->is_active);
+		bind_int64(s, 6, a->token_ttl);
+		bind_int64(s, 7, a->is_active);
 		bind_text(s, 8, a->expires_at);
-		sqlite3_bind_int64(s, 9, a->expires_epoch);
+		bind_int64(s, 9, a->expires_epoch);
 		bind_str(s, 10, a->created_at);
 		bind_hash(s, 11, hash);
 		rc = step_done(st, s, "agent create");
@@ -1294,17 +1277,15 @@ static int agent_one(struct oc_store *st, const char *sql, const char *id,
 	struct hashed_row h = {
 	    .hash = hash, .col = 11, .read = read_agent, .row = out};
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		if (hash)
-			bind_hash(s, 1, hash);
-		else
-			bind_str(s, 1, id);
-		rc = fetch_one(st, s, read_hashed, &h, "agent");
-	}
+	if (hash)
+		bind_hash(s, 1, hash);
+	else
+		bind_str(s, 1, id);
+	rc = fetch_one(st, s, read_hashed, &h, "agent");
 	unlock(st);
 	return rc;
 }
@@ -1343,12 +1324,11 @@ int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
 	    "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
 	void *rows = NULL;
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s)
-		rc = fetch_all(st, s, &agent_rows, &rows, n, "agent list");
+	rc = fetch_all(st, s, &agent_rows, &rows, n, "agent list");
 	unlock(st);
 	if (!rc)
 		*out = rows;
@@ -1359,19 +1339,17 @@ static int agent_exec(struct oc_store *st, const char *sql, const char *id,
 		      const void *blob)
 {
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		if (blob) {
-			bind_hash(s, 1, blob);
-			bind_str(s, 2, id);
-		} else {
-			bind_str(s, 1, id);
-		}
-		rc = step_change(st, s, "agent");
+	if (blob) {
+		bind_hash(s, 1, blob);
+		bind_str(s, 2, id);
+	} else {
+		bind_str(s, 1, id);
 	}
+	rc = step_change(st, s, "agent");
 	unlock(st);
 	return rc;
 }
@@ -1387,14 +1365,14 @@ int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
 
 	lock(st);
 	s = prep(st, sql);
-	rc = s ? bind_agent_lists(s, 3, 4, a) : OC_ERR_IO;
+	rc = bind_agent_lists(s, 3, 4, a);
 	if (!rc) {
 		bind_str(s, 1, a->name);
 		bind_str(s, 2, a->description);
-		sqlite3_bind_int64(s, 5, a->token_ttl);
-		sqlite3_bind_int(s, 6, a->is_active);
+		bind_int64(s, 5, a->token_ttl);
+		bind_int64(s, 6, a->is_active);
 		bind_text(s, 7, a->expires_at);
-		sqlite3_bind_int64(s, 8, a->expires_epoch);
+		bind_int64(s, 8, a->expires_epoch);
 		bind_str(s, 9, a->id);
 		rc = step_change(st, s, "agent update");
 	}
@@ -1458,11 +1436,11 @@ static void bind_policy(sqlite3_stmt *s, const struct oc_policy_row *p)
 	bind_str(s, 3, p->pattern);
 	bind_str(s, 4, p->principal_type);
 	bind_str(s, 5, p->principal_id);
-	sqlite3_bind_int(s, 6, (int)p->perms);
-	sqlite3_bind_int(s, 7, p->deny);
-	sqlite3_bind_int64(s, 8, p->priority);
+	bind_int64(s, 6, (int)p->perms);
+	bind_int64(s, 7, p->deny);
+	bind_int64(s, 8, p->priority);
 	bind_text(s, 9, p->expires_at);
-	sqlite3_bind_int64(s, 10, p->expires_epoch);
+	bind_int64(s, 10, p->expires_epoch);
 	bind_str(s, 11, p->created_at);
 }
 
@@ -1471,14 +1449,12 @@ int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
 	static const char sql[] = "INSERT INTO policies(" POLICY_COLS
 				  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_policy(s, p);
-		rc = step_done(st, s, "policy create");
-	}
+	bind_policy(s, p);
+	rc = step_done(st, s, "policy create");
 	unlock(st);
 	return rc;
 }
@@ -1493,14 +1469,12 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 	    " expires_epoch = ?10, created_at = ?11 "
 	    "WHERE id = ?1 AND vault_id = ?2";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_policy(s, p);
-		rc = step_change(st, s, "policy update");
-	}
+	bind_policy(s, p);
+	rc = step_change(st, s, "policy update");
 	unlock(st);
 	return rc;
 }
@@ -1512,15 +1486,13 @@ int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 	    "SELECT " POLICY_COLS
 	    " FROM policies WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = fetch_one(st, s, read_policy, out, "policy");
-	}
+	bind_str(s, 1, id);
+	bind_str(s, 2, vault_id);
+	rc = fetch_one(st, s, read_policy, out, "policy");
 	unlock(st);
 	return rc;
 }
@@ -1531,15 +1503,13 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	static const char sql[] =
 	    "DELETE FROM policies WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = step_change(st, s, "policy delete");
-	}
+	bind_str(s, 1, id);
+	bind_str(s, 2, vault_id);
+	rc = step_change(st, s, "policy delete");
 	unlock(st);
 	return rc;
 }
@@ -1560,18 +1530,16 @@ int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 	    "ORDER BY priority DESC, created_at";
 	void *rows = NULL;
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, principal_id ? q_for : q_all);
-	if (s) {
-		bind_str(s, 1, vault_id);
-		if (principal_id) {
-			bind_str(s, 2, principal_type);
-			bind_str(s, 3, principal_id);
-		}
-		rc = fetch_all(st, s, &policy_rows, &rows, n, "policy list");
+	bind_str(s, 1, vault_id);
+	if (principal_id) {
+		bind_str(s, 2, principal_type);
+		bind_str(s, 3, principal_id);
 	}
+	rc = fetch_all(st, s, &policy_rows, &rows, n, "policy list");
 	unlock(st);
 	if (!rc)
 		*out = rows;
@@ -1633,21 +1601,15 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	if (rc)
 		goto out;
 	s = prep(st, q_count);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, job->vault_id);
 	bind_str(s, 2, job->old_fpr);
-	total = fetch_int64(s, 0);
-	s = prep(st, q_ins);
-	if (!s) {
-		rc = OC_ERR_IO;
+	rc = fetch_int64(s, &total);
+	if (rc)
 		goto out;
-	}
+	s = prep(st, q_ins);
 	bind_str(s, 1, job->id);
 	bind_str(s, 2, job->vault_id);
-	sqlite3_bind_int64(s, 3, total);
+	bind_int64(s, 3, total);
 	bind_str(s, 4, job->old_fpr);
 	bind_str(s, 5, job->new_fpr);
 	bind_str(s, 6, job->created_at);
@@ -1672,15 +1634,13 @@ int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
 	static const char sql[] =
 	    "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = fetch_one(st, s, read_job, out, "job");
-	}
+	bind_str(s, 1, id);
+	bind_str(s, 2, vault_id);
+	rc = fetch_one(st, s, read_job, out, "job");
 	unlock(st);
 	return rc;
 }
@@ -1697,18 +1657,16 @@ int oc_store_job_set_status(struct oc_store *st, const char *id,
 	    "WHERE id = ?4";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	oc_time_now(now);
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, status);
-		bind_text(s, 2, error);
-		bind_str(s, 3, now);
-		bind_str(s, 4, id);
-		rc = step_done(st, s, "job status");
-	}
+	bind_str(s, 1, status);
+	bind_text(s, 2, error);
+	bind_str(s, 3, now);
+	bind_str(s, 4, id);
+	rc = step_done(st, s, "job status");
 	unlock(st);
 	return rc;
 }
@@ -1720,20 +1678,18 @@ int oc_store_jobs_interrupt(struct oc_store *st)
 	    " completed_at = ? WHERE status IN ('pending', 'running')";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	oc_time_now(now);
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, now);
-		rc = step_done(st, s, "jobs interrupt");
-		if (!rc && sqlite3_changes(st->db) > 0)
-			oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
-				     "interrupted; POST the rotation again "
-				     "to finish",
-				     sqlite3_changes(st->db));
-	}
+	bind_str(s, 1, now);
+	rc = step_done(st, s, "jobs interrupt");
+	if (!rc && sqlite3_changes(st->db) > 0)
+		oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
+			     "interrupted; POST the rotation again "
+			     "to finish",
+			     sqlite3_changes(st->db));
 	unlock(st);
 	return rc;
 }
@@ -1764,13 +1720,9 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_sel);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, old_fpr);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	bind_int64(s, 3, (int64_t)limit);
 	/* Read the whole batch first, then update: no statement is left
 	 * stepping over rows that the updates change. */
 	rc = fetch_all(st, s, &version_blob_rows, &batch, &count, "batch");
@@ -1787,14 +1739,8 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 			goto out;
 		}
 		s = prep(st, q_upd);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
-		sqlite3_bind_blob(s, 1, rows[i].dek, (int)rows[i].dek_len,
-				  SQLITE_STATIC);
-		sqlite3_bind_blob(s, 2, rows[i].ct, (int)rows[i].ct_len,
-				  SQLITE_STATIC);
+		bind_blob_ref(s, 1, rows[i].dek, rows[i].dek_len);
+		bind_blob_ref(s, 2, rows[i].ct, rows[i].ct_len);
 		bind_str(s, 3, new_fpr);
 		bind_str(s, 4, rows[i].vid);
 		bind_str(s, 5, old_fpr);
@@ -1804,11 +1750,7 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	}
 	if (count) {
 		s = prep(st, q_job);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)count);
+		bind_int64(s, 1, (int64_t)count);
 		bind_str(s, 2, job_id);
 		rc = step_done(st, s, "job progress");
 		if (rc)
@@ -1849,10 +1791,6 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_left);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, old_fpr);
 	rc = fetch_exists(st, s, &left, "finish");
@@ -1861,10 +1799,6 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_vault);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, new_fpr);
 	bind_str(s, 2, vault_id);
 	bind_str(s, 3, old_fpr);
@@ -1872,10 +1806,6 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_job);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, now);
 	bind_str(s, 2, job_id);
 	rc = step_done(st, s, "job complete");
@@ -1896,18 +1826,16 @@ int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
 	static const char q_ins[] =
 	    "INSERT OR IGNORE INTO revoked(jti, exp) VALUES(?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, q_purge);
-	if (s) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-		rc = step_done(st, s, "revoke purge");
-	}
+	bind_int64(s, 1, (int64_t)time(NULL));
+	rc = step_done(st, s, "revoke purge");
 	s = rc ? NULL : prep(st, q_ins);
 	if (s) {
 		bind_str(s, 1, jti);
-		sqlite3_bind_int64(s, 2, exp);
+		bind_int64(s, 2, exp);
 		rc = step_done(st, s, "revoke");
 	}
 	unlock(st);
@@ -1918,14 +1846,12 @@ int oc_store_token_is_revoked(struct oc_store *st, const char *jti, bool *out)
 {
 	static const char sql[] = "SELECT 1 FROM revoked WHERE jti = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, jti);
-		rc = fetch_exists(st, s, out, "revoked");
-	}
+	bind_str(s, 1, jti);
+	rc = fetch_exists(st, s, out, "revoked");
 	unlock(st);
 	return rc;
 }
