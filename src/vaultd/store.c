@@ -728,6 +728,20 @@ static int vault_idle_locked(struct oc_store *st, const char *vault_id)
 	return rc;
 }
 
+/* Begins a change to vault id: the transaction, the vault as it stands
+ * into *v, and OC_ERR_CONFLICT while a rotation job of it runs. */
+static int begin_vault_change(struct oc_store *st, const char *id,
+			      struct oc_vault_row *v)
+{
+	int rc = begin(st);
+
+	if (!rc)
+		rc = vault_get_locked(st, id, v);
+	if (!rc)
+		rc = vault_idle_locked(st, id);
+	return rc;
+}
+
 int oc_store_vault_delete(struct oc_store *st, const char *id)
 {
 	static const char sql[] = "DELETE FROM vaults WHERE id = ?";
@@ -736,12 +750,7 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 	int rc;
 
 	lock(st);
-	rc = begin(st);
-	if (rc)
-		goto out;
-	rc = vault_get_locked(st, id, &v);
-	if (!rc)
-		rc = vault_idle_locked(st, id);
+	rc = begin_vault_change(st, id, &v);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
@@ -765,12 +774,7 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	int rc;
 
 	lock(st);
-	rc = begin(st);
-	if (rc)
-		goto out;
-	rc = vault_get_locked(st, id, &v);
-	if (!rc)
-		rc = vault_idle_locked(st, id);
+	rc = begin_vault_change(st, id, &v);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
@@ -911,18 +915,26 @@ static int find_secret(struct oc_store *st, const char *vault_id,
 	return fetch_one(st, s, read_secret_ref, out, "secret");
 }
 
-/* The live secret's id: OC_ERR_GONE when the one at path is deleted. */
-static int find_live_secret(struct oc_store *st, const char *vault_id,
-			    const char *path, char id[OC_UUID_LEN + 1])
+/* sql prepared with the id of the live secret at path bound to ?1:
+ * OC_ERR_GONE when the secret at path is deleted. */
+static int prep_live_secret(struct oc_store *st, const char *vault_id,
+			    const char *path, const char *sql,
+			    sqlite3_stmt **out)
 {
 	struct secret_ref r;
+	sqlite3_stmt *s;
 	int rc = find_secret(st, vault_id, path, &r);
 
 	if (!rc && r.deleted)
 		rc = OC_ERR_GONE;
-	if (!rc)
-		memcpy(id, r.id, sizeof(r.id));
-	return rc;
+	if (rc)
+		return rc;
+	s = prep(st, sql);
+	if (!s)
+		return OC_ERR_IO;
+	bind_str(s, 1, r.id);
+	*out = s;
+	return OC_OK;
 }
 
 int oc_store_secret_put(struct oc_store *st, const char *vault_id,
@@ -1026,17 +1038,15 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	    "UPDATE versions SET access_count = access_count + 1 "
 	    "WHERE vid = ? AND access_count < max_access";
 	struct oc_version_row v;
-	char sid[OC_UUID_LEN + 1];
 	sqlite3_stmt *s;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
 	lock(st);
-	rc = find_live_secret(st, vault_id, path, sid);
+	rc = prep_live_secret(st, vault_id, path, version ? q_one : q_latest,
+			      &s);
 	if (rc)
 		goto out;
-	s = prep(st, version ? q_one : q_latest);
-	bind_str(s, 1, sid);
 	if (version)
 		bind_int64(s, 2, version);
 	rc = fetch_one(st, s, read_version_full, &v, "read");
@@ -1110,17 +1120,13 @@ int oc_store_secret_versions(struct oc_store *st, const char *vault_id,
 {
 	static const char sql[] = "SELECT " VERSION_COLS VERSION_FROM
 				  "WHERE v.secret_id = ? ORDER BY v.version";
-	char sid[OC_UUID_LEN + 1];
 	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	rc = find_live_secret(st, vault_id, path, sid);
-	if (!rc) {
-		s = prep(st, sql);
-		bind_str(s, 1, sid);
+	rc = prep_live_secret(st, vault_id, path, sql, &s);
+	if (!rc)
 		rc = collect_versions(st, s, out, n);
-	}
 	unlock(st);
 	return rc;
 }
@@ -1129,18 +1135,16 @@ int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
 			   const char *path)
 {
 	static const char sql[] =
-	    "UPDATE secrets SET deleted_at = ? WHERE id = ?";
-	char sid[OC_UUID_LEN + 1], now[OC_TIME_LEN];
+	    "UPDATE secrets SET deleted_at = ?2 WHERE id = ?1";
+	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
 	int rc;
 
 	oc_time_now(now);
 	lock(st);
-	rc = find_live_secret(st, vault_id, path, sid);
+	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc) {
-		s = prep(st, sql);
-		bind_str(s, 1, now);
-		bind_str(s, 2, sid);
+		bind_str(s, 2, now);
 		rc = step_done(st, s, "delete");
 	}
 	unlock(st);
@@ -1152,15 +1156,12 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 {
 	static const char sql[] = "UPDATE versions SET disabled = 1 "
 				  "WHERE secret_id = ? AND version = ?";
-	char sid[OC_UUID_LEN + 1];
 	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	rc = find_live_secret(st, vault_id, path, sid);
+	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc) {
-		s = prep(st, sql);
-		bind_str(s, 1, sid);
 		bind_int64(s, 2, version);
 		rc = step_change(st, s, "disable");
 	}
