@@ -315,6 +315,19 @@ static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
 	return rc;
 }
 
+/* The one row sql yields for the text keys k1 (?1) and k2 (?2; NULL when
+ * sql has one key). */
+static int lookup(struct oc_store *st, const char *sql, const char *k1,
+		  const char *k2, row_fn read, void *row, const char *what)
+{
+	sqlite3_stmt *s = prep(st, sql);
+
+	bind_str(s, 1, k1);
+	if (k2)
+		bind_str(s, 2, k2);
+	return fetch_one(st, s, read, row, what);
+}
+
 /* Whether s yields a row. */
 static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 			const char *what)
@@ -547,13 +560,10 @@ int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 {
 	static const char sql[] = "SELECT v FROM meta WHERE k = ?";
 	struct blob b = {NULL, 0};
-	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, key);
-	rc = fetch_one(st, s, read_blob, &b, "meta");
+	rc = lookup(st, sql, key, NULL, read_blob, &b, "meta");
 	unlock(st);
 	if (!rc) {
 		*val = b.p;
@@ -672,10 +682,8 @@ static int vault_get_locked(struct oc_store *st, const char *id,
 {
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
-	sqlite3_stmt *s = prep(st, sql);
 
-	bind_str(s, 1, id);
-	return fetch_one(st, s, read_vault, out, "vault");
+	return lookup(st, sql, id, NULL, read_vault, out, "vault");
 }
 
 int oc_store_vault_get(struct oc_store *st, const char *id,
@@ -908,11 +916,8 @@ static int find_secret(struct oc_store *st, const char *vault_id,
 	    "SELECT id, deleted_at IS NOT NULL FROM secrets "
 	    "WHERE vault_id = ? AND path = ? "
 	    "ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
-	sqlite3_stmt *s = prep(st, sql);
 
-	bind_str(s, 1, vault_id);
-	bind_str(s, 2, path);
-	return fetch_one(st, s, read_secret_ref, out, "secret");
+	return lookup(st, sql, vault_id, path, read_secret_ref, out, "secret");
 }
 
 /* sql prepared with the id of the live secret at path bound to ?1:
@@ -1220,8 +1225,9 @@ static int read_agent(sqlite3_stmt *s, void *row)
 	return rc;
 }
 
-static int bind_agent_lists(sqlite3_stmt *s, int i_vaults, int i_scopes,
-			    const struct oc_agent_row *a)
+/* The fields an update writes, name to expires_epoch, from ?first on.  The
+ * lists are joined first: when a join fails, nothing is bound. */
+static int bind_agent(sqlite3_stmt *s, int first, const struct oc_agent_row *a)
 {
 	char *vids = NULL, *scopes = NULL;
 	int rc;
@@ -1232,8 +1238,14 @@ static int bind_agent_lists(sqlite3_stmt *s, int i_vaults, int i_scopes,
 	if (!rc)
 		rc = oc_strlist_join(&a->scopes, &scopes);
 	if (!rc) {
-		bind_str(s, i_vaults, vids);
-		bind_str(s, i_scopes, scopes);
+		bind_str(s, first, a->name);
+		bind_str(s, first + 1, a->description);
+		bind_str(s, first + 2, vids);
+		bind_str(s, first + 3, scopes);
+		bind_int64(s, first + 4, a->token_ttl);
+		bind_int64(s, first + 5, a->is_active);
+		bind_text(s, first + 6, a->expires_at);
+		bind_int64(s, first + 7, a->expires_epoch);
 	}
 	free(vids);
 	free(scopes);
@@ -1253,16 +1265,9 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 
 	lock(st);
 	s = prep(st, sql);
-	/* The lists first: when a join fails, nothing is left bound. */
-	rc = bind_agent_lists(s, 4, 5, a);
+	rc = bind_agent(s, 2, a);
 	if (!rc) {
 		bind_str(s, 1, a->id);
-		bind_str(s, 2, a->name);
-		bind_str(s, 3, a->description);
-		bind_int64(s, 6, a->token_ttl);
-		bind_int64(s, 7, a->is_active);
-		bind_text(s, 8, a->expires_at);
-		bind_int64(s, 9, a->expires_epoch);
 		bind_str(s, 10, a->created_at);
 		bind_hash(s, 11, hash);
 		rc = step_done(st, s, "agent create");
@@ -1366,14 +1371,8 @@ int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
 
 	lock(st);
 	s = prep(st, sql);
-	rc = bind_agent_lists(s, 3, 4, a);
+	rc = bind_agent(s, 1, a);
 	if (!rc) {
-		bind_str(s, 1, a->name);
-		bind_str(s, 2, a->description);
-		bind_int64(s, 5, a->token_ttl);
-		bind_int64(s, 6, a->is_active);
-		bind_text(s, 7, a->expires_at);
-		bind_int64(s, 8, a->expires_epoch);
 		bind_str(s, 9, a->id);
 		rc = step_change(st, s, "agent update");
 	}
@@ -1486,14 +1485,10 @@ int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 	static const char sql[] =
 	    "SELECT " POLICY_COLS
 	    " FROM policies WHERE id = ? AND vault_id = ?";
-	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, id);
-	bind_str(s, 2, vault_id);
-	rc = fetch_one(st, s, read_policy, out, "policy");
+	rc = lookup(st, sql, id, vault_id, read_policy, out, "policy");
 	unlock(st);
 	return rc;
 }
@@ -1634,14 +1629,10 @@ int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
 {
 	static const char sql[] =
 	    "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
-	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, id);
-	bind_str(s, 2, vault_id);
-	rc = fetch_one(st, s, read_job, out, "job");
+	rc = lookup(st, sql, id, vault_id, read_job, out, "job");
 	unlock(st);
 	return rc;
 }
