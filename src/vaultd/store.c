@@ -160,6 +160,16 @@ static void rollback(struct oc_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Ends the transaction: commits when rc is OC_OK, else rolls back. */
+static int end_txn(struct oc_store *st, int rc)
+{
+	if (!rc)
+		rc = commit(st);
+	if (rc)
+		rollback(st);
+	return rc;
+}
+
 /* prep() logs its failure and returns NULL.  The bind helpers skip a NULL
  * statement and the step and fetch helpers return OC_ERR_IO for it, so a
  * call site is the SQL, its binds and one helper call. */
@@ -403,6 +413,19 @@ out:
 	for (i = 0; kind->clear && i < count; i++)
 		kind->clear(rows + i * kind->size);
 	free(rows);
+	return rc;
+}
+
+/* Every row of sql, which takes no parameters, under the lock. */
+static int list_all(struct oc_store *st, const char *sql,
+		    const struct row_kind *kind, void **out, size_t *n,
+		    const char *what)
+{
+	int rc;
+
+	lock(st);
+	rc = fetch_all(st, prep(st, sql), kind, out, n, what);
+	unlock(st);
 	return rc;
 }
 
@@ -706,13 +729,8 @@ int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
 	void *rows = NULL;
-	sqlite3_stmt *s;
-	int rc;
+	int rc = list_all(st, sql, &vault_rows, &rows, n, "vault list");
 
-	lock(st);
-	s = prep(st, sql);
-	rc = fetch_all(st, s, &vault_rows, &rows, n, "vault list");
-	unlock(st);
 	if (!rc)
 		*out = rows;
 	return rc;
@@ -764,11 +782,8 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 	s = prep(st, sql);
 	bind_str(s, 1, id);
 	rc = step_end(st, s, 0, "delete");
-	if (!rc)
-		rc = commit(st);
 out:
-	if (rc)
-		rollback(st);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -791,13 +806,10 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	rc = step_end(st, s, 0, "cmek");
 	if (!rc)
 		rc = vault_get_locked(st, id, &v);
-	if (!rc)
-		rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc)
 		*out = v;
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	return rc;
 }
@@ -1011,8 +1023,8 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	bind_blob(s, 13, v->dek, v->dek_len);
 	bind_blob(s, 14, v->ct, v->ct_len);
 	rc = step_done(st, s, "version insert");
-	if (!rc)
-		rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc) {
 		memcpy(v->secret_id, ref.id, sizeof(ref.id));
 		memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
@@ -1021,9 +1033,6 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		v->path = pcopy;
 		pcopy = NULL;
 	}
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	free(pcopy);
 	return rc;
@@ -1329,13 +1338,8 @@ int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
 	static const char sql[] =
 	    "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
 	void *rows = NULL;
-	sqlite3_stmt *s;
-	int rc;
+	int rc = list_all(st, sql, &agent_rows, &rows, n, "agent list");
 
-	lock(st);
-	s = prep(st, sql);
-	rc = fetch_all(st, s, &agent_rows, &rows, n, "agent list");
-	unlock(st);
 	if (!rc)
 		*out = rows;
 	return rc;
@@ -1610,16 +1614,13 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	bind_str(s, 5, job->new_fpr);
 	bind_str(s, 6, job->created_at);
 	rc = step_done(st, s, "job create");
-	if (!rc)
-		rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc) {
 		job->total = total;
 		job->processed = 0;
 		snprintf(job->status, sizeof(job->status), "pending");
 	}
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	return rc;
 }
@@ -1748,12 +1749,10 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 		if (rc)
 			goto out;
 	}
-	rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc)
 		*done = count;
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	oc_version_rows_free(rows, count);
 	return rc;
@@ -1801,11 +1800,8 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	bind_str(s, 1, now);
 	bind_str(s, 2, job_id);
 	rc = step_done(st, s, "job complete");
-	if (!rc)
-		rc = commit(st);
 out:
-	if (rc)
-		rollback(st);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
