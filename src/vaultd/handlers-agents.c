@@ -214,16 +214,23 @@ void oc_h_agent_list(struct oc_req *r)
 	oc_agent_rows_free(rows, n);
 }
 
+/* The agent id names; on failure the problem is set and non-zero
+ * returned. */
+static int agent_load(struct oc_req *r, const char *id, struct oc_agent_row *a)
+{
+	int rc = oc_store_agent_get(r->srv->store, id, a);
+
+	if (rc)
+		oc_problem_err(r, rc, "Agent");
+	return rc;
+}
+
 static void get_one(struct oc_req *r, const char *id)
 {
 	struct oc_agent_row a;
-	int rc;
 
-	rc = oc_store_agent_get(r->srv->store, id, &a);
-	if (rc) {
-		oc_problem_err(r, rc, "Agent");
+	if (agent_load(r, id, &a))
 		return;
-	}
 	agent_reply(r, &a, NULL, 200);
 	oc_agent_row_clear(&a);
 }
@@ -253,13 +260,8 @@ void oc_h_agent_update(struct oc_req *r)
 	struct oc_agent_row a;
 	int rc;
 
-	if (oc_h_require_admin(r))
+	if (oc_h_require_admin(r) || agent_load(r, r->m.ids[0], &a))
 		return;
-	rc = oc_store_agent_get(r->srv->store, r->m.ids[0], &a);
-	if (rc) {
-		oc_problem_err(r, rc, "Agent");
-		return;
-	}
 	if (oc_req_json(r, &body) || apply(r, body, &a, false))
 		goto out;
 	/* The update bumps the agent's generation: its tokens die. */
@@ -295,13 +297,8 @@ void oc_h_agent_rotate_key(struct oc_req *r)
 	char *key = NULL;
 	int rc;
 
-	if (oc_h_require_admin(r))
+	if (oc_h_require_admin(r) || agent_load(r, r->m.ids[0], &a))
 		return;
-	rc = oc_store_agent_get(r->srv->store, r->m.ids[0], &a);
-	if (rc) {
-		oc_problem_err(r, rc, "Agent");
-		return;
-	}
 	rc = oc_api_key_new("ocv_", &key);
 	if (!rc)
 		rc = oc_api_key_hash(key, strlen(key), hash);
