@@ -19,18 +19,6 @@
 #define TTL_MIN 1
 #define TTL_MAX 86400
 
-static void str_array(struct oc_jgen *j, const char *key,
-		      const struct oc_strlist *l)
-{
-	size_t i;
-
-	oc_jgen_str(j, key);
-	yajl_gen_array_open(j->g);
-	for (i = 0; i < l->n; i++)
-		oc_jgen_str(j, l->v[i]);
-	yajl_gen_array_close(j->g);
-}
-
 static void agent_json(struct oc_jgen *j, const struct oc_agent_row *a)
 {
 	yajl_gen_map_open(j->g);
@@ -41,8 +29,8 @@ static void agent_json(struct oc_jgen *j, const struct oc_agent_row *a)
 	oc_jgen_kv_bool(j, "is_active", a->is_active);
 	oc_jgen_kv_bool(j, "intents_api_enabled", false);
 	oc_jgen_kv_bool(j, "shroud_enabled", false);
-	str_array(j, "scopes", &a->scopes);
-	str_array(j, "vault_ids", &a->vault_ids);
+	oc_strlist_json(j, "scopes", &a->scopes);
+	oc_strlist_json(j, "vault_ids", &a->vault_ids);
 	oc_jgen_kv_int(j, "token_ttl_seconds", a->token_ttl);
 	if (a->expires_at[0])
 		oc_jgen_kv_str(j, "expires_at", a->expires_at);
