@@ -430,7 +430,7 @@ static int list_all(struct oc_store *st, const char *sql,
 }
 
 /* A row found by key hash: read only if column col holds hash, compared
- * once more in constant time.  hash NULL reads the row unchecked. */
+ * once more in constant time. */
 struct hashed_row {
 	const uint8_t *hash;
 	int col;
@@ -442,11 +442,25 @@ static int read_hashed(sqlite3_stmt *s, void *row)
 {
 	const struct hashed_row *h = row;
 
-	if (h->hash && (sqlite3_column_bytes(s, h->col) != OC_KEY_HASH_LEN ||
-			CRYPTO_memcmp(sqlite3_column_blob(s, h->col), h->hash,
-				      OC_KEY_HASH_LEN) != 0))
+	if (sqlite3_column_bytes(s, h->col) != OC_KEY_HASH_LEN ||
+	    CRYPTO_memcmp(sqlite3_column_blob(s, h->col), h->hash,
+			  OC_KEY_HASH_LEN) != 0)
 		return OC_ERR_NOT_FOUND;
 	return h->read(s, h->row);
+}
+
+/* The one row sql yields for the key hash (?1) whose column col holds
+ * that hash. */
+static int lookup_hash(struct oc_store *st, const char *sql,
+		       const uint8_t hash[OC_KEY_HASH_LEN], int col,
+		       row_fn read, void *row, const char *what)
+{
+	struct hashed_row h = {
+	    .hash = hash, .col = col, .read = read, .row = row};
+	sqlite3_stmt *s = prep(st, sql);
+
+	bind_hash(s, 1, hash);
+	return fetch_one(st, s, read_hashed, &h, what);
 }
 
 /* --- open / create ------------------------------------------------------ */
@@ -645,15 +659,10 @@ int oc_store_user_by_hash(struct oc_store *st,
 {
 	static const char sql[] =
 	    "SELECT id, key_hash FROM users WHERE key_hash = ?";
-	struct hashed_row h = {
-	    .hash = hash, .col = 1, .read = read_id, .row = id};
-	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_hash(s, 1, hash);
-	rc = fetch_one(st, s, read_hashed, &h, "user");
+	rc = lookup_hash(st, sql, hash, 1, read_id, id, "user");
 	unlock(st);
 	return rc;
 }
@@ -1285,43 +1294,32 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 	return rc;
 }
 
-/* key_hash is column 11, after AGENT_COLS; hash NULL looks up id. */
-static int agent_one(struct oc_store *st, const char *sql, const char *id,
-		     const uint8_t *hash, struct oc_agent_row *out)
-{
-	struct hashed_row h = {
-	    .hash = hash, .col = 11, .read = read_agent, .row = out};
-	sqlite3_stmt *s;
-	int rc;
-
-	lock(st);
-	s = prep(st, sql);
-	if (hash)
-		bind_hash(s, 1, hash);
-	else
-		bind_str(s, 1, id);
-	rc = fetch_one(st, s, read_hashed, &h, "agent");
-	unlock(st);
-	return rc;
-}
-
 int oc_store_agent_get(struct oc_store *st, const char *id,
 		       struct oc_agent_row *out)
 {
 	static const char sql[] =
-	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE id = ?";
+	    "SELECT " AGENT_COLS " FROM agents WHERE id = ?";
+	int rc;
 
-	return agent_one(st, sql, id, NULL, out);
+	lock(st);
+	rc = lookup(st, sql, id, NULL, read_agent, out, "agent");
+	unlock(st);
+	return rc;
 }
 
 int oc_store_agent_by_hash(struct oc_store *st,
 			   const uint8_t hash[OC_KEY_HASH_LEN],
 			   struct oc_agent_row *out)
 {
+	/* key_hash is column 11, after AGENT_COLS. */
 	static const char sql[] =
 	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE key_hash = ?";
+	int rc;
 
-	return agent_one(st, sql, NULL, hash, out);
+	lock(st);
+	rc = lookup_hash(st, sql, hash, 11, read_agent, out, "agent");
+	unlock(st);
+	return rc;
 }
 
 static void clear_agent(void *row)
