@@ -19,18 +19,6 @@
 #define TTL_MIN 1
 #define TTL_MAX 86400
 
-static void str_array(struct oc_jgen *j, const char *key,
-		      const struct oc_strlist *l)
-{
-	size_t i;
-
-	oc_jgen_str(j, key);
-	yajl_gen_array_open(j->g);
-	for (i = 0; i < l->n; i++)
-		oc_jgen_str(j, l->v[i]);
-	yajl_gen_array_close(j->g);
-}
-
 static void agent_json(struct oc_jgen *j, const struct oc_agent_row *a)
 {
 	yajl_gen_map_open(j->g);
@@ -41,8 +29,8 @@ static void agent_json(struct oc_jgen *j, const struct oc_agent_row *a)
 	oc_jgen_kv_bool(j, "is_active", a->is_active);
 	oc_jgen_kv_bool(j, "intents_api_enabled", false);
 	oc_jgen_kv_bool(j, "shroud_enabled", false);
-	str_array(j, "scopes", &a->scopes);
-	str_array(j, "vault_ids", &a->vault_ids);
+	oc_strlist_json(j, "scopes", &a->scopes);
+	oc_strlist_json(j, "vault_ids", &a->vault_ids);
 	oc_jgen_kv_int(j, "token_ttl_seconds", a->token_ttl);
 	if (a->expires_at[0])
 		oc_jgen_kv_str(j, "expires_at", a->expires_at);
@@ -214,16 +202,23 @@ void oc_h_agent_list(struct oc_req *r)
 	oc_agent_rows_free(rows, n);
 }
 
+/* The agent id names; on failure the problem is set and non-zero
+ * returned. */
+static int agent_load(struct oc_req *r, const char *id, struct oc_agent_row *a)
+{
+	int rc = oc_store_agent_get(r->srv->store, id, a);
+
+	if (rc)
+		oc_problem_err(r, rc, "Agent");
+	return rc;
+}
+
 static void get_one(struct oc_req *r, const char *id)
 {
 	struct oc_agent_row a;
-	int rc;
 
-	rc = oc_store_agent_get(r->srv->store, id, &a);
-	if (rc) {
-		oc_problem_err(r, rc, "Agent");
+	if (agent_load(r, id, &a))
 		return;
-	}
 	agent_reply(r, &a, NULL, 200);
 	oc_agent_row_clear(&a);
 }
@@ -253,13 +248,8 @@ void oc_h_agent_update(struct oc_req *r)
 	struct oc_agent_row a;
 	int rc;
 
-	if (oc_h_require_admin(r))
+	if (oc_h_require_admin(r) || agent_load(r, r->m.ids[0], &a))
 		return;
-	rc = oc_store_agent_get(r->srv->store, r->m.ids[0], &a);
-	if (rc) {
-		oc_problem_err(r, rc, "Agent");
-		return;
-	}
 	if (oc_req_json(r, &body) || apply(r, body, &a, false))
 		goto out;
 	/* The update bumps the agent's generation: its tokens die. */
@@ -295,13 +285,8 @@ void oc_h_agent_rotate_key(struct oc_req *r)
 	char *key = NULL;
 	int rc;
 
-	if (oc_h_require_admin(r))
+	if (oc_h_require_admin(r) || agent_load(r, r->m.ids[0], &a))
 		return;
-	rc = oc_store_agent_get(r->srv->store, r->m.ids[0], &a);
-	if (rc) {
-		oc_problem_err(r, rc, "Agent");
-		return;
-	}
 	rc = oc_api_key_new("ocv_", &key);
 	if (!rc)
 		rc = oc_api_key_hash(key, strlen(key), hash);

@@ -17,31 +17,17 @@
 #include "secmem.h"
 #include "server.h"
 
-static void vault_reply(struct oc_req *r, const struct oc_vault_row *v)
-{
-	struct oc_jgen j;
-
-	if (oc_reply_begin(r, &j, false))
-		return;
-	oc_h_vault_json(&j, v);
-	oc_reply_end(r, &j, 200);
-}
-
 static void set_cmek(struct oc_req *r, const char *fpr)
 {
 	struct oc_vault_row v;
 	int rc;
 
 	rc = oc_store_vault_set_cmek(r->srv->store, r->m.ids[0], fpr, &v);
-	if (rc == OC_ERR_CONFLICT) {
-		oc_problem(r, 409, "A CMEK rotation job is running");
-		return;
-	}
 	if (rc) {
-		oc_problem_err(r, rc, "Vault");
+		oc_h_vault_change_problem(r, rc);
 		return;
 	}
-	vault_reply(r, &v);
+	oc_h_vault_reply(r, &v, 200);
 }
 
 void oc_h_cmek_enable(struct oc_req *r)

@@ -221,20 +221,30 @@ void oc_h_policy_list(struct oc_req *r)
 	free(rows);
 }
 
+/* For an admin, the policy the route names in the vault it names; on
+ * failure the problem is set and non-zero returned. */
+static int policy_load(struct oc_req *r, struct oc_vault_row *v,
+		       struct oc_policy_row *p)
+{
+	int rc = oc_h_require_admin(r);
+
+	if (!rc)
+		rc = oc_h_vault_load(r, v);
+	if (rc)
+		return rc;
+	rc = oc_store_policy_get(r->srv->store, v->id, r->m.ids[1], p);
+	if (rc)
+		oc_problem_err(r, rc, "Policy");
+	return rc;
+}
+
 void oc_h_policy_get(struct oc_req *r)
 {
 	struct oc_policy_row p;
 	struct oc_vault_row v;
-	int rc;
 
-	if (oc_h_require_admin(r) || oc_h_vault_load(r, &v))
-		return;
-	rc = oc_store_policy_get(r->srv->store, v.id, r->m.ids[1], &p);
-	if (rc) {
-		oc_problem_err(r, rc, "Policy");
-		return;
-	}
-	policy_reply(r, &p, 200);
+	if (!policy_load(r, &v, &p))
+		policy_reply(r, &p, 200);
 }
 
 void oc_h_policy_update(struct oc_req *r)
@@ -244,13 +254,8 @@ void oc_h_policy_update(struct oc_req *r)
 	struct oc_vault_row v;
 	int rc;
 
-	if (oc_h_require_admin(r) || oc_h_vault_load(r, &v))
+	if (policy_load(r, &v, &p))
 		return;
-	rc = oc_store_policy_get(r->srv->store, v.id, r->m.ids[1], &p);
-	if (rc) {
-		oc_problem_err(r, rc, "Policy");
-		return;
-	}
 	before = p;
 	if (oc_req_json(r, &body) || apply(r, body, &p, false))
 		goto out;
@@ -273,11 +278,9 @@ void oc_h_policy_delete(struct oc_req *r)
 	struct oc_vault_row v;
 	int rc;
 
-	if (oc_h_require_admin(r) || oc_h_vault_load(r, &v))
+	if (policy_load(r, &v, &p))
 		return;
-	rc = oc_store_policy_get(r->srv->store, v.id, r->m.ids[1], &p);
-	if (!rc)
-		rc = oc_store_policy_delete(r->srv->store, v.id, r->m.ids[1]);
+	rc = oc_store_policy_delete(r->srv->store, v.id, r->m.ids[1]);
 	if (rc) {
 		oc_problem_err(r, rc, "Policy");
 		return;

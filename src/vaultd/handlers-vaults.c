@@ -60,8 +60,8 @@ void oc_h_vault_json(struct oc_jgen *j, const struct oc_vault_row *v)
 	yajl_gen_map_close(j->g);
 }
 
-static void vault_reply(struct oc_req *r, const struct oc_vault_row *v,
-			unsigned status)
+void oc_h_vault_reply(struct oc_req *r, const struct oc_vault_row *v,
+		      unsigned status)
 {
 	struct oc_jgen j;
 
@@ -69,6 +69,14 @@ static void vault_reply(struct oc_req *r, const struct oc_vault_row *v,
 		return;
 	oc_h_vault_json(&j, v);
 	oc_reply_end(r, &j, status);
+}
+
+void oc_h_vault_change_problem(struct oc_req *r, int rc)
+{
+	if (rc == OC_ERR_CONFLICT)
+		oc_problem(r, 409, "A CMEK rotation job is running");
+	else
+		oc_problem_err(r, rc, "Vault");
 }
 
 static bool name_ok(const char *s, size_t n)
@@ -122,7 +130,7 @@ void oc_h_vault_create(struct oc_req *r)
 		oc_problem_err(r, rc, NULL);
 		goto out;
 	}
-	vault_reply(r, &v, 201);
+	oc_h_vault_reply(r, &v, 201);
 out:
 	oc_json_free(body);
 }
@@ -162,7 +170,7 @@ void oc_h_vault_get(struct oc_req *r)
 
 	if (oc_h_vault_load(r, &v))
 		return;
-	vault_reply(r, &v, 200);
+	oc_h_vault_reply(r, &v, 200);
 }
 
 void oc_h_vault_delete(struct oc_req *r)
@@ -172,12 +180,8 @@ void oc_h_vault_delete(struct oc_req *r)
 	if (oc_h_require_admin(r))
 		return;
 	rc = oc_store_vault_delete(r->srv->store, r->m.ids[0]);
-	if (rc == OC_ERR_CONFLICT) {
-		oc_problem(r, 409, "A CMEK rotation job is running");
-		return;
-	}
 	if (rc) {
-		oc_problem_err(r, rc, "Vault");
+		oc_h_vault_change_problem(r, rc);
 		return;
 	}
 	oc_reply_empty(r, 204);

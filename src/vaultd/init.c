@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "fdio.h"
 #include "ids.h"
 #include "kek.h"
 #include "log.h"
@@ -22,8 +23,6 @@
 
 static int write_key_file(const char *path, const char *key)
 {
-	size_t n = strlen(key), off = 0;
-	ssize_t w;
 	int fd, rc = OC_OK;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
@@ -35,16 +34,8 @@ static int write_key_file(const char *path, const char *key)
 	}
 	if (fchmod(fd, 0600) != 0)
 		rc = OC_ERR_IO;
-	while (!rc && off < n) {
-		w = write(fd, key + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = OC_ERR_IO;
-			break;
-		}
-		off += (size_t)w;
-	}
+	if (!rc)
+		rc = oc_fdio_write_all(fd, key, strlen(key));
 	if (!rc && fsync(fd) != 0)
 		rc = OC_ERR_IO;
 	if (close(fd) != 0)

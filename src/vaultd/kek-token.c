@@ -16,6 +16,7 @@
 #include <p11-kit/uri.h>
 
 #include "err.h"
+#include "fdio.h"
 #include "log.h"
 #include "secmem.h"
 
@@ -35,8 +36,7 @@ struct oc_kek_token {
 static int read_pin(const char *path, char **out, size_t *len)
 {
 	char *pin;
-	ssize_t r;
-	size_t n = 0;
+	size_t n;
 	int fd, rc = OC_ERR_IO;
 
 	pin = oc_secure_alloc(PIN_MAX + 1);
@@ -48,14 +48,7 @@ static int read_pin(const char *path, char **out, size_t *len)
 			     path, strerror(errno));
 		goto out;
 	}
-	while (n < PIN_MAX) {
-		r = read(fd, pin + n, PIN_MAX - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	n = oc_fdio_read_max(fd, pin, PIN_MAX);
 	close(fd);
 	if (n == PIN_MAX) {
 		oc_log_error("oneclaw-vaultd: PIN file %s is too long", path);

@@ -17,6 +17,7 @@
 
 #include "cmek.h"
 #include "err.h"
+#include "fdio.h"
 #include "kek-token.h"
 #include "log.h"
 #include "ossl.h"
@@ -38,8 +39,6 @@ struct oc_kek {
 int oc_kek_master_create(const char *path)
 {
 	uint8_t key[MASTER_LEN];
-	size_t off = 0;
-	ssize_t w;
 	int fd, rc;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -49,16 +48,8 @@ int oc_kek_master_create(const char *path)
 		return OC_ERR_IO;
 	}
 	rc = oc_random(key, sizeof(key));
-	while (!rc && off < sizeof(key)) {
-		w = write(fd, key + off, sizeof(key) - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = OC_ERR_IO;
-			break;
-		}
-		off += (size_t)w;
-	}
+	if (!rc)
+		rc = oc_fdio_write_all(fd, key, sizeof(key));
 	if (!rc && fsync(fd) != 0)
 		rc = OC_ERR_IO;
 	if (close(fd) != 0 && !rc)
@@ -76,8 +67,7 @@ int oc_kek_open(const char *path, struct oc_kek **out)
 {
 	struct oc_kek *k;
 	struct stat sb;
-	ssize_t r;
-	size_t n = 0;
+	size_t n;
 	int fd, rc = OC_ERR_IO;
 
 	k = calloc(1, sizeof(*k));
@@ -103,14 +93,7 @@ int oc_kek_open(const char *path, struct oc_kek **out)
 		rc = OC_ERR_PERM;
 		goto fail;
 	}
-	while (n < MASTER_LEN) {
-		r = read(fd, k->master + n, MASTER_LEN - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	n = oc_fdio_read_max(fd, k->master, MASTER_LEN);
 	close(fd);
 	if (n != MASTER_LEN || sb.st_size != MASTER_LEN) {
 		oc_log_error("oneclaw-vaultd: master key %s is not %d bytes",

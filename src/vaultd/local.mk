@@ -7,6 +7,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
 	src/vaultd/faults.c src/vaultd/faults.h \
+	src/vaultd/fdio.c src/vaultd/fdio.h \
 	src/vaultd/fields.c src/vaultd/fields.h \
 	src/vaultd/glob.c src/vaultd/glob.h \
 	src/vaultd/handlers.h \

@@ -160,8 +160,24 @@ static void rollback(struct oc_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Ends the transaction: commits when rc is OC_OK, else rolls back. */
+static int end_txn(struct oc_store *st, int rc)
+{
+	if (!rc)
+		rc = commit(st);
+	if (rc)
+		rollback(st);
+	return rc;
+}
+
+/* prep() logs its failure and returns NULL.  The bind helpers skip a NULL
+ * statement and the step and fetch helpers return OC_ERR_IO for it, so a
+ * call site is the SQL, its binds and one helper call. */
+
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
+	if (!s)
+		return;
 	if (v && *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
 	else
@@ -171,7 +187,34 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 /* Binds text even when empty (NOT NULL columns). */
 static void bind_str(sqlite3_stmt *s, int i, const char *v)
 {
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+	if (s)
+		sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_int64(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (s)
+		sqlite3_bind_int64(s, i, v);
+}
+
+/* SQLite keeps a copy until the statement is finished. */
+static void bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+	if (s)
+		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_TRANSIENT);
+}
+
+/* No copy: p must stay valid until the statement is finished. */
+static void bind_blob_ref(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+	if (s)
+		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_STATIC);
+}
+
+static void bind_hash(sqlite3_stmt *s, int i,
+		      const uint8_t hash[OC_KEY_HASH_LEN])
+{
+	bind_blob(s, i, hash, OC_KEY_HASH_LEN);
 }
 
 static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
@@ -213,6 +256,211 @@ static int col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len)
 	*out = d;
 	*len = n;
 	return OC_OK;
+}
+
+/* Done with s: reset, and bound copies (hashes, sealed keys, ciphertext)
+ * dropped now rather than at the statement's next use. */
+static void finish(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Runs s to SQLITE_DONE.  A failure with result code conflict (primary or
+ * extended; 0 for none) is OC_ERR_CONFLICT, any other is logged as what. */
+static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
+		    const char *what)
+{
+	int rc;
+
+	if (!s)
+		return OC_ERR_IO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		rc = OC_OK;
+	else if (conflict && (rc == conflict ||
+			      sqlite3_extended_errcode(st->db) == conflict))
+		rc = OC_ERR_CONFLICT;
+	else
+		rc = db_err(st, what);
+	finish(s);
+	return rc;
+}
+
+/* A write whose constraint failures mean a name or id is taken. */
+static int step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
+{
+	return step_end(st, s, SQLITE_CONSTRAINT, what);
+}
+
+/* A write to one existing row: OC_ERR_NOT_FOUND when it changed none. */
+static int step_change(struct oc_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = step_done(st, s, what);
+
+	if (!rc && sqlite3_changes(st->db) == 0)
+		rc = OC_ERR_NOT_FOUND;
+	return rc;
+}
+
+/* Reads the current row of s into row; on failure row is left clear. */
+typedef int (*row_fn)(sqlite3_stmt *s, void *row);
+
+/* The one row s yields, read into row: OC_ERR_NOT_FOUND when none. */
+static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
+		     void *row, const char *what)
+{
+	int rc;
+
+	if (!s)
+		return OC_ERR_IO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = read(s, row);
+	else if (rc == SQLITE_DONE)
+		rc = OC_ERR_NOT_FOUND;
+	else
+		rc = db_err(st, what);
+	finish(s);
+	return rc;
+}
+
+/* The one row sql yields for the text keys k1 (?1) and k2 (?2; NULL when
+ * sql has one key). */
+static int lookup(struct oc_store *st, const char *sql, const char *k1,
+		  const char *k2, row_fn read, void *row, const char *what)
+{
+	sqlite3_stmt *s = prep(st, sql);
+
+	bind_str(s, 1, k1);
+	if (k2)
+		bind_str(s, 2, k2);
+	return fetch_one(st, s, read, row, what);
+}
+
+/* Whether s yields a row. */
+static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
+			const char *what)
+{
+	bool row;
+	int rc;
+
+	if (!s)
+		return OC_ERR_IO;
+	rc = sqlite3_step(s);
+	row = rc == SQLITE_ROW;
+	rc = row || rc == SQLITE_DONE ? OC_OK : db_err(st, what);
+	finish(s);
+	if (!rc)
+		*found = row;
+	return rc;
+}
+
+/* The integer s yields, into *v; *v is left as it is when s yields no row
+ * or its step fails (that failure is not reported). */
+static int fetch_int64(sqlite3_stmt *s, int64_t *v)
+{
+	if (!s)
+		return OC_ERR_IO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	finish(s);
+	return OC_OK;
+}
+
+/* What a list holds: the size of a row, its reader and, for rows that own
+ * heap memory, its clear. */
+struct row_kind {
+	size_t size;
+	row_fn read;
+	void (*clear)(void *row);
+};
+
+/* Every row s yields, in one array; on failure none is kept. */
+static int fetch_all(struct oc_store *st, sqlite3_stmt *s,
+		     const struct row_kind *kind, void **out, size_t *n,
+		     const char *what)
+{
+	unsigned char *rows = NULL, *t;
+	size_t count = 0, i;
+	int rc;
+
+	if (!s)
+		return OC_ERR_IO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = realloc(rows, (count + 1) * kind->size);
+		if (!t) {
+			rc = OC_ERR_NOMEM;
+			goto out;
+		}
+		rows = t;
+		rc = kind->read(s, rows + count * kind->size);
+		if (rc)
+			goto out;
+		count++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = db_err(st, what);
+		goto out;
+	}
+	*out = rows;
+	*n = count;
+	rows = NULL;
+	count = 0;
+	rc = OC_OK;
+out:
+	finish(s);
+	for (i = 0; kind->clear && i < count; i++)
+		kind->clear(rows + i * kind->size);
+	free(rows);
+	return rc;
+}
+
+/* Every row of sql, which takes no parameters, under the lock. */
+static int list_all(struct oc_store *st, const char *sql,
+		    const struct row_kind *kind, void **out, size_t *n,
+		    const char *what)
+{
+	int rc;
+
+	lock(st);
+	rc = fetch_all(st, prep(st, sql), kind, out, n, what);
+	unlock(st);
+	return rc;
+}
+
+/* A row found by key hash: read only if column col holds hash, compared
+ * once more in constant time. */
+struct hashed_row {
+	const uint8_t *hash;
+	int col;
+	row_fn read;
+	void *row;
+};
+
+static int read_hashed(sqlite3_stmt *s, void *row)
+{
+	const struct hashed_row *h = row;
+
+	if (sqlite3_column_bytes(s, h->col) != OC_KEY_HASH_LEN ||
+	    CRYPTO_memcmp(sqlite3_column_blob(s, h->col), h->hash,
+			  OC_KEY_HASH_LEN) != 0)
+		return OC_ERR_NOT_FOUND;
+	return h->read(s, h->row);
+}
+
+/* The one row sql yields for the key hash (?1) whose column col holds
+ * that hash. */
+static int lookup_hash(struct oc_store *st, const char *sql,
+		       const uint8_t hash[OC_KEY_HASH_LEN], int col,
+		       row_fn read, void *row, const char *what)
+{
+	struct hashed_row h = {
+	    .hash = hash, .col = col, .read = read, .row = row};
+	sqlite3_stmt *s = prep(st, sql);
+
+	bind_hash(s, 1, hash);
+	return fetch_one(st, s, read_hashed, &h, what);
 }
 
 /* --- open / create ------------------------------------------------------ */
@@ -332,30 +580,32 @@ void oc_store_close(struct oc_store *st)
 
 /* --- meta, users -------------------------------------------------------- */
 
+struct blob {
+	uint8_t *p;
+	size_t len;
+};
+
+static int read_blob(sqlite3_stmt *s, void *row)
+{
+	struct blob *b = row;
+
+	return col_blob(s, 0, &b->p, &b->len);
+}
+
 int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 		      size_t *len)
 {
 	static const char sql[] = "SELECT v FROM meta WHERE k = ?";
-	sqlite3_stmt *s;
+	struct blob b = {NULL, 0};
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
-	bind_str(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = col_blob(s, 0, val, len);
-	else if (rc == SQLITE_DONE)
-		rc = OC_ERR_NOT_FOUND;
-	else
-		rc = db_err(st, "meta");
-	sqlite3_reset(s);
-out:
+	rc = lookup(st, sql, key, NULL, read_blob, &b, "meta");
 	unlock(st);
+	if (!rc) {
+		*val = b.p;
+		*len = b.len;
+	}
 	return rc;
 }
 
@@ -365,18 +615,13 @@ int oc_store_meta_set(struct oc_store *st, const char *key, const uint8_t *val,
 	static const char sql[] = "INSERT INTO meta(k, v) VALUES(?, ?) "
 				  "ON CONFLICT(k) DO UPDATE SET v = excluded.v";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, key);
-		sqlite3_bind_blob(s, 2, val, (int)len, SQLITE_TRANSIENT);
-		rc =
-		    sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "meta");
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-	}
+	bind_str(s, 1, key);
+	bind_blob(s, 2, val, len);
+	rc = step_end(st, s, 0, "meta");
 	unlock(st);
 	return rc;
 }
@@ -388,23 +633,24 @@ int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 				  "created_at) VALUES(?, ?, ?, ?)";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	oc_time_now(now);
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, name);
-		sqlite3_bind_blob(s, 3, hash, OC_KEY_HASH_LEN,
-				  SQLITE_TRANSIENT);
-		bind_str(s, 4, now);
-		rc =
-		    sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "user");
-		sqlite3_reset(s);
-	}
+	bind_str(s, 1, id);
+	bind_str(s, 2, name);
+	bind_hash(s, 3, hash);
+	bind_str(s, 4, now);
+	rc = step_end(st, s, 0, "user");
 	unlock(st);
 	return rc;
+}
+
+static int read_id(sqlite3_stmt *s, void *row)
+{
+	col_copy(s, 0, row, OC_UUID_LEN + 1);
+	return OC_OK;
 }
 
 int oc_store_user_by_hash(struct oc_store *st,
@@ -413,28 +659,10 @@ int oc_store_user_by_hash(struct oc_store *st,
 {
 	static const char sql[] =
 	    "SELECT id, key_hash FROM users WHERE key_hash = ?";
-	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	if (s) {
-		sqlite3_bind_blob(s, 1, hash, OC_KEY_HASH_LEN,
-				  SQLITE_TRANSIENT);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW &&
-		    sqlite3_column_bytes(s, 1) == OC_KEY_HASH_LEN &&
-		    CRYPTO_memcmp(sqlite3_column_blob(s, 1), hash,
-				  OC_KEY_HASH_LEN) == 0) {
-			col_copy(s, 0, id, OC_UUID_LEN + 1);
-			rc = OC_OK;
-		} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-			rc = OC_ERR_NOT_FOUND;
-		} else {
-			rc = db_err(st, "user");
-		}
-		sqlite3_reset(s);
-	}
+	rc = lookup_hash(st, sql, hash, 1, read_id, id, "user");
 	unlock(st);
 	return rc;
 }
@@ -444,8 +672,10 @@ int oc_store_user_by_hash(struct oc_store *st,
 #define VAULT_COLS                                                             \
 	"id, name, description, created_at, created_by, cmek_fpr, kek_salt"
 
-static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
+static int read_vault(sqlite3_stmt *s, void *row)
 {
+	struct oc_vault_row *v = row;
+
 	memset(v, 0, sizeof(*v));
 	col_copy(s, 0, v->id, sizeof(v->id));
 	col_copy(s, 1, v->name, sizeof(v->name));
@@ -455,6 +685,7 @@ static void read_vault(sqlite3_stmt *s, struct oc_vault_row *v)
 	col_copy(s, 5, v->cmek_fpr, sizeof(v->cmek_fpr));
 	if (sqlite3_column_bytes(s, 6) == OC_KEK_SALT_LEN)
 		memcpy(v->kek_salt, sqlite3_column_blob(s, 6), OC_KEK_SALT_LEN);
+	return OC_OK;
 }
 
 int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
@@ -462,29 +693,18 @@ int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
 	static const char sql[] =
 	    "INSERT INTO vaults(" VAULT_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, v->id);
-		bind_str(s, 2, v->name);
-		bind_str(s, 3, v->description);
-		bind_str(s, 4, v->created_at);
-		bind_str(s, 5, v->created_by);
-		bind_text(s, 6, v->cmek_fpr);
-		sqlite3_bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN,
-				  SQLITE_TRANSIENT);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_DONE)
-			rc = OC_OK;
-		else if (sqlite3_extended_errcode(st->db) ==
-			 SQLITE_CONSTRAINT_UNIQUE)
-			rc = OC_ERR_CONFLICT;
-		else
-			rc = db_err(st, "vault create");
-		sqlite3_reset(s);
-	}
+	bind_str(s, 1, v->id);
+	bind_str(s, 2, v->name);
+	bind_str(s, 3, v->description);
+	bind_str(s, 4, v->created_at);
+	bind_str(s, 5, v->created_by);
+	bind_text(s, 6, v->cmek_fpr);
+	bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN);
+	rc = step_end(st, s, SQLITE_CONSTRAINT_UNIQUE, "vault create");
 	unlock(st);
 	return rc;
 }
@@ -494,24 +714,8 @@ static int vault_get_locked(struct oc_store *st, const char *id,
 {
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc;
 
-	s = prep(st, sql);
-	if (!s)
-		return OC_ERR_IO;
-	bind_str(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		read_vault(s, out);
-		rc = OC_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = OC_ERR_NOT_FOUND;
-	} else {
-		rc = db_err(st, "vault");
-	}
-	sqlite3_reset(s);
-	return rc;
+	return lookup(st, sql, id, NULL, read_vault, out, "vault");
 }
 
 int oc_store_vault_get(struct oc_store *st, const char *id,
@@ -525,63 +729,52 @@ int oc_store_vault_get(struct oc_store *st, const char *id,
 	return rc;
 }
 
+static const struct row_kind vault_rows = {sizeof(struct oc_vault_row),
+					   read_vault, NULL};
+
 int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 			size_t *n)
 {
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
-	struct oc_vault_row *rows = NULL, *t;
-	size_t count = 0;
-	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	void *rows = NULL;
+	int rc = list_all(st, sql, &vault_rows, &rows, n, "vault list");
 
-	lock(st);
-	s = prep(st, sql);
-	if (!s)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto out;
-		}
-		rows = t;
-		read_vault(s, &rows[count++]);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "vault list");
-		goto out;
-	}
-	*out = rows;
-	*n = count;
-	rows = NULL;
-	rc = OC_OK;
-out:
-	if (s)
-		sqlite3_reset(s);
-	unlock(st);
-	free(rows);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
-static int job_active_locked(struct oc_store *st, const char *vault_id,
-			     bool *active)
+/* OC_ERR_CONFLICT while a rotation job of the vault is pending or
+ * running. */
+static int vault_idle_locked(struct oc_store *st, const char *vault_id)
 {
 	static const char sql[] =
 	    "SELECT 1 FROM jobs WHERE vault_id = ? AND status IN "
 	    "('pending', 'running') LIMIT 1";
 	sqlite3_stmt *s = prep(st, sql);
+	bool active = false;
 	int rc;
 
-	if (!s)
-		return OC_ERR_IO;
 	bind_str(s, 1, vault_id);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_err(st, "jobs");
-	*active = rc == SQLITE_ROW;
-	return OC_OK;
+	rc = fetch_exists(st, s, &active, "jobs");
+	if (!rc && active)
+		rc = OC_ERR_CONFLICT;
+	return rc;
+}
+
+/* Begins a change to vault id: the transaction, the vault as it stands
+ * into *v, and OC_ERR_CONFLICT while a rotation job of it runs. */
+static int begin_vault_change(struct oc_store *st, const char *id,
+			      struct oc_vault_row *v)
+{
+	int rc = begin(st);
+
+	if (!rc)
+		rc = vault_get_locked(st, id, v);
+	if (!rc)
+		rc = vault_idle_locked(st, id);
+	return rc;
 }
 
 int oc_store_vault_delete(struct oc_store *st, const char *id)
@@ -589,33 +782,17 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 	static const char sql[] = "DELETE FROM vaults WHERE id = ?";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
-	bool active = false;
 	int rc;
 
 	lock(st);
-	rc = begin(st);
-	if (rc)
-		goto out;
-	rc = vault_get_locked(st, id, &v);
-	if (!rc)
-		rc = job_active_locked(st, id, &active);
-	if (!rc && active)
-		rc = OC_ERR_CONFLICT;
+	rc = begin_vault_change(st, id, &v);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "delete");
-	sqlite3_reset(s);
-	if (!rc)
-		rc = commit(st);
+	rc = step_end(st, s, 0, "delete");
 out:
-	if (rc)
-		rollback(st);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -626,38 +803,22 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	static const char sql[] = "UPDATE vaults SET cmek_fpr = ? WHERE id = ?";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
-	bool active = false;
 	int rc;
 
 	lock(st);
-	rc = begin(st);
-	if (rc)
-		goto out;
-	rc = vault_get_locked(st, id, &v);
-	if (!rc)
-		rc = job_active_locked(st, id, &active);
-	if (!rc && active)
-		rc = OC_ERR_CONFLICT;
+	rc = begin_vault_change(st, id, &v);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_text(s, 1, fpr);
 	bind_str(s, 2, id);
-	rc = sqlite3_step(s) == SQLITE_DONE ? OC_OK : db_err(st, "cmek");
-	sqlite3_reset(s);
+	rc = step_end(st, s, 0, "cmek");
 	if (!rc)
 		rc = vault_get_locked(st, id, &v);
-	if (!rc)
-		rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc)
 		*out = v;
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	return rc;
 }
@@ -733,46 +894,73 @@ static int read_version(sqlite3_stmt *s, struct oc_version_row *v, bool blobs)
 	return OC_OK;
 }
 
+static int read_version_meta(sqlite3_stmt *s, void *row)
+{
+	return read_version(s, row, false);
+}
+
+static int read_version_full(sqlite3_stmt *s, void *row)
+{
+	return read_version(s, row, true);
+}
+
+static void clear_version(void *row)
+{
+	oc_version_row_clear(row);
+}
+
+static const struct row_kind version_rows = {sizeof(struct oc_version_row),
+					     read_version_meta, clear_version};
+static const struct row_kind version_blob_rows = {
+    sizeof(struct oc_version_row), read_version_full, clear_version};
+
+/* A secret's id and whether it is soft-deleted. */
+struct secret_ref {
+	char id[OC_UUID_LEN + 1];
+	bool deleted;
+};
+
+static int read_secret_ref(sqlite3_stmt *s, void *row)
+{
+	struct secret_ref *r = row;
+
+	col_copy(s, 0, r->id, sizeof(r->id));
+	r->deleted = sqlite3_column_int(s, 1) != 0;
+	return OC_OK;
+}
+
 /* The live secret at path, else the most recently deleted one. */
 static int find_secret(struct oc_store *st, const char *vault_id,
-		       const char *path, char id[OC_UUID_LEN + 1],
-		       bool *deleted)
+		       const char *path, struct secret_ref *out)
 {
 	static const char sql[] =
 	    "SELECT id, deleted_at IS NOT NULL FROM secrets "
 	    "WHERE vault_id = ? AND path = ? "
 	    "ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
-	sqlite3_stmt *s = prep(st, sql);
-	int rc;
 
-	if (!s)
-		return OC_ERR_IO;
-	bind_str(s, 1, vault_id);
-	bind_str(s, 2, path);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		col_copy(s, 0, id, OC_UUID_LEN + 1);
-		*deleted = sqlite3_column_int(s, 1) != 0;
-		rc = OC_OK;
-	} else if (rc == SQLITE_DONE) {
-		rc = OC_ERR_NOT_FOUND;
-	} else {
-		rc = db_err(st, "secret");
-	}
-	sqlite3_reset(s);
-	return rc;
+	return lookup(st, sql, vault_id, path, read_secret_ref, out, "secret");
 }
 
-static int step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
+/* sql prepared with the id of the live secret at path bound to ?1:
+ * OC_ERR_GONE when the secret at path is deleted. */
+static int prep_live_secret(struct oc_store *st, const char *vault_id,
+			    const char *path, const char *sql,
+			    sqlite3_stmt **out)
 {
-	int rc = sqlite3_step(s);
+	struct secret_ref r;
+	sqlite3_stmt *s;
+	int rc = find_secret(st, vault_id, path, &r);
 
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return OC_OK;
-	if (rc == SQLITE_CONSTRAINT)
-		return OC_ERR_CONFLICT;
-	return db_err(st, what);
+	if (!rc && r.deleted)
+		rc = OC_ERR_GONE;
+	if (rc)
+		return rc;
+	s = prep(st, sql);
+	if (!s)
+		return OC_ERR_IO;
+	bind_str(s, 1, r.id);
+	*out = s;
+	return OC_OK;
 }
 
 int oc_store_secret_put(struct oc_store *st, const char *vault_id,
@@ -790,9 +978,8 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	    " max_access, cmek_fpr, dek, ct) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct oc_vault_row vault;
-	char sid[OC_UUID_LEN + 1];
+	struct secret_ref ref;
 	char *pcopy = NULL;
-	bool deleted = false;
 	int64_t next = 1;
 	sqlite3_stmt *s;
 	int rc;
@@ -811,17 +998,13 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		rc = OC_ERR_STATE;
 		goto out;
 	}
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && deleted)) {
-		rc = oc_uuid(sid);
+	rc = find_secret(st, vault_id, path, &ref);
+	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && ref.deleted)) {
+		rc = oc_uuid(ref.id);
 		if (rc)
 			goto out;
 		s = prep(st, q_new);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
-		bind_str(s, 1, sid);
+		bind_str(s, 1, ref.id);
 		bind_str(s, 2, vault_id);
 		bind_str(s, 3, path);
 		rc = step_done(st, s, "secret insert");
@@ -829,48 +1012,36 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_next);
-	if (!s) {
-		rc = OC_ERR_IO;
+	bind_str(s, 1, ref.id);
+	rc = fetch_int64(s, &next);
+	if (rc)
 		goto out;
-	}
-	bind_str(s, 1, sid);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		next = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
 	s = prep(st, q_ins);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, v->vid);
-	bind_str(s, 2, sid);
+	bind_str(s, 2, ref.id);
 	bind_str(s, 3, vault_id);
-	sqlite3_bind_int64(s, 4, next);
+	bind_int64(s, 4, next);
 	bind_str(s, 5, v->type);
 	bind_str(s, 6, v->metadata ? v->metadata : "{}");
 	bind_str(s, 7, v->created_at);
 	bind_str(s, 8, v->created_by);
 	bind_text(s, 9, v->expires_at);
-	sqlite3_bind_int64(s, 10, v->expires_epoch);
-	sqlite3_bind_int64(s, 11, v->max_access);
+	bind_int64(s, 10, v->expires_epoch);
+	bind_int64(s, 11, v->max_access);
 	bind_text(s, 12, v->cmek_fpr);
-	sqlite3_bind_blob(s, 13, v->dek, (int)v->dek_len, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(s, 14, v->ct, (int)v->ct_len, SQLITE_TRANSIENT);
+	bind_blob(s, 13, v->dek, v->dek_len);
+	bind_blob(s, 14, v->ct, v->ct_len);
 	rc = step_done(st, s, "version insert");
-	sqlite3_clear_bindings(s);
-	if (!rc)
-		rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc) {
-		memcpy(v->secret_id, sid, sizeof(sid));
+		memcpy(v->secret_id, ref.id, sizeof(ref.id));
 		memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
 		v->version = next;
 		free(v->path);
 		v->path = pcopy;
 		pcopy = NULL;
 	}
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	free(pcopy);
 	return rc;
@@ -890,36 +1061,20 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	    "UPDATE versions SET access_count = access_count + 1 "
 	    "WHERE vid = ? AND access_count < max_access";
 	struct oc_version_row v;
-	char sid[OC_UUID_LEN + 1];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
+	rc = prep_live_secret(st, vault_id, path, version ? q_one : q_latest,
+			      &s);
 	if (rc)
 		goto out;
-	if (deleted) {
-		rc = OC_ERR_GONE;
-		goto out;
-	}
-	s = prep(st, version ? q_one : q_latest);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
-	bind_str(s, 1, sid);
 	if (version)
-		sqlite3_bind_int64(s, 2, version);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = read_version(s, &v, true);
-	else if (rc == SQLITE_DONE)
-		rc = version ? OC_ERR_NOT_FOUND : OC_ERR_GONE;
-	else
-		rc = db_err(st, "read");
-	sqlite3_reset(s);
+		bind_int64(s, 2, version);
+	rc = fetch_one(st, s, read_version_full, &v, "read");
+	if (rc == OC_ERR_NOT_FOUND && !version)
+		rc = OC_ERR_GONE;
 	if (rc)
 		goto out;
 	if (v.disabled ||
@@ -930,10 +1085,6 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	}
 	if (count_access && v.max_access) {
 		s = prep(st, q_count);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
 		bind_str(s, 1, v.vid);
 		rc = step_done(st, s, "access count");
 		if (!rc && sqlite3_changes(st->db) != 1)
@@ -953,33 +1104,11 @@ out:
 static int collect_versions(struct oc_store *st, sqlite3_stmt *s,
 			    struct oc_version_row **out, size_t *n)
 {
-	struct oc_version_row *rows = NULL, *t;
-	size_t count = 0;
-	int rc;
+	void *rows = NULL;
+	int rc = fetch_all(st, s, &version_rows, &rows, n, "list");
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto fail;
-		}
-		rows = t;
-		rc = read_version(s, &rows[count], false);
-		if (rc)
-			goto fail;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "list");
-		goto fail;
-	}
-	sqlite3_reset(s);
-	*out = rows;
-	*n = count;
-	return OC_OK;
-fail:
-	sqlite3_reset(s);
-	oc_version_rows_free(rows, count);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -1001,13 +1130,9 @@ int oc_store_secret_list(struct oc_store *st, const char *vault_id,
 
 	lock(st);
 	s = prep(st, sql);
-	if (!s) {
-		rc = OC_ERR_IO;
-	} else {
-		bind_str(s, 1, vault_id);
-		bind_str(s, 2, prefix ? prefix : "");
-		rc = collect_versions(st, s, out, n);
-	}
+	bind_str(s, 1, vault_id);
+	bind_str(s, 2, prefix ? prefix : "");
+	rc = collect_versions(st, s, out, n);
 	unlock(st);
 	return rc;
 }
@@ -1018,24 +1143,13 @@ int oc_store_secret_versions(struct oc_store *st, const char *vault_id,
 {
 	static const char sql[] = "SELECT " VERSION_COLS VERSION_FROM
 				  "WHERE v.secret_id = ? ORDER BY v.version";
-	char sid[OC_UUID_LEN + 1];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (!rc && deleted)
-		rc = OC_ERR_GONE;
-	if (!rc) {
-		s = prep(st, sql);
-		if (!s) {
-			rc = OC_ERR_IO;
-		} else {
-			bind_str(s, 1, sid);
-			rc = collect_versions(st, s, out, n);
-		}
-	}
+	rc = prep_live_secret(st, vault_id, path, sql, &s);
+	if (!rc)
+		rc = collect_versions(st, s, out, n);
 	unlock(st);
 	return rc;
 }
@@ -1044,26 +1158,17 @@ int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
 			   const char *path)
 {
 	static const char sql[] =
-	    "UPDATE secrets SET deleted_at = ? WHERE id = ?";
-	char sid[OC_UUID_LEN + 1], now[OC_TIME_LEN];
-	bool deleted = false;
+	    "UPDATE secrets SET deleted_at = ?2 WHERE id = ?1";
+	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
 	int rc;
 
 	oc_time_now(now);
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (!rc && deleted)
-		rc = OC_ERR_GONE;
+	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc) {
-		s = prep(st, sql);
-		if (!s) {
-			rc = OC_ERR_IO;
-		} else {
-			bind_str(s, 1, now);
-			bind_str(s, 2, sid);
-			rc = step_done(st, s, "delete");
-		}
+		bind_str(s, 2, now);
+		rc = step_done(st, s, "delete");
 	}
 	unlock(st);
 	return rc;
@@ -1074,26 +1179,14 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 {
 	static const char sql[] = "UPDATE versions SET disabled = 1 "
 				  "WHERE secret_id = ? AND version = ?";
-	char sid[OC_UUID_LEN + 1];
-	bool deleted = false;
 	sqlite3_stmt *s;
 	int rc;
 
 	lock(st);
-	rc = find_secret(st, vault_id, path, sid, &deleted);
-	if (!rc && deleted)
-		rc = OC_ERR_GONE;
+	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc) {
-		s = prep(st, sql);
-		if (!s) {
-			rc = OC_ERR_IO;
-		} else {
-			bind_str(s, 1, sid);
-			sqlite3_bind_int64(s, 2, version);
-			rc = step_done(st, s, "disable");
-			if (!rc && sqlite3_changes(st->db) == 0)
-				rc = OC_ERR_NOT_FOUND;
-		}
+		bind_int64(s, 2, version);
+		rc = step_change(st, s, "disable");
 	}
 	unlock(st);
 	return rc;
@@ -1125,8 +1218,9 @@ void oc_agent_rows_free(struct oc_agent_row *a, size_t n)
 	free(a);
 }
 
-static int read_agent(sqlite3_stmt *s, struct oc_agent_row *a)
+static int read_agent(sqlite3_stmt *s, void *row)
 {
+	struct oc_agent_row *a = row;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -1149,18 +1243,27 @@ static int read_agent(sqlite3_stmt *s, struct oc_agent_row *a)
 	return rc;
 }
 
-static int bind_agent_lists(sqlite3_stmt *s, int i_vaults, int i_scopes,
-			    const struct oc_agent_row *a)
+/* The fields an update writes, name to expires_epoch, from ?first on.  The
+ * lists are joined first: when a join fails, nothing is bound. */
+static int bind_agent(sqlite3_stmt *s, int first, const struct oc_agent_row *a)
 {
 	char *vids = NULL, *scopes = NULL;
 	int rc;
 
+	if (!s)
+		return OC_ERR_IO;
 	rc = oc_strlist_join(&a->vault_ids, &vids);
 	if (!rc)
 		rc = oc_strlist_join(&a->scopes, &scopes);
 	if (!rc) {
-		sqlite3_bind_text(s, i_vaults, vids, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(s, i_scopes, scopes, -1, SQLITE_TRANSIENT);
+		bind_str(s, first, a->name);
+		bind_str(s, first + 1, a->description);
+		bind_str(s, first + 2, vids);
+		bind_str(s, first + 3, scopes);
+		bind_int64(s, first + 4, a->token_ttl);
+		bind_int64(s, first + 5, a->is_active);
+		bind_text(s, first + 6, a->expires_at);
+		bind_int64(s, first + 7, a->expires_epoch);
 	}
 	free(vids);
 	free(scopes);
@@ -1176,60 +1279,16 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 	    " created_at, key_hash) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
+	rc = bind_agent(s, 2, a);
+	if (!rc) {
 		bind_str(s, 1, a->id);
-		bind_str(s, 2, a->name);
-		bind_str(s, 3, a->description);
-		rc = bind_agent_lists(s, 4, 5, a);
-		sqlite3_bind_int64(s, 6, a->token_ttl);
-		sqlite3_bind_int(s, 7, a->is_active);
-		bind_text(s, 8, a->expires_at);
-		sqlite3_bind_int64(s, 9, a->expires_epoch);
 		bind_str(s, 10, a->created_at);
-		sqlite3_bind_blob(s, 11, hash, OC_KEY_HASH_LEN,
-				  SQLITE_TRANSIENT);
-		if (!rc)
-			rc = step_done(st, s, "agent create");
-		sqlite3_clear_bindings(s);
-	}
-	unlock(st);
-	return rc;
-}
-
-static int agent_one(struct oc_store *st, const char *sql, const void *key,
-		     int key_len, struct oc_agent_row *out)
-{
-	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
-
-	lock(st);
-	s = prep(st, sql);
-	if (s) {
-		if (key_len < 0)
-			bind_str(s, 1, key);
-		else
-			sqlite3_bind_blob(s, 1, key, key_len, SQLITE_TRANSIENT);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			/* For the hash lookup, the stored hash is checked
-			 * once more in constant time. */
-			if (key_len >= 0 &&
-			    (sqlite3_column_bytes(s, 11) != key_len ||
-			     CRYPTO_memcmp(sqlite3_column_blob(s, 11), key,
-					   (size_t)key_len) != 0))
-				rc = OC_ERR_NOT_FOUND;
-			else
-				rc = read_agent(s, out);
-		} else if (rc == SQLITE_DONE) {
-			rc = OC_ERR_NOT_FOUND;
-		} else {
-			rc = db_err(st, "agent");
-		}
-		sqlite3_reset(s);
+		bind_hash(s, 11, hash);
+		rc = step_done(st, s, "agent create");
 	}
 	unlock(st);
 	return rc;
@@ -1239,61 +1298,48 @@ int oc_store_agent_get(struct oc_store *st, const char *id,
 		       struct oc_agent_row *out)
 {
 	static const char sql[] =
-	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE id = ?";
+	    "SELECT " AGENT_COLS " FROM agents WHERE id = ?";
+	int rc;
 
-	return agent_one(st, sql, id, -1, out);
+	lock(st);
+	rc = lookup(st, sql, id, NULL, read_agent, out, "agent");
+	unlock(st);
+	return rc;
 }
 
 int oc_store_agent_by_hash(struct oc_store *st,
 			   const uint8_t hash[OC_KEY_HASH_LEN],
 			   struct oc_agent_row *out)
 {
+	/* key_hash is column 11, after AGENT_COLS. */
 	static const char sql[] =
 	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE key_hash = ?";
+	int rc;
 
-	return agent_one(st, sql, hash, OC_KEY_HASH_LEN, out);
+	lock(st);
+	rc = lookup_hash(st, sql, hash, 11, read_agent, out, "agent");
+	unlock(st);
+	return rc;
 }
+
+static void clear_agent(void *row)
+{
+	oc_agent_row_clear(row);
+}
+
+static const struct row_kind agent_rows = {sizeof(struct oc_agent_row),
+					   read_agent, clear_agent};
 
 int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
 			size_t *n)
 {
 	static const char sql[] =
 	    "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
-	struct oc_agent_row *rows = NULL, *t;
-	size_t count = 0;
-	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	void *rows = NULL;
+	int rc = list_all(st, sql, &agent_rows, &rows, n, "agent list");
 
-	lock(st);
-	s = prep(st, sql);
-	if (!s)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto out;
-		}
-		rows = t;
-		rc = read_agent(s, &rows[count]);
-		if (rc)
-			goto out;
-		count++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "agent list");
-		goto out;
-	}
-	*out = rows;
-	*n = count;
-	rows = NULL;
-	count = 0;
-	rc = OC_OK;
-out:
-	if (s)
-		sqlite3_reset(s);
-	unlock(st);
-	oc_agent_rows_free(rows, count);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -1301,22 +1347,17 @@ static int agent_exec(struct oc_store *st, const char *sql, const char *id,
 		      const void *blob)
 {
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		if (blob) {
-			sqlite3_bind_blob(s, 1, blob, OC_KEY_HASH_LEN,
-					  SQLITE_TRANSIENT);
-			bind_str(s, 2, id);
-		} else {
-			bind_str(s, 1, id);
-		}
-		rc = step_done(st, s, "agent");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
+	if (blob) {
+		bind_hash(s, 1, blob);
+		bind_str(s, 2, id);
+	} else {
+		bind_str(s, 1, id);
 	}
+	rc = step_change(st, s, "agent");
 	unlock(st);
 	return rc;
 }
@@ -1328,24 +1369,14 @@ int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
 	    " scopes = ?, token_ttl = ?, is_active = ?, expires_at = ?,"
 	    " expires_epoch = ?, gen = gen + 1 WHERE id = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, a->name);
-		bind_str(s, 2, a->description);
-		rc = bind_agent_lists(s, 3, 4, a);
-		sqlite3_bind_int64(s, 5, a->token_ttl);
-		sqlite3_bind_int(s, 6, a->is_active);
-		bind_text(s, 7, a->expires_at);
-		sqlite3_bind_int64(s, 8, a->expires_epoch);
+	rc = bind_agent(s, 1, a);
+	if (!rc) {
 		bind_str(s, 9, a->id);
-		if (!rc)
-			rc = step_done(st, s, "agent update");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
-		sqlite3_clear_bindings(s);
+		rc = step_change(st, s, "agent update");
 	}
 	unlock(st);
 	return rc;
@@ -1381,8 +1412,10 @@ int oc_store_agent_bump_gen(struct oc_store *st, const char *id)
 	"id, vault_id, pattern, principal_type, principal_id, perms, deny, "   \
 	"priority, expires_at, expires_epoch, created_at"
 
-static void read_policy(sqlite3_stmt *s, struct oc_policy_row *p)
+static int read_policy(sqlite3_stmt *s, void *row)
 {
+	struct oc_policy_row *p = row;
+
 	memset(p, 0, sizeof(*p));
 	col_copy(s, 0, p->id, sizeof(p->id));
 	col_copy(s, 1, p->vault_id, sizeof(p->vault_id));
@@ -1395,6 +1428,7 @@ static void read_policy(sqlite3_stmt *s, struct oc_policy_row *p)
 	col_copy(s, 8, p->expires_at, sizeof(p->expires_at));
 	p->expires_epoch = sqlite3_column_int64(s, 9);
 	col_copy(s, 10, p->created_at, sizeof(p->created_at));
+	return OC_OK;
 }
 
 static void bind_policy(sqlite3_stmt *s, const struct oc_policy_row *p)
@@ -1404,11 +1438,11 @@ static void bind_policy(sqlite3_stmt *s, const struct oc_policy_row *p)
 	bind_str(s, 3, p->pattern);
 	bind_str(s, 4, p->principal_type);
 	bind_str(s, 5, p->principal_id);
-	sqlite3_bind_int(s, 6, (int)p->perms);
-	sqlite3_bind_int(s, 7, p->deny);
-	sqlite3_bind_int64(s, 8, p->priority);
+	bind_int64(s, 6, (int)p->perms);
+	bind_int64(s, 7, p->deny);
+	bind_int64(s, 8, p->priority);
 	bind_text(s, 9, p->expires_at);
-	sqlite3_bind_int64(s, 10, p->expires_epoch);
+	bind_int64(s, 10, p->expires_epoch);
 	bind_str(s, 11, p->created_at);
 }
 
@@ -1417,15 +1451,12 @@ int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
 	static const char sql[] = "INSERT INTO policies(" POLICY_COLS
 				  ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_policy(s, p);
-		rc = step_done(st, s, "policy create");
-		sqlite3_clear_bindings(s);
-	}
+	bind_policy(s, p);
+	rc = step_done(st, s, "policy create");
 	unlock(st);
 	return rc;
 }
@@ -1440,17 +1471,12 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 	    " expires_epoch = ?10, created_at = ?11 "
 	    "WHERE id = ?1 AND vault_id = ?2";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_policy(s, p);
-		rc = step_done(st, s, "policy update");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
-		sqlite3_clear_bindings(s);
-	}
+	bind_policy(s, p);
+	rc = step_change(st, s, "policy update");
 	unlock(st);
 	return rc;
 }
@@ -1461,24 +1487,10 @@ int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 	static const char sql[] =
 	    "SELECT " POLICY_COLS
 	    " FROM policies WHERE id = ? AND vault_id = ?";
-	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			read_policy(s, out);
-			rc = OC_OK;
-		} else {
-			rc = rc == SQLITE_DONE ? OC_ERR_NOT_FOUND
-					       : db_err(st, "policy");
-		}
-		sqlite3_reset(s);
-	}
+	rc = lookup(st, sql, id, vault_id, read_policy, out, "policy");
 	unlock(st);
 	return rc;
 }
@@ -1489,20 +1501,19 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	static const char sql[] =
 	    "DELETE FROM policies WHERE id = ? AND vault_id = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = step_done(st, s, "policy delete");
-		if (!rc && sqlite3_changes(st->db) == 0)
-			rc = OC_ERR_NOT_FOUND;
-	}
+	bind_str(s, 1, id);
+	bind_str(s, 2, vault_id);
+	rc = step_change(st, s, "policy delete");
 	unlock(st);
 	return rc;
 }
+
+static const struct row_kind policy_rows = {sizeof(struct oc_policy_row),
+					    read_policy, NULL};
 
 int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 			 const char *principal_type, const char *principal_id,
@@ -1515,42 +1526,21 @@ int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 	    "SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
 	    "AND principal_type = ? AND principal_id = ? "
 	    "ORDER BY priority DESC, created_at";
-	struct oc_policy_row *rows = NULL, *t;
-	size_t count = 0;
+	void *rows = NULL;
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, principal_id ? q_for : q_all);
-	if (!s)
-		goto out;
 	bind_str(s, 1, vault_id);
 	if (principal_id) {
 		bind_str(s, 2, principal_type);
 		bind_str(s, 3, principal_id);
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			goto out;
-		}
-		rows = t;
-		read_policy(s, &rows[count++]);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "policy list");
-		goto out;
-	}
-	*out = rows;
-	*n = count;
-	rows = NULL;
-	rc = OC_OK;
-out:
-	if (s)
-		sqlite3_reset(s);
+	rc = fetch_all(st, s, &policy_rows, &rows, n, "policy list");
 	unlock(st);
-	free(rows);
+	if (!rc)
+		*out = rows;
 	return rc;
 }
 
@@ -1560,8 +1550,10 @@ out:
 	"id, vault_id, status, total, processed, old_fpr, new_fpr, error, "    \
 	"created_at, started_at, completed_at"
 
-static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
+static int read_job(sqlite3_stmt *s, void *row)
 {
+	struct oc_job_row *j = row;
+
 	memset(j, 0, sizeof(*j));
 	col_copy(s, 0, j->id, sizeof(j->id));
 	col_copy(s, 1, j->vault_id, sizeof(j->vault_id));
@@ -1574,6 +1566,7 @@ static void read_job(sqlite3_stmt *s, struct oc_job_row *j)
 	col_copy(s, 8, j->created_at, sizeof(j->created_at));
 	col_copy(s, 9, j->started_at, sizeof(j->started_at));
 	col_copy(s, 10, j->completed_at, sizeof(j->completed_at));
+	return OC_OK;
 }
 
 int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
@@ -1586,7 +1579,6 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	    ") VALUES(?, ?, 'pending', ?, 0, ?, ?, NULL, ?, NULL, NULL)";
 	struct oc_vault_row v;
 	sqlite3_stmt *s;
-	bool active = false;
 	int64_t total = 0;
 	int rc;
 
@@ -1603,43 +1595,30 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 		rc = OC_ERR_STATE;
 		goto out;
 	}
-	rc = job_active_locked(st, job->vault_id, &active);
-	if (!rc && active)
-		rc = OC_ERR_CONFLICT;
+	rc = vault_idle_locked(st, job->vault_id);
 	if (rc)
 		goto out;
 	s = prep(st, q_count);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, job->vault_id);
 	bind_str(s, 2, job->old_fpr);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		total = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	s = prep(st, q_ins);
-	if (!s) {
-		rc = OC_ERR_IO;
+	rc = fetch_int64(s, &total);
+	if (rc)
 		goto out;
-	}
+	s = prep(st, q_ins);
 	bind_str(s, 1, job->id);
 	bind_str(s, 2, job->vault_id);
-	sqlite3_bind_int64(s, 3, total);
+	bind_int64(s, 3, total);
 	bind_str(s, 4, job->old_fpr);
 	bind_str(s, 5, job->new_fpr);
 	bind_str(s, 6, job->created_at);
 	rc = step_done(st, s, "job create");
-	if (!rc)
-		rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc) {
 		job->total = total;
 		job->processed = 0;
 		snprintf(job->status, sizeof(job->status), "pending");
 	}
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	return rc;
 }
@@ -1649,24 +1628,10 @@ int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
 {
 	static const char sql[] =
 	    "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
-	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			read_job(s, out);
-			rc = OC_OK;
-		} else {
-			rc = rc == SQLITE_DONE ? OC_ERR_NOT_FOUND
-					       : db_err(st, "job");
-		}
-		sqlite3_reset(s);
-	}
+	rc = lookup(st, sql, id, vault_id, read_job, out, "job");
 	unlock(st);
 	return rc;
 }
@@ -1683,18 +1648,16 @@ int oc_store_job_set_status(struct oc_store *st, const char *id,
 	    "WHERE id = ?4";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	oc_time_now(now);
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, status);
-		bind_text(s, 2, error);
-		bind_str(s, 3, now);
-		bind_str(s, 4, id);
-		rc = step_done(st, s, "job status");
-	}
+	bind_str(s, 1, status);
+	bind_text(s, 2, error);
+	bind_str(s, 3, now);
+	bind_str(s, 4, id);
+	rc = step_done(st, s, "job status");
 	unlock(st);
 	return rc;
 }
@@ -1706,20 +1669,18 @@ int oc_store_jobs_interrupt(struct oc_store *st)
 	    " completed_at = ? WHERE status IN ('pending', 'running')";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	oc_time_now(now);
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, now);
-		rc = step_done(st, s, "jobs interrupt");
-		if (!rc && sqlite3_changes(st->db) > 0)
-			oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
-				     "interrupted; POST the rotation again "
-				     "to finish",
-				     sqlite3_changes(st->db));
-	}
+	bind_str(s, 1, now);
+	rc = step_done(st, s, "jobs interrupt");
+	if (!rc && sqlite3_changes(st->db) > 0)
+		oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
+			     "interrupted; POST the rotation again "
+			     "to finish",
+			     sqlite3_changes(st->db));
 	unlock(st);
 	return rc;
 }
@@ -1739,8 +1700,9 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	static const char q_job[] =
 	    "UPDATE jobs SET processed = processed + ?1,"
 	    " total = MAX(total, processed + ?1) WHERE id = ?2";
-	struct oc_version_row *rows = NULL, *t;
+	struct oc_version_row *rows = NULL;
 	size_t count = 0, i;
+	void *batch = NULL;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -1749,35 +1711,15 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_sel);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, old_fpr);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+	bind_int64(s, 3, (int64_t)limit);
 	/* Read the whole batch first, then update: no statement is left
 	 * stepping over rows that the updates change. */
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		t = realloc(rows, (count + 1) * sizeof(*rows));
-		if (!t) {
-			rc = OC_ERR_NOMEM;
-			sqlite3_reset(s);
-			goto out;
-		}
-		rows = t;
-		rc = read_version(s, &rows[count], true);
-		if (rc) {
-			sqlite3_reset(s);
-			goto out;
-		}
-		count++;
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "batch");
+	rc = fetch_all(st, s, &version_blob_rows, &batch, &count, "batch");
+	if (rc)
 		goto out;
-	}
+	rows = batch;
 	for (i = 0; i < count; i++) {
 		rc = fn(ctx, &rows[i]);
 		if (rc) {
@@ -1788,40 +1730,27 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 			goto out;
 		}
 		s = prep(st, q_upd);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
-		sqlite3_bind_blob(s, 1, rows[i].dek, (int)rows[i].dek_len,
-				  SQLITE_STATIC);
-		sqlite3_bind_blob(s, 2, rows[i].ct, (int)rows[i].ct_len,
-				  SQLITE_STATIC);
+		bind_blob_ref(s, 1, rows[i].dek, rows[i].dek_len);
+		bind_blob_ref(s, 2, rows[i].ct, rows[i].ct_len);
 		bind_str(s, 3, new_fpr);
 		bind_str(s, 4, rows[i].vid);
 		bind_str(s, 5, old_fpr);
 		rc = step_done(st, s, "reseal");
-		sqlite3_clear_bindings(s);
 		if (rc)
 			goto out;
 	}
 	if (count) {
 		s = prep(st, q_job);
-		if (!s) {
-			rc = OC_ERR_IO;
-			goto out;
-		}
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)count);
+		bind_int64(s, 1, (int64_t)count);
 		bind_str(s, 2, job_id);
 		rc = step_done(st, s, "job progress");
 		if (rc)
 			goto out;
 	}
-	rc = commit(st);
+out:
+	rc = end_txn(st, rc);
 	if (!rc)
 		*done = count;
-out:
-	if (rc)
-		rollback(st);
 	unlock(st);
 	oc_version_rows_free(rows, count);
 	return rc;
@@ -1842,6 +1771,7 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	    " error = NULL WHERE id = ?2";
 	char now[OC_TIME_LEN];
 	sqlite3_stmt *s;
+	bool left = false;
 	int rc;
 
 	oc_time_now(now);
@@ -1850,27 +1780,14 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_left);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, vault_id);
 	bind_str(s, 2, old_fpr);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW) {
+	rc = fetch_exists(st, s, &left, "finish");
+	if (!rc && left)
 		rc = OC_ERR_STATE;
+	if (rc)
 		goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = db_err(st, "finish");
-		goto out;
-	}
 	s = prep(st, q_vault);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, new_fpr);
 	bind_str(s, 2, vault_id);
 	bind_str(s, 3, old_fpr);
@@ -1878,18 +1795,11 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	if (rc)
 		goto out;
 	s = prep(st, q_job);
-	if (!s) {
-		rc = OC_ERR_IO;
-		goto out;
-	}
 	bind_str(s, 1, now);
 	bind_str(s, 2, job_id);
 	rc = step_done(st, s, "job complete");
-	if (!rc)
-		rc = commit(st);
 out:
-	if (rc)
-		rollback(st);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -1902,18 +1812,16 @@ int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
 	static const char q_ins[] =
 	    "INSERT OR IGNORE INTO revoked(jti, exp) VALUES(?, ?)";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, q_purge);
-	if (s) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-		rc = step_done(st, s, "revoke purge");
-	}
+	bind_int64(s, 1, (int64_t)time(NULL));
+	rc = step_done(st, s, "revoke purge");
 	s = rc ? NULL : prep(st, q_ins);
 	if (s) {
 		bind_str(s, 1, jti);
-		sqlite3_bind_int64(s, 2, exp);
+		bind_int64(s, 2, exp);
 		rc = step_done(st, s, "revoke");
 	}
 	unlock(st);
@@ -1924,21 +1832,12 @@ int oc_store_token_is_revoked(struct oc_store *st, const char *jti, bool *out)
 {
 	static const char sql[] = "SELECT 1 FROM revoked WHERE jti = ?";
 	sqlite3_stmt *s;
-	int rc = OC_ERR_IO;
+	int rc;
 
 	lock(st);
 	s = prep(st, sql);
-	if (s) {
-		bind_str(s, 1, jti);
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-			*out = rc == SQLITE_ROW;
-			rc = OC_OK;
-		} else {
-			rc = db_err(st, "revoked");
-		}
-		sqlite3_reset(s);
-	}
+	bind_str(s, 1, jti);
+	rc = fetch_exists(st, s, out, "revoked");
 	unlock(st);
 	return rc;
 }

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "err.h"
+#include "json.h"
 
 int oc_strlist_addn(struct oc_strlist *l, const char *s, size_t n)
 {
@@ -119,4 +122,17 @@ int oc_strlist_split(const char *s, struct oc_strlist *out)
 	}
 	*out = t;
 	return OC_OK;
+}
+
+int oc_strlist_json(struct oc_jgen *j, const char *key,
+		    const struct oc_strlist *l)
+{
+	size_t i;
+
+	oc_jgen_str(j, key);
+	yajl_gen_array_open(j->g);
+	for (i = 0; i < l->n; i++)
+		oc_jgen_str(j, l->v[i]);
+	yajl_gen_array_close(j->g);
+	return oc_jgen_status(j);
 }

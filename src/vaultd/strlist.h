@@ -7,6 +7,8 @@
 
 #define OC_STRLIST_MAX 256
 
+struct oc_jgen;
+
 struct oc_strlist {
 	char **v;
 	size_t n;
@@ -21,5 +23,8 @@ int oc_strlist_copy(struct oc_strlist *dst, const struct oc_strlist *src);
 /* Newline-joined text (entries never hold control characters) and back. */
 int oc_strlist_join(const struct oc_strlist *l, char **out);
 int oc_strlist_split(const char *s, struct oc_strlist *out);
+/* Writes "key": [entries...] into the object j has open. */
+int oc_strlist_json(struct oc_jgen *j, const char *key,
+		    const struct oc_strlist *l);
 
 #endif

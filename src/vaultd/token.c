@@ -62,19 +62,6 @@ void oc_signer_free(struct oc_signer *s)
 	free(s);
 }
 
-static int str_array(struct oc_jgen *j, const char *key,
-		     const struct oc_strlist *l)
-{
-	size_t i;
-
-	oc_jgen_str(j, key);
-	yajl_gen_array_open(j->g);
-	for (i = 0; i < l->n; i++)
-		oc_jgen_str(j, l->v[i]);
-	yajl_gen_array_close(j->g);
-	return oc_jgen_status(j);
-}
-
 static int payload_json(const struct oc_principal *p, struct oc_buf *out)
 {
 	struct oc_jgen j;
@@ -89,8 +76,8 @@ static int payload_json(const struct oc_principal *p, struct oc_buf *out)
 	yajl_gen_map_open(j.g);
 	oc_jgen_kv_str(&j, "sub", sub);
 	oc_jgen_kv_str(&j, "org", "local");
-	str_array(&j, "scopes", &p->scopes);
-	str_array(&j, "vault_ids", &p->vault_ids);
+	oc_strlist_json(&j, "scopes", &p->scopes);
+	oc_strlist_json(&j, "vault_ids", &p->vault_ids);
 	oc_jgen_kv_int(&j, "iat", p->iat);
 	oc_jgen_kv_int(&j, "exp", p->exp);
 	oc_jgen_kv_str(&j, "jti", p->jti);

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "fdio.h"
 #include "log.h"
 
 struct oc_wirelog {
@@ -81,7 +82,6 @@ void oc_wirelog_request(struct oc_wirelog *w, struct MHD_Connection *c,
 {
 	struct oc_buf b;
 	struct collect args;
-	size_t off = 0;
 
 	if (!w)
 		return;
@@ -98,15 +98,9 @@ void oc_wirelog_request(struct oc_wirelog *w, struct MHD_Connection *c,
 		oc_buf_append(&b, body, n);
 	oc_buf_append_str(&b, "\n");
 	pthread_mutex_lock(&w->lock);
-	while (off < b.len) {
-		ssize_t r = write(w->fd, b.data + off, b.len - off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
+	/* Best effort, like the appends above: the log never fails a
+	 * request. */
+	oc_fdio_write_all(w->fd, b.data, b.len);
 	pthread_mutex_unlock(&w->lock);
 	oc_buf_free(&b);
 }
