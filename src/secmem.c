@@ -8,11 +8,14 @@
  * there is logged once and otherwise ignored (RLIMIT_MEMLOCK is often
  * small).  Every chunk and mapping is wiped when it is freed.
  *
- * Each allocation starts with a 16-byte header: the chunk or mapping size,
- * then a word that holds HDR_LIVE while the memory is in use and the next
- * free chunk while it is not, so a double free is caught, not obeyed.
- * Free chunks are poisoned for ASan and valgrind, so a use after free is
- * still reported as one. */
+ * Each allocation starts with a 16-byte header: its slab (NULL for a
+ * mapping of its own, whose length sits in the 16 bytes before), then a
+ * word that holds HDR_LIVE while the memory is in use and the next free
+ * chunk while it is not, so a double free is caught, not obeyed.  Free
+ * chunks are poisoned for ASan and valgrind, so a use after free is still
+ * reported as one.  When the module is unloaded, every slab none of whose
+ * chunks is in use is unmapped; one still in use is left mapped, since a
+ * host may hold on to it. */
 #include "config.h"
 
 #include <errno.h>
@@ -51,12 +54,20 @@
 #define CLASS_MIN_SHIFT 6u
 #define CLASSES		6u
 #define CLASS_MAX	(1u << (CLASS_MIN_SHIFT + CLASSES - 1))
-/* A slab is this many bytes of chunks of one size. */
+/* A slab is this many bytes: its own header, then chunks of one size. */
 #define SLAB_BYTES (64u * 1024u)
+#define SLAB_HDR   64u
+
+struct slab {
+	struct slab *next; /* every slab, for the release at unload */
+	size_t live;	   /* chunks in use */
+	size_t chunk;	   /* chunk size, header included */
+	unsigned cls;
+};
 
 struct hdr {
-	size_t size;	 /* chunk size (<= CLASS_MAX) or mapping length */
-	uintptr_t state; /* HDR_LIVE, or the next free chunk */
+	struct slab *slab; /* NULL: a mapping of its own */
+	uintptr_t state;   /* HDR_LIVE, or the next free chunk */
 };
 
 static atomic_int lock_warned;
@@ -65,6 +76,8 @@ static atomic_int dump_warned;
 static pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t slab_once = PTHREAD_ONCE_INIT;
 static struct hdr *free_list[CLASSES];
+static struct slab *slabs;
+static struct slab *slabs;
 
 /* A fork while another thread holds the slab lock would leave it held in
  * the child for good: the lock is taken around fork, like malloc's. */
@@ -160,19 +173,54 @@ static unsigned class_of(size_t n)
 static int slab_grow(unsigned c)
 {
 	size_t size = (size_t)1 << (CLASS_MIN_SHIFT + c), off;
-	unsigned char *slab = map_locked(SLAB_BYTES);
+	unsigned char *base = map_locked(SLAB_BYTES);
+	struct slab *sl = (struct slab *)(void *)base;
 
-	if (slab == NULL)
+	if (base == NULL)
 		return -1;
-	for (off = SLAB_BYTES; off >= size; off -= size) {
-		struct hdr *h = (struct hdr *)(void *)(slab + off - size);
+	sl->live = 0;
+	sl->chunk = size;
+	sl->cls = c;
+	sl->next = slabs;
+	slabs = sl;
+	for (off = SLAB_BYTES; off - SLAB_HDR >= size; off -= size) {
+		struct hdr *h = (struct hdr *)(void *)(base + off - size);
 
-		h->size = size;
+		h->slab = sl;
 		h->state = (uintptr_t)free_list[c];
 		free_list[c] = h;
 		mark_free(h + 1, size - HDR_SIZE);
 	}
 	return 0;
+}
+
+/* At unload (dlclose of the module, or exit): unmaps every slab with no
+ * chunk in use and starts the free lists afresh; a slab still in use
+ * stays, with its free chunks, reachable from nothing but live pointers.
+ * Free chunks were wiped when they were freed. */
+__attribute__((destructor)) static void slab_release(void)
+{
+	struct slab *sl, *next, *kept = NULL;
+	unsigned c;
+
+	pthread_mutex_lock(&slab_mutex);
+	for (c = 0; c < CLASSES; c++)
+		free_list[c] = NULL;
+	for (sl = slabs; sl != NULL; sl = next) {
+		next = sl->next;
+		if (sl->live != 0) {
+			sl->next = kept;
+			kept = sl;
+			continue;
+		}
+		/* ASan's shadow outlives the mapping: a later one at the
+		 * same address must not start poisoned. */
+		mark_live(sl, SLAB_BYTES);
+		munlock(sl, SLAB_BYTES);
+		munmap(sl, SLAB_BYTES);
+	}
+	slabs = kept;
+	pthread_mutex_unlock(&slab_mutex);
 }
 
 static void *slab_alloc(size_t n)
@@ -186,47 +234,54 @@ static void *slab_alloc(size_t n)
 		h = free_list[c];
 		free_list[c] = (struct hdr *)h->state;
 		h->state = HDR_LIVE;
+		h->slab->live++;
 	}
 	pthread_mutex_unlock(&slab_mutex);
 	if (h == NULL)
 		return NULL;
-	mark_live(h + 1, h->size - HDR_SIZE);
-	memset(h + 1, 0, h->size - HDR_SIZE);
+	mark_live(h + 1, h->slab->chunk - HDR_SIZE);
+	memset(h + 1, 0, h->slab->chunk - HDR_SIZE);
 	return h + 1;
 }
 
 static void slab_free(struct hdr *h)
 {
-	unsigned c = class_of(h->size - HDR_SIZE);
+	struct slab *sl = h->slab;
 
-	OPENSSL_cleanse(h + 1, h->size - HDR_SIZE);
-	mark_free(h + 1, h->size - HDR_SIZE);
+	OPENSSL_cleanse(h + 1, sl->chunk - HDR_SIZE);
+	mark_free(h + 1, sl->chunk - HDR_SIZE);
 	pthread_mutex_lock(&slab_mutex);
-	h->state = (uintptr_t)free_list[c];
-	free_list[c] = h;
+	h->state = (uintptr_t)free_list[sl->cls];
+	free_list[sl->cls] = h;
+	sl->live--;
 	pthread_mutex_unlock(&slab_mutex);
 }
 
 void *oc_secure_alloc(size_t n)
 {
 	size_t ps = page_size(), total;
+	unsigned char *base;
 	struct hdr *h;
 
 	if (n <= CLASS_MAX - HDR_SIZE)
 		return slab_alloc(n);
-	if (n > SIZE_MAX - HDR_SIZE - ps)
+	if (n > SIZE_MAX - 2 * HDR_SIZE - ps)
 		return NULL;
-	total = (n + HDR_SIZE + ps - 1) / ps * ps;
-	h = map_locked(total);
-	if (h == NULL)
+	/* The mapping's length, then the header, then the caller's bytes. */
+	total = (n + 2 * HDR_SIZE + ps - 1) / ps * ps;
+	base = map_locked(total);
+	if (base == NULL)
 		return NULL;
-	h->size = total;
+	memcpy(base, &total, sizeof(total));
+	h = (struct hdr *)(void *)(base + HDR_SIZE);
+	h->slab = NULL;
 	h->state = HDR_LIVE;
 	return h + 1;
 }
 
 void oc_secure_free(void *p)
 {
+	unsigned char *base;
 	struct hdr *h;
 	size_t total;
 
@@ -237,14 +292,15 @@ void oc_secure_free(void *p)
 	 * corrupt the free list: stop here rather than later. */
 	if (h->state != HDR_LIVE)
 		abort();
-	if (h->size <= CLASS_MAX) {
+	if (h->slab != NULL) {
 		slab_free(h);
 		return;
 	}
-	total = h->size;
-	OPENSSL_cleanse(h, total);
-	munlock(h, total);
-	munmap(h, total);
+	base = (unsigned char *)h - HDR_SIZE;
+	memcpy(&total, base, sizeof(total));
+	OPENSSL_cleanse(base, total);
+	munlock(base, total);
+	munmap(base, total);
 }
 
 void *oc_secure_dup(const void *p, size_t n)
