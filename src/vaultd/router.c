@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "err.h"
 
 #define MAX_SEGS 300
@@ -15,17 +16,6 @@ struct seg {
 	const char *p;
 	size_t n;
 };
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int oc_percent_decode(const char *s, size_t n, char **out)
 {
@@ -37,15 +27,16 @@ int oc_percent_decode(const char *s, size_t n, char **out)
 		return OC_ERR_NOMEM;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
-			int hi, lo;
+			uint8_t byte;
+			size_t len;
 
-			if (i + 2 >= n)
+			/* %00 would cut the path short where C reads it. */
+			if (i + 2 >= n ||
+			    oc_hex_decode(s + i + 1, 2, &byte, 1, &len) !=
+				OC_OK ||
+			    byte == 0)
 				goto bad;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				goto bad;
-			d[o++] = (char)(hi << 4 | lo);
+			d[o++] = (char)byte;
 			i += 2;
 		} else if (s[i] == '\0') {
 			goto bad;

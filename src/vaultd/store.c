@@ -356,16 +356,24 @@ static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 	return rc;
 }
 
-/* The integer s yields, into *v; *v is left as it is when s yields no row
- * or its step fails (that failure is not reported). */
-static int fetch_int64(sqlite3_stmt *s, int64_t *v)
+/* The integer of the one row an aggregate s yields, into *v.  No row is a
+ * failure like any other: a next version or a count must not default. */
+static int fetch_int64(struct oc_store *st, sqlite3_stmt *s, int64_t *v,
+		       const char *what)
 {
+	int rc;
+
 	if (!s)
 		return OC_ERR_IO;
-	if (sqlite3_step(s) == SQLITE_ROW)
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
 		*v = sqlite3_column_int64(s, 0);
+		rc = OC_OK;
+	} else {
+		rc = db_err(st, what);
+	}
 	finish(s);
-	return OC_OK;
+	return rc;
 }
 
 /* What a list holds: the size of a row, its reader and, for rows that own
@@ -1013,7 +1021,7 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		goto out;
 	s = prep(st, q_next);
 	bind_str(s, 1, ref.id);
-	rc = fetch_int64(s, &next);
+	rc = fetch_int64(st, s, &next, "next version");
 	if (rc)
 		goto out;
 	s = prep(st, q_ins);
@@ -1601,7 +1609,7 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 	s = prep(st, q_count);
 	bind_str(s, 1, job->vault_id);
 	bind_str(s, 2, job->old_fpr);
-	rc = fetch_int64(s, &total);
+	rc = fetch_int64(st, s, &total, "job count");
 	if (rc)
 		goto out;
 	s = prep(st, q_ins);
@@ -1814,15 +1822,20 @@ int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
 	sqlite3_stmt *s;
 	int rc;
 
+	/* The revocation first: it is what the caller asked for, and a
+	 * failed one must be reported.  Purging expired ones is upkeep. */
 	lock(st);
-	s = prep(st, q_purge);
-	bind_int64(s, 1, (int64_t)time(NULL));
-	rc = step_done(st, s, "revoke purge");
-	s = rc ? NULL : prep(st, q_ins);
-	if (s) {
-		bind_str(s, 1, jti);
-		bind_int64(s, 2, exp);
-		rc = step_done(st, s, "revoke");
+	s = prep(st, q_ins);
+	bind_str(s, 1, jti);
+	bind_int64(s, 2, exp);
+	/* INSERT OR IGNORE cannot conflict: any failure is the store's. */
+	rc = step_end(st, s, 0, "revoke");
+	if (rc == OC_OK) {
+		s = prep(st, q_purge);
+		bind_int64(s, 1, (int64_t)time(NULL));
+		/* A failure is logged by step_done; the next revoke
+		 * purges again. */
+		(void)step_end(st, s, 0, "revoke purge");
 	}
 	unlock(st);
 	return rc;

@@ -99,6 +99,19 @@ RT=$(vd_token "$ADMIN_KEY")
 OC_BEARER=$RT vd_call 204 DELETE /v1/auth/token
 OC_BEARER=$RT vd_call 401 GET /v1/vaults
 OC_BEARER=$UT vd_call 200 GET /v1/vaults
+# A revocation the database refuses is reported, never acknowledged; the
+# same call succeeds once the database takes it.
+oc_need sqlite3
+sqlite3 "$VAULTD_DB" "CREATE TRIGGER refuse_revoke BEFORE INSERT ON revoked
+	BEGIN SELECT RAISE(ABORT, 'refused'); END;" || oc_fail "add trigger"
+FT=$(vd_token "$ADMIN_KEY")
+oc_secret "$FT"
+OC_BEARER=$FT vd_call 500 DELETE /v1/auth/token
+vd_problem 500
+OC_BEARER=$FT vd_call 200 GET /v1/vaults
+sqlite3 "$VAULTD_DB" "DROP TRIGGER refuse_revoke;" || oc_fail "drop trigger"
+OC_BEARER=$FT vd_call 204 DELETE /v1/auth/token
+OC_BEARER=$FT vd_call 401 GET /v1/vaults
 
 # Expiry: an agent with a 1 s token lifetime.
 vd_call 200 PATCH "/v1/agents/$AID" '{"token_ttl_seconds":1}'

@@ -119,6 +119,32 @@ static void bad_paths(void **state)
 			 OC_ROUTE_NOT_FOUND);
 }
 
+static void percent_decoding(void **state)
+{
+	static const char *bad[] = {"%",   "a%",  "a%2",   "%4g",
+				    "%g4", "%00", "a%00b", "x\0y"};
+	char *d = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(oc_percent_decode("%41%62c", 7, &d), OC_OK);
+	assert_string_equal(d, "Abc");
+	free(d);
+	assert_int_equal(oc_percent_decode("%e2%9C%93/%2f", 13, &d), OC_OK);
+	assert_string_equal(d, "\xe2\x9c\x93//");
+	free(d);
+	assert_int_equal(oc_percent_decode("", 0, &d), OC_OK);
+	assert_string_equal(d, "");
+	free(d);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = NULL;
+		assert_int_equal(
+		    oc_percent_decode(bad[i], i == 7 ? 3 : strlen(bad[i]), &d),
+		    OC_ERR_PARSE);
+		assert_null(d);
+	}
+}
+
 static void path_rules(void **state)
 {
 	char long_path[1100];
@@ -140,6 +166,7 @@ int main(void)
 	    cmocka_unit_test(slash_and_2f_are_the_same),
 	    cmocka_unit_test(list_versions_and_ids),
 	    cmocka_unit_test(bad_paths),
+	    cmocka_unit_test(percent_decoding),
 	    cmocka_unit_test(path_rules),
 	};
 
