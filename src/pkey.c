@@ -87,23 +87,6 @@ void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
 	va_end(ap);
 }
 
-int oc_pkey_check_input(const uint8_t *in, size_t n, bool have_out, char *why,
-			size_t why_len)
-{
-	oc_pkey_why(why, why_len, "%s", "");
-	if (!have_out || (in == NULL && n != 0)) {
-		oc_pkey_why(why, why_len, "no input");
-		return OC_ERR_ARGS;
-	}
-	if (n > OC_PKEY_MAX_INPUT) {
-		oc_pkey_why(why, why_len,
-			    "input of %zu bytes is over the %d limit", n,
-			    OC_PKEY_MAX_INPUT);
-		return OC_ERR_RANGE;
-	}
-	return OC_OK;
-}
-
 bool oc_pkey_is_space(uint8_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||

@@ -32,6 +32,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "err.h"
+
 #define OC_PKEY_MAX_INPUT (64 * 1024)
 /* CKA_ID: SHA-1 of the DER SubjectPublicKeyInfo. */
 #define OC_PKEY_ID_LEN 20
@@ -115,8 +117,24 @@ void oc_pkey_cert_free(struct oc_pkey_cert *c);
  * tells PEM's whitespace. */
 void oc_pkey_why(char *why, size_t why_len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int oc_pkey_check_input(const uint8_t *in, size_t n, bool have_out, char *why,
-			size_t why_len);
+/* Inline, so that a static analyser sees a NULL out refused in the
+ * caller's own code. */
+static inline int oc_pkey_check_input(const uint8_t *in, size_t n,
+				      bool have_out, char *why, size_t why_len)
+{
+	oc_pkey_why(why, why_len, "%s", "");
+	if (!have_out || (in == NULL && n != 0)) {
+		oc_pkey_why(why, why_len, "no input");
+		return OC_ERR_ARGS;
+	}
+	if (n > OC_PKEY_MAX_INPUT) {
+		oc_pkey_why(why, why_len,
+			    "input of %zu bytes is over the %d limit", n,
+			    OC_PKEY_MAX_INPUT);
+		return OC_ERR_RANGE;
+	}
+	return OC_OK;
+}
 bool oc_pkey_is_space(uint8_t c);
 
 #endif
