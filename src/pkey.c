@@ -536,17 +536,17 @@ out:
  * refuses the size-only query (a NULL buffer) that older releases answered. */
 bool oc_pkey_has_private(const EVP_PKEY *k)
 {
+	const char *bn_name = EVP_PKEY_is_a(k, "RSA") ? OSSL_PKEY_PARAM_RSA_D
+			      : EVP_PKEY_is_a(k, "EC")
+				  ? OSSL_PKEY_PARAM_PRIV_KEY
+				  : NULL;
 	OSSL_PARAM q[2];
 	BIGNUM *bn = NULL;
 	bool found;
 
-	if (EVP_PKEY_is_a(k, "RSA") || EVP_PKEY_is_a(k, "EC")) {
-		found = EVP_PKEY_get_bn_param(k,
-					      EVP_PKEY_is_a(k, "RSA")
-						  ? OSSL_PKEY_PARAM_RSA_D
-						  : OSSL_PKEY_PARAM_PRIV_KEY,
-					      &bn) == 1 &&
-			bn != NULL;
+	if (bn_name != NULL) {
+		found =
+		    EVP_PKEY_get_bn_param(k, bn_name, &bn) == 1 && bn != NULL;
 		BN_clear_free(bn);
 		return found;
 	}

@@ -61,8 +61,7 @@
 struct slab {
 	struct slab *next; /* every slab, for the release at unload */
 	size_t live;	   /* chunks in use */
-	size_t chunk;	   /* chunk size, header included */
-	unsigned cls;
+	unsigned cls;	   /* chunks of class_size(cls) bytes */
 };
 
 struct hdr {
@@ -76,7 +75,6 @@ static atomic_int dump_warned;
 static pthread_mutex_t slab_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t slab_once = PTHREAD_ONCE_INIT;
 static struct hdr *free_list[CLASSES];
-static struct slab *slabs;
 static struct slab *slabs;
 
 /* A fork while another thread holds the slab lock would leave it held in
@@ -159,12 +157,18 @@ static void *map_locked(size_t total)
 	return base;
 }
 
+/* The chunk size of class c, header included. */
+static size_t class_size(unsigned c)
+{
+	return (size_t)1 << (CLASS_MIN_SHIFT + c);
+}
+
 /* The class whose chunks hold n bytes after the header. */
 static unsigned class_of(size_t n)
 {
 	unsigned c = 0;
 
-	while (((size_t)1 << (CLASS_MIN_SHIFT + c)) < n + HDR_SIZE)
+	while (class_size(c) < n + HDR_SIZE)
 		c++;
 	return c;
 }
@@ -172,14 +176,13 @@ static unsigned class_of(size_t n)
 /* Carves a new slab into free chunks of class c.  Slab lock held. */
 static int slab_grow(unsigned c)
 {
-	size_t size = (size_t)1 << (CLASS_MIN_SHIFT + c), off;
+	size_t size = class_size(c), off;
 	unsigned char *base = map_locked(SLAB_BYTES);
 	struct slab *sl = (struct slab *)(void *)base;
 
 	if (base == NULL)
 		return -1;
 	sl->live = 0;
-	sl->chunk = size;
 	sl->cls = c;
 	sl->next = slabs;
 	slabs = sl;
@@ -239,17 +242,18 @@ static void *slab_alloc(size_t n)
 	pthread_mutex_unlock(&slab_mutex);
 	if (h == NULL)
 		return NULL;
-	mark_live(h + 1, h->slab->chunk - HDR_SIZE);
-	memset(h + 1, 0, h->slab->chunk - HDR_SIZE);
+	mark_live(h + 1, class_size(c) - HDR_SIZE);
+	memset(h + 1, 0, class_size(c) - HDR_SIZE);
 	return h + 1;
 }
 
 static void slab_free(struct hdr *h)
 {
 	struct slab *sl = h->slab;
+	size_t n = class_size(sl->cls) - HDR_SIZE;
 
-	OPENSSL_cleanse(h + 1, sl->chunk - HDR_SIZE);
-	mark_free(h + 1, sl->chunk - HDR_SIZE);
+	OPENSSL_cleanse(h + 1, n);
+	mark_free(h + 1, n);
 	pthread_mutex_lock(&slab_mutex);
 	h->state = (uintptr_t)free_list[sl->cls];
 	free_list[sl->cls] = h;
