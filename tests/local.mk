@@ -16,4 +16,5 @@ include tests/integration/local.mk
 include tests/bench/local.mk
 include tests/fuzz/local.mk
 include tests/conformance/local.mk
+include tests/attack/local.mk
 include tests/static.mk

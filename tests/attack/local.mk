@@ -1,0 +1,19 @@
+# tests/attack - attacks on the module's promise: an application (or an
+# agent behind p11-kit server) may use vault keys and CMEK keys but never
+# obtain them, nor crash its host, through any PKCS#11 call.  One small
+# program per attack (attack.c holds what they share), each run by its
+# script against a fresh oneclaw-vaultd, directly and through p11-kit's
+# RPC (attack-lib.sh).
+EXTRA_DIST += tests/attack/attack-lib.sh
+ATTACK_SOURCES = tests/attack/attack.c tests/attack/attack.h \
+	tests/integration/client-calls.c tests/integration/client-calls.h
+ATTACK_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+ATTACK_LIBS = -ldl
+
+check_PROGRAMS += tests/attack/holds
+tests_attack_holds_SOURCES = tests/attack/holds.c $(ATTACK_SOURCES)
+tests_attack_holds_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_holds_LDADD = $(ATTACK_LIBS)
+
+TESTS += tests/attack/holds.sh
+EXTRA_DIST += tests/attack/holds.sh
