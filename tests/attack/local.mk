@@ -17,3 +17,11 @@ tests_attack_holds_LDADD = $(ATTACK_LIBS)
 
 TESTS += tests/attack/holds.sh
 EXTRA_DIST += tests/attack/holds.sh
+
+check_PROGRAMS += tests/attack/key-secret
+tests_attack_key_secret_SOURCES = tests/attack/key-secret.c $(ATTACK_SOURCES)
+tests_attack_key_secret_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_key_secret_LDADD = $(ATTACK_LIBS)
+
+TESTS += tests/attack/key-secret.sh
+EXTRA_DIST += tests/attack/key-secret.sh

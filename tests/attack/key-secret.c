@@ -1,0 +1,104 @@
+/* key-secret.c - the data object of a secret that holds a private key
+ * gives the key to nobody: its value is not readable, and it cannot be
+ * copied (to a readable path, or sealed and then decrypted), re-typed,
+ * relabelled, rewritten or given new metadata.
+ *
+ *   key-secret MODULE KEY_PATH PEM_MARKER
+ *
+ * PEM_MARKER is a line of the key's PEM; no answer may contain it. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attack.h"
+
+#define EXFIL "tls/exfil"
+
+/* Nothing the attacker can read holds the marker; the copy never exists. */
+static void no_copy(struct atk *a, const char *marker)
+{
+	CK_OBJECT_HANDLE h = atk_find(a, CKO_DATA, EXFIL, true);
+	CK_OBJECT_HANDLE key = atk_find(a, CKO_SECRET_KEY, "cmek", true);
+	unsigned char *v = NULL, out[16384];
+	CK_ULONG n = 0, on = sizeof(out);
+	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_RV rv;
+
+	atk_check(a, "no " EXFIL " object after the copy", h == 0,
+		  h ? "the copy exists" : "none");
+	if (!h)
+		return;
+	rv = atk_value(a, h, &v, &n);
+	if (rv == CKR_OK)
+		atk_check(a, "the copy's value", !atk_contains(v, n, marker),
+			  atk_contains(v, n, marker) ? "the PEM" : "no PEM");
+	if (rv == CKR_OK && key &&
+	    a->f->C_DecryptInit(a->s, &m, key) == CKR_OK &&
+	    a->f->C_Decrypt(a->s, v, n, out, &on) == CKR_OK)
+		atk_check(a, "C_Decrypt of the copy",
+			  !atk_contains(out, on, marker),
+			  atk_contains(out, on, marker) ? "the PEM" : "no PEM");
+	free(v);
+	a->f->C_DestroyObject(a->s, h);
+}
+
+static void set_one(struct atk *a, CK_OBJECT_HANDLE h, const char *name,
+		    CK_ATTRIBUTE_TYPE type, const char *value)
+{
+	CK_ATTRIBUTE t = {type, (void *)value, strlen(value)};
+	CK_RV refused[] = {CKR_ACTION_PROHIBITED, CKR_ATTRIBUTE_READ_ONLY};
+
+	atk_expect_any(a, name, a->f->C_SetAttributeValue(a->s, h, &t, 1),
+		       refused, 2);
+}
+
+int main(int argc, char **argv)
+{
+	struct atk a;
+	CK_OBJECT_HANDLE h, out = 0;
+	CK_BBOOL copyable = CK_TRUE, modifiable = CK_TRUE;
+	CK_ATTRIBUTE flags[] = {
+	    {CKA_COPYABLE, &copyable, sizeof(copyable)},
+	    {CKA_MODIFIABLE, &modifiable, sizeof(modifiable)},
+	};
+	CK_ATTRIBUTE label = {CKA_LABEL, EXFIL, sizeof(EXFIL) - 1};
+	unsigned char *v = NULL;
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: key-secret MODULE KEY_PATH MARKER\n");
+		return 64;
+	}
+	atk_open(&a, argv[1]);
+	h = atk_find(&a, CKO_DATA, argv[2], false);
+
+	rv = atk_value(&a, h, &v, &n);
+	atk_expect(&a, "CKA_VALUE of the key's data object", rv,
+		   CKR_ATTRIBUTE_SENSITIVE);
+	free(v);
+	rv = a.f->C_GetAttributeValue(a.s, h, flags, 2);
+	atk_check(&a, "CKA_COPYABLE and CKA_MODIFIABLE false",
+		  rv == CKR_OK && !copyable && !modifiable,
+		  copyable || modifiable ? "one is true" : "both false");
+
+	atk_expect(&a, "C_CopyObject(LABEL=" EXFIL ")",
+		   a.f->C_CopyObject(a.s, h, &label, 1, &out),
+		   CKR_ACTION_PROHIBITED);
+	no_copy(&a, argv[3]);
+
+	set_one(&a, h, "C_SetAttributeValue(SECRET_TYPE=generic)",
+		CKA_ONECLAW_SECRET_TYPE, "generic");
+	set_one(&a, h, "C_SetAttributeValue(LABEL)", CKA_LABEL, EXFIL);
+	set_one(&a, h, "C_SetAttributeValue(VALUE)", CKA_VALUE, "overwritten");
+	set_one(&a, h, "C_SetAttributeValue(METADATA)", CKA_ONECLAW_METADATA,
+		"{\"note\":\"x\"}");
+	rv = atk_value(&a, h, &v, &n);
+	atk_expect(&a, "CKA_VALUE after the attempts", rv,
+		   CKR_ATTRIBUTE_SENSITIVE);
+	if (rv == CKR_OK)
+		free(v);
+	return atk_done(&a);
+}
