@@ -25,3 +25,12 @@ tests_attack_key_secret_LDADD = $(ATTACK_LIBS)
 
 TESTS += tests/attack/key-secret.sh
 EXTRA_DIST += tests/attack/key-secret.sh
+
+check_PROGRAMS += tests/attack/session-data
+tests_attack_session_data_SOURCES = tests/attack/session-data.c \
+	$(ATTACK_SOURCES)
+tests_attack_session_data_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_session_data_LDADD = $(ATTACK_LIBS)
+
+TESTS += tests/attack/session-data.sh
+EXTRA_DIST += tests/attack/session-data.sh
