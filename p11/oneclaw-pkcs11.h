@@ -24,4 +24,13 @@
 /* UTF-8 JSON object. */
 #define CKA_ONECLAW_METADATA 0x8C1A0007UL
 
+/* Return values (vendor range).  With a CMEK key configured for a vault
+ * the module trusts no word of the server about sealing:
+ * - a value that is not a blob sealed under the configured key (the
+ *   server sent it unsealed, or sealed under another key) is refused; */
+#define CKR_ONECLAW_NOT_SEALED 0x8C1A0001UL
+/* - a vault whose CMEK fingerprint is not the configured key's takes no
+ *   write (it would be sealed for a key the user did not choose). */
+#define CKR_ONECLAW_CMEK_MISMATCH 0x8C1A0002UL
+
 #endif

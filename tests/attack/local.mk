@@ -34,3 +34,11 @@ tests_attack_session_data_LDADD = $(ATTACK_LIBS)
 
 TESTS += tests/attack/session-data.sh
 EXTRA_DIST += tests/attack/session-data.sh
+
+check_PROGRAMS += tests/attack/unsealed
+tests_attack_unsealed_SOURCES = tests/attack/unsealed.c $(ATTACK_SOURCES)
+tests_attack_unsealed_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_unsealed_LDADD = $(ATTACK_LIBS)
+
+TESTS += tests/attack/unsealed.sh
+EXTRA_DIST += tests/attack/unsealed.sh

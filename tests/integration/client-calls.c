@@ -59,6 +59,8 @@ static const struct {
     {RVS(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)},
     {RVS(CKR_SESSION_READ_ONLY_EXISTS)},
     {RVS(CKR_VENDOR_DEFINED)},
+    {RVS(CKR_ONECLAW_NOT_SEALED)},
+    {RVS(CKR_ONECLAW_CMEK_MISMATCH)},
 };
 
 CK_FUNCTION_LIST *oc_client_load(const char *module, void **dl)
