@@ -87,8 +87,11 @@ typedef CK_INTERFACE **CK_INTERFACE_PTR_PTR;
 #define OC_P11_MAX_ATTR                                                        \
 	(1024u * 1024) /* bytes of one template value                          \
 			  (CKA_VALUE is bounded apart) */
-#define OC_P11_MAX_AAD	  (1024u * 1024)
-#define OC_P11_MAX_GCM_IV 128
+#define OC_P11_MAX_AAD (1024u * 1024)
+/* Session data objects of one token, and the bytes of their values. */
+#define OC_P11_MAX_SESSION_DATA	      1024
+#define OC_P11_MAX_SESSION_DATA_BYTES (64u * 1024 * 1024)
+#define OC_P11_MAX_GCM_IV	      128
 
 /* Library and token version. */
 #define OC_P11_VERSION_MAJOR 0

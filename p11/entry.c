@@ -311,12 +311,13 @@ static CK_RV e_logout(CK_SESSION_HANDLE h)
 
 /* --- objects ------------------------------------------------------------- */
 
+/* Object changes check login themselves (p11/write.c): a public session
+ * object may be made, changed and destroyed before login. */
 static CK_RV e_create_object(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR t,
 			     CK_ULONG n, CK_OBJECT_HANDLE_PTR out)
 {
 	struct call c;
-	CK_RV rv =
-	    begin_session(&c, "C_CreateObject", (t || !n) && out, h, NEED_USER);
+	CK_RV rv = begin_session(&c, "C_CreateObject", (t || !n) && out, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_write_create(c.s, t, n, out);
@@ -328,8 +329,7 @@ static CK_RV e_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 			   CK_OBJECT_HANDLE_PTR out)
 {
 	struct call c;
-	CK_RV rv =
-	    begin_session(&c, "C_CopyObject", (t || !n) && out, h, NEED_USER);
+	CK_RV rv = begin_session(&c, "C_CopyObject", (t || !n) && out, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_write_copy(c.s, obj, t, n, out);
@@ -339,7 +339,7 @@ static CK_RV e_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 static CK_RV e_destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 {
 	struct call c;
-	CK_RV rv = begin_session(&c, "C_DestroyObject", true, h, NEED_USER);
+	CK_RV rv = begin_session(&c, "C_DestroyObject", true, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_write_destroy(c.s, obj);
@@ -373,8 +373,7 @@ static CK_RV e_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 				   CK_ATTRIBUTE_PTR t, CK_ULONG n)
 {
 	struct call c;
-	CK_RV rv =
-	    begin_session(&c, "C_SetAttributeValue", t || !n, h, NEED_USER);
+	CK_RV rv = begin_session(&c, "C_SetAttributeValue", t || !n, h, 0);
 
 	if (rv == CKR_OK)
 		rv = oc_write_set(c.s, obj, t, n);

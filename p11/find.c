@@ -79,6 +79,12 @@ static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 
 		if (o && (m = match(o, t, n)) != 0)
 			rv = add(v, nv, cap, o->handle, m < 0);
+		/* Session data objects are not in the index. */
+		for (o = tok->store.n_session_data ? tok->store.head : NULL;
+		     o && rv == CKR_OK; o = o->next)
+			if (o->kind == OC_OBJ_DATA && o->session_obj &&
+			    (m = match(o, t, n)) != 0)
+				rv = add(v, nv, cap, o->handle, m < 0);
 	} else {
 		for (struct oc_object *o = tok->store.head; o && rv == CKR_OK;
 		     o = o->next)

@@ -269,5 +269,5 @@ CK_RV oc_keyattr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		return rv;
 	/* They live and die with their secret: not changed, not destroyed
 	 * through PKCS#11 (write or delete the secret instead). */
-	return oc_object_common_attr(o, t, v, false, false, false);
+	return oc_object_common_attr(o, t, v);
 }

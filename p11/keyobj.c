@@ -17,12 +17,6 @@
 #include "secmem.h"
 #include "token.h"
 
-/* Secret types whose values may be keys or certificates. */
-static bool is_key_type(const char *type)
-{
-	return strcmp(type, "private_key") == 0 || strcmp(type, "ssh_key") == 0;
-}
-
 static bool is_cert_type(const char *type)
 {
 	return strcmp(type, "certificate") == 0;
@@ -178,7 +172,8 @@ static size_t plan(struct oc_token *t, struct todo **out)
 	}
 	for (o = t->store.head; o; o = o->next) {
 		if (o->kind != OC_OBJ_DATA || o->session_obj ||
-		    (!is_key_type(o->meta.type) && !is_cert_type(o->meta.type)))
+		    (!oc_object_key_type(o->meta.type) &&
+		     !is_cert_type(o->meta.type)))
 			continue;
 		if (o->keyobj_done && o->keyobj_version == o->meta.version)
 			continue;

@@ -170,6 +170,44 @@ int oc_object_set_id(struct oc_object *o, const void *p, size_t n)
 	return set_bytes((void **)&o->id, &o->id_len, p, n);
 }
 
+int oc_object_set_application(struct oc_object *o, const void *p, size_t n)
+{
+	return set_bytes((void **)&o->application, &o->application_len, p, n);
+}
+
+int oc_object_set_object_id(struct oc_object *o, const void *p, size_t n)
+{
+	return set_bytes((void **)&o->object_id, &o->object_id_len, p, n);
+}
+
+bool oc_object_key_type(const char *type)
+{
+	return strcmp(type, "private_key") == 0 || strcmp(type, "ssh_key") == 0;
+}
+
+bool oc_object_holds_key(const struct oc_object *o)
+{
+	return o->kind == OC_OBJ_DATA &&
+	       (o->holds_key || oc_object_key_type(o->meta.type));
+}
+
+bool oc_object_may(const struct oc_object *o, enum oc_obj_act act)
+{
+	switch (o->kind) {
+	case OC_OBJ_DATA:
+		/* A secret holding a key may go, never be seen or reused. */
+		return act == OC_ACT_DESTROY || !oc_object_holds_key(o);
+	case OC_OBJ_KEY:
+		/* Key bytes never leave; an application's own session key
+		 * may be relabelled and destroyed. */
+		return o->session_obj &&
+		       (act == OC_ACT_MODIFY || act == OC_ACT_DESTROY);
+	default:
+		/* Views of vault secrets: changed through the secret. */
+		return false;
+	}
+}
+
 void oc_object_ref(struct oc_object *o)
 {
 	atomic_fetch_add(&o->refs, 1);
@@ -188,6 +226,8 @@ static void object_free(struct oc_object *o, bool child)
 	oc_secure_free(o->secret);
 	free(o->label);
 	free(o->id);
+	free(o->application);
+	free(o->object_id);
 	free(o->src_path);
 	oc_pkey_pub_free(&o->pub);
 	oc_pkey_cert_free(&o->cert);
@@ -211,10 +251,10 @@ void oc_object_abandon(struct oc_object *o)
 
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 {
-	if (o->kind != OC_OBJ_DATA)
+	if (o->kind != OC_OBJ_DATA || o->session_obj)
 		return false;
 	if (t == CKA_VALUE)
-		return !o->have_value && !o->holds_key;
+		return !o->have_value && oc_object_may(o, OC_ACT_READ_VALUE);
 	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
 	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
 		return !o->meta.cmek_known;
@@ -222,9 +262,12 @@ bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 }
 
 CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-			    struct oc_attr_val *v, bool modifiable,
-			    bool destroyable, bool copyable)
+			    struct oc_attr_val *v)
 {
+	/* Read-only mode keeps the vault's objects as they are; session
+	 * objects live here only. */
+	bool rw = o->session_obj || !oc_mod.conf.read_only;
+
 	switch (t) {
 	case CKA_TOKEN:
 		oc_attr_val_bool(v, !o->session_obj);
@@ -233,13 +276,13 @@ CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bool(v, o->priv);
 		return CKR_OK;
 	case CKA_MODIFIABLE:
-		oc_attr_val_bool(v, modifiable);
+		oc_attr_val_bool(v, rw && oc_object_may(o, OC_ACT_MODIFY));
 		return CKR_OK;
 	case CKA_DESTROYABLE:
-		oc_attr_val_bool(v, destroyable);
+		oc_attr_val_bool(v, rw && oc_object_may(o, OC_ACT_DESTROY));
 		return CKR_OK;
 	case CKA_COPYABLE:
-		oc_attr_val_bool(v, copyable);
+		oc_attr_val_bool(v, oc_object_may(o, OC_ACT_COPY));
 		return CKR_OK;
 	default:
 		return CKR_ATTRIBUTE_TYPE_INVALID;
@@ -250,7 +293,6 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		       struct oc_attr_val *v)
 {
 	const struct oc_secret_meta *m = &o->meta;
-	bool rw = !oc_mod.conf.read_only;
 	size_t len;
 
 	switch (t) {
@@ -261,14 +303,17 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, m->path, strlen(m->path));
 		return CKR_OK;
 	case CKA_APPLICATION:
-		oc_attr_val_bytes(v, "1claw", 5);
+		if (o->session_obj)
+			oc_attr_val_bytes(v, o->application,
+					  o->application_len);
+		else
+			oc_attr_val_bytes(v, "1claw", 5);
 		return CKR_OK;
 	case CKA_OBJECT_ID:
-		oc_attr_val_bytes(v, "", 0);
+		oc_attr_val_bytes(v, o->object_id, o->object_id_len);
 		return CKR_OK;
 	case CKA_VALUE:
-		/* A private key's bytes never leave the module. */
-		if (o->holds_key)
+		if (!oc_object_may(o, OC_ACT_READ_VALUE))
 			return CKR_ATTRIBUTE_SENSITIVE;
 		if (!o->have_value)
 			return CKR_GENERAL_ERROR; /* callers fetch first */
@@ -305,7 +350,7 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, m->metadata, strlen(m->metadata));
 		return CKR_OK;
 	default:
-		return oc_object_common_attr(o, t, v, rw, rw, rw);
+		return oc_object_common_attr(o, t, v);
 	}
 }
 
@@ -398,8 +443,7 @@ static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 				 OC_CMEK_FPR_LEN);
 		return CKR_OK;
 	default:
-		return oc_object_common_attr(o, t, v, o->session_obj,
-					     o->session_obj, false);
+		return oc_object_common_attr(o, t, v);
 	}
 }
 
@@ -418,6 +462,13 @@ CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
 }
 
 /* --- the store ----------------------------------------------------------- */
+
+/* Vault data objects are indexed by path; session data objects may share
+ * a label with one and are looked for in the list. */
+static bool label_indexed(const struct oc_object *o)
+{
+	return o->kind == OC_OBJ_DATA && !o->session_obj;
+}
 
 #define SERIAL_BITS 24
 #define SERIAL_MASK ((1u << SERIAL_BITS) - 1)
@@ -467,6 +518,8 @@ static void unlink_all(struct oc_store *st, bool child)
 	st->hcap = st->lcap = 0;
 	st->head = st->tail = NULL;
 	st->n = 0;
+	st->n_session_data = 0;
+	st->session_data_bytes = 0;
 }
 
 void oc_store_clear(struct oc_store *st)
@@ -494,7 +547,7 @@ static int rehash(struct oc_store *st, size_t cap)
 
 		o->hnext = bh[i];
 		bh[i] = o;
-		if (o->kind == OC_OBJ_DATA) {
+		if (label_indexed(o)) {
 			i = hash_label(o->meta.path, strlen(o->meta.path), cap);
 			o->lnext = bl[i];
 			bl[i] = o;
@@ -528,7 +581,13 @@ int oc_store_add(struct oc_store *st, struct oc_object *o)
 {
 	size_t i;
 
+	bool session_data = o->kind == OC_OBJ_DATA && o->session_obj;
+
 	if (st->n >= SERIAL_MASK - 1)
+		return OC_ERR_RANGE;
+	if (session_data && (st->n_session_data >= OC_P11_MAX_SESSION_DATA ||
+			     o->value_len > OC_P11_MAX_SESSION_DATA_BYTES -
+						st->session_data_bytes))
 		return OC_ERR_RANGE;
 	if (st->n + 1 > st->hcap) {
 		int err = rehash(st, st->hcap ? st->hcap * 2 : 64);
@@ -547,7 +606,11 @@ int oc_store_add(struct oc_store *st, struct oc_object *o)
 	i = hash_handle(o->handle, st->hcap);
 	o->hnext = st->by_handle[i];
 	st->by_handle[i] = o;
-	if (o->kind == OC_OBJ_DATA) {
+	if (session_data) {
+		st->n_session_data++;
+		st->session_data_bytes += o->value_len;
+	}
+	if (label_indexed(o)) {
 		i = hash_label(o->meta.path, strlen(o->meta.path), st->lcap);
 		o->lnext = st->by_label[i];
 		st->by_label[i] = o;
@@ -568,7 +631,11 @@ void oc_store_remove(struct oc_store *st, struct oc_object *o)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = o->hnext;
-	if (o->kind == OC_OBJ_DATA) {
+	if (o->kind == OC_OBJ_DATA && o->session_obj) {
+		st->n_session_data--;
+		st->session_data_bytes -= o->value_len;
+	}
+	if (label_indexed(o)) {
 		pp = &st->by_label[hash_label(o->meta.path,
 					      strlen(o->meta.path), st->lcap)];
 		while (*pp && *pp != o)

@@ -7,8 +7,17 @@
  * keys, public keys and certificates come from secrets of the key types
  * (p11/keyobj.h); their attributes are in p11/keyattr.c.
  *
- * The store indexes objects by handle and data objects by label (the
- * secret path), so find answers from memory.  Objects are reference
+ * What an application may do with an object is decided in one place,
+ * oc_object_may: key material (a key's bytes, the value of a secret that
+ * holds a private key) is never read, copied or rewritten, whatever the
+ * function.
+ *
+ * A data object is a vault secret (a token object), or a session object
+ * an application made with C_CreateObject and CKA_TOKEN false: in memory
+ * only, never sent, wiped when its session closes.
+ *
+ * The store indexes objects by handle and vault data objects by label
+ * (the secret path), so find answers from memory.  Objects are reference
  * counted: an operation holding a key keeps it alive after C_DestroyObject
  * or logout removed it from the store.  The store itself is protected by
  * its token's lock. */
@@ -70,7 +79,13 @@ struct oc_object {
 	 * data object then never shows. */
 	int64_t keyobj_version;
 	bool keyobj_done;
-	bool holds_key;
+	bool holds_key; /* parsed as a private key (see oc_object_holds_key) */
+	/* Session data objects: CKA_APPLICATION and CKA_OBJECT_ID as given
+	 * (a vault secret's are "1claw" and empty). */
+	uint8_t *application;
+	size_t application_len;
+	uint8_t *object_id;
+	size_t object_id_len;
 
 	/* Key objects. */
 	CK_KEY_TYPE key_type;	  /* CKK_AES or CKK_GENERIC_SECRET */
@@ -126,12 +141,34 @@ void oc_object_unref(struct oc_object *o);
 /* Child after fork: free without touching delegated keys. */
 void oc_object_abandon(struct oc_object *o);
 
+/* Secret types whose values are private keys. */
+bool oc_object_key_type(const char *type);
+/* Does this data object's value hold key material?  A secret of a key
+ * type always does (one that did not parse, encrypted or of an
+ * unsupported kind, is still a key), and so does any value that parsed
+ * as a private key. */
+bool oc_object_holds_key(const struct oc_object *o);
+
+enum oc_obj_act {
+	OC_ACT_READ_VALUE, /* CKA_VALUE, C_GetObjectSize, a copy's source */
+	OC_ACT_MODIFY,	   /* C_SetAttributeValue */
+	OC_ACT_COPY,	   /* C_CopyObject */
+	OC_ACT_DESTROY,	   /* C_DestroyObject */
+};
+/* May the application do this to the object?  The object's own rule;
+ * the token's state (read-only mode, a R/O session, login) is the
+ * caller's to check. */
+bool oc_object_may(const struct oc_object *o, enum oc_obj_act act);
+/* A session data object's CKA_APPLICATION / CKA_OBJECT_ID (bounded by
+ * OC_P11_MAX_ATTR). */
+int oc_object_set_application(struct oc_object *o, const void *p, size_t n);
+int oc_object_set_object_id(struct oc_object *o, const void *p, size_t n);
+
 /* Does reading this attribute need the secret fetched first? */
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
 /* CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, ...: what every object has. */
 CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-			    struct oc_attr_val *v, bool modifiable,
-			    bool destroyable, bool copyable);
+			    struct oc_attr_val *v);
 /* The getter for oc_attr_fill (ctx is the object). */
 CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v);
 
@@ -142,6 +179,8 @@ struct oc_store {
 	struct oc_object **by_label;
 	size_t lcap;
 	size_t n;
+	size_t n_session_data; /* session data objects (not label-indexed) */
+	size_t session_data_bytes; /* ... and the bytes of their values */
 	uint32_t next_serial;
 	CK_SLOT_ID slot;
 };
@@ -152,12 +191,13 @@ void oc_store_init(struct oc_store *st, CK_SLOT_ID slot);
 void oc_store_clear(struct oc_store *st);
 void oc_store_abandon(struct oc_store *st);
 /* Assigns the handle and links the object (the store takes the caller's
- * reference). */
+ * reference).  OC_ERR_RANGE past the session data limits (ck.h). */
 int oc_store_add(struct oc_store *st, struct oc_object *o);
 /* Unlinks and drops the store's reference. */
 void oc_store_remove(struct oc_store *st, struct oc_object *o);
 struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h);
-/* The data object with this path, or NULL. */
+/* The vault data object with this path, or NULL (session data objects
+ * are not indexed: look through the store when n_session_data). */
 struct oc_object *oc_store_by_label(const struct oc_store *st, const char *path,
 				    size_t len);
 

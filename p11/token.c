@@ -557,7 +557,8 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 	o = oc_token_find_locked(t, h);
 	/* Keys, certificates and the data object of a private key have no
 	 * size to tell. */
-	key = o && (o->kind != OC_OBJ_DATA || o->holds_key);
+	key = o &&
+	      (o->kind != OC_OBJ_DATA || !oc_object_may(o, OC_ACT_READ_VALUE));
 	oc_lock_release(t->lock);
 	if (!o)
 		return CKR_OBJECT_HANDLE_INVALID;

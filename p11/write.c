@@ -37,9 +37,13 @@ struct data_in {
 	bool has_metadata;
 	char expires[40];
 	bool has_expires;
+	bool priv;
+	bool has_priv;
+	const CK_ATTRIBUTE *application; /* session objects: as given */
+	const CK_ATTRIBUTE *object_id;
 };
 
-/* The stored state of an existing secret. */
+/* The state of an existing data object, copied out of the store. */
 struct current {
 	char *path;
 	uint8_t *value;
@@ -48,6 +52,12 @@ struct current {
 	char type[32];
 	char *metadata;
 	char expires[40];
+	bool session; /* a session object */
+	bool priv;
+	uint8_t *application;
+	size_t application_len;
+	uint8_t *object_id;
+	size_t object_id_len;
 };
 
 static void data_in_free(struct data_in *d)
@@ -62,6 +72,8 @@ static void current_free(struct current *c)
 	free(c->path);
 	oc_secure_free(c->value);
 	free(c->metadata);
+	free(c->application);
+	free(c->object_id);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -176,37 +188,52 @@ out:
 	return rv;
 }
 
+static uint8_t *memdup(const uint8_t *p, size_t n)
+{
+	uint8_t *c = malloc(n + 1);
+
+	if (c && n)
+		memcpy(c, p, n);
+	return c;
+}
+
+/* A label is a secret path (1..OC_API_MAX_PATH bytes of clean UTF-8); a
+ * session object's may also be empty. */
+static CK_RV parse_label(const CK_ATTRIBUTE *a, bool session, char **out)
+{
+	if ((a->ulValueLen == 0 && !session) ||
+	    a->ulValueLen > OC_API_MAX_PATH ||
+	    !clean_utf8(a->pValue, a->ulValueLen)) {
+		oc_rv_cause("a secret path is 1..%d bytes of UTF-8 without "
+			    "control characters",
+			    OC_API_MAX_PATH);
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	free(*out); /* no leak even on a repeated label */
+	*out = strndup(a->ulValueLen ? a->pValue : "", a->ulValueLen);
+	return *out ? CKR_OK : CKR_HOST_MEMORY;
+}
+
+/* Reads a template for a data object that is (session) or is not a
+ * session object.  CKA_TOKEN was read by the caller, which decided. */
 static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
-			struct data_in *d)
+			bool session, struct data_in *d)
 {
 	CK_RV rv = CKR_OK;
-	bool b;
 
 	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++) {
 		const CK_ATTRIBUTE *a = &t[i];
 
 		switch (a->type) {
 		case CKA_CLASS:
+		case CKA_TOKEN:
 			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY : CKR_OK;
 			break;
 		case CKA_LABEL:
-			if (mode == SET) {
-				rv = CKR_ATTRIBUTE_READ_ONLY;
-				break;
-			}
-			if (a->ulValueLen == 0 ||
-			    a->ulValueLen > OC_API_MAX_PATH ||
-			    !clean_utf8(a->pValue, a->ulValueLen)) {
-				oc_rv_cause("a secret path is 1..%d bytes of "
-					    "UTF-8 without control characters",
-					    OC_API_MAX_PATH);
-				rv = CKR_ATTRIBUTE_VALUE_INVALID;
-				break;
-			}
-			free(d->path); /* no leak even on a repeated label */
-			d->path = strndup(a->pValue, a->ulValueLen);
-			if (!d->path)
-				rv = CKR_HOST_MEMORY;
+			if (mode == SET && !session)
+				rv = CKR_ATTRIBUTE_READ_ONLY; /* the path */
+			else
+				rv = parse_label(a, session, &d->path);
 			break;
 		case CKA_VALUE:
 			if (mode == COPY) {
@@ -242,26 +269,31 @@ static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
 					    a->ulValueLen, &d->metadata);
 			d->has_metadata = rv == CKR_OK;
 			break;
-		case CKA_TOKEN:
+		case CKA_PRIVATE:
 			if (mode == SET) {
 				rv = CKR_ATTRIBUTE_READ_ONLY;
 				break;
 			}
-			rv = oc_attr_bool(a, &b);
-			if (rv == CKR_OK && !b) {
-				oc_rv_cause("data objects are stored in the "
-					    "vault: CKA_TOKEN must be true");
-				rv = CKR_TEMPLATE_INCONSISTENT;
-			}
+			rv = oc_attr_bool(a, &d->priv);
+			d->has_priv = rv == CKR_OK;
 			break;
 		case CKA_APPLICATION:
 		case CKA_OBJECT_ID:
-		case CKA_PRIVATE:
+			/* A vault secret's are the module's ("1claw"). */
+			if (mode == SET && !session)
+				rv = CKR_ATTRIBUTE_READ_ONLY;
+			else if (a->ulValueLen > OC_P11_MAX_ATTR)
+				rv = CKR_ATTRIBUTE_VALUE_INVALID;
+			else if (a->type == CKA_APPLICATION)
+				d->application = a;
+			else
+				d->object_id = a;
+			break;
 		case CKA_MODIFIABLE:
 		case CKA_DESTROYABLE:
 		case CKA_COPYABLE:
-			/* Decided by the module (application "1claw", the
-			 * auth and read-only modes). */
+			/* Decided by the module (the read-only mode, what the
+			 * object holds). */
 			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY : CKR_OK;
 			break;
 		case CKA_ONECLAW_VERSION:
@@ -278,13 +310,22 @@ static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
 			break;
 		}
 	}
-	if (rv == CKR_OK && d->sealed && mode != COPY && !d->has_value &&
-	    mode == CREATE) {
+	if (rv == CKR_OK && d->sealed && mode == CREATE && !d->has_value) {
 		oc_rv_cause("CKA_ONECLAW_CMEK_ENCRYPTED needs the blob in "
 			    "CKA_VALUE");
 		rv = CKR_TEMPLATE_INCOMPLETE;
 	}
 	return rv;
+}
+
+/* CKA_TOKEN of a template, or dflt when it has none. */
+static CK_RV template_token(const CK_ATTRIBUTE *t, CK_ULONG n, bool dflt,
+			    bool *token)
+{
+	const CK_ATTRIBUTE *a = oc_attr_find(t, n, CKA_TOKEN);
+
+	*token = dflt;
+	return a ? oc_attr_bool(a, token) : CKR_OK;
 }
 
 static CK_RV check_writable(struct oc_session *s)
@@ -295,6 +336,18 @@ static CK_RV check_writable(struct oc_session *s)
 		return CKR_SESSION_READ_ONLY;
 	if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
 		return CKR_USER_NOT_LOGGED_IN;
+	return CKR_OK;
+}
+
+/* A vault secret in PIN mode is a private object: a template that asks
+ * for a public one is refused rather than silently made private. */
+static CK_RV check_token_private(const struct data_in *d)
+{
+	if (oc_mod.pin_mode && d->has_priv && !d->priv) {
+		oc_rv_cause("vault secrets are private objects in PIN mode: "
+			    "CKA_PRIVATE=FALSE needs CKA_TOKEN=FALSE");
+		return CKR_TEMPLATE_INCONSISTENT;
+	}
 	return CKR_OK;
 }
 
@@ -436,12 +489,76 @@ out:
 	return rv;
 }
 
+/* A new session data object from the template d, filled in from the
+ * copy source c when given (NULL: C_CreateObject). */
+static CK_RV session_create(struct oc_session *s, const struct data_in *d,
+			    const struct current *c, CK_OBJECT_HANDLE *out)
+{
+	struct oc_secret_meta m;
+	struct oc_object *o = NULL;
+	bool priv = d->has_priv ? d->priv : c ? c->priv : oc_mod.pin_mode;
+	const uint8_t *value = d->has_value ? d->value : c ? c->value : NULL;
+	size_t len = d->has_value ? d->value_len : c ? c->value_len : 0;
+	int err;
+	CK_RV rv;
+
+	if (priv && oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
+		return CKR_USER_NOT_LOGGED_IN;
+	memset(&m, 0, sizeof(m));
+	m.path = d->path ? d->path : c ? c->path : "";
+	snprintf(m.type, sizeof(m.type), "%s",
+		 d->has_type ? d->type
+		 : c	     ? c->type
+			     : "");
+	snprintf(m.expires_at, sizeof(m.expires_at), "%s",
+		 d->has_expires ? d->expires
+		 : c		? c->expires
+				: "");
+	m.metadata = d->has_metadata ? d->metadata : c ? c->metadata : NULL;
+	m.cmek_known = true;
+	m.cmek_encrypted = d->sealed || (c && c->blob);
+	err = oc_object_new_data(&m, &o);
+	if (err)
+		return oc_rv_map(err, OC_RV_GENERIC);
+	o->session_obj = true;
+	o->owner = s->handle;
+	o->priv = priv;
+	err = oc_object_set_value(o, value, len, oc_init_now());
+	if (!err && d->application)
+		err = oc_object_set_application(o, d->application->pValue,
+						d->application->ulValueLen);
+	else if (!err && c)
+		err = oc_object_set_application(o, c->application,
+						c->application_len);
+	if (!err && d->object_id)
+		err = oc_object_set_object_id(o, d->object_id->pValue,
+					      d->object_id->ulValueLen);
+	else if (!err && c)
+		err =
+		    oc_object_set_object_id(o, c->object_id, c->object_id_len);
+	if (err) {
+		oc_object_unref(o);
+		return oc_rv_map(err, OC_RV_GENERIC);
+	}
+	rv = oc_token_add(s->tok, o, out);
+	if (rv != CKR_OK) {
+		oc_rv_cause("session objects are limited to %d and %u bytes "
+			    "per token",
+			    OC_P11_MAX_SESSION_DATA,
+			    OC_P11_MAX_SESSION_DATA_BYTES);
+		oc_object_unref(o);
+		return rv == CKR_DATA_LEN_RANGE ? CKR_DEVICE_MEMORY : rv;
+	}
+	return CKR_OK;
+}
+
 CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 		      CK_OBJECT_HANDLE *out)
 {
 	const CK_ATTRIBUTE *a;
 	struct data_in d = {0};
 	CK_ULONG cls;
+	bool token;
 	CK_RV rv;
 
 	rv = oc_attr_check(t, n);
@@ -452,16 +569,26 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 		return CKR_TEMPLATE_INCOMPLETE;
 	if (oc_attr_ulong(a, &cls) != CKR_OK)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
-		return CKR_USER_NOT_LOGGED_IN;
-	if (cls == CKO_SECRET_KEY)
+	if (cls == CKO_SECRET_KEY) {
+		if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
+			return CKR_USER_NOT_LOGGED_IN;
 		return oc_keys_session_object(s, t, n, NULL, 0, false, out);
+	}
 	if (cls != CKO_DATA)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	rv = check_writable(s);
+	/* CKA_TOKEN is false unless asked: only then is it a vault write. */
+	rv = template_token(t, n, false, &token);
 	if (rv != CKR_OK)
 		return rv;
-	rv = parse_data(t, n, CREATE, &d);
+	rv = token ? check_writable(s) : CKR_OK;
+	if (rv == CKR_OK)
+		rv = parse_data(t, n, CREATE, !token, &d);
+	if (rv == CKR_OK && !token) {
+		rv = session_create(s, &d, NULL, out);
+		goto out;
+	}
+	if (rv == CKR_OK)
+		rv = check_token_private(&d);
 	if (rv == CKR_OK && !d.path) {
 		oc_rv_cause("CKA_LABEL (the secret path) is needed");
 		rv = CKR_TEMPLATE_INCOMPLETE;
@@ -471,28 +598,39 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 			 d.has_type ? d.type : NULL,
 			 d.has_metadata ? d.metadata : NULL,
 			 d.has_expires ? d.expires : NULL, out);
+out:
 	data_in_free(&d);
 	return rv;
 }
 
-/* The secret's stored state; the value only when asked (it may need a
- * fetch). */
-static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h, bool want_value,
-		     struct current *c)
+/* Copies the object's state out of the store, once the object allows
+ * act; the value only when asked (it may need a fetch first). */
+static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
+		     enum oc_obj_act act, bool want_value, struct current *c)
 {
 	struct oc_token *t = s->tok;
 	struct oc_object *o;
 	CK_RV rv = CKR_OK;
 
-	if (want_value) {
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (!o)
+		rv = CKR_OBJECT_HANDLE_INVALID;
+	else if (!oc_object_may(o, act) || o->kind != OC_OBJ_DATA)
+		rv = CKR_ACTION_PROHIBITED; /* before any value is fetched */
+	oc_lock_release(t->lock);
+	if (rv == CKR_OK && want_value)
 		rv = oc_token_fetch(t, h);
-		if (rv != CKR_OK)
-			return rv;
-	}
+	if (rv != CKR_OK)
+		return rv;
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
 	if (!o || o->kind != OC_OBJ_DATA || (want_value && !o->have_value)) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
+		goto out;
+	}
+	if (!oc_object_may(o, act)) {
+		rv = CKR_ACTION_PROHIBITED; /* known to hold a key by now */
 		goto out;
 	}
 	c->path = strdup(o->meta.path);
@@ -503,11 +641,19 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h, bool want_value,
 	snprintf(c->type, sizeof(c->type), "%s", o->meta.type);
 	snprintf(c->expires, sizeof(c->expires), "%s", o->meta.expires_at);
 	c->blob = o->meta.cmek_encrypted;
+	c->session = o->session_obj;
+	c->priv = o->priv;
 	if (want_value) {
 		c->value = oc_secure_dup(o->value, o->value_len);
 		c->value_len = o->value_len;
 		if (!c->value)
 			rv = CKR_HOST_MEMORY;
+	}
+	if (rv == CKR_OK && o->session_obj) {
+		c->application = memdup(o->application, o->application_len);
+		c->application_len = o->application_len;
+		c->object_id = memdup(o->object_id, o->object_id_len);
+		c->object_id_len = o->object_id_len;
 	}
 	if (rv == CKR_OK)
 		rv = clean_metadata(o->meta.metadata, strlen(o->meta.metadata),
@@ -520,50 +666,99 @@ out:
 }
 
 /* Session keys may take a new label or id; nothing else changes. */
-static CK_RV set_key(struct oc_session *s, CK_OBJECT_HANDLE h,
-		     const CK_ATTRIBUTE *t, CK_ULONG n)
+static CK_RV set_key(struct oc_object *o, const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	CK_RV rv = CKR_OK;
+	int err = OC_OK;
+
+	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
+		if (t[i].type != CKA_LABEL && t[i].type != CKA_ID)
+			rv = oc_attr_type_defined(t[i].type)
+				 ? CKR_ATTRIBUTE_READ_ONLY
+				 : CKR_ATTRIBUTE_TYPE_INVALID;
+	for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
+		err = t[i].type == CKA_LABEL
+			  ? oc_object_set_label(o, t[i].pValue, t[i].ulValueLen)
+			  : oc_object_set_id(o, t[i].pValue, t[i].ulValueLen);
+	if (rv == CKR_OK && err)
+		rv = oc_rv_map(err, OC_RV_WRITE);
+	return rv;
+}
+
+/* A session data object takes the template in memory. */
+static CK_RV set_session_data(struct oc_store *st, struct oc_object *o,
+			      const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	struct data_in d = {0};
+	int err = OC_OK;
+	CK_RV rv;
+
+	rv = parse_data(t, n, SET, true, &d);
+	if (rv == CKR_OK && d.has_value &&
+	    d.value_len > OC_P11_MAX_SESSION_DATA_BYTES -
+			      (st->session_data_bytes - o->value_len))
+		rv = CKR_DEVICE_MEMORY;
+	if (rv != CKR_OK)
+		goto out;
+	if (d.path) {
+		free(o->meta.path);
+		o->meta.path = d.path;
+		d.path = NULL;
+	}
+	if (d.has_value) {
+		size_t old = o->value_len;
+
+		err =
+		    oc_object_set_value(o, d.value, d.value_len, oc_init_now());
+		if (!err)
+			st->session_data_bytes += o->value_len - old;
+	}
+	if (!err && d.application)
+		err = oc_object_set_application(o, d.application->pValue,
+						d.application->ulValueLen);
+	if (!err && d.object_id)
+		err = oc_object_set_object_id(o, d.object_id->pValue,
+					      d.object_id->ulValueLen);
+	if (d.has_type)
+		snprintf(o->meta.type, sizeof(o->meta.type), "%s", d.type);
+	if (d.has_expires)
+		snprintf(o->meta.expires_at, sizeof(o->meta.expires_at), "%s",
+			 d.expires);
+	if (d.has_metadata) {
+		free(o->meta.metadata);
+		o->meta.metadata = d.metadata;
+		d.metadata = NULL;
+	}
+	rv = err ? oc_rv_map(err, OC_RV_WRITE) : CKR_OK;
+out:
+	data_in_free(&d);
+	return rv;
+}
+
+/* An object changed in memory only (session objects), under the token's
+ * lock; *done false when it is a vault secret, left to the caller. */
+static CK_RV set_local(struct oc_session *s, CK_OBJECT_HANDLE h,
+		       const CK_ATTRIBUTE *t, CK_ULONG n, bool *done)
 {
 	struct oc_token *tok = s->tok;
 	struct oc_object *o;
 	CK_RV rv = CKR_OK;
-	int err = OC_OK;
 
+	*done = true;
 	oc_lock_take(tok->lock);
 	o = oc_token_find_locked(tok, h);
-	if (!o) {
+	if (!o)
 		rv = CKR_OBJECT_HANDLE_INVALID;
-	} else if (!o->session_obj) {
+	else if (!oc_object_may(o, OC_ACT_MODIFY))
 		rv = CKR_ACTION_PROHIBITED;
-	} else {
-		for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
-			if (t[i].type != CKA_LABEL && t[i].type != CKA_ID)
-				rv = oc_attr_type_defined(t[i].type)
-					 ? CKR_ATTRIBUTE_READ_ONLY
-					 : CKR_ATTRIBUTE_TYPE_INVALID;
-		for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
-			err = t[i].type == CKA_LABEL
-				  ? oc_object_set_label(o, t[i].pValue,
-							t[i].ulValueLen)
-				  : oc_object_set_id(o, t[i].pValue,
-						     t[i].ulValueLen);
-		if (rv == CKR_OK && err)
-			rv = oc_rv_map(err, OC_RV_WRITE);
-	}
+	else if (o->kind == OC_OBJ_KEY)
+		rv = set_key(o, t, n);
+	else if (o->session_obj)
+		rv = set_session_data(&tok->store, o, t, n);
+	else
+		*done = false;
 	oc_lock_release(tok->lock);
 	return rv;
-}
-
-static bool is_key(struct oc_token *t, CK_OBJECT_HANDLE h, bool *found)
-{
-	struct oc_object *o;
-	bool key;
-
-	oc_lock_take(t->lock);
-	o = oc_token_find_locked(t, h);
-	*found = o != NULL;
-	key = o && o->kind != OC_OBJ_DATA;
-	oc_lock_release(t->lock);
-	return key;
 }
 
 CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
@@ -572,22 +767,21 @@ CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 	struct data_in d = {0};
 	struct current c = {0};
 	CK_OBJECT_HANDLE nh;
-	bool found;
+	bool done;
 	CK_RV rv;
 
 	rv = oc_attr_check(t, n);
 	if (rv != CKR_OK)
 		return rv;
-	if (is_key(s->tok, h, &found))
-		return set_key(s, h, t, n);
-	if (!found)
-		return CKR_OBJECT_HANDLE_INVALID;
+	rv = set_local(s, h, t, n, &done);
+	if (done)
+		return rv;
 	rv = check_writable(s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = parse_data(t, n, SET, &d);
+	rv = parse_data(t, n, SET, false, &d);
 	if (rv == CKR_OK)
-		rv = current(s, h, !d.has_value, &c);
+		rv = current(s, h, OC_ACT_MODIFY, !d.has_value, &c);
 	if (rv != CKR_OK)
 		goto out;
 	if (d.has_value)
@@ -611,32 +805,38 @@ CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
 {
 	struct data_in d = {0};
 	struct current c = {0};
-	bool found;
+	const char *path;
+	bool token;
 	CK_RV rv;
 
 	rv = oc_attr_check(t, n);
 	if (rv != CKR_OK)
 		return rv;
-	if (is_key(s->tok, h, &found))
-		return CKR_ACTION_PROHIBITED; /* keys are not copyable */
-	if (!found)
-		return CKR_OBJECT_HANDLE_INVALID;
-	rv = check_writable(s);
+	rv = current(s, h, OC_ACT_COPY, true, &c);
 	if (rv == CKR_OK)
-		rv = parse_data(t, n, COPY, &d);
+		rv = template_token(t, n, !c.session, &token);
+	if (rv == CKR_OK && token)
+		rv = check_writable(s);
 	if (rv == CKR_OK)
-		rv = current(s, h, true, &c);
+		rv = parse_data(t, n, COPY, !token, &d);
 	if (rv != CKR_OK)
 		goto out;
-	if (!d.path || strcmp(d.path, c.path) == 0) {
+	if (!token) {
+		rv = session_create(s, &d, &c, out);
+		goto out;
+	}
+	path = d.path ? d.path : c.path;
+	if (!c.session && strcmp(path, c.path) == 0) {
 		oc_rv_cause("a copy needs a new CKA_LABEL (path)");
 		rv = CKR_TEMPLATE_INCONSISTENT;
 		goto out;
 	}
-	rv = put(s, d.path, c.value, c.value_len, c.blob,
-		 d.has_type ? d.type : c.type,
-		 d.has_metadata ? d.metadata : c.metadata,
-		 d.has_expires ? d.expires : c.expires, out);
+	rv = check_token_private(&d);
+	if (rv == CKR_OK)
+		rv = put(s, path, c.value, c.value_len, c.blob,
+			 d.has_type ? d.type : c.type,
+			 d.has_metadata ? d.metadata : c.metadata,
+			 d.has_expires ? d.expires : c.expires, out);
 out:
 	current_free(&c);
 	data_in_free(&d);
@@ -656,16 +856,14 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 	o = oc_token_find_locked(t, h);
 	if (!o) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
-	} else if (o->kind != OC_OBJ_DATA) {
-		if (o->session_obj)
-			oc_store_remove(&t->store, o);
-		else
-			rv = CKR_ACTION_PROHIBITED; /* CKA_DESTROYABLE false */
-		oc_lock_release(t->lock);
-		return rv;
+	} else if (!oc_object_may(o, OC_ACT_DESTROY)) {
+		rv = CKR_ACTION_PROHIBITED; /* CKA_DESTROYABLE false */
+	} else if (o->session_obj) {
+		oc_store_remove(&t->store, o);
+		o = NULL;
 	}
 	oc_lock_release(t->lock);
-	if (rv != CKR_OK)
+	if (rv != CKR_OK || !o)
 		return rv;
 	rv = check_writable(s);
 	if (rv != CKR_OK)

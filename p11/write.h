@@ -1,10 +1,12 @@
 /* write.h - storing secrets through PKCS#11.
  *
- * C_CreateObject(CKO_DATA) puts a secret at the path in CKA_LABEL;
- * C_SetAttributeValue(CKA_VALUE, or the vendor type/metadata/expiry)
- * stores a new version; C_CopyObject puts a copy at a new path;
- * C_DestroyObject deletes the secret.  Data objects are always token
- * objects (CKA_TOKEN false is refused: the vault is the only storage).
+ * C_CreateObject(CKO_DATA, CKA_TOKEN=TRUE) puts a secret at the path in
+ * CKA_LABEL; C_SetAttributeValue(CKA_VALUE, or the vendor
+ * type/metadata/expiry) stores a new version; C_CopyObject puts a copy at
+ * a new path; C_DestroyObject deletes the secret.  Without CKA_TOKEN
+ * (false by default) a data object is a session object: in memory only,
+ * never sent.  What may be done to an object at all (a secret holding a
+ * private key is never copied or changed) is oc_object_may's to say.
  *
  * In a vault with CMEK on, the value is sealed inside the module with the
  * vault's key (the configured key, or a session AES key brought with

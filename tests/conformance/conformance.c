@@ -1077,6 +1077,7 @@ static void create_object_read_only_session(void **state)
 	CK_OBJECT_HANDLE h;
 	CK_ATTRIBUTE t[] = {
 	    {CKA_CLASS, &cls_data, sizeof(cls_data)},
+	    {CKA_TOKEN, &yes, 1},
 	    {CKA_LABEL, "conf/ro", 7},
 	    {CKA_VALUE, "v", 1},
 	};
@@ -1084,7 +1085,7 @@ static void create_object_read_only_session(void **state)
 	(void)state;
 	init();
 	s = open_s(false);
-	RV(f->C_CreateObject(s, t, 3, &h), CKR_SESSION_READ_ONLY);
+	RV(f->C_CreateObject(s, t, 4, &h), CKR_SESSION_READ_ONLY);
 }
 
 /* Only session objects may be created in a R/O session: they may. */
@@ -1107,6 +1108,7 @@ static void create_object_template_incomplete(void **state)
 	CK_ATTRIBUTE no_class[] = {{CKA_LABEL, "conf/x", 6},
 				   {CKA_VALUE, "v", 1}};
 	CK_ATTRIBUTE no_label[] = {{CKA_CLASS, &cls_data, sizeof(cls_data)},
+				   {CKA_TOKEN, &yes, 1},
 				   {CKA_VALUE, "v", 1}};
 	CK_ATTRIBUTE no_key_type[] = {
 	    {CKA_CLASS, &cls_key, sizeof(cls_key)},
@@ -1123,8 +1125,8 @@ static void create_object_template_incomplete(void **state)
 	init();
 	s = open_s(true);
 	RV(f->C_CreateObject(s, no_class, 2, &h), CKR_TEMPLATE_INCOMPLETE);
-	/* The secret path is what this token needs of a data object. */
-	RV(f->C_CreateObject(s, no_label, 2, &h), CKR_TEMPLATE_INCOMPLETE);
+	/* The secret path is what this token needs of a vault secret. */
+	RV(f->C_CreateObject(s, no_label, 3, &h), CKR_TEMPLATE_INCOMPLETE);
 	RV(f->C_CreateObject(s, no_key_type, 3, &h), CKR_TEMPLATE_INCOMPLETE);
 	RV(f->C_CreateObject(s, no_value, 3, &h), CKR_TEMPLATE_INCOMPLETE);
 }
@@ -1197,7 +1199,7 @@ static void create_object_template_inconsistent(void **state)
 	    {CKA_LABEL, "conf/b", 6},
 	    {CKA_VALUE, "v", 1},
 	};
-	/* This token keeps data objects in the vault only. */
+	/* A session data object stays in memory (CKA_TOKEN false). */
 	CK_ATTRIBUTE session_data[] = {
 	    {CKA_CLASS, &cls_data, sizeof(cls_data)},
 	    {CKA_LABEL, "conf/a", 6},
@@ -1208,8 +1210,8 @@ static void create_object_template_inconsistent(void **state)
 	init();
 	s = open_s(true);
 	RV(f->C_CreateObject(s, twice, 4, &h), CKR_TEMPLATE_INCONSISTENT);
-	RV(f->C_CreateObject(s, session_data, 3, &h),
-	   CKR_TEMPLATE_INCONSISTENT);
+	OK(f->C_CreateObject(s, session_data, 3, &h));
+	assert_false(bool_attr(s, h, CKA_TOKEN));
 }
 
 /* 2.40 section 4.1.1 rule 5: an attribute the specification defines, but
@@ -1246,6 +1248,7 @@ static void create_read_decrypt_destroy_data_object(void **state)
 	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
 	CK_ATTRIBUTE t[] = {
 	    {CKA_CLASS, &cls_data, sizeof(cls_data)},
+	    {CKA_TOKEN, &yes, 1},
 	    {CKA_LABEL, label, 0},
 	    {CKA_VALUE, (void *)value, sizeof(value) - 1},
 	};
@@ -1253,10 +1256,10 @@ static void create_read_decrypt_destroy_data_object(void **state)
 
 	(void)state;
 	snprintf(label, sizeof(label), "conf/created-%ld", (long)getpid());
-	t[1].ulValueLen = strlen(label);
+	t[2].ulValueLen = strlen(label);
 	init();
 	s = open_s(true);
-	OK(f->C_CreateObject(s, t, 3, &h));
+	OK(f->C_CreateObject(s, t, 4, &h));
 	assert_int_not_equal(h, CK_INVALID_HANDLE);
 	assert_int_equal(ulong_attr(s, h, CKA_CLASS), CKO_DATA);
 	assert_true(bool_attr(s, h, CKA_TOKEN));
@@ -1605,6 +1608,7 @@ static void set_attribute_value_new_version(void **state)
 	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
 	CK_ATTRIBUTE t[] = {
 	    {CKA_CLASS, &cls_data, sizeof(cls_data)},
+	    {CKA_TOKEN, &yes, 1},
 	    {CKA_LABEL, label, 0},
 	    {CKA_VALUE, "first", 5},
 	};
@@ -1613,10 +1617,10 @@ static void set_attribute_value_new_version(void **state)
 
 	(void)state;
 	snprintf(label, sizeof(label), "conf/set-%ld", (long)getpid());
-	t[1].ulValueLen = strlen(label);
+	t[2].ulValueLen = strlen(label);
 	init();
 	s = open_s(true);
-	OK(f->C_CreateObject(s, t, 3, &h));
+	OK(f->C_CreateObject(s, t, 4, &h));
 	v1 = ulong_attr(s, h, CKA_ONECLAW_VERSION);
 	OK(f->C_SetAttributeValue(s, h, &nv, 1));
 	v2 = ulong_attr(s, h, CKA_ONECLAW_VERSION);
