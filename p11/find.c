@@ -122,8 +122,9 @@ CK_RV oc_find_init(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n)
 
 		if (v[i].pending) {
 			rv = oc_token_fetch(tok, v[i].h);
-			if (rv == CKR_OBJECT_HANDLE_INVALID) {
-				rv = CKR_OK; /* gone meanwhile */
+			if (rv == CKR_OBJECT_HANDLE_INVALID ||
+			    rv == CKR_ONECLAW_NOT_SEALED) {
+				rv = CKR_OK; /* gone meanwhile, or refused */
 				continue;
 			}
 			if (rv != CKR_OK)

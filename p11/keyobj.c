@@ -14,6 +14,7 @@
 #include "object.h"
 #include "pkey.h"
 #include "rv.h"
+#include "sealed.h"
 #include "secmem.h"
 #include "token.h"
 
@@ -35,7 +36,7 @@ static int load_value(const char *vault_id, const char *path, uint8_t **out,
 	int err;
 
 	memset(&sec, 0, sizeof(sec));
-	err = oc_backend_secret_get(&oc_mod.be, vault_id, path, &sec);
+	err = oc_sealed_secret_get(vault_id, path, &sec);
 	if (err) {
 		snprintf(why, why_len, "fetch failed: %s", oc_strerror(err));
 		return err;
@@ -287,7 +288,8 @@ static void build(const char *vault_id, const struct todo *w,
 		/* A network failure is tried again on the next sync; a key
 		 * that cannot be opened is final for this version. */
 		*final = err == OC_ERR_NO_KEY || err == OC_ERR_DECRYPT ||
-			 err == OC_ERR_VERSION || err == OC_ERR_TOO_SHORT;
+			 err == OC_ERR_VERSION || err == OC_ERR_TOO_SHORT ||
+			 err == OC_ERR_NOT_SEALED;
 		goto out;
 	}
 	if (version != w->version) {

@@ -24,6 +24,7 @@ p11_libocp11_la_SOURCES = \
 	p11/object.c p11/object.h \
 	p11/random.c p11/random.h \
 	p11/rv.c p11/rv.h \
+	p11/sealed.c p11/sealed.h \
 	p11/session.c p11/session.h \
 	p11/sign.c p11/sign.h \
 	p11/slot.c p11/slot.h \

@@ -69,8 +69,11 @@ CK_RV oc_rv_map(int err, enum oc_rv_ctx ctx)
 	case OC_ERR_TOO_LARGE:
 		return ctx == OC_RV_WRITE ? CKR_ATTRIBUTE_VALUE_INVALID
 					  : CKR_DEVICE_ERROR;
-	case OC_ERR_CONFLICT:
+	case OC_ERR_NOT_SEALED:
+		return CKR_ONECLAW_NOT_SEALED;
 	case OC_ERR_KEY_MISMATCH:
+		return CKR_ONECLAW_CMEK_MISMATCH;
+	case OC_ERR_CONFLICT:
 	case OC_ERR_NO_KEY:
 	case OC_ERR_UNSUPPORTED:
 	case OC_ERR_STATE:

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "log.h"
 #include "rv.h"
+#include "sealed.h"
 #include "slot.h"
 #include "token.h"
 
@@ -474,7 +475,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	}
 
 	memset(&sec, 0, sizeof(sec));
-	err = oc_backend_secret_get(&oc_mod.be, id, path, &sec);
+	err = oc_sealed_secret_get(id, path, &sec);
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
 	if (o && o->changed > since) {

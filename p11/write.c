@@ -15,6 +15,7 @@
 #include "log.h"
 #include "object.h"
 #include "rv.h"
+#include "sealed.h"
 #include "secmem.h"
 #include "session.h"
 #include "token.h"
@@ -351,11 +352,13 @@ static CK_RV check_token_private(const struct data_in *d)
 	return CKR_OK;
 }
 
-/* The key that may seal for this vault: the configured one, or a session
- * AES key, whose fingerprint is the vault's.  *ref holds a session key. */
+/* The key that may seal for this vault: the configured one when the
+ * vault uses it (or, with enforced sealing, whatever the server says of
+ * CMEK), else a session AES key whose fingerprint is the vault's.  *ref
+ * holds a session key. */
 static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
-		       const char *path, struct oc_cmek_key **k,
-		       struct oc_object **ref)
+		       const char *path, bool enforced,
+		       struct oc_cmek_key **k, struct oc_object **ref)
 {
 	struct oc_cmek_key *ck = NULL;
 	char hex[OC_CMEK_FPR_HEX_LEN + 1];
@@ -363,7 +366,7 @@ static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
 	*ref = NULL;
 	if (oc_keys_get(v->id, &ck) == CKR_OK && ck) {
 		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(ck), hex);
-		if (!v->cmek_fingerprint[0] ||
+		if (!v->cmek_enabled || !v->cmek_fingerprint[0] ||
 		    strcmp(hex, v->cmek_fingerprint) == 0) {
 			*k = ck;
 			return CKR_OK;
@@ -393,7 +396,8 @@ static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
 			: "no key for it is configured",
 		     path);
 	oc_rv_cause("no usable CMEK key for vault %s", v->id);
-	return CKR_FUNCTION_FAILED;
+	return enforced ? oc_rv_map(OC_ERR_KEY_MISMATCH, OC_RV_WRITE)
+			: CKR_FUNCTION_FAILED;
 }
 
 static bool blob_ok(const uint8_t *b, size_t n)
@@ -416,6 +420,7 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	struct oc_vault v;
 	uint8_t *blob = NULL;
 	size_t blob_len = 0;
+	bool enforced, seal;
 	CK_RV rv;
 	int err;
 
@@ -424,15 +429,23 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	rv = oc_token_vault(s->tok, true, &v);
 	if (rv != CKR_OK)
 		return rv;
-	if (v.cmek_enabled && sealed) {
+	/* With the vault's key configured, sealing does not wait for the
+	 * server's word (sealed.h). */
+	err = oc_sealed_key(v.id, &k);
+	if (err)
+		return oc_rv_map(err, OC_RV_WRITE);
+	enforced = k != NULL;
+	k = NULL;
+	seal = enforced || v.cmek_enabled;
+	if (seal && sealed) {
 		if (!blob_ok(value, len)) {
 			oc_rv_cause("not a CMEK v1 blob");
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		}
-	} else if (v.cmek_enabled) {
+	} else if (seal) {
 		if (len > oc_mod.conf.max_value_size)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
-		rv = write_key(s->tok, &v, path, &k, &ref);
+		rv = write_key(s->tok, &v, path, enforced, &k, &ref);
 		if (rv != CKR_OK)
 			return rv;
 		blob = oc_secure_alloc(oc_cmek_blob_len(len));
@@ -461,7 +474,7 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	in.type = type && type[0] ? type : NULL;
 	in.value = value;
 	in.value_len = len;
-	in.value_is_blob = v.cmek_enabled;
+	in.value_is_blob = seal;
 	in.metadata = metadata;
 	in.expires_at = expires && expires[0] ? expires : NULL;
 	memset(&meta, 0, sizeof(meta));
@@ -471,15 +484,16 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 		rv = oc_rv_map(err, OC_RV_WRITE);
 		goto out;
 	}
-	if (!meta.cmek_known) {
+	if (!meta.cmek_known || seal) {
+		/* What was sent, whatever the server answers of it. */
 		meta.cmek_known = true;
-		meta.cmek_encrypted = v.cmek_enabled;
+		meta.cmek_encrypted = seal;
 		if (k)
 			oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(k),
 						meta.cmek_fingerprint);
 	}
 	oc_debug(OC_LOG_P11, "stored %s (%zu bytes%s)", path, len,
-		 v.cmek_enabled ? ", sealed" : "");
+		 seal ? ", sealed" : "");
 	rv = oc_token_stored(s->tok, path, &meta, value, len, out);
 	oc_secret_meta_clear(&meta);
 out:

@@ -12,8 +12,10 @@
  * vault's key (the configured key, or a session AES key brought with
  * C_CreateObject, whose fingerprint equals the vault's) and base64 of the
  * blob is sent; with CKA_ONECLAW_CMEK_ENCRYPTED=TRUE the application hands
- * in an already sealed v1 blob.  No usable key: refused with
- * CKR_FUNCTION_FAILED and a message on stderr, nothing sent.  Read-only
+ * in an already sealed v1 blob.  With the vault's key configured, the
+ * value is sealed whatever the server says of CMEK (sealed.h).  No usable
+ * key: refused with CKR_FUNCTION_FAILED (CKR_ONECLAW_CMEK_MISMATCH when a
+ * key is configured) and a message on stderr, nothing sent.  Read-only
  * mode: CKR_TOKEN_WRITE_PROTECTED; R/O session: CKR_SESSION_READ_ONLY.
  *
  * C_CreateObject(CKO_SECRET_KEY) makes a session key (keys.h). */

@@ -372,7 +372,7 @@ static int vault_index(struct loader *ld, const char *id, const char *key,
 }
 
 /* A later "vaults" list replaces the earlier one; entries that carry a
- * key section stay. */
+ * section of their own stay. */
 static void drop_plain_vaults(struct oc_conf *c)
 {
 	size_t i, j = 0;
@@ -380,7 +380,8 @@ static void drop_plain_vaults(struct oc_conf *c)
 	for (i = 0; i < c->n_vaults; i++) {
 		if (key_has_source(&c->vaults[i].key) ||
 		    c->vaults[i].key.module || c->vaults[i].key.pin_file ||
-		    c->vaults[i].key.fingerprint) {
+		    c->vaults[i].key.fingerprint ||
+		    c->vaults[i].allow_unsealed) {
 			c->vaults[j++] = c->vaults[i];
 		} else {
 			free(c->vaults[i].id);
@@ -454,6 +455,7 @@ enum target {
 	T_KEY_MODULE,
 	T_KEY_PIN_FILE,
 	T_KEY_FPR,
+	T_ALLOW_UNSEALED,
 	T_CACHE_TTL,
 	T_CONNECT_TIMEOUT,
 	T_TIMEOUT,
@@ -483,6 +485,7 @@ static const struct keydef {
     {"cmek_key_module", V_PATH, T_KEY_MODULE, true, 0, 0},
     {"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
     {"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
+    {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
     {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
     {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
     {"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
@@ -656,6 +659,12 @@ static int apply(struct loader *ld, long section, const char *key,
 		return set_str(&k->pin_file, v);
 	case T_KEY_FPR:
 		return set_str(&k->fingerprint, v);
+	case T_ALLOW_UNSEALED:
+		if (section >= 0)
+			c->vaults[section].allow_unsealed = b;
+		else
+			c->allow_unsealed = b;
+		break;
 	case T_CACHE_TTL:
 		c->cache_ttl_s = (unsigned)num;
 		break;
@@ -1182,4 +1191,15 @@ const struct oc_conf_key *oc_conf_key_for(const struct oc_conf *c,
 				return &c->vaults[i].key;
 	}
 	return key_has_source(&c->key) ? &c->key : NULL;
+}
+
+bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id)
+{
+	if (c == NULL)
+		return false;
+	for (size_t i = 0; vault_id != NULL && i < c->n_vaults; i++)
+		if (c->vaults[i].id && strcmp(c->vaults[i].id, vault_id) == 0 &&
+		    c->vaults[i].allow_unsealed)
+			return true;
+	return c->allow_unsealed;
 }

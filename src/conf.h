@@ -76,6 +76,7 @@ struct oc_conf_key {
 struct oc_conf_vault {
 	char *id;
 	struct oc_conf_key key; /* overrides the default key for this vault */
+	bool allow_unsealed;	/* see oc_conf_allow_unsealed */
 };
 
 struct oc_conf {
@@ -90,6 +91,7 @@ struct oc_conf {
 	size_t n_vaults;
 	bool vaults_explicit;	/* false: every vault the credential sees */
 	struct oc_conf_key key; /* default CMEK key for every vault */
+	bool allow_unsealed;	/* ... for every vault */
 	unsigned cache_ttl_s;
 	unsigned connect_timeout_s;
 	unsigned timeout_s;
@@ -100,6 +102,11 @@ struct oc_conf {
 	size_t max_value_size;
 	char *source; /* the config file used, or NULL */
 };
+
+/* With a CMEK key configured, may this vault's values be unsealed (the
+ * server's word on sealing taken as it is)?  Set globally or in the
+ * vault's section; false by default. */
+bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id);
 
 /* Defaults, file, environment, reserved (may be NULL).  On failure c is
  * left freed-and-zeroed and errbuf holds the one-line reason. */

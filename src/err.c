@@ -52,6 +52,8 @@ const char *oc_strerror(int err)
 		return "CMEK key fingerprint does not match the vault's";
 	case OC_ERR_NO_KEY:
 		return "no CMEK key configured";
+	case OC_ERR_NOT_SEALED:
+		return "value not sealed under the configured CMEK key";
 	case OC_ERR_CONFIG:
 		return "invalid configuration";
 	case OC_ERR_UNSUPPORTED:

@@ -57,7 +57,9 @@ static void write_sealed(struct atk *a, const char *path)
 		  (rv == CKR_OK && on == sizeof(value) - 1 &&
 		   memcmp(out, value, on) == 0) ||
 		      (a->rpc && rv == CKR_MECHANISM_INVALID),
-		  rv == CKR_OK ? "opened" : "did not open");
+		  rv == CKR_OK			? "opened"
+		  : rv == CKR_MECHANISM_INVALID ? "not forwarded by the RPC"
+						: "did not open");
 	free(blob);
 }
 

@@ -703,6 +703,32 @@ static void test_args(void **state)
 	assert_null(oc_conf_key_for(NULL, "x"));
 }
 
+/* allow_unsealed: globally, or in a vault's section (which stays when a
+ * later vaults list replaces the earlier one); off by default. */
+static void test_allow_unsealed(void **state)
+{
+	const char *a = "11111111-1111-4111-8111-111111111111";
+	const char *b = "22222222-2222-4222-8222-222222222222";
+	struct oc_conf c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, "cmek_key_env = K\n"), OC_OK);
+	assert_false(oc_conf_allow_unsealed(&c, a));
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "[vault 11111111-1111-4111-8111-"
+				       "111111111111]\nallow_unsealed = yes\n"),
+			 OC_OK);
+	assert_true(oc_conf_allow_unsealed(&c, a));
+	assert_false(oc_conf_allow_unsealed(&c, b));
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "allow_unsealed = true\n"), OC_OK);
+	assert_true(oc_conf_allow_unsealed(&c, b));
+	oc_conf_free(&c);
+	expect_error("allow_unsealed = maybe\n",
+		     "1: allow_unsealed: must be true or false");
+	assert_false(oc_conf_allow_unsealed(NULL, a));
+}
+
 static int cleanup(void **state)
 {
 	char cmd[128];
@@ -733,6 +759,7 @@ int main(void)
 	    T(test_cred_kind),
 	    T(test_later_wins_in_file),
 	    T(test_too_many_vaults),
+	    T(test_allow_unsealed),
 	    T(test_args),
 	};
 

@@ -17,7 +17,7 @@ static void test_every_code(void **state)
 	int e, i;
 
 	(void)state;
-	for (e = OC_OK; e >= OC_ERR_INTERNAL; e--) {
+	for (e = OC_OK; e >= OC_ERR_LAST; e--) {
 		const char *s = oc_strerror(e);
 
 		assert_non_null(s);
@@ -33,7 +33,7 @@ static void test_unknown(void **state)
 {
 	(void)state;
 	assert_string_equal(oc_strerror(1), "unknown error");
-	assert_string_equal(oc_strerror(OC_ERR_INTERNAL - 1), "unknown error");
+	assert_string_equal(oc_strerror(OC_ERR_LAST - 1), "unknown error");
 	assert_string_equal(oc_strerror(-1000), "unknown error");
 }
 

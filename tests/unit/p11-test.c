@@ -318,6 +318,8 @@ static void mock_reset(void)
 static CK_FUNCTION_LIST *f;
 static char conf_path[64];
 
+static int set_conf(const char *text);
+
 static int group_setup(void **state)
 {
 	int fd;
@@ -331,6 +333,8 @@ static int group_setup(void **state)
 	if (fd < 0)
 		return -1;
 	close(fd);
+	if (set_conf("") != 0)
+		return -1;
 	setenv("ONECLAW_PKCS11_CONF", conf_path, 1);
 	setenv("ONECLAW_API_URL", "http://127.0.0.1:9", 1);
 	unsetenv("ONECLAW_VAULT_ID");
@@ -932,14 +936,16 @@ static void test_write_cmek(void **state)
 	assert_int_equal(f->C_CreateObject(s, pre, 5, &h), CKR_OK);
 	assert_memory_equal(m.last_val, junk, sizeof(junk));
 
-	/* The vault moved to another key: refused, nothing sent. */
+	/* The vault moved to a key the user did not configure: refused,
+	 * nothing sent. */
 	snprintf(m.vaults[1].v.cmek_fingerprint,
 		 sizeof(m.vaults[1].v.cmek_fingerprint), FPR_V3);
 	f->C_Finalize(NULL);
 	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
 	s = open_rw(1, true);
 	m.n_put = 0;
-	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_FUNCTION_FAILED);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h),
+			 CKR_ONECLAW_CMEK_MISMATCH);
 	assert_int_equal(m.n_put, 0);
 	/* The application brings the vault's key: writes go again. */
 	for (size_t i = 0; i < sizeof(key_v3); i++)
@@ -955,19 +961,85 @@ static void test_write_cmek(void **state)
 	/* Gone with its session. */
 	assert_int_equal(f->C_CloseSession(s), CKR_OK);
 	s = open_rw(1, true);
-	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_FUNCTION_FAILED);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h),
+			 CKR_ONECLAW_CMEK_MISMATCH);
 	assert_int_equal(m.n_put, 1);
+}
+
+/* The server is not trusted about sealing when the vault's key is
+ * configured (p11/sealed.h). */
+static void test_cmek_untrusted_server(void **state)
+{
+	static const uint8_t other[32] = {7};
+	struct oc_cmek_key *k = NULL;
+	uint8_t foreign[64], pt[64];
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_TOKEN, &yes, 1},
+	    {CKA_LABEL, "app/off", 7},
+	    {CKA_VALUE, "while off", 9},
+	};
+	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE h;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(oc_cmek_key_from_raw(other, &k), OC_OK);
+	assert_int_equal(oc_cmek_seal(k, (const uint8_t *)"x", 1, foreign,
+				      sizeof(foreign), &n),
+			 OC_OK);
+	oc_cmek_key_free(k);
+	add(V_CMEK, "app/planted", "planted", 7, false);
+	add(V_CMEK, "app/foreign", foreign, n, true);
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(1, true);
+
+	/* Unsealed, or sealed under another key: refused, and no match. */
+	h = by_label(s, CKO_DATA, "app/planted");
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1),
+			 CKR_ONECLAW_NOT_SEALED);
+	h = by_label(s, CKO_DATA, "app/foreign");
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1),
+			 CKR_ONECLAW_NOT_SEALED);
+
+	/* The server says CMEK is off: the write is sealed all the same. */
+	m.vaults[1].v.cmek_enabled = false;
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(1, true);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_OK);
+	assert_true(m.last_blob);
+	assert_null(memmem(m.last_val, m.last_len, "while off", 9));
+	assert_int_equal(oc_cmek_key_from_raw(key_v1, &k), OC_OK);
+	assert_int_equal(
+	    oc_cmek_open(k, m.last_val, m.last_len, pt, sizeof(pt), &n), OC_OK);
+	oc_cmek_key_free(k);
+	assert_int_equal(n, 9);
+
+	/* The user's explicit choice lets unsealed values through. */
+	assert_int_equal(set_conf("[vault " V_CMEK "]\n"
+				  "allow_unsealed = true\n"),
+			 0);
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(1, true);
+	h = by_label(s, CKO_DATA, "app/planted");
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1), CKR_OK);
+	assert_int_equal(a.ulValueLen, 7);
+	assert_int_equal(set_conf(""), 0);
 }
 
 static void test_read_only(void **state)
 {
-	FILE *fp = fopen(conf_path, "w");
 	CK_SESSION_HANDLE s;
 	CK_TOKEN_INFO ti;
 
 	(void)state;
-	fputs("read_only = true\n", fp);
-	fclose(fp);
+	assert_int_equal(set_conf("read_only = true\n"), 0);
 	f->C_Finalize(NULL);
 	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
 	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
@@ -978,8 +1050,7 @@ static void test_read_only(void **state)
 			 CKR_TOKEN_WRITE_PROTECTED);
 	assert_int_equal(f->C_OpenSession(0, CKF_RW_SESSION, NULL, NULL, &s),
 			 CKR_SESSION_PARALLEL_NOT_SUPPORTED);
-	fp = fopen(conf_path, "w");
-	fclose(fp);
+	assert_int_equal(set_conf(""), 0);
 }
 
 static void test_pin_mode(void **state)
@@ -1057,6 +1128,8 @@ static void add_typed(const char *vid, const char *path, const char *type,
 }
 
 /* Rewrites the module's config file (read at C_Initialize). */
+/* The test's configuration: text, then the plain vault's section (the
+ * global test key would otherwise refuse its unsealed values). */
 static int set_conf(const char *text)
 {
 	FILE *fp = fopen(conf_path, "w");
@@ -1064,6 +1137,7 @@ static int set_conf(const char *text)
 	if (!fp)
 		return -1;
 	fputs(text, fp);
+	fputs("[vault " V_PLAIN "]\nallow_unsealed = true\n", fp);
 	return fclose(fp);
 }
 
@@ -1434,6 +1508,7 @@ int main(void)
 	    T(test_unwrap_hmac),
 	    T(test_write_plain),
 	    T(test_write_cmek),
+	    T(test_cmek_untrusted_server),
 	    T(test_read_only),
 	    T(test_pin_mode),
 	    T(test_misc),
