@@ -357,8 +357,8 @@ static CK_RV check_token_private(const struct data_in *d)
  * CMEK), else a session AES key whose fingerprint is the vault's.  *ref
  * holds a session key. */
 static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
-		       const char *path, bool enforced,
-		       struct oc_cmek_key **k, struct oc_object **ref)
+		       const char *path, bool enforced, struct oc_cmek_key **k,
+		       struct oc_object **ref)
 {
 	struct oc_cmek_key *ck = NULL;
 	char hex[OC_CMEK_FPR_HEX_LEN + 1];
