@@ -4,7 +4,9 @@
 # conf_fixture: a fresh oneclaw-vaultd with a vault "conformance" holding
 # two plain secrets (stored before CMEK was enabled) and CMEK on with a
 # fresh key; the module is configured for it through the environment
-# (credential mode, that vault only, the key file).  Exports what the
+# (credential mode, that vault only, the key file), and its configuration
+# file lets that vault's unsealed values through (allow_unsealed: they
+# predate CMEK, as in a vault migrating to it).  Exports what the
 # programs read: OC_CONF_VAULT_NAME, OC_CONF_PLAIN_PATH/_VALUE,
 # OC_CONF_OTHER_PATH/_VALUE, OC_CONF_FPR.
 
@@ -45,4 +47,6 @@ conf_fixture() {
 	ONECLAW_CMEK_KEY_FILE="$T/cmek.key"
 	export ONECLAW_API_URL ONECLAW_API_KEY ONECLAW_VAULT_ID \
 		ONECLAW_CMEK_KEY_FILE
+	printf '[vault %s]\nallow_unsealed = true\n' "$VID" \
+		>> "$ONECLAW_PKCS11_CONF"
 }
