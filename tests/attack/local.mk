@@ -22,5 +22,5 @@ check_PROGRAMS += tests/attack/gcm-iv
 tests_attack_gcm_iv_SOURCES = tests/attack/gcm-iv.c $(ATTACK_SOURCES)
 tests_attack_gcm_iv_CFLAGS = $(ATTACK_CFLAGS)
 tests_attack_gcm_iv_LDADD = $(ATTACK_LIBS)
-TESTS += tests/attack/gcm-iv.sh
-EXTRA_DIST += tests/attack/gcm-iv.sh
+TESTS += tests/attack/gcm-iv.sh tests/attack/gcm-iv-delegated.sh
+EXTRA_DIST += tests/attack/gcm-iv.sh tests/attack/gcm-iv-delegated.sh
