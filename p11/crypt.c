@@ -9,8 +9,10 @@
 #include "crypt.h"
 #include "err.h"
 #include "keyobj.h"
+#include "log.h"
 #include "mech.h"
 #include "object.h"
+#include "ossl.h"
 #include "rv.h"
 #include "secmem.h"
 #include "session.h"
@@ -38,10 +40,34 @@ void oc_crypt_clear(struct oc_crypt *op)
 	oc_wipe(op, sizeof(*op));
 }
 
-CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, struct oc_crypt *op)
+/* An encryption IV: 12 bytes the module generates.  pIv must be a
+ * writable buffer of exactly that length; ulIvBits, where present, 0 or
+ * 96.  The bytes it holds are never read. */
+static CK_RV gen_iv(CK_BYTE_PTR iv, CK_ULONG iv_len, CK_ULONG iv_bits,
+		    struct oc_crypt *op)
+{
+	int err;
+
+	if (!iv || iv_len != OC_CMEK_IV_LEN ||
+	    (iv_bits != 0 && iv_bits != OC_CMEK_IV_LEN * 8)) {
+		oc_rv_cause("GCM encryption: pIv must be a writable %d-byte "
+			    "buffer (the module generates the IV)",
+			    OC_CMEK_IV_LEN);
+		return CKR_MECHANISM_PARAM_INVALID;
+	}
+	err = oc_random(op->iv, OC_CMEK_IV_LEN);
+	if (err)
+		return oc_rv_map(err, OC_RV_GENERIC);
+	op->iv_len = OC_CMEK_IV_LEN;
+	return CKR_OK;
+}
+
+CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, bool encrypt,
+			  struct oc_crypt *op)
 {
 	CK_BYTE_PTR iv, aad;
-	CK_ULONG iv_len, aad_len, tag_bits;
+	CK_ULONG iv_len, iv_bits = 0, aad_len, tag_bits;
+	CK_RV rv;
 
 	if (!m->pParameter)
 		return CKR_MECHANISM_PARAM_INVALID;
@@ -50,6 +76,7 @@ CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, struct oc_crypt *op)
 
 		iv = p->pIv;
 		iv_len = p->ulIvLen;
+		iv_bits = p->ulIvBits;
 		aad = p->pAAD;
 		aad_len = p->ulAADLen;
 		tag_bits = p->ulTagBits;
@@ -64,21 +91,32 @@ CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, struct oc_crypt *op)
 	} else {
 		return CKR_MECHANISM_PARAM_INVALID;
 	}
-	if (!iv || iv_len < 1 || iv_len > OC_P11_MAX_GCM_IV)
+	if (!encrypt && (!iv || iv_len < 1 || iv_len > OC_P11_MAX_GCM_IV))
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (tag_bits < 32 || tag_bits > 128 || tag_bits % 8)
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (aad_len > OC_P11_MAX_AAD || (aad_len && !aad))
 		return CKR_MECHANISM_PARAM_INVALID;
+	/* Never a caller's IV for encryption: one IV twice under a key gives
+	 * away its keystream (any sealed value opens by XOR) and allows GCM
+	 * forgery.  The generated one goes back through pIv. */
+	if (encrypt) {
+		rv = gen_iv(iv, iv_len, iv_bits, op);
+		if (rv != CKR_OK)
+			return rv;
+	} else {
+		memcpy(op->iv, iv, iv_len);
+		op->iv_len = iv_len;
+	}
 	op->aad = malloc(aad_len ? aad_len : 1);
 	if (!op->aad)
 		return CKR_HOST_MEMORY;
 	if (aad_len)
 		memcpy(op->aad, aad, aad_len);
 	op->aad_len = aad_len;
-	memcpy(op->iv, iv, iv_len);
-	op->iv_len = iv_len;
 	op->tag_len = tag_bits / 8;
+	if (encrypt)
+		memcpy(iv, op->iv, op->iv_len);
 	return CKR_OK;
 }
 
@@ -196,7 +234,7 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 			goto fail;
 		}
 	} else {
-		rv = oc_crypt_gcm_params(m, op);
+		rv = oc_crypt_gcm_params(m, encrypt, op);
 		if (rv != CKR_OK)
 			goto fail;
 	}
@@ -231,6 +269,27 @@ static CK_RV need_len(const struct oc_crypt *op, size_t n, CK_ULONG *need)
 	return CKR_OK;
 }
 
+/* CKM_AES_GCM encryption under the IV the caller was given.  A delegated
+ * key's token that picks an IV of its own would produce a ciphertext the
+ * caller cannot open: refused. */
+static int gcm_seal(const struct oc_crypt *op, const uint8_t *in, size_t n,
+		    uint8_t *out)
+{
+	uint8_t iv[OC_CMEK_IV_LEN];
+	int err;
+
+	memcpy(iv, op->iv, sizeof(iv));
+	err = oc_cmek_gcm_seal(op->key->cmek, iv, sizeof(iv), op->aad,
+			       op->aad_len, in, n, out, out + n, op->tag_len);
+	if (!err && memcmp(iv, op->iv, sizeof(iv)) != 0) {
+		oc_debug(OC_LOG_CMEK, "the delegated key's token used an IV "
+				      "of its own: refused");
+		oc_wipe(out, n + op->tag_len);
+		err = OC_ERR_CRYPTO;
+	}
+	return err;
+}
+
 static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n, uint8_t *out,
 		 CK_ULONG need, CK_ULONG *out_len)
 {
@@ -244,9 +303,7 @@ static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n, uint8_t *out,
 		err = op->encrypt ? oc_cmek_seal(k, in, n, out, need, &len)
 				  : oc_cmek_open(k, in, n, out, need, &len);
 	} else if (op->encrypt) {
-		err = oc_cmek_gcm_seal(k, op->iv, op->iv_len, op->aad,
-				       op->aad_len, in, n, out, out + n,
-				       op->tag_len);
+		err = gcm_seal(op, in, n, out);
 	} else {
 		n -= op->tag_len;
 		err = oc_cmek_gcm_open(k, op->iv, op->iv_len, op->aad,

@@ -3,6 +3,11 @@
  * brought, an unwrapped AES key), and with CKM_RSA_PKCS / CKM_RSA_PKCS_OAEP
  * on RSA public keys (encrypt) and private keys (decrypt) from secrets.
  *
+ * Every AES encryption uses an IV the module generates (96 random bits):
+ * CKM_ONECLAW_CMEK puts it in the blob, CKM_AES_GCM writes it to the
+ * caller's CK_GCM_PARAMS.pIv at C_EncryptInit.  A caller-chosen IV would
+ * make the key a keystream oracle.
+ *
  * The key's AES-GCM primitive is one-shot, so multi-part operations buffer
  * their input and produce everything at C_*Final; a multi-part decrypt
  * releases nothing before the tag is verified.  Output follows the
@@ -38,9 +43,13 @@ struct oc_crypt {
 	struct oc_asym asym; /* active for the RSA mechanisms */
 };
 
-/* Validates CK_GCM_PARAMS: IV 1..128 bytes, tag 32..128 bits in steps of
- * 8, AAD bounded; copies them into op.  CKR_MECHANISM_PARAM_INVALID. */
-CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, struct oc_crypt *op);
+/* Validates CK_GCM_PARAMS: tag 32..128 bits in steps of 8, AAD bounded;
+ * copies them into op.  Decryption takes the caller's IV (1..128 bytes).
+ * Encryption never does: pIv must be a writable 12-byte buffer (ulIvBits
+ * 0 or 96), the IV is generated here and written to it.  Anything else
+ * is CKR_MECHANISM_PARAM_INVALID. */
+CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, bool encrypt,
+			  struct oc_crypt *op);
 
 CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 		    CK_OBJECT_HANDLE key);

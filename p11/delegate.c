@@ -32,13 +32,15 @@ struct deleg {
 	pthread_mutex_t m;
 };
 
-static int dg_seal(void *ctx, const uint8_t *iv, size_t iv_len,
-		   const uint8_t *aad, size_t aad_len, const uint8_t *pt,
-		   size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len)
+/* iv is the IV this module generated; a token that generates its own
+ * writes it into pIv at C_EncryptInit, and the caller finds it in iv. */
+static int dg_seal(void *ctx, uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		   size_t aad_len, const uint8_t *pt, size_t n, uint8_t *ct,
+		   uint8_t *tag, size_t tag_len)
 {
 	struct deleg *d = ctx;
 	CK_GCM_PARAMS gp = {
-	    .pIv = (CK_BYTE *)iv,
+	    .pIv = iv,
 	    .ulIvLen = iv_len,
 	    .ulIvBits = iv_len * 8,
 	    .pAAD = (CK_BYTE *)aad,

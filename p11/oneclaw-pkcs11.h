@@ -6,7 +6,15 @@
 #define ONECLAW_PKCS11_H
 
 /* The 1claw CMEK blob format over AES-256-GCM: 0x01 || IV(12) ||
- * ciphertext || tag(16), no AAD.  No mechanism parameter. */
+ * ciphertext || tag(16), no AAD.  No mechanism parameter.  C_Encrypt
+ * draws a fresh random IV for every blob.
+ *
+ * CKM_AES_GCM on the module's keys never encrypts under an IV of the
+ * caller's (a chosen or repeated IV gives away the keystream): for
+ * encryption, CK_GCM_PARAMS.pIv must point at a writable 12-byte buffer
+ * (ulIvLen 12, ulIvBits 0 or 96), and C_EncryptInit writes the random IV
+ * it generated there; anything else is CKR_MECHANISM_PARAM_INVALID.
+ * Decryption takes the caller's IV. */
 #define CKM_ONECLAW_CMEK 0x8C1A0001UL
 
 /* CK_BBOOL: the data object's value is a CMEK blob. */

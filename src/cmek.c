@@ -338,10 +338,9 @@ int oc_cmek_key_raw(const struct oc_cmek_key *k, uint8_t out[OC_CMEK_KEY_LEN])
 	return OC_OK;
 }
 
-int oc_cmek_gcm_seal(const struct oc_cmek_key *k, const uint8_t *iv,
-		     size_t iv_len, const uint8_t *aad, size_t aad_len,
-		     const uint8_t *pt, size_t n, uint8_t *ct, uint8_t *tag,
-		     size_t tag_len)
+int oc_cmek_gcm_seal(const struct oc_cmek_key *k, uint8_t *iv, size_t iv_len,
+		     const uint8_t *aad, size_t aad_len, const uint8_t *pt,
+		     size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len)
 {
 	int rc;
 
@@ -394,6 +393,7 @@ int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 		return OC_ERR_RANGE;
 	blob[0] = OC_CMEK_VERSION;
 	memcpy(blob + 1, iv, OC_CMEK_IV_LEN);
+	/* Sealed in place: a token that picks its own IV leaves it here. */
 	rc = oc_cmek_gcm_seal(k, blob + 1, OC_CMEK_IV_LEN, NULL, 0, pt, n,
 			      blob + 1 + OC_CMEK_IV_LEN,
 			      blob + 1 + OC_CMEK_IV_LEN + n, OC_CMEK_TAG_LEN);

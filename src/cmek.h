@@ -23,12 +23,14 @@
 
 /* AES-256-GCM primitives a key source provides.  iv_len 1..128 bytes,
  * tag_len 4..16 (CK_GCM_PARAMS limits); aad may be NULL when aad_len is 0.
- * open must write nothing readable to pt when the tag fails (it may use pt
- * as scratch but must wipe it) and return OC_ERR_DECRYPT. */
+ * seal's iv is in and out: a token that generates its own IVs (this
+ * module is one) may replace it, and seal leaves the IV it really used
+ * there.  open must write nothing readable to pt when the tag fails (it
+ * may use pt as scratch but must wipe it) and return OC_ERR_DECRYPT. */
 struct oc_cmek_key_ops {
-	int (*seal)(void *ctx, const uint8_t *iv, size_t iv_len,
-		    const uint8_t *aad, size_t aad_len, const uint8_t *pt,
-		    size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len);
+	int (*seal)(void *ctx, uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		    size_t aad_len, const uint8_t *pt, size_t n, uint8_t *ct,
+		    uint8_t *tag, size_t tag_len);
 	int (*open)(void *ctx, const uint8_t *iv, size_t iv_len,
 		    const uint8_t *aad, size_t aad_len, const uint8_t *ct,
 		    size_t n, const uint8_t *tag, size_t tag_len, uint8_t *pt);
@@ -68,7 +70,8 @@ static inline size_t oc_cmek_blob_len(size_t n)
 /* Seals with a fresh random IV.  OC_ERR_RANGE when blob_size is too small. */
 int oc_cmek_seal(const struct oc_cmek_key *k, const uint8_t *pt, size_t n,
 		 uint8_t *blob, size_t blob_size, size_t *blob_len);
-/* Same with a given IV (test vectors only). */
+/* Same with a given IV (test vectors only; a delegated key's token may
+ * still pick another, which the blob then holds). */
 int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 		    const uint8_t iv[OC_CMEK_IV_LEN], const uint8_t *pt,
 		    size_t n, uint8_t *blob, size_t blob_size,
@@ -79,11 +82,11 @@ int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 int oc_cmek_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 		 uint8_t *pt, size_t pt_size, size_t *pt_len);
 
-/* Plain AES-256-GCM on the key (CKM_AES_GCM), same rules as the ops. */
-int oc_cmek_gcm_seal(const struct oc_cmek_key *k, const uint8_t *iv,
-		     size_t iv_len, const uint8_t *aad, size_t aad_len,
-		     const uint8_t *pt, size_t n, uint8_t *ct, uint8_t *tag,
-		     size_t tag_len);
+/* Plain AES-256-GCM on the key (CKM_AES_GCM), same rules as the ops: a
+ * delegated key's token may replace the IV in iv (see seal above). */
+int oc_cmek_gcm_seal(const struct oc_cmek_key *k, uint8_t *iv, size_t iv_len,
+		     const uint8_t *aad, size_t aad_len, const uint8_t *pt,
+		     size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len);
 int oc_cmek_gcm_open(const struct oc_cmek_key *k, const uint8_t *iv,
 		     size_t iv_len, const uint8_t *aad, size_t aad_len,
 		     const uint8_t *ct, size_t n, const uint8_t *tag,

@@ -260,13 +260,16 @@ static int map_rv(CK_RV rv)
 	}
 }
 
-/* CKM_AES_GCM with its parameters in *gp, which must outlive mech. */
-static void gcm_mech(CK_MECHANISM *mech, CK_GCM_PARAMS *gp, const uint8_t *iv,
+/* CKM_AES_GCM with its parameters in *gp, which must outlive mech.  For
+ * encryption iv is writable: a token that generates its own IVs
+ * (oneclaw-pkcs11 does) replaces it at C_EncryptInit, one that takes the
+ * caller's (SoftHSM) uses the random one already there. */
+static void gcm_mech(CK_MECHANISM *mech, CK_GCM_PARAMS *gp, uint8_t *iv,
 		     size_t iv_len, const uint8_t *aad, size_t aad_len,
 		     size_t tag_len)
 {
 	memset(gp, 0, sizeof(*gp));
-	gp->pIv = (CK_BYTE_PTR)iv;
+	gp->pIv = iv;
 	gp->ulIvLen = iv_len;
 	gp->ulIvBits = iv_len * 8;
 	gp->pAAD = (CK_BYTE_PTR)aad;
@@ -277,9 +280,9 @@ static void gcm_mech(CK_MECHANISM *mech, CK_GCM_PARAMS *gp, const uint8_t *iv,
 	mech->ulParameterLen = sizeof(*gp);
 }
 
-static int p11_seal(void *ctx, const uint8_t *iv, size_t iv_len,
-		    const uint8_t *aad, size_t aad_len, const uint8_t *pt,
-		    size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len)
+static int p11_seal(void *ctx, uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		    size_t aad_len, const uint8_t *pt, size_t n, uint8_t *ct,
+		    uint8_t *tag, size_t tag_len)
 {
 	struct p11key *k = ctx;
 	CK_FUNCTION_LIST_PTR fl = k->mod->fl;
@@ -338,7 +341,8 @@ static int p11_open(void *ctx, const uint8_t *iv, size_t iv_len,
 	}
 	memcpy(in, ct, n);
 	memcpy(in + n, tag, tag_len);
-	gcm_mech(&mech, &gp, iv, iv_len, aad, aad_len, tag_len);
+	/* Decryption only reads the IV. */
+	gcm_mech(&mech, &gp, (uint8_t *)iv, iv_len, aad, aad_len, tag_len);
 	pthread_mutex_lock(&k->lock);
 	rv = fl->C_DecryptInit(k->session, &mech, k->obj);
 	if (rv == CKR_OK) {

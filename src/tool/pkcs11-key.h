@@ -3,6 +3,9 @@
  * The module is dlopen()ed, the key found by its pkcs11: URI (RFC 7512),
  * and every AES-GCM operation is forwarded to the token through
  * struct oc_cmek_key_ops, so the key bytes never enter this process.
+ * Sealing works with a token that takes the caller's IV (SoftHSM) and with
+ * one that generates its own (oneclaw-pkcs11): the blob holds the IV the
+ * token used.
  * The key's fingerprint is the one given, else its CKA_ID when that is 32
  * bytes (the oneclaw module's CMEK key objects carry it there). */
 #ifndef OC_TOOL_PKCS11_KEY_H

@@ -225,11 +225,12 @@ fail:
 	return rc;
 }
 
-static void gcm_mech(CK_MECHANISM *m, CK_GCM_PARAMS *p, const uint8_t *iv,
+/* iv is written by a token that generates its own encryption IVs. */
+static void gcm_mech(CK_MECHANISM *m, CK_GCM_PARAMS *p, uint8_t *iv,
 		     const uint8_t *aad, size_t aad_len)
 {
 	memset(p, 0, sizeof(*p));
-	p->pIv = (CK_BYTE_PTR)iv;
+	p->pIv = iv;
 	p->ulIvLen = 12;
 	p->ulIvBits = 96;
 	p->pAAD = (CK_BYTE_PTR)aad;
@@ -240,7 +241,7 @@ static void gcm_mech(CK_MECHANISM *m, CK_GCM_PARAMS *p, const uint8_t *iv,
 	m->ulParameterLen = sizeof(*p);
 }
 
-int oc_kek_token_seal(struct oc_kek_token *t, const uint8_t iv[12],
+int oc_kek_token_seal(struct oc_kek_token *t, uint8_t iv[12],
 		      const uint8_t *aad, size_t aad_len, const uint8_t *pt,
 		      size_t n, uint8_t *ct, uint8_t tag[16])
 {
@@ -287,7 +288,8 @@ int oc_kek_token_open_ct(struct oc_kek_token *t, const uint8_t iv[12],
 		return OC_ERR_RANGE;
 	memcpy(in, ct, n);
 	memcpy(in + n, tag, GCM_TAG);
-	gcm_mech(&m, &p, iv, aad, aad_len);
+	/* Decryption only reads the IV. */
+	gcm_mech(&m, &p, (uint8_t *)iv, aad, aad_len);
 	pthread_mutex_lock(&t->lock);
 	rv = t->f->C_DecryptInit(t->session, &m, t->key);
 	if (rv == CKR_OK)

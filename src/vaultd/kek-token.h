@@ -16,8 +16,10 @@ struct oc_kek_token;
 int oc_kek_token_open(const char *module, const char *uri, const char *pin_file,
 		      struct oc_kek_token **out);
 void oc_kek_token_free(struct oc_kek_token *t);
-/* AES-256-GCM, 12-byte IV, 16-byte tag, in the token. */
-int oc_kek_token_seal(struct oc_kek_token *t, const uint8_t iv[12],
+/* AES-256-GCM, 12-byte IV, 16-byte tag, in the token.  iv is in and out:
+ * a token that generates its own IVs (oneclaw-pkcs11) replaces it, and iv
+ * holds the IV used. */
+int oc_kek_token_seal(struct oc_kek_token *t, uint8_t iv[12],
 		      const uint8_t *aad, size_t aad_len, const uint8_t *pt,
 		      size_t n, uint8_t *ct, uint8_t tag[16]);
 int oc_kek_token_open_ct(struct oc_kek_token *t, const uint8_t iv[12],

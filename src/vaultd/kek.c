@@ -198,6 +198,7 @@ int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
 		return rc;
 	if (k->token) {
 		out[0] = KIND_TOKEN;
+		/* In place: a token that picks its own IV leaves it there. */
 		return oc_kek_token_seal(k->token, out + 1,
 					 (const uint8_t *)aad, aad_len, dek,
 					 OC_DEK_LEN, out + 1 + IV_LEN,

@@ -1826,6 +1826,16 @@ static void encrypt_mechanism_param_invalid(void **state)
 	p.ulAADLen = 16; /* and no AAD */
 	RV(f->C_EncryptInit(s, &gcm, k), CKR_MECHANISM_PARAM_INVALID);
 	p.ulAADLen = 0;
+	/* The module generates encryption IVs: pIv is a 12-byte buffer it
+	 * writes, never NULL nor of another length. */
+	p.pIv = NULL;
+	RV(f->C_EncryptInit(s, &gcm, k), CKR_MECHANISM_PARAM_INVALID);
+	p.pIv = iv;
+	p.ulIvLen = 8;
+	p.ulIvBits = 64;
+	RV(f->C_EncryptInit(s, &gcm, k), CKR_MECHANISM_PARAM_INVALID);
+	p.ulIvLen = sizeof(iv);
+	p.ulIvBits = 96;
 	OK(f->C_EncryptInit(s, &gcm, k)); /* the refusals left nothing */
 }
 
@@ -2035,6 +2045,7 @@ static void aes_gcm_roundtrip_and_errors(void **state)
 {
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE k;
+	static const CK_BYTE mine[12] = {1, 2, 3};
 	CK_BYTE iv[12] = {1, 2, 3}, aad[5] = "hdr!";
 	CK_GCM_PARAMS p = {iv, sizeof(iv), 96, aad, sizeof(aad), 128};
 	CK_MECHANISM m = {CKM_AES_GCM, &p, sizeof(p)};
@@ -2045,7 +2056,10 @@ static void aes_gcm_roundtrip_and_errors(void **state)
 	init();
 	s = open_s(false);
 	k = cmek_key(s);
+	/* The IV is generated and written to pIv at C_EncryptInit;
+	 * decryption takes it back from the caller. */
 	OK(f->C_EncryptInit(s, &m, k));
+	assert_memory_not_equal(iv, mine, sizeof(mine));
 	OK(f->C_Encrypt(s, (CK_BYTE_PTR) "gcm text", 8, ct, &cl));
 	assert_int_equal(cl, 8 + 16);
 	OK(f->C_DecryptInit(s, &m, k));

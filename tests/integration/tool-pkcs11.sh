@@ -101,4 +101,14 @@ ONECLAW_VAULT_ID=$V ONECLAW_CMEK_KEY_FILE=$T/k2.key \
 	--key 'pkcs11:token=hsm;object=cmek;type=secret-key' > "$T/got.mod" ||
 	oc_fail "get with the module's key object"
 cmp -s "$T/got.mod" "$T/v1" || oc_fail "module key object opened other bytes"
+# Sealing through it: the module writes its own IV into the tool's pIv,
+# and the blob must carry that one (SoftHSM above used the tool's).
+printf 'module-sealed-value-5b2f' > "$T/v3"
+oc_secret module-sealed-value-5b2f
+ONECLAW_VAULT_ID=$V ONECLAW_CMEK_KEY_FILE=$T/k2.key \
+	tool --pkcs11-module "$MODULE" secret put "$V" hsm/three \
+	--key 'pkcs11:token=hsm;object=cmek;type=secret-key' < "$T/v3" \
+	> /dev/null || oc_fail "put with the module's key object"
+tool secret get "$V" hsm/three --key "$T/k2.key" | cmp -s - "$T/v3" ||
+	oc_fail "the file key does not open the blob the module sealed"
 echo "pkcs11 keys ok"

@@ -256,9 +256,9 @@ async function main() {
 		if (ak) {
 			c.eq(L.attrBool(lib, sess, ak, p.CKA_EXTRACTABLE),
 			     false, 'unwrapped AES key is not extractable');
-			const iv = crypto.randomBytes(12);
+			// The module writes the IV it generated into iv.
+			const iv = Buffer.alloc(12);
 			const pt = Buffer.from('sealed with an unwrapped key');
-			const want = await L.gcmSeal(as.pt, iv, pt);
 			const got = c.call(() => {
 				lib.C_EncryptInit(sess, { mechanism:
 					p.CKM_AES_GCM, parameter:
@@ -266,9 +266,12 @@ async function main() {
 				return lib.C_Encrypt(sess, pt,
 					Buffer.alloc(pt.length + 16));
 			}, 'CKM_AES_GCM with the unwrapped AES key');
+			c.ok(!iv.equals(Buffer.alloc(12)),
+			     '... the module wrote its IV to pIv');
 			if (got)
-				c.eqBuf(got, want, '... equals WebCrypto ' +
-					'keyed with the plaintext');
+				c.eqBuf(got, await L.gcmSeal(as.pt, iv, pt),
+					'... equals WebCrypto keyed with ' +
+					'the plaintext, under that IV');
 		}
 	}
 
@@ -276,8 +279,11 @@ async function main() {
 	const gpt = crypto.randomBytes(1000);
 	const iv = crypto.randomBytes(12);
 	const aad = Buffer.from('additional authenticated data');
-	const GCM = (a) => ({ mechanism: p.CKM_AES_GCM,
-			      parameter: L.gcmParams(p, iv, a) });
+	const GCM = (a, v) => ({ mechanism: p.CKM_AES_GCM,
+				 parameter: L.gcmParams(p, v || iv, a) });
+	// Encryption: the module generates the IV and writes it into the
+	// 12-byte buffer given as pIv (its contents are ignored).
+	const encIv = () => Buffer.from(iv);
 	for (const [what, a] of [['no AAD', null], ['AAD', aad]]) {
 		const sealed = await L.gcmSeal(key, iv, gpt, a);
 		const got = c.call(() => {
@@ -301,20 +307,26 @@ async function main() {
 		}, 'CKM_AES_GCM multi-part decrypt (' + what + ')');
 		if (mp)
 			c.eqBuf(mp, gpt, '... gives the exact plaintext');
+		const eiv = encIv();
 		const enc = c.call(() => {
-			lib.C_EncryptInit(sess, GCM(a), kh);
+			lib.C_EncryptInit(sess, GCM(a, eiv), kh);
 			return lib.C_Encrypt(sess, gpt,
 					     Buffer.alloc(gpt.length + 16));
 		}, 'CKM_AES_GCM C_Encrypt (' + what + ')');
+		c.ok(!eiv.equals(iv), '... under an IV of the module\'s, ' +
+		     'written to pIv');
 		if (enc) {
-			c.eqBuf(enc, sealed, '... is byte-identical to WebCrypto');
-			const w = await c.acall(() => L.gcmOpen(key, iv, enc, a),
+			c.eqBuf(enc, await L.gcmSeal(key, eiv, gpt, a),
+				'... is byte-identical to WebCrypto under it');
+			const w = await c.acall(() => L.gcmOpen(key, eiv, enc,
+								a),
 						'... and opens in WebCrypto');
 			if (w)
 				c.eqBuf(w, gpt, '... to the exact plaintext');
 		}
+		const miv = encIv();
 		const menc = c.call(() => {
-			lib.C_EncryptInit(sess, GCM(a), kh);
+			lib.C_EncryptInit(sess, GCM(a, miv), kh);
 			const parts = [];
 			for (let i = 0; i < gpt.length; i += 333)
 				parts.push(lib.C_EncryptUpdate(sess,
@@ -324,8 +336,11 @@ async function main() {
 					Buffer.alloc(gpt.length + 16)));
 			return Buffer.concat(parts);
 		}, 'CKM_AES_GCM multi-part encrypt (' + what + ')');
+		c.ok(!miv.equals(iv) && !miv.equals(eiv),
+		     '... under another IV of the module\'s');
 		if (menc)
-			c.eqBuf(menc, sealed, '... is byte-identical to WebCrypto');
+			c.eqBuf(menc, await L.gcmSeal(key, miv, gpt, a),
+				'... is byte-identical to WebCrypto under it');
 		const bad = Buffer.from(sealed);
 		bad[bad.length - 1] ^= 1;
 		c.rv(() => {
@@ -343,6 +358,10 @@ async function main() {
 	c.rv(() => lib.C_DecryptInit(sess, { mechanism: p.CKM_AES_GCM,
 		parameter: L.gcmParams(p, iv, null, 200) }, kh),
 	     'CKR_MECHANISM_PARAM_INVALID', 'CKM_AES_GCM with ulTagBits 200');
+	c.rv(() => lib.C_EncryptInit(sess, { mechanism: p.CKM_AES_GCM,
+		parameter: L.gcmParams(p, crypto.randomBytes(16)) }, kh),
+	     'CKR_MECHANISM_PARAM_INVALID',
+	     'CKM_AES_GCM encryption with a 16-byte IV of the caller\'s');
 
 	// ------------------------------------------------------- random
 	const rnd = c.call(() => lib.C_GenerateRandom(sess, Buffer.alloc(32)),

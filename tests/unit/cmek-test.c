@@ -472,11 +472,12 @@ static void test_gcm_args(void **state)
 struct fake {
 	int seals, opens, freed;
 	int fail_open;
+	int own_iv; /* generates its IVs, as oneclaw-pkcs11 does */
 };
 
-static int fake_seal(void *ctx, const uint8_t *iv, size_t iv_len,
-		     const uint8_t *aad, size_t aad_len, const uint8_t *pt,
-		     size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len)
+static int fake_seal(void *ctx, uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		     size_t aad_len, const uint8_t *pt, size_t n, uint8_t *ct,
+		     uint8_t *tag, size_t tag_len)
 {
 	struct fake *f = ctx;
 	size_t i;
@@ -485,6 +486,8 @@ static int fake_seal(void *ctx, const uint8_t *iv, size_t iv_len,
 	(void)aad_len;
 	assert_int_equal(iv_len, 12);
 	f->seals++;
+	if (f->own_iv)
+		memset(iv, 0x77, iv_len);
 	for (i = 0; i < n; i++)
 		ct[i] = pt[i] ^ 0x5a;
 	memset(tag, iv[0], tag_len);
@@ -544,6 +547,16 @@ static void test_delegated(void **state)
 	assert_int_equal(oc_cmek_open(k, blob, bl, pt, sizeof(pt), &pl),
 			 OC_ERR_DECRYPT);
 	assert_null(memmem(pt, sizeof(pt), "abcdef", 6));
+	/* A token that replaces the IV: the blob holds the one it used. */
+	f.fail_open = 0;
+	f.own_iv = 1;
+	assert_int_equal(oc_cmek_seal(k, (const uint8_t *)"abcdef", 6, blob,
+				      sizeof(blob), &bl),
+			 OC_OK);
+	for (size_t i = 1; i <= 12; i++)
+		assert_int_equal(blob[i], 0x77);
+	assert_int_equal(oc_cmek_open(k, blob, bl, pt, sizeof(pt), &pl), OC_OK);
+	assert_memory_equal(pt, "abcdef", 6);
 	oc_cmek_key_free(k);
 	assert_int_equal(f.freed, 1);
 }

@@ -703,17 +703,22 @@ static void test_decrypt(void **state)
 			 CKR_MECHANISM_PARAM_INVALID);
 }
 
+/* CKM_AES_GCM encryption under the caller's IV would make the key a
+ * keystream oracle: the module generates every encryption IV and writes it
+ * to pIv; decryption takes the caller's. */
 static void test_gcm(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw(1, false);
 	CK_OBJECT_HANDLE k = cmek_key(s);
-	uint8_t iv[12] = {9, 8, 7}, aad[5] = "head", ct[64], want[64], out[64];
-	CK_GCM_PARAMS gp = {iv, sizeof(iv), 96, aad, sizeof(aad), 128};
+	const uint8_t mine[12] = {9, 8, 7};
+	uint8_t iv[16], iv2[12], aad[5] = "head", ct[64], want[64], out[64];
+	CK_GCM_PARAMS gp = {iv, 12, 96, aad, sizeof(aad), 128};
 	CK_MECHANISM mech = {CKM_AES_GCM, &gp, sizeof(gp)};
-	CK_ULONG len = sizeof(ct);
+	CK_ULONG len = sizeof(ct), part;
 
 	(void)state;
-	/* Parameters checked. */
+	memcpy(iv, mine, sizeof(mine));
+	/* Parameters checked; a refusal leaves pIv as it was. */
 	gp.ulTagBits = 200;
 	assert_int_equal(f->C_EncryptInit(s, &mech, k),
 			 CKR_MECHANISM_PARAM_INVALID);
@@ -729,23 +734,97 @@ static void test_gcm(void **state)
 	assert_int_equal(f->C_EncryptInit(s, &mech, k),
 			 CKR_MECHANISM_PARAM_INVALID);
 	mech.ulParameterLen = sizeof(gp);
+	/* Encryption: no NULL pIv, no length but 12, ulIvBits 0 or 96. */
+	gp.pIv = NULL;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	gp.pIv = iv;
+	gp.ulIvLen = 16;
+	gp.ulIvBits = 128;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	gp.ulIvLen = 8;
+	gp.ulIvBits = 64;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	gp.ulIvLen = 12;
+	gp.ulIvBits = 128;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	assert_memory_equal(iv, mine, sizeof(mine));
 
-	/* Same bytes as plain AES-256-GCM with the key. */
+	/* The buffer is overwritten with the IV used: same bytes as plain
+	 * AES-256-GCM under it; the length query keeps the same IV. */
+	gp.ulIvBits = 0;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	assert_memory_not_equal(iv, mine, sizeof(mine));
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"gcm text", 8, NULL, &len),
+			 CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"gcm text", 8, ct, &len),
+			 CKR_OK);
+	assert_int_equal(len, 24);
 	assert_int_equal(oc_aes_gcm_seal(key_v1, iv, 12, aad, 5,
 					 (const uint8_t *)"gcm text", 8, want,
 					 want + 8, 16),
 			 OC_OK);
-	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
-	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"gcm text", 8, ct, &len),
-			 CKR_OK);
-	assert_int_equal(len, 24);
 	assert_memory_equal(ct, want, 24);
+	/* Decryption takes the caller's IV as given. */
 	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
 	len = sizeof(out);
 	assert_int_equal(f->C_Decrypt(s, ct, 24, out, &len), CKR_OK);
 	assert_int_equal(len, 8);
 	assert_memory_equal(out, "gcm text", 8);
+	/* A second encryption: another IV. */
+	memcpy(iv2, iv, sizeof(iv2));
+	gp.ulIvBits = 96;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	assert_memory_not_equal(iv, iv2, sizeof(iv2));
+	len = sizeof(ct);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"gcm text", 8, ct, &len),
+			 CKR_OK);
+	assert_memory_not_equal(ct, want, 24);
+
+	/* Multi-part: the IV is known at C_EncryptInit. */
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	part = sizeof(ct);
+	assert_int_equal(f->C_EncryptUpdate(s, (CK_BYTE *)"gcm ", 4, ct, &part),
+			 CKR_OK);
+	assert_int_equal(part, 0);
+	part = sizeof(ct);
+	assert_int_equal(f->C_EncryptUpdate(s, (CK_BYTE *)"text", 4, ct, &part),
+			 CKR_OK);
+	len = sizeof(ct);
+	assert_int_equal(f->C_EncryptFinal(s, ct, &len), CKR_OK);
+	assert_int_equal(len, 24);
+	assert_int_equal(oc_aes_gcm_seal(key_v1, iv, 12, aad, 5,
+					 (const uint8_t *)"gcm text", 8, want,
+					 want + 8, 16),
+			 OC_OK);
+	assert_memory_equal(ct, want, 24);
+
+	/* Decryption still takes any IV length: a 16-byte one. */
+	memcpy(iv, mine, sizeof(mine));
+	memset(iv + 12, 0x3c, 4);
+	assert_int_equal(oc_aes_gcm_seal(key_v1, iv, 16, aad, 5,
+					 (const uint8_t *)"gcm text", 8, want,
+					 want + 8, 16),
+			 OC_OK);
+	gp.ulIvLen = 16;
+	gp.ulIvBits = 128;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	assert_memory_equal(iv, mine, sizeof(mine)); /* not written */
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, want, 24, out, &len), CKR_OK);
+	assert_memory_equal(out, "gcm text", 8);
+	gp.ulIvLen = 12;
+	gp.ulIvBits = 96;
+
 	/* Other AAD: the tag fails. */
+	memcpy(iv, mine, sizeof(mine));
+	assert_int_equal(oc_aes_gcm_seal(key_v1, iv, 12, aad, 5,
+					 (const uint8_t *)"gcm text", 8, ct,
+					 ct + 8, 16),
+			 OC_OK);
 	aad[0] = 'X';
 	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
 	len = sizeof(out);
@@ -755,6 +834,55 @@ static void test_gcm(void **state)
 	len = sizeof(out);
 	assert_int_equal(f->C_Decrypt(s, ct, 15, out, &len),
 			 CKR_ENCRYPTED_DATA_LEN_RANGE);
+}
+
+/* The same rule on a key the application brings, and with the layout of
+ * CK_GCM_PARAMS that has no ulIvBits. */
+static void test_gcm_session_key(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, false);
+	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BBOOL yes = CK_TRUE;
+	const uint8_t mine[12] = {1};
+	uint8_t raw[32], iv[12] = {1}, ct[64], want[64], out[64];
+	CK_ATTRIBUTE kt[] = {
+	    {CKA_CLASS, &sk, sizeof(sk)},     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	    {CKA_VALUE, raw, sizeof(raw)},    {CKA_ENCRYPT, &yes, sizeof(yes)},
+	    {CKA_DECRYPT, &yes, sizeof(yes)},
+	};
+	struct {
+		CK_BYTE_PTR pIv;
+		CK_ULONG ulIvLen;
+		CK_BYTE_PTR pAAD;
+		CK_ULONG ulAADLen;
+		CK_ULONG ulTagBits;
+	} v1 = {iv, sizeof(iv), NULL, 0, 128};
+	CK_MECHANISM mech = {CKM_AES_GCM, &v1, sizeof(v1)};
+	CK_ULONG len = sizeof(ct);
+	CK_OBJECT_HANDLE k;
+
+	(void)state;
+	memset(raw, 0x42, sizeof(raw));
+	assert_int_equal(f->C_CreateObject(s, kt, 5, &k), CKR_OK);
+	v1.ulIvLen = 16;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	v1.ulIvLen = 12;
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	assert_memory_not_equal(iv, mine, sizeof(mine));
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"brought", 7, ct, &len),
+			 CKR_OK);
+	assert_int_equal(oc_aes_gcm_seal(raw, iv, 12, NULL, 0,
+					 (const uint8_t *)"brought", 7, want,
+					 want + 7, 16),
+			 OC_OK);
+	assert_memory_equal(ct, want, 23);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, ct, 23, out, &len), CKR_OK);
+	assert_memory_equal(out, "brought", 7);
+	assert_int_equal(f->C_DestroyObject(s, k), CKR_OK);
 }
 
 static void test_unwrap_hmac(void **state)
@@ -1505,6 +1633,7 @@ int main(void)
 	    T(test_gone_and_failing),
 	    T(test_decrypt),
 	    T(test_gcm),
+	    T(test_gcm_session_key),
 	    T(test_unwrap_hmac),
 	    T(test_write_plain),
 	    T(test_write_cmek),
