@@ -42,9 +42,11 @@ tests_attack_unsealed_LDADD = $(ATTACK_LIBS)
 
 TESTS += tests/attack/unsealed.sh
 EXTRA_DIST += tests/attack/unsealed.sh
+
 check_PROGRAMS += tests/attack/gcm-iv
 tests_attack_gcm_iv_SOURCES = tests/attack/gcm-iv.c $(ATTACK_SOURCES)
 tests_attack_gcm_iv_CFLAGS = $(ATTACK_CFLAGS)
 tests_attack_gcm_iv_LDADD = $(ATTACK_LIBS)
+
 TESTS += tests/attack/gcm-iv.sh tests/attack/gcm-iv-delegated.sh
 EXTRA_DIST += tests/attack/gcm-iv.sh tests/attack/gcm-iv-delegated.sh
