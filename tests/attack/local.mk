@@ -17,3 +17,10 @@ tests_attack_holds_LDADD = $(ATTACK_LIBS)
 
 TESTS += tests/attack/holds.sh
 EXTRA_DIST += tests/attack/holds.sh
+
+check_PROGRAMS += tests/attack/init-reserved
+tests_attack_init_reserved_SOURCES = tests/attack/init-reserved.c $(ATTACK_SOURCES)
+tests_attack_init_reserved_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_init_reserved_LDADD = $(ATTACK_LIBS)
+TESTS += tests/attack/init-reserved.sh
+EXTRA_DIST += tests/attack/init-reserved.sh
