@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 		crashed = true;
 	}
 	if (crashed)
-		return atk_done(&a);
+		goto out;
 
 	/* Again in this process: each refused, nothing left behind. */
 	for (size_t i = 0; i < nbad; i++) {
@@ -171,5 +171,7 @@ int main(int argc, char **argv)
 	atk_expect(&a, "C_Initialize(pReserved a key=value string)",
 		   init_with(&a, valid), CKR_OK);
 	init_normally(&a);
+out:
+	free(longstr);
 	return atk_done(&a);
 }

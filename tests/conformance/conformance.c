@@ -518,7 +518,8 @@ static void initialize_os_locking_with_callbacks(void **state)
 
 /* DESIGN.md 4: pReserved carries p11-kit's x-init-reserved string (the
  * specification would refuse any non-NULL pReserved); a malformed one is
- * CKR_ARGUMENTS_BAD or CKR_GENERAL_ERROR and leaves nothing initialised. */
+ * CKR_ARGUMENTS_BAD or CKR_GENERAL_ERROR and leaves nothing initialised;
+ * a pointer that is no readable string is CKR_ARGUMENTS_BAD. */
 static void initialize_reserved_string(void **state)
 {
 	CK_C_INITIALIZE_ARGS a;
@@ -531,6 +532,10 @@ static void initialize_reserved_string(void **state)
 	OK(f->C_Finalize(NULL));
 	a.pReserved = "no_such_key=1";
 	RV2(f->C_Initialize(&a), CKR_ARGUMENTS_BAD, CKR_GENERAL_ERROR);
+	RV(f->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
+	/* Not a string at all (pkcs11test's Init.InitArgsBadReserved). */
+	a.pReserved = (void *)1;
+	RV(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
 	RV(f->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
 }
 

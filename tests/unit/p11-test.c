@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -428,6 +429,40 @@ static void test_init(void **state)
 	assert_memory_equal(info.manufacturerID, "oneclaw-pkcs11  ", 16);
 	/* No network in C_Initialize. */
 	assert_int_equal(m.n_vault_list + m.n_secret_list + m.n_get, 0);
+}
+
+/* pReserved is read without being trusted (p11/init.c): unreadable or
+ * unterminated memory is CKR_ARGUMENTS_BAD, never a crash, and a string
+ * that runs from one page into the next is read whole. */
+static void test_init_reserved(void **state)
+{
+	static const char kv[] = "cache_ttl=60";
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	CK_C_INITIALIZE_ARGS a = {0};
+	char *map = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + 2 * pg, pg, PROT_NONE), 0);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	a.pReserved = (void *)1;
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	a.pReserved = map + 2 * pg;
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	memset(map + pg, ' ', pg);
+	a.pReserved = map + 2 * pg - 5; /* blanks up to the unreadable page */
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	/* Blanks to the end of page 0, "cache_ttl=60" at the start of 1. */
+	memset(map, ' ', pg);
+	memcpy(map + pg, kv, sizeof(kv));
+	a.pReserved = map + pg - 3;
+	assert_int_equal(f->C_Initialize(&a), CKR_OK);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	map[pg + 2] = '\033';
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	assert_int_equal(munmap(map, 3 * pg), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
 }
 
 static void test_slots(void **state)
@@ -1417,6 +1452,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_init),
+	    T(test_init_reserved),
 	    T(test_slots),
 	    T(test_find_read),
 	    T(test_find_templates),
