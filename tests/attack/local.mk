@@ -24,3 +24,10 @@ tests_attack_init_reserved_CFLAGS = $(ATTACK_CFLAGS)
 tests_attack_init_reserved_LDADD = $(ATTACK_LIBS)
 TESTS += tests/attack/init-reserved.sh
 EXTRA_DIST += tests/attack/init-reserved.sh
+
+check_PROGRAMS += tests/attack/login-so
+tests_attack_login_so_SOURCES = tests/attack/login-so.c $(ATTACK_SOURCES)
+tests_attack_login_so_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_login_so_LDADD = $(ATTACK_LIBS)
+TESTS += tests/attack/login-so.sh
+EXTRA_DIST += tests/attack/login-so.sh
