@@ -1015,7 +1015,7 @@ static void test_read_only(void **state)
 
 static void test_pin_mode(void **state)
 {
-	CK_SESSION_HANDLE s;
+	CK_SESSION_HANDLE s, rw;
 	CK_SLOT_ID ids[4];
 	CK_ULONG n = 4;
 	CK_TOKEN_INFO ti;
@@ -1039,10 +1039,19 @@ static void test_pin_mode(void **state)
 	s = open_rw(0, false);
 	assert_int_equal(find(s, NULL, 0, h, 8), 0);
 	assert_int_equal(m.n_secret_list, 0);
-	/* Wrong key, right key. */
+	/* No SO, so no SO PIN: never the API key, never sent anywhere. */
 	assert_int_equal(
 	    f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
-	    CKR_USER_TYPE_INVALID);
+	    CKR_SESSION_READ_ONLY_EXISTS);
+	rw = open_rw(0, true);
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	assert_int_equal(
+	    f->C_Login(rw, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_PIN_INCORRECT);
+	assert_int_equal(m.n_login, 0);
+	s = open_rw(0, false);
+	assert_int_equal(f->C_CloseSession(rw), CKR_OK);
+	/* Wrong key, right key. */
 	assert_int_equal(f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)"1ck_wrong", 9),
 			 CKR_PIN_INCORRECT);
 	assert_int_equal(
@@ -1051,6 +1060,9 @@ static void test_pin_mode(void **state)
 	assert_int_equal(
 	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
 	    CKR_USER_ALREADY_LOGGED_IN);
+	assert_int_equal(
+	    f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
 	assert_int_equal(f->C_GetSessionInfo(s, &si), CKR_OK);
 	assert_int_equal(si.state, CKS_RO_USER_FUNCTIONS);
 	/* The stand-in is the first vault now; the others follow. */
