@@ -31,3 +31,6 @@ tests_attack_login_so_CFLAGS = $(ATTACK_CFLAGS)
 tests_attack_login_so_LDADD = $(ATTACK_LIBS)
 TESTS += tests/attack/login-so.sh
 EXTRA_DIST += tests/attack/login-so.sh
+
+TESTS += tests/attack/file-trust.sh
+EXTRA_DIST += tests/attack/file-trust.sh
