@@ -34,3 +34,6 @@ EXTRA_DIST += tests/attack/login-so.sh
 
 TESTS += tests/attack/file-trust.sh
 EXTRA_DIST += tests/attack/file-trust.sh
+
+TESTS += tests/attack/tool-terminal.sh
+EXTRA_DIST += tests/attack/tool-terminal.sh
