@@ -37,3 +37,10 @@ EXTRA_DIST += tests/attack/file-trust.sh
 
 TESTS += tests/attack/tool-terminal.sh
 EXTRA_DIST += tests/attack/tool-terminal.sh
+
+check_PROGRAMS += tests/attack/logout-pin
+tests_attack_logout_pin_SOURCES = tests/attack/logout-pin.c $(ATTACK_SOURCES)
+tests_attack_logout_pin_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_logout_pin_LDADD = $(ATTACK_LIBS)
+TESTS += tests/attack/logout-pin.sh
+EXTRA_DIST += tests/attack/logout-pin.sh
