@@ -1015,6 +1015,8 @@ static void test_read_only(void **state)
 
 static void test_pin_mode(void **state)
 {
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_BYTE blob[64] = {1};
 	CK_SESSION_HANDLE s, rw;
 	CK_SLOT_ID ids[4];
 	CK_ULONG n = 4;
@@ -1074,9 +1076,18 @@ static void test_pin_mode(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
 	assert_memory_equal(ti.label, "plain ", 6);
-	/* Logout wipes: credential, caches, objects. */
+	/* A decryption and a search left pending across the logout. */
+	rw = open_rw(0, false);
+	assert_int_equal(f->C_DecryptInit(s, &mech, cmek_key(s)), CKR_OK);
+	assert_int_equal(f->C_FindObjectsInit(rw, NULL, 0), CKR_OK);
+	/* Logout wipes: credential, caches, objects, pending operations. */
 	assert_int_equal(f->C_Logout(s), CKR_OK);
 	assert_int_equal(m.n_logout, 1);
+	assert_int_equal(f->C_Decrypt(s, blob, sizeof(blob), blob, &n),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_FindObjects(rw, h, 8, &n),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_CloseSession(rw), CKR_OK);
 	assert_int_equal(f->C_GetAttributeValue(s, h[0], &pa, 1),
 			 CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(find(s, NULL, 0, h, 8), 0);
