@@ -61,6 +61,7 @@ static CK_RV begin_session(struct call *c, const char *fn, bool args_ok,
 	oc_lock_take(c->s->lock);
 	if (atomic_load(&c->s->closed))
 		return CKR_SESSION_HANDLE_INVALID;
+	oc_session_check_logout(c->s);
 	if ((flags & NEED_USER) && oc_mod.pin_mode &&
 	    !atomic_load(&oc_mod.logged_in))
 		return CKR_USER_NOT_LOGGED_IN;

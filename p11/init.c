@@ -1,10 +1,15 @@
 /* init.c - C_Initialize, C_Finalize, fork detection. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "err.h"
@@ -156,9 +161,89 @@ static CK_RV setup(const char *reserved)
 	return CKR_OK;
 }
 
+/* Is the byte at p readable?  The kernel copies it and answers EFAULT
+ * where a load would fault: process_vm_readv on this very process, or,
+ * where a seccomp filter refuses that call, a write to a pipe.  1 yes,
+ * 0 no, -1 cannot tell (no pipe). */
+static int readable(const void *p)
+{
+	char c;
+	struct iovec local = {&c, 1}, remote = {(void *)p, 1};
+	int fd[2], ok;
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == 1)
+		return 1;
+	if (errno == EFAULT)
+		return 0;
+	if (pipe2(fd, O_CLOEXEC | O_NONBLOCK) != 0)
+		return -1;
+	ok = write(fd[1], p, 1) == 1;
+	close(fd[0]);
+	close(fd[1]);
+	return ok;
+}
+
+/* PKCS#11 wants pReserved NULL; p11-kit passes its x-init-reserved string
+ * there.  Copies that string into out (n bytes, NUL included) without
+ * trusting the pointer: each page is probed before strnlen reads within
+ * it (protections are per page), so an application's bad pointer, as
+ * pkcs11test's (void *)1, is CKR_ARGUMENTS_BAD and never a crash. */
+static CK_RV copy_reserved(const char *p, char *out, size_t n)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	size_t off = 0, room, len;
+	const char *cur;
+	int r;
+
+	while (off < n) {
+		cur = (const char *)((uintptr_t)p + off);
+		room = (size_t)(pg - (uintptr_t)cur % pg);
+		if (room > n - off)
+			room = n - off;
+		r = readable(cur);
+		if (r < 0) {
+			oc_log_error(
+			    "oneclaw-pkcs11: cannot check the reserved "
+			    "init string: %s",
+			    strerror(errno));
+			return CKR_HOST_MEMORY;
+		}
+		if (r == 0) {
+			oc_log_error("oneclaw-pkcs11: pReserved of "
+				     "C_Initialize is not a readable string "
+				     "(it must be NULL, or p11-kit's "
+				     "x-init-reserved)");
+			return CKR_ARGUMENTS_BAD;
+		}
+		len = strnlen(cur, room);
+		memcpy(out + off, cur, len);
+		off += len;
+		if (len < room)
+			break;
+	}
+	if (off >= n) {
+		oc_log_error("oneclaw-pkcs11: the reserved init string is "
+			     "longer than %zu bytes",
+			     n - 1);
+		return CKR_ARGUMENTS_BAD;
+	}
+	out[off] = '\0';
+	for (size_t i = 0; i < off; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if ((c < 0x20 && !(c >= '\t' && c <= '\r')) || c == 0x7f) {
+			oc_log_error("oneclaw-pkcs11: the reserved init string "
+				     "holds control characters");
+			return CKR_ARGUMENTS_BAD;
+		}
+	}
+	return CKR_OK;
+}
+
 CK_RV oc_init_initialize(CK_VOID_PTR pargs)
 {
 	const CK_C_INITIALIZE_ARGS *args = pargs;
+	char reserved_buf[OC_CONF_MAX_LINE + 1];
 	const char *reserved = NULL;
 	CK_RV rv;
 
@@ -176,14 +261,12 @@ CK_RV oc_init_initialize(CK_VOID_PTR pargs)
 		if (rv != CKR_OK)
 			goto out;
 		/* p11-kit passes the module file's x-init-reserved here. */
-		reserved = args->pReserved;
-		if (reserved && strnlen(reserved, OC_CONF_MAX_LINE + 1) >
-				    OC_CONF_MAX_LINE) {
-			oc_log_error("oneclaw-pkcs11: the reserved init string "
-				     "is longer than %d bytes",
-				     OC_CONF_MAX_LINE);
-			rv = CKR_ARGUMENTS_BAD;
-			goto out;
+		if (args->pReserved) {
+			rv = copy_reserved(args->pReserved, reserved_buf,
+					   sizeof(reserved_buf));
+			if (rv != CKR_OK)
+				goto out;
+			reserved = reserved_buf;
 		}
 	}
 	pthread_once(&atfork_once, register_atfork);

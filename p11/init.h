@@ -27,6 +27,9 @@ struct oc_module {
 	/* PIN mode: an API key was accepted by C_Login.  Credential mode:
 	 * the application called C_Login (accepted, nothing checked). */
 	atomic_bool logged_in;
+	/* PIN mode: C_Logouts so far.  A session whose count is older ends
+	 * its pending operations at its next call (oc_session_check_logout). */
+	atomic_ulong logouts;
 };
 
 extern struct oc_module oc_mod;

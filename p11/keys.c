@@ -43,10 +43,12 @@ static int load_local(const struct oc_conf_key *src, struct oc_cmek_key **out,
 	if (src->file) {
 		err = oc_keysrc_key_from_file(src->file, out, &loose, errbuf,
 					      errlen);
+		/* Group-readable is a service's group (others are refused):
+		 * nothing to warn every p11-kit process about. */
 		if (err == OC_OK && loose)
-			oc_log_error("oneclaw-pkcs11: warning: CMEK key file "
-				     "%s is readable by group or others",
-				     src->file);
+			oc_debug(OC_LOG_CMEK,
+				 "CMEK key file %s is readable by its group",
+				 src->file);
 		return err;
 	}
 	err = oc_keysrc_load_env(src->env, raw, errbuf, errlen);

@@ -11,6 +11,7 @@
 #include "login.h"
 #include "rv.h"
 #include "secmem.h"
+#include "session.h"
 #include "slot.h"
 #include "token.h"
 
@@ -46,9 +47,31 @@ static void logout_locked(void)
 	atomic_store(&oc_mod.logged_in, false);
 	if (!oc_mod.pin_mode)
 		return;
+	/* Operations pending in any session end too (checked lazily, under
+	 * each session's own lock). */
+	atomic_fetch_add(&oc_mod.logouts, 1);
 	oc_backend_logout(&oc_mod.be);
 	oc_slot_each(wipe_token);
 	oc_debug(OC_LOG_P11, "logged out: credential and caches wiped");
+}
+
+/* Under login_lock.  The token has no security officer and so no SO PIN,
+ * but CKU_SO is a valid user type: answer in PKCS#11 2.40's order, the
+ * user logged in, then a R/O session open with the token, then a PIN
+ * that cannot be right (whatever it is: the API key is the user's). */
+static CK_RV login_so(const struct oc_session *s)
+{
+	bool ro;
+
+	if (atomic_load(&oc_mod.logged_in))
+		return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
+	oc_lock_take(oc_mod.lock);
+	ro = s->tok->sessions > s->tok->rw_sessions;
+	oc_lock_release(oc_mod.lock);
+	if (ro)
+		return CKR_SESSION_READ_ONLY_EXISTS;
+	oc_rv_cause("the token has no security officer (no SO PIN)");
+	return CKR_PIN_INCORRECT;
 }
 
 CK_RV oc_login(struct oc_session *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
@@ -58,12 +81,15 @@ CK_RV oc_login(struct oc_session *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
 	CK_RV rv = CKR_OK;
 	int err;
 
-	(void)s;
 	if (user == CKU_CONTEXT_SPECIFIC)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	if (user != CKU_USER)
-		return CKR_USER_TYPE_INVALID; /* there is no security officer */
+	if (user != CKU_USER && user != CKU_SO)
+		return CKR_USER_TYPE_INVALID;
 	oc_lock_take(login_lock);
+	if (user == CKU_SO) {
+		rv = login_so(s);
+		goto out;
+	}
 	if (atomic_load(&oc_mod.logged_in)) {
 		rv = CKR_USER_ALREADY_LOGGED_IN;
 		goto out;

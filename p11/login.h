@@ -7,7 +7,12 @@
  * CKR_PIN_INCORRECT.  Objects are private and appear after login.  Login
  * covers every token of the module (they are views of one account).
  * C_Logout, or closing the last session, wipes every cache and the
- * credential. */
+ * credential, and ends the operations pending in every session (each
+ * session notices at its next call, oc_session_check_logout).  There is no
+ * security officer: C_Login(CKU_SO) answers as for a token without an SO PIN
+ * (CKR_USER_ANOTHER_ALREADY_LOGGED_IN while the user is logged in, else
+ * CKR_SESSION_READ_ONLY_EXISTS while a R/O session is open with the token, else
+ * CKR_PIN_INCORRECT). */
 #ifndef OC_P11_LOGIN_H
 #define OC_P11_LOGIN_H
 

@@ -99,6 +99,7 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 	s->tok = t;
 	s->flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
 	s->refs = 1;
+	s->logouts = atomic_load(&oc_mod.logouts);
 	atomic_init(&s->closed, false);
 
 	oc_lock_take(oc_mod.lock);
@@ -232,6 +233,20 @@ void oc_session_put(struct oc_session *s)
 	oc_lock_release(oc_mod.lock);
 	if (do_free)
 		session_free(s);
+}
+
+void oc_session_check_logout(struct oc_session *s)
+{
+	unsigned long now = atomic_load(&oc_mod.logouts);
+
+	if (s->logouts == now)
+		return;
+	s->logouts = now;
+	oc_find_clear(&s->find);
+	oc_crypt_clear(&s->enc);
+	oc_crypt_clear(&s->dec);
+	oc_sign_clear(&s->sign);
+	oc_sign_clear(&s->verify);
 }
 
 bool oc_session_rw(const struct oc_session *s)

@@ -33,6 +33,7 @@ struct oc_session {
 	struct oc_crypt dec;
 	struct oc_sign sign;
 	struct oc_sign verify;
+	unsigned long logouts; /* oc_mod.logouts when last checked */
 };
 
 CK_RV oc_session_init(void);
@@ -47,6 +48,11 @@ CK_RV oc_session_get(CK_SESSION_HANDLE h, struct oc_session **out);
 void oc_session_put(struct oc_session *s);
 CK_RV oc_session_info(struct oc_session *s, CK_SESSION_INFO *info);
 bool oc_session_rw(const struct oc_session *s);
+/* Under the session's lock, at the start of each call: after a C_Logout
+ * in PIN mode, ends the session's pending search, encryption, decryption,
+ * signature and verification (what they hold belonged to the login); the
+ * call then finds no operation active. */
+void oc_session_check_logout(struct oc_session *s);
 /* Number of open sessions on every token. */
 unsigned long oc_session_count(void);
 

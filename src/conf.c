@@ -695,11 +695,43 @@ static int apply(struct loader *ld, long section, const char *key,
 
 /* --- reading files ----------------------------------------------------- */
 
+int oc_conf_check_file(const char *path, const struct stat *st, bool secret,
+		       char *errbuf, size_t errlen)
+{
+	unsigned long me = (unsigned long)geteuid();
+	const char *why, *fix;
+
+	if (st->st_uid != me && st->st_uid != 0) {
+		if (errbuf != NULL && errlen > 0)
+			snprintf(
+			    errbuf, errlen,
+			    "%s is owned by uid %lu, not by you (uid %lu) or "
+			    "root; refusing it (chown %lu %s, or use "
+			    "a file of your own)",
+			    path, (unsigned long)st->st_uid, me, me, path);
+		return OC_ERR_PERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		why = "writable by group or others";
+		fix = "chmod go-w";
+	} else if (secret && (st->st_mode & S_IROTH)) {
+		why = "readable by others";
+		fix = "chmod o-r";
+	} else {
+		return OC_OK;
+	}
+	if (errbuf != NULL && errlen > 0)
+		snprintf(errbuf, errlen, "%s is %s; refusing it (%s %s)", path,
+			 why, fix, path);
+	return OC_ERR_PERM;
+}
+
 /* Reads a whole regular file of at most max bytes into a NUL-terminated
- * buffer (secure memory when secret).  Messages name the path. */
+ * buffer (secure memory when secret).  The file must pass
+ * oc_conf_check_file.  Messages name the path. */
 static int read_file(struct loader *ld, const char *path, size_t max,
-		     bool secret, bool refuse_writable, char **out,
-		     size_t *out_len, struct stat *st_out)
+		     bool secret, char **out, size_t *out_len,
+		     struct stat *st_out)
 {
 	struct stat st;
 	char *data = NULL;
@@ -722,10 +754,9 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 		msg(ld, "%s: not a regular file", path);
 		goto out;
 	}
-	if (refuse_writable && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		msg(ld, "%s is writable by group or others; refusing it", path);
+	if (oc_conf_check_file(path, &st, secret, ld->errbuf, ld->errlen) !=
+	    OC_OK)
 		goto out;
-	}
 	if ((unsigned long long)st.st_size > max) {
 		msg(ld, "%s: larger than %zu bytes; refusing it", path, max);
 		goto out;
@@ -868,8 +899,7 @@ static int load_conf_file(struct loader *ld, const char *path, bool missing_ok)
 	size_t len = 0;
 	int rc;
 
-	rc = read_file(ld, path, OC_CONF_MAX_FILE, false, true, &text, &len,
-		       NULL);
+	rc = read_file(ld, path, OC_CONF_MAX_FILE, false, &text, &len, NULL);
 	if (rc == OC_ERR_IO && missing_ok) {
 		if (ld->errbuf && ld->errlen)
 			ld->errbuf[0] = '\0';
@@ -908,8 +938,8 @@ static int load_cred_file(struct loader *ld)
 	enum oc_cred_kind kind;
 	int rc;
 
-	rc = read_file(ld, ld->cred_file, MAX_CRED + 64, true, true, &text,
-		       &len, &st);
+	rc =
+	    read_file(ld, ld->cred_file, MAX_CRED + 64, true, &text, &len, &st);
 	if (rc != OC_OK)
 		return OC_ERR_CONFIG;
 	rc = OC_ERR_CONFIG;
@@ -940,9 +970,9 @@ static int load_cred_file(struct loader *ld)
 	if (c->credential == NULL)
 		goto out;
 	c->cred_kind = kind;
-	if (st.st_mode & (S_IRGRP | S_IROTH))
+	if (st.st_mode & S_IRGRP)
 		oc_debug(OC_LOG_CONF,
-			 "credential file is readable by group or others");
+			 "credential file is readable by its group");
 	rc = OC_OK;
 out:
 	oc_secure_free(text);

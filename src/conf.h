@@ -12,9 +12,10 @@
  *
  * The reserved string uses the same keys, "key=value" pairs separated by
  * ';' or whitespace.  Every value is length-bounded; an unknown key, a bad
- * value, or a file writable by group/others gives OC_ERR_CONFIG with one
- * message in errbuf naming the file, line and key (never a value that may
- * be secret).
+ * value, or a file oc_conf_check_file refuses (another user's, writable by
+ * group/others, a credential file readable by others) gives OC_ERR_CONFIG
+ * with one message in errbuf naming the file, line and key (never a value
+ * that may be secret).
  *
  * Keys:
  *   api_url            https://... (http:// only to 127.0.0.0/8, ::1,
@@ -50,6 +51,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct stat;
 
 #define OC_CONF_MAX_VAULTS 64
 #define OC_CONF_MAX_LINE   4096
@@ -122,6 +125,15 @@ void oc_conf_free(struct oc_conf *c);
  * Returns NULL when neither has any source set. */
 const struct oc_conf_key *oc_conf_key_for(const struct oc_conf *c,
 					  const char *vault_id);
+/* May the file behind st (opened as path) be trusted?  As OpenSSH treats
+ * its own files: owned by the calling user (geteuid) or root, and
+ * writable by neither group nor others; a file holding a secret
+ * (credential, CMEK key) must not be readable by others either (its group
+ * may read it: a 0640 file for a service's group is a normal deployment).
+ * OC_OK, or OC_ERR_PERM with errbuf naming the file and the fix (chown,
+ * chmod go-w, chmod o-r). */
+int oc_conf_check_file(const char *path, const struct stat *st, bool secret,
+		       char *errbuf, size_t errlen);
 /* Tells the kind of a credential string by its prefix. */
 enum oc_cred_kind oc_conf_cred_kind(const char *s);
 /* 1 when url is https://, or http:// to a loopback host. */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "conf.h"
 #include "err.h"
 #include "keysrc.h"
 #include "log.h"
@@ -113,6 +114,9 @@ int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 			"%s: CMEK key file is not a regular file", path);
 		goto out;
 	}
+	rc = oc_conf_check_file(path, &st, true, errbuf, errlen);
+	if (rc != OC_OK)
+		goto out;
 	rc = OC_ERR_PARSE;
 	if (st.st_size > OC_KEYSRC_MAX_FILE) {
 		set_err(errbuf, errlen, "%s: %s", path, enc_hint);
@@ -141,7 +145,7 @@ int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 		goto out;
 	}
 	if (loose_perms != NULL)
-		*loose_perms = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+		*loose_perms = (st.st_mode & S_IRGRP) != 0;
 	oc_debug(OC_LOG_CMEK, "loaded a CMEK key from a %zu-byte file", len);
 	rc = OC_OK;
 out:

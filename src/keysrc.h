@@ -16,8 +16,10 @@
 #define OC_KEYSRC_MAX_FILE 4096
 
 int oc_keysrc_decode(const uint8_t *in, size_t n, uint8_t key[OC_CMEK_KEY_LEN]);
-/* Reads a key file (O_NOFOLLOW not required; regular file, <= 4096 bytes).
- * *loose_perms is set when group/other can read it (the caller warns).
+/* Reads a key file (O_NOFOLLOW not required; regular file, <= 4096 bytes)
+ * that oc_conf_check_file trusts (yours or root's, not writable by group
+ * or others, not readable by others; else OC_ERR_PERM).  *loose_perms is
+ * set when its group can read it (accepted; the caller may say so).
  * errbuf gets a one-line reason naming the path on failure. */
 int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 			int *loose_perms, char *errbuf, size_t errlen);

@@ -109,8 +109,8 @@ static int key_from_file(struct oc_tool *t, const char *path, const char *what,
 	}
 	if (loose)
 		oc_tool_warn(t,
-			     "key file %s is readable by group or others "
-			     "(chmod 600 %s)",
+			     "key file %s is readable by its group (chmod g-r "
+			     "%s unless a service's group needs it)",
 			     path, path);
 	return 0;
 }

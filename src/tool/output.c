@@ -18,23 +18,25 @@
 /* Largest JSON document printed (a list of many thousand items). */
 #define OUT_JSON_MAX (512u * 1024 * 1024)
 
-/* Length of the UTF-8 sequence at p (1..4), or 0 when invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
+/* Length of the UTF-8 sequence at p (1..4) with its code point in *cp,
+ * or 0 when invalid. */
+static size_t utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
 {
-	uint32_t cp;
 	size_t len, i;
 
-	if (p[0] < 0x80)
+	if (p[0] < 0x80) {
+		*cp = p[0];
 		return 1;
+	}
 	if ((p[0] & 0xe0) == 0xc0) {
 		len = 2;
-		cp = p[0] & 0x1f;
+		*cp = p[0] & 0x1f;
 	} else if ((p[0] & 0xf0) == 0xe0) {
 		len = 3;
-		cp = p[0] & 0x0f;
+		*cp = p[0] & 0x0f;
 	} else if ((p[0] & 0xf8) == 0xf0) {
 		len = 4;
-		cp = p[0] & 0x07;
+		*cp = p[0] & 0x07;
 	} else {
 		return 0;
 	}
@@ -43,24 +45,36 @@ static size_t utf8_seq(const uint8_t *p, size_t n)
 	for (i = 1; i < len; i++) {
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
+		*cp = (*cp << 6) | (p[i] & 0x3f);
 	}
 	/* Overlong forms, surrogates, past U+10FFFF. */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
+	if ((len == 2 && *cp < 0x80) || (len == 3 && *cp < 0x800) ||
+	    (len == 4 && *cp < 0x10000) || *cp > 0x10ffff ||
+	    (*cp >= 0xd800 && *cp <= 0xdfff))
 		return 0;
 	return len;
+}
+
+/* Code points a terminal acts on rather than shows: C0, DEL, C1 (U+009B
+ * is a CSI, as ESC [ is), and the bidi marks, embeddings, overrides and
+ * isolates that reorder what is shown (a path can be made to read as
+ * another). */
+static bool hidden(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 bool oc_out_is_utf8(const uint8_t *p, size_t n)
 {
 	size_t i = 0, l;
+	uint32_t cp;
 
 	while (i < n) {
 		if (p[i] == 0)
 			return false;
-		l = utf8_seq(p + i, n - i);
+		l = utf8_seq(p + i, n - i, &cp);
 		if (!l)
 			return false;
 		i += l;
@@ -72,15 +86,17 @@ const char *oc_out_safe(const char *s, char *buf, size_t n)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, o = 0, l, len;
+	uint32_t cp = 0;
 
 	if (!n)
 		return buf;
 	len = strlen(s);
 	while (i < len && o + 1 < n) {
-		l = utf8_seq(p + i, len - i);
-		if (l == 0 || (l == 1 && (p[i] < 0x20 || p[i] == 0x7f))) {
+		l = utf8_seq(p + i, len - i, &cp);
+		if (l == 0 || hidden(cp)) {
+			/* One '?' per stray byte or per hidden code point. */
 			buf[o++] = '?';
-			i++;
+			i += l ? l : 1;
 			continue;
 		}
 		if (o + l >= n)
@@ -132,14 +148,51 @@ void oc_out_json_discard(struct oc_out_json *o)
 	oc_buf_free(&o->buf);
 }
 
+/* yajl escapes C0 only and writes other code points as they are; outside
+ * strings a JSON document is ASCII, so every other hidden code point sits
+ * in a string and becomes a \uXXXX escape there (uppercase hex, as yajl
+ * writes its own): the same string once parsed, and nothing a terminal
+ * acts on.  *res is in itself when nothing needed escaping, else out. */
+static int json_escape_hidden(struct oc_buf *in, struct oc_buf *out,
+			      const struct oc_buf **res)
+{
+	size_t i = 0, l, from = 0;
+	uint32_t cp = 0;
+	int rc = 0;
+
+	*res = in;
+	while (rc == 0 && i < in->len) {
+		l = utf8_seq(in->data + i, in->len - i, &cp);
+		if (l == 0 || (l == 1 && cp != 0x7f) || !hidden(cp)) {
+			i += l ? l : 1;
+			continue;
+		}
+		rc = oc_buf_append(out, in->data + from, i - from);
+		if (rc == 0)
+			rc = oc_buf_printf(out, "\\u%04X", (unsigned)cp);
+		i += l;
+		from = i;
+		*res = out;
+	}
+	if (rc == 0 && *res == out)
+		rc = oc_buf_append(out, in->data + from, in->len - from);
+	return rc;
+}
+
 int oc_out_json_close(struct oc_out_json *o)
 {
+	struct oc_buf esc;
+	const struct oc_buf *b = &o->buf;
 	int rc = oc_jgen_status(&o->j);
 
+	oc_buf_init(&esc, OUT_JSON_MAX, o->buf.secret);
 	if (rc == 0)
 		rc = oc_buf_append(&o->buf, "\n", 1);
 	if (rc == 0)
-		rc = oc_out_write(o->buf.data, o->buf.len);
+		rc = json_escape_hidden(&o->buf, &esc, &b);
+	if (rc == 0)
+		rc = oc_out_write(b->data, b->len);
+	oc_buf_free(&esc);
 	oc_out_json_discard(o);
 	return rc;
 }
@@ -248,7 +301,8 @@ void oc_out_vault_text(const struct oc_vault *v)
 	if (v->cmek_fingerprint[0])
 		printf("fingerprint: %s\n", v->cmek_fingerprint);
 	if (v->created_at[0])
-		printf("created:     %s\n", v->created_at);
+		printf("created:     %s\n",
+		       oc_out_safe(v->created_at, s, sizeof(s)));
 }
 
 int oc_out_vault(const struct oc_vault *v, bool json)
@@ -281,7 +335,7 @@ void oc_out_vault_table(const struct oc_vault *v, size_t n)
 
 void oc_out_secret_table(const struct oc_secret_meta *m, size_t n)
 {
-	char s[1100];
+	char s[1100], type[sizeof(m->type)];
 	const char *cmek;
 	size_t i;
 
@@ -294,7 +348,7 @@ void oc_out_secret_table(const struct oc_secret_meta *m, size_t n)
 		else
 			cmek = "no";
 		printf("%-7lld  %-12s  %-6s  %s\n", (long long)m[i].version,
-		       m[i].type, cmek,
+		       oc_out_safe(m[i].type, type, sizeof(type)), cmek,
 		       oc_out_safe(m[i].path ? m[i].path : "", s, sizeof(s)));
 	}
 }

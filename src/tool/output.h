@@ -12,9 +12,13 @@
 #include "buf.h"
 #include "json.h"
 
-/* Copies s into buf with control characters and invalid UTF-8 shown as
- * '?', truncated to fit; returns buf.  For names, paths and server
- * details printed to a terminal. */
+/* Copies s into buf with what a terminal would act on shown as '?' (C0
+ * and C1 controls, DEL, the bidi marks, embeddings, overrides and
+ * isolates U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069: one '?'
+ * each) and each byte of invalid UTF-8 as '?'; other UTF-8 is kept.
+ * Truncated to fit; returns buf.  For names, paths and server details
+ * printed for people.  --json output escapes the same code points as
+ * \uXXXX instead (exact once parsed). */
 const char *oc_out_safe(const char *s, char *buf, size_t n);
 
 /* Writes all n bytes to fd 1 (flushing stdio first).  OC_ERR_IO. */

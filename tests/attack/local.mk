@@ -50,3 +50,30 @@ tests_attack_gcm_iv_LDADD = $(ATTACK_LIBS)
 
 TESTS += tests/attack/gcm-iv.sh tests/attack/gcm-iv-delegated.sh
 EXTRA_DIST += tests/attack/gcm-iv.sh tests/attack/gcm-iv-delegated.sh
+
+check_PROGRAMS += tests/attack/init-reserved
+tests_attack_init_reserved_SOURCES = tests/attack/init-reserved.c $(ATTACK_SOURCES)
+tests_attack_init_reserved_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_init_reserved_LDADD = $(ATTACK_LIBS)
+TESTS += tests/attack/init-reserved.sh
+EXTRA_DIST += tests/attack/init-reserved.sh
+
+check_PROGRAMS += tests/attack/login-so
+tests_attack_login_so_SOURCES = tests/attack/login-so.c $(ATTACK_SOURCES)
+tests_attack_login_so_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_login_so_LDADD = $(ATTACK_LIBS)
+TESTS += tests/attack/login-so.sh
+EXTRA_DIST += tests/attack/login-so.sh
+
+TESTS += tests/attack/file-trust.sh
+EXTRA_DIST += tests/attack/file-trust.sh
+
+TESTS += tests/attack/tool-terminal.sh
+EXTRA_DIST += tests/attack/tool-terminal.sh
+
+check_PROGRAMS += tests/attack/logout-pin
+tests_attack_logout_pin_SOURCES = tests/attack/logout-pin.c $(ATTACK_SOURCES)
+tests_attack_logout_pin_CFLAGS = $(ATTACK_CFLAGS)
+tests_attack_logout_pin_LDADD = $(ATTACK_LIBS)
+TESTS += tests/attack/logout-pin.sh
+EXTRA_DIST += tests/attack/logout-pin.sh

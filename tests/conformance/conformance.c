@@ -518,7 +518,8 @@ static void initialize_os_locking_with_callbacks(void **state)
 
 /* DESIGN.md 4: pReserved carries p11-kit's x-init-reserved string (the
  * specification would refuse any non-NULL pReserved); a malformed one is
- * CKR_ARGUMENTS_BAD or CKR_GENERAL_ERROR and leaves nothing initialised. */
+ * CKR_ARGUMENTS_BAD or CKR_GENERAL_ERROR and leaves nothing initialised;
+ * a pointer that is no readable string is CKR_ARGUMENTS_BAD. */
 static void initialize_reserved_string(void **state)
 {
 	CK_C_INITIALIZE_ARGS a;
@@ -531,6 +532,10 @@ static void initialize_reserved_string(void **state)
 	OK(f->C_Finalize(NULL));
 	a.pReserved = "no_such_key=1";
 	RV2(f->C_Initialize(&a), CKR_ARGUMENTS_BAD, CKR_GENERAL_ERROR);
+	RV(f->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
+	/* Not a string at all (pkcs11test's Init.InitArgsBadReserved). */
+	a.pReserved = (void *)1;
+	RV(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
 	RV(f->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
 }
 
@@ -1027,11 +1032,20 @@ static void login_logout_states(void **state)
 
 static void login_errors(void **state)
 {
-	CK_SESSION_HANDLE s;
+	CK_SESSION_HANDLE s, rw;
 
 	(void)state;
 	init();
+	/* No security officer, so no SO PIN; 2.40's order of answers. */
+	rw = open_s(true);
+	RV(f->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR) "x", 1), CKR_PIN_INCORRECT);
 	s = open_s(false);
+	RV(f->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR) "x", 1),
+	   CKR_SESSION_READ_ONLY_EXISTS);
+	OK(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "x", 1));
+	RV(f->C_Login(rw, CKU_SO, (CK_UTF8CHAR_PTR) "x", 1),
+	   CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
+	OK(f->C_Logout(s));
 	RV(f->C_Login(s, 42, (CK_UTF8CHAR_PTR) "x", 1), CKR_USER_TYPE_INVALID);
 	RV(f->C_Login(s, CKU_USER, NULL, 5), CKR_ARGUMENTS_BAD);
 	/* No operation waits for a context-specific login. */
@@ -2415,8 +2429,15 @@ static void pin_login_errors(void **state)
 	   CKR_PIN_INCORRECT);
 	RV2(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)wrong, 0),
 	    CKR_PIN_LEN_RANGE, CKR_PIN_INCORRECT);
+	/* The API key is the user's PIN, never an SO PIN. */
+	RV(f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)pin, strlen(pin)),
+	   CKR_SESSION_READ_ONLY_EXISTS);
+	OK(f->C_CloseSession(s));
+	s = open_s(true);
+	RV(f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)pin, strlen(pin)),
+	   CKR_PIN_INCORRECT);
 	OK(f->C_GetSessionInfo(s, &si));
-	assert_int_equal(si.state, CKS_RO_PUBLIC_SESSION);
+	assert_int_equal(si.state, CKS_RW_PUBLIC_SESSION);
 	assert_int_equal(count_data(s), 0);
 }
 

@@ -68,12 +68,15 @@ for f in bad trunc raw31 missing; do
 	grep -q 'some text' "$T/err" && oc_fail "key file content echoed"
 done
 
-echo "== loose permissions: warned, and used"
+echo "== loose permissions: readable by others refused; by its group warned, and used"
 cp "$T/k1.key" "$T/loose.key"
 chmod 644 "$T/loose.key"
-tool cmek status "$V" --key "$T/loose.key" > "$T/out" 2> "$T/err" || oc_fail "loose key refused"
-grep -q 'warning.*loose.key.*group or others' "$T/err" || oc_fail "no warning: $(cat "$T/err")"
-grep -q 'matches the vault' "$T/out" || oc_fail "loose key not used"
+expect_exit 1 'loose.key is readable by others; refusing it \(chmod o-r ' \
+	tool cmek status "$V" --key "$T/loose.key"
+chmod 640 "$T/loose.key"
+tool cmek status "$V" --key "$T/loose.key" > "$T/out" 2> "$T/err" || oc_fail "group-readable key refused"
+grep -q 'warning.*loose.key.*its group' "$T/err" || oc_fail "no warning: $(cat "$T/err")"
+grep -q 'matches the vault' "$T/out" || oc_fail "group-readable key not used"
 
 echo "== unknown vault"
 expect_exit 1 "unknown vault 'no-such-vault'" tool secret list no-such-vault

@@ -75,11 +75,15 @@ EXPECT_STDIN="$T/garbage"
 expect_exit 1 'stdin' tool fingerprint -
 EXPECT_STDIN=
 
-# Loose permissions: a warning naming the file, and it still works.
+# Readable by others: refused, naming the file and the fix.  By its
+# group (a service's group): a warning naming the file, and it works.
 cp "$K" "$T/loose.key"
 chmod 644 "$T/loose.key"
-tool fingerprint "$T/loose.key" > "$T/out" 2> "$T/err" || oc_fail "loose key refused"
-[ "$(cat "$T/out")" = "$want" ] || oc_fail "loose key fingerprint"
-grep -q "warning.*loose.key" "$T/err" || oc_fail "no warning for a loose key file"
+expect_exit 1 'loose.key is readable by others; refusing it \(chmod o-r ' \
+	tool fingerprint "$T/loose.key"
+chmod 640 "$T/loose.key"
+tool fingerprint "$T/loose.key" > "$T/out" 2> "$T/err" || oc_fail "group-readable key refused"
+[ "$(cat "$T/out")" = "$want" ] || oc_fail "group-readable key fingerprint"
+grep -q "warning.*loose.key.*its group" "$T/err" || oc_fail "no warning for a group-readable key file"
 
 echo "keygen/fingerprint ok"

@@ -327,7 +327,9 @@ static void test_permissions(void **state)
 	assert_int_equal(oc_conf_load_file(&c, path, errbuf, sizeof(errbuf)),
 			 OC_ERR_CONFIG);
 	snprintf(expect, sizeof(expect),
-		 "%s is writable by group or others; refusing it", path);
+		 "%s is writable by group or others; refusing it (chmod go-w "
+		 "%s)",
+		 path, path);
 	assert_string_equal(errbuf, expect);
 	assert_zeroed(&c);
 	path = file_n("loose2.conf", "retries = 1\n", 12, 0602);
@@ -349,6 +351,48 @@ static void test_permissions(void **state)
 	assert_int_equal(oc_conf_load_file(&c, expect, errbuf, sizeof(errbuf)),
 			 OC_ERR_CONFIG);
 	assert_non_null(strstr(errbuf, "none.conf: cannot open"));
+}
+
+/* Whose file, and who may write or read it (OpenSSH's rule). */
+static void test_check_file(void **state)
+{
+	struct stat st;
+	char buf[600];
+	const char *p = "/etc/x";
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG | 0644;
+	st.st_uid = geteuid();
+	assert_int_equal(oc_conf_check_file(p, &st, false, buf, sizeof(buf)),
+			 OC_OK);
+	st.st_uid = 0;
+	assert_int_equal(oc_conf_check_file(p, &st, false, NULL, 0), OC_OK);
+	/* another user's file: refused whatever its mode */
+	st.st_uid = geteuid() + 1;
+	st.st_mode = S_IFREG | 0600;
+	assert_int_equal(oc_conf_check_file(p, &st, false, buf, sizeof(buf)),
+			 OC_ERR_PERM);
+	assert_non_null(strstr(buf, "/etc/x is owned by uid"));
+	assert_non_null(strstr(buf, "(chown "));
+	/* writable by group or others */
+	st.st_uid = geteuid();
+	st.st_mode = S_IFREG | 0620;
+	assert_int_equal(oc_conf_check_file(p, &st, false, buf, sizeof(buf)),
+			 OC_ERR_PERM);
+	assert_string_equal(buf, "/etc/x is writable by group or others; "
+				 "refusing it (chmod go-w /etc/x)");
+	/* a secret: others may not read it, its group may */
+	st.st_mode = S_IFREG | 0604;
+	assert_int_equal(oc_conf_check_file(p, &st, false, buf, sizeof(buf)),
+			 OC_OK);
+	assert_int_equal(oc_conf_check_file(p, &st, true, buf, sizeof(buf)),
+			 OC_ERR_PERM);
+	assert_string_equal(buf, "/etc/x is readable by others; refusing it "
+				 "(chmod o-r /etc/x)");
+	st.st_mode = S_IFREG | 0640;
+	assert_int_equal(oc_conf_check_file(p, &st, true, buf, sizeof(buf)),
+			 OC_OK);
 }
 
 static void test_credential_file(void **state)
@@ -388,6 +432,18 @@ static void test_credential_file(void **state)
 	snprintf(text, sizeof(text), "credential_file = %s/absent\n", dir);
 	assert_int_equal(load_text(&c, text), OC_ERR_CONFIG);
 	assert_non_null(strstr(errbuf, "absent: cannot open"));
+
+	/* others may not read it; a service's group may */
+	snprintf(text, sizeof(text), "credential_file = %s\n",
+		 file_n("c6", "1ck_userkey\n", 12, 0644));
+	assert_int_equal(load_text(&c, text), OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "c6 is readable by others; refusing "
+				       "it (chmod o-r "));
+	snprintf(text, sizeof(text), "credential_file = %s\n",
+		 file_n("c7", "1ck_userkey\n", 12, 0640));
+	assert_int_equal(load_text(&c, text), OC_OK);
+	assert_string_equal(c.credential, "1ck_userkey");
+	oc_conf_free(&c);
 }
 
 static const char *set_conf(const char *text)
@@ -750,6 +806,7 @@ int main(void)
 	    T(test_secret_values_never_echoed),
 	    T(test_line_and_file_bounds),
 	    T(test_permissions),
+	    T(test_check_file),
 	    T(test_credential_file),
 	    T(test_env_precedence),
 	    T(test_env_keys_and_vaults),

@@ -146,9 +146,10 @@ static void test_load_file(void **state)
 	assert_memory_equal(key, v1, 32);
 	assert_int_equal(loose, 0);
 
+	/* A service's group may read it (said through loose). */
 	path = write_file("b64.key",
 			  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", 45,
-			  0644);
+			  0640);
 	oc_wipe(key, 32);
 	assert_int_equal(
 	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)), OC_OK);
@@ -184,6 +185,21 @@ static void test_load_file_errors(void **state)
 	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)),
 	    OC_ERR_PARSE);
 	assert_non_null(strstr(err, path));
+
+	/* Others may not read it, group and others not write it. */
+	path = write_file("open.key", v1_hex, 64, 0644);
+	assert_int_equal(
+	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)),
+	    OC_ERR_PERM);
+	assert_non_null(strstr(err, "is readable by others; refusing it"));
+	assert_non_null(strstr(err, "chmod o-r"));
+	assert_non_null(strstr(err, path));
+	path = write_file("gw.key", v1_hex, 64, 0620);
+	assert_int_equal(
+	    oc_keysrc_load_file(path, key, &loose, err, sizeof(err)),
+	    OC_ERR_PERM);
+	assert_non_null(strstr(err, "chmod go-w"));
+	assert_int_equal(loose, 7);
 
 	snprintf(big, sizeof(big), "%s/missing.key", dir);
 	assert_int_equal(

@@ -6,4 +6,5 @@ include tests/unit/p11.mk
 include tests/unit/vaultd.mk
 include tests/unit/pkey.mk
 include tests/unit/asym.mk
+include tests/unit/tool.mk
 endif

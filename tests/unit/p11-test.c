@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -432,6 +433,40 @@ static void test_init(void **state)
 	assert_memory_equal(info.manufacturerID, "oneclaw-pkcs11  ", 16);
 	/* No network in C_Initialize. */
 	assert_int_equal(m.n_vault_list + m.n_secret_list + m.n_get, 0);
+}
+
+/* pReserved is read without being trusted (p11/init.c): unreadable or
+ * unterminated memory is CKR_ARGUMENTS_BAD, never a crash, and a string
+ * that runs from one page into the next is read whole. */
+static void test_init_reserved(void **state)
+{
+	static const char kv[] = "cache_ttl=60";
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	CK_C_INITIALIZE_ARGS a = {0};
+	char *map = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + 2 * pg, pg, PROT_NONE), 0);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	a.pReserved = (void *)1;
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	a.pReserved = map + 2 * pg;
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	memset(map + pg, ' ', pg);
+	a.pReserved = map + 2 * pg - 5; /* blanks up to the unreadable page */
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	/* Blanks to the end of page 0, "cache_ttl=60" at the start of 1. */
+	memset(map, ' ', pg);
+	memcpy(map + pg, kv, sizeof(kv));
+	a.pReserved = map + pg - 3;
+	assert_int_equal(f->C_Initialize(&a), CKR_OK);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	map[pg + 2] = '\033';
+	assert_int_equal(f->C_Initialize(&a), CKR_ARGUMENTS_BAD);
+	assert_int_equal(munmap(map, 3 * pg), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
 }
 
 static void test_slots(void **state)
@@ -1183,7 +1218,9 @@ static void test_read_only(void **state)
 
 static void test_pin_mode(void **state)
 {
-	CK_SESSION_HANDLE s;
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_BYTE blob[64] = {1};
+	CK_SESSION_HANDLE s, rw;
 	CK_SLOT_ID ids[4];
 	CK_ULONG n = 4;
 	CK_TOKEN_INFO ti;
@@ -1207,10 +1244,19 @@ static void test_pin_mode(void **state)
 	s = open_rw(0, false);
 	assert_int_equal(find(s, NULL, 0, h, 8), 0);
 	assert_int_equal(m.n_secret_list, 0);
-	/* Wrong key, right key. */
+	/* No SO, so no SO PIN: never the API key, never sent anywhere. */
 	assert_int_equal(
 	    f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
-	    CKR_USER_TYPE_INVALID);
+	    CKR_SESSION_READ_ONLY_EXISTS);
+	rw = open_rw(0, true);
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	assert_int_equal(
+	    f->C_Login(rw, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_PIN_INCORRECT);
+	assert_int_equal(m.n_login, 0);
+	s = open_rw(0, false);
+	assert_int_equal(f->C_CloseSession(rw), CKR_OK);
+	/* Wrong key, right key. */
 	assert_int_equal(f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)"1ck_wrong", 9),
 			 CKR_PIN_INCORRECT);
 	assert_int_equal(
@@ -1219,6 +1265,9 @@ static void test_pin_mode(void **state)
 	assert_int_equal(
 	    f->C_Login(s, CKU_USER, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
 	    CKR_USER_ALREADY_LOGGED_IN);
+	assert_int_equal(
+	    f->C_Login(s, CKU_SO, (CK_UTF8CHAR *)PIN_KEY, strlen(PIN_KEY)),
+	    CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
 	assert_int_equal(f->C_GetSessionInfo(s, &si), CKR_OK);
 	assert_int_equal(si.state, CKS_RO_USER_FUNCTIONS);
 	/* The stand-in is the first vault now; the others follow. */
@@ -1230,9 +1279,18 @@ static void test_pin_mode(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
 	assert_memory_equal(ti.label, "plain ", 6);
-	/* Logout wipes: credential, caches, objects. */
+	/* A decryption and a search left pending across the logout. */
+	rw = open_rw(0, false);
+	assert_int_equal(f->C_DecryptInit(s, &mech, cmek_key(s)), CKR_OK);
+	assert_int_equal(f->C_FindObjectsInit(rw, NULL, 0), CKR_OK);
+	/* Logout wipes: credential, caches, objects, pending operations. */
 	assert_int_equal(f->C_Logout(s), CKR_OK);
 	assert_int_equal(m.n_logout, 1);
+	assert_int_equal(f->C_Decrypt(s, blob, sizeof(blob), blob, &n),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_FindObjects(rw, h, 8, &n),
+			 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_CloseSession(rw), CKR_OK);
 	assert_int_equal(f->C_GetAttributeValue(s, h[0], &pa, 1),
 			 CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(find(s, NULL, 0, h, 8), 0);
@@ -1626,6 +1684,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_init),
+	    T(test_init_reserved),
 	    T(test_slots),
 	    T(test_find_read),
 	    T(test_find_templates),

@@ -1,0 +1,23 @@
+#!/bin/sh
+# logout-pin.sh - PIN mode (no credential configured, the user PIN is the
+# API key): after C_Logout the handles of a secret, of the CMEK key and
+# of an unwrapped session key, and a decryption begun before, give
+# nothing (tests/attack/logout-pin.c).
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/attack/attack-lib.sh"
+oc_setup
+atk_need
+oc_start_vaultd
+
+vid=$(atk_cmek_vault logout-pin "$T/cmek.key")
+printf 'after-logout-%s' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/pt"
+oc_secret "$(cat "$T/pt")"
+atk_tool secret put "$vid" app/token --file "$T/pt" --key "$T/cmek.key" \
+	>/dev/null || oc_fail "put the sealed secret"
+
+atk_env "$vid" "$T/cmek.key"
+unset ONECLAW_API_KEY
+ATK_PIN=$ADMIN_KEY
+export ATK_PIN
+atk_run logout-pin app/token
+exit 0
