@@ -3,9 +3,11 @@
  * copied (to a readable path, or sealed and then decrypted), re-typed,
  * relabelled, rewritten or given new metadata.
  *
- *   key-secret MODULE KEY_PATH PEM_MARKER
+ *   key-secret MODULE KEY_PATH PEM_MARKER PEM_FILE
  *
- * PEM_MARKER is a line of the key's PEM; no answer may contain it. */
+ * PEM_MARKER is a line of the key's PEM; no answer may contain it.  A
+ * find whose template holds the whole PEM (PEM_FILE) must not match: it
+ * would confirm a guess of the key. */
 #include "config.h"
 
 #include <stdio.h>
@@ -54,6 +56,36 @@ static void set_one(struct atk *a, CK_OBJECT_HANDLE h, const char *name,
 		       refused, 2);
 }
 
+/* A find with the key's PEM as CKA_VALUE would confirm a guess of it. */
+static void find_oracle(struct atk *a, const char *path, const char *file)
+{
+	static unsigned char pem[16384];
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &cls, sizeof(cls)},
+	    {CKA_LABEL, (void *)path, strlen(path)},
+	    {CKA_VALUE, pem, 0},
+	};
+	CK_OBJECT_HANDLE h = 0;
+	CK_ULONG n = 0;
+	FILE *fp = fopen(file, "rb");
+	CK_RV rv;
+
+	if (!fp) {
+		atk_check(a, "read the key file", false, "cannot open");
+		return;
+	}
+	t[2].ulValueLen = fread(pem, 1, sizeof(pem), fp);
+	fclose(fp);
+	rv = a->f->C_FindObjectsInit(a->s, t, 3);
+	if (rv == CKR_OK)
+		rv = a->f->C_FindObjects(a->s, &h, 1, &n);
+	a->f->C_FindObjectsFinal(a->s);
+	atk_check(a, "C_FindObjects(CKA_VALUE = the right PEM)",
+		  rv == CKR_OK && n == 0,
+		  n ? "matched: the guess is confirmed" : "no match");
+}
+
 int main(int argc, char **argv)
 {
 	struct atk a;
@@ -68,8 +100,9 @@ int main(int argc, char **argv)
 	CK_ULONG n = 0;
 	CK_RV rv;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: key-secret MODULE KEY_PATH MARKER\n");
+	if (argc != 5) {
+		fprintf(stderr,
+			"usage: key-secret MODULE KEY_PATH MARKER PEM_FILE\n");
 		return 64;
 	}
 	atk_open(&a, argv[1]);
@@ -88,6 +121,7 @@ int main(int argc, char **argv)
 		   a.f->C_CopyObject(a.s, h, &label, 1, &out),
 		   CKR_ACTION_PROHIBITED);
 	no_copy(&a, argv[3]);
+	find_oracle(&a, argv[2], argv[4]);
 
 	set_one(&a, h, "C_SetAttributeValue(SECRET_TYPE=generic)",
 		CKA_ONECLAW_SECRET_TYPE, "generic");

@@ -23,7 +23,7 @@ atk_tool secret put "$sealed" tls/server.key --type private_key \
 
 for vid in "$plain" "$sealed"; do
 	if [ "$vid" = "$plain" ]; then atk_env "$vid"; else atk_env "$vid" "$T/cmek.key"; fi
-	atk_run key-secret tls/server.key "$marker"
+	atk_run key-secret tls/server.key "$marker" "$T/rsa.pem"
 	oc_api GET "/v1/vaults/$vid/secrets/tls/exfil" >/dev/null
 	[ "$OC_STATUS" = 404 ] || oc_fail "a copy reached vault $vid (HTTP $OC_STATUS)"
 	oc_api GET "/v1/vaults/$vid/secrets/tls/server.key" > "$T/srv.json"
