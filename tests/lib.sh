@@ -258,3 +258,45 @@ oc_keygen() {
 	( umask 077 && head -c 32 /dev/urandom | base64 > "$1" )
 	oc_secret_key "$1"
 }
+
+# oc_p11kit_client: the path of p11-kit-client.so, or nothing.
+oc_p11kit_client() {
+	_moddir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
+	for _so in /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
+		/usr/lib/pkcs11/p11-kit-client.so \
+		/usr/lib64/pkcs11/p11-kit-client.so \
+		"${_moddir:-/nonexistent}/p11-kit-client.so"
+	do
+		[ -f "$_so" ] && { echo "$_so"; return 0; }
+	done
+	return 0
+}
+
+# oc_p11kit_serve: `p11-kit server` on the module (with this shell's
+# environment) on the socket $T/p11.sock; sets OC_P11KIT_ADDR and
+# OC_P11KIT_PID (stopped at exit, or by oc_p11kit_unserve).  Its stdout
+# is $T/server.out, its stderr $T/server.err.
+oc_p11kit_serve() {
+	rm -f "$T/p11.sock"
+	p11-kit server --provider "$MODULE" -f -s -n "$T/p11.sock" "pkcs11:" \
+		>"$T/server.out" 2>"$T/server.err" &
+	OC_P11KIT_PID=$!
+	OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $OC_P11KIT_PID"
+	_i=0
+	while [ ! -S "$T/p11.sock" ]; do
+		_i=$((_i + 1))
+		kill -0 "$OC_P11KIT_PID" 2>/dev/null ||
+			{ cat "$T/server.err" >&2; oc_fail "p11-kit server exited"; }
+		[ $_i -gt 200 ] &&
+			{ cat "$T/server.err" >&2; oc_fail "p11-kit server did not start"; }
+		sleep 0.05
+	done
+	OC_P11KIT_ADDR="unix:path=$T/p11.sock"
+}
+
+oc_p11kit_unserve() {
+	[ -n "${OC_P11KIT_PID:-}" ] || return 0
+	kill "$OC_P11KIT_PID" 2>/dev/null
+	wait "$OC_P11KIT_PID" 2>/dev/null
+	OC_P11KIT_PID=
+}

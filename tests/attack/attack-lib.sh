@@ -1,5 +1,5 @@
 # tests/attack/attack-lib.sh - helpers of the attack tests, sourced after
-# tests/lib.sh (not a test itself).
+# tests/lib.sh (not a test itself; it sources module-lib.sh).
 #
 # An attack test sets up what it attacks (a vault, keys, secrets) on its
 # own oneclaw-vaultd, configures the module through the environment, then
@@ -10,6 +10,8 @@
 # exit handler with the ASan runtime preloaded) or adds nothing (the
 # valgrind stage, which is about the module's code), and said so.
 
+. "$SRC/tests/integration/module-lib.sh"
+
 ATK_BIN="$BUILD/tests/attack"
 
 # atk_need: the module and the attack programs are built.
@@ -18,19 +20,10 @@ atk_need() {
 	[ -d "$ATK_BIN" ] || oc_fail "the attack programs are not built"
 }
 
-# atk_env [VAULT [KEYFILE]]: credential mode through the environment,
-# the admin key as credential; VAULT becomes the only slot; KEYFILE the
-# CMEK key.
+# atk_env [VAULT [KEYFILE]]: credential mode through the environment
+# (module-lib.sh's mod_env), plus KEYFILE as the CMEK key.
 atk_env() {
-	ONECLAW_API_URL=$OC_URL
-	ONECLAW_API_KEY=$ADMIN_KEY
-	export ONECLAW_API_URL ONECLAW_API_KEY
-	unset ONECLAW_CMEK_KEY ONECLAW_CMEK_KEY_FILE ONECLAW_AGENT_API_KEY \
-		ONECLAW_VAULT_ID
-	if [ $# -ge 1 ] && [ -n "$1" ]; then
-		ONECLAW_VAULT_ID=$1
-		export ONECLAW_VAULT_ID
-	fi
+	mod_env "${1:-}"
 	if [ $# -ge 2 ] && [ -n "$2" ]; then
 		ONECLAW_CMEK_KEY_FILE=$2
 		export ONECLAW_CMEK_KEY_FILE
@@ -63,49 +56,6 @@ atk_rsa_key() {
 	oc_secret $(sed '/^-----/d' "$1")
 }
 
-# atk_p11kit_client: the path of p11-kit-client.so, or nothing.
-atk_p11kit_client() {
-	_moddir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
-	for _so in /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
-		/usr/lib/pkcs11/p11-kit-client.so \
-		/usr/lib64/pkcs11/p11-kit-client.so \
-		"${_moddir:-/nonexistent}/p11-kit-client.so"
-	do
-		[ -f "$_so" ] && { echo "$_so"; return 0; }
-	done
-	return 0
-}
-
-# atk_serve: starts `p11-kit server` on the module (with this shell's
-# environment) and sets ATK_ADDR; returns 1 when it cannot run here.
-atk_serve() {
-	ATK_ADDR=
-	command -v p11-kit >/dev/null 2>&1 || return 1
-	[ "$OC_SANITIZED" = 1 ] && return 1
-	rm -f "$T/p11.sock"
-	p11-kit server --provider "$MODULE" -f -s -n "$T/p11.sock" "pkcs11:" \
-		>"$T/server.out" 2>"$T/server.err" &
-	ATK_SERVER_PID=$!
-	OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $ATK_SERVER_PID"
-	_i=0
-	while [ ! -S "$T/p11.sock" ]; do
-		_i=$((_i + 1))
-		kill -0 "$ATK_SERVER_PID" 2>/dev/null ||
-			{ cat "$T/server.err" >&2; oc_fail "p11-kit server exited"; }
-		[ $_i -gt 200 ] &&
-			{ cat "$T/server.err" >&2; oc_fail "p11-kit server did not start"; }
-		sleep 0.05
-	done
-	ATK_ADDR="unix:path=$T/p11.sock"
-}
-
-atk_unserve() {
-	[ -n "${ATK_SERVER_PID:-}" ] || return 0
-	kill "$ATK_SERVER_PID" 2>/dev/null
-	wait "$ATK_SERVER_PID" 2>/dev/null
-	ATK_SERVER_PID=
-}
-
 # atk_direct PROG ARGS...: the attack program on the module; fails the
 # test when an attack broke through or the set-up failed.
 atk_direct() {
@@ -122,7 +72,7 @@ atk_direct() {
 atk_rpc() {
 	_prog=$1
 	shift
-	_client=$(atk_p11kit_client)
+	_client=$(oc_p11kit_client)
 	if [ -z "$_client" ]; then
 		echo "--- $_prog through p11-kit: no p11-kit-client.so, not run"
 		return 0
@@ -132,16 +82,17 @@ atk_rpc() {
 		echo "--- $_prog through p11-kit: not under valgrind, not run"
 		return 0
 	fi
-	if ! atk_serve; then
+	if ! command -v p11-kit >/dev/null 2>&1 || [ "$OC_SANITIZED" = 1 ]; then
 		echo "--- $_prog through p11-kit: p11-kit server cannot run" \
 			"here (missing, or a sanitized build), not run"
 		return 0
 	fi
+	oc_p11kit_serve
 	echo "--- $_prog through p11-kit server + p11-kit-client.so"
-	P11_KIT_SERVER_ADDRESS=$ATK_ADDR ATK_RPC=1 \
+	P11_KIT_SERVER_ADDRESS=$OC_P11KIT_ADDR ATK_RPC=1 \
 		$OC_WRAP "$ATK_BIN/$_prog" "$_client" "$@"
 	_rc=$?
-	atk_unserve
+	oc_p11kit_unserve
 	[ $_rc -eq 0 ] || oc_fail "$_prog through p11-kit (exit $_rc)"
 }
 

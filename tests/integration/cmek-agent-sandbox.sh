@@ -16,14 +16,7 @@ oc_setup
 oc_need p11-kit
 cmek_need_node
 cmek_need_module
-client=""
-moddir=$(pkg-config --variable=p11_module_path p11-kit-1 2>/dev/null)
-for so in /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so \
-	/usr/lib/pkcs11/p11-kit-client.so /usr/lib64/pkcs11/p11-kit-client.so \
-	"${moddir:-/nonexistent}/p11-kit-client.so"
-do
-	[ -f "$so" ] && { client=$so; break; }
-done
+client=$(oc_p11kit_client)
 [ -n "$client" ] || oc_skip "p11-kit-client.so not found"
 oc_start_vaultd
 
@@ -35,20 +28,8 @@ fp=$(cmek_tool fp "$T/cmek.key")
 
 # The server side holds the credential and the key.
 cmek_module_env "$vid" "$T/cmek.key"
-p11-kit server --provider "$MODULE" -f -s -n "$T/p11.sock" "pkcs11:" \
-	>"$T/server.out" 2>"$T/server.err" &
-spid=$!
-OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $spid"
-i=0
-while [ ! -S "$T/p11.sock" ]; do
-	i=$((i + 1))
-	kill -0 "$spid" 2>/dev/null ||
-		{ cat "$T/server.err" >&2; oc_fail "p11-kit server exited"; }
-	[ $i -gt 200 ] &&
-		{ cat "$T/server.err" >&2; oc_fail "p11-kit server did not start"; }
-	sleep 0.05
-done
-addr="unix:path=$T/p11.sock"
+oc_p11kit_serve
+addr=$OC_P11KIT_ADDR
 said=$(sed -n "s/^P11_KIT_SERVER_ADDRESS=\([^;]*\);.*/\1/p" "$T/server.out" |
 	tr -d "'\"")
 [ -z "$said" ] || [ "$said" = "$addr" ] || oc_fail "unexpected address: $said"
@@ -62,8 +43,7 @@ env -i PATH=/usr/bin:/bin NODE_PATH="$NODE_PATH" \
 	--label agent/openai --vault-name agent-vault --fp "$fp" \
 	--out "$T/agent.out"
 rc=$?
-kill "$spid" 2>/dev/null
-wait "$spid" 2>/dev/null
+oc_p11kit_unserve
 if [ $rc -eq 77 ]; then
 	v=$(dpkg-query -W -f='${Version}' p11-kit 2>/dev/null)
 	oc_skip "the RPC of p11-kit ${v:-?} forwards neither CKM_ONECLAW_CMEK" \
