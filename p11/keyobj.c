@@ -201,7 +201,7 @@ static size_t plan(struct oc_token *t, struct todo **out)
 /* Under t->lock: the new objects join the store if their secret is still
  * the version they were made from. */
 static void adopt(struct oc_token *t, const struct todo *w,
-		  struct oc_object **objs, size_t n, bool holds_key)
+		  struct oc_object **objs, size_t n)
 {
 	struct oc_object *d =
 	    oc_store_by_label(&t->store, w->path, strlen(w->path));
@@ -217,9 +217,8 @@ static void adopt(struct oc_token *t, const struct todo *w,
 	}
 	d->keyobj_done = true;
 	d->keyobj_version = w->version;
-	d->holds_key = holds_key;
-	/* The value may have been read before it was known to be a key. */
-	if (holds_key)
+	/* A value cached before (a local write) is key material: not kept. */
+	if (oc_object_holds_key(d))
 		oc_object_drop_value(d);
 }
 
@@ -272,7 +271,7 @@ static void pair(struct oc_token *t)
 
 /* Fetches and parses one secret into up to two objects. */
 static void build(const char *vault_id, const struct todo *w,
-		  struct oc_object *objs[2], bool *holds_key, bool *final)
+		  struct oc_object *objs[2], bool *final)
 {
 	char why[160] = "";
 	uint8_t *v = NULL;
@@ -281,7 +280,6 @@ static void build(const char *vault_id, const struct todo *w,
 	EVP_PKEY *k = NULL;
 	int err;
 
-	*holds_key = false;
 	*final = false;
 	err = load_value(vault_id, w->path, &v, &n, &version, why, sizeof(why));
 	if (err) {
@@ -305,7 +303,6 @@ static void build(const char *vault_id, const struct todo *w,
 		if (!err)
 			err =
 			    make_pair(w->path, version, k, &objs[0], &objs[1]);
-		*holds_key = err == OC_OK;
 	}
 	if (err && !why[0])
 		snprintf(why, sizeof(why), "%s", oc_strerror(err));
@@ -332,12 +329,12 @@ void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1])
 
 	for (size_t i = 0; i < n; i++) {
 		struct oc_object *objs[2] = {NULL, NULL};
-		bool holds_key, final;
+		bool final;
 
-		build(vault_id, &todo[i], objs, &holds_key, &final);
+		build(vault_id, &todo[i], objs, &final);
 		oc_lock_take(t->lock);
 		if (final)
-			adopt(t, &todo[i], objs, 2, holds_key);
+			adopt(t, &todo[i], objs, 2);
 		oc_lock_release(t->lock);
 		oc_object_unref(objs[0]);
 		oc_object_unref(objs[1]);

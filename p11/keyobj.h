@@ -10,7 +10,8 @@
  * The private key lives in the module's own OpenSSL library context; it
  * is dropped when the cache lifetime passes (and parsed again on next
  * use), when the token's last session closes, and on logout.  The data
- * object of a secret that gave a private key never shows its value. */
+ * object of a private_key or ssh_key secret never shows its value,
+ * whether or not it parsed (oc_object_may). */
 #ifndef OC_P11_KEYOBJ_H
 #define OC_P11_KEYOBJ_H
 

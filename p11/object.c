@@ -187,8 +187,7 @@ bool oc_object_key_type(const char *type)
 
 bool oc_object_holds_key(const struct oc_object *o)
 {
-	return o->kind == OC_OBJ_DATA &&
-	       (o->holds_key || oc_object_key_type(o->meta.type));
+	return o->kind == OC_OBJ_DATA && oc_object_key_type(o->meta.type);
 }
 
 bool oc_object_may(const struct oc_object *o, enum oc_obj_act act)

@@ -75,11 +75,9 @@ struct oc_object {
 	unsigned long
 	    changed; /* the token's `changes` at its last local write */
 	/* Key-typed secrets: the version last turned into key objects (0:
-	 * not yet), and whether that gave a private key, whose value the
-	 * data object then never shows. */
+	 * not yet). */
 	int64_t keyobj_version;
 	bool keyobj_done;
-	bool holds_key; /* parsed as a private key (see oc_object_holds_key) */
 	/* Session data objects: CKA_APPLICATION and CKA_OBJECT_ID as given
 	 * (a vault secret's are "1claw" and empty). */
 	uint8_t *application;
@@ -144,9 +142,8 @@ void oc_object_abandon(struct oc_object *o);
 /* Secret types whose values are private keys. */
 bool oc_object_key_type(const char *type);
 /* Does this data object's value hold key material?  A secret of a key
- * type always does (one that did not parse, encrypted or of an
- * unsupported kind, is still a key), and so does any value that parsed
- * as a private key. */
+ * type always does, whether or not it parsed (an encrypted key, or one of
+ * an unsupported kind, is still a key); only those are parsed as keys. */
 bool oc_object_holds_key(const struct oc_object *o);
 
 enum oc_obj_act {
