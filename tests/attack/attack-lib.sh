@@ -47,6 +47,17 @@ atk_cmek_vault() {
 	echo "$_vid"
 }
 
+# atk_put_sealed VAULT PATH KEYFILE PREFIX: a fresh plaintext (PREFIX and
+# 24 random characters, registered as a fixture secret) in $T/pt, stored
+# at PATH sealed under KEYFILE.
+atk_put_sealed() {
+	printf '%s%s' "$4" "$(head -c 36 /dev/urandom | base64 |
+		tr -dc 'A-Za-z0-9' | head -c 24)" > "$T/pt"
+	oc_secret "$(cat "$T/pt")"
+	atk_tool secret put "$1" "$2" --file "$T/pt" --key "$3" >/dev/null ||
+		oc_fail "put the sealed secret $2"
+}
+
 # atk_rsa_key FILE: a fresh RSA-2048 private key (PKCS#8 PEM) whose
 # base64 lines are registered as fixture secrets.
 atk_rsa_key() {

@@ -26,10 +26,7 @@ pkcs11-tool --module "$softhsm" --token-label atkhsm --login --pin 4321 \
 	oc_skip "pkcs11-tool cannot import an AES key"
 rm -f "$T/cmek.raw"
 
-printf 'gcm-%s' "$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/pt"
-oc_secret "$(cat "$T/pt")"
-atk_tool secret put "$vid" app/sealed --file "$T/pt" --key "$T/cmek.key" \
-	>/dev/null || oc_fail "put the sealed secret"
+atk_put_sealed "$vid" app/sealed "$T/cmek.key" gcm-
 
 # No key file: only the config names the key in SoftHSM.
 atk_env "$vid"

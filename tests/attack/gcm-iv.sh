@@ -11,10 +11,7 @@ atk_need
 oc_start_vaultd
 
 vid=$(atk_cmek_vault gcm-iv "$T/cmek.key")
-printf 'gcm-%s' "$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/pt"
-oc_secret "$(cat "$T/pt")"
-atk_tool secret put "$vid" app/sealed --file "$T/pt" --key "$T/cmek.key" \
-	>/dev/null || oc_fail "put the sealed secret"
+atk_put_sealed "$vid" app/sealed "$T/cmek.key" gcm-
 
 atk_env "$vid" "$T/cmek.key"
 atk_run gcm-iv app/sealed "$T/pt"

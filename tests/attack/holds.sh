@@ -17,10 +17,7 @@ atk_rsa_key "$T/rsa.pem"
 atk_tool secret put "$vid" tls/server.key --type private_key \
 	--file "$T/rsa.pem" --key "$T/cmek.key" >/dev/null ||
 	oc_fail "put the private key"
-printf 'hmac-%s' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/pt"
-oc_secret "$(cat "$T/pt")"
-atk_tool secret put "$vid" app/hmac --file "$T/pt" --key "$T/cmek.key" \
-	>/dev/null || oc_fail "put the sealed secret"
+atk_put_sealed "$vid" app/hmac "$T/cmek.key" hmac-
 
 atk_env "$vid" "$T/cmek.key"
 atk_run holds tls/server.key app/hmac

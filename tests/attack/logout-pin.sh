@@ -10,10 +10,7 @@ atk_need
 oc_start_vaultd
 
 vid=$(atk_cmek_vault logout-pin "$T/cmek.key")
-printf 'after-logout-%s' "$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/pt"
-oc_secret "$(cat "$T/pt")"
-atk_tool secret put "$vid" app/token --file "$T/pt" --key "$T/cmek.key" \
-	>/dev/null || oc_fail "put the sealed secret"
+atk_put_sealed "$vid" app/token "$T/cmek.key" after-logout-
 
 atk_env "$vid" "$T/cmek.key"
 unset ONECLAW_API_KEY
