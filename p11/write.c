@@ -555,15 +555,16 @@ static CK_RV session_create(struct oc_session *s, const struct data_in *d,
 		return oc_rv_map(err, OC_RV_GENERIC);
 	}
 	rv = oc_token_add(s->tok, o, out);
-	if (rv != CKR_OK) {
+	if (rv == CKR_DATA_LEN_RANGE) {
 		oc_rv_cause("session objects are limited to %d and %u bytes "
 			    "per token",
 			    OC_P11_MAX_SESSION_DATA,
 			    OC_P11_MAX_SESSION_DATA_BYTES);
-		oc_object_unref(o);
-		return rv == CKR_DATA_LEN_RANGE ? CKR_DEVICE_MEMORY : rv;
+		rv = CKR_DEVICE_MEMORY;
 	}
-	return CKR_OK;
+	if (rv != CKR_OK)
+		oc_object_unref(o);
+	return rv;
 }
 
 CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,

@@ -28,6 +28,7 @@
 #include "asym.h"
 #include "entry.h"
 #include "err.h"
+#include "init.h"
 #include "secmem.h"
 #include "slot.h"
 #include "token.h"
@@ -1129,6 +1130,65 @@ static void test_write_cmek(void **state)
 	assert_int_equal(m.n_put, 1);
 }
 
+/* Session data objects: bad templates change nothing, and the per-token
+ * bounds hold (objects, then bytes) without a request to the vault. */
+static void test_session_data_bounds(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, false);
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_BBOOL no = CK_FALSE;
+	char label[32];
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_TOKEN, &no, 1},
+	    {CKA_LABEL, label, 0},
+	    {CKA_VALUE, "v", 1},
+	};
+	CK_ATTRIBUTE bad_label = {CKA_LABEL, "a\x1b[2Jb", 6};
+	CK_ATTRIBUTE token = {CKA_TOKEN, &no, 1};
+	CK_ATTRIBUTE big = {CKA_VALUE, NULL, 0};
+	static CK_OBJECT_HANDLE made[OC_P11_MAX_SESSION_DATA];
+	CK_OBJECT_HANDLE h = 0;
+	unsigned char buf[4];
+	int i;
+
+	(void)state;
+	t[2] = bad_label;
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h),
+			 CKR_ATTRIBUTE_VALUE_INVALID);
+	for (i = 0; i < OC_P11_MAX_SESSION_DATA; i++) {
+		snprintf(label, sizeof(label), "scratch/%d", i);
+		t[2] = (CK_ATTRIBUTE){CKA_LABEL, label, strlen(label)};
+		assert_int_equal(f->C_CreateObject(s, t, 4, &made[i]), CKR_OK);
+	}
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_DEVICE_MEMORY);
+	/* Not modifiable once made: CKA_TOKEN; the label stays clean. */
+	assert_int_equal(f->C_SetAttributeValue(s, made[0], &token, 1),
+			 CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(f->C_SetAttributeValue(s, made[0], &bad_label, 1),
+			 CKR_ATTRIBUTE_VALUE_INVALID);
+	/* Past the byte bound (each value is at most max_value_size): the
+	 * old value stays. */
+	big.ulValueLen = oc_mod.conf.max_value_size;
+	big.pValue = calloc(1, big.ulValueLen);
+	assert_non_null(big.pValue);
+	for (i = 0; i < OC_P11_MAX_SESSION_DATA; i++) {
+		CK_RV rv = f->C_SetAttributeValue(s, made[i], &big, 1);
+
+		if (rv == CKR_DEVICE_MEMORY)
+			break;
+		assert_int_equal(rv, CKR_OK);
+	}
+	free(big.pValue);
+	assert_true(i < OC_P11_MAX_SESSION_DATA);
+	assert_int_equal(value(s, made[i], buf, sizeof(buf)), 1);
+	assert_int_equal(m.n_put, 0);
+	/* Gone with the session, bounds freed. */
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	s = open_rw(0, false);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_OK);
+}
+
 /* The server is not trusted about sealing when the vault's key is
  * configured (p11/sealed.h). */
 static void test_cmek_untrusted_server(void **state)
@@ -1697,6 +1757,7 @@ int main(void)
 	    T(test_write_plain),
 	    T(test_write_cmek),
 	    T(test_cmek_untrusted_server),
+	    T(test_session_data_bounds),
 	    T(test_read_only),
 	    T(test_pin_mode),
 	    T(test_misc),
