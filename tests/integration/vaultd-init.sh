@@ -1,6 +1,6 @@
 #!/bin/sh
 # --init: the database, master key and admin key files (mode 0600); it
-# refuses to overwrite; usage errors; serving writes the port file and
+# refuses to overwrite a database or an admin key file; usage errors; serving writes the port file and
 # SIGTERM stops cleanly; the admin key works as a raw bearer.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
@@ -30,6 +30,24 @@ fi
 grep -q "already exists" "$T/err" || oc_fail "no clear message: $(cat "$T/err")"
 [ ! -e "$T/admin2.key" ] || oc_fail "a refused --init wrote a key"
 cmp -s "$T/admin.key" "$T/admin.key.orig" || oc_fail "admin key changed"
+
+# Never writes into an existing admin key file: one owned by someone else
+# would keep its owner (who could read the key) whatever the mode.
+echo "not yours" > "$T/taken.key"
+chmod 644 "$T/taken.key"
+chown nobody "$T/taken.key" 2>/dev/null || true
+if $VAULTD --db "$T/new.db" --init --admin-key-file "$T/taken.key" 2>"$T/err"; then
+	oc_fail "--init wrote into an existing admin key file"
+fi
+grep -q "taken.key" "$T/err" || oc_fail "no clear message: $(cat "$T/err")"
+[ "$(cat "$T/taken.key")" = "not yours" ] || oc_fail "existing key file changed"
+[ ! -e "$T/new.db" ] && [ ! -e "$T/new.db.master-key" ] ||
+	oc_fail "a refused --init left a database or master key"
+ln -s "$T/elsewhere" "$T/link.key"
+if $VAULTD --db "$T/new.db" --init --admin-key-file "$T/link.key" 2>"$T/err"; then
+	oc_fail "--init followed a symbolic link"
+fi
+[ ! -e "$T/elsewhere" ] || oc_fail "--init wrote through a symbolic link"
 
 # Usage errors exit 2 and serve nothing.
 for args in "" "--init" "--db $T/x.db" "--db $T/x.db --init" \
