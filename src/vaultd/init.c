@@ -21,24 +21,27 @@
 #include "store.h"
 #include "token.h"
 
-static int write_key_file(const char *path, const char *key)
+/* Exclusive create, as the master key file: a file that already exists
+ * may belong to someone who can read whatever is written into it. */
+static int create_key_file(const char *path, int *fd)
 {
-	int fd, rc = OC_OK;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
-	if (fd < 0) {
-		oc_log_error("oneclaw-vaultd: cannot create %s: %s", path,
-			     strerror(errno));
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		   0600);
+	if (*fd < 0) {
+		oc_log_error("oneclaw-vaultd: cannot create %s: %s%s", path,
+			     strerror(errno),
+			     errno == EEXIST ? " (remove it first)" : "");
 		return OC_ERR_IO;
 	}
-	if (fchmod(fd, 0600) != 0)
-		rc = OC_ERR_IO;
-	if (!rc)
-		rc = oc_fdio_write_all(fd, key, strlen(key));
+	return OC_OK;
+}
+
+static int write_key_file(int fd, const char *path, const char *key)
+{
+	int rc;
+
+	rc = oc_fdio_write_all(fd, key, strlen(key));
 	if (!rc && fsync(fd) != 0)
-		rc = OC_ERR_IO;
-	if (close(fd) != 0)
 		rc = OC_ERR_IO;
 	if (rc)
 		oc_log_error("oneclaw-vaultd: cannot write %s", path);
@@ -56,7 +59,7 @@ int oc_vaultd_init(const char *db_path, const char *master_key,
 	char *admin = NULL;
 	size_t sealed_len = 0;
 	bool made_master = false;
-	int n, rc;
+	int n, rc, key_fd = -1;
 
 	if (master_key)
 		n = snprintf(mpath, sizeof(mpath), "%s", master_key);
@@ -64,9 +67,15 @@ int oc_vaultd_init(const char *db_path, const char *master_key,
 		n = snprintf(mpath, sizeof(mpath), "%s.master-key", db_path);
 	if (n < 0 || (size_t)n >= sizeof(mpath))
 		return OC_ERR_RANGE;
-	rc = oc_store_create(db_path, &st);
+	rc = create_key_file(admin_key_file, &key_fd);
 	if (rc)
 		return rc;
+	rc = oc_store_create(db_path, &st);
+	if (rc) {
+		close(key_fd);
+		unlink(admin_key_file);
+		return rc;
+	}
 	rc = oc_kek_master_create(mpath);
 	if (rc)
 		goto out;
@@ -89,13 +98,15 @@ int oc_vaultd_init(const char *db_path, const char *master_key,
 	if (!rc)
 		rc = oc_store_user_add(st, uid, "admin", hash);
 	if (!rc)
-		rc = write_key_file(admin_key_file, admin);
+		rc = write_key_file(key_fd, admin_key_file, admin);
 	if (!rc)
 		fprintf(stderr,
 			"oneclaw-vaultd: created %s (master key %s, "
 			"admin key in %s)\n",
 			db_path, mpath, admin_key_file);
 out:
+	if (close(key_fd) != 0 && !rc)
+		rc = OC_ERR_IO;
 	oc_wipe(seed, sizeof(seed));
 	oc_secure_free(admin);
 	oc_kek_free(kek);
@@ -110,6 +121,7 @@ out:
 		unlink(side);
 		if (made_master)
 			unlink(mpath);
+		unlink(admin_key_file);
 	}
 	return rc;
 }
