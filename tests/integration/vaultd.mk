@@ -12,4 +12,5 @@ TESTS += \
 	tests/integration/vaultd-softhsm.sh \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-faults.sh \
-	tests/integration/vaultd-at-rest.sh
+	tests/integration/vaultd-at-rest.sh \
+	tests/integration/vaultd-http.sh
