@@ -170,6 +170,7 @@ struct pctx {
 	char *key; /* pending object key */
 	size_t key_len;
 	size_t nodes;
+	size_t max_nodes;
 	int err;
 };
 
@@ -181,7 +182,7 @@ static struct oc_json *add(struct pctx *p, enum oc_json_type t)
 	struct member *m;
 	size_t cap;
 
-	if (++p->nodes > OC_JSON_MAX_NODES) {
+	if (++p->nodes > p->max_nodes) {
 		p->err = OC_ERR_RANGE;
 		return NULL;
 	}
@@ -371,12 +372,20 @@ static const yajl_callbacks callbacks = {
 
 int oc_json_parse(const char *text, size_t len, struct oc_json **out)
 {
+	return oc_json_parse_limited(text, len, OC_JSON_MAX_NODES, out);
+}
+
+int oc_json_parse_limited(const char *text, size_t len, size_t max_nodes,
+			  struct oc_json **out)
+{
 	struct pctx p;
 	yajl_handle h = NULL;
 	yajl_status st;
 	int rc = OC_ERR_ARGS;
 
 	memset(&p, 0, sizeof(p));
+	p.max_nodes =
+	    max_nodes < OC_JSON_MAX_NODES ? max_nodes : OC_JSON_MAX_NODES;
 	if ((text == NULL && len != 0) || out == NULL)
 		goto out;
 	rc = OC_ERR_RANGE;

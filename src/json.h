@@ -35,6 +35,10 @@ enum oc_json_type {
 struct oc_json;
 
 int oc_json_parse(const char *text, size_t len, struct oc_json **out);
+/* The same with a tighter value budget (at most OC_JSON_MAX_NODES): the
+ * parse stops with OC_ERR_RANGE as soon as the document exceeds it. */
+int oc_json_parse_limited(const char *text, size_t len, size_t max_nodes,
+			  struct oc_json **out);
 /* Wipes every string and frees; NULL-safe. */
 void oc_json_free(struct oc_json *j);
 

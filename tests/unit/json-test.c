@@ -219,6 +219,27 @@ static void test_node_limit(void **state)
 	free(doc);
 }
 
+/* A caller's tighter budget: exactly max values parse, one more stops the
+ * parse; a budget over the global one is the global one. */
+static void test_node_budget(void **state)
+{
+	const char *four = "{\"a\":[0,1]}", *five = "{\"a\":[0,1,2]}";
+	struct oc_json *j = NULL;
+
+	(void)state;
+	assert_int_equal(oc_json_parse_limited(four, strlen(four), 4, &j),
+			 OC_OK);
+	oc_json_free(j);
+	j = NULL;
+	assert_int_equal(oc_json_parse_limited(five, strlen(five), 4, &j),
+			 OC_ERR_RANGE);
+	assert_null(j);
+	assert_int_equal(oc_json_parse_limited("[]", 2, 0, &j), OC_ERR_RANGE);
+	assert_int_equal(
+	    oc_json_parse_limited(five, strlen(five), (size_t)-1, &j), OC_OK);
+	oc_json_free(j);
+}
+
 static void test_generate(void **state)
 {
 	struct oc_buf out;
@@ -318,6 +339,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_depth),
 	    cmocka_unit_test(test_node_limit),
+	    cmocka_unit_test(test_node_budget),
 	    cmocka_unit_test(test_generate),
 	    cmocka_unit_test(test_generate_errors),
 	    cmocka_unit_test(test_round_trip),
