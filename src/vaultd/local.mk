@@ -5,6 +5,7 @@ bin_PROGRAMS += oneclaw-vaultd
 
 src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
+	src/vaultd/conntrack.c src/vaultd/conntrack.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
 	src/vaultd/faults.c src/vaultd/faults.h \
 	src/vaultd/fdio.c src/vaultd/fdio.h \
@@ -22,6 +23,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/kek.c src/vaultd/kek.h \
 	src/vaultd/kek-token.c src/vaultd/kek-token.h \
 	src/vaultd/problem.c src/vaultd/problem.h \
+	src/vaultd/request.c src/vaultd/request.h \
 	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
 	src/vaultd/rotate.c src/vaultd/rotate.h \
 	src/vaultd/scratch.c src/vaultd/scratch.h \

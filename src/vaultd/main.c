@@ -1,6 +1,7 @@
 /* main.c - oneclaw-vaultd: command line and signals. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,7 +26,31 @@ static void usage(FILE *f)
 		"[--kek-pin-file F]]\n"
 		"           [--master-key FILE] [--wire-log FILE] "
 		"[--faults SPEC]\n"
+		"           [--request-timeout S] [--max-connections N] "
+		"[--max-connections-per-ip N]\n"
+		"           [--threads N]\n"
 		"See oneclaw-vaultd(8).\n");
+}
+
+/* A decimal option value within [min, max]; a message and non-zero
+ * otherwise. */
+static int number_arg(const char *name, const char *s, unsigned long min,
+		      unsigned long max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr,
+			"oneclaw-vaultd: %s must be a number from %lu to "
+			"%lu\n",
+			name, min, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* No core dumps, not ptrace-attachable: keys live in this process. */
@@ -53,6 +78,10 @@ int main(int argc, char **argv)
 	    {"master-key", required_argument, NULL, 'm'},
 	    {"wire-log", required_argument, NULL, 'w'},
 	    {"faults", required_argument, NULL, 'f'},
+	    {"request-timeout", required_argument, NULL, 'T'},
+	    {"max-connections", required_argument, NULL, 'C'},
+	    {"max-connections-per-ip", required_argument, NULL, 'I'},
+	    {"threads", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -105,6 +134,26 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			cfg.faults = optarg;
+			break;
+		case 'T':
+			if (number_arg("--request-timeout", optarg, 1, 3600,
+				       &cfg.request_timeout))
+				return 2;
+			break;
+		case 'C':
+			if (number_arg("--max-connections", optarg, 1, 1000000,
+				       &cfg.max_connections))
+				return 2;
+			break;
+		case 'I':
+			if (number_arg("--max-connections-per-ip", optarg, 1,
+				       1000000, &cfg.max_per_ip))
+				return 2;
+			break;
+		case 'n':
+			if (number_arg("--threads", optarg, 1, 64,
+				       &cfg.threads))
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);

@@ -23,6 +23,8 @@ struct oc_route {
 	const char *pattern;
 	oc_handler_fn fn;
 	unsigned flags;
+	size_t max_body;   /* bytes */
+	size_t max_values; /* JSON values in the body */
 };
 
 #define OC_ROUTE_PUBLIC 1u /* no bearer needed */

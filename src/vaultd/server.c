@@ -1,4 +1,4 @@
-/* server.c - libmicrohttpd daemon, request bodies, dispatch, responses. */
+/* server.c - the daemon: options, keys, start and stop. */
 #include "config.h"
 
 #include "server.h"
@@ -11,412 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "err.h"
+#include "conntrack.h"
 #include "faults.h"
-#include "handlers.h"
 #include "kek.h"
 #include "log.h"
-#include "problem.h"
 #include "rotate.h"
 #include "secmem.h"
 #include "store.h"
 #include "wirelog.h"
 
 #define TLS_FILE_MAX (1024u * 1024)
-
-static const struct oc_route routes[] = {
-    {"GET", "/v1/health", oc_h_health, OC_ROUTE_PUBLIC},
-    {"POST", "/v1/auth/agent-token", oc_h_agent_token, OC_ROUTE_PUBLIC},
-    {"POST", "/v1/auth/api-key-token", oc_h_api_key_token, OC_ROUTE_PUBLIC},
-    {"DELETE", "/v1/auth/token", oc_h_token_revoke, 0},
-    {"POST", "/v1/vaults", oc_h_vault_create, 0},
-    {"GET", "/v1/vaults", oc_h_vault_list, 0},
-    {"GET", "/v1/vaults/{id}", oc_h_vault_get, 0},
-    {"DELETE", "/v1/vaults/{id}", oc_h_vault_delete, 0},
-    {"POST", "/v1/vaults/{id}/cmek", oc_h_cmek_enable, 0},
-    {"DELETE", "/v1/vaults/{id}/cmek", oc_h_cmek_disable, 0},
-    {"POST", "/v1/vaults/{id}/cmek-rotate", oc_h_cmek_rotate, 0},
-    {"GET", "/v1/vaults/{id}/cmek-rotate/{id}", oc_h_cmek_job, 0},
-    {"GET", "/v1/vaults/{id}/secrets", oc_h_secret_list, 0},
-    {"PUT", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_put, 0},
-    {"GET", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_get, 0},
-    {"DELETE", "/v1/vaults/{id}/secrets/{*}", oc_h_secret_delete, 0},
-    {"GET", "/v1/vaults/{id}/secret-versions/{*}", oc_h_secret_versions, 0},
-    {"GET", "/v1/vaults/{id}/secret-version/{*}/{n}", oc_h_secret_version, 0},
-    {"POST", "/v1/vaults/{id}/secret-version-disable/{*}/{n}",
-     oc_h_secret_version_disable, 0},
-    {"POST", "/v1/vaults/{id}/policies", oc_h_policy_create, 0},
-    {"GET", "/v1/vaults/{id}/policies", oc_h_policy_list, 0},
-    {"GET", "/v1/vaults/{id}/policies/{id}", oc_h_policy_get, 0},
-    {"PUT", "/v1/vaults/{id}/policies/{id}", oc_h_policy_update, 0},
-    {"DELETE", "/v1/vaults/{id}/policies/{id}", oc_h_policy_delete, 0},
-    {"POST", "/v1/agents", oc_h_agent_create, 0},
-    {"GET", "/v1/agents", oc_h_agent_list, 0},
-    {"GET", "/v1/agents/me", oc_h_agent_me, 0},
-    {"GET", "/v1/agents/{id}", oc_h_agent_get, 0},
-    {"PATCH", "/v1/agents/{id}", oc_h_agent_update, 0},
-    {"DELETE", "/v1/agents/{id}", oc_h_agent_delete, 0},
-    {"POST", "/v1/agents/{id}/rotate-key", oc_h_agent_rotate_key, 0},
-};
-
-/* --- helpers for handlers ----------------------------------------------- */
-
-const char *oc_req_header(struct oc_req *r, const char *name)
-{
-	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-int oc_req_query(struct oc_req *r, const char *name, char **out)
-{
-	const char *v;
-
-	*out = NULL;
-	v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-	if (!v)
-		return OC_OK;
-	if (strlen(v) > OC_SECRET_PATH_MAX * 3)
-		return OC_ERR_RANGE;
-	return oc_percent_decode(v, strlen(v), out);
-}
-
-int oc_req_json(struct oc_req *r, struct oc_json **out)
-{
-	struct oc_json *j = NULL;
-	int rc;
-
-	if (r->body.len == 0) {
-		oc_problem(r, 400, "A JSON body is required");
-		return OC_ERR_BAD_REQUEST;
-	}
-	rc = oc_json_parse((const char *)r->body.data, r->body.len, &j);
-	if (rc) {
-		oc_problem(r, 400,
-			   rc == OC_ERR_RANGE
-			       ? "JSON body is too deep or too large"
-			       : "Malformed JSON body");
-		return OC_ERR_BAD_REQUEST;
-	}
-	if (oc_json_type(j) != OC_JSON_OBJECT) {
-		oc_json_free(j);
-		oc_problem(r, 400, "The JSON body must be an object");
-		return OC_ERR_BAD_REQUEST;
-	}
-	*out = j;
-	return OC_OK;
-}
-
-int oc_reply_begin(struct oc_req *r, struct oc_jgen *j, bool secret)
-{
-	int rc;
-
-	oc_buf_free(&r->out);
-	oc_buf_init(&r->out, OC_MAX_RESPONSE, secret);
-	r->is_problem = false;
-	r->has_resp = false;
-	rc = oc_jgen_init(j, &r->out);
-	if (rc) {
-		/* Last resort: a static body (no allocation). */
-		r->status = 500;
-		r->has_resp = true;
-		r->is_problem = true;
-	}
-	return rc;
-}
-
-void oc_reply_end(struct oc_req *r, struct oc_jgen *j, unsigned status)
-{
-	int rc = oc_jgen_status(j);
-
-	oc_jgen_free(j);
-	if (rc) {
-		oc_log_error("oneclaw-vaultd: response generation failed: %s",
-			     oc_strerror(rc));
-		if (status >= 500 || r->is_problem) {
-			oc_buf_reset(&r->out);
-			r->status = 500;
-			r->has_resp = true;
-			return;
-		}
-		oc_problem(r, 500, "Internal server error");
-		return;
-	}
-	r->status = status;
-	r->has_resp = true;
-}
-
-void oc_reply_empty(struct oc_req *r, unsigned status)
-{
-	oc_buf_reset(&r->out);
-	r->is_problem = false;
-	r->status = status;
-	r->has_resp = true;
-}
-
-/* --- the request lifecycle ---------------------------------------------- */
-
-static void log_request(struct oc_req *r, size_t out_len)
-{
-	/* Method, path (no query), status and sizes only. */
-	fprintf(stderr, "oneclaw-vaultd: %s %s %u in=%zu out=%zu\n", r->method,
-		r->url, r->status, r->body_seen, out_len);
-}
-
-struct trunc {
-	unsigned char *data;
-	size_t len;
-	size_t limit;
-	bool secret;
-};
-
-static ssize_t trunc_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct trunc *t = cls;
-	size_t n;
-
-	if (pos >= t->limit)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	n = t->limit - (size_t)pos;
-	if (n > max)
-		n = max;
-	memcpy(buf, t->data + pos, n);
-	return (ssize_t)n;
-}
-
-static void trunc_free(void *cls)
-{
-	struct trunc *t = cls;
-
-	if (t->secret)
-		oc_secure_free(t->data);
-	else
-		free(t->data);
-	free(t);
-}
-
-static enum MHD_Result send_reply(struct oc_req *r, bool truncate)
-{
-	struct MHD_Response *resp = NULL;
-	unsigned char *data = NULL;
-	size_t len = 0;
-	enum MHD_Result ret;
-	bool secret = r->out.secret;
-
-	if (!r->has_resp)
-		oc_problem(r, 500, "Internal server error");
-	if (r->out.len)
-		data = oc_buf_steal(&r->out, &len);
-	if (data && truncate && len > 1) {
-		struct trunc *t = calloc(1, sizeof(*t));
-
-		if (t) {
-			t->data = data;
-			t->len = len;
-			t->limit = len / 2;
-			t->secret = secret;
-			resp = MHD_create_response_from_callback(
-			    len, 4096, trunc_read, t, trunc_free);
-			if (!resp)
-				trunc_free(t);
-			data = NULL;
-		}
-	}
-	if (!resp && data) {
-		resp = MHD_create_response_from_buffer_with_free_callback(
-		    len, data, secret ? oc_secure_free : free);
-		if (!resp) {
-			if (secret)
-				oc_secure_free(data);
-			else
-				free(data);
-		}
-		data = NULL;
-	} else if (!resp) {
-		resp = MHD_create_response_from_buffer(0, NULL,
-						       MHD_RESPMEM_PERSISTENT);
-	}
-	if (!resp)
-		return MHD_NO;
-	if (len)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					r->is_problem
-					    ? "application/problem+json"
-					    : "application/json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-				"no-store");
-	if (r->location[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION,
-					r->location);
-	if (r->retry_after[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
-					r->retry_after);
-	if (r->www_auth)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer");
-	if (r->status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-					"GET, PUT, POST, PATCH, DELETE");
-	ret = MHD_queue_response(r->conn, r->status, resp);
-	MHD_destroy_response(resp);
-	r->done = true;
-	log_request(r, len);
-	return ret;
-}
-
-static void authenticate_and_run(struct oc_req *r)
-{
-	const struct oc_route *route = r->m.route;
-	const char *why = NULL;
-	int rc;
-
-	if (!(route->flags & OC_ROUTE_PUBLIC)) {
-		rc = oc_auth_bearer(
-		    &r->srv->auth,
-		    oc_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION), r->now,
-		    &r->who, &why);
-		if (rc == OC_ERR_UNAUTHORIZED) {
-			r->www_auth = true;
-			oc_problem(r, 401, why);
-			return;
-		}
-		if (rc) {
-			oc_problem_err(r, rc, NULL);
-			return;
-		}
-	}
-	route->fn(r);
-}
-
-static enum MHD_Result dispatch(struct oc_req *r)
-{
-	struct oc_fault_action fa;
-	enum oc_route_result rr;
-
-	r->now = (int64_t)time(NULL);
-	if (r->srv->wire)
-		oc_wirelog_request(r->srv->wire, r->conn, r->method, r->url,
-				   r->version, r->body.data, r->body.len);
-	oc_faults_check(r->srv->faults, r->method, r->url, &fa);
-	if (fa.fired && fa.delay_ms) {
-		struct timespec ts = {fa.delay_ms / 1000,
-				      (long)(fa.delay_ms % 1000) * 1000000L};
-
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
-	}
-	if (fa.fired && fa.status) {
-		if (fa.retry_after)
-			snprintf(r->retry_after, sizeof(r->retry_after), "%u",
-				 fa.retry_after);
-		oc_problem(r, fa.status, "Injected fault");
-		return send_reply(r, fa.truncate);
-	}
-	if (r->too_large) {
-		oc_problem(r, 413, "Request body exceeds 5 MB");
-		return send_reply(r, false);
-	}
-	rr = oc_route_find(routes, sizeof(routes) / sizeof(routes[0]),
-			   r->method, r->url, &r->m);
-	switch (rr) {
-	case OC_ROUTE_OK:
-		authenticate_and_run(r);
-		break;
-	case OC_ROUTE_BAD_METHOD:
-		oc_problem(r, 405, "Method not allowed on this path");
-		break;
-	case OC_ROUTE_BAD_PATH:
-		oc_problem(r, 400, "Malformed path");
-		break;
-	default:
-		oc_problem(r, 404, "No such endpoint");
-		break;
-	}
-	/* Any secret body is no longer needed: wipe it now. */
-	oc_buf_free(&r->body);
-	return send_reply(r, fa.fired && fa.truncate);
-}
-
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *c,
-				 const char *url, const char *method,
-				 const char *version, const char *upload,
-				 size_t *upload_size, void **con_cls)
-{
-	struct oc_req *r = *con_cls;
-
-	if (!r) {
-		const char *cl;
-
-		r = calloc(1, sizeof(*r));
-		if (!r)
-			return MHD_NO;
-		r->srv = cls;
-		r->conn = c;
-		r->url = url;
-		r->method = method;
-		r->version = version;
-		/* Values and keys may be in the body: a secret buffer. */
-		oc_buf_init(&r->body, OC_MAX_BODY, true);
-		*con_cls = r;
-		cl = MHD_lookup_connection_value(
-		    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl) {
-			char *end;
-			unsigned long long v;
-
-			errno = 0;
-			v = strtoull(cl, &end, 10);
-			if (errno || *end || v > OC_MAX_BODY) {
-				/* Refuse before reading a byte of it. */
-				r->too_large = true;
-				r->status = 413;
-				oc_problem(r, 413, "Request body exceeds 5 MB");
-				return send_reply(r, false);
-			}
-		}
-		return MHD_YES;
-	}
-	if (r->done) {
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		r->body_seen += *upload_size;
-		if (!r->too_large &&
-		    oc_buf_append(&r->body, upload, *upload_size) != OC_OK) {
-			r->too_large = true;
-			oc_buf_free(&r->body);
-		}
-		*upload_size = 0;
-		/* A chunked body over the limit is drained (so the client
-		 * can read the 413) up to twice the limit, then cut. */
-		if (r->too_large && r->body_seen > 2 * (size_t)OC_MAX_BODY) {
-			oc_problem(r, 413, "Request body exceeds 5 MB");
-			return send_reply(r, false);
-		}
-		return MHD_YES;
-	}
-	return dispatch(r);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	struct oc_req *r = *con_cls;
-
-	if (!r)
-		return;
-	oc_buf_free(&r->body);
-	oc_buf_free(&r->out);
-	oc_route_match_clear(&r->m);
-	oc_principal_clear(&r->who);
-	free(r);
-	*con_cls = NULL;
-}
+/* Seconds a kept-alive connection may idle, or a response stall. */
+#define IDLE_TIMEOUT 30
+/* Descriptors kept for the database, logs, the KEK token and accepts. */
+#define FD_RESERVE 64
 
 /* The router decodes paths itself: it must see %2F and literal '/'. */
 static size_t unescape_none(void *cls, struct MHD_Connection *c, char *s)
@@ -433,6 +48,17 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	oc_debug(OC_LOG_SERVER, "microhttpd: %s", msg);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct oc_server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		oc_conntrack_opened(s->track, c, ctx);
+	else
+		oc_conntrack_closed(s->track, ctx);
 }
 
 /* --- start / stop ------------------------------------------------------- */
@@ -529,6 +155,33 @@ static int read_file(const char *path, char **out)
 	return OC_OK;
 }
 
+/* The connection limit the descriptor limit allows: raised to its hard
+ * limit first, since each connection is one descriptor. */
+static unsigned connection_limit(unsigned wanted)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return wanted;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)wanted + 2 * FD_RESERVE) {
+		unsigned fit = rl.rlim_cur > 2 * FD_RESERVE
+				   ? (unsigned)(rl.rlim_cur - FD_RESERVE)
+				   : FD_RESERVE;
+
+		oc_log_error("oneclaw-vaultd: %u connections do not fit the "
+			     "descriptor limit %llu; serving %u",
+			     wanted, (unsigned long long)rl.rlim_cur, fit);
+		return fit;
+	}
+	return wanted;
+}
+
 static int write_port_file(const char *path, uint16_t port)
 {
 	char tmp[4096], text[16];
@@ -613,13 +266,18 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 	const union MHD_DaemonInfo *info;
 	char *cert = NULL, *key = NULL;
 	struct oc_server *s;
-	unsigned flags;
+	unsigned flags, threads, max_conns, per_ip;
 	size_t no = 0;
 	int rc;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return OC_ERR_NOMEM;
+	threads = cfg->threads ? cfg->threads : OC_DEFAULT_THREADS;
+	max_conns =
+	    connection_limit(cfg->max_connections ? cfg->max_connections
+						  : OC_DEFAULT_MAX_CONNECTIONS);
+	per_ip = cfg->max_per_ip ? cfg->max_per_ip : OC_DEFAULT_MAX_PER_IP;
 	rc = parse_listen(cfg->listen, &ss);
 	if (rc) {
 		oc_log_error("oneclaw-vaultd: --listen must be HOST:PORT "
@@ -653,8 +311,14 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 	if (rc)
 		goto fail;
 
-	flags = MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
+	rc = oc_conntrack_new(cfg->request_timeout ? cfg->request_timeout
+						   : OC_DEFAULT_REQUEST_TIMEOUT,
+			      &s->track);
+	if (rc)
+		goto fail;
+	/* Event-driven: a slow client costs a socket, not a thread. */
+	flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+		MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cfg->tls_cert || cfg->tls_key) {
@@ -684,19 +348,27 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 	}
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
-					     (intptr_t)on_completed, s};
+					     (intptr_t)oc_request_completed, s};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+					     (intptr_t)on_connection, s};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_UNESCAPE_CALLBACK,
 					     (intptr_t)unescape_none, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 					     OC_MAX_HEADERS, NULL};
-	opts[no++] =
-	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 512, NULL};
-	opts[no++] =
-	    (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+					     (intptr_t)threads, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+					     (intptr_t)max_conns, NULL};
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					     (intptr_t)per_ip, NULL};
+	/* Idle keep-alive and stalled responses; receiving a request has
+	 * its own total deadline (conntrack). */
+	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+					     IDLE_TIMEOUT, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER,
 					     (intptr_t)mhd_log, NULL};
 	opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, oc_request_access, s,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	oc_secure_free(key);
 	key = NULL;
@@ -715,9 +387,12 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 		if (rc)
 			goto fail;
 	}
-	fprintf(stderr, "oneclaw-vaultd: listening on %s port %u%s%s\n",
+	fprintf(stderr,
+		"oneclaw-vaultd: listening on %s port %u%s%s (%u threads, "
+		"%u connections, %u per address)\n",
 		cfg->listen, (unsigned)s->port, s->tls ? " (TLS)" : "",
-		oc_kek_uses_token(s->kek) ? ", KEK in PKCS#11 token" : "");
+		oc_kek_uses_token(s->kek) ? ", KEK in PKCS#11 token" : "",
+		threads, max_conns, per_ip);
 	*out = s;
 	return OC_OK;
 fail:
@@ -731,8 +406,12 @@ void oc_server_stop(struct oc_server *s)
 {
 	if (!s)
 		return;
+	/* Sleeping requests wake first: the daemon stops only with none
+	 * suspended; closes still notify the tracker until it has. */
+	oc_conntrack_quiesce(s->track);
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
+	oc_conntrack_free(s->track);
 	oc_rotator_free(s->rotator);
 	oc_wirelog_close(s->wire);
 	oc_faults_free(s->faults);

@@ -1,26 +1,28 @@
-/* server.h - the HTTP front: libmicrohttpd daemon, request lifecycle,
- * bounded bodies, dispatch to the handlers, response helpers. */
+/* server.h - the HTTP front: the libmicrohttpd daemon (event-driven, a
+ * small thread pool, connection limits in total and per address, a total
+ * deadline per request), the keys and stores the handlers share. */
 #ifndef OC_VAULTD_SERVER_H
 #define OC_VAULTD_SERVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "auth.h"
-#include "buf.h"
-#include "json.h"
-#include "router.h"
-#include "token.h"
+#include "request.h"
 
-/* 1claw's documented request limit: larger bodies get 413. */
-#define OC_MAX_BODY (5u * 1024 * 1024)
 /* Request line + headers (MHD answers 431/414 past it). */
-#define OC_MAX_HEADERS	(64u * 1024)
-#define OC_MAX_RESPONSE (64u * 1024 * 1024)
+#define OC_MAX_HEADERS (64u * 1024)
+/* Defaults of the connection options (oneclaw-vaultd(8)). */
+#define OC_DEFAULT_REQUEST_TIMEOUT 30
+#define OC_DEFAULT_MAX_CONNECTIONS 4096
+#define OC_DEFAULT_MAX_PER_IP	   128
+#define OC_DEFAULT_THREADS	   4
 
 struct MHD_Connection;
 struct MHD_Daemon;
+struct oc_conntrack;
 struct oc_faults;
 struct oc_kek;
 struct oc_rotator;
@@ -39,6 +41,10 @@ struct oc_server_config {
 	const char *kek_pin_file;
 	const char *wire_log;
 	const char *faults;
+	unsigned request_timeout; /* seconds; 0: the default */
+	unsigned max_connections;
+	unsigned max_per_ip;
+	unsigned threads;
 };
 
 struct oc_server {
@@ -49,32 +55,11 @@ struct oc_server {
 	struct oc_rotator *rotator;
 	struct oc_faults *faults;
 	struct oc_wirelog *wire;
+	struct oc_conntrack *track;
 	struct MHD_Daemon *mhd;
+	atomic_size_t inflight; /* body bytes held by requests */
 	uint16_t port;
 	bool tls;
-};
-
-struct oc_req {
-	struct oc_server *srv;
-	struct MHD_Connection *conn;
-	const char *method;
-	const char *url;
-	const char *version;
-	struct oc_buf body;
-	size_t body_seen;
-	bool too_large;
-	bool done;
-	struct oc_route_match m;
-	struct oc_principal who;
-	int64_t now;
-	/* response */
-	unsigned status;
-	bool has_resp;
-	bool is_problem;
-	struct oc_buf out;
-	char location[512];
-	char retry_after[24];
-	bool www_auth;
 };
 
 /* Loads the database, keys and options, and starts listening; writes the
@@ -82,23 +67,5 @@ struct oc_req {
 int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out);
 /* Stops the daemon, then the rotation jobs, then frees everything. */
 void oc_server_stop(struct oc_server *s);
-
-/* --- for handlers ------------------------------------------------------- */
-
-/* A request header (case-insensitive name) or NULL. */
-const char *oc_req_header(struct oc_req *r, const char *name);
-/* A query parameter, percent-decoded into *out (heap; NULL when absent).
- * OC_ERR_PARSE on a bad escape. */
-int oc_req_query(struct oc_req *r, const char *name, char **out);
-/* The body as a JSON object.  On failure the 400 problem is already set
- * and non-zero is returned. */
-int oc_req_json(struct oc_req *r, struct oc_json **out);
-
-/* Starts a JSON response; secret when it carries a value or a token (the
- * buffer is then wiped on free). */
-int oc_reply_begin(struct oc_req *r, struct oc_jgen *j, bool secret);
-/* Finishes it with status (500 when generation failed). */
-void oc_reply_end(struct oc_req *r, struct oc_jgen *j, unsigned status);
-void oc_reply_empty(struct oc_req *r, unsigned status);
 
 #endif

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Test-only knobs and bounds: --faults (status, Retry-After, rate, count,
-# delay, truncate; a bad spec refuses to start), --wire-log (what crossed
-# the wire, mode 0600), 413 for bodies over 5 MB (declared or chunked), a
-# value just under the limit, and bounded headers.
+# delay (suspended, not holding a thread), truncate; a bad spec refuses to
+# start), --wire-log (what crossed the wire, mode 0600), 413 for bodies
+# over 5 MB (declared or chunked), a value just under the limit, and
+# bounded headers.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
 oc_need curl jq
@@ -54,6 +55,20 @@ for spec in 'status=200' 'delay=x' 'nonsense' 'path=relative,status=500'; do
 	fi
 	grep -q -- "--faults" "$T/err" || oc_fail "no message for $spec"
 done
+
+# A delayed request sleeps suspended: with one event-loop thread, other
+# requests are still answered while it waits.
+oc_stop_vaultd
+oc_serve_vaultd --threads 1 --faults 'path=/v1/agents,delay=15000'
+curl -s -o /dev/null -H "Authorization: Bearer $ADMIN_KEY" "$OC_URL/v1/agents" &
+slow=$!
+sleep 0.2
+for i in 1 2 3 4 5 6 7 8; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$OC_URL/v1/health")
+	[ "$code" = 200 ] || oc_fail "health beside a delayed request: $code"
+done
+kill -0 "$slow" 2>/dev/null || oc_fail "the other requests waited for the delayed one"
+wait "$slow" || oc_fail "the delayed request failed"
 
 # Bodies: just under 5 MiB is fine; over it is 413, declared or chunked.
 oc_stop_vaultd
