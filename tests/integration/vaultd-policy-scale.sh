@@ -104,6 +104,13 @@ read_as 200 "$V" p1/x
 read_as 200 "$V" p150/x
 read_as 200 "$V" p300/x
 read_as 403 "$V" q/x "$uncovered"
+# A list shows what may be read.
+list_as() {
+	OC_BEARER=$TOK vd_call 200 GET "/v1/vaults/$1/secrets"
+	[ "$(vd_field '[.secrets[].path] | sort | join(",")')" = "$2" ] ||
+		oc_fail "list: $(cat "$T/.body")"
+}
+list_as "$V" p1/x,p150/x,p300/x
 
 # (b) Six patterns of about 1 KiB (the limit is 1024), each matching one
 # stored secret: "bigN/" then "a?" 500 times then "*".
@@ -112,7 +119,9 @@ WIDE_KEY=$KEY
 ab=$(rep 500 ab)
 for n in 1 2 3 4 5 6; do
 	pat="big$n/$(rep 500 'a?')*"
-	[ ${#pat} -ge 1000 ] && [ ${#pat} -le 1024 ] || oc_fail "pattern length ${#pat}"
+	if [ ${#pat} -lt 1000 ] || [ ${#pat} -gt 1024 ]; then
+		oc_fail "pattern length ${#pat}"
+	fi
 	allow "$V" "$AGENT" "$pat"
 	put "$V" "big$n/$ab"
 done
@@ -155,6 +164,7 @@ allow "$V" "$AGENT" "**"
 token "$KEY"
 read_as 200 "$V" p1/x
 read_as 403 "$V" p150/x "$uncovered"
+list_as "$V" p1/x
 # A path covered by an allow policy in another vault: past the scope check,
 # refused by this vault's policies.
 agent roamer
@@ -162,6 +172,7 @@ allow "$W" "$AGENT" "**"
 token "$KEY"
 read_as 200 "$W" w/x
 read_as 403 "$V" p1/x "No policy grants access to this path"
+list_as "$V" ""
 # No scopes and no policies.
 agent bare "\"vault_ids\":[\"$V\"]"
 token "$KEY"
