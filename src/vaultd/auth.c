@@ -13,6 +13,7 @@
 #include "secmem.h"
 
 static const char bad_credential[] = "Invalid API key";
+static const char uncovered[] = "Token scopes do not cover this path";
 
 static bool has_prefix(const char *s, size_t n, const char *p)
 {
@@ -35,9 +36,10 @@ static int user_by_key(struct oc_auth *a, const char *key, size_t n,
 }
 
 /* A token of an agent stays valid only while the agent exists, is active,
- * has not expired and has not had its tokens revoked (gen). */
-static int agent_current(struct oc_auth *a, const struct oc_principal *p,
-			 int64_t now, const char **why)
+ * has not expired and has not had its tokens revoked (gen).  p gets the
+ * agent's own scopes. */
+static int agent_current(struct oc_auth *a, struct oc_principal *p, int64_t now,
+			 const char **why)
 {
 	struct oc_agent_row ag;
 	int rc;
@@ -59,6 +61,10 @@ static int agent_current(struct oc_auth *a, const struct oc_principal *p,
 	} else if (ag.gen != p->gen) {
 		*why = "Token has been revoked";
 		rc = OC_ERR_UNAUTHORIZED;
+	} else {
+		oc_strlist_free(&p->scopes);
+		p->scopes = ag.scopes;
+		memset(&ag.scopes, 0, sizeof(ag.scopes));
 	}
 	oc_agent_row_clear(&ag);
 	return rc;
@@ -123,36 +129,6 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 	return OC_OK;
 }
 
-/* Scopes at issuance: the agent's own, else the patterns of its allow
- * policies across vaults. */
-static int agent_scopes(struct oc_auth *a, const struct oc_agent_row *ag,
-			struct oc_strlist *out)
-{
-	struct oc_vault_row *vaults = NULL;
-	struct oc_policy_row *pol = NULL;
-	size_t nv = 0, np = 0, i, k;
-	int rc;
-
-	if (ag->scopes.n)
-		return oc_strlist_copy(out, &ag->scopes);
-	rc = oc_store_vault_list(a->store, &vaults, &nv);
-	for (i = 0; !rc && i < nv; i++) {
-		rc = oc_store_policy_list(a->store, vaults[i].id, "agent",
-					  ag->id, &pol, &np);
-		for (k = 0; !rc && k < np; k++) {
-			if (pol[k].deny || oc_strlist_has(out, pol[k].pattern))
-				continue;
-			rc = oc_strlist_add(out, pol[k].pattern);
-			if (rc == OC_ERR_RANGE)
-				rc = OC_OK; /* a hint only; policies decide */
-		}
-		free(pol);
-		pol = NULL;
-	}
-	free(vaults);
-	return rc;
-}
-
 int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
 			const char *agent_id, int64_t now,
 			struct oc_principal *out, char **token, int64_t *ttl,
@@ -190,11 +166,11 @@ int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
 	p.kind = OC_PRINCIPAL_AGENT;
 	memcpy(p.id, ag.id, sizeof(p.id));
 	p.gen = ag.gen;
-	rc = oc_strlist_copy(&p.vault_ids, &ag.vault_ids);
-	if (!rc)
-		rc = agent_scopes(a, &ag, &p.scopes);
-	if (!rc)
-		rc = oc_token_issue(a->signer, &p, now, ag.token_ttl, token);
+	p.vault_ids = ag.vault_ids;
+	p.scopes = ag.scopes;
+	memset(&ag.vault_ids, 0, sizeof(ag.vault_ids));
+	memset(&ag.scopes, 0, sizeof(ag.scopes));
+	rc = oc_token_issue(a->signer, &p, now, ag.token_ttl, token);
 	if (rc)
 		goto out;
 	*ttl = ag.token_ttl;
@@ -247,54 +223,140 @@ int oc_auth_admin(const struct oc_principal *p)
 	return p->kind == OC_PRINCIPAL_USER ? OC_OK : OC_ERR_FORBIDDEN;
 }
 
-int oc_auth_secret(struct oc_auth *a, const struct oc_principal *p,
-		   const char *vault_id, const char *path, unsigned perm,
-		   int64_t now, const char **why)
+void oc_auth_check_init(struct oc_auth_check *c, struct oc_auth *a,
+			const struct oc_principal *p, const char *vault_id)
 {
-	struct oc_policy_row *pol = NULL;
-	size_t n = 0, i;
-	bool allow = false, scoped = false;
+	memset(c, 0, sizeof(*c));
+	c->a = a;
+	c->p = p;
+	c->vault_id = vault_id;
+}
+
+void oc_auth_check_free(struct oc_auth_check *c)
+{
+	if (!c)
+		return;
+	free(c->vault_pol);
+	free(c->all_pol);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Whether an allow policy among pol (skipping those of vault skip) covers
+ * path; *any is set when there is an allow policy at all. */
+static bool allow_covers(const struct oc_policy_row *pol, size_t n,
+			 const char *skip, const char *path, bool *any)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pol[i].deny || (skip && strcmp(pol[i].vault_id, skip) == 0))
+			continue;
+		*any = true;
+		if (oc_glob_match(pol[i].pattern, path))
+			return true;
+	}
+	return false;
+}
+
+static int load_vault(struct oc_auth_check *c)
+{
+	int rc;
+
+	if (c->vault_loaded)
+		return OC_OK;
+	rc = oc_store_policy_list(c->a->store, c->vault_id, "agent", c->p->id,
+				  &c->vault_pol, &c->n_vault);
+	c->vault_loaded = rc == OC_OK;
+	return rc;
+}
+
+/* The scope check: the agent's own scopes when it has any, else the
+ * patterns of its allow policies, this vault's first. */
+static int in_scope(struct oc_auth_check *c, const char *path, const char **why)
+{
+	const struct oc_principal *p = c->p;
+	bool any = false;
+	size_t i;
+	int rc;
+
+	if (p->scopes.n) {
+		for (i = 0; i < p->scopes.n; i++)
+			if (oc_glob_match(p->scopes.v[i], path))
+				return OC_OK;
+		*why = uncovered;
+		return OC_ERR_FORBIDDEN;
+	}
+	rc = load_vault(c);
+	if (rc)
+		return rc;
+	if (allow_covers(c->vault_pol, c->n_vault, NULL, path, &any))
+		return OC_OK;
+	if (!c->all_loaded) {
+		rc = oc_store_policy_list(c->a->store, NULL, "agent", p->id,
+					  &c->all_pol, &c->n_all);
+		if (rc)
+			return rc;
+		c->all_loaded = true;
+	}
+	if (allow_covers(c->all_pol, c->n_all, c->vault_id, path, &any))
+		return OC_OK;
+	*why = any ? uncovered : "Agent has no scopes";
+	return OC_ERR_FORBIDDEN;
+}
+
+int oc_auth_check_path(struct oc_auth_check *c, const char *path, unsigned perm,
+		       int64_t now, const char **why)
+{
+	const struct oc_principal *p = c->p;
+	const struct oc_policy_row *pol;
+	bool allow = false;
+	size_t i;
 	int rc;
 
 	*why = "Access denied";
 	if (p->kind == OC_PRINCIPAL_USER)
 		return OC_OK;
-	if (oc_auth_vault(p, vault_id)) {
+	if (oc_auth_vault(p, c->vault_id)) {
 		*why = "Agent is not bound to this vault";
 		return OC_ERR_FORBIDDEN;
 	}
-	if (p->scopes.n == 0) {
-		*why = "Agent has no scopes";
-		return OC_ERR_FORBIDDEN;
-	}
-	for (i = 0; i < p->scopes.n && !scoped; i++)
-		scoped = oc_glob_match(p->scopes.v[i], path);
-	if (!scoped) {
-		*why = "Token scopes do not cover this path";
-		return OC_ERR_FORBIDDEN;
-	}
-	rc = oc_store_policy_list(a->store, vault_id, "agent", p->id, &pol, &n);
+	rc = in_scope(c, path, why);
+	if (!rc)
+		rc = load_vault(c);
 	if (rc)
 		return rc;
 	rc = OC_ERR_FORBIDDEN;
 	*why = "No policy grants access to this path";
-	for (i = 0; i < n; i++) {
-		if (!(pol[i].perms & perm) ||
-		    (pol[i].expires_epoch && now >= pol[i].expires_epoch) ||
-		    !oc_glob_match(pol[i].pattern, path))
+	for (i = 0; i < c->n_vault; i++) {
+		pol = &c->vault_pol[i];
+		if (!(pol->perms & perm) ||
+		    (pol->expires_epoch && now >= pol->expires_epoch) ||
+		    !oc_glob_match(pol->pattern, path))
 			continue;
-		if (pol[i].deny) {
+		if (pol->deny) {
 			*why = "A policy denies access to this path";
 			allow = false;
 			break;
 		}
 		allow = true;
 	}
-	free(pol);
 	if (allow)
 		rc = OC_OK;
 	oc_debug(OC_LOG_SERVER, "agent %s %s access to a path in vault %s: %s",
-		 p->id, perm == OC_PERM_READ ? "read" : "write", vault_id,
+		 p->id, perm == OC_PERM_READ ? "read" : "write", c->vault_id,
 		 allow ? "allowed" : "denied");
+	return rc;
+}
+
+int oc_auth_secret(struct oc_auth *a, const struct oc_principal *p,
+		   const char *vault_id, const char *path, unsigned perm,
+		   int64_t now, const char **why)
+{
+	struct oc_auth_check c;
+	int rc;
+
+	oc_auth_check_init(&c, a, p, vault_id);
+	rc = oc_auth_check_path(&c, path, perm, now, why);
+	oc_auth_check_free(&c);
 	return rc;
 }

@@ -3,9 +3,12 @@
  * User keys (1ck_) and agent keys (ocv_) are only ever stored as SHA-256
  * hashes and compared in constant time.  A bearer is a raw user key or a
  * token from token.h.  Access to a secret, in order: vault binding (the
- * token's vault_ids), scopes (path globs in the token), then the vault's
- * policies for the agent (deny wins; no matching allow: denied).  Users
- * (the admin) own everything. */
+ * token's vault_ids), scopes, then the vault's policies for the agent (deny
+ * wins; no matching allow: denied).  Scopes are path globs checked on each
+ * request against live data: the agent's own scopes when it has any, else
+ * the patterns of its allow policies in every vault.  A policy change
+ * revokes the agent's tokens, so a valid token sees the scopes it was
+ * issued under.  Users (the admin) own everything. */
 #ifndef OC_VAULTD_AUTH_H
 #define OC_VAULTD_AUTH_H
 
@@ -30,7 +33,7 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 		   struct oc_principal *out, const char **why);
 
 /* Token exchange.  *token is a secure string; *ttl its lifetime.  For
- * agents, out also gets the agent id and vault_ids. */
+ * agents, out also gets the agent id, vault_ids and scopes. */
 int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
 			const char *agent_id, int64_t now,
 			struct oc_principal *out, char **token, int64_t *ttl,
@@ -46,6 +49,29 @@ int oc_auth_vault(const struct oc_principal *p, const char *vault_id);
 int oc_auth_secret(struct oc_auth *a, const struct oc_principal *p,
 		   const char *vault_id, const char *path, unsigned perm,
 		   int64_t now, const char **why);
+
+/* The same decisions for many paths of one vault (a list): the vault's
+ * policies for the agent are read once, at the first path, and the agent's
+ * policies in other vaults once, at the first path that this vault's
+ * patterns do not cover.  p and vault_id must outlive the check. */
+struct oc_auth_check {
+	struct oc_auth *a;
+	const struct oc_principal *p;
+	const char *vault_id;
+	struct oc_policy_row *vault_pol; /* the agent's in this vault */
+	size_t n_vault;
+	struct oc_policy_row *all_pol; /* the agent's in every vault */
+	size_t n_all;
+	bool vault_loaded, all_loaded;
+};
+
+void oc_auth_check_init(struct oc_auth_check *c, struct oc_auth *a,
+			const struct oc_principal *p, const char *vault_id);
+/* As oc_auth_secret. */
+int oc_auth_check_path(struct oc_auth_check *c, const char *path, unsigned perm,
+		       int64_t now, const char **why);
+void oc_auth_check_free(struct oc_auth_check *c);
+
 /* Admin-only operations (vaults, CMEK, agents, policies). */
 int oc_auth_admin(const struct oc_principal *p);
 

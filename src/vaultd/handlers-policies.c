@@ -158,7 +158,7 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 	return OC_OK;
 }
 
-/* Policy changes revoke the agent's tokens (scopes are issued in them). */
+/* Policy changes revoke the agent's tokens, as the hosted service does. */
 static void revoke_agent(struct oc_req *r, const struct oc_policy_row *p)
 {
 	if (strcmp(p->principal_type, "agent") == 0)

@@ -322,20 +322,21 @@ static void meta_list(struct oc_req *r, const char *key,
 		      struct oc_version_row *rows, size_t n,
 		      const struct oc_vault_row *v)
 {
+	struct oc_auth_check c;
 	struct oc_jgen j;
 	const char *why;
 	size_t i;
 
 	if (oc_reply_begin(r, &j, false))
 		return;
+	oc_auth_check_init(&c, &r->srv->auth, &r->who, v->id);
 	yajl_gen_map_open(j.g);
 	oc_jgen_str(&j, key);
 	yajl_gen_array_open(j.g);
 	for (i = 0; i < n; i++) {
 		/* An agent lists only what it may read. */
-		if (r->who.kind != OC_PRINCIPAL_USER &&
-		    oc_auth_secret(&r->srv->auth, &r->who, v->id, rows[i].path,
-				   OC_PERM_READ, r->now, &why) != OC_OK)
+		if (oc_auth_check_path(&c, rows[i].path, OC_PERM_READ, r->now,
+				       &why) != OC_OK)
 			continue;
 		yajl_gen_map_open(j.g);
 		meta_fields(&j, &rows[i], r->now);
@@ -343,6 +344,7 @@ static void meta_list(struct oc_req *r, const char *key,
 	}
 	yajl_gen_array_close(j.g);
 	yajl_gen_map_close(j.g);
+	oc_auth_check_free(&c);
 	oc_reply_end(r, &j, 200);
 }
 

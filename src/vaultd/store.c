@@ -1534,16 +1534,27 @@ int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 	    "SELECT " POLICY_COLS " FROM policies WHERE vault_id = ? "
 	    "AND principal_type = ? AND principal_id = ? "
 	    "ORDER BY priority DESC, created_at";
+	static const char q_every[] =
+	    "SELECT " POLICY_COLS " FROM policies WHERE principal_type = ? "
+	    "AND principal_id = ? ORDER BY vault_id, priority DESC, created_at";
 	void *rows = NULL;
 	sqlite3_stmt *s;
 	int rc;
 
+	if (!vault_id && !principal_id)
+		return OC_ERR_ARGS;
 	lock(st);
-	s = prep(st, principal_id ? q_for : q_all);
-	bind_str(s, 1, vault_id);
-	if (principal_id) {
-		bind_str(s, 2, principal_type);
-		bind_str(s, 3, principal_id);
+	if (!vault_id) {
+		s = prep(st, q_every);
+		bind_str(s, 1, principal_type);
+		bind_str(s, 2, principal_id);
+	} else {
+		s = prep(st, principal_id ? q_for : q_all);
+		bind_str(s, 1, vault_id);
+		if (principal_id) {
+			bind_str(s, 2, principal_type);
+			bind_str(s, 3, principal_id);
+		}
 	}
 	rc = fetch_all(st, s, &policy_rows, &rows, n, "policy list");
 	unlock(st);

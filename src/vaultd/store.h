@@ -179,7 +179,8 @@ int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p);
 int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 			   const char *id);
-/* principal_type/id NULL: every policy of the vault. */
+/* principal_type/id NULL: every policy of the vault.  vault_id NULL: the
+ * principal's policies in every vault. */
 int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 			 const char *principal_type, const char *principal_id,
 			 struct oc_policy_row **out, size_t *n);

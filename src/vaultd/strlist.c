@@ -61,23 +61,6 @@ void oc_strlist_free(struct oc_strlist *l)
 	l->n = 0;
 }
 
-int oc_strlist_copy(struct oc_strlist *dst, const struct oc_strlist *src)
-{
-	struct oc_strlist t = {0};
-	size_t i;
-	int rc;
-
-	for (i = 0; i < src->n; i++) {
-		rc = oc_strlist_add(&t, src->v[i]);
-		if (rc) {
-			oc_strlist_free(&t);
-			return rc;
-		}
-	}
-	*dst = t;
-	return OC_OK;
-}
-
 int oc_strlist_join(const struct oc_strlist *l, char **out)
 {
 	size_t len = 1, i, o = 0;

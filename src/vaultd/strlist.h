@@ -19,7 +19,6 @@ int oc_strlist_add(struct oc_strlist *l, const char *s);
 int oc_strlist_addn(struct oc_strlist *l, const char *s, size_t n);
 bool oc_strlist_has(const struct oc_strlist *l, const char *s);
 void oc_strlist_free(struct oc_strlist *l);
-int oc_strlist_copy(struct oc_strlist *dst, const struct oc_strlist *src);
 /* Newline-joined text (entries never hold control characters) and back. */
 int oc_strlist_join(const struct oc_strlist *l, char **out);
 int oc_strlist_split(const char *s, struct oc_strlist *out);

@@ -17,8 +17,7 @@
 #include "ossl.h"
 #include "secmem.h"
 
-#define SIG_LEN	 64
-#define PART_MAX 8192
+#define SIG_LEN 64
 
 struct oc_signer {
 	EVP_PKEY *key;
@@ -76,7 +75,6 @@ static int payload_json(const struct oc_principal *p, struct oc_buf *out)
 	yajl_gen_map_open(j.g);
 	oc_jgen_kv_str(&j, "sub", sub);
 	oc_jgen_kv_str(&j, "org", "local");
-	oc_strlist_json(&j, "scopes", &p->scopes);
 	oc_strlist_json(&j, "vault_ids", &p->vault_ids);
 	oc_jgen_kv_int(&j, "iat", p->iat);
 	oc_jgen_kv_int(&j, "exp", p->exp);
@@ -94,11 +92,11 @@ int oc_token_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
 	struct oc_buf payload, tok;
 	unsigned char sig[SIG_LEN];
 	size_t sig_len = sizeof(sig), enc_len;
-	char enc[PART_MAX];
+	char enc[OC_TOKEN_PAYLOAD_B64_MAX + 1];
 	EVP_MD_CTX *md = NULL;
 	int rc;
 
-	oc_buf_init(&payload, PART_MAX, false);
+	oc_buf_init(&payload, OC_TOKEN_PAYLOAD_MAX, false);
 	oc_buf_init(&tok, OC_TOKEN_MAX, true);
 	rc = oc_uuid(p->jti);
 	if (rc)
@@ -240,8 +238,8 @@ int oc_token_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
 		goto out;
 	memcpy(p.jti, str, len);
 	p.jti[len] = '\0';
-	if (claim_list(js, "vault_ids", &p.vault_ids) ||
-	    claim_list(js, "scopes", &p.scopes))
+	/* A "scopes" claim (tokens of earlier versions) is ignored. */
+	if (claim_list(js, "vault_ids", &p.vault_ids))
 		goto out;
 	if (now >= p.exp) {
 		*why = "Token expired";

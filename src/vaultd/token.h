@@ -1,8 +1,10 @@
 /* token.h - short-lived access tokens: EdDSA (Ed25519) signed JWTs.
  *
- * Claims: sub ("agent:<uuid>" | "user:<uuid>"), org, scopes, vault_ids,
- * iat, exp, jti, gen (the agent's revocation generation).  The signing key
- * is generated at --init and stored sealed under the master key. */
+ * Claims: sub ("agent:<uuid>" | "user:<uuid>"), org, vault_ids, iat, exp,
+ * jti, gen (the agent's revocation generation).  No scope list: scopes are
+ * checked per request against the agent's live data (auth.h); a "scopes"
+ * claim in a token is ignored.  The signing key is generated at --init and
+ * stored sealed under the master key. */
 #ifndef OC_VAULTD_TOKEN_H
 #define OC_VAULTD_TOKEN_H
 
@@ -13,8 +15,24 @@
 #include "ids.h"
 #include "strlist.h"
 
-#define OC_TOKEN_MAX	    16384
 #define OC_SIGNING_SEED_LEN 32
+
+/* The largest payload: the claims as token.c writes them, every value at
+ * its longest (an agent's sub, a jti, three integers of 20 characters) and
+ * vault_ids full (OC_STRLIST_MAX UUIDs, each with its quotes and a comma).
+ * Issuance never fails on size; vaultd-token-test checks the bound is
+ * exact. */
+#define OC_TOKEN_PAYLOAD_SKELETON                                              \
+	"{\"sub\":\"agent:\",\"org\":\"local\",\"vault_ids\":[],\"iat\":,"     \
+	"\"exp\":,\"jti\":\"\",\"gen\":}"
+#define OC_TOKEN_PAYLOAD_MAX                                                   \
+	(sizeof(OC_TOKEN_PAYLOAD_SKELETON) - 1 + 2 * OC_UUID_LEN + 3 * 20 +    \
+	 OC_STRLIST_MAX * (OC_UUID_LEN + 3))
+/* Padded base64 of the payload (base64url drops the padding). */
+#define OC_TOKEN_PAYLOAD_B64_MAX ((OC_TOKEN_PAYLOAD_MAX + 2) / 3 * 4)
+/* header (36) "." payload "." signature (86): 13712 characters, within
+ * what the client takes (16384, MAX_TOKEN in src/api.c). */
+#define OC_TOKEN_MAX (36 + 1 + OC_TOKEN_PAYLOAD_B64_MAX + 1 + 86)
 
 enum oc_principal_kind {
 	OC_PRINCIPAL_NONE,
@@ -27,6 +45,8 @@ struct oc_principal {
 	enum oc_principal_kind kind;
 	char id[OC_UUID_LEN + 1];
 	struct oc_strlist vault_ids; /* empty: every vault */
+	/* An agent's own scopes, from its record on each request (auth.h);
+	 * never from a token. */
 	struct oc_strlist scopes;
 	char jti[OC_UUID_LEN + 1]; /* "" for a raw key */
 	int64_t iat;
