@@ -51,3 +51,45 @@ vd_kill9() {
 	wait "$VAULTD_PID" 2>/dev/null || true
 	VAULTD_PID=
 }
+
+# vd_part NAME CMD...: one part of a test made of independent parts (the
+# hostile-client tests): runs CMD, prints its output and, when it fails or
+# the server is gone afterwards, says so and remembers it, so that every
+# part runs and reports; vd_parts_done then fails the test.
+VD_FAILED=
+vd_part() {
+	_name=$1
+	shift
+	echo "== $_name"
+	_rc=0
+	"$@" > "$T/.part" 2>&1 || _rc=$?
+	cat "$T/.part"
+	if [ "$_rc" -ne 0 ]; then
+		echo "FAIL: $_name (exit $_rc)" >&2
+		VD_FAILED="$VD_FAILED; $_name"
+	fi
+	if ! kill -0 "$VAULTD_PID" 2>/dev/null; then
+		echo "FAIL: $_name: vaultd is gone" >&2
+		VD_FAILED="$VD_FAILED; $_name (vaultd gone)"
+	fi
+	return 0
+}
+
+vd_parts_done() {
+	[ -z "$VD_FAILED" ] || oc_fail "failed parts: ${VD_FAILED#; }"
+	exit 0
+}
+
+# vd_raise_nofile N: the soft RLIMIT_NOFILE up to the hard limit for this
+# shell and all it starts (the server too), so that a test holding a
+# thousand connections does not depend on the CI's default soft limit;
+# skips when the hard limit is below N.  (dash and bash have ulimit -H/-S.)
+vd_raise_nofile() {
+	# shellcheck disable=SC3045
+	_hard=$(ulimit -H -n)
+	[ "$_hard" = unlimited ] && return 0
+	[ "$_hard" -ge "$1" ] ||
+		oc_skip "RLIMIT_NOFILE hard limit is $_hard, the test needs $1"
+	# shellcheck disable=SC3045
+	ulimit -S -n "$_hard" || oc_skip "cannot raise RLIMIT_NOFILE to $_hard"
+}

@@ -1,6 +1,12 @@
 # tests/integration/vaultd.mk - oneclaw-vaultd over HTTP, each test with its
 # own server on a free loopback port.  vaultd-lib.sh and vaultd-cmek.js are
-# helpers (shipped with tests/integration).
+# helpers (shipped with tests/integration).  hostile-client is the attack
+# tool of vaultd-slowloris.sh and vaultd-flood.sh (and of the load bench):
+# slow connections, health probes, body floods, a keep-alive load.
+check_PROGRAMS += tests/integration/hostile-client
+tests_integration_hostile_client_SOURCES = \
+	tests/integration/hostile-client.c
+
 TESTS += \
 	tests/integration/vaultd-init.sh \
 	tests/integration/vaultd-auth.sh \
@@ -14,4 +20,6 @@ TESTS += \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-faults.sh \
 	tests/integration/vaultd-at-rest.sh \
-	tests/integration/vaultd-http.sh
+	tests/integration/vaultd-http.sh \
+	tests/integration/vaultd-slowloris.sh \
+	tests/integration/vaultd-flood.sh
