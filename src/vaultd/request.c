@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,11 @@
 #define BODY_SECRET OC_MAX_BODY, 16384
 /* What an unknown path may send before its 404. */
 #define UNROUTED_BODY 1024u
-/* A body over its budget is read and dropped up to this much more, so the
- * client sees the 413 rather than a reset; then the connection is cut. */
-#define DRAIN_SLACK (64u * 1024)
+/* A refused body is read and dropped up to this much (past the route's
+ * budget when it was refused for its size), so that a client still sending
+ * sees the answer rather than a reset; a longer one is answered at once, or
+ * as soon as it passes this, and the connection closed. */
+#define DRAIN_MAX (1024u * 1024)
 
 static const struct oc_route routes[] = {
     {"GET", "/v1/health", oc_h_health, OC_ROUTE_PUBLIC, BODY_NONE},
@@ -422,6 +425,7 @@ static bool admit(struct oc_req *r)
 	    r->rr == OC_ROUTE_OK ? r->m.route->max_body : UNROUTED_BODY;
 	oc_buf_init(&r->body, r->body_max, true);
 	has_len = declared_length(r, &len);
+	r->declared = len;
 	if (has_len < 0) {
 		oc_problem(r, 400, "Malformed Content-Length");
 		return false;
@@ -444,7 +448,7 @@ static bool admit(struct oc_req *r)
 static void take_body(struct oc_req *r, const char *data, size_t n)
 {
 	r->body_seen += n;
-	if (r->too_large || r->busy)
+	if (r->refused || r->too_large || r->busy)
 		return;
 	if (n > r->body_max - r->body.len) {
 		r->too_large = true;
@@ -458,6 +462,17 @@ static void take_body(struct oc_req *r, const char *data, size_t n)
 		oc_buf_free(&r->body);
 		inflight_release(r);
 	}
+}
+
+/* How much body is read before a request that is only dropping it is
+ * answered and closed: DRAIN_MAX past the point it started dropping. */
+static size_t drain_limit(const struct oc_req *r)
+{
+	if (r->refused)
+		return DRAIN_MAX;
+	if (r->too_large || r->busy)
+		return r->body_max + DRAIN_MAX;
+	return SIZE_MAX;
 }
 
 static enum MHD_Result dispatch(struct oc_req *r)
@@ -533,8 +548,11 @@ enum MHD_Result oc_request_access(void *cls, struct MHD_Connection *c,
 		r->track = oc_conntrack_of(c);
 		*con_cls = r;
 		if (!admit(r)) {
+			/* The answer is set; the body is only dropped. */
 			wire_log(r);
-			return send_reply(r, false);
+			r->refused = true;
+			if (r->declared > DRAIN_MAX)
+				return send_reply(r, false);
 		}
 		return MHD_YES;
 	}
@@ -545,17 +563,18 @@ enum MHD_Result oc_request_access(void *cls, struct MHD_Connection *c,
 	if (*upload_size) {
 		take_body(r, upload, *upload_size);
 		*upload_size = 0;
-		if ((r->too_large || r->busy) &&
-		    r->body_seen > r->body_max + DRAIN_SLACK) {
+		if (r->body_seen > drain_limit(r)) {
 			wire_log(r);
 			if (r->too_large)
 				too_large(r);
-			else
+			else if (r->busy)
 				busy(r);
 			return send_reply(r, false);
 		}
 		return MHD_YES;
 	}
+	if (r->refused)
+		return send_reply(r, false);
 	return dispatch(r);
 }
 

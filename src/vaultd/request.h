@@ -7,7 +7,8 @@
  * and the declared body takes its share of the bytes all requests may hold
  * at once (OC_MAX_INFLIGHT; past it 503 with Retry-After) -- all before a
  * body byte is kept.  A chunked body is held to the same bounds as it
- * comes. */
+ * comes.  A refused body is dropped, not kept; up to 1 MiB of it is read
+ * first so that the client sees the answer rather than a reset. */
 #ifndef OC_VAULTD_REQUEST_H
 #define OC_VAULTD_REQUEST_H
 
@@ -45,9 +46,11 @@ struct oc_req {
 	int64_t now;
 	/* body */
 	struct oc_buf body;
-	size_t body_max;  /* the route's budget */
-	size_t body_seen; /* including what was dropped */
-	size_t reserved;  /* this request's share of the in-flight bytes */
+	size_t body_max;   /* the route's budget */
+	uint64_t declared; /* Content-Length, 0 when absent */
+	size_t body_seen;  /* including what was dropped */
+	size_t reserved;   /* this request's share of the in-flight bytes */
+	bool refused;	   /* answered from the headers; a body is dropped */
 	bool too_large;
 	bool busy;
 	/* test faults, decided once (a delayed request comes back) */

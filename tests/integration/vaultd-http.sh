@@ -2,7 +2,7 @@
 # Request framing and per-route bounds: two different Content-Length
 # headers are refused (identical ones pass); each route has the body size
 # and JSON value budget it needs, refused with 413 before the body is
-# parsed; a route that needs a bearer answers 401 before reading the body;
+# parsed; a route that needs a bearer answers 401 before keeping any body;
 # a refused request changes nothing.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
@@ -61,14 +61,22 @@ done
 T1=$(vd_token "$ADMIN_KEY")
 [ -n "$T1" ] && [ "$T1" != null ] || oc_fail "token exchange after the refusals"
 
-# Routes that need a bearer answer 401 before the body: a declared 4 MiB
-# body is not read.
-head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' x > "$T/big"
+# Routes that need a bearer answer 401 from the headers.  A body of up to
+# 1 MiB is read and dropped first, so a client still sending sees the 401
+# rather than a reset; a longer one is not read at all (the client waits
+# for "100 Continue" and gets the 401 instead).
+head -c $((512 * 1024)) /dev/zero | tr '\0' x > "$T/half"
 code=$(curl -s -o "$T/.body" -w '%{http_code}' -X PUT -H 'Expect:' \
-	--data-binary @"$T/big" "$OC_URL/v1/vaults/$V/secrets/noauth")
+	--data-binary @"$T/half" "$OC_URL/v1/vaults/$V/secrets/noauth")
+[ "$code" = 401 ] || oc_fail "unauthenticated 512 KiB PUT: $code"
+vd_problem 401
+head -c $((4 * 1024 * 1024)) /dev/zero | tr '\0' x > "$T/big"
+code=$(curl -s -o "$T/.body" -w '%{http_code}' -X PUT -H 'Expect: 100-continue' \
+	--expect100-timeout 30 --data-binary @"$T/big" "$OC_URL/v1/vaults/$V/secrets/noauth")
 [ "$code" = 401 ] || oc_fail "unauthenticated 4 MiB PUT: $code"
 grep -q "PUT /v1/vaults/$V/secrets/noauth 401 in=0 " "$VAULTD_LOG" ||
 	oc_fail "the unauthenticated body was read: $(grep noauth "$VAULTD_LOG")"
+vd_call 404 GET "/v1/vaults/$V/secrets/noauth"
 
 # A secret PUT takes a large value but only a small metadata budget.
 { printf '{"value":"m","metadata":{"a":['; yes 0, | head -n 20000 | tr -d '\n'; printf '0]}}'; } > "$T/meta.json"
