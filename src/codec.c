@@ -7,7 +7,9 @@
  * whole 4-character groups to EVP_DecodeBlock. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -265,4 +267,21 @@ int oc_is_fingerprint_hex(const char *s, size_t n)
 		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
+}
+
+int oc_decimal_parse(const char *s, unsigned long min, unsigned long max,
+		     unsigned long *out)
+{
+	unsigned long v;
+	char *end = NULL;
+
+	/* strtoul would take leading space, a sign, or wrap a '-'. */
+	if (!s || *s < '0' || *s > '9')
+		return OC_ERR_PARSE;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return OC_ERR_PARSE;
+	*out = v;
+	return OC_OK;
 }

@@ -1,4 +1,5 @@
-/* codec.h - base64 and hex through OpenSSL, into caller buffers. */
+/* codec.h - base64 and hex through OpenSSL, into caller buffers, and
+ * bounded decimal numbers. */
 #ifndef OC_CODEC_H
 #define OC_CODEC_H
 
@@ -32,5 +33,10 @@ int oc_hex_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
 		  size_t *out_len);
 /* 1 when s[0..n) is exactly 64 lowercase hex chars (a CMEK fingerprint). */
 int oc_is_fingerprint_hex(const char *s, size_t n);
+
+/* A whole decimal number in [min, max]: digits only (no sign, no space),
+ * nothing after them.  OC_ERR_PARSE otherwise, *out untouched. */
+int oc_decimal_parse(const char *s, unsigned long min, unsigned long max,
+		     unsigned long *out);
 
 #endif

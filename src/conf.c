@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "codec.h"
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
@@ -152,22 +153,6 @@ static int valid_env_name(const char *v)
 		      (ch >= '0' && ch <= '9') || ch == '_'))
 			return 0;
 	}
-	return 1;
-}
-
-static int parse_uint(const char *v, unsigned long min, unsigned long max,
-		      unsigned long *out)
-{
-	unsigned long x;
-	char *end = NULL;
-
-	if (*v < '0' || *v > '9' || strlen(v) > 20)
-		return 0;
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || x < min || x > max)
-		return 0;
-	*out = x;
 	return 1;
 }
 
@@ -615,7 +600,7 @@ static int apply(struct loader *ld, long section, const char *key,
 		v = fpr;
 		break;
 	case V_UINT:
-		if (!parse_uint(v, d->min, d->max, &num)) {
+		if (oc_decimal_parse(v, d->min, d->max, &num)) {
 			fail(ld, key, "must be a whole number from %lu to %lu",
 			     d->min, d->max);
 			return OC_ERR_CONFIG;

@@ -24,6 +24,7 @@
 #include "cmd-key.h"
 #include "cmd-secret.h"
 #include "cmd-vault.h"
+#include "codec.h"
 #include "conf.h"
 #include "err.h"
 #include "log.h"
@@ -185,20 +186,14 @@ int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
 int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
 		       unsigned min, unsigned max, unsigned *out)
 {
-	char *end = NULL;
 	unsigned long v;
 
-	errno = 0;
-	if (!arg || !*arg || *arg == '-' || *arg == '+')
-		goto bad;
-	v = strtoul(arg, &end, 10);
-	if (errno || !end || *end || v < min || v > max)
-		goto bad;
+	if (oc_decimal_parse(arg, min, max, &v))
+		return oc_tool_usage(cmd,
+				     "%s wants a whole number from %u to %u",
+				     opt, min, max);
 	*out = (unsigned)v;
 	return 0;
-bad:
-	return oc_tool_usage(cmd, "%s wants a whole number from %u to %u", opt,
-			     min, max);
 }
 
 double oc_tool_now(void)

@@ -3,11 +3,11 @@
 
 #include "faults.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "err.h"
 #include "log.h"
 
@@ -29,22 +29,6 @@ struct oc_faults {
 	unsigned rotate_delay;
 	pthread_mutex_t lock;
 };
-
-static int num(const char *v, unsigned long min, unsigned long max,
-	       unsigned long *out)
-{
-	char *end;
-	unsigned long x;
-
-	if (!v || !*v || *v == '-' || *v == '+')
-		return OC_ERR_PARSE;
-	errno = 0;
-	x = strtoul(v, &end, 10);
-	if (errno || *end || x < min || x > max)
-		return OC_ERR_PARSE;
-	*out = x;
-	return OC_OK;
-}
 
 static int item(struct oc_faults *f, struct rule *r, char *kv)
 {
@@ -73,29 +57,29 @@ static int item(struct oc_faults *f, struct rule *r, char *kv)
 		return OC_OK;
 	}
 	if (strcmp(kv, "rate") == 0)
-		return num(v, 1, 1000000, &r->rate);
+		return oc_decimal_parse(v, 1, 1000000, &r->rate);
 	if (strcmp(kv, "count") == 0)
-		return num(v, 1, 1000000000, &r->count);
+		return oc_decimal_parse(v, 1, 1000000000, &r->count);
 	if (strcmp(kv, "delay") == 0) {
-		if (num(v, 0, 60000, &x))
+		if (oc_decimal_parse(v, 0, 60000, &x))
 			return OC_ERR_PARSE;
 		r->act.delay_ms = (unsigned)x;
 		return OC_OK;
 	}
 	if (strcmp(kv, "status") == 0) {
-		if (num(v, 400, 599, &x))
+		if (oc_decimal_parse(v, 400, 599, &x))
 			return OC_ERR_PARSE;
 		r->act.status = (unsigned)x;
 		return OC_OK;
 	}
 	if (strcmp(kv, "retry-after") == 0) {
-		if (num(v, 0, 86400, &x))
+		if (oc_decimal_parse(v, 0, 86400, &x))
 			return OC_ERR_PARSE;
 		r->act.retry_after = (unsigned)x;
 		return OC_OK;
 	}
 	if (strcmp(kv, "rotate-delay") == 0) {
-		if (num(v, 0, 60000, &x))
+		if (oc_decimal_parse(v, 0, 60000, &x))
 			return OC_ERR_PARSE;
 		f->rotate_delay = (unsigned)x;
 		return OC_OK;

@@ -1,7 +1,6 @@
 /* main.c - oneclaw-vaultd: command line and signals. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "codec.h"
 #include "err.h"
 #include "init.h"
 #include "log.h"
@@ -38,11 +38,8 @@ static int number_arg(const char *name, const char *s, unsigned long min,
 		      unsigned long max, unsigned *out)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+	if (oc_decimal_parse(s, min, max, &v)) {
 		fprintf(stderr,
 			"oneclaw-vaultd: %s must be a number from %lu to "
 			"%lu\n",

@@ -17,8 +17,9 @@
 
 #include <microhttpd.h>
 
-#include "err.h"
+#include "codec.h"
 #include "conntrack.h"
+#include "err.h"
 #include "faults.h"
 #include "kek.h"
 #include "log.h"
@@ -68,7 +69,6 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 	char host[128];
 	const char *colon, *h, *port_s;
 	size_t hl;
-	char *end;
 	unsigned long port;
 
 	memset(ss, 0, sizeof(*ss));
@@ -94,9 +94,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss)
 		return OC_ERR_PARSE;
 	memcpy(host, h, hl);
 	host[hl] = '\0';
-	errno = 0;
-	port = strtoul(port_s, &end, 10);
-	if (!*port_s || errno || *end || port > 65535)
+	if (oc_decimal_parse(port_s, 0, 65535, &port))
 		return OC_ERR_PARSE;
 	if (strcmp(host, "localhost") == 0)
 		memcpy(host, "127.0.0.1", 10);

@@ -51,11 +51,19 @@ fi
 
 # Usage errors exit 2 and serve nothing.
 for args in "" "--init" "--db $T/x.db" "--db $T/x.db --init" \
-	"--db $T/x.db --bogus" "--db $T/x.db --listen 127.0.0.1:0 extra"; do
+	"--db $T/x.db --bogus" "--db $T/x.db --listen 127.0.0.1:0 extra" \
+	"--db $T/x.db --listen 127.0.0.1:0 --request-timeout 0" \
+	"--db $T/x.db --listen 127.0.0.1:0 --threads 65" \
+	"--db $T/x.db --listen 127.0.0.1:0 --max-connections -1" \
+	"--db $T/x.db --listen 127.0.0.1:0 --max-connections-per-ip +5" \
+	"--db $T/x.db --listen 127.0.0.1:0 --request-timeout 5s"; do
 	# shellcheck disable=SC2086
 	$VAULTD $args >/dev/null 2>&1
 	[ $? -eq 2 ] || oc_fail "usage error not exit 2: $args"
 done
+$VAULTD --db "$T/x.db" --listen 127.0.0.1:0 --threads 0 2>"$T/err"
+grep -q -- "--threads must be a number from 1 to 64" "$T/err" ||
+	oc_fail "no clear message for a bad --threads: $(cat "$T/err")"
 # Serving a missing or foreign database fails with a message.
 if $VAULTD --db "$T/none.db" --listen 127.0.0.1:0 2>"$T/err"; then
 	oc_fail "served a missing database"

@@ -236,6 +236,31 @@ static void test_fingerprint_hex(void **state)
 	assert_false(oc_is_fingerprint_hex(NULL, 64));
 }
 
+/* Digits only, within the bounds; anything else leaves *out alone. */
+static void test_decimal(void **state)
+{
+	static const char *const bad[] = {"",	  " 5", "+5",
+					  "-1",	  "5 ", "5x",
+					  "0x10", "11", "99999999999999999999",
+					  NULL};
+	unsigned long v = 7;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(oc_decimal_parse("0", 0, 10, &v), OC_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(oc_decimal_parse("010", 0, 10, &v), OC_OK);
+	assert_int_equal(v, 10);
+	for (i = 0; bad[i]; i++) {
+		v = 7;
+		assert_int_equal(oc_decimal_parse(bad[i], 0, 10, &v),
+				 OC_ERR_PARSE);
+		assert_int_equal(v, 7);
+	}
+	assert_int_equal(oc_decimal_parse(NULL, 0, 10, &v), OC_ERR_PARSE);
+	assert_int_equal(oc_decimal_parse("3", 4, 10, &v), OC_ERR_PARSE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +273,7 @@ int main(void)
 	    cmocka_unit_test(test_decoded_max),
 	    cmocka_unit_test(test_hex),
 	    cmocka_unit_test(test_fingerprint_hex),
+	    cmocka_unit_test(test_decimal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
