@@ -36,7 +36,7 @@
 /* What an unknown path may send before its 404. */
 #define UNROUTED_BODY 1024u
 /* A refused body is read and dropped up to this much (past the route's
- * budget when it was refused for its size), so that a client still sending
+ * budget when it was refused mid-body), so that a client still sending
  * sees the answer rather than a reset; a longer one is answered at once, or
  * as soon as it passes this, and the connection closed. */
 #define DRAIN_MAX (1024u * 1024)
@@ -443,36 +443,35 @@ static bool admit(struct oc_req *r)
 	return true;
 }
 
+/* The answer is set: what is left of the body is read up to drain_to
+ * bytes and dropped, so that a client still sending sees the answer rather
+ * than a reset. */
+static void drop_body(struct oc_req *r, size_t drain_to)
+{
+	r->dropping = true;
+	r->drain_to = drain_to;
+	oc_buf_free(&r->body);
+	inflight_release(r);
+}
+
 /* A chunk of body: kept while within the route's budget and the in-flight
- * share; past either, dropped (the answer is decided at the end). */
+ * share; past either, the answer is set and the rest dropped. */
 static void take_body(struct oc_req *r, const char *data, size_t n)
 {
 	r->body_seen += n;
-	if (r->refused || r->too_large || r->busy)
+	if (r->dropping)
 		return;
 	if (n > r->body_max - r->body.len) {
-		r->too_large = true;
+		too_large(r);
 	} else if (r->body.len + n > r->reserved &&
 		   !inflight_take(r, r->body.len + n - r->reserved)) {
-		r->busy = true;
-	} else if (oc_buf_append(&r->body, data, n) != OC_OK) {
-		r->too_large = true;
+		busy(r);
+	} else if (oc_buf_append(&r->body, data, n) == OC_OK) {
+		return;
+	} else {
+		too_large(r);
 	}
-	if (r->too_large || r->busy) {
-		oc_buf_free(&r->body);
-		inflight_release(r);
-	}
-}
-
-/* How much body is read before a request that is only dropping it is
- * answered and closed: DRAIN_MAX past the point it started dropping. */
-static size_t drain_limit(const struct oc_req *r)
-{
-	if (r->refused)
-		return DRAIN_MAX;
-	if (r->too_large || r->busy)
-		return r->body_max + DRAIN_MAX;
-	return SIZE_MAX;
+	drop_body(r, r->body_max + DRAIN_MAX);
 }
 
 static enum MHD_Result dispatch(struct oc_req *r)
@@ -503,11 +502,8 @@ static enum MHD_Result dispatch(struct oc_req *r)
 			snprintf(r->retry_after, sizeof(r->retry_after), "%u",
 				 fa->retry_after);
 		oc_problem(r, fa->status, "Injected fault");
-	} else if (r->too_large) {
-		too_large(r);
-	} else if (r->busy) {
-		busy(r);
-	} else {
+	} else if (!r->dropping) {
+		/* (a dropped body's answer was set when it was dropped) */
 		switch (r->rr) {
 		case OC_ROUTE_OK:
 			r->m.route->fn(r);
@@ -548,9 +544,9 @@ enum MHD_Result oc_request_access(void *cls, struct MHD_Connection *c,
 		r->track = oc_conntrack_of(c);
 		*con_cls = r;
 		if (!admit(r)) {
-			/* The answer is set; the body is only dropped. */
 			wire_log(r);
 			r->refused = true;
+			drop_body(r, DRAIN_MAX);
 			if (r->declared > DRAIN_MAX)
 				return send_reply(r, false);
 		}
@@ -563,12 +559,8 @@ enum MHD_Result oc_request_access(void *cls, struct MHD_Connection *c,
 	if (*upload_size) {
 		take_body(r, upload, *upload_size);
 		*upload_size = 0;
-		if (r->body_seen > drain_limit(r)) {
+		if (r->dropping && r->body_seen > r->drain_to) {
 			wire_log(r);
-			if (r->too_large)
-				too_large(r);
-			else if (r->busy)
-				busy(r);
 			return send_reply(r, false);
 		}
 		return MHD_YES;

@@ -50,9 +50,9 @@ struct oc_req {
 	uint64_t declared; /* Content-Length, 0 when absent */
 	size_t body_seen;  /* including what was dropped */
 	size_t reserved;   /* this request's share of the in-flight bytes */
-	bool refused;	   /* answered from the headers; a body is dropped */
-	bool too_large;
-	bool busy;
+	bool refused;	   /* answered from the headers */
+	bool dropping;	   /* the answer is set; the body is dropped */
+	size_t drain_to;   /* ...and read up to this many bytes */
 	/* test faults, decided once (a delayed request comes back) */
 	struct oc_fault_action fault;
 	bool fault_checked;
