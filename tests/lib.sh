@@ -177,19 +177,26 @@ oc_start_vaultd() {
 	oc_secret "$ADMIN_KEY"
 }
 
+# oc_wait_file FILE PID WHAT: waits (at most 15 s) for a program that was
+# started in the background to write FILE (its port); fails naming WHAT if
+# it exits first or never does.
+oc_wait_file() {
+	_w=0
+	while [ ! -s "$1" ]; do
+		_w=$((_w + 1))
+		[ $_w -gt 300 ] && oc_fail "$3 did not start"
+		kill -0 "$2" 2>/dev/null || oc_fail "$3 exited at start"
+		sleep 0.05
+	done
+}
+
 # oc_serve_vaultd [args]: (re)start serving the existing database.
 oc_serve_vaultd() {
 	rm -f "$T/port"
 	$OC_WRAP_VAULTD $VAULTD --db "$VAULTD_DB" --listen 127.0.0.1:0 --port-file "$T/port" \
 		"$@" >>"$VAULTD_LOG" 2>&1 &
 	VAULTD_PID=$!
-	i=0
-	while [ ! -s "$T/port" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && oc_fail "vaultd did not start"
-		kill -0 "$VAULTD_PID" 2>/dev/null || oc_fail "vaultd exited at start"
-		sleep 0.05
-	done
+	oc_wait_file "$T/port" "$VAULTD_PID" vaultd
 	OC_PORT=$(cat "$T/port")
 	OC_URL="http://127.0.0.1:$OC_PORT"
 }

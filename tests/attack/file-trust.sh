@@ -25,13 +25,9 @@ ROOT=
 	>"$T/other.log" 2>&1 || oc_fail "init the other vaultd"
 "$VAULTD" --db "$T/other.db" --listen 127.0.0.1:0 --port-file "$T/other.port" \
 	>>"$T/other.log" 2>&1 &
-OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $!"
-i=0
-while [ ! -s "$T/other.port" ]; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && oc_fail "the other vaultd did not start"
-	sleep 0.05
-done
+other=$!
+OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $other"
+oc_wait_file "$T/other.port" "$other" "the other vaultd"
 OTHER_URL="http://127.0.0.1:$(cat "$T/other.port")"
 
 vid=$(oc_create_vault file-trust)

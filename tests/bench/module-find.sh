@@ -78,12 +78,7 @@ node "$SRC/tests/bench/module-find.js" proxy "$T/pport" "$OC_PORT" \
 	"$T/pconns" &
 ppid=$!
 OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $ppid"
-i=0
-while [ ! -s "$T/pport" ]; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && oc_fail "relay did not start"
-	sleep 0.05
-done
+oc_wait_file "$T/pport" "$ppid" relay
 ONECLAW_API_URL="http://127.0.0.1:$(cat "$T/pport")"
 "$bench" module "$MODULE" "$nread" >/dev/null || oc_fail "module run via relay"
 mconn=$(cat "$T/pconns")

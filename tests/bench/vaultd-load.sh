@@ -36,12 +36,7 @@ triv_start() {
 	"$TRIV" "$T/tport" 2>>"$T/trivial.log" &
 	TRIV_PID=$!
 	OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $TRIV_PID"
-	_i=0
-	while [ ! -s "$T/tport" ]; do
-		_i=$((_i + 1))
-		[ $_i -gt 200 ] && oc_fail "mhd-trivial did not start"
-		sleep 0.05
-	done
+	oc_wait_file "$T/tport" "$TRIV_PID" mhd-trivial
 	TRIV_PORT=$(cat "$T/tport")
 }
 

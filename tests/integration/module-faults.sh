@@ -136,12 +136,7 @@ for mode in silent garbage oversized; do
 	node "$T/fake.js" "$mode" "$T/fake.port" &
 	fake=$!
 	OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $fake"
-	i=0
-	while [ ! -s "$T/fake.port" ]; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && oc_fail "the fake server did not start"
-		sleep 0.05
-	done
+	oc_wait_file "$T/fake.port" "$fake" "the fake server"
 	ONECLAW_API_URL="http://127.0.0.1:$(cat "$T/fake.port")" \
 		ONECLAW_PKCS11_CONF="$T/fast.conf" expect CKR_DEVICE_ERROR rv-read app/a
 	kill "$fake" 2>/dev/null

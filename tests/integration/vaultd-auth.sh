@@ -86,10 +86,7 @@ mkdir "$T/other"
 $VAULTD --db "$T/other/v.db" --init --admin-key-file "$T/other/admin.key" 2>>"$VAULTD_LOG"
 $VAULTD --db "$T/other/v.db" --listen 127.0.0.1:0 --port-file "$T/other/port" 2>>"$VAULTD_LOG" &
 OC_EXTRA_PIDS=$!
-i=0
-while [ ! -s "$T/other/port" ]; do
-	i=$((i + 1)); [ $i -gt 200 ] && oc_fail "second server"; sleep 0.05
-done
+oc_wait_file "$T/other/port" "$OC_EXTRA_PIDS" "second server"
 oc_secret "$(cat "$T/other/admin.key")"
 OT=$(OC_URL="http://127.0.0.1:$(cat "$T/other/port")" vd_token "$(cat "$T/other/admin.key")")
 [ -n "$OT" ] || oc_fail "second server token"
