@@ -240,6 +240,15 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* Bearers and requests that carry one are wiped before they are freed. */
+static void wipe_free(void *p, size_t n)
+{
+	if (!p)
+		return;
+	explicit_bzero(p, n);
+	free(p);
+}
+
 /* --- responses ----------------------------------------------------------- */
 
 struct resp {
@@ -985,8 +994,7 @@ static char *read_bearer(const char *file)
 		b[--n] = '\0';
 	if (!f || n == 0 || strpbrk(b, "\r\n")) {
 		fprintf(stderr, "hostile-client: no bearer in %s\n", file);
-		explicit_bzero(b, BEARER_MAX + 1);
-		free(b);
+		wipe_free(b, BEARER_MAX + 1);
 		return NULL;
 	}
 	return b;
@@ -1279,14 +1287,8 @@ out:
 	if (c)
 		for (i = 0; i < o->clients; i++)
 			close_fd(&c[i].fd);
-	if (bearer) {
-		explicit_bzero(bearer, BEARER_MAX + 1);
-		free(bearer);
-	}
-	if (req) {
-		explicit_bzero(req, len);
-		free(req);
-	}
+	wipe_free(bearer, BEARER_MAX + 1);
+	wipe_free(req, len);
 	free(c);
 	free(fds);
 	free(owner);
@@ -1403,7 +1405,7 @@ static int cmd_load(const struct opts *o)
 	struct pollfd *fds = NULL;
 	long *owner = NULL;
 	char *bearer = NULL, *req = NULL;
-	size_t len = 0, cap;
+	size_t len = 0, cap = 0;
 	struct outcomes out;
 	struct samples lat = {NULL, 0, 0};
 	double t0, t, end;
@@ -1532,14 +1534,8 @@ out:
 	if (c)
 		for (i = 0; i < o->clients; i++)
 			close_fd(&c[i].fd);
-	if (bearer) {
-		explicit_bzero(bearer, BEARER_MAX + 1);
-		free(bearer);
-	}
-	if (req) {
-		explicit_bzero(req, cap);
-		free(req);
-	}
+	wipe_free(bearer, BEARER_MAX + 1);
+	wipe_free(req, cap);
 	free(lat.v);
 	free(c);
 	free(fds);
