@@ -59,6 +59,7 @@ struct oc_http {
 	char *base_url;
 	char *ca_file;
 	char *ca_path;
+	char *runtime_id; /* X-1Claw-Runtime-Id, or NULL */
 	unsigned connect_timeout_ms;
 	unsigned timeout_ms;
 	unsigned retries;
@@ -81,6 +82,8 @@ struct oc_http {
 struct xfer {
 	CURL *c;
 	struct oc_http_resp *rs;
+	const struct oc_http_sink *sink; /* takes a 2xx body, or NULL */
+	int sink_err;			 /* the sink's refusal */
 	bool too_large;
 	bool header_out_first; /* next HEADER_OUT chunk starts a request */
 };
@@ -225,10 +228,12 @@ int oc_http_new(const struct oc_http_opts *o, struct oc_http **out)
 	h->base_url = strdup(o->base_url);
 	h->ca_file = dup_opt(o->ca_file, &fail);
 	h->ca_path = dup_opt(o->ca_path, &fail);
+	h->runtime_id = dup_opt(o->runtime_id, &fail);
 	if (!h->base_url || fail) {
 		free(h->base_url);
 		free(h->ca_file);
 		free(h->ca_path);
+		free(h->runtime_id);
 		free(h);
 		return OC_ERR_NOMEM;
 	}
@@ -289,6 +294,7 @@ void oc_http_free(struct oc_http *h)
 	free(h->base_url);
 	free(h->ca_file);
 	free(h->ca_path);
+	free(h->runtime_id);
 	free(h);
 }
 
@@ -308,6 +314,8 @@ void oc_http_abandon(struct oc_http *h)
 	h->ca_file = NULL;
 	free(h->ca_path);
 	h->ca_path = NULL;
+	free(h->runtime_id);
+	h->runtime_id = NULL;
 	/* Lock-free push: a mutex may have been held at fork time. */
 	h->next_abandoned = __atomic_load_n(&abandoned, __ATOMIC_ACQUIRE);
 	while (!__atomic_compare_exchange_n(&abandoned, &h->next_abandoned, h,
@@ -375,6 +383,17 @@ static size_t write_body(char *p, size_t size, size_t nmemb, void *userp)
 	struct oc_buf *b = &x->rs->body;
 	size_t n = size * nmemb;
 	curl_off_t cl = -1;
+	long status = 0;
+
+	/* A success goes to the sink as it arrives; anything else (a problem
+	 * detail) is kept whole for the caller. */
+	if (x->sink &&
+	    curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &status) ==
+		CURLE_OK &&
+	    status >= 200 && status <= 299) {
+		x->sink_err = x->sink->write(x->sink->ctx, p, n);
+		return x->sink_err ? 0 : n;
+	}
 
 	/* Secret buffers are page-granular mappings: size the body once from
 	 * Content-Length rather than growing it step by step. */
@@ -664,7 +683,8 @@ static void slist_free_wiped(struct curl_slist *l)
 	curl_slist_free_all(l);
 }
 
-static int build_headers(const struct oc_http_req *rq, struct curl_slist **out)
+static int build_headers(const struct oc_http *h, const struct oc_http_req *rq,
+			 struct curl_slist **out)
 {
 	static const char *const fixed[] = {
 	    "Content-Type: application/json",
@@ -686,6 +706,8 @@ static int build_headers(const struct oc_http_req *rq, struct curl_slist **out)
 	}
 	if (!rc && rq->bearer)
 		rc = slist_add(&l, "Authorization", "Bearer ", rq->bearer);
+	if (!rc && h->runtime_id)
+		rc = slist_add(&l, "X-1Claw-Runtime-Id", NULL, h->runtime_id);
 	for (i = 0; !rc && i < rq->n_headers; i++)
 		rc = slist_add(&l, rq->headers[i].name, NULL,
 			       rq->headers[i].value);
@@ -785,7 +807,10 @@ static int setup(struct oc_http *h, CURL *c, const struct oc_http_req *rq,
 	SETOPT(c, CURLOPT_WRITEDATA, x);
 	SETOPT(c, CURLOPT_HEADERFUNCTION, read_header);
 	SETOPT(c, CURLOPT_HEADERDATA, x);
-	SETOPT(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_response);
+	/* A sink bounds what it keeps itself. */
+	if (!rq->sink)
+		SETOPT(c, CURLOPT_MAXFILESIZE_LARGE,
+		       (curl_off_t)h->max_response);
 	SETOPT(c, CURLOPT_HTTPHEADER, hdrs);
 	SETOPT(c, CURLOPT_ERRORBUFFER, errbuf);
 
@@ -843,6 +868,8 @@ static bool transport_retryable(CURL *c, CURLcode cc, bool *unsent)
 
 static int map_curl_error(CURLcode cc, const struct xfer *x)
 {
+	if (x->sink_err)
+		return x->sink_err;
 	if (x->too_large || cc == CURLE_FILESIZE_EXCEEDED)
 		return OC_ERR_TOO_LARGE;
 	switch (cc) {
@@ -925,7 +952,7 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		rc = oc_buf_append_str(&url, rq->path);
 	if (rc)
 		goto out;
-	rc = build_headers(rq, &hdrs);
+	rc = build_headers(h, rq, &hdrs);
 	if (rc)
 		goto out;
 	c = pool_take(h);
@@ -945,6 +972,9 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		memset(&x, 0, sizeof(x));
 		x.c = c;
 		x.rs = rs;
+		x.sink = rq->sink;
+		if (rq->sink && rq->sink->restart)
+			rq->sink->restart(rq->sink->ctx);
 		x.header_out_first = true;
 		errbuf[0] = '\0';
 		now = now_ms();

@@ -21,9 +21,10 @@
 #define OC_HTTP_MAX_RESPONSE_DEFAULT (64u * 1024 * 1024)
 
 struct oc_http_opts {
-	const char *base_url; /* e.g. https://api.1claw.xyz (no trailing /) */
-	const char *ca_file;  /* may be NULL */
-	const char *ca_path;  /* may be NULL */
+	const char *base_url;	/* e.g. https://api.1claw.xyz (no trailing /) */
+	const char *ca_file;	/* may be NULL */
+	const char *ca_path;	/* may be NULL */
+	const char *runtime_id; /* sent as X-1Claw-Runtime-Id; may be NULL */
 	unsigned connect_timeout_ms;
 	unsigned timeout_ms; /* whole request, per try */
 	unsigned retries;    /* extra tries after the first */
@@ -35,6 +36,17 @@ struct oc_http_header {
 	const char *value; /* secret headers are wiped by the caller */
 };
 
+/* Where a large success body goes as it arrives, instead of rs->body: the
+ * sink bounds what it keeps, so the response size cap does not apply.
+ * restart (may be NULL) is called before every try, so that a retried
+ * request starts the sink afresh.  write returns OC_OK, or an OC_ERR_*
+ * that aborts the transfer and becomes oc_http_do's result. */
+struct oc_http_sink {
+	int (*write)(void *ctx, const char *p, size_t n);
+	void (*restart)(void *ctx);
+	void *ctx;
+};
+
 struct oc_http_req {
 	const char *method; /* GET PUT POST DELETE */
 	const char *path;   /* already encoded, starts with '/' */
@@ -44,6 +56,7 @@ struct oc_http_req {
 	const void *body; /* JSON; Content-Type: application/json */
 	size_t body_len;
 	bool idempotent; /* GET/PUT/DELETE: retried on 5xx/errors */
+	const struct oc_http_sink *sink; /* a 2xx body's reader, or NULL */
 };
 
 struct oc_http_resp {

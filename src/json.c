@@ -171,8 +171,21 @@ struct pctx {
 	size_t key_len;
 	size_t nodes;
 	size_t max_nodes;
+	size_t bytes;	  /* text held: strings, keys, numbers */
+	size_t max_bytes; /* 0: no bound but the document's size */
 	int err;
 };
+
+/* Counts n more bytes of text held; false past the bound. */
+static bool hold(struct pctx *p, size_t n)
+{
+	p->bytes += n;
+	if (p->max_bytes && p->bytes > p->max_bytes) {
+		p->err = OC_ERR_RANGE;
+		return false;
+	}
+	return true;
+}
 
 /* Links a new node of the given type into the tree (the root, or the
  * current container under the pending key). */
@@ -250,6 +263,8 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	size_t i;
 	int integral = 1;
 
+	if (!hold(p, n))
+		return 0;
 	for (i = 0; i < n; i++)
 		if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
 			integral = 0;
@@ -291,8 +306,11 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
 	struct pctx *p = ctx;
 	struct oc_json *j;
-	char *d = wdup(s, n);
+	char *d;
 
+	if (!hold(p, n))
+		return 0;
+	d = wdup(s, n);
 	if (d == NULL) {
 		p->err = OC_ERR_NOMEM;
 		return 0;
@@ -348,6 +366,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 {
 	struct pctx *p = ctx;
 
+	if (!hold(p, n))
+		return 0;
 	wfree(p->key);
 	p->key = wdup(s, n);
 	p->key_len = n;
@@ -415,6 +435,328 @@ out:
 	wfree(p.key);
 	node_free(p.root);
 	return rc;
+}
+
+/* --- streaming: the items of one array member, one at a time ------------ */
+
+/* The document is { ..., "<member>": [item, ...], ... }.  Only the items
+ * are built, each as its own tree within the item bounds, handed to
+ * on_item and freed; everything else is checked and dropped.  An item over
+ * its bounds is skipped whole (counted in skipped), not fatal. */
+struct oc_json_stream {
+	yajl_handle h;
+	struct pctx p; /* the item being built */
+	char *member;
+	size_t member_len;
+	oc_json_item_fn on_item;
+	void *ctx;
+	size_t max_nodes, max_bytes;
+	size_t outer;	    /* depth in the enclosing document */
+	bool key_is_member; /* the outer key just read names the member */
+	bool in_items;	    /* inside the member's array */
+	bool found;
+	size_t skip; /* depth still open in an item being skipped */
+	size_t skipped;
+	size_t since_item; /* text fed since the last item ended */
+	int err;
+};
+
+static bool stream_at_items(const struct oc_json_stream *s)
+{
+	return s->p.depth > 0 || (s->in_items && s->outer == 2);
+}
+
+static void stream_item_reset(struct oc_json_stream *s)
+{
+	node_free(s->p.root);
+	wfree(s->p.key);
+	s->p.root = NULL;
+	s->p.key = NULL;
+	s->p.key_len = 0;
+	s->p.depth = 0;
+	s->p.nodes = 0;
+	s->p.bytes = 0;
+	s->p.err = 0;
+	s->since_item = 0;
+}
+
+static int stream_deliver(struct oc_json_stream *s)
+{
+	int rc = s->on_item(s->ctx, s->p.root);
+
+	stream_item_reset(s);
+	if (rc) {
+		s->err = rc;
+		return 0;
+	}
+	return 1;
+}
+
+/* A tree callback failed while building an item: past its bounds, the
+ * item is skipped (opened: the failed callback opened a container). */
+static int stream_item_failed(struct oc_json_stream *s, bool opened)
+{
+	size_t open = s->p.depth + (opened ? 1 : 0);
+
+	if (s->p.err != OC_ERR_RANGE) {
+		s->err = s->p.err ? s->p.err : OC_ERR_INTERNAL;
+		return 0;
+	}
+	stream_item_reset(s);
+	s->skipped++;
+	s->skip = open;
+	return 1;
+}
+
+/* After a scalar: an item of its own, or the end of one. */
+static int stream_scalar_done(struct oc_json_stream *s, int ok)
+{
+	if (!ok)
+		return stream_item_failed(s, false);
+	return s->p.depth == 0 ? stream_deliver(s) : 1;
+}
+
+/* A scalar outside the items.  "<member>": null is an empty list. */
+static int stream_outer_scalar(struct oc_json_stream *s, bool is_null)
+{
+	bool was_member = s->outer == 1 && s->key_is_member;
+
+	s->key_is_member = false;
+	if (s->outer == 0 || (was_member && !is_null)) {
+		s->err = OC_ERR_PARSE;
+		return 0;
+	}
+	if (was_member)
+		s->found = true;
+	return 1;
+}
+
+static int st_null(void *ctx)
+{
+	struct oc_json_stream *s = ctx;
+
+	if (s->skip)
+		return 1;
+	if (stream_at_items(s))
+		return stream_scalar_done(s, cb_null(&s->p));
+	return stream_outer_scalar(s, true);
+}
+
+static int st_bool(void *ctx, int v)
+{
+	struct oc_json_stream *s = ctx;
+
+	if (s->skip)
+		return 1;
+	if (stream_at_items(s))
+		return stream_scalar_done(s, cb_bool(&s->p, v));
+	return stream_outer_scalar(s, false);
+}
+
+static int st_number(void *ctx, const char *t, size_t n)
+{
+	struct oc_json_stream *s = ctx;
+
+	if (s->skip)
+		return 1;
+	if (stream_at_items(s))
+		return stream_scalar_done(s, cb_number(&s->p, t, n));
+	return stream_outer_scalar(s, false);
+}
+
+static int st_string(void *ctx, const unsigned char *t, size_t n)
+{
+	struct oc_json_stream *s = ctx;
+
+	if (s->skip)
+		return 1;
+	if (stream_at_items(s))
+		return stream_scalar_done(s, cb_string(&s->p, t, n));
+	return stream_outer_scalar(s, false);
+}
+
+static int st_start(struct oc_json_stream *s, enum oc_json_type t)
+{
+	if (s->skip) {
+		s->skip++;
+		return 1;
+	}
+	if (stream_at_items(s))
+		return push(&s->p, t) ? 1 : stream_item_failed(s, true);
+	if ((s->outer == 0 && t != OC_JSON_OBJECT) ||
+	    (s->outer == 1 && s->key_is_member && t != OC_JSON_ARRAY) ||
+	    s->outer >= OC_JSON_MAX_DEPTH) {
+		s->err =
+		    s->outer >= OC_JSON_MAX_DEPTH ? OC_ERR_RANGE : OC_ERR_PARSE;
+		return 0;
+	}
+	if (s->outer == 1 && s->key_is_member) {
+		s->in_items = true;
+		s->found = true;
+	}
+	s->key_is_member = false;
+	s->outer++;
+	return 1;
+}
+
+static int st_start_map(void *ctx)
+{
+	return st_start(ctx, OC_JSON_OBJECT);
+}
+
+static int st_start_array(void *ctx)
+{
+	return st_start(ctx, OC_JSON_ARRAY);
+}
+
+static int st_end(void *ctx)
+{
+	struct oc_json_stream *s = ctx;
+
+	if (s->skip) {
+		if (--s->skip == 0)
+			s->since_item = 0;
+		return 1;
+	}
+	if (s->p.depth > 0) {
+		s->p.depth--;
+		return s->p.depth == 0 ? stream_deliver(s) : 1;
+	}
+	if (s->in_items && s->outer == 2)
+		s->in_items = false;
+	s->outer--;
+	return 1;
+}
+
+static int st_map_key(void *ctx, const unsigned char *t, size_t n)
+{
+	struct oc_json_stream *s = ctx;
+
+	if (s->skip)
+		return 1;
+	if (s->p.depth > 0)
+		return cb_map_key(&s->p, t, n) ? 1
+					       : stream_item_failed(s, false);
+	if (s->outer == 1)
+		s->key_is_member =
+		    n == s->member_len && memcmp(t, s->member, n) == 0;
+	return 1;
+}
+
+static const yajl_callbacks stream_callbacks = {
+    .yajl_null = st_null,
+    .yajl_boolean = st_bool,
+    .yajl_number = st_number,
+    .yajl_string = st_string,
+    .yajl_start_map = st_start_map,
+    .yajl_map_key = st_map_key,
+    .yajl_end_map = st_end,
+    .yajl_start_array = st_start_array,
+    .yajl_end_array = st_end,
+};
+
+int oc_json_stream_new(const char *member, size_t item_max_nodes,
+		       size_t item_max_bytes, oc_json_item_fn on_item,
+		       void *ctx, struct oc_json_stream **out)
+{
+	struct oc_json_stream *s;
+
+	if (!member || !on_item || !out || item_max_nodes == 0 ||
+	    item_max_bytes == 0)
+		return OC_ERR_ARGS;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return OC_ERR_NOMEM;
+	s->member = strdup(member);
+	s->member_len = strlen(member);
+	s->on_item = on_item;
+	s->ctx = ctx;
+	s->max_nodes = item_max_nodes < OC_JSON_MAX_NODES ? item_max_nodes
+							  : OC_JSON_MAX_NODES;
+	s->max_bytes = item_max_bytes;
+	if (!s->member || oc_json_stream_reset(s) != OC_OK) {
+		oc_json_stream_free(s);
+		return OC_ERR_NOMEM;
+	}
+	*out = s;
+	return OC_OK;
+}
+
+int oc_json_stream_reset(struct oc_json_stream *s)
+{
+	if (!s)
+		return OC_ERR_ARGS;
+	if (s->h)
+		yajl_free(s->h);
+	stream_item_reset(s);
+	s->p.max_nodes = s->max_nodes;
+	s->p.max_bytes = s->max_bytes;
+	s->outer = 0;
+	s->key_is_member = false;
+	s->in_items = false;
+	s->found = false;
+	s->skip = 0;
+	s->skipped = 0;
+	s->err = 0;
+	s->h = yajl_alloc(&stream_callbacks, &wipe_funcs, s);
+	return s->h ? OC_OK : OC_ERR_NOMEM;
+}
+
+int oc_json_stream_feed(struct oc_json_stream *s, const char *text, size_t len)
+{
+	size_t cap;
+
+	if (!s || !s->h || (!text && len))
+		return OC_ERR_ARGS;
+	/* yajl holds a token that spans chunks whole: bound the text between
+	 * two item ends too, escapes included. */
+	cap = s->max_bytes > SIZE_MAX / 8 ? SIZE_MAX : s->max_bytes * 8;
+	if (s->err)
+		return s->err;
+	if (len > cap - s->since_item) {
+		s->err = OC_ERR_RANGE;
+		return s->err;
+	}
+	s->since_item += len;
+	if (yajl_parse(s->h, (const unsigned char *)text, len) !=
+	    yajl_status_ok) {
+		if (!s->err)
+			s->err = OC_ERR_PARSE;
+		oc_debug(OC_LOG_JSON,
+			 "streamed document rejected near byte "
+			 "%zu of a chunk: %s",
+			 yajl_get_bytes_consumed(s->h), oc_strerror(s->err));
+	}
+	return s->err;
+}
+
+int oc_json_stream_finish(struct oc_json_stream *s, bool *found,
+			  size_t *skipped)
+{
+	if (!s || !s->h)
+		return OC_ERR_ARGS;
+	if (!s->err && yajl_complete_parse(s->h) != yajl_status_ok)
+		s->err = OC_ERR_PARSE;
+	if (!s->err && s->outer != 0)
+		s->err = OC_ERR_PARSE;
+	if (s->err)
+		return s->err;
+	if (found)
+		*found = s->found;
+	if (skipped)
+		*skipped = s->skipped;
+	return OC_OK;
+}
+
+void oc_json_stream_free(struct oc_json_stream *s)
+{
+	if (!s)
+		return;
+	if (s->h)
+		yajl_free(s->h);
+	stream_item_reset(s);
+	free(s->member);
+	free(s);
 }
 
 enum oc_json_type oc_json_type(const struct oc_json *j)

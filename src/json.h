@@ -42,6 +42,29 @@ int oc_json_parse_limited(const char *text, size_t len, size_t max_nodes,
 /* Wipes every string and frees; NULL-safe. */
 void oc_json_free(struct oc_json *j);
 
+/* A large document parsed as it arrives, keeping one list item at a time:
+ * in { ..., "<member>": [item, ...], ... } each item is built as its own
+ * tree (at most item_max_nodes values and item_max_bytes of text), handed
+ * to on_item and freed when that returns.  An item over those bounds is
+ * skipped and counted; the text between two item ends is bounded too (a
+ * breach is OC_ERR_RANGE).  Members other than the list are checked and
+ * dropped; "<member>": null counts as an empty list.  on_item returns
+ * OC_OK or an error that stops the parse and is returned by the feed. */
+typedef int (*oc_json_item_fn)(void *ctx, const struct oc_json *item);
+struct oc_json_stream;
+
+int oc_json_stream_new(const char *member, size_t item_max_nodes,
+		       size_t item_max_bytes, oc_json_item_fn on_item,
+		       void *ctx, struct oc_json_stream **out);
+/* Forgets everything fed so far (a retried request starts over). */
+int oc_json_stream_reset(struct oc_json_stream *s);
+int oc_json_stream_feed(struct oc_json_stream *s, const char *text, size_t len);
+/* The document is complete: *found tells whether the member was there,
+ * *skipped how many items were over their bounds (either may be NULL). */
+int oc_json_stream_finish(struct oc_json_stream *s, bool *found,
+			  size_t *skipped);
+void oc_json_stream_free(struct oc_json_stream *s);
+
 enum oc_json_type oc_json_type(const struct oc_json *j);
 /* Object member by key (first match); NULL if j is not an object or the key
  * is absent. */

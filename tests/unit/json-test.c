@@ -3,6 +3,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -309,6 +310,134 @@ static void test_generate_errors(void **state)
 	assert_int_equal(oc_jgen_status(&g), OC_ERR_STATE);
 }
 
+/* --- streaming ----------------------------------------------------------- */
+
+struct seen {
+	int n;
+	char ids[8][16];
+	int stop_at; /* on_item fails at this item (0: never) */
+};
+
+static int on_item(void *ctx, const struct oc_json *item)
+{
+	struct seen *s = ctx;
+	const char *id = oc_json_get_string(item, "id", NULL);
+
+	if (s->stop_at && s->n + 1 == s->stop_at)
+		return OC_ERR_NOMEM;
+	if (s->n < 8)
+		snprintf(s->ids[s->n], sizeof(s->ids[0]), "%s",
+			 id ? id
+			    : (oc_json_type(item) == OC_JSON_OBJECT
+				   ? "{}"
+				   : "scalar"));
+	s->n++;
+	return OC_OK;
+}
+
+/* Feeds doc in chunks of step bytes; the result of finish (or the first
+ * failing feed). */
+static int stream(const char *doc, size_t step, size_t max_bytes,
+		  struct seen *s, bool *found, size_t *skipped)
+{
+	struct oc_json_stream *js = NULL;
+	size_t len = strlen(doc), off;
+	int rc = OC_OK;
+
+	memset(s->ids, 0, sizeof(s->ids));
+	s->n = 0;
+	assert_int_equal(
+	    oc_json_stream_new("items", 64, max_bytes, on_item, s, &js), OC_OK);
+	for (off = 0; off < len && !rc; off += step)
+		rc = oc_json_stream_feed(js, doc + off,
+					 len - off < step ? len - off : step);
+	if (!rc)
+		rc = oc_json_stream_finish(js, found, skipped);
+	oc_json_stream_free(js);
+	return rc;
+}
+
+static void test_stream(void **state)
+{
+	static const char doc[] =
+	    "{\"before\":{\"items\":[{\"id\":\"no\"}]},\"items\":[{\"id\":"
+	    "\"a\","
+	    "\"x\":[1,2,{\"y\":null}]},7,{\"id\":\"b\"},[],{\"id\":\"c\"}],"
+	    "\"after\":\"x\"}";
+	struct seen s = {0};
+	size_t skipped = 9, step;
+	bool found = false;
+
+	(void)state;
+	/* Any chunking gives the same items, and only the member's. */
+	for (step = 1; step <= sizeof(doc); step += 7) {
+		assert_int_equal(stream(doc, step, 4096, &s, &found, &skipped),
+				 OC_OK);
+		assert_true(found);
+		assert_int_equal(skipped, 0);
+		assert_int_equal(s.n, 5);
+		assert_string_equal(s.ids[0], "a");
+		assert_string_equal(s.ids[1], "scalar");
+		assert_string_equal(s.ids[2], "b");
+		assert_string_equal(s.ids[4], "c");
+	}
+	/* An item over its bounds is skipped, the others kept. */
+	assert_int_equal(
+	    stream(
+		"{\"items\":[{\"id\":\"a\"},{\"id\":\"b\",\"big\""
+		":\"0123456789012345678901234567890123456789\","
+		"\"deep\":[[[]]]},\"a long string item that is well over the "
+		"bound\",{\"id\":\"c\"}]}",
+		5, 32, &s, &found, &skipped),
+	    OC_OK);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.ids[1], "c");
+	assert_int_equal(skipped, 2);
+	/* null is an empty list; absent is told apart. */
+	assert_int_equal(stream("{\"items\":null}", 3, 64, &s, &found, NULL),
+			 OC_OK);
+	assert_true(found);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(stream("{\"other\":[1]}", 3, 64, &s, &found, NULL),
+			 OC_OK);
+	assert_false(found);
+	/* Not the shape: refused. */
+	assert_int_equal(stream("[{\"items\":[]}]", 4, 64, &s, NULL, NULL),
+			 OC_ERR_PARSE);
+	assert_int_equal(stream("{\"items\":{}}", 4, 64, &s, NULL, NULL),
+			 OC_ERR_PARSE);
+	assert_int_equal(stream("{\"items\":5}", 4, 64, &s, NULL, NULL),
+			 OC_ERR_PARSE);
+	assert_int_equal(
+	    stream("{\"items\":[{\"id\":\"a\"}", 4, 64, &s, NULL, NULL),
+	    OC_ERR_PARSE);
+	assert_int_equal(stream("{\"items\":[1]} x", 4, 64, &s, NULL, NULL),
+			 OC_ERR_PARSE);
+	/* The item callback's refusal stops the parse. */
+	s.stop_at = 2;
+	assert_int_equal(stream("{\"items\":[1,2,3]}", 2, 64, &s, NULL, NULL),
+			 OC_ERR_NOMEM);
+	s.stop_at = 0;
+}
+
+/* A string too long for any item, or text between two items past the
+ * bound, fails the parse instead of growing yajl's buffer. */
+static void test_stream_text_bound(void **state)
+{
+	size_t n = 64 * 1024, i;
+	char *doc = malloc(n + 64);
+	struct seen s = {0};
+
+	(void)state;
+	assert_non_null(doc);
+	snprintf(doc, n + 64, "{\"items\":[\"");
+	for (i = strlen(doc); i < n; i++)
+		doc[i] = 'a';
+	snprintf(doc + n, 64, "\"]}");
+	assert_int_equal(stream(doc, 1000, 1024, &s, NULL, NULL), OC_ERR_RANGE);
+	free(doc);
+}
+
 static void test_round_trip(void **state)
 {
 	static const char doc[] =
@@ -343,6 +472,8 @@ int main(void)
 	    cmocka_unit_test(test_generate),
 	    cmocka_unit_test(test_generate_errors),
 	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_stream),
+	    cmocka_unit_test(test_stream_text_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
