@@ -166,6 +166,11 @@ void oc_attr_pad(CK_UTF8CHAR *dst, size_t size, const char *src, size_t len)
 	memset(dst, ' ', size);
 	if (n)
 		memcpy(dst, src, n);
+	/* Labels come from the server: a newline or tab would break the
+	 * line a client prints. */
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] < 0x20 || dst[i] == 0x7f)
+			dst[i] = ' ';
 }
 
 CK_RV oc_attr_dup(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE **out)

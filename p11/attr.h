@@ -69,7 +69,8 @@ CK_RV oc_attr_ulong(const CK_ATTRIBUTE *a, CK_ULONG *out);
 bool oc_attr_match(const CK_ATTRIBUTE *a, const struct oc_attr_val *v);
 
 /* Fills a fixed-size, blank-padded UTF-8 field of an info struct (token
- * label, manufacturer, ...): truncated at a character boundary, no NUL. */
+ * label, manufacturer, ...): truncated at a character boundary, control
+ * characters as blanks, no NUL. */
 void oc_attr_pad(CK_UTF8CHAR *dst, size_t size, const char *src, size_t len);
 
 /* Deep copy of a template (for find); values are wiped when freed. */

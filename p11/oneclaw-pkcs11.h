@@ -40,5 +40,9 @@
 /* - a vault whose CMEK fingerprint is not the configured key's takes no
  *   write (it would be sealed for a key the user did not choose). */
 #define CKR_ONECLAW_CMEK_MISMATCH 0x8C1A0002UL
+/* The service asks for payment (HTTP 402): the account's quota is used up
+ * on a paid route.  Nothing is wrong with the token or the request;
+ * logging in again does not help. */
+#define CKR_ONECLAW_PAYMENT_REQUIRED 0x8C1A0003UL
 
 #endif

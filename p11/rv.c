@@ -73,6 +73,8 @@ CK_RV oc_rv_map(int err, enum oc_rv_ctx ctx)
 		return CKR_ONECLAW_NOT_SEALED;
 	case OC_ERR_KEY_MISMATCH:
 		return CKR_ONECLAW_CMEK_MISMATCH;
+	case OC_ERR_PAYMENT:
+		return CKR_ONECLAW_PAYMENT_REQUIRED;
 	case OC_ERR_CONFLICT:
 	case OC_ERR_NO_KEY:
 	case OC_ERR_UNSUPPORTED:
@@ -178,6 +180,9 @@ static const struct {
     {RV(CKR_MUTEX_BAD)},
     {RV(CKR_MUTEX_NOT_LOCKED)},
     {RV(CKR_FUNCTION_REJECTED)},
+    {RV(CKR_ONECLAW_NOT_SEALED)},
+    {RV(CKR_ONECLAW_CMEK_MISMATCH)},
+    {RV(CKR_ONECLAW_PAYMENT_REQUIRED)},
 };
 #undef RV
 

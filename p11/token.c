@@ -132,11 +132,10 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 {
 	char id[OC_API_MAX_ID + 1];
 	struct oc_vault v;
-	long now = oc_init_now();
 	int err;
 
 	oc_lock_take(t->lock);
-	if (t->vault_known && (!fresh || !expired(t->vault_at, now))) {
+	if (t->vault_known && !fresh) {
 		*out = t->vault;
 		oc_lock_release(t->lock);
 		return CKR_OK;
@@ -150,7 +149,7 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 
 	oc_lock_take(t->fetch);
 	oc_lock_take(t->lock);
-	if (t->vault_known && (!fresh || !expired(t->vault_at, now))) {
+	if (t->vault_known && !fresh) {
 		*out = t->vault;
 		oc_lock_release(t->lock);
 		oc_lock_release(t->fetch);

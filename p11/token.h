@@ -59,8 +59,10 @@ void oc_token_abandon(struct oc_token *t);
 void oc_token_bind(struct oc_token *t, const struct oc_vault *info);
 
 CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti);
-/* The vault's details, fetched when unknown or (fresh) older than the
- * cache lifetime; reports a configured key whose fingerprint differs. */
+/* The vault's details, fetched when unknown, or (fresh) read from the
+ * server now: whether a write may go out unsealed depends on the vault's
+ * CMEK state as of that write, which another client may just have
+ * changed.  Reports a configured key whose fingerprint differs. */
 CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out);
 /* Has a cache entry made at `at` outlived the cache lifetime? */
 bool oc_token_expired(long at, long now);

@@ -5,14 +5,17 @@
  * static token is used as is.  The token lives in locked memory with its
  * expiry (expires_in, else the JWT exp claim) and is renewed 60 s before
  * it runs out by one thread at a time; the others keep using the old token
- * meanwhile, or wait when there is none.  A 401 (or 402, which the server
- * answers before auth on paid routes) makes the call drop the token it used,
- * exchange again once and retry.
+ * meanwhile, or wait when there is none.  A 401, or a 403 that says the
+ * token is out of date, makes the call drop the token it used, exchange
+ * again once and retry.  A 402 is about money, not the token (the service
+ * answers it before authentication on paid routes): it is returned as it
+ * is.
  *
- * Responses are parsed into bounded, typed fields; anything missing or
- * mistyped is OC_ERR_SERVER with the reason in the api debug log. */
+ * Answers are read liberally (api.h); what cannot be used is
+ * OC_ERR_SERVER with the reason in the api debug log. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -39,6 +42,10 @@
 #define MAX_TIMEOUT_S	     3600u
 #define REQ_PATH_MAX	     (OC_API_MAX_PATH * 3 + 512)
 #define MAX_SMALL_BODY	     4096
+#define MAX_RUNTIME_ID	     256
+/* One list entry: its metadata and the rest. */
+#define MAX_ENTRY_BYTES (MAX_METADATA + 64 * 1024)
+#define MAX_ENTRY_NODES 65536
 
 struct oc_api {
 	struct oc_http *http;
@@ -78,6 +85,7 @@ struct call {
 	const struct oc_http_header *headers;
 	size_t n_headers;
 	bool idempotent;
+	const struct oc_http_sink *sink; /* reads a 2xx body as it comes */
 };
 
 static uint64_t now_ms(void)
@@ -250,6 +258,53 @@ static bool contains(const char *hay, size_t hn, const char *needle)
 	return nn > 0 && nn <= hn && memmem(hay, hn, needle, nn) != NULL;
 }
 
+/* A member of a 402 body's first "accepts" entry, string or number, made
+ * printable into dst ("" when absent). */
+static void accepts_member(const struct oc_json *a0, const char *key, char *dst,
+			   size_t dsz)
+{
+	const struct oc_json *v = oc_json_get(a0, key);
+	const char *s;
+	int64_t i;
+	size_t n;
+
+	dst[0] = '\0';
+	if ((s = oc_json_string(v, &n)) != NULL)
+		oc_http_printable(dst, dsz, s, n);
+	else if (oc_json_int(v, &i))
+		snprintf(dst, dsz, "%lld", (long long)i);
+}
+
+/* A 402's message: the service's words, then what it asks for from its
+ * PaymentRequirement body ({x402Version, accepts: [{scheme, network,
+ * price | maxAmountRequired, ...}]}). */
+static void payment_text(char *dst, size_t dsz, const struct oc_json *j,
+			 const char *msg, size_t msg_n)
+{
+	const struct oc_json *acc = oc_json_get(j, "accepts");
+	const struct oc_json *a0 =
+	    oc_json_type(acc) == OC_JSON_ARRAY && oc_json_len(acc) > 0
+		? oc_json_at(acc, 0)
+		: NULL;
+	char words[96] = "", price[48], scheme[32], network[32];
+
+	if (msg)
+		oc_http_printable(words, sizeof(words), msg, msg_n);
+	accepts_member(a0, "price", price, sizeof(price));
+	if (!price[0])
+		accepts_member(a0, "maxAmountRequired", price, sizeof(price));
+	accepts_member(a0, "scheme", scheme, sizeof(scheme));
+	accepts_member(a0, "network", network, sizeof(network));
+	if (!price[0] && !scheme[0]) {
+		snprintf(dst, dsz, "%s", words[0] ? words : "HTTP 402");
+		return;
+	}
+	snprintf(dst, dsz, "%s%sprice %s, scheme %s%s%s", words,
+		 words[0] ? "; " : "", price[0] ? price : "not stated",
+		 scheme[0] ? scheme : "not stated", network[0] ? " on " : "",
+		 network);
+}
+
 /* Records status and the RFC 7807 detail (then message, error, or
  * "HTTP <status>").  A detail that echoes our credential, token, the
  * request's bearer or the key it carried (sent, a PIN being tried) is
@@ -283,7 +338,9 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body,
 	if (msg && (contains(msg, n, a->cred) || contains(msg, n, a->token)))
 		msg = NULL;
 	pthread_mutex_unlock(&a->lock);
-	if (msg)
+	if (status == 402 && j)
+		payment_text(l->error, sizeof(l->error), j, msg, n);
+	else if (msg)
 		oc_http_printable(l->error, sizeof(l->error), msg, n);
 	else
 		snprintf(l->error, sizeof(l->error), "HTTP %ld", status);
@@ -315,6 +372,7 @@ static int status_err(long st)
 	case 401:
 		return OC_ERR_UNAUTHORIZED;
 	case 402:
+		return OC_ERR_PAYMENT;
 	case 403:
 		return OC_ERR_FORBIDDEN;
 	case 404:
@@ -393,23 +451,6 @@ static int get_text(const struct oc_json *o, const char *key, bool required,
 	return OC_OK;
 }
 
-static int get_bool(const struct oc_json *o, const char *key, bool *out,
-		    bool *present)
-{
-	const struct oc_json *v = oc_json_get(o, key);
-
-	*out = false;
-	if (present)
-		*present = false;
-	if (!v || oc_json_type(v) == OC_JSON_NULL)
-		return OC_OK;
-	if (!oc_json_bool(v, out))
-		return bad_field("not a boolean", key);
-	if (present)
-		*present = true;
-	return OC_OK;
-}
-
 static int get_int(const struct oc_json *o, const char *key, bool required,
 		   int64_t min, int64_t *out)
 {
@@ -425,8 +466,33 @@ static int get_int(const struct oc_json *o, const char *key, bool required,
 	return OC_OK;
 }
 
-/* A fingerprint member: null, "" or 64 lowercase hex. */
-static int get_fpr(const struct oc_json *o, const char *key, char *dst)
+/* --- liberal readers: optional members taken as they come ------------- */
+
+static void ignored(const char *key, const char *why)
+{
+	oc_debug(OC_LOG_API, "server response: \"%s\" %s: ignored", key, why);
+}
+
+/* s[0..n) into dst, cut to what fits on a UTF-8 character boundary, and
+ * at a NUL (JSON allows \u0000; C strings end there). */
+static void clip_text(char *dst, size_t dsz, const char *s, size_t n)
+{
+	const char *nul = memchr(s, '\0', n);
+
+	if (nul)
+		n = (size_t)(nul - s);
+	if (n >= dsz) {
+		n = dsz - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* An optional string member into dst: absent, null or mistyped is "". */
+static void take_text(const struct oc_json *o, const char *key, char *dst,
+		      size_t dsz)
 {
 	const struct oc_json *v = oc_json_get(o, key);
 	const char *s;
@@ -434,17 +500,83 @@ static int get_fpr(const struct oc_json *o, const char *key, char *dst)
 
 	dst[0] = '\0';
 	if (!v || oc_json_type(v) == OC_JSON_NULL)
-		return OC_OK;
+		return;
 	s = oc_json_string(v, &n);
-	if (!s)
-		return bad_field("not a string", key);
-	if (n == 0)
-		return OC_OK;
-	if (!oc_is_fingerprint_hex(s, n))
-		return bad_field("not a 64 hex fingerprint", key);
+	if (!s) {
+		ignored(key, "is not a string");
+		return;
+	}
+	if (n >= dsz)
+		oc_debug(OC_LOG_API,
+			 "server response: \"%s\" of %zu bytes "
+			 "clipped to %zu",
+			 key, n, dsz - 1);
+	clip_text(dst, dsz, s, n);
+}
+
+/* An id, usable only as sent: a string of id characters that fits. */
+static bool take_id(const struct oc_json *o, const char *key,
+		    char dst[OC_API_MAX_ID + 1])
+{
+	size_t n = 0;
+	const char *s = oc_json_get_string(o, key, &n);
+
+	dst[0] = '\0';
+	if (!s || !id_ok(s, n))
+		return false;
 	memcpy(dst, s, n);
 	dst[n] = '\0';
-	return OC_OK;
+	return true;
+}
+
+/* An optional boolean; *present tells whether the server said. */
+static void take_bool(const struct oc_json *o, const char *key, bool *out,
+		      bool *present)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+	bool ok;
+
+	*out = false;
+	ok = v && oc_json_bool(v, out);
+	if (v && !ok && oc_json_type(v) != OC_JSON_NULL)
+		ignored(key, "is not a boolean");
+	if (present)
+		*present = ok;
+}
+
+/* An optional integer of at least min; else 0. */
+static void take_int(const struct oc_json *o, const char *key, int64_t min,
+		     int64_t *out)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+
+	*out = 0;
+	if (!v || oc_json_type(v) == OC_JSON_NULL)
+		return;
+	if (!oc_json_int(v, out) || *out < min) {
+		*out = 0;
+		ignored(key, "is not a whole number in range");
+	}
+}
+
+/* An optional fingerprint: 64 hex digits of either case, kept lower-case;
+ * anything else is "". */
+static void take_fpr(const struct oc_json *o, const char *key, char *dst)
+{
+	char raw[OC_CMEK_FPR_HEX_LEN + 2];
+	size_t i;
+
+	take_text(o, key, raw, sizeof(raw));
+	dst[0] = '\0';
+	if (!raw[0])
+		return;
+	for (i = 0; raw[i]; i++)
+		raw[i] = (char)tolower((unsigned char)raw[i]);
+	if (!oc_is_fingerprint_hex(raw, strlen(raw))) {
+		ignored(key, "is not a 64 hex digit fingerprint");
+		return;
+	}
+	memcpy(dst, raw, OC_CMEK_FPR_HEX_LEN + 1);
 }
 
 static int jmap(struct oc_jgen *j, bool open)
@@ -485,12 +617,13 @@ static int metadata_text(const struct oc_json *o, char **out)
 	size_t n;
 	int rc;
 
-	if (!v || oc_json_type(v) == OC_JSON_NULL) {
+	if (v && oc_json_type(v) != OC_JSON_NULL &&
+	    oc_json_type(v) != OC_JSON_OBJECT)
+		ignored("metadata", "is not an object");
+	if (oc_json_type(v) != OC_JSON_OBJECT) {
 		*out = strdup("{}");
 		return *out ? OC_OK : OC_ERR_NOMEM;
 	}
-	if (oc_json_type(v) != OC_JSON_OBJECT)
-		return bad_field("not an object", "metadata");
 	oc_buf_init(&b, MAX_METADATA, false);
 	rc = oc_jgen_init(&j, &b);
 	if (!rc)
@@ -567,7 +700,6 @@ static int exchange_err(long st)
 	switch (st) {
 	case 400:
 	case 401:
-	case 402:
 	case 403:
 	case 404:
 		return OC_ERR_UNAUTHORIZED; /* the key is refused */
@@ -681,10 +813,8 @@ static bool can_exchange(enum oc_cred_kind k)
 }
 
 /* A copy of a usable token for one request (caller frees with
- * oc_secure_free), and its generation.  *valid tells whether it is within
- * its known lifetime. */
-static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen,
-			 bool *valid)
+ * oc_secure_free), and its generation. */
+static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen)
 {
 	enum oc_cred_kind kind;
 	unsigned long cgen;
@@ -707,7 +837,6 @@ static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen,
 		     (a->refreshing && now < a->token_exp_ms))) {
 			/* Fresh, static, or about to be renewed by another
 			 * thread while still valid. */
-			*valid = a->token_exp_ms == 0 || now < a->token_exp_ms;
 			*gen = a->token_gen;
 			*tok = oc_secure_strdup(a->token);
 			pthread_mutex_unlock(&a->lock);
@@ -753,7 +882,6 @@ static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen,
 		a->token_early_ms = early_ms(life);
 		a->token_gen++;
 		*gen = a->token_gen;
-		*valid = true;
 		*tok = oc_secure_strdup(a->token);
 		if (!*tok)
 			rc = OC_ERR_NOMEM;
@@ -782,19 +910,43 @@ static void resp_none(struct oc_http_resp *rs)
 	rs->retry_after_s = -1;
 }
 
+/* A 403 that blames the token rather than the request: the service
+ * revokes an agent's tokens when its policies change, and a token issued
+ * before a grant lacks the scopes (the words are the ones the service's
+ * own MCP client looks for). */
+static bool stale_token_answer(const struct oc_api *a)
+{
+	static const char *const words[] = {"token has been revoked",
+					    "no scopes", "scopes do not cover"};
+	const struct last *l = last_of(a, false);
+	char low[sizeof(l->error)];
+	size_t i;
+
+	if (!l)
+		return false;
+	for (i = 0; i + 1 < sizeof(low) && l->error[i]; i++)
+		low[i] = (char)tolower((unsigned char)l->error[i]);
+	low[i] = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strstr(low, words[i]))
+			return true;
+	return false;
+}
+
 /* Sends one authenticated request; OC_OK with rs->status set for any HTTP
- * answer (rs is freeable in every case: api_do clears it first).  A
- * 401/402 re-exchanges the credential once and tries again. */
+ * answer (rs is freeable in every case: api_do clears it first).  A 401,
+ * or a 403 for an out-of-date token, exchanges the credential once more
+ * and tries again. */
 static int api_call(struct oc_api *a, struct oc_http_req *rq,
-		    struct oc_http_resp *rs, bool *had_valid)
+		    struct oc_http_resp *rs)
 {
 	unsigned long gen = 0;
-	bool valid = false, again;
+	bool again;
 	char *tok = NULL;
 	int attempt, rc;
 
 	for (attempt = 0;; attempt++) {
-		rc = token_acquire(a, &tok, &gen, &valid);
+		rc = token_acquire(a, &tok, &gen);
 		if (rc)
 			return rc;
 		rq->bearer = tok;
@@ -809,8 +961,9 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		}
 		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", rq->method, rq->path,
 			 rs->status);
-		again =
-		    attempt == 0 && (rs->status == 401 || rs->status == 402);
+		again = attempt == 0 &&
+			(rs->status == 401 ||
+			 (rs->status == 403 && stale_token_answer(a)));
 		if (again) {
 			pthread_mutex_lock(&a->lock);
 			again = can_exchange(a->kind);
@@ -824,8 +977,6 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		token_invalidate(a, gen);
 		oc_http_resp_free(rs);
 	}
-	if (had_valid)
-		*had_valid = valid;
 	return OC_OK;
 }
 
@@ -861,7 +1012,6 @@ static int api_do(struct oc_api *a, const struct call *cl, long want,
 	struct oc_http_req rq = {0};
 	struct oc_http_resp dropped;
 	struct oc_buf path, json;
-	bool valid = true;
 	int rc;
 
 	if (!rs)
@@ -884,14 +1034,12 @@ static int api_do(struct oc_api *a, const struct call *cl, long want,
 	rq.headers = cl->headers;
 	rq.n_headers = cl->n_headers;
 	rq.idempotent = cl->idempotent;
-	rc = api_call(a, &rq, rs, &valid);
+	rq.sink = cl->sink;
+	rc = api_call(a, &rq, rs);
 	if (rc || (want ? rs->status == want
 			: rs->status >= 200 && rs->status <= 299))
 		goto out;
-	if (rs->status == 402 && !valid)
-		rc = OC_ERR_UNAUTHORIZED; /* x402 answered before auth */
-	else
-		rc = status_err(rs->status);
+	rc = status_err(rs->status);
 	if (rs->status >= 200 && rs->status <= 299)
 		oc_debug(OC_LOG_API, "%s %s: HTTP %ld where %ld was due",
 			 rq.method, rq.path, rs->status, want);
@@ -903,49 +1051,135 @@ out:
 	return rc;
 }
 
-/* A list call: the answer holds an array in field, whose items parse
- * turns into elements of size bytes (clear, when given, undoes one).  *out
- * gets the array (calloc'd) and *n its length. */
-static int list_do(struct oc_api *a, const struct call *cl, const char *field,
-		   size_t size, int (*parse)(const struct oc_json *, void *),
-		   void (*clear)(void *), void **out, size_t *n)
+/* A list call's entries as they stream in (see oc_json_stream): parse
+ * turns one into an element of size bytes and answers OC_OK, ENTRY_SKIP
+ * for an entry without what the caller needs, or an error; clear (may be
+ * NULL) undoes one. */
+#define ENTRY_SKIP 1
+
+struct list_acc {
+	const char *what; /* "vault", "secret": for the log */
+	size_t size;
+	int (*parse)(const struct oc_json *, void *);
+	void (*clear)(void *);
+	char *items;
+	size_t n, cap, unusable;
+	struct oc_json_stream *js;
+};
+
+static void list_acc_drop(struct list_acc *l)
 {
-	struct oc_http_resp rs;
-	struct oc_json *j = NULL;
-	const struct oc_json *arr;
-	char *items = NULL;
-	size_t i, cnt = 0, done = 0;
+	size_t i;
+
+	for (i = 0; l->clear && i < l->n; i++)
+		l->clear(l->items + i * l->size);
+	free(l->items);
+	l->items = NULL;
+	l->n = l->cap = l->unusable = 0;
+}
+
+static int list_acc_entry(void *ctx, const struct oc_json *item)
+{
+	struct list_acc *l = ctx;
+	char *grown;
+	size_t cap;
 	int rc;
 
-	rc = api_do(a, cl, 200, &rs);
-	if (!rc)
-		rc = parse_body(&rs, &j);
+	if (l->n == l->cap) {
+		if (l->cap >= OC_API_MAX_LIST) {
+			oc_debug(OC_LOG_API,
+				 "server response: more than %d "
+				 "%ss in one list",
+				 OC_API_MAX_LIST, l->what);
+			return OC_ERR_RANGE;
+		}
+		cap = l->cap ? l->cap * 2 : 16;
+		if (cap > OC_API_MAX_LIST)
+			cap = OC_API_MAX_LIST;
+		grown = realloc(l->items, cap * l->size);
+		if (!grown)
+			return OC_ERR_NOMEM;
+		l->items = grown;
+		l->cap = cap;
+	}
+	rc = l->parse(item, l->items + l->n * l->size);
+	if (rc == ENTRY_SKIP) {
+		l->unusable++;
+		return OC_OK;
+	}
+	if (rc == OC_OK)
+		l->n++;
+	return rc;
+}
+
+static int list_sink_write(void *ctx, const char *p, size_t n)
+{
+	struct list_acc *l = ctx;
+
+	return oc_json_stream_feed(l->js, p, n);
+}
+
+/* A retried request starts over. */
+static void list_sink_restart(void *ctx)
+{
+	struct list_acc *l = ctx;
+
+	list_acc_drop(l);
+	oc_json_stream_reset(l->js);
+}
+
+/* A list call: the answer holds an array in field, read as it arrives
+ * (the bound is per entry, not per answer).  *out gets the usable entries
+ * (calloc'd) and *n their number. */
+static int list_do(struct oc_api *a, const struct call *cl_in,
+		   const char *field, struct list_acc *l, void **out, size_t *n)
+{
+	const struct oc_http_sink sink = {list_sink_write, list_sink_restart,
+					  l};
+	struct call cl = *cl_in;
+	struct oc_http_resp rs;
+	size_t over = 0;
+	bool found = false;
+	int rc;
+
+	rc = oc_json_stream_new(field, MAX_ENTRY_NODES, MAX_ENTRY_BYTES,
+				list_acc_entry, l, &l->js);
 	if (rc)
-		goto out;
-	arr = oc_json_get(j, field);
-	if (!arr || oc_json_type(arr) != OC_JSON_ARRAY) {
-		rc = bad_field(arr ? "not an array" : "missing", field);
-		goto out;
+		return rc;
+	cl.sink = &sink;
+	rc = api_do(a, &cl, 200, &rs);
+	if (!rc)
+		rc = oc_json_stream_finish(l->js, &found, &over);
+	if (rc == OC_ERR_PARSE || rc == OC_ERR_RANGE) {
+		oc_debug(OC_LOG_API,
+			 "server response: the %s list is not "
+			 "usable (%s)",
+			 l->what, oc_strerror(rc));
+		rc = OC_ERR_SERVER;
 	}
-	cnt = oc_json_len(arr);
-	items = calloc(cnt ? cnt : 1, size);
-	if (!items) {
-		rc = OC_ERR_NOMEM;
-		goto out;
+	if (!rc && !found)
+		rc = bad_field("missing", field);
+	if (!rc && (l->unusable || over))
+		oc_debug(OC_LOG_API,
+			 "server response: skipped %zu %s entries without a "
+			 "usable %s and %zu over %u bytes",
+			 l->unusable, l->what,
+			 strcmp(l->what, "secret") == 0 ? "path" : "id", over,
+			 (unsigned)MAX_ENTRY_BYTES);
+	if (!rc) {
+		if (l->n == 0) {
+			free(l->items);
+			l->items = calloc(1, l->size);
+		}
+		*out = l->items;
+		*n = l->n;
+		l->items = NULL;
+		l->n = 0;
+		rc = *out ? OC_OK : OC_ERR_NOMEM;
 	}
-	for (; done < cnt; done++) {
-		rc = parse(oc_json_at(arr, done), items + done * size);
-		if (rc)
-			goto out;
-	}
-	*out = items;
-	*n = cnt;
-	items = NULL;
-out:
-	for (i = 0; items && clear && i < done; i++)
-		clear(items + i * size);
-	free(items);
-	oc_json_free(j);
+	list_acc_drop(l);
+	oc_json_stream_free(l->js);
+	l->js = NULL;
 	oc_http_resp_free(&rs);
 	return rc;
 }
@@ -976,6 +1210,14 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 		oc_log_error("agent_id is not a valid id");
 		return OC_ERR_CONFIG;
 	}
+	if (c->runtime_id &&
+	    (strlen(c->runtime_id) > MAX_RUNTIME_ID ||
+	     !token_chars_ok(c->runtime_id, strlen(c->runtime_id)))) {
+		oc_log_error("runtime_id must be 1 to %d visible ASCII "
+			     "characters",
+			     MAX_RUNTIME_ID);
+		return OC_ERR_CONFIG;
+	}
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -997,6 +1239,7 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 	    (c->timeout_s > MAX_TIMEOUT_S ? MAX_TIMEOUT_S : c->timeout_s) *
 	    1000u;
 	o.retries = c->retries;
+	o.runtime_id = c->runtime_id;
 	/* The JSON parser takes no more than this anyway. */
 	o.max_response = OC_JSON_MAX_TEXT;
 	rc = oc_http_new(&o, &a->http);
@@ -1012,18 +1255,11 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 		}
 	}
 	if (a->kind == OC_CRED_TOKEN) {
-		/* A static token is its own credential; its exp (when it has
-		 * one) only tells whether a 402 means "not authenticated". */
-		int64_t exp;
+		/* A static token is its own credential. */
 		a->token = oc_secure_strdup(a->cred);
 		if (!a->token) {
 			rc = OC_ERR_NOMEM;
 			goto fail;
-		}
-		if (jwt_exp(a->token, &exp)) {
-			int64_t left = exp - (int64_t)time(NULL);
-			a->token_exp_ms =
-			    now_ms() + (left > 0 ? (uint64_t)left * 1000u : 1u);
 		}
 	}
 	if (c->agent_id && *c->agent_id) {
@@ -1195,33 +1431,29 @@ void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out)
 
 /* --- vaults ----------------------------------------------------------- */
 
-/* A vault object into item, a struct oc_vault (also a list_do parser). */
+/* A vault object into item, a struct oc_vault (also a list_do parser):
+ * ENTRY_SKIP without a usable id.  A vault whose server does not say
+ * whether CMEK is on, but names a key, is taken as CMEK on: a write then
+ * seals or is refused, never goes out in the clear. */
 static int parse_vault(const struct oc_json *o, void *item)
 {
 	struct oc_vault *v = item;
-	int rc;
+	bool said;
 
-	if (oc_json_type(o) != OC_JSON_OBJECT)
-		return bad_field("not an object", "vault");
 	memset(v, 0, sizeof(*v));
-	rc = get_text(o, "id", true, 1, OC_API_MAX_ID, TEXT_ID, v->id,
-		      sizeof(v->id));
-	if (!rc)
-		rc = get_text(o, "name", true, 1, OC_API_MAX_NAME, TEXT_LINE,
-			      v->name, sizeof(v->name));
-	if (!rc)
-		rc =
-		    get_text(o, "description", false, 0, OC_API_MAX_NAME,
-			     TEXT_LINE, v->description, sizeof(v->description));
-	if (!rc)
-		rc = get_bool(o, "cmek_enabled", &v->cmek_enabled, NULL);
-	if (!rc)
-		rc = get_fpr(o, "cmek_fingerprint", v->cmek_fingerprint);
-	if (!rc)
-		rc = get_text(o, "created_at", true, 1,
-			      sizeof(v->created_at) - 1, TEXT_LINE,
-			      v->created_at, sizeof(v->created_at));
-	return rc;
+	if (!take_id(o, "id", v->id)) {
+		oc_debug(OC_LOG_API, "server response: a vault without a "
+				     "usable id: skipped");
+		return ENTRY_SKIP;
+	}
+	take_text(o, "name", v->name, sizeof(v->name));
+	take_text(o, "description", v->description, sizeof(v->description));
+	take_fpr(o, "cmek_fingerprint", v->cmek_fingerprint);
+	take_bool(o, "cmek_enabled", &v->cmek_enabled, &said);
+	if (!said)
+		v->cmek_enabled = v->cmek_fingerprint[0] != '\0';
+	take_text(o, "created_at", v->created_at, sizeof(v->created_at));
+	return OC_OK;
 }
 
 /* api_do for a call answered with a vault. */
@@ -1236,8 +1468,8 @@ static int vault_do(struct oc_api *a, const struct call *cl, long want,
 	rc = api_do(a, cl, want, &rs);
 	if (!rc)
 		rc = parse_body(&rs, &j);
-	if (!rc)
-		rc = parse_vault(j, &v);
+	if (!rc && parse_vault(j, &v) != OC_OK)
+		rc = bad_field("missing or unusable", "id");
 	oc_json_free(j);
 	oc_http_resp_free(&rs);
 	if (!rc)
@@ -1248,12 +1480,14 @@ static int vault_do(struct oc_api *a, const struct call *cl, long want,
 int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n)
 {
 	const struct call cl = {.method = "GET", .idempotent = true};
+	struct list_acc l = {
+	    .what = "vault", .size = sizeof(**out), .parse = parse_vault};
 	void *v;
 	int rc;
 
 	if (!a || !out || !n)
 		return OC_ERR_ARGS;
-	rc = list_do(a, &cl, "vaults", sizeof(**out), parse_vault, NULL, &v, n);
+	rc = list_do(a, &cl, "vaults", &l, &v, n);
 	if (!rc)
 		*out = v;
 	return rc;
@@ -1500,50 +1734,39 @@ void oc_secret_clear(struct oc_secret *s)
 	oc_secret_meta_clear(&s->meta);
 }
 
-/* A secret's metadata into item, a struct oc_secret_meta (a list_do
- * parser).  Nothing is left allocated on failure. */
-static int parse_meta(const struct oc_json *o, void *item)
+/* A secret's metadata into m.  The path must be usable (it names the
+ * object); an answer about one secret may leave it out, and then it is
+ * the path asked for (known; NULL in a list, where such an entry is
+ * ENTRY_SKIP).  Nothing is left allocated on failure. */
+static int parse_meta_of(const struct oc_json *o, const char *known,
+			 struct oc_secret_meta *m)
 {
-	struct oc_secret_meta *m = item;
-	const struct oc_json *v;
-	const char *s;
-	size_t n;
+	size_t n = 0;
+	const char *path = oc_json_get_string(o, "path", &n);
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	if (oc_json_type(o) != OC_JSON_OBJECT)
-		return bad_field("not an object", "secret");
-	rc = get_text(o, "id", true, 1, OC_API_MAX_ID, TEXT_ID, m->id,
-		      sizeof(m->id));
-	if (!rc)
-		rc = get_text(o, "type", true, 1, sizeof(m->type) - 1,
-			      TEXT_LINE, m->type, sizeof(m->type));
-	if (!rc)
-		rc = get_int(o, "version", true, 0, &m->version);
-	if (!rc)
-		rc = get_text(o, "created_at", true, 1,
-			      sizeof(m->created_at) - 1, TEXT_LINE,
-			      m->created_at, sizeof(m->created_at));
-	if (!rc)
-		rc = get_text(o, "expires_at", false, 0,
-			      sizeof(m->expires_at) - 1, TEXT_LINE,
-			      m->expires_at, sizeof(m->expires_at));
-	if (!rc)
-		rc = get_bool(o, "cmek_encrypted", &m->cmek_encrypted,
-			      &m->cmek_known);
-	if (!rc)
-		rc = get_fpr(o, "cmek_fingerprint", m->cmek_fingerprint);
-	if (!rc)
-		rc = get_bool(o, "is_disabled", &m->is_disabled, NULL);
-	if (rc)
-		return rc;
-	v = oc_json_get(o, "path");
-	s = v ? oc_json_string(v, &n) : NULL;
-	if (!s)
-		return bad_field(v ? "not a string" : "missing", "path");
-	if (n == 0 || n > OC_API_MAX_PATH || !text_ok(s, n))
-		return bad_field("bad length or characters", "path");
-	m->path = strndup(s, n);
+	if (!path || n > OC_API_MAX_PATH || memchr(path, '\0', n) ||
+	    !secret_path_ok(path)) {
+		if (!known) {
+			oc_debug(OC_LOG_API, "server response: a secret "
+					     "without a usable path: skipped");
+			return ENTRY_SKIP;
+		}
+		path = known;
+		n = strlen(known);
+	}
+	if (!take_id(o, "id", m->id))
+		ignored("id", "is not a usable id");
+	take_text(o, "type", m->type, sizeof(m->type));
+	take_int(o, "version", 0, &m->version);
+	take_text(o, "created_at", m->created_at, sizeof(m->created_at));
+	take_text(o, "expires_at", m->expires_at, sizeof(m->expires_at));
+	take_bool(o, "cmek_encrypted", &m->cmek_encrypted, &m->cmek_known);
+	take_fpr(o, "cmek_fingerprint", m->cmek_fingerprint);
+	take_bool(o, "is_disabled", &m->is_disabled, NULL);
+	take_int(o, "max_access_count", 0, &m->max_access_count);
+	m->path = strndup(path, n);
 	if (!m->path)
 		return OC_ERR_NOMEM;
 	rc = metadata_text(o, &m->metadata);
@@ -1552,6 +1775,12 @@ static int parse_meta(const struct oc_json *o, void *item)
 		return rc;
 	}
 	return OC_OK;
+}
+
+/* A list entry (a list_do parser). */
+static int parse_meta(const struct oc_json *o, void *item)
+{
+	return parse_meta_of(o, NULL, item);
 }
 
 /* The stored bytes of a GET response's value (see api.h). */
@@ -1618,6 +1847,10 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 				.sub = "/secrets",
 				.prefix = prefix,
 				.idempotent = true};
+	struct list_acc l = {.what = "secret",
+			     .size = sizeof(**out),
+			     .parse = parse_meta,
+			     .clear = meta_clear};
 	void *m;
 	int rc;
 
@@ -1626,8 +1859,7 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 	if (prefix && (strlen(prefix) > OC_API_MAX_PATH ||
 		       !text_ok(prefix, strlen(prefix))))
 		return OC_ERR_ARGS;
-	rc = list_do(a, &cl, "secrets", sizeof(**out), parse_meta, meta_clear,
-		     &m, n);
+	rc = list_do(a, &cl, "secrets", &l, &m, n);
 	if (!rc)
 		*out = m;
 	return rc;
@@ -1653,7 +1885,7 @@ int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 	if (!rc)
 		rc = parse_body(&rs, &j);
 	if (!rc)
-		rc = parse_meta(j, &s.meta);
+		rc = parse_meta_of(j, path, &s.meta);
 	if (!rc)
 		rc = decode_value(a, j, &s.meta, &s.value, &s.value_len);
 	if (!rc) {
@@ -1696,15 +1928,83 @@ static int gen_metadata(struct oc_jgen *j, const struct oc_json *md,
 	return rc;
 }
 
+/* The list's word on path (m->path is NULL when it shows no such
+ * secret).  Reads no value: no access count used, no paid read. */
+static int listed(struct oc_api *a, const char *vault_id, const char *path,
+		  struct oc_secret_meta *m)
+{
+	struct oc_secret_meta *list = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = oc_api_secret_list(a, vault_id, path, &list, &n);
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (strcmp(list[i].path, path) == 0) {
+			*m = list[i];
+			memset(&list[i], 0, sizeof(list[i]));
+			break;
+		}
+	}
+	oc_secret_meta_list_free(list, n);
+	return OC_OK;
+}
+
+/* Sends a PUT once (api.h): after a 5xx or a broken connection the list
+ * tells whether it landed; a 5xx that did not land is sent once more.
+ * *landed gets the list's metadata when the answer was lost. */
+static int put_once(struct oc_api *a, const struct call *cl, const char *path,
+		    struct oc_http_resp *rs, struct oc_secret_meta *landed)
+{
+	struct oc_secret_meta before, after;
+	struct last answer;
+	bool know = listed(a, cl->vault_id, path, &before) == OC_OK;
+	unsigned attempt;
+	int rc;
+
+	memset(landed, 0, sizeof(*landed));
+	for (attempt = 0;; attempt++) {
+		rc = api_do(a, cl, 0, rs);
+		if ((rc != OC_ERR_SERVER && rc != OC_ERR_NET) || !know)
+			break;
+		answer = *last_of(a, true);
+		if (listed(a, cl->vault_id, path, &after) != OC_OK) {
+			*last_of(a, true) = answer;
+			break;
+		}
+		if (after.path && after.version > before.version) {
+			oc_debug(OC_LOG_API,
+				 "put: %s, but version %lld is "
+				 "stored: it landed",
+				 oc_strerror(rc), (long long)after.version);
+			*landed = after;
+			rc = OC_OK;
+			break;
+		}
+		oc_secret_meta_clear(&after);
+		*last_of(a, true) = answer;
+		/* A broken connection may still land: never a second try. */
+		if (rc == OC_ERR_NET || attempt > 0)
+			break;
+		oc_debug(OC_LOG_API, "put: %s and nothing stored: once more",
+			 oc_strerror(rc));
+		oc_http_resp_free(rs);
+	}
+	oc_secret_meta_clear(&before);
+	return rc;
+}
+
 int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		      const struct oc_secret_put *in,
 		      struct oc_secret_meta *out)
 {
+	/* Not idempotent: each PUT makes a version (put_once). */
 	struct call cl = {.method = "PUT",
 			  .vault_id = vault_id,
 			  .sub = "/secrets/",
-			  .name = path,
-			  .idempotent = true};
+			  .name = path};
 	struct oc_http_resp rs = {0};
 	struct oc_json *md = NULL, *resp = NULL;
 	struct oc_secret_meta m;
@@ -1802,12 +2102,16 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		 in->value_is_blob ? "CMEK blob (base64)"
 		 : binary	   ? "base64 (binary)"
 				   : "text");
-	rc = api_do(a, &cl, 0, &rs);
+	rc = put_once(a, &cl, path, &rs, &m);
 	if (rc)
 		goto out;
+	if (m.path) {
+		*out = m; /* the answer was lost; the list's word */
+		goto out;
+	}
 	rc = parse_body(&rs, &resp);
 	if (!rc)
-		rc = parse_meta(resp, &m);
+		rc = parse_meta_of(resp, path, &m);
 	if (!rc)
 		*out = m;
 out:

@@ -1,14 +1,23 @@
 /* api.h - the 1claw vault HTTP API client (see 1claw-api.md).
  *
  * Credentials are exchanged for a token lazily, refreshed 60 s before
- * expiry, and re-exchanged once on a 401 (or a 402 with no valid token).
- * Thread-safe: token state is under a lock; requests share oc_http.
- * Every response is validated: fields typed and bounded (ids <= 64 chars,
- * paths <= 1024, names <= 255, values <= max_value_size); anything off is
- * OC_ERR_SERVER.  HTTP status maps to OC_ERR_*: 400 BAD_REQUEST,
- * 401 UNAUTHORIZED, 403 FORBIDDEN, 404 NOT_FOUND, 409 CONFLICT, 410 GONE,
- * 413 TOO_LARGE, 429 RATE_LIMITED, 5xx SERVER; the RFC 7807 detail is kept
- * for oc_api_last_error(). */
+ * expiry, and exchanged again once on a 401, or a 403 that says the token
+ * is out of date ("token has been revoked", "no scopes", "scopes do not
+ * cover": a policy change revokes an agent's tokens).  Thread-safe: token
+ * state is under a lock; requests share oc_http.
+ *
+ * Answers are read liberally and sent exactly.  What the caller needs must
+ * be usable (a vault's id, a secret's path, a value); anything else is
+ * taken as it comes: unknown members ignored, nulls and mistyped optional
+ * members left empty, long text clipped to its field on a UTF-8 boundary,
+ * upper-case fingerprints lower-cased.  A list entry without a usable id
+ * (path, for secrets) is skipped and logged; lists are parsed as they
+ * arrive, so the bound is per entry, not per answer.
+ *
+ * HTTP status maps to OC_ERR_*: 400 BAD_REQUEST, 401 UNAUTHORIZED,
+ * 402 PAYMENT, 403 FORBIDDEN, 404 NOT_FOUND, 409 CONFLICT, 410 GONE,
+ * 413 TOO_LARGE, 429 RATE_LIMITED, 5xx SERVER; the RFC 7807 detail (for a
+ * 402 the price asked) is kept for oc_api_last_error(). */
 #ifndef OC_API_H
 #define OC_API_H
 
@@ -22,7 +31,12 @@
 
 #define OC_API_MAX_ID	64
 #define OC_API_MAX_PATH 1024
-#define OC_API_MAX_NAME 255
+/* Vault names: 255 characters, of up to 4 bytes each in UTF-8. */
+#define OC_API_MAX_NAME 1020
+/* Descriptions longer than this are clipped. */
+#define OC_API_MAX_DESCRIPTION 1024
+/* Entries kept from one list answer. */
+#define OC_API_MAX_LIST 1000000
 
 struct oc_api;
 
@@ -49,7 +63,7 @@ void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out);
 struct oc_vault {
 	char id[OC_API_MAX_ID + 1];
 	char name[OC_API_MAX_NAME + 1];
-	char description[OC_API_MAX_NAME + 1];
+	char description[OC_API_MAX_DESCRIPTION + 1];
 	bool cmek_enabled;
 	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* "" when none */
 	char created_at[40];
@@ -104,6 +118,7 @@ struct oc_secret_meta {
 	bool cmek_known;     /* whether cmek_encrypted came from the server */
 	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* extension; "" */
 	bool is_disabled;
+	int64_t max_access_count; /* 0: none, or the server did not say */
 };
 
 struct oc_secret {
@@ -133,7 +148,13 @@ struct oc_secret_put {
 };
 
 /* Bytes that are not valid UTF-8 (and not a blob) are sent as base64 with
- * "encoding":"base64" merged into metadata, and decoded again on get. */
+ * "encoding":"base64" merged into metadata, and decoded again on get.
+ *
+ * Each PUT makes a version (and may be charged), so it is sent once: it is
+ * tried again only when it never left (connect failure), or when after a
+ * 5xx the secret's version, read from the list (no read of the value),
+ * shows that the first try did not land.  A try that landed despite a 5xx
+ * or a broken connection is a success, with the metadata from the list. */
 int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		      const struct oc_secret_put *in,
 		      struct oc_secret_meta *out);

@@ -36,6 +36,7 @@
 #define MAX_URL		   2048u
 #define MAX_PATH	   4096u
 #define MAX_ID		   128u
+#define MAX_HEADER_VALUE   256
 #define MAX_ENV_NAME	   128u
 #define MAX_CRED	   8192u
 #define MAX_RESERVED	   (16u * 1024)
@@ -121,6 +122,19 @@ static int valid_path(const char *v)
 	size_t n = strlen(v);
 
 	return n > 0 && n < MAX_PATH && !has_ctl(v);
+}
+
+/* A header value sent as is: visible ASCII, no spaces, bounded. */
+static int valid_header_value(const char *v)
+{
+	size_t n = strnlen(v, MAX_HEADER_VALUE + 1), i;
+
+	if (n == 0 || n > MAX_HEADER_VALUE)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+			return 0;
+	return 1;
 }
 
 static int valid_id(const char *v)
@@ -307,6 +321,7 @@ void oc_conf_free(struct oc_conf *c)
 	free(c->ca_path);
 	oc_secure_free(c->credential);
 	free(c->agent_id);
+	free(c->runtime_id);
 	for (i = 0; i < c->n_vaults && i < OC_CONF_MAX_VAULTS; i++) {
 		free(c->vaults[i].id);
 		key_free(&c->vaults[i].key);
@@ -418,6 +433,7 @@ enum vtype {
 	V_URL,
 	V_PATH,
 	V_ID,
+	V_HEADER,
 	V_VAULTS,
 	V_ENVNAME,
 	V_URI,
@@ -433,6 +449,7 @@ enum target {
 	T_CA_PATH,
 	T_CRED_FILE,
 	T_AGENT_ID,
+	T_RUNTIME_ID,
 	T_VAULTS,
 	T_KEY_FILE,
 	T_KEY_ENV,
@@ -463,6 +480,7 @@ static const struct keydef {
     {"ca_path", V_PATH, T_CA_PATH, false, 0, 0},
     {"credential_file", V_PATH, T_CRED_FILE, false, 0, 0},
     {"agent_id", V_ID, T_AGENT_ID, false, 0, 0},
+    {"runtime_id", V_HEADER, T_RUNTIME_ID, false, 0, 0},
     {"vaults", V_VAULTS, T_VAULTS, false, 0, 0},
     {"cmek_key_file", V_PATH, T_KEY_FILE, true, 0, 0},
     {"cmek_key_env", V_ENVNAME, T_KEY_ENV, true, 0, 0},
@@ -564,6 +582,14 @@ static int apply(struct loader *ld, long section, const char *key,
 			return OC_ERR_CONFIG;
 		}
 		break;
+	case V_HEADER:
+		if (!valid_header_value(v)) {
+			fail(ld, key,
+			     "must be 1 to %d visible ASCII characters",
+			     MAX_HEADER_VALUE);
+			return OC_ERR_CONFIG;
+		}
+		break;
 	case V_VAULTS:
 		return set_vaults(ld, key, v);
 	case V_ENVNAME:
@@ -634,6 +660,8 @@ static int apply(struct loader *ld, long section, const char *key,
 		return set_str(&ld->cred_file, v);
 	case T_AGENT_ID:
 		return set_str(&c->agent_id, v);
+	case T_RUNTIME_ID:
+		return set_str(&c->runtime_id, v);
 	case T_KEY_FILE:
 	case T_KEY_ENV:
 	case T_KEY_URI:
@@ -1044,6 +1072,7 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_CA_FILE", "ca_file");
 	APPLY("ONECLAW_CREDENTIAL_FILE", "credential_file");
 	APPLY("ONECLAW_AGENT_ID", "agent_id");
+	APPLY("ONECLAW_RUNTIME_ID", "runtime_id");
 	if ((v = env("ONECLAW_VAULT_ID")) != NULL) {
 		if (strnlen(v, MAX_ID + 1) > MAX_ID || !valid_id(v)) {
 			fail(ld, "ONECLAW_VAULT_ID", "invalid vault id");

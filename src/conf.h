@@ -24,6 +24,9 @@
  *   credential_file    file holding an ocv_ agent key, a 1ck_ user key, or a
  *                      token (kind told by prefix; a JWT has two dots)
  *   agent_id           uuid, optional with ocv_ keys
+ *   runtime_id         sent as X-1Claw-Runtime-Id on every request (a
+ *                      runtime-bound token needs it); 1 to 256 visible
+ *                      ASCII characters
  *   vaults             comma list of vault ids (default: all visible)
  *   cmek_key_file      CMEK key file (any accepted encoding)
  *   cmek_key_env       name of an env var holding the key
@@ -42,10 +45,10 @@
  *   max_value_size     bytes, cap on one secret value (default 5 MiB)
  *
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
- * ONECLAW_AGENT_ID, ONECLAW_API_KEY, ONECLAW_TOKEN, ONECLAW_CREDENTIAL_FILE,
- * ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY, ONECLAW_CMEK_KEY_FILE,
- * ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE, ONECLAW_CA_FILE.
- * Secret variables are read with secure_getenv. */
+ * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
+ * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
+ * ONECLAW_CMEK_KEY_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
+ * ONECLAW_CA_FILE. Secret variables are read with secure_getenv. */
 #ifndef OC_CONF_H
 #define OC_CONF_H
 
@@ -89,6 +92,7 @@ struct oc_conf {
 	enum oc_cred_kind cred_kind;
 	char *credential; /* secure memory; NULL in PIN mode */
 	char *agent_id;
+	char *runtime_id; /* NULL: no X-1Claw-Runtime-Id */
 	struct oc_conf_vault vaults[OC_CONF_MAX_VAULTS]; /* explicit list and
 							     per-vault keys */
 	size_t n_vaults;

@@ -54,6 +54,8 @@ const char *oc_strerror(int err)
 		return "no CMEK key configured";
 	case OC_ERR_NOT_SEALED:
 		return "value not sealed under the configured CMEK key";
+	case OC_ERR_PAYMENT:
+		return "payment required: the quota is used up";
 	case OC_ERR_CONFIG:
 		return "invalid configuration";
 	case OC_ERR_UNSUPPORTED:

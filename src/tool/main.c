@@ -152,6 +152,9 @@ void oc_tool_reason(struct oc_tool *t, int rc, long status, const char *detail,
 	case OC_ERR_FORBIDDEN:
 		what = "access denied";
 		break;
+	case OC_ERR_PAYMENT:
+		what = "payment required (the account's quota is used up)";
+		break;
 	default:
 		break;
 	}
@@ -174,13 +177,14 @@ int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
 	/* Only answers from the server carry a status and a detail. */
-	if (t->api && rc <= OC_ERR_SERVER && rc >= OC_ERR_TOO_LARGE) {
+	if (t->api && ((rc <= OC_ERR_SERVER && rc >= OC_ERR_TOO_LARGE) ||
+		       rc == OC_ERR_PAYMENT)) {
 		status = oc_api_last_status(t->api);
 		detail = oc_api_last_error(t->api);
 	}
 	oc_tool_reason(t, rc, status, detail, reason, sizeof(reason));
 	oc_tool_err("%s: %s", ctx, reason);
-	return OC_EXIT_FAIL;
+	return rc == OC_ERR_PAYMENT ? OC_EXIT_PAYMENT : OC_EXIT_FAIL;
 }
 
 int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
@@ -386,19 +390,21 @@ static int find_vault(struct oc_tool *t, struct oc_api *a, const char *arg,
 	struct oc_vault *list = NULL;
 	size_t n = 0, i, hits = 0, hit = 0;
 	char safe[300];
-	int rc;
+	int rc, by_id;
 
 	oc_out_safe(arg, safe, sizeof(safe));
 	if (!*arg || strlen(arg) > OC_API_MAX_NAME) {
 		oc_tool_err("unknown vault '%s'", safe);
 		return OC_EXIT_FAIL;
 	}
-	rc = oc_api_vault_get(a, arg, out);
+	rc = by_id = oc_api_vault_get(a, arg, out);
 	if (rc == 0)
 		return 0;
-	if (rc != OC_ERR_NOT_FOUND && rc != OC_ERR_BAD_REQUEST)
+	/* Not an id: try it as a name.  A vault-bound agent gets 403 for
+	 * anything outside its binding, a name included. */
+	if (rc != OC_ERR_NOT_FOUND && rc != OC_ERR_BAD_REQUEST &&
+	    rc != OC_ERR_FORBIDDEN)
 		return oc_tool_fail(t, rc, "vault %s", safe);
-	/* Not an id: try it as a name. */
 	rc = oc_api_vault_list(a, &list, &n);
 	if (rc)
 		return oc_tool_fail(t, rc, "vault %s: listing vaults", safe);
@@ -415,6 +421,10 @@ static int find_vault(struct oc_tool *t, struct oc_api *a, const char *arg,
 		return 0;
 	if (hits > 1)
 		oc_tool_err("vault name '%s' is ambiguous: use the vault id",
+			    safe);
+	else if (by_id == OC_ERR_FORBIDDEN)
+		oc_tool_err("vault %s: access denied (HTTP 403), and no vault "
+			    "of that name is visible to this credential",
 			    safe);
 	else
 		oc_tool_err("unknown vault '%s' (no vault with that id or "

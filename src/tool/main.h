@@ -19,6 +19,7 @@ enum oc_exit {
 	OC_EXIT_OK = 0,
 	OC_EXIT_FAIL = 1,
 	OC_EXIT_USAGE = 2,
+	OC_EXIT_PAYMENT = 3, /* HTTP 402: quota used up, payment due */
 };
 
 /* Returned by oc_tool_getopt after --help was printed. */

@@ -37,6 +37,7 @@ static void test_fixed(void **state)
 	same_everywhere(OC_ERR_CONFLICT, CKR_FUNCTION_FAILED);
 	same_everywhere(OC_ERR_KEY_MISMATCH, CKR_ONECLAW_CMEK_MISMATCH);
 	same_everywhere(OC_ERR_NOT_SEALED, CKR_ONECLAW_NOT_SEALED);
+	same_everywhere(OC_ERR_PAYMENT, CKR_ONECLAW_PAYMENT_REQUIRED);
 	same_everywhere(OC_ERR_NO_KEY, CKR_FUNCTION_FAILED);
 	same_everywhere(OC_ERR_CONFIG, CKR_ARGUMENTS_BAD);
 	same_everywhere(OC_ERR_PERM, CKR_ARGUMENTS_BAD);
