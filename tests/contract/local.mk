@@ -1,0 +1,7 @@
+# tests/contract - the module and oneclaw-tool against hosted-fixture.py, a
+# stand-in of the HOSTED 1claw service shaped on its published API, odd
+# answers included (oneclaw-vaultd answers only what our client expects).
+# contract-lib.sh starts one fixture per test on a free loopback port;
+# logq.py answers questions about its request log.
+EXTRA_DIST += tests/contract/contract-lib.sh tests/contract/hosted-fixture.py \
+	tests/contract/logq.py
