@@ -5,3 +5,5 @@
 # logq.py answers questions about its request log.
 EXTRA_DIST += tests/contract/contract-lib.sh tests/contract/hosted-fixture.py \
 	tests/contract/logq.py
+TESTS += tests/contract/contract-vault-list.sh
+EXTRA_DIST += tests/contract/contract-vault-list.sh
