@@ -7,3 +7,5 @@ EXTRA_DIST += tests/contract/contract-lib.sh tests/contract/hosted-fixture.py \
 	tests/contract/logq.py
 TESTS += tests/contract/contract-vault-list.sh
 EXTRA_DIST += tests/contract/contract-vault-list.sh
+TESTS += tests/contract/contract-large-list.sh
+EXTRA_DIST += tests/contract/contract-large-list.sh
