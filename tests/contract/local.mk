@@ -9,3 +9,5 @@ TESTS += tests/contract/contract-vault-list.sh
 EXTRA_DIST += tests/contract/contract-vault-list.sh
 TESTS += tests/contract/contract-large-list.sh
 EXTRA_DIST += tests/contract/contract-large-list.sh
+TESTS += tests/contract/contract-stale-token.sh
+EXTRA_DIST += tests/contract/contract-stale-token.sh
