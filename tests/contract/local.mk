@@ -11,3 +11,5 @@ TESTS += tests/contract/contract-large-list.sh
 EXTRA_DIST += tests/contract/contract-large-list.sh
 TESTS += tests/contract/contract-stale-token.sh
 EXTRA_DIST += tests/contract/contract-stale-token.sh
+TESTS += tests/contract/contract-payment.sh
+EXTRA_DIST += tests/contract/contract-payment.sh
