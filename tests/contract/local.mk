@@ -13,3 +13,5 @@ TESTS += tests/contract/contract-stale-token.sh
 EXTRA_DIST += tests/contract/contract-stale-token.sh
 TESTS += tests/contract/contract-payment.sh
 EXTRA_DIST += tests/contract/contract-payment.sh
+TESTS += tests/contract/contract-vault-bound.sh
+EXTRA_DIST += tests/contract/contract-vault-bound.sh
