@@ -15,3 +15,5 @@ TESTS += tests/contract/contract-payment.sh
 EXTRA_DIST += tests/contract/contract-payment.sh
 TESTS += tests/contract/contract-vault-bound.sh
 EXTRA_DIST += tests/contract/contract-vault-bound.sh
+TESTS += tests/contract/contract-cmek-race.sh
+EXTRA_DIST += tests/contract/contract-cmek-race.sh
