@@ -17,3 +17,5 @@ TESTS += tests/contract/contract-vault-bound.sh
 EXTRA_DIST += tests/contract/contract-vault-bound.sh
 TESTS += tests/contract/contract-cmek-race.sh
 EXTRA_DIST += tests/contract/contract-cmek-race.sh
+TESTS += tests/contract/contract-put-5xx.sh
+EXTRA_DIST += tests/contract/contract-put-5xx.sh

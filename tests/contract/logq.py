@@ -10,11 +10,21 @@ The log is one JSON object per request; {"mark": NAME} lines divide it.
 mark, --since MARK every request after it.  EXPR is a Python expression:
 for count and show over one request `r` (count prints how many are true,
 show prints them), for eval over the list `rs` (its value is printed).
+sp(r) is the secret path a request names (percent-decoded), or None.
 """
 
 import argparse
 import json
 import sys
+from urllib.parse import unquote
+
+
+def sp(r):
+    """The secret path of /v1/vaults/<id>/secrets/<path>, decoded."""
+    head, sep, rest = r.get("path", "").partition("/secrets/")
+    if not sep or not head.startswith("/v1/vaults/") or not rest:
+        return None
+    return unquote(rest)
 
 
 def load(path, phase, since):
@@ -47,9 +57,9 @@ def main():
     a = ap.parse_args()
     rs = load(a.log, a.phase, a.since)
     if a.what == "eval":
-        print(eval(a.expr, {"rs": rs}))
+        print(eval(a.expr, {"rs": rs, "sp": sp}))
         return 0
-    hits = [r for r in rs if eval(a.expr, {"r": r})]
+    hits = [r for r in rs if eval(a.expr, {"r": r, "sp": sp})]
     if a.what == "count":
         print(len(hits))
     else:
