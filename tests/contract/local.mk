@@ -19,3 +19,5 @@ TESTS += tests/contract/contract-cmek-race.sh
 EXTRA_DIST += tests/contract/contract-cmek-race.sh
 TESTS += tests/contract/contract-put-5xx.sh
 EXTRA_DIST += tests/contract/contract-put-5xx.sh
+TESTS += tests/contract/contract-runtime-id.sh
+EXTRA_DIST += tests/contract/contract-runtime-id.sh
