@@ -75,8 +75,9 @@ POST /_fixture/<verb>, JSON body:
                                      until set again with count 0
   cmek {"vault", "fingerprint"}      CMEK on (hex) or off (null)
   upper-fingerprint {"on"}           fingerprints shown upper-case
-  rotation-running {"vault"}         a job that never ends: POST
-                                     cmek-rotate answers 409
+  rotation-running {"vault","running"}  a job that never ends: POST
+                                     cmek-rotate answers 409 (until
+                                     "running": false)
   rotate-answer {"vault","status","detail","switch_fingerprint"}
                                      the next POST cmek-rotate answers
                                      status (after switching the vault
@@ -1022,7 +1023,11 @@ class Handler(BaseHTTPRequestHandler):
             st.upper = bool(b.get("on", True))
         elif verb == "rotation-running":
             v = self.the_vault(b)
-            v.running_job = self.new_job(v, "running")["id"]
+            if b.get("running", True):
+                v.running_job = self.new_job(v, "running")["id"]
+            elif v.running_job:
+                st.jobs[v.running_job]["status"] = "failed"
+                v.running_job = None
         elif verb == "rotate-answer":
             self.the_vault(b).rotate_answer = b
         else:

@@ -21,3 +21,5 @@ TESTS += tests/contract/contract-put-5xx.sh
 EXTRA_DIST += tests/contract/contract-put-5xx.sh
 TESTS += tests/contract/contract-runtime-id.sh
 EXTRA_DIST += tests/contract/contract-runtime-id.sh
+TESTS += tests/contract/contract-rotate.sh
+EXTRA_DIST += tests/contract/contract-rotate.sh
