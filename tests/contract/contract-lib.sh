@@ -196,7 +196,8 @@ cf_client() {
 # $T/pause.out).  cf_resume lets it go on and waits for it.
 cf_pause() {
 	CF_N=$((CF_N + 1))
-	rm -f "$T/go.$CF_N"
+	# A "found" left from the run before must not count.
+	rm -f "$T/go.$CF_N" "$T/pause.out"
 	mkfifo "$T/go.$CF_N"
 	timeout 120 $OC_WRAP "$CLIENT" "$MODULE" "$@" < "$T/go.$CF_N" \
 		> "$T/pause.out" 2>&1 &

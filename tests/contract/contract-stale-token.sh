@@ -41,9 +41,14 @@ for detail in "token has been revoked" "no scopes" "scopes do not cover this pat
 		cf_bad "module, \"$detail\": read gave $rv after $n token exchange(s) (want CKR_OK after 2)"
 	fi
 
-	echo "== \"$detail\": oneclaw-tool, its token revoked after its first answer"
-	cf_mark "tool-$i"
+	# One tool run is one process: the policy changes between its token
+	# exchange and its first request (the fixture revokes the next token
+	# as it is issued).
+	echo "== \"$detail\": oneclaw-tool, its token revoked as it was issued"
+	cf_tool secret get "$APP" app/token > "$T/get.out" 2> "$T/get.err" ||
+		oc_fail "the tool cannot read before the revocation: $(cat "$T/get.err")"
 	cf_ctl revoke "{\"detail\":\"$detail\",\"future\":1}"
+	cf_mark "tool-$i"
 	rc=0
 	cf_tool secret get "$APP" app/token > "$T/get.out" 2> "$T/get.err" || rc=$?
 	[ "$(cf_count "tool-$i" 'r["status"] == 403')" -ge 1 ] ||

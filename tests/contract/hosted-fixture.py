@@ -63,9 +63,10 @@ POST /_fixture/<verb>, JSON body:
   scenario {"name"}                  odd-vaults | upper-fingerprint
   agent {"vault_ids": [...]}         the agent key's vault binding
   bulk {"vault", "count", "chunked"} count generated secrets in a vault
-  revoke {"detail", "future"}        every token so far answers 403
-                                     detail; the next `future` tokens
-                                     after their first good answer
+  revoke {"detail","future","after"} every token so far answers 403
+                                     detail; so do the next `future`
+                                     tokens issued, once they have had
+                                     `after` good answers (default 0)
   deny {"path", "detail"}            secret path answers a plain 403
   quota {"exhausted"}                secret GET/PUT answer 402 first
   fail-after-store {"count","status"}   next PUTs stored, then 5xx
@@ -144,7 +145,7 @@ class Token:
         self.kind = kind  # "user" | "agent"
         self.vault_ids = vault_ids  # None: every vault
         self.revoked = None  # the 403 detail once revoked
-        self.revoke_after_use = None
+        self.revoke_later = None  # (detail, good answers left)
 
 
 class Version:
@@ -252,7 +253,7 @@ class State:
         self.tokens = {}  # token text -> Token
         self.serial = 0
         self.exchanges = 0
-        self.future_revoke = []  # details for the next tokens issued
+        self.future_revoke = []  # (detail, after) for the next tokens
         self.denied = {}  # secret path -> detail
         self.quota = False
         self.fail_store = []  # [("after"|"before", status)]
@@ -312,7 +313,11 @@ class State:
         ])
         tok = Token(self.serial, kind, vault_ids or None)
         if self.future_revoke:
-            tok.revoke_after_use = self.future_revoke.pop(0)
+            detail, after = self.future_revoke.pop(0)
+            if after > 0:
+                tok.revoke_later = (detail, after)
+            else:
+                tok.revoked = detail
         self.tokens[text] = tok
         return text, tok
 
@@ -513,10 +518,12 @@ class Handler(BaseHTTPRequestHandler):
     def after(self):
         with self.st.lock:
             tok = self.tok
-            if (tok and tok.revoke_after_use and self.rec["status"]
+            if (tok and tok.revoke_later and self.rec["status"]
                     and self.rec["status"] < 400):
-                tok.revoked = tok.revoke_after_use
-                tok.revoke_after_use = None
+                detail, left = tok.revoke_later
+                tok.revoke_later = (detail, left - 1) if left > 1 else None
+                if left <= 1:
+                    tok.revoked = detail
         if not self.rec.pop("silent", False):
             self.st.write_log(self.rec)
 
@@ -999,7 +1006,8 @@ class Handler(BaseHTTPRequestHandler):
             detail = b.get("detail") or REVOKE_DETAILS[0]
             for tok in st.tokens.values():
                 tok.revoked = detail
-            st.future_revoke = [detail] * int(b.get("future", 0))
+            st.future_revoke = [(detail, int(b.get("after", 0)))] * int(
+                b.get("future", 0))
         elif verb == "deny":
             st.denied[b["path"]] = b.get(
                 "detail", "No policy grants access to this path")
