@@ -61,7 +61,7 @@ cf_start() {
 	rm -f "$T/fixture.port"
 	"$CF_PY" "$CF_FIXTURE" --port-file "$T/fixture.port" --log "$CF_LOG" \
 		--user-key-file "$T/user.key" --agent-key-file "$T/agent.key" \
-		"$@" 2>>"$OC_LOG_DIR/$(basename "$0").fixture-stderr.log" &
+		"$@" 2>"$OC_LOG_DIR/$(basename "$0").fixture-stderr.log" &
 	CF_PID=$!
 	OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $CF_PID"
 	trap cf_cleanup EXIT

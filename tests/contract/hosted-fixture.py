@@ -199,8 +199,8 @@ class Secret:
 
 
 class Vault:
-    def __init__(self, name, description=None, vid=None):
-        self.id = vid or str(uuid.uuid4())
+    def __init__(self, name, description=None):
+        self.id = str(uuid.uuid4())
         self.name = name
         self.description = description
         self.created_at = now_iso()
@@ -282,10 +282,11 @@ class State:
                 return v
         return None
 
-    def visible(self, tok):
-        if tok.kind == "agent" and self.agent_vault_ids:
-            return list(self.agent_vault_ids)
-        return None
+    @staticmethod
+    def visible(tok):
+        """The vaults a token may reach (None: all).  The hosted service
+        reads the binding from the JWT's claims, as issued."""
+        return tok.vault_ids if tok.kind == "agent" else None
 
     # --- tokens --------------------------------------------------------
 
@@ -1051,7 +1052,8 @@ class Handler(BaseHTTPRequestHandler):
                 p: {"version": s.latest.number, "puts": s.puts,
                     "gets": s.gets, "reads": s.latest.reads,
                     "deleted": s.deleted,
-                    "cmek_encrypted": s.latest.cmek_encrypted}
+                    "cmek_encrypted": s.latest.cmek_encrypted,
+                    "cmek_fingerprint": s.latest.cmek_fingerprint}
                 for p, s in v.secrets.items() if s.versions}
         return {
             "vaults": vaults,
@@ -1060,6 +1062,16 @@ class Handler(BaseHTTPRequestHandler):
             "exchanges": st.exchanges,
             "secrets": sec,
         }
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client killed mid-request (a test's timeout) is no fixture bug.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def apply_scenario(st, name):
@@ -1108,8 +1120,7 @@ def main():
             ap.error("--agent-vaults: no vault %r" % name)
         st.agent_vault_ids.append(v.id)
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.state = st
     tmp = args.port_file + ".tmp"
     with open(tmp, "w", encoding="ascii") as f:
