@@ -61,7 +61,8 @@ CONTROL = """
 POST /_fixture/<verb>, JSON body:
   mark {"name"}                      a {"mark": name} line in the log
   scenario {"name"}                  odd-vaults | upper-fingerprint
-  agent {"vault_ids": [...]}         the agent key's vault binding
+  agent {"vault_ids": [...]}         the agent key's vault binding (in
+                                     the tokens issued from then on)
   bulk {"vault", "count", "chunked"} count generated secrets in a vault
   revoke {"detail","future","after"} every token so far answers 403
                                      detail; so do the next `future`
@@ -1103,7 +1104,8 @@ def main():
     ap.add_argument("--agent-vaults", default="",
                     help="comma list of vault names the agent key is "
                          "bound to (default: none, i.e. every vault)")
-    ap.add_argument("--scenario", action="append", default=[])
+    ap.add_argument("--scenario", action="append", default=[],
+                    help="odd-vaults | upper-fingerprint (repeatable)")
     args = ap.parse_args()
     # Keys come from files: a command line is visible to every user.
     args.user_key = read_key(args.user_key_file)
