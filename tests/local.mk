@@ -1,5 +1,6 @@
 # Tests: cmocka unit tests (tests/unit), shell integration tests against a
-# fresh oneclaw-vaultd each (tests/integration), benchmarks (tests/bench,
+# fresh oneclaw-vaultd each (tests/integration), contract tests against a
+# stand-in of the hosted service (tests/contract), benchmarks (tests/bench,
 # built by `make bench`, never part of check), fuzz targets (tests/fuzz).
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -17,4 +18,5 @@ include tests/bench/local.mk
 include tests/fuzz/local.mk
 include tests/conformance/local.mk
 include tests/attack/local.mk
+include tests/contract/local.mk
 include tests/static.mk

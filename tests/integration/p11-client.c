@@ -23,6 +23,15 @@
  *   p11-client MODULE protocol LABEL    buffer-size protocol checks
  *   p11-client MODULE stale LABEL       find, wait for a line on stdin,
  *                                       read: the CK_RV
+ *   p11-client MODULE stale-write set|create LABEL FILE
+ *                                       find LABEL (set) or list the
+ *                                       slot's data objects (create),
+ *                                       read the token's information,
+ *                                       wait for a line on stdin, then
+ *                                       write FILE: the CK_RV
+ *   p11-client MODULE labels            CKA_LABEL of every data object,
+ *                                       one per line; the count and the
+ *                                       peak resident memory on stderr
  *   p11-client MODULE initargs LABEL    C_Initialize argument handling
  *   p11-client MODULE attr-rv CLASS LABEL ATTR...
  *                                       per attribute of the object of
@@ -1001,6 +1010,125 @@ static int cmd_reload(const char *module, const char *label, long cycles)
 	return 0;
 }
 
+/* Every data object of the slot: handles first, then labels (a module
+ * may refuse other calls on a session while a find is active). */
+static int cmd_labels(void)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}};
+	CK_OBJECT_HANDLE *h = NULL, *nh;
+	CK_ULONG n = 0, cap = 0, got;
+	CK_SESSION_HANDLE s;
+	char label[4096];
+	CK_RV rv = open_session(false, &s);
+
+	if (rv == CKR_OK)
+		rv = f->C_FindObjectsInit(s, t, 1);
+	if (rv != CKR_OK)
+		return failed("C_FindObjectsInit", rv);
+	do {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			nh = realloc(h, cap * sizeof(*h));
+			if (!nh) {
+				free(h);
+				return failed("labels", CKR_HOST_MEMORY);
+			}
+			h = nh;
+		}
+		got = 0;
+		rv = f->C_FindObjects(s, h + n, 4096, &got);
+		n += got;
+	} while (rv == CKR_OK && got > 0);
+	f->C_FindObjectsFinal(s);
+	if (rv != CKR_OK) {
+		free(h);
+		return failed("C_FindObjects", rv);
+	}
+	for (CK_ULONG i = 0; i < n; i++) {
+		CK_ATTRIBUTE a = {CKA_LABEL, label, sizeof(label) - 1};
+
+		rv = f->C_GetAttributeValue(s, h[i], &a, 1);
+		if (rv != CKR_OK) {
+			free(h);
+			return failed("C_GetAttributeValue(CKA_LABEL)", rv);
+		}
+		printf("%.*s\n", (int)a.ulValueLen, label);
+	}
+	free(h);
+	fprintf(stderr, "objects %lu\nVmHWM %ld kB\n", (unsigned long)n,
+		status_kb("VmHWM"));
+	return 0;
+}
+
+/* The module lists the vault and reads its state (CKA_LABEL found, or
+ * every data object, then C_GetTokenInfo); "found" on stdout; a line on
+ * stdin (the test changes the server meanwhile); then the write: the
+ * CK_RV on stdout. */
+static int cmd_stale_write(const char *mode, const char *label,
+			   const char *file)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE all[] = {{CKA_CLASS, &cls, sizeof(cls)}};
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE, any[16];
+	CK_SESSION_HANDLE s;
+	CK_SESSION_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_ULONG n = 0;
+	size_t len = 0;
+	unsigned char *v = read_file(file, &len);
+	bool set = strcmp(mode, "set") == 0;
+	char line[16];
+	CK_RV rv;
+
+	if (!v || (!set && strcmp(mode, "create") != 0)) {
+		free(v);
+		return 64;
+	}
+	rv = open_session(true, &s);
+	if (rv == CKR_OK && set) {
+		rv = find_one(s, CKO_DATA, label, &h);
+	} else if (rv == CKR_OK) {
+		rv = f->C_FindObjectsInit(s, all, 1);
+		if (rv == CKR_OK) {
+			rv = f->C_FindObjects(s, any, 16, &n);
+			f->C_FindObjectsFinal(s);
+		}
+	}
+	if (rv == CKR_OK)
+		rv = f->C_GetSessionInfo(s, &si);
+	if (rv == CKR_OK)
+		rv = f->C_GetTokenInfo(si.slotID, &ti);
+	if (rv != CKR_OK) {
+		free(v);
+		return failed("find", rv);
+	}
+	printf("found\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin)) {
+		free(v);
+		return 1;
+	}
+	if (set) {
+		CK_ATTRIBUTE a = {CKA_VALUE, v, len};
+
+		rv = f->C_SetAttributeValue(s, h, &a, 1);
+	} else {
+		CK_ATTRIBUTE t[] = {
+		    {CKA_CLASS, &cls, sizeof(cls)},
+		    {CKA_TOKEN, &yes, sizeof(yes)},
+		    {CKA_LABEL, (void *)label, strlen(label)},
+		    {CKA_VALUE, v, len},
+		};
+
+		rv = f->C_CreateObject(s, t, 4, &h);
+	}
+	free(v);
+	printf("%s\n", oc_client_rv_name(rv));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1053,6 +1181,10 @@ int main(int argc, char **argv)
 		rc = cmd_interface(dl);
 	else if (strcmp(cmd, "stale") == 0 && argc == 4)
 		rc = cmd_stale(argv[3]);
+	else if (strcmp(cmd, "stale-write") == 0 && argc == 6)
+		rc = cmd_stale_write(argv[3], argv[4], argv[5]);
+	else if (strcmp(cmd, "labels") == 0)
+		rc = cmd_labels();
 	else if (strcmp(cmd, "initargs") == 0 && argc == 4)
 		rc = cmd_initargs(argv[3]);
 	else if (strcmp(cmd, "protocol") == 0 && argc == 4)
