@@ -771,6 +771,28 @@ static int vault_idle_locked(struct oc_store *st, const char *vault_id)
 	return rc;
 }
 
+/* Within a transaction: revokes the tokens of the agents that the vault's
+ * policies name, all of them or (policy_id not NULL) that one's, by
+ * bumping their generation.  A policy change and the revocation it causes
+ * commit together or not at all. */
+static int revoke_policy_agents(struct oc_store *st, const char *vault_id,
+				const char *policy_id)
+{
+	static const char q_vault[] =
+	    "UPDATE agents SET gen = gen + 1 WHERE id IN (SELECT principal_id"
+	    " FROM policies WHERE vault_id = ? AND principal_type = 'agent')";
+	static const char q_one[] =
+	    "UPDATE agents SET gen = gen + 1 WHERE id IN (SELECT principal_id"
+	    " FROM policies WHERE vault_id = ? AND principal_type = 'agent'"
+	    " AND id = ?)";
+	sqlite3_stmt *s = prep(st, policy_id ? q_one : q_vault);
+
+	bind_str(s, 1, vault_id);
+	if (policy_id)
+		bind_str(s, 2, policy_id);
+	return step_end(st, s, 0, "token revocation");
+}
+
 /* Begins a change to vault id: the transaction, the vault as it stands
  * into *v, and OC_ERR_CONFLICT while a rotation job of it runs. */
 static int begin_vault_change(struct oc_store *st, const char *id,
@@ -794,6 +816,8 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 
 	lock(st);
 	rc = begin_vault_change(st, id, &v);
+	if (!rc)
+		rc = revoke_policy_agents(st, id, NULL);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
@@ -1406,14 +1430,6 @@ int oc_store_agent_delete(struct oc_store *st, const char *id)
 	return agent_exec(st, sql, id, NULL);
 }
 
-int oc_store_agent_bump_gen(struct oc_store *st, const char *id)
-{
-	static const char sql[] =
-	    "UPDATE agents SET gen = gen + 1 WHERE id = ?";
-
-	return agent_exec(st, sql, id, NULL);
-}
-
 /* --- policies ----------------------------------------------------------- */
 
 #define POLICY_COLS                                                            \
@@ -1462,9 +1478,15 @@ int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_policy(s, p);
-	rc = step_done(st, s, "policy create");
+	rc = begin(st);
+	if (!rc) {
+		s = prep(st, sql);
+		bind_policy(s, p);
+		rc = step_done(st, s, "policy create");
+	}
+	if (!rc)
+		rc = revoke_policy_agents(st, p->vault_id, p->id);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -1482,9 +1504,18 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_policy(s, p);
-	rc = step_change(st, s, "policy update");
+	rc = begin(st);
+	/* The agent it named before, and the one it names now. */
+	if (!rc)
+		rc = revoke_policy_agents(st, p->vault_id, p->id);
+	if (!rc) {
+		s = prep(st, sql);
+		bind_policy(s, p);
+		rc = step_change(st, s, "policy update");
+	}
+	if (!rc)
+		rc = revoke_policy_agents(st, p->vault_id, p->id);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -1512,10 +1543,16 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, id);
-	bind_str(s, 2, vault_id);
-	rc = step_change(st, s, "policy delete");
+	rc = begin(st);
+	if (!rc)
+		rc = revoke_policy_agents(st, vault_id, id);
+	if (!rc) {
+		s = prep(st, sql);
+		bind_str(s, 1, id);
+		bind_str(s, 2, vault_id);
+		rc = step_change(st, s, "policy delete");
+	}
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
