@@ -14,6 +14,7 @@ TESTS += \
 	tests/integration/vaultd-secrets.sh \
 	tests/integration/vaultd-cmek.sh \
 	tests/integration/vaultd-access.sh \
+	tests/integration/vaultd-revoke.sh \
 	tests/integration/vaultd-policy-scale.sh \
 	tests/integration/vaultd-rotate-crash.sh \
 	tests/integration/vaultd-softhsm.sh \
