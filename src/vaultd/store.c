@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct oc_store {
 	pthread_mutex_t lock;
 	struct stmt_slot cache[STMT_CACHE];
 	size_t n_cache;
+	atomic_bool writes_failing; /* read without the lock (health) */
 };
 
 static const char schema[] =
@@ -134,6 +136,42 @@ static sqlite3_stmt *prep(struct oc_store *st, const char *sql)
 	return s;
 }
 
+/* A failure of the storage itself, not of the request: a full, read-only
+ * or failing disk, a damaged file.  A constraint or a busy database is
+ * the request's own. */
+static bool storage_failure(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_CORRUPT:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* After a write step, BEGIN or COMMIT with SQLite result code: a storage
+ * failure sets writes_failing, a change that reached the disk (a commit,
+ * or a statement that changed rows outside a transaction) clears it. */
+static void note_write(struct oc_store *st, int code)
+{
+	if (storage_failure(code))
+		atomic_store(&st->writes_failing, true);
+	else if ((code == SQLITE_OK || code == SQLITE_DONE) &&
+		 sqlite3_get_autocommit(st->db) &&
+		 (code == SQLITE_OK || sqlite3_changes(st->db) > 0))
+		atomic_store(&st->writes_failing, false);
+}
+
+bool oc_store_writes_failing(struct oc_store *st)
+{
+	return atomic_load(&st->writes_failing);
+}
+
 static void lock(struct oc_store *st)
 {
 	pthread_mutex_lock(&st->lock);
@@ -146,12 +184,18 @@ static void unlock(struct oc_store *st)
 
 static int begin(struct oc_store *st)
 {
-	return exec(st, "BEGIN IMMEDIATE");
+	int rc = exec(st, "BEGIN IMMEDIATE");
+
+	note_write(st, rc ? sqlite3_extended_errcode(st->db) : SQLITE_OK);
+	return rc;
 }
 
 static int commit(struct oc_store *st)
 {
-	return exec(st, "COMMIT");
+	int rc = exec(st, "COMMIT");
+
+	note_write(st, rc ? sqlite3_extended_errcode(st->db) : SQLITE_OK);
+	return rc;
 }
 
 static void rollback(struct oc_store *st)
@@ -276,6 +320,8 @@ static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
 	if (!s)
 		return OC_ERR_IO;
 	rc = sqlite3_step(s);
+	note_write(st,
+		   rc == SQLITE_DONE ? rc : sqlite3_extended_errcode(st->db));
 	if (rc == SQLITE_DONE)
 		rc = OC_OK;
 	else if (conflict && (rc == conflict ||

@@ -39,6 +39,11 @@ int oc_store_create(const char *path, struct oc_store **out);
 int oc_store_open(const char *path, struct oc_store **out);
 void oc_store_close(struct oc_store *st);
 
+/* Whether this handle's last write failed for a reason of the storage (a
+ * full, read-only or failing disk, a damaged file), with none reaching the
+ * disk since.  Lock-free. */
+bool oc_store_writes_failing(struct oc_store *st);
+
 /* Small named blobs (the sealed token signing key, the schema version). */
 int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 		      size_t *len);

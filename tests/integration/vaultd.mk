@@ -10,6 +10,7 @@ tests_integration_hostile_client_SOURCES = \
 TESTS += \
 	tests/integration/vaultd-init.sh \
 	tests/integration/vaultd-auth.sh \
+	tests/integration/vaultd-health.sh \
 	tests/integration/vaultd-vaults.sh \
 	tests/integration/vaultd-secrets.sh \
 	tests/integration/vaultd-cmek.sh \
