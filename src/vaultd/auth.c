@@ -14,6 +14,10 @@
 
 static const char bad_credential[] = "Invalid API key";
 static const char uncovered[] = "Token scopes do not cover this path";
+/* Clients (the 1claw MCP server; the module, by its design) exchange their
+ * key again on a 403 whose detail holds this phrase; lower case, so a
+ * case-sensitive match finds it too. */
+static const char stale[] = "token has been revoked";
 
 static bool has_prefix(const char *s, size_t n, const char *p)
 {
@@ -36,8 +40,10 @@ static int user_by_key(struct oc_auth *a, const char *key, size_t n,
 }
 
 /* A token of an agent stays valid only while the agent exists, is active,
- * has not expired and has not had its tokens revoked (gen).  p gets the
- * agent's own scopes. */
+ * has not expired (OC_ERR_UNAUTHORIZED: its key is no good either) and has
+ * not had its tokens revoked by a change to its access since the token was
+ * issued (gen; OC_ERR_FORBIDDEN: a new exchange gets a working token).  p
+ * gets the agent's own scopes. */
 static int agent_current(struct oc_auth *a, struct oc_principal *p, int64_t now,
 			 const char **why)
 {
@@ -59,8 +65,8 @@ static int agent_current(struct oc_auth *a, struct oc_principal *p, int64_t now,
 		*why = "Agent has expired";
 		rc = OC_ERR_UNAUTHORIZED;
 	} else if (ag.gen != p->gen) {
-		*why = "Token has been revoked";
-		rc = OC_ERR_UNAUTHORIZED;
+		*why = stale;
+		rc = OC_ERR_FORBIDDEN;
 	} else {
 		oc_strlist_free(&p->scopes);
 		p->scopes = ag.scopes;

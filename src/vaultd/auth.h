@@ -7,8 +7,8 @@
  * wins; no matching allow: denied).  Scopes are path globs checked on each
  * request against live data: the agent's own scopes when it has any, else
  * the patterns of its allow policies in every vault.  A policy change
- * revokes the agent's tokens, so a valid token sees the scopes it was
- * issued under.  Users (the admin) own everything. */
+ * revokes the agent's tokens (store.h), so a valid token sees the scopes it
+ * was issued under.  Users (the admin) own everything. */
 #ifndef OC_VAULTD_AUTH_H
 #define OC_VAULTD_AUTH_H
 
@@ -28,7 +28,9 @@ struct oc_auth {
 };
 
 /* The Authorization header value -> principal.  OC_ERR_UNAUTHORIZED with a
- * static reason in *why. */
+ * static reason in *why; OC_ERR_FORBIDDEN with "token has been revoked" for
+ * an agent token issued before a change to the agent's access (a policy
+ * naming it, the agent itself, its key), as the hosted service answers. */
 int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 		   struct oc_principal *out, const char **why);
 

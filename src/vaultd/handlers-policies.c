@@ -1,4 +1,5 @@
-/* handlers-policies.c - per-vault access policies on path globs. */
+/* handlers-policies.c - per-vault access policies on path globs.  A change
+ * revokes the tokens of the agents it concerns (in the store, store.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -158,13 +159,6 @@ static int apply(struct oc_req *r, const struct oc_json *body,
 	return OC_OK;
 }
 
-/* Policy changes revoke the agent's tokens, as the hosted service does. */
-static void revoke_agent(struct oc_req *r, const struct oc_policy_row *p)
-{
-	if (strcmp(p->principal_type, "agent") == 0)
-		oc_store_agent_bump_gen(r->srv->store, p->principal_id);
-}
-
 void oc_h_policy_create(struct oc_req *r)
 {
 	struct oc_json *body = NULL;
@@ -187,7 +181,6 @@ void oc_h_policy_create(struct oc_req *r)
 		oc_problem_err(r, rc, NULL);
 		goto out;
 	}
-	revoke_agent(r, &p);
 	policy_reply(r, &p, 201);
 out:
 	oc_json_free(body);
@@ -250,13 +243,12 @@ void oc_h_policy_get(struct oc_req *r)
 void oc_h_policy_update(struct oc_req *r)
 {
 	struct oc_json *body = NULL;
-	struct oc_policy_row p, before;
+	struct oc_policy_row p;
 	struct oc_vault_row v;
 	int rc;
 
 	if (policy_load(r, &v, &p))
 		return;
-	before = p;
 	if (oc_req_json(r, &body) || apply(r, body, &p, false))
 		goto out;
 	rc = oc_store_policy_update(r->srv->store, &p);
@@ -264,9 +256,6 @@ void oc_h_policy_update(struct oc_req *r)
 		oc_problem_err(r, rc, "Policy");
 		goto out;
 	}
-	revoke_agent(r, &before);
-	if (strcmp(before.principal_id, p.principal_id) != 0)
-		revoke_agent(r, &p);
 	policy_reply(r, &p, 200);
 out:
 	oc_json_free(body);
@@ -285,6 +274,5 @@ void oc_h_policy_delete(struct oc_req *r)
 		oc_problem_err(r, rc, "Policy");
 		return;
 	}
-	revoke_agent(r, &p);
 	oc_reply_empty(r, 204);
 }

@@ -186,6 +186,9 @@ int main(int argc, char **argv)
 	/* Signals are taken by sigwait() below; every thread started from
 	 * here on inherits the mask. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit reached by the database is a failed write,
+	 * answered and shown by GET /v1/health, not a kill. */
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);

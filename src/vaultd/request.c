@@ -389,6 +389,10 @@ static bool authenticate(struct oc_req *r)
 		oc_problem(r, 401, why);
 		return false;
 	}
+	if (rc == OC_ERR_FORBIDDEN) {
+		oc_problem(r, 403, why);
+		return false;
+	}
 	if (rc) {
 		oc_problem_err(r, rc, NULL);
 		return false;

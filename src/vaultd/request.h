@@ -3,12 +3,13 @@
  *
  * Each route states the body it takes (bytes and JSON values).  When the
  * headers are in, the request is routed, a declared body over the route's
- * budget is refused with 413, a route that needs a bearer checks it (401),
- * and the declared body takes its share of the bytes all requests may hold
- * at once (OC_MAX_INFLIGHT; past it 503 with Retry-After) -- all before a
- * body byte is kept.  A chunked body is held to the same bounds as it
- * comes.  A refused body is dropped, not kept; up to 1 MiB of it is read
- * first so that the client sees the answer rather than a reset. */
+ * budget is refused with 413, a route that needs a bearer checks it (401;
+ * 403 for a revoked agent token), and the declared body takes its share of
+ * the bytes all requests may hold at once (OC_MAX_INFLIGHT; past it 503
+ * with Retry-After) -- all before a body byte is kept.  A chunked body is
+ * held to the same bounds as it comes.  A refused body is dropped, not
+ * kept; up to 1 MiB of it is read first so that the client sees the answer
+ * rather than a reset. */
 #ifndef OC_VAULTD_REQUEST_H
 #define OC_VAULTD_REQUEST_H
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ struct oc_store {
 	pthread_mutex_t lock;
 	struct stmt_slot cache[STMT_CACHE];
 	size_t n_cache;
+	atomic_bool writes_failing; /* read without the lock (health) */
 };
 
 static const char schema[] =
@@ -134,6 +136,42 @@ static sqlite3_stmt *prep(struct oc_store *st, const char *sql)
 	return s;
 }
 
+/* A failure of the storage itself, not of the request: a full, read-only
+ * or failing disk, a damaged file.  A constraint or a busy database is
+ * the request's own. */
+static bool storage_failure(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_READONLY:
+	case SQLITE_CORRUPT:
+	case SQLITE_CANTOPEN:
+	case SQLITE_NOTADB:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* After a write step, BEGIN or COMMIT with SQLite result code: a storage
+ * failure sets writes_failing, a change that reached the disk (a commit,
+ * or a statement that changed rows outside a transaction) clears it. */
+static void note_write(struct oc_store *st, int code)
+{
+	if (storage_failure(code))
+		atomic_store(&st->writes_failing, true);
+	else if ((code == SQLITE_OK || code == SQLITE_DONE) &&
+		 sqlite3_get_autocommit(st->db) &&
+		 (code == SQLITE_OK || sqlite3_changes(st->db) > 0))
+		atomic_store(&st->writes_failing, false);
+}
+
+bool oc_store_writes_failing(struct oc_store *st)
+{
+	return atomic_load(&st->writes_failing);
+}
+
 static void lock(struct oc_store *st)
 {
 	pthread_mutex_lock(&st->lock);
@@ -146,12 +184,18 @@ static void unlock(struct oc_store *st)
 
 static int begin(struct oc_store *st)
 {
-	return exec(st, "BEGIN IMMEDIATE");
+	int rc = exec(st, "BEGIN IMMEDIATE");
+
+	note_write(st, rc ? sqlite3_extended_errcode(st->db) : SQLITE_OK);
+	return rc;
 }
 
 static int commit(struct oc_store *st)
 {
-	return exec(st, "COMMIT");
+	int rc = exec(st, "COMMIT");
+
+	note_write(st, rc ? sqlite3_extended_errcode(st->db) : SQLITE_OK);
+	return rc;
 }
 
 static void rollback(struct oc_store *st)
@@ -276,6 +320,8 @@ static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
 	if (!s)
 		return OC_ERR_IO;
 	rc = sqlite3_step(s);
+	note_write(st,
+		   rc == SQLITE_DONE ? rc : sqlite3_extended_errcode(st->db));
 	if (rc == SQLITE_DONE)
 		rc = OC_OK;
 	else if (conflict && (rc == conflict ||
@@ -771,6 +817,28 @@ static int vault_idle_locked(struct oc_store *st, const char *vault_id)
 	return rc;
 }
 
+/* Within a transaction: revokes the tokens of the agents that the vault's
+ * policies name, all of them or (policy_id not NULL) that one's, by
+ * bumping their generation.  A policy change and the revocation it causes
+ * commit together or not at all. */
+static int revoke_policy_agents(struct oc_store *st, const char *vault_id,
+				const char *policy_id)
+{
+	static const char q_vault[] =
+	    "UPDATE agents SET gen = gen + 1 WHERE id IN (SELECT principal_id"
+	    " FROM policies WHERE vault_id = ? AND principal_type = 'agent')";
+	static const char q_one[] =
+	    "UPDATE agents SET gen = gen + 1 WHERE id IN (SELECT principal_id"
+	    " FROM policies WHERE vault_id = ? AND principal_type = 'agent'"
+	    " AND id = ?)";
+	sqlite3_stmt *s = prep(st, policy_id ? q_one : q_vault);
+
+	bind_str(s, 1, vault_id);
+	if (policy_id)
+		bind_str(s, 2, policy_id);
+	return step_end(st, s, 0, "token revocation");
+}
+
 /* Begins a change to vault id: the transaction, the vault as it stands
  * into *v, and OC_ERR_CONFLICT while a rotation job of it runs. */
 static int begin_vault_change(struct oc_store *st, const char *id,
@@ -794,6 +862,8 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 
 	lock(st);
 	rc = begin_vault_change(st, id, &v);
+	if (!rc)
+		rc = revoke_policy_agents(st, id, NULL);
 	if (rc)
 		goto out;
 	s = prep(st, sql);
@@ -1406,14 +1476,6 @@ int oc_store_agent_delete(struct oc_store *st, const char *id)
 	return agent_exec(st, sql, id, NULL);
 }
 
-int oc_store_agent_bump_gen(struct oc_store *st, const char *id)
-{
-	static const char sql[] =
-	    "UPDATE agents SET gen = gen + 1 WHERE id = ?";
-
-	return agent_exec(st, sql, id, NULL);
-}
-
 /* --- policies ----------------------------------------------------------- */
 
 #define POLICY_COLS                                                            \
@@ -1462,9 +1524,15 @@ int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_policy(s, p);
-	rc = step_done(st, s, "policy create");
+	rc = begin(st);
+	if (!rc) {
+		s = prep(st, sql);
+		bind_policy(s, p);
+		rc = step_done(st, s, "policy create");
+	}
+	if (!rc)
+		rc = revoke_policy_agents(st, p->vault_id, p->id);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -1482,9 +1550,18 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_policy(s, p);
-	rc = step_change(st, s, "policy update");
+	rc = begin(st);
+	/* The agent it named before, and the one it names now. */
+	if (!rc)
+		rc = revoke_policy_agents(st, p->vault_id, p->id);
+	if (!rc) {
+		s = prep(st, sql);
+		bind_policy(s, p);
+		rc = step_change(st, s, "policy update");
+	}
+	if (!rc)
+		rc = revoke_policy_agents(st, p->vault_id, p->id);
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }
@@ -1512,10 +1589,16 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	int rc;
 
 	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, id);
-	bind_str(s, 2, vault_id);
-	rc = step_change(st, s, "policy delete");
+	rc = begin(st);
+	if (!rc)
+		rc = revoke_policy_agents(st, vault_id, id);
+	if (!rc) {
+		s = prep(st, sql);
+		bind_str(s, 1, id);
+		bind_str(s, 2, vault_id);
+		rc = step_change(st, s, "policy delete");
+	}
+	rc = end_txn(st, rc);
 	unlock(st);
 	return rc;
 }

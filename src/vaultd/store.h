@@ -39,6 +39,11 @@ int oc_store_create(const char *path, struct oc_store **out);
 int oc_store_open(const char *path, struct oc_store **out);
 void oc_store_close(struct oc_store *st);
 
+/* Whether this handle's last write failed for a reason of the storage (a
+ * full, read-only or failing disk, a damaged file), with none reaching the
+ * disk since.  Lock-free. */
+bool oc_store_writes_failing(struct oc_store *st);
+
 /* Small named blobs (the sealed token signing key, the schema version). */
 int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 		      size_t *len);
@@ -67,7 +72,9 @@ int oc_store_vault_get(struct oc_store *st, const char *id,
 		       struct oc_vault_row *out);
 int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 			size_t *n);
-/* OC_ERR_CONFLICT while a rotation job runs. */
+/* OC_ERR_CONFLICT while a rotation job runs.  The vault's policies go
+ * with it, and so do the tokens of the agents they named (see
+ * oc_store_policy_create). */
 int oc_store_vault_delete(struct oc_store *st, const char *id);
 /* fpr NULL disables.  OC_ERR_CONFLICT while a rotation job runs. */
 int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
@@ -154,7 +161,6 @@ int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a);
 int oc_store_agent_set_key(struct oc_store *st, const char *id,
 			   const uint8_t hash[OC_KEY_HASH_LEN]);
 int oc_store_agent_delete(struct oc_store *st, const char *id);
-int oc_store_agent_bump_gen(struct oc_store *st, const char *id);
 
 #define OC_PERM_READ  1u
 #define OC_PERM_WRITE 2u
@@ -173,6 +179,10 @@ struct oc_policy_row {
 	char created_at[OC_TIME_LEN];
 };
 
+/* Creating, updating or deleting a policy that names an agent bumps that
+ * agent's gen in the same transaction (an update: the agent it named
+ * before and the one it names after), so every token issued to it before
+ * is revoked, as on the hosted service. */
 int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p);
 int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 			const char *id, struct oc_policy_row *out);

@@ -2,7 +2,8 @@
 # Access control: agents (one-time ocv_ key, vault binding), per-vault
 # policies on path globs with read / write, deny wins, explicit scopes
 # narrow, an agent with no policy reads nothing, policy changes revoke the
-# agent's tokens, and the errors of both resources.
+# agent's tokens (403; the details in vaultd-revoke.sh), and the errors of
+# both resources.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
 oc_need curl jq
@@ -55,7 +56,8 @@ vd_call 201 POST "/v1/vaults/$A/policies" \
 [ "$(vd_field '[.vault_id, .secret_path_pattern, .principal_type, .principal_id, (.permissions | join(",")), .effect] | join("|")')" = \
   "$A|db/*|agent|$AID|read|allow" ] || oc_fail "policy create: $(cat "$T/.body")"
 P1=$(vd_field .id)
-as_agent 401 GET "/v1/vaults/$A/secrets/db/pass"
+as_agent 403 GET "/v1/vaults/$A/secrets/db/pass"
+[ "$(vd_field .detail)" = "token has been revoked" ] || oc_fail "revoked detail"
 tok
 as_agent 200 GET "/v1/vaults/$A/secrets/db/pass"
 [ "$(vd_field .value)" = fixture-access-db/pass ] || oc_fail "agent read"
@@ -96,7 +98,7 @@ as_agent 200 GET "/v1/vaults/$A/secrets/db/user"
 vd_call 200 PUT "/v1/vaults/$A/policies/$P1" '{"secret_path_pattern":"**"}'
 [ "$(vd_field '[.secret_path_pattern, (.permissions | join(","))] | join("|")')" = "**|read" ] ||
 	oc_fail "policy update: $(cat "$T/.body")"
-as_agent 401 GET "/v1/vaults/$A/secrets/db/user"
+as_agent 403 GET "/v1/vaults/$A/secrets/db/user"
 tok
 as_agent 200 GET "/v1/vaults/$A/secrets/other/x"
 

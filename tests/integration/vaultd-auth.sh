@@ -111,9 +111,10 @@ sqlite3 "$VAULTD_DB" "DROP TRIGGER refuse_revoke;" || oc_fail "drop trigger"
 OC_BEARER=$FT vd_call 204 DELETE /v1/auth/token
 OC_BEARER=$FT vd_call 401 GET /v1/vaults
 
-# Expiry: an agent with a 1 s token lifetime.
+# Expiry: an agent with a 1 s token lifetime.  The change revokes the
+# agent's tokens (403, vaultd-revoke.sh).
 vd_call 200 PATCH "/v1/agents/$AID" '{"token_ttl_seconds":1}'
-OC_BEARER=$AT vd_call 401 GET /v1/vaults
+OC_BEARER=$AT vd_call 403 GET /v1/vaults
 ST=$(vd_token "$AKEY" agent-token)
 oc_secret "$ST"
 # No timing assumption: the claims say 1 s; two seconds later it is dead.

@@ -3,8 +3,8 @@
 # list holds (300), one with six patterns of the legal maximum length, one
 # bound to the most vaults it may name (256); each gets a token and reads
 # exactly what its policies grant.  And the answers a stale or narrow
-# token gets: 401 after a policy change, 403 outside explicit scopes, 403
-# for an agent with no scopes and no policies.
+# token gets: 403 "token has been revoked" after a policy change, 403
+# outside explicit scopes, 403 for an agent with no scopes and no policies.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
 oc_need curl jq awk
@@ -155,7 +155,7 @@ OC_BEARER=$TOK vd_call 200 GET /v1/vaults
 token "$MANY_KEY"
 read_as 200 "$V" p1/x
 allow "$V" "$MANY" "q/*"
-read_as 401 "$V" p1/x "Token has been revoked"
+read_as 403 "$V" p1/x "token has been revoked"
 token "$MANY_KEY"
 read_as 200 "$V" q/x
 # Explicit scopes narrow what the policies grant.

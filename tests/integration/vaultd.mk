@@ -10,10 +10,12 @@ tests_integration_hostile_client_SOURCES = \
 TESTS += \
 	tests/integration/vaultd-init.sh \
 	tests/integration/vaultd-auth.sh \
+	tests/integration/vaultd-health.sh \
 	tests/integration/vaultd-vaults.sh \
 	tests/integration/vaultd-secrets.sh \
 	tests/integration/vaultd-cmek.sh \
 	tests/integration/vaultd-access.sh \
+	tests/integration/vaultd-revoke.sh \
 	tests/integration/vaultd-policy-scale.sh \
 	tests/integration/vaultd-rotate-crash.sh \
 	tests/integration/vaultd-softhsm.sh \
