@@ -26,7 +26,7 @@ cf_env_user
 # vault, the fixture changes it, the module writes.
 race() {
 	cf_mark "$1-read"
-	ONECLAW_VAULT_ID=$2 cf_pause stale-write "$3" "$4" "$T/new" ||
+	ONECLAW_VAULT_ID=$2 mod_pause stale-write "$3" "$4" "$T/new" ||
 		oc_fail "$1: the client did not get ready: $(cat "$T/pause.out")"
 	[ "$(cf_count "$1-read" "r['method'] == 'GET' and r['path'] in ('/v1/vaults', '/v1/vaults/$2') and r['status'] == 200")" -ge 1 ] ||
 		oc_fail "$1: the module never read the vault"
@@ -34,7 +34,7 @@ race() {
 		oc_fail "$1: the module wrote before it was told to"
 	cf_ctl "$5" "$6"
 	cf_mark "$1-write"
-	cf_resume || oc_fail "$1: p11-client: $(cat "$T/pause.out")"
+	mod_resume || oc_fail "$1: p11-client: $(cat "$T/pause.out")"
 	RV=$(tail -n 1 "$T/pause.out")
 	PUTS=$(cf_count "$1-write" 'r["method"] == "PUT"')
 	PLAIN=$(cf_count "$1-write" 'r.get("plaintext_to_cmek_vault")')

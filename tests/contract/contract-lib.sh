@@ -14,7 +14,7 @@
 # A test checks with cf_bad (counts a failure and goes on, so that one run
 # shows every broken promise) and ends with cf_end.
 
-CLIENT="$BUILD/tests/integration/p11-client"
+. "$top_srcdir/tests/integration/module-lib.sh" # CLIENT, mod_pause, mod_resume
 CF_FIXTURE="$SRC/tests/contract/hosted-fixture.py"
 CF_LOGQ="$SRC/tests/contract/logq.py"
 CF_FAILS=0
@@ -188,38 +188,6 @@ cf_tool() {
 # cf_client ARGS...: the test client on the module.
 cf_client() {
 	$OC_WRAP "$CLIENT" "$MODULE" "$@"
-}
-
-# cf_pause ARGS...: the test client in the background on a command that
-# says "found" and then waits for a line on stdin (stale, stale-write);
-# returns once it has said "found" (1 when it ended instead, its output in
-# $T/pause.out).  cf_resume lets it go on and waits for it.
-cf_pause() {
-	CF_N=$((CF_N + 1))
-	# A "found" left from the run before must not count.
-	rm -f "$T/go.$CF_N" "$T/pause.out"
-	mkfifo "$T/go.$CF_N"
-	timeout 120 $OC_WRAP "$CLIENT" "$MODULE" "$@" < "$T/go.$CF_N" \
-		> "$T/pause.out" 2>&1 &
-	CF_PAUSED=$!
-	exec 3> "$T/go.$CF_N"
-	_i=0
-	until grep -q '^found$' "$T/pause.out" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt 600 ] || ! kill -0 "$CF_PAUSED" 2>/dev/null; then
-			exec 3>&-
-			wait "$CF_PAUSED" 2>/dev/null
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
-}
-cf_resume() {
-	echo go >&3
-	exec 3>&-
-	wait "$CF_PAUSED" || return 1
-	return 0
 }
 
 cf_ok() {

@@ -28,9 +28,9 @@ for detail in "token has been revoked" "no scopes" "scopes do not cover this pat
 	i=$((i + 1))
 	echo "== \"$detail\": the module, revoked between find and read"
 	cf_mark "module-$i"
-	cf_pause stale app/token || oc_fail "stale app/token: $(cat "$T/pause.out")"
+	mod_pause stale app/token || oc_fail "stale app/token: $(cat "$T/pause.out")"
 	cf_ctl revoke "{\"detail\":\"$detail\"}"
-	cf_resume || cf_bad "p11-client stale: $(cat "$T/pause.out")"
+	mod_resume || cf_bad "p11-client stale: $(cat "$T/pause.out")"
 	rv=$(tail -n 1 "$T/pause.out")
 	n403=$(cf_count "module-$i" 'r["status"] == 403')
 	[ "$n403" -ge 1 ] || oc_fail "the fixture never answered the revoked token"

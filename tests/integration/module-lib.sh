@@ -93,3 +93,35 @@ mod_status() {
 mod_wire_count() {
 	grep -cE "^($2)" "$1" || true
 }
+
+# mod_pause ARGS...: the test client in the background on a command that
+# says "found" and then waits for a line on stdin (stale, stale-write);
+# returns once it has said "found" (1 when it ended instead, its output in
+# $T/pause.out).  mod_resume lets it go on and waits for it.
+mod_pause() {
+	MOD_N=$((${MOD_N:-0} + 1))
+	# A "found" left from the run before must not count.
+	rm -f "$T/go.$MOD_N" "$T/pause.out"
+	mkfifo "$T/go.$MOD_N"
+	timeout 120 $OC_WRAP "$CLIENT" "$MODULE" "$@" < "$T/go.$MOD_N" \
+		> "$T/pause.out" 2>&1 &
+	MOD_PAUSED=$!
+	exec 3> "$T/go.$MOD_N"
+	_i=0
+	until grep -q '^found$' "$T/pause.out" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 600 ] || ! kill -0 "$MOD_PAUSED" 2>/dev/null; then
+			exec 3>&-
+			wait "$MOD_PAUSED" 2>/dev/null
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+mod_resume() {
+	echo go >&3
+	exec 3>&-
+	wait "$MOD_PAUSED" || return 1
+	return 0
+}

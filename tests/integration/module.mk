@@ -12,6 +12,7 @@ TESTS += \
 	tests/integration/module-config.sh \
 	tests/integration/module-list.sh \
 	tests/integration/module-read.sh \
+	tests/integration/module-revoked.sh \
 	tests/integration/module-pin.sh \
 	tests/integration/module-p11tool.sh \
 	tests/integration/module-p11kit.sh \
