@@ -1,6 +1,9 @@
 /* fuzz-json.c - oc_json_parse on any bytes; what parses must print back
  * with oc_jgen_node, and that text must parse and print to the same text
- * again (a round trip is stable after one normalisation). */
+ * again (a round trip is stable after one normalisation).  The same bytes
+ * go through the streaming list reader, cut in two chunks: it must never
+ * accept what the whole-document parser calls malformed, and must hand
+ * over as many items as the document's one "items" array holds. */
 #include "config.h"
 
 #include <stdint.h>
@@ -82,8 +85,63 @@ static int print(const struct oc_json *j, struct oc_buf *out)
 	return rc;
 }
 
+static int count_item(void *ctx, const struct oc_json *item)
+{
+	walk(item, 0);
+	(*(size_t *)ctx)++;
+	return OC_OK;
+}
+
+/* The streaming reader's verdict on data (cut at a point it chooses); the
+ * items it handed over go to *items, the ones it skipped to *skipped. */
+static int stream(const uint8_t *data, size_t size, size_t *items,
+		  size_t *skipped)
+{
+	struct oc_json_stream *js = NULL;
+	size_t cut = size ? data[0] % (size + 1) : 0;
+	char *copy = malloc(size ? size : 1);
+	int rc;
+
+	*items = *skipped = 0;
+	if (!copy)
+		return OC_ERR_NOMEM;
+	if (size)
+		memcpy(copy, data, size);
+	rc = oc_json_stream_new("items", 64, 256, count_item, items, &js);
+	if (!rc)
+		rc = oc_json_stream_feed(js, copy, cut);
+	if (!rc)
+		rc = oc_json_stream_feed(js, copy + cut, size - cut);
+	if (!rc)
+		rc = oc_json_stream_finish(js, NULL, skipped);
+	oc_json_stream_free(js);
+	free(copy);
+	return rc;
+}
+
+/* The one "items" array of an object root, or NULL. */
+static const struct oc_json *only_items(const struct oc_json *j)
+{
+	const struct oc_json *found = NULL;
+	size_t k;
+
+	if (oc_json_type(j) != OC_JSON_OBJECT)
+		return NULL;
+	for (k = 0; k < oc_json_len(j); k++) {
+		if (strcmp(oc_json_key_at(j, k), "items") != 0)
+			continue;
+		if (found || oc_json_type(oc_json_at(j, k)) != OC_JSON_ARRAY)
+			return NULL;
+		found = oc_json_at(j, k);
+	}
+	return found;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const struct oc_json *items;
+	size_t streamed, skipped;
+	int src;
 	struct oc_json *j = NULL, *j2 = NULL, *j3 = NULL;
 	struct oc_buf a, b, c;
 	int rc;
@@ -102,6 +160,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = oc_json_parse(copy, size, &j);
 		free(copy);
 	}
+	src = stream(data, size, &streamed, &skipped);
+	if (src != OC_OK && src != OC_ERR_PARSE && src != OC_ERR_RANGE &&
+	    src != OC_ERR_NOMEM)
+		abort();
+	if (rc == OC_ERR_PARSE && src == OC_OK)
+		abort(); /* the stream took a malformed document */
 	if (rc) {
 		if (rc != OC_ERR_PARSE && rc != OC_ERR_RANGE &&
 		    rc != OC_ERR_NOMEM)
@@ -109,6 +173,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	walk(j, 0);
+	items = only_items(j);
+	if (items && src == OC_OK && oc_json_len(items) != streamed + skipped)
+		abort(); /* an item lost or made up */
 	if (print(j, &a) != OC_OK)
 		abort(); /* a tree we parsed must print */
 	if (oc_json_parse((const char *)a.data, a.len, &j2) != OC_OK)
