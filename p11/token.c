@@ -30,7 +30,6 @@ CK_RV oc_token_new(CK_SLOT_ID slot, const char *vault_id,
 	if (info) {
 		t->vault = *info;
 		t->vault_known = true;
-		t->vault_at = oc_init_now();
 	}
 	oc_store_init(&t->store, slot);
 	rv = oc_lock_new(&t->lock);
@@ -74,7 +73,6 @@ void oc_token_bind(struct oc_token *t, const struct oc_vault *info)
 	snprintf(t->vault_id, sizeof(t->vault_id), "%s", info->id);
 	t->vault = *info;
 	t->vault_known = true;
-	t->vault_at = oc_init_now();
 	oc_lock_release(t->lock);
 }
 
@@ -161,7 +159,6 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 		oc_lock_take(t->lock);
 		t->vault = v;
 		t->vault_known = true;
-		t->vault_at = oc_init_now();
 		oc_lock_release(t->lock);
 	}
 	oc_lock_release(t->fetch);

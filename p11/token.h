@@ -33,7 +33,6 @@ struct oc_token {
 	char vault_id[OC_API_MAX_ID + 1];
 	struct oc_vault vault;
 	bool vault_known;
-	long vault_at;
 	struct oc_lock *lock;
 	struct oc_lock *fetch;
 	struct oc_store store;
