@@ -364,6 +364,15 @@ static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
 	char hex[OC_CMEK_FPR_HEX_LEN + 1];
 
 	*ref = NULL;
+	if (v->cmek_key_unknown) {
+		oc_log_error("oneclaw-pkcs11: vault %s has CMEK on under a key "
+			     "fingerprint this module cannot read: writing %s "
+			     "refused, nothing was sent",
+			     v->id, path);
+		oc_rv_cause("vault %s: unreadable CMEK fingerprint", v->id);
+		return enforced ? oc_rv_map(OC_ERR_KEY_MISMATCH, OC_RV_WRITE)
+				: CKR_FUNCTION_FAILED;
+	}
 	if (oc_keys_get(v->id, &ck) == CKR_OK && ck) {
 		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(ck), hex);
 		if (!v->cmek_enabled || !v->cmek_fingerprint[0] ||

@@ -42,10 +42,12 @@
 #define MAX_TIMEOUT_S	     3600u
 #define REQ_PATH_MAX	     (OC_API_MAX_PATH * 3 + 512)
 #define MAX_SMALL_BODY	     4096
-#define MAX_RUNTIME_ID	     256
 /* One list entry: its metadata and the rest. */
 #define MAX_ENTRY_BYTES (MAX_METADATA + 64 * 1024)
 #define MAX_ENTRY_NODES 65536
+/* All the entries one list keeps: a vault of 100,000 secrets with
+ * ordinary metadata holds about 40 MiB. */
+#define MAX_LIST_BYTES (256u * 1024 * 1024)
 
 struct oc_api {
 	struct oc_http *http;
@@ -60,6 +62,10 @@ struct oc_api {
 	uint64_t token_early_ms; /* renew this long before expiry */
 	unsigned long token_gen;
 	unsigned long cred_gen;
+	/* A token refused as out of date right after it was issued: the 403
+	 * is about the agent (no scopes at all), not the token, and another
+	 * exchange would not help.  0: none. */
+	unsigned long stale_refused_gen;
 	size_t max_value;
 	unsigned long serial; /* keys this client's record in struct last */
 };
@@ -258,21 +264,32 @@ static bool contains(const char *hay, size_t hn, const char *needle)
 	return nn > 0 && nn <= hn && memmem(hay, hn, needle, nn) != NULL;
 }
 
-/* A member of a 402 body's first "accepts" entry, string or number, made
- * printable into dst ("" when absent). */
+/* A member of a 402 body's first "accepts" entry, string or number, into
+ * dst ("" when absent).  Only short words of a price's characters are
+ * taken whole: nothing as long as a key or a token can reach the log this
+ * way, not even cut. */
 static void accepts_member(const struct oc_json *a0, const char *key, char *dst,
 			   size_t dsz)
 {
 	const struct oc_json *v = oc_json_get(a0, key);
 	const char *s;
 	int64_t i;
-	size_t n;
+	size_t n, k;
 
 	dst[0] = '\0';
-	if ((s = oc_json_string(v, &n)) != NULL)
-		oc_http_printable(dst, dsz, s, n);
-	else if (oc_json_int(v, &i))
+	if (oc_json_int(v, &i)) {
 		snprintf(dst, dsz, "%lld", (long long)i);
+		return;
+	}
+	s = oc_json_string(v, &n);
+	if (!s || n == 0 || n >= dsz || n > 24)
+		return;
+	for (k = 0; k < n; k++)
+		if (s[k] == '\0' ||
+		    (!isalnum((unsigned char)s[k]) && !strchr("$.,:_- ", s[k])))
+			return;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
 }
 
 /* A 402's message: the service's words, then what it asks for from its
@@ -560,23 +577,27 @@ static void take_int(const struct oc_json *o, const char *key, int64_t min,
 }
 
 /* An optional fingerprint: 64 hex digits of either case, kept lower-case;
- * anything else is "". */
-static void take_fpr(const struct oc_json *o, const char *key, char *dst)
+ * anything else is "".  False when the server named one this client
+ * cannot read (a value that is there, but not 64 hex digits). */
+static bool take_fpr(const struct oc_json *o, const char *key, char *dst)
 {
+	const struct oc_json *v = oc_json_get(o, key);
 	char raw[OC_CMEK_FPR_HEX_LEN + 2];
-	size_t i;
+	size_t i, n = 1;
 
-	take_text(o, key, raw, sizeof(raw));
 	dst[0] = '\0';
-	if (!raw[0])
-		return;
+	if (!v || oc_json_type(v) == OC_JSON_NULL ||
+	    (oc_json_string(v, &n) && n == 0))
+		return true; /* none */
+	take_text(o, key, raw, sizeof(raw));
 	for (i = 0; raw[i]; i++)
 		raw[i] = (char)tolower((unsigned char)raw[i]);
 	if (!oc_is_fingerprint_hex(raw, strlen(raw))) {
 		ignored(key, "is not a 64 hex digit fingerprint");
-		return;
+		return false;
 	}
 	memcpy(dst, raw, OC_CMEK_FPR_HEX_LEN + 1);
+	return true;
 }
 
 static int jmap(struct oc_jgen *j, bool open)
@@ -941,7 +962,7 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		    struct oc_http_resp *rs)
 {
 	unsigned long gen = 0;
-	bool again;
+	bool again, stale;
 	char *tok = NULL;
 	int attempt, rc;
 
@@ -961,14 +982,15 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		}
 		oc_debug(OC_LOG_API, "%s %s: HTTP %ld", rq->method, rq->path,
 			 rs->status);
-		again = attempt == 0 &&
-			(rs->status == 401 ||
-			 (rs->status == 403 && stale_token_answer(a)));
-		if (again) {
-			pthread_mutex_lock(&a->lock);
-			again = can_exchange(a->kind);
-			pthread_mutex_unlock(&a->lock);
-		}
+		stale = rs->status == 403 && stale_token_answer(a);
+		again = attempt == 0 && (rs->status == 401 || stale);
+		pthread_mutex_lock(&a->lock);
+		if (stale && attempt > 0)
+			a->stale_refused_gen = gen;
+		if (again)
+			again = can_exchange(a->kind) &&
+				!(stale && a->stale_refused_gen == gen);
+		pthread_mutex_unlock(&a->lock);
 		if (!again)
 			break;
 		oc_debug(OC_LOG_API,
@@ -1052,18 +1074,19 @@ out:
 }
 
 /* A list call's entries as they stream in (see oc_json_stream): parse
- * turns one into an element of size bytes and answers OC_OK, ENTRY_SKIP
- * for an entry without what the caller needs, or an error; clear (may be
- * NULL) undoes one. */
-#define ENTRY_SKIP 1
-
+ * turns one into an element of size bytes (*skip: the entry lacks what
+ * the caller needs); clear (may be NULL) undoes one; held tells the heap
+ * bytes an element holds besides itself.  What a list keeps in all is
+ * bounded by MAX_LIST_BYTES. */
 struct list_acc {
 	const char *what; /* "vault", "secret": for the log */
+	const char *key;  /* what a usable entry must have: "id", "path" */
 	size_t size;
-	int (*parse)(const struct oc_json *, void *);
+	int (*parse)(const struct oc_json *, void *, bool *skip);
 	void (*clear)(void *);
+	size_t (*held)(const void *);
 	char *items;
-	size_t n, cap, unusable;
+	size_t n, cap, unusable, bytes;
 	struct oc_json_stream *js;
 };
 
@@ -1075,41 +1098,65 @@ static void list_acc_drop(struct list_acc *l)
 		l->clear(l->items + i * l->size);
 	free(l->items);
 	l->items = NULL;
-	l->n = l->cap = l->unusable = 0;
+	l->n = l->cap = l->unusable = l->bytes = 0;
+}
+
+/* Room for one more element, within the list's bounds. */
+static int list_acc_room(struct list_acc *l)
+{
+	char *grown;
+	size_t cap;
+
+	if (l->n < l->cap)
+		return OC_OK;
+	if (l->cap >= OC_API_MAX_LIST) {
+		oc_debug(OC_LOG_API,
+			 "server response: more than %d %ss in one "
+			 "list",
+			 OC_API_MAX_LIST, l->what);
+		return OC_ERR_RANGE;
+	}
+	cap = l->cap ? l->cap * 2 : 16;
+	if (cap > OC_API_MAX_LIST)
+		cap = OC_API_MAX_LIST;
+	if (cap > SIZE_MAX / l->size)
+		return OC_ERR_RANGE;
+	grown = realloc(l->items, cap * l->size);
+	if (!grown)
+		return OC_ERR_NOMEM;
+	l->items = grown;
+	l->cap = cap;
+	return OC_OK;
 }
 
 static int list_acc_entry(void *ctx, const struct oc_json *item)
 {
 	struct list_acc *l = ctx;
-	char *grown;
-	size_t cap;
+	char *slot;
+	bool skip = false;
 	int rc;
 
-	if (l->n == l->cap) {
-		if (l->cap >= OC_API_MAX_LIST) {
-			oc_debug(OC_LOG_API,
-				 "server response: more than %d "
-				 "%ss in one list",
-				 OC_API_MAX_LIST, l->what);
-			return OC_ERR_RANGE;
-		}
-		cap = l->cap ? l->cap * 2 : 16;
-		if (cap > OC_API_MAX_LIST)
-			cap = OC_API_MAX_LIST;
-		grown = realloc(l->items, cap * l->size);
-		if (!grown)
-			return OC_ERR_NOMEM;
-		l->items = grown;
-		l->cap = cap;
-	}
-	rc = l->parse(item, l->items + l->n * l->size);
-	if (rc == ENTRY_SKIP) {
+	rc = list_acc_room(l);
+	if (rc)
+		return rc;
+	slot = l->items + l->n * l->size;
+	rc = l->parse(item, slot, &skip);
+	if (rc)
+		return rc;
+	if (skip) {
 		l->unusable++;
 		return OC_OK;
 	}
-	if (rc == OC_OK)
-		l->n++;
-	return rc;
+	l->n++;
+	l->bytes += l->size + (l->held ? l->held(slot) : 0);
+	if (l->bytes > MAX_LIST_BYTES) {
+		oc_debug(OC_LOG_API,
+			 "server response: the %s list holds "
+			 "more than %u MiB",
+			 l->what, (unsigned)(MAX_LIST_BYTES >> 20));
+		return OC_ERR_RANGE;
+	}
+	return OC_OK;
 }
 
 static int list_sink_write(void *ctx, const char *p, size_t n)
@@ -1119,13 +1166,13 @@ static int list_sink_write(void *ctx, const char *p, size_t n)
 	return oc_json_stream_feed(l->js, p, n);
 }
 
-/* A retried request starts over. */
+/* A retried request starts over (a failed reset fails the next feed). */
 static void list_sink_restart(void *ctx)
 {
 	struct list_acc *l = ctx;
 
 	list_acc_drop(l);
-	oc_json_stream_reset(l->js);
+	(void)oc_json_stream_reset(l->js);
 }
 
 /* A list call: the answer holds an array in field, read as it arrives
@@ -1155,17 +1202,15 @@ static int list_do(struct oc_api *a, const struct call *cl_in,
 			 "server response: the %s list is not "
 			 "usable (%s)",
 			 l->what, oc_strerror(rc));
-		rc = OC_ERR_SERVER;
+		rc = rc == OC_ERR_RANGE ? OC_ERR_TOO_LARGE : OC_ERR_SERVER;
 	}
 	if (!rc && !found)
 		rc = bad_field("missing", field);
 	if (!rc && (l->unusable || over))
 		oc_debug(OC_LOG_API,
 			 "server response: skipped %zu %s entries without a "
-			 "usable %s and %zu over %u bytes",
-			 l->unusable, l->what,
-			 strcmp(l->what, "secret") == 0 ? "path" : "id", over,
-			 (unsigned)MAX_ENTRY_BYTES);
+			 "usable %s and %zu over the bounds of one entry",
+			 l->unusable, l->what, l->key, over);
 	if (!rc) {
 		if (l->n == 0) {
 			free(l->items);
@@ -1210,12 +1255,10 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 		oc_log_error("agent_id is not a valid id");
 		return OC_ERR_CONFIG;
 	}
-	if (c->runtime_id &&
-	    (strlen(c->runtime_id) > MAX_RUNTIME_ID ||
-	     !token_chars_ok(c->runtime_id, strlen(c->runtime_id)))) {
+	if (c->runtime_id && !oc_conf_runtime_id_ok(c->runtime_id)) {
 		oc_log_error("runtime_id must be 1 to %d visible ASCII "
 			     "characters",
-			     MAX_RUNTIME_ID);
+			     OC_CONF_MAX_RUNTIME_ID);
 		return OC_ERR_CONFIG;
 	}
 
@@ -1431,27 +1474,42 @@ void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out)
 
 /* --- vaults ----------------------------------------------------------- */
 
-/* A vault object into item, a struct oc_vault (also a list_do parser):
- * ENTRY_SKIP without a usable id.  A vault whose server does not say
- * whether CMEK is on, but names a key, is taken as CMEK on: a write then
- * seals or is refused, never goes out in the clear. */
-static int parse_vault(const struct oc_json *o, void *item)
+/* Whether a vault's CMEK is on, failing closed: a write into a vault
+ * taken as CMEK off goes out in the clear, so anything the server says
+ * but a plain false (or null) counts as on, and so does a named key. */
+static bool cmek_on(const struct oc_json *o, bool key_named)
+{
+	const struct oc_json *v = oc_json_get(o, "cmek_enabled");
+	bool b = false;
+
+	if (!v || oc_json_type(v) == OC_JSON_NULL)
+		return key_named;
+	if (!oc_json_bool(v, &b)) {
+		ignored("cmek_enabled", "is not a boolean (taken as on)");
+		return true;
+	}
+	return b || key_named;
+}
+
+/* A vault object into item, a struct oc_vault (a list_do parser): *skip
+ * without a usable id. */
+static int parse_vault(const struct oc_json *o, void *item, bool *skip)
 {
 	struct oc_vault *v = item;
-	bool said;
+	bool fpr_ok;
 
 	memset(v, 0, sizeof(*v));
-	if (!take_id(o, "id", v->id)) {
+	*skip = !take_id(o, "id", v->id);
+	if (*skip) {
 		oc_debug(OC_LOG_API, "server response: a vault without a "
 				     "usable id: skipped");
-		return ENTRY_SKIP;
+		return OC_OK;
 	}
 	take_text(o, "name", v->name, sizeof(v->name));
 	take_text(o, "description", v->description, sizeof(v->description));
-	take_fpr(o, "cmek_fingerprint", v->cmek_fingerprint);
-	take_bool(o, "cmek_enabled", &v->cmek_enabled, &said);
-	if (!said)
-		v->cmek_enabled = v->cmek_fingerprint[0] != '\0';
+	fpr_ok = take_fpr(o, "cmek_fingerprint", v->cmek_fingerprint);
+	v->cmek_key_unknown = !fpr_ok;
+	v->cmek_enabled = cmek_on(o, !fpr_ok || v->cmek_fingerprint[0] != '\0');
 	take_text(o, "created_at", v->created_at, sizeof(v->created_at));
 	return OC_OK;
 }
@@ -1463,12 +1521,15 @@ static int vault_do(struct oc_api *a, const struct call *cl, long want,
 	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	struct oc_vault v = {0};
+	bool skip = false;
 	int rc;
 
 	rc = api_do(a, cl, want, &rs);
 	if (!rc)
 		rc = parse_body(&rs, &j);
-	if (!rc && parse_vault(j, &v) != OC_OK)
+	if (!rc)
+		rc = parse_vault(j, &v, &skip);
+	if (!rc && skip)
 		rc = bad_field("missing or unusable", "id");
 	oc_json_free(j);
 	oc_http_resp_free(&rs);
@@ -1480,8 +1541,10 @@ static int vault_do(struct oc_api *a, const struct call *cl, long want,
 int oc_api_vault_list(struct oc_api *a, struct oc_vault **out, size_t *n)
 {
 	const struct call cl = {.method = "GET", .idempotent = true};
-	struct list_acc l = {
-	    .what = "vault", .size = sizeof(**out), .parse = parse_vault};
+	struct list_acc l = {.what = "vault",
+			     .key = "id",
+			     .size = sizeof(**out),
+			     .parse = parse_vault};
 	void *v;
 	int rc;
 
@@ -1736,22 +1799,24 @@ void oc_secret_clear(struct oc_secret *s)
 
 /* A secret's metadata into m.  The path must be usable (it names the
  * object); an answer about one secret may leave it out, and then it is
- * the path asked for (known; NULL in a list, where such an entry is
- * ENTRY_SKIP).  Nothing is left allocated on failure. */
+ * the path asked for (known; NULL in a list, where such an entry sets
+ * *skip).  Nothing is left allocated on failure. */
 static int parse_meta_of(const struct oc_json *o, const char *known,
-			 struct oc_secret_meta *m)
+			 struct oc_secret_meta *m, bool *skip)
 {
 	size_t n = 0;
 	const char *path = oc_json_get_string(o, "path", &n);
 	int rc;
 
 	memset(m, 0, sizeof(*m));
+	*skip = false;
 	if (!path || n > OC_API_MAX_PATH || memchr(path, '\0', n) ||
 	    !secret_path_ok(path)) {
 		if (!known) {
 			oc_debug(OC_LOG_API, "server response: a secret "
 					     "without a usable path: skipped");
-			return ENTRY_SKIP;
+			*skip = true;
+			return OC_OK;
 		}
 		path = known;
 		n = strlen(known);
@@ -1778,9 +1843,17 @@ static int parse_meta_of(const struct oc_json *o, const char *known,
 }
 
 /* A list entry (a list_do parser). */
-static int parse_meta(const struct oc_json *o, void *item)
+static int parse_meta(const struct oc_json *o, void *item, bool *skip)
 {
-	return parse_meta_of(o, NULL, item);
+	return parse_meta_of(o, NULL, item, skip);
+}
+
+/* The heap bytes a list entry holds. */
+static size_t meta_held(const void *item)
+{
+	const struct oc_secret_meta *m = item;
+
+	return strlen(m->path) + 1 + strlen(m->metadata) + 1;
 }
 
 /* The stored bytes of a GET response's value (see api.h). */
@@ -1848,6 +1921,8 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 				.prefix = prefix,
 				.idempotent = true};
 	struct list_acc l = {.what = "secret",
+			     .key = "path",
+			     .held = meta_held,
 			     .size = sizeof(**out),
 			     .parse = parse_meta,
 			     .clear = meta_clear};
@@ -1876,6 +1951,7 @@ int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	struct oc_secret s;
+	bool skip;
 	int rc;
 
 	if (!a || !out || !arg_id_ok(vault_id) || !secret_path_ok(path))
@@ -1885,7 +1961,7 @@ int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 	if (!rc)
 		rc = parse_body(&rs, &j);
 	if (!rc)
-		rc = parse_meta_of(j, path, &s.meta);
+		rc = parse_meta_of(j, path, &s.meta, &skip);
 	if (!rc)
 		rc = decode_value(a, j, &s.meta, &s.value, &s.value_len);
 	if (!rc) {
@@ -1952,19 +2028,39 @@ static int listed(struct oc_api *a, const char *vault_id, const char *path,
 	return OC_OK;
 }
 
+/* Did a PUT land, by the list's word before and after it?  Landed: the
+ * path is there now, and was not before or had a lower version.  Lost:
+ * the same version before and after, both read.  Anything else (a path
+ * the list does not show, as for an agent that may write but not read
+ * it; a version the server did not state) proves neither. */
+enum put_fate { PUT_LANDED, PUT_LOST, PUT_UNKNOWN };
+
+static enum put_fate put_fate(const struct oc_secret_meta *before,
+			      const struct oc_secret_meta *after)
+{
+	if (after->path && (!before->path || after->version > before->version))
+		return PUT_LANDED;
+	if (before->path && after->path && before->version > 0 &&
+	    after->version == before->version)
+		return PUT_LOST;
+	return PUT_UNKNOWN;
+}
+
 /* Sends a PUT once (api.h): after a 5xx or a broken connection the list
- * tells whether it landed; a 5xx that did not land is sent once more.
- * *landed gets the list's metadata when the answer was lost. */
+ * tells whether it landed; a 5xx shown lost is sent once more.  *landed
+ * gets the list's metadata when the answer was lost but the PUT landed. */
 static int put_once(struct oc_api *a, const struct call *cl, const char *path,
 		    struct oc_http_resp *rs, struct oc_secret_meta *landed)
 {
 	struct oc_secret_meta before, after;
 	struct last answer;
-	bool know = listed(a, cl->vault_id, path, &before) == OC_OK;
+	enum put_fate fate;
 	unsigned attempt;
+	bool know;
 	int rc;
 
 	memset(landed, 0, sizeof(*landed));
+	know = listed(a, cl->vault_id, path, &before) == OC_OK;
 	for (attempt = 0;; attempt++) {
 		rc = api_do(a, cl, 0, rs);
 		if ((rc != OC_ERR_SERVER && rc != OC_ERR_NET) || !know)
@@ -1974,7 +2070,8 @@ static int put_once(struct oc_api *a, const struct call *cl, const char *path,
 			*last_of(a, true) = answer;
 			break;
 		}
-		if (after.path && after.version > before.version) {
+		fate = put_fate(&before, &after);
+		if (fate == PUT_LANDED) {
 			oc_debug(OC_LOG_API,
 				 "put: %s, but version %lld is "
 				 "stored: it landed",
@@ -1986,7 +2083,7 @@ static int put_once(struct oc_api *a, const struct call *cl, const char *path,
 		oc_secret_meta_clear(&after);
 		*last_of(a, true) = answer;
 		/* A broken connection may still land: never a second try. */
-		if (rc == OC_ERR_NET || attempt > 0)
+		if (fate != PUT_LOST || rc == OC_ERR_NET || attempt > 0)
 			break;
 		oc_debug(OC_LOG_API, "put: %s and nothing stored: once more",
 			 oc_strerror(rc));
@@ -2014,7 +2111,7 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	const struct oc_json *enc;
 	char *b64 = NULL;
 	size_t b64_size = 0, cap, max_body;
-	bool binary, marked = false;
+	bool binary, marked = false, skip;
 	int rc;
 
 	if (!a || !out || !in || !arg_id_ok(vault_id) ||
@@ -2111,7 +2208,7 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	}
 	rc = parse_body(&rs, &resp);
 	if (!rc)
-		rc = parse_meta_of(resp, path, &m);
+		rc = parse_meta_of(resp, path, &m, &skip);
 	if (!rc)
 		*out = m;
 out:

@@ -66,6 +66,9 @@ struct oc_vault {
 	char description[OC_API_MAX_DESCRIPTION + 1];
 	bool cmek_enabled;
 	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* "" when none */
+	/* CMEK is on under a fingerprint this client cannot read: no key
+	 * can be shown to be the vault's, so nothing may be written. */
+	bool cmek_key_unknown;
 	char created_at[40];
 };
 

@@ -36,7 +36,6 @@
 #define MAX_URL		   2048u
 #define MAX_PATH	   4096u
 #define MAX_ID		   128u
-#define MAX_HEADER_VALUE   256
 #define MAX_ENV_NAME	   128u
 #define MAX_CRED	   8192u
 #define MAX_RESERVED	   (16u * 1024)
@@ -124,17 +123,16 @@ static int valid_path(const char *v)
 	return n > 0 && n < MAX_PATH && !has_ctl(v);
 }
 
-/* A header value sent as is: visible ASCII, no spaces, bounded. */
-static int valid_header_value(const char *v)
+bool oc_conf_runtime_id_ok(const char *v)
 {
-	size_t n = strnlen(v, MAX_HEADER_VALUE + 1), i;
+	size_t n = v ? strnlen(v, OC_CONF_MAX_RUNTIME_ID + 1) : 0, i;
 
-	if (n == 0 || n > MAX_HEADER_VALUE)
-		return 0;
+	if (n == 0 || n > OC_CONF_MAX_RUNTIME_ID)
+		return false;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
 static int valid_id(const char *v)
@@ -583,10 +581,10 @@ static int apply(struct loader *ld, long section, const char *key,
 		}
 		break;
 	case V_HEADER:
-		if (!valid_header_value(v)) {
+		if (!oc_conf_runtime_id_ok(v)) {
 			fail(ld, key,
 			     "must be 1 to %d visible ASCII characters",
-			     MAX_HEADER_VALUE);
+			     OC_CONF_MAX_RUNTIME_ID);
 			return OC_ERR_CONFIG;
 		}
 		break;

@@ -57,10 +57,11 @@
 
 struct stat;
 
-#define OC_CONF_MAX_VAULTS 64
-#define OC_CONF_MAX_LINE   4096
-#define OC_CONF_MAX_FILE   (256u * 1024)
-#define OC_DEFAULT_API_URL "https://api.1claw.xyz"
+#define OC_CONF_MAX_VAULTS     64
+#define OC_CONF_MAX_RUNTIME_ID 256
+#define OC_CONF_MAX_LINE       4096
+#define OC_CONF_MAX_FILE       (256u * 1024)
+#define OC_DEFAULT_API_URL     "https://api.1claw.xyz"
 
 enum oc_cred_kind {
 	OC_CRED_NONE = 0,  /* PIN mode: the user PIN is the API key */
@@ -114,6 +115,9 @@ struct oc_conf {
  * server's word on sealing taken as it is)?  Set globally or in the
  * vault's section; false by default. */
 bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id);
+/* A runtime id fit to send as a header: 1 to OC_CONF_MAX_RUNTIME_ID
+ * visible ASCII characters. */
+bool oc_conf_runtime_id_ok(const char *v);
 
 /* Defaults, file, environment, reserved (may be NULL).  On failure c is
  * left freed-and-zeroed and errbuf holds the one-line reason. */

@@ -697,22 +697,24 @@ int oc_json_stream_reset(struct oc_json_stream *s)
 	s->found = false;
 	s->skip = 0;
 	s->skipped = 0;
-	s->err = 0;
 	s->h = yajl_alloc(&stream_callbacks, &wipe_funcs, s);
-	return s->h ? OC_OK : OC_ERR_NOMEM;
+	s->err = s->h ? OC_OK : OC_ERR_NOMEM;
+	return s->err;
 }
 
 int oc_json_stream_feed(struct oc_json_stream *s, const char *text, size_t len)
 {
 	size_t cap;
 
-	if (!s || !s->h || (!text && len))
+	if (!s || (!text && len))
 		return OC_ERR_ARGS;
-	/* yajl holds a token that spans chunks whole: bound the text between
-	 * two item ends too, escapes included. */
-	cap = s->max_bytes > SIZE_MAX / 8 ? SIZE_MAX : s->max_bytes * 8;
 	if (s->err)
-		return s->err;
+		return s->err; /* a failed reset included */
+	/* yajl holds a token that spans chunks whole: bound the text between
+	 * two item ends too, escapes included.  Counted per chunk: an item
+	 * ending inside a chunk clears the count, so it may run up to one
+	 * chunk under the text since that end. */
+	cap = s->max_bytes > SIZE_MAX / 8 ? SIZE_MAX : s->max_bytes * 8;
 	if (len > cap - s->since_item) {
 		s->err = OC_ERR_RANGE;
 		return s->err;
@@ -733,7 +735,7 @@ int oc_json_stream_feed(struct oc_json_stream *s, const char *text, size_t len)
 int oc_json_stream_finish(struct oc_json_stream *s, bool *found,
 			  size_t *skipped)
 {
-	if (!s || !s->h)
+	if (!s)
 		return OC_ERR_ARGS;
 	if (!s->err && yajl_complete_parse(s->h) != yajl_status_ok)
 		s->err = OC_ERR_PARSE;

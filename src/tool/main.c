@@ -397,9 +397,10 @@ static int find_vault(struct oc_tool *t, struct oc_api *a, const char *arg,
 		oc_tool_err("unknown vault '%s'", safe);
 		return OC_EXIT_FAIL;
 	}
-	rc = by_id = oc_api_vault_get(a, arg, out);
-	if (rc == 0)
+	by_id = oc_api_vault_get(a, arg, out);
+	if (by_id == 0)
 		return 0;
+	rc = by_id;
 	/* Not an id: try it as a name.  A vault-bound agent gets 403 for
 	 * anything outside its binding, a name included. */
 	if (rc != OC_ERR_NOT_FOUND && rc != OC_ERR_BAD_REQUEST &&

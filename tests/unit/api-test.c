@@ -614,6 +614,10 @@ static void test_403_stale_token(void **state)
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_FORBIDDEN);
 	assert_int_equal(exchanges(m), 1);
 	assert_string_equal(oc_api_last_error(a), stale[0]);
+	/* That token was fresh: no more exchanges for it. */
+	mock_reset_counts(m);
+	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_FORBIDDEN);
+	assert_int_equal(exchanges(m), 0);
 	FSET(F.stale_n = 0);
 	oc_api_free(a);
 }
@@ -1074,12 +1078,28 @@ static void test_liberal(void **state)
 	assert_false(v.cmek_enabled);
 	vault_from(a,
 		   "{\"id\":\"v\",\"name\":\"n\",\"description\":\"a\\nb\\tc\","
-		   "\"cmek_enabled\":\"yes\",\"cmek_fingerprint\":\"abc\","
+		   "\"cmek_enabled\":false,\"cmek_fingerprint\":null,"
 		   "\"unknown\":{\"x\":[1,{\"y\":null}]},\"created_by\":null}",
 		   &v);
 	assert_string_equal(v.description, "a\nb\tc");
 	assert_false(v.cmek_enabled);
+	/* CMEK fails closed: whatever is not a plain false is on, and a key
+	 * this client cannot read forbids writes. */
+	vault_from(a, "{\"id\":\"v\",\"cmek_enabled\":\"yes\"}", &v);
+	assert_true(v.cmek_enabled);
+	assert_false(v.cmek_key_unknown);
+	vault_from(a, "{\"id\":\"v\",\"cmek_enabled\":1}", &v);
+	assert_true(v.cmek_enabled);
+	vault_from(a,
+		   "{\"id\":\"v\",\"cmek_enabled\":false,\"cmek_fingerprint\":"
+		   "\"sha256:abc\"}",
+		   &v);
+	assert_true(v.cmek_enabled);
+	assert_true(v.cmek_key_unknown);
 	assert_string_equal(v.cmek_fingerprint, "");
+	vault_from(a, "{\"id\":\"v\",\"cmek_fingerprint\":\"\"}", &v);
+	assert_false(v.cmek_enabled);
+	assert_false(v.cmek_key_unknown);
 	vault_from(a,
 		   "{\"id\":\"v\",\"name\":\"n\",\"cmek_fingerprint\":\""
 		   "630DCD2966C4336691125448BBB25B4FF412A49C732DB2C8ABC1B8581B"
