@@ -31,6 +31,7 @@ tool_paid() {
 	cf_mark "$_ph"
 	rc=0
 	"$@" > /dev/null 2> "$T/err" || rc=$?
+	echo "$_ph: $(cat "$T/err")"
 	[ "$(cf_count "$_ph" 'r["status"] == 402')" -ge 1 ] ||
 		oc_fail "$_ph: the fixture never answered 402"
 	[ "$rc" = 3 ] && cf_ok "$_ph: exit 3" ||
