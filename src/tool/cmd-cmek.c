@@ -325,6 +325,7 @@ static int cmek_rotate(struct oc_tool *t, int argc, char **argv)
 	rc = oc_rotate_run(t, &o, &st);
 	if (rc == 0)
 		rc = oc_rotate_summary(t, &o, &st);
+	oc_rotate_stats_free(&st);
 out:
 	oc_cmek_key_free(o.old_key);
 	oc_cmek_key_free(o.new_key);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,19 +26,51 @@
 /* Per-secret errors shown before "... and N more". */
 #define MAX_SHOWN_ERRORS 5
 
+/* What is known of a secret's read limit (the rotation pass's marks). */
+enum {
+	LIMIT_UNKNOWN,
+	LIMIT_NONE, /* its own read's answer showed none */
+	LIMIT_SET,
+};
+
+/* Why the verification left a secret unread (its marks). */
+enum {
+	READ,
+	SKIP_LIMITED,
+	SKIP_UNKNOWN,
+};
+
+/* One secret's read limit as the rotation pass learnt it. */
+struct seen {
+	char *path;
+	unsigned char limit; /* LIMIT_NONE or LIMIT_SET */
+};
+
+/* What the rotation pass learnt for the verification, which lists the
+ * vault again (so by path, not by index). */
+struct known {
+	struct seen *v; /* sorted by path */
+	size_t n;
+	bool unlisted; /* an answer showed a limit its list entry did not */
+};
+
 /* State shared by the workers of one pass over the vault. */
 struct pass {
 	struct oc_tool *t;
 	struct oc_api *a;
 	const char *vault_id;
 	const struct oc_secret_meta *list;
+	unsigned char *mark; /* one per list entry: LIMIT_* or READ/SKIP_* */
 	const struct oc_cmek_key *old_key; /* NULL when verifying */
 	const struct oc_cmek_key *new_key;
 	char old_hex[OC_CMEK_FPR_HEX_LEN + 1];
 	char new_hex[OC_CMEK_FPR_HEX_LEN + 1];
+	const struct known *known; /* verifying after client mode, or NULL */
 	struct oc_progress progress;
 	pthread_mutex_t lock;
 	size_t resealed, already, rerecorded, plain, gone, failed, verified;
+	size_t limited, unknown, limited_reads;
+	bool unlisted; /* see struct known */
 	size_t shown;
 	int fatal; /* OC_ERR_* that stopped the pass, 0 if none */
 	char fatal_msg[2048];
@@ -69,7 +102,8 @@ static int request_failed(struct pass *p, struct oc_api *a, int rc,
 
 	oc_tool_reason(p->t, rc, oc_api_last_status(a), oc_api_last_error(a),
 		       reason, sizeof(reason));
-	if (!oc_par_fatal(rc)) {
+	/* A 402 would be the answer to every request that follows. */
+	if (!oc_par_fatal(rc) && rc != OC_ERR_PAYMENT) {
 		note_error(p, path, reason);
 		return 0;
 	}
@@ -114,7 +148,17 @@ static int try_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 	return 0;
 }
 
-/* PUTs a blob back as a new version with the same attributes. */
+/* PUTs a blob back as a new version with every attribute of s: type,
+ * metadata, expiry and read limit.
+ *
+ * The read limit is carried over as it is.  The new version's count of
+ * reads starts at zero, as every new version's does, and the reads used
+ * on the old version (this rotation's own among them) are not carried:
+ * the API reports no count of reads used, so the number left is not
+ * known here.  A limited secret is thus allowed its full count again after
+ * a client-side rotation; carrying a guess instead could take away reads
+ * that are owed, and a limit of 0 would mean none at all.  (Server mode
+ * re-seals the version in place and keeps its count.) */
 static int put_blob(struct pass *p, struct oc_api *a, const struct oc_secret *s,
 		    const uint8_t *blob, size_t blob_len)
 {
@@ -129,6 +173,7 @@ static int put_blob(struct pass *p, struct oc_api *a, const struct oc_secret *s,
 	in.value_is_blob = true;
 	in.metadata = s->meta.metadata;
 	in.expires_at = s->meta.expires_at[0] ? s->meta.expires_at : NULL;
+	in.max_access_count = s->meta.max_access_count;
 	memset(&out, 0, sizeof(out));
 	rc = oc_api_secret_put(a, p->vault_id, s->meta.path, &in, &out);
 	if (rc == 0)
@@ -176,9 +221,19 @@ static int fix_record(struct pass *p, struct oc_api *a,
 	return 0;
 }
 
-/* Gets secret m for a worker.  Returns true with *s filled when it holds
- * a CMEK-sealed value; otherwise the secret has been counted (plain, gone
- * or failed) and *stop says whether the pass ends. */
+/* Whether m's list entry says it is not CMEK-sealed (then counted). */
+static bool listed_plain(struct pass *p, const struct oc_secret_meta *m)
+{
+	if (m->cmek_known && !m->cmek_encrypted) {
+		count(p, &p->plain);
+		return true;
+	}
+	return false;
+}
+
+/* Gets secret m for a worker (one read of it).  Returns true with *s
+ * filled when it holds a CMEK-sealed value; otherwise the secret has been
+ * counted (plain, gone or failed) and *stop says whether the pass ends. */
 static bool fetch(struct pass *p, struct oc_api *a,
 		  const struct oc_secret_meta *m, struct oc_secret *s,
 		  int *stop)
@@ -186,10 +241,6 @@ static bool fetch(struct pass *p, struct oc_api *a,
 	int rc;
 
 	*stop = 0;
-	if (m->cmek_known && !m->cmek_encrypted) {
-		count(p, &p->plain);
-		return false;
-	}
 	memset(s, 0, sizeof(*s));
 	rc = oc_api_secret_get(a, p->vault_id, m->path, s);
 	if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_GONE) {
@@ -208,6 +259,25 @@ static bool fetch(struct pass *p, struct oc_api *a,
 	return true;
 }
 
+/* The rotation's read of m told its read limit: kept for the
+ * verification (p->mark), and carried over by the PUT (s). */
+static void learn_limit(struct pass *p, size_t i,
+			const struct oc_secret_meta *m, struct oc_secret *s)
+{
+	if (s->meta.max_access_count > 0 && m->max_access_count <= 0) {
+		oc_debug(OC_LOG_TOOL,
+			 "a secret's read limit shows in its answer, not in "
+			 "the list: the list does not show read limits");
+		pthread_mutex_lock(&p->lock);
+		p->unlisted = true;
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (s->meta.max_access_count <= 0)
+		s->meta.max_access_count =
+		    m->max_access_count > 0 ? m->max_access_count : 0;
+	p->mark[i] = s->meta.max_access_count > 0 ? LIMIT_SET : LIMIT_NONE;
+}
+
 static int client_one(void *ctx, struct oc_api *a, size_t i)
 {
 	struct pass *p = ctx;
@@ -218,8 +288,20 @@ static int client_one(void *ctx, struct oc_api *a, size_t i)
 	bool new_first;
 	int rc, stop;
 
+	if (listed_plain(p, m))
+		return 0;
+	/* A read would use up one of an access-limited secret's reads: one
+	 * the server records under the new key (rotated by an earlier run)
+	 * is taken at its word and not read again. */
+	if (m->max_access_count > 0 &&
+	    strcmp(m->cmek_fingerprint, p->new_hex) == 0) {
+		p->mark[i] = LIMIT_SET;
+		count(p, &p->already);
+		return 0;
+	}
 	if (!fetch(p, a, m, &s, &stop))
 		return stop;
+	learn_limit(p, i, m, &s);
 	/* The server's per-version fingerprint is a hint for which key to
 	 * try first; whether a key opens the blob is what decides. */
 	new_first = strcmp(s.meta.cmek_fingerprint, p->new_hex) == 0;
@@ -262,6 +344,36 @@ out:
 	return stop;
 }
 
+static int seen_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct seen *)x)->path,
+		      ((const struct seen *)y)->path);
+}
+
+/* Whether the verification may read m: not when it is known to be
+ * access-limited (its list entry, or the rotation's read of it, says so),
+ * nor when the list has been seen to hide limits and nothing else told
+ * m's. */
+static int verify_plan(struct pass *p, const struct oc_secret_meta *m)
+{
+	const struct seen *k = NULL;
+	struct seen key = {m->path, LIMIT_UNKNOWN};
+	bool unlisted;
+
+	if (m->max_access_count > 0)
+		return SKIP_LIMITED;
+	if (p->known && p->known->n) {
+		k = bsearch(&key, p->known->v, p->known->n, sizeof(*k),
+			    seen_cmp);
+	}
+	if (k)
+		return k->limit == LIMIT_SET ? SKIP_LIMITED : READ;
+	pthread_mutex_lock(&p->lock);
+	unlisted = p->unlisted;
+	pthread_mutex_unlock(&p->lock);
+	return unlisted ? SKIP_UNKNOWN : READ;
+}
+
 static int verify_one(void *ctx, struct oc_api *a, size_t i)
 {
 	struct pass *p = ctx;
@@ -269,10 +381,36 @@ static int verify_one(void *ctx, struct oc_api *a, size_t i)
 	struct oc_secret s;
 	uint8_t *pt = NULL;
 	size_t pt_len = 0;
+	char safe[600];
+	bool first;
 	int stop;
 
+	if (listed_plain(p, m))
+		return 0;
+	p->mark[i] = (unsigned char)verify_plan(p, m);
+	if (p->mark[i] != READ) {
+		count(p,
+		      p->mark[i] == SKIP_LIMITED ? &p->limited : &p->unknown);
+		return 0;
+	}
 	if (!fetch(p, a, m, &s, &stop))
 		return stop;
+	if (s.meta.max_access_count > 0) {
+		/* Too late for this one; the list's silence is no longer
+		 * taken to mean "no limit". */
+		pthread_mutex_lock(&p->lock);
+		first = p->limited_reads++ == 0;
+		p->unlisted = true;
+		pthread_mutex_unlock(&p->lock);
+		if (first)
+			oc_tool_warn(p->t,
+				     "secret %s is access-limited, but the "
+				     "server's list does not say so: checking "
+				     "it used one of its reads.  Secrets whose "
+				     "limit nothing shows are not read from "
+				     "now on",
+				     oc_out_safe(m->path, safe, sizeof(safe)));
+	}
 	if (try_open(p->new_key, s.value, s.value_len, &pt, &pt_len) == 0)
 		count(p, &p->verified);
 	else
@@ -292,10 +430,12 @@ static void pass_init(struct pass *p, struct oc_tool *t, struct oc_api *a,
 	pthread_mutex_init(&p->lock, NULL);
 }
 
-/* Runs fn over every secret of the vault.  Returns 0, or OC_EXIT_FAIL
- * after printing why the pass stopped. */
+/* Runs fn over every secret of the vault, then done (may be NULL) while
+ * the list and the marks are still there.  Returns 0, or OC_EXIT_FAIL
+ * (OC_EXIT_PAYMENT) after printing why the pass stopped. */
 static int run_pass(struct pass *p, const char *verb, oc_par_fn fn,
-		    unsigned jobs, size_t *total)
+		    unsigned jobs, size_t *total,
+		    int (*done)(struct pass *, size_t, void *), void *ctx)
 {
 	struct oc_secret_meta *list = NULL;
 	size_t n = 0;
@@ -305,20 +445,32 @@ static int run_pass(struct pass *p, const char *verb, oc_par_fn fn,
 	if (rc)
 		return oc_tool_fail(p->t, rc, "vault %s: listing secrets",
 				    p->vault_id);
+	p->mark = calloc(n ? n : 1, 1);
+	if (!p->mark) {
+		oc_secret_meta_list_free(list, n);
+		return oc_tool_fail(p->t, OC_ERR_NOMEM, "vault %s",
+				    p->vault_id);
+	}
 	*total = n;
 	p->list = list;
 	oc_progress_start(&p->progress, verb, (int64_t)n, p->t->quiet);
 	oc_par_run(p->t, n, jobs, fn, p);
 	oc_progress_end(&p->progress);
+	rc = done ? done(p, n, ctx) : 0;
 	p->list = NULL;
 	oc_secret_meta_list_free(list, n);
+	free(p->mark);
+	p->mark = NULL;
 	if (p->shown < p->failed)
 		oc_tool_err("... and %zu more secrets failed",
 			    p->failed - p->shown);
 	if (p->fatal) {
 		oc_tool_err("%s", p->fatal_msg);
-		return OC_EXIT_FAIL;
+		return p->fatal == OC_ERR_PAYMENT ? OC_EXIT_PAYMENT
+						  : OC_EXIT_FAIL;
 	}
+	if (rc)
+		return oc_tool_fail(p->t, rc, "vault %s", p->vault_id);
 	if (oc_tool_interrupted) {
 		oc_tool_err("interrupted; run the same command again to "
 			    "finish (work done so far is kept)");
@@ -327,9 +479,30 @@ static int run_pass(struct pass *p, const char *verb, oc_par_fn fn,
 	return 0;
 }
 
-int oc_rotate_verify(struct oc_tool *t, const char *vault_id,
-		     const struct oc_cmek_key *key, unsigned jobs,
-		     struct oc_rotate_stats *st)
+/* The verification's end: the first access-limited secrets it skipped,
+ * named for the summary (in the list's order). */
+static int name_limited(struct pass *p, size_t n, void *ctx)
+{
+	struct oc_rotate_stats *st = ctx;
+	size_t i, k = 0;
+
+	for (i = 0; i < n && k < OC_ROTATE_NAMED; i++) {
+		if (p->mark[i] != SKIP_LIMITED)
+			continue;
+		st->limited_paths[k] = strdup(p->list[i].path);
+		if (!st->limited_paths[k])
+			return OC_ERR_NOMEM;
+		k++;
+	}
+	return 0;
+}
+
+/* Checks that every CMEK secret of the vault opens with key, reading none
+ * that known (from the rotation pass; may be NULL) or its list entry says
+ * is access-limited. */
+static int verify(struct oc_tool *t, const char *vault_id,
+		  const struct oc_cmek_key *key, const struct known *known,
+		  unsigned jobs, struct oc_rotate_stats *st)
 {
 	struct oc_api *a;
 	struct pass p;
@@ -342,9 +515,15 @@ int oc_rotate_verify(struct oc_tool *t, const char *vault_id,
 		return rc;
 	pass_init(&p, t, a, vault_id);
 	p.new_key = key;
+	p.known = known;
+	p.unlisted = known && known->unlisted;
 	oc_keyarg_fpr_hex(key, p.new_hex);
-	rc = run_pass(&p, "verified", verify_one, jobs, &total);
+	rc = run_pass(&p, "verified", verify_one, jobs, &total, name_limited,
+		      st);
 	st->verified = p.verified;
+	st->limited = p.limited;
+	st->unknown = p.unknown;
+	st->limited_reads = p.limited_reads;
 	if (!st->total)
 		st->total = total;
 	st->verify_s = oc_tool_now() - t0;
@@ -361,8 +540,44 @@ int oc_rotate_verify(struct oc_tool *t, const char *vault_id,
 	return rc;
 }
 
+static void known_free(struct known *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		free(k->v[i].path);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The rotation pass's end: what it learnt of read limits, by path. */
+static int keep_known(struct pass *p, size_t n, void *ctx)
+{
+	struct known *k = ctx;
+	size_t i, c = 0;
+
+	k->unlisted = p->unlisted;
+	for (i = 0; i < n; i++)
+		c += p->mark[i] != LIMIT_UNKNOWN;
+	if (!c)
+		return 0;
+	k->v = calloc(c, sizeof(*k->v));
+	if (!k->v)
+		return OC_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		if (p->mark[i] == LIMIT_UNKNOWN)
+			continue;
+		k->v[k->n].path = strdup(p->list[i].path);
+		if (!k->v[k->n].path)
+			return OC_ERR_NOMEM;
+		k->v[k->n++].limit = p->mark[i];
+	}
+	qsort(k->v, k->n, sizeof(*k->v), seen_cmp);
+	return 0;
+}
+
 static int rotate_client(struct oc_tool *t, struct oc_api *a,
-			 const struct oc_rotate_opts *o,
+			 const struct oc_rotate_opts *o, struct known *known,
 			 struct oc_rotate_stats *st)
 {
 	struct oc_vault v;
@@ -390,7 +605,8 @@ static int rotate_client(struct oc_tool *t, struct oc_api *a,
 					    o->vault.id);
 		}
 	}
-	rc = run_pass(&p, "rotated", client_one, o->jobs, &st->total);
+	rc = run_pass(&p, "rotated", client_one, o->jobs, &st->total,
+		      keep_known, known);
 	st->resealed = p.resealed;
 	st->already = p.already;
 	st->rerecorded = p.rerecorded;
@@ -569,18 +785,33 @@ done:
 int oc_rotate_run(struct oc_tool *t, const struct oc_rotate_opts *o,
 		  struct oc_rotate_stats *st)
 {
+	struct known known;
 	struct oc_api *a;
 	int rc;
 
 	memset(st, 0, sizeof(*st));
+	memset(&known, 0, sizeof(known));
 	rc = oc_tool_api(t, &a);
 	if (rc)
 		return rc;
-	rc =
-	    o->server ? rotate_server(t, a, o, st) : rotate_client(t, a, o, st);
-	if (rc)
-		return rc;
-	return oc_rotate_verify(t, o->vault.id, o->new_key, o->jobs, st);
+	rc = o->server ? rotate_server(t, a, o, st)
+		       : rotate_client(t, a, o, &known, st);
+	if (!rc)
+		rc = verify(t, o->vault.id, o->new_key, &known, o->jobs, st);
+	known_free(&known);
+	return rc;
+}
+
+void oc_rotate_stats_free(struct oc_rotate_stats *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < OC_ROTATE_NAMED; i++) {
+		free(st->limited_paths[i]);
+		st->limited_paths[i] = NULL;
+	}
 }
 
 int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
@@ -589,6 +820,7 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 	struct oc_out_json j;
 	char new_hex[OC_CMEK_FPR_HEX_LEN + 1], name[300];
 	double total_s = st->rotate_s + st->verify_s;
+	size_t i;
 	double rate = st->rotate_s > 0 ? (double)st->total / st->rotate_s : 0;
 	const char *mode = o->server ? "server" : "client";
 
@@ -616,6 +848,15 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 			oc_jgen_kv_int(&j.j, "gone", (int64_t)st->gone);
 		}
 		oc_jgen_kv_int(&j.j, "verified", (int64_t)st->verified);
+		oc_jgen_kv_int(&j.j, "access_limited", (int64_t)st->limited);
+		oc_out_json_key(&j.j, "access_limited_paths");
+		oc_out_json_array_open(&j.j);
+		for (i = 0; i < OC_ROTATE_NAMED && st->limited_paths[i]; i++)
+			oc_jgen_str(&j.j, st->limited_paths[i]);
+		oc_out_json_array_close(&j.j);
+		oc_jgen_kv_int(&j.j, "limit_unknown", (int64_t)st->unknown);
+		oc_jgen_kv_int(&j.j, "limited_reads",
+			       (int64_t)st->limited_reads);
 		oc_out_json_kv_double(&j.j, "rotate_seconds", st->rotate_s);
 		oc_out_json_kv_double(&j.j, "verify_seconds", st->verify_s);
 		oc_out_json_kv_double(&j.j, "seconds", total_s);
@@ -635,10 +876,28 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 		       oc_out_safe(st->job_id, name, sizeof(name)));
 	else
 		printf("  secrets:     %zu (%zu re-sealed, %zu already under "
-		       "the new key, %zu not CMEK-sealed%s)\n",
+		       "the new key, %zu not CMEK-sealed, %zu gone: deleted, "
+		       "expired or out of reads)\n",
 		       st->total, st->resealed, st->already + st->rerecorded,
-		       st->plain, st->gone ? ", some deleted meanwhile" : "");
+		       st->plain, st->gone);
 	printf("  verified:    %zu open with the new key\n", st->verified);
+	if (st->limited) {
+		printf("  not verified: %zu access-limited (", st->limited);
+		for (i = 0; i < OC_ROTATE_NAMED && st->limited_paths[i]; i++)
+			printf("%s%s", i ? ", " : "",
+			       oc_out_safe(st->limited_paths[i], name,
+					   sizeof(name)));
+		printf("%s), not read: a read would use one of theirs\n",
+		       st->limited > i ? ", ..." : "");
+	}
+	if (st->unknown)
+		printf("  not verified: %zu whose read limit the server's "
+		       "list does not show\n",
+		       st->unknown);
+	if (st->limited_reads)
+		printf("  read:        %zu access-limited before the server "
+		       "showed it (one read each)\n",
+		       st->limited_reads);
 	printf("  fingerprint: %s\n", new_hex);
 	printf("  time:        %.2f s (rotation %.2f s, verification %.2f s)"
 	       ", %.1f secrets/s\n",
