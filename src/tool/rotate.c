@@ -1,6 +1,7 @@
 /* rotate.c - both CMEK rotation modes and the final verification. */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "rotate.h"
 
 #include "err.h"
+#include "jobstate.h"
 #include "keyarg.h"
 #include "log.h"
 #include "output.h"
@@ -21,7 +23,7 @@
 /* How often the server's job is polled. */
 #define POLL_INTERVAL_MS 500
 /* A job that does not move for this long is given up on (it can still
- * be resumed), and a running job is waited for at most this long. */
+ * be followed or resumed by running the same command again). */
 #define STALL_LIMIT_MS (10u * 60 * 1000)
 /* Per-secret errors shown before "... and N more". */
 #define MAX_SHOWN_ERRORS 5
@@ -658,23 +660,259 @@ static bool vault_has_fpr(struct oc_api *a, const char *vault_id,
 	       strcmp(v.cmek_fingerprint, hex) == 0;
 }
 
+/* --- server mode: one rotate call, every answer handled on its own --- */
+
+/* Records the job this run started (jobstate.h), so that a later run
+ * meeting the 409 can follow it; a failure only costs that. */
+static void record_job(struct oc_tool *t, const char *vault_id,
+		       const char *job_id, const char *new_hex)
+{
+	struct oc_jobstate js;
+	char path[4200], safe[300];
+	int rc;
+
+	memset(&js, 0, sizeof(js));
+	snprintf(js.vault_id, sizeof(js.vault_id), "%s", vault_id);
+	snprintf(js.job_id, sizeof(js.job_id), "%s", job_id);
+	snprintf(js.new_fpr, sizeof(js.new_fpr), "%s", new_hex);
+	rc = oc_jobstate_save(&js);
+	if (!rc)
+		return;
+	oc_jobstate_path(vault_id, path, sizeof(path));
+	oc_tool_warn(t,
+		     "cannot record rotation job %s in %s (%s): should this "
+		     "run stop early, a later one will not find the job",
+		     oc_out_safe(job_id, safe, sizeof(safe)),
+		     path[0] ? path : "the state directory",
+		     rc == OC_ERR_IO ? strerror(errno) : oc_strerror(rc));
+}
+
+/* Forgets the record of the vault's job once it has ended: the one named
+ * job_id, or (job_id NULL) one that rotated to new_hex. */
+static void forget_job(const char *vault_id, const char *job_id,
+		       const char *new_hex)
+{
+	struct oc_jobstate js;
+
+	if (oc_jobstate_load(vault_id, &js) != 0)
+		return;
+	if (job_id ? strcmp(js.job_id, job_id) == 0
+		   : !js.new_fpr[0] || strcmp(js.new_fpr, new_hex) == 0)
+		oc_jobstate_remove(vault_id);
+}
+
+/* The vault names the new key: an earlier run finished; only verify. */
+static int already_rotated(struct oc_tool *t, const struct oc_rotate_opts *o,
+			   const char *new_hex, struct oc_rotate_stats *st)
+{
+	st->server_done_before = true;
+	forget_job(o->vault.id, NULL, new_hex);
+	if (!t->quiet)
+		fprintf(stderr,
+			"already rotated: an earlier run finished (vault %s "
+			"names the new key); verifying\n",
+			o->vault.id);
+	return 0;
+}
+
+/* A 409 whose job cannot be followed. */
+static int unknown_job(const char *vault_id, const char *why)
+{
+	oc_tool_err("a rotation is already running for vault %s; its job id "
+		    "is not known here (%s).  Nothing was changed: 'oneclaw-"
+		    "tool cmek status %s' shows the vault's key and how many "
+		    "secrets the server records under it; run this command "
+		    "again once that rotation has ended",
+		    vault_id, why, vault_id);
+	return OC_EXIT_FAIL;
+}
+
+/* The answer to a job request that failed, as an exit code. */
+static int job_failed(struct oc_tool *t, int rc, const char *vault_id,
+		      const char *job_id)
+{
+	char safe[300];
+
+	return oc_tool_fail(t, rc, "vault %s: rotation job %s", vault_id,
+			    oc_out_safe(job_id, safe, sizeof(safe)));
+}
+
+/* The rotate call got 409: a job already runs for the vault.  Finds it
+ * (named by the answer, else recorded here when a run started it) and
+ * checks that it is one to follow.  Returns 0 with *job current,
+ * DONE_BEFORE when the job has just finished this very rotation, or an
+ * exit code after saying why not. */
+#define DONE_BEFORE (-1)
+static int find_running(struct oc_tool *t, struct oc_api *a,
+			const struct oc_rotate_opts *o, const char *new_hex,
+			struct oc_rotation_job *job)
+{
+	const char *vid = o->vault.id, *from = "named by the server";
+	char id[OC_API_MAX_ID + 1], safe[300], fsafe[100];
+	struct oc_jobstate js;
+	bool recorded = false;
+	int rc;
+
+	if (job->id[0]) {
+		snprintf(id, sizeof(id), "%s", job->id);
+	} else {
+		if (oc_jobstate_load(vid, &js) != 0)
+			return unknown_job(vid, "the server did not name it, "
+						"and no run on this machine "
+						"recorded one");
+		snprintf(id, sizeof(id), "%s", js.job_id);
+		recorded = true;
+		from = "recorded here when it was started";
+	}
+	oc_out_safe(id, safe, sizeof(safe));
+	rc = oc_api_cmek_job(a, vid, id, job);
+	if (rc == OC_ERR_NOT_FOUND && recorded) {
+		oc_jobstate_remove(vid);
+		return unknown_job(vid, "the job recorded here is unknown to "
+					"the server");
+	}
+	if (rc)
+		return job_failed(t, rc, vid, id);
+	if (job->status == OC_JOB_COMPLETED || job->status == OC_JOB_FAILED) {
+		/* It ended since the 409. */
+		if (recorded)
+			oc_jobstate_remove(vid);
+		if (job->status == OC_JOB_COMPLETED &&
+		    vault_has_fpr(a, vid, new_hex))
+			return DONE_BEFORE;
+		return unknown_job(vid, "the job recorded here has ended; the "
+					"one running is another");
+	}
+	if (job->new_fingerprint[0] &&
+	    strcmp(job->new_fingerprint, new_hex) != 0) {
+		oc_tool_err(
+		    "vault %s: rotation job %s, already running, "
+		    "rotates to key %s, not to the --new key (%s); "
+		    "nothing was changed: rotate from that key once "
+		    "it has ended",
+		    vid, safe,
+		    oc_out_safe(job->new_fingerprint, fsafe, sizeof(fsafe)),
+		    new_hex);
+		return OC_EXIT_FAIL;
+	}
+	if (!t->quiet)
+		fprintf(stderr,
+			"a rotation job is already running for vault %s; "
+			"following job %s (%s)\n",
+			vid, safe, from);
+	return 0;
+}
+
+/* Any other failure of the rotate call: say why (status and detail of
+ * its answer, when there was one), and what it changed. */
+static int refused(struct oc_tool *t, int rc, long status, const char *detail,
+		   const char *vault_id)
+{
+	bool answered = (rc <= OC_ERR_SERVER && rc >= OC_ERR_TOO_LARGE) ||
+			rc == OC_ERR_PAYMENT;
+	char reason[1024];
+
+	oc_tool_reason(t, rc, answered ? status : 0, answered ? detail : "",
+		       reason, sizeof(reason));
+	if (rc == OC_ERR_SERVER || rc == OC_ERR_NET)
+		oc_tool_err("vault %s: starting the rotation: %s.  The server "
+			    "may have started a job all the same: 'oneclaw-"
+			    "tool cmek status %s' shows the vault's key",
+			    vault_id, reason, vault_id);
+	else
+		oc_tool_err("vault %s: starting the rotation: %s; nothing "
+			    "was changed",
+			    vault_id, reason);
+	return rc == OC_ERR_PAYMENT ? OC_EXIT_PAYMENT : OC_EXIT_FAIL;
+}
+
+/* Polls the job until it ends.  Its record is forgotten when it does;
+ * a run that stops following it first keeps the record, so that the same
+ * command finds the job again. */
+static int follow(struct oc_tool *t, struct oc_api *a,
+		  const struct oc_rotate_opts *o, struct oc_rotation_job *job,
+		  struct oc_rotate_stats *st)
+{
+	struct oc_progress prog;
+	char safe[300], err[300];
+	double last_change;
+	int64_t last_processed;
+	enum oc_job_status last_status;
+	int rc;
+
+	snprintf(st->job_id, sizeof(st->job_id), "%s", job->id);
+	oc_out_safe(job->id, safe, sizeof(safe));
+	oc_progress_start(&prog, "rotated", job->total_secrets, t->quiet);
+	oc_progress_set(&prog, job->processed, job->total_secrets);
+	last_change = oc_tool_now();
+	last_processed = job->processed;
+	last_status = job->status;
+	while (job->status == OC_JOB_PENDING || job->status == OC_JOB_RUNNING) {
+		sleep_ms(POLL_INTERVAL_MS);
+		if (oc_tool_now() - last_change > STALL_LIMIT_MS / 1000.0) {
+			oc_progress_end(&prog);
+			oc_tool_err("rotation job %s of vault %s has made no "
+				    "progress for %u s; run the same command "
+				    "again later to follow or resume it",
+				    safe, o->vault.id, STALL_LIMIT_MS / 1000);
+			return OC_EXIT_FAIL;
+		}
+		if (oc_tool_interrupted) {
+			oc_progress_end(&prog);
+			oc_tool_err("stopped following rotation job %s; it "
+				    "goes on in the server.  Run the same "
+				    "command again to follow it to the end",
+				    safe);
+			return OC_EXIT_FAIL;
+		}
+		rc = oc_api_cmek_job(a, o->vault.id, st->job_id, job);
+		if (rc) {
+			oc_progress_end(&prog);
+			rc = job_failed(t, rc, o->vault.id, st->job_id);
+			oc_tool_err("the job may be unfinished: run the same "
+				    "command again to follow or resume it");
+			return rc;
+		}
+		oc_progress_set(&prog, job->processed, job->total_secrets);
+		if (job->processed != last_processed ||
+		    job->status != last_status) {
+			last_change = oc_tool_now();
+			last_processed = job->processed;
+			last_status = job->status;
+		}
+	}
+	oc_progress_end(&prog);
+	forget_job(o->vault.id, st->job_id, NULL);
+	st->server_processed = job->processed;
+	st->total = (size_t)(job->total_secrets > 0 ? job->total_secrets : 0);
+	if (job->status != OC_JOB_COMPLETED) {
+		oc_tool_err(
+		    "vault %s: rotation job %s %s after %lld of %lld "
+		    "secrets: %s; run the same command again to "
+		    "resume",
+		    o->vault.id, safe, job_status_name(job->status),
+		    (long long)job->processed, (long long)job->total_secrets,
+		    job->error[0] ? oc_out_safe(job->error, err, sizeof(err))
+				  : "no reason given");
+		return OC_EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int rotate_server(struct oc_tool *t, struct oc_api *a,
 			 const struct oc_rotate_opts *o,
 			 struct oc_rotate_stats *st)
 {
 	struct oc_rotation_job job;
-	struct oc_progress prog;
 	uint8_t *keys = NULL;
-	char new_hex[OC_CMEK_FPR_HEX_LEN + 1], safe[300];
-	double t0 = oc_tool_now(), last_change;
-	int64_t last_processed;
-	enum oc_job_status last_status;
-	unsigned waited;
+	char new_hex[OC_CMEK_FPR_HEX_LEN + 1], detail[256];
+	double t0 = oc_tool_now();
+	long status;
 	int rc;
 
 	oc_keyarg_fpr_hex(o->new_key, new_hex);
 	if (strcmp(o->vault.cmek_fingerprint, new_hex) == 0) {
-		st->server_done_before = true;
+		rc = already_rotated(t, o, new_hex, st);
 		goto done;
 	}
 	keys = oc_secure_alloc(2 * OC_CMEK_KEY_LEN);
@@ -687,99 +925,42 @@ static int rotate_server(struct oc_tool *t, struct oc_api *a,
 			    "key never leaves its token: use --mode client");
 		return OC_EXIT_FAIL;
 	}
-	for (waited = 0;; waited += POLL_INTERVAL_MS) {
-		memset(&job, 0, sizeof(job));
-		rc = oc_api_cmek_rotate(a, o->vault.id, keys,
-					keys + OC_CMEK_KEY_LEN, &job);
-		/* 409: a job (say from a run stopped with ^C) still runs in
-		 * the server.  Wait for it: when it completes the vault has
-		 * the new key, when it fails the next POST resumes it. */
-		if (rc != OC_ERR_CONFLICT || oc_tool_interrupted ||
-		    waited >= STALL_LIMIT_MS)
-			break;
-		if (waited == 0 && !t->quiet)
-			fprintf(stderr,
-				"a rotation job is already running for "
-				"vault %s; waiting for it\n",
-				o->vault.id);
-		sleep_ms(POLL_INTERVAL_MS);
-	}
+	/* Sent once: the keys do not go out again for an answer that is not
+	 * a 202; each one is answered for what it says. */
+	memset(&job, 0, sizeof(job));
+	rc = oc_api_cmek_rotate(a, o->vault.id, keys, keys + OC_CMEK_KEY_LEN,
+				&job);
 	oc_wipe(keys, 2 * OC_CMEK_KEY_LEN);
 	oc_secure_free(keys);
-	if (rc == OC_ERR_BAD_REQUEST &&
-	    vault_has_fpr(a, o->vault.id, new_hex)) {
-		/* A completed earlier run: the vault already has the new
-		 * key, so the server refuses the old one. */
-		st->server_done_before = true;
+	/* (the calls that follow replace them) */
+	status = oc_api_last_status(a);
+	snprintf(detail, sizeof(detail), "%s", oc_api_last_error(a));
+	if (rc == 0) {
+		oc_debug(OC_LOG_TOOL, "rotation job %s started", job.id);
+		record_job(t, o->vault.id, job.id, new_hex);
+	} else if (rc == OC_ERR_CONFLICT) {
+		rc = find_running(t, a, o, new_hex, &job);
+		if (rc == DONE_BEFORE) {
+			rc = already_rotated(t, o, new_hex, st);
+			goto done;
+		}
+		if (rc)
+			return rc;
+		st->followed = true;
+	} else if (rc == OC_ERR_BAD_REQUEST &&
+		   vault_has_fpr(a, o->vault.id, new_hex)) {
+		/* The vault has the new key since this run read it (an
+		 * earlier run's job finished meanwhile), so the server
+		 * refuses the old one. */
+		rc = already_rotated(t, o, new_hex, st);
 		goto done;
+	} else {
+		return refused(t, rc, status, detail, o->vault.id);
 	}
-	if (rc)
-		return oc_tool_fail(t, rc, "vault %s: starting the rotation",
-				    o->vault.id);
-	oc_debug(OC_LOG_TOOL, "rotation job %s started", job.id);
-	snprintf(st->job_id, sizeof(st->job_id), "%s", job.id);
-	oc_progress_start(&prog, "rotated", job.total_secrets, t->quiet);
-	oc_progress_set(&prog, job.processed, job.total_secrets);
-	last_change = oc_tool_now();
-	last_processed = job.processed;
-	last_status = job.status;
-	while (job.status == OC_JOB_PENDING || job.status == OC_JOB_RUNNING) {
-		sleep_ms(POLL_INTERVAL_MS);
-		if (oc_tool_now() - last_change > STALL_LIMIT_MS / 1000.0) {
-			oc_progress_end(&prog);
-			oc_tool_err("rotation job %s of vault %s has made no "
-				    "progress for %u s; run the same command "
-				    "again later to follow or resume it",
-				    oc_out_safe(job.id, safe, sizeof(safe)),
-				    o->vault.id, STALL_LIMIT_MS / 1000);
-			return OC_EXIT_FAIL;
-		}
-		if (oc_tool_interrupted) {
-			oc_progress_end(&prog);
-			oc_tool_err("stopped following rotation job %s; it "
-				    "goes on in the server.  Run the same "
-				    "command again to follow it to the end",
-				    oc_out_safe(job.id, safe, sizeof(safe)));
-			return OC_EXIT_FAIL;
-		}
-		rc = oc_api_cmek_job(a, o->vault.id, job.id, &job);
-		if (rc) {
-			oc_progress_end(&prog);
-			oc_tool_fail(t, rc, "vault %s: rotation job %s",
-				     o->vault.id,
-				     oc_out_safe(job.id, safe, sizeof(safe)));
-			oc_tool_err("the job may be unfinished: run the same "
-				    "command again to resume it");
-			return OC_EXIT_FAIL;
-		}
-		oc_progress_set(&prog, job.processed, job.total_secrets);
-		if (job.processed != last_processed ||
-		    job.status != last_status) {
-			last_change = oc_tool_now();
-			last_processed = job.processed;
-			last_status = job.status;
-		}
-	}
-	oc_progress_end(&prog);
-	st->server_processed = job.processed;
-	st->total = (size_t)(job.total_secrets > 0 ? job.total_secrets : 0);
-	if (job.status != OC_JOB_COMPLETED) {
-		char err[300];
-
-		oc_tool_err(
-		    "vault %s: rotation job %s %s after %lld of %lld "
-		    "secrets: %s; run the same command again to "
-		    "resume",
-		    o->vault.id, oc_out_safe(job.id, safe, sizeof(safe)),
-		    job_status_name(job.status), (long long)job.processed,
-		    (long long)job.total_secrets,
-		    job.error[0] ? oc_out_safe(job.error, err, sizeof(err))
-				 : "no reason given");
-		return OC_EXIT_FAIL;
-	}
+	rc = follow(t, a, o, &job, st);
 done:
 	st->rotate_s = oc_tool_now() - t0;
-	return 0;
+	return rc;
 }
 
 int oc_rotate_run(struct oc_tool *t, const struct oc_rotate_opts *o,
@@ -837,6 +1018,7 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 			oc_jgen_kv_int(&j.j, "processed", st->server_processed);
 			oc_jgen_kv_bool(&j.j, "already_done",
 					st->server_done_before);
+			oc_jgen_kv_bool(&j.j, "followed", st->followed);
 			if (st->job_id[0])
 				oc_jgen_kv_str(&j.j, "job_id", st->job_id);
 		} else {
@@ -868,12 +1050,15 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 	       oc_out_safe(o->vault.name, name, sizeof(name)), o->vault.id,
 	       mode);
 	if (o->server && st->server_done_before)
-		printf("  secrets:     already rotated by an earlier run\n");
+		printf("  secrets:     already rotated: an earlier run "
+		       "finished\n");
 	else if (o->server)
 		printf("  secrets:     %zu, %lld processed by the server "
-		       "(job %s)\n",
+		       "(job %s%s)\n",
 		       st->total, (long long)st->server_processed,
-		       oc_out_safe(st->job_id, name, sizeof(name)));
+		       oc_out_safe(st->job_id, name, sizeof(name)),
+		       st->followed ? ", already running when this run began"
+				    : "");
 	else
 		printf("  secrets:     %zu (%zu re-sealed, %zu already under "
 		       "the new key, %zu not CMEK-sealed, %zu gone: deleted, "

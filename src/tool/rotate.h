@@ -2,7 +2,13 @@
  * verification that ends both.
  *
  * Server mode sends both raw keys in the rotation headers (the only time a
- * key leaves the machine, and only when asked for), then follows the job.
+ * key leaves the machine, and only when asked for), once, then follows
+ * the job.  Every answer to that call is handled on its own: 202, the job
+ * is recorded here (jobstate.h) and followed; 409, a job already runs for
+ * the vault: the one the answer names, else the one recorded here, is
+ * followed (without either the run stops and says so); 400 from a vault
+ * that now names the new key, an earlier run finished: only verify; any
+ * other refusal: stop, nothing was changed.
  *
  * Client mode never sends a key: it records the new fingerprint in the
  * vault, then opens each secret with the old key, seals it with the new
@@ -59,6 +65,7 @@ struct oc_rotate_stats {
 	int64_t server_processed;
 	char job_id[OC_API_MAX_ID + 1]; /* server mode; "" when none ran */
 	bool server_done_before;	/* the server had finished earlier */
+	bool followed;			/* the job was already running */
 	double rotate_s;
 	double verify_s;
 };
