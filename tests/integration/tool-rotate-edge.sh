@@ -136,6 +136,9 @@ apid=$!
 wait_for_line "$T/a.err" '^rotated [0-9]+/' "$apid" ||
 	{ cat "$T/a.err" >&2; oc_fail "the first run ended before the second began"; }
 ls "$XDG_STATE_HOME"/oneclaw/* > /dev/null 2>&1 || oc_fail "the first run left no record of its job"
+tool cmek status "$V" > "$T/status.out" || oc_fail "cmek status"
+grep -Eq '^rotation: +job [0-9a-f-]+, started from here: (pending|running), ' "$T/status.out" ||
+	oc_fail "cmek status does not show the job: $(cat "$T/status.out")"
 tool --json cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode server \
 	> "$T/b.json" 2> "$T/b.err" || { cat "$T/b.err" >&2; oc_fail "the second run failed"; }
 wait "$apid" || { cat "$T/a.err" >&2; oc_fail "the first run failed"; }
