@@ -127,7 +127,7 @@ read_once lim/c k2 limited-client-value-0b9e
 
 echo "== server mode: a second run while the job runs follows it (409)"
 oc_stop_vaultd
-oc_serve_vaultd --wire-log "$T/wire.raw" --faults 'rotate-delay=700'
+oc_serve_vaultd --wire-log "$T/wire.raw" --faults 'rotate-delay=1200'
 tool_env
 p0=$(posts)
 tool --json cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode server \
