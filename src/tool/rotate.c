@@ -780,8 +780,12 @@ static int find_running(struct oc_tool *t, struct oc_api *a,
 		if (job->status == OC_JOB_COMPLETED &&
 		    vault_has_fpr(a, vid, new_hex))
 			return DONE_BEFORE;
-		return unknown_job(vid, "the job recorded here has ended; the "
-					"one running is another");
+		return unknown_job(
+		    vid, recorded ? "the job recorded here has ended; "
+				    "the one running is another"
+				  : "the job the server named has "
+				    "ended; the one running is "
+				    "another");
 	}
 	if (job->new_fingerprint[0] &&
 	    strcmp(job->new_fingerprint, new_hex) != 0) {
