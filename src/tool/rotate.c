@@ -1071,12 +1071,13 @@ int oc_rotate_summary(struct oc_tool *t, const struct oc_rotate_opts *o,
 		       st->plain, st->gone);
 	printf("  verified:    %zu open with the new key\n", st->verified);
 	if (st->limited) {
-		printf("  not verified: %zu access-limited (", st->limited);
+		printf("  not verified: %zu access-limited, skipped (",
+		       st->limited);
 		for (i = 0; i < OC_ROTATE_NAMED && st->limited_paths[i]; i++)
 			printf("%s%s", i ? ", " : "",
 			       oc_out_safe(st->limited_paths[i], name,
 					   sizeof(name)));
-		printf("%s), not read: a read would use one of theirs\n",
+		printf("%s): a read would use up one of their reads\n",
 		       st->limited > i ? ", ..." : "");
 	}
 	if (st->unknown)
