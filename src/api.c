@@ -1652,6 +1652,8 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 			      TEXT_LINE, created, sizeof(created));
 	if (rc)
 		return rc;
+	take_fpr(o, "old_fingerprint", jb->old_fingerprint);
+	take_fpr(o, "new_fingerprint", jb->new_fingerprint);
 	if (strcmp(status, "pending") == 0)
 		jb->status = OC_JOB_PENDING;
 	else if (strcmp(status, "running") == 0)
@@ -1673,33 +1675,78 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 	return OC_OK;
 }
 
-/* api_do for a call answered with a rotation job (and its Location). */
+/* A usable Location header of rs into dst ("" when none). */
+static void take_location(const struct oc_http_resp *rs,
+			  char dst[OC_API_MAX_PATH + 1])
+{
+	size_t n;
+
+	dst[0] = '\0';
+	if (!rs->location)
+		return;
+	n = strlen(rs->location);
+	if (n <= OC_API_MAX_PATH && text_ok(rs->location, n))
+		memcpy(dst, rs->location, n + 1);
+	else
+		oc_debug(OC_LOG_API, "ignoring a Location header of %zu bytes",
+			 n);
+}
+
+/* The job a 409 says is already running, as far as it says: a "job_id"
+ * or "id" member of the problem body, else the last segment of a
+ * Location of .../cmek-rotate/{id} (the shape of a 202's). */
+static void running_job(const struct oc_http_resp *rs,
+			struct oc_rotation_job *jb)
+{
+	static const char seg[] = "/cmek-rotate/";
+	struct oc_json *j = NULL;
+	const char *p, *end;
+
+	memset(jb, 0, sizeof(*jb));
+	take_location(rs, jb->location);
+	if (rs->body.len > 0 && rs->body.len <= MAX_PROBLEM &&
+	    oc_json_parse((const char *)rs->body.data, rs->body.len, &j) ==
+		OC_OK &&
+	    oc_json_type(j) == OC_JSON_OBJECT) {
+		if (!take_id(j, "job_id", jb->id))
+			take_id(j, "id", jb->id);
+	}
+	oc_json_free(j);
+	if (jb->id[0] || !(p = strstr(jb->location, seg)))
+		goto out;
+	p += sizeof(seg) - 1;
+	end = p + strcspn(p, "?#/");
+	if (*end != '/' && id_ok(p, (size_t)(end - p))) {
+		memcpy(jb->id, p, (size_t)(end - p));
+		jb->id[end - p] = '\0';
+	}
+out:
+	oc_debug(OC_LOG_API, "409: the running job is %s",
+		 jb->id[0] ? jb->id : "not named");
+}
+
+/* api_do for a call answered with a rotation job (and its Location); on
+ * a 409, out names the running job (see oc_api_cmek_rotate). */
 static int job_do(struct oc_api *a, const struct call *cl, long want,
 		  struct oc_rotation_job *out)
 {
 	struct oc_http_resp rs;
 	struct oc_json *j = NULL;
 	struct oc_rotation_job jb;
-	size_t n;
 	int rc;
 
 	rc = api_do(a, cl, want, &rs);
+	if (rc == OC_ERR_CONFLICT) {
+		running_job(&rs, out);
+		goto out;
+	}
 	if (!rc)
 		rc = parse_body(&rs, &j);
 	if (!rc)
 		rc = parse_job(j, &jb);
 	if (rc)
 		goto out;
-	if (rs.location) {
-		n = strlen(rs.location);
-		if (n <= OC_API_MAX_PATH && text_ok(rs.location, n))
-			memcpy(jb.location, rs.location, n + 1);
-		else
-			oc_debug(OC_LOG_API,
-				 "ignoring a Location header of "
-				 "%zu bytes",
-				 n);
-	}
+	take_location(&rs, jb.location);
 	*out = jb;
 out:
 	oc_json_free(j);

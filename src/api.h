@@ -96,12 +96,21 @@ struct oc_rotation_job {
 	enum oc_job_status status;
 	int64_t total_secrets;
 	int64_t processed;
+	/* optional in the answer: "" when the server did not say */
+	char old_fingerprint[OC_CMEK_FPR_HEX_LEN + 1];
+	char new_fingerprint[OC_CMEK_FPR_HEX_LEN + 1];
 	char error[256];
 	char location[OC_API_MAX_PATH + 1];
 };
 
 /* Server-assisted rotation: both keys go in x-cmek-old-key / x-cmek-new-key
- * as standard base64 (the header strings are wiped after the request). */
+ * as standard base64 (the header strings are wiped after the request).
+ *
+ * A 409 (a rotation job already runs for the vault) is OC_ERR_CONFLICT,
+ * and out then names that job as far as the answer does (the API has no
+ * job list): id from the problem body's "job_id" or "id", else from a
+ * Location header ending in /cmek-rotate/{id}, "" when neither; location
+ * as sent; every other member zero. */
 int oc_api_cmek_rotate(struct oc_api *a, const char *vault_id,
 		       const uint8_t old_key[OC_CMEK_KEY_LEN],
 		       const uint8_t new_key[OC_CMEK_KEY_LEN],

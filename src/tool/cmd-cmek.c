@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "err.h"
+#include "jobstate.h"
 #include "keyarg.h"
 #include "log.h"
 #include "output.h"
@@ -28,11 +29,15 @@ static const char cmek_usage[] =
     "the other key then need 'cmek rotate').\n"
     "disable: secrets already sealed stay sealed and still need the key.\n"
     "rotate --mode server sends both keys to the server (headers\n"
-    "x-cmek-old-key / x-cmek-new-key) and follows its job; --mode client\n"
-    "never sends a key: each secret is opened, re-sealed and written\n"
-    "back here (with N parallel requests, default 4).  Either mode can\n"
-    "be resumed by running the same command again, and ends by checking\n"
-    "that every CMEK secret opens with the new key.\n";
+    "x-cmek-old-key / x-cmek-new-key), once, and follows its job (or the\n"
+    "one already running for the vault, when its id is known here);\n"
+    "--mode client never sends a key: each secret is opened, re-sealed\n"
+    "and written back here with all its attributes (with N parallel\n"
+    "requests, default 4).  Either mode can be resumed by running the\n"
+    "same command again, and ends by checking that every CMEK secret\n"
+    "opens with the new key, without reading access-limited ones.\n"
+    "status also shows a rotation job started from this machine that\n"
+    "has not been seen to end.\n";
 
 enum {
 	OPT_KEY = OC_OPT_CMD_BASE,
@@ -120,6 +125,41 @@ static int print_vault(struct oc_tool *t, const struct oc_vault *v,
 	return rc ? OC_EXIT_FAIL : 0;
 }
 
+/* The rotation job recorded here for vault (jobstate.h), as the server
+ * now reports it: *known false when there is no record. */
+static void recorded_job(struct oc_api *a, const char *vault_id,
+			 struct oc_rotation_job *job, bool *known, int *rc)
+{
+	struct oc_jobstate js;
+
+	*known = oc_jobstate_load(vault_id, &js) == 0;
+	if (!*known)
+		return;
+	*rc = oc_api_cmek_job(a, vault_id, js.job_id, job);
+	if (*rc) {
+		memset(job, 0, sizeof(*job));
+		snprintf(job->id, sizeof(job->id), "%s", js.job_id);
+	}
+}
+
+static const char *job_state(const struct oc_rotation_job *job, int rc)
+{
+	if (rc == OC_ERR_NOT_FOUND)
+		return "unknown to the server";
+	if (rc)
+		return "its state could not be read";
+	switch (job->status) {
+	case OC_JOB_PENDING:
+		return "pending";
+	case OC_JOB_RUNNING:
+		return "running";
+	case OC_JOB_COMPLETED:
+		return "completed";
+	default:
+		return "failed";
+	}
+}
+
 static int cmek_status(struct oc_tool *t, int argc, char **argv)
 {
 	struct cmek_args args;
@@ -127,9 +167,11 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 	struct oc_api *a;
 	struct oc_vault v;
 	struct oc_out_json o;
-	char khex[OC_CMEK_FPR_HEX_LEN + 1] = "";
+	struct oc_rotation_job job;
+	char khex[OC_CMEK_FPR_HEX_LEN + 1] = "", safe[300];
 	size_t n = 0, i, sealed = 0, current = 0, other = 0, unknown = 0;
-	int r, rc;
+	bool has_job = false;
+	int r, rc, job_rc = 0;
 
 	r = parse(t, "cmek status", argc, argv, status_opts, &args);
 	if (r < 0)
@@ -160,6 +202,7 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 			other++;
 	}
 	oc_secret_meta_list_free(list, n);
+	recorded_job(a, v.id, &job, &has_job, &job_rc);
 	if (t->json) {
 		if (oc_out_json_open(&o, false))
 			return OC_EXIT_FAIL;
@@ -176,6 +219,16 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 			oc_jgen_kv_bool(&o.j, "key_matches",
 					strcmp(khex, v.cmek_fingerprint) == 0);
 		}
+		if (has_job) {
+			oc_out_json_key(&o.j, "rotation_job");
+			oc_out_json_map_open(&o.j);
+			oc_jgen_kv_str(&o.j, "id", job.id);
+			oc_jgen_kv_str(&o.j, "status", job_state(&job, job_rc));
+			oc_jgen_kv_int(&o.j, "processed", job.processed);
+			oc_jgen_kv_int(&o.j, "total_secrets",
+				       job.total_secrets);
+			oc_out_json_map_close(&o.j);
+		}
 		oc_out_json_map_close(&o.j);
 		return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
 	}
@@ -189,6 +242,16 @@ static int cmek_status(struct oc_tool *t, int argc, char **argv)
 		       strcmp(khex, v.cmek_fingerprint) == 0
 			   ? "matches the vault"
 			   : "does NOT match the vault");
+	if (has_job && !job_rc)
+		printf("rotation:    job %s, started from here: %s, %lld of "
+		       "%lld secrets\n",
+		       oc_out_safe(job.id, safe, sizeof(safe)),
+		       job_state(&job, job_rc), (long long)job.processed,
+		       (long long)job.total_secrets);
+	else if (has_job)
+		printf("rotation:    job %s, started from here: %s\n",
+		       oc_out_safe(job.id, safe, sizeof(safe)),
+		       job_state(&job, job_rc));
 	return 0;
 }
 
@@ -325,6 +388,7 @@ static int cmek_rotate(struct oc_tool *t, int argc, char **argv)
 	rc = oc_rotate_run(t, &o, &st);
 	if (rc == 0)
 		rc = oc_rotate_summary(t, &o, &st);
+	oc_rotate_stats_free(&st);
 out:
 	oc_cmek_key_free(o.old_key);
 	oc_cmek_key_free(o.new_key);

@@ -1,11 +1,13 @@
 # tests/integration/tool-common.sh - helpers shared by the tool-*.sh tests
 # (sourced after tests/lib.sh; not a test itself).
 
-# tool_env: point the tool at this test's vaultd with the admin key.
+# tool_env: point the tool at this test's vaultd with the admin key, and
+# keep its state (the rotation jobs it started) in the test's directory.
 tool_env() {
 	ONECLAW_API_URL=$OC_URL
 	ONECLAW_API_KEY=$ADMIN_KEY
-	export ONECLAW_API_URL ONECLAW_API_KEY
+	XDG_STATE_HOME="$T/state"
+	export ONECLAW_API_URL ONECLAW_API_KEY XDG_STATE_HOME
 }
 
 # tool ARGS...: runs oneclaw-tool (stdin from /dev/null unless redirected).

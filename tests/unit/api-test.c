@@ -1629,6 +1629,70 @@ static void test_rotate(void **state)
 	oc_api_free(a);
 }
 
+/* A 409 names the job already running, as far as the answer does: a
+ * "job_id" (then "id") member of the problem, else a Location; the job's
+ * optional fingerprints are read when a job answer has them. */
+static void test_rotate_conflict(void **state)
+{
+	struct mock *m = *state;
+	struct oc_api *a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
+	struct oc_rotation_job jb;
+	uint8_t k1[32], k3[32];
+
+	memset(k1, 1, sizeof(k1));
+	memset(k3, 3, sizeof(k3));
+	FSET(F.force_status = 409);
+	FSET(F.force_body = "{\"detail\":\"busy\",\"job_id\":\"job-7\","
+			    "\"id\":\"other\"}");
+	memset(&jb, 0x5a, sizeof(jb));
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
+			 OC_ERR_CONFLICT);
+	assert_string_equal(jb.id, "job-7");
+	assert_string_equal(jb.location, "");
+	assert_int_equal(jb.processed, 0);
+	assert_string_equal(oc_api_last_error(a), "busy");
+	FSET(F.force_body = "{\"title\":\"Conflict\",\"id\":\"job-8\"}");
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
+			 OC_ERR_CONFLICT);
+	assert_string_equal(jb.id, "job-8");
+	/* An id that is not one is not used; the Location then names it. */
+	FSET(F.force_body = "{\"job_id\":\"a b\"}");
+	FSET(F.force_headers =
+		 "Location: /v1/vaults/" V1 "/cmek-rotate/job-9\r\n");
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
+			 OC_ERR_CONFLICT);
+	assert_string_equal(jb.id, "job-9");
+	assert_string_equal(jb.location, "/v1/vaults/" V1 "/cmek-rotate/job-9");
+	FSET(F.force_body = "not json");
+	FSET(F.force_headers = "Location: https://h/v1/vaults/" V1
+			       "/cmek-rotate/job-10?x=1\r\n");
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
+			 OC_ERR_CONFLICT);
+	assert_string_equal(jb.id, "job-10");
+	/* Nothing said: no id. */
+	FSET(F.force_body = "{\"detail\":\"A CMEK rotation job is already "
+			    "running for this vault\"}");
+	FSET(F.force_headers = "Location: /v1/vaults/" V1 "/other/x\r\n");
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
+			 OC_ERR_CONFLICT);
+	assert_string_equal(jb.id, "");
+	FSET(F.force_headers = NULL);
+	FSET(F.force_body = "");
+	assert_int_equal(oc_api_cmek_rotate(a, V1, k1, k3, &jb),
+			 OC_ERR_CONFLICT);
+	assert_string_equal(jb.id, "");
+	assert_string_equal(jb.location, "");
+
+	/* The job's fingerprints, when a job answer carries them. */
+	FSET(F.force_status = 200);
+	FSET(F.force_body = JOB(",\"status\":\"running\",\"old_fingerprint\":"
+				"\"" FPR_V1 "\",\"new_fingerprint\":\"nope\""));
+	assert_int_equal(oc_api_cmek_job(a, V1, "job-1", &jb), OC_OK);
+	assert_string_equal(jb.old_fingerprint, FPR_V1);
+	assert_string_equal(jb.new_fingerprint, "");
+	oc_api_free(a);
+}
+
 /* --- tests: threads, fork ------------------------------------------------ */
 
 struct thr {
@@ -2120,6 +2184,7 @@ int main(void)
 	    T(test_paths),
 	    T(test_vault_calls),
 	    T(test_rotate),
+	    T(test_rotate_conflict),
 	    T(test_threads),
 	    T(test_last_error_per_thread),
 	    T(test_fork_abandon),
