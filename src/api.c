@@ -1626,6 +1626,21 @@ int oc_api_cmek_disable(struct oc_api *a, const char *vault_id,
 	return vault_do(a, &cl, 0, out);
 }
 
+const char *oc_job_status_name(enum oc_job_status s)
+{
+	switch (s) {
+	case OC_JOB_PENDING:
+		return "pending";
+	case OC_JOB_RUNNING:
+		return "running";
+	case OC_JOB_COMPLETED:
+		return "completed";
+	case OC_JOB_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
 static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 {
 	char status[16], created[40];
@@ -1654,16 +1669,10 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 		return rc;
 	take_fpr(o, "old_fingerprint", jb->old_fingerprint);
 	take_fpr(o, "new_fingerprint", jb->new_fingerprint);
-	if (strcmp(status, "pending") == 0)
-		jb->status = OC_JOB_PENDING;
-	else if (strcmp(status, "running") == 0)
-		jb->status = OC_JOB_RUNNING;
-	else if (strcmp(status, "completed") == 0)
-		jb->status = OC_JOB_COMPLETED;
-	else if (strcmp(status, "failed") == 0)
-		jb->status = OC_JOB_FAILED;
-	else
-		return bad_field("unknown value", "status");
+	for (jb->status = OC_JOB_PENDING;
+	     strcmp(status, oc_job_status_name(jb->status)) != 0; jb->status++)
+		if (jb->status == OC_JOB_FAILED)
+			return bad_field("unknown value", "status");
 	/* A free-text message: kept, shortened and made printable. */
 	v = oc_json_get(o, "error");
 	if (v && oc_json_type(v) != OC_JSON_NULL) {

@@ -90,6 +90,9 @@ enum oc_job_status {
 	OC_JOB_FAILED
 };
 
+/* The status as the API spells it ("pending", ...). */
+const char *oc_job_status_name(enum oc_job_status s);
+
 struct oc_rotation_job {
 	char id[OC_API_MAX_ID + 1];
 	char vault_id[OC_API_MAX_ID + 1];

@@ -148,16 +148,7 @@ static const char *job_state(const struct oc_rotation_job *job, int rc)
 		return "unknown to the server";
 	if (rc)
 		return "its state could not be read";
-	switch (job->status) {
-	case OC_JOB_PENDING:
-		return "pending";
-	case OC_JOB_RUNNING:
-		return "running";
-	case OC_JOB_COMPLETED:
-		return "completed";
-	default:
-		return "failed";
-	}
+	return oc_job_status_name(job->status);
 }
 
 static int cmek_status(struct oc_tool *t, int argc, char **argv)

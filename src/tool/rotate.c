@@ -636,20 +636,6 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-static const char *job_status_name(enum oc_job_status s)
-{
-	switch (s) {
-	case OC_JOB_PENDING:
-		return "pending";
-	case OC_JOB_RUNNING:
-		return "running";
-	case OC_JOB_COMPLETED:
-		return "completed";
-	default:
-		return "failed";
-	}
-}
-
 /* Whether the vault already records new_hex (an earlier run finished). */
 static bool vault_has_fpr(struct oc_api *a, const char *vault_id,
 			  const char *hex)
@@ -894,7 +880,7 @@ static int follow(struct oc_tool *t, struct oc_api *a,
 		    "vault %s: rotation job %s %s after %lld of %lld "
 		    "secrets: %s; run the same command again to "
 		    "resume",
-		    o->vault.id, safe, job_status_name(job->status),
+		    o->vault.id, safe, oc_job_status_name(job->status),
 		    (long long)job->processed, (long long)job->total_secrets,
 		    job->error[0] ? oc_out_safe(job->error, err, sizeof(err))
 				  : "no reason given");

@@ -113,3 +113,18 @@ seed() {
 	tool -q secret import "$1" --file "$T/$3.jsonl" --key "$4" --jobs 8 ||
 		oc_fail "seeding $2 secrets"
 }
+
+# fp NAME: the fingerprint of $T/NAME.key; vault_fp: vault $V's.
+fp() { tool fingerprint "$T/$1.key"; }
+vault_fp() { tool --json vault get "$V" | json_get cmek_fingerprint; }
+
+# node_seal KEYFILE PLAINTEXT: base64 of a v1 blob sealed by Node's crypto.
+node_seal() {
+	node -e '
+		const c = require("crypto"), fs = require("fs");
+		const k = Buffer.from(fs.readFileSync(process.argv[1], "utf8").trim(), "base64");
+		const iv = c.randomBytes(12), ci = c.createCipheriv("aes-256-gcm", k, iv);
+		const ct = Buffer.concat([ci.update(process.argv[2], "utf8"), ci.final()]);
+		process.stdout.write(Buffer.concat([Buffer.from([1]), iv, ct, ci.getAuthTag()]).toString("base64"));
+	' "$1" "$2"
+}

@@ -22,18 +22,6 @@ for k in k1 k2 k3 k4 k5; do
 	tool keygen --out "$T/$k.key" > /dev/null || oc_fail "keygen"
 	oc_secret_key "$T/$k.key"
 done
-fp() { tool fingerprint "$T/$1.key"; }
-vault_fp() { tool --json vault get "$V" | json_get cmek_fingerprint; }
-# node_seal KEYFILE PLAINTEXT: base64 of a v1 blob sealed by Node's crypto.
-node_seal() {
-	node -e '
-		const c = require("crypto"), fs = require("fs");
-		const k = Buffer.from(fs.readFileSync(process.argv[1], "utf8").trim(), "base64");
-		const iv = c.randomBytes(12), ci = c.createCipheriv("aes-256-gcm", k, iv);
-		const ct = Buffer.concat([ci.update(process.argv[2], "utf8"), ci.final()]);
-		process.stdout.write(Buffer.concat([Buffer.from([1]), iv, ct, ci.getAuthTag()]).toString("base64"));
-	' "$1" "$2"
-}
 # listed PATH FIELD: a member of PATH's entry in the vault's secret list,
 # as the server sends it (JSON text; "" when absent).
 listed() {

@@ -15,8 +15,6 @@ for k in k1 k2 k3; do
 	tool keygen --out "$T/$k.key" > /dev/null || oc_fail "keygen"
 	oc_secret_key "$T/$k.key"
 done
-fp() { tool fingerprint "$T/$1.key"; }
-vault_fp() { tool --json vault get "$V" | json_get cmek_fingerprint; }
 
 V=$(tool vault create rotate-server) || oc_fail "vault create"
 tool cmek enable "$V" --key "$T/k1.key" > /dev/null 2>&1 || oc_fail "enable"
