@@ -173,7 +173,7 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 
 CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
 {
-	struct oc_vault v;
+	struct oc_vault v = {0};
 	char id[OC_API_MAX_ID + 1];
 	char serial[17];
 	const char *label;
