@@ -15,6 +15,7 @@
 #include "codec.h"
 #include "err.h"
 #include "keyarg.h"
+#include "newfile.h"
 #include "log.h"
 #include "ossl.h"
 #include "output.h"
@@ -53,24 +54,6 @@ static int keygen_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 	return 0;
 }
 
-/* Writes all of p to fd. */
-static int write_all(int fd, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int print_fpr(struct oc_tool *t, const char *fpr, const char *file)
 {
 	struct oc_out_json o;
@@ -97,7 +80,7 @@ int oc_cmd_keygen(struct oc_tool *t, int argc, char **argv)
 	uint8_t *key = NULL, fpr[OC_CMEK_FPR_LEN];
 	char *b64 = NULL, hex[OC_CMEK_FPR_HEX_LEN + 1];
 	size_t b64_size = oc_base64_len(OC_CMEK_KEY_LEN) + 2;
-	int fd = -1, r, rc = OC_EXIT_FAIL;
+	int r, rc = OC_EXIT_FAIL;
 	bool created = false;
 
 	r = oc_tool_getopt(t, "keygen", keygen_usage, argc, argv, keygen_opts,
@@ -128,33 +111,21 @@ int oc_cmd_keygen(struct oc_tool *t, int argc, char **argv)
 	b64[oc_base64_len(OC_CMEK_KEY_LEN)] = '\n';
 	if (path) {
 		/* A new file only: an existing key is never replaced. */
-		fd = open(path,
-			  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0600);
-		if (fd < 0) {
-			oc_tool_err("keygen: cannot create %s: %s%s", path,
+		if (oc_newfile_write(AT_FDCWD, path, b64,
+				     oc_base64_len(OC_CMEK_KEY_LEN) + 1,
+				     &created) != 0) {
+			if (created)
+				oc_tool_err("keygen: cannot write %s: %s", path,
+					    strerror(errno));
+			else
+				oc_tool_err(
+				    "keygen: cannot create %s: %s%s", path,
 				    strerror(errno),
 				    errno == EEXIST
 					? " (keygen never overwrites a key)"
 					: "");
 			goto out;
 		}
-		created = true;
-		if (fchmod(fd, 0600) != 0 ||
-		    write_all(fd, b64, oc_base64_len(OC_CMEK_KEY_LEN) + 1) !=
-			0 ||
-		    fsync(fd) != 0) {
-			oc_tool_err("keygen: cannot write %s: %s", path,
-				    strerror(errno));
-			goto out;
-		}
-		if (close(fd) != 0) {
-			fd = -1;
-			oc_tool_err("keygen: cannot write %s: %s", path,
-				    strerror(errno));
-			goto out;
-		}
-		fd = -1;
 		if (print_fpr(t, hex, path) != 0) {
 			oc_tool_err("keygen: cannot print the fingerprint");
 			created = false; /* the key file itself is good */
@@ -172,8 +143,6 @@ int oc_cmd_keygen(struct oc_tool *t, int argc, char **argv)
 	created = false;
 	rc = OC_EXIT_OK;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (created && path)
 		unlink(path); /* half-written: remove what we created */
 	if (key)

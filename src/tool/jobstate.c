@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jobstate.h"
+#include "newfile.h"
 
 #include "codec.h"
 #include "err.h"
@@ -118,21 +119,6 @@ static int open_dir(bool make, int *dfd)
 	return OC_OK;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return OC_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return OC_OK;
-}
-
 void oc_jobstate_path(const char *vault_id, char *buf, size_t n)
 {
 	char dir[4096];
@@ -148,7 +134,8 @@ int oc_jobstate_save(const struct oc_jobstate *s)
 {
 	char name[sizeof(FILE_PREFIX) + OC_API_MAX_ID];
 	char tmp[sizeof(name) + 32], text[MAX_RECORD];
-	int dfd = -1, fd = -1, len, rc, err = 0;
+	int dfd = -1, len, rc, err = 0;
+	bool made;
 
 	if (!s || !name_ok(s->vault_id) || !name_ok(s->job_id) ||
 	    strchr(s->new_fpr, '\n'))
@@ -165,19 +152,8 @@ int oc_jobstate_save(const struct oc_jobstate *s)
 	snprintf(name, sizeof(name), FILE_PREFIX "%s", s->vault_id);
 	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
 	rc = OC_ERR_IO;
-	fd = openat(dfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto out;
-	if (fchmod(fd, 0600) != 0 || write_all(fd, text, (size_t)len) != 0 ||
-	    fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp, dfd, name) != 0)
+	if (oc_newfile_write(dfd, tmp, text, (size_t)len, &made) != 0 ||
+	    renameat(dfd, tmp, dfd, name) != 0)
 		goto out;
 	/* The rename itself, on disk (best effort). */
 	(void)fsync(dfd);
@@ -185,8 +161,6 @@ int oc_jobstate_save(const struct oc_jobstate *s)
 out:
 	if (rc)
 		err = errno;
-	if (fd >= 0)
-		close(fd);
 	if (rc)
 		unlinkat(dfd, tmp, 0);
 	close(dfd);

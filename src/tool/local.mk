@@ -12,6 +12,7 @@ oneclaw_tool_SOURCES = \
 	src/tool/cmd-cmek.c src/tool/cmd-cmek.h \
 	src/tool/cmd-secret.c src/tool/cmd-secret.h \
 	src/tool/jobstate.c src/tool/jobstate.h \
+	src/tool/newfile.c src/tool/newfile.h \
 	src/tool/rotate.c src/tool/rotate.h
 oneclaw_tool_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS) \
 	$(P11KIT_CFLAGS)

@@ -12,6 +12,7 @@ tests_unit_output_test_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/src/tool
 tests_unit_output_test_LDADD = src/libocore.la $(UNIT_LIBS)
 
 tests_unit_jobstate_test_SOURCES = tests/unit/jobstate-test.c \
-	src/tool/jobstate.c src/tool/jobstate.h
+	src/tool/jobstate.c src/tool/jobstate.h \
+	src/tool/newfile.c src/tool/newfile.h
 tests_unit_jobstate_test_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/src/tool
 tests_unit_jobstate_test_LDADD = src/libocore.la $(UNIT_LIBS)
