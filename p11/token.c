@@ -184,7 +184,7 @@ CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
 	if (!id[0]) {
 		label = "1claw";
 	} else if (can_reach() && oc_token_vault(t, false, &v) == CKR_OK) {
-		label = v.name[0] ? v.name : id; /* a name is not required */
+		label = v.name;
 	} else {
 		/* Name unknown (no login yet, or the server is away): the
 		 * last known name, else the id, still tells the vault. */
@@ -192,11 +192,11 @@ CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
 		oc_lock_take(t->lock);
 		if (t->vault_known)
 			v = t->vault;
-		else
-			snprintf(v.name, sizeof(v.name), "%s", id);
 		oc_lock_release(t->lock);
-		label = v.name[0] ? v.name : id;
+		label = v.name;
 	}
+	if (!label[0])
+		label = id; /* a vault need not have a name */
 	oc_attr_pad(ti->label, sizeof(ti->label), label, strlen(label));
 	oc_attr_pad(ti->manufacturerID, sizeof(ti->manufacturerID),
 		    "oneclaw-pkcs11", 14);

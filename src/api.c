@@ -940,16 +940,10 @@ static bool stale_token_answer(const struct oc_api *a)
 	static const char *const words[] = {"token has been revoked",
 					    "no scopes", "scopes do not cover"};
 	const struct last *l = last_of(a, false);
-	char low[sizeof(l->error)];
 	size_t i;
 
-	if (!l)
-		return false;
-	for (i = 0; i + 1 < sizeof(low) && l->error[i]; i++)
-		low[i] = (char)tolower((unsigned char)l->error[i]);
-	low[i] = '\0';
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strstr(low, words[i]))
+	for (i = 0; l && i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(l->error, words[i]))
 			return true;
 	return false;
 }
@@ -984,13 +978,15 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 			 rs->status);
 		stale = rs->status == 403 && stale_token_answer(a);
 		again = attempt == 0 && (rs->status == 401 || stale);
-		pthread_mutex_lock(&a->lock);
-		if (stale && attempt > 0)
-			a->stale_refused_gen = gen;
-		if (again)
-			again = can_exchange(a->kind) &&
-				!(stale && a->stale_refused_gen == gen);
-		pthread_mutex_unlock(&a->lock);
+		if (stale || again) {
+			pthread_mutex_lock(&a->lock);
+			if (stale && attempt > 0)
+				a->stale_refused_gen = gen;
+			if (again)
+				again = can_exchange(a->kind) &&
+					!(stale && a->stale_refused_gen == gen);
+			pthread_mutex_unlock(&a->lock);
+		}
 		if (!again)
 			break;
 		oc_debug(OC_LOG_API,

@@ -123,16 +123,23 @@ static int valid_path(const char *v)
 	return n > 0 && n < MAX_PATH && !has_ctl(v);
 }
 
-bool oc_conf_runtime_id_ok(const char *v)
+/* Visible ASCII only, no blanks: what goes into a header or a URL as
+ * it is. */
+static bool visible_ascii(const char *s, size_t n)
 {
-	size_t n = v ? strnlen(v, OC_CONF_MAX_RUNTIME_ID + 1) : 0, i;
+	size_t i;
 
-	if (n == 0 || n > OC_CONF_MAX_RUNTIME_ID)
-		return false;
 	for (i = 0; i < n; i++)
-		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return false;
 	return true;
+}
+
+bool oc_conf_runtime_id_ok(const char *v)
+{
+	size_t n = v ? strnlen(v, OC_CONF_MAX_RUNTIME_ID + 1) : 0;
+
+	return n > 0 && n <= OC_CONF_MAX_RUNTIME_ID && visible_ascii(v, n);
 }
 
 static int valid_id(const char *v)
@@ -209,12 +216,8 @@ int oc_conf_url_allowed(const char *url)
 	if (url == NULL)
 		return 0;
 	n = strnlen(url, MAX_URL + 1);
-	if (n == 0 || n > MAX_URL)
+	if (n == 0 || n > MAX_URL || !visible_ascii(url, n))
 		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)url[i] <= 0x20 ||
-		    (unsigned char)url[i] >= 0x7f)
-			return 0;
 	if (strncasecmp(url, "https://", 8) == 0) {
 		https = 1;
 		auth = url + 8;
@@ -930,14 +933,7 @@ static int load_conf_file(struct loader *ld, const char *path, bool missing_ok)
 /* Checks a credential: printable ASCII, no blanks, bounded. */
 static int valid_cred(const char *s, size_t n)
 {
-	size_t i;
-
-	if (n == 0 || n > MAX_CRED)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
+	return n > 0 && n <= MAX_CRED && visible_ascii(s, n);
 }
 
 static int load_cred_file(struct loader *ld)
