@@ -322,6 +322,19 @@ static void payment_text(char *dst, size_t dsz, const struct oc_json *j,
 		 network);
 }
 
+/* Whether text holds our credential, token, the request's bearer or the
+ * key it carried. */
+static bool echoes(struct oc_api *a, const char *text, size_t n,
+		   const char *bearer, const char *sent)
+{
+	bool hit = contains(text, n, bearer) || contains(text, n, sent);
+
+	pthread_mutex_lock(&a->lock);
+	hit = hit || contains(text, n, a->cred) || contains(text, n, a->token);
+	pthread_mutex_unlock(&a->lock);
+	return hit;
+}
+
 /* Records status and the RFC 7807 detail (then message, error, or
  * "HTTP <status>").  A detail that echoes our credential, token, the
  * request's bearer or the key it carried (sent, a PIN being tried) is
@@ -349,17 +362,14 @@ static void record(struct oc_api *a, long status, const struct oc_buf *body,
 		if (msg && n == 0)
 			msg = NULL;
 	}
-	if (msg && (contains(msg, n, bearer) || contains(msg, n, sent)))
+	if (msg && echoes(a, msg, n, bearer, sent))
 		msg = NULL;
-	pthread_mutex_lock(&a->lock);
-	if (msg && (contains(msg, n, a->cred) || contains(msg, n, a->token)))
-		msg = NULL;
-	pthread_mutex_unlock(&a->lock);
 	if (status == 402 && j)
 		payment_text(l->error, sizeof(l->error), j, msg, n);
 	else if (msg)
 		oc_http_printable(l->error, sizeof(l->error), msg, n);
-	else
+	/* The price words too: a short credential fits in one. */
+	if (!l->error[0] || echoes(a, l->error, strlen(l->error), bearer, sent))
 		snprintf(l->error, sizeof(l->error), "HTTP %ld", status);
 	oc_json_free(j);
 }

@@ -583,6 +583,17 @@ static void test_402(void **state)
 	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
 	assert_int_equal(exchanges(m), 1);
 	oc_api_free(a);
+
+	/* A price or scheme that echoes a short credential never reaches
+	 * the recorded error. */
+	FSET(F.static_token = "tok.short.1"; F.force_status = 402;
+	     F.force_body = "{\"accepts\":[{\"price\":\"tok.short.1\","
+			    "\"scheme\":\"exact\"}]}");
+	a = mkapi(m, OC_CRED_TOKEN, "tok.short.1");
+	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_PAYMENT);
+	assert_string_equal(oc_api_last_error(a), "HTTP 402");
+	FSET(F.static_token = NULL; F.force_status = 0; F.force_body = NULL);
+	oc_api_free(a);
 }
 
 /* A 403 that blames the token (the service revokes an agent's tokens when
