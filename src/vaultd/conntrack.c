@@ -284,5 +284,5 @@ int oc_conntrack_sleep(struct oc_conntrack *t, struct oc_conn *e,
 	pthread_mutex_unlock(&t->lock);
 	if (now)
 		MHD_resume_connection(c);
-	return OC_OK;
+	return now ? OC_ERR_STATE : OC_OK;
 }

@@ -39,8 +39,8 @@ void oc_conntrack_received(struct oc_conntrack *t, struct oc_conn *e);
 /* The response is done: the next request's deadline starts now. */
 void oc_conntrack_answered(struct oc_conntrack *t, struct oc_conn *e);
 /* Suspends c (from inside the access handler) and resumes it after ms
- * (at once when quiescing); the handler is then called again.  Non-zero
- * when e is NULL: the caller sleeps inline instead. */
+ * (at once when quiescing: OC_ERR_STATE); the handler is then called
+ * again.  OC_ERR_ARGS when e is NULL: the caller sleeps inline instead. */
 int oc_conntrack_sleep(struct oc_conntrack *t, struct oc_conn *e,
 		       struct MHD_Connection *c, unsigned ms);
 

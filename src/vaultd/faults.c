@@ -3,6 +3,7 @@
 
 #include "faults.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 struct rule {
 	char method[16];
 	char path[256];
+	char hold[PATH_MAX];
 	unsigned long rate;
 	unsigned long count; /* 0: unlimited */
 	unsigned long seen;
@@ -27,6 +29,7 @@ struct oc_faults {
 	struct rule rules[MAX_RULES];
 	size_t n;
 	unsigned rotate_delay;
+	char rotate_hold[PATH_MAX];
 	pthread_mutex_t lock;
 };
 
@@ -66,6 +69,12 @@ static int item(struct oc_faults *f, struct rule *r, char *kv)
 		r->act.delay_ms = (unsigned)x;
 		return OC_OK;
 	}
+	if (strcmp(kv, "hold") == 0) {
+		if (v[0] != '/' || strlen(v) >= sizeof(r->hold))
+			return OC_ERR_PARSE;
+		memcpy(r->hold, v, strlen(v) + 1);
+		return OC_OK;
+	}
 	if (strcmp(kv, "status") == 0) {
 		if (oc_decimal_parse(v, 400, 599, &x))
 			return OC_ERR_PARSE;
@@ -82,6 +91,12 @@ static int item(struct oc_faults *f, struct rule *r, char *kv)
 		if (oc_decimal_parse(v, 0, 60000, &x))
 			return OC_ERR_PARSE;
 		f->rotate_delay = (unsigned)x;
+		return OC_OK;
+	}
+	if (strcmp(kv, "rotate-hold") == 0) {
+		if (v[0] != '/' || strlen(v) >= sizeof(f->rotate_hold))
+			return OC_ERR_PARSE;
+		memcpy(f->rotate_hold, v, strlen(v) + 1);
 		return OC_OK;
 	}
 	return OC_ERR_PARSE;
@@ -119,7 +134,8 @@ int oc_faults_parse(const char *spec, struct oc_faults **out)
 				break;
 			}
 		}
-		effect = r.act.delay_ms || r.act.status || r.act.truncate;
+		effect = r.act.delay_ms || r.hold[0] || r.act.status ||
+			 r.act.truncate;
 		if (rc || !effect)
 			continue;
 		if (f->n == MAX_RULES) {
@@ -128,7 +144,11 @@ int oc_faults_parse(const char *spec, struct oc_faults **out)
 			rc = OC_ERR_RANGE;
 			break;
 		}
-		f->rules[f->n++] = r;
+		f->rules[f->n] = r;
+		/* The action names the rule's own copy of the path. */
+		if (r.hold[0])
+			f->rules[f->n].act.hold = f->rules[f->n].hold;
+		f->n++;
 	}
 	free(copy);
 	if (rc) {
@@ -178,4 +198,9 @@ void oc_faults_check(struct oc_faults *f, const char *method, const char *path,
 unsigned oc_faults_rotate_delay(const struct oc_faults *f)
 {
 	return f ? f->rotate_delay : 0;
+}
+
+const char *oc_faults_rotate_hold(const struct oc_faults *f)
+{
+	return f && f->rotate_hold[0] ? f->rotate_hold : NULL;
 }

@@ -6,13 +6,17 @@
  *   rate=N          fire on every Nth matching request (default 1: all)
  *   count=N         fire at most N times (default: no limit)
  *   delay=MS        sleep MS milliseconds before answering (<= 60000)
+ *   hold=F          then wait while the file F exists (at most 10 minutes;
+ *                   lets a test hold a request for exactly as long as it
+ *                   needs, whatever the load)
  *   status=CODE     answer CODE (400..599) with a problem body instead of
  *                   running the handler
  *   retry-after=S   add "Retry-After: S" to that answer
  *   truncate        send only the first half of the (real) response body,
  *                   then drop the connection
- *   rotate-delay=MS sleep MS between rotation batches (global; lets a test
- *                   catch a job in the middle)
+ *   rotate-delay=MS sleep MS between rotation batches (global)
+ *   rotate-hold=F   after each rotation batch, wait while the file F exists
+ *                   (global, at most 10 minutes)
  * Example: "path=/v1/vaults,method=GET,status=429,retry-after=1,count=2".
  * The first rule whose method and path match a request counts it. */
 #ifndef OC_VAULTD_FAULTS_H
@@ -25,6 +29,7 @@ struct oc_faults;
 struct oc_fault_action {
 	bool fired;
 	unsigned delay_ms;
+	const char *hold; /* NULL, or a path owned by the rules */
 	unsigned status;      /* 0: run the handler */
 	unsigned retry_after; /* 0: no header */
 	bool truncate;
@@ -37,5 +42,9 @@ void oc_faults_free(struct oc_faults *f);
 void oc_faults_check(struct oc_faults *f, const char *method, const char *path,
 		     struct oc_fault_action *act);
 unsigned oc_faults_rotate_delay(const struct oc_faults *f);
+/* A hold file is waited for at most this long. */
+#define OC_FAULTS_HOLD_MAX_MS (10u * 60u * 1000u)
+/* NULL when no rotate-hold is set. */
+const char *oc_faults_rotate_hold(const struct oc_faults *f);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -478,9 +479,29 @@ static void take_body(struct oc_req *r, const char *data, size_t n)
 	drop_body(r, r->body_max + DRAIN_MAX);
 }
 
+#define HOLD_POLL_MS 20u
+
+/* A hold=FILE fault: the request waits while the file exists. */
+static bool held(struct oc_req *r)
+{
+	const char *hold = r->fault.fired ? r->fault.hold : NULL;
+
+	return hold && access(hold, F_OK) == 0 &&
+	       r->hold_polls < OC_FAULTS_HOLD_MAX_MS / HOLD_POLL_MS;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 static enum MHD_Result dispatch(struct oc_req *r)
 {
 	struct oc_fault_action *fa = &r->fault;
+	int rc;
 
 	oc_conntrack_received(r->srv->track, r->track);
 	if (!r->fault_checked) {
@@ -488,18 +509,23 @@ static enum MHD_Result dispatch(struct oc_req *r)
 		wire_log(r);
 		oc_faults_check(r->srv->faults, r->method, r->url, fa);
 		/* A delayed request sleeps suspended, not on a worker. */
-		if (fa->fired && fa->delay_ms &&
-		    oc_conntrack_sleep(r->srv->track, r->track, r->conn,
-				       fa->delay_ms) == OC_OK)
-			return MHD_YES;
 		if (fa->fired && fa->delay_ms) {
-			struct timespec ts = {fa->delay_ms / 1000,
-					      (long)(fa->delay_ms % 1000) *
-						  1000000L};
-
-			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-				;
+			rc = oc_conntrack_sleep(r->srv->track, r->track,
+						r->conn, fa->delay_ms);
+			if (rc == OC_OK || rc == OC_ERR_STATE)
+				return MHD_YES;
+			sleep_ms(fa->delay_ms);
 		}
+	}
+	while (held(r)) {
+		r->hold_polls++;
+		rc = oc_conntrack_sleep(r->srv->track, r->track, r->conn,
+					HOLD_POLL_MS);
+		if (rc == OC_ERR_STATE)
+			fa->hold = NULL; /* shutting down: hold no more */
+		if (rc == OC_OK || rc == OC_ERR_STATE)
+			return MHD_YES;
+		sleep_ms(HOLD_POLL_MS);
 	}
 	if (fa->fired && fa->status) {
 		if (fa->retry_after)

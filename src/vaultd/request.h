@@ -57,6 +57,7 @@ struct oc_req {
 	/* test faults, decided once (a delayed request comes back) */
 	struct oc_fault_action fault;
 	bool fault_checked;
+	unsigned hold_polls; /* times a hold=FILE fault has waited */
 	bool logged;
 	/* response */
 	bool done;

@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "envelope.h"
 #include "err.h"
+#include "faults.h"
 #include "kek.h"
 #include "log.h"
 #include "secmem.h"
@@ -35,14 +37,14 @@ struct job {
 struct oc_rotator {
 	char *db_path;
 	struct oc_kek *kek;
-	unsigned delay_ms;
+	const struct oc_faults *faults;
 	atomic_bool stop;
 	pthread_mutex_t lock;
 	struct job *jobs;
 };
 
 int oc_rotator_new(const char *db_path, struct oc_kek *kek,
-		   unsigned batch_delay_ms, struct oc_rotator **out)
+		   const struct oc_faults *faults, struct oc_rotator **out)
 {
 	struct oc_rotator *r;
 
@@ -55,7 +57,7 @@ int oc_rotator_new(const char *db_path, struct oc_kek *kek,
 		return OC_ERR_NOMEM;
 	}
 	r->kek = kek;
-	r->delay_ms = batch_delay_ms;
+	r->faults = faults;
 	atomic_init(&r->stop, false);
 	pthread_mutex_init(&r->lock, NULL);
 	*out = r;
@@ -155,6 +157,20 @@ static void pause_ms(struct oc_rotator *r, unsigned ms)
 	}
 }
 
+/* Test-only pacing between batches (--faults). */
+static void pace(struct oc_rotator *r)
+{
+	const char *hold = oc_faults_rotate_hold(r->faults);
+	unsigned waited = 0;
+
+	pause_ms(r, oc_faults_rotate_delay(r->faults));
+	while (hold && access(hold, F_OK) == 0 && waited < OC_FAULTS_HOLD_MAX_MS &&
+	       !atomic_load(&r->stop)) {
+		pause_ms(r, 20);
+		waited += 20;
+	}
+}
+
 static const char *job_error(int rc)
 {
 	switch (rc) {
@@ -207,7 +223,7 @@ static void *run(void *arg)
 		}
 		oc_debug(OC_LOG_SERVER, "job %s: %zu re-sealed", j->row.id,
 			 total);
-		pause_ms(r, r->delay_ms);
+		pace(r);
 	}
 	if (rc) {
 		if (atomic_load(&r->stop))

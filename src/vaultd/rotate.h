@@ -17,12 +17,14 @@
 
 #define OC_ROTATE_BATCH 100
 
+struct oc_faults;
 struct oc_kek;
 struct oc_rotator;
 
-/* batch_delay_ms: test-only pause between batches (--faults). */
+/* faults (may be NULL; outlives the rotator): test-only pacing between
+ * batches (--faults rotate-delay, rotate-hold). */
 int oc_rotator_new(const char *db_path, struct oc_kek *kek,
-		   unsigned batch_delay_ms, struct oc_rotator **out);
+		   const struct oc_faults *faults, struct oc_rotator **out);
 /* Starts the job; takes ownership of both keys (also on failure). */
 int oc_rotator_start(struct oc_rotator *r, const struct oc_job_row *job,
 		     const struct oc_vault_row *vault,

@@ -304,8 +304,7 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 	rc = oc_store_jobs_interrupt(s->store);
 	if (rc)
 		goto fail;
-	rc = oc_rotator_new(cfg->db_path, s->kek,
-			    oc_faults_rotate_delay(s->faults), &s->rotator);
+	rc = oc_rotator_new(cfg->db_path, s->kek, s->faults, &s->rotator);
 	if (rc)
 		goto fail;
 

@@ -115,9 +115,11 @@ read_once lim/c k2 limited-client-value-0b9e
 
 echo "== server mode: a second run while the job runs follows it (409)"
 oc_stop_vaultd
-oc_serve_vaultd --wire-log "$T/wire.raw" --faults 'rotate-delay=1200'
+# The job stops after its first batch while $T/hold exists.
+oc_serve_vaultd --wire-log "$T/wire.raw" --faults "rotate-hold=$T/hold"
 tool_env
 p0=$(posts)
+: > "$T/hold"
 tool --json cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode server \
 	> "$T/a.json" 2> "$T/a.err" &
 apid=$!
@@ -128,7 +130,12 @@ tool cmek status "$V" > "$T/status.out" || oc_fail "cmek status"
 grep -Eq '^rotation: +job [0-9a-f-]+, started from here: (pending|running), ' "$T/status.out" ||
 	oc_fail "cmek status does not show the job: $(cat "$T/status.out")"
 tool --json cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode server \
-	> "$T/b.json" 2> "$T/b.err" || { cat "$T/b.err" >&2; oc_fail "the second run failed"; }
+	> "$T/b.json" 2> "$T/b.err" &
+bpid=$!
+wait_for_line "$T/b.err" 'already running' "$bpid" ||
+	{ cat "$T/b.err" >&2; oc_fail "the second run did not find the job running"; }
+rm -f "$T/hold"
+wait "$bpid" || { cat "$T/b.err" >&2; oc_fail "the second run failed"; }
 wait "$apid" || { cat "$T/a.err" >&2; oc_fail "the first run failed"; }
 cat "$T/b.err" "$T/b.json"
 JOB=$(json_get job_id < "$T/a.json")
@@ -152,6 +159,7 @@ read_once lim/s k3 limited-server-value-77d2
 [ "$(tool secret get "$V" attr/one --key "$T/k3.key")" = attr-value-41c7 ] || oc_fail "attr/one"
 
 echo "== 409 with no job id known here: stop and say so"
+: > "$T/hold"
 tool cmek rotate "$V" --old "$T/k3.key" --new "$T/k4.key" --mode server \
 	> /dev/null 2> "$T/a.err" &
 apid=$!
@@ -161,16 +169,19 @@ p0=$(posts)
 expect_exit 1 "already running for vault $V.*job id is not known here.*cmek status" \
 	tool_elsewhere cmek rotate "$V" --old "$T/k3.key" --new "$T/k4.key" --mode server
 [ $(($(posts) - p0)) = 1 ] || oc_fail "the rotation call was repeated"
+rm -f "$T/hold"
 wait "$apid" || { cat "$T/a.err" >&2; oc_fail "the first run failed"; }
 [ "$(vault_fp)" = "$(fp k4)" ] || oc_fail "the vault does not name k4"
 
 echo "== 400 because an earlier run has just finished: already rotated"
 oc_stop_vaultd
 oc_serve_vaultd --wire-log "$T/wire.raw" \
-	--faults "method=POST,path=/v1/vaults/$V/cmek-rotate,delay=6000,count=1"
+	--faults "method=POST,path=/v1/vaults/$V/cmek-rotate,hold=$T/hold,count=1"
 tool_env
 p0=$(posts)
-# This run reads the vault (k4), then its rotation call is held back...
+# This run reads the vault (k4), then its rotation call is held back
+# while $T/hold exists...
+: > "$T/hold"
 tool --json cmek rotate "$V" --old "$T/k4.key" --new "$T/k5.key" --mode server \
 	> "$T/b.json" 2> "$T/b.err" &
 bpid=$!
@@ -181,6 +192,7 @@ done
 # ... while another run does the whole rotation.
 tool -q cmek rotate "$V" --old "$T/k4.key" --new "$T/k5.key" --mode server \
 	> /dev/null 2> "$T/a.err" || { cat "$T/a.err" >&2; oc_fail "the other run failed"; }
+rm -f "$T/hold"
 wait "$bpid" || { cat "$T/b.err" >&2; oc_fail "the held run failed"; }
 cat "$T/b.err" "$T/b.json"
 grep -q 'already rotated: an earlier run finished' "$T/b.err" || oc_fail "no 'already rotated' on stderr"

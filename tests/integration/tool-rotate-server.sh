@@ -40,7 +40,9 @@ tool --json cmek rotate "$V" --old "$T/k1.key" --new "$T/k2.key" --mode server \
 
 echo "== k2 -> k3, vaultd killed half-way through the job"
 oc_stop_vaultd
-oc_serve_vaultd --faults 'rotate-delay=400'
+# The job stops after its first batch while $T/hold exists.
+: > "$T/hold"
+oc_serve_vaultd --faults "rotate-hold=$T/hold"
 tool_env
 tool cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode server \
 	> /dev/null 2> "$T/int.err" &

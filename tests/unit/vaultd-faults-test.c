@@ -56,6 +56,44 @@ static void rate_count_match(void **state)
 	assert_false(a.fired);
 }
 
+static void rotate_hold(void **state)
+{
+	struct oc_faults *f = NULL;
+
+	(void)state;
+	assert_int_equal(oc_faults_parse("rotate-hold=/tmp/x/hold", &f), OC_OK);
+	assert_string_equal(oc_faults_rotate_hold(f), "/tmp/x/hold");
+	assert_int_equal(oc_faults_rotate_delay(f), 0);
+	oc_faults_free(f);
+	assert_int_equal(oc_faults_parse("rotate-delay=5", &f), OC_OK);
+	assert_null(oc_faults_rotate_hold(f));
+	oc_faults_free(f);
+	assert_null(oc_faults_rotate_hold(NULL));
+	/* A relative path would depend on vaultd's working directory. */
+	assert_int_equal(oc_faults_parse("rotate-hold=hold", &f), OC_ERR_PARSE);
+	assert_int_equal(oc_faults_parse("hold=hold", &f), OC_ERR_PARSE);
+	assert_int_equal(oc_faults_parse("rotate-hold=", &f), OC_ERR_PARSE);
+}
+
+static void request_hold(void **state)
+{
+	struct oc_faults *f = NULL;
+	struct oc_fault_action a;
+
+	(void)state;
+	assert_int_equal(oc_faults_parse("method=GET,hold=/tmp/h1;"
+					 "method=PUT,delay=5",
+					 &f),
+			 OC_OK);
+	oc_faults_check(f, "GET", "/v1/vaults", &a);
+	assert_true(a.fired);
+	assert_string_equal(a.hold, "/tmp/h1");
+	oc_faults_check(f, "PUT", "/v1/vaults", &a);
+	assert_true(a.fired);
+	assert_null(a.hold);
+	oc_faults_free(f);
+}
+
 static void truncate_and_delay(void **state)
 {
 	struct oc_faults *f = NULL;
@@ -75,6 +113,8 @@ int main(void)
 	    cmocka_unit_test(parse_errors),
 	    cmocka_unit_test(rate_count_match),
 	    cmocka_unit_test(truncate_and_delay),
+	    cmocka_unit_test(rotate_hold),
+	    cmocka_unit_test(request_hold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
