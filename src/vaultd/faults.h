@@ -29,7 +29,7 @@ struct oc_faults;
 struct oc_fault_action {
 	bool fired;
 	unsigned delay_ms;
-	const char *hold; /* NULL, or a path owned by the rules */
+	const char *hold;     /* NULL, or a path owned by the rules */
 	unsigned status;      /* 0: run the handler */
 	unsigned retry_after; /* 0: no header */
 	bool truncate;

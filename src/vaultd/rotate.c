@@ -164,8 +164,8 @@ static void pace(struct oc_rotator *r)
 	unsigned waited = 0;
 
 	pause_ms(r, oc_faults_rotate_delay(r->faults));
-	while (hold && access(hold, F_OK) == 0 && waited < OC_FAULTS_HOLD_MAX_MS &&
-	       !atomic_load(&r->stop)) {
+	while (hold && access(hold, F_OK) == 0 &&
+	       waited < OC_FAULTS_HOLD_MAX_MS && !atomic_load(&r->stop)) {
 		pause_ms(r, 20);
 		waited += 20;
 	}
