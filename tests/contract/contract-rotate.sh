@@ -147,7 +147,7 @@ seed "$S" "$T/k1.key" s
 cf_ctl rotation-running "{\"vault\":\"$S\"}"
 cf_mark s409
 rc=0
-timeout 20 $OC_WRAP "$TOOL" cmek rotate "$S" --old "$T/k1.key" --new "$T/k2.key" \
+timeout 120 $OC_WRAP "$TOOL" cmek rotate "$S" --old "$T/k1.key" --new "$T/k2.key" \
 	--mode server < /dev/null > "$T/out" 2> "$T/err" || rc=$?
 [ "$(cf_count s409 'r["status"] == 409')" -ge 1 ] || oc_fail "s409: the fixture never answered 409"
 if [ "$rc" = 124 ]; then

@@ -470,6 +470,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, status, obj=None, headers=None, raw=None, chunked=False):
         self.rec["status"] = status
+        # Logged before the answer leaves: a test that counts requests as
+        # soon as its client is done finds every one of them.
+        self.after()
         data = raw if raw is not None else (
             b"" if obj is None else compact(obj))
         self.send_response(status)
@@ -503,6 +506,7 @@ class Handler(BaseHTTPRequestHandler):
             "status": None,
         }
         self.tok = None
+        self.logged = False
         try:
             try:
                 self.body = self.read_body()
@@ -518,6 +522,9 @@ class Handler(BaseHTTPRequestHandler):
             self.after()
 
     def after(self):
+        if self.logged:
+            return
+        self.logged = True
         with self.st.lock:
             tok = self.tok
             if (tok and tok.revoke_later and self.rec["status"]

@@ -40,22 +40,10 @@ restart() { # vaultd args...
 expect CKR_OK rv-read app/a
 
 # Deleted between listing and reading.
-mkfifo "$T/go"
-timeout 120 $OC_WRAP "$CLIENT" "$MODULE" stale app/doomed < "$T/go" > "$T/stale" 2>&1 &
-pid=$!
-exec 3> "$T/go"
-i=0
-until grep -q found "$T/stale" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 600 ] && oc_fail "the client did not find app/doomed"
-	kill -0 "$pid" 2>/dev/null || oc_fail "stale: $(cat "$T/stale")"
-	sleep 0.1
-done
+mod_pause stale app/doomed || oc_fail "stale: $(cat "$T/pause.out")"
 oc_api DELETE "/v1/vaults/$vid/secrets/app/doomed" > /dev/null
-echo go >&3
-exec 3>&-
-wait "$pid" || oc_fail "stale client: $(cat "$T/stale")"
-grep -q CKR_OBJECT_HANDLE_INVALID "$T/stale" || oc_fail "deleted: $(cat "$T/stale")"
+mod_resume || oc_fail "stale client: $(cat "$T/pause.out")"
+grep -q CKR_OBJECT_HANDLE_INVALID "$T/pause.out" || oc_fail "deleted: $(cat "$T/pause.out")"
 echo "ok: deleted since listing -> CKR_OBJECT_HANDLE_INVALID"
 
 # Server errors: always (device error, the status in ulDeviceError), once
@@ -74,8 +62,11 @@ expect CKR_DEVICE_ERROR rv-read app/a
 
 # Slow: past the timeout is a device error, within it a value.
 ( umask 077 && printf 'timeout = 1\nretries = 0\n' > "$T/fast.conf" )
-restart --faults "method=GET,path=/v1/vaults/$vid/secrets/,delay=4000"
+# The slow answer is held until the client has given up.
+: > "$T/hold"
+restart --faults "method=GET,path=/v1/vaults/$vid/secrets/,hold=$T/hold"
 ONECLAW_PKCS11_CONF="$T/fast.conf" expect CKR_DEVICE_ERROR rv-read app/a
+rm -f "$T/hold"
 restart --faults "method=GET,path=/v1/vaults/$vid/secrets/,delay=300"
 expect CKR_OK rv-read app/a
 

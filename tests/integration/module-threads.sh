@@ -20,6 +20,11 @@ done
 head -c 65536 /dev/urandom > "$T/big"
 mod_put "$vid" app/big "$T/big"
 mod_env "$vid"
+# One list per process is the claim, not expiry: the cache lives longer
+# than any run, however slow (valgrind).
+( umask 077 && printf 'cache_ttl = 86400\n' > "$T/threads.conf" )
+ONECLAW_PKCS11_CONF="$T/threads.conf"
+export ONECLAW_PKCS11_CONF
 
 : > "$T/wire.log"
 # shellcheck disable=SC2086

@@ -130,9 +130,12 @@ same_values "$T/plain.jsonl" "$T/after.jsonl"
 
 echo "== server silent: a timeout, within the limit"
 oc_stop_vaultd
-oc_serve_vaultd --faults 'path=/v1/vaults,delay=5000'
+# The answer is held until the tool has given up.
+: > "$T/hold"
+oc_serve_vaultd --faults "path=/v1/vaults,hold=$T/hold"
 tool_env
 expect_exit 1 "cannot reach $OC_URL" tool --timeout 1 vault list
+rm -f "$T/hold"
 echo "== server down"
 oc_stop_vaultd
 expect_exit 1 "cannot reach $OC_URL" tool secret list "$V"

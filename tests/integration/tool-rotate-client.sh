@@ -69,7 +69,10 @@ tool --json cmek rotate "$V" --old "$T/k1.key" --new "$T/k2.key" --mode client \
 
 echo "== k2 -> k3, killed with SIGKILL half-way"
 oc_stop_vaultd
-oc_serve_vaultd --faults 'method=PUT,delay=5'
+# Every 300th write is held while $T/hold exists: the run cannot finish
+# before it is killed, however the machine schedules it.
+: > "$T/hold"
+oc_serve_vaultd --faults "method=PUT,path=/v1/vaults/$V/secrets/,rate=300,hold=$T/hold"
 tool_env
 tool cmek rotate "$V" --old "$T/k2.key" --new "$T/k3.key" --mode client --jobs 2 \
 	> /dev/null 2> "$T/int.err" &
@@ -78,6 +81,7 @@ wait_for_line "$T/int.err" '^rotated [1-9][0-9]*/' "$pid" ||
 	oc_fail "the rotation ended before it could be killed"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
+rm -f "$T/hold"
 oc_stop_vaultd
 oc_serve_vaultd
 tool_env
