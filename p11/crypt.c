@@ -62,8 +62,13 @@ static CK_RV gen_iv(CK_BYTE_PTR iv, CK_ULONG iv_len, CK_ULONG iv_bits,
 	return CKR_OK;
 }
 
-CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, bool encrypt,
-			  struct oc_crypt *op)
+/* Validates CK_GCM_PARAMS: tag 32..128 bits in steps of 8, AAD bounded;
+ * copies them into op.  Decryption takes the caller's IV (1..128 bytes).
+ * Encryption never does: pIv must be a writable 12-byte buffer (ulIvBits
+ * 0 or 96), the IV is generated here and written to it.  Anything else
+ * is CKR_MECHANISM_PARAM_INVALID. */
+static CK_RV gcm_params(const CK_MECHANISM *m, bool encrypt,
+			struct oc_crypt *op)
 {
 	CK_BYTE_PTR iv, aad;
 	CK_ULONG iv_len, iv_bits = 0, aad_len, tag_bits;
@@ -234,7 +239,7 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 			goto fail;
 		}
 	} else {
-		rv = oc_crypt_gcm_params(m, encrypt, op);
+		rv = gcm_params(m, encrypt, op);
 		if (rv != CKR_OK)
 			goto fail;
 	}

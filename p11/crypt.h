@@ -43,14 +43,6 @@ struct oc_crypt {
 	struct oc_asym asym; /* active for the RSA mechanisms */
 };
 
-/* Validates CK_GCM_PARAMS: tag 32..128 bits in steps of 8, AAD bounded;
- * copies them into op.  Decryption takes the caller's IV (1..128 bytes).
- * Encryption never does: pIv must be a writable 12-byte buffer (ulIvBits
- * 0 or 96), the IV is generated here and written to it.  Anything else
- * is CKR_MECHANISM_PARAM_INVALID. */
-CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, bool encrypt,
-			  struct oc_crypt *op);
-
 CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 		    CK_OBJECT_HANDLE key);
 CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,

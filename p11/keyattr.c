@@ -25,7 +25,8 @@ static const CK_MECHANISM_TYPE eddsa_mechs[] = {CKM_EDDSA};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-CK_KEY_TYPE oc_keyattr_key_type(const struct oc_object *o)
+/* CKK_RSA, CKK_EC or CKK_EC_EDWARDS for the object's key. */
+static CK_KEY_TYPE key_type(const struct oc_object *o)
 {
 	switch (o->pub.alg) {
 	case OC_PKEY_RSA:
@@ -102,7 +103,7 @@ static CK_RV key_common(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 {
 	switch (t) {
 	case CKA_KEY_TYPE:
-		oc_attr_val_ulong(v, oc_keyattr_key_type(o));
+		oc_attr_val_ulong(v, key_type(o));
 		return CKR_OK;
 	case CKA_START_DATE:
 	case CKA_END_DATE:

@@ -11,7 +11,5 @@ struct oc_object;
 
 CK_RV oc_keyattr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		 struct oc_attr_val *v);
-/* CKK_RSA, CKK_EC or CKK_EC_EDWARDS for the object's key. */
-CK_KEY_TYPE oc_keyattr_key_type(const struct oc_object *o);
 
 #endif

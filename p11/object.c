@@ -242,7 +242,8 @@ void oc_object_unref(struct oc_object *o)
 		object_free(o, false);
 }
 
-void oc_object_abandon(struct oc_object *o)
+/* Child after fork: free without touching delegated keys. */
+static void object_abandon(struct oc_object *o)
 {
 	if (o)
 		object_free(o, true);
@@ -506,7 +507,7 @@ static void unlink_all(struct oc_store *st, bool child)
 		o->linked = false;
 		o->next = o->prev = o->hnext = o->lnext = NULL;
 		if (child)
-			oc_object_abandon(o);
+			object_abandon(o);
 		else
 			oc_object_unref(o);
 		o = next;

@@ -136,8 +136,6 @@ int oc_object_set_id(struct oc_object *o, const void *p, size_t n);
 void oc_object_ref(struct oc_object *o);
 /* Frees (wiping values and keys) when the last reference goes. */
 void oc_object_unref(struct oc_object *o);
-/* Child after fork: free without touching delegated keys. */
-void oc_object_abandon(struct oc_object *o);
 
 /* Secret types whose values are private keys. */
 bool oc_object_key_type(const char *type);
@@ -183,9 +181,9 @@ struct oc_store {
 };
 
 void oc_store_init(struct oc_store *st, CK_SLOT_ID slot);
-/* Unlinks and unrefs every object (or only those matching keep == false
- * through the filter when given). */
+/* Unlinks and unrefs every object. */
 void oc_store_clear(struct oc_store *st);
+/* The same in a child after fork: delegated keys are not touched. */
 void oc_store_abandon(struct oc_store *st);
 /* Assigns the handle and links the object (the store takes the caller's
  * reference).  OC_ERR_RANGE past the session data limits (ck.h). */

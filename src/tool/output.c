@@ -66,7 +66,7 @@ static bool hidden(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-bool oc_out_is_utf8(const uint8_t *p, size_t n)
+static bool is_utf8(const uint8_t *p, size_t n)
 {
 	size_t i = 0, l;
 	uint32_t cp;
@@ -140,7 +140,8 @@ int oc_out_json_open(struct oc_out_json *o, bool secret)
 	return rc;
 }
 
-void oc_out_json_discard(struct oc_out_json *o)
+/* Frees without writing (error paths); NULL-safe on a zeroed struct. */
+static void json_discard(struct oc_out_json *o)
 {
 	if (o->j.g)
 		oc_jgen_free(&o->j);
@@ -193,7 +194,7 @@ int oc_out_json_close(struct oc_out_json *o)
 	if (rc == 0)
 		rc = oc_out_write(b->data, b->len);
 	oc_buf_free(&esc);
-	oc_out_json_discard(o);
+	json_discard(o);
 	return rc;
 }
 
@@ -241,7 +242,7 @@ int oc_out_json_value(struct oc_jgen *j, const uint8_t *v, size_t n)
 	size_t bl;
 	int rc;
 
-	if (oc_out_is_utf8(v, n))
+	if (is_utf8(v, n))
 		return oc_jgen_kv_strn(j, "value", (const char *)v, n);
 	bl = oc_base64_len(n) + 1;
 	b64 = oc_secure_alloc(bl);
