@@ -318,7 +318,7 @@ out:
 	oc_secure_free(v);
 }
 
-void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1])
+void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_WIRE_ID_MAX + 1])
 {
 	struct todo *todo = NULL;
 	size_t n;
@@ -350,7 +350,7 @@ void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1])
 
 CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o, EVP_PKEY **out)
 {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char why[160] = "";
 	struct oc_pkey_pub pub;
 	EVP_PKEY *k = NULL;

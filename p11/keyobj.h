@@ -26,7 +26,8 @@ struct oc_object;
 /* After a list was merged, with t->fetch held and t->lock not: makes the
  * objects of key-typed secrets that are new or changed, drops those whose
  * secret left or changed, pairs keys with certificates. */
-void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1]);
+void oc_keyobj_sync(struct oc_token *t,
+		    const char vault_id[OC_WIRE_ID_MAX + 1]);
 /* The private key of a private key object, referenced (the caller frees
  * it with EVP_PKEY_free); parsed again when its cache was dropped.
  * CKR_KEY_CHANGED when the secret now holds another key. */

@@ -76,10 +76,10 @@ void oc_token_bind(struct oc_token *t, const struct oc_vault *info)
 	oc_lock_release(t->lock);
 }
 
-void oc_token_vault_id(struct oc_token *t, char out[OC_API_MAX_ID + 1])
+void oc_token_vault_id(struct oc_token *t, char out[OC_WIRE_ID_MAX + 1])
 {
 	oc_lock_take(t->lock);
-	memcpy(out, t->vault_id, OC_API_MAX_ID + 1);
+	memcpy(out, t->vault_id, OC_WIRE_ID_MAX + 1);
 	oc_lock_release(t->lock);
 }
 
@@ -128,7 +128,7 @@ static void check_key(struct oc_token *t, const struct oc_vault *v)
 
 CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	struct oc_vault v;
 	int err;
 
@@ -174,7 +174,7 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
 {
 	struct oc_vault v = {0};
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char serial[17];
 	const char *label;
 	size_t j = 0;
@@ -366,7 +366,7 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 
 CK_RV oc_token_sync(struct oc_token *t)
 {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	struct oc_secret_meta *items = NULL;
 	size_t n = 0;
 	long now = oc_init_now();
@@ -437,7 +437,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 {
 	struct oc_secret sec;
 	struct oc_object *o;
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char *path = NULL;
 	long now = oc_init_now();
 	unsigned long since;
@@ -624,7 +624,7 @@ void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 }
 
 CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
-			   char vault_id[OC_API_MAX_ID + 1])
+			   char vault_id[OC_WIRE_ID_MAX + 1])
 {
 	struct oc_object *o;
 	CK_RV rv = CKR_OK;
@@ -637,7 +637,7 @@ CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
 		*path = strdup(o->meta.path);
 		if (!*path)
 			rv = CKR_HOST_MEMORY;
-		memcpy(vault_id, t->vault_id, OC_API_MAX_ID + 1);
+		memcpy(vault_id, t->vault_id, OC_WIRE_ID_MAX + 1);
 	}
 	oc_lock_release(t->lock);
 	return rv;

@@ -19,9 +19,8 @@
 #include "secmem.h"
 #include "session.h"
 #include "token.h"
+#include "wire.h"
 #include "write.h"
-
-#define MAX_METADATA (64u * 1024)
 
 enum mode { CREATE, SET, COPY };
 
@@ -78,50 +77,6 @@ static void current_free(struct current *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Valid UTF-8 with no control characters. */
-static bool clean_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0) {
-			k = 1;
-			cp = c & 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			k = 2;
-			cp = c & 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (i + k >= n)
-			return false; /* truncated sequence */
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
-		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
 static CK_RV copy_text(const CK_ATTRIBUTE *a, char *out, size_t size,
 		       bool (*ok)(unsigned char))
 {
@@ -160,8 +115,9 @@ static CK_RV clean_metadata(const char *text, size_t len, char **out)
 	size_t n;
 	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
 
-	oc_buf_init(&b, 2 * MAX_METADATA, false);
-	if (len > MAX_METADATA || oc_json_parse(text, len, &j) != OC_OK ||
+	oc_buf_init(&b, 2 * OC_WIRE_METADATA_NEW_MAX, false);
+	if (len > OC_WIRE_METADATA_NEW_MAX ||
+	    oc_json_parse(text, len, &j) != OC_OK ||
 	    oc_json_type(j) != OC_JSON_OBJECT)
 		goto out;
 	if (oc_jgen_init(&g, &b) != OC_OK) {
@@ -198,16 +154,22 @@ static uint8_t *memdup(const uint8_t *p, size_t n)
 	return c;
 }
 
-/* A label is a secret path (1..OC_API_MAX_PATH bytes of clean UTF-8); a
- * session object's may also be empty. */
+/* A token object's label is the secret path it creates (the strict
+ * rule of what we send); a session object's is any UTF-8 text without
+ * control characters, and may be empty. */
 static CK_RV parse_label(const CK_ATTRIBUTE *a, bool session, char **out)
 {
-	if ((a->ulValueLen == 0 && !session) ||
-	    a->ulValueLen > OC_API_MAX_PATH ||
-	    !clean_utf8(a->pValue, a->ulValueLen)) {
-		oc_rv_cause("a secret path is 1..%d bytes of UTF-8 without "
-			    "control characters",
-			    OC_API_MAX_PATH);
+	const char *why = NULL;
+
+	if (!session)
+		why = oc_wire_path_fault(a->pValue, a->ulValueLen,
+					 OC_WIRE_PATH_SEND);
+	else if (a->ulValueLen > OC_WIRE_PATH_MAX ||
+		 !oc_wire_utf8(a->pValue, a->ulValueLen, OC_WIRE_NO_CONTROL))
+		why = "a label is 0 to 1024 bytes of UTF-8 without control "
+		      "characters";
+	if (why) {
+		oc_rv_cause("CKA_LABEL: %s", why);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
 	free(*out); /* no leak even on a repeated label */
@@ -871,7 +833,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 {
 	struct oc_token *t = s->tok;
 	struct oc_object *o;
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char *path = NULL;
 	CK_RV rv = CKR_OK;
 	int err;
