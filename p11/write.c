@@ -31,7 +31,7 @@ struct data_in {
 	size_t value_len;
 	bool has_value;
 	bool sealed;
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	bool has_type;
 	char *metadata;
 	bool has_metadata;
@@ -49,7 +49,7 @@ struct current {
 	uint8_t *value;
 	size_t value_len;
 	bool blob;
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	char *metadata;
 	char expires[40];
 	bool session; /* a session object */

@@ -679,7 +679,7 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	struct oc_json *resp = NULL;
 	const struct oc_json *v;
 	const char *s;
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	int64_t expires_in = 0;
 	bool have_exp = false;
 	size_t n;

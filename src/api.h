@@ -119,7 +119,7 @@ int oc_api_cmek_job(struct oc_api *a, const char *vault_id, const char *job_id,
 struct oc_secret_meta {
 	char id[OC_WIRE_ID_MAX + 1];
 	char *path; /* heap */
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	int64_t version;
 	char created_at[40];
 	char expires_at[40]; /* "" when none */

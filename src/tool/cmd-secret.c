@@ -34,7 +34,6 @@
 
 /* Largest import file. */
 #define MAX_IMPORT	 (256u * 1024 * 1024)
-#define MAX_TYPE	 31
 #define MAX_SHOWN_ERRORS 5
 
 static const char secret_usage[] =
@@ -160,7 +159,7 @@ static bool valid_type(const char *s)
 {
 	size_t i, len = strlen(s);
 
-	if (len == 0 || len > MAX_TYPE)
+	if (len == 0 || len > OC_WIRE_TYPE_MAX)
 		return false;
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
@@ -852,7 +851,7 @@ static int parse_line(struct oc_tool *t, const char *line, size_t n,
 			    why);
 		goto out;
 	}
-	it->type = dup_member(j, "type", MAX_TYPE, &bad);
+	it->type = dup_member(j, "type", OC_WIRE_TYPE_MAX, &bad);
 	if (bad || (it->type && !valid_type(it->type))) {
 		oc_tool_err("secret import: line %zu: bad \"type\"", lineno);
 		goto out;
