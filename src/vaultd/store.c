@@ -1,7 +1,7 @@
 /* store.c - SQLite schema, prepared statements and transactions. */
 #include "config.h"
 
-#include "store.h"
+#include "store-db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,21 +21,7 @@
 #include "secmem.h"
 
 #define SCHEMA_VERSION	"1"
-#define STMT_CACHE	128
 #define BUSY_TIMEOUT_MS 10000
-
-struct stmt_slot {
-	const char *sql;
-	sqlite3_stmt *stmt;
-};
-
-struct oc_store {
-	sqlite3 *db;
-	pthread_mutex_t lock;
-	struct stmt_slot cache[STMT_CACHE];
-	size_t n_cache;
-	atomic_bool writes_failing; /* read without the lock (health) */
-};
 
 static const char schema[] =
     "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
@@ -105,7 +91,7 @@ static int exec(struct oc_store *st, const char *sql)
 }
 
 /* A cached prepared statement, reset and unbound. */
-static sqlite3_stmt *prep(struct oc_store *st, const char *sql)
+sqlite3_stmt *oc_sdb_prep(struct oc_store *st, const char *sql)
 {
 	size_t i;
 	sqlite3_stmt *s = NULL;
@@ -172,17 +158,17 @@ bool oc_store_writes_failing(struct oc_store *st)
 	return atomic_load(&st->writes_failing);
 }
 
-static void lock(struct oc_store *st)
+void oc_sdb_lock(struct oc_store *st)
 {
 	pthread_mutex_lock(&st->lock);
 }
 
-static void unlock(struct oc_store *st)
+void oc_sdb_unlock(struct oc_store *st)
 {
 	pthread_mutex_unlock(&st->lock);
 }
 
-static int begin(struct oc_store *st)
+int oc_sdb_begin(struct oc_store *st)
 {
 	int rc = exec(st, "BEGIN IMMEDIATE");
 
@@ -205,101 +191,13 @@ static void rollback(struct oc_store *st)
 }
 
 /* Ends the transaction: commits when rc is OC_OK, else rolls back. */
-static int end_txn(struct oc_store *st, int rc)
+int oc_sdb_end_txn(struct oc_store *st, int rc)
 {
 	if (!rc)
 		rc = commit(st);
 	if (rc)
 		rollback(st);
 	return rc;
-}
-
-/* prep() logs its failure and returns NULL.  The bind helpers skip a NULL
- * statement and the step and fetch helpers return OC_ERR_IO for it, so a
- * call site is the SQL, its binds and one helper call. */
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (!s)
-		return;
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* Binds text even when empty (NOT NULL columns). */
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-	if (s)
-		sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-static void bind_int64(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (s)
-		sqlite3_bind_int64(s, i, v);
-}
-
-/* SQLite keeps a copy until the statement is finished. */
-static void bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len)
-{
-	if (s)
-		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_TRANSIENT);
-}
-
-/* No copy: p must stay valid until the statement is finished. */
-static void bind_blob_ref(sqlite3_stmt *s, int i, const void *p, size_t len)
-{
-	if (s)
-		sqlite3_bind_blob(s, i, p, (int)len, SQLITE_STATIC);
-}
-
-static void bind_hash(sqlite3_stmt *s, int i,
-		      const uint8_t hash[OC_KEY_HASH_LEN])
-{
-	bind_blob(s, i, hash, OC_KEY_HASH_LEN);
-}
-
-static void col_copy(sqlite3_stmt *s, int i, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
-
-	if (n >= size)
-		n = size - 1;
-	if (n)
-		memcpy(dst, t, n);
-	dst[n] = '\0';
-}
-
-static char *col_dup(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
-	char *d = malloc(n + 1);
-
-	if (!d)
-		return NULL;
-	if (n)
-		memcpy(d, t, n);
-	d[n] = '\0';
-	return d;
-}
-
-static int col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len)
-{
-	const void *b = sqlite3_column_blob(s, i);
-	size_t n = (size_t)sqlite3_column_bytes(s, i);
-	uint8_t *d = malloc(n ? n : 1);
-
-	if (!d)
-		return OC_ERR_NOMEM;
-	if (n)
-		memcpy(d, b, n);
-	*out = d;
-	*len = n;
-	return OC_OK;
 }
 
 /* Done with s: reset, and bound copies (hashes, sealed keys, ciphertext)
@@ -312,7 +210,7 @@ static void finish(sqlite3_stmt *s)
 
 /* Runs s to SQLITE_DONE.  A failure with result code conflict (primary or
  * extended; 0 for none) is OC_ERR_CONFLICT, any other is logged as what. */
-static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
+int oc_sdb_step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
 		    const char *what)
 {
 	int rc;
@@ -334,26 +232,23 @@ static int step_end(struct oc_store *st, sqlite3_stmt *s, int conflict,
 }
 
 /* A write whose constraint failures mean a name or id is taken. */
-static int step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
+int oc_sdb_step_done(struct oc_store *st, sqlite3_stmt *s, const char *what)
 {
-	return step_end(st, s, SQLITE_CONSTRAINT, what);
+	return oc_sdb_step_end(st, s, SQLITE_CONSTRAINT, what);
 }
 
 /* A write to one existing row: OC_ERR_NOT_FOUND when it changed none. */
-static int step_change(struct oc_store *st, sqlite3_stmt *s, const char *what)
+int oc_sdb_step_change(struct oc_store *st, sqlite3_stmt *s, const char *what)
 {
-	int rc = step_done(st, s, what);
+	int rc = oc_sdb_step_done(st, s, what);
 
 	if (!rc && sqlite3_changes(st->db) == 0)
 		rc = OC_ERR_NOT_FOUND;
 	return rc;
 }
 
-/* Reads the current row of s into row; on failure row is left clear. */
-typedef int (*row_fn)(sqlite3_stmt *s, void *row);
-
 /* The one row s yields, read into row: OC_ERR_NOT_FOUND when none. */
-static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
+int oc_sdb_fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
 		     void *row, const char *what)
 {
 	int rc;
@@ -373,19 +268,19 @@ static int fetch_one(struct oc_store *st, sqlite3_stmt *s, row_fn read,
 
 /* The one row sql yields for the text keys k1 (?1) and k2 (?2; NULL when
  * sql has one key). */
-static int lookup(struct oc_store *st, const char *sql, const char *k1,
+int oc_sdb_lookup(struct oc_store *st, const char *sql, const char *k1,
 		  const char *k2, row_fn read, void *row, const char *what)
 {
-	sqlite3_stmt *s = prep(st, sql);
+	sqlite3_stmt *s = oc_sdb_prep(st, sql);
 
-	bind_str(s, 1, k1);
+	oc_sdb_bind_str(s, 1, k1);
 	if (k2)
-		bind_str(s, 2, k2);
-	return fetch_one(st, s, read, row, what);
+		oc_sdb_bind_str(s, 2, k2);
+	return oc_sdb_fetch_one(st, s, read, row, what);
 }
 
 /* Whether s yields a row. */
-static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
+int oc_sdb_fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 			const char *what)
 {
 	bool row;
@@ -404,7 +299,7 @@ static int fetch_exists(struct oc_store *st, sqlite3_stmt *s, bool *found,
 
 /* The integer of the one row an aggregate s yields, into *v.  No row is a
  * failure like any other: a next version or a count must not default. */
-static int fetch_int64(struct oc_store *st, sqlite3_stmt *s, int64_t *v,
+int oc_sdb_fetch_int64(struct oc_store *st, sqlite3_stmt *s, int64_t *v,
 		       const char *what)
 {
 	int rc;
@@ -422,16 +317,8 @@ static int fetch_int64(struct oc_store *st, sqlite3_stmt *s, int64_t *v,
 	return rc;
 }
 
-/* What a list holds: the size of a row, its reader and, for rows that own
- * heap memory, its clear. */
-struct row_kind {
-	size_t size;
-	row_fn read;
-	void (*clear)(void *row);
-};
-
 /* Every row s yields, in one array; on failure none is kept. */
-static int fetch_all(struct oc_store *st, sqlite3_stmt *s,
+int oc_sdb_fetch_all(struct oc_store *st, sqlite3_stmt *s,
 		     const struct row_kind *kind, void **out, size_t *n,
 		     const char *what)
 {
@@ -471,15 +358,15 @@ out:
 }
 
 /* Every row of sql, which takes no parameters, under the lock. */
-static int list_all(struct oc_store *st, const char *sql,
+int oc_sdb_list_all(struct oc_store *st, const char *sql,
 		    const struct row_kind *kind, void **out, size_t *n,
 		    const char *what)
 {
 	int rc;
 
-	lock(st);
-	rc = fetch_all(st, prep(st, sql), kind, out, n, what);
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_fetch_all(st, oc_sdb_prep(st, sql), kind, out, n, what);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -505,16 +392,16 @@ static int read_hashed(sqlite3_stmt *s, void *row)
 
 /* The one row sql yields for the key hash (?1) whose column col holds
  * that hash. */
-static int lookup_hash(struct oc_store *st, const char *sql,
+int oc_sdb_lookup_hash(struct oc_store *st, const char *sql,
 		       const uint8_t hash[OC_KEY_HASH_LEN], int col,
 		       row_fn read, void *row, const char *what)
 {
 	struct hashed_row h = {
 	    .hash = hash, .col = col, .read = read, .row = row};
-	sqlite3_stmt *s = prep(st, sql);
+	sqlite3_stmt *s = oc_sdb_prep(st, sql);
 
-	bind_hash(s, 1, hash);
-	return fetch_one(st, s, read_hashed, &h, what);
+	oc_sdb_bind_hash(s, 1, hash);
+	return oc_sdb_fetch_one(st, s, read_hashed, &h, what);
 }
 
 /* --- open / create ------------------------------------------------------ */
@@ -643,7 +530,7 @@ static int read_blob(sqlite3_stmt *s, void *row)
 {
 	struct blob *b = row;
 
-	return col_blob(s, 0, &b->p, &b->len);
+	return oc_sdb_col_blob(s, 0, &b->p, &b->len);
 }
 
 int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
@@ -653,9 +540,9 @@ int oc_store_meta_get(struct oc_store *st, const char *key, uint8_t **val,
 	struct blob b = {NULL, 0};
 	int rc;
 
-	lock(st);
-	rc = lookup(st, sql, key, NULL, read_blob, &b, "meta");
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_lookup(st, sql, key, NULL, read_blob, &b, "meta");
+	oc_sdb_unlock(st);
 	if (!rc) {
 		*val = b.p;
 		*len = b.len;
@@ -671,12 +558,12 @@ int oc_store_meta_set(struct oc_store *st, const char *key, const uint8_t *val,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, key);
-	bind_blob(s, 2, val, len);
-	rc = step_end(st, s, 0, "meta");
-	unlock(st);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, key);
+	oc_sdb_bind_blob(s, 2, val, len);
+	rc = oc_sdb_step_end(st, s, 0, "meta");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -690,20 +577,20 @@ int oc_store_user_add(struct oc_store *st, const char *id, const char *name,
 	int rc;
 
 	oc_time_now(now);
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, id);
-	bind_str(s, 2, name);
-	bind_hash(s, 3, hash);
-	bind_str(s, 4, now);
-	rc = step_end(st, s, 0, "user");
-	unlock(st);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, id);
+	oc_sdb_bind_str(s, 2, name);
+	oc_sdb_bind_hash(s, 3, hash);
+	oc_sdb_bind_str(s, 4, now);
+	rc = oc_sdb_step_end(st, s, 0, "user");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
 static int read_id(sqlite3_stmt *s, void *row)
 {
-	col_copy(s, 0, row, OC_UUID_LEN + 1);
+	oc_sdb_col_copy(s, 0, row, OC_UUID_LEN + 1);
 	return OC_OK;
 }
 
@@ -715,9 +602,9 @@ int oc_store_user_by_hash(struct oc_store *st,
 	    "SELECT id, key_hash FROM users WHERE key_hash = ?";
 	int rc;
 
-	lock(st);
-	rc = lookup_hash(st, sql, hash, 1, read_id, id, "user");
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_lookup_hash(st, sql, hash, 1, read_id, id, "user");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -731,12 +618,12 @@ static int read_vault(sqlite3_stmt *s, void *row)
 	struct oc_vault_row *v = row;
 
 	memset(v, 0, sizeof(*v));
-	col_copy(s, 0, v->id, sizeof(v->id));
-	col_copy(s, 1, v->name, sizeof(v->name));
-	col_copy(s, 2, v->description, sizeof(v->description));
-	col_copy(s, 3, v->created_at, sizeof(v->created_at));
-	col_copy(s, 4, v->created_by, sizeof(v->created_by));
-	col_copy(s, 5, v->cmek_fpr, sizeof(v->cmek_fpr));
+	oc_sdb_col_copy(s, 0, v->id, sizeof(v->id));
+	oc_sdb_col_copy(s, 1, v->name, sizeof(v->name));
+	oc_sdb_col_copy(s, 2, v->description, sizeof(v->description));
+	oc_sdb_col_copy(s, 3, v->created_at, sizeof(v->created_at));
+	oc_sdb_col_copy(s, 4, v->created_by, sizeof(v->created_by));
+	oc_sdb_col_copy(s, 5, v->cmek_fpr, sizeof(v->cmek_fpr));
 	if (sqlite3_column_bytes(s, 6) == OC_KEK_SALT_LEN)
 		memcpy(v->kek_salt, sqlite3_column_blob(s, 6), OC_KEK_SALT_LEN);
 	return OC_OK;
@@ -749,27 +636,27 @@ int oc_store_vault_create(struct oc_store *st, const struct oc_vault_row *v)
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, v->id);
-	bind_str(s, 2, v->name);
-	bind_str(s, 3, v->description);
-	bind_str(s, 4, v->created_at);
-	bind_str(s, 5, v->created_by);
-	bind_text(s, 6, v->cmek_fpr);
-	bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN);
-	rc = step_end(st, s, SQLITE_CONSTRAINT_UNIQUE, "vault create");
-	unlock(st);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, v->id);
+	oc_sdb_bind_str(s, 2, v->name);
+	oc_sdb_bind_str(s, 3, v->description);
+	oc_sdb_bind_str(s, 4, v->created_at);
+	oc_sdb_bind_str(s, 5, v->created_by);
+	oc_sdb_bind_text(s, 6, v->cmek_fpr);
+	oc_sdb_bind_blob(s, 7, v->kek_salt, OC_KEK_SALT_LEN);
+	rc = oc_sdb_step_end(st, s, SQLITE_CONSTRAINT_UNIQUE, "vault create");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
-static int vault_get_locked(struct oc_store *st, const char *id,
+int oc_sdb_vault_get_locked(struct oc_store *st, const char *id,
 			    struct oc_vault_row *out)
 {
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults WHERE id = ?";
 
-	return lookup(st, sql, id, NULL, read_vault, out, "vault");
+	return oc_sdb_lookup(st, sql, id, NULL, read_vault, out, "vault");
 }
 
 int oc_store_vault_get(struct oc_store *st, const char *id,
@@ -777,9 +664,9 @@ int oc_store_vault_get(struct oc_store *st, const char *id,
 {
 	int rc;
 
-	lock(st);
-	rc = vault_get_locked(st, id, out);
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_vault_get_locked(st, id, out);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -792,7 +679,7 @@ int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 	static const char sql[] =
 	    "SELECT " VAULT_COLS " FROM vaults ORDER BY created_at, name";
 	void *rows = NULL;
-	int rc = list_all(st, sql, &vault_rows, &rows, n, "vault list");
+	int rc = oc_sdb_list_all(st, sql, &vault_rows, &rows, n, "vault list");
 
 	if (!rc)
 		*out = rows;
@@ -801,17 +688,17 @@ int oc_store_vault_list(struct oc_store *st, struct oc_vault_row **out,
 
 /* OC_ERR_CONFLICT while a rotation job of the vault is pending or
  * running. */
-static int vault_idle_locked(struct oc_store *st, const char *vault_id)
+int oc_sdb_vault_idle_locked(struct oc_store *st, const char *vault_id)
 {
 	static const char sql[] =
 	    "SELECT 1 FROM jobs WHERE vault_id = ? AND status IN "
 	    "('pending', 'running') LIMIT 1";
-	sqlite3_stmt *s = prep(st, sql);
+	sqlite3_stmt *s = oc_sdb_prep(st, sql);
 	bool active = false;
 	int rc;
 
-	bind_str(s, 1, vault_id);
-	rc = fetch_exists(st, s, &active, "jobs");
+	oc_sdb_bind_str(s, 1, vault_id);
+	rc = oc_sdb_fetch_exists(st, s, &active, "jobs");
 	if (!rc && active)
 		rc = OC_ERR_CONFLICT;
 	return rc;
@@ -821,7 +708,7 @@ static int vault_idle_locked(struct oc_store *st, const char *vault_id)
  * policies name, all of them or (policy_id not NULL) that one's, by
  * bumping their generation.  A policy change and the revocation it causes
  * commit together or not at all. */
-static int revoke_policy_agents(struct oc_store *st, const char *vault_id,
+int oc_sdb_revoke_policy_agents(struct oc_store *st, const char *vault_id,
 				const char *policy_id)
 {
 	static const char q_vault[] =
@@ -831,12 +718,12 @@ static int revoke_policy_agents(struct oc_store *st, const char *vault_id,
 	    "UPDATE agents SET gen = gen + 1 WHERE id IN (SELECT principal_id"
 	    " FROM policies WHERE vault_id = ? AND principal_type = 'agent'"
 	    " AND id = ?)";
-	sqlite3_stmt *s = prep(st, policy_id ? q_one : q_vault);
+	sqlite3_stmt *s = oc_sdb_prep(st, policy_id ? q_one : q_vault);
 
-	bind_str(s, 1, vault_id);
+	oc_sdb_bind_str(s, 1, vault_id);
 	if (policy_id)
-		bind_str(s, 2, policy_id);
-	return step_end(st, s, 0, "token revocation");
+		oc_sdb_bind_str(s, 2, policy_id);
+	return oc_sdb_step_end(st, s, 0, "token revocation");
 }
 
 /* Begins a change to vault id: the transaction, the vault as it stands
@@ -844,12 +731,12 @@ static int revoke_policy_agents(struct oc_store *st, const char *vault_id,
 static int begin_vault_change(struct oc_store *st, const char *id,
 			      struct oc_vault_row *v)
 {
-	int rc = begin(st);
+	int rc = oc_sdb_begin(st);
 
 	if (!rc)
-		rc = vault_get_locked(st, id, v);
+		rc = oc_sdb_vault_get_locked(st, id, v);
 	if (!rc)
-		rc = vault_idle_locked(st, id);
+		rc = oc_sdb_vault_idle_locked(st, id);
 	return rc;
 }
 
@@ -860,18 +747,18 @@ int oc_store_vault_delete(struct oc_store *st, const char *id)
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
+	oc_sdb_lock(st);
 	rc = begin_vault_change(st, id, &v);
 	if (!rc)
-		rc = revoke_policy_agents(st, id, NULL);
+		rc = oc_sdb_revoke_policy_agents(st, id, NULL);
 	if (rc)
 		goto out;
-	s = prep(st, sql);
-	bind_str(s, 1, id);
-	rc = step_end(st, s, 0, "delete");
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, id);
+	rc = oc_sdb_step_end(st, s, 0, "delete");
 out:
-	rc = end_txn(st, rc);
-	unlock(st);
+	rc = oc_sdb_end_txn(st, rc);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -883,21 +770,21 @@ int oc_store_vault_set_cmek(struct oc_store *st, const char *id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
+	oc_sdb_lock(st);
 	rc = begin_vault_change(st, id, &v);
 	if (rc)
 		goto out;
-	s = prep(st, sql);
-	bind_text(s, 1, fpr);
-	bind_str(s, 2, id);
-	rc = step_end(st, s, 0, "cmek");
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_text(s, 1, fpr);
+	oc_sdb_bind_str(s, 2, id);
+	rc = oc_sdb_step_end(st, s, 0, "cmek");
 	if (!rc)
-		rc = vault_get_locked(st, id, &v);
+		rc = oc_sdb_vault_get_locked(st, id, &v);
 out:
-	rc = end_txn(st, rc);
+	rc = oc_sdb_end_txn(st, rc);
 	if (!rc)
 		*out = v;
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -928,42 +815,35 @@ void oc_version_rows_free(struct oc_version_row *v, size_t n)
 	free(v);
 }
 
-#define VERSION_COLS                                                           \
-	"v.vid, v.secret_id, v.vault_id, s.path, v.version, v.type, "          \
-	"v.metadata, v.created_at, v.created_by, v.expires_at, "               \
-	"v.expires_epoch, v.max_access, v.access_count, v.disabled, "          \
-	"v.cmek_fpr, s.deleted_at IS NOT NULL, v.dek, v.ct"
-#define VERSION_FROM " FROM versions v JOIN secrets s ON s.id = v.secret_id "
-
 static int read_version(sqlite3_stmt *s, struct oc_version_row *v, bool blobs)
 {
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	col_copy(s, 0, v->vid, sizeof(v->vid));
-	col_copy(s, 1, v->secret_id, sizeof(v->secret_id));
-	col_copy(s, 2, v->vault_id, sizeof(v->vault_id));
-	v->path = col_dup(s, 3);
+	oc_sdb_col_copy(s, 0, v->vid, sizeof(v->vid));
+	oc_sdb_col_copy(s, 1, v->secret_id, sizeof(v->secret_id));
+	oc_sdb_col_copy(s, 2, v->vault_id, sizeof(v->vault_id));
+	v->path = oc_sdb_col_dup(s, 3);
 	v->version = sqlite3_column_int64(s, 4);
-	col_copy(s, 5, v->type, sizeof(v->type));
-	v->metadata = col_dup(s, 6);
-	col_copy(s, 7, v->created_at, sizeof(v->created_at));
-	col_copy(s, 8, v->created_by, sizeof(v->created_by));
-	col_copy(s, 9, v->expires_at, sizeof(v->expires_at));
+	oc_sdb_col_copy(s, 5, v->type, sizeof(v->type));
+	v->metadata = oc_sdb_col_dup(s, 6);
+	oc_sdb_col_copy(s, 7, v->created_at, sizeof(v->created_at));
+	oc_sdb_col_copy(s, 8, v->created_by, sizeof(v->created_by));
+	oc_sdb_col_copy(s, 9, v->expires_at, sizeof(v->expires_at));
 	v->expires_epoch = sqlite3_column_int64(s, 10);
 	v->max_access = sqlite3_column_int64(s, 11);
 	v->access_count = sqlite3_column_int64(s, 12);
 	v->disabled = sqlite3_column_int(s, 13) != 0;
-	col_copy(s, 14, v->cmek_fpr, sizeof(v->cmek_fpr));
+	oc_sdb_col_copy(s, 14, v->cmek_fpr, sizeof(v->cmek_fpr));
 	v->deleted = sqlite3_column_int(s, 15) != 0;
 	if (!v->path || !v->metadata) {
 		oc_version_row_clear(v);
 		return OC_ERR_NOMEM;
 	}
 	if (blobs) {
-		rc = col_blob(s, 16, &v->dek, &v->dek_len);
+		rc = oc_sdb_col_blob(s, 16, &v->dek, &v->dek_len);
 		if (!rc)
-			rc = col_blob(s, 17, &v->ct, &v->ct_len);
+			rc = oc_sdb_col_blob(s, 17, &v->ct, &v->ct_len);
 		if (rc) {
 			oc_version_row_clear(v);
 			return rc;
@@ -989,7 +869,7 @@ static void clear_version(void *row)
 
 static const struct row_kind version_rows = {sizeof(struct oc_version_row),
 					     read_version_meta, clear_version};
-static const struct row_kind version_blob_rows = {
+const struct row_kind oc_sdb_version_blob_rows = {
     sizeof(struct oc_version_row), read_version_full, clear_version};
 
 /* A secret's id and whether it is soft-deleted. */
@@ -1002,7 +882,7 @@ static int read_secret_ref(sqlite3_stmt *s, void *row)
 {
 	struct secret_ref *r = row;
 
-	col_copy(s, 0, r->id, sizeof(r->id));
+	oc_sdb_col_copy(s, 0, r->id, sizeof(r->id));
 	r->deleted = sqlite3_column_int(s, 1) != 0;
 	return OC_OK;
 }
@@ -1016,7 +896,8 @@ static int find_secret(struct oc_store *st, const char *vault_id,
 	    "WHERE vault_id = ? AND path = ? "
 	    "ORDER BY deleted_at IS NULL DESC, deleted_at DESC LIMIT 1";
 
-	return lookup(st, sql, vault_id, path, read_secret_ref, out, "secret");
+	return oc_sdb_lookup(st, sql, vault_id, path, read_secret_ref, out,
+			     "secret");
 }
 
 /* sql prepared with the id of the live secret at path bound to ?1:
@@ -1033,10 +914,10 @@ static int prep_live_secret(struct oc_store *st, const char *vault_id,
 		rc = OC_ERR_GONE;
 	if (rc)
 		return rc;
-	s = prep(st, sql);
+	s = oc_sdb_prep(st, sql);
 	if (!s)
 		return OC_ERR_IO;
-	bind_str(s, 1, r.id);
+	oc_sdb_bind_str(s, 1, r.id);
 	*out = s;
 	return OC_OK;
 }
@@ -1065,11 +946,11 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	pcopy = strdup(path);
 	if (!pcopy)
 		return OC_ERR_NOMEM;
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	if (rc)
 		goto out;
-	rc = vault_get_locked(st, vault_id, &vault);
+	rc = oc_sdb_vault_get_locked(st, vault_id, &vault);
 	if (rc)
 		goto out;
 	if (strcmp(vault.cmek_fpr, expect_fpr ? expect_fpr : "") != 0) {
@@ -1081,37 +962,37 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 		rc = oc_uuid(ref.id);
 		if (rc)
 			goto out;
-		s = prep(st, q_new);
-		bind_str(s, 1, ref.id);
-		bind_str(s, 2, vault_id);
-		bind_str(s, 3, path);
-		rc = step_done(st, s, "secret insert");
+		s = oc_sdb_prep(st, q_new);
+		oc_sdb_bind_str(s, 1, ref.id);
+		oc_sdb_bind_str(s, 2, vault_id);
+		oc_sdb_bind_str(s, 3, path);
+		rc = oc_sdb_step_done(st, s, "secret insert");
 	}
 	if (rc)
 		goto out;
-	s = prep(st, q_next);
-	bind_str(s, 1, ref.id);
-	rc = fetch_int64(st, s, &next, "next version");
+	s = oc_sdb_prep(st, q_next);
+	oc_sdb_bind_str(s, 1, ref.id);
+	rc = oc_sdb_fetch_int64(st, s, &next, "next version");
 	if (rc)
 		goto out;
-	s = prep(st, q_ins);
-	bind_str(s, 1, v->vid);
-	bind_str(s, 2, ref.id);
-	bind_str(s, 3, vault_id);
-	bind_int64(s, 4, next);
-	bind_str(s, 5, v->type);
-	bind_str(s, 6, v->metadata ? v->metadata : "{}");
-	bind_str(s, 7, v->created_at);
-	bind_str(s, 8, v->created_by);
-	bind_text(s, 9, v->expires_at);
-	bind_int64(s, 10, v->expires_epoch);
-	bind_int64(s, 11, v->max_access);
-	bind_text(s, 12, v->cmek_fpr);
-	bind_blob(s, 13, v->dek, v->dek_len);
-	bind_blob(s, 14, v->ct, v->ct_len);
-	rc = step_done(st, s, "version insert");
+	s = oc_sdb_prep(st, q_ins);
+	oc_sdb_bind_str(s, 1, v->vid);
+	oc_sdb_bind_str(s, 2, ref.id);
+	oc_sdb_bind_str(s, 3, vault_id);
+	oc_sdb_bind_int64(s, 4, next);
+	oc_sdb_bind_str(s, 5, v->type);
+	oc_sdb_bind_str(s, 6, v->metadata ? v->metadata : "{}");
+	oc_sdb_bind_str(s, 7, v->created_at);
+	oc_sdb_bind_str(s, 8, v->created_by);
+	oc_sdb_bind_text(s, 9, v->expires_at);
+	oc_sdb_bind_int64(s, 10, v->expires_epoch);
+	oc_sdb_bind_int64(s, 11, v->max_access);
+	oc_sdb_bind_text(s, 12, v->cmek_fpr);
+	oc_sdb_bind_blob(s, 13, v->dek, v->dek_len);
+	oc_sdb_bind_blob(s, 14, v->ct, v->ct_len);
+	rc = oc_sdb_step_done(st, s, "version insert");
 out:
-	rc = end_txn(st, rc);
+	rc = oc_sdb_end_txn(st, rc);
 	if (!rc) {
 		memcpy(v->secret_id, ref.id, sizeof(ref.id));
 		memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
@@ -1120,7 +1001,7 @@ out:
 		v->path = pcopy;
 		pcopy = NULL;
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	free(pcopy);
 	return rc;
 }
@@ -1143,14 +1024,14 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	lock(st);
+	oc_sdb_lock(st);
 	rc = prep_live_secret(st, vault_id, path, version ? q_one : q_latest,
 			      &s);
 	if (rc)
 		goto out;
 	if (version)
-		bind_int64(s, 2, version);
-	rc = fetch_one(st, s, read_version_full, &v, "read");
+		oc_sdb_bind_int64(s, 2, version);
+	rc = oc_sdb_fetch_one(st, s, read_version_full, &v, "read");
 	if (rc == OC_ERR_NOT_FOUND && !version)
 		rc = OC_ERR_GONE;
 	if (rc)
@@ -1162,9 +1043,9 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 		goto out;
 	}
 	if (count_access && v.max_access) {
-		s = prep(st, q_count);
-		bind_str(s, 1, v.vid);
-		rc = step_done(st, s, "access count");
+		s = oc_sdb_prep(st, q_count);
+		oc_sdb_bind_str(s, 1, v.vid);
+		rc = oc_sdb_step_done(st, s, "access count");
 		if (!rc && sqlite3_changes(st->db) != 1)
 			rc = OC_ERR_GONE;
 		if (rc)
@@ -1174,7 +1055,7 @@ int oc_store_secret_read(struct oc_store *st, const char *vault_id,
 	*out = v;
 	memset(&v, 0, sizeof(v));
 out:
-	unlock(st);
+	oc_sdb_unlock(st);
 	oc_version_row_clear(&v);
 	return rc;
 }
@@ -1183,7 +1064,7 @@ static int collect_versions(struct oc_store *st, sqlite3_stmt *s,
 			    struct oc_version_row **out, size_t *n)
 {
 	void *rows = NULL;
-	int rc = fetch_all(st, s, &version_rows, &rows, n, "list");
+	int rc = oc_sdb_fetch_all(st, s, &version_rows, &rows, n, "list");
 
 	if (!rc)
 		*out = rows;
@@ -1206,12 +1087,12 @@ int oc_store_secret_list(struct oc_store *st, const char *vault_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, vault_id);
-	bind_str(s, 2, prefix ? prefix : "");
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, vault_id);
+	oc_sdb_bind_str(s, 2, prefix ? prefix : "");
 	rc = collect_versions(st, s, out, n);
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1224,11 +1105,11 @@ int oc_store_secret_versions(struct oc_store *st, const char *vault_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
+	oc_sdb_lock(st);
 	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc)
 		rc = collect_versions(st, s, out, n);
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1242,13 +1123,13 @@ int oc_store_secret_delete(struct oc_store *st, const char *vault_id,
 	int rc;
 
 	oc_time_now(now);
-	lock(st);
+	oc_sdb_lock(st);
 	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc) {
-		bind_str(s, 2, now);
-		rc = step_done(st, s, "delete");
+		oc_sdb_bind_str(s, 2, now);
+		rc = oc_sdb_step_done(st, s, "delete");
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1260,13 +1141,13 @@ int oc_store_version_disable(struct oc_store *st, const char *vault_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
+	oc_sdb_lock(st);
 	rc = prep_live_secret(st, vault_id, path, sql, &s);
 	if (!rc) {
-		bind_int64(s, 2, version);
-		rc = step_change(st, s, "disable");
+		oc_sdb_bind_int64(s, 2, version);
+		rc = oc_sdb_step_change(st, s, "disable");
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1302,9 +1183,9 @@ static int read_agent(sqlite3_stmt *s, void *row)
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	col_copy(s, 0, a->id, sizeof(a->id));
-	col_copy(s, 1, a->name, sizeof(a->name));
-	col_copy(s, 2, a->description, sizeof(a->description));
+	oc_sdb_col_copy(s, 0, a->id, sizeof(a->id));
+	oc_sdb_col_copy(s, 1, a->name, sizeof(a->name));
+	oc_sdb_col_copy(s, 2, a->description, sizeof(a->description));
 	rc = oc_strlist_split((const char *)sqlite3_column_text(s, 3),
 			      &a->vault_ids);
 	if (!rc)
@@ -1312,10 +1193,10 @@ static int read_agent(sqlite3_stmt *s, void *row)
 				      &a->scopes);
 	a->token_ttl = sqlite3_column_int64(s, 5);
 	a->is_active = sqlite3_column_int(s, 6) != 0;
-	col_copy(s, 7, a->expires_at, sizeof(a->expires_at));
+	oc_sdb_col_copy(s, 7, a->expires_at, sizeof(a->expires_at));
 	a->expires_epoch = sqlite3_column_int64(s, 8);
 	a->gen = sqlite3_column_int64(s, 9);
-	col_copy(s, 10, a->created_at, sizeof(a->created_at));
+	oc_sdb_col_copy(s, 10, a->created_at, sizeof(a->created_at));
 	if (rc)
 		oc_agent_row_clear(a);
 	return rc;
@@ -1334,14 +1215,14 @@ static int bind_agent(sqlite3_stmt *s, int first, const struct oc_agent_row *a)
 	if (!rc)
 		rc = oc_strlist_join(&a->scopes, &scopes);
 	if (!rc) {
-		bind_str(s, first, a->name);
-		bind_str(s, first + 1, a->description);
-		bind_str(s, first + 2, vids);
-		bind_str(s, first + 3, scopes);
-		bind_int64(s, first + 4, a->token_ttl);
-		bind_int64(s, first + 5, a->is_active);
-		bind_text(s, first + 6, a->expires_at);
-		bind_int64(s, first + 7, a->expires_epoch);
+		oc_sdb_bind_str(s, first, a->name);
+		oc_sdb_bind_str(s, first + 1, a->description);
+		oc_sdb_bind_str(s, first + 2, vids);
+		oc_sdb_bind_str(s, first + 3, scopes);
+		oc_sdb_bind_int64(s, first + 4, a->token_ttl);
+		oc_sdb_bind_int64(s, first + 5, a->is_active);
+		oc_sdb_bind_text(s, first + 6, a->expires_at);
+		oc_sdb_bind_int64(s, first + 7, a->expires_epoch);
 	}
 	free(vids);
 	free(scopes);
@@ -1359,16 +1240,16 @@ int oc_store_agent_create(struct oc_store *st, const struct oc_agent_row *a,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
 	rc = bind_agent(s, 2, a);
 	if (!rc) {
-		bind_str(s, 1, a->id);
-		bind_str(s, 10, a->created_at);
-		bind_hash(s, 11, hash);
-		rc = step_done(st, s, "agent create");
+		oc_sdb_bind_str(s, 1, a->id);
+		oc_sdb_bind_str(s, 10, a->created_at);
+		oc_sdb_bind_hash(s, 11, hash);
+		rc = oc_sdb_step_done(st, s, "agent create");
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1379,9 +1260,9 @@ int oc_store_agent_get(struct oc_store *st, const char *id,
 	    "SELECT " AGENT_COLS " FROM agents WHERE id = ?";
 	int rc;
 
-	lock(st);
-	rc = lookup(st, sql, id, NULL, read_agent, out, "agent");
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_lookup(st, sql, id, NULL, read_agent, out, "agent");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1394,9 +1275,9 @@ int oc_store_agent_by_hash(struct oc_store *st,
 	    "SELECT " AGENT_COLS ", key_hash FROM agents WHERE key_hash = ?";
 	int rc;
 
-	lock(st);
-	rc = lookup_hash(st, sql, hash, 11, read_agent, out, "agent");
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_lookup_hash(st, sql, hash, 11, read_agent, out, "agent");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1414,7 +1295,7 @@ int oc_store_agent_list(struct oc_store *st, struct oc_agent_row **out,
 	static const char sql[] =
 	    "SELECT " AGENT_COLS " FROM agents ORDER BY created_at, name";
 	void *rows = NULL;
-	int rc = list_all(st, sql, &agent_rows, &rows, n, "agent list");
+	int rc = oc_sdb_list_all(st, sql, &agent_rows, &rows, n, "agent list");
 
 	if (!rc)
 		*out = rows;
@@ -1427,16 +1308,16 @@ static int agent_exec(struct oc_store *st, const char *sql, const char *id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
 	if (blob) {
-		bind_hash(s, 1, blob);
-		bind_str(s, 2, id);
+		oc_sdb_bind_hash(s, 1, blob);
+		oc_sdb_bind_str(s, 2, id);
 	} else {
-		bind_str(s, 1, id);
+		oc_sdb_bind_str(s, 1, id);
 	}
-	rc = step_change(st, s, "agent");
-	unlock(st);
+	rc = oc_sdb_step_change(st, s, "agent");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1449,14 +1330,14 @@ int oc_store_agent_update(struct oc_store *st, const struct oc_agent_row *a)
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
 	rc = bind_agent(s, 1, a);
 	if (!rc) {
-		bind_str(s, 9, a->id);
-		rc = step_change(st, s, "agent update");
+		oc_sdb_bind_str(s, 9, a->id);
+		rc = oc_sdb_step_change(st, s, "agent update");
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1487,33 +1368,33 @@ static int read_policy(sqlite3_stmt *s, void *row)
 	struct oc_policy_row *p = row;
 
 	memset(p, 0, sizeof(*p));
-	col_copy(s, 0, p->id, sizeof(p->id));
-	col_copy(s, 1, p->vault_id, sizeof(p->vault_id));
-	col_copy(s, 2, p->pattern, sizeof(p->pattern));
-	col_copy(s, 3, p->principal_type, sizeof(p->principal_type));
-	col_copy(s, 4, p->principal_id, sizeof(p->principal_id));
+	oc_sdb_col_copy(s, 0, p->id, sizeof(p->id));
+	oc_sdb_col_copy(s, 1, p->vault_id, sizeof(p->vault_id));
+	oc_sdb_col_copy(s, 2, p->pattern, sizeof(p->pattern));
+	oc_sdb_col_copy(s, 3, p->principal_type, sizeof(p->principal_type));
+	oc_sdb_col_copy(s, 4, p->principal_id, sizeof(p->principal_id));
 	p->perms = (unsigned)sqlite3_column_int(s, 5);
 	p->deny = sqlite3_column_int(s, 6) != 0;
 	p->priority = sqlite3_column_int64(s, 7);
-	col_copy(s, 8, p->expires_at, sizeof(p->expires_at));
+	oc_sdb_col_copy(s, 8, p->expires_at, sizeof(p->expires_at));
 	p->expires_epoch = sqlite3_column_int64(s, 9);
-	col_copy(s, 10, p->created_at, sizeof(p->created_at));
+	oc_sdb_col_copy(s, 10, p->created_at, sizeof(p->created_at));
 	return OC_OK;
 }
 
 static void bind_policy(sqlite3_stmt *s, const struct oc_policy_row *p)
 {
-	bind_str(s, 1, p->id);
-	bind_str(s, 2, p->vault_id);
-	bind_str(s, 3, p->pattern);
-	bind_str(s, 4, p->principal_type);
-	bind_str(s, 5, p->principal_id);
-	bind_int64(s, 6, (int)p->perms);
-	bind_int64(s, 7, p->deny);
-	bind_int64(s, 8, p->priority);
-	bind_text(s, 9, p->expires_at);
-	bind_int64(s, 10, p->expires_epoch);
-	bind_str(s, 11, p->created_at);
+	oc_sdb_bind_str(s, 1, p->id);
+	oc_sdb_bind_str(s, 2, p->vault_id);
+	oc_sdb_bind_str(s, 3, p->pattern);
+	oc_sdb_bind_str(s, 4, p->principal_type);
+	oc_sdb_bind_str(s, 5, p->principal_id);
+	oc_sdb_bind_int64(s, 6, (int)p->perms);
+	oc_sdb_bind_int64(s, 7, p->deny);
+	oc_sdb_bind_int64(s, 8, p->priority);
+	oc_sdb_bind_text(s, 9, p->expires_at);
+	oc_sdb_bind_int64(s, 10, p->expires_epoch);
+	oc_sdb_bind_str(s, 11, p->created_at);
 }
 
 int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
@@ -1523,17 +1404,17 @@ int oc_store_policy_create(struct oc_store *st, const struct oc_policy_row *p)
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	if (!rc) {
-		s = prep(st, sql);
+		s = oc_sdb_prep(st, sql);
 		bind_policy(s, p);
-		rc = step_done(st, s, "policy create");
+		rc = oc_sdb_step_done(st, s, "policy create");
 	}
 	if (!rc)
-		rc = revoke_policy_agents(st, p->vault_id, p->id);
-	rc = end_txn(st, rc);
-	unlock(st);
+		rc = oc_sdb_revoke_policy_agents(st, p->vault_id, p->id);
+	rc = oc_sdb_end_txn(st, rc);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1549,20 +1430,20 @@ int oc_store_policy_update(struct oc_store *st, const struct oc_policy_row *p)
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	/* The agent it named before, and the one it names now. */
 	if (!rc)
-		rc = revoke_policy_agents(st, p->vault_id, p->id);
+		rc = oc_sdb_revoke_policy_agents(st, p->vault_id, p->id);
 	if (!rc) {
-		s = prep(st, sql);
+		s = oc_sdb_prep(st, sql);
 		bind_policy(s, p);
-		rc = step_change(st, s, "policy update");
+		rc = oc_sdb_step_change(st, s, "policy update");
 	}
 	if (!rc)
-		rc = revoke_policy_agents(st, p->vault_id, p->id);
-	rc = end_txn(st, rc);
-	unlock(st);
+		rc = oc_sdb_revoke_policy_agents(st, p->vault_id, p->id);
+	rc = oc_sdb_end_txn(st, rc);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1574,9 +1455,9 @@ int oc_store_policy_get(struct oc_store *st, const char *vault_id,
 	    " FROM policies WHERE id = ? AND vault_id = ?";
 	int rc;
 
-	lock(st);
-	rc = lookup(st, sql, id, vault_id, read_policy, out, "policy");
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_lookup(st, sql, id, vault_id, read_policy, out, "policy");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1588,18 +1469,18 @@ int oc_store_policy_delete(struct oc_store *st, const char *vault_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	if (!rc)
-		rc = revoke_policy_agents(st, vault_id, id);
+		rc = oc_sdb_revoke_policy_agents(st, vault_id, id);
 	if (!rc) {
-		s = prep(st, sql);
-		bind_str(s, 1, id);
-		bind_str(s, 2, vault_id);
-		rc = step_change(st, s, "policy delete");
+		s = oc_sdb_prep(st, sql);
+		oc_sdb_bind_str(s, 1, id);
+		oc_sdb_bind_str(s, 2, vault_id);
+		rc = oc_sdb_step_change(st, s, "policy delete");
 	}
-	rc = end_txn(st, rc);
-	unlock(st);
+	rc = oc_sdb_end_txn(st, rc);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1626,21 +1507,21 @@ int oc_store_policy_list(struct oc_store *st, const char *vault_id,
 
 	if (!vault_id && !principal_id)
 		return OC_ERR_ARGS;
-	lock(st);
+	oc_sdb_lock(st);
 	if (!vault_id) {
-		s = prep(st, q_every);
-		bind_str(s, 1, principal_type);
-		bind_str(s, 2, principal_id);
+		s = oc_sdb_prep(st, q_every);
+		oc_sdb_bind_str(s, 1, principal_type);
+		oc_sdb_bind_str(s, 2, principal_id);
 	} else {
-		s = prep(st, principal_id ? q_for : q_all);
-		bind_str(s, 1, vault_id);
+		s = oc_sdb_prep(st, principal_id ? q_for : q_all);
+		oc_sdb_bind_str(s, 1, vault_id);
 		if (principal_id) {
-			bind_str(s, 2, principal_type);
-			bind_str(s, 3, principal_id);
+			oc_sdb_bind_str(s, 2, principal_type);
+			oc_sdb_bind_str(s, 3, principal_id);
 		}
 	}
-	rc = fetch_all(st, s, &policy_rows, &rows, n, "policy list");
-	unlock(st);
+	rc = oc_sdb_fetch_all(st, s, &policy_rows, &rows, n, "policy list");
+	oc_sdb_unlock(st);
 	if (!rc)
 		*out = rows;
 	return rc;
@@ -1657,17 +1538,17 @@ static int read_job(sqlite3_stmt *s, void *row)
 	struct oc_job_row *j = row;
 
 	memset(j, 0, sizeof(*j));
-	col_copy(s, 0, j->id, sizeof(j->id));
-	col_copy(s, 1, j->vault_id, sizeof(j->vault_id));
-	col_copy(s, 2, j->status, sizeof(j->status));
+	oc_sdb_col_copy(s, 0, j->id, sizeof(j->id));
+	oc_sdb_col_copy(s, 1, j->vault_id, sizeof(j->vault_id));
+	oc_sdb_col_copy(s, 2, j->status, sizeof(j->status));
 	j->total = sqlite3_column_int64(s, 3);
 	j->processed = sqlite3_column_int64(s, 4);
-	col_copy(s, 5, j->old_fpr, sizeof(j->old_fpr));
-	col_copy(s, 6, j->new_fpr, sizeof(j->new_fpr));
-	col_copy(s, 7, j->error, sizeof(j->error));
-	col_copy(s, 8, j->created_at, sizeof(j->created_at));
-	col_copy(s, 9, j->started_at, sizeof(j->started_at));
-	col_copy(s, 10, j->completed_at, sizeof(j->completed_at));
+	oc_sdb_col_copy(s, 5, j->old_fpr, sizeof(j->old_fpr));
+	oc_sdb_col_copy(s, 6, j->new_fpr, sizeof(j->new_fpr));
+	oc_sdb_col_copy(s, 7, j->error, sizeof(j->error));
+	oc_sdb_col_copy(s, 8, j->created_at, sizeof(j->created_at));
+	oc_sdb_col_copy(s, 9, j->started_at, sizeof(j->started_at));
+	oc_sdb_col_copy(s, 10, j->completed_at, sizeof(j->completed_at));
 	return OC_OK;
 }
 
@@ -1686,42 +1567,42 @@ int oc_store_job_create(struct oc_store *st, struct oc_job_row *job)
 
 	if (!st || !job)
 		return OC_ERR_ARGS;
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	if (rc)
 		goto out;
-	rc = vault_get_locked(st, job->vault_id, &v);
+	rc = oc_sdb_vault_get_locked(st, job->vault_id, &v);
 	if (rc)
 		goto out;
 	if (strcmp(v.cmek_fpr, job->old_fpr) != 0) {
 		rc = OC_ERR_STATE;
 		goto out;
 	}
-	rc = vault_idle_locked(st, job->vault_id);
+	rc = oc_sdb_vault_idle_locked(st, job->vault_id);
 	if (rc)
 		goto out;
-	s = prep(st, q_count);
-	bind_str(s, 1, job->vault_id);
-	bind_str(s, 2, job->old_fpr);
-	rc = fetch_int64(st, s, &total, "job count");
+	s = oc_sdb_prep(st, q_count);
+	oc_sdb_bind_str(s, 1, job->vault_id);
+	oc_sdb_bind_str(s, 2, job->old_fpr);
+	rc = oc_sdb_fetch_int64(st, s, &total, "job count");
 	if (rc)
 		goto out;
-	s = prep(st, q_ins);
-	bind_str(s, 1, job->id);
-	bind_str(s, 2, job->vault_id);
-	bind_int64(s, 3, total);
-	bind_str(s, 4, job->old_fpr);
-	bind_str(s, 5, job->new_fpr);
-	bind_str(s, 6, job->created_at);
-	rc = step_done(st, s, "job create");
+	s = oc_sdb_prep(st, q_ins);
+	oc_sdb_bind_str(s, 1, job->id);
+	oc_sdb_bind_str(s, 2, job->vault_id);
+	oc_sdb_bind_int64(s, 3, total);
+	oc_sdb_bind_str(s, 4, job->old_fpr);
+	oc_sdb_bind_str(s, 5, job->new_fpr);
+	oc_sdb_bind_str(s, 6, job->created_at);
+	rc = oc_sdb_step_done(st, s, "job create");
 out:
-	rc = end_txn(st, rc);
+	rc = oc_sdb_end_txn(st, rc);
 	if (!rc) {
 		job->total = total;
 		job->processed = 0;
 		snprintf(job->status, sizeof(job->status), "pending");
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1732,9 +1613,9 @@ int oc_store_job_get(struct oc_store *st, const char *vault_id, const char *id,
 	    "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND vault_id = ?";
 	int rc;
 
-	lock(st);
-	rc = lookup(st, sql, id, vault_id, read_job, out, "job");
-	unlock(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_lookup(st, sql, id, vault_id, read_job, out, "job");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1753,14 +1634,14 @@ int oc_store_job_set_status(struct oc_store *st, const char *id,
 	int rc;
 
 	oc_time_now(now);
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, status);
-	bind_text(s, 2, error);
-	bind_str(s, 3, now);
-	bind_str(s, 4, id);
-	rc = step_done(st, s, "job status");
-	unlock(st);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, status);
+	oc_sdb_bind_text(s, 2, error);
+	oc_sdb_bind_str(s, 3, now);
+	oc_sdb_bind_str(s, 4, id);
+	rc = oc_sdb_step_done(st, s, "job status");
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1774,16 +1655,16 @@ int oc_store_jobs_interrupt(struct oc_store *st)
 	int rc;
 
 	oc_time_now(now);
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, now);
-	rc = step_done(st, s, "jobs interrupt");
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, now);
+	rc = oc_sdb_step_done(st, s, "jobs interrupt");
 	if (!rc && sqlite3_changes(st->db) > 0)
 		oc_log_error("oneclaw-vaultd: %d rotation job(s) were "
 			     "interrupted; POST the rotation again "
 			     "to finish",
 			     sqlite3_changes(st->db));
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1808,17 +1689,18 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	if (rc)
 		goto out;
-	s = prep(st, q_sel);
-	bind_str(s, 1, vault_id);
-	bind_str(s, 2, old_fpr);
-	bind_int64(s, 3, (int64_t)limit);
+	s = oc_sdb_prep(st, q_sel);
+	oc_sdb_bind_str(s, 1, vault_id);
+	oc_sdb_bind_str(s, 2, old_fpr);
+	oc_sdb_bind_int64(s, 3, (int64_t)limit);
 	/* Read the whole batch first, then update: no statement is left
 	 * stepping over rows that the updates change. */
-	rc = fetch_all(st, s, &version_blob_rows, &batch, &count, "batch");
+	rc = oc_sdb_fetch_all(st, s, &oc_sdb_version_blob_rows, &batch, &count,
+			      "batch");
 	if (rc)
 		goto out;
 	rows = batch;
@@ -1831,29 +1713,29 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 					 (long long)rows[i].version);
 			goto out;
 		}
-		s = prep(st, q_upd);
-		bind_blob_ref(s, 1, rows[i].dek, rows[i].dek_len);
-		bind_blob_ref(s, 2, rows[i].ct, rows[i].ct_len);
-		bind_str(s, 3, new_fpr);
-		bind_str(s, 4, rows[i].vid);
-		bind_str(s, 5, old_fpr);
-		rc = step_done(st, s, "reseal");
+		s = oc_sdb_prep(st, q_upd);
+		oc_sdb_bind_blob_ref(s, 1, rows[i].dek, rows[i].dek_len);
+		oc_sdb_bind_blob_ref(s, 2, rows[i].ct, rows[i].ct_len);
+		oc_sdb_bind_str(s, 3, new_fpr);
+		oc_sdb_bind_str(s, 4, rows[i].vid);
+		oc_sdb_bind_str(s, 5, old_fpr);
+		rc = oc_sdb_step_done(st, s, "reseal");
 		if (rc)
 			goto out;
 	}
 	if (count) {
-		s = prep(st, q_job);
-		bind_int64(s, 1, (int64_t)count);
-		bind_str(s, 2, job_id);
-		rc = step_done(st, s, "job progress");
+		s = oc_sdb_prep(st, q_job);
+		oc_sdb_bind_int64(s, 1, (int64_t)count);
+		oc_sdb_bind_str(s, 2, job_id);
+		rc = oc_sdb_step_done(st, s, "job progress");
 		if (rc)
 			goto out;
 	}
 out:
-	rc = end_txn(st, rc);
+	rc = oc_sdb_end_txn(st, rc);
 	if (!rc)
 		*done = count;
-	unlock(st);
+	oc_sdb_unlock(st);
 	oc_version_rows_free(rows, count);
 	return rc;
 }
@@ -1877,32 +1759,32 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 	int rc;
 
 	oc_time_now(now);
-	lock(st);
-	rc = begin(st);
+	oc_sdb_lock(st);
+	rc = oc_sdb_begin(st);
 	if (rc)
 		goto out;
-	s = prep(st, q_left);
-	bind_str(s, 1, vault_id);
-	bind_str(s, 2, old_fpr);
-	rc = fetch_exists(st, s, &left, "finish");
+	s = oc_sdb_prep(st, q_left);
+	oc_sdb_bind_str(s, 1, vault_id);
+	oc_sdb_bind_str(s, 2, old_fpr);
+	rc = oc_sdb_fetch_exists(st, s, &left, "finish");
 	if (!rc && left)
 		rc = OC_ERR_STATE;
 	if (rc)
 		goto out;
-	s = prep(st, q_vault);
-	bind_str(s, 1, new_fpr);
-	bind_str(s, 2, vault_id);
-	bind_str(s, 3, old_fpr);
-	rc = step_done(st, s, "vault fingerprint");
+	s = oc_sdb_prep(st, q_vault);
+	oc_sdb_bind_str(s, 1, new_fpr);
+	oc_sdb_bind_str(s, 2, vault_id);
+	oc_sdb_bind_str(s, 3, old_fpr);
+	rc = oc_sdb_step_done(st, s, "vault fingerprint");
 	if (rc)
 		goto out;
-	s = prep(st, q_job);
-	bind_str(s, 1, now);
-	bind_str(s, 2, job_id);
-	rc = step_done(st, s, "job complete");
+	s = oc_sdb_prep(st, q_job);
+	oc_sdb_bind_str(s, 1, now);
+	oc_sdb_bind_str(s, 2, job_id);
+	rc = oc_sdb_step_done(st, s, "job complete");
 out:
-	rc = end_txn(st, rc);
-	unlock(st);
+	rc = oc_sdb_end_txn(st, rc);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1918,20 +1800,20 @@ int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp)
 
 	/* The revocation first: it is what the caller asked for, and a
 	 * failed one must be reported.  Purging expired ones is upkeep. */
-	lock(st);
-	s = prep(st, q_ins);
-	bind_str(s, 1, jti);
-	bind_int64(s, 2, exp);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, q_ins);
+	oc_sdb_bind_str(s, 1, jti);
+	oc_sdb_bind_int64(s, 2, exp);
 	/* INSERT OR IGNORE cannot conflict: any failure is the store's. */
-	rc = step_end(st, s, 0, "revoke");
+	rc = oc_sdb_step_end(st, s, 0, "revoke");
 	if (rc == OC_OK) {
-		s = prep(st, q_purge);
-		bind_int64(s, 1, (int64_t)time(NULL));
-		/* A failure is logged by step_done; the next revoke
+		s = oc_sdb_prep(st, q_purge);
+		oc_sdb_bind_int64(s, 1, (int64_t)time(NULL));
+		/* A failure is logged by oc_sdb_step_end; the next revoke
 		 * purges again. */
-		(void)step_end(st, s, 0, "revoke purge");
+		(void)oc_sdb_step_end(st, s, 0, "revoke purge");
 	}
-	unlock(st);
+	oc_sdb_unlock(st);
 	return rc;
 }
 
@@ -1941,10 +1823,10 @@ int oc_store_token_is_revoked(struct oc_store *st, const char *jti, bool *out)
 	sqlite3_stmt *s;
 	int rc;
 
-	lock(st);
-	s = prep(st, sql);
-	bind_str(s, 1, jti);
-	rc = fetch_exists(st, s, out, "revoked");
-	unlock(st);
+	oc_sdb_lock(st);
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_str(s, 1, jti);
+	rc = oc_sdb_fetch_exists(st, s, out, "revoked");
+	oc_sdb_unlock(st);
 	return rc;
 }
