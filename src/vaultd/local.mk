@@ -31,6 +31,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/server.c src/vaultd/server.h \
 	src/vaultd/store.c src/vaultd/store.h \
 	src/vaultd/store-db.h \
+	src/vaultd/store-jobs.c \
 	src/vaultd/store-tokens.c \
 	src/vaultd/strlist.c src/vaultd/strlist.h \
 	src/vaultd/token.c src/vaultd/token.h \
