@@ -30,6 +30,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/router.c src/vaultd/router.h \
 	src/vaultd/server.c src/vaultd/server.h \
 	src/vaultd/store.c src/vaultd/store.h \
+	src/vaultd/store-access.c \
 	src/vaultd/store-db.h \
 	src/vaultd/store-jobs.c \
 	src/vaultd/store-tokens.c \

@@ -186,6 +186,7 @@ int oc_sdb_lookup_hash(struct oc_store *st, const char *sql,
 int oc_sdb_vault_get_locked(struct oc_store *st, const char *id,
 			    struct oc_vault_row *out);
 int oc_sdb_vault_idle_locked(struct oc_store *st, const char *vault_id);
+/* store-access.c */
 int oc_sdb_revoke_policy_agents(struct oc_store *st, const char *vault_id,
 				const char *policy_id);
 
