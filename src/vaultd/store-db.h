@@ -52,7 +52,7 @@ struct row_kind {
 	"v.cmek_fpr, s.deleted_at IS NOT NULL, v.dek, v.ct"
 #define VERSION_FROM " FROM versions v JOIN secrets s ON s.id = v.secret_id "
 
-/* Versions with their sealed key and ciphertext. */
+/* Versions with their sealed key and ciphertext (store-secrets.c). */
 extern const struct row_kind oc_sdb_version_blob_rows;
 
 /* --- the handle: lock and transactions ----------------------------------- */
