@@ -183,6 +183,7 @@ int oc_sdb_lookup_hash(struct oc_store *st, const char *sql,
 
 /* --- across entities, with the lock held --------------------------------- */
 
+/* store-vaults.c */
 int oc_sdb_vault_get_locked(struct oc_store *st, const char *id,
 			    struct oc_vault_row *out);
 int oc_sdb_vault_idle_locked(struct oc_store *st, const char *vault_id);
