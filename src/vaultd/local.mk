@@ -35,6 +35,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/store-jobs.c \
 	src/vaultd/store-secrets.c \
 	src/vaultd/store-tokens.c \
+	src/vaultd/store-users.c \
 	src/vaultd/store-vaults.c \
 	src/vaultd/strlist.c src/vaultd/strlist.h \
 	src/vaultd/token.c src/vaultd/token.h \
