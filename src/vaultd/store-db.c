@@ -1,4 +1,4 @@
-/* store.c - SQLite schema, prepared statements and transactions. */
+/* store-db.c - schema, open and close, prepared statements, transactions. */
 #include "config.h"
 
 #include "store-db.h"
@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,7 +17,6 @@
 
 #include "err.h"
 #include "log.h"
-#include "secmem.h"
 
 #define SCHEMA_VERSION	"1"
 #define BUSY_TIMEOUT_MS 10000
@@ -114,7 +112,7 @@ sqlite3_stmt *oc_sdb_prep(struct oc_store *st, const char *sql)
 		st->cache[st->n_cache].stmt = s;
 		st->n_cache++;
 	} else {
-		/* Cannot happen with the fixed set of statements below. */
+		/* Cannot happen with the store's fixed set of statements. */
 		oc_log_error("oneclaw-vaultd: statement cache full");
 		sqlite3_finalize(s);
 		return NULL;
