@@ -14,12 +14,12 @@
 #include "err.h"
 #include "fdio.h"
 #include "ids.h"
+#include "jwt.h"
 #include "kek.h"
 #include "log.h"
 #include "ossl.h"
 #include "secmem.h"
 #include "store.h"
-#include "token.h"
 
 /* Exclusive create, as the master key file: a file that already exists
  * may belong to someone who can read whatever is written into it. */

@@ -22,8 +22,8 @@
 #include "buf.h"
 #include "faults.h"
 #include "json.h"
+#include "jwt.h"
 #include "router.h"
-#include "token.h"
 
 /* 1claw's documented request limit: larger bodies get 413. */
 #define OC_MAX_BODY (5u * 1024 * 1024)
