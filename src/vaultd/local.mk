@@ -19,7 +19,6 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/handlers-secrets.c src/vaultd/handlers-secrets.h \
 	src/vaultd/handlers-vaults.c src/vaultd/handlers-vaults.h \
 	src/vaultd/ids.c src/vaultd/ids.h \
-	src/vaultd/init.c src/vaultd/init.h \
 	src/vaultd/jwt.c src/vaultd/jwt.h \
 	src/vaultd/kek.c src/vaultd/kek.h \
 	src/vaultd/kek-token.c src/vaultd/kek-token.h \
@@ -39,6 +38,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/store-users.c \
 	src/vaultd/store-vaults.c \
 	src/vaultd/strlist.c src/vaultd/strlist.h \
+	src/vaultd/vaultd-init.c src/vaultd/vaultd-init.h \
 	src/vaultd/wirelog.c src/vaultd/wirelog.h
 src_vaultd_libocvaultd_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
 	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS) $(P11KIT_CFLAGS)

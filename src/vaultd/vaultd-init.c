@@ -1,7 +1,7 @@
-/* init.c - creating a database. */
+/* vaultd-init.c - creating a database. */
 #include "config.h"
 
-#include "init.h"
+#include "vaultd-init.h"
 
 #include <errno.h>
 #include <fcntl.h>
