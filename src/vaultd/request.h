@@ -22,8 +22,8 @@
 #include "buf.h"
 #include "faults.h"
 #include "json.h"
+#include "jwt.h"
 #include "router.h"
-#include "token.h"
 
 /* Body bytes all requests may hold at once (received or being parsed). */
 #define OC_MAX_INFLIGHT (4u * OC_WIRE_BODY_MAX)
