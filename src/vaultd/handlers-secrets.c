@@ -163,7 +163,7 @@ void oc_h_secret_put(struct oc_req *r)
 		return;
 	if (oc_field_str(r, body, "value", true, 0, OC_WIRE_BODY_MAX, &value,
 			 &value_len) ||
-	    oc_field_str(r, body, "type", false, 1, OC_TYPE_MAX, &type,
+	    oc_field_str(r, body, "type", false, 1, OC_WIRE_TYPE_MAX, &type,
 			 &type_len) ||
 	    oc_field_object(r, body, "metadata", &meta) ||
 	    oc_field_object(r, body, "rotation_policy", &rp) ||
