@@ -7,6 +7,7 @@
 #include "attr.h"
 #include "find.h"
 #include "object.h"
+#include "objstore.h"
 #include "session.h"
 #include "token.h"
 
@@ -73,7 +74,7 @@ static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 	if (label && cls && oc_attr_ulong(cls, &want) == CKR_OK &&
 	    want == CKO_DATA) {
 		/* The common "read object by label" case: the index. */
-		struct oc_object *o = oc_store_by_label(
+		struct oc_object *o = oc_objstore_by_label(
 		    &tok->store, label->pValue ? label->pValue : "",
 		    label->ulValueLen);
 

@@ -12,6 +12,7 @@
 #include "keys.h"
 #include "log.h"
 #include "object.h"
+#include "objstore.h"
 #include "pkey.h"
 #include "rv.h"
 #include "sealed.h"
@@ -163,12 +164,12 @@ static size_t plan(struct oc_token *t, struct todo **out)
 		next = o->next;
 		if (!o->src_path)
 			continue;
-		d = oc_store_by_label(&t->store, o->src_path,
-				      strlen(o->src_path));
+		d = oc_objstore_by_label(&t->store, o->src_path,
+					 strlen(o->src_path));
 		if (!d || d->meta.version != o->src_version) {
 			if (d)
 				d->keyobj_done = false;
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 		}
 	}
 	for (o = t->store.head; o; o = o->next) {
@@ -204,14 +205,14 @@ static void adopt(struct oc_token *t, const struct todo *w,
 		  struct oc_object **objs, size_t n)
 {
 	struct oc_object *d =
-	    oc_store_by_label(&t->store, w->path, strlen(w->path));
+	    oc_objstore_by_label(&t->store, w->path, strlen(w->path));
 
 	if (!d || d->meta.version != w->version)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (!objs[i])
 			continue;
-		if (oc_store_add(&t->store, objs[i]) != OC_OK)
+		if (oc_objstore_add(&t->store, objs[i]) != OC_OK)
 			continue;
 		objs[i] = NULL;
 	}
@@ -432,6 +433,6 @@ void oc_keyobj_forget_locked(struct oc_token *t, const char *path)
 	for (o = t->store.head; o; o = next) {
 		next = o->next;
 		if (o->src_path && strcmp(o->src_path, path) == 0)
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 	}
 }

@@ -22,6 +22,7 @@ p11_libocp11_la_SOURCES = \
 	p11/login.c p11/login.h \
 	p11/mech.c p11/mech.h \
 	p11/object.c p11/object.h \
+	p11/objstore.c p11/objstore.h \
 	p11/random.c p11/random.h \
 	p11/rv.c p11/rv.h \
 	p11/sealed.c p11/sealed.h \

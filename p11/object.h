@@ -1,4 +1,4 @@
-/* object.h - PKCS#11 objects and the per-token object store.
+/* object.h - PKCS#11 objects.
  *
  * A data object stands for one secret (its latest version); its value is
  * fetched on first read and cached.  A key object is the vault's CMEK key
@@ -16,11 +16,9 @@
  * an application made with C_CreateObject and CKA_TOKEN false: in memory
  * only, never sent, wiped when its session closes.
  *
- * The store indexes objects by handle and vault data objects by label
- * (the secret path), so find answers from memory.  Objects are reference
- * counted: an operation holding a key keeps it alive after C_DestroyObject
- * or logout removed it from the store.  The store itself is protected by
- * its token's lock. */
+ * Objects are reference counted: an operation holding a key keeps it alive
+ * after C_DestroyObject or logout removed it from its token's store
+ * (p11/objstore.h). */
 #ifndef OC_P11_OBJECT_H
 #define OC_P11_OBJECT_H
 
@@ -136,6 +134,9 @@ int oc_object_set_id(struct oc_object *o, const void *p, size_t n);
 void oc_object_ref(struct oc_object *o);
 /* Frees (wiping values and keys) when the last reference goes. */
 void oc_object_unref(struct oc_object *o);
+/* Frees it whatever its references, in a child after fork: delegated keys
+ * are not touched (their teardown would talk to the other token). */
+void oc_object_abandon(struct oc_object *o);
 
 /* Secret types whose values are private keys. */
 bool oc_object_key_type(const char *type);
@@ -166,34 +167,5 @@ CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			    struct oc_attr_val *v);
 /* The getter for oc_attr_fill (ctx is the object). */
 CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v);
-
-struct oc_store {
-	struct oc_object *head, *tail;
-	struct oc_object **by_handle;
-	size_t hcap;
-	struct oc_object **by_label;
-	size_t lcap;
-	size_t n;
-	size_t n_session_data; /* session data objects (not label-indexed) */
-	size_t session_data_bytes; /* ... and the bytes of their values */
-	uint32_t next_serial;
-	CK_SLOT_ID slot;
-};
-
-void oc_store_init(struct oc_store *st, CK_SLOT_ID slot);
-/* Unlinks and unrefs every object. */
-void oc_store_clear(struct oc_store *st);
-/* The same in a child after fork: delegated keys are not touched. */
-void oc_store_abandon(struct oc_store *st);
-/* Assigns the handle and links the object (the store takes the caller's
- * reference).  OC_ERR_RANGE past the session data limits (ck.h). */
-int oc_store_add(struct oc_store *st, struct oc_object *o);
-/* Unlinks and drops the store's reference. */
-void oc_store_remove(struct oc_store *st, struct oc_object *o);
-struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h);
-/* The vault data object with this path, or NULL (session data objects
- * are not indexed: look through the store when n_session_data). */
-struct oc_object *oc_store_by_label(const struct oc_store *st, const char *path,
-				    size_t len);
 
 #endif

@@ -31,7 +31,7 @@ CK_RV oc_token_new(CK_SLOT_ID slot, const char *vault_id,
 		t->vault = *info;
 		t->vault_known = true;
 	}
-	oc_store_init(&t->store, slot);
+	oc_objstore_init(&t->store, slot);
 	rv = oc_lock_new(&t->lock);
 	if (rv == CKR_OK)
 		rv = oc_lock_new(&t->fetch);
@@ -47,7 +47,7 @@ void oc_token_free(struct oc_token *t)
 {
 	if (!t)
 		return;
-	oc_store_clear(&t->store);
+	oc_objstore_clear(&t->store);
 	oc_lock_free(t->lock);
 	oc_lock_free(t->fetch);
 	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
@@ -61,7 +61,7 @@ void oc_token_abandon(struct oc_token *t)
 	 * child: leave them, free the rest. */
 	if (!t)
 		return;
-	oc_store_abandon(&t->store);
+	oc_objstore_abandon(&t->store);
 	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
 		free(t->gone[i]);
 	free(t);
@@ -256,7 +256,7 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 		return;
 	oc_lock_take(t->lock);
 	if (!t->key_done) {
-		if (o && oc_store_add(&t->store, o) == OC_OK)
+		if (o && oc_objstore_add(&t->store, o) == OC_OK)
 			o = NULL;
 		t->key_done = true;
 	}
@@ -317,7 +317,7 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 
 		if (m->is_disabled || !m->path || !(len = strlen(m->path)))
 			continue;
-		o = oc_store_by_label(&t->store, m->path, len);
+		o = oc_objstore_by_label(&t->store, m->path, len);
 		if (o && o->changed > since) {
 			o->seen = true; /* written here after the list began */
 			continue;
@@ -345,7 +345,7 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 		} else {
 			if (oc_object_new_data(m, &o) != OC_OK)
 				continue;
-			if (oc_store_add(&t->store, o) != OC_OK) {
+			if (oc_objstore_add(&t->store, o) != OC_OK) {
 				oc_object_unref(o);
 				continue;
 			}
@@ -357,7 +357,7 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 		if (o->kind != OC_OBJ_DATA || o->session_obj)
 			continue;
 		if (!o->seen && o->changed <= since)
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 		else if (o->have_value && expired(o->value_at, now))
 			oc_object_drop_value(o);
 	}
@@ -422,7 +422,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 
 struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)
 {
-	struct oc_object *o = oc_store_get(&t->store, h);
+	struct oc_object *o = oc_objstore_get(&t->store, h);
 
 	return o && oc_token_visible(o) ? o : NULL;
 }
@@ -481,7 +481,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 		/* Deleted or expired since listing: the object is gone. */
 		if (o) {
 			oc_keyobj_forget_locked(t, path);
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 		}
 	} else if (err == OC_OK && o) {
 		err = oc_object_set_meta(o, &sec.meta);
@@ -573,7 +573,7 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 void oc_token_wipe(struct oc_token *t)
 {
 	oc_lock_take(t->lock);
-	oc_store_clear(&t->store);
+	oc_objstore_clear(&t->store);
 	t->listed = false;
 	t->key_done = false;
 	oc_lock_release(t->lock);
@@ -602,7 +602,7 @@ CK_RV oc_token_add(struct oc_token *t, struct oc_object *o, CK_OBJECT_HANDLE *h)
 	int err;
 
 	oc_lock_take(t->lock);
-	err = oc_store_add(&t->store, o);
+	err = oc_objstore_add(&t->store, o);
 	if (err == OC_OK)
 		*h = o->handle;
 	oc_lock_release(t->lock);
@@ -618,7 +618,7 @@ void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 	for (o = t->store.head; o; o = next) {
 		next = o->next;
 		if (o->session_obj && (all || o->owner == s))
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 	}
 	oc_lock_release(t->lock);
 }
@@ -654,13 +654,13 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 	/* The path we stored under is the object's identity. */
 	mm.path = (char *)path;
 	oc_lock_take(t->lock);
-	o = oc_store_by_label(&t->store, path, strlen(path));
+	o = oc_objstore_by_label(&t->store, path, strlen(path));
 	if (o) {
 		err = oc_object_set_meta(o, &mm);
 	} else {
 		err = oc_object_new_data(&mm, &o);
 		if (err == OC_OK) {
-			err = oc_store_add(&t->store, o);
+			err = oc_objstore_add(&t->store, o);
 			if (err) {
 				oc_object_unref(o);
 				o = NULL;
@@ -682,12 +682,12 @@ void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h)
 	struct oc_object *o;
 
 	oc_lock_take(t->lock);
-	o = oc_store_get(&t->store, h);
+	o = oc_objstore_get(&t->store, h);
 	if (o && o->kind == OC_OBJ_DATA) {
 		remember_gone(t, o->meta.path);
 		oc_keyobj_forget_locked(t, o->meta.path);
 	}
 	if (o)
-		oc_store_remove(&t->store, o);
+		oc_objstore_remove(&t->store, o);
 	oc_lock_release(t->lock);
 }

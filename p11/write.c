@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "log.h"
 #include "object.h"
+#include "objstore.h"
 #include "rv.h"
 #include "sealed.h"
 #include "secmem.h"
@@ -672,7 +673,7 @@ static CK_RV set_key(struct oc_object *o, const CK_ATTRIBUTE *t, CK_ULONG n)
 }
 
 /* A session data object takes the template in memory. */
-static CK_RV set_session_data(struct oc_store *st, struct oc_object *o,
+static CK_RV set_session_data(struct oc_objstore *st, struct oc_object *o,
 			      const CK_ATTRIBUTE *t, CK_ULONG n)
 {
 	struct data_in d = {0};
@@ -845,7 +846,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 	} else if (!oc_object_may(o, OC_ACT_DESTROY)) {
 		rv = CKR_ACTION_PROHIBITED; /* CKA_DESTROYABLE false */
 	} else if (o->session_obj) {
-		oc_store_remove(&t->store, o);
+		oc_objstore_remove(&t->store, o);
 		o = NULL;
 	}
 	oc_lock_release(t->lock);
