@@ -146,12 +146,12 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (encrypt && o->kind == OC_OBJ_PUBLIC_KEY) {
+	if (encrypt && o->ops->kind == OC_OBJ_PUBLIC_KEY) {
 		if (EVP_PKEY_up_ref(o->pub_key))
 			k = o->pub_key;
 		else
 			rv = CKR_FUNCTION_FAILED;
-	} else if (!encrypt && o->kind == OC_OBJ_PRIVATE_KEY) {
+	} else if (!encrypt && o->ops->kind == OC_OBJ_PRIVATE_KEY) {
 		rv = oc_keyobj_private(s->tok, o, &k);
 	} else {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
@@ -220,7 +220,8 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->kind == OC_OBJ_PRIVATE_KEY || o->kind == OC_OBJ_PUBLIC_KEY) {
+	if (o->ops->kind == OC_OBJ_PRIVATE_KEY ||
+	    o->ops->kind == OC_OBJ_PUBLIC_KEY) {
 		oc_object_unref(o);
 		return asym_init(s, encrypt, m, key);
 	}

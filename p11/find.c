@@ -83,7 +83,7 @@ static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 		/* Session data objects are not in the index. */
 		for (o = tok->store.n_session_data ? tok->store.head : NULL;
 		     o && rv == CKR_OK; o = o->next)
-			if (o->kind == OC_OBJ_DATA && o->session_obj &&
+			if (o->ops->kind == OC_OBJ_DATA && o->session_obj &&
 			    (m = match(o, t, n)) != 0)
 				rv = add(v, nv, cap, o->handle, m < 0);
 	} else {

@@ -1,6 +1,8 @@
 /* keyattr.c - attributes of the objects made from key-typed secrets. */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "keyattr.h"
 #include "object.h"
 
@@ -94,7 +96,7 @@ static CK_RV public_values(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, p->spki, p->spki_len);
 		return CKR_OK;
 	default:
-		return CKR_ATTRIBUTE_TYPE_INVALID;
+		return oc_object_label_id_attr(o, t, v);
 	}
 }
 
@@ -156,8 +158,6 @@ static CK_RV private_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		/* It was a plain value in the vault before it was a key. */
 		oc_attr_val_bool(v, false);
 		return CKR_OK;
-	case CKA_VALUE:
-		return CKR_ATTRIBUTE_SENSITIVE;
 	case CKA_PRIVATE_EXPONENT:
 	case CKA_PRIME_1:
 	case CKA_PRIME_2:
@@ -241,34 +241,41 @@ static CK_RV cert_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, o->pub.spki, o->pub.spki_len);
 		return CKR_OK;
 	default:
-		return CKR_ATTRIBUTE_TYPE_INVALID;
+		return oc_object_label_id_attr(o, t, v);
 	}
 }
 
-CK_RV oc_keyattr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		 struct oc_attr_val *v)
+/* They live and die with their secret: not changed, not destroyed
+ * through PKCS#11 (write or delete the secret instead). */
+static void view_free(struct oc_object *o, bool child)
 {
-	CK_RV rv;
-
-	switch (t) {
-	case CKA_LABEL:
-		oc_attr_val_bytes(v, o->label, o->label_len);
-		return CKR_OK;
-	case CKA_ID:
-		oc_attr_val_bytes(v, o->id, o->id_len);
-		return CKR_OK;
-	default:
-		break;
-	}
-	if (o->kind == OC_OBJ_PRIVATE_KEY)
-		rv = private_attr(o, t, v);
-	else if (o->kind == OC_OBJ_PUBLIC_KEY)
-		rv = public_attr(o, t, v);
-	else
-		rv = cert_attr(o, t, v);
-	if (rv != CKR_ATTRIBUTE_TYPE_INVALID)
-		return rv;
-	/* They live and die with their secret: not changed, not destroyed
-	 * through PKCS#11 (write or delete the secret instead). */
-	return oc_object_common_attr(o, t, v);
+	free(o->src_path);
+	oc_pkey_pub_free(&o->pub);
+	oc_pkey_cert_free(&o->cert);
+	EVP_PKEY_free(o->pub_key);
+	oc_object_drop_private(o);
+	free(o->subject);
 }
+
+const struct oc_object_ops oc_keyattr_private_ops = {
+    .kind = OC_OBJ_PRIVATE_KEY,
+    .key = true,
+    .attr = private_attr,
+    .holds_key_material = oc_object_key_material_always,
+    .free = view_free,
+};
+
+const struct oc_object_ops oc_keyattr_public_ops = {
+    .kind = OC_OBJ_PUBLIC_KEY,
+    .key = true,
+    .attr = public_attr,
+    .holds_key_material = oc_object_key_material_never,
+    .free = view_free,
+};
+
+const struct oc_object_ops oc_keyattr_cert_ops = {
+    .kind = OC_OBJ_CERT,
+    .attr = cert_attr,
+    .holds_key_material = oc_object_key_material_never,
+    .free = view_free,
+};

@@ -4,12 +4,10 @@
 #ifndef OC_P11_KEYATTR_H
 #define OC_P11_KEYATTR_H
 
-#include "attr.h"
-#include "ck.h"
+#include "object.h"
 
-struct oc_object;
-
-CK_RV oc_keyattr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		 struct oc_attr_val *v);
+extern const struct oc_object_ops oc_keyattr_private_ops;
+extern const struct oc_object_ops oc_keyattr_public_ops;
+extern const struct oc_object_ops oc_keyattr_cert_ops;
 
 #endif

@@ -8,6 +8,7 @@
 #include "cmek.h"
 #include "err.h"
 #include "init.h"
+#include "keyattr.h"
 #include "keyobj.h"
 #include "keys.h"
 #include "log.h"
@@ -93,9 +94,10 @@ static int make_pair(const char *path, int64_t version, EVP_PKEY *k,
 	struct oc_object *a = NULL, *b = NULL;
 	int err;
 
-	err = oc_object_new_from_secret(OC_OBJ_PRIVATE_KEY, path, version, &a);
+	err = oc_object_new_from_secret(&oc_keyattr_private_ops, path, version,
+					&a);
 	if (!err)
-		err = oc_object_new_from_secret(OC_OBJ_PUBLIC_KEY, path,
+		err = oc_object_new_from_secret(&oc_keyattr_public_ops, path,
 						version, &b);
 	if (!err)
 		err = oc_pkey_pub_of(k, &a->pub);
@@ -131,7 +133,8 @@ static int make_cert(const char *path, int64_t version, const uint8_t *v,
 	struct oc_object *c = NULL;
 	int err;
 
-	err = oc_object_new_from_secret(OC_OBJ_CERT, path, version, &c);
+	err =
+	    oc_object_new_from_secret(&oc_keyattr_cert_ops, path, version, &c);
 	if (err)
 		return err;
 	err = oc_pkey_parse_cert(v, n, &c->cert, NULL, why, why_len);
@@ -173,7 +176,7 @@ static size_t plan(struct oc_token *t, struct todo **out)
 		}
 	}
 	for (o = t->store.head; o; o = o->next) {
-		if (o->kind != OC_OBJ_DATA || o->session_obj ||
+		if (o->ops->kind != OC_OBJ_DATA || o->session_obj ||
 		    (!oc_object_key_type(o->meta.type) &&
 		     !is_cert_type(o->meta.type)))
 			continue;
@@ -219,7 +222,7 @@ static void adopt(struct oc_token *t, const struct todo *w,
 	d->keyobj_done = true;
 	d->keyobj_version = w->version;
 	/* A value cached before (a local write) is key material: not kept. */
-	if (oc_object_holds_key(d))
+	if (oc_object_holds_key_material(d))
 		oc_object_drop_value(d);
 }
 
@@ -239,14 +242,14 @@ static size_t stem_len(const char *path)
 static void pair(struct oc_token *t)
 {
 	for (struct oc_object *c = t->store.head; c; c = c->next) {
-		if (c->kind != OC_OBJ_CERT)
+		if (c->ops->kind != OC_OBJ_CERT)
 			continue;
 		for (struct oc_object *k = t->store.head; k; k = k->next) {
 			bool same_id;
 			size_t sl;
 
-			if (k->kind != OC_OBJ_PRIVATE_KEY &&
-			    k->kind != OC_OBJ_PUBLIC_KEY)
+			if (k->ops->kind != OC_OBJ_PRIVATE_KEY &&
+			    k->ops->kind != OC_OBJ_PUBLIC_KEY)
 				continue;
 			same_id = k->id_len == c->id_len &&
 				  memcmp(k->id, c->id, c->id_len) == 0;
@@ -259,7 +262,7 @@ static void pair(struct oc_token *t)
 				}
 			}
 			sl = stem_len(c->src_path);
-			if (!same_id && k->kind == OC_OBJ_PRIVATE_KEY &&
+			if (!same_id && k->ops->kind == OC_OBJ_PRIVATE_KEY &&
 			    stem_len(k->src_path) == sl &&
 			    memcmp(k->src_path, c->src_path, sl) == 0)
 				oc_debug(OC_LOG_P11,
@@ -421,7 +424,7 @@ void oc_keyobj_drop_private(struct oc_token *t)
 {
 	oc_lock_take(t->lock);
 	for (struct oc_object *o = t->store.head; o; o = o->next)
-		if (o->kind == OC_OBJ_PRIVATE_KEY)
+		if (o->ops->kind == OC_OBJ_PRIVATE_KEY)
 			oc_object_drop_private(o);
 	oc_lock_release(t->lock);
 }

@@ -7,7 +7,6 @@
 #include "codec.h"
 #include "err.h"
 #include "init.h"
-#include "keyattr.h"
 #include "object.h"
 #include "secmem.h"
 
@@ -41,15 +40,27 @@ static int meta_copy(struct oc_secret_meta *dst,
 	return OC_OK;
 }
 
+static const struct oc_object_ops data_ops;
+static const struct oc_object_ops key_ops;
+
+struct oc_object *oc_object_new(const struct oc_object_ops *ops, size_t size)
+{
+	struct oc_object *o = calloc(1, size);
+
+	if (!o)
+		return NULL;
+	o->ops = ops;
+	atomic_init(&o->refs, 1);
+	o->priv = oc_mod.pin_mode;
+	return o;
+}
+
 int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out)
 {
-	struct oc_object *o = calloc(1, sizeof(*o));
+	struct oc_object *o = oc_object_new(&data_ops, sizeof(*o));
 
 	if (!o)
 		return OC_ERR_NOMEM;
-	o->kind = OC_OBJ_DATA;
-	atomic_init(&o->refs, 1);
-	o->priv = oc_mod.pin_mode;
 	if (meta_copy(&o->meta, m) != OC_OK) {
 		free(o);
 		return OC_ERR_NOMEM;
@@ -100,28 +111,22 @@ void oc_object_drop_value(struct oc_object *o)
 
 int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out)
 {
-	struct oc_object *o = calloc(1, sizeof(*o));
+	struct oc_object *o = oc_object_new(&key_ops, sizeof(*o));
 
 	if (!o)
 		return OC_ERR_NOMEM;
-	o->kind = OC_OBJ_KEY;
-	atomic_init(&o->refs, 1);
 	o->key_type = type;
-	o->priv = oc_mod.pin_mode;
 	*out = o;
 	return OC_OK;
 }
 
-int oc_object_new_from_secret(enum oc_obj_kind kind, const char *path,
+int oc_object_new_from_secret(const struct oc_object_ops *ops, const char *path,
 			      int64_t version, struct oc_object **out)
 {
-	struct oc_object *o = calloc(1, sizeof(*o));
+	struct oc_object *o = oc_object_new(ops, sizeof(*o));
 
 	if (!o)
 		return OC_ERR_NOMEM;
-	o->kind = kind;
-	atomic_init(&o->refs, 1);
-	o->priv = oc_mod.pin_mode;
 	o->src_version = version;
 	o->src_path = strdup(path);
 	if (!o->src_path ||
@@ -185,26 +190,28 @@ bool oc_object_key_type(const char *type)
 	return strcmp(type, "private_key") == 0 || strcmp(type, "ssh_key") == 0;
 }
 
-bool oc_object_holds_key(const struct oc_object *o)
+bool oc_object_holds_key_material(const struct oc_object *o)
 {
-	return o->kind == OC_OBJ_DATA && oc_object_key_type(o->meta.type);
+	return o->ops->holds_key_material(o);
+}
+
+bool oc_object_key_material_always(const struct oc_object *o)
+{
+	return true;
+}
+
+bool oc_object_key_material_never(const struct oc_object *o)
+{
+	return false;
 }
 
 bool oc_object_may(const struct oc_object *o, enum oc_obj_act act)
 {
-	switch (o->kind) {
-	case OC_OBJ_DATA:
-		/* A secret holding a key may go, never be seen or reused. */
-		return act == OC_ACT_DESTROY || !oc_object_holds_key(o);
-	case OC_OBJ_KEY:
-		/* Key bytes never leave; an application's own session key
-		 * may be relabelled and destroyed. */
-		return o->session_obj &&
-		       (act == OC_ACT_MODIFY || act == OC_ACT_DESTROY);
-	default:
-		/* Views of vault secrets: changed through the secret. */
+	/* Key material never leaves the module, whatever the kind. */
+	if ((act == OC_ACT_READ_VALUE || act == OC_ACT_COPY) &&
+	    oc_object_holds_key_material(o))
 		return false;
-	}
+	return o->ops->may && o->ops->may(o, act);
 }
 
 void oc_object_ref(struct oc_object *o)
@@ -214,25 +221,9 @@ void oc_object_ref(struct oc_object *o)
 
 static void object_free(struct oc_object *o, bool child)
 {
-	oc_object_drop_value(o);
-	meta_free(&o->meta);
-	if (o->cmek_owned) {
-		/* A delegated key's teardown talks to the other token: not
-		 * in a forked child. */
-		if (!child || !oc_cmek_key_is_delegated(o->cmek))
-			oc_cmek_key_free(o->cmek);
-	}
-	oc_secure_free(o->secret);
+	o->ops->free(o, child);
 	free(o->label);
 	free(o->id);
-	free(o->application);
-	free(o->object_id);
-	free(o->src_path);
-	oc_pkey_pub_free(&o->pub);
-	oc_pkey_cert_free(&o->cert);
-	EVP_PKEY_free(o->pub_key);
-	oc_object_drop_private(o);
-	free(o->subject);
 	free(o);
 }
 
@@ -250,14 +241,7 @@ void oc_object_abandon(struct oc_object *o)
 
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 {
-	if (o->kind != OC_OBJ_DATA || o->session_obj)
-		return false;
-	if (t == CKA_VALUE)
-		return !o->have_value && oc_object_may(o, OC_ACT_READ_VALUE);
-	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
-	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
-		return !o->meta.cmek_known;
-	return false;
+	return o->ops->needs_fetch && o->ops->needs_fetch(o, t);
 }
 
 CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
@@ -288,6 +272,62 @@ CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 	}
 }
 
+CK_RV oc_object_label_id_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			      struct oc_attr_val *v)
+{
+	switch (t) {
+	case CKA_LABEL:
+		oc_attr_val_bytes(v, o->label, o->label_len);
+		return CKR_OK;
+	case CKA_ID:
+		oc_attr_val_bytes(v, o->id, o->id_len);
+		return CKR_OK;
+	default:
+		return CKR_ATTRIBUTE_TYPE_INVALID;
+	}
+}
+
+CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
+{
+	const struct oc_object *o = ctx;
+	CK_RV rv;
+
+	/* Key material never leaves the module, whatever the kind. */
+	if (t == CKA_VALUE && oc_object_holds_key_material(o))
+		return CKR_ATTRIBUTE_SENSITIVE;
+	rv = o->ops->attr(o, t, v);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
+		rv = oc_object_common_attr(o, t, v);
+	return rv;
+}
+
+/* --- data objects -------------------------------------------------------- */
+
+static bool data_holds_key(const struct oc_object *o)
+{
+	/* A secret of a key type always does, whether or not it parsed (an
+	 * encrypted key, or one of an unsupported kind, is still a key). */
+	return oc_object_key_type(o->meta.type);
+}
+
+static bool data_may(const struct oc_object *o, enum oc_obj_act act)
+{
+	/* A secret holding a key may go, and is never rewritten. */
+	return act == OC_ACT_DESTROY || !oc_object_holds_key_material(o);
+}
+
+static bool data_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
+{
+	if (o->session_obj)
+		return false;
+	if (t == CKA_VALUE)
+		return !o->have_value && oc_object_may(o, OC_ACT_READ_VALUE);
+	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
+	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
+		return !o->meta.cmek_known;
+	return false;
+}
+
 static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		       struct oc_attr_val *v)
 {
@@ -312,8 +352,7 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, o->object_id, o->object_id_len);
 		return CKR_OK;
 	case CKA_VALUE:
-		if (!oc_object_may(o, OC_ACT_READ_VALUE))
-			return CKR_ATTRIBUTE_SENSITIVE;
+		/* Key material was refused by oc_object_attr. */
 		if (!o->have_value)
 			return CKR_GENERAL_ERROR; /* callers fetch first */
 		oc_attr_val_bytes(v, o->value, o->value_len);
@@ -349,8 +388,35 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, m->metadata, strlen(m->metadata));
 		return CKR_OK;
 	default:
-		return oc_object_common_attr(o, t, v);
+		return CKR_ATTRIBUTE_TYPE_INVALID;
 	}
+}
+
+static void data_free(struct oc_object *o, bool child)
+{
+	oc_object_drop_value(o);
+	meta_free(&o->meta);
+	free(o->application);
+	free(o->object_id);
+}
+
+static const struct oc_object_ops data_ops = {
+    .kind = OC_OBJ_DATA,
+    .attr = data_attr,
+    .needs_fetch = data_needs_fetch,
+    .holds_key_material = data_holds_key,
+    .may = data_may,
+    .free = data_free,
+};
+
+/* --- secret keys --------------------------------------------------------- */
+
+static bool key_may(const struct oc_object *o, enum oc_obj_act act)
+{
+	/* An application's own session key may be relabelled and
+	 * destroyed. */
+	return o->session_obj &&
+	       (act == OC_ACT_MODIFY || act == OC_ACT_DESTROY);
 }
 
 static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
@@ -364,12 +430,6 @@ static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		return CKR_OK;
 	case CKA_KEY_TYPE:
 		oc_attr_val_ulong(v, o->key_type);
-		return CKR_OK;
-	case CKA_LABEL:
-		oc_attr_val_bytes(v, o->label, o->label_len);
-		return CKR_OK;
-	case CKA_ID:
-		oc_attr_val_bytes(v, o->id, o->id_len);
 		return CKR_OK;
 	case CKA_START_DATE:
 	case CKA_END_DATE:
@@ -418,8 +478,6 @@ static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 	case CKA_VALUE_LEN:
 		oc_attr_val_ulong(v, aes ? OC_CMEK_KEY_LEN : o->secret_len);
 		return CKR_OK;
-	case CKA_VALUE:
-		return CKR_ATTRIBUTE_SENSITIVE;
 	case CKA_ALLOWED_MECHANISMS:
 		if (aes) {
 			v->u.mechs[0] = CKM_ONECLAW_CMEK;
@@ -442,20 +500,26 @@ static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 				 OC_CMEK_FPR_LEN);
 		return CKR_OK;
 	default:
-		return oc_object_common_attr(o, t, v);
+		return oc_object_label_id_attr(o, t, v);
 	}
 }
 
-CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
+static void key_free(struct oc_object *o, bool child)
 {
-	const struct oc_object *o = ctx;
-
-	switch (o->kind) {
-	case OC_OBJ_DATA:
-		return data_attr(o, t, v);
-	case OC_OBJ_KEY:
-		return key_attr(o, t, v);
-	default:
-		return oc_keyattr(o, t, v);
+	if (o->cmek_owned) {
+		/* A delegated key's teardown talks to the other token: not
+		 * in a forked child. */
+		if (!child || !oc_cmek_key_is_delegated(o->cmek))
+			oc_cmek_key_free(o->cmek);
 	}
+	oc_secure_free(o->secret);
 }
+
+static const struct oc_object_ops key_ops = {
+    .kind = OC_OBJ_KEY,
+    .key = true,
+    .attr = key_attr,
+    .holds_key_material = oc_object_key_material_always,
+    .may = key_may,
+    .free = key_free,
+};

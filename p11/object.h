@@ -7,10 +7,13 @@
  * keys, public keys and certificates come from secrets of the key types
  * (p11/keyobj.h); their attributes are in p11/keyattr.c.
  *
- * What an application may do with an object is decided in one place,
- * oc_object_may: key material (a key's bytes, the value of a secret that
- * holds a private key) is never read, copied or rewritten, whatever the
- * function.
+ * Each object points at its kind's table of operations (struct
+ * oc_object_ops): its attributes and its rules.  Holding key material (a
+ * key's bytes, a private key, the value of a secret that holds one) is a
+ * property of the kind: oc_object_may and oc_object_attr never let such a
+ * value be read or copied, whatever the function.  What else may be done
+ * to an object (a secret holding a key is never rewritten) is its kind's
+ * rule.
  *
  * A data object is a vault secret (a token object), or a session object
  * an application made with C_CreateObject and CKA_TOKEN false: in memory
@@ -43,6 +46,41 @@ enum oc_obj_kind {
 	OC_OBJ_CERT,	    /* from a certificate secret */
 };
 
+enum oc_obj_act {
+	OC_ACT_READ_VALUE, /* CKA_VALUE, C_GetObjectSize, a copy's source */
+	OC_ACT_MODIFY,	   /* C_SetAttributeValue */
+	OC_ACT_COPY,	   /* C_CopyObject */
+	OC_ACT_DESTROY,	   /* C_DestroyObject */
+};
+
+struct oc_object;
+
+typedef CK_RV oc_object_attr_fn(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+				struct oc_attr_val *v);
+
+/* What an object is, and the rules that come with it: one table per kind,
+ * shared by its objects. */
+struct oc_object_ops {
+	enum oc_obj_kind kind;
+	/* A key: oc_token_key hands it to the crypto operations. */
+	bool key;
+	/* The kind's attributes; CKR_ATTRIBUTE_TYPE_INVALID for the others
+	 * (oc_object_common_attr answers those every object has). */
+	oc_object_attr_fn *attr;
+	/* Does reading t need the secret fetched first?  NULL: never. */
+	bool (*needs_fetch)(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
+	/* Does the object hold key material?  Then its value is never read
+	 * and never copied (oc_object_may, oc_object_attr).  Every kind
+	 * answers. */
+	bool (*holds_key_material)(const struct oc_object *o);
+	/* The kind's own rule for oc_object_may.  NULL: nothing may be done
+	 * to it through PKCS#11. */
+	bool (*may)(const struct oc_object *o, enum oc_obj_act act);
+	/* Releases what the kind holds (child: in a child after fork, where
+	 * delegated keys are left alone). */
+	void (*free)(struct oc_object *o, bool child);
+};
+
 /* Key usage bits. */
 #define OC_USE_ENCRYPT 0x01u
 #define OC_USE_DECRYPT 0x02u
@@ -52,8 +90,8 @@ enum oc_obj_kind {
 #define OC_USE_UNWRAP  0x20u
 
 struct oc_object {
+	const struct oc_object_ops *ops;
 	CK_OBJECT_HANDLE handle;
-	enum oc_obj_kind kind;
 	atomic_uint refs;
 	bool linked;		 /* in a store */
 	bool session_obj;	 /* CKA_TOKEN false */
@@ -110,6 +148,9 @@ struct oc_object {
 	size_t subject_len;
 };
 
+/* A new object of the kind ops, size bytes (the kind's struct, zeroed),
+ * holding one reference; private in PIN mode.  NULL: out of memory. */
+struct oc_object *oc_object_new(const struct oc_object_ops *ops, size_t size);
 /* Data object from a secret's metadata (copied). */
 int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out);
 /* Replaces the metadata with a copy of m; the cached value is dropped when
@@ -121,9 +162,10 @@ int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
 void oc_object_drop_value(struct oc_object *o);
 /* An empty key object; the caller fills it in. */
 int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out);
-/* A private key, public key or certificate object made from the secret at
- * path (label = path); the caller fills in the key material. */
-int oc_object_new_from_secret(enum oc_obj_kind kind, const char *path,
+/* A private key, public key or certificate object (ops from keyattr.h)
+ * made from the secret at path (label = path); the caller fills in the key
+ * material. */
+int oc_object_new_from_secret(const struct oc_object_ops *ops, const char *path,
 			      int64_t version, struct oc_object **out);
 /* Frees a private key object's cached key (it is parsed again on use). */
 void oc_object_drop_private(struct oc_object *o);
@@ -140,20 +182,15 @@ void oc_object_abandon(struct oc_object *o);
 
 /* Secret types whose values are private keys. */
 bool oc_object_key_type(const char *type);
-/* Does this data object's value hold key material?  A secret of a key
- * type always does, whether or not it parsed (an encrypted key, or one of
- * an unsupported kind, is still a key); only those are parsed as keys. */
-bool oc_object_holds_key(const struct oc_object *o);
+/* Does the object hold key material (its kind says)? */
+bool oc_object_holds_key_material(const struct oc_object *o);
+/* For the kinds whose answer does not depend on the object. */
+bool oc_object_key_material_always(const struct oc_object *o);
+bool oc_object_key_material_never(const struct oc_object *o);
 
-enum oc_obj_act {
-	OC_ACT_READ_VALUE, /* CKA_VALUE, C_GetObjectSize, a copy's source */
-	OC_ACT_MODIFY,	   /* C_SetAttributeValue */
-	OC_ACT_COPY,	   /* C_CopyObject */
-	OC_ACT_DESTROY,	   /* C_DestroyObject */
-};
-/* May the application do this to the object?  The object's own rule;
- * the token's state (read-only mode, a R/O session, login) is the
- * caller's to check. */
+/* May the application do this to the object?  Key material is never read
+ * or copied; the rest is the kind's rule.  The token's state (read-only
+ * mode, a R/O session, login) is the caller's to check. */
 bool oc_object_may(const struct oc_object *o, enum oc_obj_act act);
 /* A session data object's CKA_APPLICATION / CKA_OBJECT_ID (bounded by
  * OC_P11_MAX_ATTR). */
@@ -165,6 +202,9 @@ bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
 /* CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, ...: what every object has. */
 CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			    struct oc_attr_val *v);
+/* CKA_LABEL and CKA_ID, for the kinds that keep them in label and id. */
+CK_RV oc_object_label_id_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			      struct oc_attr_val *v);
 /* The getter for oc_attr_fill (ctx is the object). */
 CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v);
 

@@ -12,7 +12,7 @@
  * a label with one and are looked for in the list. */
 static bool label_indexed(const struct oc_object *o)
 {
-	return o->kind == OC_OBJ_DATA && !o->session_obj;
+	return o->ops->kind == OC_OBJ_DATA && !o->session_obj;
 }
 
 #define SERIAL_BITS 24
@@ -126,7 +126,7 @@ int oc_objstore_add(struct oc_objstore *st, struct oc_object *o)
 {
 	size_t i;
 
-	bool session_data = o->kind == OC_OBJ_DATA && o->session_obj;
+	bool session_data = o->ops->kind == OC_OBJ_DATA && o->session_obj;
 
 	if (st->n >= SERIAL_MASK - 1)
 		return OC_ERR_RANGE;
@@ -176,7 +176,7 @@ void oc_objstore_remove(struct oc_objstore *st, struct oc_object *o)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = o->hnext;
-	if (o->kind == OC_OBJ_DATA && o->session_obj) {
+	if (o->ops->kind == OC_OBJ_DATA && o->session_obj) {
 		st->n_session_data--;
 		st->session_data_bytes -= o->value_len;
 	}

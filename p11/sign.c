@@ -64,10 +64,10 @@ static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->kind == OC_OBJ_PRIVATE_KEY && !verify) {
+	if (o->ops->kind == OC_OBJ_PRIVATE_KEY && !verify) {
 		rv = oc_keyobj_private(s->tok, o, &k);
-	} else if (o->kind == OC_OBJ_PRIVATE_KEY ||
-		   o->kind == OC_OBJ_PUBLIC_KEY) {
+	} else if (o->ops->kind == OC_OBJ_PRIVATE_KEY ||
+		   o->ops->kind == OC_OBJ_PUBLIC_KEY) {
 		if (!verify)
 			rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN */
 		else if (EVP_PKEY_up_ref(o->pub_key))

@@ -354,7 +354,7 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 	}
 	for (o = t->store.head; o; o = next) {
 		next = o->next;
-		if (o->kind != OC_OBJ_DATA || o->session_obj)
+		if (o->ops->kind != OC_OBJ_DATA || o->session_obj)
 			continue;
 		if (!o->seen && o->changed <= since)
 			oc_objstore_remove(&t->store, o);
@@ -446,7 +446,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (!o || o->kind != OC_OBJ_DATA || o->session_obj ||
+	if (!o || o->ops->kind != OC_OBJ_DATA || o->session_obj ||
 	    value_fresh(o, now)) {
 		oc_lock_release(t->lock);
 		return o ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
@@ -554,8 +554,8 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 	o = oc_token_find_locked(t, h);
 	/* Keys, certificates and the data object of a private key have no
 	 * size to tell. */
-	key = o &&
-	      (o->kind != OC_OBJ_DATA || !oc_object_may(o, OC_ACT_READ_VALUE));
+	key = o && (o->ops->kind != OC_OBJ_DATA ||
+		    !oc_object_may(o, OC_ACT_READ_VALUE));
 	oc_lock_release(t->lock);
 	if (!o)
 		return CKR_OBJECT_HANDLE_INVALID;
@@ -586,7 +586,7 @@ CK_RV oc_token_key(struct oc_token *t, CK_OBJECT_HANDLE h,
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (o && o->kind != OC_OBJ_DATA && o->kind != OC_OBJ_CERT)
+	if (o && o->ops->key)
 		oc_object_ref(o);
 	else
 		o = NULL;
@@ -631,7 +631,7 @@ CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (!o || o->kind != OC_OBJ_DATA) {
+	if (!o || o->ops->kind != OC_OBJ_DATA) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	} else {
 		*path = strdup(o->meta.path);
@@ -683,7 +683,7 @@ void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h)
 
 	oc_lock_take(t->lock);
 	o = oc_objstore_get(&t->store, h);
-	if (o && o->kind == OC_OBJ_DATA) {
+	if (o && o->ops->kind == OC_OBJ_DATA) {
 		remember_gone(t, o->meta.path);
 		oc_keyobj_forget_locked(t, o->meta.path);
 	}

@@ -347,7 +347,7 @@ static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
 	oc_rv_cause_clear();
 	oc_lock_take(t->lock);
 	for (struct oc_object *o = t->store.head; o; o = o->next) {
-		if (o->kind != OC_OBJ_KEY || !o->session_obj || !o->cmek ||
+		if (o->ops->kind != OC_OBJ_KEY || !o->session_obj || !o->cmek ||
 		    !oc_token_visible(o))
 			continue;
 		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(o->cmek), hex);
@@ -603,7 +603,7 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
 	o = oc_token_find_locked(t, h);
 	if (!o)
 		rv = CKR_OBJECT_HANDLE_INVALID;
-	else if (!oc_object_may(o, act) || o->kind != OC_OBJ_DATA)
+	else if (!oc_object_may(o, act) || o->ops->kind != OC_OBJ_DATA)
 		rv = CKR_ACTION_PROHIBITED; /* before any value is fetched */
 	oc_lock_release(t->lock);
 	if (rv == CKR_OK && want_value)
@@ -612,7 +612,8 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
 		return rv;
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (!o || o->kind != OC_OBJ_DATA || (want_value && !o->have_value)) {
+	if (!o || o->ops->kind != OC_OBJ_DATA ||
+	    (want_value && !o->have_value)) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
 		goto out;
 	}
@@ -738,7 +739,7 @@ static CK_RV set_local(struct oc_session *s, CK_OBJECT_HANDLE h,
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	else if (!oc_object_may(o, OC_ACT_MODIFY))
 		rv = CKR_ACTION_PROHIBITED;
-	else if (o->kind == OC_OBJ_KEY)
+	else if (o->ops->kind == OC_OBJ_KEY)
 		rv = set_key(o, t, n);
 	else if (o->session_obj)
 		rv = set_session_data(&tok->store, o, t, n);
