@@ -11,6 +11,7 @@
 #include "keyobj.h"
 #include "log.h"
 #include "mech.h"
+#include "obj-asym.h"
 #include "object.h"
 #include "ossl.h"
 #include "rv.h"
@@ -136,6 +137,7 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 {
 	struct oc_crypt *op = op_of(s, encrypt);
 	struct oc_object *o = NULL;
+	struct oc_obj_asym *a;
 	CK_MECHANISM_INFO info;
 	EVP_PKEY *k = NULL;
 	CK_RV rv;
@@ -146,16 +148,13 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (encrypt && o->ops->kind == OC_OBJ_PUBLIC_KEY) {
-		if (EVP_PKEY_up_ref(o->pub_key))
-			k = o->pub_key;
-		else
-			rv = CKR_FUNCTION_FAILED;
-	} else if (!encrypt && o->ops->kind == OC_OBJ_PRIVATE_KEY) {
-		rv = oc_keyobj_private(s->tok, o, &k);
-	} else {
+	a = oc_obj_asym(o);
+	if (a && encrypt && !oc_obj_asym_is_private(a))
+		rv = oc_obj_asym_public_key(a, &k);
+	else if (a && !encrypt && oc_obj_asym_is_private(a))
+		rv = oc_keyobj_private(s->tok, a, &k);
+	else
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-	}
 	memset(op, 0, sizeof(*op));
 	if (rv == CKR_OK)
 		rv = oc_asym_init(&op->asym,
@@ -220,8 +219,7 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->ops->kind == OC_OBJ_PRIVATE_KEY ||
-	    o->ops->kind == OC_OBJ_PUBLIC_KEY) {
+	if (oc_obj_asym(o)) {
 		oc_object_unref(o);
 		return asym_init(s, encrypt, m, key);
 	}

@@ -120,31 +120,20 @@ int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out)
 	return OC_OK;
 }
 
-int oc_object_new_from_secret(const struct oc_object_ops *ops, const char *path,
-			      int64_t version, struct oc_object **out)
+int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,
+		    const char *path, int64_t version)
 {
-	struct oc_object *o = oc_object_new(ops, sizeof(*o));
-
-	if (!o)
+	src->path = strdup(path);
+	src->version = version;
+	if (!src->path || oc_object_set_label(o, path, strlen(path)) != OC_OK)
 		return OC_ERR_NOMEM;
-	o->src_version = version;
-	o->src_path = strdup(path);
-	if (!o->src_path ||
-	    oc_object_set_label(o, path, strlen(path)) != OC_OK) {
-		free(o->src_path);
-		free(o->label);
-		free(o);
-		return OC_ERR_NOMEM;
-	}
-	*out = o;
 	return OC_OK;
 }
 
-void oc_object_drop_private(struct oc_object *o)
+void oc_obj_src_free(struct oc_obj_src *src)
 {
-	EVP_PKEY_free(o->priv_key); /* clears the private components */
-	o->priv_key = NULL;
-	o->priv_at = 0;
+	free(src->path);
+	src->path = NULL;
 }
 
 static int set_bytes(void **dst, size_t *dst_len, const void *p, size_t n)

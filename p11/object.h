@@ -5,7 +5,7 @@
  * (from the config), an AES key an application brought with C_CreateObject,
  * or a key made by C_UnwrapKey; key bytes are never readable.  Private
  * keys, public keys and certificates come from secrets of the key types
- * (p11/keyobj.h); their attributes are in p11/keyattr.c.
+ * (p11/keyobj.h): p11/obj-asym.h and p11/obj-cert.h.
  *
  * Each object points at its kind's table of operations (struct
  * oc_object_ops): its attributes and its rules.  Holding key material (a
@@ -30,13 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/evp.h>
-
 #include "api.h"
 #include "attr.h"
 #include "ck.h"
 #include "cmek.h"
-#include "pkey.h"
 
 enum oc_obj_kind {
 	OC_OBJ_DATA = 1,
@@ -134,18 +131,13 @@ struct oc_object {
 	unsigned usage;	  /* OC_USE_* */
 	bool from_config; /* the vault's configured CMEK key */
 	bool unwrapped;	  /* made by C_UnwrapKey */
+};
 
-	/* Private keys, public keys, certificates: label and id above (the
-	 * secret's path and the SHA-1 of the public key). */
-	char *src_path;		  /* the secret it came from */
-	int64_t src_version;	  /* ... and its version */
-	struct oc_pkey_pub pub;	  /* public facts */
-	EVP_PKEY *pub_key;	  /* public-only key (verify, encrypt) */
-	EVP_PKEY *priv_key;	  /* private keys: the key while cached */
-	long priv_at;		  /* when priv_key was parsed */
-	struct oc_pkey_cert cert; /* certificates */
-	uint8_t *subject;	  /* keys: the paired certificate's subject */
-	size_t subject_len;
+/* The secret a private key, public key or certificate object was made
+ * from. */
+struct oc_obj_src {
+	char *path; /* also the object's label */
+	int64_t version;
 };
 
 /* A new object of the kind ops, size bytes (the kind's struct, zeroed),
@@ -162,13 +154,11 @@ int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
 void oc_object_drop_value(struct oc_object *o);
 /* An empty key object; the caller fills it in. */
 int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out);
-/* A private key, public key or certificate object (ops from keyattr.h)
- * made from the secret at path (label = path); the caller fills in the key
- * material. */
-int oc_object_new_from_secret(const struct oc_object_ops *ops, const char *path,
-			      int64_t version, struct oc_object **out);
-/* Frees a private key object's cached key (it is parsed again on use). */
-void oc_object_drop_private(struct oc_object *o);
+/* Records in src that o was made from version `version` of the secret at
+ * path, which becomes its label. */
+int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,
+		    const char *path, int64_t version);
+void oc_obj_src_free(struct oc_obj_src *src);
 /* Copies the label / id (bounded by OC_P11_MAX_ATTR). */
 int oc_object_set_label(struct oc_object *o, const void *p, size_t n);
 int oc_object_set_id(struct oc_object *o, const void *p, size_t n);

@@ -12,6 +12,7 @@
 #include "attr.h"
 #include "keyobj.h"
 #include "mech.h"
+#include "obj-asym.h"
 #include "object.h"
 #include "ossl.h"
 #include "session.h"
@@ -56,6 +57,7 @@ static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 {
 	struct oc_sign *op = op_of(s, verify);
 	struct oc_object *o = NULL;
+	struct oc_obj_asym *a;
 	EVP_PKEY *k = NULL;
 	CK_RV rv;
 
@@ -64,19 +66,15 @@ static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->ops->kind == OC_OBJ_PRIVATE_KEY && !verify) {
-		rv = oc_keyobj_private(s->tok, o, &k);
-	} else if (o->ops->kind == OC_OBJ_PRIVATE_KEY ||
-		   o->ops->kind == OC_OBJ_PUBLIC_KEY) {
-		if (!verify)
-			rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN */
-		else if (EVP_PKEY_up_ref(o->pub_key))
-			k = o->pub_key;
-		else
-			rv = CKR_FUNCTION_FAILED;
-	} else {
+	a = oc_obj_asym(o);
+	if (!a)
 		rv = CKR_KEY_TYPE_INCONSISTENT; /* a secret key */
-	}
+	else if (verify)
+		rv = oc_obj_asym_public_key(a, &k);
+	else if (oc_obj_asym_is_private(a))
+		rv = oc_keyobj_private(s->tok, a, &k);
+	else
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN */
 	if (rv == CKR_OK) {
 		memset(op, 0, sizeof(*op));
 		rv = oc_asym_init(&op->asym,
