@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mech.h"
 #include "obj-asym.h"
+#include "obj-seckey.h"
 #include "object.h"
 #include "ossl.h"
 #include "rv.h"
@@ -34,7 +35,8 @@ struct gcm_params_v1 {
 
 void oc_crypt_clear(struct oc_crypt *op)
 {
-	oc_object_unref(op->key);
+	if (op->key)
+		oc_object_unref(&op->key->obj);
 	free(op->aad);
 	oc_buf_free(&op->in);
 	oc_asym_clear(&op->asym);
@@ -210,6 +212,7 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 {
 	struct oc_crypt *op = op_of(s, encrypt);
 	struct oc_object *o = NULL;
+	struct oc_obj_seckey *skey;
 	CK_RV rv;
 
 	if (op->active)
@@ -223,11 +226,12 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 		oc_object_unref(o);
 		return asym_init(s, encrypt, m, key);
 	}
-	if (o->key_type != CKK_AES || !o->cmek) {
+	skey = oc_obj_seckey(o);
+	if (!skey || skey->key_type != CKK_AES || !skey->cmek) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto fail;
 	}
-	if (!(o->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT))) {
+	if (!(skey->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT))) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto fail;
 	}
@@ -245,7 +249,7 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 	oc_buf_init(&op->in, OC_CRYPT_MAX_INPUT, true);
 	op->mech = m->mechanism;
 	op->encrypt = encrypt;
-	op->key = o;
+	op->key = skey;
 	op->active = true;
 	return CKR_OK;
 fail:

@@ -41,7 +41,6 @@ static int meta_copy(struct oc_secret_meta *dst,
 }
 
 static const struct oc_object_ops data_ops;
-static const struct oc_object_ops key_ops;
 
 struct oc_object *oc_object_new(const struct oc_object_ops *ops, size_t size)
 {
@@ -107,17 +106,6 @@ void oc_object_drop_value(struct oc_object *o)
 	o->value = NULL;
 	o->value_len = 0;
 	o->have_value = false;
-}
-
-int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out)
-{
-	struct oc_object *o = oc_object_new(&key_ops, sizeof(*o));
-
-	if (!o)
-		return OC_ERR_NOMEM;
-	o->key_type = type;
-	*out = o;
-	return OC_OK;
 }
 
 int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,
@@ -396,119 +384,4 @@ static const struct oc_object_ops data_ops = {
     .holds_key_material = data_holds_key,
     .may = data_may,
     .free = data_free,
-};
-
-/* --- secret keys --------------------------------------------------------- */
-
-static bool key_may(const struct oc_object *o, enum oc_obj_act act)
-{
-	/* An application's own session key may be relabelled and
-	 * destroyed. */
-	return o->session_obj &&
-	       (act == OC_ACT_MODIFY || act == OC_ACT_DESTROY);
-}
-
-static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		      struct oc_attr_val *v)
-{
-	bool aes = o->key_type == CKK_AES;
-
-	switch (t) {
-	case CKA_CLASS:
-		oc_attr_val_ulong(v, CKO_SECRET_KEY);
-		return CKR_OK;
-	case CKA_KEY_TYPE:
-		oc_attr_val_ulong(v, o->key_type);
-		return CKR_OK;
-	case CKA_START_DATE:
-	case CKA_END_DATE:
-		oc_attr_val_bytes(v, "", 0);
-		return CKR_OK;
-	case CKA_LOCAL:
-	case CKA_DERIVE:
-	case CKA_SIGN_RECOVER:
-	case CKA_VERIFY_RECOVER:
-	case CKA_TRUSTED:
-	case CKA_WRAP_WITH_TRUSTED:
-	case CKA_EXTRACTABLE:
-	case CKA_ALWAYS_AUTHENTICATE:
-		oc_attr_val_bool(v, false);
-		return CKR_OK;
-	case CKA_SENSITIVE:
-		oc_attr_val_bool(v, true);
-		return CKR_OK;
-	case CKA_ALWAYS_SENSITIVE:
-	case CKA_NEVER_EXTRACTABLE:
-		/* Only the configured key never existed in the clear inside
-		 * this token's API; imported and unwrapped ones did. */
-		oc_attr_val_bool(v, o->from_config);
-		return CKR_OK;
-	case CKA_KEY_GEN_MECHANISM:
-		oc_attr_val_ulong(v, CK_UNAVAILABLE_INFORMATION);
-		return CKR_OK;
-	case CKA_ENCRYPT:
-		oc_attr_val_bool(v, o->usage & OC_USE_ENCRYPT);
-		return CKR_OK;
-	case CKA_DECRYPT:
-		oc_attr_val_bool(v, o->usage & OC_USE_DECRYPT);
-		return CKR_OK;
-	case CKA_SIGN:
-		oc_attr_val_bool(v, o->usage & OC_USE_SIGN);
-		return CKR_OK;
-	case CKA_VERIFY:
-		oc_attr_val_bool(v, o->usage & OC_USE_VERIFY);
-		return CKR_OK;
-	case CKA_WRAP:
-		oc_attr_val_bool(v, o->usage & OC_USE_WRAP);
-		return CKR_OK;
-	case CKA_UNWRAP:
-		oc_attr_val_bool(v, o->usage & OC_USE_UNWRAP);
-		return CKR_OK;
-	case CKA_VALUE_LEN:
-		oc_attr_val_ulong(v, aes ? OC_CMEK_KEY_LEN : o->secret_len);
-		return CKR_OK;
-	case CKA_ALLOWED_MECHANISMS:
-		if (aes) {
-			v->u.mechs[0] = CKM_ONECLAW_CMEK;
-			v->u.mechs[1] = CKM_AES_GCM;
-			v->p = v->u.mechs;
-			v->len = 2 * sizeof(CK_MECHANISM_TYPE);
-		} else {
-			v->u.mechs[0] = CKM_SHA224_HMAC;
-			v->u.mechs[1] = CKM_SHA256_HMAC;
-			v->u.mechs[2] = CKM_SHA384_HMAC;
-			v->u.mechs[3] = CKM_SHA512_HMAC;
-			v->p = v->u.mechs;
-			v->len = 4 * sizeof(CK_MECHANISM_TYPE);
-		}
-		return CKR_OK;
-	case CKA_ONECLAW_CMEK_FINGERPRINT:
-		if (!o->cmek)
-			return CKR_ATTRIBUTE_TYPE_INVALID;
-		oc_attr_val_copy(v, oc_cmek_key_fingerprint(o->cmek),
-				 OC_CMEK_FPR_LEN);
-		return CKR_OK;
-	default:
-		return oc_object_label_id_attr(o, t, v);
-	}
-}
-
-static void key_free(struct oc_object *o, bool child)
-{
-	if (o->cmek_owned) {
-		/* A delegated key's teardown talks to the other token: not
-		 * in a forked child. */
-		if (!child || !oc_cmek_key_is_delegated(o->cmek))
-			oc_cmek_key_free(o->cmek);
-	}
-	oc_secure_free(o->secret);
-}
-
-static const struct oc_object_ops key_ops = {
-    .kind = OC_OBJ_KEY,
-    .key = true,
-    .attr = key_attr,
-    .holds_key_material = oc_object_key_material_always,
-    .may = key_may,
-    .free = key_free,
 };

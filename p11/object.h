@@ -36,8 +36,8 @@
 #include "cmek.h"
 
 enum oc_obj_kind {
-	OC_OBJ_DATA = 1,
-	OC_OBJ_KEY,	    /* CKO_SECRET_KEY */
+	OC_OBJ_DATA = 1,    /* a secret */
+	OC_OBJ_SECRET_KEY,  /* a CMEK key, an AES or HMAC session key */
 	OC_OBJ_PRIVATE_KEY, /* from a private_key / ssh_key secret */
 	OC_OBJ_PUBLIC_KEY,  /* its public half */
 	OC_OBJ_CERT,	    /* from a certificate secret */
@@ -51,9 +51,12 @@ enum oc_obj_act {
 };
 
 struct oc_object;
+struct oc_objstore;
 
 typedef CK_RV oc_object_attr_fn(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 				struct oc_attr_val *v);
+typedef CK_RV oc_object_set_fn(struct oc_objstore *st, struct oc_object *o,
+			       const CK_ATTRIBUTE *t, CK_ULONG n);
 
 /* What an object is, and the rules that come with it: one table per kind,
  * shared by its objects. */
@@ -73,18 +76,13 @@ struct oc_object_ops {
 	/* The kind's own rule for oc_object_may.  NULL: nothing may be done
 	 * to it through PKCS#11. */
 	bool (*may)(const struct oc_object *o, enum oc_obj_act act);
+	/* C_SetAttributeValue on a session object: in memory, under its
+	 * token's lock.  NULL: the kind has no session objects. */
+	oc_object_set_fn *set_local;
 	/* Releases what the kind holds (child: in a child after fork, where
 	 * delegated keys are left alone). */
 	void (*free)(struct oc_object *o, bool child);
 };
-
-/* Key usage bits. */
-#define OC_USE_ENCRYPT 0x01u
-#define OC_USE_DECRYPT 0x02u
-#define OC_USE_SIGN    0x04u
-#define OC_USE_VERIFY  0x08u
-#define OC_USE_WRAP    0x10u
-#define OC_USE_UNWRAP  0x20u
 
 struct oc_object {
 	const struct oc_object_ops *ops;
@@ -97,6 +95,12 @@ struct oc_object {
 	struct oc_object *next, *prev; /* store order */
 	struct oc_object *hnext;       /* handle bucket chain */
 	struct oc_object *lnext;       /* label bucket chain (data only) */
+	/* CKA_LABEL and CKA_ID of the kinds other than data (a data
+	 * object's label is its secret's path). */
+	char *label;
+	size_t label_len;
+	uint8_t *id;
+	size_t id_len;
 
 	/* Data objects. */
 	struct oc_secret_meta meta; /* path and metadata are our heap copies */
@@ -117,20 +121,6 @@ struct oc_object {
 	size_t application_len;
 	uint8_t *object_id;
 	size_t object_id_len;
-
-	/* Key objects. */
-	CK_KEY_TYPE key_type;	  /* CKK_AES or CKK_GENERIC_SECRET */
-	struct oc_cmek_key *cmek; /* AES-256: the key (raw or delegated) */
-	bool cmek_owned;	  /* false: the config's, owned by keys.c */
-	uint8_t *secret;	  /* generic secret bytes (secure memory) */
-	size_t secret_len;
-	char *label;
-	size_t label_len;
-	uint8_t *id;
-	size_t id_len;
-	unsigned usage;	  /* OC_USE_* */
-	bool from_config; /* the vault's configured CMEK key */
-	bool unwrapped;	  /* made by C_UnwrapKey */
 };
 
 /* The secret a private key, public key or certificate object was made
@@ -152,8 +142,6 @@ int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m);
 int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
 			long now);
 void oc_object_drop_value(struct oc_object *o);
-/* An empty key object; the caller fills it in. */
-int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out);
 /* Records in src that o was made from version `version` of the secret at
  * path, which becomes its label. */
 int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,

@@ -13,6 +13,7 @@
 #include "keyobj.h"
 #include "mech.h"
 #include "obj-asym.h"
+#include "obj-seckey.h"
 #include "object.h"
 #include "ossl.h"
 #include "session.h"
@@ -97,6 +98,7 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 {
 	struct oc_sign *op = op_of(s, verify);
 	struct oc_object *o = NULL;
+	struct oc_obj_seckey *skey;
 	EVP_MAC *hmac;
 	OSSL_PARAM params[2];
 	CK_MECHANISM_INFO info;
@@ -117,11 +119,13 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->key_type != CKK_GENERIC_SECRET || !o->secret || !o->secret_len) {
+	skey = oc_obj_seckey(o);
+	if (!skey || skey->key_type != CKK_GENERIC_SECRET || !skey->secret ||
+	    !skey->secret_len) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
-	if (!(o->usage & (verify ? OC_USE_VERIFY : OC_USE_SIGN))) {
+	if (!(skey->usage & (verify ? OC_USE_VERIFY : OC_USE_SIGN))) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
@@ -143,7 +147,7 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	params[1] = OSSL_PARAM_construct_end();
 	/* The MAC context keeps its own copy of the key (cleansed when
 	 * freed): the object may go while the operation runs. */
-	if (!EVP_MAC_init(op->mac, o->secret, o->secret_len, params)) {
+	if (!EVP_MAC_init(op->mac, skey->secret, skey->secret_len, params)) {
 		oc_sign_clear(op);
 		goto out;
 	}

@@ -11,6 +11,7 @@
 #include "keyobj.h"
 #include "keys.h"
 #include "log.h"
+#include "obj-seckey.h"
 #include "rv.h"
 #include "sealed.h"
 #include "slot.h"
@@ -252,7 +253,7 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 		oc_rv_cause_clear();
 		return; /* logged; tried again on the next find */
 	}
-	if (k && oc_keys_object(k, &o) != CKR_OK)
+	if (k && oc_obj_seckey_new_configured(k, &o) != CKR_OK)
 		return;
 	oc_lock_take(t->lock);
 	if (!t->key_done) {

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "keys.h"
 #include "log.h"
+#include "obj-seckey.h"
 #include "object.h"
 #include "objstore.h"
 #include "rv.h"
@@ -347,14 +348,17 @@ static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
 	oc_rv_cause_clear();
 	oc_lock_take(t->lock);
 	for (struct oc_object *o = t->store.head; o; o = o->next) {
-		if (o->ops->kind != OC_OBJ_KEY || !o->session_obj || !o->cmek ||
+		struct oc_obj_seckey *skey = oc_obj_seckey(o);
+
+		if (!skey || !o->session_obj || !skey->cmek ||
 		    !oc_token_visible(o))
 			continue;
-		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(o->cmek), hex);
+		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(skey->cmek),
+					hex);
 		if (strcmp(hex, v->cmek_fingerprint) == 0) {
 			oc_object_ref(o);
 			*ref = o;
-			*k = o->cmek;
+			*k = skey->cmek;
 			break;
 		}
 	}
@@ -559,7 +563,7 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 	if (cls == CKO_SECRET_KEY) {
 		if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
 			return CKR_USER_NOT_LOGGED_IN;
-		return oc_keys_session_object(s, t, n, NULL, 0, false, out);
+		return oc_obj_seckey_new_session(s, t, n, NULL, 0, false, out);
 	}
 	if (cls != CKO_DATA)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -653,26 +657,6 @@ out:
 	return rv;
 }
 
-/* Session keys may take a new label or id; nothing else changes. */
-static CK_RV set_key(struct oc_object *o, const CK_ATTRIBUTE *t, CK_ULONG n)
-{
-	CK_RV rv = CKR_OK;
-	int err = OC_OK;
-
-	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
-		if (t[i].type != CKA_LABEL && t[i].type != CKA_ID)
-			rv = oc_attr_type_defined(t[i].type)
-				 ? CKR_ATTRIBUTE_READ_ONLY
-				 : CKR_ATTRIBUTE_TYPE_INVALID;
-	for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
-		err = t[i].type == CKA_LABEL
-			  ? oc_object_set_label(o, t[i].pValue, t[i].ulValueLen)
-			  : oc_object_set_id(o, t[i].pValue, t[i].ulValueLen);
-	if (rv == CKR_OK && err)
-		rv = oc_rv_map(err, OC_RV_WRITE);
-	return rv;
-}
-
 /* A session data object takes the template in memory. */
 static CK_RV set_session_data(struct oc_objstore *st, struct oc_object *o,
 			      const CK_ATTRIBUTE *t, CK_ULONG n)
@@ -739,8 +723,8 @@ static CK_RV set_local(struct oc_session *s, CK_OBJECT_HANDLE h,
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	else if (!oc_object_may(o, OC_ACT_MODIFY))
 		rv = CKR_ACTION_PROHIBITED;
-	else if (o->ops->kind == OC_OBJ_KEY)
-		rv = set_key(o, t, n);
+	else if (o->session_obj && o->ops->set_local)
+		rv = o->ops->set_local(&tok->store, o, t, n);
 	else if (o->session_obj)
 		rv = set_session_data(&tok->store, o, t, n);
 	else
