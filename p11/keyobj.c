@@ -13,6 +13,7 @@
 #include "log.h"
 #include "obj-asym.h"
 #include "obj-cert.h"
+#include "obj-data.h"
 #include "object.h"
 #include "objstore.h"
 #include "pkey.h"
@@ -108,7 +109,8 @@ static const struct oc_obj_src *src_of(const struct oc_object *o)
  * key-typed secrets to turn into objects. */
 static size_t plan(struct oc_token *t, struct todo **out)
 {
-	struct oc_object *o, *next, *d;
+	struct oc_object *o, *next;
+	struct oc_obj_data *d;
 	struct todo *v = NULL;
 	size_t n = 0, cap = 0;
 
@@ -127,11 +129,12 @@ static size_t plan(struct oc_token *t, struct todo **out)
 		}
 	}
 	for (o = t->store.head; o; o = o->next) {
-		if (o->ops->kind != OC_OBJ_DATA || o->session_obj ||
-		    (!oc_object_key_type(o->meta.type) &&
-		     !is_cert_type(o->meta.type)))
+		d = oc_obj_data(o);
+		if (!d || o->session_obj ||
+		    (!oc_obj_data_key_type(d->meta.type) &&
+		     !is_cert_type(d->meta.type)))
 			continue;
-		if (o->keyobj_done && o->keyobj_version == o->meta.version)
+		if (d->keyobj_done && d->keyobj_version == d->meta.version)
 			continue;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 8;
@@ -142,11 +145,11 @@ static size_t plan(struct oc_token *t, struct todo **out)
 			v = nv;
 			cap = nc;
 		}
-		v[n].path = strdup(o->meta.path);
+		v[n].path = strdup(d->meta.path);
 		if (!v[n].path)
 			break;
-		snprintf(v[n].type, sizeof(v[n].type), "%s", o->meta.type);
-		v[n].version = o->meta.version;
+		snprintf(v[n].type, sizeof(v[n].type), "%s", d->meta.type);
+		v[n].version = d->meta.version;
 		n++;
 	}
 	*out = v;
@@ -158,7 +161,7 @@ static size_t plan(struct oc_token *t, struct todo **out)
 static void adopt(struct oc_token *t, const struct todo *w,
 		  struct oc_object **objs, size_t n)
 {
-	struct oc_object *d =
+	struct oc_obj_data *d =
 	    oc_objstore_by_label(&t->store, w->path, strlen(w->path));
 
 	if (!d || d->meta.version != w->version)
@@ -173,8 +176,8 @@ static void adopt(struct oc_token *t, const struct todo *w,
 	d->keyobj_done = true;
 	d->keyobj_version = w->version;
 	/* A value cached before (a local write) is key material: not kept. */
-	if (oc_object_holds_key_material(d))
-		oc_object_drop_value(d);
+	if (oc_object_holds_key_material(&d->obj))
+		oc_obj_data_drop_value(d);
 }
 
 /* The part of a path before its last extension ("tls/client"). */

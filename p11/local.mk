@@ -22,6 +22,7 @@ p11_libocp11_la_SOURCES = \
 	p11/mech.c p11/mech.h \
 	p11/obj-asym.c p11/obj-asym.h \
 	p11/obj-cert.c p11/obj-cert.h \
+	p11/obj-data.c p11/obj-data.h \
 	p11/obj-seckey.c p11/obj-seckey.h \
 	p11/object.c p11/object.h \
 	p11/objstore.c p11/objstore.h \

@@ -1,23 +1,23 @@
-/* object.h - PKCS#11 objects.
+/* object.h - PKCS#11 objects: a common header, one struct per kind.
  *
- * A data object stands for one secret (its latest version); its value is
- * fetched on first read and cached.  A key object is the vault's CMEK key
- * (from the config), an AES key an application brought with C_CreateObject,
- * or a key made by C_UnwrapKey; key bytes are never readable.  Private
- * keys, public keys and certificates come from secrets of the key types
- * (p11/keyobj.h): p11/obj-asym.h and p11/obj-cert.h.
+ * Every object begins with struct oc_object (handle, references, store
+ * links, CKA_TOKEN, CKA_PRIVATE, label and id) and points at its kind's
+ * table of operations, struct oc_object_ops: its attributes and its
+ * rules.  The kinds, each in a file of its own:
  *
- * Each object points at its kind's table of operations (struct
- * oc_object_ops): its attributes and its rules.  Holding key material (a
- * key's bytes, a private key, the value of a secret that holds one) is a
- * property of the kind: oc_object_may and oc_object_attr never let such a
- * value be read or copied, whatever the function.  What else may be done
- * to an object (a secret holding a key is never rewritten) is its kind's
- * rule.
+ *   data                  a vault secret, or an application's session
+ *                         object (p11/obj-data.h)
+ *   secret key            the vault's CMEK key, an AES or HMAC key an
+ *                         application brought (p11/obj-seckey.h)
+ *   private, public key   the halves of a private_key or ssh_key secret
+ *                         (p11/obj-asym.h)
+ *   certificate           a certificate secret (p11/obj-cert.h)
  *
- * A data object is a vault secret (a token object), or a session object
- * an application made with C_CreateObject and CKA_TOKEN false: in memory
- * only, never sent, wiped when its session closes.
+ * Holding key material (a key's bytes, a private key, the value of a
+ * secret that holds one) is a property of the kind: oc_object_may and
+ * oc_object_attr never let such a value be read or copied, whatever the
+ * function.  What else may be done to an object (a secret holding a key
+ * is never rewritten) is its kind's rule.
  *
  * Objects are reference counted: an operation holding a key keeps it alive
  * after C_DestroyObject or logout removed it from its token's store
@@ -30,10 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api.h"
 #include "attr.h"
 #include "ck.h"
-#include "cmek.h"
 
 enum oc_obj_kind {
 	OC_OBJ_DATA = 1,    /* a secret */
@@ -101,26 +99,6 @@ struct oc_object {
 	size_t label_len;
 	uint8_t *id;
 	size_t id_len;
-
-	/* Data objects. */
-	struct oc_secret_meta meta; /* path and metadata are our heap copies */
-	uint8_t *value;		    /* oc_secure_alloc; the bytes as stored */
-	size_t value_len;
-	bool have_value;
-	long value_at; /* monotonic seconds */
-	bool seen;     /* in the last list */
-	unsigned long
-	    changed; /* the token's `changes` at its last local write */
-	/* Key-typed secrets: the version last turned into key objects (0:
-	 * not yet). */
-	int64_t keyobj_version;
-	bool keyobj_done;
-	/* Session data objects: CKA_APPLICATION and CKA_OBJECT_ID as given
-	 * (a vault secret's are "1claw" and empty). */
-	uint8_t *application;
-	size_t application_len;
-	uint8_t *object_id;
-	size_t object_id_len;
 };
 
 /* The secret a private key, public key or certificate object was made
@@ -133,21 +111,15 @@ struct oc_obj_src {
 /* A new object of the kind ops, size bytes (the kind's struct, zeroed),
  * holding one reference; private in PIN mode.  NULL: out of memory. */
 struct oc_object *oc_object_new(const struct oc_object_ops *ops, size_t size);
-/* Data object from a secret's metadata (copied). */
-int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out);
-/* Replaces the metadata with a copy of m; the cached value is dropped when
- * the version changed. */
-int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m);
-/* Replaces the cached value with a copy (secure memory). */
-int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
-			long now);
-void oc_object_drop_value(struct oc_object *o);
 /* Records in src that o was made from version `version` of the secret at
  * path, which becomes its label. */
 int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,
 		    const char *path, int64_t version);
 void oc_obj_src_free(struct oc_obj_src *src);
-/* Copies the label / id (bounded by OC_P11_MAX_ATTR). */
+/* A copy of n bytes at p (NUL-terminated, bounded by OC_P11_MAX_ATTR)
+ * replaces *dst. */
+int oc_object_set_bytes(void **dst, size_t *dst_len, const void *p, size_t n);
+/* Copies the label / id. */
 int oc_object_set_label(struct oc_object *o, const void *p, size_t n);
 int oc_object_set_id(struct oc_object *o, const void *p, size_t n);
 
@@ -158,8 +130,6 @@ void oc_object_unref(struct oc_object *o);
  * are not touched (their teardown would talk to the other token). */
 void oc_object_abandon(struct oc_object *o);
 
-/* Secret types whose values are private keys. */
-bool oc_object_key_type(const char *type);
 /* Does the object hold key material (its kind says)? */
 bool oc_object_holds_key_material(const struct oc_object *o);
 /* For the kinds whose answer does not depend on the object. */
@@ -170,10 +140,6 @@ bool oc_object_key_material_never(const struct oc_object *o);
  * or copied; the rest is the kind's rule.  The token's state (read-only
  * mode, a R/O session, login) is the caller's to check. */
 bool oc_object_may(const struct oc_object *o, enum oc_obj_act act);
-/* A session data object's CKA_APPLICATION / CKA_OBJECT_ID (bounded by
- * OC_P11_MAX_ATTR). */
-int oc_object_set_application(struct oc_object *o, const void *p, size_t n);
-int oc_object_set_object_id(struct oc_object *o, const void *p, size_t n);
 
 /* Does reading this attribute need the secret fetched first? */
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);

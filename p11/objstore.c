@@ -6,13 +6,26 @@
 
 #include "ck.h"
 #include "err.h"
+#include "obj-data.h"
 #include "objstore.h"
 
-/* Vault data objects are indexed by path; session data objects may share
- * a label with one and are looked for in the list. */
-static bool label_indexed(const struct oc_object *o)
+/* Vault data objects are indexed by path (NULL: o is not one); session
+ * data objects may share a label with one and are looked for in the
+ * list. */
+static const struct oc_obj_data *label_indexed(const struct oc_object *o)
 {
-	return o->ops->kind == OC_OBJ_DATA && !o->session_obj;
+	const struct oc_obj_data *d = oc_obj_data(o);
+
+	return d && !o->session_obj ? d : NULL;
+}
+
+/* Session data objects count against the session data limits (NULL: o
+ * is not one). */
+static const struct oc_obj_data *session_data(const struct oc_object *o)
+{
+	const struct oc_obj_data *d = oc_obj_data(o);
+
+	return d && o->session_obj ? d : NULL;
 }
 
 #define SERIAL_BITS 24
@@ -88,12 +101,13 @@ static int rehash(struct oc_objstore *st, size_t cap)
 		return OC_ERR_NOMEM;
 	}
 	for (struct oc_object *o = st->head; o; o = o->next) {
+		const struct oc_obj_data *d = label_indexed(o);
 		size_t i = hash_handle(o->handle, cap);
 
 		o->hnext = bh[i];
 		bh[i] = o;
-		if (label_indexed(o)) {
-			i = hash_label(o->meta.path, strlen(o->meta.path), cap);
+		if (d) {
+			i = hash_label(d->meta.path, strlen(d->meta.path), cap);
 			o->lnext = bl[i];
 			bl[i] = o;
 		}
@@ -124,15 +138,15 @@ static CK_OBJECT_HANDLE next_handle(struct oc_objstore *st)
 
 int oc_objstore_add(struct oc_objstore *st, struct oc_object *o)
 {
+	const struct oc_obj_data *sd = session_data(o);
+	const struct oc_obj_data *ld = label_indexed(o);
 	size_t i;
-
-	bool session_data = o->ops->kind == OC_OBJ_DATA && o->session_obj;
 
 	if (st->n >= SERIAL_MASK - 1)
 		return OC_ERR_RANGE;
-	if (session_data && (st->n_session_data >= OC_P11_MAX_SESSION_DATA ||
-			     o->value_len > OC_P11_MAX_SESSION_DATA_BYTES -
-						st->session_data_bytes))
+	if (sd && (st->n_session_data >= OC_P11_MAX_SESSION_DATA ||
+		   sd->value_len >
+		       OC_P11_MAX_SESSION_DATA_BYTES - st->session_data_bytes))
 		return OC_ERR_RANGE;
 	if (st->n + 1 > st->hcap) {
 		int err = rehash(st, st->hcap ? st->hcap * 2 : 64);
@@ -151,12 +165,12 @@ int oc_objstore_add(struct oc_objstore *st, struct oc_object *o)
 	i = hash_handle(o->handle, st->hcap);
 	o->hnext = st->by_handle[i];
 	st->by_handle[i] = o;
-	if (session_data) {
+	if (sd) {
 		st->n_session_data++;
-		st->session_data_bytes += o->value_len;
+		st->session_data_bytes += sd->value_len;
 	}
-	if (label_indexed(o)) {
-		i = hash_label(o->meta.path, strlen(o->meta.path), st->lcap);
+	if (ld) {
+		i = hash_label(ld->meta.path, strlen(ld->meta.path), st->lcap);
 		o->lnext = st->by_label[i];
 		st->by_label[i] = o;
 	}
@@ -167,6 +181,8 @@ int oc_objstore_add(struct oc_objstore *st, struct oc_object *o)
 
 void oc_objstore_remove(struct oc_objstore *st, struct oc_object *o)
 {
+	const struct oc_obj_data *sd = session_data(o);
+	const struct oc_obj_data *ld = label_indexed(o);
 	struct oc_object **pp;
 
 	if (!o || !o->linked)
@@ -176,13 +192,13 @@ void oc_objstore_remove(struct oc_objstore *st, struct oc_object *o)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = o->hnext;
-	if (o->ops->kind == OC_OBJ_DATA && o->session_obj) {
+	if (sd) {
 		st->n_session_data--;
-		st->session_data_bytes -= o->value_len;
+		st->session_data_bytes -= sd->value_len;
 	}
-	if (label_indexed(o)) {
-		pp = &st->by_label[hash_label(o->meta.path,
-					      strlen(o->meta.path), st->lcap)];
+	if (ld) {
+		pp = &st->by_label[hash_label(ld->meta.path,
+					      strlen(ld->meta.path), st->lcap)];
 		while (*pp && *pp != o)
 			pp = &(*pp)->lnext;
 		if (*pp)
@@ -214,16 +230,19 @@ struct oc_object *oc_objstore_get(const struct oc_objstore *st,
 	return NULL;
 }
 
-struct oc_object *oc_objstore_by_label(const struct oc_objstore *st,
-				       const char *path, size_t len)
+struct oc_obj_data *oc_objstore_by_label(const struct oc_objstore *st,
+					 const char *path, size_t len)
 {
 	if (!st->lcap)
 		return NULL;
 	for (struct oc_object *o =
 		 st->by_label[hash_label(path, len, st->lcap)];
-	     o; o = o->lnext)
-		if (strlen(o->meta.path) == len &&
-		    memcmp(o->meta.path, path, len) == 0)
-			return o;
+	     o; o = o->lnext) {
+		struct oc_obj_data *d = oc_obj_data(o);
+
+		if (strlen(d->meta.path) == len &&
+		    memcmp(d->meta.path, path, len) == 0)
+			return d;
+	}
 	return NULL;
 }

@@ -13,6 +13,8 @@
 #include "ck.h"
 #include "object.h"
 
+struct oc_obj_data;
+
 struct oc_objstore {
 	struct oc_object *head, *tail;
 	struct oc_object **by_handle;
@@ -40,7 +42,7 @@ struct oc_object *oc_objstore_get(const struct oc_objstore *st,
 				  CK_OBJECT_HANDLE h);
 /* The vault data object with this path, or NULL (session data objects
  * are not indexed: look through the store when n_session_data). */
-struct oc_object *oc_objstore_by_label(const struct oc_objstore *st,
-				       const char *path, size_t len);
+struct oc_obj_data *oc_objstore_by_label(const struct oc_objstore *st,
+					 const char *path, size_t len);
 
 #endif
