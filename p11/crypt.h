@@ -26,14 +26,14 @@
 #include "ck.h"
 
 struct oc_session;
-struct oc_object;
+struct oc_obj_seckey;
 
 struct oc_crypt {
 	bool active;
 	bool encrypt;
 	bool multi; /* an Update happened */
 	CK_MECHANISM_TYPE mech;
-	struct oc_object *key; /* referenced */
+	struct oc_obj_seckey *key; /* referenced */
 	uint8_t iv[OC_P11_MAX_GCM_IV];
 	size_t iv_len;
 	uint8_t *aad;

@@ -21,7 +21,7 @@
 #include "api.h"
 #include "ck.h"
 #include "lock.h"
-#include "object.h"
+#include "objstore.h"
 
 /* Deletes remembered for fetches in flight; more during one list fetch
  * and that fetch's result is not trusted to add objects. */
@@ -35,7 +35,7 @@ struct oc_token {
 	bool vault_known;
 	struct oc_lock *lock;
 	struct oc_lock *fetch;
-	struct oc_store store;
+	struct oc_objstore store;
 	bool listed;
 	long listed_at;
 	bool key_done;	       /* the config key object was considered */
