@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "attr.h"
-#include "delegate.h"
+#include "entry.h"
 #include "err.h"
 #include "init.h"
 #include "keys.h"
@@ -16,6 +16,7 @@
 #include "secmem.h"
 #include "session.h"
 #include "token.h"
+#include "tokenkey/tokenkey.h"
 
 struct entry {
 	const struct oc_conf_key *src; /* points into oc_mod.conf */
@@ -112,11 +113,40 @@ void oc_keys_abandon(void)
 	oc_wipe(&keys, sizeof(keys));
 }
 
+/* A key in another token (cmek_key_uri): the module named by
+ * cmek_key_module or the URI, a login with cmek_key_pin_file or the URI's
+ * pin-value; the AES-GCM work is forwarded there. */
+static int open_delegated(const struct oc_conf_key *src,
+			  struct oc_cmek_key **out)
+{
+	struct oc_tk_open_args a = {
+	    .uri = src->uri,
+	    .module = src->module,
+	    .loader = OC_TK_DLOPEN,
+	    .kind = OC_TK_AES,
+	    .flags = OC_TK_URI_PIN_VALUE,
+	    .pin_file = src->pin_file,
+	    /* This module as its own key's token would call itself. */
+	    .refuse = oc_entry_function_list(),
+	};
+	struct oc_tk_err e;
+	int err;
+
+	err = oc_tk_cmek_open(&a, src->fingerprint, out, &e);
+	if (err && e.stage == OC_TK_AT_NO_MODULE)
+		oc_log_error("oneclaw-pkcs11: cmek_key_uri needs "
+			     "cmek_key_module (the PKCS#11 module holding the "
+			     "key)");
+	else if (err)
+		oc_log_error("oneclaw-pkcs11: delegated key: %s",
+			     e.msg[0] ? e.msg : oc_strerror(err));
+	return err;
+}
+
 CK_RV oc_keys_get(const char *vault_id, struct oc_cmek_key **out)
 {
 	const struct oc_conf_key *src = oc_conf_key_for(&oc_mod.conf, vault_id);
 	struct entry *e = NULL;
-	char errbuf[512] = "";
 	CK_RV rv = CKR_OK;
 	int err;
 
@@ -130,11 +160,9 @@ CK_RV oc_keys_get(const char *vault_id, struct oc_cmek_key **out)
 		return CKR_OK;
 	oc_lock_take(keys.lock);
 	if (!e->key && src->uri) {
-		err = oc_delegate_open(src, &e->key, errbuf, sizeof(errbuf));
+		err = open_delegated(src, &e->key);
 		if (err) {
 			e->key = NULL;
-			oc_log_error("oneclaw-pkcs11: %s",
-				     errbuf[0] ? errbuf : oc_strerror(err));
 			oc_rv_cause("delegated CMEK key: %s", oc_strerror(err));
 			rv = CKR_DEVICE_ERROR;
 		}

@@ -11,7 +11,6 @@ p11_libocp11_la_SOURCES = \
 	p11/attr.c p11/attr.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \
-	p11/delegate.c p11/delegate.h \
 	p11/entry.c p11/entry.h \
 	p11/find.c p11/find.h \
 	p11/init.c p11/init.h \
@@ -37,8 +36,8 @@ p11_libocp11_la_SOURCES = \
 	p11/write.c p11/write.h
 p11_libocp11_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(YAJL_CFLAGS)
-p11_libocp11_la_LIBADD = src/libocnet.la $(P11KIT_LIBS) $(CRYPTO_LIBS) \
-	$(PTHREAD_LIBS) -ldl
+p11_libocp11_la_LIBADD = src/tokenkey/libtokenkey.la src/libocnet.la \
+	$(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 p11module_LTLIBRARIES = oneclaw-pkcs11.la
 oneclaw_pkcs11_la_SOURCES = p11/module.c p11/module.h

@@ -21,7 +21,6 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/ids.c src/vaultd/ids.h \
 	src/vaultd/jwt.c src/vaultd/jwt.h \
 	src/vaultd/kek.c src/vaultd/kek.h \
-	src/vaultd/kek-token.c src/vaultd/kek-token.h \
 	src/vaultd/problem.c src/vaultd/problem.h \
 	src/vaultd/request.c src/vaultd/request.h \
 	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
@@ -41,14 +40,14 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/vaultd-init.c src/vaultd/vaultd-init.h \
 	src/vaultd/wirelog.c src/vaultd/wirelog.h
 src_vaultd_libocvaultd_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
-	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS) $(P11KIT_CFLAGS)
-src_vaultd_libocvaultd_la_LIBADD = src/libocore.la $(MHD_LIBS) \
-	$(SQLITE_LIBS) $(CRYPTO_LIBS) $(YAJL_LIBS) $(P11KIT_LIBS) \
-	$(PTHREAD_LIBS)
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
+src_vaultd_libocvaultd_la_LIBADD = src/tokenkey/libtokenkey.la \
+	src/libocore.la $(MHD_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) \
+	$(YAJL_LIBS) $(PTHREAD_LIBS)
 
 oneclaw_vaultd_SOURCES = src/vaultd/main.c
 oneclaw_vaultd_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(YAJL_CFLAGS) $(P11KIT_CFLAGS)
+	$(YAJL_CFLAGS)
 oneclaw_vaultd_LDADD = src/vaultd/libocvaultd.la
 
 dist_man_MANS += doc/oneclaw-vaultd.8
