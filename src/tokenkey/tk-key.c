@@ -48,7 +48,7 @@ static struct oc_tk_key *key_alloc(void)
 	if (!k)
 		return NULL;
 	pthread_mutex_init(&k->lock, NULL);
-	k->pid = getpid();
+	k->gen = oc_tk_gen();
 	return k;
 }
 
@@ -56,7 +56,7 @@ void oc_tk_key_free(struct oc_tk_key *k)
 {
 	if (!k)
 		return;
-	if (k->pid == getpid()) {
+	if (k->gen == oc_tk_gen()) {
 		if (k->have_session)
 			k->mod->f->C_CloseSession(k->session);
 		oc_tk_module_put(k->mod);

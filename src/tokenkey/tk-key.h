@@ -18,7 +18,7 @@ struct oc_tk_key {
 	CK_SESSION_HANDLE session;
 	bool have_session;
 	CK_OBJECT_HANDLE obj;
-	pid_t pid;	      /* the process that opened the session */
+	unsigned long gen;    /* the process that opened it (oc_tk_gen) */
 	pthread_mutex_t lock; /* one operation at a time on the session */
 };
 

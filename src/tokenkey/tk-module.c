@@ -18,6 +18,44 @@
 
 static struct oc_tk_module *modules;
 static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static unsigned long generation;
+
+/* The lock is held across loading and finalising: a fork meanwhile must
+ * not leave it taken in the child, whose first key would wait forever. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&modules_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&modules_lock);
+}
+
+static void fork_child(void)
+{
+	generation++;
+	pthread_mutex_unlock(&modules_lock);
+}
+
+static void fork_setup(void)
+{
+	if (pthread_atfork(fork_prepare, fork_parent, fork_child) != 0)
+		oc_debug(OC_LOG_CMEK, "pthread_atfork failed; a fork while a "
+				      "token module loads may hang the child");
+}
+
+unsigned long oc_tk_gen(void)
+{
+	unsigned long g;
+
+	pthread_once(&fork_once, fork_setup);
+	pthread_mutex_lock(&modules_lock);
+	g = generation;
+	pthread_mutex_unlock(&modules_lock);
+	return g;
+}
 
 int oc_tk_fail(struct oc_tk_err *e, enum oc_tk_stage stage, CK_RV rv, int err,
 	       const char *fmt, ...)
@@ -95,13 +133,26 @@ static int load(struct oc_tk_module *m, const void *refuse, struct oc_tk_err *e)
 static struct oc_tk_module *lookup(enum oc_tk_loader loader, const char *path)
 {
 	struct oc_tk_module *m;
-	pid_t pid = getpid();
 
 	/* A parent's module is initialised for the parent only. */
 	for (m = modules; m; m = m->next)
-		if (m->pid == pid && m->loader == loader &&
+		if (m->gen == generation && m->loader == loader &&
 		    strcmp(m->path, path) == 0)
 			return m;
+	return NULL;
+}
+
+/* The same library reached by another path (a symlink): dlopen gave the
+ * same function list, which one entry must own, or its last key would
+ * finalise it under the other's. */
+static struct oc_tk_module *same_library(const struct oc_tk_module *m)
+{
+	struct oc_tk_module *o;
+
+	for (o = modules; o; o = o->next)
+		if (o->gen == generation && o->loader == OC_TK_DLOPEN &&
+		    o->f == m->f)
+			return o;
 	return NULL;
 }
 
@@ -112,6 +163,7 @@ int oc_tk_module_get(enum oc_tk_loader loader, const char *path,
 	struct oc_tk_module *m;
 	int err = OC_OK;
 
+	pthread_once(&fork_once, fork_setup);
 	pthread_mutex_lock(&modules_lock);
 	m = lookup(loader, path);
 	if (m) {
@@ -128,12 +180,20 @@ int oc_tk_module_get(enum oc_tk_loader loader, const char *path,
 		goto out;
 	}
 	m->loader = loader;
-	m->pid = getpid();
+	m->gen = generation;
 	m->refs = 1;
 	m->path = strdup(path);
 	err = m->path ? load(m, refuse, e) : OC_ERR_NOMEM;
 	if (err) {
 		unload(m);
+		goto out;
+	}
+	if (loader == OC_TK_DLOPEN && same_library(m)) {
+		struct oc_tk_module *o = same_library(m);
+
+		o->refs++;
+		unload(m); /* dlclose: the library stays, held by o */
+		m = o;
 		goto out;
 	}
 	m->next = modules;
@@ -161,7 +221,7 @@ void oc_tk_module_put(struct oc_tk_module *m)
 	if (!m)
 		return;
 	pthread_mutex_lock(&modules_lock);
-	if (m->pid != getpid() || --m->refs > 0) {
+	if (m->gen != generation || --m->refs > 0) {
 		pthread_mutex_unlock(&modules_lock);
 		return;
 	}

@@ -4,7 +4,6 @@
 #define OC_TK_MODULE_H
 
 #include <stdbool.h>
-#include <sys/types.h>
 
 #include "tk-ck.h"
 #include "tokenkey.h"
@@ -15,8 +14,8 @@ struct oc_tk_module {
 	char *path;
 	void *dl; /* OC_TK_DLOPEN */
 	CK_FUNCTION_LIST *f;
-	pid_t pid;     /* the process that initialised it */
-	bool finalize; /* our C_Initialize returned CKR_OK */
+	unsigned long gen; /* the process that initialised it (oc_tk_gen) */
+	bool finalize;	   /* our C_Initialize returned CKR_OK */
 	unsigned refs;
 };
 
@@ -30,6 +29,11 @@ void oc_tk_module_hold(struct oc_tk_module *m);
 /* Drops a reference; the last one finalises (when we initialised) and
  * unloads.  A module from a parent process is left alone. */
 void oc_tk_module_put(struct oc_tk_module *m);
+
+/* This process's generation: it changes in a child after fork, so what
+ * a parent initialised is never used or finalised by a child (a pid may
+ * be reused; a generation is not). */
+unsigned long oc_tk_gen(void);
 
 /* Records a failure in e (NULL-safe) and returns err. */
 int oc_tk_fail(struct oc_tk_err *e, enum oc_tk_stage stage, CK_RV rv, int err,
