@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -631,6 +632,52 @@ static void test_initialized_elsewhere(void **state)
 	assert_int_equal(hsm->C_Finalize(NULL), CKR_OK);
 }
 
+/* In a child, a key from the parent is freed without a call into the
+ * token (its session and module belong to the parent), and a key opened
+ * there is the child's own; the parent's key still works afterwards. */
+static int child_after_fork(struct oc_tk_key *parent_key)
+{
+	struct oc_tk_open_args a = args("gcm", OC_TK_AES);
+	struct oc_tk_key *k = NULL;
+	struct oc_tk_err e;
+	uint8_t iv[12] = {7}, ct[4], tag[16], raw[4], back[4];
+
+	oc_tk_key_free(parent_key);
+	if (oc_tk_key_open(&a, &k, &e) != OC_OK)
+		return 2;
+	if (oc_tk_gcm_seal(k, iv, sizeof(iv), NULL, 0, (const uint8_t *)"kid",
+			   4, ct, tag, sizeof(tag)) != OC_OK ||
+	    oc_aes_gcm_open(k_gcm, iv, sizeof(iv), NULL, 0, ct, sizeof(ct), tag,
+			    sizeof(tag), raw) != OC_OK ||
+	    oc_tk_gcm_open(k, iv, sizeof(iv), NULL, 0, ct, sizeof(ct), tag,
+			   sizeof(tag), back) != OC_OK ||
+	    memcmp(back, "kid", 4) != 0)
+		return 3;
+	oc_tk_key_free(k);
+	return 0;
+}
+
+static void test_fork(void **state)
+{
+	struct oc_tk_open_args a = args("gcm", OC_TK_AES);
+	struct oc_tk_key *k;
+	int status = -1;
+	pid_t pid;
+
+	(void)state;
+	k = open_ok(&a);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_after_fork(k));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	check_gcm(k, k_gcm);
+	oc_tk_key_free(k);
+	assert_false(softhsm_initialized());
+}
+
 static void test_cmek(void **state)
 {
 	struct oc_tk_open_args a = args("gcm", OC_TK_AES);
@@ -688,6 +735,7 @@ int main(void)
 	    cmocka_unit_test(test_refuse_self),
 	    cmocka_unit_test(test_shared_module),
 	    cmocka_unit_test(test_initialized_elsewhere),
+	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_cmek),
 	};
 	const char *env = getenv("OC_SOFTHSM_LIB");
