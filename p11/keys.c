@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attr.h"
 #include "entry.h"
 #include "err.h"
 #include "init.h"
@@ -14,8 +13,6 @@
 #include "log.h"
 #include "rv.h"
 #include "secmem.h"
-#include "session.h"
-#include "token.h"
 #include "tokenkey/tokenkey.h"
 
 struct entry {
