@@ -46,11 +46,17 @@ static int meta_copy(struct oc_secret_meta *dst,
 	return OC_OK;
 }
 
+/* A kind's ops are only ever called on objects of that kind. */
+static struct oc_obj_data *data_of(const struct oc_object *o)
+{
+	return (struct oc_obj_data *)o;
+}
+
 static bool data_holds_key(const struct oc_object *o)
 {
 	/* A secret of a key type always does, whether or not it parsed (an
 	 * encrypted key, or one of an unsupported kind, is still a key). */
-	return oc_obj_data_key_type(oc_obj_data(o)->meta.type);
+	return oc_obj_data_key_type(data_of(o)->meta.type);
 }
 
 static bool data_may(const struct oc_object *o, enum oc_obj_act act)
@@ -61,7 +67,7 @@ static bool data_may(const struct oc_object *o, enum oc_obj_act act)
 
 static bool data_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 {
-	const struct oc_obj_data *d = oc_obj_data(o);
+	const struct oc_obj_data *d = data_of(o);
 
 	if (o->session_obj)
 		return false;
@@ -76,7 +82,7 @@ static bool data_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		       struct oc_attr_val *v)
 {
-	const struct oc_obj_data *d = oc_obj_data(o);
+	const struct oc_obj_data *d = data_of(o);
 	const struct oc_secret_meta *m = &d->meta;
 	size_t len;
 
@@ -140,7 +146,7 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 
 static void data_free(struct oc_object *o, bool child)
 {
-	struct oc_obj_data *d = oc_obj_data(o);
+	struct oc_obj_data *d = data_of(o);
 
 	oc_obj_data_drop_value(d);
 	meta_free(&d->meta);
@@ -152,7 +158,7 @@ static void data_free(struct oc_object *o, bool child)
 static CK_RV data_set_local(struct oc_objstore *st, struct oc_object *obj,
 			    const CK_ATTRIBUTE *t, CK_ULONG n)
 {
-	struct oc_obj_data *o = oc_obj_data(obj);
+	struct oc_obj_data *o = data_of(obj);
 	struct oc_obj_data_tmpl d = {0};
 	int err = OC_OK;
 	CK_RV rv;

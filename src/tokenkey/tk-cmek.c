@@ -84,7 +84,10 @@ int oc_tk_cmek_open(const struct oc_tk_open_args *a, const char *fpr_hex,
 
 	if (e)
 		memset(e, 0, sizeof(*e));
-	if (a && a->kind != OC_TK_AES)
+	if (!a || !out)
+		return oc_tk_fail(e, OC_TK_AT_ARGS, 0, OC_ERR_ARGS,
+				  "no key to open");
+	if (a->kind != OC_TK_AES)
 		return oc_tk_fail(e, OC_TK_AT_ARGS, 0, OC_ERR_ARGS,
 				  "a CMEK key is an AES key");
 	err = oc_tk_key_open(a, &k, e);

@@ -255,7 +255,8 @@ int oc_tk_key_open(const struct oc_tk_open_args *a, struct oc_tk_key **out,
 {
 	struct oc_tk_key *k = NULL;
 	P11KitUri *uri = NULL;
-	CK_TOKEN_INFO ti;
+	/* Zeroed: the analyser cannot see the token fill it. */
+	CK_TOKEN_INFO ti = {0};
 	char label[sizeof(ti.label) + 1] = "";
 	const char *module, *uri_s;
 	int err, r;
