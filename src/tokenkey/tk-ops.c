@@ -103,7 +103,8 @@ int oc_tk_gcm_seal(struct oc_tk_key *k, uint8_t *iv, size_t iv_len,
 		free(out);
 		return OC_ERR_CRYPTO;
 	}
-	memcpy(ct, out, n);
+	if (n) /* nothing to seal: ct may be NULL */
+		memcpy(ct, out, n);
 	memcpy(tag, out + n, tag_len);
 	free(out);
 	return OC_OK;
