@@ -160,17 +160,20 @@ read_once lim/s k3 limited-server-value-77d2
 
 echo "== 409 with no job id known here: stop and say so"
 : > "$T/hold"
+# A file of its own: a background command's redirection truncates its
+# file only when that command starts, and the first run's a.err still
+# says "rotated" (the wait would return before this run's call).
 tool cmek rotate "$V" --old "$T/k3.key" --new "$T/k4.key" --mode server \
-	> /dev/null 2> "$T/a.err" &
+	> /dev/null 2> "$T/held.err" &
 apid=$!
-wait_for_line "$T/a.err" '^rotated [0-9]+/' "$apid" ||
-	{ cat "$T/a.err" >&2; oc_fail "the first run ended before the second began"; }
+wait_for_line "$T/held.err" '^rotated [0-9]+/' "$apid" ||
+	{ cat "$T/held.err" >&2; oc_fail "the first run ended before the second began"; }
 p0=$(posts)
 expect_exit 1 "already running for vault $V.*job id is not known here.*cmek status" \
 	tool_elsewhere cmek rotate "$V" --old "$T/k3.key" --new "$T/k4.key" --mode server
 [ $(($(posts) - p0)) = 1 ] || oc_fail "the rotation call was repeated"
 rm -f "$T/hold"
-wait "$apid" || { cat "$T/a.err" >&2; oc_fail "the first run failed"; }
+wait "$apid" || { cat "$T/held.err" >&2; oc_fail "the first run failed"; }
 [ "$(vault_fp)" = "$(fp k4)" ] || oc_fail "the vault does not name k4"
 
 echo "== 400 because an earlier run has just finished: already rotated"
