@@ -33,6 +33,16 @@ struct oc_faults {
 	pthread_mutex_t lock;
 };
 
+/* A hold file: an absolute path (vaultd's working directory is not the
+ * test's). */
+static int hold_file(const char *v, char *dst, size_t size)
+{
+	if (v[0] != '/' || strlen(v) >= size)
+		return OC_ERR_PARSE;
+	memcpy(dst, v, strlen(v) + 1);
+	return OC_OK;
+}
+
 static int item(struct oc_faults *f, struct rule *r, char *kv)
 {
 	char *eq = strchr(kv, '=');
@@ -69,12 +79,8 @@ static int item(struct oc_faults *f, struct rule *r, char *kv)
 		r->act.delay_ms = (unsigned)x;
 		return OC_OK;
 	}
-	if (strcmp(kv, "hold") == 0) {
-		if (v[0] != '/' || strlen(v) >= sizeof(r->hold))
-			return OC_ERR_PARSE;
-		memcpy(r->hold, v, strlen(v) + 1);
-		return OC_OK;
-	}
+	if (strcmp(kv, "hold") == 0)
+		return hold_file(v, r->hold, sizeof(r->hold));
 	if (strcmp(kv, "status") == 0) {
 		if (oc_decimal_parse(v, 400, 599, &x))
 			return OC_ERR_PARSE;
@@ -93,12 +99,8 @@ static int item(struct oc_faults *f, struct rule *r, char *kv)
 		f->rotate_delay = (unsigned)x;
 		return OC_OK;
 	}
-	if (strcmp(kv, "rotate-hold") == 0) {
-		if (v[0] != '/' || strlen(v) >= sizeof(f->rotate_hold))
-			return OC_ERR_PARSE;
-		memcpy(f->rotate_hold, v, strlen(v) + 1);
-		return OC_OK;
-	}
+	if (strcmp(kv, "rotate-hold") == 0)
+		return hold_file(v, f->rotate_hold, sizeof(f->rotate_hold));
 	return OC_ERR_PARSE;
 }
 
