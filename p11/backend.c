@@ -126,6 +126,13 @@ void oc_backend_abandon(struct oc_backend *b)
 	b->ctx = NULL;
 }
 
+static const char *last_error(struct oc_backend *b)
+{
+	const char *e = b->ops->last_error(b->ctx);
+
+	return e ? e : "";
+}
+
 /* Keeps the status of the call just made for ulDeviceError. */
 static int note(struct oc_backend *b, int err)
 {
@@ -133,8 +140,7 @@ static int note(struct oc_backend *b, int err)
 	if (err)
 		oc_debug(OC_LOG_P11, "backend: %s (HTTP %ld)%s%s",
 			 oc_strerror(err), thread_status,
-			 *oc_backend_last_error(b) ? ": " : "",
-			 oc_backend_last_error(b));
+			 *last_error(b) ? ": " : "", last_error(b));
 	return err;
 }
 
@@ -183,13 +189,6 @@ int oc_backend_login(struct oc_backend *b, const char *key, size_t len)
 void oc_backend_logout(struct oc_backend *b)
 {
 	b->ops->logout(b->ctx);
-}
-
-const char *oc_backend_last_error(struct oc_backend *b)
-{
-	const char *e = b->ops->last_error(b->ctx);
-
-	return e ? e : "";
 }
 
 long oc_backend_thread_status(void)

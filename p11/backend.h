@@ -64,7 +64,6 @@ int oc_backend_secret_delete(struct oc_backend *b, const char *vault_id,
 			     const char *path);
 int oc_backend_login(struct oc_backend *b, const char *key, size_t len);
 void oc_backend_logout(struct oc_backend *b);
-const char *oc_backend_last_error(struct oc_backend *b);
 
 /* The HTTP status of this thread's last backend call (0: none). */
 long oc_backend_thread_status(void);

@@ -11,6 +11,8 @@
 #include "keyobj.h"
 #include "log.h"
 #include "mech.h"
+#include "obj-asym.h"
+#include "obj-seckey.h"
 #include "object.h"
 #include "ossl.h"
 #include "rv.h"
@@ -33,7 +35,8 @@ struct gcm_params_v1 {
 
 void oc_crypt_clear(struct oc_crypt *op)
 {
-	oc_object_unref(op->key);
+	if (op->key)
+		oc_object_unref(&op->key->obj);
 	free(op->aad);
 	oc_buf_free(&op->in);
 	oc_asym_clear(&op->asym);
@@ -62,8 +65,13 @@ static CK_RV gen_iv(CK_BYTE_PTR iv, CK_ULONG iv_len, CK_ULONG iv_bits,
 	return CKR_OK;
 }
 
-CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, bool encrypt,
-			  struct oc_crypt *op)
+/* Validates CK_GCM_PARAMS: tag 32..128 bits in steps of 8, AAD bounded;
+ * copies them into op.  Decryption takes the caller's IV (1..128 bytes).
+ * Encryption never does: pIv must be a writable 12-byte buffer (ulIvBits
+ * 0 or 96), the IV is generated here and written to it.  Anything else
+ * is CKR_MECHANISM_PARAM_INVALID. */
+static CK_RV gcm_params(const CK_MECHANISM *m, bool encrypt,
+			struct oc_crypt *op)
 {
 	CK_BYTE_PTR iv, aad;
 	CK_ULONG iv_len, iv_bits = 0, aad_len, tag_bits;
@@ -131,6 +139,7 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 {
 	struct oc_crypt *op = op_of(s, encrypt);
 	struct oc_object *o = NULL;
+	struct oc_obj_asym *a;
 	CK_MECHANISM_INFO info;
 	EVP_PKEY *k = NULL;
 	CK_RV rv;
@@ -141,16 +150,13 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (encrypt && o->kind == OC_OBJ_PUBLIC_KEY) {
-		if (EVP_PKEY_up_ref(o->pub_key))
-			k = o->pub_key;
-		else
-			rv = CKR_FUNCTION_FAILED;
-	} else if (!encrypt && o->kind == OC_OBJ_PRIVATE_KEY) {
-		rv = oc_keyobj_private(s->tok, o, &k);
-	} else {
+	a = oc_obj_asym(o);
+	if (a && encrypt && !oc_obj_asym_is_private(a))
+		rv = oc_obj_asym_public_key(a, &k);
+	else if (a && !encrypt && oc_obj_asym_is_private(a))
+		rv = oc_keyobj_private(s->tok, a, &k);
+	else
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-	}
 	memset(op, 0, sizeof(*op));
 	if (rv == CKR_OK)
 		rv = oc_asym_init(&op->asym,
@@ -206,6 +212,7 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 {
 	struct oc_crypt *op = op_of(s, encrypt);
 	struct oc_object *o = NULL;
+	struct oc_obj_seckey *skey;
 	CK_RV rv;
 
 	if (op->active)
@@ -215,15 +222,16 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->kind == OC_OBJ_PRIVATE_KEY || o->kind == OC_OBJ_PUBLIC_KEY) {
+	if (oc_obj_asym(o)) {
 		oc_object_unref(o);
 		return asym_init(s, encrypt, m, key);
 	}
-	if (o->key_type != CKK_AES || !o->cmek) {
+	skey = oc_obj_seckey(o);
+	if (!skey || skey->key_type != CKK_AES || !skey->cmek) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto fail;
 	}
-	if (!(o->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT))) {
+	if (!(skey->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT))) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto fail;
 	}
@@ -234,14 +242,14 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 			goto fail;
 		}
 	} else {
-		rv = oc_crypt_gcm_params(m, encrypt, op);
+		rv = gcm_params(m, encrypt, op);
 		if (rv != CKR_OK)
 			goto fail;
 	}
 	oc_buf_init(&op->in, OC_CRYPT_MAX_INPUT, true);
 	op->mech = m->mechanism;
 	op->encrypt = encrypt;
-	op->key = o;
+	op->key = skey;
 	op->active = true;
 	return CKR_OK;
 fail:

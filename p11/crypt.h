@@ -26,14 +26,14 @@
 #include "ck.h"
 
 struct oc_session;
-struct oc_object;
+struct oc_obj_seckey;
 
 struct oc_crypt {
 	bool active;
 	bool encrypt;
 	bool multi; /* an Update happened */
 	CK_MECHANISM_TYPE mech;
-	struct oc_object *key; /* referenced */
+	struct oc_obj_seckey *key; /* referenced */
 	uint8_t iv[OC_P11_MAX_GCM_IV];
 	size_t iv_len;
 	uint8_t *aad;
@@ -42,14 +42,6 @@ struct oc_crypt {
 	struct oc_buf in;    /* multi-part input, secret */
 	struct oc_asym asym; /* active for the RSA mechanisms */
 };
-
-/* Validates CK_GCM_PARAMS: tag 32..128 bits in steps of 8, AAD bounded;
- * copies them into op.  Decryption takes the caller's IV (1..128 bytes).
- * Encryption never does: pIv must be a writable 12-byte buffer (ulIvBits
- * 0 or 96), the IV is generated here and written to it.  Anything else
- * is CKR_MECHANISM_PARAM_INVALID. */
-CK_RV oc_crypt_gcm_params(const CK_MECHANISM *m, bool encrypt,
-			  struct oc_crypt *op);
 
 CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 		    CK_OBJECT_HANDLE key);

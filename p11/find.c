@@ -6,7 +6,9 @@
 
 #include "attr.h"
 #include "find.h"
+#include "obj-data.h"
 #include "object.h"
+#include "objstore.h"
 #include "session.h"
 #include "token.h"
 
@@ -73,16 +75,17 @@ static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 	if (label && cls && oc_attr_ulong(cls, &want) == CKR_OK &&
 	    want == CKO_DATA) {
 		/* The common "read object by label" case: the index. */
-		struct oc_object *o = oc_store_by_label(
+		struct oc_obj_data *d = oc_objstore_by_label(
 		    &tok->store, label->pValue ? label->pValue : "",
 		    label->ulValueLen);
+		struct oc_object *o;
 
-		if (o && (m = match(o, t, n)) != 0)
-			rv = add(v, nv, cap, o->handle, m < 0);
+		if (d && (m = match(&d->obj, t, n)) != 0)
+			rv = add(v, nv, cap, d->obj.handle, m < 0);
 		/* Session data objects are not in the index. */
 		for (o = tok->store.n_session_data ? tok->store.head : NULL;
 		     o && rv == CKR_OK; o = o->next)
-			if (o->kind == OC_OBJ_DATA && o->session_obj &&
+			if (oc_obj_data(o) && o->session_obj &&
 			    (m = match(o, t, n)) != 0)
 				rv = add(v, nv, cap, o->handle, m < 0);
 	} else {

@@ -11,7 +11,11 @@
 #include "keyobj.h"
 #include "keys.h"
 #include "log.h"
+#include "obj-asym.h"
+#include "obj-cert.h"
+#include "obj-data.h"
 #include "object.h"
+#include "objstore.h"
 #include "pkey.h"
 #include "rv.h"
 #include "sealed.h"
@@ -85,98 +89,52 @@ out:
 	return err;
 }
 
-/* The objects of one private key: its private and public halves. */
-static int make_pair(const char *path, int64_t version, EVP_PKEY *k,
-		     struct oc_object **priv, struct oc_object **pub)
-{
-	struct oc_object *a = NULL, *b = NULL;
-	int err;
-
-	err = oc_object_new_from_secret(OC_OBJ_PRIVATE_KEY, path, version, &a);
-	if (!err)
-		err = oc_object_new_from_secret(OC_OBJ_PUBLIC_KEY, path,
-						version, &b);
-	if (!err)
-		err = oc_pkey_pub_of(k, &a->pub);
-	if (!err)
-		err = oc_pkey_pub_of(k, &b->pub);
-	if (!err)
-		err = oc_pkey_public_copy(k, &a->pub_key);
-	if (!err)
-		err = oc_pkey_public_copy(k, &b->pub_key);
-	if (!err)
-		err = oc_object_set_id(a, a->pub.id, OC_PKEY_ID_LEN);
-	if (!err)
-		err = oc_object_set_id(b, b->pub.id, OC_PKEY_ID_LEN);
-	if (err) {
-		oc_object_unref(a);
-		oc_object_unref(b);
-		return err;
-	}
-	/* Public keys and certificates are public in the PKCS#11 sense. */
-	b->priv = false;
-	EVP_PKEY_up_ref(k);
-	a->priv_key = k;
-	a->priv_at = oc_init_now();
-	*priv = a;
-	*pub = b;
-	return OC_OK;
-}
-
-static int make_cert(const char *path, int64_t version, const uint8_t *v,
-		     size_t n, struct oc_object **out, char *why,
-		     size_t why_len)
-{
-	struct oc_object *c = NULL;
-	int err;
-
-	err = oc_object_new_from_secret(OC_OBJ_CERT, path, version, &c);
-	if (err)
-		return err;
-	err = oc_pkey_parse_cert(v, n, &c->cert, NULL, why, why_len);
-	if (!err)
-		err = oc_object_set_id(c, c->cert.pub.id, OC_PKEY_ID_LEN);
-	if (err) {
-		oc_object_unref(c);
-		return err;
-	}
-	c->priv = false;
-	*out = c;
-	return OC_OK;
-}
-
 struct todo {
 	char *path;
 	char type[32];
 	int64_t version;
 };
 
+/* The secret a key or certificate object was made from; NULL for the
+ * other kinds. */
+static const struct oc_obj_src *src_of(const struct oc_object *o)
+{
+	const struct oc_obj_asym *k = oc_obj_asym(o);
+	const struct oc_obj_cert *c = oc_obj_cert(o);
+
+	return k ? &k->src : c ? &c->src : NULL;
+}
+
 /* Under t->lock: drops objects whose secret left or changed; lists the
  * key-typed secrets to turn into objects. */
 static size_t plan(struct oc_token *t, struct todo **out)
 {
-	struct oc_object *o, *next, *d;
+	struct oc_object *o, *next;
+	struct oc_obj_data *d;
 	struct todo *v = NULL;
 	size_t n = 0, cap = 0;
 
 	for (o = t->store.head; o; o = next) {
+		const struct oc_obj_src *src = src_of(o);
+
 		next = o->next;
-		if (!o->src_path)
+		if (!src)
 			continue;
-		d = oc_store_by_label(&t->store, o->src_path,
-				      strlen(o->src_path));
-		if (!d || d->meta.version != o->src_version) {
+		d = oc_objstore_by_label(&t->store, src->path,
+					 strlen(src->path));
+		if (!d || d->meta.version != src->version) {
 			if (d)
 				d->keyobj_done = false;
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 		}
 	}
 	for (o = t->store.head; o; o = o->next) {
-		if (o->kind != OC_OBJ_DATA || o->session_obj ||
-		    (!oc_object_key_type(o->meta.type) &&
-		     !is_cert_type(o->meta.type)))
+		d = oc_obj_data(o);
+		if (!d || o->session_obj ||
+		    (!oc_obj_data_key_type(d->meta.type) &&
+		     !is_cert_type(d->meta.type)))
 			continue;
-		if (o->keyobj_done && o->keyobj_version == o->meta.version)
+		if (d->keyobj_done && d->keyobj_version == d->meta.version)
 			continue;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 8;
@@ -187,11 +145,11 @@ static size_t plan(struct oc_token *t, struct todo **out)
 			v = nv;
 			cap = nc;
 		}
-		v[n].path = strdup(o->meta.path);
+		v[n].path = strdup(d->meta.path);
 		if (!v[n].path)
 			break;
-		snprintf(v[n].type, sizeof(v[n].type), "%s", o->meta.type);
-		v[n].version = o->meta.version;
+		snprintf(v[n].type, sizeof(v[n].type), "%s", d->meta.type);
+		v[n].version = d->meta.version;
 		n++;
 	}
 	*out = v;
@@ -203,23 +161,23 @@ static size_t plan(struct oc_token *t, struct todo **out)
 static void adopt(struct oc_token *t, const struct todo *w,
 		  struct oc_object **objs, size_t n)
 {
-	struct oc_object *d =
-	    oc_store_by_label(&t->store, w->path, strlen(w->path));
+	struct oc_obj_data *d =
+	    oc_objstore_by_label(&t->store, w->path, strlen(w->path));
 
 	if (!d || d->meta.version != w->version)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		if (!objs[i])
 			continue;
-		if (oc_store_add(&t->store, objs[i]) != OC_OK)
+		if (oc_objstore_add(&t->store, objs[i]) != OC_OK)
 			continue;
 		objs[i] = NULL;
 	}
 	d->keyobj_done = true;
 	d->keyobj_version = w->version;
 	/* A value cached before (a local write) is key material: not kept. */
-	if (oc_object_holds_key(d))
-		oc_object_drop_value(d);
+	if (oc_object_holds_key_material(&d->obj))
+		oc_obj_data_drop_value(d);
 }
 
 /* The part of a path before its last extension ("tls/client"). */
@@ -237,18 +195,20 @@ static size_t stem_len(const char *path)
  * named like a key but for another key is reported. */
 static void pair(struct oc_token *t)
 {
-	for (struct oc_object *c = t->store.head; c; c = c->next) {
-		if (c->kind != OC_OBJ_CERT)
+	for (struct oc_object *o = t->store.head; o; o = o->next) {
+		struct oc_obj_cert *c = oc_obj_cert(o);
+
+		if (!c)
 			continue;
-		for (struct oc_object *k = t->store.head; k; k = k->next) {
+		for (struct oc_object *p = t->store.head; p; p = p->next) {
+			struct oc_obj_asym *k = oc_obj_asym(p);
 			bool same_id;
 			size_t sl;
 
-			if (k->kind != OC_OBJ_PRIVATE_KEY &&
-			    k->kind != OC_OBJ_PUBLIC_KEY)
+			if (!k)
 				continue;
-			same_id = k->id_len == c->id_len &&
-				  memcmp(k->id, c->id, c->id_len) == 0;
+			same_id = p->id_len == o->id_len &&
+				  memcmp(p->id, o->id, o->id_len) == 0;
 			if (same_id && !k->subject) {
 				k->subject = malloc(c->cert.subject_len + 1);
 				if (k->subject) {
@@ -257,14 +217,14 @@ static void pair(struct oc_token *t)
 					k->subject_len = c->cert.subject_len;
 				}
 			}
-			sl = stem_len(c->src_path);
-			if (!same_id && k->kind == OC_OBJ_PRIVATE_KEY &&
-			    stem_len(k->src_path) == sl &&
-			    memcmp(k->src_path, c->src_path, sl) == 0)
+			sl = stem_len(c->src.path);
+			if (!same_id && oc_obj_asym_is_private(k) &&
+			    stem_len(k->src.path) == sl &&
+			    memcmp(k->src.path, c->src.path, sl) == 0)
 				oc_debug(OC_LOG_P11,
 					 "certificate %s is not for key %s "
 					 "(their public keys differ)",
-					 c->src_path, k->src_path);
+					 c->src.path, k->src.path);
 		}
 	}
 }
@@ -296,13 +256,13 @@ static void build(const char *vault_id, const struct todo *w,
 	}
 	*final = true;
 	if (is_cert_type(w->type)) {
-		err = make_cert(w->path, version, v, n, &objs[0], why,
-				sizeof(why));
+		err = oc_obj_cert_new(w->path, version, v, n, &objs[0], why,
+				      sizeof(why));
 	} else {
 		err = oc_pkey_parse_private(v, n, &k, why, sizeof(why));
 		if (!err)
-			err =
-			    make_pair(w->path, version, k, &objs[0], &objs[1]);
+			err = oc_obj_asym_new_pair(w->path, version, k,
+						   &objs[0], &objs[1]);
 	}
 	if (err && !why[0])
 		snprintf(why, sizeof(why), "%s", oc_strerror(err));
@@ -318,7 +278,7 @@ out:
 	oc_secure_free(v);
 }
 
-void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1])
+void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_WIRE_ID_MAX + 1])
 {
 	struct todo *todo = NULL;
 	size_t n;
@@ -348,9 +308,10 @@ void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1])
 	free(todo);
 }
 
-CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o, EVP_PKEY **out)
+CK_RV oc_keyobj_private(struct oc_token *t, struct oc_obj_asym *o,
+			EVP_PKEY **out)
 {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char why[160] = "";
 	struct oc_pkey_pub pub;
 	EVP_PKEY *k = NULL;
@@ -371,8 +332,8 @@ CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o, EVP_PKEY **out)
 		oc_lock_release(t->fetch);
 		return CKR_OK;
 	}
-	oc_object_drop_private(o);
-	path = strdup(o->src_path);
+	oc_obj_asym_drop_private(o);
+	path = strdup(o->src.path);
 	memcpy(id, t->vault_id, sizeof(id));
 	oc_lock_release(t->lock);
 	if (!path) {
@@ -394,8 +355,8 @@ CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o, EVP_PKEY **out)
 	}
 	/* Rotated on the server under the same path: not the key the
 	 * application found. */
-	if (CRYPTO_memcmp(pub.id, o->id, OC_PKEY_ID_LEN) != 0 ||
-	    o->id_len != OC_PKEY_ID_LEN) {
+	if (CRYPTO_memcmp(pub.id, o->obj.id, OC_PKEY_ID_LEN) != 0 ||
+	    o->obj.id_len != OC_PKEY_ID_LEN) {
 		oc_rv_cause("%s now holds another key", path);
 		rv = CKR_KEY_CHANGED;
 		goto out;
@@ -419,9 +380,12 @@ out:
 void oc_keyobj_drop_private(struct oc_token *t)
 {
 	oc_lock_take(t->lock);
-	for (struct oc_object *o = t->store.head; o; o = o->next)
-		if (o->kind == OC_OBJ_PRIVATE_KEY)
-			oc_object_drop_private(o);
+	for (struct oc_object *o = t->store.head; o; o = o->next) {
+		struct oc_obj_asym *k = oc_obj_asym(o);
+
+		if (k)
+			oc_obj_asym_drop_private(k);
+	}
 	oc_lock_release(t->lock);
 }
 
@@ -430,8 +394,10 @@ void oc_keyobj_forget_locked(struct oc_token *t, const char *path)
 	struct oc_object *o, *next;
 
 	for (o = t->store.head; o; o = next) {
+		const struct oc_obj_src *src = src_of(o);
+
 		next = o->next;
-		if (o->src_path && strcmp(o->src_path, path) == 0)
-			oc_store_remove(&t->store, o);
+		if (src && strcmp(src->path, path) == 0)
+			oc_objstore_remove(&t->store, o);
 	}
 }

@@ -21,16 +21,17 @@
 #include "ck.h"
 
 struct oc_token;
-struct oc_object;
+struct oc_obj_asym;
 
 /* After a list was merged, with t->fetch held and t->lock not: makes the
  * objects of key-typed secrets that are new or changed, drops those whose
  * secret left or changed, pairs keys with certificates. */
-void oc_keyobj_sync(struct oc_token *t, const char vault_id[OC_API_MAX_ID + 1]);
+void oc_keyobj_sync(struct oc_token *t,
+		    const char vault_id[OC_WIRE_ID_MAX + 1]);
 /* The private key of a private key object, referenced (the caller frees
  * it with EVP_PKEY_free); parsed again when its cache was dropped.
  * CKR_KEY_CHANGED when the secret now holds another key. */
-CK_RV oc_keyobj_private(struct oc_token *t, struct oc_object *o,
+CK_RV oc_keyobj_private(struct oc_token *t, struct oc_obj_asym *o,
 			EVP_PKEY **out);
 /* Drops every cached private key of the token (its last session closed). */
 void oc_keyobj_drop_private(struct oc_token *t);

@@ -11,17 +11,20 @@ p11_libocp11_la_SOURCES = \
 	p11/attr.c p11/attr.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \
-	p11/delegate.c p11/delegate.h \
 	p11/entry.c p11/entry.h \
 	p11/find.c p11/find.h \
 	p11/init.c p11/init.h \
-	p11/keyattr.c p11/keyattr.h \
 	p11/keyobj.c p11/keyobj.h \
 	p11/keys.c p11/keys.h \
 	p11/lock.c p11/lock.h \
 	p11/login.c p11/login.h \
 	p11/mech.c p11/mech.h \
+	p11/obj-asym.c p11/obj-asym.h \
+	p11/obj-cert.c p11/obj-cert.h \
+	p11/obj-data.c p11/obj-data.h \
+	p11/obj-seckey.c p11/obj-seckey.h \
 	p11/object.c p11/object.h \
+	p11/objstore.c p11/objstore.h \
 	p11/random.c p11/random.h \
 	p11/rv.c p11/rv.h \
 	p11/sealed.c p11/sealed.h \
@@ -33,8 +36,8 @@ p11_libocp11_la_SOURCES = \
 	p11/write.c p11/write.h
 p11_libocp11_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(CRYPTO_CFLAGS) \
 	$(YAJL_CFLAGS)
-p11_libocp11_la_LIBADD = src/libocnet.la $(P11KIT_LIBS) $(CRYPTO_LIBS) \
-	$(PTHREAD_LIBS) -ldl
+p11_libocp11_la_LIBADD = src/tokenkey/libtokenkey.la src/libocnet.la \
+	$(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 p11module_LTLIBRARIES = oneclaw-pkcs11.la
 oneclaw_pkcs11_la_SOURCES = p11/module.c p11/module.h

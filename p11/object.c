@@ -1,148 +1,26 @@
-/* object.c - objects, their attributes, and the per-token store. */
+/* object.c - what every object has, and the rules read from its kind. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
 #include "err.h"
 #include "init.h"
-#include "keyattr.h"
 #include "object.h"
-#include "secmem.h"
 
-static char *dup_str(const char *s)
+struct oc_object *oc_object_new(const struct oc_object_ops *ops, size_t size)
 {
-	return s ? strdup(s) : NULL;
-}
-
-static void meta_free(struct oc_secret_meta *m)
-{
-	free(m->path);
-	free(m->metadata);
-	m->path = NULL;
-	m->metadata = NULL;
-}
-
-/* Our own deep copy: the object owns path and metadata. */
-static int meta_copy(struct oc_secret_meta *dst,
-		     const struct oc_secret_meta *src)
-{
-	struct oc_secret_meta m = *src;
-
-	m.path = dup_str(src->path ? src->path : "");
-	m.metadata = dup_str(src->metadata ? src->metadata : "{}");
-	if (!m.path || !m.metadata) {
-		meta_free(&m);
-		return OC_ERR_NOMEM;
-	}
-	meta_free(dst);
-	*dst = m;
-	return OC_OK;
-}
-
-int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out)
-{
-	struct oc_object *o = calloc(1, sizeof(*o));
+	struct oc_object *o = calloc(1, size);
 
 	if (!o)
-		return OC_ERR_NOMEM;
-	o->kind = OC_OBJ_DATA;
+		return NULL;
+	o->ops = ops;
 	atomic_init(&o->refs, 1);
 	o->priv = oc_mod.pin_mode;
-	if (meta_copy(&o->meta, m) != OC_OK) {
-		free(o);
-		return OC_ERR_NOMEM;
-	}
-	*out = o;
-	return OC_OK;
+	return o;
 }
 
-int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m)
-{
-	struct oc_secret_meta mm = *m;
-	int64_t old = o->meta.version;
-	int err;
-
-	/* The path is the object's identity (and its label index key). */
-	mm.path = o->meta.path;
-	err = meta_copy(&o->meta, &mm);
-
-	if (err)
-		return err;
-	if (o->meta.version != old)
-		oc_object_drop_value(o);
-	return OC_OK;
-}
-
-int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
-			long now)
-{
-	uint8_t *copy = oc_secure_dup(v ? v : (const uint8_t *)"", n);
-
-	if (!copy)
-		return OC_ERR_NOMEM;
-	oc_object_drop_value(o);
-	o->value = copy;
-	o->value_len = n;
-	o->have_value = true;
-	o->value_at = now;
-	return OC_OK;
-}
-
-void oc_object_drop_value(struct oc_object *o)
-{
-	oc_secure_free(o->value);
-	o->value = NULL;
-	o->value_len = 0;
-	o->have_value = false;
-}
-
-int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out)
-{
-	struct oc_object *o = calloc(1, sizeof(*o));
-
-	if (!o)
-		return OC_ERR_NOMEM;
-	o->kind = OC_OBJ_KEY;
-	atomic_init(&o->refs, 1);
-	o->key_type = type;
-	o->priv = oc_mod.pin_mode;
-	*out = o;
-	return OC_OK;
-}
-
-int oc_object_new_from_secret(enum oc_obj_kind kind, const char *path,
-			      int64_t version, struct oc_object **out)
-{
-	struct oc_object *o = calloc(1, sizeof(*o));
-
-	if (!o)
-		return OC_ERR_NOMEM;
-	o->kind = kind;
-	atomic_init(&o->refs, 1);
-	o->priv = oc_mod.pin_mode;
-	o->src_version = version;
-	o->src_path = strdup(path);
-	if (!o->src_path ||
-	    oc_object_set_label(o, path, strlen(path)) != OC_OK) {
-		free(o->src_path);
-		free(o->label);
-		free(o);
-		return OC_ERR_NOMEM;
-	}
-	*out = o;
-	return OC_OK;
-}
-
-void oc_object_drop_private(struct oc_object *o)
-{
-	EVP_PKEY_free(o->priv_key); /* clears the private components */
-	o->priv_key = NULL;
-	o->priv_at = 0;
-}
-
-static int set_bytes(void **dst, size_t *dst_len, const void *p, size_t n)
+int oc_object_set_bytes(void **dst, size_t *dst_len, const void *p, size_t n)
 {
 	void *c;
 
@@ -162,49 +40,52 @@ static int set_bytes(void **dst, size_t *dst_len, const void *p, size_t n)
 
 int oc_object_set_label(struct oc_object *o, const void *p, size_t n)
 {
-	return set_bytes((void **)&o->label, &o->label_len, p, n);
+	return oc_object_set_bytes((void **)&o->label, &o->label_len, p, n);
 }
 
 int oc_object_set_id(struct oc_object *o, const void *p, size_t n)
 {
-	return set_bytes((void **)&o->id, &o->id_len, p, n);
+	return oc_object_set_bytes((void **)&o->id, &o->id_len, p, n);
 }
 
-int oc_object_set_application(struct oc_object *o, const void *p, size_t n)
+int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,
+		    const char *path, int64_t version)
 {
-	return set_bytes((void **)&o->application, &o->application_len, p, n);
+	src->path = strdup(path);
+	src->version = version;
+	if (!src->path || oc_object_set_label(o, path, strlen(path)) != OC_OK)
+		return OC_ERR_NOMEM;
+	return OC_OK;
 }
 
-int oc_object_set_object_id(struct oc_object *o, const void *p, size_t n)
+void oc_obj_src_free(struct oc_obj_src *src)
 {
-	return set_bytes((void **)&o->object_id, &o->object_id_len, p, n);
+	free(src->path);
+	src->path = NULL;
 }
 
-bool oc_object_key_type(const char *type)
+bool oc_object_holds_key_material(const struct oc_object *o)
 {
-	return strcmp(type, "private_key") == 0 || strcmp(type, "ssh_key") == 0;
+	return o->ops->holds_key_material(o);
 }
 
-bool oc_object_holds_key(const struct oc_object *o)
+bool oc_object_key_material_always(const struct oc_object *o)
 {
-	return o->kind == OC_OBJ_DATA && oc_object_key_type(o->meta.type);
+	return true;
+}
+
+bool oc_object_key_material_never(const struct oc_object *o)
+{
+	return false;
 }
 
 bool oc_object_may(const struct oc_object *o, enum oc_obj_act act)
 {
-	switch (o->kind) {
-	case OC_OBJ_DATA:
-		/* A secret holding a key may go, never be seen or reused. */
-		return act == OC_ACT_DESTROY || !oc_object_holds_key(o);
-	case OC_OBJ_KEY:
-		/* Key bytes never leave; an application's own session key
-		 * may be relabelled and destroyed. */
-		return o->session_obj &&
-		       (act == OC_ACT_MODIFY || act == OC_ACT_DESTROY);
-	default:
-		/* Views of vault secrets: changed through the secret. */
+	/* Key material never leaves the module, whatever the kind. */
+	if ((act == OC_ACT_READ_VALUE || act == OC_ACT_COPY) &&
+	    oc_object_holds_key_material(o))
 		return false;
-	}
+	return o->ops->may && o->ops->may(o, act);
 }
 
 void oc_object_ref(struct oc_object *o)
@@ -214,25 +95,9 @@ void oc_object_ref(struct oc_object *o)
 
 static void object_free(struct oc_object *o, bool child)
 {
-	oc_object_drop_value(o);
-	meta_free(&o->meta);
-	if (o->cmek_owned) {
-		/* A delegated key's teardown talks to the other token: not
-		 * in a forked child. */
-		if (!child || !oc_cmek_key_is_delegated(o->cmek))
-			oc_cmek_key_free(o->cmek);
-	}
-	oc_secure_free(o->secret);
+	o->ops->free(o, child);
 	free(o->label);
 	free(o->id);
-	free(o->application);
-	free(o->object_id);
-	free(o->src_path);
-	oc_pkey_pub_free(&o->pub);
-	oc_pkey_cert_free(&o->cert);
-	EVP_PKEY_free(o->pub_key);
-	oc_object_drop_private(o);
-	free(o->subject);
 	free(o);
 }
 
@@ -250,14 +115,7 @@ void oc_object_abandon(struct oc_object *o)
 
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 {
-	if (o->kind != OC_OBJ_DATA || o->session_obj)
-		return false;
-	if (t == CKA_VALUE)
-		return !o->have_value && oc_object_may(o, OC_ACT_READ_VALUE);
-	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
-	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
-		return !o->meta.cmek_known;
-	return false;
+	return o->ops->needs_fetch && o->ops->needs_fetch(o, t);
 }
 
 CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
@@ -288,395 +146,31 @@ CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 	}
 }
 
-static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		       struct oc_attr_val *v)
+CK_RV oc_object_label_id_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			      struct oc_attr_val *v)
 {
-	const struct oc_secret_meta *m = &o->meta;
-	size_t len;
-
 	switch (t) {
-	case CKA_CLASS:
-		oc_attr_val_ulong(v, CKO_DATA);
-		return CKR_OK;
-	case CKA_LABEL:
-		oc_attr_val_bytes(v, m->path, strlen(m->path));
-		return CKR_OK;
-	case CKA_APPLICATION:
-		if (o->session_obj)
-			oc_attr_val_bytes(v, o->application,
-					  o->application_len);
-		else
-			oc_attr_val_bytes(v, "1claw", 5);
-		return CKR_OK;
-	case CKA_OBJECT_ID:
-		oc_attr_val_bytes(v, o->object_id, o->object_id_len);
-		return CKR_OK;
-	case CKA_VALUE:
-		if (!oc_object_may(o, OC_ACT_READ_VALUE))
-			return CKR_ATTRIBUTE_SENSITIVE;
-		if (!o->have_value)
-			return CKR_GENERAL_ERROR; /* callers fetch first */
-		oc_attr_val_bytes(v, o->value, o->value_len);
-		return CKR_OK;
-	case CKA_ONECLAW_CMEK_ENCRYPTED:
-		oc_attr_val_bool(v, m->cmek_encrypted);
-		return CKR_OK;
-	case CKA_ONECLAW_SECRET_TYPE:
-		oc_attr_val_bytes(v, m->type, strlen(m->type));
-		return CKR_OK;
-	case CKA_ONECLAW_VERSION:
-		oc_attr_val_ulong(v, m->version > 0 ? (CK_ULONG)m->version : 0);
-		return CKR_OK;
-	case CKA_ONECLAW_SECRET_ID:
-		oc_attr_val_bytes(v, m->id, strlen(m->id));
-		return CKR_OK;
-	case CKA_ONECLAW_CMEK_FINGERPRINT:
-		if (oc_is_fingerprint_hex(m->cmek_fingerprint,
-					  strlen(m->cmek_fingerprint)) &&
-		    oc_hex_decode(m->cmek_fingerprint, OC_CMEK_FPR_HEX_LEN,
-				  v->u.bytes, sizeof(v->u.bytes),
-				  &len) == OC_OK) {
-			v->p = v->u.bytes;
-			v->len = len;
-		} else {
-			oc_attr_val_bytes(v, "", 0);
-		}
-		return CKR_OK;
-	case CKA_ONECLAW_EXPIRES_AT:
-		oc_attr_val_bytes(v, m->expires_at, strlen(m->expires_at));
-		return CKR_OK;
-	case CKA_ONECLAW_METADATA:
-		oc_attr_val_bytes(v, m->metadata, strlen(m->metadata));
-		return CKR_OK;
-	default:
-		return oc_object_common_attr(o, t, v);
-	}
-}
-
-static CK_RV key_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		      struct oc_attr_val *v)
-{
-	bool aes = o->key_type == CKK_AES;
-
-	switch (t) {
-	case CKA_CLASS:
-		oc_attr_val_ulong(v, CKO_SECRET_KEY);
-		return CKR_OK;
-	case CKA_KEY_TYPE:
-		oc_attr_val_ulong(v, o->key_type);
-		return CKR_OK;
 	case CKA_LABEL:
 		oc_attr_val_bytes(v, o->label, o->label_len);
 		return CKR_OK;
 	case CKA_ID:
 		oc_attr_val_bytes(v, o->id, o->id_len);
 		return CKR_OK;
-	case CKA_START_DATE:
-	case CKA_END_DATE:
-		oc_attr_val_bytes(v, "", 0);
-		return CKR_OK;
-	case CKA_LOCAL:
-	case CKA_DERIVE:
-	case CKA_SIGN_RECOVER:
-	case CKA_VERIFY_RECOVER:
-	case CKA_TRUSTED:
-	case CKA_WRAP_WITH_TRUSTED:
-	case CKA_EXTRACTABLE:
-	case CKA_ALWAYS_AUTHENTICATE:
-		oc_attr_val_bool(v, false);
-		return CKR_OK;
-	case CKA_SENSITIVE:
-		oc_attr_val_bool(v, true);
-		return CKR_OK;
-	case CKA_ALWAYS_SENSITIVE:
-	case CKA_NEVER_EXTRACTABLE:
-		/* Only the configured key never existed in the clear inside
-		 * this token's API; imported and unwrapped ones did. */
-		oc_attr_val_bool(v, o->from_config);
-		return CKR_OK;
-	case CKA_KEY_GEN_MECHANISM:
-		oc_attr_val_ulong(v, CK_UNAVAILABLE_INFORMATION);
-		return CKR_OK;
-	case CKA_ENCRYPT:
-		oc_attr_val_bool(v, o->usage & OC_USE_ENCRYPT);
-		return CKR_OK;
-	case CKA_DECRYPT:
-		oc_attr_val_bool(v, o->usage & OC_USE_DECRYPT);
-		return CKR_OK;
-	case CKA_SIGN:
-		oc_attr_val_bool(v, o->usage & OC_USE_SIGN);
-		return CKR_OK;
-	case CKA_VERIFY:
-		oc_attr_val_bool(v, o->usage & OC_USE_VERIFY);
-		return CKR_OK;
-	case CKA_WRAP:
-		oc_attr_val_bool(v, o->usage & OC_USE_WRAP);
-		return CKR_OK;
-	case CKA_UNWRAP:
-		oc_attr_val_bool(v, o->usage & OC_USE_UNWRAP);
-		return CKR_OK;
-	case CKA_VALUE_LEN:
-		oc_attr_val_ulong(v, aes ? OC_CMEK_KEY_LEN : o->secret_len);
-		return CKR_OK;
-	case CKA_VALUE:
-		return CKR_ATTRIBUTE_SENSITIVE;
-	case CKA_ALLOWED_MECHANISMS:
-		if (aes) {
-			v->u.mechs[0] = CKM_ONECLAW_CMEK;
-			v->u.mechs[1] = CKM_AES_GCM;
-			v->p = v->u.mechs;
-			v->len = 2 * sizeof(CK_MECHANISM_TYPE);
-		} else {
-			v->u.mechs[0] = CKM_SHA224_HMAC;
-			v->u.mechs[1] = CKM_SHA256_HMAC;
-			v->u.mechs[2] = CKM_SHA384_HMAC;
-			v->u.mechs[3] = CKM_SHA512_HMAC;
-			v->p = v->u.mechs;
-			v->len = 4 * sizeof(CK_MECHANISM_TYPE);
-		}
-		return CKR_OK;
-	case CKA_ONECLAW_CMEK_FINGERPRINT:
-		if (!o->cmek)
-			return CKR_ATTRIBUTE_TYPE_INVALID;
-		oc_attr_val_copy(v, oc_cmek_key_fingerprint(o->cmek),
-				 OC_CMEK_FPR_LEN);
-		return CKR_OK;
 	default:
-		return oc_object_common_attr(o, t, v);
+		return CKR_ATTRIBUTE_TYPE_INVALID;
 	}
 }
 
 CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
 {
 	const struct oc_object *o = ctx;
+	CK_RV rv;
 
-	switch (o->kind) {
-	case OC_OBJ_DATA:
-		return data_attr(o, t, v);
-	case OC_OBJ_KEY:
-		return key_attr(o, t, v);
-	default:
-		return oc_keyattr(o, t, v);
-	}
-}
-
-/* --- the store ----------------------------------------------------------- */
-
-/* Vault data objects are indexed by path; session data objects may share
- * a label with one and are looked for in the list. */
-static bool label_indexed(const struct oc_object *o)
-{
-	return o->kind == OC_OBJ_DATA && !o->session_obj;
-}
-
-#define SERIAL_BITS 24
-#define SERIAL_MASK ((1u << SERIAL_BITS) - 1)
-
-static size_t hash_handle(CK_OBJECT_HANDLE h, size_t cap)
-{
-	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
-}
-
-/* FNV-1a. */
-static size_t hash_label(const char *s, size_t n, size_t cap)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
-	return (size_t)h & (cap - 1);
-}
-
-void oc_store_init(struct oc_store *st, CK_SLOT_ID slot)
-{
-	memset(st, 0, sizeof(*st));
-	st->slot = slot;
-	st->next_serial = 1;
-}
-
-static void unlink_all(struct oc_store *st, bool child)
-{
-	struct oc_object *o = st->head;
-
-	while (o) {
-		struct oc_object *next = o->next;
-
-		o->linked = false;
-		o->next = o->prev = o->hnext = o->lnext = NULL;
-		if (child)
-			oc_object_abandon(o);
-		else
-			oc_object_unref(o);
-		o = next;
-	}
-	free(st->by_handle);
-	free(st->by_label);
-	st->by_handle = st->by_label = NULL;
-	st->hcap = st->lcap = 0;
-	st->head = st->tail = NULL;
-	st->n = 0;
-	st->n_session_data = 0;
-	st->session_data_bytes = 0;
-}
-
-void oc_store_clear(struct oc_store *st)
-{
-	unlink_all(st, false);
-}
-
-void oc_store_abandon(struct oc_store *st)
-{
-	unlink_all(st, true);
-}
-
-static int rehash(struct oc_store *st, size_t cap)
-{
-	struct oc_object **bh = calloc(cap, sizeof(*bh));
-	struct oc_object **bl = calloc(cap, sizeof(*bl));
-
-	if (!bh || !bl) {
-		free(bh);
-		free(bl);
-		return OC_ERR_NOMEM;
-	}
-	for (struct oc_object *o = st->head; o; o = o->next) {
-		size_t i = hash_handle(o->handle, cap);
-
-		o->hnext = bh[i];
-		bh[i] = o;
-		if (label_indexed(o)) {
-			i = hash_label(o->meta.path, strlen(o->meta.path), cap);
-			o->lnext = bl[i];
-			bl[i] = o;
-		}
-	}
-	free(st->by_handle);
-	free(st->by_label);
-	st->by_handle = bh;
-	st->by_label = bl;
-	st->hcap = st->lcap = cap;
-	return OC_OK;
-}
-
-static CK_OBJECT_HANDLE next_handle(struct oc_store *st)
-{
-	/* Handles are never 0, carry the slot, and skip live values when
-	 * the serial wraps. */
-	for (;;) {
-		uint32_t s = st->next_serial++ & SERIAL_MASK;
-		CK_OBJECT_HANDLE h;
-
-		if (s == 0)
-			continue;
-		h = ((CK_OBJECT_HANDLE)(st->slot + 1) << SERIAL_BITS) | s;
-		if (!oc_store_get(st, h))
-			return h;
-	}
-}
-
-int oc_store_add(struct oc_store *st, struct oc_object *o)
-{
-	size_t i;
-
-	bool session_data = o->kind == OC_OBJ_DATA && o->session_obj;
-
-	if (st->n >= SERIAL_MASK - 1)
-		return OC_ERR_RANGE;
-	if (session_data && (st->n_session_data >= OC_P11_MAX_SESSION_DATA ||
-			     o->value_len > OC_P11_MAX_SESSION_DATA_BYTES -
-						st->session_data_bytes))
-		return OC_ERR_RANGE;
-	if (st->n + 1 > st->hcap) {
-		int err = rehash(st, st->hcap ? st->hcap * 2 : 64);
-
-		if (err)
-			return err;
-	}
-	o->handle = next_handle(st);
-	o->prev = st->tail;
-	o->next = NULL;
-	if (st->tail)
-		st->tail->next = o;
-	else
-		st->head = o;
-	st->tail = o;
-	i = hash_handle(o->handle, st->hcap);
-	o->hnext = st->by_handle[i];
-	st->by_handle[i] = o;
-	if (session_data) {
-		st->n_session_data++;
-		st->session_data_bytes += o->value_len;
-	}
-	if (label_indexed(o)) {
-		i = hash_label(o->meta.path, strlen(o->meta.path), st->lcap);
-		o->lnext = st->by_label[i];
-		st->by_label[i] = o;
-	}
-	o->linked = true;
-	st->n++;
-	return OC_OK;
-}
-
-void oc_store_remove(struct oc_store *st, struct oc_object *o)
-{
-	struct oc_object **pp;
-
-	if (!o || !o->linked)
-		return;
-	pp = &st->by_handle[hash_handle(o->handle, st->hcap)];
-	while (*pp && *pp != o)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = o->hnext;
-	if (o->kind == OC_OBJ_DATA && o->session_obj) {
-		st->n_session_data--;
-		st->session_data_bytes -= o->value_len;
-	}
-	if (label_indexed(o)) {
-		pp = &st->by_label[hash_label(o->meta.path,
-					      strlen(o->meta.path), st->lcap)];
-		while (*pp && *pp != o)
-			pp = &(*pp)->lnext;
-		if (*pp)
-			*pp = o->lnext;
-	}
-	if (o->prev)
-		o->prev->next = o->next;
-	else
-		st->head = o->next;
-	if (o->next)
-		o->next->prev = o->prev;
-	else
-		st->tail = o->prev;
-	o->next = o->prev = o->hnext = o->lnext = NULL;
-	o->linked = false;
-	st->n--;
-	oc_object_unref(o);
-}
-
-struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h)
-{
-	if (!st->hcap)
-		return NULL;
-	for (struct oc_object *o = st->by_handle[hash_handle(h, st->hcap)]; o;
-	     o = o->hnext)
-		if (o->handle == h)
-			return o;
-	return NULL;
-}
-
-struct oc_object *oc_store_by_label(const struct oc_store *st, const char *path,
-				    size_t len)
-{
-	if (!st->lcap)
-		return NULL;
-	for (struct oc_object *o =
-		 st->by_label[hash_label(path, len, st->lcap)];
-	     o; o = o->lnext)
-		if (strlen(o->meta.path) == len &&
-		    memcmp(o->meta.path, path, len) == 0)
-			return o;
-	return NULL;
+	/* Key material never leaves the module, whatever the kind. */
+	if (t == CKA_VALUE && oc_object_holds_key_material(o))
+		return CKR_ATTRIBUTE_SENSITIVE;
+	rv = o->ops->attr(o, t, v);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
+		rv = oc_object_common_attr(o, t, v);
+	return rv;
 }

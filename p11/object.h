@@ -1,26 +1,27 @@
-/* object.h - PKCS#11 objects and the per-token object store.
+/* object.h - PKCS#11 objects: a common header, one struct per kind.
  *
- * A data object stands for one secret (its latest version); its value is
- * fetched on first read and cached.  A key object is the vault's CMEK key
- * (from the config), an AES key an application brought with C_CreateObject,
- * or a key made by C_UnwrapKey; key bytes are never readable.  Private
- * keys, public keys and certificates come from secrets of the key types
- * (p11/keyobj.h); their attributes are in p11/keyattr.c.
+ * Every object begins with struct oc_object (handle, references, store
+ * links, CKA_TOKEN, CKA_PRIVATE, label and id) and points at its kind's
+ * table of operations, struct oc_object_ops: its attributes and its
+ * rules.  The kinds, each in a file of its own:
  *
- * What an application may do with an object is decided in one place,
- * oc_object_may: key material (a key's bytes, the value of a secret that
- * holds a private key) is never read, copied or rewritten, whatever the
- * function.
+ *   data                  a vault secret, or an application's session
+ *                         object (p11/obj-data.h)
+ *   secret key            the vault's CMEK key, an AES or HMAC key an
+ *                         application brought (p11/obj-seckey.h)
+ *   private, public key   the halves of a private_key or ssh_key secret
+ *                         (p11/obj-asym.h)
+ *   certificate           a certificate secret (p11/obj-cert.h)
  *
- * A data object is a vault secret (a token object), or a session object
- * an application made with C_CreateObject and CKA_TOKEN false: in memory
- * only, never sent, wiped when its session closes.
+ * Holding key material (a key's bytes, a private key, the value of a
+ * secret that holds one) is a property of the kind: oc_object_may and
+ * oc_object_attr never let such a value be read or copied, whatever the
+ * function.  What else may be done to an object (a secret holding a key
+ * is never rewritten) is its kind's rule.
  *
- * The store indexes objects by handle and vault data objects by label
- * (the secret path), so find answers from memory.  Objects are reference
- * counted: an operation holding a key keeps it alive after C_DestroyObject
- * or logout removed it from the store.  The store itself is protected by
- * its token's lock. */
+ * Objects are reference counted: an operation holding a key keeps it alive
+ * after C_DestroyObject or logout removed it from its token's store
+ * (p11/objstore.h). */
 #ifndef OC_P11_OBJECT_H
 #define OC_P11_OBJECT_H
 
@@ -29,33 +30,61 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/evp.h>
-
-#include "api.h"
 #include "attr.h"
 #include "ck.h"
-#include "cmek.h"
-#include "pkey.h"
 
 enum oc_obj_kind {
-	OC_OBJ_DATA = 1,
-	OC_OBJ_KEY,	    /* CKO_SECRET_KEY */
+	OC_OBJ_DATA = 1,    /* a secret */
+	OC_OBJ_SECRET_KEY,  /* a CMEK key, an AES or HMAC session key */
 	OC_OBJ_PRIVATE_KEY, /* from a private_key / ssh_key secret */
 	OC_OBJ_PUBLIC_KEY,  /* its public half */
 	OC_OBJ_CERT,	    /* from a certificate secret */
 };
 
-/* Key usage bits. */
-#define OC_USE_ENCRYPT 0x01u
-#define OC_USE_DECRYPT 0x02u
-#define OC_USE_SIGN    0x04u
-#define OC_USE_VERIFY  0x08u
-#define OC_USE_WRAP    0x10u
-#define OC_USE_UNWRAP  0x20u
+enum oc_obj_act {
+	OC_ACT_READ_VALUE, /* CKA_VALUE, C_GetObjectSize, a copy's source */
+	OC_ACT_MODIFY,	   /* C_SetAttributeValue */
+	OC_ACT_COPY,	   /* C_CopyObject */
+	OC_ACT_DESTROY,	   /* C_DestroyObject */
+};
+
+struct oc_object;
+struct oc_objstore;
+
+typedef CK_RV oc_object_attr_fn(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+				struct oc_attr_val *v);
+typedef CK_RV oc_object_set_fn(struct oc_objstore *st, struct oc_object *o,
+			       const CK_ATTRIBUTE *t, CK_ULONG n);
+
+/* What an object is, and the rules that come with it: one table per kind,
+ * shared by its objects. */
+struct oc_object_ops {
+	enum oc_obj_kind kind;
+	/* A key: oc_token_key hands it to the crypto operations. */
+	bool key;
+	/* The kind's attributes; CKR_ATTRIBUTE_TYPE_INVALID for the others
+	 * (oc_object_common_attr answers those every object has). */
+	oc_object_attr_fn *attr;
+	/* Does reading t need the secret fetched first?  NULL: never. */
+	bool (*needs_fetch)(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
+	/* Does the object hold key material?  Then its value is never read
+	 * and never copied (oc_object_may, oc_object_attr).  Every kind
+	 * answers. */
+	bool (*holds_key_material)(const struct oc_object *o);
+	/* The kind's own rule for oc_object_may.  NULL: nothing may be done
+	 * to it through PKCS#11. */
+	bool (*may)(const struct oc_object *o, enum oc_obj_act act);
+	/* C_SetAttributeValue on a session object: in memory, under its
+	 * token's lock.  NULL: the kind has no session objects. */
+	oc_object_set_fn *set_local;
+	/* Releases what the kind holds (child: in a child after fork, where
+	 * delegated keys are left alone). */
+	void (*free)(struct oc_object *o, bool child);
+};
 
 struct oc_object {
+	const struct oc_object_ops *ops;
 	CK_OBJECT_HANDLE handle;
-	enum oc_obj_kind kind;
 	atomic_uint refs;
 	bool linked;		 /* in a store */
 	bool session_obj;	 /* CKA_TOKEN false */
@@ -64,138 +93,63 @@ struct oc_object {
 	struct oc_object *next, *prev; /* store order */
 	struct oc_object *hnext;       /* handle bucket chain */
 	struct oc_object *lnext;       /* label bucket chain (data only) */
-
-	/* Data objects. */
-	struct oc_secret_meta meta; /* path and metadata are our heap copies */
-	uint8_t *value;		    /* oc_secure_alloc; the bytes as stored */
-	size_t value_len;
-	bool have_value;
-	long value_at; /* monotonic seconds */
-	bool seen;     /* in the last list */
-	unsigned long
-	    changed; /* the token's `changes` at its last local write */
-	/* Key-typed secrets: the version last turned into key objects (0:
-	 * not yet). */
-	int64_t keyobj_version;
-	bool keyobj_done;
-	/* Session data objects: CKA_APPLICATION and CKA_OBJECT_ID as given
-	 * (a vault secret's are "1claw" and empty). */
-	uint8_t *application;
-	size_t application_len;
-	uint8_t *object_id;
-	size_t object_id_len;
-
-	/* Key objects. */
-	CK_KEY_TYPE key_type;	  /* CKK_AES or CKK_GENERIC_SECRET */
-	struct oc_cmek_key *cmek; /* AES-256: the key (raw or delegated) */
-	bool cmek_owned;	  /* false: the config's, owned by keys.c */
-	uint8_t *secret;	  /* generic secret bytes (secure memory) */
-	size_t secret_len;
+	/* CKA_LABEL and CKA_ID of the kinds other than data (a data
+	 * object's label is its secret's path). */
 	char *label;
 	size_t label_len;
 	uint8_t *id;
 	size_t id_len;
-	unsigned usage;	  /* OC_USE_* */
-	bool from_config; /* the vault's configured CMEK key */
-	bool unwrapped;	  /* made by C_UnwrapKey */
-
-	/* Private keys, public keys, certificates: label and id above (the
-	 * secret's path and the SHA-1 of the public key). */
-	char *src_path;		  /* the secret it came from */
-	int64_t src_version;	  /* ... and its version */
-	struct oc_pkey_pub pub;	  /* public facts */
-	EVP_PKEY *pub_key;	  /* public-only key (verify, encrypt) */
-	EVP_PKEY *priv_key;	  /* private keys: the key while cached */
-	long priv_at;		  /* when priv_key was parsed */
-	struct oc_pkey_cert cert; /* certificates */
-	uint8_t *subject;	  /* keys: the paired certificate's subject */
-	size_t subject_len;
 };
 
-/* Data object from a secret's metadata (copied). */
-int oc_object_new_data(const struct oc_secret_meta *m, struct oc_object **out);
-/* Replaces the metadata with a copy of m; the cached value is dropped when
- * the version changed. */
-int oc_object_set_meta(struct oc_object *o, const struct oc_secret_meta *m);
-/* Replaces the cached value with a copy (secure memory). */
-int oc_object_set_value(struct oc_object *o, const uint8_t *v, size_t n,
-			long now);
-void oc_object_drop_value(struct oc_object *o);
-/* An empty key object; the caller fills it in. */
-int oc_object_new_key(CK_KEY_TYPE type, struct oc_object **out);
-/* A private key, public key or certificate object made from the secret at
- * path (label = path); the caller fills in the key material. */
-int oc_object_new_from_secret(enum oc_obj_kind kind, const char *path,
-			      int64_t version, struct oc_object **out);
-/* Frees a private key object's cached key (it is parsed again on use). */
-void oc_object_drop_private(struct oc_object *o);
-/* Copies the label / id (bounded by OC_P11_MAX_ATTR). */
+/* The secret a private key, public key or certificate object was made
+ * from. */
+struct oc_obj_src {
+	char *path; /* also the object's label */
+	int64_t version;
+};
+
+/* A new object of the kind ops, size bytes (the kind's struct, zeroed),
+ * holding one reference; private in PIN mode.  NULL: out of memory. */
+struct oc_object *oc_object_new(const struct oc_object_ops *ops, size_t size);
+/* Records in src that o was made from version `version` of the secret at
+ * path, which becomes its label. */
+int oc_obj_src_init(struct oc_object *o, struct oc_obj_src *src,
+		    const char *path, int64_t version);
+void oc_obj_src_free(struct oc_obj_src *src);
+/* A copy of n bytes at p (NUL-terminated, bounded by OC_P11_MAX_ATTR)
+ * replaces *dst. */
+int oc_object_set_bytes(void **dst, size_t *dst_len, const void *p, size_t n);
+/* Copies the label / id. */
 int oc_object_set_label(struct oc_object *o, const void *p, size_t n);
 int oc_object_set_id(struct oc_object *o, const void *p, size_t n);
 
 void oc_object_ref(struct oc_object *o);
 /* Frees (wiping values and keys) when the last reference goes. */
 void oc_object_unref(struct oc_object *o);
-/* Child after fork: free without touching delegated keys. */
+/* Frees it whatever its references, in a child after fork: delegated keys
+ * are not touched (their teardown would talk to the other token). */
 void oc_object_abandon(struct oc_object *o);
 
-/* Secret types whose values are private keys. */
-bool oc_object_key_type(const char *type);
-/* Does this data object's value hold key material?  A secret of a key
- * type always does, whether or not it parsed (an encrypted key, or one of
- * an unsupported kind, is still a key); only those are parsed as keys. */
-bool oc_object_holds_key(const struct oc_object *o);
+/* Does the object hold key material (its kind says)? */
+bool oc_object_holds_key_material(const struct oc_object *o);
+/* For the kinds whose answer does not depend on the object. */
+bool oc_object_key_material_always(const struct oc_object *o);
+bool oc_object_key_material_never(const struct oc_object *o);
 
-enum oc_obj_act {
-	OC_ACT_READ_VALUE, /* CKA_VALUE, C_GetObjectSize, a copy's source */
-	OC_ACT_MODIFY,	   /* C_SetAttributeValue */
-	OC_ACT_COPY,	   /* C_CopyObject */
-	OC_ACT_DESTROY,	   /* C_DestroyObject */
-};
-/* May the application do this to the object?  The object's own rule;
- * the token's state (read-only mode, a R/O session, login) is the
- * caller's to check. */
+/* May the application do this to the object?  Key material is never read
+ * or copied; the rest is the kind's rule.  The token's state (read-only
+ * mode, a R/O session, login) is the caller's to check. */
 bool oc_object_may(const struct oc_object *o, enum oc_obj_act act);
-/* A session data object's CKA_APPLICATION / CKA_OBJECT_ID (bounded by
- * OC_P11_MAX_ATTR). */
-int oc_object_set_application(struct oc_object *o, const void *p, size_t n);
-int oc_object_set_object_id(struct oc_object *o, const void *p, size_t n);
 
 /* Does reading this attribute need the secret fetched first? */
 bool oc_object_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t);
 /* CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE, ...: what every object has. */
 CK_RV oc_object_common_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			    struct oc_attr_val *v);
+/* CKA_LABEL and CKA_ID, for the kinds that keep them in label and id. */
+CK_RV oc_object_label_id_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
+			      struct oc_attr_val *v);
 /* The getter for oc_attr_fill (ctx is the object). */
 CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v);
-
-struct oc_store {
-	struct oc_object *head, *tail;
-	struct oc_object **by_handle;
-	size_t hcap;
-	struct oc_object **by_label;
-	size_t lcap;
-	size_t n;
-	size_t n_session_data; /* session data objects (not label-indexed) */
-	size_t session_data_bytes; /* ... and the bytes of their values */
-	uint32_t next_serial;
-	CK_SLOT_ID slot;
-};
-
-void oc_store_init(struct oc_store *st, CK_SLOT_ID slot);
-/* Unlinks and unrefs every object (or only those matching keep == false
- * through the filter when given). */
-void oc_store_clear(struct oc_store *st);
-void oc_store_abandon(struct oc_store *st);
-/* Assigns the handle and links the object (the store takes the caller's
- * reference).  OC_ERR_RANGE past the session data limits (ck.h). */
-int oc_store_add(struct oc_store *st, struct oc_object *o);
-/* Unlinks and drops the store's reference. */
-void oc_store_remove(struct oc_store *st, struct oc_object *o);
-struct oc_object *oc_store_get(const struct oc_store *st, CK_OBJECT_HANDLE h);
-/* The vault data object with this path, or NULL (session data objects
- * are not indexed: look through the store when n_session_data). */
-struct oc_object *oc_store_by_label(const struct oc_store *st, const char *path,
-				    size_t len);
 
 #endif

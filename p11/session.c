@@ -270,13 +270,3 @@ CK_RV oc_session_info(struct oc_session *s, CK_SESSION_INFO *info)
 	info->ulDeviceError = s->device_error;
 	return CKR_OK;
 }
-
-unsigned long oc_session_count(void)
-{
-	unsigned long n;
-
-	oc_lock_take(oc_mod.lock);
-	n = sess.open;
-	oc_lock_release(oc_mod.lock);
-	return n;
-}

@@ -53,7 +53,5 @@ bool oc_session_rw(const struct oc_session *s);
  * signature and verification (what they hold belonged to the login); the
  * call then finds no operation active. */
 void oc_session_check_logout(struct oc_session *s);
-/* Number of open sessions on every token. */
-unsigned long oc_session_count(void);
 
 #endif

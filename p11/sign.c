@@ -12,6 +12,8 @@
 #include "attr.h"
 #include "keyobj.h"
 #include "mech.h"
+#include "obj-asym.h"
+#include "obj-seckey.h"
 #include "object.h"
 #include "ossl.h"
 #include "session.h"
@@ -56,6 +58,7 @@ static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 {
 	struct oc_sign *op = op_of(s, verify);
 	struct oc_object *o = NULL;
+	struct oc_obj_asym *a;
 	EVP_PKEY *k = NULL;
 	CK_RV rv;
 
@@ -64,19 +67,15 @@ static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->kind == OC_OBJ_PRIVATE_KEY && !verify) {
-		rv = oc_keyobj_private(s->tok, o, &k);
-	} else if (o->kind == OC_OBJ_PRIVATE_KEY ||
-		   o->kind == OC_OBJ_PUBLIC_KEY) {
-		if (!verify)
-			rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN */
-		else if (EVP_PKEY_up_ref(o->pub_key))
-			k = o->pub_key;
-		else
-			rv = CKR_FUNCTION_FAILED;
-	} else {
+	a = oc_obj_asym(o);
+	if (!a)
 		rv = CKR_KEY_TYPE_INCONSISTENT; /* a secret key */
-	}
+	else if (verify)
+		rv = oc_obj_asym_public_key(a, &k);
+	else if (oc_obj_asym_is_private(a))
+		rv = oc_keyobj_private(s->tok, a, &k);
+	else
+		rv = CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN */
 	if (rv == CKR_OK) {
 		memset(op, 0, sizeof(*op));
 		rv = oc_asym_init(&op->asym,
@@ -99,6 +98,7 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 {
 	struct oc_sign *op = op_of(s, verify);
 	struct oc_object *o = NULL;
+	struct oc_obj_seckey *skey;
 	EVP_MAC *hmac;
 	OSSL_PARAM params[2];
 	CK_MECHANISM_INFO info;
@@ -119,11 +119,13 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (o->key_type != CKK_GENERIC_SECRET || !o->secret || !o->secret_len) {
+	skey = oc_obj_seckey(o);
+	if (!skey || skey->key_type != CKK_GENERIC_SECRET || !skey->secret ||
+	    !skey->secret_len) {
 		rv = CKR_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
-	if (!(o->usage & (verify ? OC_USE_VERIFY : OC_USE_SIGN))) {
+	if (!(skey->usage & (verify ? OC_USE_VERIFY : OC_USE_SIGN))) {
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 		goto out;
 	}
@@ -145,7 +147,7 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	params[1] = OSSL_PARAM_construct_end();
 	/* The MAC context keeps its own copy of the key (cleansed when
 	 * freed): the object may go while the operation runs. */
-	if (!EVP_MAC_init(op->mac, o->secret, o->secret_len, params)) {
+	if (!EVP_MAC_init(op->mac, skey->secret, skey->secret_len, params)) {
 		oc_sign_clear(op);
 		goto out;
 	}

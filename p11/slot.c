@@ -203,7 +203,7 @@ CK_RV oc_slot_token(CK_SLOT_ID id, struct oc_token **out)
 CK_RV oc_slot_info(CK_SLOT_ID id, CK_SLOT_INFO *si)
 {
 	struct oc_token *t;
-	char vid[OC_API_MAX_ID + 1];
+	char vid[OC_WIRE_ID_MAX + 1];
 	char desc[128];
 	CK_RV rv = oc_slot_token(id, &t);
 

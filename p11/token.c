@@ -11,6 +11,8 @@
 #include "keyobj.h"
 #include "keys.h"
 #include "log.h"
+#include "obj-data.h"
+#include "obj-seckey.h"
 #include "rv.h"
 #include "sealed.h"
 #include "slot.h"
@@ -31,7 +33,7 @@ CK_RV oc_token_new(CK_SLOT_ID slot, const char *vault_id,
 		t->vault = *info;
 		t->vault_known = true;
 	}
-	oc_store_init(&t->store, slot);
+	oc_objstore_init(&t->store, slot);
 	rv = oc_lock_new(&t->lock);
 	if (rv == CKR_OK)
 		rv = oc_lock_new(&t->fetch);
@@ -47,7 +49,7 @@ void oc_token_free(struct oc_token *t)
 {
 	if (!t)
 		return;
-	oc_store_clear(&t->store);
+	oc_objstore_clear(&t->store);
 	oc_lock_free(t->lock);
 	oc_lock_free(t->fetch);
 	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
@@ -61,7 +63,7 @@ void oc_token_abandon(struct oc_token *t)
 	 * child: leave them, free the rest. */
 	if (!t)
 		return;
-	oc_store_abandon(&t->store);
+	oc_objstore_abandon(&t->store);
 	for (unsigned i = 0; i < OC_TOKEN_GONE_MAX; i++)
 		free(t->gone[i]);
 	free(t);
@@ -76,10 +78,10 @@ void oc_token_bind(struct oc_token *t, const struct oc_vault *info)
 	oc_lock_release(t->lock);
 }
 
-void oc_token_vault_id(struct oc_token *t, char out[OC_API_MAX_ID + 1])
+void oc_token_vault_id(struct oc_token *t, char out[OC_WIRE_ID_MAX + 1])
 {
 	oc_lock_take(t->lock);
-	memcpy(out, t->vault_id, OC_API_MAX_ID + 1);
+	memcpy(out, t->vault_id, OC_WIRE_ID_MAX + 1);
 	oc_lock_release(t->lock);
 }
 
@@ -128,7 +130,7 @@ static void check_key(struct oc_token *t, const struct oc_vault *v)
 
 CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	struct oc_vault v;
 	int err;
 
@@ -174,7 +176,7 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
 {
 	struct oc_vault v = {0};
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char serial[17];
 	const char *label;
 	size_t j = 0;
@@ -252,11 +254,11 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 		oc_rv_cause_clear();
 		return; /* logged; tried again on the next find */
 	}
-	if (k && oc_keys_object(k, &o) != CKR_OK)
+	if (k && oc_obj_seckey_new_configured(k, &o) != CKR_OK)
 		return;
 	oc_lock_take(t->lock);
 	if (!t->key_done) {
-		if (o && oc_store_add(&t->store, o) == OC_OK)
+		if (o && oc_objstore_add(&t->store, o) == OC_OK)
 			o = NULL;
 		t->key_done = true;
 	}
@@ -307,17 +309,19 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 		  size_t n, long now, unsigned long since)
 {
 	bool complete = t->gone_lost <= since;
-	struct oc_object *o, *next;
+	struct oc_object *p, *next;
+	struct oc_obj_data *o;
 
-	for (o = t->store.head; o; o = o->next)
-		o->seen = false;
+	for (p = t->store.head; p; p = p->next)
+		if ((o = oc_obj_data(p)))
+			o->seen = false;
 	for (size_t i = 0; i < n; i++) {
 		const struct oc_secret_meta *m = &items[i];
 		size_t len;
 
 		if (m->is_disabled || !m->path || !(len = strlen(m->path)))
 			continue;
-		o = oc_store_by_label(&t->store, m->path, len);
+		o = oc_objstore_by_label(&t->store, m->path, len);
 		if (o && o->changed > since) {
 			o->seen = true; /* written here after the list began */
 			continue;
@@ -337,36 +341,37 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 				memcpy(mm.cmek_fingerprint,
 				       keep.cmek_fingerprint,
 				       sizeof(mm.cmek_fingerprint));
-				if (oc_object_set_meta(o, &mm) != OC_OK)
+				if (oc_obj_data_set_meta(o, &mm) != OC_OK)
 					continue;
-			} else if (oc_object_set_meta(o, m) != OC_OK) {
+			} else if (oc_obj_data_set_meta(o, m) != OC_OK) {
 				continue;
 			}
 		} else {
-			if (oc_object_new_data(m, &o) != OC_OK)
+			if (oc_obj_data_new(m, &o) != OC_OK)
 				continue;
-			if (oc_store_add(&t->store, o) != OC_OK) {
-				oc_object_unref(o);
+			if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
+				oc_object_unref(&o->obj);
 				continue;
 			}
 		}
 		o->seen = true;
 	}
-	for (o = t->store.head; o; o = next) {
-		next = o->next;
-		if (o->kind != OC_OBJ_DATA || o->session_obj)
+	for (p = t->store.head; p; p = next) {
+		next = p->next;
+		o = oc_obj_data(p);
+		if (!o || p->session_obj)
 			continue;
 		if (!o->seen && o->changed <= since)
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, p);
 		else if (o->have_value && expired(o->value_at, now))
-			oc_object_drop_value(o);
+			oc_obj_data_drop_value(o);
 	}
 	return complete;
 }
 
 CK_RV oc_token_sync(struct oc_token *t)
 {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	struct oc_secret_meta *items = NULL;
 	size_t n = 0;
 	long now = oc_init_now();
@@ -422,13 +427,13 @@ CK_RV oc_token_sync(struct oc_token *t)
 
 struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)
 {
-	struct oc_object *o = oc_store_get(&t->store, h);
+	struct oc_object *o = oc_objstore_get(&t->store, h);
 
 	return o && oc_token_visible(o) ? o : NULL;
 }
 
 /* Under t->lock: is the value there and current? */
-static bool value_fresh(const struct oc_object *o, long now)
+static bool value_fresh(const struct oc_obj_data *o, long now)
 {
 	return o->have_value && !expired(o->value_at, now);
 }
@@ -437,7 +442,8 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 {
 	struct oc_secret sec;
 	struct oc_object *o;
-	char id[OC_API_MAX_ID + 1];
+	struct oc_obj_data *d;
+	char id[OC_WIRE_ID_MAX + 1];
 	char *path = NULL;
 	long now = oc_init_now();
 	unsigned long since;
@@ -446,8 +452,8 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (!o || o->kind != OC_OBJ_DATA || o->session_obj ||
-	    value_fresh(o, now)) {
+	d = oc_obj_data(o);
+	if (!d || o->session_obj || value_fresh(d, now)) {
 		oc_lock_release(t->lock);
 		return o ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
 	}
@@ -456,12 +462,13 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	oc_lock_take(t->fetch);
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (!o || value_fresh(o, now)) {
+	d = oc_obj_data(o);
+	if (!d || value_fresh(d, now)) {
 		rv = o ? CKR_OK : CKR_OBJECT_HANDLE_INVALID;
 		oc_lock_release(t->lock);
 		goto out;
 	}
-	path = strdup(o->meta.path);
+	path = strdup(d->meta.path);
 	memcpy(id, t->vault_id, sizeof(id));
 	since = t->changes;
 	oc_lock_release(t->lock);
@@ -474,20 +481,21 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	err = oc_sealed_secret_get(id, path, &sec);
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (o && o->changed > since) {
+	d = oc_obj_data(o);
+	if (d && d->changed > since) {
 		/* Written here while the GET ran: that value is newer. */
 		err = OC_OK;
 	} else if (err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE) {
 		/* Deleted or expired since listing: the object is gone. */
 		if (o) {
 			oc_keyobj_forget_locked(t, path);
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 		}
-	} else if (err == OC_OK && o) {
-		err = oc_object_set_meta(o, &sec.meta);
+	} else if (err == OC_OK && d) {
+		err = oc_obj_data_set_meta(d, &sec.meta);
 		if (err == OC_OK)
-			err = oc_object_set_value(o, sec.value, sec.value_len,
-						  oc_init_now());
+			err = oc_obj_data_set_value(d, sec.value, sec.value_len,
+						    oc_init_now());
 	} else if (err == OC_OK) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	}
@@ -554,8 +562,7 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 	o = oc_token_find_locked(t, h);
 	/* Keys, certificates and the data object of a private key have no
 	 * size to tell. */
-	key = o &&
-	      (o->kind != OC_OBJ_DATA || !oc_object_may(o, OC_ACT_READ_VALUE));
+	key = o && (!oc_obj_data(o) || !oc_object_may(o, OC_ACT_READ_VALUE));
 	oc_lock_release(t->lock);
 	if (!o)
 		return CKR_OBJECT_HANDLE_INVALID;
@@ -573,7 +580,7 @@ CK_RV oc_token_object_size(struct oc_token *t, CK_OBJECT_HANDLE h,
 void oc_token_wipe(struct oc_token *t)
 {
 	oc_lock_take(t->lock);
-	oc_store_clear(&t->store);
+	oc_objstore_clear(&t->store);
 	t->listed = false;
 	t->key_done = false;
 	oc_lock_release(t->lock);
@@ -586,7 +593,7 @@ CK_RV oc_token_key(struct oc_token *t, CK_OBJECT_HANDLE h,
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (o && o->kind != OC_OBJ_DATA && o->kind != OC_OBJ_CERT)
+	if (o && o->ops->key)
 		oc_object_ref(o);
 	else
 		o = NULL;
@@ -602,7 +609,7 @@ CK_RV oc_token_add(struct oc_token *t, struct oc_object *o, CK_OBJECT_HANDLE *h)
 	int err;
 
 	oc_lock_take(t->lock);
-	err = oc_store_add(&t->store, o);
+	err = oc_objstore_add(&t->store, o);
 	if (err == OC_OK)
 		*h = o->handle;
 	oc_lock_release(t->lock);
@@ -618,26 +625,26 @@ void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 	for (o = t->store.head; o; o = next) {
 		next = o->next;
 		if (o->session_obj && (all || o->owner == s))
-			oc_store_remove(&t->store, o);
+			oc_objstore_remove(&t->store, o);
 	}
 	oc_lock_release(t->lock);
 }
 
 CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
-			   char vault_id[OC_API_MAX_ID + 1])
+			   char vault_id[OC_WIRE_ID_MAX + 1])
 {
-	struct oc_object *o;
+	struct oc_obj_data *d;
 	CK_RV rv = CKR_OK;
 
 	oc_lock_take(t->lock);
-	o = oc_token_find_locked(t, h);
-	if (!o || o->kind != OC_OBJ_DATA) {
+	d = oc_obj_data(oc_token_find_locked(t, h));
+	if (!d) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	} else {
-		*path = strdup(o->meta.path);
+		*path = strdup(d->meta.path);
 		if (!*path)
 			rv = CKR_HOST_MEMORY;
-		memcpy(vault_id, t->vault_id, OC_API_MAX_ID + 1);
+		memcpy(vault_id, t->vault_id, OC_WIRE_ID_MAX + 1);
 	}
 	oc_lock_release(t->lock);
 	return rv;
@@ -648,30 +655,30 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 		      size_t len, CK_OBJECT_HANDLE *h)
 {
 	struct oc_secret_meta mm = *m;
-	struct oc_object *o;
+	struct oc_obj_data *o;
 	int err = OC_OK;
 
 	/* The path we stored under is the object's identity. */
 	mm.path = (char *)path;
 	oc_lock_take(t->lock);
-	o = oc_store_by_label(&t->store, path, strlen(path));
+	o = oc_objstore_by_label(&t->store, path, strlen(path));
 	if (o) {
-		err = oc_object_set_meta(o, &mm);
+		err = oc_obj_data_set_meta(o, &mm);
 	} else {
-		err = oc_object_new_data(&mm, &o);
+		err = oc_obj_data_new(&mm, &o);
 		if (err == OC_OK) {
-			err = oc_store_add(&t->store, o);
+			err = oc_objstore_add(&t->store, &o->obj);
 			if (err) {
-				oc_object_unref(o);
+				oc_object_unref(&o->obj);
 				o = NULL;
 			}
 		}
 	}
 	if (err == OC_OK)
-		err = oc_object_set_value(o, value, len, oc_init_now());
+		err = oc_obj_data_set_value(o, value, len, oc_init_now());
 	if (err == OC_OK) {
 		o->changed = ++t->changes;
-		*h = o->handle;
+		*h = o->obj.handle;
 	}
 	oc_lock_release(t->lock);
 	return err ? oc_rv_map(err, OC_RV_GENERIC) : CKR_OK;
@@ -680,14 +687,16 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h)
 {
 	struct oc_object *o;
+	struct oc_obj_data *d;
 
 	oc_lock_take(t->lock);
-	o = oc_store_get(&t->store, h);
-	if (o && o->kind == OC_OBJ_DATA) {
-		remember_gone(t, o->meta.path);
-		oc_keyobj_forget_locked(t, o->meta.path);
+	o = oc_objstore_get(&t->store, h);
+	d = oc_obj_data(o);
+	if (d) {
+		remember_gone(t, d->meta.path);
+		oc_keyobj_forget_locked(t, d->meta.path);
 	}
 	if (o)
-		oc_store_remove(&t->store, o);
+		oc_objstore_remove(&t->store, o);
 	oc_lock_release(t->lock);
 }

@@ -21,7 +21,7 @@
 #include "api.h"
 #include "ck.h"
 #include "lock.h"
-#include "object.h"
+#include "objstore.h"
 
 /* Deletes remembered for fetches in flight; more during one list fetch
  * and that fetch's result is not trusted to add objects. */
@@ -30,12 +30,12 @@
 struct oc_token {
 	CK_SLOT_ID slot;
 	/* "" for PIN mode's placeholder before login (see slot.h). */
-	char vault_id[OC_API_MAX_ID + 1];
+	char vault_id[OC_WIRE_ID_MAX + 1];
 	struct oc_vault vault;
 	bool vault_known;
 	struct oc_lock *lock;
 	struct oc_lock *fetch;
-	struct oc_store store;
+	struct oc_objstore store;
 	bool listed;
 	long listed_at;
 	bool key_done;	       /* the config key object was considered */
@@ -98,7 +98,7 @@ void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 				   bool all);
 /* The secret path of a data object (heap copy), plus its vault id. */
 CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
-			   char vault_id[OC_API_MAX_ID + 1]);
+			   char vault_id[OC_WIRE_ID_MAX + 1]);
 /* After a successful PUT to path: updates or creates its data object
  * with m and the value as stored; *h gets its handle. */
 CK_RV oc_token_stored(struct oc_token *t, const char *path,
@@ -107,6 +107,6 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 /* After a DELETE (or a 404/410): the object leaves the store. */
 void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h);
 /* The vault id (copy); "" for the placeholder. */
-void oc_token_vault_id(struct oc_token *t, char out[OC_API_MAX_ID + 1]);
+void oc_token_vault_id(struct oc_token *t, char out[OC_WIRE_ID_MAX + 1]);
 
 #endif

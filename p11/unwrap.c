@@ -4,7 +4,7 @@
 #include "attr.h"
 #include "cmek.h"
 #include "err.h"
-#include "keys.h"
+#include "obj-seckey.h"
 #include "object.h"
 #include "rv.h"
 #include "secmem.h"
@@ -16,7 +16,8 @@ CK_RV oc_unwrap(struct oc_session *s, const CK_MECHANISM *m,
 		CK_OBJECT_HANDLE key, const CK_BYTE *blob, CK_ULONG n,
 		const CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HANDLE *out)
 {
-	struct oc_object *k = NULL;
+	struct oc_object *o = NULL;
+	struct oc_obj_seckey *k;
 	uint8_t *pt = NULL;
 	size_t len = 0;
 	CK_RV rv;
@@ -29,10 +30,11 @@ CK_RV oc_unwrap(struct oc_session *s, const CK_MECHANISM *m,
 	rv = oc_attr_check(t, nt);
 	if (rv != CKR_OK)
 		return rv;
-	rv = oc_token_key(s->tok, key, &k);
+	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return CKR_UNWRAPPING_KEY_HANDLE_INVALID;
-	if (k->key_type != CKK_AES || !k->cmek) {
+	k = oc_obj_seckey(o);
+	if (!k || k->key_type != CKK_AES || !k->cmek) {
 		rv = CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;
 		goto out;
 	}
@@ -56,9 +58,9 @@ CK_RV oc_unwrap(struct oc_session *s, const CK_MECHANISM *m,
 		rv = oc_rv_map(err, OC_RV_UNWRAP);
 		goto out;
 	}
-	rv = oc_keys_session_object(s, t, nt, pt, len, true, out);
+	rv = oc_obj_seckey_new_session(s, t, nt, pt, len, true, out);
 out:
 	oc_secure_free(pt);
-	oc_object_unref(k);
+	oc_object_unref(o);
 	return rv;
 }

@@ -10,39 +10,19 @@
 #include "cmek.h"
 #include "err.h"
 #include "init.h"
-#include "json.h"
 #include "keys.h"
 #include "log.h"
+#include "obj-data.h"
+#include "obj-seckey.h"
 #include "object.h"
+#include "objstore.h"
 #include "rv.h"
 #include "sealed.h"
 #include "secmem.h"
 #include "session.h"
 #include "token.h"
+#include "wire.h"
 #include "write.h"
-
-#define MAX_METADATA (64u * 1024)
-
-enum mode { CREATE, SET, COPY };
-
-/* What a template asks of a data object. */
-struct data_in {
-	char *path;
-	const uint8_t *value;
-	size_t value_len;
-	bool has_value;
-	bool sealed;
-	char type[32];
-	bool has_type;
-	char *metadata;
-	bool has_metadata;
-	char expires[40];
-	bool has_expires;
-	bool priv;
-	bool has_priv;
-	const CK_ATTRIBUTE *application; /* session objects: as given */
-	const CK_ATTRIBUTE *object_id;
-};
 
 /* The state of an existing data object, copied out of the store. */
 struct current {
@@ -50,7 +30,7 @@ struct current {
 	uint8_t *value;
 	size_t value_len;
 	bool blob;
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	char *metadata;
 	char expires[40];
 	bool session; /* a session object */
@@ -60,13 +40,6 @@ struct current {
 	uint8_t *object_id;
 	size_t object_id_len;
 };
-
-static void data_in_free(struct data_in *d)
-{
-	free(d->path);
-	free(d->metadata);
-	memset(d, 0, sizeof(*d));
-}
 
 static void current_free(struct current *c)
 {
@@ -78,117 +51,6 @@ static void current_free(struct current *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Valid UTF-8 with no control characters. */
-static bool clean_utf8(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return false;
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0) {
-			k = 1;
-			cp = c & 0x1F;
-		} else if ((c & 0xF0) == 0xE0) {
-			k = 2;
-			cp = c & 0x0F;
-		} else if ((c & 0xF8) == 0xF0) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (i + k >= n)
-			return false; /* truncated sequence */
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3F);
-		}
-		if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) ||
-		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
-static CK_RV copy_text(const CK_ATTRIBUTE *a, char *out, size_t size,
-		       bool (*ok)(unsigned char))
-{
-	const unsigned char *p = a->pValue;
-
-	if (a->ulValueLen >= size)
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	for (CK_ULONG i = 0; i < a->ulValueLen; i++)
-		if (!ok(p[i]))
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-	if (a->ulValueLen)
-		memcpy(out, p, a->ulValueLen);
-	out[a->ulValueLen] = '\0';
-	return CKR_OK;
-}
-
-static bool type_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-	       c == '-';
-}
-
-static bool time_char(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' ||
-	       c == 'Z' || c == '.' || c == '+' || c == 't' || c == 'z';
-}
-
-/* A metadata object without the "encoding" key, which is the API
- * client's to set (it marks base64-carried binary values). */
-static CK_RV clean_metadata(const char *text, size_t len, char **out)
-{
-	struct oc_json *j = NULL;
-	struct oc_jgen g = {0};
-	struct oc_buf b;
-	size_t n;
-	CK_RV rv = CKR_ATTRIBUTE_VALUE_INVALID;
-
-	oc_buf_init(&b, 2 * MAX_METADATA, false);
-	if (len > MAX_METADATA || oc_json_parse(text, len, &j) != OC_OK ||
-	    oc_json_type(j) != OC_JSON_OBJECT)
-		goto out;
-	if (oc_jgen_init(&g, &b) != OC_OK) {
-		rv = CKR_HOST_MEMORY;
-		goto out;
-	}
-	yajl_gen_map_open(g.g);
-	for (size_t i = 0; i < oc_json_len(j); i++) {
-		const char *key = oc_json_key_at(j, i);
-
-		if (!key || strcmp(key, "encoding") == 0)
-			continue;
-		oc_jgen_str(&g, key);
-		oc_jgen_node(&g, oc_json_at(j, i));
-	}
-	yajl_gen_map_close(g.g);
-	if (oc_jgen_status(&g) != OC_OK)
-		goto out;
-	*out = (char *)oc_buf_steal(&b, &n);
-	rv = *out ? CKR_OK : CKR_HOST_MEMORY;
-out:
-	oc_jgen_free(&g);
-	oc_buf_free(&b);
-	oc_json_free(j);
-	return rv;
-}
-
 static uint8_t *memdup(const uint8_t *p, size_t n)
 {
 	uint8_t *c = malloc(n + 1);
@@ -196,127 +58,6 @@ static uint8_t *memdup(const uint8_t *p, size_t n)
 	if (c && n)
 		memcpy(c, p, n);
 	return c;
-}
-
-/* A label is a secret path (1..OC_API_MAX_PATH bytes of clean UTF-8); a
- * session object's may also be empty. */
-static CK_RV parse_label(const CK_ATTRIBUTE *a, bool session, char **out)
-{
-	if ((a->ulValueLen == 0 && !session) ||
-	    a->ulValueLen > OC_API_MAX_PATH ||
-	    !clean_utf8(a->pValue, a->ulValueLen)) {
-		oc_rv_cause("a secret path is 1..%d bytes of UTF-8 without "
-			    "control characters",
-			    OC_API_MAX_PATH);
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	}
-	free(*out); /* no leak even on a repeated label */
-	*out = strndup(a->ulValueLen ? a->pValue : "", a->ulValueLen);
-	return *out ? CKR_OK : CKR_HOST_MEMORY;
-}
-
-/* Reads a template for a data object that is (session) or is not a
- * session object.  CKA_TOKEN was read by the caller, which decided. */
-static CK_RV parse_data(const CK_ATTRIBUTE *t, CK_ULONG n, enum mode mode,
-			bool session, struct data_in *d)
-{
-	CK_RV rv = CKR_OK;
-
-	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++) {
-		const CK_ATTRIBUTE *a = &t[i];
-
-		switch (a->type) {
-		case CKA_CLASS:
-		case CKA_TOKEN:
-			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY : CKR_OK;
-			break;
-		case CKA_LABEL:
-			if (mode == SET && !session)
-				rv = CKR_ATTRIBUTE_READ_ONLY; /* the path */
-			else
-				rv = parse_label(a, session, &d->path);
-			break;
-		case CKA_VALUE:
-			if (mode == COPY) {
-				rv = CKR_ATTRIBUTE_READ_ONLY;
-				break;
-			}
-			if (a->ulValueLen >
-			    oc_mod.conf.max_value_size + OC_CMEK_OVERHEAD) {
-				oc_rv_cause("value over max_value_size");
-				rv = CKR_ATTRIBUTE_VALUE_INVALID;
-				break;
-			}
-			d->value = a->pValue;
-			d->value_len = a->ulValueLen;
-			d->has_value = true;
-			break;
-		case CKA_ONECLAW_CMEK_ENCRYPTED:
-			rv = oc_attr_bool(a, &d->sealed);
-			break;
-		case CKA_ONECLAW_SECRET_TYPE:
-			rv = copy_text(a, d->type, sizeof(d->type), type_char);
-			d->has_type = rv == CKR_OK && d->type[0];
-			break;
-		case CKA_ONECLAW_EXPIRES_AT:
-			rv = copy_text(a, d->expires, sizeof(d->expires),
-				       time_char);
-			d->has_expires = rv == CKR_OK;
-			break;
-		case CKA_ONECLAW_METADATA:
-			free(d->metadata);
-			d->metadata = NULL;
-			rv = clean_metadata(a->pValue ? a->pValue : "",
-					    a->ulValueLen, &d->metadata);
-			d->has_metadata = rv == CKR_OK;
-			break;
-		case CKA_PRIVATE:
-			if (mode == SET) {
-				rv = CKR_ATTRIBUTE_READ_ONLY;
-				break;
-			}
-			rv = oc_attr_bool(a, &d->priv);
-			d->has_priv = rv == CKR_OK;
-			break;
-		case CKA_APPLICATION:
-		case CKA_OBJECT_ID:
-			/* A vault secret's are the module's ("1claw"). */
-			if (mode == SET && !session)
-				rv = CKR_ATTRIBUTE_READ_ONLY;
-			else if (a->ulValueLen > OC_P11_MAX_ATTR)
-				rv = CKR_ATTRIBUTE_VALUE_INVALID;
-			else if (a->type == CKA_APPLICATION)
-				d->application = a;
-			else
-				d->object_id = a;
-			break;
-		case CKA_MODIFIABLE:
-		case CKA_DESTROYABLE:
-		case CKA_COPYABLE:
-			/* Decided by the module (the read-only mode, what the
-			 * object holds). */
-			rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY : CKR_OK;
-			break;
-		case CKA_ONECLAW_VERSION:
-		case CKA_ONECLAW_SECRET_ID:
-		case CKA_ONECLAW_CMEK_FINGERPRINT:
-			rv = CKR_ATTRIBUTE_READ_ONLY;
-			break;
-		default:
-			if (!oc_attr_type_defined(a->type))
-				rv = CKR_ATTRIBUTE_TYPE_INVALID;
-			else
-				rv = mode == SET ? CKR_ATTRIBUTE_READ_ONLY
-						 : CKR_TEMPLATE_INCONSISTENT;
-			break;
-		}
-	}
-	if (rv == CKR_OK && d->sealed && mode == CREATE && !d->has_value) {
-		oc_rv_cause("CKA_ONECLAW_CMEK_ENCRYPTED needs the blob in "
-			    "CKA_VALUE");
-		rv = CKR_TEMPLATE_INCOMPLETE;
-	}
-	return rv;
 }
 
 /* CKA_TOKEN of a template, or dflt when it has none. */
@@ -342,7 +83,7 @@ static CK_RV check_writable(struct oc_session *s)
 
 /* A vault secret in PIN mode is a private object: a template that asks
  * for a public one is refused rather than silently made private. */
-static CK_RV check_token_private(const struct data_in *d)
+static CK_RV check_token_private(const struct oc_obj_data_tmpl *d)
 {
 	if (oc_mod.pin_mode && d->has_priv && !d->priv) {
 		oc_rv_cause("vault secrets are private objects in PIN mode: "
@@ -384,14 +125,17 @@ static CK_RV write_key(struct oc_token *t, const struct oc_vault *v,
 	oc_rv_cause_clear();
 	oc_lock_take(t->lock);
 	for (struct oc_object *o = t->store.head; o; o = o->next) {
-		if (o->kind != OC_OBJ_KEY || !o->session_obj || !o->cmek ||
+		struct oc_obj_seckey *skey = oc_obj_seckey(o);
+
+		if (!skey || !o->session_obj || !skey->cmek ||
 		    !oc_token_visible(o))
 			continue;
-		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(o->cmek), hex);
+		oc_cmek_fingerprint_hex(oc_cmek_key_fingerprint(skey->cmek),
+					hex);
 		if (strcmp(hex, v->cmek_fingerprint) == 0) {
 			oc_object_ref(o);
 			*ref = o;
-			*k = o->cmek;
+			*k = skey->cmek;
 			break;
 		}
 	}
@@ -514,11 +258,12 @@ out:
 
 /* A new session data object from the template d, filled in from the
  * copy source c when given (NULL: C_CreateObject). */
-static CK_RV session_create(struct oc_session *s, const struct data_in *d,
+static CK_RV session_create(struct oc_session *s,
+			    const struct oc_obj_data_tmpl *d,
 			    const struct current *c, CK_OBJECT_HANDLE *out)
 {
 	struct oc_secret_meta m;
-	struct oc_object *o = NULL;
+	struct oc_obj_data *o = NULL;
 	bool priv = d->has_priv ? d->priv : c ? c->priv : oc_mod.pin_mode;
 	const uint8_t *value = d->has_value ? d->value : c ? c->value : NULL;
 	size_t len = d->has_value ? d->value_len : c ? c->value_len : 0;
@@ -540,30 +285,30 @@ static CK_RV session_create(struct oc_session *s, const struct data_in *d,
 	m.metadata = d->has_metadata ? d->metadata : c ? c->metadata : NULL;
 	m.cmek_known = true;
 	m.cmek_encrypted = d->sealed || (c && c->blob);
-	err = oc_object_new_data(&m, &o);
+	err = oc_obj_data_new(&m, &o);
 	if (err)
 		return oc_rv_map(err, OC_RV_GENERIC);
-	o->session_obj = true;
-	o->owner = s->handle;
-	o->priv = priv;
-	err = oc_object_set_value(o, value, len, oc_init_now());
+	o->obj.session_obj = true;
+	o->obj.owner = s->handle;
+	o->obj.priv = priv;
+	err = oc_obj_data_set_value(o, value, len, oc_init_now());
 	if (!err && d->application)
-		err = oc_object_set_application(o, d->application->pValue,
-						d->application->ulValueLen);
+		err = oc_obj_data_set_application(o, d->application->pValue,
+						  d->application->ulValueLen);
 	else if (!err && c)
-		err = oc_object_set_application(o, c->application,
-						c->application_len);
+		err = oc_obj_data_set_application(o, c->application,
+						  c->application_len);
 	if (!err && d->object_id)
-		err = oc_object_set_object_id(o, d->object_id->pValue,
-					      d->object_id->ulValueLen);
+		err = oc_obj_data_set_object_id(o, d->object_id->pValue,
+						d->object_id->ulValueLen);
 	else if (!err && c)
-		err =
-		    oc_object_set_object_id(o, c->object_id, c->object_id_len);
+		err = oc_obj_data_set_object_id(o, c->object_id,
+						c->object_id_len);
 	if (err) {
-		oc_object_unref(o);
+		oc_object_unref(&o->obj);
 		return oc_rv_map(err, OC_RV_GENERIC);
 	}
-	rv = oc_token_add(s->tok, o, out);
+	rv = oc_token_add(s->tok, &o->obj, out);
 	if (rv == CKR_DATA_LEN_RANGE) {
 		oc_rv_cause("session objects are limited to %d and %u bytes "
 			    "per token",
@@ -572,7 +317,7 @@ static CK_RV session_create(struct oc_session *s, const struct data_in *d,
 		rv = CKR_DEVICE_MEMORY;
 	}
 	if (rv != CKR_OK)
-		oc_object_unref(o);
+		oc_object_unref(&o->obj);
 	return rv;
 }
 
@@ -580,7 +325,7 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 		      CK_OBJECT_HANDLE *out)
 {
 	const CK_ATTRIBUTE *a;
-	struct data_in d = {0};
+	struct oc_obj_data_tmpl d = {0};
 	CK_ULONG cls;
 	bool token;
 	CK_RV rv;
@@ -596,7 +341,7 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 	if (cls == CKO_SECRET_KEY) {
 		if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in))
 			return CKR_USER_NOT_LOGGED_IN;
-		return oc_keys_session_object(s, t, n, NULL, 0, false, out);
+		return oc_obj_seckey_new_session(s, t, n, NULL, 0, false, out);
 	}
 	if (cls != CKO_DATA)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
@@ -606,7 +351,7 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 		return rv;
 	rv = token ? check_writable(s) : CKR_OK;
 	if (rv == CKR_OK)
-		rv = parse_data(t, n, CREATE, !token, &d);
+		rv = oc_obj_data_tmpl_parse(t, n, OC_DATA_CREATE, !token, &d);
 	if (rv == CKR_OK && !token) {
 		rv = session_create(s, &d, NULL, out);
 		goto out;
@@ -623,7 +368,7 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 			 d.has_metadata ? d.metadata : NULL,
 			 d.has_expires ? d.expires : NULL, out);
 out:
-	data_in_free(&d);
+	oc_obj_data_tmpl_free(&d);
 	return rv;
 }
 
@@ -634,13 +379,14 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
 {
 	struct oc_token *t = s->tok;
 	struct oc_object *o;
+	struct oc_obj_data *d;
 	CK_RV rv = CKR_OK;
 
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
 	if (!o)
 		rv = CKR_OBJECT_HANDLE_INVALID;
-	else if (!oc_object_may(o, act) || o->kind != OC_OBJ_DATA)
+	else if (!oc_object_may(o, act) || !oc_obj_data(o))
 		rv = CKR_ACTION_PROHIBITED; /* before any value is fetched */
 	oc_lock_release(t->lock);
 	if (rv == CKR_OK && want_value)
@@ -649,7 +395,8 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
 		return rv;
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
-	if (!o || o->kind != OC_OBJ_DATA || (want_value && !o->have_value)) {
+	d = oc_obj_data(o);
+	if (!d || (want_value && !d->have_value)) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
 		goto out;
 	}
@@ -657,105 +404,35 @@ static CK_RV current(struct oc_session *s, CK_OBJECT_HANDLE h,
 		rv = CKR_ACTION_PROHIBITED; /* known to hold a key by now */
 		goto out;
 	}
-	c->path = strdup(o->meta.path);
+	c->path = strdup(d->meta.path);
 	if (!c->path) {
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	snprintf(c->type, sizeof(c->type), "%s", o->meta.type);
-	snprintf(c->expires, sizeof(c->expires), "%s", o->meta.expires_at);
-	c->blob = o->meta.cmek_encrypted;
+	snprintf(c->type, sizeof(c->type), "%s", d->meta.type);
+	snprintf(c->expires, sizeof(c->expires), "%s", d->meta.expires_at);
+	c->blob = d->meta.cmek_encrypted;
 	c->session = o->session_obj;
 	c->priv = o->priv;
 	if (want_value) {
-		c->value = oc_secure_dup(o->value, o->value_len);
-		c->value_len = o->value_len;
+		c->value = oc_secure_dup(d->value, d->value_len);
+		c->value_len = d->value_len;
 		if (!c->value)
 			rv = CKR_HOST_MEMORY;
 	}
 	if (rv == CKR_OK && o->session_obj) {
-		c->application = memdup(o->application, o->application_len);
-		c->application_len = o->application_len;
-		c->object_id = memdup(o->object_id, o->object_id_len);
-		c->object_id_len = o->object_id_len;
+		c->application = memdup(d->application, d->application_len);
+		c->application_len = d->application_len;
+		c->object_id = memdup(d->object_id, d->object_id_len);
+		c->object_id_len = d->object_id_len;
 	}
 	if (rv == CKR_OK)
-		rv = clean_metadata(o->meta.metadata, strlen(o->meta.metadata),
-				    &c->metadata);
+		rv = oc_obj_data_clean_metadata(
+		    d->meta.metadata, strlen(d->meta.metadata), &c->metadata);
 	if (rv == CKR_ATTRIBUTE_VALUE_INVALID)
 		rv = CKR_OK; /* unreadable old metadata is dropped */
 out:
 	oc_lock_release(t->lock);
-	return rv;
-}
-
-/* Session keys may take a new label or id; nothing else changes. */
-static CK_RV set_key(struct oc_object *o, const CK_ATTRIBUTE *t, CK_ULONG n)
-{
-	CK_RV rv = CKR_OK;
-	int err = OC_OK;
-
-	for (CK_ULONG i = 0; i < n && rv == CKR_OK; i++)
-		if (t[i].type != CKA_LABEL && t[i].type != CKA_ID)
-			rv = oc_attr_type_defined(t[i].type)
-				 ? CKR_ATTRIBUTE_READ_ONLY
-				 : CKR_ATTRIBUTE_TYPE_INVALID;
-	for (CK_ULONG i = 0; i < n && rv == CKR_OK && !err; i++)
-		err = t[i].type == CKA_LABEL
-			  ? oc_object_set_label(o, t[i].pValue, t[i].ulValueLen)
-			  : oc_object_set_id(o, t[i].pValue, t[i].ulValueLen);
-	if (rv == CKR_OK && err)
-		rv = oc_rv_map(err, OC_RV_WRITE);
-	return rv;
-}
-
-/* A session data object takes the template in memory. */
-static CK_RV set_session_data(struct oc_store *st, struct oc_object *o,
-			      const CK_ATTRIBUTE *t, CK_ULONG n)
-{
-	struct data_in d = {0};
-	int err = OC_OK;
-	CK_RV rv;
-
-	rv = parse_data(t, n, SET, true, &d);
-	if (rv == CKR_OK && d.has_value &&
-	    d.value_len > OC_P11_MAX_SESSION_DATA_BYTES -
-			      (st->session_data_bytes - o->value_len))
-		rv = CKR_DEVICE_MEMORY;
-	if (rv != CKR_OK)
-		goto out;
-	if (d.path) {
-		free(o->meta.path);
-		o->meta.path = d.path;
-		d.path = NULL;
-	}
-	if (d.has_value) {
-		size_t old = o->value_len;
-
-		err =
-		    oc_object_set_value(o, d.value, d.value_len, oc_init_now());
-		if (!err)
-			st->session_data_bytes += o->value_len - old;
-	}
-	if (!err && d.application)
-		err = oc_object_set_application(o, d.application->pValue,
-						d.application->ulValueLen);
-	if (!err && d.object_id)
-		err = oc_object_set_object_id(o, d.object_id->pValue,
-					      d.object_id->ulValueLen);
-	if (d.has_type)
-		snprintf(o->meta.type, sizeof(o->meta.type), "%s", d.type);
-	if (d.has_expires)
-		snprintf(o->meta.expires_at, sizeof(o->meta.expires_at), "%s",
-			 d.expires);
-	if (d.has_metadata) {
-		free(o->meta.metadata);
-		o->meta.metadata = d.metadata;
-		d.metadata = NULL;
-	}
-	rv = err ? oc_rv_map(err, OC_RV_WRITE) : CKR_OK;
-out:
-	data_in_free(&d);
 	return rv;
 }
 
@@ -775,10 +452,8 @@ static CK_RV set_local(struct oc_session *s, CK_OBJECT_HANDLE h,
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	else if (!oc_object_may(o, OC_ACT_MODIFY))
 		rv = CKR_ACTION_PROHIBITED;
-	else if (o->kind == OC_OBJ_KEY)
-		rv = set_key(o, t, n);
-	else if (o->session_obj)
-		rv = set_session_data(&tok->store, o, t, n);
+	else if (o->session_obj && o->ops->set_local)
+		rv = o->ops->set_local(&tok->store, o, t, n);
 	else
 		*done = false;
 	oc_lock_release(tok->lock);
@@ -788,7 +463,7 @@ static CK_RV set_local(struct oc_session *s, CK_OBJECT_HANDLE h,
 CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 		   const CK_ATTRIBUTE *t, CK_ULONG n)
 {
-	struct data_in d = {0};
+	struct oc_obj_data_tmpl d = {0};
 	struct current c = {0};
 	CK_OBJECT_HANDLE nh;
 	bool done;
@@ -803,7 +478,7 @@ CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 	rv = check_writable(s);
 	if (rv != CKR_OK)
 		return rv;
-	rv = parse_data(t, n, SET, false, &d);
+	rv = oc_obj_data_tmpl_parse(t, n, OC_DATA_SET, false, &d);
 	if (rv == CKR_OK)
 		rv = current(s, h, OC_ACT_MODIFY, !d.has_value, &c);
 	if (rv != CKR_OK)
@@ -820,14 +495,14 @@ CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 			 d.has_expires ? d.expires : c.expires, &nh);
 out:
 	current_free(&c);
-	data_in_free(&d);
+	oc_obj_data_tmpl_free(&d);
 	return rv;
 }
 
 CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
 		    const CK_ATTRIBUTE *t, CK_ULONG n, CK_OBJECT_HANDLE *out)
 {
-	struct data_in d = {0};
+	struct oc_obj_data_tmpl d = {0};
 	struct current c = {0};
 	const char *path;
 	bool token;
@@ -842,7 +517,7 @@ CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
 	if (rv == CKR_OK && token)
 		rv = check_writable(s);
 	if (rv == CKR_OK)
-		rv = parse_data(t, n, COPY, !token, &d);
+		rv = oc_obj_data_tmpl_parse(t, n, OC_DATA_COPY, !token, &d);
 	if (rv != CKR_OK)
 		goto out;
 	if (!token) {
@@ -863,7 +538,7 @@ CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
 			 d.has_expires ? d.expires : c.expires, out);
 out:
 	current_free(&c);
-	data_in_free(&d);
+	oc_obj_data_tmpl_free(&d);
 	return rv;
 }
 
@@ -871,7 +546,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 {
 	struct oc_token *t = s->tok;
 	struct oc_object *o;
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char *path = NULL;
 	CK_RV rv = CKR_OK;
 	int err;
@@ -883,7 +558,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 	} else if (!oc_object_may(o, OC_ACT_DESTROY)) {
 		rv = CKR_ACTION_PROHIBITED; /* CKA_DESTROYABLE false */
 	} else if (o->session_obj) {
-		oc_store_remove(&t->store, o);
+		oc_objstore_remove(&t->store, o);
 		o = NULL;
 	}
 	oc_lock_release(t->lock);

@@ -18,7 +18,7 @@
  * key is configured) and a message on stderr, nothing sent.  Read-only
  * mode: CKR_TOKEN_WRITE_PROTECTED; R/O session: CKR_SESSION_READ_ONLY.
  *
- * C_CreateObject(CKO_SECRET_KEY) makes a session key (keys.h). */
+ * C_CreateObject(CKO_SECRET_KEY) makes a session key (obj-seckey.h). */
 #ifndef OC_P11_WRITE_H
 #define OC_P11_WRITE_H
 

@@ -33,17 +33,15 @@
 #include "secmem.h"
 
 #define MAX_TOKEN	     16384
-#define MAX_METADATA	     (1024u * 1024)
 #define MAX_PROBLEM	     (64 * 1024)
-#define DEFAULT_VALUE_MAX    (5u * 1024 * 1024)
 #define DEFAULT_TOKEN_LIFE_S 3600
 #define MAX_TOKEN_LIFE_S     (10LL * 365 * 24 * 3600)
 #define REFRESH_EARLY_MS     60000u
 #define MAX_TIMEOUT_S	     3600u
-#define REQ_PATH_MAX	     (OC_API_MAX_PATH * 3 + 512)
+#define REQ_PATH_MAX	     (OC_WIRE_PATH_MAX * 3 + 512)
 #define MAX_SMALL_BODY	     4096
 /* One list entry: its metadata and the rest. */
-#define MAX_ENTRY_BYTES (MAX_METADATA + 64 * 1024)
+#define MAX_ENTRY_BYTES (OC_WIRE_METADATA_MAX + 64 * 1024)
 #define MAX_ENTRY_NODES 65536
 /* All the entries one list keeps: a vault of 100,000 secrets with
  * ordinary metadata holds about 40 MiB. */
@@ -122,7 +120,7 @@ static bool id_ok(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > OC_API_MAX_ID)
+	if (n == 0 || n > OC_WIRE_ID_MAX)
 		return false;
 	for (i = 0; i < n; i++) {
 		char ch = s[i];
@@ -134,82 +132,10 @@ static bool id_ok(const char *s, size_t n)
 	return true;
 }
 
-/* Text without control characters or NUL (UTF-8 checked by the parser). */
-static bool text_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-			return false;
-	return true;
-}
-
-/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
- * NUL counts as binary too (C readers would cut the value there). */
-static bool utf8_text(const uint8_t *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i <= k)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
-/* Secret paths: bounded, no control characters, and no "." or ".."
- * segment (a URL normaliser would turn them into another secret's path). */
+/* Paths the service returned stay addressable (the liberal rule). */
 static bool secret_path_ok(const char *p)
 {
-	size_t n, i, seg = 0;
-
-	if (!p)
-		return false;
-	n = strlen(p);
-	if (n == 0 || n > OC_API_MAX_PATH || !text_ok(p, n))
-		return false;
-	for (i = 0; i <= n; i++) {
-		if (i == n || p[i] == '/') {
-			size_t len = i - seg;
-			if ((len == 1 && p[seg] == '.') ||
-			    (len == 2 && p[seg] == '.' && p[seg + 1] == '.'))
-				return false;
-			seg = i + 1;
-		}
-	}
-	return true;
+	return p && oc_wire_path_ok(p, strlen(p), OC_WIRE_PATH_ACCEPT);
 }
 
 static bool arg_id_ok(const char *s)
@@ -471,7 +397,7 @@ static int get_text(const struct oc_json *o, const char *key, bool required,
 		return bad_field("not a string", key);
 	if (n < min || n > max || n >= dsz)
 		return bad_field("length out of bounds", key);
-	if (kind == TEXT_ID ? !id_ok(s, n) : !text_ok(s, n))
+	if (kind == TEXT_ID ? !id_ok(s, n) : !oc_wire_text(s, n))
 		return bad_field("bad characters", key);
 	memcpy(dst, s, n);
 	dst[n] = '\0';
@@ -543,7 +469,7 @@ static void take_text(const struct oc_json *o, const char *key, char *dst,
 
 /* An id, usable only as sent: a string of id characters that fits. */
 static bool take_id(const struct oc_json *o, const char *key,
-		    char dst[OC_API_MAX_ID + 1])
+		    char dst[OC_WIRE_ID_MAX + 1])
 {
 	size_t n = 0;
 	const char *s = oc_json_get_string(o, key, &n);
@@ -655,7 +581,7 @@ static int metadata_text(const struct oc_json *o, char **out)
 		*out = strdup("{}");
 		return *out ? OC_OK : OC_ERR_NOMEM;
 	}
-	oc_buf_init(&b, MAX_METADATA, false);
+	oc_buf_init(&b, OC_WIRE_METADATA_MAX, false);
 	rc = oc_jgen_init(&j, &b);
 	if (!rc)
 		rc = oc_jgen_node(&j, v);
@@ -753,7 +679,7 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	struct oc_json *resp = NULL;
 	const struct oc_json *v;
 	const char *s;
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	int64_t expires_in = 0;
 	bool have_exp = false;
 	size_t n;
@@ -1274,7 +1200,7 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->refreshed, NULL);
 	a->max_value =
-	    c->max_value_size ? c->max_value_size : DEFAULT_VALUE_MAX;
+	    c->max_value_size ? c->max_value_size : OC_WIRE_VALUE_MAX;
 	a->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 
 	o.base_url = c->api_url ? c->api_url : OC_DEFAULT_API_URL;
@@ -1583,9 +1509,9 @@ int oc_api_vault_create(struct oc_api *a, const char *name,
 	if (!a || !out || !name)
 		return OC_ERR_ARGS;
 	nn = strlen(name);
-	if (nn == 0 || nn > OC_API_MAX_NAME || !text_ok(name, nn) ||
-	    (description && (strlen(description) > OC_API_MAX_NAME ||
-			     !text_ok(description, strlen(description)))))
+	if (nn == 0 || nn > OC_WIRE_NAME_MAX || !oc_wire_text(name, nn) ||
+	    (description && (strlen(description) > OC_WIRE_NAME_MAX ||
+			     !oc_wire_text(description, strlen(description)))))
 		return OC_ERR_ARGS;
 	return vault_do(a, &cl, 0, out);
 }
@@ -1656,10 +1582,10 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 	int rc;
 
 	memset(jb, 0, sizeof(*jb));
-	rc = get_text(o, "id", true, 1, OC_API_MAX_ID, TEXT_ID, jb->id,
+	rc = get_text(o, "id", true, 1, OC_WIRE_ID_MAX, TEXT_ID, jb->id,
 		      sizeof(jb->id));
 	if (!rc)
-		rc = get_text(o, "vault_id", true, 1, OC_API_MAX_ID, TEXT_ID,
+		rc = get_text(o, "vault_id", true, 1, OC_WIRE_ID_MAX, TEXT_ID,
 			      jb->vault_id, sizeof(jb->vault_id));
 	if (!rc)
 		rc = get_text(o, "status", true, 1, sizeof(status) - 1,
@@ -1692,7 +1618,7 @@ static int parse_job(const struct oc_json *o, struct oc_rotation_job *jb)
 
 /* A usable Location header of rs into dst ("" when none). */
 static void take_location(const struct oc_http_resp *rs,
-			  char dst[OC_API_MAX_PATH + 1])
+			  char dst[OC_WIRE_PATH_MAX + 1])
 {
 	size_t n;
 
@@ -1700,7 +1626,7 @@ static void take_location(const struct oc_http_resp *rs,
 	if (!rs->location)
 		return;
 	n = strlen(rs->location);
-	if (n <= OC_API_MAX_PATH && text_ok(rs->location, n))
+	if (n <= OC_WIRE_PATH_MAX && oc_wire_text(rs->location, n))
 		memcpy(dst, rs->location, n + 1);
 	else
 		oc_debug(OC_LOG_API, "ignoring a Location header of %zu bytes",
@@ -1872,8 +1798,8 @@ static int parse_meta_of(const struct oc_json *o, const char *known,
 
 	memset(m, 0, sizeof(*m));
 	*skip = false;
-	if (!path || n > OC_API_MAX_PATH || memchr(path, '\0', n) ||
-	    !secret_path_ok(path)) {
+	if (!path || memchr(path, '\0', n) ||
+	    !oc_wire_path_ok(path, n, OC_WIRE_PATH_ACCEPT)) {
 		if (!known) {
 			oc_debug(OC_LOG_API, "server response: a secret "
 					     "without a usable path: skipped");
@@ -1993,8 +1919,8 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 
 	if (!a || !out || !n || !arg_id_ok(vault_id))
 		return OC_ERR_ARGS;
-	if (prefix && (strlen(prefix) > OC_API_MAX_PATH ||
-		       !text_ok(prefix, strlen(prefix))))
+	if (prefix && (strlen(prefix) > OC_WIRE_PATH_MAX ||
+		       !oc_wire_text(prefix, strlen(prefix))))
 		return OC_ERR_ARGS;
 	rc = list_do(a, &cl, "secrets", &l, &m, n);
 	if (!rc)
@@ -2182,17 +2108,17 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		return OC_ERR_ARGS;
 	type = in->type ? in->type : "generic";
 	if (strlen(type) == 0 || strlen(type) >= sizeof(m.type) ||
-	    !text_ok(type, strlen(type)))
+	    !oc_wire_text(type, strlen(type)))
 		return OC_ERR_ARGS;
 	if (in->expires_at &&
 	    (strlen(in->expires_at) >= sizeof(m.expires_at) ||
-	     !text_ok(in->expires_at, strlen(in->expires_at))))
+	     !oc_wire_text(in->expires_at, strlen(in->expires_at))))
 		return OC_ERR_ARGS;
 	cap = a->max_value + (in->value_is_blob ? OC_CMEK_OVERHEAD : 0);
 	if (in->value_len > cap || in->value_len > SIZE_MAX / 8)
 		return OC_ERR_TOO_LARGE;
 	if (in->metadata) {
-		if (strlen(in->metadata) > MAX_METADATA ||
+		if (strlen(in->metadata) > OC_WIRE_METADATA_MAX ||
 		    oc_json_parse(in->metadata, strlen(in->metadata), &md) ||
 		    oc_json_type(md) != OC_JSON_OBJECT) {
 			oc_json_free(md);
@@ -2209,8 +2135,9 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 	}
 	/* Text goes as is; anything else (or text whose metadata already says
 	 * base64, which a reader would decode) as base64. */
-	binary = !in->value_is_blob &&
-		 (marked || !utf8_text(in->value, in->value_len));
+	binary =
+	    !in->value_is_blob &&
+	    (marked || !oc_wire_utf8(in->value, in->value_len, OC_WIRE_NO_NUL));
 
 	/* Worst case JSON escaping is 6 bytes per input byte. */
 	max_body = in->value_len * 6 +

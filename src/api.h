@@ -28,13 +28,8 @@
 #include "cmek.h"
 #include "conf.h"
 #include "http.h"
+#include "wire.h"
 
-#define OC_API_MAX_ID	64
-#define OC_API_MAX_PATH 1024
-/* Vault names: 255 characters, of up to 4 bytes each in UTF-8. */
-#define OC_API_MAX_NAME 1020
-/* Descriptions longer than this are clipped. */
-#define OC_API_MAX_DESCRIPTION 1024
 /* Entries kept from one list answer. */
 #define OC_API_MAX_LIST 1000000
 
@@ -61,9 +56,9 @@ const char *oc_api_last_error(const struct oc_api *a);
 void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out);
 
 struct oc_vault {
-	char id[OC_API_MAX_ID + 1];
-	char name[OC_API_MAX_NAME + 1];
-	char description[OC_API_MAX_DESCRIPTION + 1];
+	char id[OC_WIRE_ID_MAX + 1];
+	char name[OC_WIRE_NAME_MAX + 1];
+	char description[OC_WIRE_DESCRIPTION_MAX + 1];
 	bool cmek_enabled;
 	char cmek_fingerprint[OC_CMEK_FPR_HEX_LEN + 1]; /* "" when none */
 	/* CMEK is on under a fingerprint this client cannot read: no key
@@ -94,8 +89,8 @@ enum oc_job_status {
 const char *oc_job_status_name(enum oc_job_status s);
 
 struct oc_rotation_job {
-	char id[OC_API_MAX_ID + 1];
-	char vault_id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
+	char vault_id[OC_WIRE_ID_MAX + 1];
 	enum oc_job_status status;
 	int64_t total_secrets;
 	int64_t processed;
@@ -103,7 +98,7 @@ struct oc_rotation_job {
 	char old_fingerprint[OC_CMEK_FPR_HEX_LEN + 1];
 	char new_fingerprint[OC_CMEK_FPR_HEX_LEN + 1];
 	char error[256];
-	char location[OC_API_MAX_PATH + 1];
+	char location[OC_WIRE_PATH_MAX + 1];
 };
 
 /* Server-assisted rotation: both keys go in x-cmek-old-key / x-cmek-new-key
@@ -122,9 +117,9 @@ int oc_api_cmek_job(struct oc_api *a, const char *vault_id, const char *job_id,
 		    struct oc_rotation_job *out);
 
 struct oc_secret_meta {
-	char id[OC_API_MAX_ID + 1];
+	char id[OC_WIRE_ID_MAX + 1];
 	char *path; /* heap */
-	char type[32];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	int64_t version;
 	char created_at[40];
 	char expires_at[40]; /* "" when none */

@@ -27,6 +27,7 @@
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
+#include "wire.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -345,7 +346,7 @@ static int set_defaults(struct oc_conf *c)
 	c->timeout_s = 30;
 	c->retries = 2;
 	c->read_only = false;
-	c->max_value_size = 5u * 1024 * 1024;
+	c->max_value_size = OC_WIRE_VALUE_MAX;
 	return OC_OK;
 }
 

@@ -14,7 +14,8 @@ src_libocore_la_SOURCES = \
 	src/keysrc.c src/keysrc.h \
 	src/pkey.c src/pkey.h \
 	src/openssh-key.c src/openssh-key.h \
-	src/conf.c src/conf.h
+	src/conf.c src/conf.h \
+	src/wire.c src/wire.h
 src_libocore_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
 

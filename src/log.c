@@ -26,7 +26,7 @@ static const struct {
 } cats[] = {
     {"conf", OC_LOG_CONF},     {"http", OC_LOG_HTTP}, {"json", OC_LOG_JSON},
     {"cmek", OC_LOG_CMEK},     {"p11", OC_LOG_P11},   {"api", OC_LOG_API},
-    {"server", OC_LOG_SERVER}, {"tool", OC_LOG_TOOL},
+    {"server", OC_LOG_SERVER}, {"tool", OC_LOG_TOOL}, {"mem", OC_LOG_MEM},
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;

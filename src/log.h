@@ -20,7 +20,8 @@ enum oc_log_cat {
 	OC_LOG_API = 1u << 5,
 	OC_LOG_SERVER = 1u << 6,
 	OC_LOG_TOOL = 1u << 7,
-	OC_LOG_ALL = 0xffu,
+	OC_LOG_MEM = 1u << 8, /* locked memory, fork handlers */
+	OC_LOG_ALL = 0x1ffu,
 };
 
 /* Reads ONECLAW_PKCS11_DEBUG / ONECLAW_PKCS11_DEBUG_FILE once (thread-safe,

@@ -92,8 +92,8 @@ static void fork_release(void)
 static void slab_setup(void)
 {
 	if (pthread_atfork(fork_prepare, fork_release, fork_release) != 0)
-		oc_debug(OC_LOG_CONF, "pthread_atfork failed; a fork during "
-				      "a secret allocation may hang the child");
+		oc_debug(OC_LOG_MEM, "pthread_atfork failed; a fork during "
+				     "a secret allocation may hang the child");
 }
 
 static void mark_free(void *p, size_t n)
@@ -140,7 +140,7 @@ static void *map_locked(size_t total)
 	if (mlock(base, total) != 0) {
 		e = errno;
 		if (atomic_exchange(&lock_warned, 1) == 0)
-			oc_debug(OC_LOG_CONF,
+			oc_debug(OC_LOG_MEM,
 				 "mlock of %zu bytes failed (%s); secrets may "
 				 "be swapped",
 				 total, strerror(e));
@@ -149,7 +149,7 @@ static void *map_locked(size_t total)
 	if (madvise(base, total, MADV_DONTDUMP) != 0) {
 		e = errno;
 		if (atomic_exchange(&dump_warned, 1) == 0)
-			oc_debug(OC_LOG_CONF,
+			oc_debug(OC_LOG_MEM,
 				 "madvise(MADV_DONTDUMP) failed (%s)",
 				 strerror(e));
 	}

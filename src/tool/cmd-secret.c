@@ -34,7 +34,6 @@
 
 /* Largest import file. */
 #define MAX_IMPORT	 (256u * 1024 * 1024)
-#define MAX_TYPE	 31
 #define MAX_SHOWN_ERRORS 5
 
 static const char secret_usage[] =
@@ -148,47 +147,19 @@ static int parse(struct oc_tool *t, const char *cmd, int argc, char **argv,
  * '-', '_' and '.', joined by single '/'. */
 static bool valid_path(const char *p, char *why, size_t n)
 {
-	size_t len = strlen(p), i, seg = 0;
+	const char *fault =
+	    oc_wire_path_fault(p, strlen(p), OC_WIRE_PATH_PORTABLE);
 
-	if (len == 0 || len > OC_API_MAX_PATH) {
-		snprintf(why, n, "a path is 1 to %d bytes", OC_API_MAX_PATH);
-		return false;
-	}
-	if (p[0] == '/' || p[len - 1] == '/') {
-		snprintf(why, n, "a path has no leading or trailing '/'");
-		return false;
-	}
-	for (i = 0; i <= len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '/' || c == '\0') {
-			if (seg == 0 || (seg == 1 && p[i - 1] == '.') ||
-			    (seg == 2 && p[i - 1] == '.' && p[i - 2] == '.')) {
-				snprintf(why, n,
-					 "empty, '.' or '..' path segment");
-				return false;
-			}
-			seg = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      c == '.')) {
-			snprintf(why, n,
-				 "only letters, digits, '-', '_', '.' and '/' "
-				 "are allowed");
-			return false;
-		}
-		seg++;
-	}
-	return true;
+	if (fault)
+		snprintf(why, n, "%s", fault);
+	return !fault;
 }
 
 static bool valid_type(const char *s)
 {
 	size_t i, len = strlen(s);
 
-	if (len == 0 || len > MAX_TYPE)
+	if (len == 0 || len > OC_WIRE_TYPE_MAX)
 		return false;
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' ||
@@ -222,7 +193,7 @@ static int parse_path(struct oc_tool *t, const char *cmd, int argc, char **argv,
 	if (r < 0)
 		return r;
 	path = argv[r + 1];
-	if ((write || !*path || strlen(path) > OC_API_MAX_PATH) &&
+	if ((write || !*path || strlen(path) > OC_WIRE_PATH_MAX) &&
 	    check_path(cmd, path))
 		return -OC_EXIT_FAIL;
 	return r;
@@ -358,7 +329,7 @@ static size_t max_value(struct oc_tool *t)
 	size_t m = t->conf.max_value_size;
 
 	if (m == 0 || m > OC_CMEK_MAX_PLAINTEXT)
-		m = 5u * 1024 * 1024;
+		m = OC_WIRE_VALUE_MAX;
 	return m;
 }
 
@@ -664,7 +635,7 @@ static int secret_list(struct oc_tool *t, int argc, char **argv)
 		  &args);
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (args.prefix && strlen(args.prefix) > OC_API_MAX_PATH)
+	if (args.prefix && strlen(args.prefix) > OC_WIRE_PATH_MAX)
 		return oc_tool_usage("secret list", "--prefix is too long");
 	rc = oc_tool_vault(t, argv[r], &v, &a);
 	if (rc)
@@ -865,7 +836,7 @@ static int parse_line(struct oc_tool *t, const char *line, size_t n,
 			    lineno);
 		goto out;
 	}
-	it->path = dup_member(j, "path", OC_API_MAX_PATH, &bad);
+	it->path = dup_member(j, "path", OC_WIRE_PATH_MAX, &bad);
 	if (!it->path || bad) {
 		oc_tool_err("secret import: line %zu: \"path\" (a string) is "
 			    "missing",
@@ -880,7 +851,7 @@ static int parse_line(struct oc_tool *t, const char *line, size_t n,
 			    why);
 		goto out;
 	}
-	it->type = dup_member(j, "type", MAX_TYPE, &bad);
+	it->type = dup_member(j, "type", OC_WIRE_TYPE_MAX, &bad);
 	if (bad || (it->type && !valid_type(it->type))) {
 		oc_tool_err("secret import: line %zu: bad \"type\"", lineno);
 		goto out;
@@ -931,7 +902,7 @@ static int parse_line(struct oc_tool *t, const char *line, size_t n,
 				    lineno);
 			goto out;
 		}
-		oc_buf_init(&mb, 64 * 1024, false);
+		oc_buf_init(&mb, OC_WIRE_METADATA_NEW_MAX, false);
 		if (oc_jgen_init(&g, &mb) != 0) {
 			oc_buf_free(&mb);
 			goto out;

@@ -100,14 +100,14 @@ static int vault_create(struct oc_tool *t, int argc, char **argv)
 			     "exactly one NAME");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (!*argv[r] || strlen(argv[r]) > OC_API_MAX_NAME)
+	if (!*argv[r] || strlen(argv[r]) > OC_WIRE_NAME_MAX)
 		return oc_tool_usage("vault create",
 				     "a vault name is 1 to %d bytes",
-				     OC_API_MAX_NAME);
-	if (desc && strlen(desc) > OC_API_MAX_NAME)
+				     OC_WIRE_NAME_MAX);
+	if (desc && strlen(desc) > OC_WIRE_NAME_MAX)
 		return oc_tool_usage("vault create",
 				     "a description is at most %d bytes",
-				     OC_API_MAX_NAME);
+				     OC_WIRE_NAME_MAX);
 	rc = oc_tool_api(t, &a);
 	if (rc)
 		return rc;

@@ -27,7 +27,7 @@ static bool name_ok(const char *s)
 {
 	size_t i, n = s ? strlen(s) : 0;
 
-	if (n == 0 || n > OC_API_MAX_ID)
+	if (n == 0 || n > OC_WIRE_ID_MAX)
 		return false;
 	for (i = 0; i < n; i++) {
 		char c = s[i];
@@ -132,7 +132,7 @@ void oc_jobstate_path(const char *vault_id, char *buf, size_t n)
 
 int oc_jobstate_save(const struct oc_jobstate *s)
 {
-	char name[sizeof(FILE_PREFIX) + OC_API_MAX_ID];
+	char name[sizeof(FILE_PREFIX) + OC_WIRE_ID_MAX];
 	char tmp[sizeof(name) + 32], text[MAX_RECORD];
 	int dfd = -1, len, rc, err = 0;
 	bool made;
@@ -196,7 +196,7 @@ static bool field(const char *text, const char *key, char *dst, size_t dsz)
 
 int oc_jobstate_load(const char *vault_id, struct oc_jobstate *out)
 {
-	char name[sizeof(FILE_PREFIX) + OC_API_MAX_ID], text[MAX_RECORD + 1];
+	char name[sizeof(FILE_PREFIX) + OC_WIRE_ID_MAX], text[MAX_RECORD + 1];
 	struct oc_jobstate s;
 	struct stat st;
 	ssize_t got;
@@ -252,7 +252,7 @@ out:
 
 int oc_jobstate_remove(const char *vault_id)
 {
-	char name[sizeof(FILE_PREFIX) + OC_API_MAX_ID];
+	char name[sizeof(FILE_PREFIX) + OC_WIRE_ID_MAX];
 	int dfd, rc;
 
 	if (!name_ok(vault_id))

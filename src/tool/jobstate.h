@@ -21,8 +21,8 @@
 #include "cmek.h"
 
 struct oc_jobstate {
-	char vault_id[OC_API_MAX_ID + 1];
-	char job_id[OC_API_MAX_ID + 1];
+	char vault_id[OC_WIRE_ID_MAX + 1];
+	char job_id[OC_WIRE_ID_MAX + 1];
 	char new_fpr[OC_CMEK_FPR_HEX_LEN + 1]; /* may be "" */
 };
 

@@ -13,8 +13,8 @@
 #include "keysrc.h"
 #include "log.h"
 #include "output.h"
-#include "pkcs11-key.h"
 #include "secmem.h"
+#include "tokenkey/tokenkey.h"
 
 void oc_keyarg_fpr_hex(const struct oc_cmek_key *k,
 		       char out[OC_CMEK_FPR_HEX_LEN + 1])
@@ -115,23 +115,52 @@ static int key_from_file(struct oc_tool *t, const char *path, const char *what,
 	return 0;
 }
 
+/* What to do about a refusal the user can fix on the command line. */
+static const char *uri_hint(enum oc_tk_stage stage)
+{
+	switch (stage) {
+	case OC_TK_AT_NO_MODULE:
+		return ": give --pkcs11-module SO";
+	case OC_TK_AT_NEED_PIN:
+		return ": give --pin-file FILE";
+	default:
+		return "";
+	}
+}
+
 static int key_from_uri(struct oc_tool *t, const char *uri, const char *module,
 			const char *pin_file, const char *fingerprint,
 			const char *what, struct oc_cmek_key **out)
 {
-	struct oc_p11key_args a;
-	char err[1024] = "";
+	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
+	struct oc_tk_open_args a = {
+	    .uri = uri,
+	    .module = module,
+	    .loader = OC_TK_DLOPEN,
+	    .kind = OC_TK_AES,
+	    .flags = OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
+		     (may_prompt ? OC_TK_MAY_PROMPT : 0),
+	    .pin_file = pin_file,
+	    .interrupted = &oc_tool_interrupted,
+	};
+	struct oc_tk_err e;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	a.uri = uri;
-	a.module = module;
-	a.pin_file = pin_file;
-	a.fingerprint = fingerprint;
-	a.may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
-	rc = oc_p11key_open(&a, out, err, sizeof(err));
+	rc = oc_tk_cmek_open(&a, fingerprint, out, &e);
+	if (e.pin_file_loose && pin_file)
+		oc_tool_warn(t,
+			     "PIN file %s is readable by group or others "
+			     "(chmod 600 %s)",
+			     pin_file, pin_file);
+	else if (e.pin_file_loose)
+		oc_tool_warn(t,
+			     "%s: the URI's pin-source file is readable by "
+			     "group or others (chmod 600 it)",
+			     what);
 	if (rc) {
-		oc_tool_err("%s: %s", what, err[0] ? err : oc_strerror(rc));
+		oc_tool_err("%s: %s%s", what,
+			    e.msg[0] ? e.msg : oc_strerror(rc),
+			    uri_hint(e.stage));
 		return OC_EXIT_FAIL;
 	}
 	return 0;

@@ -6,7 +6,6 @@ oneclaw_tool_SOURCES = \
 	src/tool/progress.c src/tool/progress.h \
 	src/tool/par.c src/tool/par.h \
 	src/tool/keyarg.c src/tool/keyarg.h \
-	src/tool/pkcs11-key.c src/tool/pkcs11-key.h \
 	src/tool/cmd-key.c src/tool/cmd-key.h \
 	src/tool/cmd-vault.c src/tool/cmd-vault.h \
 	src/tool/cmd-cmek.c src/tool/cmd-cmek.h \
@@ -14,9 +13,8 @@ oneclaw_tool_SOURCES = \
 	src/tool/jobstate.c src/tool/jobstate.h \
 	src/tool/newfile.c src/tool/newfile.h \
 	src/tool/rotate.c src/tool/rotate.h
-oneclaw_tool_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS) \
-	$(P11KIT_CFLAGS)
-oneclaw_tool_LDADD = src/libocnet.la src/libocore.la $(P11KIT_LIBS) \
-	$(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS) -ldl
+oneclaw_tool_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
+oneclaw_tool_LDADD = src/tokenkey/libtokenkey.la src/libocnet.la \
+	src/libocore.la $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
 
 dist_man_MANS += doc/oneclaw-tool.1

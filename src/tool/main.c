@@ -393,7 +393,7 @@ static int find_vault(struct oc_tool *t, struct oc_api *a, const char *arg,
 	int rc, by_id;
 
 	oc_out_safe(arg, safe, sizeof(safe));
-	if (!*arg || strlen(arg) > OC_API_MAX_NAME) {
+	if (!*arg || strlen(arg) > OC_WIRE_NAME_MAX) {
 		oc_tool_err("unknown vault '%s'", safe);
 		return OC_EXIT_FAIL;
 	}

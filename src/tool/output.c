@@ -14,46 +14,10 @@
 #include "codec.h"
 #include "err.h"
 #include "secmem.h"
+#include "wire.h"
 
 /* Largest JSON document printed (a list of many thousand items). */
 #define OUT_JSON_MAX (512u * 1024 * 1024)
-
-/* Length of the UTF-8 sequence at p (1..4) with its code point in *cp,
- * or 0 when invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		*cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		*cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		*cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, past U+10FFFF. */
-	if ((len == 2 && *cp < 0x80) || (len == 3 && *cp < 0x800) ||
-	    (len == 4 && *cp < 0x10000) || *cp > 0x10ffff ||
-	    (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* Code points a terminal acts on rather than shows: C0, DEL, C1 (U+009B
  * is a CSI, as ESC [ is), and the bidi marks, embeddings, overrides and
@@ -66,22 +30,6 @@ static bool hidden(uint32_t cp)
 	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
-bool oc_out_is_utf8(const uint8_t *p, size_t n)
-{
-	size_t i = 0, l;
-	uint32_t cp;
-
-	while (i < n) {
-		if (p[i] == 0)
-			return false;
-		l = utf8_seq(p + i, n - i, &cp);
-		if (!l)
-			return false;
-		i += l;
-	}
-	return true;
-}
-
 const char *oc_out_safe(const char *s, char *buf, size_t n)
 {
 	const uint8_t *p = (const uint8_t *)s;
@@ -92,7 +40,7 @@ const char *oc_out_safe(const char *s, char *buf, size_t n)
 		return buf;
 	len = strlen(s);
 	while (i < len && o + 1 < n) {
-		l = utf8_seq(p + i, len - i, &cp);
+		l = oc_wire_utf8_next(p + i, len - i, &cp);
 		if (l == 0 || hidden(cp)) {
 			/* One '?' per stray byte or per hidden code point. */
 			buf[o++] = '?';
@@ -140,7 +88,8 @@ int oc_out_json_open(struct oc_out_json *o, bool secret)
 	return rc;
 }
 
-void oc_out_json_discard(struct oc_out_json *o)
+/* Frees without writing (error paths); NULL-safe on a zeroed struct. */
+static void json_discard(struct oc_out_json *o)
 {
 	if (o->j.g)
 		oc_jgen_free(&o->j);
@@ -162,7 +111,7 @@ static int json_escape_hidden(struct oc_buf *in, struct oc_buf *out,
 
 	*res = in;
 	while (rc == 0 && i < in->len) {
-		l = utf8_seq(in->data + i, in->len - i, &cp);
+		l = oc_wire_utf8_next(in->data + i, in->len - i, &cp);
 		if (l == 0 || (l == 1 && cp != 0x7f) || !hidden(cp)) {
 			i += l ? l : 1;
 			continue;
@@ -193,7 +142,7 @@ int oc_out_json_close(struct oc_out_json *o)
 	if (rc == 0)
 		rc = oc_out_write(b->data, b->len);
 	oc_buf_free(&esc);
-	oc_out_json_discard(o);
+	json_discard(o);
 	return rc;
 }
 
@@ -241,7 +190,7 @@ int oc_out_json_value(struct oc_jgen *j, const uint8_t *v, size_t n)
 	size_t bl;
 	int rc;
 
-	if (oc_out_is_utf8(v, n))
+	if (oc_wire_utf8(v, n, OC_WIRE_NO_NUL))
 		return oc_jgen_kv_strn(j, "value", (const char *)v, n);
 	bl = oc_base64_len(n) + 1;
 	b64 = oc_secure_alloc(bl);

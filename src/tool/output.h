@@ -33,8 +33,6 @@ struct oc_out_json {
 };
 int oc_out_json_open(struct oc_out_json *o, bool secret);
 int oc_out_json_close(struct oc_out_json *o);
-/* Frees without writing (error paths); NULL-safe on a zeroed struct. */
-void oc_out_json_discard(struct oc_out_json *o);
 
 /* Members of the currently open map / a whole map for one item. */
 int oc_out_json_vault(struct oc_jgen *j, const struct oc_vault *v);
@@ -48,7 +46,6 @@ int oc_out_json_kv_double(struct oc_jgen *j, const char *key, double v);
 /* A value as a JSON string when it is valid UTF-8 without NUL ("value"),
  * else base64 ("value_base64"). */
 int oc_out_json_value(struct oc_jgen *j, const uint8_t *v, size_t n);
-bool oc_out_is_utf8(const uint8_t *p, size_t n);
 
 /* One vault on stdout: its text lines, or a JSON object when json. */
 int oc_out_vault(const struct oc_vault *v, bool json);

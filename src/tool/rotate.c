@@ -734,7 +734,7 @@ static int find_running(struct oc_tool *t, struct oc_api *a,
 			struct oc_rotation_job *job)
 {
 	const char *vid = o->vault.id, *from = "named by the server";
-	char id[OC_API_MAX_ID + 1], safe[300], fsafe[100];
+	char id[OC_WIRE_ID_MAX + 1], safe[300], fsafe[100];
 	struct oc_jobstate js;
 	bool recorded = false;
 	int rc;

@@ -63,9 +63,9 @@ struct oc_rotate_stats {
 				 answer showed a limit */
 	char *limited_paths[OC_ROTATE_NAMED]; /* the first of limited */
 	int64_t server_processed;
-	char job_id[OC_API_MAX_ID + 1]; /* server mode; "" when none ran */
-	bool server_done_before;	/* the server had finished earlier */
-	bool followed;			/* the job was already running */
+	char job_id[OC_WIRE_ID_MAX + 1]; /* server mode; "" when none ran */
+	bool server_done_before;	 /* the server had finished earlier */
+	bool followed;			 /* the job was already running */
 	double rotate_s;
 	double verify_s;
 };

@@ -117,7 +117,7 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 		*why = "Agent keys must be exchanged at /v1/auth/agent-token";
 		return OC_ERR_UNAUTHORIZED;
 	}
-	rc = oc_token_verify(a->signer, tok, n, now, &p, why);
+	rc = oc_jwt_verify(a->signer, tok, n, now, &p, why);
 	if (rc)
 		return rc;
 	rc = oc_store_token_is_revoked(a->store, p.jti, &revoked);
@@ -176,7 +176,7 @@ int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
 	p.scopes = ag.scopes;
 	memset(&ag.vault_ids, 0, sizeof(ag.vault_ids));
 	memset(&ag.scopes, 0, sizeof(ag.scopes));
-	rc = oc_token_issue(a->signer, &p, now, ag.token_ttl, token);
+	rc = oc_jwt_issue(a->signer, &p, now, ag.token_ttl, token);
 	if (rc)
 		goto out;
 	*ttl = ag.token_ttl;
@@ -205,7 +205,7 @@ int oc_auth_user_token(struct oc_auth *a, const char *key, size_t key_len,
 	if (rc)
 		return rc;
 	p.kind = OC_PRINCIPAL_USER;
-	rc = oc_token_issue(a->signer, &p, now, OC_USER_TOKEN_TTL, token);
+	rc = oc_jwt_issue(a->signer, &p, now, OC_USER_TOKEN_TTL, token);
 	if (rc)
 		return rc;
 	*ttl = OC_USER_TOKEN_TTL;

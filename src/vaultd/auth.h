@@ -2,7 +2,7 @@
  *
  * User keys (1ck_) and agent keys (ocv_) are only ever stored as SHA-256
  * hashes and compared in constant time.  A bearer is a raw user key or a
- * token from token.h.  Access to a secret, in order: vault binding (the
+ * token from jwt.h.  Access to a secret, in order: vault binding (the
  * token's vault_ids), scopes, then the vault's policies for the agent (deny
  * wins; no matching allow: denied).  Scopes are path globs checked on each
  * request against live data: the agent's own scopes when it has any, else
@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jwt.h"
 #include "store.h"
-#include "token.h"
 
 #define OC_USER_TOKEN_TTL  3600
 #define OC_AGENT_TOKEN_TTL 3600

@@ -13,7 +13,7 @@
 #include "fields.h"
 #include "handlers.h"
 #include "problem.h"
-#include "rotate.h"
+#include "rotator.h"
 #include "secmem.h"
 #include "server.h"
 

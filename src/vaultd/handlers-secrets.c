@@ -19,8 +19,6 @@
 #include "secmem.h"
 #include "server.h"
 
-#define METADATA_MAX (256u * 1024)
-
 /* The union of the types the spec, the docs and the SDKs send. */
 static const char *const secret_types[] = {
     "generic", "password", "api_key",	 "certificate", "private_key",
@@ -126,7 +124,7 @@ static int metadata_text(struct oc_req *r, const struct oc_json *m, char **out)
 	size_t len;
 	int rc;
 
-	oc_buf_init(&b, METADATA_MAX, false);
+	oc_buf_init(&b, OC_WIRE_METADATA_STORE_MAX, false);
 	rc = oc_jgen_init(&j, &b);
 	if (!rc) {
 		if (m) {
@@ -163,9 +161,9 @@ void oc_h_secret_put(struct oc_req *r)
 	memset(&row, 0, sizeof(row));
 	if (gate(r, &v, OC_PERM_WRITE) || oc_req_json(r, &body))
 		return;
-	if (oc_field_str(r, body, "value", true, 0, OC_MAX_BODY, &value,
+	if (oc_field_str(r, body, "value", true, 0, OC_WIRE_BODY_MAX, &value,
 			 &value_len) ||
-	    oc_field_str(r, body, "type", false, 1, OC_TYPE_MAX, &type,
+	    oc_field_str(r, body, "type", false, 1, OC_WIRE_TYPE_MAX, &type,
 			 &type_len) ||
 	    oc_field_object(r, body, "metadata", &meta) ||
 	    oc_field_object(r, body, "rotation_policy", &rp) ||

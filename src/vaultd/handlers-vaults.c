@@ -39,7 +39,7 @@ int oc_h_vault_load(struct oc_req *r, struct oc_vault_row *v)
 	return OC_OK;
 }
 
-void oc_h_vault_json(struct oc_jgen *j, const struct oc_vault_row *v)
+static void vault_json(struct oc_jgen *j, const struct oc_vault_row *v)
 {
 	const char *colon = strchr(v->created_by, ':');
 
@@ -67,7 +67,7 @@ void oc_h_vault_reply(struct oc_req *r, const struct oc_vault_row *v,
 
 	if (oc_reply_begin(r, &j, false))
 		return;
-	oc_h_vault_json(&j, v);
+	vault_json(&j, v);
 	oc_reply_end(r, &j, status);
 }
 
@@ -155,7 +155,7 @@ void oc_h_vault_list(struct oc_req *r)
 	for (i = 0; i < n; i++) {
 		/* Agents see only the vaults they are bound to. */
 		if (oc_auth_vault(&r->who, rows[i].id) == OC_OK)
-			oc_h_vault_json(&j, &rows[i]);
+			vault_json(&j, &rows[i]);
 	}
 	yajl_gen_array_close(j.g);
 	yajl_gen_map_close(j.g);

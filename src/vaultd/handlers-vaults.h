@@ -17,7 +17,6 @@ void oc_h_vault_delete(struct oc_req *r);
 int oc_h_vault_load(struct oc_req *r, struct oc_vault_row *v);
 /* Admin only (403 otherwise). */
 int oc_h_require_admin(struct oc_req *r);
-void oc_h_vault_json(struct oc_jgen *j, const struct oc_vault_row *v);
 void oc_h_vault_reply(struct oc_req *r, const struct oc_vault_row *v,
 		      unsigned status);
 /* The problem for a vault delete or CMEK change that failed with rc: 409

@@ -18,11 +18,11 @@
 #include "cmek.h"
 #include "err.h"
 #include "fdio.h"
-#include "kek-token.h"
 #include "log.h"
 #include "ossl.h"
 #include "scratch.h"
 #include "secmem.h"
+#include "tokenkey/tokenkey.h"
 
 #define MASTER_LEN  32
 #define KIND_MASTER 1
@@ -33,7 +33,7 @@
 struct oc_kek {
 	uint8_t *master; /* oc_secure_alloc, MASTER_LEN */
 	EVP_KDF *hkdf;
-	struct oc_kek_token *token;
+	struct oc_tk_key *token; /* the KEK in a PKCS#11 token, or NULL */
 };
 
 int oc_kek_master_create(const char *path)
@@ -116,13 +116,29 @@ fail:
 int oc_kek_use_token(struct oc_kek *k, const char *module, const char *uri,
 		     const char *pin_file)
 {
-	struct oc_kek_token *t = NULL;
+	struct oc_tk_open_args a = {
+	    .uri = uri,
+	    .module = module,
+	    .loader = OC_TK_P11KIT,
+	    .kind = OC_TK_AES,
+	    .pin_file = pin_file,
+	};
+	struct oc_tk_key *t = NULL;
+	struct oc_tk_err e;
 	int rc;
 
-	rc = oc_kek_token_open(module, uri, pin_file, &t);
-	if (rc)
+	rc = oc_tk_key_open(&a, &t, &e);
+	if (rc) {
+		if (e.stage == OC_TK_AT_LOGIN)
+			oc_log_error("oneclaw-vaultd: token login failed: "
+				     "0x%lx",
+				     e.ckr);
+		else
+			oc_log_error("oneclaw-vaultd: %s",
+				     e.msg[0] ? e.msg : oc_strerror(rc));
 		return rc;
-	oc_kek_token_free(k->token);
+	}
+	oc_tk_key_free(k->token);
 	k->token = t;
 	return OC_OK;
 }
@@ -138,7 +154,7 @@ void oc_kek_free(struct oc_kek *k)
 		return;
 	oc_secure_free(k->master);
 	EVP_KDF_free(k->hkdf);
-	oc_kek_token_free(k->token);
+	oc_tk_key_free(k->token);
 	free(k);
 }
 
@@ -199,10 +215,10 @@ int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
 	if (k->token) {
 		out[0] = KIND_TOKEN;
 		/* In place: a token that picks its own IV leaves it there. */
-		return oc_kek_token_seal(k->token, out + 1,
-					 (const uint8_t *)aad, aad_len, dek,
-					 OC_DEK_LEN, out + 1 + IV_LEN,
-					 out + 1 + IV_LEN + OC_DEK_LEN);
+		return oc_tk_gcm_seal(k->token, out + 1, IV_LEN,
+				      (const uint8_t *)aad, aad_len, dek,
+				      OC_DEK_LEN, out + 1 + IV_LEN,
+				      out + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN);
 	}
 	out[0] = KIND_MASTER;
 	kek = oc_scratch(OC_SCRATCH_KEK);
@@ -237,10 +253,10 @@ int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
 				     "token KEK; start with --kek-module");
 			return OC_ERR_NO_KEY;
 		}
-		return oc_kek_token_open_ct(k->token, w + 1,
-					    (const uint8_t *)aad, aad_len,
-					    w + 1 + IV_LEN, OC_DEK_LEN,
-					    w + 1 + IV_LEN + OC_DEK_LEN, dek);
+		return oc_tk_gcm_open(
+		    k->token, w + 1, IV_LEN, (const uint8_t *)aad, aad_len,
+		    w + 1 + IV_LEN, OC_DEK_LEN, w + 1 + IV_LEN + OC_DEK_LEN,
+		    TAG_LEN, dek);
 	}
 	if (w[0] != KIND_MASTER)
 		return OC_ERR_DECRYPT;

@@ -19,29 +19,35 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/handlers-secrets.c src/vaultd/handlers-secrets.h \
 	src/vaultd/handlers-vaults.c src/vaultd/handlers-vaults.h \
 	src/vaultd/ids.c src/vaultd/ids.h \
-	src/vaultd/init.c src/vaultd/init.h \
+	src/vaultd/jwt.c src/vaultd/jwt.h \
 	src/vaultd/kek.c src/vaultd/kek.h \
-	src/vaultd/kek-token.c src/vaultd/kek-token.h \
 	src/vaultd/problem.c src/vaultd/problem.h \
 	src/vaultd/request.c src/vaultd/request.h \
 	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
-	src/vaultd/rotate.c src/vaultd/rotate.h \
+	src/vaultd/rotator.c src/vaultd/rotator.h \
 	src/vaultd/scratch.c src/vaultd/scratch.h \
 	src/vaultd/router.c src/vaultd/router.h \
 	src/vaultd/server.c src/vaultd/server.h \
-	src/vaultd/store.c src/vaultd/store.h \
+	src/vaultd/store.h \
+	src/vaultd/store-access.c \
+	src/vaultd/store-db.c src/vaultd/store-db.h \
+	src/vaultd/store-jobs.c \
+	src/vaultd/store-secrets.c \
+	src/vaultd/store-tokens.c \
+	src/vaultd/store-users.c \
+	src/vaultd/store-vaults.c \
 	src/vaultd/strlist.c src/vaultd/strlist.h \
-	src/vaultd/token.c src/vaultd/token.h \
+	src/vaultd/vaultd-init.c src/vaultd/vaultd-init.h \
 	src/vaultd/wirelog.c src/vaultd/wirelog.h
 src_vaultd_libocvaultd_la_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) \
-	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS) $(P11KIT_CFLAGS)
-src_vaultd_libocvaultd_la_LIBADD = src/libocore.la $(MHD_LIBS) \
-	$(SQLITE_LIBS) $(CRYPTO_LIBS) $(YAJL_LIBS) $(P11KIT_LIBS) \
-	$(PTHREAD_LIBS)
+	$(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
+src_vaultd_libocvaultd_la_LIBADD = src/tokenkey/libtokenkey.la \
+	src/libocore.la $(MHD_LIBS) $(SQLITE_LIBS) $(CRYPTO_LIBS) \
+	$(YAJL_LIBS) $(PTHREAD_LIBS)
 
 oneclaw_vaultd_SOURCES = src/vaultd/main.c
 oneclaw_vaultd_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(YAJL_CFLAGS) $(P11KIT_CFLAGS)
+	$(YAJL_CFLAGS)
 oneclaw_vaultd_LDADD = src/vaultd/libocvaultd.la
 
 dist_man_MANS += doc/oneclaw-vaultd.8

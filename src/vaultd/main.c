@@ -11,9 +11,9 @@
 
 #include "codec.h"
 #include "err.h"
-#include "init.h"
 #include "log.h"
 #include "server.h"
+#include "vaultd-init.h"
 
 static void usage(FILE *f)
 {

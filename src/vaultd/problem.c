@@ -12,7 +12,7 @@
 #include "log.h"
 #include "server.h"
 
-const char *oc_status_title(unsigned status)
+static const char *status_title(unsigned status)
 {
 	switch (status) {
 	case 200:
@@ -66,9 +66,9 @@ void oc_problem(struct oc_req *r, unsigned status, const char *detail)
 		return;
 	yajl_gen_map_open(j.g);
 	oc_jgen_kv_str(&j, "type", "about:blank");
-	oc_jgen_kv_str(&j, "title", oc_status_title(status));
+	oc_jgen_kv_str(&j, "title", status_title(status));
 	oc_jgen_kv_int(&j, "status", status);
-	oc_jgen_kv_str(&j, "detail", detail ? detail : oc_status_title(status));
+	oc_jgen_kv_str(&j, "detail", detail ? detail : status_title(status));
 	yajl_gen_map_close(j.g);
 	r->is_problem = true;
 	oc_reply_end(r, &j, status);

@@ -4,7 +4,6 @@
 
 struct oc_req;
 
-const char *oc_status_title(unsigned status);
 /* Replaces any response with a problem.  detail is plain text (never a
  * secret). */
 void oc_problem(struct oc_req *r, unsigned status, const char *detail);

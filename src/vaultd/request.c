@@ -33,7 +33,7 @@
 #define BODY_SMALL  (16u * 1024), 32
 #define BODY_POLICY (64u * 1024), 1024
 #define BODY_AGENT  (1024u * 1024), 1024
-#define BODY_SECRET OC_MAX_BODY, 16384
+#define BODY_SECRET OC_WIRE_BODY_MAX, 16384
 /* What an unknown path may send before its 404. */
 #define UNROUTED_BODY 1024u
 /* A refused body is read and dropped up to this much (past the route's
@@ -98,7 +98,7 @@ int oc_req_query(struct oc_req *r, const char *name, char **out)
 	v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 	if (!v)
 		return OC_OK;
-	if (strlen(v) > OC_SECRET_PATH_MAX * 3)
+	if (strlen(v) > OC_WIRE_PATH_MAX * 3)
 		return OC_ERR_RANGE;
 	return oc_percent_decode(v, strlen(v), out);
 }

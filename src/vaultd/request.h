@@ -22,13 +22,11 @@
 #include "buf.h"
 #include "faults.h"
 #include "json.h"
+#include "jwt.h"
 #include "router.h"
-#include "token.h"
 
-/* 1claw's documented request limit: larger bodies get 413. */
-#define OC_MAX_BODY (5u * 1024 * 1024)
 /* Body bytes all requests may hold at once (received or being parsed). */
-#define OC_MAX_INFLIGHT (4u * OC_MAX_BODY)
+#define OC_MAX_INFLIGHT (4u * OC_WIRE_BODY_MAX)
 #define OC_MAX_RESPONSE (64u * 1024 * 1024)
 
 struct oc_conn;

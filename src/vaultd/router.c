@@ -52,73 +52,6 @@ bad:
 	return OC_ERR_PARSE;
 }
 
-/* Length of a valid UTF-8 sequence at p (max n bytes), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-int oc_secret_path_valid(const char *path)
-{
-	const unsigned char *p = (const unsigned char *)path;
-	size_t n, i, seg_start = 0;
-
-	if (!path)
-		return OC_ERR_ARGS;
-	n = strlen(path);
-	if (n == 0 || n > OC_SECRET_PATH_MAX || p[0] == '/' || p[n - 1] == '/')
-		return OC_ERR_PARSE;
-	for (i = 0; i <= n;) {
-		if (i == n || p[i] == '/') {
-			size_t len = i - seg_start;
-
-			if (len == 0 || (len == 1 && p[seg_start] == '.') ||
-			    (len == 2 && p[seg_start] == '.' &&
-			     p[seg_start + 1] == '.'))
-				return OC_ERR_PARSE;
-			seg_start = ++i;
-			continue;
-		}
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return OC_ERR_PARSE;
-		{
-			size_t l = utf8_seq(p + i, n - i);
-
-			if (!l)
-				return OC_ERR_PARSE;
-			i += l;
-		}
-	}
-	return OC_OK;
-}
-
 static size_t split(const char *s, struct seg *segs, size_t max)
 {
 	size_t n = 0;
@@ -170,7 +103,8 @@ static enum oc_route_result try_match(const char *pattern,
 			rc = oc_percent_decode(req[j].p, len, &joined);
 			if (rc)
 				return OC_ROUTE_BAD_PATH;
-			if (oc_secret_path_valid(joined)) {
+			if (!oc_wire_path_ok(joined, strlen(joined),
+					     OC_WIRE_PATH_SEND)) {
 				free(joined);
 				return OC_ROUTE_BAD_PATH;
 			}
@@ -203,7 +137,7 @@ static enum oc_route_result try_match(const char *pattern,
 				return OC_ROUTE_NOT_FOUND;
 			if (oc_percent_decode(req[j].p, req[j].n, &d))
 				return OC_ROUTE_BAD_PATH;
-			if (strlen(d) > OC_ROUTE_ID_MAX || strchr(d, '/')) {
+			if (strlen(d) > OC_WIRE_ID_MAX || strchr(d, '/')) {
 				free(d);
 				return OC_ROUTE_NOT_FOUND;
 			}

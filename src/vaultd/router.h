@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC_ROUTE_MAX_IDS   2
-#define OC_ROUTE_ID_MAX	   64
-#define OC_SECRET_PATH_MAX 1024
+#include "wire.h"
+
+#define OC_ROUTE_MAX_IDS 2
 
 struct oc_req;
 
@@ -31,7 +31,7 @@ struct oc_route {
 
 struct oc_route_match {
 	const struct oc_route *route;
-	char ids[OC_ROUTE_MAX_IDS][OC_ROUTE_ID_MAX + 1];
+	char ids[OC_ROUTE_MAX_IDS][OC_WIRE_ID_MAX + 1];
 	size_t n_ids;
 	char *path;	/* decoded secret path (heap) or NULL */
 	int64_t number; /* the trailing "{n}" */
@@ -54,8 +54,5 @@ void oc_route_match_clear(struct oc_route_match *m);
 /* Decodes %XX in s[0..n) into a new heap string; OC_ERR_PARSE on a bad
  * escape or a decoded NUL.  '+' stays as it is. */
 int oc_percent_decode(const char *s, size_t n, char **out);
-/* A secret path: 1..1024 bytes of valid UTF-8 without control characters,
- * no leading or trailing '/', no empty, "." or ".." segment. */
-int oc_secret_path_valid(const char *p);
 
 #endif

@@ -23,7 +23,7 @@
 #include "faults.h"
 #include "kek.h"
 #include "log.h"
-#include "rotate.h"
+#include "rotator.h"
 #include "secmem.h"
 #include "store.h"
 #include "wirelog.h"

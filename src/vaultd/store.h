@@ -23,10 +23,10 @@
 #include "ids.h"
 #include "rfc3339.h"
 #include "strlist.h"
+#include "wire.h"
 
 #define OC_NAME_MAX	      255
 #define OC_PRINCIPAL_REF_MAX  48 /* "agent:<uuid>" */
-#define OC_TYPE_MAX	      31
 #define OC_SECRET_PATTERN_MAX 1024
 #define OC_KEK_SALT_LEN	      32
 
@@ -86,7 +86,7 @@ struct oc_version_row {
 	char vault_id[OC_UUID_LEN + 1];
 	char *path; /* heap */
 	int64_t version;
-	char type[OC_TYPE_MAX + 1];
+	char type[OC_WIRE_TYPE_MAX + 1];
 	char *metadata; /* JSON object text, heap */
 	char created_at[OC_TIME_LEN];
 	char created_by[OC_PRINCIPAL_REF_MAX + 1];

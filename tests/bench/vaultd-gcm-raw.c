@@ -1,6 +1,6 @@
 /* vaultd-gcm-raw.c - the raw cost of the crypto one server-side rotation
  * does per secret, for tests/bench/vaultd-rotate.sh to print beside the
- * server's rate.  Per secret, as in src/vaultd/rotate.c: unwrap the DEK,
+ * server's rate.  Per secret, as in src/vaultd/rotator.c: unwrap the DEK,
  * decrypt the stored value, base64-decode the blob, CMEK open with the old
  * key, CMEK seal with the new key, base64-encode, a fresh DEK, encrypt the
  * value, wrap the DEK.  Two figures: AES-GCM only, and everything (HKDF

@@ -271,7 +271,7 @@ static void check_meta(const struct oc_secret_meta *m)
 	bounded(m->created_at, sizeof(m->created_at));
 	bounded(m->expires_at, sizeof(m->expires_at));
 	bounded(m->cmek_fingerprint, sizeof(m->cmek_fingerprint));
-	if (!m->path || !m->path[0] || strlen(m->path) > OC_API_MAX_PATH ||
+	if (!m->path || !m->path[0] || strlen(m->path) > OC_WIRE_PATH_MAX ||
 	    !m->metadata)
 		abort();
 }

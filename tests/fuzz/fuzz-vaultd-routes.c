@@ -34,9 +34,9 @@
 
 #include "buf.h"
 #include "err.h"
-#include "vaultd/init.h"
 #include "json.h"
 #include "vaultd/server.h"
+#include "vaultd/vaultd-init.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

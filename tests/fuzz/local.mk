@@ -14,7 +14,8 @@ FUZZ_TARGETS = \
 	tests/fuzz/fuzz-api-responses \
 	tests/fuzz/fuzz-attrs \
 	tests/fuzz/fuzz-vaultd-routes \
-	tests/fuzz/fuzz-pkey
+	tests/fuzz/fuzz-pkey \
+	tests/fuzz/fuzz-wire
 
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/corpus tests/fuzz/crashes \
 	$(FUZZ_TARGETS:=.c) tests/fuzz/fuzz-json.dict \
@@ -74,6 +75,11 @@ tests_fuzz_fuzz_pkey_SOURCES = tests/fuzz/fuzz-pkey.c
 tests_fuzz_fuzz_pkey_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_fuzz_pkey_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_pkey_LDADD = src/libocore.la
+
+tests_fuzz_fuzz_wire_SOURCES = tests/fuzz/fuzz-wire.c
+tests_fuzz_fuzz_wire_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_fuzz_wire_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_wire_LDADD = src/libocore.la
 else
 # Without libFuzzer the same targets are built with replay.c as main(), so
 # every build compiles them and `make check` replays the seed corpora.
@@ -86,7 +92,8 @@ FUZZ_REPLAYS = \
 	tests/fuzz/replay-api-responses \
 	tests/fuzz/replay-attrs \
 	tests/fuzz/replay-vaultd-routes \
-	tests/fuzz/replay-pkey
+	tests/fuzz/replay-pkey \
+	tests/fuzz/replay-wire
 check_PROGRAMS += $(FUZZ_REPLAYS)
 REPLAY_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 
@@ -131,6 +138,10 @@ tests_fuzz_replay_vaultd_routes_LDADD = src/vaultd/libocvaultd.la \
 tests_fuzz_replay_pkey_SOURCES = tests/fuzz/fuzz-pkey.c tests/fuzz/replay.c
 tests_fuzz_replay_pkey_CFLAGS = $(REPLAY_CFLAGS)
 tests_fuzz_replay_pkey_LDADD = src/libocore.la
+
+tests_fuzz_replay_wire_SOURCES = tests/fuzz/fuzz-wire.c tests/fuzz/replay.c
+tests_fuzz_replay_wire_CFLAGS = $(REPLAY_CFLAGS)
+tests_fuzz_replay_wire_LDADD = src/libocore.la
 endif
 
 # Every build replays the seed corpora once.

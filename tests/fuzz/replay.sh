@@ -8,7 +8,7 @@ oc_setup
 unset ONECLAW_PKCS11_DEBUG ONECLAW_PKCS11_DEBUG_FILE
 passed=0
 failed=0
-for t in json conf keysrc cmek codec api-responses attrs vaultd-routes pkey; do
+for t in json conf keysrc cmek codec api-responses attrs vaultd-routes pkey wire; do
 	if [ -x "$BUILD/tests/fuzz/fuzz-$t" ]; then
 		prog="$BUILD/tests/fuzz/fuzz-$t"
 	else

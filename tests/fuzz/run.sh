@@ -29,7 +29,7 @@ JOBS=${OC_FUZZ_JOBS:-2}
 ALL=$(sed -n '/^FUZZ_TARGETS = /,/^$/s|.*tests/fuzz/\(fuzz-[a-z0-9-]*\).*|\1|p' \
 	"$SRC/tests/fuzz/local.mk")
 [ -n "$ALL" ] || ALL="fuzz-json fuzz-conf fuzz-keysrc fuzz-cmek fuzz-codec
-fuzz-api-responses fuzz-attrs fuzz-vaultd-routes fuzz-pkey"
+fuzz-api-responses fuzz-attrs fuzz-vaultd-routes fuzz-pkey fuzz-wire"
 TARGETS=${OC_FUZZ_TARGETS:-$ALL}
 
 case $SECONDS_EACH in

@@ -1128,7 +1128,7 @@ static void test_liberal(void **state)
 		off += (size_t)snprintf(big + off, 8192 - off, "\xc3\xa9");
 	snprintf(big + off, 8192 - off, "\"}");
 	vault_from(a, big, &v);
-	assert_int_equal(strlen(v.name), OC_API_MAX_NAME);
+	assert_int_equal(strlen(v.name), OC_WIRE_NAME_MAX);
 
 	/* Lists: entries without a usable id are skipped. */
 	FSET(F.force_status = 200);

@@ -10,7 +10,8 @@ CORE_UNIT_TESTS = \
 	tests/unit/json-test \
 	tests/unit/cmek-test \
 	tests/unit/keysrc-test \
-	tests/unit/conf-test
+	tests/unit/conf-test \
+	tests/unit/wire-test
 
 check_PROGRAMS += $(CORE_UNIT_TESTS)
 TESTS += $(CORE_UNIT_TESTS)
@@ -54,3 +55,7 @@ tests_unit_keysrc_test_LDADD = src/libocore.la $(UNIT_LIBS)
 tests_unit_conf_test_SOURCES = tests/unit/conf-test.c
 tests_unit_conf_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_conf_test_LDADD = src/libocore.la $(UNIT_LIBS)
+
+tests_unit_wire_test_SOURCES = tests/unit/wire-test.c
+tests_unit_wire_test_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_wire_test_LDADD = src/libocore.la $(UNIT_LIBS)

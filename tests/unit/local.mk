@@ -7,4 +7,5 @@ include tests/unit/vaultd.mk
 include tests/unit/pkey.mk
 include tests/unit/asym.mk
 include tests/unit/tool.mk
+include tests/unit/tokenkey.mk
 endif

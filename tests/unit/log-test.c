@@ -61,6 +61,8 @@ static void test_parse(void **state)
 	(void)state;
 	assert_int_equal(oc_log_parse_categories("all", &m), OC_OK);
 	assert_int_equal(m, OC_LOG_ALL);
+	assert_int_equal(oc_log_parse_categories("mem", &m), OC_OK);
+	assert_int_equal(m, OC_LOG_MEM);
 	assert_int_equal(oc_log_parse_categories("conf,http", &m), OC_OK);
 	assert_int_equal(m, OC_LOG_CONF | OC_LOG_HTTP);
 	assert_int_equal(oc_log_parse_categories(" p11 , api,server,tool", &m),

@@ -1051,6 +1051,47 @@ static void test_write_plain(void **state)
 			 CKR_ACTION_PROHIBITED);
 }
 
+/* A token object's label is the path it creates: the strict rule of what
+ * we send (wire.h), refused before anything is sent.  A session object's
+ * label is only text. */
+static void test_write_label_rule(void **state)
+{
+	static const char *const bad[] = {"a//b", "/lead",   "trail/",
+					  ".",	  "..",	     "dot/../x",
+					  "a\tb", "\xc3\x28"};
+	CK_SESSION_HANDLE s = open_rw(0, true);
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_TOKEN, &yes, 1},
+	    {CKA_LABEL, NULL, 0},
+	    {CKA_VALUE, "v", 1},
+	};
+	CK_OBJECT_HANDLE h;
+	size_t i;
+	int puts = m.n_put;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t[2].pValue = (void *)bad[i];
+		t[2].ulValueLen = strlen(bad[i]);
+		if (f->C_CreateObject(s, t, 4, &h) !=
+		    CKR_ATTRIBUTE_VALUE_INVALID)
+			fail_msg("token label %zu was taken", i);
+	}
+	assert_int_equal(m.n_put, puts);
+	t[2].pValue = "caf\xc3\xa9/ok";
+	t[2].ulValueLen = strlen(t[2].pValue);
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_OK);
+	/* A session object may be labelled "a//b": nothing is sent. */
+	t[1].pValue = &no;
+	t[2].pValue = "a//b";
+	t[2].ulValueLen = 4;
+	assert_int_equal(f->C_CreateObject(s, t, 4, &h), CKR_OK);
+	assert_int_equal(m.n_put, puts + 1);
+}
+
 static void test_write_cmek(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw(1, true);
@@ -1755,6 +1796,7 @@ int main(void)
 	    T(test_gcm_session_key),
 	    T(test_unwrap_hmac),
 	    T(test_write_plain),
+	    T(test_write_label_rule),
 	    T(test_write_cmek),
 	    T(test_cmek_untrusted_server),
 	    T(test_session_data_bounds),

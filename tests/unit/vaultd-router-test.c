@@ -145,21 +145,6 @@ static void percent_decoding(void **state)
 	}
 }
 
-static void path_rules(void **state)
-{
-	char long_path[1100];
-
-	assert_int_equal(oc_secret_path_valid("api-keys/openai"), OC_OK);
-	assert_int_equal(oc_secret_path_valid("caf\xc3\xa9/x"), OC_OK);
-	assert_int_not_equal(oc_secret_path_valid(""), OC_OK);
-	assert_int_not_equal(oc_secret_path_valid("a/"), OC_OK);
-	assert_int_not_equal(oc_secret_path_valid("a\tb"), OC_OK);
-	assert_int_not_equal(oc_secret_path_valid("\xc3\x28"), OC_OK);
-	memset(long_path, 'a', sizeof(long_path) - 1);
-	long_path[sizeof(long_path) - 1] = '\0';
-	assert_int_not_equal(oc_secret_path_valid(long_path), OC_OK);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,7 +152,6 @@ int main(void)
 	    cmocka_unit_test(list_versions_and_ids),
 	    cmocka_unit_test(bad_paths),
 	    cmocka_unit_test(percent_decoding),
-	    cmocka_unit_test(path_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@ vaultd_unit_tests = \
 	tests/unit/vaultd-glob-test \
 	tests/unit/vaultd-rfc3339-test \
 	tests/unit/vaultd-faults-test \
-	tests/unit/vaultd-token-test
+	tests/unit/vaultd-jwt-test
 check_PROGRAMS += $(vaultd_unit_tests)
 TESTS += $(vaultd_unit_tests)
 
@@ -24,6 +24,6 @@ tests_unit_vaultd_rfc3339_test_LDADD = $(VAULTD_UNIT_LIBS)
 tests_unit_vaultd_faults_test_SOURCES = tests/unit/vaultd-faults-test.c
 tests_unit_vaultd_faults_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
 tests_unit_vaultd_faults_test_LDADD = $(VAULTD_UNIT_LIBS)
-tests_unit_vaultd_token_test_SOURCES = tests/unit/vaultd-token-test.c
-tests_unit_vaultd_token_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
-tests_unit_vaultd_token_test_LDADD = $(VAULTD_UNIT_LIBS)
+tests_unit_vaultd_jwt_test_SOURCES = tests/unit/vaultd-jwt-test.c
+tests_unit_vaultd_jwt_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_jwt_test_LDADD = $(VAULTD_UNIT_LIBS)

@@ -1,12 +1,12 @@
-/* token.h - short-lived access tokens: EdDSA (Ed25519) signed JWTs.
+/* jwt.h - short-lived access tokens: EdDSA (Ed25519) signed JWTs.
  *
  * Claims: sub ("agent:<uuid>" | "user:<uuid>"), org, vault_ids, iat, exp,
  * jti, gen (the agent's revocation generation).  No scope list: scopes are
  * checked per request against the agent's live data (auth.h); a "scopes"
  * claim in a token is ignored.  The signing key is generated at --init and
  * stored sealed under the master key. */
-#ifndef OC_VAULTD_TOKEN_H
-#define OC_VAULTD_TOKEN_H
+#ifndef OC_VAULTD_JWT_H
+#define OC_VAULTD_JWT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,22 +17,22 @@
 
 #define OC_SIGNING_SEED_LEN 32
 
-/* The largest payload: the claims as token.c writes them, every value at
+/* The largest payload: the claims as jwt.c writes them, every value at
  * its longest (an agent's sub, a jti, three integers of 20 characters) and
  * vault_ids full (OC_STRLIST_MAX UUIDs, each with its quotes and a comma).
- * Issuance never fails on size; vaultd-token-test checks the bound is
- * exact. */
-#define OC_TOKEN_PAYLOAD_SKELETON                                              \
+ * Issuance never fails on size; vaultd-jwt-test checks the bound is exact.
+ */
+#define OC_JWT_PAYLOAD_SKELETON                                                \
 	"{\"sub\":\"agent:\",\"org\":\"local\",\"vault_ids\":[],\"iat\":,"     \
 	"\"exp\":,\"jti\":\"\",\"gen\":}"
-#define OC_TOKEN_PAYLOAD_MAX                                                   \
-	(sizeof(OC_TOKEN_PAYLOAD_SKELETON) - 1 + 2 * OC_UUID_LEN + 3 * 20 +    \
+#define OC_JWT_PAYLOAD_MAX                                                     \
+	(sizeof(OC_JWT_PAYLOAD_SKELETON) - 1 + 2 * OC_UUID_LEN + 3 * 20 +      \
 	 OC_STRLIST_MAX * (OC_UUID_LEN + 3))
 /* Padded base64 of the payload (base64url drops the padding). */
-#define OC_TOKEN_PAYLOAD_B64_MAX ((OC_TOKEN_PAYLOAD_MAX + 2) / 3 * 4)
+#define OC_JWT_PAYLOAD_B64_MAX ((OC_JWT_PAYLOAD_MAX + 2) / 3 * 4)
 /* header (36) "." payload "." signature (86): 13712 characters, within
  * what the client takes (16384, MAX_TOKEN in src/api.c). */
-#define OC_TOKEN_MAX (36 + 1 + OC_TOKEN_PAYLOAD_B64_MAX + 1 + 86)
+#define OC_JWT_MAX (36 + 1 + OC_JWT_PAYLOAD_B64_MAX + 1 + 86)
 
 enum oc_principal_kind {
 	OC_PRINCIPAL_NONE,
@@ -64,11 +64,11 @@ void oc_signer_free(struct oc_signer *s);
 
 /* Fills jti, iat and exp (now + ttl) and signs.  *out is a secure string
  * (oc_secure_free). */
-int oc_token_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
-		   int64_t ttl, char **out);
+int oc_jwt_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
+		 int64_t ttl, char **out);
 /* OC_ERR_UNAUTHORIZED for anything malformed, a bad signature or an
  * expired token; *why (static text) says which. */
-int oc_token_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
-		    struct oc_principal *out, const char **why);
+int oc_jwt_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
+		  struct oc_principal *out, const char **why);
 
 #endif

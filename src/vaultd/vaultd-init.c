@@ -1,7 +1,7 @@
-/* init.c - creating a database. */
+/* vaultd-init.c - creating a database. */
 #include "config.h"
 
-#include "init.h"
+#include "vaultd-init.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +14,12 @@
 #include "err.h"
 #include "fdio.h"
 #include "ids.h"
+#include "jwt.h"
 #include "kek.h"
 #include "log.h"
 #include "ossl.h"
 #include "secmem.h"
 #include "store.h"
-#include "token.h"
 
 /* Exclusive create, as the master key file: a file that already exists
  * may belong to someone who can read whatever is written into it. */

@@ -1,7 +1,7 @@
-/* token.c - Ed25519 JWTs through the core's OpenSSL library context. */
+/* jwt.c - Ed25519 JWTs through the core's OpenSSL library context. */
 #include "config.h"
 
-#include "token.h"
+#include "jwt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,18 +86,18 @@ static int payload_json(const struct oc_principal *p, struct oc_buf *out)
 	return rc;
 }
 
-int oc_token_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
-		   int64_t ttl, char **out)
+int oc_jwt_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
+		 int64_t ttl, char **out)
 {
 	struct oc_buf payload, tok;
 	unsigned char sig[SIG_LEN];
 	size_t sig_len = sizeof(sig), enc_len;
-	char enc[OC_TOKEN_PAYLOAD_B64_MAX + 1];
+	char enc[OC_JWT_PAYLOAD_B64_MAX + 1];
 	EVP_MD_CTX *md = NULL;
 	int rc;
 
-	oc_buf_init(&payload, OC_TOKEN_PAYLOAD_MAX, false);
-	oc_buf_init(&tok, OC_TOKEN_MAX, true);
+	oc_buf_init(&payload, OC_JWT_PAYLOAD_MAX, false);
+	oc_buf_init(&tok, OC_JWT_MAX, true);
 	rc = oc_uuid(p->jti);
 	if (rc)
 		goto out;
@@ -180,8 +180,8 @@ static int claim_list(const struct oc_json *obj, const char *key,
 	return OC_OK;
 }
 
-int oc_token_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
-		    struct oc_principal *out, const char **why)
+int oc_jwt_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
+		  struct oc_principal *out, const char **why)
 {
 	struct oc_principal p;
 	const char *dot1, *dot2, *str;
@@ -194,7 +194,7 @@ int oc_token_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
 
 	memset(&p, 0, sizeof(p));
 	*why = "Invalid or expired token";
-	if (n == 0 || n > OC_TOKEN_MAX)
+	if (n == 0 || n > OC_JWT_MAX)
 		return rc;
 	dot1 = memchr(tok, '.', n);
 	dot2 =

@@ -1,8 +1,11 @@
-/* keyattr.c - attributes of the objects made from key-typed secrets. */
+/* obj-asym.c - private and public key objects. */
 #include "config.h"
 
-#include "keyattr.h"
-#include "object.h"
+#include <stdlib.h>
+
+#include "err.h"
+#include "init.h"
+#include "obj-asym.h"
 
 static const CK_MECHANISM_TYPE rsa_private_mechs[] = {
     CKM_RSA_PKCS,
@@ -23,11 +26,10 @@ static const CK_MECHANISM_TYPE ec_mechs[] = {
 };
 static const CK_MECHANISM_TYPE eddsa_mechs[] = {CKM_EDDSA};
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-CK_KEY_TYPE oc_keyattr_key_type(const struct oc_object *o)
+/* CKK_RSA, CKK_EC or CKK_EC_EDWARDS for the object's key. */
+static CK_KEY_TYPE key_type(const struct oc_obj_asym *k)
 {
-	switch (o->pub.alg) {
+	switch (k->pub.alg) {
 	case OC_PKEY_RSA:
 		return CKK_RSA;
 	case OC_PKEY_EC:
@@ -37,9 +39,9 @@ CK_KEY_TYPE oc_keyattr_key_type(const struct oc_object *o)
 	}
 }
 
-static void mechs(struct oc_attr_val *v, const struct oc_object *o)
+static void mechs(struct oc_attr_val *v, const struct oc_obj_asym *k)
 {
-	switch (o->pub.alg) {
+	switch (k->pub.alg) {
 	case OC_PKEY_RSA:
 		oc_attr_val_bytes(v, rsa_private_mechs,
 				  sizeof(rsa_private_mechs));
@@ -57,7 +59,7 @@ static void mechs(struct oc_attr_val *v, const struct oc_object *o)
 static CK_RV public_values(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			   struct oc_attr_val *v)
 {
-	const struct oc_pkey_pub *p = &o->pub;
+	const struct oc_pkey_pub *p = &oc_obj_asym(o)->pub;
 	bool rsa = p->alg == OC_PKEY_RSA;
 
 	switch (t) {
@@ -93,16 +95,18 @@ static CK_RV public_values(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_bytes(v, p->spki, p->spki_len);
 		return CKR_OK;
 	default:
-		return CKR_ATTRIBUTE_TYPE_INVALID;
+		return oc_object_label_id_attr(o, t, v);
 	}
 }
 
 static CK_RV key_common(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			struct oc_attr_val *v)
 {
+	const struct oc_obj_asym *k = oc_obj_asym(o);
+
 	switch (t) {
 	case CKA_KEY_TYPE:
-		oc_attr_val_ulong(v, oc_keyattr_key_type(o));
+		oc_attr_val_ulong(v, key_type(k));
 		return CKR_OK;
 	case CKA_START_DATE:
 	case CKA_END_DATE:
@@ -116,11 +120,11 @@ static CK_RV key_common(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		oc_attr_val_ulong(v, CK_UNAVAILABLE_INFORMATION);
 		return CKR_OK;
 	case CKA_ALLOWED_MECHANISMS:
-		mechs(v, o);
+		mechs(v, k);
 		return CKR_OK;
 	case CKA_SUBJECT:
-		oc_attr_val_bytes(v, o->subject,
-				  o->subject ? o->subject_len : 0);
+		oc_attr_val_bytes(v, k->subject,
+				  k->subject ? k->subject_len : 0);
 		return CKR_OK;
 	default:
 		return public_values(o, t, v);
@@ -130,7 +134,7 @@ static CK_RV key_common(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 static CK_RV private_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			  struct oc_attr_val *v)
 {
-	bool rsa = o->pub.alg == OC_PKEY_RSA;
+	bool rsa = oc_obj_asym(o)->pub.alg == OC_PKEY_RSA;
 
 	switch (t) {
 	case CKA_CLASS:
@@ -155,8 +159,6 @@ static CK_RV private_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		/* It was a plain value in the vault before it was a key. */
 		oc_attr_val_bool(v, false);
 		return CKR_OK;
-	case CKA_VALUE:
-		return CKR_ATTRIBUTE_SENSITIVE;
 	case CKA_PRIVATE_EXPONENT:
 	case CKA_PRIME_1:
 	case CKA_PRIME_2:
@@ -173,7 +175,7 @@ static CK_RV private_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 static CK_RV public_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 			 struct oc_attr_val *v)
 {
-	bool rsa = o->pub.alg == OC_PKEY_RSA;
+	bool rsa = oc_obj_asym(o)->pub.alg == OC_PKEY_RSA;
 
 	switch (t) {
 	case CKA_CLASS:
@@ -195,79 +197,94 @@ static CK_RV public_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 	}
 }
 
-static CK_RV cert_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		       struct oc_attr_val *v)
+static void asym_free(struct oc_object *o, bool child)
 {
-	const struct oc_pkey_cert *c = &o->cert;
+	struct oc_obj_asym *k = oc_obj_asym(o);
 
-	switch (t) {
-	case CKA_CLASS:
-		oc_attr_val_ulong(v, CKO_CERTIFICATE);
-		return CKR_OK;
-	case CKA_CERTIFICATE_TYPE:
-		oc_attr_val_ulong(v, CKC_X_509);
-		return CKR_OK;
-	case CKA_TRUSTED:
-		oc_attr_val_bool(v, false);
-		return CKR_OK;
-	case CKA_CERTIFICATE_CATEGORY:
-	case CKA_JAVA_MIDP_SECURITY_DOMAIN:
-		oc_attr_val_ulong(v, 0); /* unspecified */
-		return CKR_OK;
-	case CKA_NAME_HASH_ALGORITHM:
-		oc_attr_val_ulong(v, CKM_SHA_1);
-		return CKR_OK;
-	case CKA_START_DATE:
-	case CKA_END_DATE:
-	case CKA_URL:
-	case CKA_HASH_OF_SUBJECT_PUBLIC_KEY:
-	case CKA_HASH_OF_ISSUER_PUBLIC_KEY:
-		oc_attr_val_bytes(v, "", 0);
-		return CKR_OK;
-	case CKA_SUBJECT:
-		oc_attr_val_bytes(v, c->subject, c->subject_len);
-		return CKR_OK;
-	case CKA_ISSUER:
-		oc_attr_val_bytes(v, c->issuer, c->issuer_len);
-		return CKR_OK;
-	case CKA_SERIAL_NUMBER:
-		oc_attr_val_bytes(v, c->serial, c->serial_len);
-		return CKR_OK;
-	case CKA_VALUE:
-		oc_attr_val_bytes(v, c->der, c->der_len);
-		return CKR_OK;
-	case CKA_PUBLIC_KEY_INFO:
-		oc_attr_val_bytes(v, o->pub.spki, o->pub.spki_len);
-		return CKR_OK;
-	default:
-		return CKR_ATTRIBUTE_TYPE_INVALID;
-	}
+	oc_obj_src_free(&k->src);
+	oc_pkey_pub_free(&k->pub);
+	EVP_PKEY_free(k->pub_key);
+	oc_obj_asym_drop_private(k);
+	free(k->subject);
 }
 
-CK_RV oc_keyattr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
-		 struct oc_attr_val *v)
-{
-	CK_RV rv;
+/* Changed and deleted through their secret only: may is NULL.  The
+ * private half holds key material, the public half none. */
+static const struct oc_object_ops private_ops = {
+    .kind = OC_OBJ_PRIVATE_KEY,
+    .key = true,
+    .attr = private_attr,
+    .holds_key_material = oc_object_key_material_always,
+    .free = asym_free,
+};
 
-	switch (t) {
-	case CKA_LABEL:
-		oc_attr_val_bytes(v, o->label, o->label_len);
-		return CKR_OK;
-	case CKA_ID:
-		oc_attr_val_bytes(v, o->id, o->id_len);
-		return CKR_OK;
-	default:
-		break;
+static const struct oc_object_ops public_ops = {
+    .kind = OC_OBJ_PUBLIC_KEY,
+    .key = true,
+    .attr = public_attr,
+    .holds_key_material = oc_object_key_material_never,
+    .free = asym_free,
+};
+
+/* One half of the pair of the private key k. */
+static int asym_new(const struct oc_object_ops *ops, const char *path,
+		    int64_t version, EVP_PKEY *k, struct oc_object **out)
+{
+	struct oc_object *o = oc_object_new(ops, sizeof(struct oc_obj_asym));
+	struct oc_obj_asym *a = oc_obj_asym(o);
+	int err;
+
+	if (!o)
+		return OC_ERR_NOMEM;
+	err = oc_obj_src_init(o, &a->src, path, version);
+	if (!err)
+		err = oc_pkey_pub_of(k, &a->pub);
+	if (!err)
+		err = oc_pkey_public_copy(k, &a->pub_key);
+	if (!err)
+		err = oc_object_set_id(o, a->pub.id, OC_PKEY_ID_LEN);
+	if (err) {
+		oc_object_unref(o);
+		return err;
 	}
-	if (o->kind == OC_OBJ_PRIVATE_KEY)
-		rv = private_attr(o, t, v);
-	else if (o->kind == OC_OBJ_PUBLIC_KEY)
-		rv = public_attr(o, t, v);
-	else
-		rv = cert_attr(o, t, v);
-	if (rv != CKR_ATTRIBUTE_TYPE_INVALID)
-		return rv;
-	/* They live and die with their secret: not changed, not destroyed
-	 * through PKCS#11 (write or delete the secret instead). */
-	return oc_object_common_attr(o, t, v);
+	*out = o;
+	return OC_OK;
+}
+
+int oc_obj_asym_new_pair(const char *path, int64_t version, EVP_PKEY *k,
+			 struct oc_object **priv, struct oc_object **pub)
+{
+	struct oc_object *a = NULL, *b = NULL;
+	int err;
+
+	err = asym_new(&private_ops, path, version, k, &a);
+	if (!err)
+		err = asym_new(&public_ops, path, version, k, &b);
+	if (err) {
+		oc_object_unref(a);
+		return err;
+	}
+	/* Public keys and certificates are public in the PKCS#11 sense. */
+	b->priv = false;
+	EVP_PKEY_up_ref(k);
+	oc_obj_asym(a)->priv_key = k;
+	oc_obj_asym(a)->priv_at = oc_init_now();
+	*priv = a;
+	*pub = b;
+	return OC_OK;
+}
+
+CK_RV oc_obj_asym_public_key(struct oc_obj_asym *k, EVP_PKEY **out)
+{
+	if (!EVP_PKEY_up_ref(k->pub_key))
+		return CKR_FUNCTION_FAILED;
+	*out = k->pub_key;
+	return CKR_OK;
+}
+
+void oc_obj_asym_drop_private(struct oc_obj_asym *k)
+{
+	EVP_PKEY_free(k->priv_key); /* clears the private components */
+	k->priv_key = NULL;
+	k->priv_at = 0;
 }

@@ -1,4 +1,4 @@
-/* rotate.h - server-assisted CMEK rotation jobs.
+/* rotator.h - server-assisted CMEK rotation jobs.
  *
  * A job runs in a thread of its own with a store handle of its own.  It
  * takes the versions of the vault sealed under the old fingerprint in
@@ -9,8 +9,8 @@
  * by a new job with the same keys: rotated versions no longer match the
  * old fingerprint and are never touched twice.  Both keys live only in
  * locked memory and are wiped when the job ends. */
-#ifndef OC_VAULTD_ROTATE_H
-#define OC_VAULTD_ROTATE_H
+#ifndef OC_VAULTD_ROTATOR_H
+#define OC_VAULTD_ROTATOR_H
 
 #include "cmek.h"
 #include "store.h"

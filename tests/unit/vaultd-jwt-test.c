@@ -1,4 +1,4 @@
-/* vaultd-token-test.c - Ed25519 JWTs: issue, verify, expiry, tampering,
+/* vaultd-jwt-test.c - Ed25519 JWTs: issue, verify, expiry, tampering,
  * the largest payload, and tokens of earlier versions (a scopes claim). */
 #include "config.h"
 
@@ -18,7 +18,7 @@
 #include "ossl.h"
 #include "secmem.h"
 #include "vaultd/ids.h"
-#include "vaultd/token.h"
+#include "vaultd/jwt.h"
 
 static const uint8_t seed[32] = {1,  2,	 3,  4,	 5,  6,	 7,  8,	 9,  10, 11,
 				 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
@@ -37,7 +37,7 @@ static char *issue(struct oc_signer *s, int64_t now, int64_t ttl)
 					"0b7e5b1c-0d8a-4f1e-8d7e-6a3b2c1d0e9f"),
 			 OC_OK);
 	assert_int_equal(oc_strlist_add(&p.scopes, "db/**"), OC_OK);
-	assert_int_equal(oc_token_issue(s, &p, now, ttl, &tok), OC_OK);
+	assert_int_equal(oc_jwt_issue(s, &p, now, ttl, &tok), OC_OK);
 	oc_principal_clear(&p);
 	return tok;
 }
@@ -72,7 +72,7 @@ static void roundtrip(void **state)
 	assert_int_equal(oc_signer_new(seed, &s), OC_OK);
 	tok = issue(s, 1000, 60);
 	assert_int_equal(strncmp(tok, "eyJ", 3), 0);
-	assert_int_equal(oc_token_verify(s, tok, strlen(tok), 1010, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, tok, strlen(tok), 1010, &p, &why),
 			 OC_OK);
 	assert_int_equal(p.kind, OC_PRINCIPAL_AGENT);
 	assert_int_equal(p.gen, 7);
@@ -86,7 +86,7 @@ static void roundtrip(void **state)
 	free(payload);
 	oc_principal_clear(&p);
 	/* Expired at exp. */
-	assert_int_equal(oc_token_verify(s, tok, strlen(tok), 1060, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, tok, strlen(tok), 1060, &p, &why),
 			 OC_ERR_UNAUTHORIZED);
 	oc_secure_free(tok);
 	oc_signer_free(s);
@@ -108,24 +108,24 @@ static void tampered(void **state)
 	tok = issue(s, 1000, 60);
 	n = strlen(tok);
 	/* Another key's signature. */
-	assert_int_equal(oc_token_verify(other, tok, n, 1001, &p, &why),
+	assert_int_equal(oc_jwt_verify(other, tok, n, 1001, &p, &why),
 			 OC_ERR_UNAUTHORIZED);
 	/* A flipped payload byte. */
 	dot = strchr(tok, '.');
 	dot[5] = dot[5] == 'A' ? 'B' : 'A';
-	assert_int_equal(oc_token_verify(s, tok, n, 1001, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, tok, n, 1001, &p, &why),
 			 OC_ERR_UNAUTHORIZED);
 	/* Junk. */
-	assert_int_equal(oc_token_verify(s, "a.b.c", 5, 1001, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, "a.b.c", 5, 1001, &p, &why),
 			 OC_ERR_UNAUTHORIZED);
-	assert_int_equal(oc_token_verify(s, "", 0, 1001, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, "", 0, 1001, &p, &why),
 			 OC_ERR_UNAUTHORIZED);
 	oc_secure_free(tok);
 	oc_signer_free(s);
 	oc_signer_free(other);
 }
 
-/* Every claim at its longest: the token is issued, fits OC_TOKEN_MAX and
+/* Every claim at its longest: the token is issued, fits OC_JWT_MAX and
  * the client's bound (16384, src/api.c), and verifies. */
 static void largest(void **state)
 {
@@ -147,16 +147,16 @@ static void largest(void **state)
 	}
 	assert_int_equal(oc_strlist_add(&p.vault_ids, id), OC_ERR_RANGE);
 	assert_int_equal(oc_strlist_add(&p.scopes, "db/**"), OC_OK);
-	assert_int_equal(oc_token_issue(s, &p, min, 3600, &tok), OC_OK);
+	assert_int_equal(oc_jwt_issue(s, &p, min, 3600, &tok), OC_OK);
 	oc_principal_clear(&p);
-	assert_true(strlen(tok) <= OC_TOKEN_MAX);
+	assert_true(strlen(tok) <= OC_JWT_MAX);
 	assert_true(strlen(tok) <= 16384);
 	/* The bound is the exact size, less the one comma it counts for the
 	 * last vault id. */
 	payload = payload_of(tok, &len);
-	assert_int_equal(len, OC_TOKEN_PAYLOAD_MAX - 1);
+	assert_int_equal(len, OC_JWT_PAYLOAD_MAX - 1);
 	free(payload);
-	assert_int_equal(oc_token_verify(s, tok, strlen(tok), min, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, tok, strlen(tok), min, &p, &why),
 			 OC_OK);
 	assert_int_equal(p.vault_ids.n, OC_STRLIST_MAX);
 	assert_int_equal(p.gen, min);
@@ -209,7 +209,7 @@ static void scopes_claim(void **state)
 	n = strlen(tok);
 	assert_true(n + 1 + strlen(enc) < sizeof(tok));
 	snprintf(tok + n, sizeof(tok) - n, ".%s", enc);
-	assert_int_equal(oc_token_verify(s, tok, strlen(tok), 1010, &p, &why),
+	assert_int_equal(oc_jwt_verify(s, tok, strlen(tok), 1010, &p, &why),
 			 OC_OK);
 	assert_int_equal(p.kind, OC_PRINCIPAL_AGENT);
 	assert_int_equal(p.gen, 7);

@@ -1,7 +1,7 @@
-/* rotate.c - the rotation worker threads. */
+/* rotator.c - the rotation worker threads. */
 #include "config.h"
 
-#include "rotate.h"
+#include "rotator.h"
 
 #include <errno.h>
 #include <pthread.h>
