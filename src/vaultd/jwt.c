@@ -86,6 +86,20 @@ static int payload_json(const struct oc_principal *p, struct oc_buf *out)
 	return rc;
 }
 
+/* Appends "." and the base64url form of data: one JWT segment after the
+ * header. enc is the caller's scratch, sized for the longest segment. */
+static int append_segment(struct oc_buf *tok, const uint8_t *data, size_t len,
+			  char *enc, size_t enc_size)
+{
+	int rc = oc_base64url_encode(data, len, enc, enc_size);
+
+	if (!rc)
+		rc = oc_buf_append_str(tok, ".");
+	if (!rc)
+		rc = oc_buf_append_str(tok, enc);
+	return rc;
+}
+
 int oc_jwt_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
 		 int64_t ttl, char **out)
 {
@@ -106,14 +120,10 @@ int oc_jwt_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
 	rc = payload_json(p, &payload);
 	if (rc)
 		goto out;
-	rc = oc_base64url_encode(payload.data, payload.len, enc, sizeof(enc));
-	if (rc)
-		goto out;
 	rc = oc_buf_append_str(&tok, header_b64);
 	if (!rc)
-		rc = oc_buf_append_str(&tok, ".");
-	if (!rc)
-		rc = oc_buf_append_str(&tok, enc);
+		rc = append_segment(&tok, payload.data, payload.len, enc,
+				    sizeof(enc));
 	if (rc)
 		goto out;
 	md = EVP_MD_CTX_new();
@@ -123,11 +133,7 @@ int oc_jwt_issue(struct oc_signer *s, struct oc_principal *p, int64_t now,
 				  s->key, NULL) != 1 ||
 	    EVP_DigestSign(md, sig, &sig_len, tok.data, tok.len) != 1)
 		goto out;
-	rc = oc_base64url_encode(sig, sig_len, enc, sizeof(enc));
-	if (!rc)
-		rc = oc_buf_append_str(&tok, ".");
-	if (!rc)
-		rc = oc_buf_append_str(&tok, enc);
+	rc = append_segment(&tok, sig, sig_len, enc, sizeof(enc));
 	if (rc)
 		goto out;
 	*out = (char *)oc_buf_steal(&tok, &enc_len);
