@@ -24,6 +24,8 @@ static const struct {
     [OC_TK_AES] = {CKO_SECRET_KEY, CKK_AES, "AES key"},
     [OC_TK_RSA] = {CKO_PRIVATE_KEY, CKK_RSA, "RSA private key"},
     [OC_TK_EC] = {CKO_PRIVATE_KEY, CKK_EC, "EC private key"},
+    [OC_TK_RSA_PUBLIC] = {CKO_PUBLIC_KEY, CKK_RSA, "RSA public key"},
+    [OC_TK_EC_PUBLIC] = {CKO_PUBLIC_KEY, CKK_EC, "EC public key"},
 };
 
 void oc_tk_kind_attrs(enum oc_tk_kind kind, CK_ATTRIBUTE attrs[2])
@@ -263,7 +265,7 @@ int oc_tk_key_open(const struct oc_tk_open_args *a, struct oc_tk_key **out,
 
 	if (e)
 		memset(e, 0, sizeof(*e));
-	if (!a || !a->uri || !out || (unsigned)a->kind > OC_TK_EC)
+	if (!a || !a->uri || !out || (unsigned)a->kind >= OC_TK_KIND_COUNT)
 		return oc_tk_fail(e, OC_TK_AT_ARGS, 0, OC_ERR_ARGS,
 				  "no key URI");
 	uri_s = oc_tk_uri_shown(a->uri);

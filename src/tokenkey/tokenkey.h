@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 /* Bytes of a PIN, and of a PIN file with its trailing newline. */
 #define OC_TK_PIN_MAX 4096
 
@@ -80,6 +82,10 @@ enum oc_tk_kind {
 	OC_TK_AES, /* CKO_SECRET_KEY, CKK_AES */
 	OC_TK_RSA, /* CKO_PRIVATE_KEY, CKK_RSA */
 	OC_TK_EC,  /* CKO_PRIVATE_KEY, CKK_EC */
+	/* Public objects: no login needed to use them. */
+	OC_TK_RSA_PUBLIC, /* CKO_PUBLIC_KEY, CKK_RSA */
+	OC_TK_EC_PUBLIC,  /* CKO_PUBLIC_KEY, CKK_EC */
+	OC_TK_KIND_COUNT
 };
 
 /* Without OC_TK_LOGIN_IF_REQUIRED the user logs in whenever a PIN source
@@ -138,6 +144,12 @@ int oc_tk_rsa_oaep_decrypt(struct oc_tk_key *k, enum oc_tk_hash hash,
 /* CKM_ECDSA over a digest the caller made: the raw r || s signature. */
 int oc_tk_ecdsa_sign(struct oc_tk_key *k, const uint8_t *digest, size_t len,
 		     uint8_t *sig, size_t cap, size_t *sig_len);
+
+/* The public half of an RSA or EC key (the key itself when public; for a
+ * private key its CKA_PUBLIC_KEY_INFO, its own public attributes, or the
+ * public object with the same CKA_ID).  *out is the caller's to free.
+ * OC_ERR_UNSUPPORTED when the token tells none of these. */
+int oc_tk_public_key(struct oc_tk_key *k, EVP_PKEY **out, struct oc_tk_err *e);
 
 /* CKM_AES_KEY_WRAP_PAD (RFC 5649): key, an extractable key in the same
  * token, wrapped under wrapping. */

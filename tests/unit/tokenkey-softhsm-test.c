@@ -136,11 +136,16 @@ static CK_ULONG make_pair(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech,
 	    ATTR(CKA_SENSITIVE, yes),
 	    ATTR(use, yes),
 	    {CKA_LABEL, (void *)label, strlen(label)},
+	    {CKA_ID, (void *)label, strlen(label)},
 	};
-	CK_ATTRIBUTE a = {what, buf, size};
+	CK_ATTRIBUTE a = {what, buf, size}, pub_id[8];
 	CK_OBJECT_HANDLE hpub, hpriv;
 
-	assert_int_equal(hsm->C_GenerateKeyPair(s, &m, pub, n_pub, priv,
+	/* Both halves share an id, as pkcs11-tool --keypairgen --id makes. */
+	assert_true(n_pub < 8);
+	memcpy(pub_id, pub, n_pub * sizeof(*pub));
+	pub_id[n_pub++] = priv[5];
+	assert_int_equal(hsm->C_GenerateKeyPair(s, &m, pub_id, n_pub, priv,
 						sizeof(priv) / sizeof(priv[0]),
 						&hpub, &hpriv),
 			 CKR_OK);
@@ -492,6 +497,48 @@ static void test_ecdsa(void **state)
 	EVP_PKEY_CTX_free(c);
 }
 
+/* The public half read from the token is the key made in setup: from the
+ * private key (with a PIN), and from the public object (without one). */
+static void test_public_key(void **state)
+{
+	static const struct {
+		const char *object;
+		enum oc_tk_kind kind;
+		bool pin;
+	} cases[] = {
+	    {"rsa", OC_TK_RSA, true},	      {"ec", OC_TK_EC, true},
+	    {"rsa", OC_TK_RSA_PUBLIC, false}, {"ec", OC_TK_EC_PUBLIC, false},
+	};
+	struct oc_tk_open_args a;
+	struct oc_tk_key *k;
+	struct oc_tk_err e;
+	EVP_PKEY *pk = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a = args(cases[i].object, cases[i].kind);
+		if (!cases[i].pin)
+			a.pin_file = NULL;
+		k = open_ok(&a);
+		assert_int_equal(oc_tk_public_key(k, &pk, &e), OC_OK);
+		assert_int_equal(EVP_PKEY_eq(pk, cases[i].kind == OC_TK_RSA ||
+						     cases[i].kind ==
+							 OC_TK_RSA_PUBLIC
+						 ? rsa_pub
+						 : ec_pub),
+				 1);
+		EVP_PKEY_free(pk);
+		oc_tk_key_free(k);
+	}
+	/* An AES key has no public half. */
+	a = args("gcm", OC_TK_AES);
+	k = open_ok(&a);
+	assert_int_equal(oc_tk_public_key(k, &pk, &e), OC_ERR_UNSUPPORTED);
+	assert_null(pk);
+	assert_int_equal(e.stage, OC_TK_AT_KEY);
+	oc_tk_key_free(k);
+}
+
 static void test_wrap_unwrap(void **state)
 {
 	struct oc_tk_open_args wa = args("wrap", OC_TK_AES);
@@ -729,6 +776,7 @@ int main(void)
 	    cmocka_unit_test(test_gcm),
 	    cmocka_unit_test(test_rsa_oaep),
 	    cmocka_unit_test(test_ecdsa),
+	    cmocka_unit_test(test_public_key),
 	    cmocka_unit_test(test_wrap_unwrap),
 	    cmocka_unit_test(test_find_refusals),
 	    cmocka_unit_test(test_login),
