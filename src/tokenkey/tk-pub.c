@@ -99,8 +99,7 @@ static EVP_PKEY *rsa_key(const struct attr *n, const struct attr *e)
 static void unwrap_point(struct attr *pt)
 {
 	const unsigned char *p = pt->v;
-	ASN1_OCTET_STRING *os =
-	    d2i_ASN1_OCTET_STRING(NULL, &p, (long)pt->len);
+	ASN1_OCTET_STRING *os = d2i_ASN1_OCTET_STRING(NULL, &p, (long)pt->len);
 
 	if (os && (size_t)(p - pt->v) == pt->len) {
 		size_t n = (size_t)ASN1_STRING_length(os);

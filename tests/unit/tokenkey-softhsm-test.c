@@ -506,13 +506,15 @@ static void test_public_key(void **state)
 		enum oc_tk_kind kind;
 		bool pin;
 	} cases[] = {
-	    {"rsa", OC_TK_RSA, true},	      {"ec", OC_TK_EC, true},
-	    {"rsa", OC_TK_RSA_PUBLIC, false}, {"ec", OC_TK_EC_PUBLIC, false},
+	    {"rsa", OC_TK_RSA, true},
+	    {"ec", OC_TK_EC, true},
+	    {"rsa", OC_TK_RSA_PUBLIC, false},
+	    {"ec", OC_TK_EC_PUBLIC, false},
 	};
 	struct oc_tk_open_args a;
 	struct oc_tk_key *k;
 	struct oc_tk_err e;
-	EVP_PKEY *pk = NULL;
+	EVP_PKEY *pk = NULL, *want;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -521,12 +523,11 @@ static void test_public_key(void **state)
 			a.pin_file = NULL;
 		k = open_ok(&a);
 		assert_int_equal(oc_tk_public_key(k, &pk, &e), OC_OK);
-		assert_int_equal(EVP_PKEY_eq(pk, cases[i].kind == OC_TK_RSA ||
-						     cases[i].kind ==
-							 OC_TK_RSA_PUBLIC
-						 ? rsa_pub
-						 : ec_pub),
-				 1);
+		want = cases[i].kind == OC_TK_RSA ||
+			       cases[i].kind == OC_TK_RSA_PUBLIC
+			   ? rsa_pub
+			   : ec_pub;
+		assert_int_equal(EVP_PKEY_eq(pk, want), 1);
 		EVP_PKEY_free(pk);
 		oc_tk_key_free(k);
 	}
