@@ -14,8 +14,4 @@ check-tpm:
 	@$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(TPM_TESTS)" \
 	  TEST_SUITE_LOG="$(TPM_SUITE_LOG)"
 
-# For scripts/check: the list, one a line.
-print-tpm-tests:
-	@for t in $(TPM_TESTS); do echo "$$t"; done
-
-.PHONY: check-tpm print-tpm-tests
+.PHONY: check-tpm

@@ -14,7 +14,7 @@ tpm_start "$T/tpm"
 tpm_token hw 87654321 123456
 tpm_rsa_key rsa
 tpm_ec_key ec
-echo "tpm: setup $TPM_SETUP_MS ms"
+echo "tpm: setup in tpm-harness (swtpm, token, RSA and EC keys): $TPM_SETUP_MS ms"
 
 echo "== every half by its URI"
 for obj in rsa ec; do
