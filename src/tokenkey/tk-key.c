@@ -99,7 +99,29 @@ int oc_tk_key_new_session(struct oc_tk_module *m, CK_SLOT_ID slot,
 		oc_tk_key_free(k);
 		return err;
 	}
+	k->session_obj = true;
 	*out = k;
+	return OC_OK;
+}
+
+int oc_tk_key_renew_session(struct oc_tk_key *k)
+{
+	CK_SESSION_HANDLE old = k->session;
+	CK_RV rv;
+
+	if (k->session_obj || !k->have_session)
+		return OC_ERR_UNSUPPORTED;
+	/* The new one first: closing a token's last session logs out. */
+	rv = k->mod->f->C_OpenSession(k->slot, CKF_SERIAL_SESSION, NULL, NULL,
+				      &k->session);
+	if (rv != CKR_OK) {
+		k->session = old;
+		oc_debug(OC_LOG_CMEK, "token C_OpenSession: 0x%lx",
+			 (unsigned long)rv);
+		return OC_ERR_CRYPTO;
+	}
+	k->mod->f->C_CloseSession(old);
+	oc_debug(OC_LOG_CMEK, "token kept an operation active: new session");
 	return OC_OK;
 }
 
