@@ -148,8 +148,11 @@ int oc_jwk_thumbprint(const struct oc_jwk *k,
 	if (!EVP_Digest(json, (size_t)n, md, &md_len, oc_ossl_sha256(), NULL) ||
 	    md_len != sizeof(md))
 		return OC_ERR_CRYPTO;
-	return oc_base64url_encode(md, sizeof(md), out,
-				   OC_JWK_THUMBPRINT_LEN + 1);
+	/* x's room: the encoder needs it for the padding it then drops. */
+	rc = oc_base64url_encode(md, sizeof(md), x, sizeof(x));
+	if (!rc)
+		memcpy(out, x, OC_JWK_THUMBPRINT_LEN + 1);
+	return rc;
 }
 
 /* JOSE's r || s as the DER ECDSA-Sig-Value OpenSSL verifies. */
