@@ -295,29 +295,36 @@ static void jwk_refusals(void **state)
 	}
 }
 
-static void good_proof(void **state)
+/* A proof with jti checked with seen for key jkt (NULL: any); *why. */
+static int with_jti(struct oc_replay *seen, const char *jti, const char *jkt,
+		    char key_jkt[OC_JWK_THUMBPRINT_LEN + 1], const char **why)
 {
 	struct spec s = good();
 	struct oc_dpop_request r = req();
+	int64_t retry_at;
+	char *proof;
+	int rc;
+
+	s.jti = jti;
+	proof = build(&s);
+	rc = oc_dpop_verify(seen, proof, &r, jkt, key_jkt, &retry_at, why);
+	free(proof);
+	return rc;
+}
+
+static void good_proof(void **state)
+{
 	struct oc_replay *seen = NULL;
-	char key_jkt[OC_JWK_THUMBPRINT_LEN + 1], jkt_b[48];
-	char *proof = build(&s);
+	char key_jkt[OC_JWK_THUMBPRINT_LEN + 1], jkt_a[48], jkt_b[48];
 	struct oc_jwk k;
 	char jwk[256];
 	const char *why;
-	int64_t retry_at;
 
 	assert_int_equal(oc_replay_new(16, &seen), OC_OK);
-	assert_int_equal(
-	    oc_dpop_verify(seen, proof, &r, NULL, key_jkt, &retry_at, &why),
-	    OC_OK);
+	assert_int_equal(with_jti(seen, "first", NULL, jkt_a, &why), OC_OK);
 	/* Bound to key a: a's thumbprint is the one asked for next. */
-	s.jti = "second";
-	free(proof);
-	proof = build(&s);
-	assert_int_equal(
-	    oc_dpop_verify(seen, proof, &r, key_jkt, key_jkt, &retry_at, &why),
-	    OC_OK);
+	assert_int_equal(with_jti(seen, "second", jkt_a, key_jkt, &why), OC_OK);
+	assert_string_equal(key_jkt, jkt_a);
 	/* ... and key b's is not. */
 	snprintf(jwk, sizeof(jwk),
 		 "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"}",
@@ -325,29 +332,15 @@ static void good_proof(void **state)
 	assert_int_equal(jwk_of(jwk, &k, &why), OC_OK);
 	assert_int_equal(oc_jwk_thumbprint(&k, jkt_b), OC_OK);
 	oc_jwk_clear(&k);
-	s.jti = "third";
-	free(proof);
-	proof = build(&s);
-	assert_int_equal(
-	    oc_dpop_verify(seen, proof, &r, jkt_b, key_jkt, &retry_at, &why),
-	    OC_ERR_UNAUTHORIZED);
+	assert_int_equal(with_jti(seen, "third", jkt_b, key_jkt, &why),
+			 OC_ERR_UNAUTHORIZED);
 	assert_string_equal(why, "DPoP proof signed by another key");
-	/* The same proof again: replayed. */
-	s.jti = "second";
-	free(proof);
-	proof = build(&s);
-	assert_int_equal(
-	    oc_dpop_verify(seen, proof, &r, NULL, key_jkt, &retry_at, &why),
-	    OC_ERR_UNAUTHORIZED);
+	/* The same jti again: replayed. */
+	assert_int_equal(with_jti(seen, "second", NULL, key_jkt, &why),
+			 OC_ERR_UNAUTHORIZED);
 	assert_string_equal(why, "DPoP proof replayed");
 	/* A refused proof used up nothing: "third" is still good. */
-	s.jti = "third";
-	free(proof);
-	proof = build(&s);
-	assert_int_equal(
-	    oc_dpop_verify(seen, proof, &r, NULL, key_jkt, &retry_at, &why),
-	    OC_OK);
-	free(proof);
+	assert_int_equal(with_jti(seen, "third", NULL, key_jkt, &why), OC_OK);
 	oc_replay_free(seen);
 }
 
