@@ -74,6 +74,24 @@ int oc_base64url_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
 	return OC_OK;
 }
 
+int oc_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
+			size_t *out_len)
+{
+	size_t i;
+
+	/* A lone trailing character holds less than a byte. */
+	if (n % 4 == 1)
+		return OC_ERR_PARSE;
+	for (i = 0; i < n; i++) {
+		char c = in[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return OC_ERR_PARSE;
+	}
+	return oc_base64_decode(in, n, out, out_size, out_len);
+}
+
 int oc_api_key_new(const char *prefix, char **out)
 {
 	unsigned char r[32];

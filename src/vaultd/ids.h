@@ -25,5 +25,11 @@ int oc_api_key_hash(const char *key, size_t n, uint8_t out[OC_KEY_HASH_LEN]);
 /* base64url without padding (JWT); out_size >= 4 * ceil(n / 3) + 1. */
 int oc_base64url_encode(const uint8_t *in, size_t n, char *out,
 			size_t out_size);
+/* Strict base64url as JWS writes it: the URL-safe alphabet only, no
+ * padding, no whitespace (oc_base64_decode accepts all three, which a
+ * signed token must not).  OC_ERR_PARSE otherwise; OC_ERR_RANGE when the
+ * output does not fit. */
+int oc_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
+			size_t *out_len);
 
 #endif
