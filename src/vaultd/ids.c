@@ -54,26 +54,6 @@ bool oc_is_uuid(const char *s)
 	return true;
 }
 
-int oc_base64url_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
-{
-	size_t i, len;
-	int rc;
-
-	rc = oc_base64_encode(in, n, out, out_size);
-	if (rc)
-		return rc;
-	len = strlen(out);
-	while (len > 0 && out[len - 1] == '=')
-		out[--len] = '\0';
-	for (i = 0; i < len; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	}
-	return OC_OK;
-}
-
 int oc_api_key_new(const char *prefix, char **out)
 {
 	unsigned char r[32];

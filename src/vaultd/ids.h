@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h" /* oc_base64url_encode */
+
 #define OC_UUID_LEN	36
 #define OC_KEY_HASH_LEN 32
 /* prefix (4) + base64url of 32 random bytes without padding (43). */
@@ -22,8 +24,5 @@ bool oc_is_uuid(const char *s);
 int oc_api_key_new(const char *prefix, char **out);
 /* SHA-256 of the key text; only this is ever stored. */
 int oc_api_key_hash(const char *key, size_t n, uint8_t out[OC_KEY_HASH_LEN]);
-/* base64url without padding (JWT); out_size >= 4 * ceil(n / 3) + 1. */
-int oc_base64url_encode(const uint8_t *in, size_t n, char *out,
-			size_t out_size);
 
 #endif
