@@ -44,6 +44,17 @@ struct oc_dpop {
 
 /* --- the JWK -------------------------------------------------------- */
 
+/* base64url of 32 bytes (a coordinate, a SHA-256): 43 characters. */
+static int b64url_32(const uint8_t in[32], char out[COORD_B64 + 1])
+{
+	char padded[COORD_B64 + 2]; /* the encoder's room for one '=' */
+	int rc = oc_base64url_encode(in, 32, padded, sizeof(padded));
+
+	if (!rc)
+		memcpy(out, padded, COORD_B64 + 1);
+	return rc;
+}
+
 static int coord_b64(const EVP_PKEY *pub, const char *param,
 		     char out[COORD_B64 + 1])
 {
@@ -54,7 +65,7 @@ static int coord_b64(const EVP_PKEY *pub, const char *param,
 	if (EVP_PKEY_get_bn_param(pub, param, &bn) != 1 ||
 	    BN_bn2binpad(bn, raw, sizeof(raw)) != (int)sizeof(raw))
 		goto out;
-	rc = oc_base64url_encode(raw, sizeof(raw), out, COORD_B64 + 1);
+	rc = b64url_32(raw, out);
 out:
 	BN_free(bn);
 	return rc;
@@ -128,7 +139,7 @@ static int thumbprint(const char *x, const char *y,
 	if (!oc_ossl_sha256() || EVP_Digest(canon, (size_t)n, md, &mdlen,
 					    oc_ossl_sha256(), NULL) != 1)
 		return OC_ERR_CRYPTO;
-	return oc_base64url_encode(md, mdlen, out, OC_DPOP_JKT_LEN + 1);
+	return mdlen == sizeof(md) ? b64url_32(md, out) : OC_ERR_CRYPTO;
 }
 
 /* Reads the signer's public key once; lock held. */
