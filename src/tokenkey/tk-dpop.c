@@ -165,9 +165,7 @@ int oc_tk_dpop_signer(const struct oc_tk_open_args *a, bool open_now,
 		return OC_ERR_NOMEM;
 	}
 	if (open_now) {
-		struct oc_tk_err mine, *pe = e ? e : &mine;
-
-		rc = open_key(s, pe);
+		rc = open_key(s, e);
 		if (rc) {
 			signer_free(s);
 			return rc;
