@@ -28,7 +28,6 @@
 
 #define COORD_LEN  32
 #define COORD_B64  43 /* base64url of 32 bytes, no padding */
-#define UUID_LEN   36
 #define METHOD_MAX 16
 #define HEADER_MAX (OC_DPOP_JWK_MAX + 64)
 
@@ -298,36 +297,13 @@ static bool method_ok(const char *m)
 	return true;
 }
 
-/* A random (version 4) UUID, lowercase. */
-static int uuid4(char out[UUID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
-	size_t i, o = 0;
-	int rc;
-
-	rc = oc_random(r, sizeof(r));
-	if (rc)
-		return rc;
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	for (i = 0; i < sizeof(r); i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[r[i] >> 4];
-		out[o++] = hex[r[i] & 0x0f];
-	}
-	out[o] = '\0';
-	return OC_OK;
-}
-
 static int payload_json(struct oc_buf *b, const char *method, const char *htu)
 {
-	char jti[UUID_LEN + 1];
+	char jti[OC_UUID_LEN + 1];
 	struct oc_jgen j;
 	int rc;
 
-	rc = uuid4(jti);
+	rc = oc_uuid(jti);
 	if (rc)
 		return rc;
 	rc = oc_jgen_init(&j, b);

@@ -8,15 +8,13 @@
 #include <stdint.h>
 
 #include "codec.h" /* oc_base64url_encode */
+#include "ossl.h"  /* oc_uuid, OC_UUID_LEN */
 
-#define OC_UUID_LEN	36
 #define OC_KEY_HASH_LEN 32
 /* prefix (4) + base64url of 32 random bytes without padding (43). */
 #define OC_API_KEY_LEN 47
 #define OC_API_KEY_MAX 256
 
-/* A random (version 4) UUID, lowercase, NUL-terminated. */
-int oc_uuid(char out[OC_UUID_LEN + 1]);
 /* 1 when s is a canonical lowercase or uppercase UUID text. */
 bool oc_is_uuid(const char *s);
 /* A new key "<prefix>" + 43 base64url chars, written into secure memory the
