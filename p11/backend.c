@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "backend.h"
+#include "dpop.h"
+#include "entry.h"
 #include "err.h"
 #include "log.h"
+#include "tokenkey/tokenkey.h"
 
 static oc_backend_factory factory;
 static __thread long thread_status;
@@ -90,6 +93,40 @@ static const struct oc_backend_ops api_ops = {
     .free = api_free,
 };
 
+/* dpop_key_uri: the client's tokens are bound to that key.  It is opened
+ * at the first exchange (C_Initialize stays quick), with the login as for
+ * a delegated CMEK key: dpop_key_pin_file or the URI's pin-value. */
+static int dpop_install(const struct oc_conf *c, struct oc_api *a)
+{
+	struct oc_tk_open_args ta = {
+	    .uri = c->dpop_key_uri,
+	    .module = c->dpop_key_module,
+	    .loader = OC_TK_DLOPEN,
+	    .kind = OC_TK_EC,
+	    .flags = OC_TK_URI_PIN_VALUE,
+	    .pin_file = c->dpop_key_pin_file,
+	    /* This module as the key's token would call itself. */
+	    .refuse = oc_entry_function_list(),
+	};
+	struct oc_dpop_signer s;
+	struct oc_dpop *d = NULL;
+	struct oc_tk_err e;
+	int err;
+
+	if (!c->dpop_key_uri)
+		return OC_OK;
+	err = oc_tk_dpop_signer(&ta, false, &s, &e);
+	if (!err)
+		err = oc_dpop_new(&s, &d);
+	if (err) {
+		oc_log_error("oneclaw-pkcs11: dpop_key_uri: %s",
+			     e.msg[0] ? e.msg : oc_strerror(err));
+		return err;
+	}
+	oc_api_set_dpop(a, d);
+	return OC_OK;
+}
+
 void oc_backend_set_factory(oc_backend_factory f)
 {
 	factory = f;
@@ -103,8 +140,12 @@ int oc_backend_open(const struct oc_conf *c, struct oc_backend *out)
 	if (factory)
 		return factory(c, out);
 	err = oc_api_new(c, &a);
-	if (err)
+	if (!err)
+		err = dpop_install(c, a);
+	if (err) {
+		oc_api_free(a);
 		return err;
+	}
 	out->ops = &api_ops;
 	out->ctx = a;
 	return OC_OK;

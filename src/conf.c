@@ -329,6 +329,9 @@ void oc_conf_free(struct oc_conf *c)
 		key_free(&c->vaults[i].key);
 	}
 	key_free(&c->key);
+	free(c->dpop_key_uri);
+	free(c->dpop_key_module);
+	free(c->dpop_key_pin_file);
 	free(c->debug);
 	free(c->debug_file);
 	free(c->source);
@@ -460,6 +463,9 @@ enum target {
 	T_KEY_PIN_FILE,
 	T_KEY_FPR,
 	T_ALLOW_UNSEALED,
+	T_DPOP_URI,
+	T_DPOP_MODULE,
+	T_DPOP_PIN_FILE,
 	T_CACHE_TTL,
 	T_CONNECT_TIMEOUT,
 	T_TIMEOUT,
@@ -491,6 +497,9 @@ static const struct keydef {
     {"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
     {"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
     {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
+    {"dpop_key_uri", V_URI, T_DPOP_URI, false, 0, 0},
+    {"dpop_key_module", V_PATH, T_DPOP_MODULE, false, 0, 0},
+    {"dpop_key_pin_file", V_PATH, T_DPOP_PIN_FILE, false, 0, 0},
     {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
     {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
     {"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
@@ -674,6 +683,12 @@ static int apply(struct loader *ld, long section, const char *key,
 		return set_str(&k->pin_file, v);
 	case T_KEY_FPR:
 		return set_str(&k->fingerprint, v);
+	case T_DPOP_URI:
+		return set_str(&c->dpop_key_uri, v);
+	case T_DPOP_MODULE:
+		return set_str(&c->dpop_key_module, v);
+	case T_DPOP_PIN_FILE:
+		return set_str(&c->dpop_key_pin_file, v);
 	case T_ALLOW_UNSEALED:
 		if (section >= 0)
 			c->vaults[section].allow_unsealed = b;
@@ -1084,6 +1099,9 @@ static int load_env(struct loader *ld)
 			return rc;
 	}
 	APPLY("ONECLAW_CMEK_KEY_FILE", "cmek_key_file");
+	APPLY("ONECLAW_DPOP_KEY_URI", "dpop_key_uri");
+	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
+	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
 	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
 #undef APPLY

@@ -36,6 +36,11 @@
  *   cmek_key_pin_file  file with that token's user PIN
  *   cmek_key_fingerprint 64 hex: fingerprint of the delegated key (else
  *                      taken from its CKA_ID when that is 32 bytes)
+ *   dpop_key_uri       pkcs11: URI of an EC P-256 key in another token:
+ *                      tokens are bound to it (RFC 9449 DPoP) and every
+ *                      request carries a proof it signs there
+ *   dpop_key_module    the PKCS#11 module (.so) holding dpop_key_uri
+ *   dpop_key_pin_file  file with that token's user PIN
  *   cache_ttl          seconds a fetched list/value is reused (default 300)
  *   connect_timeout    seconds (default 10); timeout: seconds per request
  *                      (default 30); retries: extra tries (default 2)
@@ -47,7 +52,8 @@
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
  * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
- * ONECLAW_CMEK_KEY_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
+ * ONECLAW_CMEK_KEY_FILE, ONECLAW_DPOP_KEY_URI, ONECLAW_DPOP_KEY_MODULE,
+ * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
  * ONECLAW_CA_FILE. Secret variables are read with secure_getenv. */
 #ifndef OC_CONF_H
 #define OC_CONF_H
@@ -100,6 +106,10 @@ struct oc_conf {
 	bool vaults_explicit;	/* false: every vault the credential sees */
 	struct oc_conf_key key; /* default CMEK key for every vault */
 	bool allow_unsealed;	/* ... for every vault */
+	/* DPoP: a P-256 key in another token; all NULL when unset. */
+	char *dpop_key_uri;
+	char *dpop_key_module;
+	char *dpop_key_pin_file;
 	unsigned cache_ttl_s;
 	unsigned connect_timeout_s;
 	unsigned timeout_s;

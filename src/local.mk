@@ -8,6 +8,7 @@ src_libocore_la_SOURCES = \
 	src/secmem.c src/secmem.h \
 	src/buf.c src/buf.h \
 	src/codec.c src/codec.h \
+	src/dpop.c src/dpop.h \
 	src/ossl.c src/ossl.h \
 	src/json.c src/json.h \
 	src/cmek.c src/cmek.h \

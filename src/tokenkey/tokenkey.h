@@ -168,4 +168,14 @@ struct oc_cmek_key;
 int oc_tk_cmek_open(const struct oc_tk_open_args *a, const char *fingerprint,
 		    struct oc_cmek_key **out, struct oc_tk_err *e);
 
+/* A DPoP signer (struct oc_dpop_signer, src/dpop.h) over the EC P-256
+ * private key a names (a->kind is taken as OC_TK_EC): CKM_ECDSA in the
+ * token, SHA-256 here.  With open_now the key is opened and checked (the
+ * public half must be P-256) before this returns, e telling why not;
+ * else at the first proof, a failure then going to the error log.  The
+ * key stays open for every proof until the signer's free. */
+struct oc_dpop_signer;
+int oc_tk_dpop_signer(const struct oc_tk_open_args *a, bool open_now,
+		      struct oc_dpop_signer *out, struct oc_tk_err *e);
+
 #endif

@@ -26,10 +26,12 @@
 #include "cmd-vault.h"
 #include "codec.h"
 #include "conf.h"
+#include "dpop.h"
 #include "err.h"
 #include "log.h"
 #include "output.h"
 #include "secmem.h"
+#include "tokenkey/tokenkey.h"
 
 volatile sig_atomic_t oc_tool_interrupted;
 
@@ -66,6 +68,10 @@ static const char usage_text[] =
     "  --timeout SECONDS      per-request timeout\n"
     "  --pkcs11-module SO     module for pkcs11: key URIs\n"
     "  --pin-file FILE        user PIN of that token\n"
+    "  --dpop-key-uri URI     bind tokens to this EC P-256 key in a token\n"
+    "                         (RFC 9449 DPoP; else ONECLAW_DPOP_KEY_URI)\n"
+    "  --dpop-module SO       module holding the DPoP key\n"
+    "  --dpop-pin-file FILE   user PIN of the DPoP key's token\n"
     "  --json                 machine-readable output on stdout\n"
     "  -q, --quiet            no progress or notes on stderr\n"
     "  -h, --help             this help (COMMAND --help for a command)\n"
@@ -82,6 +88,9 @@ static const struct option global_opts[] = {
     {"timeout", required_argument, NULL, OC_OPT_TIMEOUT},
     {"pkcs11-module", required_argument, NULL, OC_OPT_P11_MODULE},
     {"pin-file", required_argument, NULL, OC_OPT_PIN_FILE},
+    {"dpop-key-uri", required_argument, NULL, OC_OPT_DPOP_KEY_URI},
+    {"dpop-module", required_argument, NULL, OC_OPT_DPOP_MODULE},
+    {"dpop-pin-file", required_argument, NULL, OC_OPT_DPOP_PIN_FILE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OC_OPT_VERSION},
@@ -235,6 +244,18 @@ static int global_opt(struct oc_tool *t, int c, const char *arg)
 	case OC_OPT_PIN_FILE:
 		t->pin_file = arg;
 		return 1;
+	case OC_OPT_DPOP_KEY_URI:
+		if (strncmp(arg, "pkcs11:", 7) != 0)
+			return -oc_tool_usage(NULL, "--dpop-key-uri must be "
+						    "a pkcs11: URI");
+		t->dpop_key_uri = arg;
+		return 1;
+	case OC_OPT_DPOP_MODULE:
+		t->dpop_module = arg;
+		return 1;
+	case OC_OPT_DPOP_PIN_FILE:
+		t->dpop_pin_file = arg;
+		return 1;
 	case 'q':
 		t->quiet = true;
 		return 1;
@@ -380,7 +401,73 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 			    t->api_url, oc_strerror(rc));
 		return OC_EXIT_FAIL;
 	}
+	rc = oc_tool_dpop(t, t->api);
+	if (rc) {
+		oc_api_free(t->api);
+		t->api = NULL;
+		return rc;
+	}
 	*out = t->api;
+	return 0;
+}
+
+/* Opens the DPoP key now, so that a bad URI, PIN or key type is told
+ * before any request (the PIN prompt too). */
+static int dpop_open(struct oc_tool *t)
+{
+	const char *uri =
+	    t->dpop_key_uri ? t->dpop_key_uri : t->conf.dpop_key_uri;
+	const char *pin =
+	    t->dpop_pin_file ? t->dpop_pin_file : t->conf.dpop_key_pin_file;
+	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
+	struct oc_tk_open_args a = {
+	    .uri = uri,
+	    .module = t->dpop_module ? t->dpop_module : t->conf.dpop_key_module,
+	    .loader = OC_TK_DLOPEN,
+	    .kind = OC_TK_EC,
+	    .flags = OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
+		     (may_prompt ? OC_TK_MAY_PROMPT : 0),
+	    .pin_file = pin,
+	    .interrupted = &oc_tool_interrupted,
+	};
+	struct oc_dpop_signer s;
+	struct oc_tk_err e;
+	int rc;
+
+	rc = oc_tk_dpop_signer(&a, true, &s, &e);
+	if (e.pin_file_loose)
+		oc_tool_warn(t, "DPoP key: the PIN file is readable by group "
+				"or others (chmod 600 it)");
+	if (rc) {
+		oc_tool_err(
+		    "DPoP key: %s%s", e.msg[0] ? e.msg : oc_strerror(rc),
+		    e.stage == OC_TK_AT_NO_MODULE ? ": give --dpop-module SO"
+		    : e.stage == OC_TK_AT_NEED_PIN
+			? ": give --dpop-pin-file FILE"
+			: "");
+		return OC_EXIT_FAIL;
+	}
+	rc = oc_dpop_new(&s, &t->dpop);
+	if (rc) {
+		oc_tool_err("DPoP key: %s", oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	oc_debug(OC_LOG_TOOL, "requests are DPoP-bound");
+	return 0;
+}
+
+int oc_tool_dpop(struct oc_tool *t, struct oc_api *a)
+{
+	int rc;
+
+	if (!t->dpop_key_uri && !t->conf.dpop_key_uri)
+		return 0;
+	if (!t->dpop) {
+		rc = dpop_open(t);
+		if (rc)
+			return rc;
+	}
+	oc_api_set_dpop(a, oc_dpop_ref(t->dpop));
 	return 0;
 }
 
@@ -571,6 +658,7 @@ out:
 			 hs.requests, hs.connections);
 	}
 	oc_api_free(t.api);
+	oc_dpop_free(t.dpop);
 	if (t.conf_loaded)
 		oc_conf_free(&t.conf);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

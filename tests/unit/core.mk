@@ -11,7 +11,8 @@ CORE_UNIT_TESTS = \
 	tests/unit/cmek-test \
 	tests/unit/keysrc-test \
 	tests/unit/conf-test \
-	tests/unit/wire-test
+	tests/unit/wire-test \
+	tests/unit/dpop-test
 
 check_PROGRAMS += $(CORE_UNIT_TESTS)
 TESTS += $(CORE_UNIT_TESTS)
@@ -59,3 +60,7 @@ tests_unit_conf_test_LDADD = src/libocore.la $(UNIT_LIBS)
 tests_unit_wire_test_SOURCES = tests/unit/wire-test.c
 tests_unit_wire_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_wire_test_LDADD = src/libocore.la $(UNIT_LIBS)
+
+tests_unit_dpop_test_SOURCES = tests/unit/dpop-test.c
+tests_unit_dpop_test_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_dpop_test_LDADD = src/libocore.la $(UNIT_LIBS) $(CRYPTO_LIBS)
