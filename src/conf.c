@@ -27,6 +27,7 @@
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
+#include "sealkey.h"
 #include "wire.h"
 
 #ifndef SYSCONFDIR
@@ -329,6 +330,10 @@ void oc_conf_free(struct oc_conf *c)
 		key_free(&c->vaults[i].key);
 	}
 	key_free(&c->key);
+	free(c->unseal.key_uri);
+	free(c->unseal.module);
+	free(c->unseal.pin_file);
+	free(c->credential_sealed);
 	free(c->debug);
 	free(c->debug_file);
 	free(c->source);
@@ -459,6 +464,9 @@ enum target {
 	T_KEY_MODULE,
 	T_KEY_PIN_FILE,
 	T_KEY_FPR,
+	T_UNSEAL_KEY_URI,
+	T_UNSEAL_MODULE,
+	T_UNSEAL_PIN_FILE,
 	T_ALLOW_UNSEALED,
 	T_CACHE_TTL,
 	T_CONNECT_TIMEOUT,
@@ -490,6 +498,9 @@ static const struct keydef {
     {"cmek_key_module", V_PATH, T_KEY_MODULE, true, 0, 0},
     {"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
     {"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
+    {"unseal_key_uri", V_URI, T_UNSEAL_KEY_URI, false, 0, 0},
+    {"unseal_module", V_PATH, T_UNSEAL_MODULE, false, 0, 0},
+    {"unseal_pin_file", V_PATH, T_UNSEAL_PIN_FILE, false, 0, 0},
     {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
     {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
     {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
@@ -674,6 +685,12 @@ static int apply(struct loader *ld, long section, const char *key,
 		return set_str(&k->pin_file, v);
 	case T_KEY_FPR:
 		return set_str(&k->fingerprint, v);
+	case T_UNSEAL_KEY_URI:
+		return set_str(&c->unseal.key_uri, v);
+	case T_UNSEAL_MODULE:
+		return set_str(&c->unseal.module, v);
+	case T_UNSEAL_PIN_FILE:
+		return set_str(&c->unseal.pin_file, v);
 	case T_ALLOW_UNSEALED:
 		if (section >= 0)
 			c->vaults[section].allow_unsealed = b;
@@ -946,10 +963,15 @@ static int load_cred_file(struct loader *ld)
 	enum oc_cred_kind kind;
 	int rc;
 
-	rc =
-	    read_file(ld, ld->cred_file, MAX_CRED + 64, true, &text, &len, &st);
+	rc = read_file(ld, ld->cred_file, OC_SEALKEY_MAX_FILE, true, &text,
+		       &len, &st);
 	if (rc != OC_OK)
 		return OC_ERR_CONFIG;
+	if (oc_sealkey_looks((const uint8_t *)text, len)) {
+		/* Sealed: a front end that reaches the token opens it. */
+		rc = set_str(&c->credential_sealed, ld->cred_file);
+		goto out;
+	}
 	rc = OC_ERR_CONFIG;
 	s = text;
 	e = text + len;
