@@ -84,8 +84,10 @@ static int add(const struct oc_conf_key *src, char *errbuf, size_t errlen)
 		}
 		oc_sealkey_free(s);
 		e->sealed = true;
-		oc_debug(OC_LOG_CMEK, "CMEK key file %s is sealed: opened on "
-				      "first use", src->file);
+		oc_debug(OC_LOG_CMEK,
+			 "CMEK key file %s is sealed: opened on "
+			 "first use",
+			 src->file);
 		return err ? OC_ERR_CONFIG : OC_OK;
 	}
 	if (err)

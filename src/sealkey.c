@@ -26,8 +26,8 @@
 #include "secmem.h"
 
 #define FORMAT_VERSION 1
-#define MAGIC	 "oneclaw_sealed_key"
-#define MAX_NODE 256 /* values in a file of 16 recipients */
+#define MAGIC	       "oneclaw_sealed_key"
+#define MAX_NODE       256 /* values in a file of 16 recipients */
 
 static const char *const kind_names[] = {
     [OC_SEALKEY_CMEK] = "cmek",
@@ -57,8 +57,8 @@ bool oc_sealkey_looks(const uint8_t *p, size_t n)
 	static const char magic[] = "\"" MAGIC "\"";
 	size_t i = 0;
 
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-			 p[i] == '\n'))
+	while (i < n &&
+	       (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 		i++;
 	return i < n && p[i] == '{' &&
 	       memmem(p + i, n - i, magic, sizeof(magic) - 1) != NULL;
@@ -90,7 +90,8 @@ static bool uri_ok(const char *u, size_t n)
 static int hash_by_name(const char *s, size_t n, enum oc_sealkey_hash *out)
 {
 	for (size_t i = 0; i < 2; i++)
-		if (strlen(hash_names[i]) == n && memcmp(s, hash_names[i], n) == 0) {
+		if (strlen(hash_names[i]) == n &&
+		    memcmp(s, hash_names[i], n) == 0) {
 			*out = (enum oc_sealkey_hash)i;
 			return OC_OK;
 		}
@@ -133,7 +134,8 @@ static int parse_recipient(const struct oc_json *j, size_t i,
 	size_t n = 0, len = 0;
 
 	if (oc_json_type(j) != OC_JSON_OBJECT) {
-		set_err(errbuf, errlen, "recipient %zu is not an object", i + 1);
+		set_err(errbuf, errlen, "recipient %zu is not an object",
+			i + 1);
 		return OC_ERR_PARSE;
 	}
 	bad = unknown_member(j, names);
@@ -173,8 +175,9 @@ static int parse_recipient(const struct oc_json *j, size_t i,
 	r->ct = malloc(OC_SEALKEY_MAX_CT);
 	if (!r->ct)
 		return OC_ERR_NOMEM;
-	if (!s || oc_base64_decode_strict(s, n, r->ct, OC_SEALKEY_MAX_CT,
-					  &len) != OC_OK ||
+	if (!s ||
+	    oc_base64_decode_strict(s, n, r->ct, OC_SEALKEY_MAX_CT, &len) !=
+		OC_OK ||
 	    len < OC_SEALKEY_MIN_CT) {
 		set_err(errbuf, errlen,
 			"recipient %zu: ciphertext is not base64 of %d to %d "
@@ -232,7 +235,8 @@ static int parse_tree(const struct oc_json *j, struct oc_sealkey *s,
 		return OC_ERR_PARSE;
 	}
 	if (s->kind == OC_SEALKEY_CREDENTIAL && oc_json_get(j, "fingerprint")) {
-		set_err(errbuf, errlen, "a sealed credential has no fingerprint");
+		set_err(errbuf, errlen,
+			"a sealed credential has no fingerprint");
 		return OC_ERR_PARSE;
 	}
 	list = oc_json_get(j, "recipients");
@@ -385,10 +389,11 @@ int oc_sealkey_check(const struct oc_sealkey *s, const uint8_t *secret,
 static EVP_PKEY_CTX *oaep_ctx(EVP_PKEY *pk, enum oc_sealkey_hash h, bool enc)
 {
 	const char *md = h == OC_SEALKEY_SHA1 ? "SHA1" : "SHA256";
-	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(oc_ossl_libctx(), pk, NULL);
+	EVP_PKEY_CTX *c =
+	    EVP_PKEY_CTX_new_from_pkey(oc_ossl_libctx(), pk, NULL);
 
-	if (!c || (enc ? EVP_PKEY_encrypt_init(c) : EVP_PKEY_decrypt_init(c)) !=
-		      1 ||
+	if (!c ||
+	    (enc ? EVP_PKEY_encrypt_init(c) : EVP_PKEY_decrypt_init(c)) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_OAEP_PADDING) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_oaep_md_name(c, md, NULL) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_mgf1_md_name(c, md, NULL) != 1) {
@@ -406,7 +411,8 @@ static int seal_one(struct oc_sealkey_recipient *r,
 	size_t len = OC_SEALKEY_MAX_CT;
 	int err = OC_ERR_ARGS;
 
-	if (!EVP_PKEY_is_a(to->pub, "RSA") || EVP_PKEY_get_bits(to->pub) < 2048 ||
+	if (!EVP_PKEY_is_a(to->pub, "RSA") ||
+	    EVP_PKEY_get_bits(to->pub) < 2048 ||
 	    EVP_PKEY_get_size(to->pub) > OC_SEALKEY_MAX_CT) {
 		set_err(errbuf, errlen,
 			"not an RSA public key of 2048 to 8192 bits");
@@ -439,8 +445,8 @@ out:
 	return err;
 }
 
-int oc_sealkey_seal(enum oc_sealkey_kind kind, const uint8_t *secret,
-		    size_t n, const struct oc_sealkey_to *to, size_t n_to,
+int oc_sealkey_seal(enum oc_sealkey_kind kind, const uint8_t *secret, size_t n,
+		    const struct oc_sealkey_to *to, size_t n_to,
 		    struct oc_sealkey **out, char *errbuf, size_t errlen)
 {
 	struct oc_sealkey *s;
@@ -461,8 +467,9 @@ int oc_sealkey_seal(enum oc_sealkey_kind kind, const uint8_t *secret,
 	err = kind == OC_SEALKEY_CMEK && n == OC_CMEK_KEY_LEN
 		  ? oc_cmek_fingerprint(secret, s->fpr)
 		  : OC_OK;
-	if (!err && (kind == OC_SEALKEY_CMEK ? n != OC_CMEK_KEY_LEN
-					     : oc_sealkey_check(s, secret, n))) {
+	if (!err &&
+	    (kind == OC_SEALKEY_CMEK ? n != OC_CMEK_KEY_LEN
+				     : oc_sealkey_check(s, secret, n))) {
 		set_err(errbuf, errlen, "not a %s to seal",
 			kind == OC_SEALKEY_CMEK ? "32-byte CMEK key"
 						: "credential");

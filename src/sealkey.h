@@ -81,8 +81,8 @@ int oc_sealkey_load_file(const char *path, struct oc_sealkey **out,
 void oc_sealkey_free(struct oc_sealkey *s);
 
 /* Encrypts secret (32 bytes for a CMEK key) to each recipient. */
-int oc_sealkey_seal(enum oc_sealkey_kind kind, const uint8_t *secret,
-		    size_t n, const struct oc_sealkey_to *to, size_t n_to,
+int oc_sealkey_seal(enum oc_sealkey_kind kind, const uint8_t *secret, size_t n,
+		    const struct oc_sealkey_to *to, size_t n_to,
 		    struct oc_sealkey **out, char *errbuf, size_t errlen);
 /* The file's text, one line with a trailing newline, into out. */
 int oc_sealkey_write(const struct oc_sealkey *s, struct oc_buf *out);

@@ -142,10 +142,11 @@ static int try_key(const struct oc_tk_unseal_args *a, const char *uri,
 	if (!err) {
 		hit = oc_sealkey_find(s, pk);
 		if (hit < 0 || (want >= 0 && hit != want))
-			err = oc_tk_fail(e, OC_TK_AT_KEY, 0, OC_ERR_KEY_MISMATCH,
-					 "the token's key is %s",
-					 hit < 0 ? "none of the file's recipients"
-						 : "another recipient");
+			err =
+			    oc_tk_fail(e, OC_TK_AT_KEY, 0, OC_ERR_KEY_MISMATCH,
+				       "the token's key is %s",
+				       hit < 0 ? "none of the file's recipients"
+					       : "another recipient");
 		else
 			*which = (size_t)hit;
 	}
@@ -184,7 +185,8 @@ int oc_tk_unseal(const struct oc_sealkey *s, const struct oc_tk_unseal_args *a,
 		}
 		if (!a->key_uri &&
 		    private_uri(s->r[i].uri, uri, sizeof(uri)) != OC_OK) {
-			note(t, i, shown, OC_ERR_PARSE, OC_TK_AT_URI, "bad URI");
+			note(t, i, shown, OC_ERR_PARSE, OC_TK_AT_URI,
+			     "bad URI");
 			continue;
 		}
 		err = try_key(a, a->key_uri ? a->key_uri : uri, s,

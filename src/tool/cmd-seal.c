@@ -164,8 +164,8 @@ static EVP_PKEY *pubkey_file(const char *path)
 
 	if (!b)
 		return NULL;
-	pk = PEM_read_bio_PUBKEY_ex(b, NULL, NULL, NULL, oc_ossl_libctx(),
-				    NULL);
+	pk =
+	    PEM_read_bio_PUBKEY_ex(b, NULL, NULL, NULL, oc_ossl_libctx(), NULL);
 	if (!pk && BIO_reset(b) == 0) {
 		cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
 		if (cert)
@@ -277,8 +277,7 @@ static int seal_secret(struct oc_tool *t, const struct seal_args *s,
 }
 
 /* p to --out (a new 0600 file) or stdout. */
-static int write_out(const char *cmd, const char *path, const void *p,
-		     size_t n)
+static int write_out(const char *cmd, const char *path, const void *p, size_t n)
 {
 	bool made = false;
 
@@ -335,10 +334,9 @@ static int cmd_seal(struct oc_tool *t, int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = OC_EXIT_FAIL;
-	if (oc_sealkey_seal(s.credential ? OC_SEALKEY_CREDENTIAL
-					 : OC_SEALKEY_CMEK,
-			    secret, n, to, s.n_to, &sealed, err,
-			    sizeof(err)) != 0) {
+	if (oc_sealkey_seal(
+		s.credential ? OC_SEALKEY_CREDENTIAL : OC_SEALKEY_CMEK, secret,
+		n, to, s.n_to, &sealed, err, sizeof(err)) != 0) {
 		oc_tool_err("key seal: %s", err[0] ? err : "sealing failed");
 		goto out;
 	}
@@ -368,7 +366,8 @@ static int cmd_unseal(struct oc_tool *t, int argc, char **argv)
 	int r, rc = OC_EXIT_FAIL;
 
 	r = oc_tool_getopt_n(t, "key unseal", unseal_usage, argc, argv,
-			     unseal_opts, seal_opt, &s, 1, "exactly one SEALED");
+			     unseal_opts, seal_opt, &s, 1,
+			     "exactly one SEALED");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
 	if (!s.out && isatty(STDOUT_FILENO)) {

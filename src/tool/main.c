@@ -536,10 +536,13 @@ int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
 }
 
 static const struct oc_tool_cmd commands[] = {
-    {"keygen", oc_cmd_keygen}, {"fingerprint", oc_cmd_fingerprint},
+    {"keygen", oc_cmd_keygen},
+    {"fingerprint", oc_cmd_fingerprint},
     {"key", oc_cmd_key},
-    {"vault", oc_cmd_vault},   {"cmek", oc_cmd_cmek},
-    {"secret", oc_cmd_secret}, {NULL, NULL},
+    {"vault", oc_cmd_vault},
+    {"cmek", oc_cmd_cmek},
+    {"secret", oc_cmd_secret},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -22,7 +22,7 @@
 #include "secmem.h"
 
 static EVP_PKEY *rsa[3];
-static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+static const uint8_t key[32] = {1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11,
 				12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
 				23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 #define URI_A "pkcs11:token=a;object=seal;type=public"
@@ -60,9 +60,9 @@ static char *sealed_text(size_t *n)
 	char *text;
 
 	oc_buf_init(&b, OC_SEALKEY_MAX_FILE, false);
-	assert_int_equal(oc_sealkey_seal(OC_SEALKEY_CMEK, key, 32, to, 2, &s,
-					 NULL, 0),
-			 OC_OK);
+	assert_int_equal(
+	    oc_sealkey_seal(OC_SEALKEY_CMEK, key, 32, to, 2, &s, NULL, 0),
+	    OC_OK);
 	assert_int_equal(oc_sealkey_write(s, &b), OC_OK);
 	oc_sealkey_free(s);
 	text = strndup((char *)b.data, b.len);
@@ -142,8 +142,8 @@ static void test_credential(void **state)
 
 static void test_seal_refusals(void **state)
 {
-	EVP_PKEY *small = EVP_PKEY_Q_keygen(oc_ossl_libctx(), NULL, "RSA",
-					    (size_t)1024);
+	EVP_PKEY *small =
+	    EVP_PKEY_Q_keygen(oc_ossl_libctx(), NULL, "RSA", (size_t)1024);
 	EVP_PKEY *ec = EVP_PKEY_Q_keygen(oc_ossl_libctx(), NULL, "EC", "P-256");
 	struct oc_sealkey_to to = {small, NULL, OC_SEALKEY_SHA256};
 	struct oc_sealkey *s = NULL;
@@ -230,9 +230,11 @@ static void test_malformed(void **state)
 		size_t off = (size_t)(c - text);
 
 		memcpy(cut + off, "AAAAAAAAAAAAAAAAAAAAAA==", 24);
-		memmove(cut + off + 24, strchr(c, '"'), strlen(strchr(c, '"')) + 1);
-		assert_int_equal(oc_sealkey_parse(cut, strlen(cut), &s, NULL, 0),
-				 OC_ERR_PARSE);
+		memmove(cut + off + 24, strchr(c, '"'),
+			strlen(strchr(c, '"')) + 1);
+		assert_int_equal(
+		    oc_sealkey_parse(cut, strlen(cut), &s, NULL, 0),
+		    OC_ERR_PARSE);
 		free(cut);
 	}
 	refused(text, "\"recipients\":[", "\"recipients\":0,\"kind\":[",
@@ -250,9 +252,9 @@ static void test_malformed(void **state)
 			oc_buf_append(&b, r0, one);
 			oc_buf_append(&b, i < 16 ? "," : "]}", i < 16 ? 1 : 2);
 		}
-		assert_int_equal(oc_sealkey_parse((char *)b.data, b.len, &s,
-						  NULL, 0),
-				 OC_ERR_PARSE);
+		assert_int_equal(
+		    oc_sealkey_parse((char *)b.data, b.len, &s, NULL, 0),
+		    OC_ERR_PARSE);
 		oc_buf_free(&b);
 	}
 	/* Over 64 KiB. */
