@@ -2,13 +2,18 @@
  * status of the last call. */
 #include "config.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "backend.h"
 #include "dpop.h"
 #include "entry.h"
 #include "err.h"
+#include "keys.h"
 #include "log.h"
+#include "rv.h"
+#include "sealkey.h"
+#include "secmem.h"
 #include "tokenkey/tokenkey.h"
 
 static oc_backend_factory factory;
@@ -137,6 +142,8 @@ int oc_backend_open(const struct oc_conf *c, struct oc_backend *out)
 	struct oc_api *a = NULL;
 	int err;
 
+	out->sealed_cred = c->credential_sealed;
+	out->sealed_open = false;
 	if (factory)
 		return factory(c, out);
 	err = oc_api_new(c, &a);
@@ -185,27 +192,67 @@ static int note(struct oc_backend *b, int err)
 	return err;
 }
 
+/* A sealed credential: unsealed in its token at the first request, used
+ * as a login would, and wiped; a failure is retried at the next request
+ * and is never a fallback to no credential. */
+static int sealed_cred(struct oc_backend *b)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	uint8_t *cred = NULL;
+	size_t n = 0;
+	int err = OC_OK;
+
+	if (!b->sealed_cred || b->sealed_open)
+		return OC_OK;
+	pthread_mutex_lock(&lock);
+	if (!b->sealed_open) {
+		err = oc_keys_unseal(b->sealed_cred, OC_SEALKEY_CREDENTIAL,
+				     &cred, &n);
+		if (!err)
+			err = b->ops->login(b->ctx, (const char *)cred, n);
+		if (err)
+			oc_rv_cause("sealed credential_file: %s",
+				    oc_strerror(err));
+		b->sealed_open = !err;
+	}
+	pthread_mutex_unlock(&lock);
+	oc_secure_free(cred);
+	/* The token could not open it: the vault cannot be reached. */
+	return err == OC_ERR_UNAUTHORIZED ? err : err ? OC_ERR_IO : OC_OK;
+}
+
+#define GATE(b)                                                                \
+	do {                                                                   \
+		int gate_err_ = sealed_cred(b);                                \
+		if (gate_err_)                                                 \
+			return gate_err_;                                      \
+	} while (0)
+
 int oc_backend_vault_list(struct oc_backend *b, struct oc_vault **out,
 			  size_t *n)
 {
+	GATE(b);
 	return note(b, b->ops->vault_list(b->ctx, out, n));
 }
 
 int oc_backend_vault_get(struct oc_backend *b, const char *id,
 			 struct oc_vault *out)
 {
+	GATE(b);
 	return note(b, b->ops->vault_get(b->ctx, id, out));
 }
 
 int oc_backend_secret_list(struct oc_backend *b, const char *vault_id,
 			   struct oc_secret_meta **out, size_t *n)
 {
+	GATE(b);
 	return note(b, b->ops->secret_list(b->ctx, vault_id, out, n));
 }
 
 int oc_backend_secret_get(struct oc_backend *b, const char *vault_id,
 			  const char *path, struct oc_secret *out)
 {
+	GATE(b);
 	return note(b, b->ops->secret_get(b->ctx, vault_id, path, out));
 }
 
@@ -213,12 +260,14 @@ int oc_backend_secret_put(struct oc_backend *b, const char *vault_id,
 			  const char *path, const struct oc_secret_put *in,
 			  struct oc_secret_meta *out)
 {
+	GATE(b);
 	return note(b, b->ops->secret_put(b->ctx, vault_id, path, in, out));
 }
 
 int oc_backend_secret_delete(struct oc_backend *b, const char *vault_id,
 			     const char *path)
 {
+	GATE(b);
 	return note(b, b->ops->secret_delete(b->ctx, vault_id, path));
 }
 

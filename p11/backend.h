@@ -35,6 +35,11 @@ struct oc_backend_ops {
 struct oc_backend {
 	const struct oc_backend_ops *ops;
 	void *ctx;
+	/* credential_file is a sealed key file (points into the config):
+	 * opened in its token, and logged in with, before the first
+	 * request; sealed_open once that worked. */
+	const char *sealed_cred;
+	bool sealed_open;
 };
 
 typedef int (*oc_backend_factory)(const struct oc_conf *c,

@@ -27,6 +27,7 @@
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
+#include "sealkey.h"
 #include "wire.h"
 
 #ifndef SYSCONFDIR
@@ -332,6 +333,10 @@ void oc_conf_free(struct oc_conf *c)
 	free(c->dpop_key_uri);
 	free(c->dpop_key_module);
 	free(c->dpop_key_pin_file);
+	free(c->unseal.key_uri);
+	free(c->unseal.module);
+	free(c->unseal.pin_file);
+	free(c->credential_sealed);
 	free(c->debug);
 	free(c->debug_file);
 	free(c->source);
@@ -462,6 +467,9 @@ enum target {
 	T_KEY_MODULE,
 	T_KEY_PIN_FILE,
 	T_KEY_FPR,
+	T_UNSEAL_KEY_URI,
+	T_UNSEAL_MODULE,
+	T_UNSEAL_PIN_FILE,
 	T_ALLOW_UNSEALED,
 	T_DPOP_URI,
 	T_DPOP_MODULE,
@@ -496,6 +504,9 @@ static const struct keydef {
     {"cmek_key_module", V_PATH, T_KEY_MODULE, true, 0, 0},
     {"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
     {"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
+    {"unseal_key_uri", V_URI, T_UNSEAL_KEY_URI, false, 0, 0},
+    {"unseal_module", V_PATH, T_UNSEAL_MODULE, false, 0, 0},
+    {"unseal_pin_file", V_PATH, T_UNSEAL_PIN_FILE, false, 0, 0},
     {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
     {"dpop_key_uri", V_URI, T_DPOP_URI, false, 0, 0},
     {"dpop_key_module", V_PATH, T_DPOP_MODULE, false, 0, 0},
@@ -689,6 +700,12 @@ static int apply(struct loader *ld, long section, const char *key,
 		return set_str(&c->dpop_key_module, v);
 	case T_DPOP_PIN_FILE:
 		return set_str(&c->dpop_key_pin_file, v);
+	case T_UNSEAL_KEY_URI:
+		return set_str(&c->unseal.key_uri, v);
+	case T_UNSEAL_MODULE:
+		return set_str(&c->unseal.module, v);
+	case T_UNSEAL_PIN_FILE:
+		return set_str(&c->unseal.pin_file, v);
 	case T_ALLOW_UNSEALED:
 		if (section >= 0)
 			c->vaults[section].allow_unsealed = b;
@@ -961,10 +978,15 @@ static int load_cred_file(struct loader *ld)
 	enum oc_cred_kind kind;
 	int rc;
 
-	rc =
-	    read_file(ld, ld->cred_file, MAX_CRED + 64, true, &text, &len, &st);
+	rc = read_file(ld, ld->cred_file, OC_SEALKEY_MAX_FILE, true, &text,
+		       &len, &st);
 	if (rc != OC_OK)
 		return OC_ERR_CONFIG;
+	if (oc_sealkey_looks((const uint8_t *)text, len)) {
+		/* Sealed: a front end that reaches the token opens it. */
+		rc = set_str(&c->credential_sealed, ld->cred_file);
+		goto out;
+	}
 	rc = OC_ERR_CONFIG;
 	s = text;
 	e = text + len;

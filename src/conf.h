@@ -22,7 +22,8 @@
  *                      localhost); default https://api.1claw.xyz
  *   ca_file, ca_path   extra trust anchors; verification is always on
  *   credential_file    file holding an ocv_ agent key, a 1ck_ user key, or a
- *                      token (kind told by prefix; a JWT has two dots)
+ *                      token (kind told by prefix; a JWT has two dots), or
+ *                      a sealed key file of kind credential (src/sealkey.h)
  *   agent_id           uuid, optional with ocv_ keys
  *   runtime_id         sent as X-1Claw-Runtime-Id on every request (a
  *                      runtime-bound token needs it); 1 to 256 visible
@@ -41,6 +42,11 @@
  *                      request carries a proof it signs there
  *   dpop_key_module    the PKCS#11 module (.so) holding dpop_key_uri
  *   dpop_key_pin_file  file with that token's user PIN
+ *   unseal_key_uri     pkcs11: URI of the private key that opens sealed
+ *                      key files (default: each recipient's own URI)
+ *   unseal_module      the PKCS#11 module for it (default: the URI's
+ *                      module-path)
+ *   unseal_pin_file    file with that token's user PIN
  *   cache_ttl          seconds a fetched list/value is reused (default 300)
  *   connect_timeout    seconds (default 10); timeout: seconds per request
  *                      (default 30); retries: extra tries (default 2)
@@ -98,6 +104,14 @@ struct oc_conf {
 	char *ca_path;
 	enum oc_cred_kind cred_kind;
 	char *credential; /* secure memory; NULL in PIN mode */
+	/* credential_file when it is a sealed key file: credential stays
+	 * NULL until a front end unseals it (cred_kind then set). */
+	char *credential_sealed;
+	struct {
+		char *key_uri;
+		char *module;
+		char *pin_file;
+	} unseal; /* opening sealed key files */
 	char *agent_id;
 	char *runtime_id; /* NULL: no X-1Claw-Runtime-Id */
 	struct oc_conf_vault vaults[OC_CONF_MAX_VAULTS]; /* explicit list and

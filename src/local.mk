@@ -13,6 +13,7 @@ src_libocore_la_SOURCES = \
 	src/json.c src/json.h \
 	src/cmek.c src/cmek.h \
 	src/keysrc.c src/keysrc.h \
+	src/sealkey.c src/sealkey.h \
 	src/pkey.c src/pkey.h \
 	src/openssh-key.c src/openssh-key.h \
 	src/conf.c src/conf.h \

@@ -12,6 +12,7 @@ src_tokenkey_libtokenkey_la_SOURCES = \
 	src/tokenkey/tk-pin.c \
 	src/tokenkey/tk-ops.c \
 	src/tokenkey/tk-pub.c \
+	src/tokenkey/tk-unseal.c \
 	src/tokenkey/tk-cmek.c \
 	src/tokenkey/tk-dpop.c
 src_tokenkey_libtokenkey_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)

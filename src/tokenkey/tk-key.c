@@ -179,6 +179,9 @@ static int pin_source(const struct oc_tk_open_args *a, P11KitUri *uri,
 
 	if (a->pin_file) {
 		src->file = a->pin_file;
+	} else if (a->pin) {
+		src->from = OC_TK_PIN_STRING;
+		src->string = a->pin;
 	} else if (value && (a->flags & OC_TK_URI_PIN_VALUE)) {
 		src->from = OC_TK_PIN_STRING;
 		src->string = value;

@@ -105,6 +105,9 @@ struct oc_tk_open_args {
 	enum oc_tk_kind kind;
 	unsigned flags;
 	const char *pin_file;
+	/* A PIN string, tried after pin_file (e.g. a PIN the caller was
+	 * given at its own login), or NULL. */
+	const char *pin;
 	/* A module that must not be loaded (the function list of the
 	 * module calling), or NULL. */
 	const void *refuse;
@@ -177,5 +180,37 @@ int oc_tk_cmek_open(const struct oc_tk_open_args *a, const char *fingerprint,
 struct oc_dpop_signer;
 int oc_tk_dpop_signer(const struct oc_tk_open_args *a, bool open_now,
 		      struct oc_dpop_signer *out, struct oc_tk_err *e);
+/* Sealed key files (src/sealkey.h): a CMEK key or an API key encrypted
+ * to the public keys of key pairs in tokens. */
+struct oc_sealkey;
+struct oc_tk_unseal_args {
+	/* The private key to open for every recipient (its public half
+	 * picks the recipient); NULL: each recipient's own URI, its type=
+	 * dropped, in file order. */
+	const char *key_uri;
+	const char *module; /* NULL: each URI's module-path */
+	enum oc_tk_loader loader;
+	unsigned flags; /* OC_TK_* PIN flags, as oc_tk_open_args */
+	const char *pin_file;
+	const char *pin;
+	const void *refuse;
+	const volatile sig_atomic_t *interrupted;
+};
+
+/* Tries the recipients until one's token opens the file: the key found
+ * must be that recipient (SHA-256 of its SubjectPublicKeyInfo) before it
+ * decrypts (CKM_RSA_PKCS_OAEP in the token), and the plaintext must pass
+ * oc_sealkey_check.  *secret is NUL-terminated oc_secure_alloc memory.
+ * On success e->msg names the recipient that opened it; on failure it
+ * gives every recipient's reason, and the error is that of the recipient
+ * that got furthest (OC_ERR_NOT_FOUND no token, OC_ERR_UNAUTHORIZED a
+ * PIN refused, OC_ERR_KEY_MISMATCH another key, OC_ERR_DECRYPT ...). */
+int oc_tk_unseal(const struct oc_sealkey *s, const struct oc_tk_unseal_args *a,
+		 uint8_t **secret, size_t *n, struct oc_tk_err *e);
+/* The same from a file (oc_sealkey_load_file) that must seal kind (an
+ * enum oc_sealkey_kind). */
+int oc_tk_unseal_file(const char *path, const struct oc_tk_unseal_args *a,
+		      int kind, uint8_t **secret, size_t *n,
+		      struct oc_tk_err *e);
 
 #endif

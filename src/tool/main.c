@@ -22,14 +22,17 @@
 #include "api.h"
 #include "cmd-cmek.h"
 #include "cmd-key.h"
+#include "cmd-seal.h"
 #include "cmd-secret.h"
 #include "cmd-vault.h"
 #include "codec.h"
 #include "conf.h"
 #include "dpop.h"
 #include "err.h"
+#include "keyarg.h"
 #include "log.h"
 #include "output.h"
+#include "sealkey.h"
 #include "secmem.h"
 #include "tokenkey/tokenkey.h"
 
@@ -41,6 +44,9 @@ static const char usage_text[] =
     "CMEK keys:\n"
     "  keygen [--out FILE]                 make a new 32-byte CMEK key\n"
     "  fingerprint KEY                     print a key's SHA-256 fingerprint\n"
+    "  key seal --to URI|--to-pubkey FILE [...] [--oaep-hash H] KEY\n"
+    "                                      seal a key to keys in tokens\n"
+    "  key unseal [--with URI] SEALED      open a sealed key file\n"
     "Vaults:\n"
     "  vault list | get VAULT | create NAME [--description D]\n"
     "CMEK (customer-managed encryption):\n"
@@ -57,7 +63,8 @@ static const char usage_text[] =
     "  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
     "  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
     "\n"
-    "KEY is a key file (32 raw bytes, base64 or 64 hex), '-' for stdin,\n"
+    "KEY is a key file (32 raw bytes, base64 or 64 hex, or a sealed key\n"
+    "file), '-' for stdin,\n"
     "env:NAME for an environment variable, or a pkcs11: URI of an AES key\n"
     "in a token (with --pkcs11-module and --pin-file).\n"
     "VAULT is a vault id or a vault name.\n"
@@ -378,6 +385,30 @@ int oc_tool_conf(struct oc_tool *t)
 	return 0;
 }
 
+/* credential_file is a sealed key file: open it in its token. */
+static int unseal_credential(struct oc_tool *t)
+{
+	const char *path = t->conf.credential_sealed;
+	uint8_t *cred = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = oc_keyarg_unseal(t, path, OC_SEALKEY_CREDENTIAL, NULL, NULL,
+			      "credential_file", &cred, &n);
+	if (rc)
+		return rc;
+	t->conf.cred_kind = oc_conf_cred_kind((const char *)cred);
+	if (t->conf.cred_kind == OC_CRED_NONE) {
+		oc_secure_free(cred);
+		oc_tool_err("credential_file %s: the sealed credential is not "
+			    "an ocv_ agent key, a 1ck_ user key or a token",
+			    path);
+		return OC_EXIT_FAIL;
+	}
+	t->conf.credential = (char *)cred;
+	return 0;
+}
+
 int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 {
 	int rc;
@@ -389,6 +420,11 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 	rc = oc_tool_conf(t);
 	if (rc)
 		return rc;
+	if (t->conf.credential_sealed && !t->conf.credential) {
+		rc = unseal_credential(t);
+		if (rc)
+			return rc;
+	}
 	if (t->conf.cred_kind == OC_CRED_NONE || !t->conf.credential) {
 		oc_tool_err("no credential: set ONECLAW_API_KEY (1ck_...), "
 			    "ONECLAW_AGENT_API_KEY (ocv_...) or ONECLAW_TOKEN, "
@@ -587,9 +623,13 @@ int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
 }
 
 static const struct oc_tool_cmd commands[] = {
-    {"keygen", oc_cmd_keygen}, {"fingerprint", oc_cmd_fingerprint},
-    {"vault", oc_cmd_vault},   {"cmek", oc_cmd_cmek},
-    {"secret", oc_cmd_secret}, {NULL, NULL},
+    {"keygen", oc_cmd_keygen},
+    {"fingerprint", oc_cmd_fingerprint},
+    {"key", oc_cmd_key},
+    {"vault", oc_cmd_vault},
+    {"cmek", oc_cmd_cmek},
+    {"secret", oc_cmd_secret},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -10,6 +10,7 @@ CORE_UNIT_TESTS = \
 	tests/unit/json-test \
 	tests/unit/cmek-test \
 	tests/unit/keysrc-test \
+	tests/unit/sealkey-test \
 	tests/unit/conf-test \
 	tests/unit/wire-test \
 	tests/unit/dpop-test
@@ -52,6 +53,10 @@ tests_unit_cmek_test_LDADD = src/libocore.la $(UNIT_LIBS)
 tests_unit_keysrc_test_SOURCES = tests/unit/keysrc-test.c
 tests_unit_keysrc_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_keysrc_test_LDADD = src/libocore.la $(UNIT_LIBS)
+
+tests_unit_sealkey_test_SOURCES = tests/unit/sealkey-test.c
+tests_unit_sealkey_test_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_sealkey_test_LDADD = src/libocore.la $(CRYPTO_LIBS) $(UNIT_LIBS)
 
 tests_unit_conf_test_SOURCES = tests/unit/conf-test.c
 tests_unit_conf_test_CFLAGS = $(UNIT_CFLAGS)
