@@ -120,9 +120,7 @@ int oc_dpop_jwk_of(const EVP_PKEY *pub, char *out, size_t cap)
 	return rc ? rc : jwk_text(x, y, out, cap);
 }
 
-/* RFC 7638: the required members in lexical order, no whitespace. */
-static int thumbprint(const char *x, const char *y,
-		      char out[OC_DPOP_JKT_LEN + 1])
+int oc_dpop_jkt(const char *x, const char *y, char out[OC_DPOP_JKT_LEN + 1])
 {
 	char canon[OC_DPOP_JWK_MAX];
 	uint8_t md[32];
@@ -169,7 +167,7 @@ static int load_key(struct oc_dpop *d)
 	rc = oc_base64url_encode((const uint8_t *)header, (size_t)n,
 				 d->header_b64, sizeof(d->header_b64));
 	if (!rc)
-		rc = thumbprint(x, y, d->jkt);
+		rc = oc_dpop_jkt(x, y, d->jkt);
 	if (rc)
 		return rc;
 	d->have_key = true;

@@ -67,6 +67,10 @@ int oc_dpop_jwk(struct oc_dpop *d, char *out, size_t cap);
 /* Its RFC 7638 thumbprint (base64url SHA-256 of {"crv","kty","x","y"}):
  * what a server puts in the token's cnf.jkt.  For logs and tests. */
 int oc_dpop_thumbprint(struct oc_dpop *d, char out[OC_DPOP_JKT_LEN + 1]);
+/* The same for a P-256 key given by its base64url coordinates (the JWK's
+ * x and y): the required members in lexical order, no whitespace.  The
+ * server binding tokens computes it with this too. */
+int oc_dpop_jkt(const char *x, const char *y, char out[OC_DPOP_JKT_LEN + 1]);
 /* A fresh proof (new jti, iat now) for method and url, query and fragment
  * dropped.  *out is heap text the caller frees.  Fails with nothing in
  * *out when the signer fails. */

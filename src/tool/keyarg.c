@@ -93,17 +93,25 @@ static int key_from_env(const char *name, const char *what,
 	return 0;
 }
 
+unsigned oc_keyarg_pin_flags(const struct oc_tool *t)
+{
+	/* The terminal is asked only when stdin is one and no key or value
+	 * was read from it. */
+	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
+
+	return OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
+	       (may_prompt ? OC_TK_MAY_PROMPT : 0u);
+}
+
 int oc_keyarg_unseal(struct oc_tool *t, const char *path, int kind,
 		     const char *with, const char *module, const char *what,
 		     uint8_t **secret, size_t *n)
 {
-	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
 	struct oc_tk_unseal_args a = {
 	    .key_uri = with,
 	    .module = module ? module : t->p11_module,
 	    .loader = OC_TK_DLOPEN,
-	    .flags = OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
-		     (may_prompt ? OC_TK_MAY_PROMPT : 0),
+	    .flags = oc_keyarg_pin_flags(t),
 	    .pin_file = t->pin_file,
 	    .interrupted = &oc_tool_interrupted,
 	};
@@ -197,14 +205,12 @@ static int key_from_uri(struct oc_tool *t, const char *uri, const char *module,
 			const char *pin_file, const char *fingerprint,
 			const char *what, struct oc_cmek_key **out)
 {
-	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
 	struct oc_tk_open_args a = {
 	    .uri = uri,
 	    .module = module,
 	    .loader = OC_TK_DLOPEN,
 	    .kind = OC_TK_AES,
-	    .flags = OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
-		     (may_prompt ? OC_TK_MAY_PROMPT : 0),
+	    .flags = oc_keyarg_pin_flags(t),
 	    .pin_file = pin_file,
 	    .interrupted = &oc_tool_interrupted,
 	};

@@ -21,6 +21,10 @@
 #include "cmek.h"
 #include "main.h"
 
+/* The tokenkey PIN flags of the tool: the PIN file, the URI's
+ * pin-source, then the terminal when it may ask (OC_TK_* flags). */
+unsigned oc_keyarg_pin_flags(const struct oc_tool *t);
+
 /* what names the argument in messages (e.g. "--old").  Prints the reason
  * and returns OC_EXIT_FAIL on failure. */
 int oc_keyarg_load(struct oc_tool *t, const char *arg, const char *what,

@@ -455,14 +455,12 @@ static int dpop_open(struct oc_tool *t)
 	    t->dpop_key_uri ? t->dpop_key_uri : t->conf.dpop_key_uri;
 	const char *pin =
 	    t->dpop_pin_file ? t->dpop_pin_file : t->conf.dpop_key_pin_file;
-	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
 	struct oc_tk_open_args a = {
 	    .uri = uri,
 	    .module = t->dpop_module ? t->dpop_module : t->conf.dpop_key_module,
 	    .loader = OC_TK_DLOPEN,
 	    .kind = OC_TK_EC,
-	    .flags = OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
-		     (may_prompt ? OC_TK_MAY_PROMPT : 0),
+	    .flags = oc_keyarg_pin_flags(t),
 	    .pin_file = pin,
 	    .interrupted = &oc_tool_interrupted,
 	};

@@ -33,7 +33,7 @@ struct oc_auth {
 /* The Authorization header value -> principal.  The scheme is Bearer, or
  * DPoP for a DPoP-bound token (RFC 9449 §7.1; the 1claw SDK sends Bearer
  * for those too).  A bound token (out->jkt set) is good only with a DPoP
- * proof, which the caller checks (dpop.h).  OC_ERR_UNAUTHORIZED with a
+ * proof, which the caller checks (dpop-verify.h).  OC_ERR_UNAUTHORIZED with a
  * static reason in *why; OC_ERR_FORBIDDEN with "token has been revoked" for
  * an agent token issued before a change to the agent's access (a policy
  * naming it, the agent itself, its key), as the hosted service answers. */

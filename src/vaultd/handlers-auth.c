@@ -6,7 +6,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "auth.h"
-#include "dpop.h"
+#include "dpop-verify.h"
 #include "err.h"
 #include "fields.h"
 #include "handlers.h"

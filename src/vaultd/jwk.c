@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
+#include "dpop.h"
 #include "err.h"
 #include "ids.h"
 #include "ossl.h"
@@ -127,32 +128,13 @@ int oc_jwk_thumbprint(const struct oc_jwk *k,
 		      char out[OC_JWK_THUMBPRINT_LEN + 1])
 {
 	char x[COORD_B64_LEN + 2], y[COORD_B64_LEN + 2];
-	char json[sizeof("{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\",\"y\":"
-			 "\"\"}") +
-		  2 * COORD_B64_LEN];
-	uint8_t md[32];
-	unsigned int md_len = 0;
-	int n, rc;
+	int rc;
 
+	/* The encoder needs room for the padding it then drops. */
 	rc = oc_base64url_encode(k->x, OC_JWK_COORD_LEN, x, sizeof(x));
 	if (!rc)
 		rc = oc_base64url_encode(k->y, OC_JWK_COORD_LEN, y, sizeof(y));
-	if (rc)
-		return rc;
-	n = snprintf(
-	    json, sizeof(json),
-	    "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", x,
-	    y);
-	if (n < 0 || (size_t)n >= sizeof(json))
-		return OC_ERR_INTERNAL;
-	if (!EVP_Digest(json, (size_t)n, md, &md_len, oc_ossl_sha256(), NULL) ||
-	    md_len != sizeof(md))
-		return OC_ERR_CRYPTO;
-	/* x's room: the encoder needs it for the padding it then drops. */
-	rc = oc_base64url_encode(md, sizeof(md), x, sizeof(x));
-	if (!rc)
-		memcpy(out, x, OC_JWK_THUMBPRINT_LEN + 1);
-	return rc;
+	return rc ? rc : oc_dpop_jkt(x, y, out);
 }
 
 /* JOSE's r || s as the DER ECDSA-Sig-Value OpenSSL verifies. */

@@ -6,7 +6,7 @@ bin_PROGRAMS += oneclaw-vaultd
 src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
 	src/vaultd/conntrack.c src/vaultd/conntrack.h \
-	src/vaultd/dpop.c src/vaultd/dpop.h \
+	src/vaultd/dpop-verify.c src/vaultd/dpop-verify.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
 	src/vaultd/faults.c src/vaultd/faults.h \
 	src/vaultd/fdio.c src/vaultd/fdio.h \

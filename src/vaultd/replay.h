@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Proofs remembered at once: about 250 a second over the proof window
- * (dpop.h), far more than a local vault serves. */
+ * (dpop-verify.h), far more than a local vault serves. */
 #define OC_REPLAY_MAX 16384
 
 struct oc_replay;

@@ -17,7 +17,7 @@
 #include <microhttpd.h>
 
 #include "conntrack.h"
-#include "dpop.h"
+#include "dpop-verify.h"
 #include "err.h"
 #include "faults.h"
 #include "handlers.h"

@@ -20,7 +20,7 @@
 #include "err.h"
 #include "json.h"
 #include "ossl.h"
-#include "vaultd/dpop.h"
+#include "vaultd/dpop-verify.h"
 #include "vaultd/ids.h"
 #include "vaultd/jwk.h"
 #include "vaultd/replay.h"
@@ -487,10 +487,10 @@ static void shape_refusals(void **state)
 	assert_int_equal(verify(buf, &r, NULL, &why), OC_ERR_UNAUTHORIZED);
 	assert_non_null(strstr(why, "signature"));
 	/* Over the bound. */
-	big = malloc(OC_DPOP_PROOF_MAX + 2);
+	big = malloc(OC_DPOP_PROOF_ACCEPT_MAX + 2);
 	assert_non_null(big);
-	memset(big, 'A', OC_DPOP_PROOF_MAX + 1);
-	big[OC_DPOP_PROOF_MAX + 1] = '\0';
+	memset(big, 'A', OC_DPOP_PROOF_ACCEPT_MAX + 1);
+	big[OC_DPOP_PROOF_ACCEPT_MAX + 1] = '\0';
 	memcpy(big, proof, strlen(proof));
 	assert_int_equal(verify(big, &r, NULL, &why), OC_ERR_UNAUTHORIZED);
 	assert_non_null(strstr(why, "too large"));

@@ -1,14 +1,14 @@
-/* dpop.h - DPoP proofs (RFC 9449): the JWS a client sends in the DPoP
- * header to show it holds the private key its token is bound to.
+/* dpop-verify.h - checking DPoP proofs (RFC 9449): the JWS a client sends in
+ * the DPoP header to show it holds the private key its token is bound to.
  *
  * A proof is accepted when it is a compact JWS of three base64url parts
- * within OC_DPOP_PROOF_MAX; its header is {"typ":"dpop+jwt","alg":"ES256",
- * "jwk": an EC P-256 public key} (no other alg, never "none"); its ES256
- * signature verifies with that jwk; the jwk's thumbprint is the one the
- * token is bound to; htm is the request's method and htu its URL (below);
- * iat lies within OC_DPOP_IAT_PAST seconds before now and OC_DPOP_IAT_FUTURE
- * after (clock skew); and its jti (1..OC_DPOP_JTI_MAX bytes) was not seen
- * with that key while an earlier proof carrying it could still be
+ * within OC_DPOP_PROOF_ACCEPT_MAX; its header is
+ * {"typ":"dpop+jwt","alg":"ES256", "jwk": an EC P-256 public key} (no other
+ * alg, never "none"); its ES256 signature verifies with that jwk; the jwk's
+ * thumbprint is the one the token is bound to; htm is the request's method and
+ * htu its URL (below); iat lies within OC_DPOP_IAT_PAST seconds before now and
+ * OC_DPOP_IAT_FUTURE after (clock skew); and its jti (1..OC_DPOP_JTI_MAX bytes)
+ * was not seen with that key while an earlier proof carrying it could still be
  * accepted.  No "ath" or "nonce" is asked for: the 1claw SDK sends
  * neither.
  *
@@ -18,8 +18,8 @@
  * percent-escapes.  The request's URL is built from whether the server
  * speaks TLS, the Host header (the name the client used, as a client sees
  * the server) and the request path. */
-#ifndef OC_VAULTD_DPOP_H
-#define OC_VAULTD_DPOP_H
+#ifndef OC_VAULTD_DPOP_VERIFY_H
+#define OC_VAULTD_DPOP_VERIFY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,10 +27,10 @@
 
 #include "jwk.h"
 
-#define OC_DPOP_PROOF_MAX  8192
-#define OC_DPOP_JTI_MAX	   64
-#define OC_DPOP_IAT_PAST   60
-#define OC_DPOP_IAT_FUTURE 5
+#define OC_DPOP_PROOF_ACCEPT_MAX 8192
+#define OC_DPOP_JTI_MAX		 64
+#define OC_DPOP_IAT_PAST	 60
+#define OC_DPOP_IAT_FUTURE	 5
 
 struct oc_replay;
 

@@ -1,7 +1,7 @@
-/* dpop.c - checking a DPoP proof against the request it came with. */
+/* dpop-verify.c - checking a DPoP proof against the request it came with. */
 #include "config.h"
 
-#include "dpop.h"
+#include "dpop-verify.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -305,13 +305,13 @@ int oc_dpop_verify(struct oc_replay *seen, const char *proof,
 {
 	struct proof p;
 	char thumb[OC_JWK_THUMBPRINT_LEN + 1];
-	size_t n = strnlen(proof, OC_DPOP_PROOF_MAX + 1);
+	size_t n = strnlen(proof, OC_DPOP_PROOF_ACCEPT_MAX + 1);
 	int64_t iat = 0;
 	int rc = OC_ERR_UNAUTHORIZED;
 
 	memset(&p, 0, sizeof(p));
 	*why = "DPoP proof is too large";
-	if (n > OC_DPOP_PROOF_MAX)
+	if (n > OC_DPOP_PROOF_ACCEPT_MAX)
 		return rc;
 	*why = "DPoP proof is not a compact JWS";
 	if (!split(proof, n, &p))
