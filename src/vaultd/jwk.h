@@ -1,7 +1,7 @@
 /* jwk.h - EC P-256 public keys as JWKs (RFC 7517), their RFC 7638
  * thumbprints, and ES256 signatures checked with them: the key a DPoP
- * token is bound to (dpop-verify.h).  Only P-256 is taken: it is the one curve the
- * 1claw SDK and PKCS#11 tokens both use for DPoP. */
+ * token is bound to (dpop-verify.h).  Only P-256 is taken: it is the one curve
+ * the 1claw SDK and PKCS#11 tokens both use for DPoP. */
 #ifndef OC_VAULTD_JWK_H
 #define OC_VAULTD_JWK_H
 

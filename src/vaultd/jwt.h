@@ -2,8 +2,8 @@
  *
  * Claims: sub ("agent:<uuid>" | "user:<uuid>"), org, vault_ids, iat, exp,
  * jti, gen (the agent's revocation generation), and cnf {"jkt"} for a token
- * bound to a DPoP key (RFC 9449 §6.1; dpop-verify.h).  No scope list: scopes are
- * checked per request against the agent's live data (auth.h); a "scopes"
+ * bound to a DPoP key (RFC 9449 §6.1; dpop-verify.h).  No scope list: scopes
+ * are checked per request against the agent's live data (auth.h); a "scopes"
  * claim in a token is ignored.  The signing key is generated at --init and
  * stored sealed under the master key. */
 #ifndef OC_VAULTD_JWT_H

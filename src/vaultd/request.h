@@ -91,8 +91,8 @@ int oc_req_query(struct oc_req *r, const char *name, char **out);
  * returned. */
 int oc_req_json(struct oc_req *r, struct oc_json **out);
 
-/* Checks the request's one DPoP proof (dpop-verify.h) for the key thumbprint jkt,
- * or for any key when jkt is NULL; key_jkt gets the proof key's
+/* Checks the request's one DPoP proof (dpop-verify.h) for the key thumbprint
+ * jkt, or for any key when jkt is NULL; key_jkt gets the proof key's
  * thumbprint.  A missing or bad proof is answered with status (401 at a
  * resource, with WWW-Authenticate: DPoP as RFC 9449 §7.1 says; 400 at the
  * token endpoint, §5) and a detail saying what is wrong; a full replay set
