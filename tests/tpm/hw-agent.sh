@@ -66,6 +66,7 @@ TO_PIV="pkcs11:token=piv;object=seal;type=public?module-path=$softhsm"
 # seal KEY OUT [--credential]: to both recipients, public keys only (no
 # PIN anywhere in reach: stdin is /dev/null, no --pin-file).
 seal() {
+	# shellcheck disable=SC2086
 	tool key seal ${3:-} --oaep-hash sha256 --to "$TO_TPM" \
 		--oaep-hash sha1 --to "$TO_PIV" --out "$2" "$1" < /dev/null ||
 		{ tpm_flush; oc_fail "key seal $1"; }
