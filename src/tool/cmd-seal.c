@@ -58,7 +58,10 @@ static const char seal_usage[] =
     "  --module SO       PKCS#11 module for the --to URIs (else\n"
     "                    --pkcs11-module, or each URI's module-path)\n"
     "  --oaep-hash H     sha256 (default; TPMs) or sha1 (SoftHSM2 2.6\n"
-    "                    decrypts RSA-OAEP with SHA-1 only)\n"
+    "                    decrypts RSA-OAEP with SHA-1 only), for the\n"
+    "                    recipients after it (the first one given: for\n"
+    "                    those before it too), e.g. --oaep-hash sha256\n"
+    "                    --to TPM --oaep-hash sha1 --to SOFTHSM\n"
     "  --out FILE        a new file (else stdout)\n"
     "Give several recipients so that losing one device loses nothing.\n";
 
@@ -106,12 +109,14 @@ struct seal_args {
 	struct {
 		const char *arg;
 		bool pubkey_file;
+		enum oc_sealkey_hash hash;
 	} to[OC_SEALKEY_MAX_RECIPIENTS];
 	size_t n_to;
 	const char *module;
 	const char *out;
 	const char *with;
 	enum oc_sealkey_hash hash;
+	bool hash_given;
 	bool credential;
 };
 
@@ -127,6 +132,7 @@ static int seal_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 					     "at most %d recipients",
 					     OC_SEALKEY_MAX_RECIPIENTS);
 		s->to[s->n_to].arg = arg;
+		s->to[s->n_to].hash = s->hash;
 		s->to[s->n_to++].pubkey_file = c == OPT_TO_PUBKEY;
 		return 0;
 	case OPT_MODULE:
@@ -140,6 +146,12 @@ static int seal_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 		else
 			return oc_tool_usage("key seal",
 					     "--oaep-hash is sha256 or sha1");
+		/* The first one also covers the recipients before it, so
+		 * that "--to A --oaep-hash sha1" means A with SHA-1; later
+		 * ones cover the recipients after them only. */
+		for (size_t i = 0; !s->hash_given && i < s->n_to; i++)
+			s->to[i].hash = s->hash;
+		s->hash_given = true;
 		return 0;
 	case OPT_CREDENTIAL:
 		s->credential = true;
@@ -316,7 +328,7 @@ static int cmd_seal(struct oc_tool *t, int argc, char **argv)
 		return oc_tool_usage("key seal",
 				     "give at least one --to or --to-pubkey");
 	for (i = 0; i < s.n_to; i++) {
-		to[i].hash = s.hash;
+		to[i].hash = s.to[i].hash;
 		if (s.to[i].pubkey_file) {
 			to[i].pub = pubkey_file(s.to[i].arg);
 			if (!to[i].pub)

@@ -69,6 +69,23 @@ tool $P11 key unseal --with 'pkcs11:token=sealB;object=seal' "$T/pub.sealed" \
 # shellcheck disable=SC2086
 expect_exit 1 "names no token" tool $P11 key unseal "$T/pub.sealed"
 
+echo "== --oaep-hash per recipient: the recipients after it (the first: before it too)"
+# hashes FILE: the recipients' oaep_hash, in file order, space-separated.
+hashes() { grep -o '"oaep_hash":"[a-z0-9]*"' "$1" | cut -d'"' -f4 | tr '\n' ' '; }
+# shellcheck disable=SC2086
+tool $M key seal --oaep-hash sha256 --to-pubkey "$T/B.pem" --oaep-hash sha1 \
+	--to "$UA" "$T/k1.key" > "$T/mixed.sealed" || oc_fail "seal with two hashes"
+[ "$(hashes "$T/mixed.sealed")" = "sha256 sha1 " ] ||
+	oc_fail "mixed hashes recorded as: $(hashes "$T/mixed.sealed")"
+# shellcheck disable=SC2086
+tool $P11 key unseal "$T/mixed.sealed" | cmp -s - "$T/k1.key" ||
+	oc_fail "token A opens its SHA-1 recipient of a mixed file"
+# shellcheck disable=SC2086
+tool $M key seal --to "$UA" --to "$UB" --oaep-hash sha1 "$T/k1.key" > "$T/after.sealed" ||
+	oc_fail "seal with --oaep-hash last"
+[ "$(hashes "$T/after.sealed")" = "sha1 sha1 " ] ||
+	oc_fail "a hash given last: $(hashes "$T/after.sealed")"
+
 echo "== refusals"
 # shellcheck disable=SC2086
 expect_exit 1 "needs a PIN" tool $M key unseal "$T/k1.sealed"

@@ -4,7 +4,8 @@
 # runs them with a test-suite log of their own (scripts/check's tpm
 # stage); they skip without swtpm or tpm2-pkcs11 unless CI=true or
 # OC_REQUIRE_TPM=1, where that is a failure.
-TPM_TESTS = tests/tpm/tpm-harness.sh tests/tpm/tokenkey-tpm.sh
+TPM_TESTS = tests/tpm/tpm-harness.sh tests/tpm/tokenkey-tpm.sh \
+	tests/tpm/hw-agent.sh
 TPM_SUITE_LOG = tests/tpm/test-suite.log
 
 EXTRA_DIST += tests/tpm-lib.sh $(TPM_TESTS)
