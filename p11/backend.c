@@ -144,6 +144,9 @@ int oc_backend_open(const struct oc_conf *c, struct oc_backend *out)
 
 	out->sealed_cred = c->credential_sealed;
 	out->sealed_open = false;
+	out->sealed_lock = NULL;
+	if (out->sealed_cred && oc_lock_new(&out->sealed_lock) != CKR_OK)
+		return OC_ERR_NOMEM;
 	if (factory)
 		return factory(c, out);
 	err = oc_api_new(c, &a);
@@ -164,6 +167,8 @@ void oc_backend_close(struct oc_backend *b)
 		b->ops->free(b->ctx);
 	b->ops = NULL;
 	b->ctx = NULL;
+	oc_lock_free(b->sealed_lock);
+	b->sealed_lock = NULL;
 }
 
 void oc_backend_abandon(struct oc_backend *b)
@@ -172,6 +177,9 @@ void oc_backend_abandon(struct oc_backend *b)
 		b->ops->abandon(b->ctx);
 	b->ops = NULL;
 	b->ctx = NULL;
+	/* The parent's lock may be held by a thread the child does not
+	 * have: forgotten, never taken or freed here. */
+	b->sealed_lock = NULL;
 }
 
 static const char *last_error(struct oc_backend *b)
@@ -194,17 +202,17 @@ static int note(struct oc_backend *b, int err)
 
 /* A sealed credential: unsealed in its token at the first request, used
  * as a login would, and wiped; a failure is retried at the next request
- * and is never a fallback to no credential. */
+ * (but for a PIN the token refused: oc_keys_unseal) and is never a
+ * fallback to no credential. */
 static int sealed_cred(struct oc_backend *b)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	uint8_t *cred = NULL;
 	size_t n = 0;
 	int err = OC_OK;
 
-	if (!b->sealed_cred || b->sealed_open)
+	if (!b->sealed_cred)
 		return OC_OK;
-	pthread_mutex_lock(&lock);
+	oc_lock_take(b->sealed_lock);
 	if (!b->sealed_open) {
 		err = oc_keys_unseal(b->sealed_cred, OC_SEALKEY_CREDENTIAL,
 				     &cred, &n);
@@ -215,7 +223,7 @@ static int sealed_cred(struct oc_backend *b)
 				    oc_strerror(err));
 		b->sealed_open = !err;
 	}
-	pthread_mutex_unlock(&lock);
+	oc_lock_release(b->sealed_lock);
 	oc_secure_free(cred);
 	/* The token could not open it: the vault cannot be reached. */
 	return err == OC_ERR_UNAUTHORIZED ? err : err ? OC_ERR_IO : OC_OK;

@@ -27,6 +27,11 @@ static struct {
 	struct entry e[OC_CONF_MAX_VAULTS + 1];
 	size_t n;
 	struct oc_lock *lock; /* opening delegated keys */
+	/* A PIN the unseal token refused (OC_ERR_UNAUTHORIZED), kept until
+	 * the next C_Initialize: each try would use up one of the token's
+	 * PIN retries, and a locked PIN needs its SO.  Atomic: credential
+	 * and CMEK key files are opened under different locks. */
+	int unseal_refused;
 } keys;
 
 static bool has_source(const struct oc_conf_key *k)
@@ -185,6 +190,13 @@ int oc_keys_unseal(const char *path, int kind, uint8_t **secret, size_t *n)
 	double t0 = now_ms();
 	int err;
 
+	err = __atomic_load_n(&keys.unseal_refused, __ATOMIC_ACQUIRE);
+	if (err) {
+		oc_rv_cause("sealed key file %s: the token refused the PIN "
+			    "earlier; not tried again until C_Initialize",
+			    path);
+		return err;
+	}
 	err = oc_tk_unseal_file(path, &a, kind, secret, n, &e);
 	if (err) {
 		oc_log_error("oneclaw-pkcs11: sealed key file %s: %s%s", path,
@@ -192,6 +204,9 @@ int oc_keys_unseal(const char *path, int kind, uint8_t **secret, size_t *n)
 			     e.stage == OC_TK_AT_NEED_PIN
 				 ? " (set unseal_pin_file)"
 				 : "");
+		if (err == OC_ERR_UNAUTHORIZED && e.stage == OC_TK_AT_LOGIN)
+			__atomic_store_n(&keys.unseal_refused, err,
+					 __ATOMIC_RELEASE);
 		return err;
 	}
 	oc_debug(OC_LOG_CMEK, "sealed key file %s opened by %s in %.1f ms",

@@ -24,6 +24,9 @@ struct signer {
 	char *uri, *module, *pin_file; /* args' strings, owned */
 	struct oc_tk_key *key;
 	EVP_PKEY *pub;
+	/* A PIN the token refused: kept for the signer's life, since each
+	 * try uses up one of the token's PIN retries. */
+	int refused;
 };
 
 /* destroy_lock: false in a child after fork (the lock may have been held
@@ -62,7 +65,13 @@ static int open_key(struct signer *s, struct oc_tk_err *e)
 
 	if (s->key)
 		return OC_OK;
+	if (s->refused)
+		return oc_tk_fail(e, OC_TK_AT_LOGIN, 0, s->refused,
+				  "the token refused the PIN earlier: not "
+				  "tried again (each try uses up a PIN retry)");
 	rc = oc_tk_key_open(&s->args, &k, e);
+	if (rc == OC_ERR_UNAUTHORIZED && e->stage == OC_TK_AT_LOGIN)
+		s->refused = rc;
 	if (!rc)
 		rc = oc_tk_public_key(k, &pub, e);
 	if (!rc) {

@@ -286,6 +286,8 @@ static int check_jti(struct oc_replay *seen, const struct proof *p,
 		*why = "DPoP proof jti must be 1 to 64 bytes";
 		return OC_ERR_UNAUTHORIZED;
 	}
+	if (!seen)
+		return OC_OK;
 	/* Remembered for as long as check_claims would accept the proof. */
 	rc = oc_replay_add(seen, jkt, jti, len, iat + OC_DPOP_IAT_PAST + 1, now,
 			   retry_at);

@@ -47,7 +47,9 @@ struct oc_dpop_request {
  * proof's key must have, or NULL for any key (a token exchange binding
  * the token to the proof's key); key_jkt gets the proof key's thumbprint.
  * The jti is recorded in seen only when everything else holds, so a
- * refused proof uses up nothing.
+ * refused proof uses up nothing; with seen NULL it is not recorded (a
+ * token exchange, which its API key guards: recording there would let
+ * anyone without a key fill the set and lock every DPoP client out).
  * OC_ERR_UNAUTHORIZED with a static reason in *why for a bad proof;
  * OC_ERR_RATE_LIMITED (*retry_at set) when seen is full; OC_ERR_NOMEM or
  * OC_ERR_CRYPTO when the server fails. */

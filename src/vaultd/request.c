@@ -130,8 +130,9 @@ int oc_req_dpop(struct oc_req *r, const char *jkt, unsigned status,
 	if (proofs.n > 1)
 		why = "More than one DPoP header";
 	else if (proofs.n == 1)
-		rc = oc_dpop_verify(r->srv->auth.dpop_seen, proofs.first, &want,
-				    jkt, key_jkt, &retry_at, &why);
+		rc = oc_dpop_verify(
+		    status == 400 ? NULL : r->srv->auth.dpop_seen, proofs.first,
+		    &want, jkt, key_jkt, &retry_at, &why);
 	if (rc == OC_ERR_UNAUTHORIZED) {
 		if (status == 401)
 			r->www_auth = dpop_challenge;

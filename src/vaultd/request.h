@@ -96,7 +96,10 @@ int oc_req_json(struct oc_req *r, struct oc_json **out);
  * thumbprint.  A missing or bad proof is answered with status (401 at a
  * resource, with WWW-Authenticate: DPoP as RFC 9449 §7.1 says; 400 at the
  * token endpoint, §5) and a detail saying what is wrong; a full replay set
- * with 503 and Retry-After.  Non-zero when the answer is set. */
+ * with 503 and Retry-After.  At the token endpoint (status 400) the
+ * proof's jti is not recorded: the exchange checks the API key after
+ * this, and the replay set is for bound tokens' holders only.  Non-zero
+ * when the answer is set. */
 int oc_req_dpop(struct oc_req *r, const char *jkt, unsigned status,
 		char key_jkt[OC_JWK_THUMBPRINT_LEN + 1]);
 

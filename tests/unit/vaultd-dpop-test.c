@@ -342,6 +342,14 @@ static void good_proof(void **state)
 	/* A refused proof used up nothing: "third" is still good. */
 	assert_int_equal(with_jti(seen, "third", NULL, key_jkt, &why), OC_OK);
 	oc_replay_free(seen);
+	/* Without a set (a token exchange, before its API key is checked)
+	 * nothing is recorded: unauthenticated proofs cannot fill it. */
+	assert_int_equal(with_jti(NULL, "exchange", NULL, key_jkt, &why),
+			 OC_OK);
+	assert_int_equal(with_jti(NULL, "exchange", NULL, key_jkt, &why),
+			 OC_OK);
+	assert_int_equal(with_jti(NULL, "", NULL, key_jkt, &why),
+			 OC_ERR_UNAUTHORIZED);
 }
 
 static void header_refusals(void **state)
