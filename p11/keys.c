@@ -199,11 +199,12 @@ int oc_keys_unseal(const char *path, int kind, uint8_t **secret, size_t *n)
 	}
 	err = oc_tk_unseal_file(path, &a, kind, secret, n, &e);
 	if (err) {
-		oc_log_error("oneclaw-pkcs11: sealed key file %s: %s%s", path,
-			     e.msg[0] ? e.msg : oc_strerror(err),
-			     e.stage == OC_TK_AT_NEED_PIN
-				 ? " (set unseal_pin_file)"
-				 : "");
+		oc_log_error(
+		    "oneclaw-pkcs11: sealed key file %s: %s%s", path,
+		    e.msg[0] ? e.msg : oc_strerror(err),
+		    e.stage == OC_TK_AT_NEED_PIN    ? " (set unseal_pin_file)"
+		    : e.stage == OC_TK_AT_NO_MODULE ? " (set unseal_module)"
+						    : "");
 		if (err == OC_ERR_UNAUTHORIZED && e.stage == OC_TK_AT_LOGIN)
 			__atomic_store_n(&keys.unseal_refused, err,
 					 __ATOMIC_RELEASE);

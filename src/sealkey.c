@@ -87,6 +87,25 @@ static bool uri_ok(const char *u, size_t n)
 	return !memmem(u, n, "pin-value", 9);
 }
 
+/* A URI read from a file names a token and a key, nothing more: a file
+ * that is passed around must not choose the library a host loads
+ * (module-path, module-name) nor the file read as a PIN (pin-source).
+ * RFC 7512 has those in the query only; they come from the configuration
+ * or the command line. */
+static bool recorded_uri_ok(const char *u, size_t n)
+{
+	return uri_ok(u, n) && !memchr(u, '?', n);
+}
+
+/* What is recorded of a URI: its path (token, object, id, type), not its
+ * query (module-path, pin-source: this machine's, not the reader's). */
+static size_t recorded_len(const char *u)
+{
+	const char *q = strchr(u, '?');
+
+	return q ? (size_t)(q - u) : strlen(u);
+}
+
 static int hash_by_name(const char *s, size_t n, enum oc_sealkey_hash *out)
 {
 	for (size_t i = 0; i < 2; i++)
@@ -146,10 +165,11 @@ static int parse_recipient(const struct oc_json *j, size_t i,
 	}
 	if (oc_json_get(j, "uri")) {
 		s = oc_json_get_string(j, "uri", &n);
-		if (!s || !uri_ok(s, n)) {
+		if (!s || !recorded_uri_ok(s, n)) {
 			set_err(errbuf, errlen,
 				"recipient %zu: uri is not a pkcs11: URI "
-				"without a PIN, of at most %d characters",
+				"of at most %d characters naming a token and "
+				"a key only (no PIN, module or query)",
 				i + 1, OC_SEALKEY_MAX_URI);
 			return OC_ERR_PARSE;
 		}
@@ -425,7 +445,7 @@ static int seal_one(struct oc_sealkey_recipient *r,
 	}
 	err = OC_ERR_NOMEM;
 	r->hash = to->hash;
-	r->uri = to->uri ? strdup(to->uri) : NULL;
+	r->uri = to->uri ? strndup(to->uri, recorded_len(to->uri)) : NULL;
 	r->ct = malloc(OC_SEALKEY_MAX_CT);
 	if ((to->uri && !r->uri) || !r->ct)
 		goto out;

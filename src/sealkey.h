@@ -9,7 +9,8 @@
  *    "kind": "cmek" | "credential",
  *    "fingerprint": "<64 hex: SHA-256 of the CMEK key>",   (cmek only)
  *    "recipients": [
- *      {"uri": "pkcs11:...",                (optional; never a pin-value)
+ *      {"uri": "pkcs11:...",                (optional; path only: no query,
+ *                                            so no PIN, module or pin-source)
  *       "spki_sha256": "<64 hex: SHA-256 of the SubjectPublicKeyInfo DER>",
  *       "oaep_hash": "sha256" | "sha1",     (OAEP and MGF1, empty label)
  *       "ciphertext": "<standard base64>"}, ...]}

@@ -47,12 +47,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The text of a CMEK key sealed to rsa[0] (URI_A, sha256) and rsa[1]
- * (no URI, sha1). */
+/* The text of a CMEK key sealed to rsa[0] (URI_A, sha256; the module
+ * path of the sealing machine is not recorded) and rsa[1] (no URI, sha1). */
 static char *sealed_text(size_t *n)
 {
 	struct oc_sealkey_to to[2] = {
-	    {rsa[0], URI_A, OC_SEALKEY_SHA256},
+	    {rsa[0], URI_A "?module-path=/usr/lib/here.so", OC_SEALKEY_SHA256},
 	    {rsa[1], NULL, OC_SEALKEY_SHA1},
 	};
 	struct oc_sealkey *s = NULL;
@@ -81,6 +81,7 @@ static void test_round_trip(void **state)
 	(void)state;
 	assert_true(oc_sealkey_looks((uint8_t *)text, len));
 	assert_null(strstr(text, "pin"));
+	assert_null(strstr(text, "module"));
 	assert_int_equal(oc_sealkey_parse(text, len, &s, NULL, 0), OC_OK);
 	assert_int_equal(s->n, 2);
 	assert_string_equal(s->r[0].uri, URI_A);
@@ -219,7 +220,12 @@ static void test_malformed(void **state)
 	refused(text, "\"ciphertext\":\"", "\"ciphertext\":\"AAAA\",\"z\":\"",
 		"unknown member 'z'");
 	refused(text, "\"uri\":\"pkcs11:", "\"uri\":\"pkcs11:pin-value=1;",
-		"without a PIN");
+		"no PIN");
+	/* A file chooses no library to load and no PIN file to read. */
+	refused(text, "type=public\"", "type=public?module-path=/tmp/evil.so\"",
+		"no PIN, module");
+	refused(text, "type=public\"", "type=public?pin-source=/etc/shadow\"",
+		"no PIN, module");
 	refused(text, "\"uri\":\"pkcs11:", "\"uri\":\"http:", "uri");
 	refused(text, "\"spki_sha256\":\"", "\"spki_sha256\":\"ab",
 		"spki_sha256");
