@@ -63,6 +63,27 @@ static int load_local(const struct oc_conf_key *src, struct oc_cmek_key **out,
 	return err;
 }
 
+/* A sealed key file is checked at C_Initialize (a local file: a malformed
+ * one is a configuration error now), and opened in its token later. */
+static int check_sealed(const char *path, enum oc_sealkey_kind kind,
+			char *errbuf, size_t errlen)
+{
+	struct oc_sealkey *s = NULL;
+	int err = oc_sealkey_load_file(path, &s, errbuf, errlen);
+
+	if (!err && s->kind != kind) {
+		snprintf(errbuf, errlen, "%s: a sealed %s, not a %s", path,
+			 kind == OC_SEALKEY_CMEK ? "credential" : "CMEK key",
+			 kind == OC_SEALKEY_CMEK ? "CMEK key" : "credential");
+		err = OC_ERR_CONFIG;
+	}
+	oc_sealkey_free(s);
+	if (!err)
+		oc_debug(OC_LOG_CMEK, "%s is sealed: opened on first use",
+			 path);
+	return err ? OC_ERR_CONFIG : OC_OK;
+}
+
 static int add(const struct oc_conf_key *src, char *errbuf, size_t errlen)
 {
 	struct entry *e;
@@ -77,23 +98,8 @@ static int add(const struct oc_conf_key *src, char *errbuf, size_t errlen)
 		return OC_OK; /* delegated: opened on first use */
 	err = load_local(src, &e->key, errbuf, errlen);
 	if (err == OC_ERR_SEALED) {
-		/* Checked now (a local file), opened in its token later. */
-		struct oc_sealkey *s = NULL;
-
-		err = oc_sealkey_load_file(src->file, &s, errbuf, errlen);
-		if (!err && s->kind != OC_SEALKEY_CMEK) {
-			snprintf(errbuf, errlen,
-				 "%s: a sealed credential, not a CMEK key",
-				 src->file);
-			err = OC_ERR_CONFIG;
-		}
-		oc_sealkey_free(s);
 		e->sealed = true;
-		oc_debug(OC_LOG_CMEK,
-			 "CMEK key file %s is sealed: opened on "
-			 "first use",
-			 src->file);
-		return err ? OC_ERR_CONFIG : OC_OK;
+		return check_sealed(src->file, OC_SEALKEY_CMEK, errbuf, errlen);
 	}
 	if (err)
 		return OC_ERR_CONFIG;
@@ -114,6 +120,9 @@ int oc_keys_init(const struct oc_conf *c, char *errbuf, size_t errlen)
 	err = add(&c->key, errbuf, errlen);
 	for (size_t i = 0; !err && i < c->n_vaults; i++)
 		err = add(&c->vaults[i].key, errbuf, errlen);
+	if (!err && c->credential_sealed)
+		err = check_sealed(c->credential_sealed, OC_SEALKEY_CREDENTIAL,
+				   errbuf, errlen);
 	if (err)
 		oc_keys_free();
 	return err;

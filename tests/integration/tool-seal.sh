@@ -173,6 +173,18 @@ tool $P11 secret get "$V" app/one --key "$T/k2.key" | cmp -s - "$T/v1" ||
 "$CLIENT" "$MODULE" decrypt app/one | cmp -s - "$T/v1" || oc_fail "module with a sealed credential"
 # shellcheck disable=SC2086
 expect_exit 1 "a sealed credential, not a CMEK key" tool $P11 fingerprint "$T/cred.sealed"
+# A sealed CMEK key given as the credential is refused at C_Initialize,
+# not at the first request.
+cp "$T/k2.sealed" "$T/k2.cred" && chmod 600 "$T/k2.cred"
+write_conf "$T/k2.sealed" "$T/pin" "$T/k2.cred"
+"$CLIENT" "$MODULE" decrypt app/one > "$T/got" 2> "$T/err" &&
+	oc_fail "a sealed CMEK key taken as the credential"
+[ -s "$T/got" ] && oc_fail "output with a sealed CMEK key as the credential"
+grep -q "a sealed CMEK key, not a credential" "$T/err" ||
+	{ cat "$T/err" >&2; oc_fail "no reason for the wrong kind of sealed file"; }
+grep -q "C_Initialize" "$T/err" ||
+	{ cat "$T/err" >&2; oc_fail "not refused at C_Initialize"; }
+write_conf "$T/k2.sealed" "$T/pin" "$T/cred.sealed"
 
 echo "== losing one token loses nothing; losing both opens nothing"
 cp -a "$T/hsm/tokens" "$T/tokens.bak"
