@@ -219,6 +219,10 @@ int oc_keys_unseal(const char *path, int kind, uint8_t **secret, size_t *n)
 					 __ATOMIC_RELEASE);
 		return err;
 	}
+	if (e.pin_file_loose)
+		oc_log_error("oneclaw-pkcs11: the unseal PIN file %s is "
+			     "readable by group or others (chmod go-r)",
+			     a.pin_file ? a.pin_file : "of the URI");
 	oc_debug(OC_LOG_CMEK, "sealed key file %s opened by %s in %.1f ms",
 		 path, e.msg, now_ms() - t0);
 	return OC_OK;

@@ -100,11 +100,16 @@ static int ensure_open(struct signer *s)
 	int rc;
 
 	pthread_mutex_lock(&s->lock);
+	e.pin_file_loose = false;
 	rc = open_key(s, &e);
 	pthread_mutex_unlock(&s->lock);
 	if (rc)
 		oc_log_error("oneclaw: DPoP key: %s",
 			     e.msg[0] ? e.msg : oc_strerror(rc));
+	else if (e.pin_file_loose)
+		oc_log_error("oneclaw: DPoP key: PIN file %s is readable by "
+			     "group or others (chmod go-r)",
+			     s->pin_file ? s->pin_file : "of the URI");
 	return rc;
 }
 
