@@ -77,18 +77,23 @@ int oc_base64url_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
 int oc_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
 			size_t *out_len)
 {
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *last = NULL;
 	size_t i;
 
 	/* A lone trailing character holds less than a byte. */
 	if (n % 4 == 1)
 		return OC_ERR_PARSE;
 	for (i = 0; i < n; i++) {
-		char c = in[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		last = in[i] ? strchr(alphabet, in[i]) : NULL;
+		if (!last)
 			return OC_ERR_PARSE;
 	}
+	/* The bits past the last byte are zero (RFC 4648 §3.5): one spelling
+	 * per value, as a signed token has. */
+	if (last && n % 4 && ((last - alphabet) & (n % 4 == 2 ? 0xf : 0x3)))
+		return OC_ERR_PARSE;
 	return oc_base64_decode(in, n, out, out_size, out_len);
 }
 
