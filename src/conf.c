@@ -1193,6 +1193,20 @@ static void log_summary(const struct oc_conf *c)
  * the default file, which may be missing), with all_layers the environment
  * and the reserved string, then the credential.  On failure c is freed and
  * errbuf holds the reason. */
+/* The DPoP key's module and PIN mean nothing without its URI: a setting
+ * silently ignored would leave tokens unbound that the user meant bound. */
+static int check_dpop(struct loader *ld)
+{
+	const struct oc_conf *c = ld->c;
+
+	if (c->dpop_key_uri || (!c->dpop_key_module && !c->dpop_key_pin_file))
+		return OC_OK;
+	ld->where = "configuration";
+	fail(ld, c->dpop_key_module ? "dpop_key_module" : "dpop_key_pin_file",
+	     "set without dpop_key_uri (ONECLAW_DPOP_KEY_URI)");
+	return OC_ERR_CONFIG;
+}
+
 static int load(struct oc_conf *c, const char *path, bool all_layers,
 		const char *reserved, char *errbuf, size_t errlen)
 {
@@ -1229,6 +1243,8 @@ static int load(struct oc_conf *c, const char *path, bool all_layers,
 		rc = load_cred_file(&ld);
 	else if (rc == OC_OK && all_layers)
 		rc = load_cred_env(&ld);
+	if (rc == OC_OK)
+		rc = check_dpop(&ld);
 	if (rc == OC_OK)
 		log_summary(c);
 out:
