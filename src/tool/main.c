@@ -393,8 +393,12 @@ static int unseal_credential(struct oc_tool *t)
 	size_t n = 0;
 	int rc;
 
-	rc = oc_keyarg_unseal(t, path, OC_SEALKEY_CREDENTIAL, NULL, NULL,
-			      "credential_file", &cred, &n);
+	/* The configuration's own file opens with its own unseal_module:
+	 * --pkcs11-module is for the command's KEY arguments (which may be
+	 * in another module, such as this project's). */
+	rc = oc_keyarg_unseal(t, path, OC_SEALKEY_CREDENTIAL, NULL,
+			      t->conf.unseal.module, "credential_file", &cred,
+			      &n);
 	if (rc)
 		return rc;
 	t->conf.cred_kind = oc_conf_cred_kind((const char *)cred);

@@ -171,6 +171,10 @@ unset ONECLAW_API_KEY
 tool $P11 secret get "$V" app/one --key "$T/k2.key" | cmp -s - "$T/v1" ||
 	oc_fail "tool with a sealed credential_file"
 "$CLIENT" "$MODULE" decrypt app/one | cmp -s - "$T/v1" || oc_fail "module with a sealed credential"
+# --pkcs11-module names the KEY's module (here this project's own); the
+# configuration's sealed credential still opens with its unseal_module.
+tool --pkcs11-module "$MODULE" secret get "$V" app/one --key "$T/k2.key" |
+	cmp -s - "$T/v1" || oc_fail "the sealed credential took --pkcs11-module"
 # shellcheck disable=SC2086
 expect_exit 1 "a sealed credential, not a CMEK key" tool $P11 fingerprint "$T/cred.sealed"
 # A sealed CMEK key given as the credential is refused at C_Initialize,
