@@ -12,6 +12,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 . "$top_srcdir/tests/integration/cmek-lib.sh"
+. "$top_srcdir/tests/integration/dpop-lib.sh"
 oc_setup
 oc_need pkcs11-tool curl node
 mod_need
@@ -33,21 +34,6 @@ ONECLAW_API_URL=$OC_URL
 ONECLAW_API_KEY=$ADMIN_KEY
 export ONECLAW_API_URL ONECLAW_API_KEY
 unset ONECLAW_DPOP_KEY_URI ONECLAW_DPOP_KEY_MODULE ONECLAW_DPOP_KEY_PIN_FILE
-
-# wire_check WHAT: every request since the last wire_reset carried a DPoP
-# header, and every token exchange a dpop_jwk.
-wire_reset() { : > "$T/wire.log"; }
-wire_check() {
-	_req=$(grep -cE '^(GET|POST|PUT|DELETE|PATCH) /' "$T/wire.log" || true)
-	_dpop=$(grep -ciE '^dpop: [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' "$T/wire.log" || true)
-	_ex=$(grep -cE '^POST /v1/auth/(api-key|agent)-token' "$T/wire.log" || true)
-	_jwk=$(grep -c '"dpop_jwk":{"kty":"EC","crv":"P-256","x":"' "$T/wire.log" || true)
-	echo "$1: $_req requests, $_dpop DPoP headers, $_ex exchanges, $_jwk dpop_jwk"
-	[ "$_req" -gt 0 ] || oc_fail "$1: no request reached vaultd"
-	[ "$_req" = "$_dpop" ] || oc_fail "$1: $_req requests but $_dpop DPoP headers"
-	[ "$_ex" -gt 0 ] && [ "$_ex" = "$_jwk" ] ||
-		oc_fail "$1: $_ex exchanges but $_jwk with dpop_jwk"
-}
 
 echo "== oneclaw-tool --dpop-key-uri"
 wire_reset

@@ -8,14 +8,10 @@
 # SoftHSM2 2.6 decrypts RSA-OAEP with SHA-1 only: --oaep-hash sha1.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/tool-common.sh"
+. "$top_srcdir/tests/integration/cmek-lib.sh"
 oc_setup
 oc_need softhsm2-util pkcs11-tool openssl base64
-SOFTHSM=
-for so in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
-	/usr/lib64/softhsm/libsofthsm2.so /usr/lib64/pkcs11/libsofthsm2.so; do
-	[ -f "$so" ] && SOFTHSM=$so && break
-done
-[ -n "$SOFTHSM" ] || oc_skip "SoftHSM2 module not found"
+SOFTHSM=$(cmek_softhsm_lib) || exit 77
 CLIENT="$BUILD/tests/integration/p11-client"
 [ -f "$MODULE" ] && [ -x "$CLIENT" ] || oc_fail "the module or p11-client is not built"
 mkdir -p "$T/hsm/tokens"

@@ -25,6 +25,7 @@
 . "$top_srcdir/tests/tpm-lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 . "$top_srcdir/tests/integration/cmek-lib.sh"
+. "$top_srcdir/tests/integration/dpop-lib.sh"
 . "$top_srcdir/tests/integration/tool-common.sh"
 oc_setup
 tpm_skip_unless_available
@@ -181,18 +182,6 @@ grep -q '^POST /v1/auth/agent-token' "$T/wire.log" || oc_fail "no agent token ex
 
 echo "== DPoP: tokens bound to the TPM's P-256 key (dpop_key_uri)"
 DPOP_URI="pkcs11:token=hw;object=ec"
-wire_reset() { : > "$T/wire.log"; }
-wire_check() {
-	_req=$(grep -cE '^(GET|POST|PUT|DELETE|PATCH) /' "$T/wire.log" || true)
-	_dpop=$(grep -ciE '^dpop: [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+' "$T/wire.log" || true)
-	_ex=$(grep -cE '^POST /v1/auth/(api-key|agent)-token' "$T/wire.log" || true)
-	_jwk=$(grep -c '"dpop_jwk":{"kty":"EC","crv":"P-256","x":"' "$T/wire.log" || true)
-	echo "$1: $_req requests, $_dpop DPoP headers, $_ex exchanges, $_jwk dpop_jwk"
-	[ "$_req" -gt 0 ] || oc_fail "$1: no request reached vaultd"
-	[ "$_req" = "$_dpop" ] || oc_fail "$1: $_req requests but $_dpop DPoP headers"
-	[ "$_ex" -gt 0 ] && [ "$_ex" = "$_jwk" ] ||
-		oc_fail "$1: $_ex exchanges but $_jwk with dpop_jwk"
-}
 agent_conf "$T/agent/k2.sealed" "credential_file = $T/agent/cred.sealed" \
 	"dpop_key_uri = $DPOP_URI" "dpop_key_module = $TPMMOD" \
 	"dpop_key_pin_file = $TPM_PIN_FILE"
