@@ -58,6 +58,7 @@ static void signer_abandon(void *ctx)
 /* Opens the key and checks its public half; lock held. */
 static int open_key(struct signer *s, struct oc_tk_err *e)
 {
+	struct oc_tk_err local;
 	char jwk[OC_DPOP_JWK_MAX];
 	struct oc_tk_key *k = NULL;
 	EVP_PKEY *pub = NULL;
@@ -65,6 +66,8 @@ static int open_key(struct signer *s, struct oc_tk_err *e)
 
 	if (s->key)
 		return OC_OK;
+	if (!e)
+		e = &local; /* the stage tells a refused PIN */
 	if (s->refused)
 		return oc_tk_fail(e, OC_TK_AT_LOGIN, 0, s->refused,
 				  "the token refused the PIN earlier: not "
