@@ -129,6 +129,8 @@ static void test_credential(void **state)
 	assert_int_equal(oc_sealkey_open_pkey(p, 0, rsa[2], &got, &n), OC_OK);
 	assert_string_equal((char *)got, cred);
 	oc_secure_free(got);
+	oc_sealkey_free(p);
+	p = NULL;
 	/* A blank in a credential, and a CMEK key of the wrong size. */
 	assert_int_equal(oc_sealkey_seal(OC_SEALKEY_CREDENTIAL,
 					 (const uint8_t *)"a b", 3, &to, 1, &p,
