@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "conf.h"
+#include "lock.h"
 
 struct oc_backend_ops {
 	int (*vault_list)(void *ctx, struct oc_vault **out, size_t *n);
@@ -35,6 +36,13 @@ struct oc_backend_ops {
 struct oc_backend {
 	const struct oc_backend_ops *ops;
 	void *ctx;
+	/* credential_file is a sealed key file (points into the config):
+	 * opened in its token, and logged in with, before the first
+	 * request; sealed_open once that worked, under sealed_lock (made
+	 * at open, so a child after fork never inherits it held). */
+	const char *sealed_cred;
+	struct oc_lock *sealed_lock;
+	bool sealed_open;
 };
 
 typedef int (*oc_backend_factory)(const struct oc_conf *c,

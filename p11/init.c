@@ -156,7 +156,9 @@ static CK_RV setup(const char *reserved)
 			     oc_strerror(err));
 		return oc_rv_map(err, OC_RV_GENERIC);
 	}
-	oc_mod.pin_mode = oc_mod.conf.cred_kind == OC_CRED_NONE;
+	/* A sealed credential is opened at the first request (backend.c). */
+	oc_mod.pin_mode = oc_mod.conf.cred_kind == OC_CRED_NONE &&
+			  !oc_mod.conf.credential_sealed;
 	atomic_init(&oc_mod.logged_in, false);
 	return CKR_OK;
 }

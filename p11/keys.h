@@ -7,6 +7,7 @@
 #define OC_P11_KEYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ck.h"
 #include "cmek.h"
@@ -17,7 +18,14 @@ int oc_keys_init(const struct oc_conf *c, char *errbuf, size_t errlen);
 void oc_keys_free(void);
 void oc_keys_abandon(void);
 /* The vault's configured key (borrowed), NULL when none; a delegated key
- * that cannot be opened is CKR_DEVICE_ERROR (logged once per attempt). */
+ * or a sealed key file that cannot be opened is CKR_DEVICE_ERROR (logged
+ * once per attempt, the reason as the CK_RV's cause). */
 CK_RV oc_keys_get(const char *vault_id, struct oc_cmek_key **out);
+
+/* Opens a sealed key file (kind: enum oc_sealkey_kind) in a recipient's
+ * token as the configuration says (unseal_key_uri, unseal_module,
+ * unseal_pin_file); logs the reasons on failure, which token opened it
+ * (debug) on success.  *secret is oc_secure_alloc memory. */
+int oc_keys_unseal(const char *path, int kind, uint8_t **secret, size_t *n);
 
 #endif

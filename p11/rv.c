@@ -82,6 +82,7 @@ CK_RV oc_rv_map(int err, enum oc_rv_ctx ctx)
 		return CKR_FUNCTION_FAILED;
 	case OC_ERR_PERM:
 	case OC_ERR_CONFIG:
+	case OC_ERR_SEALED:
 		return CKR_ARGUMENTS_BAD;
 	case OC_ERR_INTERNAL:
 	default:

@@ -11,6 +11,14 @@
  * answers it before authentication on paid routes): it is returned as it
  * is.
  *
+ * DPoP (oc_api_set_dpop): the token exchange sends the public JWK as
+ * dpop_jwk, and every request, the exchange included, carries a DPoP proof
+ * made by oc_http for each try (a retry signs anew: fresh jti and iat) for
+ * the method and the URL as sent.  The bearer scheme stays "Bearer", as
+ * the SDK sends it.  No server nonce is taken (the SDK takes none either):
+ * a 401 with WWW-Authenticate: DPoP error="use_dpop_nonce" is a 401 like
+ * any other.
+ *
  * Answers are read liberally (api.h); what cannot be used is
  * OC_ERR_SERVER with the reason in the api debug log. */
 #include "config.h"
@@ -27,6 +35,7 @@
 #include "api.h"
 #include "buf.h"
 #include "codec.h"
+#include "dpop.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
@@ -66,6 +75,9 @@ struct oc_api {
 	unsigned long stale_refused_gen;
 	size_t max_value;
 	unsigned long serial; /* keys this client's record in struct last */
+	/* Set before the first request, then only read. */
+	struct oc_dpop *dpop; /* NULL: plain bearer tokens */
+	struct oc_http_fresh_header dpop_header;
 };
 
 /* A string member of a JSON object body. */
@@ -546,8 +558,10 @@ static int jmap(struct oc_jgen *j, bool open)
 	return oc_jgen_status(j);
 }
 
-/* A JSON object of string members into b. */
-static int json_object(struct oc_buf *b, const struct member *m, size_t n)
+/* A JSON object of string members into b, and then obj_key: obj when
+ * obj_key is not NULL. */
+static int json_object_with(struct oc_buf *b, const struct member *m, size_t n,
+			    const char *obj_key, const struct oc_json *obj)
 {
 	struct oc_jgen j;
 	size_t i;
@@ -559,10 +573,20 @@ static int json_object(struct oc_buf *b, const struct member *m, size_t n)
 	for (i = 0; i < n && !rc; i++)
 		if (m[i].value)
 			rc = oc_jgen_kv_str(&j, m[i].key, m[i].value);
+	if (!rc && obj_key) {
+		rc = oc_jgen_str(&j, obj_key);
+		if (!rc)
+			rc = oc_jgen_node(&j, obj);
+	}
 	if (!rc)
 		rc = jmap(&j, false);
 	oc_jgen_free(&j);
 	return rc;
+}
+
+static int json_object(struct oc_buf *b, const struct member *m, size_t n)
+{
+	return json_object_with(b, m, n, NULL, NULL);
 }
 
 /* Serialises a metadata member (object or absent/null) as text. */
@@ -676,10 +700,10 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	struct oc_http_req rq = {0};
 	struct oc_http_resp rs;
 	struct oc_buf body;
-	struct oc_json *resp = NULL;
+	struct oc_json *resp = NULL, *jwk = NULL;
 	const struct oc_json *v;
 	const char *s;
-	char type[OC_WIRE_TYPE_MAX + 1];
+	char type[OC_WIRE_TYPE_MAX + 1], jwk_text[OC_DPOP_JWK_MAX];
 	int64_t expires_in = 0;
 	bool have_exp = false;
 	size_t n;
@@ -688,9 +712,19 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	/* Secret buffers are page mappings: size once, do not grow. */
 	oc_buf_init(&body, 2 * MAX_TOKEN + 1024, true);
 	rc = oc_buf_reserve(&body, strlen(key) +
-				       (agent_id ? strlen(agent_id) : 0) + 64);
+				       (agent_id ? strlen(agent_id) : 0) +
+				       OC_DPOP_JWK_MAX + 64);
+	if (!rc && a->dpop) {
+		/* The key the token is to be bound to (RFC 9449 §5). */
+		rc = oc_dpop_jwk(a->dpop, jwk_text, sizeof(jwk_text));
+		if (rc)
+			oc_debug(OC_LOG_API, "DPoP key: %s", oc_strerror(rc));
+		else
+			rc = oc_json_parse(jwk_text, strlen(jwk_text), &jwk);
+	}
 	if (!rc)
-		rc = json_object(&body, m, 2);
+		rc =
+		    json_object_with(&body, m, 2, jwk ? "dpop_jwk" : NULL, jwk);
 	if (rc)
 		goto out;
 
@@ -700,6 +734,7 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	rq.body = body.data;
 	rq.body_len = body.len;
 	rq.idempotent = true; /* a second token is harmless */
+	rq.fresh = a->dpop ? &a->dpop_header : NULL;
 	rc = send_req(a, &rq, &rs, key);
 	if (rc)
 		goto out_resp;
@@ -738,13 +773,15 @@ static int exchange(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 		goto out_resp;
 	}
 	*life_out = token_life_ms(*tok_out, have_exp, expires_in);
-	oc_debug(OC_LOG_API, "token exchanged (%zu chars, valid %llu s)", n,
-		 (unsigned long long)(*life_out / 1000u));
+	oc_debug(OC_LOG_API, "token exchanged (%zu chars, valid %llu s%s)", n,
+		 (unsigned long long)(*life_out / 1000u),
+		 a->dpop ? ", DPoP-bound key" : "");
 	rc = OC_OK;
 out_resp:
 	oc_json_free(resp);
 	oc_http_resp_free(&rs);
 out:
+	oc_json_free(jwk);
 	oc_buf_free(&body);
 	return rc;
 }
@@ -901,6 +938,7 @@ static int api_call(struct oc_api *a, struct oc_http_req *rq,
 		if (rc)
 			return rc;
 		rq->bearer = tok;
+		rq->fresh = a->dpop ? &a->dpop_header : NULL;
 		rc = send_req(a, rq, rs, NULL);
 		rq->bearer = NULL;
 		oc_secure_free(tok);
@@ -1259,6 +1297,7 @@ void oc_api_free(struct oc_api *a)
 	drop_token(a);
 	drop_cred(a);
 	free(a->agent_id);
+	oc_dpop_free(a->dpop);
 	pthread_cond_destroy(&a->refreshed);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -1275,7 +1314,31 @@ void oc_api_abandon(struct oc_api *a)
 	drop_token(a);
 	drop_cred(a);
 	free(a->agent_id);
+	oc_dpop_abandon(a->dpop);
 	free(a);
+}
+
+static int dpop_header_make(void *ctx, const char *method, const char *url,
+			    char **value)
+{
+	return oc_dpop_proof(ctx, method, url, value);
+}
+
+void oc_api_set_dpop(struct oc_api *a, struct oc_dpop *d)
+{
+	if (!a) {
+		oc_dpop_free(d);
+		return;
+	}
+	oc_dpop_free(a->dpop);
+	a->dpop = d;
+	a->dpop_header = (struct oc_http_fresh_header){
+	    .name = "DPoP",
+	    .make = dpop_header_make,
+	    .ctx = d,
+	};
+	oc_debug(OC_LOG_API, "requests are %s",
+		 d ? "DPoP-bound (a proof on each try)" : "plain bearer");
 }
 
 int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
@@ -1316,6 +1379,7 @@ int oc_api_login(struct oc_api *a, const char *key, size_t key_len)
 		rq.path = "/v1/vaults";
 		rq.bearer = k;
 		rq.idempotent = true;
+		rq.fresh = a->dpop ? &a->dpop_header : NULL;
 		rc = send_req(a, &rq, &rs, NULL);
 		if (!rc && (rs.status < 200 || rs.status > 299))
 			rc = exchange_err(rs.status);

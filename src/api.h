@@ -27,6 +27,7 @@
 
 #include "cmek.h"
 #include "conf.h"
+#include "dpop.h"
 #include "http.h"
 #include "wire.h"
 
@@ -54,6 +55,12 @@ bool oc_api_has_credential(const struct oc_api *a);
 long oc_api_last_status(const struct oc_api *a);
 const char *oc_api_last_error(const struct oc_api *a);
 void oc_api_stats(const struct oc_api *a, struct oc_http_stats *out);
+/* Binds the client's tokens to d's key (RFC 9449; dpop.h): the token
+ * exchange sends the public JWK as dpop_jwk and every request, every retry
+ * of it included, a fresh DPoP proof.  A proof that cannot be made fails
+ * the request with nothing sent.  Takes d (NULL: back to plain bearer);
+ * call before the first request, not concurrently with one. */
+void oc_api_set_dpop(struct oc_api *a, struct oc_dpop *d);
 
 struct oc_vault {
 	char id[OC_WIRE_ID_MAX + 1];

@@ -54,6 +54,49 @@ int oc_base64_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
 	return OC_OK;
 }
 
+int oc_base64url_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
+{
+	size_t i, len;
+	int rc;
+
+	rc = oc_base64_encode(in, n, out, out_size);
+	if (rc)
+		return rc;
+	len = strlen(out);
+	while (len > 0 && out[len - 1] == '=')
+		out[--len] = '\0';
+	for (i = 0; i < len; i++) {
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+	}
+	return OC_OK;
+}
+
+int oc_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
+			size_t *out_len)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *last = NULL;
+	size_t i;
+
+	/* A lone trailing character holds less than a byte. */
+	if (n % 4 == 1)
+		return OC_ERR_PARSE;
+	for (i = 0; i < n; i++) {
+		last = in[i] ? strchr(alphabet, in[i]) : NULL;
+		if (!last)
+			return OC_ERR_PARSE;
+	}
+	/* The bits past the last byte are zero (RFC 4648 §3.5): one spelling
+	 * per value, as a signed token has. */
+	if (last && n % 4 && ((last - alphabet) & (n % 4 == 2 ? 0xf : 0x3)))
+		return OC_ERR_PARSE;
+	return oc_base64_decode(in, n, out, out_size, out_len);
+}
+
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||

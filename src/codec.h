@@ -11,6 +11,16 @@ size_t oc_base64_len(size_t n);
 /* Standard alphabet, '=' padding, no line breaks, NUL-terminated.
  * OC_ERR_RANGE when out_size < oc_base64_len(n) + 1. */
 int oc_base64_encode(const uint8_t *in, size_t n, char *out, size_t out_size);
+/* base64url without padding (JWS, RFC 7515 §2); out_size >=
+ * oc_base64_len(n) + 1. */
+int oc_base64url_encode(const uint8_t *in, size_t n, char *out,
+			size_t out_size);
+/* Strict base64url as JWS writes it: the URL-safe alphabet only, no
+ * padding, no whitespace (oc_base64_decode accepts all three, which a
+ * signed token must not).  OC_ERR_PARSE otherwise; OC_ERR_RANGE when the
+ * output does not fit. */
+int oc_base64url_decode(const char *in, size_t n, uint8_t *out, size_t out_size,
+			size_t *out_len);
 /* Lenient decode as Node's Buffer.from(s, "base64") for well-formed input:
  * standard or URL-safe alphabet (not mixed within one string is NOT
  * required), padding optional, ASCII whitespace skipped anywhere.  Any other

@@ -27,6 +27,7 @@
 #include "err.h"
 #include "log.h"
 #include "secmem.h"
+#include "sealkey.h"
 #include "wire.h"
 
 #ifndef SYSCONFDIR
@@ -329,6 +330,13 @@ void oc_conf_free(struct oc_conf *c)
 		key_free(&c->vaults[i].key);
 	}
 	key_free(&c->key);
+	free(c->dpop_key_uri);
+	free(c->dpop_key_module);
+	free(c->dpop_key_pin_file);
+	free(c->unseal.key_uri);
+	free(c->unseal.module);
+	free(c->unseal.pin_file);
+	free(c->credential_sealed);
 	free(c->debug);
 	free(c->debug_file);
 	free(c->source);
@@ -459,7 +467,13 @@ enum target {
 	T_KEY_MODULE,
 	T_KEY_PIN_FILE,
 	T_KEY_FPR,
+	T_UNSEAL_KEY_URI,
+	T_UNSEAL_MODULE,
+	T_UNSEAL_PIN_FILE,
 	T_ALLOW_UNSEALED,
+	T_DPOP_URI,
+	T_DPOP_MODULE,
+	T_DPOP_PIN_FILE,
 	T_CACHE_TTL,
 	T_CONNECT_TIMEOUT,
 	T_TIMEOUT,
@@ -490,7 +504,13 @@ static const struct keydef {
     {"cmek_key_module", V_PATH, T_KEY_MODULE, true, 0, 0},
     {"cmek_key_pin_file", V_PATH, T_KEY_PIN_FILE, true, 0, 0},
     {"cmek_key_fingerprint", V_FPR, T_KEY_FPR, true, 0, 0},
+    {"unseal_key_uri", V_URI, T_UNSEAL_KEY_URI, false, 0, 0},
+    {"unseal_module", V_PATH, T_UNSEAL_MODULE, false, 0, 0},
+    {"unseal_pin_file", V_PATH, T_UNSEAL_PIN_FILE, false, 0, 0},
     {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
+    {"dpop_key_uri", V_URI, T_DPOP_URI, false, 0, 0},
+    {"dpop_key_module", V_PATH, T_DPOP_MODULE, false, 0, 0},
+    {"dpop_key_pin_file", V_PATH, T_DPOP_PIN_FILE, false, 0, 0},
     {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
     {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
     {"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
@@ -674,6 +694,18 @@ static int apply(struct loader *ld, long section, const char *key,
 		return set_str(&k->pin_file, v);
 	case T_KEY_FPR:
 		return set_str(&k->fingerprint, v);
+	case T_DPOP_URI:
+		return set_str(&c->dpop_key_uri, v);
+	case T_DPOP_MODULE:
+		return set_str(&c->dpop_key_module, v);
+	case T_DPOP_PIN_FILE:
+		return set_str(&c->dpop_key_pin_file, v);
+	case T_UNSEAL_KEY_URI:
+		return set_str(&c->unseal.key_uri, v);
+	case T_UNSEAL_MODULE:
+		return set_str(&c->unseal.module, v);
+	case T_UNSEAL_PIN_FILE:
+		return set_str(&c->unseal.pin_file, v);
 	case T_ALLOW_UNSEALED:
 		if (section >= 0)
 			c->vaults[section].allow_unsealed = b;
@@ -946,10 +978,15 @@ static int load_cred_file(struct loader *ld)
 	enum oc_cred_kind kind;
 	int rc;
 
-	rc =
-	    read_file(ld, ld->cred_file, MAX_CRED + 64, true, &text, &len, &st);
+	rc = read_file(ld, ld->cred_file, OC_SEALKEY_MAX_FILE, true, &text,
+		       &len, &st);
 	if (rc != OC_OK)
 		return OC_ERR_CONFIG;
+	if (oc_sealkey_looks((const uint8_t *)text, len)) {
+		/* Sealed: a front end that reaches the token opens it. */
+		rc = set_str(&c->credential_sealed, ld->cred_file);
+		goto out;
+	}
 	rc = OC_ERR_CONFIG;
 	s = text;
 	e = text + len;
@@ -1084,6 +1121,9 @@ static int load_env(struct loader *ld)
 			return rc;
 	}
 	APPLY("ONECLAW_CMEK_KEY_FILE", "cmek_key_file");
+	APPLY("ONECLAW_DPOP_KEY_URI", "dpop_key_uri");
+	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
+	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
 	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
 #undef APPLY
@@ -1153,6 +1193,20 @@ static void log_summary(const struct oc_conf *c)
  * the default file, which may be missing), with all_layers the environment
  * and the reserved string, then the credential.  On failure c is freed and
  * errbuf holds the reason. */
+/* The DPoP key's module and PIN mean nothing without its URI: a setting
+ * silently ignored would leave tokens unbound that the user meant bound. */
+static int check_dpop(struct loader *ld)
+{
+	const struct oc_conf *c = ld->c;
+
+	if (c->dpop_key_uri || (!c->dpop_key_module && !c->dpop_key_pin_file))
+		return OC_OK;
+	ld->where = "configuration";
+	fail(ld, c->dpop_key_module ? "dpop_key_module" : "dpop_key_pin_file",
+	     "set without dpop_key_uri (ONECLAW_DPOP_KEY_URI)");
+	return OC_ERR_CONFIG;
+}
+
 static int load(struct oc_conf *c, const char *path, bool all_layers,
 		const char *reserved, char *errbuf, size_t errlen)
 {
@@ -1189,6 +1243,8 @@ static int load(struct oc_conf *c, const char *path, bool all_layers,
 		rc = load_cred_file(&ld);
 	else if (rc == OC_OK && all_layers)
 		rc = load_cred_env(&ld);
+	if (rc == OC_OK)
+		rc = check_dpop(&ld);
 	if (rc == OC_OK)
 		log_summary(c);
 out:

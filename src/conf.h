@@ -22,7 +22,8 @@
  *                      localhost); default https://api.1claw.xyz
  *   ca_file, ca_path   extra trust anchors; verification is always on
  *   credential_file    file holding an ocv_ agent key, a 1ck_ user key, or a
- *                      token (kind told by prefix; a JWT has two dots)
+ *                      token (kind told by prefix; a JWT has two dots), or
+ *                      a sealed key file of kind credential (src/sealkey.h)
  *   agent_id           uuid, optional with ocv_ keys
  *   runtime_id         sent as X-1Claw-Runtime-Id on every request (a
  *                      runtime-bound token needs it); 1 to 256 visible
@@ -36,6 +37,16 @@
  *   cmek_key_pin_file  file with that token's user PIN
  *   cmek_key_fingerprint 64 hex: fingerprint of the delegated key (else
  *                      taken from its CKA_ID when that is 32 bytes)
+ *   dpop_key_uri       pkcs11: URI of an EC P-256 key in another token:
+ *                      tokens are bound to it (RFC 9449 DPoP) and every
+ *                      request carries a proof it signs there
+ *   dpop_key_module    the PKCS#11 module (.so) holding dpop_key_uri
+ *   dpop_key_pin_file  file with that token's user PIN
+ *   unseal_key_uri     pkcs11: URI of the private key that opens sealed
+ *                      key files (default: each recipient's own URI)
+ *   unseal_module      the PKCS#11 module for it (default: the URI's
+ *                      module-path)
+ *   unseal_pin_file    file with that token's user PIN
  *   cache_ttl          seconds a fetched list/value is reused (default 300)
  *   connect_timeout    seconds (default 10); timeout: seconds per request
  *                      (default 30); retries: extra tries (default 2)
@@ -47,7 +58,8 @@
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
  * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
- * ONECLAW_CMEK_KEY_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
+ * ONECLAW_CMEK_KEY_FILE, ONECLAW_DPOP_KEY_URI, ONECLAW_DPOP_KEY_MODULE,
+ * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
  * ONECLAW_CA_FILE. Secret variables are read with secure_getenv. */
 #ifndef OC_CONF_H
 #define OC_CONF_H
@@ -92,6 +104,14 @@ struct oc_conf {
 	char *ca_path;
 	enum oc_cred_kind cred_kind;
 	char *credential; /* secure memory; NULL in PIN mode */
+	/* credential_file when it is a sealed key file: credential stays
+	 * NULL until a front end unseals it (cred_kind then set). */
+	char *credential_sealed;
+	struct {
+		char *key_uri;
+		char *module;
+		char *pin_file;
+	} unseal; /* opening sealed key files */
 	char *agent_id;
 	char *runtime_id; /* NULL: no X-1Claw-Runtime-Id */
 	struct oc_conf_vault vaults[OC_CONF_MAX_VAULTS]; /* explicit list and
@@ -100,6 +120,10 @@ struct oc_conf {
 	bool vaults_explicit;	/* false: every vault the credential sees */
 	struct oc_conf_key key; /* default CMEK key for every vault */
 	bool allow_unsealed;	/* ... for every vault */
+	/* DPoP: a P-256 key in another token; all NULL when unset. */
+	char *dpop_key_uri;
+	char *dpop_key_module;
+	char *dpop_key_pin_file;
 	unsigned cache_ttl_s;
 	unsigned connect_timeout_s;
 	unsigned timeout_s;

@@ -56,6 +56,8 @@ const char *oc_strerror(int err)
 		return "value not sealed under the configured CMEK key";
 	case OC_ERR_PAYMENT:
 		return "payment required: the quota is used up";
+	case OC_ERR_SEALED:
+		return "a sealed key file (only its token opens it)";
 	case OC_ERR_CONFIG:
 		return "invalid configuration";
 	case OC_ERR_UNSUPPORTED:

@@ -37,7 +37,8 @@ enum oc_err {
 	OC_ERR_INTERNAL = -26,	  /* cannot happen */
 	OC_ERR_NOT_SEALED = -27,  /* a value not sealed under the CMEK key */
 	OC_ERR_PAYMENT = -28,	  /* 402: quota used up or payment due */
-	OC_ERR_LAST = OC_ERR_PAYMENT, /* the lowest code (tests walk to it) */
+	OC_ERR_SEALED = -29,	  /* a sealed key file: only a token opens it */
+	OC_ERR_LAST = OC_ERR_SEALED, /* the lowest code (tests walk to it) */
 };
 
 /* A short, constant English description; never NULL. */

@@ -488,6 +488,7 @@ static bool header_is_secret(const char *name, size_t n)
 	       (n == 19 && strncasecmp(name, "proxy-authorization", 19) == 0) ||
 	       (n == 6 && strncasecmp(name, "cookie", 6) == 0) ||
 	       (n == 10 && strncasecmp(name, "set-cookie", 10) == 0) ||
+	       (n == 4 && strncasecmp(name, "dpop", 4) == 0) ||
 	       (n >= 7 && strncasecmp(name, "x-cmek-", 7) == 0);
 }
 
@@ -684,7 +685,7 @@ static void slist_free_wiped(struct curl_slist *l)
 }
 
 static int build_headers(const struct oc_http *h, const struct oc_http_req *rq,
-			 struct curl_slist **out)
+			 const char *fresh, struct curl_slist **out)
 {
 	static const char *const fixed[] = {
 	    "Content-Type: application/json",
@@ -711,12 +712,51 @@ static int build_headers(const struct oc_http *h, const struct oc_http_req *rq,
 	for (i = 0; !rc && i < rq->n_headers; i++)
 		rc = slist_add(&l, rq->headers[i].name, NULL,
 			       rq->headers[i].value);
+	if (!rc && fresh)
+		rc = slist_add(&l, rq->fresh->name, NULL, fresh);
 	if (rc) {
 		slist_free_wiped(l);
 		return rc;
 	}
 	*out = l;
 	return OC_OK;
+}
+
+/* The headers of one try: built at the first, and again for every try
+ * when one of them is made afresh (*hdrs is then replaced). */
+static int try_headers(const struct oc_http *h, const struct oc_http_req *rq,
+		       const char *url, struct curl_slist **hdrs)
+{
+	char *v = NULL;
+	size_t n;
+	int rc;
+
+	if (*hdrs && !rq->fresh)
+		return OC_OK;
+	slist_free_wiped(*hdrs);
+	*hdrs = NULL;
+	if (rq->fresh) {
+		rc = rq->fresh->make(rq->fresh->ctx, rq->method, url, &v);
+		if (rc) {
+			oc_debug(OC_LOG_HTTP, "%s %s: no %s header: %s",
+				 rq->method, rq->path, rq->fresh->name,
+				 oc_strerror(rc));
+			return rc;
+		}
+		n = v ? strlen(v) : 0;
+		if (n == 0 || n > MAX_HEADER_LINE / 2 ||
+		    !header_text_ok(v, n, false)) {
+			oc_wipe(v, n);
+			free(v);
+			return OC_ERR_INTERNAL;
+		}
+	}
+	rc = build_headers(h, rq, v, hdrs);
+	if (v) {
+		oc_wipe(v, strlen(v));
+		free(v);
+	}
+	return rc;
 }
 
 static int check_req(const struct oc_http_req *rq)
@@ -732,6 +772,10 @@ static int check_req(const struct oc_http_req *rq)
 	if (rq->body_len && !rq->body)
 		return OC_ERR_ARGS;
 	if (rq->n_headers && !rq->headers)
+		return OC_ERR_ARGS;
+	if (rq->fresh &&
+	    (!rq->fresh->name || !*rq->fresh->name || !rq->fresh->make ||
+	     !header_text_ok(rq->fresh->name, strlen(rq->fresh->name), true)))
 		return OC_ERR_ARGS;
 	if (rq->bearer) {
 		n = strlen(rq->bearer);
@@ -952,9 +996,6 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		rc = oc_buf_append_str(&url, rq->path);
 	if (rc)
 		goto out;
-	rc = build_headers(h, rq, &hdrs);
-	if (rc)
-		goto out;
 	c = pool_take(h);
 	if (!c) {
 		rc = OC_ERR_NOMEM;
@@ -983,6 +1024,9 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 			goto out;
 		}
 		curl_easy_reset(c);
+		rc = try_headers(h, rq, (const char *)url.data, &hdrs);
+		if (rc)
+			goto out;
 		rc = setup(h, c, rq, (const char *)url.data, hdrs, &x, errbuf,
 			   (long)(deadline - now < h->timeout_ms
 				      ? deadline - now

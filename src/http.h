@@ -47,6 +47,17 @@ struct oc_http_sink {
 	void *ctx;
 };
 
+/* A header made afresh for every try (a DPoP proof: each try needs its
+ * own).  make gets the method and the full URL as sent and returns the
+ * value in *value (heap; wiped and freed by http).  Its failure fails the
+ * request: nothing is sent without the header. */
+struct oc_http_fresh_header {
+	const char *name;
+	int (*make)(void *ctx, const char *method, const char *url,
+		    char **value);
+	void *ctx;
+};
+
 struct oc_http_req {
 	const char *method; /* GET PUT POST DELETE */
 	const char *path;   /* already encoded, starts with '/' */
@@ -57,6 +68,7 @@ struct oc_http_req {
 	size_t body_len;
 	bool idempotent; /* GET/PUT/DELETE: retried on 5xx/errors */
 	const struct oc_http_sink *sink; /* a 2xx body's reader, or NULL */
+	const struct oc_http_fresh_header *fresh; /* or NULL */
 };
 
 struct oc_http_resp {

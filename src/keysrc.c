@@ -21,6 +21,7 @@
 #include "err.h"
 #include "keysrc.h"
 #include "log.h"
+#include "sealkey.h"
 #include "secmem.h"
 
 static const char enc_hint[] =
@@ -90,6 +91,7 @@ int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 	size_t len = 0;
 	ssize_t r;
 	int fd = -1, rc = OC_ERR_ARGS, e;
+	bool sealed;
 
 	if (path == NULL || *path == '\0' || key == NULL) {
 		set_err(errbuf, errlen, "CMEK key file: no path given");
@@ -114,14 +116,6 @@ int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 			"%s: CMEK key file is not a regular file", path);
 		goto out;
 	}
-	rc = oc_conf_check_file(path, &st, true, errbuf, errlen);
-	if (rc != OC_OK)
-		goto out;
-	rc = OC_ERR_PARSE;
-	if (st.st_size > OC_KEYSRC_MAX_FILE) {
-		set_err(errbuf, errlen, "%s: %s", path, enc_hint);
-		goto out;
-	}
 	/* Read to EOF: the size may change under us; cap it regardless. */
 	while (len < sizeof(data)) {
 		r = read(fd, data + len, sizeof(data) - len);
@@ -138,6 +132,22 @@ int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 		if (r == 0)
 			break;
 		len += (size_t)r;
+	}
+	/* A sealed file may be larger than a key, and others may read it:
+	 * its start tells. */
+	sealed = oc_sealkey_looks(data, len);
+	rc = oc_conf_check_file(path, &st, !sealed, errbuf, errlen);
+	if (rc != OC_OK)
+		goto out;
+	rc = OC_ERR_PARSE;
+	if (sealed) {
+		/* Only a front end that can reach the token opens it. */
+		rc = OC_ERR_SEALED;
+		set_err(errbuf, errlen,
+			"%s: a sealed key file (opens only inside one of its "
+			"recipients' tokens)",
+			path);
+		goto out;
 	}
 	if (len > OC_KEYSRC_MAX_FILE ||
 	    oc_keysrc_decode(data, len, key) != OC_OK) {

@@ -20,7 +20,9 @@ int oc_keysrc_decode(const uint8_t *in, size_t n, uint8_t key[OC_CMEK_KEY_LEN]);
  * that oc_conf_check_file trusts (yours or root's, not writable by group
  * or others, not readable by others; else OC_ERR_PERM).  *loose_perms is
  * set when its group can read it (accepted; the caller may say so).
- * errbuf gets a one-line reason naming the path on failure. */
+ * errbuf gets a one-line reason naming the path on failure.  A sealed key
+ * file (src/sealkey.h) is OC_ERR_SEALED: the core cannot open it, a front
+ * end that reaches tokens hands the path to oc_tk_unseal_file. */
 int oc_keysrc_load_file(const char *path, uint8_t key[OC_CMEK_KEY_LEN],
 			int *loose_perms, char *errbuf, size_t errlen);
 /* Reads a key from an environment variable with secure_getenv. */

@@ -8,10 +8,12 @@ src_libocore_la_SOURCES = \
 	src/secmem.c src/secmem.h \
 	src/buf.c src/buf.h \
 	src/codec.c src/codec.h \
+	src/dpop.c src/dpop.h \
 	src/ossl.c src/ossl.h \
 	src/json.c src/json.h \
 	src/cmek.c src/cmek.h \
 	src/keysrc.c src/keysrc.h \
+	src/sealkey.c src/sealkey.h \
 	src/pkey.c src/pkey.h \
 	src/openssh-key.c src/openssh-key.h \
 	src/conf.c src/conf.h \

@@ -100,3 +100,25 @@ void oc_ossl_clear_errors(void)
 {
 	ERR_clear_error();
 }
+
+int oc_uuid(char out[OC_UUID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[16];
+	size_t i, o = 0;
+	int rc;
+
+	rc = oc_random(r, sizeof(r));
+	if (rc)
+		return rc;
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[r[i] >> 4];
+		out[o++] = hex[r[i] & 0x0f];
+	}
+	out[o] = '\0';
+	return OC_OK;
+}

@@ -14,6 +14,9 @@ const EVP_CIPHER *oc_ossl_aes_256_gcm(void);
 const EVP_MD *oc_ossl_sha256(void);
 /* RAND_bytes_ex on the private context; OC_ERR_CRYPTO on failure. */
 int oc_random(unsigned char *out, size_t n);
+#define OC_UUID_LEN 36
+/* A random (version 4) UUID, lowercase, NUL-terminated. */
+int oc_uuid(char out[OC_UUID_LEN + 1]);
 /* ERR_clear_error(): stale errors from the host must not leak into ours. */
 void oc_ossl_clear_errors(void);
 

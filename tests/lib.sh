@@ -82,8 +82,14 @@ oc_need() {
 	done
 }
 
+# OC_CLEANUP_HOOKS: names of functions oc_cleanup runs first (e.g.
+# tests/tpm-lib.sh's tpm_stop), so a helper's processes end on every exit
+# path without owning the EXIT trap.
 oc_cleanup() {
 	rc=$?
+	for _h in ${OC_CLEANUP_HOOKS:-}; do
+		"$_h" || true
+	done
 	if [ -n "${VAULTD_PID:-}" ]; then
 		kill "$VAULTD_PID" 2>/dev/null || true
 		wait "$VAULTD_PID" 2>/dev/null || true

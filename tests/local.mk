@@ -19,4 +19,5 @@ include tests/fuzz/local.mk
 include tests/conformance/local.mk
 include tests/attack/local.mk
 include tests/contract/local.mk
+include tests/tpm/local.mk
 include tests/static.mk

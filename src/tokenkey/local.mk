@@ -11,6 +11,9 @@ src_tokenkey_libtokenkey_la_SOURCES = \
 	src/tokenkey/tk-key.c src/tokenkey/tk-key.h \
 	src/tokenkey/tk-pin.c \
 	src/tokenkey/tk-ops.c \
-	src/tokenkey/tk-cmek.c
+	src/tokenkey/tk-pub.c \
+	src/tokenkey/tk-unseal.c \
+	src/tokenkey/tk-cmek.c \
+	src/tokenkey/tk-dpop.c
 src_tokenkey_libtokenkey_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 src_tokenkey_libtokenkey_la_LIBADD = $(P11KIT_LIBS) $(PTHREAD_LIBS) -ldl

@@ -24,6 +24,8 @@ static const struct {
     [OC_TK_AES] = {CKO_SECRET_KEY, CKK_AES, "AES key"},
     [OC_TK_RSA] = {CKO_PRIVATE_KEY, CKK_RSA, "RSA private key"},
     [OC_TK_EC] = {CKO_PRIVATE_KEY, CKK_EC, "EC private key"},
+    [OC_TK_RSA_PUBLIC] = {CKO_PUBLIC_KEY, CKK_RSA, "RSA public key"},
+    [OC_TK_EC_PUBLIC] = {CKO_PUBLIC_KEY, CKK_EC, "EC public key"},
 };
 
 void oc_tk_kind_attrs(enum oc_tk_kind kind, CK_ATTRIBUTE attrs[2])
@@ -97,7 +99,29 @@ int oc_tk_key_new_session(struct oc_tk_module *m, CK_SLOT_ID slot,
 		oc_tk_key_free(k);
 		return err;
 	}
+	k->session_obj = true;
 	*out = k;
+	return OC_OK;
+}
+
+int oc_tk_key_renew_session(struct oc_tk_key *k)
+{
+	CK_SESSION_HANDLE old = k->session;
+	CK_RV rv;
+
+	if (k->session_obj || !k->have_session)
+		return OC_ERR_UNSUPPORTED;
+	/* The new one first: closing a token's last session logs out. */
+	rv = k->mod->f->C_OpenSession(k->slot, CKF_SERIAL_SESSION, NULL, NULL,
+				      &k->session);
+	if (rv != CKR_OK) {
+		k->session = old;
+		oc_debug(OC_LOG_CMEK, "token C_OpenSession: 0x%lx",
+			 (unsigned long)rv);
+		return OC_ERR_CRYPTO;
+	}
+	k->mod->f->C_CloseSession(old);
+	oc_debug(OC_LOG_CMEK, "token kept an operation active: new session");
 	return OC_OK;
 }
 
@@ -155,6 +179,9 @@ static int pin_source(const struct oc_tk_open_args *a, P11KitUri *uri,
 
 	if (a->pin_file) {
 		src->file = a->pin_file;
+	} else if (a->pin) {
+		src->from = OC_TK_PIN_STRING;
+		src->string = a->pin;
 	} else if (value && (a->flags & OC_TK_URI_PIN_VALUE)) {
 		src->from = OC_TK_PIN_STRING;
 		src->string = value;
@@ -263,7 +290,7 @@ int oc_tk_key_open(const struct oc_tk_open_args *a, struct oc_tk_key **out,
 
 	if (e)
 		memset(e, 0, sizeof(*e));
-	if (!a || !a->uri || !out || (unsigned)a->kind > OC_TK_EC)
+	if (!a || !a->uri || !out || (unsigned)a->kind >= OC_TK_KIND_COUNT)
 		return oc_tk_fail(e, OC_TK_AT_ARGS, 0, OC_ERR_ARGS,
 				  "no key URI");
 	uri_s = oc_tk_uri_shown(a->uri);

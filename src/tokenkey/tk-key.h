@@ -17,6 +17,7 @@ struct oc_tk_key {
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE session;
 	bool have_session;
+	bool session_obj; /* obj lives in the session (an unwrapped key) */
 	CK_OBJECT_HANDLE obj;
 	unsigned long gen;    /* the process that opened it (oc_tk_gen) */
 	pthread_mutex_t lock; /* one operation at a time on the session */
@@ -28,6 +29,12 @@ const char *oc_tk_uri_shown(const char *uri);
  * slot: for keys the token makes, such as an unwrapped one. */
 int oc_tk_key_new_session(struct oc_tk_module *m, CK_SLOT_ID slot,
 			  struct oc_tk_key **out, struct oc_tk_err *e);
+/* Replaces k's session with a new one on its slot (the login is the
+ * application's and carries over), for a token that leaves a failed
+ * operation active (tpm2-pkcs11 1.9 after a failed C_Decrypt) where
+ * PKCS#11 ends it.  Under k's lock; OC_ERR_UNSUPPORTED for a key that
+ * lives in its session. */
+int oc_tk_key_renew_session(struct oc_tk_key *k);
 /* One attribute of the key into buf; OC_ERR_UNSUPPORTED when the token
  * does not tell it (or it is over cap). */
 int oc_tk_key_attr(struct oc_tk_key *k, CK_ATTRIBUTE_TYPE type, void *buf,

@@ -44,6 +44,9 @@ static CK_RV decrypt(struct oc_tk_key *k, CK_MECHANISM *mech, uint8_t *in,
 
 	pthread_mutex_lock(&k->lock);
 	rv = f->C_DecryptInit(k->session, mech, k->obj);
+	/* A failed C_Decrypt ends the operation, but not in every token. */
+	if (rv == CKR_OPERATION_ACTIVE && oc_tk_key_renew_session(k) == OC_OK)
+		rv = f->C_DecryptInit(k->session, mech, k->obj);
 	if (rv == CKR_OK) {
 		rv = f->C_Decrypt(k->session, in, n, out, out_len);
 		if (rv == CKR_BUFFER_TOO_SMALL)
@@ -198,6 +201,8 @@ int oc_tk_ecdsa_sign(struct oc_tk_key *k, const uint8_t *digest, size_t len,
 
 	pthread_mutex_lock(&k->lock);
 	rv = f->C_SignInit(k->session, &mech, k->obj);
+	if (rv == CKR_OPERATION_ACTIVE && oc_tk_key_renew_session(k) == OC_OK)
+		rv = f->C_SignInit(k->session, &mech, k->obj);
 	if (rv == CKR_OK) {
 		rv = f->C_Sign(k->session, (CK_BYTE *)digest, len, buf, &n);
 		if (rv == CKR_BUFFER_TOO_SMALL)

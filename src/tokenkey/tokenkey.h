@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 /* Bytes of a PIN, and of a PIN file with its trailing newline. */
 #define OC_TK_PIN_MAX 4096
 
@@ -80,6 +82,10 @@ enum oc_tk_kind {
 	OC_TK_AES, /* CKO_SECRET_KEY, CKK_AES */
 	OC_TK_RSA, /* CKO_PRIVATE_KEY, CKK_RSA */
 	OC_TK_EC,  /* CKO_PRIVATE_KEY, CKK_EC */
+	/* Public objects: no login needed to use them. */
+	OC_TK_RSA_PUBLIC, /* CKO_PUBLIC_KEY, CKK_RSA */
+	OC_TK_EC_PUBLIC,  /* CKO_PUBLIC_KEY, CKK_EC */
+	OC_TK_KIND_COUNT
 };
 
 /* Without OC_TK_LOGIN_IF_REQUIRED the user logs in whenever a PIN source
@@ -99,6 +105,9 @@ struct oc_tk_open_args {
 	enum oc_tk_kind kind;
 	unsigned flags;
 	const char *pin_file;
+	/* A PIN string, tried after pin_file (e.g. a PIN the caller was
+	 * given at its own login), or NULL. */
+	const char *pin;
 	/* A module that must not be loaded (the function list of the
 	 * module calling), or NULL. */
 	const void *refuse;
@@ -139,6 +148,12 @@ int oc_tk_rsa_oaep_decrypt(struct oc_tk_key *k, enum oc_tk_hash hash,
 int oc_tk_ecdsa_sign(struct oc_tk_key *k, const uint8_t *digest, size_t len,
 		     uint8_t *sig, size_t cap, size_t *sig_len);
 
+/* The public half of an RSA or EC key (the key itself when public; for a
+ * private key its CKA_PUBLIC_KEY_INFO, its own public attributes, or the
+ * public object with the same CKA_ID).  *out is the caller's to free.
+ * OC_ERR_UNSUPPORTED when the token tells none of these. */
+int oc_tk_public_key(struct oc_tk_key *k, EVP_PKEY **out, struct oc_tk_err *e);
+
 /* CKM_AES_KEY_WRAP_PAD (RFC 5649): key, an extractable key in the same
  * token, wrapped under wrapping. */
 int oc_tk_wrap(struct oc_tk_key *wrapping, struct oc_tk_key *key, uint8_t *out,
@@ -155,5 +170,47 @@ int oc_tk_unwrap(struct oc_tk_key *unwrapping, const uint8_t *in, size_t n,
 struct oc_cmek_key;
 int oc_tk_cmek_open(const struct oc_tk_open_args *a, const char *fingerprint,
 		    struct oc_cmek_key **out, struct oc_tk_err *e);
+
+/* A DPoP signer (struct oc_dpop_signer, src/dpop.h) over the EC P-256
+ * private key a names (a->kind is taken as OC_TK_EC): CKM_ECDSA in the
+ * token, SHA-256 here.  With open_now the key is opened and checked (the
+ * public half must be P-256) before this returns, e telling why not;
+ * else at the first proof, a failure then going to the error log.  The
+ * key stays open for every proof until the signer's free. */
+struct oc_dpop_signer;
+int oc_tk_dpop_signer(const struct oc_tk_open_args *a, bool open_now,
+		      struct oc_dpop_signer *out, struct oc_tk_err *e);
+/* Sealed key files (src/sealkey.h): a CMEK key or an API key encrypted
+ * to the public keys of key pairs in tokens. */
+struct oc_sealkey;
+struct oc_tk_unseal_args {
+	/* The private key to open for every recipient (its public half
+	 * picks the recipient); NULL: each recipient's own URI, its type=
+	 * dropped, in file order. */
+	const char *key_uri;
+	const char *module; /* NULL: each URI's module-path */
+	enum oc_tk_loader loader;
+	unsigned flags; /* OC_TK_* PIN flags, as oc_tk_open_args */
+	const char *pin_file;
+	const char *pin;
+	const void *refuse;
+	const volatile sig_atomic_t *interrupted;
+};
+
+/* Tries the recipients until one's token opens the file: the key found
+ * must be that recipient (SHA-256 of its SubjectPublicKeyInfo) before it
+ * decrypts (CKM_RSA_PKCS_OAEP in the token), and the plaintext must pass
+ * oc_sealkey_check.  *secret is NUL-terminated oc_secure_alloc memory.
+ * On success e->msg names the recipient that opened it; on failure it
+ * gives every recipient's reason, and the error is that of the recipient
+ * that got furthest (OC_ERR_NOT_FOUND no token, OC_ERR_UNAUTHORIZED a
+ * PIN refused, OC_ERR_KEY_MISMATCH another key, OC_ERR_DECRYPT ...). */
+int oc_tk_unseal(const struct oc_sealkey *s, const struct oc_tk_unseal_args *a,
+		 uint8_t **secret, size_t *n, struct oc_tk_err *e);
+/* The same from a file (oc_sealkey_load_file) that must seal kind (an
+ * enum oc_sealkey_kind). */
+int oc_tk_unseal_file(const char *path, const struct oc_tk_unseal_args *a,
+		      int kind, uint8_t **secret, size_t *n,
+		      struct oc_tk_err *e);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd-key.h"
+#include "cmd-seal.h"
 
 #include "cmek.h"
 #include "codec.h"
@@ -35,7 +36,8 @@ static const char fingerprint_usage[] =
     "\n"
     "Prints the fingerprint (SHA-256 of the 32 raw key bytes, 64\n"
     "lowercase hex) of KEY: a key file in any accepted encoding, '-' for\n"
-    "stdin, env:NAME, or a pkcs11: URI.\n";
+    "stdin, env:NAME, or a pkcs11: URI.  For a sealed key file it is the\n"
+    "fingerprint the file records (no token is needed).\n";
 
 enum { OPT_OUT = OC_OPT_CMD_BASE };
 
@@ -161,7 +163,9 @@ int oc_cmd_fingerprint(struct oc_tool *t, int argc, char **argv)
 			     NULL, NULL, NULL, 1, "exactly one KEY");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	rc = oc_keyarg_fingerprint(t, argv[r], "fingerprint", hex);
+	rc = oc_seal_fingerprint(argv[r], hex) == 0
+		 ? 0
+		 : oc_keyarg_fingerprint(t, argv[r], "fingerprint", hex);
 	if (rc)
 		return rc;
 	if (print_fpr(t, hex, NULL) != 0) {

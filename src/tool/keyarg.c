@@ -13,6 +13,7 @@
 #include "keysrc.h"
 #include "log.h"
 #include "output.h"
+#include "sealkey.h"
 #include "secmem.h"
 #include "tokenkey/tokenkey.h"
 
@@ -92,6 +93,76 @@ static int key_from_env(const char *name, const char *what,
 	return 0;
 }
 
+unsigned oc_keyarg_pin_flags(const struct oc_tool *t)
+{
+	/* The terminal is asked only when stdin is one and no key or value
+	 * was read from it. */
+	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
+
+	return OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
+	       (may_prompt ? OC_TK_MAY_PROMPT : 0u);
+}
+
+int oc_keyarg_unseal(struct oc_tool *t, const char *path, int kind,
+		     const char *with, const char *module, const char *what,
+		     uint8_t **secret, size_t *n)
+{
+	struct oc_tk_unseal_args a = {
+	    .key_uri = with,
+	    .module = module ? module : t->p11_module,
+	    .loader = OC_TK_DLOPEN,
+	    .flags = oc_keyarg_pin_flags(t),
+	    .pin_file = t->pin_file,
+	    .interrupted = &oc_tool_interrupted,
+	};
+	struct oc_tk_err e;
+	int rc;
+
+	/* The configuration's unseal_* fill in what the line leaves out. */
+	if (oc_tool_conf(t) == 0) {
+		if (!a.key_uri)
+			a.key_uri = t->conf.unseal.key_uri;
+		if (!a.module)
+			a.module = t->conf.unseal.module;
+		if (!a.pin_file)
+			a.pin_file = t->conf.unseal.pin_file;
+	}
+	rc = oc_tk_unseal_file(path, &a, kind, secret, n, &e);
+	if (e.pin_file_loose && a.pin_file)
+		oc_tool_warn(t,
+			     "PIN file %s is readable by group or others "
+			     "(chmod 600 %s)",
+			     a.pin_file, a.pin_file);
+	if (rc) {
+		oc_tool_err("%s: %s: %s", what, path,
+			    e.msg[0] ? e.msg : oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	oc_debug(OC_LOG_TOOL, "%s unsealed by %s", path, e.msg);
+	return 0;
+}
+
+/* A sealed key file: opened in a recipient's token. */
+static int key_from_sealed(struct oc_tool *t, const char *path,
+			   const char *what, struct oc_cmek_key **out)
+{
+	uint8_t *key = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = oc_keyarg_unseal(t, path, OC_SEALKEY_CMEK, NULL, NULL, what, &key,
+			      &n);
+	if (rc)
+		return rc;
+	rc = oc_cmek_key_from_raw(key, out);
+	oc_secure_free(key);
+	if (rc) {
+		oc_tool_err("%s: cannot hold the key", what);
+		return OC_EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int key_from_file(struct oc_tool *t, const char *path, const char *what,
 			 struct oc_cmek_key **out)
 {
@@ -99,6 +170,8 @@ static int key_from_file(struct oc_tool *t, const char *path, const char *what,
 	int loose = 0, rc;
 
 	rc = oc_keysrc_key_from_file(path, out, &loose, err, sizeof(err));
+	if (rc == OC_ERR_SEALED)
+		return key_from_sealed(t, path, what, out);
 	if (rc) {
 		if (err[0])
 			oc_tool_err("%s: %s", what, err);
@@ -132,14 +205,12 @@ static int key_from_uri(struct oc_tool *t, const char *uri, const char *module,
 			const char *pin_file, const char *fingerprint,
 			const char *what, struct oc_cmek_key **out)
 {
-	bool may_prompt = isatty(STDIN_FILENO) == 1 && !t->stdin_used;
 	struct oc_tk_open_args a = {
 	    .uri = uri,
 	    .module = module,
 	    .loader = OC_TK_DLOPEN,
 	    .kind = OC_TK_AES,
-	    .flags = OC_TK_LOGIN_IF_REQUIRED | OC_TK_URI_PIN_SOURCE |
-		     (may_prompt ? OC_TK_MAY_PROMPT : 0),
+	    .flags = oc_keyarg_pin_flags(t),
 	    .pin_file = pin_file,
 	    .interrupted = &oc_tool_interrupted,
 	};

@@ -7,6 +7,7 @@ oneclaw_tool_SOURCES = \
 	src/tool/par.c src/tool/par.h \
 	src/tool/keyarg.c src/tool/keyarg.h \
 	src/tool/cmd-key.c src/tool/cmd-key.h \
+	src/tool/cmd-seal.c src/tool/cmd-seal.h \
 	src/tool/cmd-vault.c src/tool/cmd-vault.h \
 	src/tool/cmd-cmek.c src/tool/cmd-cmek.h \
 	src/tool/cmd-secret.c src/tool/cmd-secret.h \

@@ -22,14 +22,19 @@
 #include "api.h"
 #include "cmd-cmek.h"
 #include "cmd-key.h"
+#include "cmd-seal.h"
 #include "cmd-secret.h"
 #include "cmd-vault.h"
 #include "codec.h"
 #include "conf.h"
+#include "dpop.h"
 #include "err.h"
+#include "keyarg.h"
 #include "log.h"
 #include "output.h"
+#include "sealkey.h"
 #include "secmem.h"
+#include "tokenkey/tokenkey.h"
 
 volatile sig_atomic_t oc_tool_interrupted;
 
@@ -39,6 +44,9 @@ static const char usage_text[] =
     "CMEK keys:\n"
     "  keygen [--out FILE]                 make a new 32-byte CMEK key\n"
     "  fingerprint KEY                     print a key's SHA-256 fingerprint\n"
+    "  key seal --to URI|--to-pubkey FILE [...] [--oaep-hash H] KEY\n"
+    "                                      seal a key to keys in tokens\n"
+    "  key unseal [--with URI] SEALED      open a sealed key file\n"
     "Vaults:\n"
     "  vault list | get VAULT | create NAME [--description D]\n"
     "CMEK (customer-managed encryption):\n"
@@ -55,7 +63,8 @@ static const char usage_text[] =
     "  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
     "  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
     "\n"
-    "KEY is a key file (32 raw bytes, base64 or 64 hex), '-' for stdin,\n"
+    "KEY is a key file (32 raw bytes, base64 or 64 hex, or a sealed key\n"
+    "file), '-' for stdin,\n"
     "env:NAME for an environment variable, or a pkcs11: URI of an AES key\n"
     "in a token (with --pkcs11-module and --pin-file).\n"
     "VAULT is a vault id or a vault name.\n"
@@ -66,6 +75,10 @@ static const char usage_text[] =
     "  --timeout SECONDS      per-request timeout\n"
     "  --pkcs11-module SO     module for pkcs11: key URIs\n"
     "  --pin-file FILE        user PIN of that token\n"
+    "  --dpop-key-uri URI     bind tokens to this EC P-256 key in a token\n"
+    "                         (RFC 9449 DPoP; else ONECLAW_DPOP_KEY_URI)\n"
+    "  --dpop-module SO       module holding the DPoP key\n"
+    "  --dpop-pin-file FILE   user PIN of the DPoP key's token\n"
     "  --json                 machine-readable output on stdout\n"
     "  -q, --quiet            no progress or notes on stderr\n"
     "  -h, --help             this help (COMMAND --help for a command)\n"
@@ -82,6 +95,9 @@ static const struct option global_opts[] = {
     {"timeout", required_argument, NULL, OC_OPT_TIMEOUT},
     {"pkcs11-module", required_argument, NULL, OC_OPT_P11_MODULE},
     {"pin-file", required_argument, NULL, OC_OPT_PIN_FILE},
+    {"dpop-key-uri", required_argument, NULL, OC_OPT_DPOP_KEY_URI},
+    {"dpop-module", required_argument, NULL, OC_OPT_DPOP_MODULE},
+    {"dpop-pin-file", required_argument, NULL, OC_OPT_DPOP_PIN_FILE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OC_OPT_VERSION},
@@ -235,6 +251,18 @@ static int global_opt(struct oc_tool *t, int c, const char *arg)
 	case OC_OPT_PIN_FILE:
 		t->pin_file = arg;
 		return 1;
+	case OC_OPT_DPOP_KEY_URI:
+		if (strncmp(arg, "pkcs11:", 7) != 0)
+			return -oc_tool_usage(NULL, "--dpop-key-uri must be "
+						    "a pkcs11: URI");
+		t->dpop_key_uri = arg;
+		return 1;
+	case OC_OPT_DPOP_MODULE:
+		t->dpop_module = arg;
+		return 1;
+	case OC_OPT_DPOP_PIN_FILE:
+		t->dpop_pin_file = arg;
+		return 1;
 	case 'q':
 		t->quiet = true;
 		return 1;
@@ -357,6 +385,34 @@ int oc_tool_conf(struct oc_tool *t)
 	return 0;
 }
 
+/* credential_file is a sealed key file: open it in its token. */
+static int unseal_credential(struct oc_tool *t)
+{
+	const char *path = t->conf.credential_sealed;
+	uint8_t *cred = NULL;
+	size_t n = 0;
+	int rc;
+
+	/* The configuration's own file opens with its own unseal_module:
+	 * --pkcs11-module is for the command's KEY arguments (which may be
+	 * in another module, such as this project's). */
+	rc = oc_keyarg_unseal(t, path, OC_SEALKEY_CREDENTIAL, NULL,
+			      t->conf.unseal.module, "credential_file", &cred,
+			      &n);
+	if (rc)
+		return rc;
+	t->conf.cred_kind = oc_conf_cred_kind((const char *)cred);
+	if (t->conf.cred_kind == OC_CRED_NONE) {
+		oc_secure_free(cred);
+		oc_tool_err("credential_file %s: the sealed credential is not "
+			    "an ocv_ agent key, a 1ck_ user key or a token",
+			    path);
+		return OC_EXIT_FAIL;
+	}
+	t->conf.credential = (char *)cred;
+	return 0;
+}
+
 int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 {
 	int rc;
@@ -368,6 +424,11 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 	rc = oc_tool_conf(t);
 	if (rc)
 		return rc;
+	if (t->conf.credential_sealed && !t->conf.credential) {
+		rc = unseal_credential(t);
+		if (rc)
+			return rc;
+	}
 	if (t->conf.cred_kind == OC_CRED_NONE || !t->conf.credential) {
 		oc_tool_err("no credential: set ONECLAW_API_KEY (1ck_...), "
 			    "ONECLAW_AGENT_API_KEY (ocv_...) or ONECLAW_TOKEN, "
@@ -380,7 +441,71 @@ int oc_tool_api(struct oc_tool *t, struct oc_api **out)
 			    t->api_url, oc_strerror(rc));
 		return OC_EXIT_FAIL;
 	}
+	rc = oc_tool_dpop(t, t->api);
+	if (rc) {
+		oc_api_free(t->api);
+		t->api = NULL;
+		return rc;
+	}
 	*out = t->api;
+	return 0;
+}
+
+/* Opens the DPoP key now, so that a bad URI, PIN or key type is told
+ * before any request (the PIN prompt too). */
+static int dpop_open(struct oc_tool *t)
+{
+	const char *uri =
+	    t->dpop_key_uri ? t->dpop_key_uri : t->conf.dpop_key_uri;
+	const char *pin =
+	    t->dpop_pin_file ? t->dpop_pin_file : t->conf.dpop_key_pin_file;
+	struct oc_tk_open_args a = {
+	    .uri = uri,
+	    .module = t->dpop_module ? t->dpop_module : t->conf.dpop_key_module,
+	    .loader = OC_TK_DLOPEN,
+	    .kind = OC_TK_EC,
+	    .flags = oc_keyarg_pin_flags(t),
+	    .pin_file = pin,
+	    .interrupted = &oc_tool_interrupted,
+	};
+	struct oc_dpop_signer s;
+	struct oc_tk_err e;
+	int rc;
+
+	rc = oc_tk_dpop_signer(&a, true, &s, &e);
+	if (e.pin_file_loose)
+		oc_tool_warn(t, "DPoP key: the PIN file is readable by group "
+				"or others (chmod 600 it)");
+	if (rc) {
+		oc_tool_err(
+		    "DPoP key: %s%s", e.msg[0] ? e.msg : oc_strerror(rc),
+		    e.stage == OC_TK_AT_NO_MODULE ? ": give --dpop-module SO"
+		    : e.stage == OC_TK_AT_NEED_PIN
+			? ": give --dpop-pin-file FILE"
+			: "");
+		return OC_EXIT_FAIL;
+	}
+	rc = oc_dpop_new(&s, &t->dpop);
+	if (rc) {
+		oc_tool_err("DPoP key: %s", oc_strerror(rc));
+		return OC_EXIT_FAIL;
+	}
+	oc_debug(OC_LOG_TOOL, "requests are DPoP-bound");
+	return 0;
+}
+
+int oc_tool_dpop(struct oc_tool *t, struct oc_api *a)
+{
+	int rc;
+
+	if (!t->dpop_key_uri && !t->conf.dpop_key_uri)
+		return 0;
+	if (!t->dpop) {
+		rc = dpop_open(t);
+		if (rc)
+			return rc;
+	}
+	oc_api_set_dpop(a, oc_dpop_ref(t->dpop));
 	return 0;
 }
 
@@ -500,9 +625,13 @@ int oc_tool_dispatch(struct oc_tool *t, const char *cmd, const char *usage,
 }
 
 static const struct oc_tool_cmd commands[] = {
-    {"keygen", oc_cmd_keygen}, {"fingerprint", oc_cmd_fingerprint},
-    {"vault", oc_cmd_vault},   {"cmek", oc_cmd_cmek},
-    {"secret", oc_cmd_secret}, {NULL, NULL},
+    {"keygen", oc_cmd_keygen},
+    {"fingerprint", oc_cmd_fingerprint},
+    {"key", oc_cmd_key},
+    {"vault", oc_cmd_vault},
+    {"cmek", oc_cmd_cmek},
+    {"secret", oc_cmd_secret},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)
@@ -571,6 +700,7 @@ out:
 			 hs.requests, hs.connections);
 	}
 	oc_api_free(t.api);
+	oc_dpop_free(t.dpop);
 	if (t.conf_loaded)
 		oc_conf_free(&t.conf);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -33,23 +33,30 @@ enum oc_tool_optcode {
 	OC_OPT_TIMEOUT,
 	OC_OPT_P11_MODULE,
 	OC_OPT_PIN_FILE,
+	OC_OPT_DPOP_KEY_URI,
+	OC_OPT_DPOP_MODULE,
+	OC_OPT_DPOP_PIN_FILE,
 	OC_OPT_VERSION,
 	OC_OPT_CMD_BASE = 0x200, /* commands number their options from here */
 };
 
 struct oc_tool {
-	const char *config_path; /* --config */
-	const char *url;	 /* --url */
-	const char *p11_module;	 /* --pkcs11-module */
-	const char *pin_file;	 /* --pin-file */
-	unsigned timeout_s;	 /* --timeout; 0: from the config */
+	const char *config_path;   /* --config */
+	const char *url;	   /* --url */
+	const char *p11_module;	   /* --pkcs11-module */
+	const char *pin_file;	   /* --pin-file */
+	const char *dpop_key_uri;  /* --dpop-key-uri */
+	const char *dpop_module;   /* --dpop-module */
+	const char *dpop_pin_file; /* --dpop-pin-file */
+	unsigned timeout_s;	   /* --timeout; 0: from the config */
 	bool json;
 	bool quiet;
 	bool stdin_used; /* a key or a value was read from stdin */
 	bool conf_loaded;
 	struct oc_conf conf;
 	struct oc_api *api;
-	char api_url[1024]; /* for "cannot reach URL" */
+	struct oc_dpop *dpop; /* the DPoP key every client shares, or NULL */
+	char api_url[1024];   /* for "cannot reach URL" */
 };
 
 /* Set by SIGINT/SIGTERM: long loops stop between items and say how to
@@ -62,6 +69,11 @@ int oc_tool_conf(struct oc_tool *t);
 /* The API client, built on first use; needs a credential.  Returns 0 or
  * prints the reason and returns OC_EXIT_FAIL. */
 int oc_tool_api(struct oc_tool *t, struct oc_api **out);
+
+/* Binds a's tokens to the DPoP key when one is configured (opened once,
+ * at the first call, and shared).  Returns 0 or prints the reason and
+ * returns OC_EXIT_FAIL. */
+int oc_tool_dpop(struct oc_tool *t, struct oc_api *a);
 
 /* "oneclaw-tool: <message>" on stderr. */
 void oc_tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

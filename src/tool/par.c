@@ -89,6 +89,11 @@ int oc_par_run(struct oc_tool *t, size_t n, unsigned jobs, oc_par_fn fn,
 			w[i].a = t->api;
 		else if (oc_api_new(&t->conf, &w[i].a) != 0)
 			break; /* fewer workers, same work */
+		else if (oc_tool_dpop(t, w[i].a) != 0) {
+			oc_api_free(w[i].a); /* cannot fail: opened before */
+			w[i].a = NULL;
+			break;
+		}
 	}
 	jobs = i;
 	if (jobs == 1) {

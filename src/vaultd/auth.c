@@ -3,6 +3,7 @@
 
 #include "auth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,7 @@ static const char uncovered[] = "Token scopes do not cover this path";
  * key again on a 403 whose detail holds this phrase; lower case, so a
  * case-sensitive match finds it too. */
 static const char stale[] = "token has been revoked";
+static const char unbound[] = "The DPoP scheme needs a DPoP-bound token";
 
 static bool has_prefix(const char *s, size_t n, const char *p)
 {
@@ -82,18 +84,22 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 	struct oc_principal p;
 	const char *tok;
 	size_t n;
-	bool revoked = false;
+	bool revoked = false, dpop_scheme;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
 	*why = "Missing bearer token";
 	if (!header)
 		return OC_ERR_UNAUTHORIZED;
-	if (strncasecmp(header, "Bearer ", 7) != 0) {
+	dpop_scheme = strncasecmp(header, "DPoP ", 5) == 0;
+	if (dpop_scheme) {
+		tok = header + 5;
+	} else if (strncasecmp(header, "Bearer ", 7) == 0) {
+		tok = header + 7;
+	} else {
 		*why = "Authorization must be a Bearer token";
 		return OC_ERR_UNAUTHORIZED;
 	}
-	tok = header + 7;
 	while (*tok == ' ')
 		tok++;
 	n = strlen(tok);
@@ -101,6 +107,12 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 		n--;
 	if (n == 0)
 		return OC_ERR_UNAUTHORIZED;
+	/* The DPoP scheme says the token is bound (RFC 9449 §7.1). */
+	if (dpop_scheme &&
+	    (has_prefix(tok, n, "1ck_") || has_prefix(tok, n, "ocv_"))) {
+		*why = unbound;
+		return OC_ERR_UNAUTHORIZED;
+	}
 	if (has_prefix(tok, n, "1ck_")) {
 		rc = user_by_key(a, tok, n, p.id);
 		if (rc == OC_ERR_NOT_FOUND || rc == OC_ERR_ARGS) {
@@ -120,6 +132,11 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 	rc = oc_jwt_verify(a->signer, tok, n, now, &p, why);
 	if (rc)
 		return rc;
+	if (dpop_scheme && !p.jkt[0]) {
+		*why = unbound;
+		oc_principal_clear(&p);
+		return OC_ERR_UNAUTHORIZED;
+	}
 	rc = oc_store_token_is_revoked(a->store, p.jti, &revoked);
 	if (!rc && revoked) {
 		*why = "Token has been revoked";
@@ -135,8 +152,14 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 	return OC_OK;
 }
 
+/* The thumbprint into p, or "" for a bearer token. */
+static void bind_key(struct oc_principal *p, const char *jkt)
+{
+	snprintf(p->jkt, sizeof(p->jkt), "%s", jkt ? jkt : "");
+}
+
 int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
-			const char *agent_id, int64_t now,
+			const char *agent_id, const char *jkt, int64_t now,
 			struct oc_principal *out, char **token, int64_t *ttl,
 			const char **why)
 {
@@ -176,6 +199,7 @@ int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
 	p.scopes = ag.scopes;
 	memset(&ag.vault_ids, 0, sizeof(ag.vault_ids));
 	memset(&ag.scopes, 0, sizeof(ag.scopes));
+	bind_key(&p, jkt);
 	rc = oc_jwt_issue(a->signer, &p, now, ag.token_ttl, token);
 	if (rc)
 		goto out;
@@ -189,8 +213,8 @@ out:
 }
 
 int oc_auth_user_token(struct oc_auth *a, const char *key, size_t key_len,
-		       int64_t now, struct oc_principal *out, char **token,
-		       int64_t *ttl, const char **why)
+		       const char *jkt, int64_t now, struct oc_principal *out,
+		       char **token, int64_t *ttl, const char **why)
 {
 	struct oc_principal p;
 	int rc;
@@ -205,6 +229,7 @@ int oc_auth_user_token(struct oc_auth *a, const char *key, size_t key_len,
 	if (rc)
 		return rc;
 	p.kind = OC_PRINCIPAL_USER;
+	bind_key(&p, jkt);
 	rc = oc_jwt_issue(a->signer, &p, now, OC_USER_TOKEN_TTL, token);
 	if (rc)
 		return rc;

@@ -22,12 +22,18 @@
 #define OC_USER_TOKEN_TTL  3600
 #define OC_AGENT_TOKEN_TTL 3600
 
+struct oc_replay;
+
 struct oc_auth {
 	struct oc_store *store;
 	struct oc_signer *signer;
+	struct oc_replay *dpop_seen; /* DPoP proof ids (replay.h) */
 };
 
-/* The Authorization header value -> principal.  OC_ERR_UNAUTHORIZED with a
+/* The Authorization header value -> principal.  The scheme is Bearer, or
+ * DPoP for a DPoP-bound token (RFC 9449 §7.1; the 1claw SDK sends Bearer
+ * for those too).  A bound token (out->jkt set) is good only with a DPoP
+ * proof, which the caller checks (dpop-verify.h).  OC_ERR_UNAUTHORIZED with a
  * static reason in *why; OC_ERR_FORBIDDEN with "token has been revoked" for
  * an agent token issued before a change to the agent's access (a policy
  * naming it, the agent itself, its key), as the hosted service answers. */
@@ -35,14 +41,15 @@ int oc_auth_bearer(struct oc_auth *a, const char *header, int64_t now,
 		   struct oc_principal *out, const char **why);
 
 /* Token exchange.  *token is a secure string; *ttl its lifetime.  For
- * agents, out also gets the agent id, vault_ids and scopes. */
+ * agents, out also gets the agent id, vault_ids and scopes.  jkt, when not
+ * NULL, binds the token to that DPoP key thumbprint. */
 int oc_auth_agent_token(struct oc_auth *a, const char *key, size_t key_len,
-			const char *agent_id, int64_t now,
+			const char *agent_id, const char *jkt, int64_t now,
 			struct oc_principal *out, char **token, int64_t *ttl,
 			const char **why);
 int oc_auth_user_token(struct oc_auth *a, const char *key, size_t key_len,
-		       int64_t now, struct oc_principal *out, char **token,
-		       int64_t *ttl, const char **why);
+		       const char *jkt, int64_t now, struct oc_principal *out,
+		       char **token, int64_t *ttl, const char **why);
 
 /* Vault binding: OC_OK or OC_ERR_FORBIDDEN. */
 int oc_auth_vault(const struct oc_principal *p, const char *vault_id);

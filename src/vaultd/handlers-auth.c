@@ -6,6 +6,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "auth.h"
+#include "dpop-verify.h"
 #include "err.h"
 #include "fields.h"
 #include "handlers.h"
@@ -24,6 +25,10 @@ static void token_reply(struct oc_req *r, const struct oc_principal *p,
 		return;
 	yajl_gen_map_open(j.g);
 	oc_jgen_kv_str(&j, "access_token", token);
+	/* "Bearer" for a DPoP-bound token too: the hosted service's answer
+	 * as far as its clients show (they send Bearer either way), and a
+	 * client reading token_type as the scheme to use still gets in (the
+	 * bound token takes either scheme, auth.h). */
 	oc_jgen_kv_str(&j, "token_type", "Bearer");
 	oc_jgen_kv_int(&j, "expires_in", ttl);
 	if (p->kind == OC_PRINCIPAL_AGENT) {
@@ -38,12 +43,51 @@ static void token_reply(struct oc_req *r, const struct oc_principal *p,
 	oc_reply_end(r, &j, 200);
 }
 
+/* The DPoP binding asked for, RFC 9449 §5: a proof of the key in the
+ * body's "dpop_jwk" (the 1claw SDK sends both), or, with no dpop_jwk, of
+ * any key, which the token is then bound to.  *jkt is NULL for a bearer
+ * token.  Non-zero when the answer (400) is set. */
+static int dpop_binding(struct oc_req *r, const struct oc_json *body,
+			char thumb[OC_JWK_THUMBPRINT_LEN + 1], const char **jkt)
+{
+	const struct oc_json *jwk_json = NULL;
+	char want[OC_JWK_THUMBPRINT_LEN + 1];
+	struct oc_jwk jwk;
+	const char *why;
+	int rc;
+
+	*jkt = NULL;
+	rc = oc_field_object(r, body, "dpop_jwk", &jwk_json);
+	if (rc)
+		return rc;
+	if (!jwk_json && !oc_req_header(r, "DPoP"))
+		return OC_OK;
+	if (jwk_json) {
+		rc = oc_jwk_parse(jwk_json, &jwk, &why);
+		if (!rc)
+			rc = oc_jwk_thumbprint(&jwk, want);
+		oc_jwk_clear(&jwk);
+		if (rc == OC_ERR_PARSE) {
+			oc_problem(r, 400, why);
+			return rc;
+		}
+		if (rc) {
+			oc_problem_err(r, rc, NULL);
+			return rc;
+		}
+	}
+	rc = oc_req_dpop(r, jwk_json ? want : NULL, 400, thumb);
+	if (!rc)
+		*jkt = thumb;
+	return rc;
+}
+
 static void exchange(struct oc_req *r, bool agent_endpoint)
 {
 	struct oc_json *body = NULL;
 	struct oc_principal p;
-	const char *key, *agent_id, *why = NULL;
-	char *token = NULL;
+	const char *key, *agent_id, *jkt, *why = NULL;
+	char *token = NULL, thumb[OC_JWK_THUMBPRINT_LEN + 1];
 	size_t key_len = 0, id_len = 0;
 	int64_t ttl = 0;
 	int rc;
@@ -59,14 +103,16 @@ static void exchange(struct oc_req *r, bool agent_endpoint)
 		oc_problem(r, 400, "Field 'agent_id' must be a UUID");
 		goto out;
 	}
+	if (dpop_binding(r, body, thumb, &jkt))
+		goto out;
 	/* ocv_ keys work on both endpoints (the Go SDK sends them to
 	 * api-key-token); 1ck_ keys only on api-key-token. */
 	if (key_len > 4 && memcmp(key, "ocv_", 4) == 0)
 		rc = oc_auth_agent_token(&r->srv->auth, key, key_len, agent_id,
-					 r->now, &p, &token, &ttl, &why);
+					 jkt, r->now, &p, &token, &ttl, &why);
 	else if (!agent_endpoint)
-		rc = oc_auth_user_token(&r->srv->auth, key, key_len, r->now, &p,
-					&token, &ttl, &why);
+		rc = oc_auth_user_token(&r->srv->auth, key, key_len, jkt,
+					r->now, &p, &token, &ttl, &why);
 	else {
 		rc = OC_ERR_UNAUTHORIZED;
 		why = "Invalid API key";

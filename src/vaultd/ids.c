@@ -12,28 +12,6 @@
 #include "ossl.h"
 #include "secmem.h"
 
-int oc_uuid(char out[OC_UUID_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
-	size_t i, o = 0;
-	int rc;
-
-	rc = oc_random(r, sizeof(r));
-	if (rc)
-		return rc;
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	for (i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[r[i] >> 4];
-		out[o++] = hex[r[i] & 0x0f];
-	}
-	out[o] = '\0';
-	return OC_OK;
-}
-
 bool oc_is_uuid(const char *s)
 {
 	size_t i;
@@ -52,26 +30,6 @@ bool oc_is_uuid(const char *s)
 		}
 	}
 	return true;
-}
-
-int oc_base64url_encode(const uint8_t *in, size_t n, char *out, size_t out_size)
-{
-	size_t i, len;
-	int rc;
-
-	rc = oc_base64_encode(in, n, out, out_size);
-	if (rc)
-		return rc;
-	len = strlen(out);
-	while (len > 0 && out[len - 1] == '=')
-		out[--len] = '\0';
-	for (i = 0; i < len; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-	}
-	return OC_OK;
 }
 
 int oc_api_key_new(const char *prefix, char **out)

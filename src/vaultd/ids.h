@@ -7,14 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OC_UUID_LEN	36
+#include "codec.h" /* oc_base64url_encode, oc_base64url_decode */
+#include "ossl.h"  /* oc_uuid, OC_UUID_LEN */
+
 #define OC_KEY_HASH_LEN 32
 /* prefix (4) + base64url of 32 random bytes without padding (43). */
 #define OC_API_KEY_LEN 47
 #define OC_API_KEY_MAX 256
 
-/* A random (version 4) UUID, lowercase, NUL-terminated. */
-int oc_uuid(char out[OC_UUID_LEN + 1]);
 /* 1 when s is a canonical lowercase or uppercase UUID text. */
 bool oc_is_uuid(const char *s);
 /* A new key "<prefix>" + 43 base64url chars, written into secure memory the
@@ -22,8 +22,5 @@ bool oc_is_uuid(const char *s);
 int oc_api_key_new(const char *prefix, char **out);
 /* SHA-256 of the key text; only this is ever stored. */
 int oc_api_key_hash(const char *key, size_t n, uint8_t out[OC_KEY_HASH_LEN]);
-/* base64url without padding (JWT); out_size >= 4 * ceil(n / 3) + 1. */
-int oc_base64url_encode(const uint8_t *in, size_t n, char *out,
-			size_t out_size);
 
 #endif

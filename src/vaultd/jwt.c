@@ -80,6 +80,12 @@ static int payload_json(const struct oc_principal *p, struct oc_buf *out)
 	oc_jgen_kv_int(&j, "exp", p->exp);
 	oc_jgen_kv_str(&j, "jti", p->jti);
 	oc_jgen_kv_int(&j, "gen", p->gen);
+	if (p->jkt[0]) {
+		oc_jgen_str(&j, "cnf");
+		yajl_gen_map_open(j.g);
+		oc_jgen_kv_str(&j, "jkt", p->jkt);
+		yajl_gen_map_close(j.g);
+	}
 	yajl_gen_map_close(j.g);
 	rc = oc_jgen_status(&j);
 	oc_jgen_free(&j);
@@ -160,6 +166,26 @@ static int parse_sub(const char *sub, size_t n, struct oc_principal *p)
 	if (!oc_is_uuid(id))
 		return OC_ERR_PARSE;
 	memcpy(p->id, id, OC_UUID_LEN + 1);
+	return OC_OK;
+}
+
+/* cnf {"jkt"}: the token is DPoP-bound.  A cnf we cannot read refuses the
+ * token: taking it as a bearer token would drop the binding. */
+static int claim_cnf(const struct oc_json *obj, struct oc_principal *p)
+{
+	const struct oc_json *cnf = oc_json_get(obj, "cnf");
+	const char *jkt;
+	size_t len = 0;
+
+	if (!cnf)
+		return OC_OK;
+	jkt = oc_json_type(cnf) == OC_JSON_OBJECT
+		  ? oc_json_get_string(cnf, "jkt", &len)
+		  : NULL;
+	if (!jkt || len != OC_JWK_THUMBPRINT_LEN || memchr(jkt, '\0', len))
+		return OC_ERR_PARSE;
+	memcpy(p->jkt, jkt, len);
+	p->jkt[len] = '\0';
 	return OC_OK;
 }
 
@@ -245,7 +271,7 @@ int oc_jwt_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
 	memcpy(p.jti, str, len);
 	p.jti[len] = '\0';
 	/* A "scopes" claim (tokens of earlier versions) is ignored. */
-	if (claim_list(js, "vault_ids", &p.vault_ids))
+	if (claim_list(js, "vault_ids", &p.vault_ids) || claim_cnf(js, &p))
 		goto out;
 	if (now >= p.exp) {
 		*why = "Token expired";

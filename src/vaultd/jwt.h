@@ -1,8 +1,9 @@
 /* jwt.h - short-lived access tokens: EdDSA (Ed25519) signed JWTs.
  *
  * Claims: sub ("agent:<uuid>" | "user:<uuid>"), org, vault_ids, iat, exp,
- * jti, gen (the agent's revocation generation).  No scope list: scopes are
- * checked per request against the agent's live data (auth.h); a "scopes"
+ * jti, gen (the agent's revocation generation), and cnf {"jkt"} for a token
+ * bound to a DPoP key (RFC 9449 §6.1; dpop-verify.h).  No scope list: scopes
+ * are checked per request against the agent's live data (auth.h); a "scopes"
  * claim in a token is ignored.  The signing key is generated at --init and
  * stored sealed under the master key. */
 #ifndef OC_VAULTD_JWT_H
@@ -13,24 +14,26 @@
 #include <stdint.h>
 
 #include "ids.h"
+#include "jwk.h"
 #include "strlist.h"
 
 #define OC_SIGNING_SEED_LEN 32
 
 /* The largest payload: the claims as jwt.c writes them, every value at
- * its longest (an agent's sub, a jti, three integers of 20 characters) and
- * vault_ids full (OC_STRLIST_MAX UUIDs, each with its quotes and a comma).
+ * its longest (an agent's sub, a jti, three integers of 20 characters, a
+ * DPoP thumbprint) and vault_ids full (OC_STRLIST_MAX UUIDs, each with its
+ * quotes and a comma).
  * Issuance never fails on size; vaultd-jwt-test checks the bound is exact.
  */
 #define OC_JWT_PAYLOAD_SKELETON                                                \
 	"{\"sub\":\"agent:\",\"org\":\"local\",\"vault_ids\":[],\"iat\":,"     \
-	"\"exp\":,\"jti\":\"\",\"gen\":}"
+	"\"exp\":,\"jti\":\"\",\"gen\":,\"cnf\":{\"jkt\":\"\"}}"
 #define OC_JWT_PAYLOAD_MAX                                                     \
 	(sizeof(OC_JWT_PAYLOAD_SKELETON) - 1 + 2 * OC_UUID_LEN + 3 * 20 +      \
-	 OC_STRLIST_MAX * (OC_UUID_LEN + 3))
+	 OC_JWK_THUMBPRINT_LEN + OC_STRLIST_MAX * (OC_UUID_LEN + 3))
 /* Padded base64 of the payload (base64url drops the padding). */
 #define OC_JWT_PAYLOAD_B64_MAX ((OC_JWT_PAYLOAD_MAX + 2) / 3 * 4)
-/* header (36) "." payload "." signature (86): 13712 characters, within
+/* header (36) "." payload "." signature (86): 13792 characters, within
  * what the client takes (16384, MAX_TOKEN in src/api.c). */
 #define OC_JWT_MAX (36 + 1 + OC_JWT_PAYLOAD_B64_MAX + 1 + 86)
 
@@ -52,6 +55,9 @@ struct oc_principal {
 	int64_t iat;
 	int64_t exp;
 	int64_t gen;
+	/* The thumbprint of the DPoP key the token is bound to; "" for a
+	 * bearer token. */
+	char jkt[OC_JWK_THUMBPRINT_LEN + 1];
 };
 
 void oc_principal_clear(struct oc_principal *p);

@@ -6,6 +6,7 @@ bin_PROGRAMS += oneclaw-vaultd
 src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
 	src/vaultd/conntrack.c src/vaultd/conntrack.h \
+	src/vaultd/dpop-verify.c src/vaultd/dpop-verify.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
 	src/vaultd/faults.c src/vaultd/faults.h \
 	src/vaultd/fdio.c src/vaultd/fdio.h \
@@ -19,9 +20,11 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/handlers-secrets.c src/vaultd/handlers-secrets.h \
 	src/vaultd/handlers-vaults.c src/vaultd/handlers-vaults.h \
 	src/vaultd/ids.c src/vaultd/ids.h \
+	src/vaultd/jwk.c src/vaultd/jwk.h \
 	src/vaultd/jwt.c src/vaultd/jwt.h \
 	src/vaultd/kek.c src/vaultd/kek.h \
 	src/vaultd/problem.c src/vaultd/problem.h \
+	src/vaultd/replay.c src/vaultd/replay.h \
 	src/vaultd/request.c src/vaultd/request.h \
 	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
 	src/vaultd/rotator.c src/vaultd/rotator.h \

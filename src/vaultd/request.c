@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "conntrack.h"
+#include "dpop-verify.h"
 #include "err.h"
 #include "faults.h"
 #include "handlers.h"
@@ -29,7 +30,7 @@
 /* Each route takes the body it needs, in bytes and in JSON values, and no
  * more: the rest is refused with 413 before it is parsed. */
 #define BODY_NONE   1024, 16 /* a stray small body is ignored */
-#define BODY_TOKEN  1024, 16
+#define BODY_TOKEN  1024, 32 /* with a DPoP key as WebCrypto exports it */
 #define BODY_SMALL  (16u * 1024), 32
 #define BODY_POLICY (64u * 1024), 1024
 #define BODY_AGENT  (1024u * 1024), 1024
@@ -84,6 +85,68 @@ static const struct oc_route routes[] = {
 };
 
 /* --- helpers for handlers ----------------------------------------------- */
+
+/* The header values named name (case-insensitive), the first in *first. */
+struct header_count {
+	const char *name;
+	const char *first;
+	unsigned n;
+};
+
+static enum MHD_Result each_header(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct header_count *c = cls;
+
+	(void)kind;
+	if (strcasecmp(key, c->name) != 0)
+		return MHD_YES;
+	if (c->n++ == 0)
+		c->first = value ? value : "";
+	return MHD_YES;
+}
+
+static const char dpop_challenge[] =
+    "DPoP error=\"invalid_dpop_proof\", algs=\"ES256\"";
+
+int oc_req_dpop(struct oc_req *r, const char *jkt, unsigned status,
+		char key_jkt[OC_JWK_THUMBPRINT_LEN + 1])
+{
+	struct header_count proofs = {"DPoP", NULL, 0};
+	struct oc_dpop_request want = {
+	    .method = r->method,
+	    .tls = r->srv->tls,
+	    .host = oc_req_header(r, MHD_HTTP_HEADER_HOST),
+	    .path = r->url,
+	    .now = r->now,
+	};
+	const char *why = "DPoP proof required";
+	int64_t retry_at = 0;
+	int rc = OC_ERR_UNAUTHORIZED;
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, each_header,
+				  &proofs);
+	/* One proof per request (RFC 9449 §4.3, check 1). */
+	if (proofs.n > 1)
+		why = "More than one DPoP header";
+	else if (proofs.n == 1)
+		rc = oc_dpop_verify(
+		    status == 400 ? NULL : r->srv->auth.dpop_seen, proofs.first,
+		    &want, jkt, key_jkt, &retry_at, &why);
+	if (rc == OC_ERR_UNAUTHORIZED) {
+		if (status == 401)
+			r->www_auth = dpop_challenge;
+		oc_problem(r, status, why);
+	} else if (rc == OC_ERR_RATE_LIMITED) {
+		snprintf(
+		    r->retry_after, sizeof(r->retry_after), "%lld",
+		    (long long)(retry_at > r->now ? retry_at - r->now : 1));
+		oc_problem(r, 503, why);
+	} else if (rc) {
+		oc_problem_err(r, rc, NULL);
+	}
+	return rc;
+}
 
 const char *oc_req_header(struct oc_req *r, const char *name)
 {
@@ -283,7 +346,7 @@ static enum MHD_Result send_reply(struct oc_req *r, bool truncate)
 					r->retry_after);
 	if (r->www_auth)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer");
+					r->www_auth);
 	if (r->status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					"GET, PUT, POST, PATCH, DELETE");
@@ -386,7 +449,7 @@ static bool authenticate(struct oc_req *r)
 			    oc_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION),
 			    r->now, &r->who, &why);
 	if (rc == OC_ERR_UNAUTHORIZED) {
-		r->www_auth = true;
+		r->www_auth = "Bearer";
 		oc_problem(r, 401, why);
 		return false;
 	}
@@ -397,6 +460,15 @@ static bool authenticate(struct oc_req *r)
 	if (rc) {
 		oc_problem_err(r, rc, NULL);
 		return false;
+	}
+	/* A bound token is no good without a proof of its key.  A proof that
+	 * comes with a bearer token is ignored (RFC 9449 §7.2 leaves it to
+	 * the server): the client may have asked for a binding that its
+	 * exchange did not make, and its token is no weaker for the proof. */
+	if (r->who.jkt[0]) {
+		char key_jkt[OC_JWK_THUMBPRINT_LEN + 1];
+
+		return oc_req_dpop(r, r->who.jkt, 401, key_jkt) == OC_OK;
 	}
 	return true;
 }

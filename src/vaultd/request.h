@@ -4,7 +4,8 @@
  * Each route states the body it takes (bytes and JSON values).  When the
  * headers are in, the request is routed, a declared body over the route's
  * budget is refused with 413, a route that needs a bearer checks it (401;
- * 403 for a revoked agent token), and the declared body takes its share of
+ * 403 for a revoked agent token) and, for a DPoP-bound token, its DPoP
+ * proof (401), and the declared body takes its share of
  * the bytes all requests may hold at once (OC_MAX_INFLIGHT; past it 503
  * with Retry-After) -- all before a body byte is kept.  A chunked body is
  * held to the same bounds as it comes.  A refused body is dropped, not
@@ -22,6 +23,7 @@
 #include "buf.h"
 #include "faults.h"
 #include "json.h"
+#include "jwk.h"
 #include "jwt.h"
 #include "router.h"
 
@@ -65,7 +67,7 @@ struct oc_req {
 	struct oc_buf out;
 	char location[512];
 	char retry_after[24];
-	bool www_auth;
+	const char *www_auth; /* the challenge of a 401, or NULL */
 };
 
 /* libmicrohttpd's access handler and completion callback; cls is the
@@ -88,6 +90,18 @@ int oc_req_query(struct oc_req *r, const char *name, char **out);
  * the problem (400, or 413 past the budget) is already set and non-zero is
  * returned. */
 int oc_req_json(struct oc_req *r, struct oc_json **out);
+
+/* Checks the request's one DPoP proof (dpop-verify.h) for the key thumbprint
+ * jkt, or for any key when jkt is NULL; key_jkt gets the proof key's
+ * thumbprint.  A missing or bad proof is answered with status (401 at a
+ * resource, with WWW-Authenticate: DPoP as RFC 9449 §7.1 says; 400 at the
+ * token endpoint, §5) and a detail saying what is wrong; a full replay set
+ * with 503 and Retry-After.  At the token endpoint (status 400) the
+ * proof's jti is not recorded: the exchange checks the API key after
+ * this, and the replay set is for bound tokens' holders only.  Non-zero
+ * when the answer is set. */
+int oc_req_dpop(struct oc_req *r, const char *jkt, unsigned status,
+		char key_jkt[OC_JWK_THUMBPRINT_LEN + 1]);
 
 /* Starts a JSON response; secret when it carries a value or a token (the
  * buffer is then wiped on free). */

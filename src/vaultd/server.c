@@ -23,6 +23,7 @@
 #include "faults.h"
 #include "kek.h"
 #include "log.h"
+#include "replay.h"
 #include "rotator.h"
 #include "secmem.h"
 #include "store.h"
@@ -290,6 +291,9 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 		goto fail;
 	s->auth.store = s->store;
 	s->auth.signer = s->signer;
+	rc = oc_replay_new(OC_REPLAY_MAX, &s->auth.dpop_seen);
+	if (rc)
+		goto fail;
 	if (cfg->faults) {
 		rc = oc_faults_parse(cfg->faults, &s->faults);
 		if (rc)
@@ -412,6 +416,7 @@ void oc_server_stop(struct oc_server *s)
 	oc_rotator_free(s->rotator);
 	oc_wirelog_close(s->wire);
 	oc_faults_free(s->faults);
+	oc_replay_free(s->auth.dpop_seen);
 	oc_signer_free(s->signer);
 	oc_kek_free(s->kek);
 	oc_store_close(s->store);

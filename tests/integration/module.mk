@@ -22,6 +22,7 @@ TESTS += \
 	tests/integration/module-helgrind.sh \
 	tests/integration/module-fork.sh \
 	tests/integration/module-reload.sh \
-	tests/integration/module-faults.sh
+	tests/integration/module-faults.sh \
+	tests/integration/dpop-softhsm.sh
 EXTRA_DIST += tests/integration/module-lib.sh \
 	tests/integration/module-helgrind.supp

@@ -1,8 +1,10 @@
 # tests/integration/vaultd.mk - oneclaw-vaultd over HTTP, each test with its
 # own server on a free loopback port.  vaultd-lib.sh and vaultd-cmek.js are
-# helpers (shipped with tests/integration).  hostile-client is the attack
+# helpers (shipped with tests/integration); tests/node/dpop-sdk.js is the
+# DPoP client of vaultd-dpop.sh.  hostile-client is the attack
 # tool of vaultd-slowloris.sh and vaultd-flood.sh (and of the load bench):
 # slow connections, health probes, body floods, a keep-alive load.
+EXTRA_DIST += tests/node/dpop-sdk.js
 check_PROGRAMS += tests/integration/hostile-client
 tests_integration_hostile_client_SOURCES = \
 	tests/integration/hostile-client.c
@@ -10,6 +12,7 @@ tests_integration_hostile_client_SOURCES = \
 TESTS += \
 	tests/integration/vaultd-init.sh \
 	tests/integration/vaultd-auth.sh \
+	tests/integration/vaultd-dpop.sh \
 	tests/integration/vaultd-health.sh \
 	tests/integration/vaultd-vaults.sh \
 	tests/integration/vaultd-secrets.sh \

@@ -22,9 +22,12 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "api.h"
 #include "codec.h"
 #include "conf.h"
+#include "dpop.h"
 #include "err.h"
 #include "json.h"
 #include "log.h"
@@ -85,6 +88,7 @@ struct fake {
 	int put_fail_n;	 /* answer the next n PUTs 503, */
 	bool put_stores; /* after storing them (or not) */
 	size_t list_n;	 /* != 0: the secret list has this many entries */
+	int unavail_n;	 /* answer 503 to the next n authorised calls */
 };
 
 static struct fake F;
@@ -316,6 +320,11 @@ static void fake_handler(struct mock *m, const struct mock_req *rq,
 	if (F.stale_n > 0) {
 		F.stale_n--;
 		problem_reply(rp, 403, F.stale_detail);
+		goto out;
+	}
+	if (F.unavail_n > 0) {
+		F.unavail_n--;
+		problem_reply(rp, 503, "busy");
 		goto out;
 	}
 	if (F.force_status) {
@@ -737,6 +746,195 @@ static void test_runtime_id(void **state)
 	oc_api_free(a);
 	c.runtime_id = (char *)"rt with space";
 	assert_int_equal(oc_api_new(&c, &a), OC_ERR_CONFIG);
+}
+
+/* --- tests: DPoP --------------------------------------------------------- */
+
+struct proof {
+	char jti[64], htm[16], htu[512];
+};
+
+/* The payload of request i's DPoP header (which must be there). */
+static void proof_of(struct mock *m, int i, struct proof *p)
+{
+	struct mock_req r;
+	char h[2048], pl[1024];
+	const char *d1, *d2, *v;
+	struct oc_json *j = NULL;
+	size_t n, len;
+
+	memset(p, 0, sizeof(*p));
+	assert_true(mock_req_get(m, i, &r));
+	assert_true(mock_req_header(&r, "DPoP", h, sizeof(h)));
+	d1 = strchr(h, '.');
+	assert_non_null(d1);
+	d2 = strchr(d1 + 1, '.');
+	assert_non_null(d2);
+	assert_int_equal(oc_base64_decode(d1 + 1, (size_t)(d2 - d1 - 1),
+					  (uint8_t *)pl, sizeof(pl) - 1, &len),
+			 OC_OK);
+	assert_int_equal(oc_json_parse(pl, len, &j), OC_OK);
+	v = oc_json_get_string(j, "jti", &n);
+	assert_non_null(v);
+	snprintf(p->jti, sizeof(p->jti), "%s", v);
+	v = oc_json_get_string(j, "htm", &n);
+	assert_non_null(v);
+	snprintf(p->htm, sizeof(p->htm), "%s", v);
+	v = oc_json_get_string(j, "htu", &n);
+	assert_non_null(v);
+	snprintf(p->htu, sizeof(p->htu), "%s", v);
+	oc_json_free(j);
+	mock_req_free(&r);
+}
+
+static void expect_proof(struct mock *m, int i, const char *method,
+			 const char *path, struct proof *p)
+{
+	char url[512];
+
+	proof_of(m, i, p);
+	snprintf(url, sizeof(url), "%s%s", mock_url(m), path);
+	assert_string_equal(p->htm, method);
+	assert_string_equal(p->htu, url);
+}
+
+static struct oc_dpop *soft_dpop(EVP_PKEY **key)
+{
+	struct oc_dpop_signer s;
+	struct oc_dpop *d = NULL;
+
+	*key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	assert_non_null(*key);
+	assert_int_equal(EVP_PKEY_up_ref(*key), 1);
+	assert_int_equal(oc_dpop_signer_pkey(*key, &s), OC_OK);
+	assert_int_equal(oc_dpop_new(&s, &d), OC_OK);
+	return d;
+}
+
+static void test_dpop_requests(void **state)
+{
+	struct mock *m = *state;
+	struct oc_api *a =
+	    mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY, NULL, 2, 0);
+	struct oc_secret_meta *list = NULL;
+	struct oc_dpop *d;
+	struct oc_vault v;
+	struct proof p[6];
+	struct mock_req r;
+	struct oc_json *body = NULL;
+	const struct oc_json *jwk;
+	char want[OC_DPOP_JWK_MAX], h[2048];
+	EVP_PKEY *key;
+	size_t n = 0;
+	int k;
+
+	d = soft_dpop(&key);
+	assert_int_equal(oc_dpop_jwk(d, want, sizeof(want)), OC_OK);
+	oc_api_set_dpop(a, d);
+	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
+	assert_int_equal(mock_nreq(m), 2);
+
+	/* The exchange: dpop_jwk in the body, a proof for its URL. */
+	assert_true(mock_req_get(m, 0, &r));
+	assert_string_equal(r.target, "/v1/auth/api-key-token");
+	assert_int_equal(oc_json_parse(r.body, r.body_len, &body), OC_OK);
+	jwk = oc_json_get(body, "dpop_jwk");
+	assert_non_null(jwk);
+	assert_int_equal(oc_json_type(jwk), OC_JSON_OBJECT);
+	assert_int_equal(oc_json_len(jwk), 4);
+	assert_non_null(strstr(want, oc_json_get_string(jwk, "x", &n)));
+	assert_non_null(strstr(want, oc_json_get_string(jwk, "y", &n)));
+	assert_string_equal(oc_json_get_string(jwk, "kty", &n), "EC");
+	assert_string_equal(oc_json_get_string(jwk, "crv", &n), "P-256");
+	oc_json_free(body);
+	mock_req_free(&r);
+	expect_proof(m, 0, "POST", "/v1/auth/api-key-token", &p[0]);
+
+	/* A request: Bearer stays, plus its own proof. */
+	assert_true(mock_req_get(m, 1, &r));
+	assert_true(mock_req_header(&r, "Authorization", h, sizeof(h)));
+	assert_true(strncmp(h, "Bearer " TOKEN_PREFIX, 7 + 11) == 0);
+	mock_req_free(&r);
+	expect_proof(m, 1, "GET", "/v1/vaults/" V1, &p[1]);
+
+	/* htu leaves the query out. */
+	assert_int_equal(oc_api_secret_list(a, V1, "pre", &list, &n), OC_OK);
+	oc_secret_meta_list_free(list, n);
+	assert_true(mock_req_get(m, 2, &r));
+	assert_non_null(strchr(r.target, '?'));
+	mock_req_free(&r);
+	expect_proof(m, 2, "GET", "/v1/vaults/" V1 "/secrets", &p[2]);
+
+	/* Retries inside oc_http: each try signs anew. */
+	FSET(F.unavail_n = 2);
+	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
+	assert_int_equal(mock_nreq(m), 6);
+	for (k = 3; k < 6; k++)
+		expect_proof(m, k, "GET", "/v1/vaults/" V1, &p[k]);
+
+	/* A 401: the re-exchange and the retried call are proven too. */
+	FSET(F.reject_n = 1);
+	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_OK);
+	assert_int_equal(mock_nreq(m), 9);
+	expect_proof(m, 7, "POST", "/v1/auth/api-key-token", &p[0]);
+	expect_proof(m, 8, "GET", "/v1/vaults/" V1, &p[0]);
+
+	/* Every jti differs. */
+	for (k = 0; k < 9; k++) {
+		struct proof a1, b1;
+		int l;
+
+		proof_of(m, k, &a1);
+		for (l = k + 1; l < 9; l++) {
+			proof_of(m, l, &b1);
+			assert_string_not_equal(a1.jti, b1.jti);
+		}
+	}
+	oc_api_free(a);
+	EVP_PKEY_free(key);
+}
+
+static int failing_sign(void *ctx, const uint8_t digest[32], uint8_t sig[64])
+{
+	(void)ctx;
+	(void)digest;
+	(void)sig;
+	return OC_ERR_CRYPTO;
+}
+
+static int soft_public(void *ctx, EVP_PKEY **out)
+{
+	assert_int_equal(EVP_PKEY_up_ref(ctx), 1);
+	*out = ctx;
+	return OC_OK;
+}
+
+static void test_dpop_signer_fails(void **state)
+{
+	struct mock *m = *state;
+	struct oc_api *a = mkapi(m, OC_CRED_USER_KEY, USER_KEY);
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	struct oc_dpop_signer s = {
+	    .public_key = soft_public, .sign = failing_sign, .ctx = key};
+	struct oc_dpop *d = NULL;
+	struct oc_vault v;
+
+	assert_non_null(key);
+	assert_int_equal(oc_dpop_new(&s, &d), OC_OK);
+	oc_api_set_dpop(a, d);
+	/* The exchange cannot be proven: nothing leaves. */
+	assert_int_not_equal(oc_api_vault_get(a, V1, &v), OC_OK);
+	assert_int_equal(mock_nreq(m), 0);
+	oc_api_free(a);
+
+	/* A static token: the request itself is not sent either. */
+	a = mkapi(m, OC_CRED_TOKEN, STATIC_TOKEN);
+	assert_int_equal(oc_dpop_new(&s, &d), OC_OK);
+	oc_api_set_dpop(a, d);
+	assert_int_equal(oc_api_vault_get(a, V1, &v), OC_ERR_CRYPTO);
+	assert_int_equal(mock_nreq(m), 0);
+	oc_api_free(a);
+	EVP_PKEY_free(key);
 }
 
 static void test_bad_key(void **state)
@@ -2180,6 +2378,8 @@ int main(void)
 	    T(test_put_answer_lost),
 	    T(test_big_list),
 	    T(test_runtime_id),
+	    T(test_dpop_requests),
+	    T(test_dpop_signer_fails),
 	    T(test_bad_key),
 	    T(test_refresh_before_expiry),
 	    T(test_pin_mode),

@@ -182,6 +182,43 @@ static void test_decode_strict(void **state)
 	assert_int_equal(dec("Zh==", out, sizeof(out), &n), OC_OK);
 }
 
+/* base64url as JWS writes it: its own alphabet, no padding, and one
+ * spelling per value (the bits past the last byte are zero). */
+static void test_base64url(void **state)
+{
+	static const uint8_t raw[] = {0xfb, 0xff, 0x01, 0x02};
+	char enc[16];
+	uint8_t out[8];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(
+	    oc_base64url_encode(raw, sizeof(raw), enc, sizeof(enc)), OC_OK);
+	assert_string_equal(enc, "-_8BAg");
+	assert_int_equal(
+	    oc_base64url_decode(enc, strlen(enc), out, sizeof(out), &n), OC_OK);
+	assert_int_equal(n, sizeof(raw));
+	assert_memory_equal(out, raw, sizeof(raw));
+	/* The same bytes spelt with non-zero trailing bits. */
+	assert_int_equal(oc_base64url_decode("-_8BAh", 6, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+	assert_int_equal(oc_base64url_decode("AB", 2, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+	assert_int_equal(oc_base64url_decode("AQ", 2, out, sizeof(out), &n),
+			 OC_OK);
+	/* Not its alphabet, padding, space, a lone character. */
+	assert_int_equal(oc_base64url_decode("+/8BAg", 6, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+	assert_int_equal(oc_base64url_decode("AQ==", 4, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+	assert_int_equal(oc_base64url_decode("A Q", 3, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+	assert_int_equal(oc_base64url_decode("AQAAA", 5, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+	assert_int_equal(oc_base64url_decode("A\0", 2, out, sizeof(out), &n),
+			 OC_ERR_PARSE);
+}
+
 static void test_decoded_max(void **state)
 {
 	(void)state;
@@ -270,6 +307,7 @@ int main(void)
 	    cmocka_unit_test(test_decode_errors),
 	    cmocka_unit_test(test_decode_untouched_on_error),
 	    cmocka_unit_test(test_decode_strict),
+	    cmocka_unit_test(test_base64url),
 	    cmocka_unit_test(test_decoded_max),
 	    cmocka_unit_test(test_hex),
 	    cmocka_unit_test(test_fingerprint_hex),

@@ -263,6 +263,31 @@ static void test_bad_lines(void **state)
 	expect_error("ca_file = /a\x01z\n", "1: ca_file: invalid path");
 }
 
+/* The DPoP key's module or PIN file without its URI would leave tokens
+ * unbound that were meant to be bound. */
+static void test_dpop_needs_uri(void **state)
+{
+	struct oc_conf c;
+
+	(void)state;
+	memset(&c, 0x5a, sizeof(c));
+	assert_int_equal(load_text(&c, "dpop_key_module = /usr/lib/x.so\n"),
+			 OC_ERR_CONFIG);
+	assert_string_equal(errbuf, "configuration: dpop_key_module: set "
+				    "without dpop_key_uri "
+				    "(ONECLAW_DPOP_KEY_URI)");
+	assert_zeroed(&c);
+	memset(&c, 0x5a, sizeof(c));
+	assert_int_equal(load_text(&c, "dpop_key_pin_file = /etc/pin\n"),
+			 OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "dpop_key_pin_file: set without"));
+	assert_zeroed(&c);
+	assert_int_equal(load_text(&c, "dpop_key_uri = pkcs11:token=t\n"
+				       "dpop_key_module = /usr/lib/x.so\n"),
+			 OC_OK);
+	oc_conf_free(&c);
+}
+
 static void test_secret_values_never_echoed(void **state)
 {
 	(void)state;
@@ -803,6 +828,7 @@ int main(void)
 	    T(test_defaults),
 	    T(test_full_file),
 	    T(test_bad_lines),
+	    T(test_dpop_needs_uri),
 	    T(test_secret_values_never_echoed),
 	    T(test_line_and_file_bounds),
 	    T(test_permissions),

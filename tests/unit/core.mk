@@ -10,8 +10,10 @@ CORE_UNIT_TESTS = \
 	tests/unit/json-test \
 	tests/unit/cmek-test \
 	tests/unit/keysrc-test \
+	tests/unit/sealkey-test \
 	tests/unit/conf-test \
-	tests/unit/wire-test
+	tests/unit/wire-test \
+	tests/unit/dpop-test
 
 check_PROGRAMS += $(CORE_UNIT_TESTS)
 TESTS += $(CORE_UNIT_TESTS)
@@ -52,6 +54,10 @@ tests_unit_keysrc_test_SOURCES = tests/unit/keysrc-test.c
 tests_unit_keysrc_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_keysrc_test_LDADD = src/libocore.la $(UNIT_LIBS)
 
+tests_unit_sealkey_test_SOURCES = tests/unit/sealkey-test.c
+tests_unit_sealkey_test_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_sealkey_test_LDADD = src/libocore.la $(CRYPTO_LIBS) $(UNIT_LIBS)
+
 tests_unit_conf_test_SOURCES = tests/unit/conf-test.c
 tests_unit_conf_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_conf_test_LDADD = src/libocore.la $(UNIT_LIBS)
@@ -59,3 +65,7 @@ tests_unit_conf_test_LDADD = src/libocore.la $(UNIT_LIBS)
 tests_unit_wire_test_SOURCES = tests/unit/wire-test.c
 tests_unit_wire_test_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_wire_test_LDADD = src/libocore.la $(UNIT_LIBS)
+
+tests_unit_dpop_test_SOURCES = tests/unit/dpop-test.c
+tests_unit_dpop_test_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_dpop_test_LDADD = src/libocore.la $(UNIT_LIBS) $(CRYPTO_LIBS)

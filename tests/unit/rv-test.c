@@ -41,6 +41,7 @@ static void test_fixed(void **state)
 	same_everywhere(OC_ERR_NO_KEY, CKR_FUNCTION_FAILED);
 	same_everywhere(OC_ERR_CONFIG, CKR_ARGUMENTS_BAD);
 	same_everywhere(OC_ERR_PERM, CKR_ARGUMENTS_BAD);
+	same_everywhere(OC_ERR_SEALED, CKR_ARGUMENTS_BAD);
 	same_everywhere(OC_ERR_UNSUPPORTED, CKR_FUNCTION_FAILED);
 	same_everywhere(OC_ERR_STATE, CKR_FUNCTION_FAILED);
 	same_everywhere(OC_ERR_INTERNAL, CKR_GENERAL_ERROR);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -29,6 +30,8 @@
 #include "tokenkey/tk-ck.h"
 
 #include "cmek.h"
+#include "codec.h"
+#include "dpop.h"
 #include "err.h"
 #include "tmpdir.h"
 #include "tokenkey/tokenkey.h"
@@ -136,11 +139,16 @@ static CK_ULONG make_pair(CK_SESSION_HANDLE s, CK_MECHANISM_TYPE mech,
 	    ATTR(CKA_SENSITIVE, yes),
 	    ATTR(use, yes),
 	    {CKA_LABEL, (void *)label, strlen(label)},
+	    {CKA_ID, (void *)label, strlen(label)},
 	};
-	CK_ATTRIBUTE a = {what, buf, size};
+	CK_ATTRIBUTE a = {what, buf, size}, pub_id[8];
 	CK_OBJECT_HANDLE hpub, hpriv;
 
-	assert_int_equal(hsm->C_GenerateKeyPair(s, &m, pub, n_pub, priv,
+	/* Both halves share an id, as pkcs11-tool --keypairgen --id makes. */
+	assert_true(n_pub < 8);
+	memcpy(pub_id, pub, n_pub * sizeof(*pub));
+	pub_id[n_pub++] = priv[5];
+	assert_int_equal(hsm->C_GenerateKeyPair(s, &m, pub_id, n_pub, priv,
 						sizeof(priv) / sizeof(priv[0]),
 						&hpub, &hpriv),
 			 CKR_OK);
@@ -492,6 +500,49 @@ static void test_ecdsa(void **state)
 	EVP_PKEY_CTX_free(c);
 }
 
+/* The public half read from the token is the key made in setup: from the
+ * private key (with a PIN), and from the public object (without one). */
+static void test_public_key(void **state)
+{
+	static const struct {
+		const char *object;
+		enum oc_tk_kind kind;
+		bool pin;
+	} cases[] = {
+	    {"rsa", OC_TK_RSA, true},
+	    {"ec", OC_TK_EC, true},
+	    {"rsa", OC_TK_RSA_PUBLIC, false},
+	    {"ec", OC_TK_EC_PUBLIC, false},
+	};
+	struct oc_tk_open_args a;
+	struct oc_tk_key *k;
+	struct oc_tk_err e;
+	EVP_PKEY *pk = NULL, *want;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a = args(cases[i].object, cases[i].kind);
+		if (!cases[i].pin)
+			a.pin_file = NULL;
+		k = open_ok(&a);
+		assert_int_equal(oc_tk_public_key(k, &pk, &e), OC_OK);
+		want = cases[i].kind == OC_TK_RSA ||
+			       cases[i].kind == OC_TK_RSA_PUBLIC
+			   ? rsa_pub
+			   : ec_pub;
+		assert_int_equal(EVP_PKEY_eq(pk, want), 1);
+		EVP_PKEY_free(pk);
+		oc_tk_key_free(k);
+	}
+	/* An AES key has no public half. */
+	a = args("gcm", OC_TK_AES);
+	k = open_ok(&a);
+	assert_int_equal(oc_tk_public_key(k, &pk, &e), OC_ERR_UNSUPPORTED);
+	assert_null(pk);
+	assert_int_equal(e.stage, OC_TK_AT_KEY);
+	oc_tk_key_free(k);
+}
+
 static void test_wrap_unwrap(void **state)
 {
 	struct oc_tk_open_args wa = args("wrap", OC_TK_AES);
@@ -723,12 +774,92 @@ static void test_cmek(void **state)
 	assert_false(softhsm_initialized());
 }
 
+/* A DPoP proof signed in the token verifies with the key's public half;
+ * the key opens once (now, or at the first proof); an RSA key is no DPoP
+ * key.  Prints what one proof costs in SoftHSM. */
+static void test_dpop(void **state)
+{
+	struct oc_tk_open_args a = args("ec", OC_TK_EC);
+	struct oc_dpop_signer sg;
+	struct oc_dpop *d = NULL;
+	struct oc_tk_err e;
+	char jwk[OC_DPOP_JWK_MAX], want[OC_DPOP_JWK_MAX], *proof = NULL;
+	const char *dot;
+	uint8_t sig[64], der[80], *p = der;
+	size_t len = 0;
+	ECDSA_SIG *es;
+	EVP_MD_CTX *mc;
+	struct timespec t0, t1;
+	int i, n = 100, der_len;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		/* i == 0: opened now; i == 1: at the first proof. */
+		assert_int_equal(oc_tk_dpop_signer(&a, i == 0, &sg, &e), OC_OK);
+		assert_int_equal(oc_dpop_new(&sg, &d), OC_OK);
+		assert_int_equal(
+		    oc_dpop_proof(d, "GET", "https://h/p?q", &proof), OC_OK);
+		assert_int_equal(oc_dpop_jwk(d, jwk, sizeof(jwk)), OC_OK);
+		assert_int_equal(oc_dpop_jwk_of(ec_pub, want, sizeof(want)),
+				 OC_OK);
+		assert_string_equal(jwk, want);
+
+		dot = strrchr(proof, '.');
+		assert_non_null(dot);
+		assert_int_equal(oc_base64_decode(dot + 1, strlen(dot + 1), sig,
+						  sizeof(sig), &len),
+				 OC_OK);
+		assert_int_equal(len, 64);
+		es = ECDSA_SIG_new();
+		assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL),
+						BN_bin2bn(sig + 32, 32, NULL)),
+				 1);
+		p = der;
+		der_len = i2d_ECDSA_SIG(es, &p);
+		ECDSA_SIG_free(es);
+		mc = EVP_MD_CTX_new();
+		assert_int_equal(
+		    EVP_DigestVerifyInit(mc, NULL, EVP_sha256(), NULL, ec_pub),
+		    1);
+		assert_int_equal(EVP_DigestVerify(mc, der, (size_t)der_len,
+						  (const uint8_t *)proof,
+						  (size_t)(dot - proof)),
+				 1);
+		EVP_MD_CTX_free(mc);
+		free(proof);
+		if (i == 1)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (int j = 0; j < n; j++) {
+			assert_int_equal(
+			    oc_dpop_proof(d, "GET", "https://h/p", &proof),
+			    OC_OK);
+			free(proof);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("# DPoP proof, P-256 key in SoftHSM2: %.1f us each "
+		       "(%d)\n",
+		       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 +
+			(double)(t1.tv_nsec - t0.tv_nsec)) /
+			   1e3 / n,
+		       n);
+		oc_dpop_free(d);
+	}
+	oc_dpop_free(d);
+
+	/* Not an EC key: refused when opened. */
+	a = args("rsa", OC_TK_EC);
+	assert_int_not_equal(oc_tk_dpop_signer(&a, true, &sg, &e), OC_OK);
+	assert_true(e.msg[0] != '\0');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_gcm),
 	    cmocka_unit_test(test_rsa_oaep),
 	    cmocka_unit_test(test_ecdsa),
+	    cmocka_unit_test(test_public_key),
 	    cmocka_unit_test(test_wrap_unwrap),
 	    cmocka_unit_test(test_find_refusals),
 	    cmocka_unit_test(test_login),
@@ -737,6 +868,7 @@ int main(void)
 	    cmocka_unit_test(test_initialized_elsewhere),
 	    cmocka_unit_test(test_fork),
 	    cmocka_unit_test(test_cmek),
+	    cmocka_unit_test(test_dpop),
 	};
 	const char *env = getenv("OC_SOFTHSM_LIB");
 

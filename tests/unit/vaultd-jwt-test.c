@@ -1,5 +1,6 @@
 /* vaultd-jwt-test.c - Ed25519 JWTs: issue, verify, expiry, tampering,
- * the largest payload, and tokens of earlier versions (a scopes claim). */
+ * the largest payload, tokens of earlier versions (a scopes claim), and
+ * the DPoP binding (cnf.jkt). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -80,14 +81,45 @@ static void roundtrip(void **state)
 	assert_int_equal(p.vault_ids.n, 1);
 	/* Scopes are the agent's live data, never in a token. */
 	assert_int_equal(p.scopes.n, 0);
+	/* A bearer token: no binding. */
+	assert_string_equal(p.jkt, "");
 	payload = payload_of(tok, &len);
 	assert_null(strstr(payload, "scopes"));
 	assert_null(strstr(payload, "db/**"));
+	assert_null(strstr(payload, "cnf"));
 	free(payload);
 	oc_principal_clear(&p);
 	/* Expired at exp. */
 	assert_int_equal(oc_jwt_verify(s, tok, strlen(tok), 1060, &p, &why),
 			 OC_ERR_UNAUTHORIZED);
+	oc_secure_free(tok);
+	oc_signer_free(s);
+}
+
+/* A bound token carries cnf {"jkt"} and gives it back. */
+static void bound(void **state)
+{
+	static const char jkt[] = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+	struct oc_signer *s = NULL;
+	struct oc_principal p;
+	const char *why;
+	char *tok = NULL, *payload;
+	size_t len;
+
+	assert_int_equal(oc_signer_new(seed, &s), OC_OK);
+	memset(&p, 0, sizeof(p));
+	p.kind = OC_PRINCIPAL_USER;
+	memcpy(p.id, "6d0c1b52-8e57-4d6f-9c1a-1c2f5e0e3a11", 37);
+	memcpy(p.jkt, jkt, sizeof(jkt));
+	assert_int_equal(oc_jwt_issue(s, &p, 1000, 60, &tok), OC_OK);
+	oc_principal_clear(&p);
+	payload = payload_of(tok, &len);
+	assert_non_null(strstr(payload, "\"cnf\":{\"jkt\":\"0ZcOCORZ"));
+	free(payload);
+	assert_int_equal(oc_jwt_verify(s, tok, strlen(tok), 1010, &p, &why),
+			 OC_OK);
+	assert_string_equal(p.jkt, jkt);
+	oc_principal_clear(&p);
 	oc_secure_free(tok);
 	oc_signer_free(s);
 }
@@ -147,6 +179,7 @@ static void largest(void **state)
 	}
 	assert_int_equal(oc_strlist_add(&p.vault_ids, id), OC_ERR_RANGE);
 	assert_int_equal(oc_strlist_add(&p.scopes, "db/**"), OC_OK);
+	memset(p.jkt, 'A', OC_JWK_THUMBPRINT_LEN);
 	assert_int_equal(oc_jwt_issue(s, &p, min, 3600, &tok), OC_OK);
 	oc_principal_clear(&p);
 	assert_true(strlen(tok) <= OC_JWT_MAX);
@@ -160,6 +193,7 @@ static void largest(void **state)
 			 OC_OK);
 	assert_int_equal(p.vault_ids.n, OC_STRLIST_MAX);
 	assert_int_equal(p.gen, min);
+	assert_int_equal(strlen(p.jkt), OC_JWK_THUMBPRINT_LEN);
 	oc_principal_clear(&p);
 	oc_secure_free(tok);
 	oc_signer_free(s);
@@ -222,9 +256,8 @@ static void scopes_claim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(roundtrip),
-	    cmocka_unit_test(tampered),
-	    cmocka_unit_test(largest),
+	    cmocka_unit_test(roundtrip),    cmocka_unit_test(tampered),
+	    cmocka_unit_test(largest),	    cmocka_unit_test(bound),
 	    cmocka_unit_test(scopes_claim),
 	};
 
