@@ -173,6 +173,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	struct oc_vault v;
 	uint8_t *blob = NULL;
 	size_t blob_len = 0;
+	const uint8_t *plain = NULL; /* what the module sealed */
+	size_t plain_len = 0;
 	bool enforced, seal;
 	CK_RV rv;
 	int err;
@@ -213,6 +215,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 			rv = oc_rv_map(err, OC_RV_GENERIC);
 			goto out;
 		}
+		plain = value;
+		plain_len = len;
 		value = blob;
 		len = blob_len;
 	} else if (sealed) {
@@ -247,7 +251,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	}
 	oc_debug(OC_LOG_P11, "stored %s (%zu bytes%s)", path, len,
 		 seal ? ", sealed" : "");
-	rv = oc_token_stored(s->tok, path, &meta, value, len, out);
+	rv = oc_token_stored(s->tok, path, &meta, value, len, plain, plain_len,
+			     out);
 	oc_secret_meta_clear(&meta);
 out:
 	if (blob)

@@ -391,7 +391,7 @@ static void drop_plain_vaults(struct oc_conf *c)
 		if (key_has_source(&c->vaults[i].key) ||
 		    c->vaults[i].key.module || c->vaults[i].key.pin_file ||
 		    c->vaults[i].key.fingerprint ||
-		    c->vaults[i].allow_unsealed) {
+		    c->vaults[i].allow_unsealed || c->vaults[i].cmek_values) {
 			c->vaults[j++] = c->vaults[i];
 		} else {
 			free(c->vaults[i].id);
@@ -451,6 +451,7 @@ enum vtype {
 	V_UINT,
 	V_BOOL,
 	V_DEBUG,
+	V_CMEK_VALUES,
 };
 
 enum target {
@@ -471,6 +472,7 @@ enum target {
 	T_UNSEAL_MODULE,
 	T_UNSEAL_PIN_FILE,
 	T_ALLOW_UNSEALED,
+	T_CMEK_VALUES,
 	T_DPOP_URI,
 	T_DPOP_MODULE,
 	T_DPOP_PIN_FILE,
@@ -508,6 +510,7 @@ static const struct keydef {
     {"unseal_module", V_PATH, T_UNSEAL_MODULE, false, 0, 0},
     {"unseal_pin_file", V_PATH, T_UNSEAL_PIN_FILE, false, 0, 0},
     {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
+    {"cmek_values", V_CMEK_VALUES, T_CMEK_VALUES, true, 0, 0},
     {"dpop_key_uri", V_URI, T_DPOP_URI, false, 0, 0},
     {"dpop_key_module", V_PATH, T_DPOP_MODULE, false, 0, 0},
     {"dpop_key_pin_file", V_PATH, T_DPOP_PIN_FILE, false, 0, 0},
@@ -567,6 +570,7 @@ static int apply(struct loader *ld, long section, const char *key,
 	char fpr[65];
 	size_t i;
 	bool b = false;
+	enum oc_cmek_values values = OC_CMEK_VALUES_UNSET;
 
 	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++)
 		if (strcmp(keydefs[i].name, key) == 0)
@@ -660,6 +664,16 @@ static int apply(struct loader *ld, long section, const char *key,
 			return OC_ERR_CONFIG;
 		}
 		break;
+	case V_CMEK_VALUES:
+		if (strcmp(v, "sealed") == 0) {
+			values = OC_CMEK_VALUES_SEALED;
+		} else if (strcmp(v, "opened") == 0) {
+			values = OC_CMEK_VALUES_OPENED;
+		} else {
+			fail(ld, key, "must be sealed or opened");
+			return OC_ERR_CONFIG;
+		}
+		break;
 	case V_DEBUG:
 		if (strlen(v) > 256 || oc_log_parse_categories(v, &mask) != 0) {
 			fail(ld, key,
@@ -711,6 +725,12 @@ static int apply(struct loader *ld, long section, const char *key,
 			c->vaults[section].allow_unsealed = b;
 		else
 			c->allow_unsealed = b;
+		break;
+	case T_CMEK_VALUES:
+		if (section >= 0)
+			c->vaults[section].cmek_values = values;
+		else
+			c->cmek_values = values;
 		break;
 	case T_CACHE_TTL:
 		c->cache_ttl_s = (unsigned)num;
@@ -1189,10 +1209,6 @@ static void log_summary(const struct oc_conf *c)
 		 c->read_only ? "read-only" : "read-write");
 }
 
-/* Both loads: defaults, the file at path (NULL: $ONECLAW_PKCS11_CONF, else
- * the default file, which may be missing), with all_layers the environment
- * and the reserved string, then the credential.  On failure c is freed and
- * errbuf holds the reason. */
 /* The DPoP key's module and PIN mean nothing without its URI: a setting
  * silently ignored would leave tokens unbound that the user meant bound. */
 static int check_dpop(struct loader *ld)
@@ -1207,6 +1223,35 @@ static int check_dpop(struct loader *ld)
 	return OC_ERR_CONFIG;
 }
 
+/* Opened values need the vault's key in the module: without one, the
+ * setting could only give blobs where the application expects
+ * plaintext. */
+static int check_cmek_values(struct loader *ld)
+{
+	const struct oc_conf *c = ld->c;
+	const char *scope = NULL;
+
+	if (c->cmek_values == OC_CMEK_VALUES_OPENED &&
+	    oc_conf_key_for(c, NULL) == NULL)
+		scope = "(global)";
+	for (size_t i = 0; scope == NULL && i < c->n_vaults; i++)
+		if (oc_conf_cmek_opened(c, c->vaults[i].id) &&
+		    oc_conf_key_for(c, c->vaults[i].id) == NULL)
+			scope = c->vaults[i].id;
+	if (scope == NULL)
+		return OC_OK;
+	ld->where = "configuration";
+	fail(ld, "cmek_values",
+	     "opened needs a CMEK key (cmek_key_file, cmek_key_env or "
+	     "cmek_key_uri) for the same vaults; none for %s",
+	     scope);
+	return OC_ERR_CONFIG;
+}
+
+/* Both loads: defaults, the file at path (NULL: $ONECLAW_PKCS11_CONF, else
+ * the default file, which may be missing), with all_layers the environment
+ * and the reserved string, then the credential.  On failure c is freed and
+ * errbuf holds the reason. */
 static int load(struct oc_conf *c, const char *path, bool all_layers,
 		const char *reserved, char *errbuf, size_t errlen)
 {
@@ -1245,6 +1290,8 @@ static int load(struct oc_conf *c, const char *path, bool all_layers,
 		rc = load_cred_env(&ld);
 	if (rc == OC_OK)
 		rc = check_dpop(&ld);
+	if (rc == OC_OK)
+		rc = check_cmek_values(&ld);
 	if (rc == OC_OK)
 		log_summary(c);
 out:
@@ -1297,4 +1344,16 @@ bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id)
 		    c->vaults[i].allow_unsealed)
 			return true;
 	return c->allow_unsealed;
+}
+
+bool oc_conf_cmek_opened(const struct oc_conf *c, const char *vault_id)
+{
+	if (c == NULL)
+		return false;
+	for (size_t i = 0; vault_id != NULL && i < c->n_vaults; i++)
+		if (c->vaults[i].id && strcmp(c->vaults[i].id, vault_id) == 0 &&
+		    c->vaults[i].cmek_values != OC_CMEK_VALUES_UNSET)
+			return c->vaults[i].cmek_values ==
+			       OC_CMEK_VALUES_OPENED;
+	return c->cmek_values == OC_CMEK_VALUES_OPENED;
 }

@@ -54,6 +54,11 @@
  *   debug              category list as ONECLAW_PKCS11_DEBUG
  *   debug_file         path of the debug log
  *   max_value_size     bytes, cap on one secret value (default 5 MiB)
+ *   cmek_values        sealed (default): a CMEK secret's CKA_VALUE is its
+ *                      blob, opened with C_Decrypt; opened: CKA_VALUE is
+ *                      the plaintext (CKA_PRIVATE), the blob is
+ *                      CKA_ONECLAW_CMEK_BLOB.  For RPCs that forward no
+ *                      decryption mechanism; needs the vault's key.
  *
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
@@ -92,10 +97,18 @@ struct oc_conf_key {
 	char *fingerprint; /* 64 lowercase hex, for a delegated key */
 };
 
+/* How a CMEK secret's data object presents its value. */
+enum oc_cmek_values {
+	OC_CMEK_VALUES_UNSET = 0, /* a vault section without its own word */
+	OC_CMEK_VALUES_SEALED,	  /* CKA_VALUE is the blob (the default) */
+	OC_CMEK_VALUES_OPENED,	  /* CKA_VALUE is the plaintext */
+};
+
 struct oc_conf_vault {
 	char *id;
 	struct oc_conf_key key; /* overrides the default key for this vault */
 	bool allow_unsealed;	/* see oc_conf_allow_unsealed */
+	enum oc_cmek_values cmek_values;
 };
 
 struct oc_conf {
@@ -120,6 +133,7 @@ struct oc_conf {
 	bool vaults_explicit;	/* false: every vault the credential sees */
 	struct oc_conf_key key; /* default CMEK key for every vault */
 	bool allow_unsealed;	/* ... for every vault */
+	enum oc_cmek_values cmek_values; /* ... for every vault */
 	/* DPoP: a P-256 key in another token; all NULL when unset. */
 	char *dpop_key_uri;
 	char *dpop_key_module;
@@ -139,6 +153,9 @@ struct oc_conf {
  * server's word on sealing taken as it is)?  Set globally or in the
  * vault's section; false by default. */
 bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id);
+/* Does this vault present its CMEK values opened (cmek_values)?  Set
+ * globally or in the vault's section; the section's word wins. */
+bool oc_conf_cmek_opened(const struct oc_conf *c, const char *vault_id);
 /* A runtime id fit to send as a header: 1 to OC_CONF_MAX_RUNTIME_ID
  * visible ASCII characters. */
 bool oc_conf_runtime_id_ok(const char *v);

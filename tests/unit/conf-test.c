@@ -810,6 +810,53 @@ static void test_allow_unsealed(void **state)
 	assert_false(oc_conf_allow_unsealed(NULL, a));
 }
 
+/* cmek_values: sealed by default; opened globally or per vault, the
+ * section's word winning; opened with no key for those vaults is refused
+ * at load. */
+static void test_cmek_values(void **state)
+{
+	const char *a = "11111111-1111-4111-8111-111111111111";
+	const char *b = "22222222-2222-4222-8222-222222222222";
+	struct oc_conf c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, "cmek_key_env = K\n"), OC_OK);
+	assert_false(oc_conf_cmek_opened(&c, a));
+	oc_conf_free(&c);
+	assert_int_equal(
+	    load_text(&c, "cmek_key_env = K\ncmek_values = opened\n"
+			  "[vault 22222222-2222-4222-8222-222222222222]\n"
+			  "cmek_values = sealed\n"),
+	    OC_OK);
+	assert_true(oc_conf_cmek_opened(&c, a));
+	assert_false(oc_conf_cmek_opened(&c, b));
+	oc_conf_free(&c);
+	/* a section's key is enough for that section */
+	assert_int_equal(
+	    load_text(&c, "vaults = 22222222-2222-4222-8222-222222222222\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_key_env = K\ncmek_values = opened\n"),
+	    OC_OK);
+	assert_true(oc_conf_cmek_opened(&c, a));
+	assert_false(oc_conf_cmek_opened(&c, b));
+	oc_conf_free(&c);
+	expect_error("cmek_values = open\n",
+		     "1: cmek_values: must be sealed or opened");
+	assert_int_equal(load_text(&c, "cmek_values = opened\n"),
+			 OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "cmek_values: opened needs a CMEK key"));
+	assert_non_null(strstr(errbuf, "none for (global)"));
+	assert_int_equal(
+	    load_text(&c, "cmek_key_env = K\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_values = opened\n"
+			  "[vault 22222222-2222-4222-8222-222222222222]\n"
+			  "cmek_key_env = L\n"),
+	    OC_OK);
+	oc_conf_free(&c);
+	assert_false(oc_conf_cmek_opened(NULL, a));
+}
+
 static int cleanup(void **state)
 {
 	char cmd[128];
@@ -826,6 +873,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_defaults),
+	    T(test_cmek_values),
 	    T(test_full_file),
 	    T(test_bad_lines),
 	    T(test_dpop_needs_uri),

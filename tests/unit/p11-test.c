@@ -1638,7 +1638,8 @@ static void write_during_list(void)
 	meta.version = 1;
 	snprintf(meta.type, sizeof(meta.type), "password");
 	assert_int_equal(oc_token_stored(race_tok, "app/new", &meta,
-					 (const uint8_t *)"fresh", 5, &h),
+					 (const uint8_t *)"fresh", 5, NULL, 0,
+					 &h),
 			 CKR_OK);
 }
 
