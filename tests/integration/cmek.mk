@@ -9,7 +9,8 @@ TESTS += \
 	tests/integration/cmek-wire.sh \
 	tests/integration/cmek-delegated.sh \
 	tests/integration/cmek-opened.sh \
-	tests/integration/cmek-agent-sandbox.sh
+	tests/integration/cmek-agent-sandbox.sh \
+	tests/integration/agent-served.sh
 EXTRA_DIST += \
 	tests/node/package.json \
 	tests/node/package-lock.json \
