@@ -332,6 +332,7 @@ void oc_conf_free(struct oc_conf *c)
 	key_free(&c->key);
 	free(c->dpop_key_uri);
 	free(c->dpop_key_module);
+	free(c->token_cache);
 	free(c->dpop_key_pin_file);
 	free(c->unseal.key_uri);
 	free(c->unseal.module);
@@ -476,6 +477,7 @@ enum target {
 	T_DPOP_URI,
 	T_DPOP_MODULE,
 	T_DPOP_PIN_FILE,
+	T_TOKEN_CACHE,
 	T_CACHE_TTL,
 	T_CONNECT_TIMEOUT,
 	T_TIMEOUT,
@@ -514,6 +516,7 @@ static const struct keydef {
     {"dpop_key_uri", V_URI, T_DPOP_URI, false, 0, 0},
     {"dpop_key_module", V_PATH, T_DPOP_MODULE, false, 0, 0},
     {"dpop_key_pin_file", V_PATH, T_DPOP_PIN_FILE, false, 0, 0},
+    {"token_cache", V_PATH, T_TOKEN_CACHE, false, 0, 0},
     {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
     {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
     {"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
@@ -732,6 +735,8 @@ static int apply(struct loader *ld, long section, const char *key,
 		else
 			c->cmek_values = values;
 		break;
+	case T_TOKEN_CACHE:
+		return set_str(&c->token_cache, v);
 	case T_CACHE_TTL:
 		c->cache_ttl_s = (unsigned)num;
 		break;
@@ -1143,6 +1148,7 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_CMEK_KEY_FILE", "cmek_key_file");
 	APPLY("ONECLAW_DPOP_KEY_URI", "dpop_key_uri");
 	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
+	APPLY("ONECLAW_TOKEN_CACHE", "token_cache");
 	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
 	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");

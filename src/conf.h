@@ -47,6 +47,9 @@
  *   unseal_module      the PKCS#11 module for it (default: the URI's
  *                      module-path)
  *   unseal_pin_file    file with that token's user PIN
+ *   token_cache        file where the access token of an exchange is kept
+ *                      for the next process of the same credential
+ *                      (src/tokcache.h); default none
  *   cache_ttl          seconds a fetched list/value is reused (default 300)
  *   connect_timeout    seconds (default 10); timeout: seconds per request
  *                      (default 30); retries: extra tries (default 2)
@@ -64,7 +67,7 @@
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
  * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
  * ONECLAW_CMEK_KEY_FILE, ONECLAW_DPOP_KEY_URI, ONECLAW_DPOP_KEY_MODULE,
- * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
+ * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_TOKEN_CACHE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
  * ONECLAW_CA_FILE. Secret variables are read with secure_getenv. */
 #ifndef OC_CONF_H
 #define OC_CONF_H
@@ -138,6 +141,7 @@ struct oc_conf {
 	char *dpop_key_uri;
 	char *dpop_key_module;
 	char *dpop_key_pin_file;
+	char *token_cache; /* NULL: every process exchanges */
 	unsigned cache_ttl_s;
 	unsigned connect_timeout_s;
 	unsigned timeout_s;

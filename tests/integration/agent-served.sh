@@ -70,6 +70,10 @@ while IFS= read -r kv; do
 done < "$T/unit-env"
 [ "$ONECLAW_PKCS11_AUDIT" = syslog ] ||
 	oc_fail "the unit does not turn the audit on (ONECLAW_PKCS11_AUDIT)"
+[ "$ONECLAW_TOKEN_CACHE" = "$T/run/oneclaw-agent/$name/token" ] ||
+	oc_fail "the unit shares no token between connections"
+exchanges() { grep -c 'POST /v1/auth/api-key-token' "$VAULTD_LOG"; }
+ex0=$(exchanges)
 
 # ExecStart, then ExecStartPost as systemd runs them.
 $start > "$T/server.out" 2> "$T/server.err" &
@@ -97,6 +101,16 @@ agent_read >"$T/agent.log" 2>&1 ||
 cmp -s "$T/agent/out" "$T/pt" ||
 	oc_fail "the agent's read is not the plaintext"
 echo "the agent read app/token's plaintext through the served module"
+# More agent processes, each a connection and a fresh module process:
+# one token exchange for all of them.
+for i in 1 2 3; do
+	agent_read >"$T/agent.log" 2>&1 || oc_fail "agent read $i"
+done
+n=$(($(exchanges) - ex0))
+[ "$n" = 1 ] || oc_fail "$n token exchanges for 4 agent processes, want 1"
+[ "$(stat -c %a "$T/run/oneclaw-agent/$name/token")" = 600 ] ||
+	oc_fail "the token file is not 0600"
+echo "served: 1 token exchange for 4 agent processes (token_cache)"
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	rm -f "$T/agent/out"
