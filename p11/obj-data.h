@@ -81,8 +81,7 @@ void oc_obj_data_present_opened(struct oc_obj_data *o);
 bool oc_obj_data_needs_opened(const struct oc_obj_data *o);
 /* Keeps a copy of the value opened (secure memory); nothing for a secret
  * of a key type. */
-int oc_obj_data_set_opened(struct oc_obj_data *o, const uint8_t *pt,
-			   size_t n);
+int oc_obj_data_set_opened(struct oc_obj_data *o, const uint8_t *pt, size_t n);
 /* A session data object's CKA_APPLICATION / CKA_OBJECT_ID (bounded by
  * OC_P11_MAX_ATTR). */
 int oc_obj_data_set_application(struct oc_obj_data *o, const void *p, size_t n);

@@ -824,19 +824,18 @@ static int cache_binding(struct oc_api *a, enum oc_cred_kind kind,
 
 /* A token for key: the cached one of another process when there is one,
  * else a fresh exchange (then kept for the next process).  No lock held. */
-static int token_get(struct oc_api *a, enum oc_cred_kind kind,
-		     const char *key, const char *agent, char **tok,
-		     uint64_t *life)
+static int token_get(struct oc_api *a, enum oc_cred_kind kind, const char *key,
+		     const char *agent, char **tok, uint64_t *life)
 {
 	uint8_t bind[OC_TOKCACHE_BIND];
 	uint64_t left_s;
-	bool cache = a->token_cache &&
-		     cache_binding(a, kind, key, agent, bind) == OC_OK;
+	bool cache =
+	    a->token_cache && cache_binding(a, kind, key, agent, bind) == OC_OK;
 	int rc;
 
-	if (cache && oc_tokcache_load(a->token_cache, bind,
-				      REFRESH_EARLY_MS / 1000u, tok,
-				      &left_s) == 0) {
+	if (cache &&
+	    oc_tokcache_load(a->token_cache, bind, REFRESH_EARLY_MS / 1000u,
+			     tok, &left_s) == 0) {
 		*life = left_s * 1000u;
 		return OC_OK;
 	}

@@ -80,8 +80,9 @@ static char *read_private(const char *path, size_t *len)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != geteuid() || (st.st_mode & 077) != 0 ||
 	    st.st_size > OC_TOKCACHE_MAX) {
-		oc_debug(OC_LOG_API, "token cache %s: not a private file of "
-				     "this user; ignored",
+		oc_debug(OC_LOG_API,
+			 "token cache %s: not a private file of "
+			 "this user; ignored",
 			 path);
 		goto out;
 	}

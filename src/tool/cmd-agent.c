@@ -135,7 +135,8 @@ static int open_agent_dir(const char *runtime_dir, const char *name)
 	close(base);
 	if (top < 0)
 		return -1;
-	dir = openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir =
+	    openat(top, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	close(top);
 	return dir;
 }
@@ -207,8 +208,8 @@ int oc_cmd_agent_socket(struct oc_tool *t, int argc, char **argv)
 	if (r >= argc)
 		return oc_tool_usage("agent-socket", "give the agent's NAME");
 	if (r + 1 < argc)
-		return oc_tool_usage("agent-socket",
-				     "unexpected argument '%s'", argv[r + 1]);
+		return oc_tool_usage("agent-socket", "unexpected argument '%s'",
+				     argv[r + 1]);
 	name = argv[r];
 	if (!agent_name_ok(name))
 		return oc_tool_usage("agent-socket",

@@ -137,12 +137,12 @@ static void test_misses(void **state)
 	assert_int_equal(load(bind_a, &tok, &left), -1);
 	write_file("oneclaw-token-cache 1\nzz\n1\nt\n", 0600);
 	assert_int_equal(load(bind_a, &tok, &left), -1);
-	snprintf(good, sizeof(good),
-		 "oneclaw-token-cache 1\n%s\n%ld\nto ken\n", hex, exp);
+	snprintf(good, sizeof(good), "oneclaw-token-cache 1\n%s\n%ld\nto ken\n",
+		 hex, exp);
 	write_file(good, 0600); /* a space in the token */
 	assert_int_equal(load(bind_a, &tok, &left), -1);
-	snprintf(good, sizeof(good), "oneclaw-token-cache 1\n%s\n%ld\ntok",
-		 hex, exp);
+	snprintf(good, sizeof(good), "oneclaw-token-cache 1\n%s\n%ld\ntok", hex,
+		 exp);
 	write_file(good, 0600); /* no final newline: cut short */
 	assert_int_equal(load(bind_a, &tok, &left), -1);
 	snprintf(good, sizeof(good), "oneclaw-token-cache 1\n%s\n%ld\ntok\n",
