@@ -8,8 +8,8 @@
 # caller pid aside; a read through p11-kit names the client process at the
 # other end of the socket.  No value, key, API key or ciphertext is in the
 # file.  An audit file in a missing directory fails C_Initialize with a
-# clear message.  The file is kept in the logs directory, so
-# suite-log-secrets.sh scans it too.
+# clear message; a forked child's lines name the child.  The file is kept
+# in the logs directory, so suite-log-secrets.sh scans it too.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 . "$top_srcdir/tests/integration/keys-lib.sh"
@@ -141,6 +141,17 @@ done
 for s in $(keys_raw_private "$T/ec.key"); do
 	grep -qiF -- "$s" "$AUDIT" && oc_fail "the private key is in the audit file"
 done
+
+echo "== after fork, the child opens the file again and names itself"
+ONECLAW_PKCS11_AUDIT="$T/fork.log" mod_client fork app/db > /dev/null < /dev/null ||
+	oc_fail "fork"
+sed -n 's/.* op=read result=CKR_OK .* caller_pid=\([0-9]*\) .*/\1/p' "$T/fork.log" \
+	> "$T/fork.pids"
+[ "$(wc -l < "$T/fork.log")" -eq 3 ] && [ "$(wc -l < "$T/fork.pids")" -eq 3 ] ||
+	{ cat "$T/fork.log" >&2; oc_fail "fork: not three reads"; }
+p1=$(sed -n 1p "$T/fork.pids") p2=$(sed -n 2p "$T/fork.pids") p3=$(sed -n 3p "$T/fork.pids")
+[ "$p1" = "$p3" ] && [ "$p1" != "$p2" ] ||
+	{ cat "$T/fork.log" >&2; oc_fail "fork: the child's line does not name the child"; }
 
 echo "== a file that cannot be opened fails C_Initialize"
 ONECLAW_PKCS11_AUDIT="$T/missing/dir/audit.log" mod_client init \
