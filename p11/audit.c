@@ -267,6 +267,8 @@ int oc_audit_open(const struct oc_conf *c, char *errbuf, size_t errlen)
 	char *path = NULL;
 	int fd = -1;
 
+	if (errbuf && errlen)
+		errbuf[0] = '\0';
 	oc_audit_close();
 	if (c->audit == OC_CONF_AUDIT_OFF)
 		return OC_OK;
