@@ -9,6 +9,7 @@ p11_libocp11_la_SOURCES = \
 	p11/ck.h \
 	p11/asym.c p11/asym.h \
 	p11/attr.c p11/attr.h \
+	p11/audit.c p11/audit.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \
 	p11/entry.c p11/entry.h \

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "backend.h"
 #include "err.h"
 #include "init.h"
@@ -545,6 +546,30 @@ static bool needs_fetch(const struct oc_object *o, const CK_ATTRIBUTE *tmpl,
 	return false;
 }
 
+/* Under t->lock, before the template is filled: notes the read of a
+ * vault object's value for the audit, unless the call only learns its
+ * length or gets CKR_BUFFER_TOO_SMALL (the value known by now), or the
+ * object has no value.  A failure to fetch it is a failed read. */
+static void audit_read(struct oc_token *t, const struct oc_object *o,
+		       const CK_ATTRIBUTE *tmpl, CK_ULONG n, bool known)
+{
+	const CK_ATTRIBUTE *a = oc_attr_find(tmpl, n, CKA_VALUE);
+	struct oc_attr_val v = {0};
+	CK_RV rv;
+
+	if (!a || o->session_obj)
+		return;
+	if (known) {
+		rv = oc_object_attr((void *)o, CKA_VALUE, &v);
+		if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
+		    (rv == CKR_OK && (!a->pValue || a->ulValueLen < v.len))) {
+			oc_audit_cancel();
+			return;
+		}
+	}
+	oc_audit_note_locked(OC_AUDIT_READ, t, o, OC_AUDIT_NO_MECH);
+}
+
 CK_RV oc_token_get_attrs(struct oc_token *t, CK_OBJECT_HANDLE h,
 			 CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
@@ -561,10 +586,14 @@ CK_RV oc_token_get_attrs(struct oc_token *t, CK_OBJECT_HANDLE h,
 			return CKR_OBJECT_HANDLE_INVALID;
 		}
 		if (!needs_fetch(o, tmpl, n)) {
+			if (oc_audit_enabled())
+				audit_read(t, o, tmpl, n, true);
 			rv = oc_attr_fill(tmpl, n, oc_object_attr, o);
 			oc_lock_release(t->lock);
 			return rv;
 		}
+		if (oc_audit_enabled())
+			audit_read(t, o, tmpl, n, false);
 		oc_lock_release(t->lock);
 		rv = oc_token_fetch(t, h);
 		if (rv != CKR_OK)

@@ -340,6 +340,7 @@ void oc_conf_free(struct oc_conf *c)
 	free(c->credential_sealed);
 	free(c->debug);
 	free(c->debug_file);
+	free(c->audit_file);
 	free(c->source);
 	memset(c, 0, sizeof(*c));
 }
@@ -453,6 +454,7 @@ enum vtype {
 	V_BOOL,
 	V_DEBUG,
 	V_CMEK_VALUES,
+	V_AUDIT,
 };
 
 enum target {
@@ -486,6 +488,7 @@ enum target {
 	T_DEBUG,
 	T_DEBUG_FILE,
 	T_MAX_VALUE_SIZE,
+	T_AUDIT,
 };
 
 static const struct keydef {
@@ -525,6 +528,7 @@ static const struct keydef {
     {"debug", V_DEBUG, T_DEBUG, false, 0, 0},
     {"debug_file", V_PATH, T_DEBUG_FILE, false, 0, 0},
     {"max_value_size", V_UINT, T_MAX_VALUE_SIZE, false, 1, MAX_VALUE_SIZE_CAP},
+    {"audit", V_AUDIT, T_AUDIT, false, 0, 0},
 };
 
 /* Key names are echoed in messages only when they look like key names. */
@@ -559,6 +563,22 @@ static int set_key_source(struct oc_conf_key *k, enum target t, const char *v)
 	k->file = k->env = k->uri = NULL;
 	*field = d;
 	return OC_OK;
+}
+
+/* audit = off | syslog | /path (checked by apply). */
+static int set_audit(struct oc_conf *c, const char *v)
+{
+	free(c->audit_file);
+	c->audit_file = NULL;
+	c->audit = OC_CONF_AUDIT_OFF;
+	if (strcmp(v, "off") == 0)
+		return OC_OK;
+	if (strcmp(v, "syslog") == 0) {
+		c->audit = OC_CONF_AUDIT_SYSLOG;
+		return OC_OK;
+	}
+	c->audit = OC_CONF_AUDIT_FILE;
+	return set_str(&c->audit_file, v);
 }
 
 /* Applies key = value; section is the vault index or -1 for global. */
@@ -685,6 +705,14 @@ static int apply(struct loader *ld, long section, const char *key,
 			return OC_ERR_CONFIG;
 		}
 		break;
+	case V_AUDIT:
+		if (strcmp(v, "off") != 0 && strcmp(v, "syslog") != 0 &&
+		    (v[0] != '/' || !valid_path(v))) {
+			fail(ld, key,
+			     "must be off, syslog or an absolute path");
+			return OC_ERR_CONFIG;
+		}
+		break;
 	}
 
 	k = section >= 0 ? &c->vaults[section].key : &c->key;
@@ -759,6 +787,8 @@ static int apply(struct loader *ld, long section, const char *key,
 	case T_MAX_VALUE_SIZE:
 		c->max_value_size = num;
 		break;
+	case T_AUDIT:
+		return set_audit(c, v);
 	case T_VAULTS:
 		break;
 	}
@@ -1152,6 +1182,7 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
 	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
+	APPLY("ONECLAW_PKCS11_AUDIT", "audit");
 #undef APPLY
 	return OC_OK;
 }

@@ -62,13 +62,18 @@
  *                      the plaintext (CKA_PRIVATE), the blob is
  *                      CKA_ONECLAW_CMEK_BLOB.  For RPCs that forward no
  *                      decryption mechanism; needs the vault's key.
+ *   audit              off (default) | syslog | an absolute file path: one
+ *                      line per use of a secret or key through the module
+ *                      (p11/audit.h); syslog is LOG_AUTHPRIV, a file is
+ *                      appended to (created 0600)
  *
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
  * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
  * ONECLAW_CMEK_KEY_FILE, ONECLAW_DPOP_KEY_URI, ONECLAW_DPOP_KEY_MODULE,
  * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_TOKEN_CACHE, ONECLAW_PKCS11_DEBUG,
- * ONECLAW_PKCS11_DEBUG_FILE, ONECLAW_CA_FILE. Secret variables are read with
+ * ONECLAW_PKCS11_DEBUG_FILE, ONECLAW_PKCS11_AUDIT, ONECLAW_CA_FILE. Secret
+ * variables are read with
  * secure_getenv. */
 #ifndef OC_CONF_H
 #define OC_CONF_H
@@ -83,6 +88,13 @@ struct stat;
 #define OC_CONF_MAX_LINE       4096
 #define OC_CONF_MAX_FILE       (256u * 1024)
 #define OC_DEFAULT_API_URL     "https://api.1claw.xyz"
+
+/* Where the module's audit lines go (the audit key). */
+enum oc_conf_audit {
+	OC_CONF_AUDIT_OFF = 0,
+	OC_CONF_AUDIT_SYSLOG,
+	OC_CONF_AUDIT_FILE, /* audit_file */
+};
 
 enum oc_cred_kind {
 	OC_CRED_NONE = 0,  /* PIN mode: the user PIN is the API key */
@@ -151,7 +163,9 @@ struct oc_conf {
 	char *debug;
 	char *debug_file;
 	size_t max_value_size;
-	char *source; /* the config file used, or NULL */
+	enum oc_conf_audit audit;
+	char *audit_file; /* OC_CONF_AUDIT_FILE: an absolute path */
+	char *source;	  /* the config file used, or NULL */
 };
 
 /* With a CMEK key configured, may this vault's values be unsealed (the

@@ -35,6 +35,7 @@ static const char *env_vars[] = {
     "ONECLAW_CMEK_KEY_FILE",
     "ONECLAW_PKCS11_DEBUG",
     "ONECLAW_PKCS11_DEBUG_FILE",
+    "ONECLAW_PKCS11_AUDIT",
     "ONECLAW_CA_FILE",
 };
 
@@ -857,6 +858,58 @@ static void test_cmek_values(void **state)
 	assert_false(oc_conf_cmek_opened(NULL, a));
 }
 
+/* audit: off by default; syslog or an absolute path; the environment
+ * wins over the file, "off" included. */
+static void test_audit(void **state)
+{
+	struct oc_conf c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, ""), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_OFF);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "audit = syslog\n"), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_SYSLOG);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "audit = /var/log/oc audit.log\n"),
+			 OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_FILE);
+	assert_string_equal(c.audit_file, "/var/log/oc audit.log");
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "audit = /a.log\naudit = off\n"), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_OFF);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	expect_error("audit = audit.log\n",
+		     "1: audit: must be off, syslog or an absolute path");
+	expect_error("audit = Syslog\n",
+		     "1: audit: must be off, syslog or an absolute path");
+	expect_error("audit = /a\001b\n",
+		     "1: audit: must be off, syslog or an absolute path");
+
+	setenv("ONECLAW_PKCS11_CONF", file("a.conf", "audit = /a.log\n"), 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_FILE);
+	assert_string_equal(c.audit_file, "/a.log");
+	oc_conf_free(&c);
+	setenv("ONECLAW_PKCS11_AUDIT", "syslog", 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_SYSLOG);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	setenv("ONECLAW_PKCS11_AUDIT", "off", 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_OFF);
+	oc_conf_free(&c);
+	setenv("ONECLAW_PKCS11_AUDIT", "relative", 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)),
+			 OC_ERR_CONFIG);
+	assert_string_equal(errbuf, "environment: ONECLAW_PKCS11_AUDIT: "
+				    "must be off, syslog or an absolute path");
+}
+
 static int cleanup(void **state)
 {
 	char cmd[128];
@@ -891,6 +944,7 @@ int main(void)
 	    T(test_later_wins_in_file),
 	    T(test_too_many_vaults),
 	    T(test_allow_unsealed),
+	    T(test_audit),
 	    T(test_args),
 	};
 
