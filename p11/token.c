@@ -547,7 +547,7 @@ static bool needs_fetch(const struct oc_object *o, const CK_ATTRIBUTE *tmpl,
 }
 
 /* Under t->lock, before the template is filled: notes the read of a
- * vault object's value for the audit, unless the call only learns its
+ * vault object's value (or its blob) for the audit, unless the call only learns its
  * length or gets CKR_BUFFER_TOO_SMALL (the value known by now), or the
  * object has no value.  A failure to fetch it is a failed read. */
 static void audit_read(struct oc_token *t, const struct oc_object *o,
@@ -557,10 +557,12 @@ static void audit_read(struct oc_token *t, const struct oc_object *o,
 	struct oc_attr_val v = {0};
 	CK_RV rv;
 
+	if (!a) /* the sealed form of the value is a read of it too */
+		a = oc_attr_find(tmpl, n, CKA_ONECLAW_CMEK_BLOB);
 	if (!a || o->session_obj)
 		return;
 	if (known) {
-		rv = oc_object_attr((void *)o, CKA_VALUE, &v);
+		rv = oc_object_attr((void *)o, a->type, &v);
 		if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
 		    (rv == CKR_OK && (!a->pValue || a->ulValueLen < v.len))) {
 			oc_audit_cancel();

@@ -72,6 +72,9 @@ done < "$T/unit-env"
 	oc_fail "the unit does not turn the audit on (ONECLAW_PKCS11_AUDIT)"
 [ "$ONECLAW_TOKEN_CACHE" = "$T/run/oneclaw-agent/$name/token" ] ||
 	oc_fail "the unit shares no token between connections"
+# No syslog in a test: the same lines go to a file.
+ONECLAW_PKCS11_AUDIT="$OC_LOG_DIR/$(basename "$0").audit.log"
+: > "$ONECLAW_PKCS11_AUDIT"
 exchanges() { grep -c 'POST /v1/auth/api-key-token' "$VAULTD_LOG"; }
 ex0=$(exchanges)
 
@@ -129,6 +132,25 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 700 "$T"
 	echo "the socket admits group $group only"
 fi
+
+# The audit: one line per read, naming the agent (the socket's peer),
+# never the value.
+tool_exe=$(readlink -f "$(command -v pkcs11-tool)")
+line="op=read result=CKR_OK vault=$vid label=app/token mech=-"
+{
+	for i in 1 2 3 4; do
+		echo "$line caller_pid=N caller_uid=$(id -u) caller_exe=$tool_exe via=socket"
+	done
+	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+		echo "$line caller_pid=N caller_uid=$(id -u nobody) caller_exe=$tool_exe via=socket"
+} > "$T/audit.want"
+sed -e 's/^[^ ]* oneclaw-pkcs11 audit: //' -e 's/caller_pid=[0-9]*/caller_pid=N/' \
+	"$ONECLAW_PKCS11_AUDIT" > "$T/audit.got"
+cmp -s "$T/audit.got" "$T/audit.want" ||
+	{ diff "$T/audit.want" "$T/audit.got"; oc_fail "the audit lines differ"; }
+grep -qF "$(cat "$T/pt")" "$ONECLAW_PKCS11_AUDIT" && oc_fail "a value in the audit"
+echo "audit: $(wc -l < "$T/audit.got") lines, each naming the agent process"
+sed 's/^/  /' "$ONECLAW_PKCS11_AUDIT"
 
 # systemd-analyze verify on instances whose programs exist here.
 if command -v systemd-analyze >/dev/null; then
