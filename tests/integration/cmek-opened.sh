@@ -25,9 +25,30 @@ oc_expect_status 201
 
 cmek_module_env "$vid" "$T/cmek.key"
 printf 'cmek_values = opened\n' > "$ONECLAW_PKCS11_CONF"
+ONECLAW_PKCS11_AUDIT="$OC_LOG_DIR/$(basename "$0").audit.log"
+: > "$ONECLAW_PKCS11_AUDIT"
+export ONECLAW_PKCS11_AUDIT
 cmek_node opened-client.js --module "$MODULE" --label app/token \
 	--plain "$T/pt" --write-label app/written --write-plain "$T/wpt" \
 	--key-label app/signing
+# Each read of the plaintext or of the blob is an audited read (the
+# refused write is the blob set read-only).
+sed -n 's/.* audit: op=\([a-z]*\) result=\([A-Z_]*\) vault=[^ ]* label=\([^ ]*\) mech=\([^ ]*\) .*/\1 \2 \3 \4/p' \
+	"$ONECLAW_PKCS11_AUDIT" > "$T/audit.got"
+cat > "$T/audit.want" <<'WANT'
+read CKR_OK app/token -
+read CKR_OK app/token -
+decrypt CKR_OK cmek CKM_ONECLAW_CMEK
+write CKR_ATTRIBUTE_READ_ONLY app/token -
+create CKR_OK app/written -
+read CKR_OK app/written -
+read CKR_OK app/written -
+read CKR_ATTRIBUTE_SENSITIVE app/signing -
+read CKR_ATTRIBUTE_SENSITIVE app/signing -
+WANT
+cmp -s "$T/audit.got" "$T/audit.want" ||
+	{ diff "$T/audit.want" "$T/audit.got"; oc_fail "audit lines of the opened reads"; }
+unset ONECLAW_PKCS11_AUDIT
 # What reached the server is a blob of the written plaintext.
 cmek_check_secret "$vid" app/written "$T/cmek.key" "$T/wpt"
 
