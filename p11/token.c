@@ -546,30 +546,47 @@ static bool needs_fetch(const struct oc_object *o, const CK_ATTRIBUTE *tmpl,
 	return false;
 }
 
-/* Under t->lock, before the template is filled: notes the read of a
- * vault object's value (or its blob) for the audit, unless the call only learns its
- * length or gets CKR_BUFFER_TOO_SMALL (the value known by now), or the
- * object has no value.  A failure to fetch it is a failed read. */
-static void audit_read(struct oc_token *t, const struct oc_object *o,
-		       const CK_ATTRIBUTE *tmpl, CK_ULONG n, bool known)
+/* Does this template entry deliver (or finally refuse) the value or its
+ * blob?  Not when it only learns the length or gets CKR_BUFFER_TOO_SMALL,
+ * nor when the object has no such attribute. */
+static bool reads_value(const struct oc_object *o, const CK_ATTRIBUTE *a,
+			bool known)
 {
-	const CK_ATTRIBUTE *a = oc_attr_find(tmpl, n, CKA_VALUE);
 	struct oc_attr_val v = {0};
 	CK_RV rv;
 
-	if (!a) /* the sealed form of the value is a read of it too */
-		a = oc_attr_find(tmpl, n, CKA_ONECLAW_CMEK_BLOB);
-	if (!a || o->session_obj)
+	if (a->type != CKA_VALUE && a->type != CKA_ONECLAW_CMEK_BLOB)
+		return false;
+	if (!known)
+		return true; /* a failure to fetch it is a failed read */
+	rv = oc_object_attr((void *)o, a->type, &v);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
+		return false;
+	return rv != CKR_OK || (a->pValue && a->ulValueLen >= v.len);
+}
+
+/* Under t->lock, before the template is filled: notes the read of a
+ * vault object's value (or its blob, the sealed form of it) for the
+ * audit when any entry of the template reads it: a template may name an
+ * attribute twice, a size query first and the value after. */
+static void audit_read(struct oc_token *t, const struct oc_object *o,
+		       const CK_ATTRIBUTE *tmpl, CK_ULONG n, bool known)
+{
+	bool asked = false;
+
+	if (o->session_obj)
 		return;
-	if (known) {
-		rv = oc_object_attr((void *)o, a->type, &v);
-		if (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
-		    (rv == CKR_OK && (!a->pValue || a->ulValueLen < v.len))) {
-			oc_audit_cancel();
+	for (CK_ULONG i = 0; i < n; i++) {
+		if (reads_value(o, &tmpl[i], known)) {
+			oc_audit_note_locked(OC_AUDIT_READ, t, o,
+					     OC_AUDIT_NO_MECH);
 			return;
 		}
+		asked |= tmpl[i].type == CKA_VALUE ||
+			 tmpl[i].type == CKA_ONECLAW_CMEK_BLOB;
 	}
-	oc_audit_note_locked(OC_AUDIT_READ, t, o, OC_AUDIT_NO_MECH);
+	if (asked) /* only its length: no line */
+		oc_audit_cancel();
 }
 
 CK_RV oc_token_get_attrs(struct oc_token *t, CK_OBJECT_HANDLE h,

@@ -1855,6 +1855,14 @@ static void test_audit(void **state)
 			 CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(f->C_GetObjectSize(s, h, &len), CKR_OK);
 	assert_int_equal(value(s, h, out, sizeof(out)), 9);
+	/* A size query and the value in one template: still a read. */
+	{
+		CK_ATTRIBUTE two[2] = {{CKA_VALUE, NULL, 0},
+				       {CKA_VALUE, out, sizeof(out)}};
+
+		assert_int_equal(f->C_GetAttributeValue(s, h, two, 2), CKR_OK);
+		assert_int_equal(two[1].ulValueLen, 9);
+	}
 	/* The key's value, refused (even when only its length is asked). */
 	a.pValue = NULL;
 	assert_int_equal(f->C_GetAttributeValue(s, cmek_key(s), &a, 1),
@@ -1910,6 +1918,7 @@ static void test_audit(void **state)
 	unlink(path);
 	assert_string_equal(
 	    got, "op=read result=CKR_OK vault=" V_PLAIN " label=app/one mech=-;"
+		 "op=read result=CKR_OK vault=" V_PLAIN " label=app/one mech=-;"
 		 "op=read result=CKR_ATTRIBUTE_SENSITIVE vault=" V_PLAIN
 		 " label=cmek mech=-;"
 		 "op=create result=CKR_OK vault=" V_PLAIN
