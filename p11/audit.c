@@ -165,7 +165,7 @@ size_t oc_audit_format(char *buf, size_t size, const struct oc_audit_event *e,
 	snprintf(num, sizeof(num), " caller_pid=%ld caller_uid=%lu", c->pid,
 		 c->uid);
 	put_str(&o, num);
-	put_str(&o, " caller_exe=");
+	put_str(&o, c->comm ? " caller_comm=" : " caller_exe=");
 	put_value(&o, (const uint8_t *)c->exe, strlen(c->exe),
 		  OC_AUDIT_EXE_MAX);
 	put_str(&o, c->socket ? " via=socket" : " via=process");
@@ -175,8 +175,8 @@ size_t oc_audit_format(char *buf, size_t size, const struct oc_audit_event *e,
 /* --- the caller ---------------------------------------------------------- */
 
 /* /proc/<pid>/exe, else (another user's: refused) the process name from
- * /proc/<pid>/comm, else "?". */
-static void exe_of(long pid, char *out, size_t size)
+ * /proc/<pid>/comm (*comm set), else "?". */
+static void exe_of(long pid, char *out, size_t size, bool *comm)
 {
 	char path[64];
 	ssize_t n;
@@ -188,6 +188,7 @@ static void exe_of(long pid, char *out, size_t size)
 		out[n] = '\0';
 		return;
 	}
+	*comm = true;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	n = fd >= 0 ? read(fd, out, size - 1) : -1;
@@ -201,6 +202,21 @@ static void exe_of(long pid, char *out, size_t size)
 		snprintf(out, size, "?");
 }
 
+/* Is this process p11-kit's per-connection server, the one host whose
+ * fd 0 is known to be its client's connection? */
+static bool in_p11kit_remote(void)
+{
+	char self[OC_AUDIT_EXE_MAX];
+	const char *base;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	base = strrchr(self, '/');
+	return strcmp(base ? base + 1 : self, "p11-kit-remote") == 0;
+}
+
 void oc_audit_find_caller(struct oc_audit_caller *c)
 {
 	struct ucred peer;
@@ -211,6 +227,8 @@ void oc_audit_find_caller(struct oc_audit_caller *c)
 	c->pid = (long)getpid();
 	c->uid = (unsigned long)geteuid();
 	/* p11-kit remote: the client's connection is fd 0. */
+	if (!in_p11kit_remote())
+		goto exe;
 	len = sizeof(domain);
 	if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_DOMAIN, &domain, &len) ||
 	    domain != AF_UNIX)
@@ -227,7 +245,7 @@ void oc_audit_find_caller(struct oc_audit_caller *c)
 	c->uid = (unsigned long)peer.uid;
 	c->socket = true;
 exe:
-	exe_of(c->pid, c->exe, sizeof(c->exe));
+	exe_of(c->pid, c->exe, sizeof(c->exe), &c->comm);
 }
 
 /* --- the sink ------------------------------------------------------------ */

@@ -7,6 +7,9 @@
  *   oneclaw-pkcs11 audit: op=read result=CKR_OK vault=<id> label=<path>
  *     mech=- caller_pid=<n> caller_uid=<n> caller_exe=<path> via=process
  *
+ * (caller_comm=<name> in place of caller_exe when the executable cannot
+ * be read)
+ *
  * (one line).  Never a value, key, PIN, token or ciphertext.  A value
  * with a blank, a quote, a backslash or a byte that is not printable
  * UTF-8 is double-quoted with \", \\ and \xNN escapes; an empty one is
@@ -21,11 +24,15 @@
  * and destroys are not audited; every crypto operation is.
  *
  * The caller: under `p11-kit server` the module runs in `p11-kit remote`
- * with the client's connection as fd 0.  When fd 0 is a unix stream
- * socket whose peer (SO_PEERCRED) is another process, that peer is the
- * caller (via=socket, its executable from /proc/<pid>/exe, else its
- * comm); otherwise this process is (via=process).  Found once per
- * process, at C_Initialize.
+ * with the client's connection as fd 0.  When this process is
+ * p11-kit-remote and fd 0 is a unix stream socket whose peer
+ * (SO_PEERCRED) is another process, that peer is the caller (via=socket);
+ * otherwise this process is (via=process): any other host could put a
+ * socket of its choosing on fd 0.  The executable comes from
+ * /proc/<pid>/exe; when that is refused (another user's process) the
+ * line says caller_comm= with the name the process gave itself.  The
+ * uid and the pid (at connect time) are the kernel's word; the name is
+ * only a hint.  Found once per process, at C_Initialize.
  *
  * Lines go nowhere (audit=off), to syslog (LOG_AUTHPRIV | LOG_INFO, no
  * openlog: the host's ident stays), or to a file opened at C_Initialize
@@ -65,6 +72,8 @@ struct oc_audit_caller {
 	long pid;
 	unsigned long uid;
 	char exe[OC_AUDIT_EXE_MAX + 4]; /* NUL-terminated, cut */
+	bool comm;			/* exe is the comm name the process
+					   chose (caller_comm=) */
 	bool socket;			/* via=socket */
 };
 

@@ -153,6 +153,20 @@ p1=$(sed -n 1p "$T/fork.pids") p2=$(sed -n 2p "$T/fork.pids") p3=$(sed -n 3p "$T
 [ "$p1" = "$p3" ] && [ "$p1" != "$p2" ] ||
 	{ cat "$T/fork.log" >&2; oc_fail "fork: the child's line does not name the child"; }
 
+echo "== a socket on fd 0 of any other host names no one else"
+# An application could put a socket to a process of its choosing on its
+# stdin: only p11-kit remote's fd 0 is taken as the caller's connection.
+ONECLAW_PKCS11_AUDIT="$T/spoof.log" python3 -c '
+import os, socket, subprocess, sys
+a, b = socket.socketpair()
+if os.fork() == 0:
+    a.close(); b.recv(1); os._exit(0)
+b.close()
+sys.exit(subprocess.call(sys.argv[1:], stdin=a, stdout=subprocess.DEVNULL))
+' $OC_WRAP "$CLIENT" "$MODULE" read app/db || oc_fail "read with a socket on stdin"
+grep -q " via=process\$" "$T/spoof.log" && ! grep -q "via=socket" "$T/spoof.log" ||
+	{ cat "$T/spoof.log" >&2; oc_fail "a socket on fd 0 was taken as the caller"; }
+
 echo "== a file that cannot be opened fails C_Initialize"
 ONECLAW_PKCS11_AUDIT="$T/missing/dir/audit.log" mod_client init \
 	> "$T/init.out" 2> "$T/init.err" < /dev/null && oc_fail "C_Initialize succeeded"
