@@ -141,28 +141,49 @@ static int open_agent_dir(const char *runtime_dir, const char *name)
 	return dir;
 }
 
-/* The socket as an O_PATH descriptor, once it is there (a socket, not a
- * link); -1 with errno when it is not there within wait_s. */
+/* Is fd the socket the server made: a socket (not a link), of the user
+ * who owns the agent's directory, under this one name?  A serving user
+ * could hard-link another user's socket there (where the kernel lets
+ * links to others' files be made). */
+static bool servers_socket(int dir, int fd)
+{
+	struct stat ds, st;
+
+	if (fstat(dir, &ds) != 0 || fstat(fd, &st) != 0)
+		return false;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return false;
+	}
+	if (st.st_uid != ds.st_uid || st.st_nlink != 1) {
+		errno = EPERM;
+		return false;
+	}
+	return true;
+}
+
+/* The socket as an O_PATH descriptor, once it is there (see
+ * servers_socket); -1 with errno when it is not there within wait_s. */
 static int wait_socket(const char *runtime_dir, const char *name,
 		       unsigned long wait_s)
 {
 	struct timespec step = {0, 50 * 1000 * 1000};
 	unsigned long tries = wait_s * 20;
-	struct stat st;
 
 	for (unsigned long i = 0;; i++) {
 		int dir = open_agent_dir(runtime_dir, name), fd = -1;
+		bool ok = false;
 
 		if (dir >= 0) {
 			fd = openat(dir, SOCKET_NAME,
 				    O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			ok = fd >= 0 && servers_socket(dir, fd);
 			close(dir);
 		}
 		if (fd >= 0) {
-			if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+			if (ok)
 				return fd;
 			close(fd);
-			errno = ENOTSOCK;
 			return -1;
 		}
 		if (i >= tries || oc_tool_interrupted)
@@ -236,6 +257,13 @@ int oc_cmd_agent_socket(struct oc_tool *t, int argc, char **argv)
 	}
 	if (a.wait_s || a.group) {
 		fd = wait_socket(dir, name, a.wait_s);
+		if (fd < 0 && errno == EPERM) {
+			oc_tool_err("agent-socket: %s is not the server's own "
+				    "socket (another owner than its directory, "
+				    "or more than one name): refused",
+				    path);
+			return OC_EXIT_FAIL;
+		}
 		if (fd < 0) {
 			oc_tool_err("agent-socket: no socket at %s%s: %s", path,
 				    a.wait_s ? " (the server did not start)"

@@ -92,6 +92,28 @@ addr=$(sed -n 's/^P11_KIT_SERVER_ADDRESS=//p' "$T/address")
 [ "$($TOOL agent-socket --runtime-dir "$T/run" "$name")" = \
 	"P11_KIT_SERVER_ADDRESS=$addr" ] || oc_fail "agent-socket disagrees"
 
+# ExecStartPost runs as root in a directory the serving user owns: it
+# changes only the server's own socket, never one linked in from
+# elsewhere or another user's.
+mkdir -p "$T/run/oneclaw-agent/linked"
+ln "$sock" "$T/run/oneclaw-agent/linked/pkcs11" ||
+	oc_fail "cannot hard-link the socket"
+$TOOL agent-socket --runtime-dir "$T/run" --group "$group" linked \
+	> /dev/null 2> "$T/linked.err" && oc_fail "a hard-linked socket was changed"
+grep -q "is not the server's own socket" "$T/linked.err" ||
+	{ cat "$T/linked.err"; oc_fail "no clear refusal of a linked socket"; }
+rm -f "$T/run/oneclaw-agent/linked/pkcs11"
+if [ "$(id -u)" = 0 ]; then
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+		"$T/run/oneclaw-agent/linked/pkcs11" || oc_fail "bind a socket"
+	chown nobody:nogroup "$T/run/oneclaw-agent/linked/pkcs11"
+	chmod 600 "$T/run/oneclaw-agent/linked/pkcs11"
+	$TOOL agent-socket --runtime-dir "$T/run" --group "$group" linked \
+		> /dev/null 2>&1 && oc_fail "another user's socket was changed"
+	[ "$(stat -c '%a %G' "$T/run/oneclaw-agent/linked/pkcs11")" = "600 nogroup" ] ||
+		oc_fail "another user's socket changed"
+fi
+
 # The agent: nothing but the address.
 mkdir -p "$T/agent"
 agent_read() {
