@@ -53,11 +53,15 @@ unit_line() {
 		-e "s|%i|$name|g" -e "s|%t|$T/run|g" -e "s|%S|$T/state|g" \
 		-e "s|$sysconfdir/oneclaw|$T/etc/oneclaw|g" \
 		-e "s|--provider [^ ]*|--provider $MODULE|" \
-		-e "s|^+||" -e "s|^[^ ]*/oneclaw-tool |$TOOL |" \
+		-e "s|^+||" -e "s|[^ ]*/oneclaw-tool |$TOOL |" \
 		-e "s|\${ONECLAW_AGENT_GROUP}|$group|g"
 }
 start=$(unit_line ExecStart)
 post=$(unit_line ExecStartPost)
+case $post in
+"/usr/bin/env -i $TOOL agent-socket "*) ;;
+*) oc_fail "ExecStartPost does not run with an empty environment: $post" ;;
+esac
 case $start in
 *" server --foreground --provider $MODULE --name $T/run/oneclaw-agent/$name/pkcs11 pkcs11:") ;;
 *) oc_fail "unexpected ExecStart: $start" ;;
