@@ -95,8 +95,10 @@ static void test_line(void **state)
 				   " via=process");
 	/* Another user's process: only the name it gave itself. */
 	{
-		struct oc_audit_caller other = {.pid = 7, .uid = 1001,
-						.exe = "agent x", .comm = true,
+		struct oc_audit_caller other = {.pid = 7,
+						.uid = 1001,
+						.exe = "agent x",
+						.comm = true,
 						.socket = true};
 
 		assert_string_equal(
