@@ -55,8 +55,10 @@ static struct oc_obj_data *data_of(const struct oc_object *o)
 static bool data_holds_key(const struct oc_object *o)
 {
 	/* A secret of a key type always does, whether or not it parsed (an
-	 * encrypted key, or one of an unsupported kind, is still a key). */
-	return oc_obj_data_key_type(data_of(o)->meta.type);
+	 * encrypted key, or one of an unsupported kind, is still a key); so
+	 * does one whose opened plaintext was seen to be a key. */
+	return oc_obj_data_key_type(data_of(o)->meta.type) ||
+	       data_of(o)->key_content;
 }
 
 static bool data_may(const struct oc_object *o, enum oc_obj_act act)
@@ -296,7 +298,25 @@ void oc_obj_data_present_opened(struct oc_obj_data *o)
 bool oc_obj_data_needs_opened(const struct oc_obj_data *o)
 {
 	return o->present_opened && o->meta.cmek_encrypted && !o->opened &&
-	       !oc_obj_data_key_type(o->meta.type);
+	       !oc_object_holds_key_material(&o->obj);
+}
+
+static bool has_bytes(const uint8_t *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+/* A PEM private key of any kind ("-----BEGIN ... PRIVATE KEY-----",
+ * OpenSSH's included). */
+static bool private_key_text(const uint8_t *p, size_t n)
+{
+	return has_bytes(p, n, "-----BEGIN") &&
+	       has_bytes(p, n, "PRIVATE KEY-----");
 }
 
 int oc_obj_data_set_opened(struct oc_obj_data *o, const uint8_t *pt, size_t n)
@@ -305,6 +325,10 @@ int oc_obj_data_set_opened(struct oc_obj_data *o, const uint8_t *pt, size_t n)
 
 	if (oc_obj_data_key_type(o->meta.type))
 		return OC_OK; /* key material is never presented */
+	if (private_key_text(pt, n)) {
+		o->key_content = true;
+		return OC_OK;
+	}
 	copy = oc_secure_dup(pt ? pt : (const uint8_t *)"", n);
 	if (!copy)
 		return OC_ERR_NOMEM;

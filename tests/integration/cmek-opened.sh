@@ -1,7 +1,8 @@
 #!/bin/sh
 # cmek-opened.sh - cmek_values = opened (tests/node/opened-client.js): a
 # CMEK secret reads as plaintext, private, its blob beside it; writes are
-# still sealed before they leave; a key-typed secret stays refused; a
+# still sealed before they leave; a key-typed secret stays refused, and
+# so does a private key stored under another type; a
 # value sealed under another key is refused, even with allow_unsealed;
 # the default presents the blob; opened with no key is a config error.
 . "$top_srcdir/tests/lib.sh"
@@ -22,6 +23,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 oc_api PUT "/v1/vaults/$vid/secrets/app/signing" \
 	"{\"value\":\"$(cmek_tool seal "$T/cmek.key" < "$T/ec.pem" | base64 -w0)\",\"type\":\"private_key\"}" >/dev/null
 oc_expect_status 201
+# The same key as a password, as a breached server could relabel it.
+oc_api PUT "/v1/vaults/$vid/secrets/app/relabelled" \
+	"{\"value\":\"$(cmek_tool seal "$T/cmek.key" < "$T/ec.pem" | base64 -w0)\",\"type\":\"password\"}" >/dev/null
+oc_expect_status 201
 
 cmek_module_env "$vid" "$T/cmek.key"
 printf 'cmek_values = opened\n' > "$ONECLAW_PKCS11_CONF"
@@ -30,7 +35,7 @@ ONECLAW_PKCS11_AUDIT="$OC_LOG_DIR/$(basename "$0").audit.log"
 export ONECLAW_PKCS11_AUDIT
 cmek_node opened-client.js --module "$MODULE" --label app/token \
 	--plain "$T/pt" --write-label app/written --write-plain "$T/wpt" \
-	--key-label app/signing
+	--key-label app/signing --key-label app/relabelled
 # Each read of the plaintext or of the blob is an audited read (the
 # refused write is the blob set read-only).
 sed -n 's/.* audit: op=\([a-z]*\) result=\([A-Z_]*\) vault=[^ ]* label=\([^ ]*\) mech=\([^ ]*\) .*/\1 \2 \3 \4/p' \
@@ -45,6 +50,8 @@ read CKR_OK app/written -
 read CKR_OK app/written -
 read CKR_ATTRIBUTE_SENSITIVE app/signing -
 read CKR_ATTRIBUTE_SENSITIVE app/signing -
+read CKR_ATTRIBUTE_SENSITIVE app/relabelled -
+read CKR_ATTRIBUTE_SENSITIVE app/relabelled -
 WANT
 cmp -s "$T/audit.got" "$T/audit.want" ||
 	{ diff "$T/audit.want" "$T/audit.got"; oc_fail "audit lines of the opened reads"; }

@@ -3,12 +3,13 @@
 // CKA_PRIVATE; the blob is CKA_ONECLAW_CMEK_BLOB and opens with
 // C_Decrypt(CKM_ONECLAW_CMEK) to the same plaintext; a find by the
 // plaintext value matches; a write of plaintext reads back as plaintext
-// (the module seals it: the caller checks the server holds a blob); a
-// key-typed secret's value and blob stay refused; a value that does not
+// (the module seals it: the caller checks the server holds a blob); the
+// value and blob of a key-typed secret, or of one whose plaintext is a
+// private key whatever its type, stay refused; a value that does not
 // open under the vault's key is refused.
 //
 //   node opened-client.js --module SO --label PATH --plain FILE
-//        --write-label PATH --write-plain FILE [--key-label PATH]
+//        --write-label PATH --write-plain FILE [--key-label PATH...]
 //        [--bad-label PATH]
 'use strict';
 
@@ -80,12 +81,12 @@ function main() {
 		     'and its blob is a fresh CMEK blob', L.short(wb));
 	}
 
-	if (o['key-label']) {
-		const k = one(lib, sess, o['key-label']);
+	for (const label of [].concat(o['key-label'] || [])) {
+		const k = one(lib, sess, label);
 		c.rv(() => L.attr(lib, sess, k, p.CKA_VALUE),
-		     'CKR_ATTRIBUTE_SENSITIVE', 'a key secret\'s CKA_VALUE');
+		     'CKR_ATTRIBUTE_SENSITIVE', label + ': a key\'s CKA_VALUE');
 		c.rv(() => L.attr(lib, sess, k, V.CKA_ONECLAW_CMEK_BLOB),
-		     'CKR_ATTRIBUTE_SENSITIVE', 'a key secret\'s blob');
+		     'CKR_ATTRIBUTE_SENSITIVE', label + ': a key\'s blob');
 	}
 	if (o['bad-label']) {
 		const b = one(lib, sess, o['bad-label']);
