@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "api.h"
 #include "buf.h"
 #include "codec.h"
@@ -837,11 +839,14 @@ static int token_get(struct oc_api *a, enum oc_cred_kind kind, const char *key,
 	    oc_tokcache_load(a->token_cache, bind, REFRESH_EARLY_MS / 1000u,
 			     tok, &left_s) == 0) {
 		*life = left_s * 1000u;
-		return OC_OK;
+		rc = OC_OK;
+	} else {
+		rc = exchange(a, kind, key, agent, tok, life);
+		if (!rc && cache)
+			oc_tokcache_store(a->token_cache, bind, *tok,
+					  *life / 1000u);
 	}
-	rc = exchange(a, kind, key, agent, tok, life);
-	if (!rc && cache)
-		oc_tokcache_store(a->token_cache, bind, *tok, *life / 1000u);
+	OPENSSL_cleanse(bind, sizeof(bind)); /* a digest of the key */
 	return rc;
 }
 

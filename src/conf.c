@@ -1268,7 +1268,9 @@ static int check_cmek_values(struct loader *ld)
 	const struct oc_conf *c = ld->c;
 	const char *scope = NULL;
 
-	if (c->cmek_values == OC_CMEK_VALUES_OPENED &&
+	/* Globally: the global key, unless the vaults are listed (each
+	 * listed vault is then checked below). */
+	if (c->cmek_values == OC_CMEK_VALUES_OPENED && !c->vaults_explicit &&
 	    oc_conf_key_for(c, NULL) == NULL)
 		scope = "(global)";
 	for (size_t i = 0; scope == NULL && i < c->n_vaults; i++)

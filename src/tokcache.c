@@ -66,7 +66,7 @@ int oc_tokcache_binding(const char *api_url, int kind, const char *credential,
 
 /* The file's bytes (secure memory, NUL-terminated) when it is a regular
  * file of ours that no one else may read; NULL otherwise. */
-static char *read_private(const char *path, size_t *len)
+static char *read_private(const char *path, size_t *len, struct stat *sto)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -102,6 +102,8 @@ static char *read_private(const char *path, size_t *len)
 	}
 	buf[got] = '\0';
 	*len = got;
+	if (sto)
+		*sto = st;
 out:
 	close(fd);
 	return buf;
@@ -154,7 +156,7 @@ int oc_tokcache_load(const char *path, const uint8_t bind[OC_TOKCACHE_BIND],
 	int rc = -1;
 
 	*tok = NULL;
-	text = read_private(path, &len);
+	text = read_private(path, &len, NULL);
 	if (!text)
 		return -1;
 	if (!parse(text, len, have, &exp, &t)) {
@@ -227,14 +229,19 @@ out:
 void oc_tokcache_drop(const char *path, const char *tok)
 {
 	uint8_t bind[OC_TOKCACHE_BIND];
+	struct stat was, now;
 	char *text, *t = NULL;
 	size_t len = 0;
 	long exp;
 
-	text = read_private(path, &len);
+	text = read_private(path, &len, &was);
 	if (!text)
 		return;
-	if (parse(text, len, bind, &exp, &t) && strcmp(t, tok) == 0) {
+	/* Only the file read: another process may have renamed a fresh
+	 * token over it meanwhile. */
+	if (parse(text, len, bind, &exp, &t) && strcmp(t, tok) == 0 &&
+	    lstat(path, &now) == 0 && now.st_ino == was.st_ino &&
+	    now.st_dev == was.st_dev) {
 		unlink(path);
 		oc_debug(OC_LOG_API, "token cache %s: refused token dropped",
 			 path);

@@ -841,6 +841,23 @@ static void test_cmek_values(void **state)
 	assert_true(oc_conf_cmek_opened(&c, a));
 	assert_false(oc_conf_cmek_opened(&c, b));
 	oc_conf_free(&c);
+	/* Listed vaults, each with its own key: opened globally is fine. */
+	assert_int_equal(
+	    load_text(&c, "cmek_values = opened\n"
+			  "vaults = 11111111-1111-4111-8111-111111111111\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_key_env = K\n"),
+	    OC_OK);
+	assert_true(oc_conf_cmek_opened(&c, a));
+	oc_conf_free(&c);
+	assert_int_equal(
+	    load_text(&c, "cmek_values = opened\n"
+			  "vaults = 11111111-1111-4111-8111-111111111111,"
+			  "22222222-2222-4222-8222-222222222222\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_key_env = K\n"),
+	    OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "none for 22222222"));
 	expect_error("cmek_values = open\n",
 		     "1: cmek_values: must be sealed or opened");
 	assert_int_equal(load_text(&c, "cmek_values = opened\n"),
