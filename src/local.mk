@@ -4,6 +4,7 @@ noinst_LTLIBRARIES += src/libocore.la src/libocnet.la
 
 src_libocore_la_SOURCES = \
 	src/err.c src/err.h \
+	src/fdio.c src/fdio.h \
 	src/log.c src/log.h \
 	src/secmem.c src/secmem.h \
 	src/buf.c src/buf.h \

@@ -23,6 +23,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "fdio.h"
 #include "log.h"
 #include "ossl.h"
 #include "secmem.h"
@@ -70,8 +71,7 @@ static char *read_private(const char *path, size_t *len, struct stat *sto)
 {
 	struct stat st;
 	char *buf = NULL;
-	ssize_t r;
-	size_t got = 0;
+	size_t got;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -89,17 +89,8 @@ static char *read_private(const char *path, size_t *len, struct stat *sto)
 	buf = oc_secure_alloc(OC_TOKCACHE_MAX + 1);
 	if (!buf)
 		goto out;
-	while (got < OC_TOKCACHE_MAX &&
-	       (r = read(fd, buf + got, OC_TOKCACHE_MAX - got)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			oc_secure_free(buf);
-			buf = NULL;
-			goto out;
-		}
-		got += (size_t)r;
-	}
+	/* A short read is a file that does not parse: a miss. */
+	got = oc_fdio_read_max(fd, buf, OC_TOKCACHE_MAX);
 	buf[got] = '\0';
 	*len = got;
 	if (sto)
@@ -182,8 +173,7 @@ int oc_tokcache_store(const char *path, const uint8_t bind[OC_TOKCACHE_BIND],
 		      const char *tok, uint64_t life_s)
 {
 	char tmp[PATH_MAX_ + 8], hex[BIND_HEX + 1], *text = NULL;
-	size_t n, off = 0;
-	ssize_t w;
+	size_t n;
 	int fd = -1, rc = -1;
 
 	if (strlen(path) > PATH_MAX_ || life_s > MAX_LIFE ||
@@ -199,14 +189,8 @@ int oc_tokcache_store(const char *path, const uint8_t bind[OC_TOKCACHE_BIND],
 	fd = mkostemp(tmp, O_CLOEXEC); /* 0600, a new file */
 	if (fd < 0)
 		goto out;
-	while (off < n) {
-		w = write(fd, text + off, n - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto out;
-		off += (size_t)w;
-	}
+	if (oc_fdio_write_all(fd, text, n) != OC_OK)
+		goto out;
 	if (close(fd) != 0) {
 		fd = -1;
 		goto out;
