@@ -161,7 +161,8 @@ fi
 
 # The audit: one line per read, naming the agent (the socket's peer),
 # never the value.
-tool_exe=$(readlink -f "$(command -v pkcs11-tool)")
+# (the agent's PATH, not this shell's: the ASan stage wraps pkcs11-tool)
+tool_exe=$(readlink -f "$(env -i PATH=/usr/bin:/bin sh -c 'command -v pkcs11-tool')")
 line="op=read result=CKR_OK vault=$vid label=app/token mech=-"
 {
 	for i in 1 2 3 4; do
