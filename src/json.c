@@ -362,10 +362,22 @@ static int cb_end(void *ctx)
 	return 1;
 }
 
+/* A key with a NUL in it would read as a shorter key to every caller
+ * that sees keys as C strings ("items\u0000" as "items"): the document
+ * is refused, by the tree and the stream alike. */
+static bool key_has_nul(const unsigned char *s, size_t n)
+{
+	return memchr(s, 0, n) != NULL;
+}
+
 static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 {
 	struct pctx *p = ctx;
 
+	if (key_has_nul(s, n)) {
+		p->err = OC_ERR_PARSE;
+		return 0;
+	}
 	if (!hold(p, n))
 		return 0;
 	wfree(p->key);
@@ -632,6 +644,10 @@ static int st_map_key(void *ctx, const unsigned char *t, size_t n)
 {
 	struct oc_json_stream *s = ctx;
 
+	if (key_has_nul(t, n)) {
+		s->err = OC_ERR_PARSE;
+		return 0;
+	}
 	if (s->skip)
 		return 1;
 	if (s->p.depth > 0)
