@@ -223,10 +223,10 @@ void oc_attr_free(CK_ATTRIBUTE *t, CK_ULONG n)
 bool oc_attr_type_defined(CK_ATTRIBUTE_TYPE t)
 {
 	/* The specification assigns 0x000..0x61f (array attributes carry
-	 * CKF_ARRAY_ATTRIBUTE); the vendor attributes sit at 0x8C1A0001..7. */
+	 * CKF_ARRAY_ATTRIBUTE); the vendor attributes sit at 0x8C1A0001..8. */
 	CK_ATTRIBUTE_TYPE base = t & ~(CK_ATTRIBUTE_TYPE)CKF_ARRAY_ATTRIBUTE;
 
-	if (t >= CKA_ONECLAW_CMEK_ENCRYPTED && t <= CKA_ONECLAW_METADATA)
+	if (t >= CKA_ONECLAW_CMEK_ENCRYPTED && t <= CKA_ONECLAW_CMEK_BLOB)
 		return true;
 	return base <= 0x61fUL;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attr.h"
+#include "audit.h"
 #include "cmek.h"
 #include "crypt.h"
 #include "err.h"
@@ -37,6 +38,7 @@ void oc_crypt_clear(struct oc_crypt *op)
 {
 	if (op->key)
 		oc_object_unref(&op->key->obj);
+	oc_object_unref(op->obj);
 	free(op->aad);
 	oc_buf_free(&op->in);
 	oc_asym_clear(&op->asym);
@@ -166,6 +168,8 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 		oc_buf_init(&op->in, OC_ASYM_MAX_INPUT, true);
 		op->mech = m->mechanism;
 		op->encrypt = encrypt;
+		op->obj = o;
+		o = NULL;
 		op->active = true;
 	} else {
 		oc_crypt_clear(op);
@@ -250,6 +254,8 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 	op->mech = m->mechanism;
 	op->encrypt = encrypt;
 	op->key = skey;
+	oc_object_ref(o);
+	op->obj = o;
 	op->active = true;
 	return CKR_OK;
 fail:
@@ -328,11 +334,20 @@ static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n, uint8_t *out,
 	return CKR_OK;
 }
 
+/* Ends the operation, with its audit line. */
+static void end_op(struct oc_session *s, struct oc_crypt *op)
+{
+	oc_audit_note_object(op->encrypt ? OC_AUDIT_ENCRYPT : OC_AUDIT_DECRYPT,
+			     s->tok, op->obj, op->mech);
+	oc_crypt_clear(op);
+}
+
 /* The one output call of an operation (C_Encrypt, C_EncryptFinal, ...):
  * ends it unless the caller only asked the length or must retry with a
  * bigger buffer. */
-static CK_RV produce(struct oc_crypt *op, const uint8_t *in, size_t n,
-		     CK_BYTE *out, CK_ULONG *out_len)
+static CK_RV produce(struct oc_session *s, struct oc_crypt *op,
+		     const uint8_t *in, size_t n, CK_BYTE *out,
+		     CK_ULONG *out_len)
 {
 	CK_ULONG need = 0;
 	bool ready, done;
@@ -341,7 +356,7 @@ static CK_RV produce(struct oc_crypt *op, const uint8_t *in, size_t n,
 	if (op->asym.active) {
 		rv = asym_run(op, in, n, out, out_len, &done);
 		if (done)
-			oc_crypt_clear(op);
+			end_op(s, op);
 		return rv;
 	}
 	rv = need_len(op, n, &need);
@@ -352,7 +367,7 @@ static CK_RV produce(struct oc_crypt *op, const uint8_t *in, size_t n,
 		return rv; /* length asked, or buffer too small: still active */
 	rv = run(op, in, n, out, need, out_len);
 end:
-	oc_crypt_clear(op);
+	end_op(s, op);
 	return rv;
 }
 
@@ -365,7 +380,7 @@ CK_RV oc_crypt_single(struct oc_session *s, bool encrypt, const CK_BYTE *in,
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (op->multi)
 		return CKR_OPERATION_ACTIVE;
-	return produce(op, in, n, out, out_len);
+	return produce(s, op, in, n, out, out_len);
 }
 
 CK_RV oc_crypt_update(struct oc_session *s, bool encrypt, const CK_BYTE *in,
@@ -380,7 +395,7 @@ CK_RV oc_crypt_update(struct oc_session *s, bool encrypt, const CK_BYTE *in,
 	if (out && n) {
 		err = oc_buf_append(&op->in, in, n);
 		if (err) {
-			oc_crypt_clear(op);
+			end_op(s, op);
 			if (err == OC_ERR_RANGE)
 				return encrypt ? CKR_DATA_LEN_RANGE
 					       : CKR_ENCRYPTED_DATA_LEN_RANGE;
@@ -400,5 +415,5 @@ CK_RV oc_crypt_final(struct oc_session *s, bool encrypt, CK_BYTE *out,
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	return produce(op, op->in.data, op->in.len, out, out_len);
+	return produce(s, op, op->in.data, op->in.len, out, out_len);
 }

@@ -34,6 +34,7 @@ struct oc_crypt {
 	bool multi; /* an Update happened */
 	CK_MECHANISM_TYPE mech;
 	struct oc_obj_seckey *key; /* referenced */
+	struct oc_object *obj;	   /* the key object, referenced (audit) */
 	uint8_t iv[OC_P11_MAX_GCM_IV];
 	size_t iv_len;
 	uint8_t *aad;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "attr.h"
+#include "audit.h"
 #include "backend.h"
 #include "crypt.h"
 #include "entry.h"
@@ -39,6 +40,7 @@ static CK_RV begin(struct call *c, const char *fn, bool args_ok)
 	c->fn = fn;
 	c->s = NULL;
 	oc_rv_cause_clear();
+	oc_audit_clear();
 	oc_backend_thread_status_clear();
 	rv = oc_init_check();
 	if (rv != CKR_OK)
@@ -79,6 +81,8 @@ static CK_RV end(struct call *c, CK_RV rv)
 		oc_session_put(c->s);
 		c->s = NULL;
 	}
+	/* The line a unit noted, with what the application gets. */
+	oc_audit_end(rv);
 	if (rv != CKR_OK && oc_log_enabled(OC_LOG_P11)) {
 		const char *cause = oc_rv_cause_get();
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "backend.h"
 #include "err.h"
 #include "init.h"
@@ -85,6 +86,7 @@ static void abandon_locked(void)
 	oc_keys_abandon();
 	oc_backend_abandon(&oc_mod.be);
 	oc_login_abandon();
+	oc_audit_abandon();
 	oc_conf_free(&oc_mod.conf);
 	oc_lock_reset();
 	memset(&oc_mod, 0, sizeof(oc_mod));
@@ -100,6 +102,7 @@ static void teardown(void)
 	oc_keys_free();
 	oc_backend_close(&oc_mod.be);
 	oc_login_free();
+	oc_audit_close();
 	oc_lock_free(oc_mod.lock);
 	oc_conf_free(&oc_mod.conf);
 	oc_lock_reset();
@@ -135,6 +138,12 @@ static CK_RV setup(const char *reserved)
 	}
 	if (oc_mod.conf.debug || oc_mod.conf.debug_file)
 		oc_log_configure(oc_mod.conf.debug, oc_mod.conf.debug_file);
+	err = oc_audit_open(&oc_mod.conf, errbuf, sizeof(errbuf));
+	if (err) {
+		oc_log_error("oneclaw-pkcs11: %s",
+			     errbuf[0] ? errbuf : oc_strerror(err));
+		return oc_rv_map(err, OC_RV_GENERIC);
+	}
 	rv = oc_lock_new(&oc_mod.lock);
 	if (rv == CKR_OK)
 		rv = oc_login_init();

@@ -9,6 +9,7 @@ p11_libocp11_la_SOURCES = \
 	p11/ck.h \
 	p11/asym.c p11/asym.h \
 	p11/attr.c p11/attr.h \
+	p11/audit.c p11/audit.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \
 	p11/entry.c p11/entry.h \
@@ -53,3 +54,19 @@ p11config_DATA = p11/oneclaw.module
 EXTRA_DIST += p11/oneclaw.module
 
 dist_man_MANS += doc/oneclaw-pkcs11.5
+
+# The served deployment (one `p11-kit server` per agent): a system and a
+# user unit, with this build's paths.
+systemdsystemunit_DATA = p11/systemd/oneclaw-agent@.service
+systemduserunit_DATA = p11/systemd/user/oneclaw-agent@.service
+EXTRA_DIST += p11/systemd/oneclaw-agent@.service.in \
+	p11/systemd/user/oneclaw-agent@.service.in
+CLEANFILES += $(systemdsystemunit_DATA) $(systemduserunit_DATA)
+oc_unit_subst = $(SED) -e 's|@bindir[@]|$(bindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@p11moduledir[@]|$(p11moduledir)|g' \
+	-e 's|@P11_KIT[@]|$(P11_KIT)|g'
+p11/systemd/oneclaw-agent@.service: $(srcdir)/p11/systemd/oneclaw-agent@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(oc_unit_subst) $< > $@.tmp && mv $@.tmp $@
+p11/systemd/user/oneclaw-agent@.service: $(srcdir)/p11/systemd/user/oneclaw-agent@.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(oc_unit_subst) $< > $@.tmp && mv $@.tmp $@

@@ -55,6 +55,42 @@ CK_RV oc_mech_info(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 	return oc_asym_mech_info(type, info);
 }
 
+#define NAME(x) x, #x
+static const struct {
+	CK_MECHANISM_TYPE type;
+	const char *name;
+} names[] = {
+    {NAME(CKM_ONECLAW_CMEK)},
+    {NAME(CKM_AES_GCM)},
+    {NAME(CKM_SHA224_HMAC)},
+    {NAME(CKM_SHA256_HMAC)},
+    {NAME(CKM_SHA384_HMAC)},
+    {NAME(CKM_SHA512_HMAC)},
+    {NAME(CKM_RSA_PKCS)},
+    {NAME(CKM_RSA_PKCS_PSS)},
+    {NAME(CKM_SHA256_RSA_PKCS)},
+    {NAME(CKM_SHA384_RSA_PKCS)},
+    {NAME(CKM_SHA512_RSA_PKCS)},
+    {NAME(CKM_SHA256_RSA_PKCS_PSS)},
+    {NAME(CKM_SHA384_RSA_PKCS_PSS)},
+    {NAME(CKM_SHA512_RSA_PKCS_PSS)},
+    {NAME(CKM_RSA_PKCS_OAEP)},
+    {NAME(CKM_RSA_X_509)},
+    {NAME(CKM_ECDSA)},
+    {NAME(CKM_ECDSA_SHA256)},
+    {NAME(CKM_ECDSA_SHA384)},
+    {NAME(CKM_EDDSA)},
+};
+#undef NAME
+
+const char *oc_mech_name(CK_MECHANISM_TYPE type)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].type == type)
+			return names[i].name;
+	return NULL;
+}
+
 bool oc_mech_allows(CK_MECHANISM_TYPE type, CK_FLAGS use)
 {
 	CK_MECHANISM_INFO info;

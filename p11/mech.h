@@ -11,6 +11,9 @@
 
 CK_RV oc_mech_list(CK_MECHANISM_TYPE *list, CK_ULONG *n);
 CK_RV oc_mech_info(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
+/* "CKM_AES_GCM", ...: the name of a mechanism of the list; NULL for
+ * any other. */
+const char *oc_mech_name(CK_MECHANISM_TYPE type);
 /* Is mech supported for this use (CKF_ENCRYPT, CKF_SIGN, ...)? */
 bool oc_mech_allows(CK_MECHANISM_TYPE type, CK_FLAGS use);
 

@@ -55,8 +55,10 @@ static struct oc_obj_data *data_of(const struct oc_object *o)
 static bool data_holds_key(const struct oc_object *o)
 {
 	/* A secret of a key type always does, whether or not it parsed (an
-	 * encrypted key, or one of an unsupported kind, is still a key). */
-	return oc_obj_data_key_type(data_of(o)->meta.type);
+	 * encrypted key, or one of an unsupported kind, is still a key); so
+	 * does one whose opened plaintext was seen to be a key. */
+	return oc_obj_data_key_type(data_of(o)->meta.type) ||
+	       data_of(o)->key_content;
 }
 
 static bool data_may(const struct oc_object *o, enum oc_obj_act act)
@@ -72,6 +74,9 @@ static bool data_needs_fetch(const struct oc_object *o, CK_ATTRIBUTE_TYPE t)
 	if (o->session_obj)
 		return false;
 	if (t == CKA_VALUE)
+		return (!d->have_value || oc_obj_data_needs_opened(d)) &&
+		       oc_object_may(o, OC_ACT_READ_VALUE);
+	if (t == CKA_ONECLAW_CMEK_BLOB)
 		return !d->have_value && oc_object_may(o, OC_ACT_READ_VALUE);
 	if (t == CKA_ONECLAW_CMEK_ENCRYPTED ||
 	    t == CKA_ONECLAW_CMEK_FINGERPRINT)
@@ -105,9 +110,20 @@ static CK_RV data_attr(const struct oc_object *o, CK_ATTRIBUTE_TYPE t,
 		return CKR_OK;
 	case CKA_VALUE:
 		/* Key material was refused by oc_object_attr. */
+		if (!d->have_value || oc_obj_data_needs_opened(d))
+			return CKR_GENERAL_ERROR; /* callers fetch first */
+		if (d->opened)
+			oc_attr_val_bytes(v, d->opened, d->opened_len);
+		else
+			oc_attr_val_bytes(v, d->value, d->value_len);
+		return CKR_OK;
+	case CKA_ONECLAW_CMEK_BLOB:
 		if (!d->have_value)
 			return CKR_GENERAL_ERROR; /* callers fetch first */
-		oc_attr_val_bytes(v, d->value, d->value_len);
+		if (m->cmek_encrypted)
+			oc_attr_val_bytes(v, d->value, d->value_len);
+		else
+			oc_attr_val_bytes(v, "", 0); /* not sealed */
 		return CKR_OK;
 	case CKA_ONECLAW_CMEK_ENCRYPTED:
 		oc_attr_val_bool(v, m->cmek_encrypted);
@@ -268,6 +284,58 @@ void oc_obj_data_drop_value(struct oc_obj_data *o)
 	o->value = NULL;
 	o->value_len = 0;
 	o->have_value = false;
+	oc_secure_free(o->opened);
+	o->opened = NULL;
+	o->opened_len = 0;
+}
+
+void oc_obj_data_present_opened(struct oc_obj_data *o)
+{
+	o->present_opened = true;
+	o->obj.priv = true;
+}
+
+bool oc_obj_data_needs_opened(const struct oc_obj_data *o)
+{
+	return o->present_opened && o->meta.cmek_encrypted && !o->opened &&
+	       !oc_object_holds_key_material(&o->obj);
+}
+
+static bool has_bytes(const uint8_t *p, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, s, k) == 0)
+			return true;
+	return false;
+}
+
+/* A PEM private key of any kind ("-----BEGIN ... PRIVATE KEY-----",
+ * OpenSSH's included). */
+static bool private_key_text(const uint8_t *p, size_t n)
+{
+	return has_bytes(p, n, "-----BEGIN") &&
+	       has_bytes(p, n, "PRIVATE KEY-----");
+}
+
+int oc_obj_data_set_opened(struct oc_obj_data *o, const uint8_t *pt, size_t n)
+{
+	uint8_t *copy;
+
+	if (oc_obj_data_key_type(o->meta.type))
+		return OC_OK; /* key material is never presented */
+	if (private_key_text(pt, n)) {
+		o->key_content = true;
+		return OC_OK;
+	}
+	copy = oc_secure_dup(pt ? pt : (const uint8_t *)"", n);
+	if (!copy)
+		return OC_ERR_NOMEM;
+	oc_secure_free(o->opened);
+	o->opened = copy;
+	o->opened_len = n;
+	return OC_OK;
 }
 
 int oc_obj_data_set_application(struct oc_obj_data *o, const void *p, size_t n)
@@ -472,6 +540,7 @@ CK_RV oc_obj_data_tmpl_parse(const CK_ATTRIBUTE *t, CK_ULONG n,
 		case CKA_ONECLAW_VERSION:
 		case CKA_ONECLAW_SECRET_ID:
 		case CKA_ONECLAW_CMEK_FINGERPRINT:
+		case CKA_ONECLAW_CMEK_BLOB:
 			rv = CKR_ATTRIBUTE_READ_ONLY;
 			break;
 		default:

@@ -11,6 +11,13 @@
  * material, whether or not it parses: never read, never copied, never
  * rewritten; such a secret may only be destroyed.
  *
+ * In a vault with cmek_values = opened (src/conf.h), a CMEK secret's
+ * CKA_VALUE is its plaintext, opened in the module under the vault's key,
+ * and CKA_PRIVATE is true; the blob stays readable as
+ * CKA_ONECLAW_CMEK_BLOB.  Never for a secret of a key type, nor for one
+ * whose plaintext is a private key whatever its type says: its value and
+ * its blob are both refused.
+ *
  * The templates of C_CreateObject, C_SetAttributeValue and C_CopyObject
  * for data objects are read here too (p11/write.h does the writing). */
 #ifndef OC_P11_OBJ_DATA_H
@@ -31,6 +38,14 @@ struct oc_obj_data {
 	uint8_t *value;		    /* oc_secure_alloc; the bytes as stored */
 	size_t value_len;
 	bool have_value;
+	/* cmek_values = opened: the value opened under the vault's key
+	 * (oc_secure_alloc; NULL until opened, dropped with the value). */
+	bool present_opened;
+	uint8_t *opened;
+	size_t opened_len;
+	/* Its plaintext turned out to be a private key (PEM or OpenSSH),
+	 * whatever its type says: key material from then on. */
+	bool key_content;
 	long value_at; /* monotonic seconds */
 	bool seen;     /* in the last list */
 	unsigned long
@@ -63,6 +78,15 @@ int oc_obj_data_set_meta(struct oc_obj_data *o, const struct oc_secret_meta *m);
 int oc_obj_data_set_value(struct oc_obj_data *o, const uint8_t *v, size_t n,
 			  long now);
 void oc_obj_data_drop_value(struct oc_obj_data *o);
+/* Presents the secret's value opened (cmek_values = opened): its
+ * CKA_PRIVATE turns true. */
+void oc_obj_data_present_opened(struct oc_obj_data *o);
+/* Does CKA_VALUE wait for an opened value the object does not hold yet? */
+bool oc_obj_data_needs_opened(const struct oc_obj_data *o);
+/* Keeps a copy of the value opened (secure memory); nothing for a secret
+ * of a key type, nor for a plaintext that is a private key (the object
+ * then holds key material: a breached server could relabel a key). */
+int oc_obj_data_set_opened(struct oc_obj_data *o, const uint8_t *pt, size_t n);
 /* A session data object's CKA_APPLICATION / CKA_OBJECT_ID (bounded by
  * OC_P11_MAX_ATTR). */
 int oc_obj_data_set_application(struct oc_obj_data *o, const void *p, size_t n);

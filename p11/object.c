@@ -166,8 +166,10 @@ CK_RV oc_object_attr(void *ctx, CK_ATTRIBUTE_TYPE t, struct oc_attr_val *v)
 	const struct oc_object *o = ctx;
 	CK_RV rv;
 
-	/* Key material never leaves the module, whatever the kind. */
-	if (t == CKA_VALUE && oc_object_holds_key_material(o))
+	/* Key material never leaves the module, whatever the kind, nor
+	 * does its sealed form. */
+	if ((t == CKA_VALUE || t == CKA_ONECLAW_CMEK_BLOB) &&
+	    oc_object_holds_key_material(o))
 		return CKR_ATTRIBUTE_SENSITIVE;
 	rv = o->ops->attr(o, t, v);
 	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)

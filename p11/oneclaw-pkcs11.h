@@ -31,6 +31,10 @@
 #define CKA_ONECLAW_EXPIRES_AT 0x8C1A0006UL
 /* UTF-8 JSON object. */
 #define CKA_ONECLAW_METADATA 0x8C1A0007UL
+/* The CMEK blob of a value the token presents opened (cmek_values =
+ * opened: CKA_VALUE is then the plaintext); empty when the value is not
+ * sealed.  Sensitive wherever CKA_VALUE is. */
+#define CKA_ONECLAW_CMEK_BLOB 0x8C1A0008UL
 
 /* Return values (vendor range).  With a CMEK key configured for a vault
  * the module trusts no word of the server about sealing:

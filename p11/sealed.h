@@ -14,6 +14,8 @@
 #define OC_P11_SEALED_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "api.h"
 #include "cmek.h"
@@ -30,5 +32,14 @@ int oc_sealed_key(const char *vault_id, struct oc_cmek_key **k);
  * fingerprint. */
 int oc_sealed_secret_get(const char *vault_id, const char *path,
 			 struct oc_secret *out);
+/* The same, and a sealed value opened too (cmek_values = opened):
+ * *opened gets its plaintext (secure memory, the caller frees it), NULL
+ * for a value that is not sealed.  With allow_unsealed, a value the
+ * server calls sealed that does not open under the vault's key is
+ * OC_ERR_NOT_SEALED here: it is never presented as if it were the
+ * plaintext. */
+int oc_sealed_secret_open(const char *vault_id, const char *path,
+			  struct oc_secret *out, uint8_t **opened,
+			  size_t *opened_len);
 
 #endif

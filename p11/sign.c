@@ -10,6 +10,7 @@
 
 #include "asym.h"
 #include "attr.h"
+#include "audit.h"
 #include "keyobj.h"
 #include "mech.h"
 #include "obj-asym.h"
@@ -44,6 +45,7 @@ void oc_sign_clear(struct oc_sign *op)
 {
 	EVP_MAC_CTX_free(op->mac);
 	oc_asym_clear(&op->asym);
+	oc_object_unref(op->obj);
 	memset(op, 0, sizeof(*op));
 }
 
@@ -84,6 +86,8 @@ static CK_RV asym_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	if (rv == CKR_OK) {
 		op->mech = m->mechanism;
 		op->verify = verify;
+		op->obj = o;
+		o = NULL;
 		op->active = true;
 	} else {
 		oc_sign_clear(op);
@@ -154,6 +158,8 @@ CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,
 	op->mech = m->mechanism;
 	op->verify = verify;
 	op->mac_len = len;
+	op->obj = o;
+	o = NULL;
 	op->active = true;
 	rv = CKR_OK;
 out:
@@ -178,9 +184,17 @@ static CK_RV finish(struct oc_sign *op, unsigned char *out)
 	return CKR_OK;
 }
 
+/* Ends a signature, with its audit line. */
+static void end_sign(struct oc_session *s, struct oc_sign *op)
+{
+	oc_audit_note_object(OC_AUDIT_SIGN, s->tok, op->obj, op->mech);
+	oc_sign_clear(op);
+}
+
 /* C_Sign and C_SignFinal: data is NULL/0 for the final call. */
-static CK_RV sign_out(struct oc_sign *op, const CK_BYTE *data, CK_ULONG n,
-		      CK_BYTE *sig, CK_ULONG *sig_len)
+static CK_RV sign_out(struct oc_session *s, struct oc_sign *op,
+		      const CK_BYTE *data, CK_ULONG n, CK_BYTE *sig,
+		      CK_ULONG *sig_len)
 {
 	size_t need = op->asym.active ? op->asym.out_len : op->mac_len;
 	size_t len = need;
@@ -199,7 +213,7 @@ static CK_RV sign_out(struct oc_sign *op, const CK_BYTE *data, CK_ULONG n,
 	}
 	if (rv == CKR_OK)
 		*sig_len = len;
-	oc_sign_clear(op);
+	end_sign(s, op);
 	return rv;
 }
 
@@ -212,7 +226,7 @@ CK_RV oc_sign_single(struct oc_session *s, const CK_BYTE *data, CK_ULONG n,
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (op->multi)
 		return CKR_OPERATION_ACTIVE;
-	return sign_out(op, data, n, sig, sig_len);
+	return sign_out(s, op, data, n, sig, sig_len);
 }
 
 CK_RV oc_sign_update(struct oc_session *s, bool verify, const CK_BYTE *data,
@@ -227,7 +241,9 @@ CK_RV oc_sign_update(struct oc_session *s, bool verify, const CK_BYTE *data,
 		rv = oc_asym_update(&op->asym, data, n);
 	else
 		rv = feed(op, data, n);
-	if (rv != CKR_OK)
+	if (rv != CKR_OK && !verify)
+		end_sign(s, op);
+	else if (rv != CKR_OK)
 		oc_sign_clear(op);
 	else
 		op->multi = true;
@@ -240,7 +256,7 @@ CK_RV oc_sign_final(struct oc_session *s, CK_BYTE *sig, CK_ULONG *sig_len)
 
 	if (!op->active)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	return sign_out(op, NULL, 0, sig, sig_len);
+	return sign_out(s, op, NULL, 0, sig, sig_len);
 }
 
 static CK_RV check(struct oc_sign *op, const CK_BYTE *sig, CK_ULONG sig_len)

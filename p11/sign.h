@@ -14,6 +14,7 @@
 #include "asym.h"
 #include "ck.h"
 
+struct oc_object;
 struct oc_session;
 
 struct oc_sign {
@@ -23,7 +24,8 @@ struct oc_sign {
 	CK_MECHANISM_TYPE mech;
 	EVP_MAC_CTX *mac;
 	size_t mac_len;
-	struct oc_asym asym; /* active for the public-key mechanisms */
+	struct oc_object *obj; /* the key object, referenced (audit) */
+	struct oc_asym asym;   /* active for the public-key mechanisms */
 };
 
 CK_RV oc_sign_init(struct oc_session *s, bool verify, const CK_MECHANISM *m,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "backend.h"
 #include "err.h"
 #include "init.h"
@@ -15,6 +16,7 @@
 #include "obj-seckey.h"
 #include "rv.h"
 #include "sealed.h"
+#include "secmem.h"
 #include "slot.h"
 #include "token.h"
 
@@ -271,6 +273,19 @@ static void ensure_key_object(struct oc_token *t, const char *id)
 		check_key(t, &v);
 }
 
+/* Under t->lock: a data object for a vault secret, presented as the
+ * vault's cmek_values says. */
+static int new_secret_object(const struct oc_token *t,
+			     const struct oc_secret_meta *m,
+			     struct oc_obj_data **out)
+{
+	int err = oc_obj_data_new(m, out);
+
+	if (err == OC_OK && oc_conf_cmek_opened(&oc_mod.conf, t->vault_id))
+		oc_obj_data_present_opened(*out);
+	return err;
+}
+
 /* Under t->lock: a local delete of path, remembered for the fetches in
  * flight (see token.h). */
 static void remember_gone(struct oc_token *t, const char *path)
@@ -347,7 +362,7 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 				continue;
 			}
 		} else {
-			if (oc_obj_data_new(m, &o) != OC_OK)
+			if (new_secret_object(t, m, &o) != OC_OK)
 				continue;
 			if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
 				oc_object_unref(&o->obj);
@@ -432,10 +447,12 @@ struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)
 	return o && oc_token_visible(o) ? o : NULL;
 }
 
-/* Under t->lock: is the value there and current? */
+/* Under t->lock: is the value there and current (and opened, where the
+ * vault presents its values opened)? */
 static bool value_fresh(const struct oc_obj_data *o, long now)
 {
-	return o->have_value && !expired(o->value_at, now);
+	return o->have_value && !expired(o->value_at, now) &&
+	       !oc_obj_data_needs_opened(o);
 }
 
 CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
@@ -445,8 +462,11 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	struct oc_obj_data *d;
 	char id[OC_WIRE_ID_MAX + 1];
 	char *path = NULL;
+	uint8_t *opened = NULL;
+	size_t opened_len = 0;
 	long now = oc_init_now();
 	unsigned long since;
+	bool open;
 	CK_RV rv = CKR_OK;
 	int err;
 
@@ -471,6 +491,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	path = strdup(d->meta.path);
 	memcpy(id, t->vault_id, sizeof(id));
 	since = t->changes;
+	open = d->present_opened;
 	oc_lock_release(t->lock);
 	if (!path) {
 		rv = CKR_HOST_MEMORY;
@@ -478,7 +499,8 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	}
 
 	memset(&sec, 0, sizeof(sec));
-	err = oc_sealed_secret_get(id, path, &sec);
+	err = oc_sealed_secret_open(id, path, &sec, open ? &opened : NULL,
+				    &opened_len);
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
 	d = oc_obj_data(o);
@@ -496,11 +518,14 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 		if (err == OC_OK)
 			err = oc_obj_data_set_value(d, sec.value, sec.value_len,
 						    oc_init_now());
+		if (err == OC_OK && opened)
+			err = oc_obj_data_set_opened(d, opened, opened_len);
 	} else if (err == OC_OK) {
 		rv = CKR_OBJECT_HANDLE_INVALID;
 	}
 	oc_lock_release(t->lock);
 	oc_secret_clear(&sec);
+	oc_secure_free(opened);
 	if (err) {
 		oc_rv_cause("reading %s: %s", path, oc_strerror(err));
 		rv = oc_rv_map(err, OC_RV_OBJECT);
@@ -521,6 +546,49 @@ static bool needs_fetch(const struct oc_object *o, const CK_ATTRIBUTE *tmpl,
 	return false;
 }
 
+/* Does this template entry deliver (or finally refuse) the value or its
+ * blob?  Not when it only learns the length or gets CKR_BUFFER_TOO_SMALL,
+ * nor when the object has no such attribute. */
+static bool reads_value(const struct oc_object *o, const CK_ATTRIBUTE *a,
+			bool known)
+{
+	struct oc_attr_val v = {0};
+	CK_RV rv;
+
+	if (a->type != CKA_VALUE && a->type != CKA_ONECLAW_CMEK_BLOB)
+		return false;
+	if (!known)
+		return true; /* a failure to fetch it is a failed read */
+	rv = oc_object_attr((void *)o, a->type, &v);
+	if (rv == CKR_ATTRIBUTE_TYPE_INVALID)
+		return false;
+	return rv != CKR_OK || (a->pValue && a->ulValueLen >= v.len);
+}
+
+/* Under t->lock, before the template is filled: notes the read of a
+ * vault object's value (or its blob, the sealed form of it) for the
+ * audit when any entry of the template reads it: a template may name an
+ * attribute twice, a size query first and the value after. */
+static void audit_read(struct oc_token *t, const struct oc_object *o,
+		       const CK_ATTRIBUTE *tmpl, CK_ULONG n, bool known)
+{
+	bool asked = false;
+
+	if (o->session_obj)
+		return;
+	for (CK_ULONG i = 0; i < n; i++) {
+		if (reads_value(o, &tmpl[i], known)) {
+			oc_audit_note_locked(OC_AUDIT_READ, t, o,
+					     OC_AUDIT_NO_MECH);
+			return;
+		}
+		asked |= tmpl[i].type == CKA_VALUE ||
+			 tmpl[i].type == CKA_ONECLAW_CMEK_BLOB;
+	}
+	if (asked) /* only its length: no line */
+		oc_audit_cancel();
+}
+
 CK_RV oc_token_get_attrs(struct oc_token *t, CK_OBJECT_HANDLE h,
 			 CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
@@ -537,10 +605,14 @@ CK_RV oc_token_get_attrs(struct oc_token *t, CK_OBJECT_HANDLE h,
 			return CKR_OBJECT_HANDLE_INVALID;
 		}
 		if (!needs_fetch(o, tmpl, n)) {
+			if (oc_audit_enabled())
+				audit_read(t, o, tmpl, n, true);
 			rv = oc_attr_fill(tmpl, n, oc_object_attr, o);
 			oc_lock_release(t->lock);
 			return rv;
 		}
+		if (oc_audit_enabled())
+			audit_read(t, o, tmpl, n, false);
 		oc_lock_release(t->lock);
 		rv = oc_token_fetch(t, h);
 		if (rv != CKR_OK)
@@ -652,7 +724,8 @@ CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
 
 CK_RV oc_token_stored(struct oc_token *t, const char *path,
 		      const struct oc_secret_meta *m, const uint8_t *value,
-		      size_t len, CK_OBJECT_HANDLE *h)
+		      size_t len, const uint8_t *opened, size_t opened_len,
+		      CK_OBJECT_HANDLE *h)
 {
 	struct oc_secret_meta mm = *m;
 	struct oc_obj_data *o;
@@ -665,7 +738,7 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 	if (o) {
 		err = oc_obj_data_set_meta(o, &mm);
 	} else {
-		err = oc_obj_data_new(&mm, &o);
+		err = new_secret_object(t, &mm, &o);
 		if (err == OC_OK) {
 			err = oc_objstore_add(&t->store, &o->obj);
 			if (err) {
@@ -676,6 +749,8 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 	}
 	if (err == OC_OK)
 		err = oc_obj_data_set_value(o, value, len, oc_init_now());
+	if (err == OC_OK && opened && o->present_opened)
+		err = oc_obj_data_set_opened(o, opened, opened_len);
 	if (err == OC_OK) {
 		o->changed = ++t->changes;
 		*h = o->obj.handle;

@@ -100,10 +100,13 @@ void oc_token_drop_session_objects(struct oc_token *t, CK_SESSION_HANDLE s,
 CK_RV oc_token_object_path(struct oc_token *t, CK_OBJECT_HANDLE h, char **path,
 			   char vault_id[OC_WIRE_ID_MAX + 1]);
 /* After a successful PUT to path: updates or creates its data object
- * with m and the value as stored; *h gets its handle. */
+ * with m and the value as stored, and the plaintext that was sealed
+ * (opened; NULL when the module did not seal it) for a vault that
+ * presents its values opened; *h gets its handle. */
 CK_RV oc_token_stored(struct oc_token *t, const char *path,
 		      const struct oc_secret_meta *m, const uint8_t *value,
-		      size_t len, CK_OBJECT_HANDLE *h);
+		      size_t len, const uint8_t *opened, size_t opened_len,
+		      CK_OBJECT_HANDLE *h);
 /* After a DELETE (or a 404/410): the object leaves the store. */
 void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h);
 /* The vault id (copy); "" for the placeholder. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "attr.h"
+#include "audit.h"
 #include "cmek.h"
 #include "err.h"
 #include "obj-seckey.h"
@@ -33,6 +34,8 @@ CK_RV oc_unwrap(struct oc_session *s, const CK_MECHANISM *m,
 	rv = oc_token_key(s->tok, key, &o);
 	if (rv != CKR_OK)
 		return CKR_UNWRAPPING_KEY_HANDLE_INVALID;
+	/* From here on, whatever the result. */
+	oc_audit_note_object(OC_AUDIT_UNWRAP, s->tok, o, m->mechanism);
 	k = oc_obj_seckey(o);
 	if (!k || k->key_type != CKK_AES || !k->cmek) {
 		rv = CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT;

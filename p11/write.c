@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attr.h"
+#include "audit.h"
 #include "backend.h"
 #include "cmek.h"
 #include "err.h"
@@ -68,6 +69,23 @@ static CK_RV template_token(const CK_ATTRIBUTE *t, CK_ULONG n, bool dflt,
 
 	*token = dflt;
 	return a ? oc_attr_bool(a, token) : CKR_OK;
+}
+
+/* The object h as this call's audit subject, when it is a vault object
+ * (session objects are the application's own). */
+static void audit_object(struct oc_session *s, CK_OBJECT_HANDLE h,
+			 enum oc_audit_op op)
+{
+	struct oc_token *t = s->tok;
+	struct oc_object *o;
+
+	if (!oc_audit_enabled())
+		return;
+	oc_lock_take(t->lock);
+	o = oc_token_find_locked(t, h);
+	if (o && !o->session_obj)
+		oc_audit_note_locked(op, t, o, OC_AUDIT_NO_MECH);
+	oc_lock_release(t->lock);
 }
 
 static CK_RV check_writable(struct oc_session *s)
@@ -173,6 +191,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	struct oc_vault v;
 	uint8_t *blob = NULL;
 	size_t blob_len = 0;
+	const uint8_t *plain = NULL; /* what the module sealed */
+	size_t plain_len = 0;
 	bool enforced, seal;
 	CK_RV rv;
 	int err;
@@ -213,6 +233,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 			rv = oc_rv_map(err, OC_RV_GENERIC);
 			goto out;
 		}
+		plain = value;
+		plain_len = len;
 		value = blob;
 		len = blob_len;
 	} else if (sealed) {
@@ -247,7 +269,8 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	}
 	oc_debug(OC_LOG_P11, "stored %s (%zu bytes%s)", path, len,
 		 seal ? ", sealed" : "");
-	rv = oc_token_stored(s->tok, path, &meta, value, len, out);
+	rv = oc_token_stored(s->tok, path, &meta, value, len, plain, plain_len,
+			     out);
 	oc_secret_meta_clear(&meta);
 out:
 	if (blob)
@@ -349,6 +372,10 @@ CK_RV oc_write_create(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n,
 	rv = template_token(t, n, false, &token);
 	if (rv != CKR_OK)
 		return rv;
+	a = oc_attr_find(t, n, CKA_LABEL);
+	if (token)
+		oc_audit_note(OC_AUDIT_CREATE, s->tok, a ? a->pValue : NULL,
+			      a ? a->ulValueLen : 0, OC_AUDIT_NO_MECH);
 	rv = token ? check_writable(s) : CKR_OK;
 	if (rv == CKR_OK)
 		rv = oc_obj_data_tmpl_parse(t, n, OC_DATA_CREATE, !token, &d);
@@ -472,6 +499,7 @@ CK_RV oc_write_set(struct oc_session *s, CK_OBJECT_HANDLE h,
 	rv = oc_attr_check(t, n);
 	if (rv != CKR_OK)
 		return rv;
+	audit_object(s, h, OC_AUDIT_WRITE);
 	rv = set_local(s, h, t, n, &done);
 	if (done)
 		return rv;
@@ -511,9 +539,13 @@ CK_RV oc_write_copy(struct oc_session *s, CK_OBJECT_HANDLE h,
 	rv = oc_attr_check(t, n);
 	if (rv != CKR_OK)
 		return rv;
+	audit_object(s, h, OC_AUDIT_COPY);
 	rv = current(s, h, OC_ACT_COPY, true, &c);
 	if (rv == CKR_OK)
 		rv = template_token(t, n, !c.session, &token);
+	if (rv == CKR_OK && token && c.session)
+		oc_audit_note(OC_AUDIT_COPY, s->tok, c.path, strlen(c.path),
+			      OC_AUDIT_NO_MECH); /* into the vault */
 	if (rv == CKR_OK && token)
 		rv = check_writable(s);
 	if (rv == CKR_OK)
@@ -551,6 +583,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 	CK_RV rv = CKR_OK;
 	int err;
 
+	audit_object(s, h, OC_AUDIT_DESTROY);
 	oc_lock_take(t->lock);
 	o = oc_token_find_locked(t, h);
 	if (!o) {

@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "api.h"
 #include "buf.h"
 #include "codec.h"
@@ -40,6 +42,7 @@
 #include "json.h"
 #include "log.h"
 #include "secmem.h"
+#include "tokcache.h"
 
 #define MAX_TOKEN	     16384
 #define MAX_PROBLEM	     (64 * 1024)
@@ -78,6 +81,8 @@ struct oc_api {
 	/* Set before the first request, then only read. */
 	struct oc_dpop *dpop; /* NULL: plain bearer tokens */
 	struct oc_http_fresh_header dpop_header;
+	char *base_url;	   /* the token cache's binding */
+	char *token_cache; /* NULL: none (tokcache.h) */
 };
 
 /* A string member of a JSON object body. */
@@ -806,6 +811,45 @@ static bool can_exchange(enum oc_cred_kind k)
 	return k == OC_CRED_AGENT_KEY || k == OC_CRED_USER_KEY;
 }
 
+/* The token cache's binding for this client and key. */
+static int cache_binding(struct oc_api *a, enum oc_cred_kind kind,
+			 const char *key, const char *agent,
+			 uint8_t bind[OC_TOKCACHE_BIND])
+{
+	char jkt[OC_DPOP_JKT_LEN + 1] = "";
+
+	if (a->dpop && oc_dpop_thumbprint(a->dpop, jkt) != OC_OK)
+		return OC_ERR_CRYPTO;
+	return oc_tokcache_binding(a->base_url, (int)kind, key, agent,
+				   a->dpop ? jkt : NULL, bind);
+}
+
+/* A token for key: the cached one of another process when there is one,
+ * else a fresh exchange (then kept for the next process).  No lock held. */
+static int token_get(struct oc_api *a, enum oc_cred_kind kind, const char *key,
+		     const char *agent, char **tok, uint64_t *life)
+{
+	uint8_t bind[OC_TOKCACHE_BIND];
+	uint64_t left_s;
+	bool cache =
+	    a->token_cache && cache_binding(a, kind, key, agent, bind) == OC_OK;
+	int rc;
+
+	if (cache &&
+	    oc_tokcache_load(a->token_cache, bind, REFRESH_EARLY_MS / 1000u,
+			     tok, &left_s) == 0) {
+		*life = left_s * 1000u;
+		rc = OC_OK;
+	} else {
+		rc = exchange(a, kind, key, agent, tok, life);
+		if (!rc && cache)
+			oc_tokcache_store(a->token_cache, bind, *tok,
+					  *life / 1000u);
+	}
+	OPENSSL_cleanse(bind, sizeof(bind)); /* a digest of the key */
+	return rc;
+}
+
 /* A copy of a usable token for one request (caller frees with
  * oc_secure_free), and its generation. */
 static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen)
@@ -856,7 +900,7 @@ static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen)
 	if (!key || (want_agent && !agent))
 		rc = OC_ERR_NOMEM;
 	else
-		rc = exchange(a, kind, key, agent, &fresh, &life);
+		rc = token_get(a, kind, key, agent, &fresh, &life);
 	oc_secure_free(key);
 	free(agent);
 
@@ -889,10 +933,20 @@ static int token_acquire(struct oc_api *a, char **tok, unsigned long *gen)
  * another thread already replaced it). */
 static void token_invalidate(struct oc_api *a, unsigned long gen)
 {
+	char *refused = NULL;
+
 	pthread_mutex_lock(&a->lock);
-	if (a->token_gen == gen && can_exchange(a->kind))
+	if (a->token_gen == gen && can_exchange(a->kind)) {
+		if (a->token_cache && a->token)
+			refused = oc_secure_strdup(a->token);
 		drop_token(a);
+	}
 	pthread_mutex_unlock(&a->lock);
+	if (refused) {
+		/* Nor may the next process use it. */
+		oc_tokcache_drop(a->token_cache, refused);
+		oc_secure_free(refused);
+	}
 }
 
 /* --- the request path ---------------------------------------------------- */
@@ -1258,6 +1312,12 @@ int oc_api_new(const struct oc_conf *c, struct oc_api **out)
 	rc = oc_http_new(&o, &a->http);
 	if (rc)
 		goto fail;
+	a->base_url = strdup(o.base_url);
+	a->token_cache = c->token_cache ? strdup(c->token_cache) : NULL;
+	if (!a->base_url || (c->token_cache && !a->token_cache)) {
+		rc = OC_ERR_NOMEM;
+		goto fail;
+	}
 
 	a->kind = c->cred_kind;
 	if (a->kind != OC_CRED_NONE) {
@@ -1297,6 +1357,8 @@ void oc_api_free(struct oc_api *a)
 	drop_token(a);
 	drop_cred(a);
 	free(a->agent_id);
+	free(a->base_url);
+	free(a->token_cache);
 	oc_dpop_free(a->dpop);
 	pthread_cond_destroy(&a->refreshed);
 	pthread_mutex_destroy(&a->lock);
@@ -1314,6 +1376,8 @@ void oc_api_abandon(struct oc_api *a)
 	drop_token(a);
 	drop_cred(a);
 	free(a->agent_id);
+	free(a->base_url);
+	free(a->token_cache);
 	oc_dpop_abandon(a->dpop);
 	free(a);
 }

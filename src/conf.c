@@ -332,6 +332,7 @@ void oc_conf_free(struct oc_conf *c)
 	key_free(&c->key);
 	free(c->dpop_key_uri);
 	free(c->dpop_key_module);
+	free(c->token_cache);
 	free(c->dpop_key_pin_file);
 	free(c->unseal.key_uri);
 	free(c->unseal.module);
@@ -339,6 +340,7 @@ void oc_conf_free(struct oc_conf *c)
 	free(c->credential_sealed);
 	free(c->debug);
 	free(c->debug_file);
+	free(c->audit_file);
 	free(c->source);
 	memset(c, 0, sizeof(*c));
 }
@@ -391,7 +393,7 @@ static void drop_plain_vaults(struct oc_conf *c)
 		if (key_has_source(&c->vaults[i].key) ||
 		    c->vaults[i].key.module || c->vaults[i].key.pin_file ||
 		    c->vaults[i].key.fingerprint ||
-		    c->vaults[i].allow_unsealed) {
+		    c->vaults[i].allow_unsealed || c->vaults[i].cmek_values) {
 			c->vaults[j++] = c->vaults[i];
 		} else {
 			free(c->vaults[i].id);
@@ -451,6 +453,8 @@ enum vtype {
 	V_UINT,
 	V_BOOL,
 	V_DEBUG,
+	V_CMEK_VALUES,
+	V_AUDIT,
 };
 
 enum target {
@@ -471,9 +475,11 @@ enum target {
 	T_UNSEAL_MODULE,
 	T_UNSEAL_PIN_FILE,
 	T_ALLOW_UNSEALED,
+	T_CMEK_VALUES,
 	T_DPOP_URI,
 	T_DPOP_MODULE,
 	T_DPOP_PIN_FILE,
+	T_TOKEN_CACHE,
 	T_CACHE_TTL,
 	T_CONNECT_TIMEOUT,
 	T_TIMEOUT,
@@ -482,6 +488,7 @@ enum target {
 	T_DEBUG,
 	T_DEBUG_FILE,
 	T_MAX_VALUE_SIZE,
+	T_AUDIT,
 };
 
 static const struct keydef {
@@ -508,9 +515,11 @@ static const struct keydef {
     {"unseal_module", V_PATH, T_UNSEAL_MODULE, false, 0, 0},
     {"unseal_pin_file", V_PATH, T_UNSEAL_PIN_FILE, false, 0, 0},
     {"allow_unsealed", V_BOOL, T_ALLOW_UNSEALED, true, 0, 0},
+    {"cmek_values", V_CMEK_VALUES, T_CMEK_VALUES, true, 0, 0},
     {"dpop_key_uri", V_URI, T_DPOP_URI, false, 0, 0},
     {"dpop_key_module", V_PATH, T_DPOP_MODULE, false, 0, 0},
     {"dpop_key_pin_file", V_PATH, T_DPOP_PIN_FILE, false, 0, 0},
+    {"token_cache", V_PATH, T_TOKEN_CACHE, false, 0, 0},
     {"cache_ttl", V_UINT, T_CACHE_TTL, false, 0, 86400},
     {"connect_timeout", V_UINT, T_CONNECT_TIMEOUT, false, 1, 600},
     {"timeout", V_UINT, T_TIMEOUT, false, 1, 600},
@@ -519,6 +528,7 @@ static const struct keydef {
     {"debug", V_DEBUG, T_DEBUG, false, 0, 0},
     {"debug_file", V_PATH, T_DEBUG_FILE, false, 0, 0},
     {"max_value_size", V_UINT, T_MAX_VALUE_SIZE, false, 1, MAX_VALUE_SIZE_CAP},
+    {"audit", V_AUDIT, T_AUDIT, false, 0, 0},
 };
 
 /* Key names are echoed in messages only when they look like key names. */
@@ -555,6 +565,22 @@ static int set_key_source(struct oc_conf_key *k, enum target t, const char *v)
 	return OC_OK;
 }
 
+/* audit = off | syslog | /path (checked by apply). */
+static int set_audit(struct oc_conf *c, const char *v)
+{
+	free(c->audit_file);
+	c->audit_file = NULL;
+	c->audit = OC_CONF_AUDIT_OFF;
+	if (strcmp(v, "off") == 0)
+		return OC_OK;
+	if (strcmp(v, "syslog") == 0) {
+		c->audit = OC_CONF_AUDIT_SYSLOG;
+		return OC_OK;
+	}
+	c->audit = OC_CONF_AUDIT_FILE;
+	return set_str(&c->audit_file, v);
+}
+
 /* Applies key = value; section is the vault index or -1 for global. */
 static int apply(struct loader *ld, long section, const char *key,
 		 const char *v)
@@ -567,6 +593,7 @@ static int apply(struct loader *ld, long section, const char *key,
 	char fpr[65];
 	size_t i;
 	bool b = false;
+	enum oc_cmek_values values = OC_CMEK_VALUES_UNSET;
 
 	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++)
 		if (strcmp(keydefs[i].name, key) == 0)
@@ -660,11 +687,29 @@ static int apply(struct loader *ld, long section, const char *key,
 			return OC_ERR_CONFIG;
 		}
 		break;
+	case V_CMEK_VALUES:
+		if (strcmp(v, "sealed") == 0) {
+			values = OC_CMEK_VALUES_SEALED;
+		} else if (strcmp(v, "opened") == 0) {
+			values = OC_CMEK_VALUES_OPENED;
+		} else {
+			fail(ld, key, "must be sealed or opened");
+			return OC_ERR_CONFIG;
+		}
+		break;
 	case V_DEBUG:
 		if (strlen(v) > 256 || oc_log_parse_categories(v, &mask) != 0) {
 			fail(ld, key,
 			     "unknown category (use all or a comma list of "
 			     "conf,http,json,cmek,p11,api,server,tool)");
+			return OC_ERR_CONFIG;
+		}
+		break;
+	case V_AUDIT:
+		if (strcmp(v, "off") != 0 && strcmp(v, "syslog") != 0 &&
+		    (v[0] != '/' || !valid_path(v))) {
+			fail(ld, key,
+			     "must be off, syslog or an absolute path");
 			return OC_ERR_CONFIG;
 		}
 		break;
@@ -712,6 +757,14 @@ static int apply(struct loader *ld, long section, const char *key,
 		else
 			c->allow_unsealed = b;
 		break;
+	case T_CMEK_VALUES:
+		if (section >= 0)
+			c->vaults[section].cmek_values = values;
+		else
+			c->cmek_values = values;
+		break;
+	case T_TOKEN_CACHE:
+		return set_str(&c->token_cache, v);
 	case T_CACHE_TTL:
 		c->cache_ttl_s = (unsigned)num;
 		break;
@@ -734,6 +787,8 @@ static int apply(struct loader *ld, long section, const char *key,
 	case T_MAX_VALUE_SIZE:
 		c->max_value_size = num;
 		break;
+	case T_AUDIT:
+		return set_audit(c, v);
 	case T_VAULTS:
 		break;
 	}
@@ -1123,9 +1178,11 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_CMEK_KEY_FILE", "cmek_key_file");
 	APPLY("ONECLAW_DPOP_KEY_URI", "dpop_key_uri");
 	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
+	APPLY("ONECLAW_TOKEN_CACHE", "token_cache");
 	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
 	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
+	APPLY("ONECLAW_PKCS11_AUDIT", "audit");
 #undef APPLY
 	return OC_OK;
 }
@@ -1189,10 +1246,6 @@ static void log_summary(const struct oc_conf *c)
 		 c->read_only ? "read-only" : "read-write");
 }
 
-/* Both loads: defaults, the file at path (NULL: $ONECLAW_PKCS11_CONF, else
- * the default file, which may be missing), with all_layers the environment
- * and the reserved string, then the credential.  On failure c is freed and
- * errbuf holds the reason. */
 /* The DPoP key's module and PIN mean nothing without its URI: a setting
  * silently ignored would leave tokens unbound that the user meant bound. */
 static int check_dpop(struct loader *ld)
@@ -1207,6 +1260,37 @@ static int check_dpop(struct loader *ld)
 	return OC_ERR_CONFIG;
 }
 
+/* Opened values need the vault's key in the module: without one, the
+ * setting could only give blobs where the application expects
+ * plaintext. */
+static int check_cmek_values(struct loader *ld)
+{
+	const struct oc_conf *c = ld->c;
+	const char *scope = NULL;
+
+	/* Globally: the global key, unless the vaults are listed (each
+	 * listed vault is then checked below). */
+	if (c->cmek_values == OC_CMEK_VALUES_OPENED && !c->vaults_explicit &&
+	    oc_conf_key_for(c, NULL) == NULL)
+		scope = "(global)";
+	for (size_t i = 0; scope == NULL && i < c->n_vaults; i++)
+		if (oc_conf_cmek_opened(c, c->vaults[i].id) &&
+		    oc_conf_key_for(c, c->vaults[i].id) == NULL)
+			scope = c->vaults[i].id;
+	if (scope == NULL)
+		return OC_OK;
+	ld->where = "configuration";
+	fail(ld, "cmek_values",
+	     "opened needs a CMEK key (cmek_key_file, cmek_key_env or "
+	     "cmek_key_uri) for the same vaults; none for %s",
+	     scope);
+	return OC_ERR_CONFIG;
+}
+
+/* Both loads: defaults, the file at path (NULL: $ONECLAW_PKCS11_CONF, else
+ * the default file, which may be missing), with all_layers the environment
+ * and the reserved string, then the credential.  On failure c is freed and
+ * errbuf holds the reason. */
 static int load(struct oc_conf *c, const char *path, bool all_layers,
 		const char *reserved, char *errbuf, size_t errlen)
 {
@@ -1245,6 +1329,8 @@ static int load(struct oc_conf *c, const char *path, bool all_layers,
 		rc = load_cred_env(&ld);
 	if (rc == OC_OK)
 		rc = check_dpop(&ld);
+	if (rc == OC_OK)
+		rc = check_cmek_values(&ld);
 	if (rc == OC_OK)
 		log_summary(c);
 out:
@@ -1297,4 +1383,16 @@ bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id)
 		    c->vaults[i].allow_unsealed)
 			return true;
 	return c->allow_unsealed;
+}
+
+bool oc_conf_cmek_opened(const struct oc_conf *c, const char *vault_id)
+{
+	if (c == NULL)
+		return false;
+	for (size_t i = 0; vault_id != NULL && i < c->n_vaults; i++)
+		if (c->vaults[i].id && strcmp(c->vaults[i].id, vault_id) == 0 &&
+		    c->vaults[i].cmek_values != OC_CMEK_VALUES_UNSET)
+			return c->vaults[i].cmek_values ==
+			       OC_CMEK_VALUES_OPENED;
+	return c->cmek_values == OC_CMEK_VALUES_OPENED;
 }

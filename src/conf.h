@@ -47,6 +47,9 @@
  *   unseal_module      the PKCS#11 module for it (default: the URI's
  *                      module-path)
  *   unseal_pin_file    file with that token's user PIN
+ *   token_cache        file where the access token of an exchange is kept
+ *                      for the next process of the same credential
+ *                      (src/tokcache.h); default none
  *   cache_ttl          seconds a fetched list/value is reused (default 300)
  *   connect_timeout    seconds (default 10); timeout: seconds per request
  *                      (default 30); retries: extra tries (default 2)
@@ -54,13 +57,24 @@
  *   debug              category list as ONECLAW_PKCS11_DEBUG
  *   debug_file         path of the debug log
  *   max_value_size     bytes, cap on one secret value (default 5 MiB)
+ *   cmek_values        sealed (default): a CMEK secret's CKA_VALUE is its
+ *                      blob, opened with C_Decrypt; opened: CKA_VALUE is
+ *                      the plaintext (CKA_PRIVATE), the blob is
+ *                      CKA_ONECLAW_CMEK_BLOB.  For RPCs that forward no
+ *                      decryption mechanism; needs the vault's key.
+ *   audit              off (default) | syslog | an absolute file path: one
+ *                      line per use of a secret or key through the module
+ *                      (p11/audit.h); syslog is LOG_AUTHPRIV, a file is
+ *                      appended to (created 0600)
  *
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
  * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
  * ONECLAW_CMEK_KEY_FILE, ONECLAW_DPOP_KEY_URI, ONECLAW_DPOP_KEY_MODULE,
- * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_PKCS11_DEBUG, ONECLAW_PKCS11_DEBUG_FILE,
- * ONECLAW_CA_FILE. Secret variables are read with secure_getenv. */
+ * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_TOKEN_CACHE, ONECLAW_PKCS11_DEBUG,
+ * ONECLAW_PKCS11_DEBUG_FILE, ONECLAW_PKCS11_AUDIT, ONECLAW_CA_FILE. Secret
+ * variables are read with
+ * secure_getenv. */
 #ifndef OC_CONF_H
 #define OC_CONF_H
 
@@ -74,6 +88,13 @@ struct stat;
 #define OC_CONF_MAX_LINE       4096
 #define OC_CONF_MAX_FILE       (256u * 1024)
 #define OC_DEFAULT_API_URL     "https://api.1claw.xyz"
+
+/* Where the module's audit lines go (the audit key). */
+enum oc_conf_audit {
+	OC_CONF_AUDIT_OFF = 0,
+	OC_CONF_AUDIT_SYSLOG,
+	OC_CONF_AUDIT_FILE, /* audit_file */
+};
 
 enum oc_cred_kind {
 	OC_CRED_NONE = 0,  /* PIN mode: the user PIN is the API key */
@@ -92,10 +113,18 @@ struct oc_conf_key {
 	char *fingerprint; /* 64 lowercase hex, for a delegated key */
 };
 
+/* How a CMEK secret's data object presents its value. */
+enum oc_cmek_values {
+	OC_CMEK_VALUES_UNSET = 0, /* a vault section without its own word */
+	OC_CMEK_VALUES_SEALED,	  /* CKA_VALUE is the blob (the default) */
+	OC_CMEK_VALUES_OPENED,	  /* CKA_VALUE is the plaintext */
+};
+
 struct oc_conf_vault {
 	char *id;
 	struct oc_conf_key key; /* overrides the default key for this vault */
 	bool allow_unsealed;	/* see oc_conf_allow_unsealed */
+	enum oc_cmek_values cmek_values;
 };
 
 struct oc_conf {
@@ -120,10 +149,12 @@ struct oc_conf {
 	bool vaults_explicit;	/* false: every vault the credential sees */
 	struct oc_conf_key key; /* default CMEK key for every vault */
 	bool allow_unsealed;	/* ... for every vault */
+	enum oc_cmek_values cmek_values; /* ... for every vault */
 	/* DPoP: a P-256 key in another token; all NULL when unset. */
 	char *dpop_key_uri;
 	char *dpop_key_module;
 	char *dpop_key_pin_file;
+	char *token_cache; /* NULL: every process exchanges */
 	unsigned cache_ttl_s;
 	unsigned connect_timeout_s;
 	unsigned timeout_s;
@@ -132,13 +163,18 @@ struct oc_conf {
 	char *debug;
 	char *debug_file;
 	size_t max_value_size;
-	char *source; /* the config file used, or NULL */
+	enum oc_conf_audit audit;
+	char *audit_file; /* OC_CONF_AUDIT_FILE: an absolute path */
+	char *source;	  /* the config file used, or NULL */
 };
 
 /* With a CMEK key configured, may this vault's values be unsealed (the
  * server's word on sealing taken as it is)?  Set globally or in the
  * vault's section; false by default. */
 bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id);
+/* Does this vault present its CMEK values opened (cmek_values)?  Set
+ * globally or in the vault's section; the section's word wins. */
+bool oc_conf_cmek_opened(const struct oc_conf *c, const char *vault_id);
 /* A runtime id fit to send as a header: 1 to OC_CONF_MAX_RUNTIME_ID
  * visible ASCII characters. */
 bool oc_conf_runtime_id_ok(const char *v);

@@ -4,6 +4,7 @@ noinst_LTLIBRARIES += src/libocore.la src/libocnet.la
 
 src_libocore_la_SOURCES = \
 	src/err.c src/err.h \
+	src/fdio.c src/fdio.h \
 	src/log.c src/log.h \
 	src/secmem.c src/secmem.h \
 	src/buf.c src/buf.h \
@@ -23,6 +24,7 @@ src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
 
 src_libocnet_la_SOURCES = \
 	src/http.c src/http.h \
+	src/tokcache.c src/tokcache.h \
 	src/api.c src/api.h
 src_libocnet_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocnet_la_LIBADD = src/libocore.la $(CURL_LIBS)

@@ -113,9 +113,13 @@ int oc_log_parse_categories(const char *list, unsigned *mask)
 	return rc;
 }
 
+/* Never through a link: a log in a directory another user can write to
+ * must not let that user choose which file this process appends to. */
 static int open_log_file(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+	return open(path,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			O_NOFOLLOW,
 		    0600);
 }
 

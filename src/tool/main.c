@@ -20,6 +20,7 @@
 #include "main.h"
 
 #include "api.h"
+#include "cmd-agent.h"
 #include "cmd-cmek.h"
 #include "cmd-key.h"
 #include "cmd-seal.h"
@@ -62,6 +63,9 @@ static const char usage_text[] =
     "  secret rm VAULT PATH\n"
     "  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
     "  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
+    "Agents (the served module, oneclaw-agent@.service):\n"
+    "  agent-socket [--user] [--wait S] [--group G] NAME\n"
+    "                                      print P11_KIT_SERVER_ADDRESS\n"
     "\n"
     "KEY is a key file (32 raw bytes, base64 or 64 hex, or a sealed key\n"
     "file), '-' for stdin,\n"
@@ -631,6 +635,7 @@ static const struct oc_tool_cmd commands[] = {
     {"vault", oc_cmd_vault},
     {"cmek", oc_cmd_cmek},
     {"secret", oc_cmd_secret},
+    {"agent-socket", oc_cmd_agent_socket},
     {NULL, NULL},
 };
 

@@ -9,7 +9,6 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/dpop-verify.c src/vaultd/dpop-verify.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
 	src/vaultd/faults.c src/vaultd/faults.h \
-	src/vaultd/fdio.c src/vaultd/fdio.h \
 	src/vaultd/fields.c src/vaultd/fields.h \
 	src/vaultd/glob.c src/vaultd/glob.h \
 	src/vaultd/handlers.h \

@@ -96,6 +96,7 @@ int main(int argc, char **argv)
 	    {CKA_MODIFIABLE, &modifiable, sizeof(modifiable)},
 	};
 	CK_ATTRIBUTE label = {CKA_LABEL, EXFIL, sizeof(EXFIL) - 1};
+	CK_ATTRIBUTE blob = {CKA_ONECLAW_CMEK_BLOB, NULL, 0};
 	unsigned char *v = NULL;
 	CK_ULONG n = 0;
 	CK_RV rv;
@@ -112,6 +113,9 @@ int main(int argc, char **argv)
 	atk_expect(&a, "CKA_VALUE of the key's data object", rv,
 		   CKR_ATTRIBUTE_SENSITIVE);
 	free(v);
+	atk_expect(&a, "CKA_ONECLAW_CMEK_BLOB of the key's data object",
+		   a.f->C_GetAttributeValue(a.s, h, &blob, 1),
+		   CKR_ATTRIBUTE_SENSITIVE);
 	rv = a.f->C_GetAttributeValue(a.s, h, flags, 2);
 	atk_check(&a, "CKA_COPYABLE and CKA_MODIFIABLE false",
 		  rv == CKR_OK && !copyable && !modifiable,

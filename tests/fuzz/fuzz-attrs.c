@@ -355,6 +355,7 @@ static const CK_ATTRIBUTE_TYPE types[] = {
     CKA_ONECLAW_CMEK_FINGERPRINT,
     CKA_ONECLAW_EXPIRES_AT,
     CKA_ONECLAW_METADATA,
+    CKA_ONECLAW_CMEK_BLOB,
 };
 #define N_TYPES (sizeof(types) / sizeof(types[0]))
 

@@ -8,7 +8,9 @@ TESTS += \
 	tests/integration/cmek-write.sh \
 	tests/integration/cmek-wire.sh \
 	tests/integration/cmek-delegated.sh \
-	tests/integration/cmek-agent-sandbox.sh
+	tests/integration/cmek-opened.sh \
+	tests/integration/cmek-agent-sandbox.sh \
+	tests/integration/agent-served.sh
 EXTRA_DIST += \
 	tests/node/package.json \
 	tests/node/package-lock.json \
@@ -18,6 +20,7 @@ EXTRA_DIST += \
 	tests/node/cmek-client.js \
 	tests/node/cmek-interop.js \
 	tests/node/cmek-write.js \
+	tests/node/opened-client.js \
 	tests/node/softhsm-key.js \
 	tests/node/sandbox-client.js
 

@@ -18,6 +18,7 @@ TESTS += \
 	tests/integration/module-p11kit.sh \
 	tests/integration/module-write.sh \
 	tests/integration/module-crypto.sh \
+	tests/integration/module-audit.sh \
 	tests/integration/module-threads.sh \
 	tests/integration/module-helgrind.sh \
 	tests/integration/module-fork.sh \

@@ -13,6 +13,8 @@
  *                                       N threads x CYCLES find-and-read
  *   p11-client MODULE fork LABEL        fork detection and re-init
  *   p11-client MODULE decrypt LABEL     C_Decrypt(CKM_ONECLAW_CMEK) of it
+ *   p11-client MODULE decrypt-file FILE C_Decrypt(CKM_ONECLAW_CMEK) of the
+ *                                       bytes of FILE
  *   p11-client MODULE hmac LABEL        C_UnwrapKey it, HMAC-SHA256 of
  *                                       stdin with the key, hex
  *   p11-client MODULE write LABEL FILE  C_CreateObject(CKO_DATA)
@@ -475,6 +477,32 @@ static int cmd_decrypt(const char *label)
 	}
 	fwrite(pt, 1, pt_len, stdout);
 	free(blob);
+	free(pt);
+	return 0;
+}
+
+static int cmd_decrypt_file(const char *file)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE k;
+	size_t len = 0;
+	unsigned char *blob = read_file(file, &len), *pt = NULL;
+	CK_ULONG pt_len = 0;
+	CK_RV rv;
+
+	if (!blob)
+		return 2;
+	rv = open_session(false, &s);
+	if (rv == CKR_OK)
+		rv = cmek_key(s, &k);
+	if (rv == CKR_OK)
+		rv = oc_client_cmek(f, s, k, false, blob, len, &pt, &pt_len);
+	free(blob);
+	if (rv != CKR_OK) {
+		free(pt);
+		return failed("decrypt", rv);
+	}
+	fwrite(pt, 1, pt_len, stdout);
 	free(pt);
 	return 0;
 }
@@ -1168,6 +1196,8 @@ int main(int argc, char **argv)
 		rc = cmd_fork(argv[3]);
 	else if (strcmp(cmd, "decrypt") == 0 && argc == 4)
 		rc = cmd_decrypt(argv[3]);
+	else if (strcmp(cmd, "decrypt-file") == 0 && argc == 4)
+		rc = cmd_decrypt_file(argv[3]);
 	else if (strcmp(cmd, "hmac") == 0 && argc == 4)
 		rc = cmd_hmac(argv[3]);
 	else if (strcmp(cmd, "write") == 0 && argc == 5)

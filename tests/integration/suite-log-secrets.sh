@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs after every other test (see suite.mk) and fails if any log written by
 # the suite holds a fixture secret (each test registers its own with
-# oc_secret), an API key, or a token.
+# oc_secret), an API key, or a token.  Every *.log in the logs directory is
+# read: debug logs, vaultd logs and audit files (module-audit.sh keeps its
+# own there).
 . "$top_srcdir/tests/lib.sh"
 oc_setup
 

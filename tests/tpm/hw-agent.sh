@@ -12,6 +12,9 @@
 #     unseal_module/unseal_pin_file = the TPM);
 #   - client rotation to a second sealed key; a sealed ocv_ agent key as
 #     the module's credential_file;
+#   - served: the same configuration behind `p11-kit server` with
+#     cmek_values = opened; an agent started with `env -i` and only the
+#     socket address reads the plaintext through p11-kit-client.so;
 #   - DPoP with the TPM's P-256 key (dpop_key_uri) in the tool and the
 #     module: the token is bound (cnf.jkt) and refused as a plain bearer;
 #   - the TPM gone: the SoftHSM recipient still opens the file; both gone:
@@ -179,6 +182,21 @@ agent_conf "$T/agent/k2.sealed" "credential_file = $T/agent/cred.sealed"
 : > "$T/wire.log"
 decrypt "agent with a sealed credential"
 grep -q '^POST /v1/auth/agent-token' "$T/wire.log" || oc_fail "no agent token exchange"
+
+echo "== served: p11-kit server holds the sealed key and credential; the agent holds nothing"
+client=$(oc_p11kit_client)
+[ -n "$client" ] || oc_fail "p11-kit-client.so not found"
+agent_conf "$T/agent/k2.sealed" "credential_file = $T/agent/cred.sealed" \
+	"cmek_values = opened"
+oc_p11kit_serve
+env -i PATH=/usr/bin:/bin P11_KIT_SERVER_ADDRESS="$OC_P11KIT_ADDR" \
+	pkcs11-tool --module "$client" --read-object --type data \
+	--label app/db -o "$T/served.out" > "$T/served.log" 2>&1
+rc=$?
+oc_p11kit_unserve
+tpm_flush
+[ $rc -eq 0 ] || { cat "$T/served.log" "$T/server.err" >&2; oc_fail "the agent's read through p11-kit"; }
+cmp -s "$T/served.out" "$T/value" || oc_fail "served: the agent's read is not the plaintext"
 
 echo "== DPoP: tokens bound to the TPM's P-256 key (dpop_key_uri)"
 DPOP_URI="pkcs11:token=hw;object=ec"

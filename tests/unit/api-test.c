@@ -573,6 +573,67 @@ static void test_401_reexchange_once(void **state)
 	oc_api_free(a);
 }
 
+/* token_cache: a second client of the same key takes the first one's
+ * token; another key does not; a token the server refuses leaves the
+ * file, and the fresh one takes its place. */
+static void test_token_cache(void **state)
+{
+	struct mock *m = *state;
+	char dir[] = "/tmp/api-test-cache.XXXXXX", path[64], text[1024];
+	struct oc_api *a[4];
+	struct oc_conf c;
+	struct oc_vault v;
+	FILE *f;
+	size_t n;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/token", dir);
+	memset(&c, 0, sizeof(c));
+	c.api_url = (char *)mock_url(m);
+	c.cred_kind = OC_CRED_USER_KEY;
+	c.credential = (char *)USER_KEY;
+	c.connect_timeout_s = 5;
+	c.timeout_s = 10;
+	c.token_cache = path;
+	assert_int_equal(oc_api_new(&c, &a[0]), OC_OK);
+	assert_int_equal(oc_api_new(&c, &a[1]), OC_OK);
+	assert_int_equal(oc_api_new(&c, &a[3]), OC_OK);
+	c.cred_kind = OC_CRED_AGENT_KEY;
+	c.credential = (char *)AGENT_KEY;
+	c.agent_id = (char *)AGENT_ID;
+	assert_int_equal(oc_api_new(&c, &a[2]), OC_OK);
+
+	assert_int_equal(oc_api_vault_get(a[0], V1, &v), OC_OK);
+	assert_int_equal(exchanges(m), 1);
+	assert_int_equal(oc_api_vault_get(a[1], V1, &v), OC_OK);
+	assert_int_equal(exchanges(m), 1); /* the cached token */
+	FSET(F.api_key = AGENT_KEY);
+	FSET(F.agent_id = AGENT_ID);
+	assert_int_equal(oc_api_vault_get(a[2], V1, &v), OC_OK);
+	assert_int_equal(exchanges(m), 2); /* another key's: not used */
+	FSET(F.api_key = USER_KEY);
+	FSET(F.agent_id = NULL);
+
+	/* The file now holds the agent key's token: the user key exchanges
+	 * again.  The server then refuses that token once: dropped,
+	 * exchanged, replaced. */
+	assert_int_equal(oc_api_vault_get(a[3], V1, &v), OC_OK);
+	assert_int_equal(exchanges(m), 3);
+	FSET(F.reject_n = 1);
+	assert_int_equal(oc_api_vault_get(a[3], V1, &v), OC_OK);
+	assert_int_equal(exchanges(m), 4);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_non_null(strstr(text, TOKEN_PREFIX "4-x"));
+	for (int i = 0; i < 4; i++)
+		oc_api_free(a[i]);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_402(void **state)
 {
 	struct mock *m = *state;
@@ -2373,6 +2434,7 @@ int main(void)
 	    T(test_agent_key_exchange),
 	    T(test_static_token),
 	    T(test_401_reexchange_once),
+	    T(test_token_cache),
 	    T(test_402),
 	    T(test_403_stale_token),
 	    T(test_put_answer_lost),

@@ -35,6 +35,7 @@ static const char *env_vars[] = {
     "ONECLAW_CMEK_KEY_FILE",
     "ONECLAW_PKCS11_DEBUG",
     "ONECLAW_PKCS11_DEBUG_FILE",
+    "ONECLAW_PKCS11_AUDIT",
     "ONECLAW_CA_FILE",
 };
 
@@ -810,6 +811,122 @@ static void test_allow_unsealed(void **state)
 	assert_false(oc_conf_allow_unsealed(NULL, a));
 }
 
+/* cmek_values: sealed by default; opened globally or per vault, the
+ * section's word winning; opened with no key for those vaults is refused
+ * at load. */
+static void test_cmek_values(void **state)
+{
+	const char *a = "11111111-1111-4111-8111-111111111111";
+	const char *b = "22222222-2222-4222-8222-222222222222";
+	struct oc_conf c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, "cmek_key_env = K\n"), OC_OK);
+	assert_false(oc_conf_cmek_opened(&c, a));
+	oc_conf_free(&c);
+	assert_int_equal(
+	    load_text(&c, "cmek_key_env = K\ncmek_values = opened\n"
+			  "[vault 22222222-2222-4222-8222-222222222222]\n"
+			  "cmek_values = sealed\n"),
+	    OC_OK);
+	assert_true(oc_conf_cmek_opened(&c, a));
+	assert_false(oc_conf_cmek_opened(&c, b));
+	oc_conf_free(&c);
+	/* a section's key is enough for that section */
+	assert_int_equal(
+	    load_text(&c, "vaults = 22222222-2222-4222-8222-222222222222\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_key_env = K\ncmek_values = opened\n"),
+	    OC_OK);
+	assert_true(oc_conf_cmek_opened(&c, a));
+	assert_false(oc_conf_cmek_opened(&c, b));
+	oc_conf_free(&c);
+	/* Listed vaults, each with its own key: opened globally is fine. */
+	assert_int_equal(
+	    load_text(&c, "cmek_values = opened\n"
+			  "vaults = 11111111-1111-4111-8111-111111111111\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_key_env = K\n"),
+	    OC_OK);
+	assert_true(oc_conf_cmek_opened(&c, a));
+	oc_conf_free(&c);
+	assert_int_equal(
+	    load_text(&c, "cmek_values = opened\n"
+			  "vaults = 11111111-1111-4111-8111-111111111111,"
+			  "22222222-2222-4222-8222-222222222222\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_key_env = K\n"),
+	    OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "none for 22222222"));
+	expect_error("cmek_values = open\n",
+		     "1: cmek_values: must be sealed or opened");
+	assert_int_equal(load_text(&c, "cmek_values = opened\n"),
+			 OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "cmek_values: opened needs a CMEK key"));
+	assert_non_null(strstr(errbuf, "none for (global)"));
+	assert_int_equal(
+	    load_text(&c, "cmek_key_env = K\n"
+			  "[vault 11111111-1111-4111-8111-111111111111]\n"
+			  "cmek_values = opened\n"
+			  "[vault 22222222-2222-4222-8222-222222222222]\n"
+			  "cmek_key_env = L\n"),
+	    OC_OK);
+	oc_conf_free(&c);
+	assert_false(oc_conf_cmek_opened(NULL, a));
+}
+
+/* audit: off by default; syslog or an absolute path; the environment
+ * wins over the file, "off" included. */
+static void test_audit(void **state)
+{
+	struct oc_conf c;
+
+	(void)state;
+	assert_int_equal(load_text(&c, ""), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_OFF);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "audit = syslog\n"), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_SYSLOG);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "audit = /var/log/oc audit.log\n"),
+			 OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_FILE);
+	assert_string_equal(c.audit_file, "/var/log/oc audit.log");
+	oc_conf_free(&c);
+	assert_int_equal(load_text(&c, "audit = /a.log\naudit = off\n"), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_OFF);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	expect_error("audit = audit.log\n",
+		     "1: audit: must be off, syslog or an absolute path");
+	expect_error("audit = Syslog\n",
+		     "1: audit: must be off, syslog or an absolute path");
+	expect_error("audit = /a\001b\n",
+		     "1: audit: must be off, syslog or an absolute path");
+
+	setenv("ONECLAW_PKCS11_CONF", file("a.conf", "audit = /a.log\n"), 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_FILE);
+	assert_string_equal(c.audit_file, "/a.log");
+	oc_conf_free(&c);
+	setenv("ONECLAW_PKCS11_AUDIT", "syslog", 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_SYSLOG);
+	assert_null(c.audit_file);
+	oc_conf_free(&c);
+	setenv("ONECLAW_PKCS11_AUDIT", "off", 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)), OC_OK);
+	assert_int_equal(c.audit, OC_CONF_AUDIT_OFF);
+	oc_conf_free(&c);
+	setenv("ONECLAW_PKCS11_AUDIT", "relative", 1);
+	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)),
+			 OC_ERR_CONFIG);
+	assert_string_equal(errbuf, "environment: ONECLAW_PKCS11_AUDIT: "
+				    "must be off, syslog or an absolute path");
+}
+
 static int cleanup(void **state)
 {
 	char cmd[128];
@@ -826,6 +943,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_defaults),
+	    T(test_cmek_values),
 	    T(test_full_file),
 	    T(test_bad_lines),
 	    T(test_dpop_needs_uri),
@@ -843,6 +961,7 @@ int main(void)
 	    T(test_later_wins_in_file),
 	    T(test_too_many_vaults),
 	    T(test_allow_unsealed),
+	    T(test_audit),
 	    T(test_args),
 	};
 

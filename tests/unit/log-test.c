@@ -104,6 +104,17 @@ static void test_configure_file(void **state)
 	assert_true(oc_log_enabled(OC_LOG_CONF)); /* unchanged */
 	assert_int_equal(oc_log_configure(NULL, "/nonexistent/dir/log"),
 			 OC_ERR_IO);
+	/* A link in the log's place is not followed. */
+	{
+		char link[300];
+		int n = snprintf(link, sizeof(link), "%s.link", cfg_file);
+
+		assert_true(n > 0 && (size_t)n < sizeof(link));
+		unlink(link);
+		assert_int_equal(symlink(cfg_file, link), 0);
+		assert_int_equal(oc_log_configure(NULL, link), OC_ERR_IO);
+		unlink(link);
+	}
 }
 
 static void test_long_line(void **state)

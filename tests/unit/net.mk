@@ -1,7 +1,8 @@
 # tests/unit/net.mk - unit tests of libocnet (http, api) against a loopback
 # mock server that runs inside the test (tests/unit/net-mock.c).
-check_PROGRAMS += tests/unit/http-test tests/unit/api-test
-TESTS += tests/unit/http-test tests/unit/api-test
+check_PROGRAMS += tests/unit/http-test tests/unit/api-test \
+	tests/unit/tokcache-test
+TESTS += tests/unit/http-test tests/unit/api-test tests/unit/tokcache-test
 
 NET_TEST_CFLAGS = $(UNIT_CFLAGS) $(CURL_CFLAGS)
 NET_TEST_LIBS = src/libocnet.la src/libocore.la $(UNIT_LIBS) $(PTHREAD_LIBS)
@@ -15,6 +16,10 @@ tests_unit_api_test_SOURCES = tests/unit/api-test.c \
 	tests/unit/net-mock.c tests/unit/net-mock.h
 tests_unit_api_test_CFLAGS = $(NET_TEST_CFLAGS)
 tests_unit_api_test_LDADD = $(NET_TEST_LIBS)
+
+tests_unit_tokcache_test_SOURCES = tests/unit/tokcache-test.c
+tests_unit_tokcache_test_CFLAGS = $(NET_TEST_CFLAGS)
+tests_unit_tokcache_test_LDADD = $(NET_TEST_LIBS)
 
 # For helgrind runs of anything linking libocnet (libcurl's internal
 # spinlock, p11-kit's destructor): valgrind --suppressions=this file.

@@ -26,6 +26,7 @@
 #include "cmek.h"
 #include "codec.h"
 #include "asym.h"
+#include "audit.h"
 #include "entry.h"
 #include "err.h"
 #include "init.h"
@@ -1638,7 +1639,8 @@ static void write_during_list(void)
 	meta.version = 1;
 	snprintf(meta.type, sizeof(meta.type), "password");
 	assert_int_equal(oc_token_stored(race_tok, "app/new", &meta,
-					 (const uint8_t *)"fresh", 5, &h),
+					 (const uint8_t *)"fresh", 5, NULL, 0,
+					 &h),
 			 CKR_OK);
 }
 
@@ -1780,6 +1782,164 @@ static void test_misc(void **state)
 	assert_int_equal(f->C_CloseSession(0xdead), CKR_SESSION_HANDLE_INVALID);
 }
 
+/* The audit file's lines, without their time and caller, each ending
+ * in ';'. */
+static void audit_lines(const char *path, char *out, size_t size)
+{
+	char line[OC_AUDIT_LINE_MAX];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	assert_non_null(fp);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp)) {
+		char *b = strstr(line, " op="),
+		     *e = strstr(line, " caller_pid=");
+
+		assert_non_null(b);
+		assert_non_null(e);
+		assert_memory_equal(line + 24,
+				    " oneclaw-pkcs11 audit: op=", 26);
+		n += (size_t)snprintf(out + n, size - n, "%.*s;",
+				      (int)(e - b - 1), b + 1);
+		assert_true(n < size);
+	}
+	fclose(fp);
+}
+
+/* One line per use, at the call that delivers or finally refuses: not for
+ * a length asked, a buffer too small, an operation still going, a refused
+ * Init, or the application's session objects. */
+static void test_audit(void **state)
+{
+	char path[] = "/tmp/p11-audit-XXXXXX", got[4096];
+	CK_SESSION_HANDLE s;
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_MECHANISM gcm = {CKM_AES_GCM, NULL, 0};
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
+	CK_ATTRIBUTE mine[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_TOKEN, &no, 1},
+	    {CKA_LABEL, "mine", 4},
+	    {CKA_VALUE, "v", 1},
+	};
+	CK_ATTRIBUTE vault[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_TOKEN, &yes, 1},
+	    {CKA_LABEL, "new \"one\"", 9},
+	    {CKA_VALUE, "abc", 3},
+	};
+	CK_ATTRIBUTE newval = {CKA_VALUE, "abcd", 4};
+	CK_OBJECT_HANDLE h, k, d, sh;
+	CK_ULONG len, part;
+	uint8_t blob[64], out[64];
+	CK_ATTRIBUTE a = {CKA_VALUE, NULL, 0};
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	setenv("ONECLAW_PKCS11_AUDIT", path, 1);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	unsetenv("ONECLAW_PKCS11_AUDIT");
+
+	s = open_rw(0, true);
+	h = by_label(s, CKO_DATA, "app/one");
+	/* Length, too small, then the value: one line. */
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1), CKR_OK);
+	a.pValue = out;
+	a.ulValueLen = 2;
+	assert_int_equal(f->C_GetAttributeValue(s, h, &a, 1),
+			 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(f->C_GetObjectSize(s, h, &len), CKR_OK);
+	assert_int_equal(value(s, h, out, sizeof(out)), 9);
+	/* A size query and the value in one template: still a read. */
+	{
+		CK_ATTRIBUTE two[2] = {{CKA_VALUE, NULL, 0},
+				       {CKA_VALUE, out, sizeof(out)}};
+
+		assert_int_equal(f->C_GetAttributeValue(s, h, two, 2), CKR_OK);
+		assert_int_equal(two[1].ulValueLen, 9);
+	}
+	/* The key's value, refused (even when only its length is asked). */
+	a.pValue = NULL;
+	assert_int_equal(f->C_GetAttributeValue(s, cmek_key(s), &a, 1),
+			 CKR_ATTRIBUTE_SENSITIVE);
+	/* Session data: the application's own. */
+	assert_int_equal(f->C_CreateObject(s, mine, 4, &sh), CKR_OK);
+	assert_int_equal(value(s, sh, out, sizeof(out)), 1);
+	assert_int_equal(f->C_SetAttributeValue(s, sh, &newval, 1), CKR_OK);
+	assert_int_equal(f->C_DestroyObject(s, sh), CKR_OK);
+	/* Vault writes. */
+	assert_int_equal(f->C_CreateObject(s, vault, 4, &h), CKR_OK);
+	assert_int_equal(f->C_SetAttributeValue(s, h, &newval, 1), CKR_OK);
+	assert_int_equal(f->C_DestroyObject(s, h), CKR_OK);
+	assert_int_equal(f->C_DestroyObject(s, cmek_key(s)),
+			 CKR_ACTION_PROHIBITED);
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+
+	s = open_rw(1, false);
+	k = cmek_key(s);
+	d = by_label(s, CKO_DATA, "app/blob");
+	len = value(s, d, blob, sizeof(blob));
+	/* An Init refused starts nothing. */
+	assert_int_equal(f->C_DecryptInit(s, &gcm, k),
+			 CKR_MECHANISM_PARAM_INVALID);
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	assert_int_equal(f->C_Decrypt(s, blob, len, NULL, &part), CKR_OK);
+	part = 3;
+	assert_int_equal(f->C_Decrypt(s, blob, len, out, &part),
+			 CKR_BUFFER_TOO_SMALL);
+	part = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, blob, len, out, &part), CKR_OK);
+	blob[len - 1] ^= 1;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	part = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, blob, len, out, &part),
+			 CKR_ENCRYPTED_DATA_INVALID);
+	blob[len - 1] ^= 1;
+	/* Multi-part: once, at the Final that delivers. */
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	part = sizeof(out);
+	assert_int_equal(f->C_DecryptUpdate(s, blob, len, out, &part), CKR_OK);
+	part = 1;
+	assert_int_equal(f->C_DecryptFinal(s, out, &part),
+			 CKR_BUFFER_TOO_SMALL);
+	part = sizeof(out);
+	assert_int_equal(f->C_DecryptFinal(s, out, &part), CKR_OK);
+	assert_int_equal(f->C_EncryptInit(s, &mech, k), CKR_OK);
+	part = sizeof(out);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"abc", 3, out, &part),
+			 CKR_OK);
+
+	audit_lines(path, got, sizeof(got));
+	unlink(path);
+	assert_string_equal(
+	    got, "op=read result=CKR_OK vault=" V_PLAIN " label=app/one mech=-;"
+		 "op=read result=CKR_OK vault=" V_PLAIN " label=app/one mech=-;"
+		 "op=read result=CKR_ATTRIBUTE_SENSITIVE vault=" V_PLAIN
+		 " label=cmek mech=-;"
+		 "op=create result=CKR_OK vault=" V_PLAIN
+		 " label=\"new \\\"one\\\"\" mech=-;"
+		 "op=write result=CKR_OK vault=" V_PLAIN
+		 " label=\"new \\\"one\\\"\" mech=-;"
+		 "op=destroy result=CKR_OK vault=" V_PLAIN
+		 " label=\"new \\\"one\\\"\" mech=-;"
+		 "op=destroy result=CKR_ACTION_PROHIBITED vault=" V_PLAIN
+		 " label=cmek mech=-;"
+		 "op=read result=CKR_OK vault=" V_CMEK " label=app/blob mech=-;"
+		 "op=decrypt result=CKR_OK vault=" V_CMEK
+		 " label=cmek mech=CKM_ONECLAW_CMEK;"
+		 "op=decrypt result=CKR_ENCRYPTED_DATA_INVALID vault=" V_CMEK
+		 " label=cmek mech=CKM_ONECLAW_CMEK;"
+		 "op=decrypt result=CKR_OK vault=" V_CMEK
+		 " label=cmek mech=CKM_ONECLAW_CMEK;"
+		 "op=encrypt result=CKR_OK vault=" V_CMEK
+		 " label=cmek mech=CKM_ONECLAW_CMEK;");
+}
+
 int main(void)
 {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
@@ -1806,6 +1966,7 @@ int main(void)
 	    T(test_key_objects),
 	    T(test_key_objects_cmek),
 	    T(test_list_races_local_changes),
+	    T(test_audit),
 	};
 #undef T
 

@@ -1,9 +1,10 @@
 # tests/unit/p11.mk
 # Unit tests of the PKCS#11 front end (p11/libocp11.la): the CK_RV mapping,
-# the attribute buffer-size protocol, and the whole module over an
-# in-memory vault (p11-test).
+# the audit line, the attribute buffer-size protocol, and the whole module
+# over an in-memory vault (p11-test).
 P11_UNIT_TESTS = \
 	tests/unit/rv-test \
+	tests/unit/audit-test \
 	tests/unit/attr-test \
 	tests/unit/p11-test
 
@@ -24,3 +25,8 @@ tests_unit_attr_test_LDADD = $(P11_UNIT_LIBS)
 tests_unit_p11_test_SOURCES = tests/unit/p11-test.c
 tests_unit_p11_test_CFLAGS = $(P11_UNIT_CFLAGS)
 tests_unit_p11_test_LDADD = $(P11_UNIT_LIBS)
+
+tests_unit_audit_test_SOURCES = tests/unit/audit-test.c \
+	tests/unit/tmpdir.c tests/unit/tmpdir.h
+tests_unit_audit_test_CFLAGS = $(P11_UNIT_CFLAGS)
+tests_unit_audit_test_LDADD = $(P11_UNIT_LIBS)

@@ -1,7 +1,7 @@
 /* fdio.h - whole reads and writes on a file descriptor, retried on EINTR
- * (the master key, the admin key and PIN files, the wire log). */
-#ifndef OC_VAULTD_FDIO_H
-#define OC_VAULTD_FDIO_H
+ * (key and PIN files, the token cache, the server's wire log). */
+#ifndef OC_FDIO_H
+#define OC_FDIO_H
 
 #include <stddef.h>
 
