@@ -4,4 +4,11 @@
 # (miekg/pkcs11), pkcs11-data, and the OpenSSL 3 pkcs11-provider when it is
 # installed.  clients-lib.sh is their helper.
 TESTS += \
-	tests/integration/clients-python.sh
+	tests/integration/clients-python.sh \
+	tests/integration/clients-go.sh
+
+# clients-go.sh builds its program and keeps Go's build cache here.
+clean-local: clients-clean-go
+clients-clean-go:
+	-rm -rf tests/integration/p11-go tests/integration/go-cache
+.PHONY: clients-clean-go
