@@ -5,7 +5,8 @@
 # installed.  clients-lib.sh is their helper.
 TESTS += \
 	tests/integration/clients-python.sh \
-	tests/integration/clients-go.sh
+	tests/integration/clients-go.sh \
+	tests/integration/clients-pkcs11-data.sh
 
 # clients-go.sh builds its program and keeps Go's build cache here.
 clean-local: clients-clean-go
