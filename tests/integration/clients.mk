@@ -4,6 +4,7 @@
 # (miekg/pkcs11), pkcs11-data, and the OpenSSL 3 pkcs11-provider when it is
 # installed.  clients-lib.sh is their helper.
 TESTS += \
+	tests/integration/clients-openvpn.sh \
 	tests/integration/clients-python.sh \
 	tests/integration/clients-go.sh \
 	tests/integration/clients-pkcs11-data.sh
