@@ -7,7 +7,8 @@ TESTS += \
 	tests/integration/clients-openvpn.sh \
 	tests/integration/clients-python.sh \
 	tests/integration/clients-go.sh \
-	tests/integration/clients-pkcs11-data.sh
+	tests/integration/clients-pkcs11-data.sh \
+	tests/integration/clients-openssl-provider.sh
 
 # clients-go.sh builds its program and keeps Go's build cache here.
 clean-local: clients-clean-go
