@@ -25,7 +25,7 @@ echo "== building p11-go"
 # cache stays in the build tree for the next run.
 GOCLIENT="$BUILD/tests/integration/p11-go"
 mkdir -p "$BUILD/tests/integration"
-GO111MODULE=off GOPATH=$GOPATH GOPROXY=off GOFLAGS= \
+GO111MODULE=off GOPATH=$GOPATH GOPROXY=off GOFLAGS="" \
 	GOCACHE="$BUILD/tests/integration/go-cache" \
 	timeout 300 go build -o "$GOCLIENT" "$SRC/tests/integration/go/p11-go.go" \
 	>"$T/go-build.out" 2>&1 ||
