@@ -15,10 +15,8 @@ oc_setup
 keys_need
 clients_need go "Go (golang-go)"
 GOPATH=${OC_GOPATH:-/usr/share/gocode}
-[ -f "$GOPATH/src/github.com/miekg/pkcs11/pkcs11.go" ] || {
-	[ -n "${CI:-}" ] && oc_fail "miekg/pkcs11 is not in $GOPATH (scripts/deps installs golang-github-miekg-pkcs11-dev)"
-	oc_skip "miekg/pkcs11 is not in $GOPATH (golang-github-miekg-pkcs11-dev)"
-}
+[ -f "$GOPATH/src/github.com/miekg/pkcs11/pkcs11.go" ] ||
+	clients_missing "miekg/pkcs11 in $GOPATH (golang-github-miekg-pkcs11-dev)"
 
 echo "== building p11-go"
 # GOPATH mode: no module download, no network (GOPROXY=off); the build

@@ -2,14 +2,19 @@
 # PKCS#11 client program used as its users use it), sourced after
 # tests/lib.sh, module-lib.sh and keys-lib.sh (not a test itself).
 
-# clients_need PROGRAM WHAT: PROGRAM (a name or a path) is installed.  A
-# missing client skips the test, except under CI, where scripts/deps must
-# have installed it: there it fails.
+# clients_need PROGRAM WHAT: PROGRAM (a name or a path) is installed, else
+# clients_missing WHAT.
 clients_need() {
-	command -v "$1" >/dev/null 2>&1 && return 0
+	command -v "$1" >/dev/null 2>&1 || clients_missing "$2"
+}
+
+# clients_missing WHAT: the client WHAT is not installed.  That skips the
+# test, except under CI, where scripts/deps must have installed it: there
+# it fails.
+clients_missing() {
 	[ -n "${CI:-}" ] &&
-		oc_fail "$2 is not installed (scripts/deps installs it; CI=$CI)"
-	oc_skip "$2 is not installed"
+		oc_fail "$1 is not installed (scripts/deps installs it; CI=$CI)"
+	oc_skip "$1 is not installed"
 }
 
 # clients_vault: a vaultd, and the vault "clients" (the token's label) as a

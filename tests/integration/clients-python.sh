@@ -18,7 +18,7 @@ for p in python3 /usr/bin/python3; do
 	command -v "$p" >/dev/null 2>&1 && "$p" -c 'import PyKCS11' 2>/dev/null &&
 		PY=$(command -v "$p") && break
 done
-clients_need "${PY:-PyKCS11}" "PyKCS11 (python3-pykcs11)"
+[ -n "$PY" ] || clients_missing "PyKCS11 (python3-pykcs11)"
 if [ "$OC_SANITIZED" = 1 ]; then
 	oc_san_wrap "$PY"
 	PY="$T/san-bin/$(basename "$PY")"
