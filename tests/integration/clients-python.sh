@@ -19,16 +19,21 @@ for p in python3 /usr/bin/python3; do
 		PY=$(command -v "$p") && break
 done
 [ -n "$PY" ] || clients_missing "PyKCS11 (python3-pykcs11)"
+PY_ENV=
 if [ "$OC_SANITIZED" = 1 ]; then
 	oc_san_wrap "$PY"
 	PY="$T/san-bin/$(basename "$PY")"
+	# PyKCS11's SWIG iterators end with a C++ exception, which ASan's
+	# __cxa_throw interceptor handles only when libstdc++ is loaded
+	# before PyKCS11 is.
+	PY_ENV=LD_PRELOAD=libstdc++.so.6
 fi
 clients_vault
 # pyk COMMAND ARGS...: the PyKCS11 client on the module, output in $T/py.out.
 pyk() {
 	_cmd=$1
 	shift
-	timeout 60 "$PY" "$SRC/tests/integration/clients-pykcs11.py" "$_cmd" \
+	timeout 60 env $PY_ENV "$PY" "$SRC/tests/integration/clients-pykcs11.py" "$_cmd" \
 		"$MODULE" "$@" >"$T/py.out" 2>&1 ||
 		{ cat "$T/py.out" >&2; oc_fail "PyKCS11 $_cmd $*"; }
 }
