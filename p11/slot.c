@@ -287,8 +287,8 @@ CK_RV oc_slot_info(CK_SLOT_ID id, CK_SLOT_INFO *si)
 	if (vid[0])
 		snprintf(desc, sizeof(desc), "1claw vault %s", vid);
 	else
-		snprintf(desc, sizeof(desc), "1claw vaults (listed when a "
-					     "session is used)");
+		snprintf(desc, sizeof(desc), "%s",
+			 "1claw vaults (listed at the first session)");
 	oc_attr_pad(si->slotDescription, sizeof(si->slotDescription), desc,
 		    strlen(desc));
 	oc_attr_pad(si->manufacturerID, sizeof(si->manufacturerID),

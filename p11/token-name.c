@@ -65,8 +65,7 @@ static int unpadded(const CK_UTF8CHAR *f, size_t n)
 	return (int)n;
 }
 
-void oc_token_name_check(struct oc_token *const *tokens, size_t n,
-			 size_t first)
+void oc_token_name_check(struct oc_token *const *tokens, size_t n, size_t first)
 {
 	for (size_t j = first; j < n; j++) {
 		for (size_t i = 0; i < j; i++) {
@@ -86,7 +85,8 @@ void oc_token_name_check(struct oc_token *const *tokens, size_t n,
 				oc_log_error(
 				    "oneclaw-pkcs11: slots %zu and %zu have "
 				    "the same token serial \"%.*s\"",
-				    i, j, unpadded(a->serial, sizeof(a->serial)),
+				    i, j,
+				    unpadded(a->serial, sizeof(a->serial)),
 				    a->serial);
 		}
 	}

@@ -6,8 +6,9 @@
  * Vault semantics: vaults[] holds the explicit list and every [vault ID]
  * section; when vaults_explicit is set, every entry is a slot.  A later
  * "vaults" setting replaces the earlier list (entries that carry a
- * section of their own, a key or a name, stay).  Setting one CMEK key source (file, env, uri) in a
- * layer replaces the others of the same scope, so at most one is set. */
+ * section of their own, a key or a name, stay).  Setting one CMEK key
+ * source (file, env, uri) in a layer replaces the others of the same scope,
+ * so at most one is set. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -1188,10 +1189,13 @@ static int load_env(struct loader *ld)
 		if (rc != OC_OK)
 			return rc;
 		c->vaults_explicit = true;
-		/* The token label before any login (p11/token-name.h). */
+		/* What the vault is called before anything is asked of the
+		 * server (a front end's label for it). */
 		if ((v = env("ONECLAW_VAULT_NAME")) != NULL) {
-			if (strnlen(v, OC_WIRE_NAME_MAX + 1) > OC_WIRE_NAME_MAX) {
-				fail(ld, "ONECLAW_VAULT_NAME", "value too long");
+			if (strnlen(v, OC_WIRE_NAME_MAX + 1) >
+			    OC_WIRE_NAME_MAX) {
+				fail(ld, "ONECLAW_VAULT_NAME",
+				     "value too long");
 				return OC_ERR_CONFIG;
 			}
 			ld->alias = "ONECLAW_VAULT_NAME";

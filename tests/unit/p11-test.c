@@ -71,8 +71,8 @@ static struct {
 	int fail_get;
 	int fail_vault_list; /* an OC_ERR_* for the next vault listings */
 	long fail_status;
-	unsigned n_vault_list, n_vault_get, n_secret_list, n_get, n_put, n_delete, n_login,
-	    n_logout;
+	unsigned n_vault_list, n_vault_get, n_secret_list, n_get, n_put,
+	    n_delete, n_login, n_logout;
 	/* Run once while a list is in flight (after its snapshot). */
 	void (*during_list)(void);
 	bool last_blob;
@@ -527,9 +527,9 @@ static void test_standin(void **state)
 	assert_memory_equal(ti.serialNumber, "1claw           ", 16);
 	assert_int_equal(m.n_vault_list, 0);
 	m.fail_vault_list = OC_ERR_NET;
-	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL,
-					  &s),
-			 CKR_DEVICE_ERROR);
+	assert_int_equal(
+	    f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+	    CKR_DEVICE_ERROR);
 	m.fail_vault_list = 0;
 	n = 4;
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
