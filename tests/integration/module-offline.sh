@@ -15,6 +15,7 @@ mod_need
 oc_start_vaultd --wire-log "$T/wire.log"
 
 vid=$(oc_create_vault "quiet vault")
+vid2=$(oc_create_vault "second vault")
 printf 'offline-%s' "$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/v"
 oc_secret "$(cat "$T/v")"
 mod_put "$vid" app/secret "$T/v"
@@ -44,6 +45,12 @@ mod_tool --list-objects --type data || { cat "$T/p11.out" >&2; oc_fail "--list-o
 grep -q "label: *'app/secret'" "$T/p11.out" || oc_fail "the stand-in does not show the vault"
 [ "$(mod_wire_count "$T/wire.log" 'GET /v1/vaults ')" -ge 1 ] ||
 	oc_fail "no vault listing after a session was opened"
+# The first vault stands behind the stand-in, the second is a new slot.
+mod_client session-slots > "$T/slots" || oc_fail "session-slots: $(cat "$T/slots")"
+cat "$T/slots"
+[ "$(wc -l < "$T/slots")" -eq 2 ] || oc_fail "not two slots after the listing"
+grep -q "^0	1claw *	1claw vault $vid" "$T/slots" || oc_fail "slot 0 is not the stand-in on the first vault"
+grep -q "^1	second vault *	1claw vault $vid2" "$T/slots" || oc_fail "slot 1 is not the second vault"
 # GnuTLS opens a session on each token it lists: the vault is listed, the
 # token keeps its label.
 p11tool --provider "$MODULE" --list-tokens > "$T/tokens" 2>&1 ||
