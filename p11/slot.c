@@ -224,11 +224,15 @@ CK_RV oc_slot_open(struct oc_token *t)
 			rv = CKR_TOKEN_NOT_PRESENT;
 		}
 	}
-	if (rv != CKR_OK)
+	if (rv != CKR_OK) {
+		const char *cause = oc_rv_cause_get();
+
 		oc_log_error("oneclaw-pkcs11: no session on token \"%s\": %s "
 			     "(%s)",
-			     OC_TOKEN_STANDIN, oc_rv_cause_get(),
+			     OC_TOKEN_STANDIN,
+			     cause[0] ? cause : "the vaults cannot be listed",
 			     oc_rv_name(rv));
+	}
 	return rv;
 }
 
