@@ -87,6 +87,9 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 		return rv;
 	if ((flags & CKF_RW_SESSION) && oc_mod.conf.read_only)
 		return CKR_TOKEN_WRITE_PROTECTED;
+	rv = oc_slot_open(t);
+	if (rv != CKR_OK)
+		return rv;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return CKR_HOST_MEMORY;

@@ -742,6 +742,8 @@ static void get_token_info(void **state)
 	assert_true(ti.flags & CKF_TOKEN_INITIALIZED);
 	assert_true(ti.flags & CKF_RNG);
 	assert_false(ti.flags & CKF_LOGIN_REQUIRED); /* credential mode */
+	/* No PIN to set up: NSS would say "Database needs user init". */
+	assert_true(ti.flags & CKF_USER_PIN_INITIALIZED);
 	assert_false(ti.flags & CKF_WRITE_PROTECTED);
 	assert_false(ti.flags & CKF_CLOCK_ON_TOKEN);
 	assert_true(ti.ulMaxPinLen >= ti.ulMinPinLen);

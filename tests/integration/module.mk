@@ -16,6 +16,8 @@ TESTS += \
 	tests/integration/module-pin.sh \
 	tests/integration/module-p11tool.sh \
 	tests/integration/module-p11kit.sh \
+	tests/integration/module-offline.sh \
+	tests/integration/module-label.sh \
 	tests/integration/module-write.sh \
 	tests/integration/module-crypto.sh \
 	tests/integration/module-audit.sh \

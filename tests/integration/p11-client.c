@@ -6,6 +6,9 @@
  *
  *   p11-client MODULE init              C_Initialize/C_Finalize, the CK_RV
  *   p11-client MODULE slots             "ID<TAB>label" per slot
+ *   p11-client MODULE session-slots     a session on the first slot (the
+ *                                       stand-in lists the vaults), then
+ *                                       "ID<TAB>label<TAB>slot description"
  *   p11-client MODULE read LABEL        the data object's value, raw
  *   p11-client MODULE rv-read LABEL     the CK_RV of finding + reading it
  *   p11-client MODULE deverr LABEL      read, then ulDeviceError
@@ -221,6 +224,33 @@ static int cmd_slots(void)
 			return failed("C_GetTokenInfo", rv);
 		printf("%lu\t%.32s\n", (unsigned long)ids[i], ti.label);
 	}
+	return 0;
+}
+
+static int cmd_session_slots(void)
+{
+	CK_SLOT_ID ids[64];
+	CK_ULONG n = 64;
+	CK_SESSION_HANDLE s;
+	CK_TOKEN_INFO ti;
+	CK_SLOT_INFO si;
+	CK_RV rv = open_session(false, &s);
+
+	if (rv != CKR_OK)
+		return failed("C_OpenSession", rv);
+	rv = f->C_GetSlotList(CK_TRUE, ids, &n);
+	if (rv != CKR_OK)
+		return failed("C_GetSlotList", rv);
+	for (CK_ULONG i = 0; i < n; i++) {
+		rv = f->C_GetTokenInfo(ids[i], &ti);
+		if (rv == CKR_OK)
+			rv = f->C_GetSlotInfo(ids[i], &si);
+		if (rv != CKR_OK)
+			return failed("C_GetTokenInfo", rv);
+		printf("%lu\t%.32s\t%.64s\n", (unsigned long)ids[i], ti.label,
+		       si.slotDescription);
+	}
+	f->C_CloseSession(s);
 	return 0;
 }
 
@@ -1182,6 +1212,8 @@ int main(int argc, char **argv)
 		return failed("C_Initialize", rv);
 	if (strcmp(cmd, "slots") == 0)
 		rc = cmd_slots();
+	else if (strcmp(cmd, "session-slots") == 0)
+		rc = cmd_session_slots();
 	else if (strcmp(cmd, "read") == 0 && argc == 4)
 		rc = cmd_read(argv[3], false, false);
 	else if (strcmp(cmd, "rv-read") == 0 && argc == 4)
