@@ -50,7 +50,7 @@ clients_vault() {
 		keys_put "$CLIENTS_VID" "client/$_k.crt" certificate "$T/$_k.crt"
 	done
 	rm -f "$T/rsa.key" "$T/ec.key"
-	mod_env "$CLIENTS_VID"
+	mod_env "$CLIENTS_VID" clients
 }
 
 # clients_verify KIND SIG: SIG is a SHA-256 signature of $T/msg by the
