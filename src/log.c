@@ -45,15 +45,26 @@ static const char *cat_name(unsigned cat)
 	return "misc";
 }
 
-/* The same list as oneclaw-pkcs11(5). */
+/* Made from the table, so it lists what the code has (oneclaw-pkcs11(5)
+ * lists the same; tests/integration/module-debug.sh compares them). */
 static void print_help(void)
 {
-	static const char help[] =
-	    "oneclaw: ONECLAW_PKCS11_DEBUG takes all (or 1, yes, true), "
-	    "none, help, or a comma list of: conf, http, json, cmek, p11, "
-	    "api, server, tool, mem\n";
-	ssize_t r = write(STDERR_FILENO, help, sizeof(help) - 1);
+	char help[256];
+	size_t n;
+	ssize_t r;
 
+	n = (size_t)snprintf(help, sizeof(help),
+			     "oneclaw: ONECLAW_PKCS11_DEBUG takes all (or 1, "
+			     "yes, true), none, help, or a comma list of:");
+	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
+		if (n < sizeof(help))
+			n += (size_t)snprintf(help + n, sizeof(help) - n,
+					      "%s %s", i ? "," : "",
+					      cats[i].name);
+	if (n >= sizeof(help) - 1)
+		n = sizeof(help) - 2;
+	help[n++] = '\n';
+	r = write(STDERR_FILENO, help, n);
 	(void)r;
 }
 

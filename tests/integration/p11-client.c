@@ -57,6 +57,9 @@
  *                                       C_SignInit with the private key
  *                                       LABEL and mechanism MECH (a
  *                                       number, 0x... allowed): the CK_RV
+ *   p11-client MODULE mech-info MECH    C_GetMechanismInfo of MECH (a
+ *                                       number) on the first slot: the
+ *                                       CK_RV and the flags in hex
  *
  * P11_CLIENT_PIN logs in with that PIN after opening a session;
  * P11_CLIENT_SLOT picks the slot (default: the first); P11_CLIENT_RO opens
@@ -905,6 +908,27 @@ static int cmd_attr_rv(const char *cname, const char *label, char **names,
 	return 0;
 }
 
+static int cmd_mech_info(const char *mech)
+{
+	CK_MECHANISM_INFO mi = {0, 0, 0};
+	CK_MECHANISM_TYPE type;
+	CK_SLOT_ID slot;
+	char *end;
+	CK_RV rv;
+
+	type = strtoul(mech, &end, 0);
+	if (*mech == '\0' || *end != '\0') {
+		fprintf(stderr, "mech-info: bad mechanism %s\n", mech);
+		return 64;
+	}
+	rv = first_slot(&slot);
+	if (rv != CKR_OK)
+		return failed("C_GetSlotList", rv);
+	rv = f->C_GetMechanismInfo(slot, type, &mi);
+	printf("%s 0x%lx\n", oc_client_rv_name(rv), (unsigned long)mi.flags);
+	return 0;
+}
+
 static int cmd_sign_rv(const char *label, const char *mech)
 {
 	CK_MECHANISM m = {0, NULL, 0};
@@ -1224,6 +1248,8 @@ int main(int argc, char **argv)
 		rc = cmd_attr_rv(argv[3], argv[4], argv + 5, argc - 5);
 	else if (strcmp(cmd, "sign-rv") == 0 && argc == 5)
 		rc = cmd_sign_rv(argv[3], argv[4]);
+	else if (strcmp(cmd, "mech-info") == 0 && argc == 4)
+		rc = cmd_mech_info(argv[3]);
 	else {
 		fprintf(stderr, "p11-client: unknown command or arguments\n");
 		rc = 64;
