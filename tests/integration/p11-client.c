@@ -721,8 +721,25 @@ static int cmd_initargs(const char *label)
 	EXPECT(open_session(false, &s), CKR_OK);
 	EXPECT(f->C_SeedRandom(s, (CK_BYTE *)"x", 1),
 	       CKR_RANDOM_SEED_NOT_SUPPORTED);
+	/* A digest under these locks: SHA-256("abc"). */
 	EXPECT(f->C_DigestInit(s, &(CK_MECHANISM){CKM_SHA256, NULL, 0}),
-	       CKR_FUNCTION_NOT_SUPPORTED);
+	       CKR_OK);
+	{
+		static const unsigned char abc[32] = {
+		    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+		    0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+		    0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+		unsigned char md[64];
+		CK_ULONG md_len = sizeof(md);
+
+		EXPECT(f->C_Digest(s, (CK_BYTE *)"abc", 3, md, &md_len),
+		       CKR_OK);
+		if (md_len != 32 || memcmp(md, abc, 32) != 0) {
+			fprintf(stderr, "C_Digest: not SHA-256(abc)\n");
+			return 1;
+		}
+	}
 #undef EXPECT
 	printf("initargs: ok (%lu application locks)\n", app_locks);
 	return 0;
