@@ -26,7 +26,7 @@ init() {
 	[ "$(cat "$T/out")" = CKR_OK ] || oc_fail "DEBUG=$1: $(cat "$T/out")"
 }
 
-for v in 1 yes true TRUE all on none 0 no false p11 "conf, p11,mem" ""; do
+for v in 1 yes true TRUE all none 0 no false p11 "conf, p11,mem" ""; do
 	init "$v"
 	[ -s "$T/err" ] && { cat "$T/err" >&2; oc_fail "DEBUG='$v' wrote to stderr"; }
 done
@@ -38,7 +38,8 @@ ONECLAW_PKCS11_DEBUG="p11,bogus,api" mod_client read app/x > "$T/out" 2> "$T/err
 cat "$T/err"
 [ "$(cat "$T/out")" = x ] || oc_fail "read with an unknown category: $(cat "$T/out")"
 [ "$(grep -c . "$T/err")" = 1 ] || oc_fail "not exactly one warning line"
-grep -q "ignoring unknown category bogus " "$T/err" || oc_fail "the warning does not name bogus"
+grep -q "ONECLAW_PKCS11_DEBUG: ignoring unknown debug category bogus " "$T/err" ||
+	oc_fail "the warning does not name bogus"
 grep -q "^oneclaw\[[0-9]*\] api " "$log" || oc_fail "the known categories were not applied"
 grep -q "^oneclaw\[[0-9]*\] http " "$log" && oc_fail "a category not asked for was applied"
 # The same from the config file's debug key.
@@ -46,7 +47,8 @@ printf 'debug = zilch\n' > "$ONECLAW_PKCS11_CONF"
 ONECLAW_PKCS11_DEBUG='' mod_client init > "$T/out" 2> "$T/err" ||
 	oc_fail "C_Initialize with debug = zilch in the config"
 [ "$(grep -c . "$T/err")" = 1 ] || { cat "$T/err" >&2; oc_fail "config: not one warning"; }
-grep -q "category zilch " "$T/err" || oc_fail "config: the warning does not name zilch"
+grep -q "debug: ignoring unknown debug category zilch " "$T/err" ||
+	oc_fail "config: the warning does not name zilch"
 : > "$ONECLAW_PKCS11_CONF"
 
 # help: once, and the man page's categories.
