@@ -594,7 +594,6 @@ static int apply(struct loader *ld, long section, const char *key,
 	const struct keydef *d = NULL;
 	struct oc_conf_key *k;
 	unsigned long num = 0;
-	unsigned mask;
 	char fpr[65];
 	size_t i;
 	bool b = false;
@@ -707,12 +706,8 @@ static int apply(struct loader *ld, long section, const char *key,
 		}
 		break;
 	case V_DEBUG:
-		if (strlen(v) > 256 || oc_log_parse_categories(v, &mask) != 0) {
-			fail(ld, key,
-			     "unknown category (use all or a comma list of "
-			     "conf,http,json,cmek,p11,api,server,tool)");
-			return OC_ERR_CONFIG;
-		}
+		/* Never refused: a debug switch must not stop loading; the
+		 * log warns once about a name it does not know. */
 		break;
 	case V_NAME:
 		if (!oc_conf_vault_name_ok(v)) {
