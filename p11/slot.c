@@ -10,6 +10,7 @@
 #include "err.h"
 #include "init.h"
 #include "log.h"
+#include "names.h"
 #include "rv.h"
 #include "slot.h"
 #include "token.h"
@@ -231,7 +232,7 @@ CK_RV oc_slot_open(struct oc_token *t)
 			     "(%s)",
 			     OC_TOKEN_STANDIN,
 			     cause[0] ? cause : "the vaults cannot be listed",
-			     oc_rv_name(rv));
+			     oc_names_rv(rv));
 	}
 	return rv;
 }
