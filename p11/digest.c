@@ -143,8 +143,10 @@ CK_RV oc_digest_single(struct oc_session *s, const CK_BYTE *in, CK_ULONG n,
 	if (!op->ctx)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (op->multi) {
-		oc_rv_cause("a multi-part digest is active: finish it with "
-			    "C_DigestFinal");
+		/* Any failure but a short buffer ends the operation. */
+		oc_rv_cause("C_Digest after C_DigestUpdate: a multi-part "
+			    "digest ends with C_DigestFinal");
+		oc_digest_clear(op);
 		return CKR_OPERATION_ACTIVE;
 	}
 	return digest_out(op, in, n, out, out_len);
@@ -174,6 +176,9 @@ CK_RV oc_digest_key(struct oc_session *s, CK_OBJECT_HANDLE key)
 	if (!op->ctx)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	rv = oc_token_key(s->tok, key, &o);
+	/* A key the session may not see is no key to it. */
+	if (rv == CKR_OK && !oc_token_visible(o))
+		rv = CKR_KEY_HANDLE_INVALID;
 	if (rv == CKR_OK) {
 		/* Every key here is a secret the vault keeps (a password, an
 		 * API key, a CMEK key): its digest would be a copy an

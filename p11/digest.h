@@ -25,7 +25,7 @@ struct oc_digest {
 	EVP_MD_CTX *ctx; /* NULL when no operation is active */
 	CK_MECHANISM_TYPE mech;
 	size_t len;
-	bool multi; /* an Update (or DigestKey) happened */
+	bool multi; /* a C_DigestUpdate happened */
 };
 
 struct oc_session;

@@ -98,14 +98,16 @@ static CK_RV make_slots(void)
 	return CKR_OK;
 }
 
-/* Under `fetch`: the vaults the credential sees; the first becomes the
- * stand-in (slot 0), the others follow as new slots.  True in *bound
- * when there was one to bind. */
+/* Under `fetch`: the vaults the credential sees; the first the server
+ * lists becomes the stand-in (slot 0), the others follow as new slots.
+ * Every new token is made before slot 0 is bound, so a failure leaves
+ * the slots as they were.  True in *bound when there was one to bind. */
 static CK_RV list_remote(bool *bound)
 {
 	struct oc_token *add[OC_P11_MAX_SLOTS];
 	struct oc_vault *v = NULL;
-	size_t nv = 0, n = 0, slot;
+	size_t nv = 0, n = 0, slot, first = SIZE_MAX;
+	char id[OC_WIRE_ID_MAX + 1];
 	CK_RV rv = CKR_OK;
 	int err;
 
@@ -122,9 +124,8 @@ static CK_RV list_remote(bool *bound)
 		/* System vaults are not the user's secrets. */
 		if (strncmp(v[i].name, "__", 2) == 0)
 			continue;
-		if (!*bound) {
-			oc_token_bind(slots.tokens[0], &v[i]);
-			*bound = true;
+		if (first == SIZE_MAX) {
+			first = i;
 			continue;
 		}
 		if (slot >= OC_P11_MAX_SLOTS) {
@@ -139,12 +140,18 @@ static CK_RV list_remote(bool *bound)
 		n++;
 		slot++;
 	}
-	free(v);
 	if (rv != CKR_OK) {
 		while (n)
 			oc_token_free(add[--n]);
+		free(v);
 		return rv;
 	}
+	/* Bound once: sessions may already be open on the stand-in. */
+	oc_token_vault_id(slots.tokens[0], id);
+	if (first != SIZE_MAX && !id[0])
+		oc_token_bind(slots.tokens[0], &v[first]);
+	*bound = first != SIZE_MAX;
+	free(v);
 	oc_debug(OC_LOG_P11, "%zu vault(s) listed", n + *bound);
 	publish(add, n);
 	return CKR_OK;
@@ -209,6 +216,7 @@ CK_RV oc_slot_discover(void)
 CK_RV oc_slot_open(struct oc_token *t)
 {
 	char id[OC_WIRE_ID_MAX + 1];
+	const char *cause;
 	CK_RV rv;
 
 	/* PIN mode lists at the first need after C_Login (token.c). */
@@ -222,18 +230,21 @@ CK_RV oc_slot_open(struct oc_token *t)
 		oc_token_vault_id(t, id);
 		if (!id[0]) {
 			oc_rv_cause("the credential sees no vault");
-			rv = CKR_TOKEN_NOT_PRESENT;
+			rv = CKR_TOKEN_NOT_RECOGNIZED;
 		}
 	}
-	if (rv != CKR_OK) {
-		const char *cause = oc_rv_cause_get();
-
-		oc_log_error("oneclaw-pkcs11: no session on token \"%s\": %s "
-			     "(%s)",
-			     OC_TOKEN_STANDIN,
-			     cause[0] ? cause : "the vaults cannot be listed",
-			     oc_names_rv(rv));
-	}
+	if (rv == CKR_OK)
+		return rv;
+	/* Only these are C_OpenSession's to return; the cause says more.
+	 * The slot reports a token, so "not present" would contradict it. */
+	if (rv != CKR_DEVICE_ERROR && rv != CKR_HOST_MEMORY)
+		rv = CKR_TOKEN_NOT_RECOGNIZED;
+	/* A debug line, not stderr: browsers open a session on every token
+	 * at start, and an offline laptop is no error of theirs. */
+	cause = oc_rv_cause_get();
+	oc_debug(
+	    OC_LOG_P11, "no session on token \"%s\": %s (%s)", OC_TOKEN_STANDIN,
+	    cause[0] ? cause : "the vaults cannot be listed", oc_names_rv(rv));
 	return rv;
 }
 

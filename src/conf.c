@@ -1215,7 +1215,14 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
 	APPLY("ONECLAW_TOKEN_CACHE", "token_cache");
 	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
-	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
+	/* A debug switch never stops loading, not even an absurd one. */
+	if ((v = env("ONECLAW_PKCS11_DEBUG")) != NULL &&
+	    strnlen(v, MAX_PATH + 1) > MAX_PATH)
+		oc_log_error("oneclaw: ONECLAW_PKCS11_DEBUG: ignored: longer "
+			     "than %d bytes",
+			     MAX_PATH);
+	else
+		APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
 	APPLY("ONECLAW_PKCS11_AUDIT", "audit");
 #undef APPLY

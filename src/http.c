@@ -964,6 +964,21 @@ static bool wait_within(uint64_t wait, uint64_t deadline)
 }
 
 /* Why this thread's last request got no answer, in curl's words. */
+/* curl names a bad proxy in its error text, user:password included:
+ * drops the userinfo of every URL in S before S reaches a log. */
+static void drop_userinfo(char *s)
+{
+	char *p = s;
+
+	while ((p = strstr(p, "://")) != NULL) {
+		char *host = p + 3, *end = host + strcspn(host, "/ '\"@");
+
+		if (*end == '@')
+			memmove(host, end + 1, strlen(end + 1) + 1);
+		p = host;
+	}
+}
+
 static __thread char last_failure[CURL_ERROR_SIZE + 256];
 
 const char *oc_http_last_failure(void)
@@ -1049,6 +1064,7 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		cc = curl_easy_perform(c);
 		if (cc != CURLE_OK) {
 			rc = map_curl_error(cc, &x);
+			drop_userinfo(errbuf);
 			snprintf(last_failure, sizeof(last_failure),
 				 "%s: %s%s%s", h->base_url,
 				 curl_easy_strerror(cc), errbuf[0] ? ": " : "",

@@ -161,6 +161,11 @@ static unsigned apply_list(const char *list, const char *source)
 	if (parse_list(list, &m, &help, unknown, sizeof(unknown)) != OC_OK) {
 		ssize_t r = 0;
 
+		/* The names come from the environment: no terminal escapes. */
+		for (char *u = unknown; *u; u++)
+			if ((unsigned char)*u < 0x20 || *u == 0x7f)
+				*u = '?';
+
 		n = snprintf(msg, sizeof(msg),
 			     "oneclaw: %s: ignoring unknown debug %s %s "
 			     "(ONECLAW_PKCS11_DEBUG=help lists them)\n",

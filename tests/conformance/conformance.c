@@ -2233,10 +2233,15 @@ static void digest_errors(void **state)
 	OK(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, got, &n));
 	assert_memory_equal(got, want, 32);
 
-	/* C_Digest after C_DigestUpdate: a multi-part operation is active */
+	/* C_Digest after C_DigestUpdate: refused, and like any failure but
+	 * a short buffer it ends the operation. */
 	OK(f->C_DigestInit(s, &sha));
 	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2));
 	RV(f->C_Digest(s, (CK_BYTE_PTR) "c", 1, got, &n), CKR_OPERATION_ACTIVE);
+	RV(f->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1),
+	   CKR_OPERATION_NOT_INITIALIZED);
+	OK(f->C_DigestInit(s, &sha));
+	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2));
 	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1));
 	n = 0;
 	OK(f->C_DigestFinal(s, NULL, &n));
