@@ -12,6 +12,7 @@ p11_libocp11_la_SOURCES = \
 	p11/audit.c p11/audit.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \
+	p11/digest.c p11/digest.h \
 	p11/entry.c p11/entry.h \
 	p11/find.c p11/find.h \
 	p11/init.c p11/init.h \
@@ -20,6 +21,7 @@ p11_libocp11_la_SOURCES = \
 	p11/lock.c p11/lock.h \
 	p11/login.c p11/login.h \
 	p11/mech.c p11/mech.h \
+	p11/names.c p11/names.h \
 	p11/obj-asym.c p11/obj-asym.h \
 	p11/obj-cert.c p11/obj-cert.h \
 	p11/obj-data.c p11/obj-data.h \

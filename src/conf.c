@@ -589,7 +589,6 @@ static int apply(struct loader *ld, long section, const char *key,
 	const struct keydef *d = NULL;
 	struct oc_conf_key *k;
 	unsigned long num = 0;
-	unsigned mask;
 	char fpr[65];
 	size_t i;
 	bool b = false;
@@ -698,12 +697,8 @@ static int apply(struct loader *ld, long section, const char *key,
 		}
 		break;
 	case V_DEBUG:
-		if (strlen(v) > 256 || oc_log_parse_categories(v, &mask) != 0) {
-			fail(ld, key,
-			     "unknown category (use all or a comma list of "
-			     "conf,http,json,cmek,p11,api,server,tool)");
-			return OC_ERR_CONFIG;
-		}
+		/* Never refused: a debug switch must not stop loading; the
+		 * log warns once about a name it does not know. */
 		break;
 	case V_AUDIT:
 		if (strcmp(v, "off") != 0 && strcmp(v, "syslog") != 0 &&

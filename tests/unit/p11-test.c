@@ -26,6 +26,7 @@
 #include "cmek.h"
 #include "codec.h"
 #include "asym.h"
+#include "digest.h"
 #include "audit.h"
 #include "entry.h"
 #include "err.h"
@@ -1751,20 +1752,22 @@ static void test_key_objects_cmek(void **state)
 static void test_misc(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw(0, false);
-	CK_MECHANISM_TYPE mechs[32];
+	CK_MECHANISM_TYPE mechs[64];
 	CK_MECHANISM_INFO mi;
 	CK_ULONG n = 0;
 	uint8_t rnd[64] = {0}, zero[64] = {0};
 
 	(void)state;
 	assert_int_equal(f->C_GetMechanismList(0, NULL, &n), CKR_OK);
-	assert_int_equal(n, 6 + oc_asym_mech_count());
+	assert_int_equal(n, 6 + oc_digest_mech_count() + oc_asym_mech_count());
 	n = 2;
 	assert_int_equal(f->C_GetMechanismList(0, mechs, &n),
 			 CKR_BUFFER_TOO_SMALL);
-	n = 32;
+	n = 64;
 	assert_int_equal(f->C_GetMechanismList(0, mechs, &n), CKR_OK);
 	assert_int_equal(mechs[0], CKM_ONECLAW_CMEK);
+	assert_int_equal(f->C_GetMechanismInfo(0, CKM_SHA384, &mi), CKR_OK);
+	assert_int_equal(mi.flags, CKF_DIGEST);
 	assert_int_equal(f->C_GetMechanismInfo(0, CKM_ONECLAW_CMEK, &mi),
 			 CKR_OK);
 	assert_true(mi.flags & CKF_UNWRAP);
