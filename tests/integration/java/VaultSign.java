@@ -33,7 +33,10 @@ public final class VaultSign {
 		byte[] signature = signer.sign();
 		Files.write(Path.of(args[4]), signature);
 
-		Signature verifier = Signature.getInstance(algorithm);
+		// The JDK's own providers name PSS only "RSASSA-PSS" (the digest
+		// is in the parameters).
+		Signature verifier = Signature.getInstance(
+			algorithm.endsWith("RSASSA-PSS") ? "RSASSA-PSS" : algorithm);
 		pssParameters(verifier, algorithm);
 		verifier.initVerify(cert.getPublicKey());
 		verifier.update(message);
