@@ -26,6 +26,18 @@ clients_vault
 # The token is labelled with the vault's name from the configuration.
 ONECLAW_VAULT_NAME=clients
 export ONECLAW_VAULT_NAME
+# S/MIME certificates for the same keys: a key may have several
+# certificates, and cmsutil signs only with one for e-mail protection.
+cat >> "$T/x509.cnf" <<'EOF'
+[v3_smime]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = emailProtection
+EOF
+for k in rsa ec; do
+	keys_cert "$T" "$T/$k.pub" "oneclaw-mail-$k" v3_smime "$T/$k-mail.crt"
+	keys_put "$CLIENTS_VID" "mail/$k.crt" certificate "$T/$k-mail.crt"
+done
 DB="sql:$T/nssdb"
 mkdir "$T/nssdb"
 
@@ -53,9 +65,9 @@ echo "== certutil: certificates and keys, nicknames TOKEN:label"
 certutil -L -d "$DB" -h all > "$T/nss.out" 2>&1 ||
 	{ cat "$T/nss.out" >&2; oc_fail "certutil -L"; }
 cat "$T/nss.out"
-for k in rsa ec; do
-	grep -qE "^clients:client/$k\.crt +u,u,u$" "$T/nss.out" ||
-		oc_fail "certutil -L: no user certificate clients:client/$k.crt"
+for c in client/rsa client/ec mail/rsa mail/ec; do
+	grep -qE "^clients:$c\.crt +u,u,u$" "$T/nss.out" ||
+		oc_fail "certutil -L: no user certificate clients:$c.crt"
 done
 certutil -L -d "$DB" -h clients > "$T/nss.out" 2>&1 ||
 	{ cat "$T/nss.out" >&2; oc_fail "certutil -L -h clients"; }
@@ -80,9 +92,13 @@ certutil -A -d "$DB" -n oneclaw-test-ca -t CT,C,C -i "$T/ca.crt" \
 	> "$T/nss.out" 2>&1 || { cat "$T/nss.out" >&2; oc_fail "certutil -A CA"; }
 
 echo "== cmsutil: signed messages"
+# -G: signed attributes (a signing time), as S/MIME mail always has:
+# without any, NSS 3.87 puts an EC signature into the SignerInfo raw
+# (r|s), not DER-encoded, and nothing verifies it.  -Y NONE: no
+# encryption-key preference (these keys only sign).
 head -c 1000 /dev/urandom > "$T/msg"
 for k in rsa ec; do
-	cmsutil -S -d "$DB" -N "clients:client/$k.crt" -H SHA256 \
+	cmsutil -S -d "$DB" -N "clients:mail/$k.crt" -H SHA256 -G -Y NONE \
 		-i "$T/msg" -o "$T/$k.p7" > "$T/nss.out" 2>&1 ||
 		{ cat "$T/nss.out" >&2; oc_fail "cmsutil -S with $k"; }
 	# cmsutil -D exits 0 even for a bad signature: read the status.
@@ -106,8 +122,8 @@ grep -q 'signer0.status=GoodSignature' "$T/nss.out" &&
 
 echo "== tstclnt: TLS client authentication"
 # ntls NAME NICKNAME CLIENT_SIGALGS SUBJECT SIGTYPE VERSIONS S_SERVER_ARGS...
-# tstclnt ends only when the server closes: ctls_result closes it once
-# the line came through.
+# tstclnt ends when the server closes, which ctls_result does once the
+# line came through: what counts is what the server saw.
 ntls() {
 	_name=$1 _nick=$2 _sigalgs=$3 _subj=$4 _sigtype=$5 _vers=$6
 	shift 6
@@ -116,14 +132,9 @@ ntls() {
 	timeout 120 tstclnt -d "$DB" -h 127.0.0.1 -p "$CTLS_PORT" \
 		-n "$_nick" -V "$_vers" < "$T/hello" > "$T/cli.out" 2>&1 &
 	_cpid=$!
-	_rc=0
-	ctls_wait_line "hello-from-$_name" "$_cpid" || _rc=1
 	ctls_result "$_name" "$_subj" "$_sigtype" "hello-from-$_name" \
-		"$T/cli.out" "$_rc"
-	_rc=0
-	wait "$_cpid" || _rc=$?
-	[ "$_rc" -eq 0 ] ||
-		{ cat "$T/cli.out" >&2; oc_fail "tstclnt $_name: exit $_rc"; }
+		"$T/cli.out" 0 "$_cpid"
+	wait "$_cpid" 2>/dev/null
 }
 ntls tls13-rsa clients:client/rsa.crt RSA-PSS+SHA256 oneclaw-client-rsa \
 	RSA-PSS tls1.3:tls1.3 -tls1_3

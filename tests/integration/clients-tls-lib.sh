@@ -44,27 +44,29 @@ ctls_wait_line() {
 	done
 }
 
-# ctls_result NAME SUBJECT_CN SIGTYPE LINE CLIENT_OUT CLIENT_EXIT: ends
-# the server and checks what it saw: the handshake passed its check of the
-# client certificate, whose subject is SUBJECT_CN, signed with SIGTYPE (as
-# s_server names it: RSA-PSS, RSA, ECDSA), and LINE arrived over the
-# connection.  On a failure (a CLIENT_EXIT other than 0 is one) prints
-# both sides (CLIENT_OUT: the client's output file) and fails naming NAME.
+# ctls_result NAME SUBJECT_CN SIGTYPE LINE CLIENT_OUT CLIENT_EXIT [CLIENT_PID]:
+# waits for LINE to come through (ctls_wait_line), ends the server and
+# checks what it saw: the handshake passed its check of the client
+# certificate, whose subject is SUBJECT_CN, signed with SIGTYPE (as
+# s_server names it: RSA-PSS, RSA, ECDSA).  The server is stopped rather
+# than left to end: a client that waits for the server to close (tstclnt)
+# would otherwise keep it.  On a failure (a CLIENT_EXIT other than 0 is
+# one) prints both sides (CLIENT_OUT: the client's output file) and fails
+# naming NAME.
 ctls_result() {
 	_ok=1
-	if [ "$6" -ne 0 ] || ! ctls_wait_line "$4"; then
+	if [ "$6" -ne 0 ] || ! ctls_wait_line "$4" "${7:-}"; then
 		_ok=0
-		kill "$CTLS_PID" 2>/dev/null
 	fi
 	exec 3>&-
-	_src=0
-	wait "$CTLS_PID" || _src=$?
-	if [ $_ok -eq 0 ] || [ "$_src" -ne 0 ] ||
+	kill "$CTLS_PID" 2>/dev/null
+	wait "$CTLS_PID" 2>/dev/null
+	if [ $_ok -eq 0 ] ||
 		! grep -q "^subject=CN *= *$2\$" "$T/srv.out" ||
 		! grep -q "^Peer signature type: $3\$" "$T/srv.out"; then
 		echo "--- client (exit $6)" >&2
 		cat "$5" >&2
-		echo "--- s_server (exit $_src)" >&2
+		echo "--- s_server" >&2
 		cat "$T/srv.out" >&2
 		oc_fail "TLS $1"
 	fi
