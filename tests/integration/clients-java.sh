@@ -21,9 +21,8 @@ keys_need
 for t in java javac keytool; do
 	clients_need "$t" "Java ($t, default-jdk-headless)"
 done
-# The JVM's own signal handlers and allocator do not live with an ASan
-# runtime preloaded into it.
-[ "$OC_SANITIZED" = 1 ] && oc_skip "the JVM cannot load an ASan-instrumented module"
+# The programs that load the module (javac does not).
+oc_san_wrap java keytool
 clients_vault
 # The token is labelled with the vault's name from the configuration.
 ONECLAW_VAULT_NAME=clients

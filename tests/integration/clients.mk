@@ -4,8 +4,8 @@
 #
 # NSS (libnss3-tools) is part of `make check`.  Java (SunPKCS11, keytool,
 # JSSE) starts several JVMs: `make check-java` runs it with a test-suite
-# log of its own (scripts/check's java stage), outside the main, ASan and
-# valgrind runs.
+# log of its own (scripts/check's java stage, and again in its asan
+# stage), outside `make check` and the valgrind stage.
 TESTS += tests/integration/clients-nss.sh
 JAVA_TESTS = tests/integration/clients-java.sh
 JAVA_SUITE_LOG = tests/integration/java-suite.log
