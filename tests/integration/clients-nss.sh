@@ -7,7 +7,8 @@
 # user certificates, without "Database needs user init"; `certutil -K`
 # lists the keys with the CKA_ID of their certificates; trust stays in
 # NSS's own database (the test CA is added there); `cmsutil` signs with
-# the RSA and the EC key and the signatures verify in NSS and in OpenSSL;
+# the RSA and the EC key under a second, S/MIME certificate of each, and
+# the signatures verify in NSS and in OpenSSL;
 # `tstclnt` completes TLS 1.3 client authentication with each key (and TLS
 # 1.2 with PKCS#1 v1.5) against an `openssl s_server` that checks the
 # client certificate.
