@@ -45,15 +45,27 @@ static const char *cat_name(unsigned cat)
 	return "misc";
 }
 
-/* The same list as oneclaw-pkcs11(5). */
+/* Made from the table, so it lists what the code has (oneclaw-pkcs11(5)
+ * lists the same; tests/integration/module-debug.sh compares them). */
 static void print_help(void)
 {
-	static const char help[] =
-	    "oneclaw: ONECLAW_PKCS11_DEBUG takes all (or 1, yes, true), "
-	    "none, help, or a comma list of: conf, http, json, cmek, p11, "
-	    "api, server, tool, mem\n";
-	ssize_t r = write(STDERR_FILENO, help, sizeof(help) - 1);
+	char help[256];
+	size_t n;
+	ssize_t r;
 
+	n = (size_t)snprintf(help, sizeof(help),
+			     "oneclaw: ONECLAW_PKCS11_DEBUG takes all (or 1, "
+			     "yes, true), none (or 0, no, false), help, or a "
+			     "comma list of:");
+	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
+		if (n < sizeof(help))
+			n += (size_t)snprintf(help + n, sizeof(help) - n,
+					      "%s %s", i ? "," : "",
+					      cats[i].name);
+	if (n >= sizeof(help) - 1)
+		n = sizeof(help) - 2;
+	help[n++] = '\n';
+	r = write(STDERR_FILENO, help, n);
 	(void)r;
 }
 
@@ -71,9 +83,8 @@ static bool word_is(const char *p, size_t n, const char *const *words)
 static int parse_list(const char *list, unsigned *mask, int *help,
 		      char *unknown, size_t unknown_size)
 {
-	static const char *const on[] = {"all", "1", "yes", "true", "on", NULL};
-	static const char *const off[] = {"none",  "0",	  "no",
-					  "false", "off", NULL};
+	static const char *const on[] = {"all", "1", "yes", "true", NULL};
+	static const char *const off[] = {"none", "0", "no", "false", NULL};
 	const char *p = list, *e;
 	unsigned m = 0;
 	size_t n, i, used = 0;
@@ -139,8 +150,9 @@ int oc_log_parse_categories(const char *list, unsigned *mask)
 }
 
 /* A debug switch never stops anything from loading: a name it does not
- * know is one warning, and the names it knows still apply. */
-static unsigned apply_list(const char *list)
+ * know is one warning, and the names it knows still apply.  source names
+ * where the list came from. */
+static unsigned apply_list(const char *list, const char *source)
 {
 	char unknown[160], msg[320];
 	unsigned m = 0;
@@ -150,9 +162,10 @@ static unsigned apply_list(const char *list)
 		ssize_t r = 0;
 
 		n = snprintf(msg, sizeof(msg),
-			     "oneclaw: ONECLAW_PKCS11_DEBUG: ignoring unknown "
-			     "category %s (ONECLAW_PKCS11_DEBUG=help lists "
-			     "them)\n",
+			     "oneclaw: %s: ignoring unknown debug %s %s "
+			     "(ONECLAW_PKCS11_DEBUG=help lists them)\n",
+			     source,
+			     strchr(unknown, ',') ? "categories" : "category",
 			     unknown);
 		if (n > 0)
 			r = write(STDERR_FILENO, msg,
@@ -184,7 +197,7 @@ static void init_from_env(void)
 
 	if (v == NULL || *v == '\0')
 		return;
-	m = apply_list(v);
+	m = apply_list(v, "ONECLAW_PKCS11_DEBUG");
 	f = secure_getenv("ONECLAW_PKCS11_DEBUG_FILE");
 	if (m && f && *f) {
 		fd = open_log_file(f);
@@ -221,7 +234,7 @@ int oc_log_configure(const char *categories, const char *file)
 		if (env && strcmp(env, categories) == 0)
 			parse_list(categories, &m, &help, NULL, 0);
 		else
-			m = apply_list(categories);
+			m = apply_list(categories, "debug");
 	}
 	if (file != NULL && *file != '\0') {
 		fd = open_log_file(file);

@@ -1,9 +1,9 @@
 /* log.h - debug logging by category, and the one-line error reports.
  *
- * Categories come from ONECLAW_PKCS11_DEBUG (all, 1, yes, true | none |
- * help | a comma list of conf,http,json,cmek,p11,api,server,tool,mem), read
- * once.  A debug switch never stops anything: an unknown name is one
- * warning on stderr and is ignored.  Output goes to stderr
+ * Categories come from ONECLAW_PKCS11_DEBUG (all, 1, yes, true | none, 0,
+ * no, false | help | a comma list of conf,http,json,cmek,p11,api,server,
+ * tool,mem), read once.  A debug switch never stops anything: an unknown
+ * name is one warning on stderr and is ignored.  Output goes to stderr
  * or to ONECLAW_PKCS11_DEBUG_FILE (or the config key debug_file).  Never to
  * stdout: p11-kit server carries its RPC there.  Each line carries the pid
  * and the function.  Nothing secret is ever passed to these functions: log

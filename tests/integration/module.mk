@@ -10,6 +10,7 @@ tests_integration_p11_client_LDADD = $(PTHREAD_LIBS) -ldl
 TESTS += \
 	tests/integration/module-exports.sh \
 	tests/integration/module-config.sh \
+	tests/integration/module-debug.sh \
 	tests/integration/module-list.sh \
 	tests/integration/module-read.sh \
 	tests/integration/module-revoked.sh \

@@ -57,6 +57,9 @@
  *                                       C_SignInit with the private key
  *                                       LABEL and mechanism MECH (a
  *                                       number, 0x... allowed): the CK_RV
+ *   p11-client MODULE mech-info MECH    C_GetMechanismInfo of MECH (a
+ *                                       number) on the first slot: the
+ *                                       CK_RV and the flags in hex
  *
  * P11_CLIENT_PIN logs in with that PIN after opening a session;
  * P11_CLIENT_SLOT picks the slot (default: the first); P11_CLIENT_RO opens
@@ -718,8 +721,25 @@ static int cmd_initargs(const char *label)
 	EXPECT(open_session(false, &s), CKR_OK);
 	EXPECT(f->C_SeedRandom(s, (CK_BYTE *)"x", 1),
 	       CKR_RANDOM_SEED_NOT_SUPPORTED);
+	/* A digest under these locks: SHA-256("abc"). */
 	EXPECT(f->C_DigestInit(s, &(CK_MECHANISM){CKM_SHA256, NULL, 0}),
-	       CKR_FUNCTION_NOT_SUPPORTED);
+	       CKR_OK);
+	{
+		static const unsigned char abc[32] = {
+		    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+		    0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+		    0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+		unsigned char md[64];
+		CK_ULONG md_len = sizeof(md);
+
+		EXPECT(f->C_Digest(s, (CK_BYTE *)"abc", 3, md, &md_len),
+		       CKR_OK);
+		if (md_len != 32 || memcmp(md, abc, 32) != 0) {
+			fprintf(stderr, "C_Digest: not SHA-256(abc)\n");
+			return 1;
+		}
+	}
 #undef EXPECT
 	printf("initargs: ok (%lu application locks)\n", app_locks);
 	return 0;
@@ -902,6 +922,27 @@ static int cmd_attr_rv(const char *cname, const char *label, char **names,
 		}
 		printf("\n");
 	}
+	return 0;
+}
+
+static int cmd_mech_info(const char *mech)
+{
+	CK_MECHANISM_INFO mi = {0, 0, 0};
+	CK_MECHANISM_TYPE type;
+	CK_SLOT_ID slot;
+	char *end;
+	CK_RV rv;
+
+	type = strtoul(mech, &end, 0);
+	if (*mech == '\0' || *end != '\0') {
+		fprintf(stderr, "mech-info: bad mechanism %s\n", mech);
+		return 64;
+	}
+	rv = first_slot(&slot);
+	if (rv != CKR_OK)
+		return failed("C_GetSlotList", rv);
+	rv = f->C_GetMechanismInfo(slot, type, &mi);
+	printf("%s 0x%lx\n", oc_client_rv_name(rv), (unsigned long)mi.flags);
 	return 0;
 }
 
@@ -1224,6 +1265,8 @@ int main(int argc, char **argv)
 		rc = cmd_attr_rv(argv[3], argv[4], argv + 5, argc - 5);
 	else if (strcmp(cmd, "sign-rv") == 0 && argc == 5)
 		rc = cmd_sign_rv(argv[3], argv[4]);
+	else if (strcmp(cmd, "mech-info") == 0 && argc == 4)
+		rc = cmd_mech_info(argv[3]);
 	else {
 		fprintf(stderr, "p11-client: unknown command or arguments\n");
 		rc = 64;

@@ -114,8 +114,9 @@ static void test_configure_file(void **state)
 	assert_true(oc_log_enabled(OC_LOG_CONF));
 	assert_false(oc_log_enabled(OC_LOG_CMEK));
 	text = slurp(err_file);
-	assert_non_null(strstr(text, "ignoring unknown category nope, "
-				     "zilch (ONECLAW_PKCS11_DEBUG=help"));
+	assert_non_null(strstr(text, "oneclaw: debug: ignoring unknown debug "
+				     "categories nope, zilch "
+				     "(ONECLAW_PKCS11_DEBUG=help"));
 	assert_null(
 	    strstr(strstr(text, "ignoring unknown") + 1, "ignoring unknown"));
 	assert_int_equal(oc_log_configure(NULL, "/nonexistent/dir/log"),
