@@ -24,9 +24,6 @@ done
 # The programs that load the module (javac does not).
 oc_san_wrap java keytool
 clients_vault
-# The token is labelled with the vault's name from the configuration.
-ONECLAW_VAULT_NAME=clients
-export ONECLAW_VAULT_NAME
 
 # The JVM: quick to start, no hsperfdata files in /tmp.
 JAVA_OPTS="-XX:-UsePerfData -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"

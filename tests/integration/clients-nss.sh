@@ -24,9 +24,6 @@ for t in modutil certutil cmsutil tstclnt; do
 done
 oc_san_wrap modutil certutil cmsutil tstclnt
 clients_vault
-# The token is labelled with the vault's name from the configuration.
-ONECLAW_VAULT_NAME=clients
-export ONECLAW_VAULT_NAME
 # S/MIME certificates for the same keys: a key may have several
 # certificates, and cmsutil signs only with one for e-mail protection.
 cat >> "$T/x509.cnf" <<'EOF'
