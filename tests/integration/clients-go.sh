@@ -44,35 +44,8 @@ p11go tokens
 cat "$T/go.out"
 grep -q '^slot [0-9]*: clients$' "$T/go.out" || oc_fail "token clients not listed"
 p11go objects clients
-sort "$T/go.out" > "$T/objects"
-cat "$T/objects"
-cat > "$T/want" <<'EOF'
-CKO_CERTIFICATE client/ec.crt
-CKO_CERTIFICATE client/rsa.crt
-CKO_DATA app/api-token
-CKO_DATA client/ec.crt
-CKO_DATA client/ec.key
-CKO_DATA client/rsa.crt
-CKO_DATA client/rsa.key
-CKO_PRIVATE_KEY client/ec.key
-CKO_PRIVATE_KEY client/rsa.key
-CKO_PUBLIC_KEY client/ec.key
-CKO_PUBLIC_KEY client/rsa.key
-EOF
-cmp -s "$T/objects" "$T/want" ||
-	{ diff "$T/want" "$T/objects" >&2; oc_fail "the token's objects"; }
-
-echo "== the secret, by label"
-p11go read clients app/api-token "$T/read"
-cmp -s "$T/read" "$T/secret" || oc_fail "CKA_VALUE is not the stored secret"
-
-echo "== signing with the vault's keys"
-head -c 1000 /dev/urandom > "$T/msg"
-for k in rsa ec; do
-	p11go sign clients "client/$k.key" "$k" "$T/msg" "$T/$k.sig"
-	clients_verify "$k" "$T/$k.sig"
-	echo "$k: signed by p11-go, verified by OpenSSL"
-done
+clients_check_objects "$T/go.out"
+clients_read_and_sign p11go "p11-go"
 # A key that is not in the vault is an error, not an empty signature.
 timeout 60 "$GOCLIENT" "$MODULE" sign clients client/none.key rsa "$T/msg" \
 	"$T/none.sig" >"$T/go.out" 2>&1 && oc_fail "signed with a missing key"

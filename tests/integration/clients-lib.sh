@@ -60,3 +60,43 @@ clients_verify() {
 		>"$T/verify.out" 2>&1 ||
 		{ cat "$T/verify.out" >&2; oc_fail "$1: the signature $2 does not verify"; }
 }
+
+# clients_check_objects OUT: OUT, a client's "CLASS label" lines, names
+# exactly the objects of clients_vault's vault.  Every secret is a data
+# object too (a key's CKA_VALUE is never given).
+clients_check_objects() {
+	sort "$1" > "$T/objects"
+	cat "$T/objects"
+	cat > "$T/want" <<'EOF'
+CKO_CERTIFICATE client/ec.crt
+CKO_CERTIFICATE client/rsa.crt
+CKO_DATA app/api-token
+CKO_DATA client/ec.crt
+CKO_DATA client/ec.key
+CKO_DATA client/rsa.crt
+CKO_DATA client/rsa.key
+CKO_PRIVATE_KEY client/ec.key
+CKO_PRIVATE_KEY client/rsa.key
+CKO_PUBLIC_KEY client/ec.key
+CKO_PUBLIC_KEY client/rsa.key
+EOF
+	cmp -s "$T/objects" "$T/want" ||
+		{ diff "$T/want" "$T/objects" >&2; oc_fail "the token's objects"; }
+}
+
+# clients_read_and_sign CLIENT WHO: CLIENT (a command taking "read TOKEN
+# LABEL OUT" and "sign TOKEN LABEL KIND MSG SIG") reads the secret by label
+# and signs with the vault's RSA and EC keys; OpenSSL checks the
+# signatures.  WHO names the client in the output.
+clients_read_and_sign() {
+	echo "== the secret, by label"
+	"$1" read clients app/api-token "$T/read"
+	cmp -s "$T/read" "$T/secret" || oc_fail "CKA_VALUE is not the stored secret"
+	echo "== signing with the vault's keys"
+	head -c 1000 /dev/urandom > "$T/msg"
+	for _k in rsa ec; do
+		"$1" sign clients "client/$_k.key" "$_k" "$T/msg" "$T/$_k.sig"
+		clients_verify "$_k" "$T/$_k.sig"
+		echo "$_k: signed by $2, verified by OpenSSL"
+	done
+}

@@ -43,36 +43,8 @@ pyk tokens
 cat "$T/py.out"
 grep -q '^slot [0-9]*: clients$' "$T/py.out" || oc_fail "token clients not listed"
 pyk objects clients
-sort "$T/py.out" > "$T/objects"
-cat "$T/objects"
-cat > "$T/want" <<'EOF'
-CKO_CERTIFICATE client/ec.crt
-CKO_CERTIFICATE client/rsa.crt
-CKO_DATA app/api-token
-CKO_DATA client/ec.crt
-CKO_DATA client/ec.key
-CKO_DATA client/rsa.crt
-CKO_DATA client/rsa.key
-CKO_PRIVATE_KEY client/ec.key
-CKO_PRIVATE_KEY client/rsa.key
-CKO_PUBLIC_KEY client/ec.key
-CKO_PUBLIC_KEY client/rsa.key
-EOF
-# Every secret is a data object too (a key's CKA_VALUE is never given).
-cmp -s "$T/objects" "$T/want" ||
-	{ diff "$T/want" "$T/objects" >&2; oc_fail "the token's objects"; }
-
-echo "== the secret, by label"
-pyk read clients app/api-token "$T/read"
-cmp -s "$T/read" "$T/secret" || oc_fail "CKA_VALUE is not the stored secret"
-
-echo "== signing with the vault's keys"
-head -c 1000 /dev/urandom > "$T/msg"
-for k in rsa ec; do
-	pyk sign clients "client/$k.key" "$k" "$T/msg" "$T/$k.sig"
-	clients_verify "$k" "$T/$k.sig"
-	echo "$k: signed by PyKCS11, verified by C_Verify and by OpenSSL"
-done
+clients_check_objects "$T/py.out"
+clients_read_and_sign pyk "PyKCS11 (and C_Verify)"
 # The check can fail: a signature of other bytes does not verify.
 head -c 1000 /dev/urandom > "$T/msg"
 openssl dgst -sha256 -verify "$T/rsa.pub" -signature "$T/rsa.sig" "$T/msg" \
