@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "attr.h"
+#include "rv.h"
 #include "oneclaw-pkcs11.h"
 #include "secmem.h"
 
@@ -71,8 +72,10 @@ CK_RV oc_attr_fill(CK_ATTRIBUTE *tmpl, CK_ULONG n, oc_attr_getter get,
 			r = oc_attr_put(&tmpl[i], v.p, v.len);
 		else
 			tmpl[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
-		if (r != CKR_OK && rv == CKR_OK)
+		if (r != CKR_OK && rv == CKR_OK) {
 			rv = r;
+			oc_rv_cause_attr(tmpl[i].type);
+		}
 	}
 	return rv;
 }
@@ -100,13 +103,19 @@ CK_RV oc_attr_check(const CK_ATTRIBUTE *t, CK_ULONG n)
 	if (n && !t)
 		return CKR_ARGUMENTS_BAD;
 	for (CK_ULONG i = 0; i < n; i++) {
+		CK_RV rv = CKR_OK;
+
 		if (t[i].ulValueLen && !t[i].pValue)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-		if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
-		for (CK_ULONG j = 0; j < i; j++)
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		else if (t[i].ulValueLen == CK_UNAVAILABLE_INFORMATION)
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
+		for (CK_ULONG j = 0; j < i && rv == CKR_OK; j++)
 			if (t[j].type == t[i].type)
-				return CKR_TEMPLATE_INCONSISTENT;
+				rv = CKR_TEMPLATE_INCONSISTENT;
+		if (rv != CKR_OK) {
+			oc_rv_cause_attr(t[i].type);
+			return rv;
+		}
 	}
 	return CKR_OK;
 }
@@ -124,19 +133,25 @@ CK_RV oc_attr_bool(const CK_ATTRIBUTE *a, bool *out)
 {
 	CK_BBOOL b;
 
-	if (!a->pValue || a->ulValueLen != sizeof(CK_BBOOL))
+	if (!a->pValue || a->ulValueLen != sizeof(CK_BBOOL)) {
+		oc_rv_cause_attr(a->type);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
 	memcpy(&b, a->pValue, sizeof(b));
-	if (b != CK_TRUE && b != CK_FALSE)
+	if (b != CK_TRUE && b != CK_FALSE) {
+		oc_rv_cause_attr(a->type);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
 	*out = b == CK_TRUE;
 	return CKR_OK;
 }
 
 CK_RV oc_attr_ulong(const CK_ATTRIBUTE *a, CK_ULONG *out)
 {
-	if (!a->pValue || a->ulValueLen != sizeof(CK_ULONG))
+	if (!a->pValue || a->ulValueLen != sizeof(CK_ULONG)) {
+		oc_rv_cause_attr(a->type);
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
 	memcpy(out, a->pValue, sizeof(*out));
 	return CKR_OK;
 }

@@ -19,7 +19,7 @@
 #include "audit.h"
 #include "err.h"
 #include "log.h"
-#include "mech.h"
+#include "names.h"
 #include "object.h"
 #include "rv.h"
 #include "token.h"
@@ -139,7 +139,6 @@ size_t oc_audit_format(char *buf, size_t size, const struct oc_audit_event *e,
 		       const struct oc_audit_caller *c)
 {
 	struct out o = {buf, size, 0};
-	const char *mech = NULL;
 	char num[64];
 
 	if (size == 0)
@@ -150,18 +149,14 @@ size_t oc_audit_format(char *buf, size_t size, const struct oc_audit_event *e,
 			? op_names[e->op]
 			: "?");
 	put_str(&o, " result=");
-	put_str(&o, oc_rv_name(e->rv));
+	put_str(&o, oc_names_rv(e->rv));
 	put_str(&o, " vault=");
 	put_value(&o, (const uint8_t *)e->vault, strlen(e->vault),
 		  OC_AUDIT_LABEL_MAX);
 	put_str(&o, " label=");
 	put_value(&o, e->label, e->label_len, OC_AUDIT_LABEL_MAX);
 	put_str(&o, " mech=");
-	if (e->mech == OC_AUDIT_NO_MECH)
-		mech = "-";
-	else if (!(mech = oc_mech_name(e->mech)))
-		snprintf(num, sizeof(num), "0x%lx", (unsigned long)e->mech);
-	put_str(&o, mech ? mech : num);
+	put_str(&o, e->mech == OC_AUDIT_NO_MECH ? "-" : oc_names_mech(e->mech));
 	snprintf(num, sizeof(num), " caller_pid=%ld caller_uid=%lu", c->pid,
 		 c->uid);
 	put_str(&o, num);

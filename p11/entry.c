@@ -7,12 +7,14 @@
 #include "audit.h"
 #include "backend.h"
 #include "crypt.h"
+#include "digest.h"
 #include "entry.h"
 #include "find.h"
 #include "init.h"
 #include "log.h"
 #include "login.h"
 #include "mech.h"
+#include "names.h"
 #include "ossl.h"
 #include "random.h"
 #include "rv.h"
@@ -29,7 +31,26 @@
 struct call {
 	const char *fn;
 	struct oc_session *s;
+	/* What a failure concerns, named in its log line. */
+	bool has_mech, has_obj;
+	CK_MECHANISM_TYPE mech;
+	CK_OBJECT_HANDLE obj;
 };
+
+/* Notes the mechanism (m may be NULL) a call is about. */
+static void about_mech(struct call *c, const CK_MECHANISM *m)
+{
+	if (m) {
+		c->has_mech = true;
+		c->mech = m->mechanism;
+	}
+}
+
+static void about_obj(struct call *c, CK_OBJECT_HANDLE h)
+{
+	c->has_obj = true;
+	c->obj = h;
+}
 
 /* Initialised (and not a forked child), OpenSSL errors cleared, the
  * arguments sane. */
@@ -39,6 +60,7 @@ static CK_RV begin(struct call *c, const char *fn, bool args_ok)
 
 	c->fn = fn;
 	c->s = NULL;
+	c->has_mech = c->has_obj = false;
 	oc_rv_cause_clear();
 	oc_audit_clear();
 	oc_backend_thread_status_clear();
@@ -70,6 +92,29 @@ static CK_RV begin_session(struct call *c, const char *fn, bool args_ok,
 	return CKR_OK;
 }
 
+/* "C_SignInit: CKR_KEY_TYPE_INCONSISTENT (CKM_SHA256_HMAC, object 0x5):
+ * cause". */
+static void log_failure(const struct call *c, CK_RV rv)
+{
+	const char *cause = oc_rv_cause_get();
+	CK_ATTRIBUTE_TYPE attr;
+	char what[160] = "";
+	size_t n = 0;
+
+	if (c->has_mech)
+		n += (size_t)snprintf(what + n, sizeof(what) - n, ", %s",
+				      oc_names_mech(c->mech));
+	if (c->has_obj && n < sizeof(what))
+		n += (size_t)snprintf(what + n, sizeof(what) - n,
+				      ", object 0x%lx", (unsigned long)c->obj);
+	if (oc_rv_cause_attr_get(&attr) && n < sizeof(what))
+		snprintf(what + n, sizeof(what) - n, ", %s",
+			 oc_names_attr(attr));
+	oc_log_write(OC_LOG_P11, c->fn, "%s%s%s%s%s%s", oc_names_rv(rv),
+		     what[0] ? " (" : "", what[0] ? what + 2 : "",
+		     what[0] ? ")" : "", cause[0] ? ": " : "", cause);
+}
+
 static CK_RV end(struct call *c, CK_RV rv)
 {
 	if (c->s) {
@@ -83,12 +128,8 @@ static CK_RV end(struct call *c, CK_RV rv)
 	}
 	/* The line a unit noted, with what the application gets. */
 	oc_audit_end(rv);
-	if (rv != CKR_OK && oc_log_enabled(OC_LOG_P11)) {
-		const char *cause = oc_rv_cause_get();
-
-		oc_log_write(OC_LOG_P11, c->fn, "%s%s%s", oc_rv_name(rv),
-			     cause[0] ? ": " : "", cause);
-	}
+	if (rv != CKR_OK && oc_log_enabled(OC_LOG_P11))
+		log_failure(c, rv);
 	return rv;
 }
 
@@ -205,6 +246,9 @@ static CK_RV e_get_mechanism_info(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 	struct call c;
 	struct oc_token *t;
 	CK_RV rv = begin(&c, "C_GetMechanismInfo", info != NULL);
+
+	c.has_mech = true;
+	c.mech = type;
 
 	if (rv == CKR_OK)
 		rv = oc_slot_token(id, &t);
@@ -336,6 +380,8 @@ static CK_RV e_copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_CopyObject", (t || !n) && out, h, 0);
 
+	about_obj(&c, obj);
+
 	if (rv == CKR_OK)
 		rv = oc_write_copy(c.s, obj, t, n, out);
 	return end(&c, rv);
@@ -345,6 +391,8 @@ static CK_RV e_destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj)
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_DestroyObject", true, h, 0);
+
+	about_obj(&c, obj);
 
 	if (rv == CKR_OK)
 		rv = oc_write_destroy(c.s, obj);
@@ -356,6 +404,8 @@ static CK_RV e_get_object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_GetObjectSize", size != NULL, h, 0);
+
+	about_obj(&c, obj);
 
 	if (rv == CKR_OK)
 		rv = oc_token_object_size(c.s->tok, obj, size);
@@ -369,6 +419,8 @@ static CK_RV e_get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 	CK_RV rv = begin_session(&c, "C_GetAttributeValue",
 				 (t || !n) && n <= OC_P11_MAX_TEMPLATE, h, 0);
 
+	about_obj(&c, obj);
+
 	if (rv == CKR_OK)
 		rv = oc_token_get_attrs(c.s->tok, obj, t, n);
 	return end(&c, rv);
@@ -379,6 +431,8 @@ static CK_RV e_set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE obj,
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_SetAttributeValue", t || !n, h, 0);
+
+	about_obj(&c, obj);
 
 	if (rv == CKR_OK)
 		rv = oc_write_set(c.s, obj, t, n);
@@ -426,6 +480,9 @@ static CK_RV crypt_init(const char *name, bool encrypt, CK_SESSION_HANDLE h,
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, name, m != NULL, h, NEED_USER);
+
+	about_mech(&c, m);
+	about_obj(&c, key);
 
 	if (rv == CKR_OK)
 		rv = oc_crypt_init(c.s, encrypt, m, key);
@@ -507,38 +564,61 @@ static CK_RV e_decrypt_final(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 	return crypt_final("C_DecryptFinal", false, h, out, out_len);
 }
 
-/* --- digests (not offered) ----------------------------------------------- */
+/* --- digests ------------------------------------------------------------- */
 
+/* Digests hash the caller's data only: no login needed. */
 static CK_RV e_digest_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m)
 {
-	(void)h, (void)m;
-	return unsupported("C_DigestInit");
+	struct call c;
+	CK_RV rv = begin_session(&c, "C_DigestInit", m != NULL, h, 0);
+
+	about_mech(&c, m);
+	if (rv == CKR_OK)
+		rv = oc_digest_init(c.s, m);
+	return end(&c, rv);
 }
 
 static CK_RV e_digest(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n,
 		      CK_BYTE_PTR out, CK_ULONG_PTR out_len)
 {
-	(void)h, (void)in, (void)n, (void)out, (void)out_len;
-	return unsupported("C_Digest");
+	struct call c;
+	CK_RV rv = begin_session(&c, "C_Digest", (in || !n) && out_len, h, 0);
+
+	if (rv == CKR_OK)
+		rv = oc_digest_single(c.s, in, n, out, out_len);
+	return end(&c, rv);
 }
 
 static CK_RV e_digest_update(CK_SESSION_HANDLE h, CK_BYTE_PTR in, CK_ULONG n)
 {
-	(void)h, (void)in, (void)n;
-	return unsupported("C_DigestUpdate");
+	struct call c;
+	CK_RV rv = begin_session(&c, "C_DigestUpdate", in || !n, h, 0);
+
+	if (rv == CKR_OK)
+		rv = oc_digest_update(c.s, in, n);
+	return end(&c, rv);
 }
 
 static CK_RV e_digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key)
 {
-	(void)h, (void)key;
-	return unsupported("C_DigestKey");
+	struct call c;
+	CK_RV rv = begin_session(&c, "C_DigestKey", true, h, 0);
+
+	about_obj(&c, key);
+	if (rv == CKR_OK)
+		rv = oc_digest_key(c.s, key);
+	return end(&c, rv);
 }
 
 static CK_RV e_digest_final(CK_SESSION_HANDLE h, CK_BYTE_PTR out,
 			    CK_ULONG_PTR out_len)
 {
-	(void)h, (void)out, (void)out_len;
-	return unsupported("C_DigestFinal");
+	struct call c;
+	CK_RV rv = begin_session(&c, "C_DigestFinal", out_len != NULL, h, 0);
+
+	if (rv == CKR_OK)
+		rv = oc_digest_final(c.s, out, out_len);
+	return end(&c, rv);
 }
 
 /* --- signatures ---------------------------------------------------------- */
@@ -548,6 +628,9 @@ static CK_RV e_sign_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_SignInit", m != NULL, h, NEED_USER);
+
+	about_mech(&c, m);
+	about_obj(&c, key);
 
 	if (rv == CKR_OK)
 		rv = oc_sign_init(c.s, false, m, key);
@@ -605,6 +688,9 @@ static CK_RV e_verify_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 {
 	struct call c;
 	CK_RV rv = begin_session(&c, "C_VerifyInit", m != NULL, h, NEED_USER);
+
+	about_mech(&c, m);
+	about_obj(&c, key);
 
 	if (rv == CKR_OK)
 		rv = oc_sign_init(c.s, true, m, key);
@@ -732,6 +818,9 @@ static CK_RV e_unwrap_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	CK_RV rv =
 	    begin_session(&c, "C_UnwrapKey",
 			  m && (in || !n) && (t || !tn) && key, h, NEED_USER);
+
+	about_mech(&c, m);
+	about_obj(&c, uk);
 
 	if (rv == CKR_OK)
 		rv = oc_unwrap(c.s, m, uk, in, n, t, tn, key);

@@ -12,6 +12,7 @@ p11_libocp11_la_SOURCES = \
 	p11/audit.c p11/audit.h \
 	p11/backend.c p11/backend.h \
 	p11/crypt.c p11/crypt.h \
+	p11/digest.c p11/digest.h \
 	p11/entry.c p11/entry.h \
 	p11/find.c p11/find.h \
 	p11/init.c p11/init.h \
@@ -20,6 +21,7 @@ p11_libocp11_la_SOURCES = \
 	p11/lock.c p11/lock.h \
 	p11/login.c p11/login.h \
 	p11/mech.c p11/mech.h \
+	p11/names.c p11/names.h \
 	p11/obj-asym.c p11/obj-asym.h \
 	p11/obj-cert.c p11/obj-cert.h \
 	p11/obj-data.c p11/obj-data.h \
@@ -33,6 +35,7 @@ p11_libocp11_la_SOURCES = \
 	p11/sign.c p11/sign.h \
 	p11/slot.c p11/slot.h \
 	p11/token.c p11/token.h \
+	p11/token-name.c p11/token-name.h \
 	p11/unwrap.c p11/unwrap.h \
 	p11/write.c p11/write.h
 p11_libocp11_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(CRYPTO_CFLAGS) \
@@ -48,10 +51,13 @@ oneclaw_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-no-undefined $(OC_MODULE_LDFLAGS) \
 	-export-symbols-regex '^C_Get(FunctionList|InterfaceList|Interface)$$'
 
-# p11-kit finds the module through this file (installed in its config
-# directory; `module:` is relative to p11-kit's module directory).
+# p11-kit finds the module through this file, installed in its config
+# directory; `module:` is the module's installed absolute path, so the file
+# means the same wherever a user copies it (from a build tree, name the
+# build's .libs/oneclaw-pkcs11.so instead: oneclaw-pkcs11(5)).
 p11config_DATA = p11/oneclaw.module
-EXTRA_DIST += p11/oneclaw.module
+EXTRA_DIST += p11/oneclaw.module.in
+CLEANFILES += p11/oneclaw.module
 
 dist_man_MANS += doc/oneclaw-pkcs11.5
 
@@ -66,6 +72,8 @@ oc_unit_subst = $(SED) -e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@p11moduledir[@]|$(p11moduledir)|g' \
 	-e 's|@P11_KIT[@]|$(P11_KIT)|g'
+p11/oneclaw.module: $(srcdir)/p11/oneclaw.module.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(oc_unit_subst) $< > $@.tmp && mv $@.tmp $@
 p11/systemd/oneclaw-agent@.service: $(srcdir)/p11/systemd/oneclaw-agent@.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(oc_unit_subst) $< > $@.tmp && mv $@.tmp $@
 p11/systemd/user/oneclaw-agent@.service: $(srcdir)/p11/systemd/user/oneclaw-agent@.service.in Makefile

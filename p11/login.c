@@ -5,6 +5,7 @@
 
 #include "backend.h"
 #include "err.h"
+#include "http.h"
 #include "init.h"
 #include "lock.h"
 #include "log.h"
@@ -74,6 +75,20 @@ static CK_RV login_so(const struct oc_session *s)
 	return CKR_PIN_INCORRECT;
 }
 
+/* A refusal is not a network failure: say which one happened. */
+static void login_failure_cause(int err)
+{
+	const char *net = oc_http_last_failure();
+
+	if (err == OC_ERR_UNAUTHORIZED || err == OC_ERR_FORBIDDEN)
+		oc_rv_cause("the vault refused the API key (%s)",
+			    oc_strerror(err));
+	else if (err == OC_ERR_NET && net[0])
+		oc_rv_cause("could not reach the vault at %s", net);
+	else
+		oc_rv_cause("logging in: %s", oc_strerror(err));
+}
+
 CK_RV oc_login(struct oc_session *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
 	       CK_ULONG len)
 {
@@ -110,7 +125,7 @@ CK_RV oc_login(struct oc_session *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
 	}
 	err = oc_backend_login(&oc_mod.be, key, len);
 	if (err) {
-		oc_rv_cause("the API key was refused: %s", oc_strerror(err));
+		login_failure_cause(err);
 		rv = oc_rv_map(err, OC_RV_LOGIN);
 		goto out;
 	}

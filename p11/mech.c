@@ -5,6 +5,7 @@
 
 #include "asym.h"
 #include "cmek.h"
+#include "digest.h"
 #include "mech.h"
 
 static const struct {
@@ -26,7 +27,8 @@ static const struct {
 
 CK_RV oc_mech_list(CK_MECHANISM_TYPE *list, CK_ULONG *n)
 {
-	size_t total = N_MECHS + oc_asym_mech_count();
+	size_t n_digest = oc_digest_mech_count();
+	size_t total = N_MECHS + n_digest + oc_asym_mech_count();
 
 	if (!list) {
 		*n = total;
@@ -38,8 +40,10 @@ CK_RV oc_mech_list(CK_MECHANISM_TYPE *list, CK_ULONG *n)
 	}
 	for (size_t i = 0; i < N_MECHS; i++)
 		list[i] = mechs[i].type;
+	for (size_t i = 0; i < n_digest; i++)
+		list[N_MECHS + i] = oc_digest_mech_at(i);
 	for (size_t i = 0; i < oc_asym_mech_count(); i++)
-		list[N_MECHS + i] = oc_asym_mech_at(i);
+		list[N_MECHS + n_digest + i] = oc_asym_mech_at(i);
 	*n = total;
 	return CKR_OK;
 }
@@ -52,43 +56,9 @@ CK_RV oc_mech_info(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 			return CKR_OK;
 		}
 	}
+	if (oc_digest_mech_info(type, info) == CKR_OK)
+		return CKR_OK;
 	return oc_asym_mech_info(type, info);
-}
-
-#define NAME(x) x, #x
-static const struct {
-	CK_MECHANISM_TYPE type;
-	const char *name;
-} names[] = {
-    {NAME(CKM_ONECLAW_CMEK)},
-    {NAME(CKM_AES_GCM)},
-    {NAME(CKM_SHA224_HMAC)},
-    {NAME(CKM_SHA256_HMAC)},
-    {NAME(CKM_SHA384_HMAC)},
-    {NAME(CKM_SHA512_HMAC)},
-    {NAME(CKM_RSA_PKCS)},
-    {NAME(CKM_RSA_PKCS_PSS)},
-    {NAME(CKM_SHA256_RSA_PKCS)},
-    {NAME(CKM_SHA384_RSA_PKCS)},
-    {NAME(CKM_SHA512_RSA_PKCS)},
-    {NAME(CKM_SHA256_RSA_PKCS_PSS)},
-    {NAME(CKM_SHA384_RSA_PKCS_PSS)},
-    {NAME(CKM_SHA512_RSA_PKCS_PSS)},
-    {NAME(CKM_RSA_PKCS_OAEP)},
-    {NAME(CKM_RSA_X_509)},
-    {NAME(CKM_ECDSA)},
-    {NAME(CKM_ECDSA_SHA256)},
-    {NAME(CKM_ECDSA_SHA384)},
-    {NAME(CKM_EDDSA)},
-};
-#undef NAME
-
-const char *oc_mech_name(CK_MECHANISM_TYPE type)
-{
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].type == type)
-			return names[i].name;
-	return NULL;
 }
 
 bool oc_mech_allows(CK_MECHANISM_TYPE type, CK_FLAGS use)

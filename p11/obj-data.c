@@ -552,6 +552,8 @@ CK_RV oc_obj_data_tmpl_parse(const CK_ATTRIBUTE *t, CK_ULONG n,
 					 : CKR_TEMPLATE_INCONSISTENT;
 			break;
 		}
+		if (rv != CKR_OK)
+			oc_rv_cause_attr(a->type);
 	}
 	if (rv == CKR_OK && d->sealed && call == OC_DATA_CREATE &&
 	    !d->has_value) {

@@ -298,8 +298,10 @@ CK_RV oc_obj_seckey_new_session(struct oc_session *s, const CK_ATTRIBUTE *t,
 			      : OC_USE_SIGN | OC_USE_VERIFY;
 	for (CK_ULONG i = 0; i < n; i++) {
 		rv = template_attr(&t[i], kt, unwrap, &usage);
-		if (rv != CKR_OK)
+		if (rv != CKR_OK) {
+			oc_rv_cause_attr(t[i].type);
 			return rv;
+		}
 	}
 	if ((kt == CKK_AES && len != OC_CMEK_KEY_LEN) || len == 0 ||
 	    len > OC_CMEK_MAX_PLAINTEXT) {

@@ -1,4 +1,4 @@
-/* rv.c - OC_ERR_* to CK_RV, in one place. */
+/* rv.c - OC_ERR_* to CK_RV, in one place; the per-thread cause. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -8,7 +8,8 @@
 #include "rv.h"
 
 static __thread char cause[256];
-static __thread char unknown_name[32];
+static __thread CK_ATTRIBUTE_TYPE cause_attr;
+static __thread bool has_cause_attr;
 
 CK_RV oc_rv_map(int err, enum oc_rv_ctx ctx)
 {
@@ -90,113 +91,6 @@ CK_RV oc_rv_map(int err, enum oc_rv_ctx ctx)
 	}
 }
 
-#define RV(x) x, #x
-static const struct {
-	CK_RV rv;
-	const char *name;
-} names[] = {
-    {RV(CKR_OK)},
-    {RV(CKR_CANCEL)},
-    {RV(CKR_HOST_MEMORY)},
-    {RV(CKR_SLOT_ID_INVALID)},
-    {RV(CKR_GENERAL_ERROR)},
-    {RV(CKR_FUNCTION_FAILED)},
-    {RV(CKR_ARGUMENTS_BAD)},
-    {RV(CKR_NO_EVENT)},
-    {RV(CKR_NEED_TO_CREATE_THREADS)},
-    {RV(CKR_CANT_LOCK)},
-    {RV(CKR_ATTRIBUTE_READ_ONLY)},
-    {RV(CKR_ATTRIBUTE_SENSITIVE)},
-    {RV(CKR_ATTRIBUTE_TYPE_INVALID)},
-    {RV(CKR_ATTRIBUTE_VALUE_INVALID)},
-    {RV(CKR_ACTION_PROHIBITED)},
-    {RV(CKR_DATA_INVALID)},
-    {RV(CKR_DATA_LEN_RANGE)},
-    {RV(CKR_DEVICE_ERROR)},
-    {RV(CKR_DEVICE_MEMORY)},
-    {RV(CKR_DEVICE_REMOVED)},
-    {RV(CKR_ENCRYPTED_DATA_INVALID)},
-    {RV(CKR_ENCRYPTED_DATA_LEN_RANGE)},
-    {RV(CKR_FUNCTION_CANCELED)},
-    {RV(CKR_FUNCTION_NOT_PARALLEL)},
-    {RV(CKR_FUNCTION_NOT_SUPPORTED)},
-    {RV(CKR_KEY_HANDLE_INVALID)},
-    {RV(CKR_KEY_SIZE_RANGE)},
-    {RV(CKR_KEY_TYPE_INCONSISTENT)},
-    {RV(CKR_KEY_NOT_NEEDED)},
-    {RV(CKR_KEY_CHANGED)},
-    {RV(CKR_KEY_NEEDED)},
-    {RV(CKR_KEY_INDIGESTIBLE)},
-    {RV(CKR_KEY_FUNCTION_NOT_PERMITTED)},
-    {RV(CKR_KEY_NOT_WRAPPABLE)},
-    {RV(CKR_KEY_UNEXTRACTABLE)},
-    {RV(CKR_MECHANISM_INVALID)},
-    {RV(CKR_MECHANISM_PARAM_INVALID)},
-    {RV(CKR_OBJECT_HANDLE_INVALID)},
-    {RV(CKR_OPERATION_ACTIVE)},
-    {RV(CKR_OPERATION_NOT_INITIALIZED)},
-    {RV(CKR_PIN_INCORRECT)},
-    {RV(CKR_PIN_INVALID)},
-    {RV(CKR_PIN_LEN_RANGE)},
-    {RV(CKR_PIN_EXPIRED)},
-    {RV(CKR_PIN_LOCKED)},
-    {RV(CKR_SESSION_CLOSED)},
-    {RV(CKR_SESSION_COUNT)},
-    {RV(CKR_SESSION_HANDLE_INVALID)},
-    {RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED)},
-    {RV(CKR_SESSION_READ_ONLY)},
-    {RV(CKR_SESSION_EXISTS)},
-    {RV(CKR_SESSION_READ_ONLY_EXISTS)},
-    {RV(CKR_SESSION_READ_WRITE_SO_EXISTS)},
-    {RV(CKR_SIGNATURE_INVALID)},
-    {RV(CKR_SIGNATURE_LEN_RANGE)},
-    {RV(CKR_TEMPLATE_INCOMPLETE)},
-    {RV(CKR_TEMPLATE_INCONSISTENT)},
-    {RV(CKR_TOKEN_NOT_PRESENT)},
-    {RV(CKR_TOKEN_NOT_RECOGNIZED)},
-    {RV(CKR_TOKEN_WRITE_PROTECTED)},
-    {RV(CKR_UNWRAPPING_KEY_HANDLE_INVALID)},
-    {RV(CKR_UNWRAPPING_KEY_SIZE_RANGE)},
-    {RV(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT)},
-    {RV(CKR_USER_ALREADY_LOGGED_IN)},
-    {RV(CKR_USER_NOT_LOGGED_IN)},
-    {RV(CKR_USER_PIN_NOT_INITIALIZED)},
-    {RV(CKR_USER_TYPE_INVALID)},
-    {RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)},
-    {RV(CKR_USER_TOO_MANY_TYPES)},
-    {RV(CKR_WRAPPED_KEY_INVALID)},
-    {RV(CKR_WRAPPED_KEY_LEN_RANGE)},
-    {RV(CKR_WRAPPING_KEY_HANDLE_INVALID)},
-    {RV(CKR_WRAPPING_KEY_SIZE_RANGE)},
-    {RV(CKR_WRAPPING_KEY_TYPE_INCONSISTENT)},
-    {RV(CKR_RANDOM_SEED_NOT_SUPPORTED)},
-    {RV(CKR_RANDOM_NO_RNG)},
-    {RV(CKR_DOMAIN_PARAMS_INVALID)},
-    {RV(CKR_BUFFER_TOO_SMALL)},
-    {RV(CKR_SAVED_STATE_INVALID)},
-    {RV(CKR_INFORMATION_SENSITIVE)},
-    {RV(CKR_STATE_UNSAVEABLE)},
-    {RV(CKR_CRYPTOKI_NOT_INITIALIZED)},
-    {RV(CKR_CRYPTOKI_ALREADY_INITIALIZED)},
-    {RV(CKR_MUTEX_BAD)},
-    {RV(CKR_MUTEX_NOT_LOCKED)},
-    {RV(CKR_FUNCTION_REJECTED)},
-    {RV(CKR_ONECLAW_NOT_SEALED)},
-    {RV(CKR_ONECLAW_CMEK_MISMATCH)},
-    {RV(CKR_ONECLAW_PAYMENT_REQUIRED)},
-};
-#undef RV
-
-const char *oc_rv_name(CK_RV rv)
-{
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].rv == rv)
-			return names[i].name;
-	snprintf(unknown_name, sizeof(unknown_name), "CKR_0x%lx",
-		 (unsigned long)rv);
-	return unknown_name;
-}
-
 void oc_rv_cause(const char *fmt, ...)
 {
 	va_list ap;
@@ -211,7 +105,24 @@ const char *oc_rv_cause_get(void)
 	return cause;
 }
 
+void oc_rv_cause_attr(CK_ATTRIBUTE_TYPE type)
+{
+	/* The first attribute that failed is the one to name. */
+	if (has_cause_attr)
+		return;
+	cause_attr = type;
+	has_cause_attr = true;
+}
+
+bool oc_rv_cause_attr_get(CK_ATTRIBUTE_TYPE *type)
+{
+	if (has_cause_attr)
+		*type = cause_attr;
+	return has_cause_attr;
+}
+
 void oc_rv_cause_clear(void)
 {
 	cause[0] = '\0';
+	has_cause_attr = false;
 }

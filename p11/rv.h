@@ -1,8 +1,10 @@
-/* rv.h - the one mapping of core errors (OC_ERR_*) to CK_RV, the names of
- * CK_RV values for the debug log, and the per-thread "cause" a unit leaves
- * for the entry wrapper to log beside the CK_RV it returns. */
+/* rv.h - the one mapping of core errors (OC_ERR_*) to CK_RV, and the
+ * per-thread "cause" a unit leaves for the entry wrapper to log beside the
+ * CK_RV it returns (p11/names.h names the CK_RV). */
 #ifndef OC_P11_RV_H
 #define OC_P11_RV_H
+
+#include <stdbool.h>
 
 #include "ck.h"
 
@@ -19,14 +21,15 @@ enum oc_rv_ctx {
 };
 
 CK_RV oc_rv_map(int err, enum oc_rv_ctx ctx);
-/* "CKR_OK", "CKR_DEVICE_ERROR", ...; "CKR_0x..." for unknown values
- * (in a thread-local buffer). */
-const char *oc_rv_name(CK_RV rv);
 
 /* Records why the current call is failing (thread-local, bounded, never a
  * secret); the entry wrapper logs it with the CK_RV and clears it. */
 void oc_rv_cause(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *oc_rv_cause_get(void);
+/* Records which template attribute the failure concerns (the first one
+ * recorded wins); the entry wrapper names it in the log line. */
+void oc_rv_cause_attr(CK_ATTRIBUTE_TYPE type);
+bool oc_rv_cause_attr_get(CK_ATTRIBUTE_TYPE *type);
 void oc_rv_cause_clear(void);
 
 #endif

@@ -36,6 +36,7 @@ static void session_free(struct oc_session *s)
 	oc_crypt_clear(&s->dec);
 	oc_sign_clear(&s->sign);
 	oc_sign_clear(&s->verify);
+	oc_digest_clear(&s->digest);
 	oc_token_drop_session_objects(s->tok, s->handle, false);
 	/* Private keys stay parsed only while the token is in use. */
 	oc_lock_take(oc_mod.lock);
@@ -68,6 +69,8 @@ void oc_session_abandon_all(void)
 		oc_buf_free(&s->dec.in);
 		free(s->enc.aad);
 		free(s->dec.aad);
+		/* Only the child's memory: no lock is taken. */
+		oc_digest_clear(&s->digest);
 		free(s);
 	}
 	memset(&sess, 0, sizeof(sess));
@@ -87,6 +90,9 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 		return rv;
 	if ((flags & CKF_RW_SESSION) && oc_mod.conf.read_only)
 		return CKR_TOKEN_WRITE_PROTECTED;
+	rv = oc_slot_open(t);
+	if (rv != CKR_OK)
+		return rv;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return CKR_HOST_MEMORY;

@@ -13,6 +13,7 @@
 
 #include "ck.h"
 #include "crypt.h"
+#include "digest.h"
 #include "find.h"
 #include "lock.h"
 #include "sign.h"
@@ -33,6 +34,7 @@ struct oc_session {
 	struct oc_crypt dec;
 	struct oc_sign sign;
 	struct oc_sign verify;
+	struct oc_digest digest;
 	unsigned long logouts; /* oc_mod.logouts when last checked */
 };
 

@@ -10,16 +10,18 @@
 #include "err.h"
 #include "init.h"
 #include "log.h"
+#include "names.h"
 #include "rv.h"
 #include "slot.h"
 #include "token.h"
 
-/* tokens[] and n are read under the module lock; listing (network) runs
- * under `fetch` so only one thread lists. */
+/* tokens[] and n are read under the module lock; making the slots and
+ * listing the vaults run under `fetch`, so only one thread does either. */
 static struct {
 	struct oc_token *tokens[OC_P11_MAX_SLOTS];
 	size_t n;
-	bool listed;
+	bool made;   /* the slots the configuration gives exist */
+	bool listed; /* the stand-in's vaults were listed */
 	struct oc_lock *fetch;
 } slots;
 
@@ -44,21 +46,42 @@ void oc_slot_abandon_all(void)
 	memset(&slots, 0, sizeof(slots));
 }
 
-static void publish(struct oc_token **add, size_t n_add, bool listed)
+/* Under `fetch`: adds tokens after the ones there, and warns of labels
+ * or serials the new ones share with any. */
+static void publish(struct oc_token **add, size_t n_add)
 {
+	struct oc_token *all[OC_P11_MAX_SLOTS];
+	size_t first, n;
+
 	oc_lock_take(oc_mod.lock);
+	first = slots.n;
 	for (size_t i = 0; i < n_add; i++)
 		slots.tokens[slots.n++] = add[i];
-	slots.listed = listed;
+	n = slots.n;
+	memcpy(all, slots.tokens, n * sizeof(all[0]));
 	oc_lock_release(oc_mod.lock);
+	oc_token_name_check(all, n, first);
 }
 
-static CK_RV list_configured(void)
+static bool standin(void)
+{
+	return !(oc_mod.conf.vaults_explicit && oc_mod.conf.n_vaults > 0);
+}
+
+/* Under `fetch`: the configured vaults, or the stand-in. */
+static CK_RV make_slots(void)
 {
 	struct oc_token *add[OC_P11_MAX_SLOTS];
 	size_t n = 0;
 	CK_RV rv = CKR_OK;
 
+	if (standin()) {
+		rv = oc_token_new(0, "", NULL, &add[0]);
+		if (rv != CKR_OK)
+			return rv;
+		publish(add, 1);
+		return CKR_OK;
+	}
 	for (size_t i = 0; i < oc_mod.conf.n_vaults && n < OC_P11_MAX_SLOTS;
 	     i++) {
 		rv = oc_token_new(n, oc_mod.conf.vaults[i].id, NULL, &add[n]);
@@ -71,32 +94,38 @@ static CK_RV list_configured(void)
 			oc_token_free(add[--n]);
 		return rv;
 	}
-	publish(add, n, true);
+	publish(add, n);
 	return CKR_OK;
 }
 
-static CK_RV list_remote(size_t have)
+/* Under `fetch`: the vaults the credential sees; the first the server
+ * lists becomes the stand-in (slot 0), the others follow as new slots.
+ * Every new token is made before slot 0 is bound, so a failure leaves
+ * the slots as they were.  True in *bound when there was one to bind. */
+static CK_RV list_remote(bool *bound)
 {
 	struct oc_token *add[OC_P11_MAX_SLOTS];
 	struct oc_vault *v = NULL;
-	size_t nv = 0, n = 0, slot = have;
-	bool bound = false;
+	size_t nv = 0, n = 0, slot, first = SIZE_MAX;
+	char id[OC_WIRE_ID_MAX + 1];
 	CK_RV rv = CKR_OK;
 	int err;
 
+	*bound = false;
 	err = oc_backend_vault_list(&oc_mod.be, &v, &nv);
 	if (err) {
 		oc_rv_cause("listing vaults: %s", oc_strerror(err));
 		return oc_rv_map(err, OC_RV_GENERIC);
 	}
+	oc_lock_take(oc_mod.lock);
+	slot = slots.n;
+	oc_lock_release(oc_mod.lock);
 	for (size_t i = 0; i < nv; i++) {
 		/* System vaults are not the user's secrets. */
 		if (strncmp(v[i].name, "__", 2) == 0)
 			continue;
-		if (have == 1 && !bound) {
-			/* PIN mode: the placeholder becomes this vault. */
-			oc_token_bind(slots.tokens[0], &v[i]);
-			bound = true;
+		if (first == SIZE_MAX) {
+			first = i;
 			continue;
 		}
 		if (slot >= OC_P11_MAX_SLOTS) {
@@ -111,51 +140,111 @@ static CK_RV list_remote(size_t have)
 		n++;
 		slot++;
 	}
-	free(v);
 	if (rv != CKR_OK) {
 		while (n)
 			oc_token_free(add[--n]);
+		free(v);
 		return rv;
 	}
-	oc_debug(OC_LOG_P11, "%zu vault(s) listed", n + bound);
-	publish(add, n, true);
+	/* Bound once: sessions may already be open on the stand-in. */
+	oc_token_vault_id(slots.tokens[0], id);
+	if (first != SIZE_MAX && !id[0])
+		oc_token_bind(slots.tokens[0], &v[first]);
+	*bound = first != SIZE_MAX;
+	free(v);
+	oc_debug(OC_LOG_P11, "%zu vault(s) listed", n + *bound);
+	publish(add, n);
 	return CKR_OK;
 }
 
 CK_RV oc_slot_ensure(void)
 {
-	struct oc_token *ph;
-	size_t have;
-	bool listed;
+	bool made;
 	CK_RV rv = CKR_OK;
 
 	oc_lock_take(oc_mod.lock);
-	listed = slots.listed;
+	made = slots.made;
 	oc_lock_release(oc_mod.lock);
-	if (listed)
+	if (made)
 		return CKR_OK;
-
 	oc_lock_take(slots.fetch);
 	oc_lock_take(oc_mod.lock);
-	listed = slots.listed;
-	have = slots.n;
+	made = slots.made;
 	oc_lock_release(oc_mod.lock);
-	if (listed)
-		goto out;
-	if (oc_mod.conf.vaults_explicit && oc_mod.conf.n_vaults > 0) {
-		rv = list_configured();
-	} else if (oc_mod.pin_mode && !atomic_load(&oc_mod.logged_in)) {
-		/* No credential to list with yet: a stand-in token. */
-		if (have == 0) {
-			rv = oc_token_new(0, "", NULL, &ph);
-			if (rv == CKR_OK)
-				publish(&ph, 1, false);
-		}
-	} else {
-		rv = list_remote(have);
+	if (!made)
+		rv = make_slots();
+	if (rv == CKR_OK) {
+		oc_lock_take(oc_mod.lock);
+		slots.made = true;
+		oc_lock_release(oc_mod.lock);
 	}
-out:
 	oc_lock_release(slots.fetch);
+	return rv;
+}
+
+CK_RV oc_slot_discover(void)
+{
+	bool done, bound = false;
+	CK_RV rv;
+
+	if (!standin())
+		return CKR_OK;
+	rv = oc_slot_ensure();
+	if (rv != CKR_OK)
+		return rv;
+	oc_lock_take(oc_mod.lock);
+	done = slots.listed;
+	oc_lock_release(oc_mod.lock);
+	if (done)
+		return CKR_OK;
+	oc_lock_take(slots.fetch);
+	oc_lock_take(oc_mod.lock);
+	done = slots.listed;
+	oc_lock_release(oc_mod.lock);
+	if (!done)
+		rv = list_remote(&bound);
+	/* None to bind: listed again next time (one may be made by then). */
+	if (rv == CKR_OK && bound) {
+		oc_lock_take(oc_mod.lock);
+		slots.listed = true;
+		oc_lock_release(oc_mod.lock);
+	}
+	oc_lock_release(slots.fetch);
+	return rv;
+}
+
+CK_RV oc_slot_open(struct oc_token *t)
+{
+	char id[OC_WIRE_ID_MAX + 1];
+	const char *cause;
+	CK_RV rv;
+
+	/* PIN mode lists at the first need after C_Login (token.c). */
+	if (oc_mod.pin_mode)
+		return CKR_OK;
+	oc_token_vault_id(t, id);
+	if (id[0])
+		return CKR_OK;
+	rv = oc_slot_discover();
+	if (rv == CKR_OK) {
+		oc_token_vault_id(t, id);
+		if (!id[0]) {
+			oc_rv_cause("the credential sees no vault");
+			rv = CKR_TOKEN_NOT_RECOGNIZED;
+		}
+	}
+	if (rv == CKR_OK)
+		return rv;
+	/* Only these are C_OpenSession's to return; the cause says more.
+	 * The slot reports a token, so "not present" would contradict it. */
+	if (rv != CKR_DEVICE_ERROR && rv != CKR_HOST_MEMORY)
+		rv = CKR_TOKEN_NOT_RECOGNIZED;
+	/* A debug line, not stderr: browsers open a session on every token
+	 * at start, and an offline laptop is no error of theirs. */
+	cause = oc_rv_cause_get();
+	oc_debug(
+	    OC_LOG_P11, "no session on token \"%s\": %s (%s)", OC_TOKEN_STANDIN,
+	    cause[0] ? cause : "the vaults cannot be listed", oc_names_rv(rv));
 	return rv;
 }
 
@@ -211,8 +300,11 @@ CK_RV oc_slot_info(CK_SLOT_ID id, CK_SLOT_INFO *si)
 		return rv;
 	oc_token_vault_id(t, vid);
 	memset(si, 0, sizeof(*si));
-	snprintf(desc, sizeof(desc), "1claw vault %s",
-		 vid[0] ? vid : "(login)");
+	if (vid[0])
+		snprintf(desc, sizeof(desc), "1claw vault %s", vid);
+	else
+		snprintf(desc, sizeof(desc), "%s",
+			 "1claw vaults (listed at the first session)");
 	oc_attr_pad(si->slotDescription, sizeof(si->slotDescription), desc,
 		    strlen(desc));
 	oc_attr_pad(si->manufacturerID, sizeof(si->manufacturerID),

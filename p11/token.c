@@ -35,8 +35,11 @@ CK_RV oc_token_new(CK_SLOT_ID slot, const char *vault_id,
 		t->vault = *info;
 		t->vault_known = true;
 	}
+	oc_token_name_label(t->vault_id, info ? info->name : NULL, t->label);
 	oc_objstore_init(&t->store, slot);
-	rv = oc_lock_new(&t->lock);
+	rv = oc_token_name_serial(t->vault_id, t->serial);
+	if (rv == CKR_OK)
+		rv = oc_lock_new(&t->lock);
 	if (rv == CKR_OK)
 		rv = oc_lock_new(&t->fetch);
 	if (rv != CKR_OK) {
@@ -177,47 +180,22 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 
 CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti)
 {
-	struct oc_vault v = {0};
-	char id[OC_WIRE_ID_MAX + 1];
-	char serial[17];
-	const char *label;
-	size_t j = 0;
-
+	/* Everything here comes from the configuration: a p11-kit-aware
+	 * process that only lists tokens never reaches the network. */
 	memset(ti, 0, sizeof(*ti));
-	oc_token_vault_id(t, id);
-	if (!id[0]) {
-		label = "1claw";
-	} else if (can_reach() && oc_token_vault(t, false, &v) == CKR_OK) {
-		label = v.name;
-	} else {
-		/* Name unknown (no login yet, or the server is away): the
-		 * last known name, else the id, still tells the vault. */
-		oc_rv_cause_clear();
-		oc_lock_take(t->lock);
-		if (t->vault_known)
-			v = t->vault;
-		oc_lock_release(t->lock);
-		label = v.name;
-	}
-	if (!label[0])
-		label = id; /* a vault need not have a name */
-	oc_attr_pad(ti->label, sizeof(ti->label), label, strlen(label));
+	memcpy(ti->label, t->label, sizeof(ti->label));
+	memcpy(ti->serialNumber, t->serial, sizeof(ti->serialNumber));
 	oc_attr_pad(ti->manufacturerID, sizeof(ti->manufacturerID),
 		    "oneclaw-pkcs11", 14);
 	oc_attr_pad(ti->model, sizeof(ti->model), "1claw vault", 11);
-	/* Serial: the vault id's first 16 characters, dashes left out. */
-	for (size_t i = 0; id[i] && j < 16; i++)
-		if (id[i] != '-')
-			serial[j++] = id[i];
-	if (j == 0)
-		memcpy(serial, "1claw", (j = 5));
-	oc_attr_pad(ti->serialNumber, sizeof(ti->serialNumber), serial, j);
 
-	ti->flags = CKF_RNG | CKF_TOKEN_INITIALIZED;
+	/* Initialised, PIN included, in both modes: a client that sees no
+	 * user PIN asks to set one up (NSS: "Database needs user init"). */
+	ti->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED;
 	if (oc_mod.conf.read_only)
 		ti->flags |= CKF_WRITE_PROTECTED;
 	if (oc_mod.pin_mode)
-		ti->flags |= CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED;
+		ti->flags |= CKF_LOGIN_REQUIRED;
 	ti->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	ti->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
 	oc_lock_take(oc_mod.lock);
@@ -396,8 +374,8 @@ CK_RV oc_token_sync(struct oc_token *t)
 
 	oc_token_vault_id(t, id);
 	if (!id[0] && can_reach()) {
-		/* PIN mode's placeholder: the vaults can be listed now. */
-		CK_RV rv = oc_slot_ensure();
+		/* The stand-in: the vaults can be listed now. */
+		CK_RV rv = oc_slot_discover();
 
 		if (rv != CKR_OK)
 			return rv;

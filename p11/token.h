@@ -22,6 +22,7 @@
 #include "ck.h"
 #include "lock.h"
 #include "objstore.h"
+#include "token-name.h"
 
 /* Deletes remembered for fetches in flight; more during one list fetch
  * and that fetch's result is not trusted to add objects. */
@@ -29,8 +30,11 @@
 
 struct oc_token {
 	CK_SLOT_ID slot;
-	/* "" for PIN mode's placeholder before login (see slot.h). */
+	/* "" for the stand-in until its vaults are listed (see slot.h). */
 	char vault_id[OC_WIRE_ID_MAX + 1];
+	/* Decided when the slot is made, never changed (token-name.h). */
+	CK_UTF8CHAR label[OC_TOKEN_LABEL_LEN];
+	CK_CHAR serial[OC_TOKEN_SERIAL_LEN];
 	struct oc_vault vault;
 	bool vault_known;
 	struct oc_lock *lock;
@@ -54,7 +58,8 @@ CK_RV oc_token_new(CK_SLOT_ID slot, const char *vault_id,
 		   const struct oc_vault *info, struct oc_token **out);
 void oc_token_free(struct oc_token *t);
 void oc_token_abandon(struct oc_token *t);
-/* PIN mode: the placeholder becomes this vault after login. */
+/* The stand-in becomes this vault once the vaults are listed; its label
+ * and serial stay. */
 void oc_token_bind(struct oc_token *t, const struct oc_vault *info);
 
 CK_RV oc_token_info(struct oc_token *t, CK_TOKEN_INFO *ti);
@@ -109,7 +114,7 @@ CK_RV oc_token_stored(struct oc_token *t, const char *path,
 		      CK_OBJECT_HANDLE *h);
 /* After a DELETE (or a 404/410): the object leaves the store. */
 void oc_token_forget(struct oc_token *t, CK_OBJECT_HANDLE h);
-/* The vault id (copy); "" for the placeholder. */
+/* The vault id (copy); "" for the stand-in. */
 void oc_token_vault_id(struct oc_token *t, char out[OC_WIRE_ID_MAX + 1]);
 
 #endif

@@ -5,9 +5,10 @@
  * with one message "<where>: <key>: <reason>" that never quotes a value.
  * Vault semantics: vaults[] holds the explicit list and every [vault ID]
  * section; when vaults_explicit is set, every entry is a slot.  A later
- * "vaults" setting replaces the earlier list (entries that only carry a
- * key section stay).  Setting one CMEK key source (file, env, uri) in a
- * layer replaces the others of the same scope, so at most one is set. */
+ * "vaults" setting replaces the earlier list (entries that carry a
+ * section of their own, a key or a name, stay).  Setting one CMEK key
+ * source (file, env, uri) in a layer replaces the others of the same scope,
+ * so at most one is set. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -327,6 +328,7 @@ void oc_conf_free(struct oc_conf *c)
 	free(c->runtime_id);
 	for (i = 0; i < c->n_vaults && i < OC_CONF_MAX_VAULTS; i++) {
 		free(c->vaults[i].id);
+		free(c->vaults[i].name);
 		key_free(&c->vaults[i].key);
 	}
 	key_free(&c->key);
@@ -392,7 +394,7 @@ static void drop_plain_vaults(struct oc_conf *c)
 	for (i = 0; i < c->n_vaults; i++) {
 		if (key_has_source(&c->vaults[i].key) ||
 		    c->vaults[i].key.module || c->vaults[i].key.pin_file ||
-		    c->vaults[i].key.fingerprint ||
+		    c->vaults[i].key.fingerprint || c->vaults[i].name ||
 		    c->vaults[i].allow_unsealed || c->vaults[i].cmek_values) {
 			c->vaults[j++] = c->vaults[i];
 		} else {
@@ -455,6 +457,7 @@ enum vtype {
 	V_DEBUG,
 	V_CMEK_VALUES,
 	V_AUDIT,
+	V_NAME,
 };
 
 enum target {
@@ -489,6 +492,7 @@ enum target {
 	T_DEBUG_FILE,
 	T_MAX_VALUE_SIZE,
 	T_AUDIT,
+	T_NAME,
 };
 
 static const struct keydef {
@@ -529,6 +533,7 @@ static const struct keydef {
     {"debug_file", V_PATH, T_DEBUG_FILE, false, 0, 0},
     {"max_value_size", V_UINT, T_MAX_VALUE_SIZE, false, 1, MAX_VALUE_SIZE_CAP},
     {"audit", V_AUDIT, T_AUDIT, false, 0, 0},
+    {"name", V_NAME, T_NAME, true, 0, 0},
 };
 
 /* Key names are echoed in messages only when they look like key names. */
@@ -589,7 +594,6 @@ static int apply(struct loader *ld, long section, const char *key,
 	const struct keydef *d = NULL;
 	struct oc_conf_key *k;
 	unsigned long num = 0;
-	unsigned mask;
 	char fpr[65];
 	size_t i;
 	bool b = false;
@@ -604,6 +608,10 @@ static int apply(struct loader *ld, long section, const char *key,
 	}
 	if (section >= 0 && !d->in_section) {
 		fail(ld, key, "not allowed in a [vault] section");
+		return OC_ERR_CONFIG;
+	}
+	if (section < 0 && d->target == T_NAME) {
+		fail(ld, key, "only in a [vault ID] section");
 		return OC_ERR_CONFIG;
 	}
 	if (*v == '\0' && d->type != V_DEBUG) {
@@ -698,10 +706,15 @@ static int apply(struct loader *ld, long section, const char *key,
 		}
 		break;
 	case V_DEBUG:
-		if (strlen(v) > 256 || oc_log_parse_categories(v, &mask) != 0) {
+		/* Never refused: a debug switch must not stop loading; the
+		 * log warns once about a name it does not know. */
+		break;
+	case V_NAME:
+		if (!oc_conf_vault_name_ok(v)) {
 			fail(ld, key,
-			     "unknown category (use all or a comma list of "
-			     "conf,http,json,cmek,p11,api,server,tool)");
+			     "must be UTF-8 text without control characters, "
+			     "at most %d bytes",
+			     OC_WIRE_NAME_MAX);
 			return OC_ERR_CONFIG;
 		}
 		break;
@@ -789,6 +802,8 @@ static int apply(struct loader *ld, long section, const char *key,
 		break;
 	case T_AUDIT:
 		return set_audit(c, v);
+	case T_NAME:
+		return set_str(&c->vaults[section].name, v);
 	case T_VAULTS:
 		break;
 	}
@@ -1169,6 +1184,26 @@ static int load_env(struct loader *ld)
 		if (rc != OC_OK)
 			return rc;
 		c->vaults_explicit = true;
+		/* What the vault is called before anything is asked of the
+		 * server (a front end's label for it). */
+		if ((v = env("ONECLAW_VAULT_NAME")) != NULL) {
+			if (strnlen(v, OC_WIRE_NAME_MAX + 1) >
+			    OC_WIRE_NAME_MAX) {
+				fail(ld, "ONECLAW_VAULT_NAME",
+				     "value too long");
+				return OC_ERR_CONFIG;
+			}
+			ld->alias = "ONECLAW_VAULT_NAME";
+			rc = apply(ld, (long)idx, "name", v);
+			ld->alias = NULL;
+			if (rc != OC_OK)
+				return rc;
+		}
+	} else if (env("ONECLAW_VAULT_NAME") != NULL) {
+		/* A name alone cannot choose a vault without asking the
+		 * server, which loading the module never does. */
+		fail(ld, "ONECLAW_VAULT_NAME", "set without ONECLAW_VAULT_ID");
+		return OC_ERR_CONFIG;
 	}
 	if (env("ONECLAW_CMEK_KEY") != NULL) {
 		rc = set_key_source(&c->key, T_KEY_ENV, "ONECLAW_CMEK_KEY");
@@ -1180,7 +1215,14 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
 	APPLY("ONECLAW_TOKEN_CACHE", "token_cache");
 	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
-	APPLY("ONECLAW_PKCS11_DEBUG", "debug");
+	/* A debug switch never stops loading, not even an absurd one. */
+	if ((v = env("ONECLAW_PKCS11_DEBUG")) != NULL &&
+	    strnlen(v, MAX_PATH + 1) > MAX_PATH)
+		oc_log_error("oneclaw: ONECLAW_PKCS11_DEBUG: ignored: longer "
+			     "than %d bytes",
+			     MAX_PATH);
+	else
+		APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
 	APPLY("ONECLAW_PKCS11_AUDIT", "audit");
 #undef APPLY
@@ -1383,6 +1425,24 @@ bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id)
 		    c->vaults[i].allow_unsealed)
 			return true;
 	return c->allow_unsealed;
+}
+
+bool oc_conf_vault_name_ok(const char *v)
+{
+	size_t n = v ? strnlen(v, OC_WIRE_NAME_MAX + 1) : 0;
+
+	return n > 0 && n <= OC_WIRE_NAME_MAX &&
+	       oc_wire_utf8((const uint8_t *)v, n,
+			    OC_WIRE_NO_NUL | OC_WIRE_NO_CONTROL);
+}
+
+const char *oc_conf_vault_name(const struct oc_conf *c, const char *vault_id)
+{
+	for (size_t i = 0; c != NULL && vault_id != NULL && i < c->n_vaults;
+	     i++)
+		if (c->vaults[i].id && strcmp(c->vaults[i].id, vault_id) == 0)
+			return c->vaults[i].name;
+	return NULL;
 }
 
 bool oc_conf_cmek_opened(const struct oc_conf *c, const char *vault_id)

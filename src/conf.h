@@ -8,6 +8,7 @@
  *     # comment
  *     key = value
  *     [vault <vault-id>]        # keys below apply to that vault only
+ *     name = My vault           # the token label, known before login
  *     cmek_key_file = /path
  *
  * The reserved string uses the same keys, "key=value" pairs separated by
@@ -28,7 +29,11 @@
  *   runtime_id         sent as X-1Claw-Runtime-Id on every request (a
  *                      runtime-bound token needs it); 1 to 256 visible
  *                      ASCII characters
- *   vaults             comma list of vault ids (default: all visible)
+ *   vaults             comma list of vault ids (default: all visible,
+ *                      listed when a session is first opened)
+ *   name               only in a [vault ID] section: the vault's name,
+ *                      which the token is labelled with from the start
+ *                      (UTF-8, at most OC_WIRE_NAME_MAX bytes)
  *   cmek_key_file      CMEK key file (any accepted encoding)
  *   cmek_key_env       name of an env var holding the key
  *                      (default ONECLAW_CMEK_KEY when that is set)
@@ -69,7 +74,8 @@
  *
  * Environment: ONECLAW_API_URL / ONECLAW_BASE_URL, ONECLAW_AGENT_API_KEY,
  * ONECLAW_AGENT_ID, ONECLAW_RUNTIME_ID, ONECLAW_API_KEY, ONECLAW_TOKEN,
- * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_CMEK_KEY,
+ * ONECLAW_CREDENTIAL_FILE, ONECLAW_VAULT_ID, ONECLAW_VAULT_NAME (the name
+ * of that vault; needs ONECLAW_VAULT_ID), ONECLAW_CMEK_KEY,
  * ONECLAW_CMEK_KEY_FILE, ONECLAW_DPOP_KEY_URI, ONECLAW_DPOP_KEY_MODULE,
  * ONECLAW_DPOP_KEY_PIN_FILE, ONECLAW_TOKEN_CACHE, ONECLAW_PKCS11_DEBUG,
  * ONECLAW_PKCS11_DEBUG_FILE, ONECLAW_PKCS11_AUDIT, ONECLAW_CA_FILE. Secret
@@ -122,6 +128,7 @@ enum oc_cmek_values {
 
 struct oc_conf_vault {
 	char *id;
+	char *name;		/* the configured name, or NULL */
 	struct oc_conf_key key; /* overrides the default key for this vault */
 	bool allow_unsealed;	/* see oc_conf_allow_unsealed */
 	enum oc_cmek_values cmek_values;
@@ -175,6 +182,12 @@ bool oc_conf_allow_unsealed(const struct oc_conf *c, const char *vault_id);
 /* Does this vault present its CMEK values opened (cmek_values)?  Set
  * globally or in the vault's section; the section's word wins. */
 bool oc_conf_cmek_opened(const struct oc_conf *c, const char *vault_id);
+/* The configured name of a vault (the name key of its section, or
+ * ONECLAW_VAULT_NAME), or NULL. */
+const char *oc_conf_vault_name(const struct oc_conf *c, const char *vault_id);
+/* A vault name fit to be a label: 1 to OC_WIRE_NAME_MAX bytes of UTF-8
+ * without control characters. */
+bool oc_conf_vault_name_ok(const char *v);
 /* A runtime id fit to send as a header: 1 to OC_CONF_MAX_RUNTIME_ID
  * visible ASCII characters. */
 bool oc_conf_runtime_id_ok(const char *v);

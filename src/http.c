@@ -963,6 +963,29 @@ static bool wait_within(uint64_t wait, uint64_t deadline)
 	return true;
 }
 
+/* Why this thread's last request got no answer, in curl's words. */
+/* curl names a bad proxy in its error text, user:password included:
+ * drops the userinfo of every URL in S before S reaches a log. */
+static void drop_userinfo(char *s)
+{
+	char *p = s;
+
+	while ((p = strstr(p, "://")) != NULL) {
+		char *host = p + 3, *end = host + strcspn(host, "/ '\"@");
+
+		if (*end == '@')
+			memmove(host, end + 1, strlen(end + 1) + 1);
+		p = host;
+	}
+}
+
+static __thread char last_failure[CURL_ERROR_SIZE + 256];
+
+const char *oc_http_last_failure(void)
+{
+	return last_failure;
+}
+
 int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 	       struct oc_http_resp *rs)
 {
@@ -976,6 +999,7 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 	unsigned try;
 	int rc;
 
+	last_failure[0] = '\0';
 	if (!rs)
 		return OC_ERR_ARGS;
 	memset(rs, 0, sizeof(*rs));
@@ -1020,6 +1044,9 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		errbuf[0] = '\0';
 		now = now_ms();
 		if (now >= deadline) {
+			snprintf(last_failure, sizeof(last_failure),
+				 "%s: no answer within the time allowed",
+				 h->base_url);
 			rc = OC_ERR_NET;
 			goto out;
 		}
@@ -1037,6 +1064,11 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		cc = curl_easy_perform(c);
 		if (cc != CURLE_OK) {
 			rc = map_curl_error(cc, &x);
+			drop_userinfo(errbuf);
+			snprintf(last_failure, sizeof(last_failure),
+				 "%s: %s%s%s", h->base_url,
+				 curl_easy_strerror(cc), errbuf[0] ? ": " : "",
+				 errbuf);
 			oc_debug(OC_LOG_HTTP, "%s %s: try %u: %s%s%s",
 				 rq->method, rq->path, try + 1,
 				 curl_easy_strerror(cc), errbuf[0] ? ": " : "",
@@ -1050,6 +1082,7 @@ int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 		} else {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 			rs->status = status;
+			last_failure[0] = '\0';
 			rc = OC_OK;
 			oc_debug(OC_LOG_HTTP,
 				 "%s %s: try %u: HTTP %ld, %zu bytes",

@@ -93,6 +93,9 @@ void oc_http_abandon(struct oc_http *h);
 int oc_http_do(struct oc_http *h, const struct oc_http_req *rq,
 	       struct oc_http_resp *rs);
 void oc_http_resp_free(struct oc_http_resp *rs);
+/* Why this thread's last oc_http_do got no HTTP answer: "BASE_URL: curl's
+ * message" (never a header or a body); "" after an answer. */
+const char *oc_http_last_failure(void);
 
 /* Counters for tests and benchmarks. */
 struct oc_http_stats {

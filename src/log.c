@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -44,26 +45,54 @@ static const char *cat_name(unsigned cat)
 	return "misc";
 }
 
+/* Made from the table, so it lists what the code has (oneclaw-pkcs11(5)
+ * lists the same; tests/integration/module-debug.sh compares them). */
 static void print_help(void)
 {
-	static const char help[] =
-	    "oneclaw: ONECLAW_PKCS11_DEBUG takes a comma list of: all, "
-	    "help, conf, http, json, cmek, p11, api, server, tool\n";
-	ssize_t r = write(STDERR_FILENO, help, sizeof(help) - 1);
+	char help[256];
+	size_t n;
+	ssize_t r;
 
+	n = (size_t)snprintf(help, sizeof(help),
+			     "oneclaw: ONECLAW_PKCS11_DEBUG takes all (or 1, "
+			     "yes, true), none (or 0, no, false), help, or a "
+			     "comma list of:");
+	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
+		if (n < sizeof(help))
+			n += (size_t)snprintf(help + n, sizeof(help) - n,
+					      "%s %s", i ? "," : "",
+					      cats[i].name);
+	if (n >= sizeof(help) - 1)
+		n = sizeof(help) - 2;
+	help[n++] = '\n';
+	r = write(STDERR_FILENO, help, n);
 	(void)r;
 }
 
-/* Parses a list; *mask gets every known name even when one is unknown, so
- * the environment can still enable what it spelled right. */
-static int parse_list(const char *list, unsigned *mask, int *help)
+static bool word_is(const char *p, size_t n, const char *const *words)
 {
+	for (; *words; words++)
+		if (strlen(*words) == n && strncasecmp(p, *words, n) == 0)
+			return true;
+	return false;
+}
+
+/* Parses a list into the mask of the names it knows.  The names it does
+ * not know go, comma-separated and cut to fit, into unknown (when not
+ * NULL); the return is OC_ERR_PARSE when there was one. */
+static int parse_list(const char *list, unsigned *mask, int *help,
+		      char *unknown, size_t unknown_size)
+{
+	static const char *const on[] = {"all", "1", "yes", "true", NULL};
+	static const char *const off[] = {"none", "0", "no", "false", NULL};
 	const char *p = list, *e;
 	unsigned m = 0;
-	size_t n, i;
+	size_t n, i, used = 0;
 	int rc = OC_OK, found;
 
 	*help = 0;
+	if (unknown && unknown_size)
+		unknown[0] = '\0';
 	while (*p) {
 		while (*p == ',' || *p == ' ' || *p == '\t')
 			p++;
@@ -73,16 +102,13 @@ static int parse_list(const char *list, unsigned *mask, int *help)
 		while (*e && *e != ',' && *e != ' ' && *e != '\t')
 			e++;
 		n = (size_t)(e - p);
-		found = 0;
-		if (n == 3 && strncmp(p, "all", 3) == 0) {
+		found = 1;
+		if (word_is(p, n, on)) {
 			m |= OC_LOG_ALL;
-			found = 1;
 		} else if (n == 4 && strncmp(p, "help", 4) == 0) {
 			*help = 1;
-			found = 1;
-		} else if (n == 4 && strncmp(p, "none", 4) == 0) {
-			found = 1;
-		} else {
+		} else if (!word_is(p, n, off)) {
+			found = 0;
 			for (i = 0; i < sizeof(cats) / sizeof(cats[0]); i++) {
 				if (strlen(cats[i].name) == n &&
 				    strncmp(p, cats[i].name, n) == 0) {
@@ -92,8 +118,18 @@ static int parse_list(const char *list, unsigned *mask, int *help)
 				}
 			}
 		}
-		if (!found)
+		if (!found) {
 			rc = OC_ERR_PARSE;
+			if (unknown && used + 3 < unknown_size) {
+				int w = snprintf(unknown + used,
+						 unknown_size - used, "%s%.*s",
+						 used ? ", " : "", (int)n, p);
+
+				used += w > 0 ? (size_t)w : 0;
+				if (used >= unknown_size)
+					used = unknown_size - 1;
+			}
+		}
 		p = e;
 	}
 	*mask = m;
@@ -107,10 +143,44 @@ int oc_log_parse_categories(const char *list, unsigned *mask)
 
 	if (list == NULL || mask == NULL)
 		return OC_ERR_ARGS;
-	rc = parse_list(list, &m, &help);
+	rc = parse_list(list, &m, &help, NULL, 0);
 	if (rc == OC_OK)
 		*mask = m;
 	return rc;
+}
+
+/* A debug switch never stops anything from loading: a name it does not
+ * know is one warning, and the names it knows still apply.  source names
+ * where the list came from. */
+static unsigned apply_list(const char *list, const char *source)
+{
+	char unknown[160], msg[320];
+	unsigned m = 0;
+	int help = 0, n;
+
+	if (parse_list(list, &m, &help, unknown, sizeof(unknown)) != OC_OK) {
+		ssize_t r = 0;
+
+		/* The names come from the environment: no terminal escapes. */
+		for (char *u = unknown; *u; u++)
+			if ((unsigned char)*u < 0x20 || *u == 0x7f)
+				*u = '?';
+
+		n = snprintf(msg, sizeof(msg),
+			     "oneclaw: %s: ignoring unknown debug %s %s "
+			     "(ONECLAW_PKCS11_DEBUG=help lists them)\n",
+			     source,
+			     strchr(unknown, ',') ? "categories" : "category",
+			     unknown);
+		if (n > 0)
+			r = write(STDERR_FILENO, msg,
+				  (size_t)n < sizeof(msg) ? (size_t)n
+							  : sizeof(msg) - 1);
+		(void)r;
+	}
+	if (help)
+		print_help();
+	return m;
 }
 
 /* Never through a link: a log in a directory another user can write to
@@ -127,15 +197,12 @@ static void init_from_env(void)
 {
 	const char *v = secure_getenv("ONECLAW_PKCS11_DEBUG");
 	const char *f;
-	unsigned m = 0;
-	int help = 0, fd;
+	unsigned m;
+	int fd;
 
 	if (v == NULL || *v == '\0')
 		return;
-	if (parse_list(v, &m, &help) != OC_OK)
-		print_help();
-	else if (help)
-		print_help();
+	m = apply_list(v, "ONECLAW_PKCS11_DEBUG");
 	f = secure_getenv("ONECLAW_PKCS11_DEBUG_FILE");
 	if (m && f && *f) {
 		fd = open_log_file(f);
@@ -161,15 +228,18 @@ void oc_log_init(void)
 
 int oc_log_configure(const char *categories, const char *file)
 {
+	const char *env = secure_getenv("ONECLAW_PKCS11_DEBUG");
 	unsigned m = 0;
 	int help = 0, fd = -1, old = -1;
 
 	oc_log_init();
 	if (categories != NULL) {
-		if (parse_list(categories, &m, &help) != OC_OK)
-			return OC_ERR_PARSE;
-		if (help)
-			print_help();
+		/* The environment's list (the config's debug key takes it)
+		 * was reported once already, by oc_log_init(). */
+		if (env && strcmp(env, categories) == 0)
+			parse_list(categories, &m, &help, NULL, 0);
+		else
+			m = apply_list(categories, "debug");
 	}
 	if (file != NULL && *file != '\0') {
 		fd = open_log_file(file);

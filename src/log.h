@@ -1,7 +1,9 @@
 /* log.h - debug logging by category, and the one-line error reports.
  *
- * Categories come from ONECLAW_PKCS11_DEBUG (all | help | a comma list of
- * conf,http,json,cmek,p11,api,server,tool), read once; output goes to stderr
+ * Categories come from ONECLAW_PKCS11_DEBUG (all, 1, yes, true | none, 0,
+ * no, false | help | a comma list of conf,http,json,cmek,p11,api,server,
+ * tool,mem), read once.  A debug switch never stops anything: an unknown
+ * name is one warning on stderr and is ignored.  Output goes to stderr
  * or to ONECLAW_PKCS11_DEBUG_FILE (or the config key debug_file).  Never to
  * stdout: p11-kit server carries its RPC there.  Each line carries the pid
  * and the function.  Nothing secret is ever passed to these functions: log
@@ -27,13 +29,16 @@ enum oc_log_cat {
 /* Reads ONECLAW_PKCS11_DEBUG / ONECLAW_PKCS11_DEBUG_FILE once (thread-safe,
  * idempotent).  "help" prints the category list to stderr. */
 void oc_log_init(void);
-/* Overrides from the config: a category list (same syntax) and a file
- * (opened append, O_CLOEXEC, mode 0600).  Either may be NULL. */
+/* Overrides from the config: a category list (same syntax; unknown names
+ * warned about unless it is the environment's list, reported already) and
+ * a file (opened append, O_CLOEXEC, mode 0600).  Either may be NULL;
+ * OC_ERR_IO when the file cannot be opened. */
 int oc_log_configure(const char *categories, const char *file);
 /* Closes the log file (C_Finalize, after fork). */
 void oc_log_shutdown(void);
 bool oc_log_enabled(unsigned cat);
-/* Parses a category list into a mask; OC_ERR_PARSE on an unknown name. */
+/* Parses a category list into a mask; OC_ERR_PARSE on an unknown name
+ * (a validator: the log itself ignores such names). */
 int oc_log_parse_categories(const char *list, unsigned *mask);
 
 void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)

@@ -115,7 +115,7 @@ oc_setup() {
 	mkdir -p "$HOME"
 	export HOME
 	unset ONECLAW_API_URL ONECLAW_BASE_URL ONECLAW_AGENT_API_KEY ONECLAW_AGENT_ID \
-	      ONECLAW_API_KEY ONECLAW_TOKEN ONECLAW_VAULT_ID ONECLAW_CMEK_KEY \
+	      ONECLAW_API_KEY ONECLAW_TOKEN ONECLAW_VAULT_ID ONECLAW_VAULT_NAME ONECLAW_CMEK_KEY \
 	      ONECLAW_CMEK_KEY_FILE ONECLAW_CREDENTIAL_FILE ONECLAW_CA_FILE
 	ONECLAW_PKCS11_CONF="$T/none.conf"
 	: > "$ONECLAW_PKCS11_CONF"
@@ -148,14 +148,25 @@ oc_san_wrappers() {
 	fi
 	[ -f "$OC_ASAN_RT" ] || oc_fail "sanitized build, but no ASan runtime found"
 	mkdir -p "$T/san-bin"
-	for _p in pkcs11-tool p11tool p11-kit openssl ssh-keygen ssh-agent \
-		ssh-add ssh sshd softhsm2-util node; do
+	PATH="$T/san-bin:$PATH"
+	export PATH
+	oc_san_wrap pkcs11-tool p11tool p11-kit openssl ssh-keygen ssh-agent \
+		ssh-add ssh sshd softhsm2-util node
+}
+
+# oc_san_wrap PROGRAM...: in a sanitized build, a wrapper in $T/san-bin
+# (first in PATH) named after each PROGRAM (found in PATH, or a path)
+# that preloads the ASan runtime; nothing for a program not installed.
+oc_san_wrap() {
+	[ "$OC_SANITIZED" = 1 ] || return 0
+	for _p in "$@"; do
 		_real=$(command -v "$_p" 2>/dev/null) || continue
+		_name=$(basename "$_p")
 		_cond=
 		# node loads the module only when it runs a tests/node client;
 		# its many one-line JSON helpers stay fast and unwrapped.
-		[ "$_p" = node ] && _cond='case "$*" in *tests/node/*) ;; *) exec '"$_real"' "$@" ;; esac'
-		cat > "$T/san-bin/$_p" <<EOF
+		[ "$_name" = node ] && _cond='case "$*" in *tests/node/*) ;; *) exec '"$_real"' "$@" ;; esac'
+		cat > "$T/san-bin/$_name" <<EOF
 #!/bin/sh
 $_cond
 LD_PRELOAD="$OC_ASAN_RT\${LD_PRELOAD:+ \$LD_PRELOAD}"
@@ -163,10 +174,8 @@ ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}detect_leaks=0"
 export LD_PRELOAD ASAN_OPTIONS
 exec "$_real" "\$@"
 EOF
-		chmod 755 "$T/san-bin/$_p"
+		chmod 755 "$T/san-bin/$_name"
 	done
-	PATH="$T/san-bin:$PATH"
-	export PATH
 }
 
 # oc_start_vaultd [vaultd serve args...]: init a database and serve it.

@@ -47,6 +47,7 @@ conf_fixture() {
 	ONECLAW_CMEK_KEY_FILE="$T/cmek.key"
 	export ONECLAW_API_URL ONECLAW_API_KEY ONECLAW_VAULT_ID \
 		ONECLAW_CMEK_KEY_FILE
-	printf '[vault %s]\nallow_unsealed = true\n' "$VID" \
-		>> "$ONECLAW_PKCS11_CONF"
+	# The name labels the token (else the label is the vault id).
+	printf '[vault %s]\nallow_unsealed = true\nname = %s\n' "$VID" \
+		"$OC_CONF_VAULT_NAME" >> "$ONECLAW_PKCS11_CONF"
 }

@@ -100,6 +100,7 @@ static const char *rv_name(CK_RV rv)
 		N(CKR_KEY_SIZE_RANGE);
 		N(CKR_KEY_TYPE_INCONSISTENT);
 		N(CKR_KEY_FUNCTION_NOT_PERMITTED);
+		N(CKR_KEY_INDIGESTIBLE);
 		N(CKR_MECHANISM_INVALID);
 		N(CKR_MECHANISM_PARAM_INVALID);
 		N(CKR_OBJECT_HANDLE_INVALID);
@@ -742,6 +743,8 @@ static void get_token_info(void **state)
 	assert_true(ti.flags & CKF_TOKEN_INITIALIZED);
 	assert_true(ti.flags & CKF_RNG);
 	assert_false(ti.flags & CKF_LOGIN_REQUIRED); /* credential mode */
+	/* No PIN to set up: NSS would say "Database needs user init". */
+	assert_true(ti.flags & CKF_USER_PIN_INITIALIZED);
 	assert_false(ti.flags & CKF_WRITE_PROTECTED);
 	assert_false(ti.flags & CKF_CLOCK_ON_TOKEN);
 	assert_true(ti.ulMaxPinLen >= ti.ulMinPinLen);
@@ -755,28 +758,30 @@ static void get_token_info(void **state)
 
 static void get_mechanism_list(void **state)
 {
-	CK_MECHANISM_TYPE mt[32];
+	CK_MECHANISM_TYPE mt[64];
 	CK_ULONG n = 0, m;
-	bool cmek = false, gcm = false, hmac = false;
+	bool cmek = false, gcm = false, hmac = false, sha256 = false;
 
 	(void)state;
 	init();
 	RV(f->C_GetMechanismList(BOGUS_SLOT, NULL, &n), CKR_SLOT_ID_INVALID);
 	RV(f->C_GetMechanismList(slot, mt, NULL), CKR_ARGUMENTS_BAD);
 	OK(f->C_GetMechanismList(slot, NULL, &n));
-	assert_true(n >= 3 && n <= 32);
+	assert_true(n >= 3 && n <= 64);
 	m = 1;
 	RV(f->C_GetMechanismList(slot, mt, &m), CKR_BUFFER_TOO_SMALL);
 	assert_int_equal(m, n);
-	m = 32;
+	m = 64;
 	OK(f->C_GetMechanismList(slot, mt, &m));
 	assert_int_equal(m, n);
 	for (CK_ULONG i = 0; i < m; i++) {
 		cmek |= mt[i] == CKM_ONECLAW_CMEK;
 		gcm |= mt[i] == CKM_AES_GCM;
 		hmac |= mt[i] == CKM_SHA256_HMAC;
+		sha256 |= mt[i] == CKM_SHA256;
 	}
-	assert_true(cmek && gcm && hmac);
+	/* The plain hash: Java's SunPKCS11 wants it for RSASSA-PSS. */
+	assert_true(cmek && gcm && hmac && sha256);
 }
 
 static void get_mechanism_info(void **state)
@@ -2094,21 +2099,186 @@ static void aes_gcm_roundtrip_and_errors(void **state)
 /* --- digests, signatures
  * --------------------------------------------------------- */
 
-static void digest_not_supported(void **state)
+/* The digests of "abc" (FIPS 180-4 examples). */
+static const struct {
+	CK_MECHANISM_TYPE mech;
+	const char *hex;
+} abc_digests[] = {
+    {CKM_SHA_1, "a9993e364706816aba3e25717850c26c9cd0d89d"},
+    {CKM_SHA224, "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7"},
+    {CKM_SHA256,
+     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+    {CKM_SHA384, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a"
+		 "43ff5bed8086072ba1e7cc2358baeca134c825a7"},
+    {CKM_SHA512, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee6"
+		 "4b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e"
+		 "2a9ac94fa54ca49f"},
+    {CKM_SHA512_224,
+     "4634270f707b6a54daae7530460842e20e37ed265ceee9a43e8924aa"},
+    {CKM_SHA512_256,
+     "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23"},
+};
+
+static size_t unhex(const char *hex, CK_BYTE *out)
+{
+	size_t n = strlen(hex) / 2;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = 0;
+
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (CK_BYTE)v;
+	}
+	return n;
+}
+
+/* Single-part, multi-part and the mechanism info, for every digest. */
+static void digest_known_answers(void **state)
 {
 	CK_SESSION_HANDLE s;
-	CK_MECHANISM m = {CKM_SHA256, NULL, 0};
+	CK_MECHANISM_INFO mi;
+	CK_BYTE want[64], got[64];
+	CK_ULONG n;
+	size_t len;
+
+	(void)state;
+	init();
+	s = open_s(false);
+	for (size_t i = 0; i < sizeof(abc_digests) / sizeof(abc_digests[0]);
+	     i++) {
+		CK_MECHANISM m = {abc_digests[i].mech, NULL, 0};
+
+		len = unhex(abc_digests[i].hex, want);
+		OK(f->C_GetMechanismInfo(slot, m.mechanism, &mi));
+		assert_int_equal(mi.flags, CKF_DIGEST);
+		/* single part, with the length asked first */
+		OK(f->C_DigestInit(s, &m));
+		n = 0;
+		OK(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, NULL, &n));
+		assert_int_equal(n, len);
+		n = sizeof(got);
+		OK(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, got, &n));
+		assert_int_equal(n, len);
+		assert_memory_equal(got, want, len);
+		/* multi-part gives the same bytes */
+		OK(f->C_DigestInit(s, &m));
+		OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "a", 1));
+		OK(f->C_DigestUpdate(s, NULL, 0));
+		OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "bc", 2));
+		n = sizeof(got);
+		memset(got, 0, sizeof(got));
+		OK(f->C_DigestFinal(s, got, &n));
+		assert_int_equal(n, len);
+		assert_memory_equal(got, want, len);
+		/* the operation ended with its result */
+		RV(f->C_DigestFinal(s, got, &n), CKR_OPERATION_NOT_INITIALIZED);
+	}
+	/* the empty message, in one call */
+	{
+		CK_MECHANISM m = {CKM_SHA256, NULL, 0};
+
+		len = unhex("e3b0c44298fc1c149afbf4c8996fb924"
+			    "27ae41e4649b934ca495991b7852b855",
+			    want);
+		OK(f->C_DigestInit(s, &m));
+		n = sizeof(got);
+		OK(f->C_Digest(s, NULL, 0, got, &n));
+		assert_int_equal(n, len);
+		assert_memory_equal(got, want, len);
+	}
+}
+
+/* PKCS#11 5.2: a NULL output asks the length and a short buffer is
+ * CKR_BUFFER_TOO_SMALL, both leaving the operation active; any other
+ * failure ends it. */
+static void digest_errors(void **state)
+{
+	CK_SESSION_HANDLE s;
+	CK_MECHANISM sha = {CKM_SHA256, NULL, 0};
+	CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+	CK_MECHANISM unknown = {UNKNOWN_MECH, NULL, 0};
+	CK_BYTE param[8] = {0}, want[32], got[64];
+	CK_MECHANISM with_param = {CKM_SHA256, param, sizeof(param)};
+	CK_ULONG n;
+
+	(void)state;
+	unhex(
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	    want);
+	init();
+	s = open_s(false);
+	RV(f->C_DigestInit(s, NULL), CKR_ARGUMENTS_BAD);
+	RV(f->C_DigestInit(BOGUS_SESSION, &sha), CKR_SESSION_HANDLE_INVALID);
+	RV(f->C_DigestInit(s, &unknown), CKR_MECHANISM_INVALID);
+	RV(f->C_DigestInit(s, &hmac), CKR_MECHANISM_INVALID);
+	RV(f->C_DigestInit(s, &with_param), CKR_MECHANISM_PARAM_INVALID);
+	n = sizeof(got);
+	RV(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, got, &n),
+	   CKR_OPERATION_NOT_INITIALIZED);
+	RV(f->C_DigestUpdate(s, (CK_BYTE_PTR) "abc", 3),
+	   CKR_OPERATION_NOT_INITIALIZED);
+	RV(f->C_DigestFinal(s, got, &n), CKR_OPERATION_NOT_INITIALIZED);
+	RV(f->C_DigestKey(s, cmek_key(s)), CKR_OPERATION_NOT_INITIALIZED);
+
+	OK(f->C_DigestInit(s, &sha));
+	RV(f->C_DigestInit(s, &sha), CKR_OPERATION_ACTIVE);
+	RV(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, got, NULL),
+	   CKR_ARGUMENTS_BAD);
+	n = 31;
+	RV(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, got, &n),
+	   CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(n, 32);
+	/* still active: the same call with room succeeds */
+	n = sizeof(got);
+	OK(f->C_Digest(s, (CK_BYTE_PTR) "abc", 3, got, &n));
+	assert_memory_equal(got, want, 32);
+
+	/* C_Digest after C_DigestUpdate: refused, and like any failure but
+	 * a short buffer it ends the operation. */
+	OK(f->C_DigestInit(s, &sha));
+	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2));
+	RV(f->C_Digest(s, (CK_BYTE_PTR) "c", 1, got, &n), CKR_OPERATION_ACTIVE);
+	RV(f->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1),
+	   CKR_OPERATION_NOT_INITIALIZED);
+	OK(f->C_DigestInit(s, &sha));
+	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2));
+	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1));
+	n = 0;
+	OK(f->C_DigestFinal(s, NULL, &n));
+	assert_int_equal(n, 32);
+	n = 1;
+	RV(f->C_DigestFinal(s, got, &n), CKR_BUFFER_TOO_SMALL);
+	n = sizeof(got);
+	OK(f->C_DigestFinal(s, got, &n));
+	assert_memory_equal(got, want, 32);
+
+	/* No key is ever digested; the refusal ends the operation. */
+	OK(f->C_DigestInit(s, &sha));
+	RV(f->C_DigestKey(s, cmek_key(s)), CKR_KEY_INDIGESTIBLE);
+	RV(f->C_DigestFinal(s, got, &n), CKR_OPERATION_NOT_INITIALIZED);
+	OK(f->C_DigestInit(s, &sha));
+	RV(f->C_DigestKey(s, BOGUS_OBJECT), CKR_KEY_HANDLE_INVALID);
+	RV(f->C_DigestUpdate(s, (CK_BYTE_PTR) "abc", 3),
+	   CKR_OPERATION_NOT_INITIALIZED);
+
+	/* Closing a session with a digest active frees it. */
+	OK(f->C_DigestInit(s, &sha));
+	OK(f->C_DigestUpdate(s, (CK_BYTE_PTR) "abc", 3));
+	OK(f->C_CloseSession(s));
+	s = open_s(false);
+	OK(f->C_DigestInit(s, &sha));
+}
+
+/* The dual-function calls stay unsupported. */
+static void digest_dual_not_supported(void **state)
+{
+	CK_SESSION_HANDLE s;
 	CK_BYTE buf[64];
 	CK_ULONG n = sizeof(buf);
 
 	(void)state;
 	init();
 	s = open_s(false);
-	RV(f->C_DigestInit(s, &m), CKR_FUNCTION_NOT_SUPPORTED);
-	RV(f->C_Digest(s, buf, 4, buf, &n), CKR_FUNCTION_NOT_SUPPORTED);
-	RV(f->C_DigestUpdate(s, buf, 4), CKR_FUNCTION_NOT_SUPPORTED);
-	RV(f->C_DigestKey(s, cmek_key(s)), CKR_FUNCTION_NOT_SUPPORTED);
-	RV(f->C_DigestFinal(s, buf, &n), CKR_FUNCTION_NOT_SUPPORTED);
 	RV(f->C_DigestEncryptUpdate(s, buf, 4, buf, &n),
 	   CKR_FUNCTION_NOT_SUPPORTED);
 	RV(f->C_DecryptDigestUpdate(s, buf, 4, buf, &n),
@@ -2563,7 +2733,9 @@ int main(int argc, char **argv)
 	    T(decrypt_encrypted_data_len_range),
 	    T(decrypt_encrypted_data_invalid),
 	    T(aes_gcm_roundtrip_and_errors),
-	    T(digest_not_supported),
+	    T(digest_known_answers),
+	    T(digest_errors),
+	    T(digest_dual_not_supported),
 	    T(sign_init_errors),
 	    T(sign_not_initialized_and_active),
 	    T(sign_buffer_protocol_and_known_answer),

@@ -200,6 +200,13 @@ int main(int argc, char **argv)
 	if (!check("finds the secret", h != CK_INVALID_HANDLE))
 		return 1;
 	read_value("reads it before the fork", s, h, pv);
+	/* A digest under way across the fork: the child frees its copy
+	 * when it initialises again, the parent finishes it. */
+	check_rv("C_DigestInit before the fork",
+		 f->C_DigestInit(s, &(CK_MECHANISM){CKM_SHA256, NULL, 0}),
+		 CKR_OK);
+	check_rv("C_DigestUpdate before the fork",
+		 f->C_DigestUpdate(s, (CK_BYTE_PTR) "ab", 2), CKR_OK);
 
 	fflush(stdout);
 	pid = fork();
@@ -218,6 +225,23 @@ int main(int argc, char **argv)
 	check_rv("C_GetSessionInfo after the fork", f->C_GetSessionInfo(s, &si),
 		 CKR_OK);
 	read_value("reads it again after the fork", s, h, pv);
+	{
+		/* SHA-256("abc"), begun before the fork. */
+		static const unsigned char abc[32] = {
+		    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+		    0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+		    0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+		unsigned char md[32];
+		CK_ULONG md_len = sizeof(md);
+
+		check_rv("C_DigestUpdate after the fork",
+			 f->C_DigestUpdate(s, (CK_BYTE_PTR) "c", 1), CKR_OK);
+		if (check_rv("C_DigestFinal after the fork",
+			     f->C_DigestFinal(s, md, &md_len), CKR_OK))
+			check("the digest spans the fork",
+			      md_len == 32 && memcmp(md, abc, 32) == 0);
+	}
 	h2 = find(s, other);
 	if (check("finds another secret after the fork",
 		  h2 != CK_INVALID_HANDLE))

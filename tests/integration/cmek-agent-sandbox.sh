@@ -27,7 +27,7 @@ cmek_put "$vid" agent/openai "$T/cmek.key" "$T/pt" "$T/blob"
 fp=$(cmek_tool fp "$T/cmek.key")
 
 # The server side holds the credential and the key.
-cmek_module_env "$vid" "$T/cmek.key"
+cmek_module_env "$vid" "$T/cmek.key" agent-vault
 printf 'cmek_values = opened\n' > "$ONECLAW_PKCS11_CONF"
 oc_p11kit_serve
 addr=$OC_P11KIT_ADDR

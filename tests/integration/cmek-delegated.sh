@@ -37,7 +37,7 @@ oc_secret "$(od -An -v -tx1 < "$T/pt2" | tr -d ' \n')"
 cmek_put "$vid" app/aes-key "$T/cmek.key" "$T/pt2" "$T/blob2"
 
 # No key in the environment: only the config file names it.
-cmek_module_env "$vid"
+cmek_module_env "$vid" "" delegated
 write_conf() {
 	( umask 077 && {
 		echo "# delegated CMEK key (written by cmek-delegated.sh)"

@@ -78,17 +78,22 @@ cmek_put_b64() {
 	oc_expect_status 201
 }
 
-# cmek_module_env VAULT [KEYFILE]: configures the module through the
-# environment (the config file stays the empty one from oc_setup).
+# cmek_module_env VAULT [KEYFILE [NAME]]: configures the module through
+# the environment (the config file stays the empty one from oc_setup);
+# NAME labels the token.
 cmek_module_env() {
 	ONECLAW_API_URL=$OC_URL
 	ONECLAW_API_KEY=$ADMIN_KEY
 	ONECLAW_VAULT_ID=$1
 	export ONECLAW_API_URL ONECLAW_API_KEY ONECLAW_VAULT_ID
-	unset ONECLAW_CMEK_KEY ONECLAW_CMEK_KEY_FILE
+	unset ONECLAW_CMEK_KEY ONECLAW_CMEK_KEY_FILE ONECLAW_VAULT_NAME
 	if [ $# -ge 2 ] && [ -n "$2" ]; then
 		ONECLAW_CMEK_KEY_FILE=$2
 		export ONECLAW_CMEK_KEY_FILE
+	fi
+	if [ $# -ge 3 ]; then
+		ONECLAW_VAULT_NAME=$3
+		export ONECLAW_VAULT_NAME
 	fi
 }
 

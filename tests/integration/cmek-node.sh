@@ -22,7 +22,7 @@ head -c 32 /dev/urandom > "$T/pt2"
 oc_secret "$(od -An -v -tx1 < "$T/pt2" | tr -d ' \n')"
 cmek_put "$vid" app/aes-key "$T/cmek.key" "$T/pt2" "$T/blob2"
 
-cmek_module_env "$vid" "$T/cmek.key"
+cmek_module_env "$vid" "$T/cmek.key" node-cmek
 cmek_node cmek-client.js --module "$MODULE" --key "$T/cmek.key" \
 	--vault-name node-cmek \
 	--secret "app/api-key=$T/pt1=$T/blob1" \

@@ -54,7 +54,7 @@ keys_put "$vid" certs/ec-client.pem certificate "$T/ec.crt"
 keys_put "$edvid" ed/ed25519.key private_key "$T/ed.key"
 # From here on the private keys exist only in the vault.
 rm -f "$T/rsa.key" "$T/ec.key" "$T/ed.key"
-mod_env "$vid"
+mod_env "$vid" tls
 
 echo "== the token's objects"
 [ "$(keys_labels privkey | tr '\n' ' ')" = \
@@ -121,7 +121,7 @@ cmp -s "$T/rsa.engine.pub" "$T/rsa.pub" || oc_fail "engine public key differs"
 
 # Ed25519: the public key from CKA_EC_POINT (DER OCTET STRING of the 32
 # bytes; pkcs11-tool 0.23 cannot export it as a SubjectPublicKeyInfo).
-mod_env "$edvid"
+mod_env "$edvid" edkeys
 pkcs11-tool --module "$MODULE" --list-objects \
 	--type pubkey >"$T/p11.out" 2>&1 || oc_fail "list Ed25519 public key"
 grep -q "label: *ed/ed25519.key" "$T/p11.out" ||
@@ -152,7 +152,7 @@ for pub in "$T/ed.exported" "$T/ed.pub"; do
 		{ cat "$T/verify.out" >&2; oc_fail "Ed25519 signature"; }
 done
 echo "ed25519: verified"
-mod_env "$vid"
+mod_env "$vid" tls
 
 echo "== mutual TLS: s_server checks the client certificate"
 # mtls NAME KEY CERT SUBJECT SIGTYPE S_CLIENT_ARGS...: one handshake and

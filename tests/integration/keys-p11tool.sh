@@ -37,7 +37,7 @@ keys_put "$vid" tls/ec.key private_key "$T/ec.key"
 keys_put "$vid" "certs/ec_client.der" certificate "$T/ec.der"
 keys_put "$vid" tls/ed.key private_key "$T/ed.key"
 rm -f "$T/rsa.key" "$T/ec.key" "$T/ed.key"
-mod_env "$vid"
+mod_env "$vid" gnutls
 
 # p11 ARGS...: p11tool on the module, output in $T/p11tool.out.
 p11() {

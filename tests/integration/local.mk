@@ -6,4 +6,5 @@ include tests/integration/cmek.mk
 include tests/integration/tool.mk
 include tests/integration/keys.mk
 include tests/integration/soak.mk
+include tests/integration/clients.mk
 include tests/integration/suite.mk

@@ -1,7 +1,8 @@
 #!/bin/sh
 # module-crypto.sh - the CMEK key inside the token, seen by C clients:
 # pkcs11-tool shows the key object sensitive and never extractable and
-# cannot read its value; the mechanism list is truthful; p11-client
+# cannot read its value (the debug log names CKA_VALUE); the mechanism list
+# is truthful and its plain hashes equal sha256sum's; p11-client
 # decrypts a CMEK secret with CKM_ONECLAW_CMEK and HMACs with a key
 # unwrapped from it, equal to openssl's HMAC over the plaintext; random
 # bytes come out.  (Node clients cover the full matrix: cmek-*.sh.)
@@ -36,12 +37,36 @@ grep -q "never extractable" "$T/p11.out" || oc_fail "extractable"
 grep -q "sensitive" "$T/p11.out" || oc_fail "not sensitive"
 mod_tool --read-object --type secrkey --label cmek --output-file "$T/k" &&
 	[ -s "$T/k" ] && oc_fail "the key's value was read"
+# The debug line of that refusal names the object and the attribute.
+grep -Eq "C_GetAttributeValue: CKR_ATTRIBUTE_SENSITIVE \(object 0x[0-9a-f]+, CKA_VALUE\)" \
+	"$ONECLAW_PKCS11_DEBUG_FILE" || oc_fail "the debug log does not name CKA_VALUE"
 
 mod_tool --list-mechanisms || oc_fail "--list-mechanisms"
 cat "$T/p11.out"
 for m in 0x8c1a0001 AES-GCM SHA256-HMAC SHA512-HMAC; do
 	grep -qi "$m" "$T/p11.out" || oc_fail "mechanism $m not listed"
 done
+# The plain hashes (Java's SunPKCS11 offers RSASSA-PSS only with them),
+# listed for digests only, and hashing as sha256sum does.
+for m in SHA-1 SHA224 SHA256 SHA384 SHA512; do
+	grep -Eq "^ *$m, digest\$" "$T/p11.out" || oc_fail "digest $m not listed"
+done
+head -c 100000 /dev/urandom > "$T/data"
+mod_tool --hash -m SHA256 --input-file "$T/data" --output-file "$T/hash" ||
+	{ cat "$T/p11.out" >&2; oc_fail "--hash -m SHA256"; }
+got=$(od -An -v -tx1 < "$T/hash" | tr -d ' \n')
+want=$(sha256sum < "$T/data" | cut -d' ' -f1)
+[ "$got" = "$want" ] || oc_fail "SHA-256 in the token $got != sha256sum $want"
+# A mechanism the token lacks is named in the debug log (in hex when
+# PKCS#11 has no name for it).
+[ "$(mod_client mech-info 0x250)" = "CKR_OK 0x400" ] || oc_fail "CKM_SHA256 info"
+[ "$(mod_client mech-info 0x1085)" = "CKR_MECHANISM_INVALID 0x0" ] ||
+	oc_fail "CKM_AES_CBC_PAD info"
+grep -q "C_GetMechanismInfo: CKR_MECHANISM_INVALID (CKM_AES_CBC_PAD)\$" \
+	"$ONECLAW_PKCS11_DEBUG_FILE" || oc_fail "the debug log does not name CKM_AES_CBC_PAD"
+mod_client mech-info 0x8c1affff > /dev/null || oc_fail "mech-info 0x8c1affff"
+grep -q "C_GetMechanismInfo: CKR_MECHANISM_INVALID (0x8c1affff)\$" \
+	"$ONECLAW_PKCS11_DEBUG_FILE" || oc_fail "the debug log does not name 0x8c1affff"
 
 # The data object shows the blob; C_Decrypt gives the plaintext.
 mod_client read app/hmac-key > "$T/blob" || oc_fail "read the blob"

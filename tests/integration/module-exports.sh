@@ -25,7 +25,11 @@ ONECLAW_API_KEY=1ck_notarealkeynotarealkey0000
 export ONECLAW_API_URL ONECLAW_API_KEY
 mod_client init > "$T/stdout" 2> "$T/stderr" || oc_fail "C_Initialize: $(cat "$T/stderr")"
 [ "$(cat "$T/stdout")" = "CKR_OK" ] || oc_fail "the module wrote to stdout: $(cat "$T/stdout")"
-mod_client slots > "$T/stdout" 2> "$T/stderr" && oc_fail "listing without a server succeeded"
+# Slots need no server (the stand-in token); a session needs the vaults.
+mod_client slots > "$T/stdout" 2> "$T/stderr" || oc_fail "listing slots without a server failed"
+[ "$(cut -f2 "$T/stdout" | tr -d ' ')" = "1claw" ] ||
+	oc_fail "the module wrote to stdout: $(cat "$T/stdout")"
+mod_client read app/x > "$T/stdout" 2> "$T/stderr" && oc_fail "a session without a server succeeded"
 [ -s "$T/stdout" ] && oc_fail "the module wrote to stdout: $(cat "$T/stdout")"
-grep -q "C_GetSlotList" "$T/stderr" || oc_fail "no debug output on stderr"
+grep -q "C_OpenSession" "$T/stderr" || oc_fail "no debug output on stderr"
 exit 0

@@ -9,18 +9,33 @@ mod_need() {
 	[ -x "$CLIENT" ] || oc_fail "the test client is not built: $CLIENT"
 }
 
-# mod_env [VAULT]: credential mode through the environment (the config
-# file stays the empty one from oc_setup).
+# mod_env [VAULT [NAME]]: credential mode through the environment (the
+# config file stays the empty one from oc_setup); NAME labels the token.
 mod_env() {
 	ONECLAW_API_URL=$OC_URL
 	ONECLAW_API_KEY=$ADMIN_KEY
 	export ONECLAW_API_URL ONECLAW_API_KEY
-	unset ONECLAW_CMEK_KEY ONECLAW_CMEK_KEY_FILE ONECLAW_AGENT_API_KEY
+	unset ONECLAW_CMEK_KEY ONECLAW_CMEK_KEY_FILE ONECLAW_AGENT_API_KEY \
+		ONECLAW_VAULT_NAME
 	if [ $# -ge 1 ] && [ -n "$1" ]; then
 		ONECLAW_VAULT_ID=$1
 		export ONECLAW_VAULT_ID
 	else
 		unset ONECLAW_VAULT_ID
+	fi
+	if [ $# -ge 2 ]; then
+		ONECLAW_VAULT_NAME=$2
+		export ONECLAW_VAULT_NAME
+	fi
+}
+
+# mod_serial VAULT_ID: the token serial the module gives that vault.
+mod_serial() {
+	if [ "${#1}" -le 16 ]; then
+		printf '%s' "$1"
+	else
+		printf '%s%s' "$(printf '%s' "$1" | cut -c1-8)" \
+			"$(printf '%s' "$1" | sha256sum | cut -c1-8)"
 	fi
 }
 

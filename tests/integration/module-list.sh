@@ -1,6 +1,6 @@
 #!/bin/sh
-# module-list.sh - one slot per vault, the token named after the vault;
-# every secret a data object; listing a vault costs one list request, and
+# module-list.sh - one slot per configured vault, the token labelled with
+# the configured name; every secret a data object; listing a vault costs one list request, and
 # reading values one GET each, over one reused connection.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
@@ -15,6 +15,15 @@ c=$(oc_create_vault "gämma")
 for p in one two three/deep; do mod_put_text "$a" "app/$p" "alpha-$p"; done
 mod_put_text "$b" lonely "beta-only"
 mod_env
+cat > "$ONECLAW_PKCS11_CONF" <<EOC
+vaults = $a, $b, $c
+[vault $a]
+name = alpha
+[vault $b]
+name = beta vault
+[vault $c]
+name = gämma
+EOC
 
 mod_tool --list-slots || { cat "$T/p11.out" >&2; oc_fail "--list-slots"; }
 cat "$T/p11.out"
@@ -24,8 +33,7 @@ for name in alpha "beta vault" "gämma"; do
 done
 grep -q "token model *: 1claw vault" "$T/p11.out" || oc_fail "model"
 grep -q "token manufacturer *: oneclaw-pkcs11" "$T/p11.out" || oc_fail "manufacturer"
-serial=$(echo "$a" | tr -d '-' | cut -c1-16)
-grep -q "serial num *: $serial" "$T/p11.out" || oc_fail "serial is not from the vault id"
+grep -q "serial num *: $(mod_serial "$a")" "$T/p11.out" || oc_fail "serial is not from the vault id"
 grep -q "login required" "$T/p11.out" && oc_fail "login required with a credential"
 
 # Every secret of a vault, by token label.
@@ -44,7 +52,8 @@ mod_tool --token-label "gämma" --list-objects --type data || oc_fail "empty vau
 grep -q "^Data object" "$T/p11.out" && oc_fail "objects in an empty vault"
 
 # A configured vault id: that vault only.
-mod_env "$b"
+: > "$ONECLAW_PKCS11_CONF"
+mod_env "$b" "beta vault"
 mod_client slots > "$T/slots" || oc_fail "slots"
 [ "$(wc -l < "$T/slots")" -eq 1 ] || oc_fail "more than the configured vault"
 grep -q "beta vault" "$T/slots" || oc_fail "the configured vault's name"

@@ -21,7 +21,7 @@ vid=$(oc_create_vault registered)
 printf 'via-p11-kit-%s' "$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')" > "$T/v"
 oc_secret "$(cat "$T/v")"
 mod_put "$vid" app/secret "$T/v"
-mod_env "$vid"
+mod_env "$vid" registered
 
 mkdir -p "$T/modules"
 printf 'module: %s\nx-init-reserved: read_only=true\n' "$MODULE" > "$T/modules/oneclaw.module"

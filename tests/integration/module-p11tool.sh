@@ -15,7 +15,7 @@ oc_secret "$(cat "$T/v1")"
 head -c 200 /dev/urandom > "$T/v2"
 mod_put "$vid" db/password "$T/v1"
 mod_put "$vid" "certs/blob one" "$T/v2"
-mod_env "$vid"
+mod_env "$vid" tools
 
 p11tool --provider "$MODULE" --list-tokens > "$T/tokens" 2>&1 ||
 	{ cat "$T/tokens" >&2; oc_fail "--list-tokens"; }

@@ -10,12 +10,15 @@ tests_integration_p11_client_LDADD = $(PTHREAD_LIBS) -ldl
 TESTS += \
 	tests/integration/module-exports.sh \
 	tests/integration/module-config.sh \
+	tests/integration/module-debug.sh \
 	tests/integration/module-list.sh \
 	tests/integration/module-read.sh \
 	tests/integration/module-revoked.sh \
 	tests/integration/module-pin.sh \
 	tests/integration/module-p11tool.sh \
 	tests/integration/module-p11kit.sh \
+	tests/integration/module-offline.sh \
+	tests/integration/module-label.sh \
 	tests/integration/module-write.sh \
 	tests/integration/module-crypto.sh \
 	tests/integration/module-audit.sh \

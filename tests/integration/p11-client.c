@@ -6,6 +6,9 @@
  *
  *   p11-client MODULE init              C_Initialize/C_Finalize, the CK_RV
  *   p11-client MODULE slots             "ID<TAB>label" per slot
+ *   p11-client MODULE session-slots     a session on the first slot (the
+ *                                       stand-in lists the vaults), then
+ *                                       "ID<TAB>label<TAB>slot description"
  *   p11-client MODULE read LABEL        the data object's value, raw
  *   p11-client MODULE rv-read LABEL     the CK_RV of finding + reading it
  *   p11-client MODULE deverr LABEL      read, then ulDeviceError
@@ -57,6 +60,9 @@
  *                                       C_SignInit with the private key
  *                                       LABEL and mechanism MECH (a
  *                                       number, 0x... allowed): the CK_RV
+ *   p11-client MODULE mech-info MECH    C_GetMechanismInfo of MECH (a
+ *                                       number) on the first slot: the
+ *                                       CK_RV and the flags in hex
  *
  * P11_CLIENT_PIN logs in with that PIN after opening a session;
  * P11_CLIENT_SLOT picks the slot (default: the first); P11_CLIENT_RO opens
@@ -221,6 +227,33 @@ static int cmd_slots(void)
 			return failed("C_GetTokenInfo", rv);
 		printf("%lu\t%.32s\n", (unsigned long)ids[i], ti.label);
 	}
+	return 0;
+}
+
+static int cmd_session_slots(void)
+{
+	CK_SLOT_ID ids[64];
+	CK_ULONG n = 64;
+	CK_SESSION_HANDLE s;
+	CK_TOKEN_INFO ti;
+	CK_SLOT_INFO si;
+	CK_RV rv = open_session(false, &s);
+
+	if (rv != CKR_OK)
+		return failed("C_OpenSession", rv);
+	rv = f->C_GetSlotList(CK_TRUE, ids, &n);
+	if (rv != CKR_OK)
+		return failed("C_GetSlotList", rv);
+	for (CK_ULONG i = 0; i < n; i++) {
+		rv = f->C_GetTokenInfo(ids[i], &ti);
+		if (rv == CKR_OK)
+			rv = f->C_GetSlotInfo(ids[i], &si);
+		if (rv != CKR_OK)
+			return failed("C_GetTokenInfo", rv);
+		printf("%lu\t%.32s\t%.64s\n", (unsigned long)ids[i], ti.label,
+		       si.slotDescription);
+	}
+	f->C_CloseSession(s);
 	return 0;
 }
 
@@ -718,8 +751,25 @@ static int cmd_initargs(const char *label)
 	EXPECT(open_session(false, &s), CKR_OK);
 	EXPECT(f->C_SeedRandom(s, (CK_BYTE *)"x", 1),
 	       CKR_RANDOM_SEED_NOT_SUPPORTED);
+	/* A digest under these locks: SHA-256("abc"). */
 	EXPECT(f->C_DigestInit(s, &(CK_MECHANISM){CKM_SHA256, NULL, 0}),
-	       CKR_FUNCTION_NOT_SUPPORTED);
+	       CKR_OK);
+	{
+		static const unsigned char abc[32] = {
+		    0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+		    0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+		    0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+		    0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+		unsigned char md[64];
+		CK_ULONG md_len = sizeof(md);
+
+		EXPECT(f->C_Digest(s, (CK_BYTE *)"abc", 3, md, &md_len),
+		       CKR_OK);
+		if (md_len != 32 || memcmp(md, abc, 32) != 0) {
+			fprintf(stderr, "C_Digest: not SHA-256(abc)\n");
+			return 1;
+		}
+	}
 #undef EXPECT
 	printf("initargs: ok (%lu application locks)\n", app_locks);
 	return 0;
@@ -902,6 +952,27 @@ static int cmd_attr_rv(const char *cname, const char *label, char **names,
 		}
 		printf("\n");
 	}
+	return 0;
+}
+
+static int cmd_mech_info(const char *mech)
+{
+	CK_MECHANISM_INFO mi = {0, 0, 0};
+	CK_MECHANISM_TYPE type;
+	CK_SLOT_ID slot;
+	char *end;
+	CK_RV rv;
+
+	type = strtoul(mech, &end, 0);
+	if (*mech == '\0' || *end != '\0') {
+		fprintf(stderr, "mech-info: bad mechanism %s\n", mech);
+		return 64;
+	}
+	rv = first_slot(&slot);
+	if (rv != CKR_OK)
+		return failed("C_GetSlotList", rv);
+	rv = f->C_GetMechanismInfo(slot, type, &mi);
+	printf("%s 0x%lx\n", oc_client_rv_name(rv), (unsigned long)mi.flags);
 	return 0;
 }
 
@@ -1182,6 +1253,8 @@ int main(int argc, char **argv)
 		return failed("C_Initialize", rv);
 	if (strcmp(cmd, "slots") == 0)
 		rc = cmd_slots();
+	else if (strcmp(cmd, "session-slots") == 0)
+		rc = cmd_session_slots();
 	else if (strcmp(cmd, "read") == 0 && argc == 4)
 		rc = cmd_read(argv[3], false, false);
 	else if (strcmp(cmd, "rv-read") == 0 && argc == 4)
@@ -1224,6 +1297,8 @@ int main(int argc, char **argv)
 		rc = cmd_attr_rv(argv[3], argv[4], argv + 5, argc - 5);
 	else if (strcmp(cmd, "sign-rv") == 0 && argc == 5)
 		rc = cmd_sign_rv(argv[3], argv[4]);
+	else if (strcmp(cmd, "mech-info") == 0 && argc == 4)
+		rc = cmd_mech_info(argv[3]);
 	else {
 		fprintf(stderr, "p11-client: unknown command or arguments\n");
 		rc = 64;

@@ -96,7 +96,7 @@ same_values "$T/expect.jsonl" "$T/got.jsonl"
 [ "$(unreadable "$V" "$T/k1.key")" = 52 ] || oc_fail "k1 still opens secrets"
 echo "== a key in the oneclaw module's own token"
 [ -f "$MODULE" ] || oc_fail "the module is not built: $MODULE"
-ONECLAW_VAULT_ID=$V ONECLAW_CMEK_KEY_FILE=$T/k2.key \
+ONECLAW_VAULT_ID=$V ONECLAW_VAULT_NAME=hsm ONECLAW_CMEK_KEY_FILE=$T/k2.key \
 	tool --pkcs11-module "$MODULE" secret get "$V" hsm/one \
 	--key 'pkcs11:token=hsm;object=cmek;type=secret-key' > "$T/got.mod" ||
 	oc_fail "get with the module's key object"
@@ -105,7 +105,7 @@ cmp -s "$T/got.mod" "$T/v1" || oc_fail "module key object opened other bytes"
 # and the blob must carry that one (SoftHSM above used the tool's).
 printf 'module-sealed-value-5b2f' > "$T/v3"
 oc_secret module-sealed-value-5b2f
-ONECLAW_VAULT_ID=$V ONECLAW_CMEK_KEY_FILE=$T/k2.key \
+ONECLAW_VAULT_ID=$V ONECLAW_VAULT_NAME=hsm ONECLAW_CMEK_KEY_FILE=$T/k2.key \
 	tool --pkcs11-module "$MODULE" secret put "$V" hsm/three \
 	--key 'pkcs11:token=hsm;object=cmek;type=secret-key' < "$T/v3" \
 	> /dev/null || oc_fail "put with the module's key object"

@@ -20,7 +20,6 @@
 #include "audit.h"
 #include "conf.h"
 #include "err.h"
-#include "mech.h"
 #include "tmpdir.h"
 #include "token.h"
 
@@ -239,21 +238,6 @@ static void test_small_buffer(void **state)
 	assert_int_equal(oc_audit_format(buf, 0, &e, &agent), 0);
 }
 
-/* Every mechanism the module lists has a name. */
-static void test_mech_names(void **state)
-{
-	CK_MECHANISM_TYPE list[64];
-	CK_ULONG n = 64;
-
-	(void)state;
-	assert_int_equal(oc_mech_list(list, &n), CKR_OK);
-	assert_true(n > 6);
-	for (CK_ULONG i = 0; i < n; i++)
-		assert_non_null(oc_mech_name(list[i]));
-	assert_string_equal(oc_mech_name(CKM_ECDSA), "CKM_ECDSA");
-	assert_null(oc_mech_name(CKM_SHA256));
-}
-
 /* Not a socket on fd 0: this process. */
 static void test_caller_process(void **state)
 {
@@ -464,7 +448,6 @@ int main(void)
 	    cmocka_unit_test(test_cut),
 	    cmocka_unit_test(test_caller_fields),
 	    cmocka_unit_test(test_small_buffer),
-	    cmocka_unit_test(test_mech_names),
 	    cmocka_unit_test(test_caller_process),
 	    cmocka_unit_test(test_caller_socket),
 	    cmocka_unit_test(test_file_sink),

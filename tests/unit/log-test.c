@@ -69,6 +69,15 @@ static void test_parse(void **state)
 			 OC_OK);
 	assert_int_equal(m,
 			 OC_LOG_P11 | OC_LOG_API | OC_LOG_SERVER | OC_LOG_TOOL);
+	/* Switches as people type them. */
+	assert_int_equal(oc_log_parse_categories("1", &m), OC_OK);
+	assert_int_equal(m, OC_LOG_ALL);
+	assert_int_equal(oc_log_parse_categories("yes", &m), OC_OK);
+	assert_int_equal(m, OC_LOG_ALL);
+	assert_int_equal(oc_log_parse_categories("TRUE", &m), OC_OK);
+	assert_int_equal(m, OC_LOG_ALL);
+	assert_int_equal(oc_log_parse_categories("0", &m), OC_OK);
+	assert_int_equal(m, 0);
 	assert_int_equal(oc_log_parse_categories("", &m), OC_OK);
 	assert_int_equal(m, 0);
 	m = 7;
@@ -100,8 +109,16 @@ static void test_configure_file(void **state)
 	/* the error also went to stderr */
 	text = slurp(err_file);
 	assert_non_null(strstr(text, "refusing x\n"));
-	assert_int_equal(oc_log_configure("nope", NULL), OC_ERR_PARSE);
-	assert_true(oc_log_enabled(OC_LOG_CONF)); /* unchanged */
+	/* An unknown name: one warning, and the known names still apply. */
+	assert_int_equal(oc_log_configure("conf,nope,zilch", NULL), OC_OK);
+	assert_true(oc_log_enabled(OC_LOG_CONF));
+	assert_false(oc_log_enabled(OC_LOG_CMEK));
+	text = slurp(err_file);
+	assert_non_null(strstr(text, "oneclaw: debug: ignoring unknown debug "
+				     "categories nope, zilch "
+				     "(ONECLAW_PKCS11_DEBUG=help"));
+	assert_null(
+	    strstr(strstr(text, "ignoring unknown") + 1, "ignoring unknown"));
 	assert_int_equal(oc_log_configure(NULL, "/nonexistent/dir/log"),
 			 OC_ERR_IO);
 	/* A link in the log's place is not followed. */

@@ -26,6 +26,7 @@
 #include "cmek.h"
 #include "codec.h"
 #include "asym.h"
+#include "digest.h"
 #include "audit.h"
 #include "entry.h"
 #include "err.h"
@@ -69,9 +70,10 @@ struct mvault {
 static struct {
 	struct mvault vaults[2];
 	int fail_get;
+	int fail_vault_list; /* an OC_ERR_* for the next vault listings */
 	long fail_status;
-	unsigned n_vault_list, n_secret_list, n_get, n_put, n_delete, n_login,
-	    n_logout;
+	unsigned n_vault_list, n_vault_get, n_secret_list, n_get, n_put,
+	    n_delete, n_login, n_logout;
 	/* Run once while a list is in flight (after its snapshot). */
 	void (*during_list)(void);
 	bool last_blob;
@@ -135,6 +137,8 @@ static int mk_vault_list(void *ctx, struct oc_vault **out, size_t *n)
 {
 	(void)ctx;
 	m.n_vault_list++;
+	if (m.fail_vault_list)
+		return m.fail_vault_list;
 	m.status = 200;
 	*out = malloc(2 * sizeof(**out));
 	(*out)[0] = m.vaults[0].v;
@@ -146,6 +150,7 @@ static int mk_vault_list(void *ctx, struct oc_vault **out, size_t *n)
 static int mk_vault_get(void *ctx, const char *id, struct oc_vault *out)
 {
 	(void)ctx;
+	m.n_vault_get++;
 	m.status = mv(id) ? 200 : 404;
 	if (!mv(id))
 		return OC_ERR_NOT_FOUND;
@@ -322,6 +327,7 @@ static CK_FUNCTION_LIST *f;
 static char conf_path[64];
 
 static int set_conf(const char *text);
+static int write_conf(const char *text, bool listed);
 
 static int group_setup(void **state)
 {
@@ -487,18 +493,63 @@ static void test_slots(void **state)
 	n = 4;
 	assert_int_equal(f->C_GetSlotList(CK_FALSE, ids, &n), CKR_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(m.n_vault_list, 1);
 	assert_int_equal(f->C_GetTokenInfo(ids[0], &ti), CKR_OK);
 	assert_memory_equal(ti.label, "plain                           ", 32);
 	assert_memory_equal(ti.model, "1claw vault     ", 16);
-	assert_memory_equal(ti.serialNumber, "1111111111114111", 16);
+	/* The id is longer than 16: 8 of it, 8 of its SHA-256. */
+	assert_memory_equal(ti.serialNumber, "11111111bd7662a5", 16);
 	assert_true(ti.flags & CKF_RNG);
 	assert_true(ti.flags & CKF_TOKEN_INITIALIZED);
+	assert_true(ti.flags & CKF_USER_PIN_INITIALIZED);
 	assert_false(ti.flags & CKF_LOGIN_REQUIRED);
 	assert_false(ti.flags & CKF_WRITE_PROTECTED);
 	assert_int_equal(f->C_GetTokenInfo(7, &ti), CKR_SLOT_ID_INVALID);
+	/* Everything from the configuration: nothing asked. */
+	assert_int_equal(m.n_vault_list + m.n_vault_get, 0);
+}
+
+/* No vault configured: a stand-in token, its vaults listed by the first
+ * C_OpenSession (a failure is that call's error), its label kept. */
+static void test_standin(void **state)
+{
+	CK_SLOT_ID ids[4];
+	CK_ULONG n = 4;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE s;
+
+	(void)state;
+	f->C_Finalize(NULL);
+	assert_int_equal(write_conf("", true), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->C_GetTokenInfo(ids[0], &ti), CKR_OK);
+	assert_memory_equal(ti.label, "1claw ", 6);
+	assert_memory_equal(ti.serialNumber, "1claw           ", 16);
+	assert_int_equal(m.n_vault_list, 0);
+	m.fail_vault_list = OC_ERR_NET;
+	assert_int_equal(
+	    f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &s),
+	    CKR_DEVICE_ERROR);
+	m.fail_vault_list = 0;
+	n = 4;
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	s = open_rw(0, false);
+	assert_int_equal(m.n_vault_list, 2);
+	n = 4;
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
+	assert_memory_equal(ti.label, "1claw ", 6);
+	assert_int_equal(f->C_GetTokenInfo(1, &ti), CKR_OK);
+	assert_memory_equal(ti.label, "sealed ", 7);
 	/* Listed once. */
-	assert_int_equal(m.n_vault_list, 1);
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	s = open_rw(1, false);
+	assert_int_equal(f->C_CloseSession(s), CKR_OK);
+	assert_int_equal(m.n_vault_list, 2);
+	assert_int_equal(set_conf(""), 0);
 }
 
 static void test_find_read(void **state)
@@ -1334,6 +1385,7 @@ static void test_pin_mode(void **state)
 	(void)state;
 	f->C_Finalize(NULL);
 	unsetenv("ONECLAW_API_KEY");
+	assert_int_equal(write_conf("", true), 0);
 	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
 	/* A stand-in slot, answered without the network. */
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
@@ -1380,7 +1432,9 @@ static void test_pin_mode(void **state)
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_OK);
-	assert_memory_equal(ti.label, "plain ", 6);
+	assert_memory_equal(ti.label, "1claw ", 6); /* decided once */
+	assert_int_equal(f->C_GetTokenInfo(1, &ti), CKR_OK);
+	assert_memory_equal(ti.label, "sealed ", 7);
 	/* A decryption and a search left pending across the logout. */
 	rw = open_rw(0, false);
 	assert_int_equal(f->C_DecryptInit(s, &mech, cmek_key(s)), CKR_OK);
@@ -1404,6 +1458,7 @@ static void test_pin_mode(void **state)
 	assert_int_equal(f->C_CloseAllSessions(0), CKR_OK);
 	assert_int_equal(m.n_logout, 2);
 	assert_int_equal(f->C_CloseSession(s), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(set_conf(""), 0);
 }
 
 /* --- key pairs and certificates from secrets ------------------------------ */
@@ -1415,18 +1470,29 @@ static void add_typed(const char *vid, const char *path, const char *type,
 	snprintf(ms(vid, path)->type, sizeof(ms(vid, path)->type), "%s", type);
 }
 
-/* Rewrites the module's config file (read at C_Initialize). */
-/* The test's configuration: text, then the plain vault's section (the
- * global test key would otherwise refuse its unsealed values). */
-static int set_conf(const char *text)
+/* Rewrites the module's config file (read at C_Initialize): with
+ * `listed`, the vaults are the ones the credential sees (a stand-in
+ * token until they are listed), else the two vaults and their names;
+ * then text, then the plain vault's section (the global test key would
+ * otherwise refuse its unsealed values). */
+static int write_conf(const char *text, bool listed)
 {
 	FILE *fp = fopen(conf_path, "w");
 
 	if (!fp)
 		return -1;
+	if (!listed)
+		fputs("vaults = " V_PLAIN ", " V_CMEK "\n", fp);
 	fputs(text, fp);
 	fputs("[vault " V_PLAIN "]\nallow_unsealed = true\n", fp);
+	if (!listed)
+		fputs("name = plain\n[vault " V_CMEK "]\nname = sealed\n", fp);
 	return fclose(fp);
+}
+
+static int set_conf(const char *text)
+{
+	return write_conf(text, false);
 }
 
 static size_t pem_key(EVP_PKEY *k, uint8_t *out, size_t cap)
@@ -1751,20 +1817,22 @@ static void test_key_objects_cmek(void **state)
 static void test_misc(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw(0, false);
-	CK_MECHANISM_TYPE mechs[32];
+	CK_MECHANISM_TYPE mechs[64];
 	CK_MECHANISM_INFO mi;
 	CK_ULONG n = 0;
 	uint8_t rnd[64] = {0}, zero[64] = {0};
 
 	(void)state;
 	assert_int_equal(f->C_GetMechanismList(0, NULL, &n), CKR_OK);
-	assert_int_equal(n, 6 + oc_asym_mech_count());
+	assert_int_equal(n, 6 + oc_digest_mech_count() + oc_asym_mech_count());
 	n = 2;
 	assert_int_equal(f->C_GetMechanismList(0, mechs, &n),
 			 CKR_BUFFER_TOO_SMALL);
-	n = 32;
+	n = 64;
 	assert_int_equal(f->C_GetMechanismList(0, mechs, &n), CKR_OK);
 	assert_int_equal(mechs[0], CKM_ONECLAW_CMEK);
+	assert_int_equal(f->C_GetMechanismInfo(0, CKM_SHA384, &mi), CKR_OK);
+	assert_int_equal(mi.flags, CKF_DIGEST);
 	assert_int_equal(f->C_GetMechanismInfo(0, CKM_ONECLAW_CMEK, &mi),
 			 CKR_OK);
 	assert_true(mi.flags & CKF_UNWRAP);
@@ -1947,6 +2015,7 @@ int main(void)
 	    T(test_init),
 	    T(test_init_reserved),
 	    T(test_slots),
+	    T(test_standin),
 	    T(test_find_read),
 	    T(test_find_templates),
 	    T(test_attributes),
