@@ -114,7 +114,7 @@ static CK_RV list_remote(bool *bound)
 	*bound = false;
 	err = oc_backend_vault_list(&oc_mod.be, &v, &nv);
 	if (err) {
-		oc_rv_cause("listing vaults: %s", oc_strerror(err));
+		oc_rv_cause("listing vaults: %s", oc_rv_err_text(err));
 		return oc_rv_map(err, OC_RV_GENERIC);
 	}
 	oc_lock_take(oc_mod.lock);

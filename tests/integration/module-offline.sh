@@ -68,7 +68,7 @@ grep -q "C_OpenSession.*CKR_DEVICE_ERROR" "$T/p11.out" || oc_fail "C_OpenSession
 # A debug line (tests/lib.sh keeps the debug log in a file), not stderr.
 grep -q 'no session on token' "$T/p11.out" &&
 	oc_fail "the failed listing is on stderr"
-grep -q 'no session on token "1claw": listing vaults.*(CKR_DEVICE_ERROR)' \
+grep -q 'no session on token "1claw": listing vaults: http://127.0.0.1:1: .*connect.*(CKR_DEVICE_ERROR)' \
 	"$ONECLAW_PKCS11_DEBUG_FILE" ||
 	oc_fail "the failed listing is not in the debug log with its cause"
 
