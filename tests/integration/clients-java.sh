@@ -9,7 +9,13 @@
 # original public keys; an unchanged JSSE client, configured only with
 # system properties, completes TLS 1.3 client authentication with the RSA
 # key (RSA-PSS) and the EC key, and TLS 1.2 with PKCS#1 v1.5, against an
-# `openssl s_server` that checks the client certificate.  Not part of
+# `openssl s_server` that checks the client certificate.  Then in PIN mode
+# (no credential, the API key is the PIN): SunPKCS11 sees the token
+# labelled with the vault's name and needing a login before it; keytool
+# refuses a wrong PIN with CKR_PIN_INCORRECT and lists both entries with
+# the right one; ks.load(null, pin) signs (RSA-PSS) and JSSE, given the
+# PIN as javax.net.ssl.keyStorePassword, completes TLS 1.3.  The PIN goes
+# through files only and is in no program's output.  Not part of
 # `make check` (the JVM is slow to start): `make check-java` runs it.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
