@@ -181,11 +181,16 @@ void oc_attr_pad(CK_UTF8CHAR *dst, size_t size, const char *src, size_t len)
 	memset(dst, ' ', size);
 	if (n)
 		memcpy(dst, src, n);
-	/* Labels come from the server: a newline or tab would break the
-	 * line a client prints. */
-	for (size_t i = 0; i < n; i++)
+	/* Labels come from the server: a newline, tab or C1 control (U+0080
+	 * to U+009F, two bytes in UTF-8) would break the line a client
+	 * prints, or drive its terminal. */
+	for (size_t i = 0; i < n; i++) {
 		if (dst[i] < 0x20 || dst[i] == 0x7f)
 			dst[i] = ' ';
+		else if (dst[i] == 0xc2 && i + 1 < n && dst[i + 1] >= 0x80 &&
+			 dst[i + 1] <= 0x9f)
+			dst[i] = dst[i + 1] = ' ';
+	}
 }
 
 CK_RV oc_attr_dup(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE **out)

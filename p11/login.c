@@ -78,13 +78,12 @@ static CK_RV login_so(const struct oc_session *s)
 /* A refusal is not a network failure: say which one happened. */
 static void login_failure_cause(int err)
 {
-	const char *net = oc_http_last_failure();
-
 	if (err == OC_ERR_UNAUTHORIZED || err == OC_ERR_FORBIDDEN)
 		oc_rv_cause("the vault refused the API key (%s)",
 			    oc_strerror(err));
-	else if (err == OC_ERR_NET && net[0])
-		oc_rv_cause("could not reach the vault at %s", net);
+	else if (err == OC_ERR_NET && oc_http_last_failure()[0])
+		oc_rv_cause("could not reach the vault at %s",
+			    oc_rv_err_text(err));
 	else
 		oc_rv_cause("logging in: %s", oc_strerror(err));
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "http.h"
 #include "rv.h"
 
 static __thread char cause[256];
@@ -125,4 +126,11 @@ void oc_rv_cause_clear(void)
 {
 	cause[0] = '\0';
 	has_cause_attr = false;
+}
+
+const char *oc_rv_err_text(int err)
+{
+	const char *net = oc_http_last_failure();
+
+	return err == OC_ERR_NET && net[0] ? net : oc_strerror(err);
 }

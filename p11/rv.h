@@ -31,5 +31,9 @@ const char *oc_rv_cause_get(void);
 void oc_rv_cause_attr(CK_ATTRIBUTE_TYPE type);
 bool oc_rv_cause_attr_get(CK_ATTRIBUTE_TYPE *type);
 void oc_rv_cause_clear(void);
+/* What a failed core call says happened: for a network error, what curl
+ * said about this thread's last request (the URL and the cause), else
+ * the error's own text. */
+const char *oc_rv_err_text(int err);
 
 #endif

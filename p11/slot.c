@@ -22,6 +22,11 @@ static struct {
 	size_t n;
 	bool made;   /* the slots the configuration gives exist */
 	bool listed; /* the stand-in's vaults were listed */
+	/* Listings tried, and the last one's result: a thread that waited
+	 * on `fetch` while another listed takes that answer rather than
+	 * wait out its own timeout against a server that just failed. */
+	unsigned tries;
+	CK_RV last;
 	struct oc_lock *fetch;
 } slots;
 
@@ -114,7 +119,7 @@ static CK_RV list_remote(bool *bound)
 	*bound = false;
 	err = oc_backend_vault_list(&oc_mod.be, &v, &nv);
 	if (err) {
-		oc_rv_cause("listing vaults: %s", oc_strerror(err));
+		oc_rv_cause("listing vaults: %s", oc_rv_err_text(err));
 		return oc_rv_map(err, OC_RV_GENERIC);
 	}
 	oc_lock_take(oc_mod.lock);
@@ -185,6 +190,7 @@ CK_RV oc_slot_ensure(void)
 CK_RV oc_slot_discover(void)
 {
 	bool done, bound = false;
+	unsigned tries;
 	CK_RV rv;
 
 	if (!standin())
@@ -194,21 +200,33 @@ CK_RV oc_slot_discover(void)
 		return rv;
 	oc_lock_take(oc_mod.lock);
 	done = slots.listed;
+	tries = slots.tries;
 	oc_lock_release(oc_mod.lock);
 	if (done)
 		return CKR_OK;
 	oc_lock_take(slots.fetch);
 	oc_lock_take(oc_mod.lock);
 	done = slots.listed;
+	if (!done && slots.tries != tries) {
+		/* Another thread listed while this one waited, and failed. */
+		rv = slots.last;
+		done = true;
+	}
 	oc_lock_release(oc_mod.lock);
+	if (done && rv != CKR_OK)
+		oc_rv_cause("listing vaults: the listing another thread ran "
+			    "while this one waited failed");
 	if (!done)
 		rv = list_remote(&bound);
-	/* None to bind: listed again next time (one may be made by then). */
-	if (rv == CKR_OK && bound) {
-		oc_lock_take(oc_mod.lock);
-		slots.listed = true;
-		oc_lock_release(oc_mod.lock);
+	oc_lock_take(oc_mod.lock);
+	if (!done) {
+		slots.tries++;
+		slots.last = rv;
 	}
+	/* None to bind: listed again next time (one may be made by then). */
+	if (rv == CKR_OK && bound)
+		slots.listed = true;
+	oc_lock_release(oc_mod.lock);
 	oc_lock_release(slots.fetch);
 	return rv;
 }

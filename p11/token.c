@@ -170,7 +170,7 @@ CK_RV oc_token_vault(struct oc_token *t, bool fresh, struct oc_vault *out)
 	}
 	oc_lock_release(t->fetch);
 	if (err) {
-		oc_rv_cause("vault %s: %s", id, oc_strerror(err));
+		oc_rv_cause("vault %s: %s", id, oc_rv_err_text(err));
 		return oc_rv_map(err, OC_RV_VAULT);
 	}
 	check_key(t, &v);
@@ -412,7 +412,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 	oc_lock_release(t->fetch);
 	oc_secret_meta_list_free(items, n);
 	if (err) {
-		oc_rv_cause("listing vault %s: %s", id, oc_strerror(err));
+		oc_rv_cause("listing vault %s: %s", id, oc_rv_err_text(err));
 		return oc_rv_map(err, OC_RV_VAULT);
 	}
 	return CKR_OK;
@@ -505,7 +505,7 @@ CK_RV oc_token_fetch(struct oc_token *t, CK_OBJECT_HANDLE h)
 	oc_secret_clear(&sec);
 	oc_secure_free(opened);
 	if (err) {
-		oc_rv_cause("reading %s: %s", path, oc_strerror(err));
+		oc_rv_cause("reading %s: %s", path, oc_rv_err_text(err));
 		rv = oc_rv_map(err, OC_RV_OBJECT);
 	}
 out:

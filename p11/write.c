@@ -255,7 +255,7 @@ static CK_RV put(struct oc_session *s, const char *path, const uint8_t *value,
 	memset(&meta, 0, sizeof(meta));
 	err = oc_backend_secret_put(&oc_mod.be, v.id, path, &in, &meta);
 	if (err) {
-		oc_rv_cause("storing %s: %s", path, oc_strerror(err));
+		oc_rv_cause("storing %s: %s", path, oc_rv_err_text(err));
 		rv = oc_rv_map(err, OC_RV_WRITE);
 		goto out;
 	}
@@ -607,7 +607,7 @@ CK_RV oc_write_destroy(struct oc_session *s, CK_OBJECT_HANDLE h)
 	if (err == OC_OK || err == OC_ERR_NOT_FOUND || err == OC_ERR_GONE)
 		oc_token_forget(t, h);
 	if (err) {
-		oc_rv_cause("deleting %s: %s", path, oc_strerror(err));
+		oc_rv_cause("deleting %s: %s", path, oc_rv_err_text(err));
 		rv = oc_rv_map(err, OC_RV_OBJECT);
 	}
 	free(path);

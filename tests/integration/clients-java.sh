@@ -9,7 +9,13 @@
 # original public keys; an unchanged JSSE client, configured only with
 # system properties, completes TLS 1.3 client authentication with the RSA
 # key (RSA-PSS) and the EC key, and TLS 1.2 with PKCS#1 v1.5, against an
-# `openssl s_server` that checks the client certificate.  Not part of
+# `openssl s_server` that checks the client certificate.  Then in PIN mode
+# (no credential, the API key is the PIN): SunPKCS11 sees the token
+# labelled with the vault's name and needing a login before it; keytool
+# refuses a wrong PIN with CKR_PIN_INCORRECT and lists both entries with
+# the right one; ks.load(null, pin) signs (RSA-PSS) and JSSE, given the
+# PIN as javax.net.ssl.keyStorePassword, completes TLS 1.3.  The PIN goes
+# through files only and is in no program's output.  Not part of
 # `make check` (the JVM is slow to start): `make check-java` runs it.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
@@ -79,7 +85,8 @@ jsign() {
 	_name=$1 _alias=$2 _alg=$3 _pub=$4
 	shift 4
 	jrun VaultSign "$T/pkcs11-java.cfg" "$_alias" "$_alg" "$T/msg" \
-		"$T/$_name.sig" || { cat "$T/java.out" >&2; oc_fail "$_alg"; }
+		"$T/$_name.sig" ${JPIN_FILE:+"$JPIN_FILE"} ||
+		{ cat "$T/java.out" >&2; oc_fail "$_alg"; }
 	cat "$T/java.out"
 	grep -q 'by SunPKCS11-oneclaw, .*: good$' "$T/java.out" ||
 		oc_fail "$_alg: not signed by the token"
@@ -107,7 +114,8 @@ jtls() {
 	shift 4
 	ctls_serve "$_sigalgs" "$@"
 	_rc=0
-	jrun -Djava.security.properties="$T/java.security" \
+	jrun ${JPIN_ARGS:+"@$JPIN_ARGS"} \
+		-Djava.security.properties="$T/java.security" \
 		-Djavax.net.ssl.keyStore=NONE -Djavax.net.ssl.keyStoreType=PKCS11 \
 		-Djavax.net.ssl.trustStore="$T/trust.p12" \
 		-Djavax.net.ssl.trustStorePassword=changeit \
@@ -126,4 +134,52 @@ printf 'pss message' > "$T/msg"
 jsign pss client/rsa.crt SHA256withRSASSA-PSS "$T/rsa.pub" \
 	-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32
 jtls tls13-rsa RSA-PSS+SHA256 oneclaw-client-rsa RSA-PSS -tls1_3
+
+echo "== PIN mode: no credential, the API key is the PIN"
+# The vault stays configured with its name, so the token is labelled
+# before any login; the PIN reaches Java only through files (keytool's
+# -storepass:file, the program's PIN file, a java @argfile), never a
+# command line.
+unset ONECLAW_API_KEY
+( umask 077 && printf '%s\n' "$ADMIN_KEY" > "$T/pin" &&
+	printf '%s\n' 1ck_wrongwrongwrongwrongwrongwrong > "$T/wrong-pin" &&
+	printf -- '-Djavax.net.ssl.keyStorePassword=%s\n' "$ADMIN_KEY" \
+		> "$T/pin.args" )
+# pkeytool_list PINFILE [ARGS...]: keytool -list logging in with the PIN
+# in PINFILE, with the provider's own trace of the token before login.
+pkeytool_list() {
+	_pin=$1
+	shift
+	keytool -J-XX:-UsePerfData -J-Djava.security.debug=sunpkcs11 -list \
+		-storetype PKCS11 -providerClass sun.security.pkcs11.SunPKCS11 \
+		-providerArg "$T/pkcs11-java.cfg" -keystore NONE \
+		-storepass:file "$_pin" "$@" < /dev/null > "$T/keytool.out" 2>&1
+}
+# -v: keytool names the cause of a failure only then.
+pkeytool_list "$T/wrong-pin" -v &&
+	{ cat "$T/keytool.out" >&2; oc_fail "keytool: a wrong PIN was accepted"; }
+grep -E '^(keytool error|Caused by)' "$T/keytool.out"
+grep -q '^Caused by: .*CKR_PIN_INCORRECT' "$T/keytool.out" ||
+	{ cat "$T/keytool.out" >&2; oc_fail "keytool: a wrong PIN is not CKR_PIN_INCORRECT"; }
+# SunPKCS11 reads the token's information before any login.
+grep -q '^ *label: clients *$' "$T/keytool.out" ||
+	{ cat "$T/keytool.out" >&2; oc_fail "keytool: the token is not labelled before login"; }
+grep -q '^ *flags: .*CKF_LOGIN_REQUIRED' "$T/keytool.out" ||
+	{ cat "$T/keytool.out" >&2; oc_fail "keytool: the token does not require a login"; }
+echo "before login: label clients, CKF_LOGIN_REQUIRED"
+pkeytool_list "$T/pin" || { cat "$T/keytool.out" >&2; oc_fail "keytool -list with the PIN"; }
+grep -E '^Your keystore|PrivateKeyEntry' "$T/keytool.out"
+grep -q '^Your keystore contains 2 entries$' "$T/keytool.out" ||
+	oc_fail "keytool, PIN mode: not 2 entries"
+for k in rsa ec; do
+	grep -q "^client/$k.crt, PrivateKeyEntry" "$T/keytool.out" ||
+		oc_fail "keytool, PIN mode: no PrivateKeyEntry client/$k.crt"
+done
+JPIN_FILE=$T/pin
+printf 'pin message' > "$T/msg"
+jsign pin-pss client/rsa.crt SHA256withRSASSA-PSS "$T/rsa.pub" \
+	-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32
+JPIN_ARGS=$T/pin.args
+jtls pin-tls13-ec ECDSA+SHA256 oneclaw-client-ec ECDSA -tls1_3
+grep -qF "$ADMIN_KEY" "$T"/*.out && oc_fail "the PIN is in a program's output"
 echo "clients-java ok"

@@ -11,7 +11,11 @@
 # the signatures verify in NSS and in OpenSSL;
 # `tstclnt` completes TLS 1.3 client authentication with each key (and TLS
 # 1.2 with PKCS#1 v1.5) against an `openssl s_server` that checks the
-# client certificate.
+# client certificate.  Then in PIN mode (no credential, the API key is the
+# PIN): `modutil -list` shows the token, still named after the vault,
+# needing a login; `certutil -K -f PWFILE` refuses a wrong PIN
+# (SEC_ERROR_BAD_PASSWORD) and lists the keys with the right one; `tstclnt
+# -W PWFILE` completes TLS 1.3 client authentication with the RSA key.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 . "$top_srcdir/tests/integration/keys-lib.sh"
@@ -128,7 +132,8 @@ ntls() {
 	ctls_serve "$_sigalgs" "$@"
 	echo "hello-from-$_name" > "$T/hello"
 	timeout 120 tstclnt -d "$DB" -h 127.0.0.1 -p "$CTLS_PORT" \
-		-n "$_nick" -V "$_vers" < "$T/hello" > "$T/cli.out" 2>&1 &
+		-n "$_nick" -V "$_vers" ${NTLS_PINFILE:+-W "$NTLS_PINFILE"} \
+		< "$T/hello" > "$T/cli.out" 2>&1 &
 	_cpid=$!
 	ctls_result "$_name" "$_subj" "$_sigtype" "hello-from-$_name" \
 		"$T/cli.out" 0 "$_cpid"
@@ -140,4 +145,35 @@ ntls tls13-ec clients:client/ec.crt ECDSA+SHA256 oneclaw-client-ec \
 	ECDSA tls1.3:tls1.3 -tls1_3
 ntls tls12-rsa-pkcs1 clients:client/rsa.crt RSA+SHA256 oneclaw-client-rsa \
 	RSA tls1.2:tls1.2 -tls1_2
+
+echo "== PIN mode: no credential, the API key is the PIN"
+# The same database and module; the vault stays configured with its name,
+# so the token keeps its label.  NSS takes the PIN from a password file.
+unset ONECLAW_API_KEY
+( umask 077 && printf '%s\n' "$ADMIN_KEY" > "$T/pin" &&
+	printf '%s\n' 1ck_wrongwrongwrongwrongwrongwrong > "$T/wrong-pin" )
+modutil -dbdir "$DB" -list oneclaw > "$T/nss.out" 2>&1 ||
+	{ cat "$T/nss.out" >&2; oc_fail "modutil -list oneclaw, PIN mode"; }
+grep -E 'Token Name|Login Type' "$T/nss.out"
+grep -q 'Token Name: clients *$' "$T/nss.out" ||
+	oc_fail "modutil, PIN mode: the token is not labelled before login"
+grep -q 'Login Type: Login required' "$T/nss.out" ||
+	oc_fail "modutil, PIN mode: the token needs no login"
+certutil -K -d "$DB" -h clients -f "$T/wrong-pin" > "$T/nss.out" 2>&1 &&
+	{ cat "$T/nss.out" >&2; oc_fail "certutil -K: a wrong PIN was accepted"; }
+cat "$T/nss.out"
+grep -q 'SEC_ERROR_BAD_PASSWORD' "$T/nss.out" ||
+	oc_fail "certutil -K: a wrong PIN is not SEC_ERROR_BAD_PASSWORD"
+grep -q 'client/' "$T/nss.out" && oc_fail "certutil -K: keys listed with a wrong PIN"
+certutil -K -d "$DB" -h clients -f "$T/pin" > "$T/nss.out" 2>&1 ||
+	{ cat "$T/nss.out" >&2; oc_fail "certutil -K with the PIN"; }
+cat "$T/nss.out"
+for k in rsa ec; do
+	grep -qE "^<[ 0-9]+> $k +$(keys_spki_id "$T/$k.crt") +client/$k\.key$" \
+		"$T/nss.out" || oc_fail "certutil -K, PIN mode: client/$k.key"
+done
+NTLS_PINFILE=$T/pin
+ntls pin-tls13-rsa clients:client/rsa.crt RSA-PSS+SHA256 oneclaw-client-rsa \
+	RSA-PSS tls1.3:tls1.3 -tls1_3
+grep -qF "$ADMIN_KEY" "$T"/*.out && oc_fail "the PIN is in a program's output"
 echo "clients-nss ok"

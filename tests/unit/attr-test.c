@@ -260,6 +260,18 @@ static void test_pad(void **state)
 	/* A 3-byte character cut in its middle. */
 	oc_attr_pad(f, sizeof(f), "abcdef\xe2\x9c\x93", 9);
 	assert_memory_equal(f, "abcdef  ", 8);
+	/* Control characters, C0 and C1 (CSI, U+009B), become blanks. */
+	oc_attr_pad(f, sizeof(f), "a\tb\xc2\x9b[2J", 8);
+	assert_memory_equal(f, "a b  [2J", 8);
+	/* U+00A0 and above stay. */
+	oc_attr_pad(f, sizeof(f),
+		    "a\xc2\xa0"
+		    "b",
+		    4);
+	assert_memory_equal(f,
+			    "a\xc2\xa0"
+			    "b    ",
+			    8);
 }
 
 int main(void)

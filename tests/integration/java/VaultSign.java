@@ -1,8 +1,10 @@
-// VaultSign CONFIG ALIAS ALGORITHM MESSAGE SIGNATURE_OUT: signs MESSAGE
-// with the private key of keystore entry ALIAS of a SunPKCS11 provider
-// made from CONFIG (the key stays in the token), writes the signature,
-// and verifies it with the entry's certificate through the JDK's own
-// providers.  Prints one line; exits 1 when the signature does not verify.
+// VaultSign CONFIG ALIAS ALGORITHM MESSAGE SIGNATURE_OUT [PIN_FILE]: signs
+// MESSAGE with the private key of keystore entry ALIAS of a SunPKCS11
+// provider made from CONFIG (the key stays in the token), writes the
+// signature, and verifies it with the entry's certificate through the
+// JDK's own providers.  With PIN_FILE the key store logs in with the PIN
+// that file holds (PIN mode).  Prints one line; exits 1 when the signature
+// does not verify.
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -19,7 +21,7 @@ public final class VaultSign {
 		Provider token = Security.getProvider("SunPKCS11").configure(args[0]);
 		String alias = args[1], algorithm = args[2];
 		KeyStore ks = KeyStore.getInstance("PKCS11", token);
-		ks.load(null, null);
+		ks.load(null, args.length > 5 ? pin(args[5]) : null);
 		PrivateKey key = (PrivateKey) ks.getKey(alias, null);
 		X509Certificate cert = (X509Certificate) ks.getCertificate(alias);
 		if (key == null || cert == null)
@@ -45,6 +47,11 @@ public final class VaultSign {
 			+ alias + " by " + signer.getProvider().getName() + ", verified by "
 			+ verifier.getProvider().getName() + ": " + (good ? "good" : "BAD"));
 		System.exit(good ? 0 : 1);
+	}
+
+	// The PIN from a file, not the command line (which others may see).
+	private static char[] pin(String file) throws Exception {
+		return Files.readString(Path.of(file)).strip().toCharArray();
 	}
 
 	// RSASSA-PSS as TLS 1.3 uses it: SHA-256, MGF1 with SHA-256, a
