@@ -101,7 +101,6 @@ CK_RV oc_digest_init(struct oc_session *s, const CK_MECHANISM *m)
 		return CKR_FUNCTION_FAILED;
 	}
 	EVP_MD_free(md); /* the context keeps its own reference */
-	op->mech = m->mechanism;
 	op->len = mechs[i].len;
 	op->multi = false;
 	return CKR_OK;

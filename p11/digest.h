@@ -23,7 +23,6 @@
 
 struct oc_digest {
 	EVP_MD_CTX *ctx; /* NULL when no operation is active */
-	CK_MECHANISM_TYPE mech;
 	size_t len;
 	bool multi; /* a C_DigestUpdate happened */
 };

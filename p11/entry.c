@@ -37,13 +37,18 @@ struct call {
 	CK_OBJECT_HANDLE obj;
 };
 
-/* Notes the mechanism (m may be NULL) a call is about. */
+/* Notes the mechanism a call is about. */
+static void about_mech_type(struct call *c, CK_MECHANISM_TYPE type)
+{
+	c->has_mech = true;
+	c->mech = type;
+}
+
+/* The same, for a mechanism the caller passed (m may be NULL). */
 static void about_mech(struct call *c, const CK_MECHANISM *m)
 {
-	if (m) {
-		c->has_mech = true;
-		c->mech = m->mechanism;
-	}
+	if (m)
+		about_mech_type(c, m->mechanism);
 }
 
 static void about_obj(struct call *c, CK_OBJECT_HANDLE h)
@@ -247,8 +252,7 @@ static CK_RV e_get_mechanism_info(CK_SLOT_ID id, CK_MECHANISM_TYPE type,
 	struct oc_token *t;
 	CK_RV rv = begin(&c, "C_GetMechanismInfo", info != NULL);
 
-	c.has_mech = true;
-	c.mech = type;
+	about_mech_type(&c, type);
 
 	if (rv == CKR_OK)
 		rv = oc_slot_token(id, &t);

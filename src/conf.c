@@ -1186,13 +1186,8 @@ static int load_env(struct loader *ld)
 		c->vaults_explicit = true;
 		/* What the vault is called before anything is asked of the
 		 * server (a front end's label for it). */
+		/* apply() bounds it (oc_conf_vault_name_ok). */
 		if ((v = env("ONECLAW_VAULT_NAME")) != NULL) {
-			if (strnlen(v, OC_WIRE_NAME_MAX + 1) >
-			    OC_WIRE_NAME_MAX) {
-				fail(ld, "ONECLAW_VAULT_NAME",
-				     "value too long");
-				return OC_ERR_CONFIG;
-			}
 			ld->alias = "ONECLAW_VAULT_NAME";
 			rc = apply(ld, (long)idx, "name", v);
 			ld->alias = NULL;
@@ -1215,13 +1210,11 @@ static int load_env(struct loader *ld)
 	APPLY("ONECLAW_DPOP_KEY_MODULE", "dpop_key_module");
 	APPLY("ONECLAW_TOKEN_CACHE", "token_cache");
 	APPLY("ONECLAW_DPOP_KEY_PIN_FILE", "dpop_key_pin_file");
-	/* A debug switch never stops loading, not even an absurd one. */
-	if ((v = env("ONECLAW_PKCS11_DEBUG")) != NULL &&
-	    strnlen(v, MAX_PATH + 1) > MAX_PATH)
-		oc_log_error("oneclaw: ONECLAW_PKCS11_DEBUG: ignored: longer "
-			     "than %d bytes",
-			     MAX_PATH);
-	else
+	/* The log reads ONECLAW_PKCS11_DEBUG itself (oc_log_init, with no
+	 * length limit) and a debug switch never stops loading: a value too
+	 * long to copy here is left to the log alone. */
+	if ((v = env("ONECLAW_PKCS11_DEBUG")) == NULL ||
+	    strnlen(v, MAX_PATH + 1) <= MAX_PATH)
 		APPLY("ONECLAW_PKCS11_DEBUG", "debug");
 	APPLY("ONECLAW_PKCS11_DEBUG_FILE", "debug_file");
 	APPLY("ONECLAW_PKCS11_AUDIT", "audit");

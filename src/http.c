@@ -963,7 +963,6 @@ static bool wait_within(uint64_t wait, uint64_t deadline)
 	return true;
 }
 
-/* Why this thread's last request got no answer, in curl's words. */
 /* curl names a bad proxy in its error text, user:password included:
  * drops the userinfo of every URL in S before S reaches a log. */
 static void drop_userinfo(char *s)
@@ -979,6 +978,7 @@ static void drop_userinfo(char *s)
 	}
 }
 
+/* Why this thread's last request got no answer, in curl's words. */
 static __thread char last_failure[CURL_ERROR_SIZE + 256];
 
 const char *oc_http_last_failure(void)
