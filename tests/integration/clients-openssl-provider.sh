@@ -12,6 +12,7 @@
 . "$top_srcdir/tests/integration/module-lib.sh"
 . "$top_srcdir/tests/integration/keys-lib.sh"
 . "$top_srcdir/tests/integration/clients-lib.sh"
+. "$top_srcdir/tests/integration/clients-tls-lib.sh"
 oc_setup
 keys_need
 MODDIR=$(openssl version -m | sed -n 's/^MODULESDIR: "\(.*\)"$/\1/p')
@@ -65,43 +66,22 @@ for k in rsa ec; do
 done
 
 echo "== mutual TLS 1.3: s_server checks the client certificate"
-# mtls KIND: one handshake and one line of data, both sides bounded by
-# timeout.  s_server stops when its stdin ends, so a FIFO held open by
-# this shell stands in.
+# mtls KIND CLIENT_SIGALGS SIGTYPE: one handshake and one line of data
+# against clients-tls-lib.sh's s_server, both sides bounded by timeout.
 mtls() {
-	rm -f "$T/fifo" "$T/srv.out"
-	mkfifo "$T/fifo"
-	timeout 60 openssl s_server -accept 127.0.0.1:0 -naccept 1 \
-		-cert "$T/server.crt" -key "$T/server.key" \
-		-Verify 1 -verify_return_error -CAfile "$T/ca.crt" -tls1_3 \
-		< "$T/fifo" > "$T/srv.out" 2>&1 &
-	_spid=$!
-	exec 3>"$T/fifo"
-	keys_wait_for "$T/srv.out" '^ACCEPT' "$_spid" ||
-		{ exec 3>&-; cat "$T/srv.out" >&2; oc_fail "$1: s_server did not start"; }
-	_port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/srv.out")
+	ctls_serve "$2" -tls1_3
 	echo "hello-from-$1" > "$T/hello"
 	_rc=0
 	OPENSSL_CONF="$T/openssl.cnf" timeout 60 openssl s_client \
-		-connect "127.0.0.1:$_port" -key "$(key_uri "$1")" \
+		-connect "127.0.0.1:$CTLS_PORT" -key "$(key_uri "$1")" \
 		-cert "$T/$1.crt" -CAfile "$T/ca.crt" -verify_return_error \
 		-verify_ip 127.0.0.1 -tls1_3 -brief \
 		< "$T/hello" > "$T/cli.out" 2>&1 || _rc=$?
-	exec 3>&-
-	_src=0
-	wait "$_spid" || _src=$?
-	if [ "$_rc" -ne 0 ] || [ "$_src" -ne 0 ] ||
-		! grep -q "^subject=CN *= *oneclaw-client-$1\$" "$T/srv.out" ||
-		! grep -q "^hello-from-$1\$" "$T/srv.out"; then
-		echo "--- s_client (exit $_rc)" >&2
-		cat "$T/cli.out" >&2
-		echo "--- s_server (exit $_src)" >&2
-		cat "$T/srv.out" >&2
-		oc_fail "mTLS with $1"
-	fi
+	ctls_result "mTLS with $1" "oneclaw-client-$1" "$3" "hello-from-$1" \
+		"$T/cli.out" "$_rc"
 	echo "$1: $(grep -E '^Protocol version' "$T/cli.out"), server saw" \
 		"CN=oneclaw-client-$1"
 }
-mtls rsa
-mtls ec
+mtls rsa RSA-PSS+SHA256 RSA-PSS
+mtls ec ECDSA+SHA256 ECDSA
 echo "clients-openssl-provider ok"
