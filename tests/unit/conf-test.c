@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "conf.h"
+#include "wire.h"
 #include "err.h"
 
 static char dir[] = "/tmp/oc-conf-test-XXXXXX";
@@ -982,6 +983,27 @@ static void test_vault_names(void **state)
 			 OC_ERR_CONFIG);
 	assert_non_null(strstr(errbuf, "environment: ONECLAW_VAULT_NAME: must "
 				       "be UTF-8 text"));
+	{
+		/* One byte over the bound: refused, naming the bound. */
+		char name[OC_WIRE_NAME_MAX + 2];
+
+		memset(name, 'n', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		setenv("ONECLAW_VAULT_NAME", name, 1);
+		assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)),
+				 OC_ERR_CONFIG);
+		assert_non_null(strstr(errbuf, "ONECLAW_VAULT_NAME: must be "
+					       "UTF-8 text without control "
+					       "characters, at most 1020 "
+					       "bytes"));
+		name[sizeof(name) - 2] = '\0'; /* at the bound: accepted */
+		setenv("ONECLAW_VAULT_NAME", name, 1);
+		assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)),
+				 OC_OK);
+		assert_int_equal(strlen(oc_conf_vault_name(&c, "v1")),
+				 OC_WIRE_NAME_MAX);
+		oc_conf_free(&c);
+	}
 	unsetenv("ONECLAW_VAULT_ID");
 	setenv("ONECLAW_VAULT_NAME", "alone", 1);
 	assert_int_equal(oc_conf_load(&c, NULL, errbuf, sizeof(errbuf)),
