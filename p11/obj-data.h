@@ -48,6 +48,10 @@ struct oc_obj_data {
 	bool key_content;
 	long value_at; /* monotonic seconds */
 	bool seen;     /* in the last list */
+	/* Looked up alone (oc_token_lookup) at looked_at, monotonic
+	 * seconds: current for a cache lifetime without a list. */
+	bool looked_up;
+	long looked_at;
 	unsigned long
 	    changed; /* the token's `changes` at its last local write */
 	/* Key-typed secrets: the version last turned into key objects (0:

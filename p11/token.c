@@ -292,6 +292,24 @@ static bool gone_since(const struct oc_token *t, const char *path,
 	return false;
 }
 
+/* Under t->lock: a known object takes the list's metadata, keeping the
+ * CMEK state a GET told of the same version when the list does not say
+ * it. */
+static int update_meta(struct oc_obj_data *o, const struct oc_secret_meta *m)
+{
+	struct oc_secret_meta mm;
+
+	if (o->meta.version != m->version || m->cmek_known ||
+	    !o->meta.cmek_known)
+		return oc_obj_data_set_meta(o, m);
+	mm = *m;
+	mm.cmek_known = true;
+	mm.cmek_encrypted = o->meta.cmek_encrypted;
+	memcpy(mm.cmek_fingerprint, o->meta.cmek_fingerprint,
+	       sizeof(mm.cmek_fingerprint));
+	return oc_obj_data_set_meta(o, &mm);
+}
+
 /* Merges a list fetched from the count `since` on into the store under
  * t->lock: known paths keep their object and handle, new ones are added,
  * the missing ones leave; what this process wrote or deleted after
@@ -322,23 +340,8 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 		if (!o && (!complete || gone_since(t, m->path, since)))
 			continue;
 		if (o) {
-			struct oc_secret_meta keep = o->meta;
-
-			if (o->meta.version == m->version && !m->cmek_known &&
-			    keep.cmek_known) {
-				/* The list did not say; the GET did. */
-				struct oc_secret_meta mm = *m;
-
-				mm.cmek_known = true;
-				mm.cmek_encrypted = keep.cmek_encrypted;
-				memcpy(mm.cmek_fingerprint,
-				       keep.cmek_fingerprint,
-				       sizeof(mm.cmek_fingerprint));
-				if (oc_obj_data_set_meta(o, &mm) != OC_OK)
-					continue;
-			} else if (oc_obj_data_set_meta(o, m) != OC_OK) {
+			if (update_meta(o, m) != OC_OK)
 				continue;
-			}
 		} else {
 			if (new_secret_object(t, m, &o) != OC_OK)
 				continue;
@@ -362,16 +365,11 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 	return complete;
 }
 
-CK_RV oc_token_sync(struct oc_token *t)
+/* The vault id once it can be reached (stand-in bound, logged in where
+ * the PIN is the key), with the configured key object in place; "" when
+ * there is nothing to show yet. */
+static CK_RV reach(struct oc_token *t, char id[OC_WIRE_ID_MAX + 1])
 {
-	char id[OC_WIRE_ID_MAX + 1];
-	struct oc_secret_meta *items = NULL;
-	size_t n = 0;
-	long now = oc_init_now();
-	unsigned long since;
-	bool fresh;
-	int err;
-
 	oc_token_vault_id(t, id);
 	if (!id[0] && can_reach()) {
 		/* The stand-in: the vaults can be listed now. */
@@ -381,9 +379,28 @@ CK_RV oc_token_sync(struct oc_token *t)
 			return rv;
 		oc_token_vault_id(t, id);
 	}
-	if (!id[0] || !can_reach())
+	if (!id[0] || !can_reach()) {
+		id[0] = '\0';
 		return CKR_OK; /* nothing to show before login */
+	}
 	ensure_key_object(t, id);
+	return CKR_OK;
+}
+
+CK_RV oc_token_sync(struct oc_token *t)
+{
+	char id[OC_WIRE_ID_MAX + 1];
+	struct oc_secret_meta *items = NULL;
+	size_t n = 0;
+	long now = oc_init_now();
+	unsigned long since;
+	bool fresh;
+	CK_RV rv;
+	int err;
+
+	rv = reach(t, id);
+	if (rv != CKR_OK || !id[0])
+		return rv;
 
 	oc_lock_take(t->lock);
 	fresh = t->listed && !expired(t->listed_at, now);
@@ -400,7 +417,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 		oc_lock_release(t->fetch);
 		return CKR_OK;
 	}
-	err = oc_backend_secret_list(&oc_mod.be, id, &items, &n);
+	err = oc_backend_secret_list(&oc_mod.be, id, NULL, &items, &n);
 	if (err == OC_OK) {
 		oc_lock_take(t->lock);
 		t->listed = merge(t, items, n, oc_init_now(), since);
@@ -416,6 +433,113 @@ CK_RV oc_token_sync(struct oc_token *t)
 		return oc_rv_map(err, OC_RV_VAULT);
 	}
 	return CKR_OK;
+}
+
+/* Under t->lock: is what the store knows of path current?  Everything is
+ * after a list; one object after its own lookup. */
+static bool path_fresh(const struct oc_token *t, const char *path, size_t len,
+		       long now)
+{
+	const struct oc_obj_data *o;
+
+	if (t->listed && !expired(t->listed_at, now))
+		return true;
+	o = oc_objstore_by_label(&t->store, path, len);
+	return o && o->looked_up && !expired(o->looked_at, now);
+}
+
+/* Under t->lock: the answer of a lookup of path begun at the count
+ * `since` (m: the secret, NULL when the vault has none there) goes into
+ * the store as merge() does for a whole list. */
+static void merge_one(struct oc_token *t, const char *path,
+		      const struct oc_secret_meta *m, long now,
+		      unsigned long since)
+{
+	struct oc_obj_data *o =
+	    oc_objstore_by_label(&t->store, path, strlen(path));
+
+	if (o && o->changed > since)
+		return; /* written here after the lookup began */
+	if (!m || m->is_disabled) {
+		if (o) {
+			oc_keyobj_forget_locked(t, path);
+			oc_objstore_remove(&t->store, &o->obj);
+		}
+		return;
+	}
+	if (o) {
+		if (update_meta(o, m) != OC_OK)
+			return;
+	} else {
+		if (t->gone_lost > since || gone_since(t, path, since))
+			return; /* deleted here while it was looked up */
+		if (new_secret_object(t, m, &o) != OC_OK)
+			return;
+		if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
+			oc_object_unref(&o->obj);
+			return;
+		}
+	}
+	o->looked_up = true;
+	o->looked_at = now;
+}
+
+CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
+{
+	char id[OC_WIRE_ID_MAX + 1];
+	struct oc_secret_meta *items = NULL;
+	const struct oc_secret_meta *hit = NULL;
+	char *path = NULL;
+	size_t n = 0;
+	unsigned long since;
+	bool fresh;
+	CK_RV rv;
+	int err;
+
+	rv = reach(t, id);
+	if (rv != CKR_OK || !id[0])
+		return rv;
+	/* A label no secret can have is in no vault: nothing to ask. */
+	if (!oc_wire_path_ok(label, len, OC_WIRE_PATH_ACCEPT))
+		return CKR_OK;
+
+	oc_lock_take(t->lock);
+	fresh = path_fresh(t, label, len, oc_init_now());
+	oc_lock_release(t->lock);
+	if (fresh)
+		return CKR_OK;
+	path = strndup(label, len);
+	if (!path)
+		return CKR_HOST_MEMORY;
+
+	oc_lock_take(t->fetch);
+	oc_lock_take(t->lock);
+	fresh = path_fresh(t, path, len, oc_init_now());
+	since = t->changes;
+	oc_lock_release(t->lock);
+	if (fresh)
+		goto out;
+	/* Metadata only, no value read: the prefix's answer may hold longer
+	 * paths too, in any order. */
+	err = oc_backend_secret_list(&oc_mod.be, id, path, &items, &n);
+	if (err) {
+		oc_rv_cause("looking up %s: %s", path, oc_rv_err_text(err));
+		rv = oc_rv_map(err, OC_RV_VAULT);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !hit; i++)
+		if (items[i].path && strcmp(items[i].path, path) == 0)
+			hit = &items[i];
+	oc_lock_take(t->lock);
+	merge_one(t, path, hit, oc_init_now(), since);
+	oc_lock_release(t->lock);
+	oc_debug(OC_LOG_P11, "vault %s: looked up one path: %s", id,
+		 hit ? "found" : "none");
+out:
+	oc_lock_release(t->fetch);
+	oc_secret_meta_list_free(items, n);
+	free(path);
+	return rv;
 }
 
 struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)

@@ -156,10 +156,11 @@ static int b_vault_get(void *ctx, const char *id, struct oc_vault *out)
 	return OC_OK;
 }
 
-static int b_secret_list(void *ctx, const char *vault_id,
+static int b_secret_list(void *ctx, const char *vault_id, const char *prefix,
 			 struct oc_secret_meta **out, size_t *n)
 {
 	struct mem_vault *v = ctx;
+	size_t k = 0;
 
 	if (strcmp(vault_id, VAULT) != 0)
 		return OC_ERR_NOT_FOUND;
@@ -167,8 +168,10 @@ static int b_secret_list(void *ctx, const char *vault_id,
 	if (!*out)
 		return OC_ERR_NOMEM;
 	for (size_t i = 0; i < v->n; i++)
-		m_meta(v, &v->s[i], &(*out)[i]);
-	*n = v->n;
+		if (!prefix ||
+		    strncmp(v->s[i].path, prefix, strlen(prefix)) == 0)
+			m_meta(v, &v->s[i], &(*out)[k++]);
+	*n = k;
 	return OC_OK;
 }
 
