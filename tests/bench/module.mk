@@ -19,3 +19,20 @@ tests_bench_module_find_SOURCES = tests/bench/module-find.c
 tests_bench_module_find_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
 	$(CURL_CFLAGS)
 tests_bench_module_find_LDADD = $(CURL_LIBS) -ldl
+
+# first-secret: C_Initialize to the first value found by label, through
+# a relay that delays each direction by 25 ms, beside raw libcurl and
+# oneclaw-tool secret get.
+bench_scripts += tests/bench/first-secret.sh
+EXTRA_PROGRAMS += tests/bench/first-secret tests/bench/delay-relay
+EXTRA_DIST += tests/bench/first-secret.sh
+CLEANFILES += tests/bench/first-secret tests/bench/delay-relay
+
+tests_bench_first_secret_SOURCES = tests/bench/first-secret.c
+tests_bench_first_secret_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) \
+	$(CURL_CFLAGS)
+tests_bench_first_secret_LDADD = $(CURL_LIBS) -ldl
+
+tests_bench_delay_relay_SOURCES = tests/bench/delay-relay.c
+tests_bench_delay_relay_CFLAGS = $(AM_CFLAGS)
+tests_bench_delay_relay_LDADD = $(PTHREAD_LIBS)
