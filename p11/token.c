@@ -1,6 +1,7 @@
 /* token.c - a vault as a token: its info, its cached remote state. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,14 +311,15 @@ static int update_meta(struct oc_obj_data *o, const struct oc_secret_meta *m)
 	return oc_obj_data_set_meta(o, &mm);
 }
 
-/* Merges a list fetched from the count `since` on into the store under
+/* Merges a list fetched from the count `since` on (its objects, made as
+ * it arrived; the ones the store takes become NULL) into the store under
  * t->lock: known paths keep their object and handle, new ones are added,
  * the missing ones leave; what this process wrote or deleted after
  * `since` stays as it is.  False when deletes made during the fetch were
  * too many to remember: then nothing was added, and the list must be
  * fetched again. */
-static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
-		  size_t n, long now, unsigned long since)
+static bool merge(struct oc_token *t, struct oc_obj_data **listed, size_t n,
+		  long now, unsigned long since)
 {
 	bool complete = t->gone_lost <= since;
 	struct oc_object *p, *next;
@@ -326,29 +328,27 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 	for (p = t->store.head; p; p = p->next)
 		if ((o = oc_obj_data(p)))
 			o->seen = false;
+	/* Room for every new object at once, instead of growing by halves. */
+	(void)oc_objstore_reserve(&t->store, t->store.n + n);
 	for (size_t i = 0; i < n; i++) {
-		const struct oc_secret_meta *m = &items[i];
-		size_t len;
+		struct oc_obj_data *l = listed[i];
+		const char *path = l->meta.path;
 
-		if (m->is_disabled || !m->path || !(len = strlen(m->path)))
-			continue;
-		o = oc_objstore_by_label(&t->store, m->path, len);
+		o = oc_objstore_by_label(&t->store, path, strlen(path));
 		if (o && o->changed > since) {
 			o->seen = true; /* written here after the list began */
 			continue;
 		}
-		if (!o && (!complete || gone_since(t, m->path, since)))
+		if (!o && (!complete || gone_since(t, path, since)))
 			continue;
 		if (o) {
-			if (update_meta(o, m) != OC_OK)
+			if (update_meta(o, &l->meta) != OC_OK)
 				continue;
 		} else {
-			if (new_secret_object(t, m, &o) != OC_OK)
+			if (oc_objstore_add(&t->store, &l->obj) != OC_OK)
 				continue;
-			if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
-				oc_object_unref(&o->obj);
-				continue;
-			}
+			o = l;
+			listed[i] = NULL; /* the store's now */
 		}
 		o->seen = true;
 	}
@@ -363,6 +363,63 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 			oc_obj_data_drop_value(o);
 	}
 	return complete;
+}
+
+/* A list as it arrives: a data object for each usable entry, made
+ * outside the token's lock from the entry's own strings; merge() links
+ * them or leaves them to listing_free(). */
+struct listing {
+	struct oc_obj_data **objs;
+	size_t n, cap;
+	bool opened; /* the vault presents its values opened */
+};
+
+static int listing_entry(void *ctx, struct oc_secret_meta *m)
+{
+	struct listing *l = ctx;
+	struct oc_obj_data *o;
+	int err;
+
+	if (m->is_disabled || !m->path || !m->path[0])
+		return OC_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct oc_obj_data **grown;
+
+		if (cap > SIZE_MAX / sizeof(*grown))
+			return OC_ERR_NOMEM;
+		grown = realloc(l->objs, cap * sizeof(*grown));
+		if (!grown)
+			return OC_ERR_NOMEM;
+		l->objs = grown;
+		l->cap = cap;
+	}
+	err = oc_obj_data_adopt(m, &o);
+	if (err)
+		return err;
+	if (l->opened)
+		oc_obj_data_present_opened(o);
+	l->objs[l->n++] = o;
+	return OC_OK;
+}
+
+/* A retried request lists again from the start. */
+static void listing_restart(void *ctx)
+{
+	struct listing *l = ctx;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->objs[i])
+			oc_object_unref(&l->objs[i]->obj);
+	l->n = 0;
+}
+
+static void listing_free(struct listing *l)
+{
+	listing_restart(l);
+	free(l->objs);
+	l->objs = NULL;
+	l->cap = 0;
 }
 
 /* The vault id once it can be reached (stand-in bound, logged in where
@@ -390,8 +447,9 @@ static CK_RV reach(struct oc_token *t, char id[OC_WIRE_ID_MAX + 1])
 CK_RV oc_token_sync(struct oc_token *t)
 {
 	char id[OC_WIRE_ID_MAX + 1];
-	struct oc_secret_meta *items = NULL;
-	size_t n = 0;
+	struct listing l = {0};
+	const struct oc_api_meta_sink sink = {listing_entry, listing_restart,
+					      &l};
 	long now = oc_init_now();
 	unsigned long since;
 	bool fresh;
@@ -417,17 +475,18 @@ CK_RV oc_token_sync(struct oc_token *t)
 		oc_lock_release(t->fetch);
 		return CKR_OK;
 	}
-	err = oc_backend_secret_list(&oc_mod.be, id, NULL, &items, &n);
+	l.opened = oc_conf_cmek_opened(&oc_mod.conf, id);
+	err = oc_backend_secret_list(&oc_mod.be, id, NULL, &sink);
 	if (err == OC_OK) {
 		oc_lock_take(t->lock);
-		t->listed = merge(t, items, n, oc_init_now(), since);
+		t->listed = merge(t, l.objs, l.n, oc_init_now(), since);
 		t->listed_at = oc_init_now();
 		oc_lock_release(t->lock);
-		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, n);
+		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, l.n);
 		oc_keyobj_sync(t, id);
 	}
 	oc_lock_release(t->fetch);
-	oc_secret_meta_list_free(items, n);
+	listing_free(&l);
 	if (err) {
 		oc_rv_cause("listing vault %s: %s", id, oc_rv_err_text(err));
 		return oc_rv_map(err, OC_RV_VAULT);
@@ -484,13 +543,41 @@ static void merge_one(struct oc_token *t, const char *path,
 	o->looked_at = now;
 }
 
+/* A lookup's answer as it arrives: the entry of exactly this path, if
+ * any (the prefix's answer may hold longer paths too, in any order). */
+struct lookup {
+	const char *path;
+	struct oc_secret_meta hit;
+	bool found;
+};
+
+static int lookup_entry(void *ctx, struct oc_secret_meta *m)
+{
+	struct lookup *l = ctx;
+
+	if (l->found || strcmp(m->path, l->path) != 0)
+		return OC_OK;
+	l->hit = *m;
+	m->path = NULL;
+	m->metadata = NULL;
+	l->found = true;
+	return OC_OK;
+}
+
+static void lookup_restart(void *ctx)
+{
+	struct lookup *l = ctx;
+
+	oc_secret_meta_clear(&l->hit);
+	l->found = false;
+}
+
 CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
 {
 	char id[OC_WIRE_ID_MAX + 1];
-	struct oc_secret_meta *items = NULL;
-	const struct oc_secret_meta *hit = NULL;
+	struct lookup l = {0};
+	const struct oc_api_meta_sink sink = {lookup_entry, lookup_restart, &l};
 	char *path = NULL;
-	size_t n = 0;
 	unsigned long since;
 	bool fresh;
 	CK_RV rv;
@@ -519,25 +606,22 @@ CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
 	oc_lock_release(t->lock);
 	if (fresh)
 		goto out;
-	/* Metadata only, no value read: the prefix's answer may hold longer
-	 * paths too, in any order. */
-	err = oc_backend_secret_list(&oc_mod.be, id, path, &items, &n);
+	/* Metadata only: no value read. */
+	l.path = path;
+	err = oc_backend_secret_list(&oc_mod.be, id, path, &sink);
 	if (err) {
 		oc_rv_cause("looking up %s: %s", path, oc_rv_err_text(err));
 		rv = oc_rv_map(err, OC_RV_VAULT);
 		goto out;
 	}
-	for (size_t i = 0; i < n && !hit; i++)
-		if (items[i].path && strcmp(items[i].path, path) == 0)
-			hit = &items[i];
 	oc_lock_take(t->lock);
-	merge_one(t, path, hit, oc_init_now(), since);
+	merge_one(t, path, l.found ? &l.hit : NULL, oc_init_now(), since);
 	oc_lock_release(t->lock);
 	oc_debug(OC_LOG_P11, "vault %s: looked up one path: %s", id,
-		 hit ? "found" : "none");
+		 l.found ? "found" : "none");
 out:
 	oc_lock_release(t->fetch);
-	oc_secret_meta_list_free(items, n);
+	oc_secret_meta_clear(&l.hit);
 	free(path);
 	return rv;
 }

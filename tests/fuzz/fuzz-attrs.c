@@ -157,22 +157,24 @@ static int b_vault_get(void *ctx, const char *id, struct oc_vault *out)
 }
 
 static int b_secret_list(void *ctx, const char *vault_id, const char *prefix,
-			 struct oc_secret_meta **out, size_t *n)
+			 const struct oc_api_meta_sink *sink)
 {
 	struct mem_vault *v = ctx;
-	size_t k = 0;
+	int rc = OC_OK;
 
 	if (strcmp(vault_id, VAULT) != 0)
 		return OC_ERR_NOT_FOUND;
-	*out = calloc(v->n ? v->n : 1, sizeof(**out));
-	if (!*out)
-		return OC_ERR_NOMEM;
-	for (size_t i = 0; i < v->n; i++)
-		if (!prefix ||
-		    strncmp(v->s[i].path, prefix, strlen(prefix)) == 0)
-			m_meta(v, &v->s[i], &(*out)[k++]);
-	*n = k;
-	return OC_OK;
+	for (size_t i = 0; i < v->n && !rc; i++) {
+		struct oc_secret_meta m;
+
+		if (prefix &&
+		    strncmp(v->s[i].path, prefix, strlen(prefix)) != 0)
+			continue;
+		m_meta(v, &v->s[i], &m);
+		rc = sink->entry(sink->ctx, &m);
+		oc_secret_meta_clear(&m);
+	}
+	return rc;
 }
 
 static int b_secret_get(void *ctx, const char *vault_id, const char *path,

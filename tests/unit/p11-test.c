@@ -159,10 +159,12 @@ static int mk_vault_get(void *ctx, const char *id, struct oc_vault *out)
 }
 
 static int mk_secret_list(void *ctx, const char *vid, const char *prefix,
-			  struct oc_secret_meta **out, size_t *n)
+			  const struct oc_api_meta_sink *sink)
 {
 	struct mvault *v = mv(vid);
+	struct oc_secret_meta snap[16];
 	size_t k = 0;
+	int rc = OC_OK;
 
 	(void)ctx;
 	if (prefix)
@@ -170,20 +172,24 @@ static int mk_secret_list(void *ctx, const char *vid, const char *prefix,
 	else
 		m.n_secret_list++;
 	m.status = 200;
-	*out = calloc(16, sizeof(**out));
 	for (size_t i = 0; i < v->n; i++)
 		if (v->s[i].path[0] &&
 		    (!prefix ||
 		     strncmp(v->s[i].path, prefix, strlen(prefix)) == 0))
-			meta_of(vid, &v->s[i], &(*out)[k++]);
-	*n = k;
+			meta_of(vid, &v->s[i], &snap[k++]);
 	if (m.during_list) {
 		void (*hook)(void) = m.during_list;
 
 		m.during_list = NULL;
 		hook();
 	}
-	return OC_OK;
+	/* As the API client does: newest paths first, in any order. */
+	for (size_t i = k; i-- > 0;) {
+		if (!rc)
+			rc = sink->entry(sink->ctx, &snap[i]);
+		oc_secret_meta_clear(&snap[i]);
+	}
+	return rc;
 }
 
 static int mk_secret_get(void *ctx, const char *vid, const char *path,
