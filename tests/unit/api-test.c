@@ -1826,6 +1826,12 @@ static void test_paths(void **state)
 	assert_int_equal(oc_api_secret_get(a, "v/../x", "a", &s), OC_ERR_ARGS);
 	assert_int_equal(oc_api_vault_get(a, "", &v), OC_ERR_ARGS);
 	assert_int_equal(oc_api_vault_get(a, "a b", &v), OC_ERR_ARGS);
+	/* Next to the id alphabet's ranges, and past ASCII. */
+	for (const char *bad = "/@[`{\x7f\x80\xc3\xff!,;="; *bad; bad++) {
+		char id[] = {'v', *bad, '1', '\0'};
+
+		assert_int_equal(oc_api_vault_get(a, id, &v), OC_ERR_ARGS);
+	}
 	assert_int_equal(oc_api_cmek_job(a, V1, "j/1", NULL), OC_ERR_ARGS);
 	assert_int_equal(mock_nreq(m), before);
 	oc_api_free(a);
