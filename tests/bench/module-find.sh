@@ -5,7 +5,8 @@
 # with yajl as it arrives, then 1,000 GETs over one kept-alive connection)
 # in the same run (tests/bench/module-find.c).  Prints per size the times
 # and their ratio, the peak resident memory the find added and its bytes
-# per secret, the HTTP requests oneclaw-vaultd saw for each (counted in
+# per secret (in all, and over the previous size: what one more secret
+# costs), the HTTP requests oneclaw-vaultd saw for each (counted in
 # its --wire-log) and the TCP connections each opened (counted by a
 # loopback relay, tests/bench/module-find.js).  Never asserted.
 # BENCH_SIZES, BENCH_READS and BENCH_ROUNDS change the sizes.
@@ -69,14 +70,19 @@ conns() {
 	kill "$ppid" 2>/dev/null
 }
 
-# row SIZE CLIENT RESULT REQUESTS CONNS
+# row SIZE CLIENT RESULT REQUESTS CONNS PREV-RESULT: the peak memory per
+# secret, in all and over the previous size (what one more secret costs).
 row() {
-	printf '%8s %-8s %8s %6s %8s %8s %8s %5s %5s %9s %7s\n' "$1" "$2" \
+	printf '%8s %-8s %8s %6s %8s %8s %8s %5s %5s %9s %7s %7s\n' "$1" "$2" \
 		"$(field objects "$3")" "$(field read "$3")" \
 		"$(field find_s "$3")" "$(field read_s "$3")" \
 		"$(field total_s "$3")" "$4" "$5" "$(field rss_kb "$3")" \
 		"$(awk -v k="$(field rss_kb "$3")" -v n="$(field objects "$3")" \
-			'BEGIN { printf "%.0f", n ? k * 1024 / n : 0 }')"
+			'BEGIN { printf "%.0f", n ? k * 1024 / n : 0 }')" \
+		"$(awk -v k="$(field rss_kb "$3")" -v n="$(field objects "$3")" \
+			-v k0="$(field rss_kb "$6")" -v n0="$(field objects "$6")" \
+			'BEGIN { if (n0 == "" || n == n0) print "-";
+				 else printf "%.0f", (k - k0) * 1024 / (n - n0) }')"
 }
 
 seeded=0
@@ -109,8 +115,9 @@ for nsec in $sizes; do
 		round=$((round + 1))
 	done
 	[ -n "${mconn:-}" ] || conns
-	row "$nsec" module "$best_m" "$mreq" "$mconn" >> "$T/table"
-	row "$nsec" libcurl "$best_c" "$creq" "$cconn" >> "$T/table"
+	row "$nsec" module "$best_m" "$mreq" "$mconn" "${prev_m:-}" >> "$T/table"
+	row "$nsec" libcurl "$best_c" "$creq" "$cconn" "${prev_c:-}" >> "$T/table"
+	prev_m=$best_m prev_c=$best_c
 	awk -v s="$nsec" -v m="$(field total_s "$best_m")" \
 		-v c="$(field total_s "$best_c")" \
 		-v mf="$(field find_s "$best_m")" -v cf="$(field find_s "$best_c")" \
@@ -120,6 +127,7 @@ done
 
 echo
 echo "find every object, then read $nread values (best of $rounds); libcurl parses the list with yajl"
-printf '%8s %-8s %8s %6s %8s %8s %8s %5s %5s %9s %7s\n' secrets client \
-	objects read "find s" "read s" "total s" reqs conns "peak kB" "B/obj"
+printf '%8s %-8s %8s %6s %8s %8s %8s %5s %5s %9s %7s %7s\n' secrets client \
+	objects read "find s" "read s" "total s" reqs conns "peak kB" "B/obj" \
+	"B/more"
 cat "$T/table"
