@@ -324,10 +324,13 @@ static bool merge(struct oc_token *t, struct oc_obj_data **listed, size_t n,
 	bool complete = t->gone_lost <= since;
 	struct oc_object *p, *next;
 	struct oc_obj_data *o;
+	size_t known = 0; /* vault data objects before the list */
 
 	for (p = t->store.head; p; p = p->next)
-		if ((o = oc_obj_data(p)))
+		if ((o = oc_obj_data(p)) && !p->session_obj) {
 			o->seen = false;
+			known++;
+		}
 	/* Room for every new object at once, instead of growing by halves. */
 	(void)oc_objstore_reserve(&t->store, t->store.n + n);
 	for (size_t i = 0; i < n; i++) {
@@ -352,7 +355,9 @@ static bool merge(struct oc_token *t, struct oc_obj_data **listed, size_t n,
 		}
 		o->seen = true;
 	}
-	for (p = t->store.head; p; p = next) {
+	/* The first list: every vault object is new and seen, no value
+	 * cached; nothing to sweep. */
+	for (p = known ? t->store.head : NULL; p; p = next) {
 		next = p->next;
 		o = oc_obj_data(p);
 		if (!o || p->session_obj)

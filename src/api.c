@@ -610,7 +610,8 @@ static int metadata_text(const struct oc_json *o, char **out)
 	if (v && oc_json_type(v) != OC_JSON_NULL &&
 	    oc_json_type(v) != OC_JSON_OBJECT)
 		ignored("metadata", "is not an object");
-	if (oc_json_type(v) != OC_JSON_OBJECT) {
+	if (oc_json_type(v) != OC_JSON_OBJECT || oc_json_len(v) == 0) {
+		/* Most secrets carry none: no generator for "{}". */
 		*out = strdup("{}");
 		return *out ? OC_OK : OC_ERR_NOMEM;
 	}
