@@ -7,7 +7,8 @@
  *   module-find curl URL VAULT_ID BEARER_FILE PREFIX NREAD
  *
  * module: C_Initialize, the slot, C_FindObjects with an empty template
- * until done, then CKA_VALUE of the first NREAD data objects.  curl: what
+ * until done, then CKA_VALUE of the first NREAD data objects.  curl: from
+ * curl_global_init on (the module's C_Initialize sets libcurl up too), what
  * the module sends: POST /v1/auth/api-key-token with the key in
  * BEARER_FILE, then with that token GET /v1/vaults/ID/secrets, parsed as
  * it arrives with yajl's callback parser (each entry's "path" counted,
@@ -286,6 +287,9 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 	bearer[blen] = '\0';
 	snprintf(body, sizeof(body), "{\"api_key\":\"%s\"}", bearer);
 
+	/* From libcurl's set-up on, as the module's C_Initialize does it. */
+	rss0 = status_kb("VmRSS");
+	t0 = now();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c = curl_easy_init();
 	jh = curl_slist_append(jh, "Content-Type: application/json");
@@ -294,8 +298,6 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 
-	rss0 = status_kb("VmRSS");
-	t0 = now();
 	/* The token exchange, as the module does it. */
 	tr.keep = resp;
 	tr.keep_cap = sizeof(resp);
