@@ -2,7 +2,8 @@
 # tests/bench/first-secret.sh - time to the first secret at a distance:
 # oneclaw-vaultd behind a relay that delays each direction by 25 ms (a
 # 50 ms round trip, tests/bench/delay-relay.c); from C_Initialize to the
-# value of one secret found by label in a vault of BENCH_SECRETS secrets,
+# value of one secret found by label, in vaults of BENCH_SIZES secrets
+# (default 10 and 10,000: the client's cost must not grow with the vault),
 # beside raw libcurl doing the least a client must (token exchange, the
 # path's metadata, its value: 3 round trips) and beside `oneclaw-tool
 # secret get` (exec to exit), all in the same run
@@ -19,16 +20,13 @@ for p in "$bench" "$relay"; do
 	[ -x "$p" ] || oc_fail "$p is not built (make bench builds it)"
 done
 [ -f "$MODULE" ] || oc_fail "the module is not built: $MODULE"
-nsec=${BENCH_SECRETS:-1000}
+sizes=${BENCH_SIZES:-10 10000}
 rounds=${BENCH_ROUNDS:-5}
 delay=${BENCH_DELAY_MS:-25}
 oc_start_vaultd --wire-log "$T/wire.log"
 
 vid=$(oc_create_vault first-bench)
 [ -n "$vid" ] || oc_fail "create vault"
-node "$SRC/tests/bench/module-find.js" seed "$OC_URL" "$vid" \
-	"$ADMIN_KEY_FILE" bench/s "$nsec" || oc_fail "seeding"
-label=bench/s$(printf '%05d' $((nsec / 2)))
 
 "$relay" "$T/pport" "$OC_PORT" "$T/pconns" "$delay" &
 rpid=$!
@@ -75,18 +73,33 @@ measure() {
 	eval "best_$_name=\$_best req_$_name=\$((_q1 - _q0)) conn_$_name=\$((_c1 - _c0))"
 }
 
-measure module "$bench" module "$MODULE" "$label"
-measure curl "$bench" curl "$url" "$vid" "$ADMIN_KEY_FILE" "$label"
-measure tool "$bench" run "$TOOL" -q --url "$url" secret get "$vid" "$label"
-
-echo
-echo "first secret by label, vault of $nsec secrets, ${delay} ms each way (best of $rounds)"
-printf '%-22s %9s %6s %9s %9s\n' client requests conns "time s" "x curl"
-row() {
+row() { # row NAME TITLE SIZE
 	eval "_t=\$best_$1 _q=\$req_$1 _c=\$conn_$1"
-	printf '%-22s %9s %6s %9s %9s\n' "$2" "$_q" "$_c" "$_t" \
+	printf '%8s %-24s %9s %6s %9s %9s\n' "$3" "$2" "$_q" "$_c" "$_t" \
 		"$(awk -v a="$_t" -v b="$best_curl" 'BEGIN { printf "%.2f", a / b }')"
 }
-row curl "libcurl (3 requests)"
-row module "module C_Initialize.."
-row tool "oneclaw-tool secret get"
+
+seeded=0
+: > "$T/table"
+for nsec in $sizes; do
+	node "$SRC/tests/bench/module-find.js" seed "$OC_URL" "$vid" \
+		"$ADMIN_KEY_FILE" bench/s "$nsec" "$seeded" || oc_fail "seeding"
+	seeded=$nsec
+	# The first secret: in the middle of the vault's paths.
+	label=bench/s$(printf '%05d' $((nsec / 2)))
+	echo "== $nsec secrets"
+	measure module "$bench" module "$MODULE" "$label"
+	measure curl "$bench" curl "$url" "$vid" "$ADMIN_KEY_FILE" "$label"
+	measure tool "$bench" run "$TOOL" -q --url "$url" secret get "$vid" "$label"
+	{
+		row curl "libcurl (3 requests)" "$nsec"
+		row module "module C_Initialize.." "$nsec"
+		row tool "oneclaw-tool secret get" "$nsec"
+	} >> "$T/table"
+done
+
+echo
+echo "first secret by label, ${delay} ms each way (best of $rounds)"
+printf '%8s %-24s %9s %6s %9s %9s\n' secrets client requests conns "time s" \
+	"x curl"
+cat "$T/table"
