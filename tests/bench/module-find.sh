@@ -10,7 +10,7 @@
 # its --wire-log) and the TCP connections each opened (counted by a
 # loopback relay, tests/bench/module-find.js).  Never asserted.
 # BENCH_SIZES, BENCH_READS and BENCH_ROUNDS change the sizes (rounds: 7
-# up to 10,000 secrets, 3 above).
+# up to 10,000 secrets, 5 above).
 . "$top_srcdir/tests/lib.sh"
 oc_setup
 unset ONECLAW_PKCS11_DEBUG ONECLAW_PKCS11_DEBUG_FILE
@@ -96,7 +96,7 @@ for nsec in $sizes; do
 	best_m="" best_c=""
 	round=1
 	# Small vaults are quick: more rounds against the machine's noise.
-	n_rounds=${rounds:-$( [ "$nsec" -le 10000 ] && echo 7 || echo 3 )}
+	n_rounds=${rounds:-$( [ "$nsec" -le 10000 ] && echo 7 || echo 5 )}
 	while [ "$round" -le "$n_rounds" ]; do
 		r0=$(reqs)
 		m=$("$bench" module "$MODULE" "$nread") || oc_fail "module run"
@@ -130,7 +130,7 @@ for nsec in $sizes; do
 done
 
 echo
-echo "find every object, then read $nread values (the run with the fastest find of ${rounds:-7 or 3}); libcurl parses the list with yajl"
+echo "find every object, then read $nread values (the run with the fastest find of ${rounds:-7 or 5}); libcurl parses the list with yajl"
 printf '%8s %-8s %8s %6s %8s %8s %8s %5s %5s %9s %7s %7s\n' secrets client \
 	objects read "find s" "read s" "total s" reqs conns "peak kB" "B/obj" \
 	"B/more"
