@@ -29,10 +29,10 @@ static int api_vault_get(void *ctx, const char *id, struct oc_vault *out)
 	return oc_api_vault_get(ctx, id, out);
 }
 
-static int api_secret_list(void *ctx, const char *vault_id,
-			   struct oc_secret_meta **out, size_t *n)
+static int api_secret_list(void *ctx, const char *vault_id, const char *prefix,
+			   const struct oc_api_meta_sink *sink)
 {
-	return oc_api_secret_list(ctx, vault_id, NULL, out, n);
+	return oc_api_secret_list_each(ctx, vault_id, prefix, sink);
 }
 
 static int api_secret_get(void *ctx, const char *vault_id, const char *path,
@@ -251,10 +251,11 @@ int oc_backend_vault_get(struct oc_backend *b, const char *id,
 }
 
 int oc_backend_secret_list(struct oc_backend *b, const char *vault_id,
-			   struct oc_secret_meta **out, size_t *n)
+			   const char *prefix,
+			   const struct oc_api_meta_sink *sink)
 {
 	GATE(b);
-	return note(b, b->ops->secret_list(b->ctx, vault_id, out, n));
+	return note(b, b->ops->secret_list(b->ctx, vault_id, prefix, sink));
 }
 
 int oc_backend_secret_get(struct oc_backend *b, const char *vault_id,

@@ -17,8 +17,10 @@
 struct oc_backend_ops {
 	int (*vault_list)(void *ctx, struct oc_vault **out, size_t *n);
 	int (*vault_get)(void *ctx, const char *id, struct oc_vault *out);
-	int (*secret_list)(void *ctx, const char *vault_id,
-			   struct oc_secret_meta **out, size_t *n);
+	/* The secrets whose path starts with prefix (NULL: all), into sink
+	 * one by one (src/api.h). */
+	int (*secret_list)(void *ctx, const char *vault_id, const char *prefix,
+			   const struct oc_api_meta_sink *sink);
 	int (*secret_get)(void *ctx, const char *vault_id, const char *path,
 			  struct oc_secret *out);
 	int (*secret_put)(void *ctx, const char *vault_id, const char *path,
@@ -62,7 +64,8 @@ int oc_backend_vault_list(struct oc_backend *b, struct oc_vault **out,
 int oc_backend_vault_get(struct oc_backend *b, const char *id,
 			 struct oc_vault *out);
 int oc_backend_secret_list(struct oc_backend *b, const char *vault_id,
-			   struct oc_secret_meta **out, size_t *n);
+			   const char *prefix,
+			   const struct oc_api_meta_sink *sink);
 int oc_backend_secret_get(struct oc_backend *b, const char *vault_id,
 			  const char *path, struct oc_secret *out);
 int oc_backend_secret_put(struct oc_backend *b, const char *vault_id,

@@ -62,6 +62,20 @@ static CK_RV add(struct cand **v, size_t *n, size_t *cap, CK_OBJECT_HANDLE h,
 	return CKR_OK;
 }
 
+/* The label of a template that asks for one data object by its path,
+ * or NULL: only that secret need be known, not the vault's list. */
+static const CK_ATTRIBUTE *by_path(const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+	const CK_ATTRIBUTE *label = oc_attr_find(t, n, CKA_LABEL);
+	const CK_ATTRIBUTE *cls = oc_attr_find(t, n, CKA_CLASS);
+	CK_ULONG want;
+
+	if (!label || !label->pValue || !label->ulValueLen || !cls ||
+	    oc_attr_ulong(cls, &want) != CKR_OK || want != CKO_DATA)
+		return NULL;
+	return label;
+}
+
 static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 		     struct cand **v, size_t *nv, size_t *cap)
 {
@@ -101,6 +115,7 @@ static CK_RV collect(struct oc_token *tok, const CK_ATTRIBUTE *t, CK_ULONG n,
 CK_RV oc_find_init(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n)
 {
 	struct oc_token *tok = s->tok;
+	const CK_ATTRIBUTE *path;
 	struct cand *v = NULL;
 	size_t nv = 0, cap = 0, k = 0;
 	CK_RV rv;
@@ -110,7 +125,9 @@ CK_RV oc_find_init(struct oc_session *s, const CK_ATTRIBUTE *t, CK_ULONG n)
 	rv = oc_attr_check(t, n);
 	if (rv != CKR_OK)
 		return rv;
-	rv = oc_token_sync(tok);
+	path = by_path(t, n);
+	rv = path ? oc_token_lookup(tok, path->pValue, path->ulValueLen)
+		  : oc_token_sync(tok);
 	if (rv != CKR_OK)
 		return rv;
 	rv = collect(tok, t, n, &v, &nv, &cap);

@@ -246,6 +246,24 @@ int oc_obj_data_new(const struct oc_secret_meta *m, struct oc_obj_data **out)
 	return OC_OK;
 }
 
+int oc_obj_data_adopt(struct oc_secret_meta *m, struct oc_obj_data **out)
+{
+	struct oc_obj_data *d;
+
+	if (!m->path)
+		return OC_ERR_ARGS;
+	if (!m->metadata && !(m->metadata = dup_str("{}")))
+		return OC_ERR_NOMEM;
+	d = oc_obj_data(oc_object_new(&data_ops, sizeof(struct oc_obj_data)));
+	if (!d)
+		return OC_ERR_NOMEM;
+	d->meta = *m;
+	m->path = NULL;
+	m->metadata = NULL;
+	*out = d;
+	return OC_OK;
+}
+
 int oc_obj_data_set_meta(struct oc_obj_data *o, const struct oc_secret_meta *m)
 {
 	struct oc_secret_meta mm = *m;

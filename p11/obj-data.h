@@ -48,6 +48,10 @@ struct oc_obj_data {
 	bool key_content;
 	long value_at; /* monotonic seconds */
 	bool seen;     /* in the last list */
+	/* Looked up alone (oc_token_lookup) at looked_at, monotonic
+	 * seconds: current for a cache lifetime without a list. */
+	bool looked_up;
+	long looked_at;
 	unsigned long
 	    changed; /* the token's `changes` at its last local write */
 	/* Key-typed secrets: the version last turned into key objects (0:
@@ -71,6 +75,9 @@ static inline struct oc_obj_data *oc_obj_data(const struct oc_object *o)
 
 /* Data object from a secret's metadata (copied). */
 int oc_obj_data_new(const struct oc_secret_meta *m, struct oc_obj_data **out);
+/* The same taking m's path and metadata (NULL in m afterwards) instead
+ * of copying them: a list's entries become objects without a copy. */
+int oc_obj_data_adopt(struct oc_secret_meta *m, struct oc_obj_data **out);
 /* Replaces the metadata with a copy of m; the cached value is dropped when
  * the version changed. */
 int oc_obj_data_set_meta(struct oc_obj_data *o, const struct oc_secret_meta *m);

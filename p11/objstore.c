@@ -120,6 +120,15 @@ static int rehash(struct oc_objstore *st, size_t cap)
 	return OC_OK;
 }
 
+int oc_objstore_reserve(struct oc_objstore *st, size_t n)
+{
+	size_t cap = st->hcap ? st->hcap : 64;
+
+	while (cap < n && cap <= SIZE_MAX / 2)
+		cap *= 2;
+	return cap > st->hcap ? rehash(st, cap) : OC_OK;
+}
+
 static CK_OBJECT_HANDLE next_handle(struct oc_objstore *st)
 {
 	/* Handles are never 0, carry the slot, and skip live values when

@@ -36,6 +36,8 @@ void oc_objstore_abandon(struct oc_objstore *st);
 /* Assigns the handle and links the object (the store takes the caller's
  * reference).  OC_ERR_RANGE past the session data limits (ck.h). */
 int oc_objstore_add(struct oc_objstore *st, struct oc_object *o);
+/* Room for n objects without growing the indexes again. */
+int oc_objstore_reserve(struct oc_objstore *st, size_t n);
 /* Unlinks and drops the store's reference. */
 void oc_objstore_remove(struct oc_objstore *st, struct oc_object *o);
 struct oc_object *oc_objstore_get(const struct oc_objstore *st,

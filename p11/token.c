@@ -1,6 +1,7 @@
 /* token.c - a vault as a token: its info, its cached remote state. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,64 +293,71 @@ static bool gone_since(const struct oc_token *t, const char *path,
 	return false;
 }
 
-/* Merges a list fetched from the count `since` on into the store under
+/* Under t->lock: a known object takes the list's metadata, keeping the
+ * CMEK state a GET told of the same version when the list does not say
+ * it. */
+static int update_meta(struct oc_obj_data *o, const struct oc_secret_meta *m)
+{
+	struct oc_secret_meta mm;
+
+	if (o->meta.version != m->version || m->cmek_known ||
+	    !o->meta.cmek_known)
+		return oc_obj_data_set_meta(o, m);
+	mm = *m;
+	mm.cmek_known = true;
+	mm.cmek_encrypted = o->meta.cmek_encrypted;
+	memcpy(mm.cmek_fingerprint, o->meta.cmek_fingerprint,
+	       sizeof(mm.cmek_fingerprint));
+	return oc_obj_data_set_meta(o, &mm);
+}
+
+/* Merges a list fetched from the count `since` on (its objects, made as
+ * it arrived; the ones the store takes become NULL) into the store under
  * t->lock: known paths keep their object and handle, new ones are added,
  * the missing ones leave; what this process wrote or deleted after
  * `since` stays as it is.  False when deletes made during the fetch were
  * too many to remember: then nothing was added, and the list must be
  * fetched again. */
-static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
-		  size_t n, long now, unsigned long since)
+static bool merge(struct oc_token *t, struct oc_obj_data **listed, size_t n,
+		  long now, unsigned long since)
 {
 	bool complete = t->gone_lost <= since;
 	struct oc_object *p, *next;
 	struct oc_obj_data *o;
+	size_t known = 0; /* vault data objects before the list */
 
 	for (p = t->store.head; p; p = p->next)
-		if ((o = oc_obj_data(p)))
+		if ((o = oc_obj_data(p)) && !p->session_obj) {
 			o->seen = false;
+			known++;
+		}
+	/* Room for every new object at once, instead of growing by halves. */
+	(void)oc_objstore_reserve(&t->store, t->store.n + n);
 	for (size_t i = 0; i < n; i++) {
-		const struct oc_secret_meta *m = &items[i];
-		size_t len;
+		struct oc_obj_data *l = listed[i];
+		const char *path = l->meta.path;
 
-		if (m->is_disabled || !m->path || !(len = strlen(m->path)))
-			continue;
-		o = oc_objstore_by_label(&t->store, m->path, len);
+		o = oc_objstore_by_label(&t->store, path, strlen(path));
 		if (o && o->changed > since) {
 			o->seen = true; /* written here after the list began */
 			continue;
 		}
-		if (!o && (!complete || gone_since(t, m->path, since)))
+		if (!o && (!complete || gone_since(t, path, since)))
 			continue;
 		if (o) {
-			struct oc_secret_meta keep = o->meta;
-
-			if (o->meta.version == m->version && !m->cmek_known &&
-			    keep.cmek_known) {
-				/* The list did not say; the GET did. */
-				struct oc_secret_meta mm = *m;
-
-				mm.cmek_known = true;
-				mm.cmek_encrypted = keep.cmek_encrypted;
-				memcpy(mm.cmek_fingerprint,
-				       keep.cmek_fingerprint,
-				       sizeof(mm.cmek_fingerprint));
-				if (oc_obj_data_set_meta(o, &mm) != OC_OK)
-					continue;
-			} else if (oc_obj_data_set_meta(o, m) != OC_OK) {
+			if (update_meta(o, &l->meta) != OC_OK)
 				continue;
-			}
 		} else {
-			if (new_secret_object(t, m, &o) != OC_OK)
+			if (oc_objstore_add(&t->store, &l->obj) != OC_OK)
 				continue;
-			if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
-				oc_object_unref(&o->obj);
-				continue;
-			}
+			o = l;
+			listed[i] = NULL; /* the store's now */
 		}
 		o->seen = true;
 	}
-	for (p = t->store.head; p; p = next) {
+	/* The first list: every vault object is new and seen, no value
+	 * cached; nothing to sweep. */
+	for (p = known ? t->store.head : NULL; p; p = next) {
 		next = p->next;
 		o = oc_obj_data(p);
 		if (!o || p->session_obj)
@@ -362,16 +370,68 @@ static bool merge(struct oc_token *t, const struct oc_secret_meta *items,
 	return complete;
 }
 
-CK_RV oc_token_sync(struct oc_token *t)
+/* A list as it arrives: a data object for each usable entry, made
+ * outside the token's lock from the entry's own strings; merge() links
+ * them or leaves them to listing_free(). */
+struct listing {
+	struct oc_obj_data **objs;
+	size_t n, cap;
+	bool opened; /* the vault presents its values opened */
+};
+
+static int listing_entry(void *ctx, struct oc_secret_meta *m)
 {
-	char id[OC_WIRE_ID_MAX + 1];
-	struct oc_secret_meta *items = NULL;
-	size_t n = 0;
-	long now = oc_init_now();
-	unsigned long since;
-	bool fresh;
+	struct listing *l = ctx;
+	struct oc_obj_data *o;
 	int err;
 
+	if (m->is_disabled || !m->path || !m->path[0])
+		return OC_OK;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct oc_obj_data **grown;
+
+		if (cap > SIZE_MAX / sizeof(*grown))
+			return OC_ERR_NOMEM;
+		grown = realloc(l->objs, cap * sizeof(*grown));
+		if (!grown)
+			return OC_ERR_NOMEM;
+		l->objs = grown;
+		l->cap = cap;
+	}
+	err = oc_obj_data_adopt(m, &o);
+	if (err)
+		return err;
+	if (l->opened)
+		oc_obj_data_present_opened(o);
+	l->objs[l->n++] = o;
+	return OC_OK;
+}
+
+/* A retried request lists again from the start. */
+static void listing_restart(void *ctx)
+{
+	struct listing *l = ctx;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->objs[i])
+			oc_object_unref(&l->objs[i]->obj);
+	l->n = 0;
+}
+
+static void listing_free(struct listing *l)
+{
+	listing_restart(l);
+	free(l->objs);
+	l->objs = NULL;
+	l->cap = 0;
+}
+
+/* The vault id once it can be reached (stand-in bound, logged in where
+ * the PIN is the key), with the configured key object in place; "" when
+ * there is nothing to show yet. */
+static CK_RV reach(struct oc_token *t, char id[OC_WIRE_ID_MAX + 1])
+{
 	oc_token_vault_id(t, id);
 	if (!id[0] && can_reach()) {
 		/* The stand-in: the vaults can be listed now. */
@@ -381,9 +441,29 @@ CK_RV oc_token_sync(struct oc_token *t)
 			return rv;
 		oc_token_vault_id(t, id);
 	}
-	if (!id[0] || !can_reach())
+	if (!id[0] || !can_reach()) {
+		id[0] = '\0';
 		return CKR_OK; /* nothing to show before login */
+	}
 	ensure_key_object(t, id);
+	return CKR_OK;
+}
+
+CK_RV oc_token_sync(struct oc_token *t)
+{
+	char id[OC_WIRE_ID_MAX + 1];
+	struct listing l = {0};
+	const struct oc_api_meta_sink sink = {listing_entry, listing_restart,
+					      &l};
+	long now = oc_init_now();
+	unsigned long since;
+	bool fresh;
+	CK_RV rv;
+	int err;
+
+	rv = reach(t, id);
+	if (rv != CKR_OK || !id[0])
+		return rv;
 
 	oc_lock_take(t->lock);
 	fresh = t->listed && !expired(t->listed_at, now);
@@ -400,22 +480,155 @@ CK_RV oc_token_sync(struct oc_token *t)
 		oc_lock_release(t->fetch);
 		return CKR_OK;
 	}
-	err = oc_backend_secret_list(&oc_mod.be, id, &items, &n);
+	l.opened = oc_conf_cmek_opened(&oc_mod.conf, id);
+	err = oc_backend_secret_list(&oc_mod.be, id, NULL, &sink);
 	if (err == OC_OK) {
 		oc_lock_take(t->lock);
-		t->listed = merge(t, items, n, oc_init_now(), since);
+		t->listed = merge(t, l.objs, l.n, oc_init_now(), since);
 		t->listed_at = oc_init_now();
 		oc_lock_release(t->lock);
-		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, n);
+		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, l.n);
 		oc_keyobj_sync(t, id);
 	}
 	oc_lock_release(t->fetch);
-	oc_secret_meta_list_free(items, n);
+	listing_free(&l);
 	if (err) {
 		oc_rv_cause("listing vault %s: %s", id, oc_rv_err_text(err));
 		return oc_rv_map(err, OC_RV_VAULT);
 	}
 	return CKR_OK;
+}
+
+/* Under t->lock: is what the store knows of path current?  Everything is
+ * after a list; one object after its own lookup. */
+static bool path_fresh(const struct oc_token *t, const char *path, size_t len,
+		       long now)
+{
+	const struct oc_obj_data *o;
+
+	if (t->listed && !expired(t->listed_at, now))
+		return true;
+	o = oc_objstore_by_label(&t->store, path, len);
+	return o && o->looked_up && !expired(o->looked_at, now);
+}
+
+/* Under t->lock: the answer of a lookup of path begun at the count
+ * `since` (m: the secret, NULL when the vault has none there) goes into
+ * the store as merge() does for a whole list. */
+static void merge_one(struct oc_token *t, const char *path,
+		      const struct oc_secret_meta *m, long now,
+		      unsigned long since)
+{
+	struct oc_obj_data *o =
+	    oc_objstore_by_label(&t->store, path, strlen(path));
+
+	if (o && o->changed > since)
+		return; /* written here after the lookup began */
+	if (!m || m->is_disabled) {
+		if (o) {
+			oc_keyobj_forget_locked(t, path);
+			oc_objstore_remove(&t->store, &o->obj);
+		}
+		return;
+	}
+	if (o) {
+		if (update_meta(o, m) != OC_OK)
+			return;
+	} else {
+		if (t->gone_lost > since || gone_since(t, path, since))
+			return; /* deleted here while it was looked up */
+		if (new_secret_object(t, m, &o) != OC_OK)
+			return;
+		if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
+			oc_object_unref(&o->obj);
+			return;
+		}
+	}
+	o->looked_up = true;
+	o->looked_at = now;
+}
+
+/* A lookup's answer as it arrives: the entry of exactly this path, if
+ * any (the prefix's answer may hold longer paths too, in any order). */
+struct lookup {
+	const char *path;
+	struct oc_secret_meta hit;
+	bool found;
+};
+
+static int lookup_entry(void *ctx, struct oc_secret_meta *m)
+{
+	struct lookup *l = ctx;
+
+	if (l->found || strcmp(m->path, l->path) != 0)
+		return OC_OK;
+	l->hit = *m;
+	m->path = NULL;
+	m->metadata = NULL;
+	l->found = true;
+	return OC_OK;
+}
+
+static void lookup_restart(void *ctx)
+{
+	struct lookup *l = ctx;
+
+	oc_secret_meta_clear(&l->hit);
+	l->found = false;
+}
+
+CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
+{
+	char id[OC_WIRE_ID_MAX + 1];
+	struct lookup l = {0};
+	const struct oc_api_meta_sink sink = {lookup_entry, lookup_restart, &l};
+	char *path = NULL;
+	unsigned long since;
+	bool fresh;
+	CK_RV rv;
+	int err;
+
+	rv = reach(t, id);
+	if (rv != CKR_OK || !id[0])
+		return rv;
+	/* A label no secret can have is in no vault: nothing to ask. */
+	if (!oc_wire_path_ok(label, len, OC_WIRE_PATH_ACCEPT))
+		return CKR_OK;
+
+	oc_lock_take(t->lock);
+	fresh = path_fresh(t, label, len, oc_init_now());
+	oc_lock_release(t->lock);
+	if (fresh)
+		return CKR_OK;
+	path = strndup(label, len);
+	if (!path)
+		return CKR_HOST_MEMORY;
+
+	oc_lock_take(t->fetch);
+	oc_lock_take(t->lock);
+	fresh = path_fresh(t, path, len, oc_init_now());
+	since = t->changes;
+	oc_lock_release(t->lock);
+	if (fresh)
+		goto out;
+	/* Metadata only: no value read. */
+	l.path = path;
+	err = oc_backend_secret_list(&oc_mod.be, id, path, &sink);
+	if (err) {
+		oc_rv_cause("looking up %s: %s", path, oc_rv_err_text(err));
+		rv = oc_rv_map(err, OC_RV_VAULT);
+		goto out;
+	}
+	oc_lock_take(t->lock);
+	merge_one(t, path, l.found ? &l.hit : NULL, oc_init_now(), since);
+	oc_lock_release(t->lock);
+	oc_debug(OC_LOG_P11, "vault %s: looked up one path: %s", id,
+		 l.found ? "found" : "none");
+out:
+	oc_lock_release(t->fetch);
+	oc_secret_meta_clear(&l.hit);
+	free(path);
+	return rv;
 }
 
 struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)

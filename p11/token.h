@@ -73,6 +73,11 @@ bool oc_token_expired(long at, long now);
 /* The object list is current (fetching it when stale) and the configured
  * CMEK key object exists. */
 CK_RV oc_token_sync(struct oc_token *t);
+/* Before a find by exact label (a secret path) of a data object: that
+ * one secret's metadata is current, asked for alone (a list filtered by
+ * the path, no value read) unless the whole list is; a secret not there
+ * leaves the store.  A later full list keeps the object and its handle. */
+CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len);
 /* The data object's value is cached and current (fetching it when not).
  * A secret gone on the server (404/410) leaves the store:
  * CKR_OBJECT_HANDLE_INVALID. */

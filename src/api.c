@@ -135,18 +135,22 @@ static bool token_chars_ok(const char *s, size_t n)
 /* Ids (vault, secret, job, agent): uuids in practice. */
 static bool id_ok(const char *s, size_t n)
 {
+	/* Bit c of the 128: c is one of a-z A-Z 0-9 - _ . : ~.  A table and
+	 * no branch per character: an id is checked in every list entry. */
+	static const uint64_t allowed[2] = {0x7ff600000000000ull,
+					    0x47fffffe87fffffeull};
+	unsigned bad = 0;
 	size_t i;
 
 	if (n == 0 || n > OC_WIRE_ID_MAX)
 		return false;
 	for (i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		      ch == '.' || ch == ':' || ch == '~'))
-			return false;
+		unsigned char ch = (unsigned char)s[i];
+
+		bad |= (ch >> 7) |
+		       ((unsigned)(~allowed[(ch >> 6) & 1] >> (ch & 63)) & 1u);
 	}
-	return true;
+	return bad == 0;
 }
 
 /* Paths the service returned stay addressable (the liberal rule). */
@@ -606,7 +610,8 @@ static int metadata_text(const struct oc_json *o, char **out)
 	if (v && oc_json_type(v) != OC_JSON_NULL &&
 	    oc_json_type(v) != OC_JSON_OBJECT)
 		ignored("metadata", "is not an object");
-	if (oc_json_type(v) != OC_JSON_OBJECT) {
+	if (oc_json_type(v) != OC_JSON_OBJECT || oc_json_len(v) == 0) {
+		/* Most secrets carry none: no generator for "{}". */
 		*out = strdup("{}");
 		return *out ? OC_OK : OC_ERR_NOMEM;
 	}
@@ -1112,13 +1117,16 @@ struct list_acc {
 	char *items;
 	size_t n, cap, unusable, bytes;
 	struct oc_json_stream *js;
+	/* Set: each entry goes to sink->entry as it is parsed (in items[0],
+	 * cleared after the call), none is kept here. */
+	const struct oc_api_meta_sink *sink;
 };
 
 static void list_acc_drop(struct list_acc *l)
 {
 	size_t i;
 
-	for (i = 0; l->clear && i < l->n; i++)
+	for (i = 0; l->clear && !l->sink && i < l->n; i++)
 		l->clear(l->items + i * l->size);
 	free(l->items);
 	l->items = NULL;
@@ -1131,7 +1139,7 @@ static int list_acc_room(struct list_acc *l)
 	char *grown;
 	size_t cap;
 
-	if (l->n < l->cap)
+	if (l->n < l->cap || (l->sink && l->cap))
 		return OC_OK;
 	if (l->cap >= OC_API_MAX_LIST) {
 		oc_debug(OC_LOG_API,
@@ -1163,7 +1171,7 @@ static int list_acc_entry(void *ctx, const struct oc_json *item)
 	rc = list_acc_room(l);
 	if (rc)
 		return rc;
-	slot = l->items + l->n * l->size;
+	slot = l->items + (l->sink ? 0 : l->n) * l->size;
 	rc = l->parse(item, slot, &skip);
 	if (rc)
 		return rc;
@@ -1173,6 +1181,12 @@ static int list_acc_entry(void *ctx, const struct oc_json *item)
 	}
 	l->n++;
 	l->bytes += l->size + (l->held ? l->held(slot) : 0);
+	if (l->sink) {
+		rc = l->sink->entry(l->sink->ctx, (void *)slot);
+		l->clear(slot);
+		if (rc)
+			return rc;
+	}
 	if (l->bytes > MAX_LIST_BYTES) {
 		oc_debug(OC_LOG_API,
 			 "server response: the %s list holds "
@@ -1196,12 +1210,15 @@ static void list_sink_restart(void *ctx)
 	struct list_acc *l = ctx;
 
 	list_acc_drop(l);
+	if (l->sink && l->sink->restart)
+		l->sink->restart(l->sink->ctx);
 	(void)oc_json_stream_reset(l->js);
 }
 
 /* A list call: the answer holds an array in field, read as it arrives
  * (the bound is per entry, not per answer).  *out gets the usable entries
- * (calloc'd) and *n their number. */
+ * (calloc'd) and *n their number; with l->sink, out is NULL and the
+ * entries went there. */
 static int list_do(struct oc_api *a, const struct call *cl_in,
 		   const char *field, struct list_acc *l, void **out, size_t *n)
 {
@@ -1235,7 +1252,7 @@ static int list_do(struct oc_api *a, const struct call *cl_in,
 			 "server response: skipped %zu %s entries without a "
 			 "usable %s and %zu over the bounds of one entry",
 			 l->unusable, l->what, l->key, over);
-	if (!rc) {
+	if (!rc && out) {
 		if (l->n == 0) {
 			free(l->items);
 			l->items = calloc(1, l->size);
@@ -2054,6 +2071,31 @@ int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 	if (!rc)
 		*out = m;
 	return rc;
+}
+
+int oc_api_secret_list_each(struct oc_api *a, const char *vault_id,
+			    const char *prefix,
+			    const struct oc_api_meta_sink *sink)
+{
+	const struct call cl = {.method = "GET",
+				.vault_id = vault_id,
+				.sub = "/secrets",
+				.prefix = prefix,
+				.idempotent = true};
+	struct list_acc l = {.what = "secret",
+			     .key = "path",
+			     .held = meta_held,
+			     .size = sizeof(struct oc_secret_meta),
+			     .parse = parse_meta,
+			     .clear = meta_clear,
+			     .sink = sink};
+
+	if (!a || !sink || !sink->entry || !arg_id_ok(vault_id))
+		return OC_ERR_ARGS;
+	if (prefix && (strlen(prefix) > OC_WIRE_PATH_MAX ||
+		       !oc_wire_text(prefix, strlen(prefix))))
+		return OC_ERR_ARGS;
+	return list_do(a, &cl, "secrets", &l, NULL, NULL);
 }
 
 int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,

@@ -147,10 +147,25 @@ struct oc_secret {
 	size_t value_len;
 };
 
+/* The entries of a list, one by one as the answer arrives, instead of
+ * an array: entry may take m->path and m->metadata (leaving NULL in their
+ * place); m is cleared after the call, and a non-zero return ends the
+ * list with that error.  restart (may be NULL): a retried request starts
+ * the list over, so what entry received so far no longer counts. */
+struct oc_api_meta_sink {
+	int (*entry)(void *ctx, struct oc_secret_meta *m);
+	void (*restart)(void *ctx);
+	void *ctx;
+};
+
 /* prefix may be NULL. */
 int oc_api_secret_list(struct oc_api *a, const char *vault_id,
 		       const char *prefix, struct oc_secret_meta **out,
 		       size_t *n);
+/* The same into sink (prefix may be NULL). */
+int oc_api_secret_list_each(struct oc_api *a, const char *vault_id,
+			    const char *prefix,
+			    const struct oc_api_meta_sink *sink);
 int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
 		      struct oc_secret *out);
 

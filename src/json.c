@@ -129,6 +129,75 @@ static char *wdup(const void *s, size_t n)
 	return d;
 }
 
+/* --- per-item arena ---------------------------------------------------- */
+
+/* A streamed item's tree lives in blocks of its own that are wiped and
+ * reused for the next item, instead of a malloc and a wiping free per
+ * node, key and string. */
+struct arena_block {
+	struct arena_block *next;
+	size_t cap, used;
+	unsigned char data[];
+};
+
+struct arena {
+	struct arena_block *head;
+};
+
+#define ARENA_ALIGN 16u
+#define ARENA_FIRST 4096u
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_block *b = a->head;
+	void *p;
+
+	if (n > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (!b || b->cap - b->used < n) {
+		size_t cap = b ? b->cap : ARENA_FIRST;
+
+		while (cap < n && cap <= SIZE_MAX / 4)
+			cap *= 2;
+		if (cap < n || cap > SIZE_MAX - sizeof(*b))
+			return NULL;
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = a->head;
+		b->cap = cap;
+		b->used = 0;
+		a->head = b;
+	}
+	p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* Wipes what the item held; keeps the newest (largest) block. */
+static void arena_reset(struct arena *a)
+{
+	struct arena_block *b = a->head, *next;
+
+	for (; b; b = next) {
+		next = b->next;
+		OPENSSL_cleanse(b->data, b->used);
+		b->used = 0;
+		if (b != a->head)
+			free(b);
+	}
+	if (a->head)
+		a->head->next = NULL;
+}
+
+static void arena_free(struct arena *a)
+{
+	arena_reset(a);
+	free(a->head);
+	a->head = NULL;
+}
+
 /* --- tree -------------------------------------------------------------- */
 
 static void node_free(struct oc_json *j)
@@ -174,7 +243,49 @@ struct pctx {
 	size_t bytes;	  /* text held: strings, keys, numbers */
 	size_t max_bytes; /* 0: no bound but the document's size */
 	int err;
+	struct arena *arena; /* NULL: every block its own (walloc) */
 };
+
+static void *palloc(struct pctx *p, size_t n)
+{
+	return p->arena ? arena_alloc(p->arena, n) : walloc(n);
+}
+
+static void pfree(struct pctx *p, void *q)
+{
+	if (!p->arena)
+		wfree(q);
+}
+
+static char *pdup(struct pctx *p, const void *s, size_t n)
+{
+	char *d;
+
+	if (!p->arena)
+		return wdup(s, n);
+	if (n == SIZE_MAX)
+		return NULL;
+	d = arena_alloc(p->arena, n + 1);
+	if (d == NULL)
+		return NULL;
+	if (n)
+		memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* A container's members grown from old to n bytes. */
+static void *pgrow(struct pctx *p, void *q, size_t old, size_t n)
+{
+	void *d;
+
+	if (!p->arena)
+		return wrealloc(q, n);
+	d = arena_alloc(p->arena, n);
+	if (d && old)
+		memcpy(d, q, old < n ? old : n);
+	return d;
+}
 
 /* Counts n more bytes of text held; false past the bound. */
 static bool hold(struct pctx *p, size_t n)
@@ -199,7 +310,7 @@ static struct oc_json *add(struct pctx *p, enum oc_json_type t)
 		p->err = OC_ERR_RANGE;
 		return NULL;
 	}
-	j = walloc(sizeof(*j));
+	j = palloc(p, sizeof(*j));
 	if (j == NULL)
 		goto nomem;
 	memset(j, 0, sizeof(*j));
@@ -211,9 +322,10 @@ static struct oc_json *add(struct pctx *p, enum oc_json_type t)
 	parent = p->stack[p->depth - 1];
 	if (parent->u.c.n == parent->u.c.cap) {
 		cap = parent->u.c.cap ? parent->u.c.cap * 2 : 4;
-		m = wrealloc(parent->u.c.m, cap * sizeof(*m));
+		m = pgrow(p, parent->u.c.m, parent->u.c.cap * sizeof(*m),
+			  cap * sizeof(*m));
 		if (m == NULL) {
-			wfree(j);
+			pfree(p, j);
 			goto nomem;
 		}
 		parent->u.c.m = m;
@@ -268,7 +380,7 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
 			integral = 0;
-	text = wdup(s, n);
+	text = pdup(p, s, n);
 	if (text == NULL) {
 		p->err = OC_ERR_NOMEM;
 		return 0;
@@ -279,7 +391,7 @@ static int cb_number(void *ctx, const char *s, size_t n)
 		errno = 0;
 		v = strtoll(tmp, &end, 10);
 		if (errno == 0 && end == tmp + n) {
-			wfree(text);
+			pfree(p, text);
 			j = add(p, OC_JSON_INT);
 			if (j == NULL)
 				return 0;
@@ -292,7 +404,7 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	pthread_once(&c_locale_once, make_c_locale);
 	j = add(p, OC_JSON_DOUBLE);
 	if (j == NULL) {
-		wfree(text);
+		pfree(p, text);
 		return 0;
 	}
 	j->u.num.text = text;
@@ -310,14 +422,14 @@ static int cb_string(void *ctx, const unsigned char *s, size_t n)
 
 	if (!hold(p, n))
 		return 0;
-	d = wdup(s, n);
+	d = pdup(p, s, n);
 	if (d == NULL) {
 		p->err = OC_ERR_NOMEM;
 		return 0;
 	}
 	j = add(p, OC_JSON_STRING);
 	if (j == NULL) {
-		wfree(d);
+		pfree(p, d);
 		return 0;
 	}
 	j->u.str.s = d;
@@ -380,8 +492,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t n)
 	}
 	if (!hold(p, n))
 		return 0;
-	wfree(p->key);
-	p->key = wdup(s, n);
+	pfree(p, p->key);
+	p->key = pdup(p, s, n);
 	p->key_len = n;
 	if (p->key == NULL) {
 		p->err = OC_ERR_NOMEM;
@@ -457,7 +569,8 @@ out:
  * its bounds is skipped whole (counted in skipped), not fatal. */
 struct oc_json_stream {
 	yajl_handle h;
-	struct pctx p; /* the item being built */
+	struct pctx p; /* the item being built, in arena */
+	struct arena arena;
 	char *member;
 	size_t member_len;
 	oc_json_item_fn on_item;
@@ -480,8 +593,8 @@ static bool stream_at_items(const struct oc_json_stream *s)
 
 static void stream_item_reset(struct oc_json_stream *s)
 {
-	node_free(s->p.root);
-	wfree(s->p.key);
+	arena_reset(&s->arena);
+	s->p.arena = &s->arena;
 	s->p.root = NULL;
 	s->p.key = NULL;
 	s->p.key_len = 0;
@@ -773,6 +886,7 @@ void oc_json_stream_free(struct oc_json_stream *s)
 	if (s->h)
 		yajl_free(s->h);
 	stream_item_reset(s);
+	arena_free(&s->arena);
 	free(s->member);
 	free(s);
 }

@@ -18,6 +18,7 @@
 #include "ossl.h"
 
 static pthread_once_t ossl_once = PTHREAD_ONCE_INIT;
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
 static OSSL_LIB_CTX *libctx;
 static OSSL_PROVIDER *provider;
 static EVP_CIPHER *aes_gcm;
@@ -48,9 +49,11 @@ static void ossl_setup(void)
 	provider = OSSL_PROVIDER_load(libctx, "default");
 	if (provider == NULL)
 		goto fail;
-	aes_gcm = EVP_CIPHER_fetch(libctx, "AES-256-GCM", NULL);
+	/* The cipher is fetched at its first use (about a millisecond, the
+	 * first fetch of any cipher): a process that only lists and reads
+	 * secrets never needs it. */
 	sha256 = EVP_MD_fetch(libctx, "SHA256", NULL);
-	if (aes_gcm == NULL || sha256 == NULL)
+	if (sha256 == NULL)
 		goto fail;
 	if (atexit(ossl_teardown) != 0)
 		oc_debug(OC_LOG_CMEK,
@@ -69,9 +72,20 @@ OSSL_LIB_CTX *oc_ossl_libctx(void)
 	return libctx;
 }
 
+static void fetch_aes_gcm(void)
+{
+	if (oc_ossl_libctx() == NULL)
+		return;
+	aes_gcm = EVP_CIPHER_fetch(libctx, "AES-256-GCM", NULL);
+	if (aes_gcm == NULL) {
+		oc_debug(OC_LOG_CMEK, "AES-256-GCM is not available");
+		ERR_clear_error();
+	}
+}
+
 const EVP_CIPHER *oc_ossl_aes_256_gcm(void)
 {
-	pthread_once(&ossl_once, ossl_setup);
+	pthread_once(&gcm_once, fetch_aes_gcm);
 	return aes_gcm;
 }
 

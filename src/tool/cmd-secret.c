@@ -552,13 +552,53 @@ static int open_value(struct oc_tool *t, const char *cmd, const char *arg,
 	return 0;
 }
 
+/* The secret at path in the vault that arg names, into *s, and that
+ * vault's id into v->id.  An arg that may be a vault id is tried as one
+ * first: the secret's own GET proves the vault, a round trip fewer than
+ * resolving it.  When that GET cannot tell (not an id, no such vault or
+ * secret, a vault the credential may not see), arg is resolved as every
+ * command does (an id, else a name) and the secret read from there. */
+static int get_in_vault(struct oc_tool *t, const char *arg, const char *path,
+			const char *safe, struct oc_vault *v,
+			struct oc_secret *s)
+{
+	struct oc_api *a;
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	rc = oc_tool_api(t, &a);
+	if (rc)
+		return rc;
+	if (strlen(arg) < sizeof(v->id)) {
+		rc = oc_api_secret_get(a, arg, path, s);
+		if (rc == OC_OK) {
+			memcpy(v->id, arg, strlen(arg) + 1);
+			return 0;
+		}
+		if (rc != OC_ERR_ARGS && rc != OC_ERR_NOT_FOUND &&
+		    rc != OC_ERR_GONE && rc != OC_ERR_FORBIDDEN &&
+		    rc != OC_ERR_BAD_REQUEST) {
+			char vsafe[300];
+
+			oc_out_safe(arg, vsafe, sizeof(vsafe));
+			return oc_tool_fail(t, rc, "vault %s", vsafe);
+		}
+	}
+	rc = oc_tool_vault(t, arg, v, &a);
+	if (rc)
+		return rc;
+	rc = oc_api_secret_get(a, v->id, path, s);
+	if (rc)
+		return oc_tool_fail(t, rc, "vault %s: secret %s", v->id, safe);
+	return 0;
+}
+
 static int secret_get(struct oc_tool *t, int argc, char **argv)
 {
 	struct secret_args args;
 	struct oc_cmek_key *key = NULL;
 	struct oc_secret s;
 	struct oc_vault v;
-	struct oc_api *a;
 	struct oc_out_json o;
 	uint8_t *pt = NULL;
 	const uint8_t *val;
@@ -580,14 +620,9 @@ static int secret_get(struct oc_tool *t, int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	rc = oc_tool_vault(t, argv[r], &v, &a);
+	rc = get_in_vault(t, argv[r], path, safe, &v, &s);
 	if (rc)
 		goto out;
-	rc = oc_api_secret_get(a, v.id, path, &s);
-	if (rc) {
-		rc = oc_tool_fail(t, rc, "vault %s: secret %s", v.id, safe);
-		goto out;
-	}
 	val = s.value;
 	len = s.value_len;
 	if (s.meta.cmek_encrypted) {

@@ -7,12 +7,16 @@
  *   module-find curl URL VAULT_ID BEARER_FILE PREFIX NREAD
  *
  * module: C_Initialize, the slot, C_FindObjects with an empty template
- * until done, then CKA_VALUE of the first NREAD data objects.  curl: what
+ * until done, then CKA_VALUE of the first NREAD data objects.  curl: from
+ * curl_global_init on (the module's C_Initialize sets libcurl up too), what
  * the module sends: POST /v1/auth/api-key-token with the key in
- * BEARER_FILE, then with that token GET /v1/vaults/ID/secrets, then GET
- * .../secrets/PREFIX%05d for i < NREAD.
+ * BEARER_FILE, then with that token GET /v1/vaults/ID/secrets, parsed as
+ * it arrives with yajl's callback parser (each entry's "path" counted,
+ * nothing kept), then GET .../secrets/PREFIX%05d for i < NREAD.
  * Both print one line "RESULT objects=N read=M find_s=F read_s=R total_s=T
- * [connects=C]" on stdout. */
+ * rss_kb=K [connects=C]" on stdout; K is the growth of the peak resident
+ * memory from before C_Initialize (or the first request) to the end of
+ * the find. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 
 #include <curl/curl.h>
 #include <p11-kit/pkcs11.h>
+#include <yajl/yajl_parse.h>
 
 static double now(void)
 {
@@ -29,6 +34,22 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A field of /proc/self/status in kB (VmHWM, VmRSS). */
+static long status_kb(const char *name)
+{
+	char line[256];
+	size_t n = strlen(name);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			v = strtol(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
 }
 
 static long parse_count(const char *s)
@@ -62,7 +83,7 @@ static int run_module(const char *path, long nread)
 	CK_SESSION_HANDLE sess;
 	CK_OBJECT_HANDLE *objs = NULL, batch[256];
 	size_t cap = 0, nobj = 0, i;
-	long read = 0;
+	long read = 0, rss0, hwm;
 	double t0, t1, t2;
 	CK_RV rv;
 	void *dl;
@@ -78,6 +99,7 @@ static int run_module(const char *path, long nread)
 	memset(&args, 0, sizeof(args));
 	args.flags = CKF_OS_LOCKING_OK;
 
+	rss0 = status_kb("VmRSS");
 	t0 = now();
 	rv = f->C_Initialize(&args);
 	if (rv != CKR_OK)
@@ -110,6 +132,7 @@ static int run_module(const char *path, long nread)
 	}
 	f->C_FindObjectsFinal(sess);
 	t1 = now();
+	hwm = status_kb("VmHWM");
 
 	for (i = 0; i < nobj && read < nread; i++) {
 		CK_OBJECT_CLASS cls;
@@ -138,15 +161,74 @@ static int run_module(const char *path, long nread)
 	f->C_Finalize(NULL);
 	free(objs);
 	printf("RESULT objects=%lu read=%ld find_s=%.4f read_s=%.4f "
-	       "total_s=%.4f\n",
-	       (unsigned long)total, read, t1 - t0, t2 - t1, t2 - t0);
+	       "total_s=%.4f rss_kb=%ld\n",
+	       (unsigned long)total, read, t1 - t0, t2 - t1, t2 - t0,
+	       hwm - rss0);
 	return 0;
 }
 
+/* A list body, parsed as it arrives: the "path" members of the entries
+ * (map depth 2: the answer, then an entry) are counted. */
+struct list_parse {
+	yajl_handle y;
+	int depth;
+	int at_path;
+	size_t items;
+	int failed;
+};
+
+static int lp_start_map(void *ctx)
+{
+	((struct list_parse *)ctx)->depth++;
+	return 1;
+}
+
+static int lp_end_map(void *ctx)
+{
+	((struct list_parse *)ctx)->depth--;
+	return 1;
+}
+
+static int lp_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct list_parse *l = ctx;
+
+	l->at_path = l->depth == 2 && n == 4 && memcmp(k, "path", 4) == 0;
+	return 1;
+}
+
+static int lp_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct list_parse *l = ctx;
+
+	(void)s;
+	(void)n;
+	if (l->at_path)
+		l->items++;
+	l->at_path = 0;
+	return 1;
+}
+
+static const yajl_callbacks lp_callbacks = {
+    .yajl_start_map = lp_start_map,
+    .yajl_end_map = lp_end_map,
+    .yajl_map_key = lp_key,
+    .yajl_string = lp_string,
+};
+
+static size_t on_list(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct list_parse *l = arg;
+	size_t len = size * nmemb;
+
+	if (yajl_parse(l->y, (const unsigned char *)p, len) != yajl_status_ok) {
+		l->failed = 1;
+		return 0;
+	}
+	return len;
+}
+
 struct sink {
-	size_t bytes;
-	size_t items; /* "path" keys seen in a list body */
-	char tail[8];
 	char *keep; /* when set, the body is kept here (bounded) */
 	size_t keep_len, keep_cap;
 };
@@ -154,16 +236,8 @@ struct sink {
 static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct sink *s = arg;
-	size_t len = size * nmemb, i;
+	size_t len = size * nmemb;
 
-	/* Count "path": occurrences, also across chunk boundaries. */
-	for (i = 0; i < len; i++) {
-		memmove(s->tail, s->tail + 1, sizeof(s->tail) - 1);
-		s->tail[sizeof(s->tail) - 1] = p[i];
-		if (memcmp(s->tail + 1, "\"path\":", 7) == 0)
-			s->items++;
-	}
-	s->bytes += len;
 	if (s->keep != NULL && s->keep_len + len < s->keep_cap) {
 		memcpy(s->keep + s->keep_len, p, len);
 		s->keep_len += len;
@@ -195,8 +269,9 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 	char bearer[512], hdr[4200], u[1024], body[600], tok[4096];
 	char resp[8192];
 	struct curl_slist *h = NULL, *jh = NULL;
-	struct sink list = {0}, vals = {0}, tr = {0};
-	long code = 0, connects, total_connects = 0, i;
+	struct sink vals = {0}, tr = {0};
+	struct list_parse list = {0};
+	long code = 0, connects, total_connects = 0, i, rss0, hwm;
 	double t0, t1, t2;
 	FILE *bf;
 	CURL *c;
@@ -212,6 +287,9 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 	bearer[blen] = '\0';
 	snprintf(body, sizeof(body), "{\"api_key\":\"%s\"}", bearer);
 
+	/* From libcurl's set-up on, as the module's C_Initialize does it. */
+	rss0 = status_kb("VmRSS");
+	t0 = now();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c = curl_easy_init();
 	jh = curl_slist_append(jh, "Content-Type: application/json");
@@ -220,7 +298,6 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 
-	t0 = now();
 	/* The token exchange, as the module does it. */
 	tr.keep = resp;
 	tr.keep_cap = sizeof(resp);
@@ -248,9 +325,17 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 
 	snprintf(u, sizeof(u), "%s/v1/vaults/%s/secrets", url, vault);
 	curl_easy_setopt(c, CURLOPT_URL, u);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &list);
-	if (curl_easy_perform(c) != CURLE_OK)
+	list.y = yajl_alloc(&lp_callbacks, NULL, &list);
+	if (list.y == NULL)
 		return 1;
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_list);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &list);
+	if (curl_easy_perform(c) != CURLE_OK ||
+	    yajl_complete_parse(list.y) != yajl_status_ok || list.failed) {
+		fprintf(stderr, "module-find: the list did not parse\n");
+		return 1;
+	}
+	yajl_free(list.y);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
 	total_connects += connects;
@@ -259,6 +344,8 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 		return 1;
 	}
 	t1 = now();
+	hwm = status_kb("VmHWM");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &vals);
 	for (i = 0; i < nread; i++) {
 		snprintf(u, sizeof(u), "%s/v1/vaults/%s/secrets/%s%05ld", url,
@@ -281,8 +368,9 @@ static int run_curl(const char *url, const char *vault, const char *bearer_file,
 	curl_slist_free_all(jh);
 	curl_global_cleanup();
 	printf("RESULT objects=%zu read=%ld find_s=%.4f read_s=%.4f "
-	       "total_s=%.4f connects=%ld\n",
-	       list.items, nread, t1 - t0, t2 - t1, t2 - t0, total_connects);
+	       "total_s=%.4f rss_kb=%ld connects=%ld\n",
+	       list.items, nread, t1 - t0, t2 - t1, t2 - t0, hwm - rss0,
+	       total_connects);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 // tests/bench/module-find.js - helpers of module-find.sh.
 //
-//   node module-find.js seed URL VAULT BEARER_FILE PREFIX COUNT
-//        PUTs COUNT secrets PREFIX00000.. over 16 kept-alive connections.
+//   node module-find.js seed URL VAULT BEARER_FILE PREFIX COUNT [FROM]
+//        PUTs secrets PREFIX<FROM>..PREFIX<COUNT-1> (numbers of 5 digits
+//        at least; FROM defaults to 0) over 16 kept-alive connections.
 //   node module-find.js proxy PORT_FILE TARGET_PORT COUNT_FILE
 //        a loopback TCP relay that counts the connections it accepts
 //        (written to COUNT_FILE after each one) and writes its port to
@@ -12,11 +13,11 @@ const fs = require('fs');
 const http = require('http');
 const net = require('net');
 
-async function seed(url, vault, bearerFile, prefix, count) {
+async function seed(url, vault, bearerFile, prefix, count, from) {
 	const bearer = fs.readFileSync(bearerFile, 'utf8').trim();
 	const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 	const u = new URL(url);
-	let next = 0;
+	let next = from;
 	let failed = 0;
 	const t0 = Date.now();
 	const put = (i) => new Promise((resolve) => {
@@ -54,8 +55,9 @@ async function seed(url, vault, bearerFile, prefix, count) {
 	await Promise.all(Array.from({ length: 16 }, worker));
 	agent.destroy();
 	const s = (Date.now() - t0) / 1000;
-	console.log('seeded ' + (count - failed) + ' secrets in ' +
-		    s.toFixed(1) + ' s (' + Math.round(count / s) + '/s)');
+	console.log('seeded ' + (count - from - failed) + ' secrets in ' +
+		    s.toFixed(1) + ' s (' + Math.round((count - from) / s) +
+		    '/s)');
 	if (failed) {
 		console.error('seed: ' + failed + ' PUTs failed');
 		process.exit(1);
@@ -82,7 +84,7 @@ function proxy(portFile, targetPort, countFile) {
 
 const [cmd, ...a] = process.argv.slice(2);
 if (cmd === 'seed')
-	seed(a[0], a[1], a[2], a[3], Number(a[4])).catch((e) => {
+	seed(a[0], a[1], a[2], a[3], Number(a[4]), Number(a[5] || 0)).catch((e) => {
 		console.error(e);
 		process.exit(1);
 	});

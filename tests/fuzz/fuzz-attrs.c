@@ -156,20 +156,25 @@ static int b_vault_get(void *ctx, const char *id, struct oc_vault *out)
 	return OC_OK;
 }
 
-static int b_secret_list(void *ctx, const char *vault_id,
-			 struct oc_secret_meta **out, size_t *n)
+static int b_secret_list(void *ctx, const char *vault_id, const char *prefix,
+			 const struct oc_api_meta_sink *sink)
 {
 	struct mem_vault *v = ctx;
+	int rc = OC_OK;
 
 	if (strcmp(vault_id, VAULT) != 0)
 		return OC_ERR_NOT_FOUND;
-	*out = calloc(v->n ? v->n : 1, sizeof(**out));
-	if (!*out)
-		return OC_ERR_NOMEM;
-	for (size_t i = 0; i < v->n; i++)
-		m_meta(v, &v->s[i], &(*out)[i]);
-	*n = v->n;
-	return OC_OK;
+	for (size_t i = 0; i < v->n && !rc; i++) {
+		struct oc_secret_meta m;
+
+		if (prefix &&
+		    strncmp(v->s[i].path, prefix, strlen(prefix)) != 0)
+			continue;
+		m_meta(v, &v->s[i], &m);
+		rc = sink->entry(sink->ctx, &m);
+		oc_secret_meta_clear(&m);
+	}
+	return rc;
 }
 
 static int b_secret_get(void *ctx, const char *vault_id, const char *path,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # module-list.sh - one slot per configured vault, the token labelled with
-# the configured name; every secret a data object; listing a vault costs one list request, and
-# reading values one GET each, over one reused connection.
+# the configured name; every secret a data object; listing a vault costs
+# one list request, finding by label one metadata lookup (no list), and
+# reading values one GET each.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 oc_setup
@@ -58,14 +59,22 @@ mod_client slots > "$T/slots" || oc_fail "slots"
 [ "$(wc -l < "$T/slots")" -eq 1 ] || oc_fail "more than the configured vault"
 grep -q "beta vault" "$T/slots" || oc_fail "the configured vault's name"
 
-# One list request per vault, one GET per value read, one connection.
+# Reading by label: one metadata lookup per label, one GET per value
+# read, never the whole list.
 mod_env "$a"
 : > "$T/wire.log"
 mod_client threads 2 20 separate app/one app/two app/three/deep > "$T/out" ||
 	oc_fail "reading: $(cat "$T/out")"
-lists=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$a/secrets( |\\?)")
+lists=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$a/secrets ")
+lookups=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$a/secrets\\?prefix=")
 gets=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$a/secrets/")
-echo "requests: $lists list, $gets value reads"
-[ "$lists" -eq 1 ] || oc_fail "$lists list requests for one vault"
+echo "requests: $lists list, $lookups lookups, $gets value reads"
+[ "$lists" -eq 0 ] || oc_fail "$lists list requests for reads by label"
+[ "$lookups" -eq 3 ] || oc_fail "$lookups lookups for three labels"
 [ "$gets" -eq 3 ] || oc_fail "$gets value requests for three values"
+# Every object: one list request.
+: > "$T/wire.log"
+mod_client labels > "$T/out" 2>/dev/null || oc_fail "labels"
+lists=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$a/secrets ")
+[ "$lists" -eq 1 ] || oc_fail "$lists list requests for one vault"
 exit 0

@@ -12,6 +12,7 @@ TESTS += \
 	tests/integration/module-config.sh \
 	tests/integration/module-debug.sh \
 	tests/integration/module-list.sh \
+	tests/integration/module-lookup.sh \
 	tests/integration/module-read.sh \
 	tests/integration/module-revoked.sh \
 	tests/integration/module-pin.sh \

@@ -60,6 +60,12 @@
  *                                       C_SignInit with the private key
  *                                       LABEL and mechanism MECH (a
  *                                       number, 0x... allowed): the CK_RV
+ *   p11-client MODULE lookups LABEL...  in one session, each LABEL found
+ *                                       and read ("LABEL found LEN" or
+ *                                       "LABEL none"), then every data
+ *                                       object ("all N"): 1 when one found
+ *                                       is not there exactly once or its
+ *                                       label finds another handle
  *   p11-client MODULE mech-info MECH    C_GetMechanismInfo of MECH (a
  *                                       number) on the first slot: the
  *                                       CK_RV and the flags in hex
@@ -1161,6 +1167,97 @@ static int cmd_labels(void)
 	return 0;
 }
 
+/* Every data object's handle into *out (malloc'd), their number in *n. */
+static CK_RV all_data(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE **out, CK_ULONG *n)
+{
+	CK_OBJECT_CLASS cls = CKO_DATA;
+	CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)}};
+	CK_OBJECT_HANDLE *h = NULL, *nh;
+	CK_ULONG cap = 0, got = 0;
+	CK_RV rv = f->C_FindObjectsInit(s, t, 1);
+
+	*n = 0;
+	while (rv == CKR_OK) {
+		if (*n + 256 > cap) {
+			cap += 1024;
+			nh = realloc(h, cap * sizeof(*h));
+			if (!nh) {
+				rv = CKR_HOST_MEMORY;
+				break;
+			}
+			h = nh;
+		}
+		rv = f->C_FindObjects(s, h + *n, 256, &got);
+		if (rv != CKR_OK || got == 0)
+			break;
+		*n += got;
+	}
+	f->C_FindObjectsFinal(s);
+	if (rv != CKR_OK) {
+		free(h);
+		return rv;
+	}
+	*out = h;
+	return CKR_OK;
+}
+
+/* Finds each label, one session: "LABEL found LEN" (the value read) or
+ * "LABEL none"; then every data object ("all N"), where each one found
+ * must show exactly once, and each label must still find the same
+ * handle (1 when not). */
+static int cmd_lookups(int argc, char **argv)
+{
+	CK_OBJECT_HANDLE found[16], *all = NULL;
+	CK_SESSION_HANDLE s;
+	CK_ULONG n = 0;
+	unsigned char *v;
+	CK_ULONG len;
+	int bad = 0;
+	CK_RV rv = open_session(false, &s);
+
+	if (rv != CKR_OK)
+		return failed("C_OpenSession", rv);
+	if (argc > 16)
+		return 64;
+	for (int i = 0; i < argc; i++) {
+		found[i] = CK_INVALID_HANDLE;
+		rv = find_one(s, CKO_DATA, argv[i], &found[i]);
+		if (rv == CKR_OBJECT_HANDLE_INVALID) {
+			printf("%s none\n", argv[i]);
+			continue;
+		}
+		if (rv == CKR_OK)
+			rv = oc_client_get_value(f, s, found[i], &v, &len);
+		if (rv != CKR_OK)
+			return failed(argv[i], rv);
+		free(v);
+		printf("%s found %lu\n", argv[i], (unsigned long)len);
+	}
+	fflush(stdout);
+	rv = all_data(s, &all, &n);
+	if (rv != CKR_OK)
+		return failed("find all", rv);
+	printf("all %lu\n", (unsigned long)n);
+	for (int i = 0; i < argc; i++) {
+		CK_OBJECT_HANDLE again = CK_INVALID_HANDLE;
+		CK_ULONG times = 0;
+
+		for (CK_ULONG k = 0; k < n; k++)
+			times += all[k] == found[i];
+		rv = find_one(s, CKO_DATA, argv[i], &again);
+		if (found[i] != CK_INVALID_HANDLE &&
+		    (times != 1 || rv != CKR_OK || again != found[i])) {
+			fprintf(stderr, "%s: %lu times in the list, %s\n",
+				argv[i], (unsigned long)times,
+				again == found[i] ? "same handle"
+						  : "another handle");
+			bad = 1;
+		}
+	}
+	free(all);
+	return bad;
+}
+
 /* The module lists the vault and reads its state (CKA_LABEL found, or
  * every data object, then C_GetTokenInfo); "found" on stdout; a line on
  * stdin (the test changes the server meanwhile); then the write: the
@@ -1299,6 +1396,8 @@ int main(int argc, char **argv)
 		rc = cmd_sign_rv(argv[3], argv[4]);
 	else if (strcmp(cmd, "mech-info") == 0 && argc == 4)
 		rc = cmd_mech_info(argv[3]);
+	else if (strcmp(cmd, "lookups") == 0 && argc >= 4)
+		rc = cmd_lookups(argc - 3, argv + 3);
 	else {
 		fprintf(stderr, "p11-client: unknown command or arguments\n");
 		rc = 64;

@@ -80,6 +80,9 @@ grep -q 'matches the vault' "$T/out" || oc_fail "group-readable key not used"
 
 echo "== unknown vault"
 expect_exit 1 "unknown vault 'no-such-vault'" tool secret list no-such-vault
+expect_exit 1 "unknown vault 'no-such-vault'" tool secret get no-such-vault a/b
+expect_exit 1 "unknown vault '00000000-0000-4000-8000-000000000000'" \
+	tool secret get 00000000-0000-4000-8000-000000000000 a/b
 expect_exit 1 'unknown vault' tool cmek rotate 00000000-0000-4000-8000-000000000000 \
 	--old "$T/k1.key" --new "$T/k2.key" --mode client
 expect_exit 1 'unknown vault' tool cmek enable no-such-vault --key "$T/k1.key"

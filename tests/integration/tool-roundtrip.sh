@@ -37,7 +37,13 @@ printf '%s' "$VAL" > "$T/val"
 tool secret put "$V" app/db-password --type password --key "$K" < "$T/val" > "$T/out" ||
 	oc_fail "secret put"
 grep -q 'version 1 (CMEK-sealed)' "$T/out" || oc_fail "put output: $(cat "$T/out")"
+n0=$(grep -acE '^(GET|PUT|POST|DELETE) /' "$T/wire.raw")
 tool secret get "$V" app/db-password --key "$K" > "$T/got" || oc_fail "secret get"
+# By vault id: the token exchange and the secret's GET, nothing else.
+n1=$(grep -acE '^(GET|PUT|POST|DELETE) /' "$T/wire.raw")
+[ $((n1 - n0)) -eq 2 ] || oc_fail "secret get by id: $((n1 - n0)) requests, not 2"
+tool secret get tool-demo app/db-password --key "$K" | cmp -s - "$T/val" ||
+	oc_fail "secret get by vault name"
 cmp -s "$T/val" "$T/got" || oc_fail "get returned other bytes"
 
 # What the server holds: base64 of 0x01 || IV || ct || tag.

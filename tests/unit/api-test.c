@@ -778,6 +778,56 @@ static void test_big_list(void **state)
 	oc_api_free(a);
 }
 
+/* A list into a sink: each entry as it arrives, its strings the
+ * sink's to take; a retried request starts the list over. */
+struct each_sink {
+	size_t n, restarts;
+	char *last_path; /* taken from the entry */
+};
+
+static int each_entry(void *ctx, struct oc_secret_meta *m)
+{
+	struct each_sink *e = ctx;
+
+	e->n++;
+	free(e->last_path);
+	e->last_path = m->path;
+	m->path = NULL;
+	return OC_OK;
+}
+
+static void each_restart(void *ctx)
+{
+	struct each_sink *e = ctx;
+
+	e->n = 0;
+	e->restarts++;
+}
+
+static void test_list_each(void **state)
+{
+	struct mock *m = *state;
+	struct oc_api *a =
+	    mkapi_full(mock_url(m), OC_CRED_USER_KEY, USER_KEY, NULL, 2, 0);
+	struct each_sink e = {0};
+	const struct oc_api_meta_sink sink = {each_entry, each_restart, &e};
+
+	FSET(F.list_n = 3000);
+	assert_int_equal(oc_api_secret_list_each(a, V1, NULL, &sink), OC_OK);
+	assert_int_equal(e.n, 3000);
+	assert_string_equal(e.last_path, "svc/app-002999/db-password");
+	/* Retried after a 503: counted once. */
+	e.n = 0;
+	FSET(F.unavail_n = 1);
+	assert_int_equal(oc_api_secret_list_each(a, V1, NULL, &sink), OC_OK);
+	assert_int_equal(e.n, 3000);
+	assert_int_equal(oc_api_secret_list_each(a, V1, NULL, NULL),
+			 OC_ERR_ARGS);
+	FSET(F.list_n = 0);
+	free(e.last_path);
+	oc_api_free(a);
+}
+
 /* X-1Claw-Runtime-Id on every request, the token exchange included. */
 static void test_runtime_id(void **state)
 {
@@ -1776,6 +1826,12 @@ static void test_paths(void **state)
 	assert_int_equal(oc_api_secret_get(a, "v/../x", "a", &s), OC_ERR_ARGS);
 	assert_int_equal(oc_api_vault_get(a, "", &v), OC_ERR_ARGS);
 	assert_int_equal(oc_api_vault_get(a, "a b", &v), OC_ERR_ARGS);
+	/* Next to the id alphabet's ranges, and past ASCII. */
+	for (const char *bad = "/@[`{\x7f\x80\xc3\xff!,;="; *bad; bad++) {
+		char id[] = {'v', *bad, '1', '\0'};
+
+		assert_int_equal(oc_api_vault_get(a, id, &v), OC_ERR_ARGS);
+	}
 	assert_int_equal(oc_api_cmek_job(a, V1, "j/1", NULL), OC_ERR_ARGS);
 	assert_int_equal(mock_nreq(m), before);
 	oc_api_free(a);
@@ -2439,6 +2495,7 @@ int main(void)
 	    T(test_403_stale_token),
 	    T(test_put_answer_lost),
 	    T(test_big_list),
+	    T(test_list_each),
 	    T(test_runtime_id),
 	    T(test_dpop_requests),
 	    T(test_dpop_signer_fails),

@@ -72,8 +72,8 @@ static struct {
 	int fail_get;
 	int fail_vault_list; /* an OC_ERR_* for the next vault listings */
 	long fail_status;
-	unsigned n_vault_list, n_vault_get, n_secret_list, n_get, n_put,
-	    n_delete, n_login, n_logout;
+	unsigned n_vault_list, n_vault_get, n_secret_list, n_lookup, n_get,
+	    n_put, n_delete, n_login, n_logout;
 	/* Run once while a list is in flight (after its snapshot). */
 	void (*during_list)(void);
 	bool last_blob;
@@ -158,27 +158,38 @@ static int mk_vault_get(void *ctx, const char *id, struct oc_vault *out)
 	return OC_OK;
 }
 
-static int mk_secret_list(void *ctx, const char *vid,
-			  struct oc_secret_meta **out, size_t *n)
+static int mk_secret_list(void *ctx, const char *vid, const char *prefix,
+			  const struct oc_api_meta_sink *sink)
 {
 	struct mvault *v = mv(vid);
+	struct oc_secret_meta snap[16];
 	size_t k = 0;
+	int rc = OC_OK;
 
 	(void)ctx;
-	m.n_secret_list++;
+	if (prefix)
+		m.n_lookup++;
+	else
+		m.n_secret_list++;
 	m.status = 200;
-	*out = calloc(16, sizeof(**out));
 	for (size_t i = 0; i < v->n; i++)
-		if (v->s[i].path[0])
-			meta_of(vid, &v->s[i], &(*out)[k++]);
-	*n = k;
+		if (v->s[i].path[0] &&
+		    (!prefix ||
+		     strncmp(v->s[i].path, prefix, strlen(prefix)) == 0))
+			meta_of(vid, &v->s[i], &snap[k++]);
 	if (m.during_list) {
 		void (*hook)(void) = m.during_list;
 
 		m.during_list = NULL;
 		hook();
 	}
-	return OC_OK;
+	/* As the API client does: newest paths first, in any order. */
+	for (size_t i = k; i-- > 0;) {
+		if (!rc)
+			rc = sink->entry(sink->ctx, &snap[i]);
+		oc_secret_meta_clear(&snap[i]);
+	}
+	return rc;
 }
 
 static int mk_secret_get(void *ctx, const char *vid, const char *path,
@@ -580,6 +591,91 @@ static void test_find_read(void **state)
 	assert_int_equal(f->C_FindObjectsFinal(s), CKR_OK);
 	assert_int_equal(f->C_FindObjectsFinal(s),
 			 CKR_OPERATION_NOT_INITIALIZED);
+}
+
+/* A find by exact label on a cold token asks for that path alone (no
+ * list, no value); the full list later keeps the object and its handle;
+ * a path that is only a prefix of others, or none, finds nothing. */
+static void test_find_lookup(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(0, true);
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE app[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/", 4},
+	};
+	CK_ATTRIBUTE none[1], all_data[] = {{CKA_CLASS, &data, sizeof(data)}};
+	CK_OBJECT_HANDLE h, again, all[8];
+	char buf[32];
+	CK_ULONG n, i, same = 0;
+
+	(void)state;
+	add(V_PLAIN, "app/o", "short", 5, false);
+	h = by_label(s, CKO_DATA, "app/o");
+	assert_int_equal(m.n_lookup, 1);
+	assert_int_equal(m.n_secret_list + m.n_get, 0);
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "short", 5);
+	assert_int_equal(m.n_get, 1);
+	/* Known now: no second request. */
+	assert_int_equal(by_label(s, CKO_DATA, "app/o"), h);
+	assert_int_equal(m.n_lookup, 1);
+	/* A prefix of paths is not their path; no such path finds none. */
+	assert_int_equal(find(s, app, 2, all, 8), 0);
+	app[1].pValue = "no/such";
+	app[1].ulValueLen = 7;
+	assert_int_equal(find(s, app, 2, all, 8), 0);
+	assert_int_equal(m.n_lookup, 3);
+	assert_int_equal(m.n_secret_list, 0);
+	/* The whole list: every secret once, the one found kept. */
+	n = find(s, all_data, 1, all, 8);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++)
+		same += all[i] == h;
+	assert_int_equal(same, 1);
+	assert_int_equal(m.n_secret_list, 1);
+	assert_int_equal(find(s, none, 0, all, 8), 5);
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 5);
+	assert_int_equal(m.n_get, 1);
+	/* Listed: a label is answered from the list. */
+	again = by_label(s, CKO_DATA, "app/two");
+	assert_int_equal(m.n_lookup, 3);
+	assert_true(again != h);
+}
+
+/* A lookup that finds the path gone drops the object; one created here
+ * is found without asking. */
+static void test_find_lookup_gone(void **state)
+{
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE one[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/one", 7},
+	};
+	CK_ATTRIBUTE cls = {CKA_CLASS, &data, sizeof(data)};
+	CK_OBJECT_HANDLE h, got[4];
+	CK_SESSION_HANDLE s;
+
+	(void)state;
+	/* No cache: every find asks again. */
+	f->C_Finalize(NULL);
+	assert_int_equal(set_conf("cache_ttl = 0\n"), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(0, true);
+	h = by_label(s, CKO_DATA, "app/one");
+	assert_int_equal(f->C_DestroyObject(s, h), CKR_OK);
+	assert_int_equal(find(s, one, 2, got, 4), 0);
+	assert_int_equal(m.n_secret_list, 0);
+	/* Deleted elsewhere: the next lookup finds it gone. */
+	h = by_label(s, CKO_DATA, "app/two");
+	assert_int_equal(by_label(s, CKO_DATA, "app/two"), h);
+	assert_int_equal(m.n_lookup, 4);
+	ms(V_PLAIN, "app/two")->path[0] = '\0';
+	one[1].pValue = "app/two";
+	assert_int_equal(find(s, one, 2, got, 4), 0);
+	assert_int_equal(f->C_GetAttributeValue(s, h, &cls, 1),
+			 CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(set_conf(""), 0);
 }
 
 static void test_find_templates(void **state)
@@ -2017,6 +2113,8 @@ int main(void)
 	    T(test_slots),
 	    T(test_standin),
 	    T(test_find_read),
+	    T(test_find_lookup),
+	    T(test_find_lookup_gone),
 	    T(test_find_templates),
 	    T(test_attributes),
 	    T(test_gone_and_failing),
