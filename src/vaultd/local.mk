@@ -34,6 +34,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/store.h \
 	src/vaultd/store-access.c \
 	src/vaultd/store-db.c src/vaultd/store-db.h \
+	src/vaultd/store-group.c \
 	src/vaultd/store-jobs.c \
 	src/vaultd/store-secrets.c \
 	src/vaultd/store-tokens.c \
