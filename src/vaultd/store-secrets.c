@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "secmem.h"
+#include "wire.h"
 
 void oc_version_row_clear(struct oc_version_row *v)
 {
@@ -304,26 +305,56 @@ static int collect_versions(struct oc_store *st, sqlite3_stmt *s,
 	return rc;
 }
 
+/* The least string above every string that starts with prefix, into
+ * out: prefix with its last byte raised.  false when there is none (an
+ * empty prefix, or one of 0xff bytes only, which text cannot hold). */
+static bool prefix_bound(const char *prefix, char *out, size_t size)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 0 && (unsigned char)prefix[n - 1] == 0xff)
+		n--;
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, prefix, n);
+	out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+	out[n] = '\0';
+	return true;
+}
+
 int oc_store_secret_list(struct oc_store *st, const char *vault_id,
 			 const char *prefix, struct oc_version_row **out,
 			 size_t *n)
 {
 	/* Latest enabled version of each live secret; substr() keeps the
-	 * prefix literal (no LIKE wildcards). */
-	static const char sql[] =
-	    "SELECT " VERSION_COLS VERSION_FROM
-	    "WHERE s.vault_id = ?1 AND s.deleted_at IS NULL "
-	    " AND substr(s.path, 1, length(?2)) = ?2 "
-	    " AND v.version = (SELECT MAX(x.version) FROM versions x "
-	    "  WHERE x.secret_id = s.id AND x.disabled = 0) "
-	    "ORDER BY s.path";
+	 * prefix literal (no LIKE wildcards), and the range on the path
+	 * (?3: prefix_bound) lets the index find the prefix's secrets
+	 * without a scan of the whole vault. */
+#define LIST_SQL(range)                                                        \
+	"SELECT " VERSION_COLS VERSION_FROM                                    \
+	"WHERE s.vault_id = ?1 AND s.deleted_at IS NULL " range                \
+	" AND substr(s.path, 1, length(?2)) = ?2 "                             \
+	" AND v.version = (SELECT MAX(x.version) FROM versions x "             \
+	"  WHERE x.secret_id = s.id AND x.disabled = 0) "                      \
+	"ORDER BY s.path"
+	static const char q_all[] = LIST_SQL("");
+	static const char q_range[] =
+	    LIST_SQL(" AND s.path >= ?2 AND s.path < ?3");
+#undef LIST_SQL
+	char bound[OC_WIRE_PATH_MAX + 1];
+	bool ranged;
 	sqlite3_stmt *s;
 	int rc;
 
+	if (!prefix)
+		prefix = "";
+	ranged = prefix_bound(prefix, bound, sizeof(bound));
 	oc_sdb_lock(st);
-	s = oc_sdb_prep(st, sql);
+	s = oc_sdb_prep(st, ranged ? q_range : q_all);
 	oc_sdb_bind_str(s, 1, vault_id);
-	oc_sdb_bind_str(s, 2, prefix ? prefix : "");
+	oc_sdb_bind_str(s, 2, prefix);
+	if (ranged)
+		oc_sdb_bind_str(s, 3, bound);
 	rc = collect_versions(st, s, out, n);
 	oc_sdb_unlock(st);
 	return rc;
