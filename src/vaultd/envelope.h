@@ -32,4 +32,14 @@ int oc_envelope_open_into(struct oc_kek *k, const char *vault_id,
 			  const uint8_t *dek, size_t dek_len, const uint8_t *ct,
 			  size_t ct_len, uint8_t *val, size_t size, size_t *n);
 
+/* The same two with a vault KEK derived once (kek.h), for a run of
+ * versions of one vault. */
+int oc_envelope_seal_vk(struct oc_vault_kek *vk, const char *vid,
+			const uint8_t *val, size_t n, uint8_t **dek,
+			size_t *dek_len, uint8_t **ct, size_t *ct_len);
+int oc_envelope_open_into_vk(struct oc_vault_kek *vk, const char *vid,
+			     const uint8_t *dek, size_t dek_len,
+			     const uint8_t *ct, size_t ct_len, uint8_t *val,
+			     size_t size, size_t *n);
+
 #endif

@@ -16,11 +16,13 @@
 #include "json.h"
 #include "ossl.h"
 #include "secmem.h"
+#include "sigmemo.h"
 
 #define SIG_LEN 64
 
 struct oc_signer {
 	EVP_PKEY *key;
+	struct oc_sigmemo *verified; /* tokens whose signature verified */
 };
 
 static const char header_b64[] = "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9";
@@ -49,6 +51,10 @@ int oc_signer_new(const uint8_t seed[OC_SIGNING_SEED_LEN],
 		free(s);
 		return OC_ERR_CRYPTO;
 	}
+	if (oc_sigmemo_new(&s->verified)) {
+		oc_signer_free(s);
+		return OC_ERR_NOMEM;
+	}
 	*out = s;
 	return OC_OK;
 }
@@ -58,6 +64,7 @@ void oc_signer_free(struct oc_signer *s)
 	if (!s)
 		return;
 	EVP_PKEY_free(s->key);
+	oc_sigmemo_free(s->verified);
 	free(s);
 }
 
@@ -217,7 +224,7 @@ int oc_jwt_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
 {
 	struct oc_principal p;
 	const char *dot1, *dot2, *str;
-	uint8_t sig[SIG_LEN + 8];
+	uint8_t sig[SIG_LEN + 8], digest[OC_SIGMEMO_DIGEST_LEN];
 	char *payload = NULL;
 	size_t sig_len = 0, pl_len = 0, len;
 	struct oc_json *js = NULL;
@@ -242,14 +249,20 @@ int oc_jwt_verify(struct oc_signer *s, const char *tok, size_t n, int64_t now,
 			     sizeof(sig), &sig_len) ||
 	    sig_len != SIG_LEN)
 		return rc;
-	md = EVP_MD_CTX_new();
-	if (!md ||
-	    EVP_DigestVerifyInit_ex(md, NULL, NULL, oc_ossl_libctx(), NULL,
-				    s->key, NULL) != 1 ||
-	    EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)tok,
-			     (size_t)(dot2 - tok)) != 1) {
-		oc_ossl_clear_errors();
-		goto out;
+	if (oc_sigmemo_digest(tok, n, digest))
+		return rc;
+	if (!oc_sigmemo_has(s->verified, digest)) {
+		md = EVP_MD_CTX_new();
+		if (!md ||
+		    EVP_DigestVerifyInit_ex(md, NULL, NULL, oc_ossl_libctx(),
+					    NULL, s->key, NULL) != 1 ||
+		    EVP_DigestVerify(md, sig, sig_len,
+				     (const unsigned char *)tok,
+				     (size_t)(dot2 - tok)) != 1) {
+			oc_ossl_clear_errors();
+			goto out;
+		}
+		oc_sigmemo_add(s->verified, digest);
 	}
 	len = (size_t)(dot2 - dot1 - 1);
 	payload = malloc(len + 1);

@@ -198,18 +198,26 @@ static int aad_for(const char *vault_id, char *aad, size_t size, size_t *len)
 	return OC_OK;
 }
 
-int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
-		const uint8_t dek[OC_DEK_LEN], uint8_t out[OC_KEK_WRAPPED_LEN])
+/* The vault's KEK, derived from the master key. */
+static int vault_key(struct oc_kek *k, const char *vault_id,
+		     const uint8_t salt[32], uint8_t key[32])
 {
-	uint8_t *kek = NULL;
+	return derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id,
+		      key);
+}
+
+/* Wraps dek under the token KEK, or else under key (the vault's KEK). */
+static int wrap_with(struct oc_kek *k, const char *vault_id, const uint8_t *key,
+		     const uint8_t dek[OC_DEK_LEN],
+		     uint8_t out[OC_KEK_WRAPPED_LEN])
+{
 	char aad[128];
 	size_t aad_len;
 	int rc;
 
 	rc = aad_for(vault_id, aad, sizeof(aad), &aad_len);
-	if (rc)
-		return rc;
-	rc = oc_random(out + 1, IV_LEN);
+	if (!rc)
+		rc = oc_random(out + 1, IV_LEN);
 	if (rc)
 		return rc;
 	if (k->token) {
@@ -221,29 +229,21 @@ int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
 				      out + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN);
 	}
 	out[0] = KIND_MASTER;
-	kek = oc_scratch(OC_SCRATCH_KEK);
-	if (!kek)
-		return OC_ERR_NOMEM;
-	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id, kek);
-	if (!rc)
-		rc = oc_aes_gcm_seal(kek, out + 1, IV_LEN, (const uint8_t *)aad,
-				     aad_len, dek, OC_DEK_LEN, out + 1 + IV_LEN,
-				     out + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN);
-	oc_wipe(kek, 32);
-	return rc;
+	return oc_aes_gcm_seal(key, out + 1, IV_LEN, (const uint8_t *)aad,
+			       aad_len, dek, OC_DEK_LEN, out + 1 + IV_LEN,
+			       out + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN);
 }
 
-int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
-		  const uint8_t salt[32], const uint8_t *w, size_t n,
-		  uint8_t dek[OC_DEK_LEN])
+/* Unwraps w, by the token KEK or under key (the vault's KEK) as its kind
+ * says. */
+static int unwrap_with(struct oc_kek *k, const char *vault_id,
+		       const uint8_t *key, const uint8_t *w,
+		       uint8_t dek[OC_DEK_LEN])
 {
-	uint8_t *kek = NULL;
 	char aad[128];
 	size_t aad_len;
 	int rc;
 
-	if (n != OC_KEK_WRAPPED_LEN)
-		return OC_ERR_DECRYPT;
 	rc = aad_for(vault_id, aad, sizeof(aad), &aad_len);
 	if (rc)
 		return rc;
@@ -260,16 +260,104 @@ int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
 	}
 	if (w[0] != KIND_MASTER)
 		return OC_ERR_DECRYPT;
+	return oc_aes_gcm_open(key, w + 1, IV_LEN, (const uint8_t *)aad,
+			       aad_len, w + 1 + IV_LEN, OC_DEK_LEN,
+			       w + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN, dek);
+}
+
+int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
+		const uint8_t dek[OC_DEK_LEN], uint8_t out[OC_KEK_WRAPPED_LEN])
+{
+	uint8_t *kek = NULL;
+	int rc;
+
+	if (k->token)
+		return wrap_with(k, vault_id, NULL, dek, out);
 	kek = oc_scratch(OC_SCRATCH_KEK);
 	if (!kek)
 		return OC_ERR_NOMEM;
-	rc = derive(k, salt, 32, "oneclaw-vaultd vault kek v1:", vault_id, kek);
+	rc = vault_key(k, vault_id, salt, kek);
 	if (!rc)
-		rc = oc_aes_gcm_open(kek, w + 1, IV_LEN, (const uint8_t *)aad,
-				     aad_len, w + 1 + IV_LEN, OC_DEK_LEN,
-				     w + 1 + IV_LEN + OC_DEK_LEN, TAG_LEN, dek);
+		rc = wrap_with(k, vault_id, kek, dek, out);
 	oc_wipe(kek, 32);
 	return rc;
+}
+
+int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
+		  const uint8_t salt[32], const uint8_t *w, size_t n,
+		  uint8_t dek[OC_DEK_LEN])
+{
+	uint8_t *kek = NULL;
+	int rc;
+
+	if (n != OC_KEK_WRAPPED_LEN)
+		return OC_ERR_DECRYPT;
+	if (w[0] != KIND_MASTER)
+		return unwrap_with(k, vault_id, NULL, w, dek);
+	kek = oc_scratch(OC_SCRATCH_KEK);
+	if (!kek)
+		return OC_ERR_NOMEM;
+	rc = vault_key(k, vault_id, salt, kek);
+	if (!rc)
+		rc = unwrap_with(k, vault_id, kek, w, dek);
+	oc_wipe(kek, 32);
+	return rc;
+}
+
+struct oc_vault_kek {
+	struct oc_kek *k;
+	char vault_id[OC_VAULT_KEK_ID_MAX + 1];
+	uint8_t *key; /* oc_secure_alloc, 32 bytes */
+};
+
+int oc_vault_kek_new(struct oc_kek *k, const char *vault_id,
+		     const uint8_t salt[32], struct oc_vault_kek **out)
+{
+	struct oc_vault_kek *v;
+	int rc;
+
+	if (strlen(vault_id) > OC_VAULT_KEK_ID_MAX)
+		return OC_ERR_RANGE;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return OC_ERR_NOMEM;
+	v->k = k;
+	memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
+	v->key = oc_secure_alloc(32);
+	rc = v->key ? vault_key(k, vault_id, salt, v->key) : OC_ERR_NOMEM;
+	if (rc) {
+		oc_vault_kek_free(v);
+		return rc;
+	}
+	*out = v;
+	return OC_OK;
+}
+
+void oc_vault_kek_free(struct oc_vault_kek *v)
+{
+	if (!v)
+		return;
+	oc_secure_free(v->key); /* wipes */
+	free(v);
+}
+
+const char *oc_vault_kek_vault_id(const struct oc_vault_kek *v)
+{
+	return v->vault_id;
+}
+
+int oc_vault_kek_wrap(struct oc_vault_kek *v, const uint8_t dek[OC_DEK_LEN],
+		      uint8_t out[OC_KEK_WRAPPED_LEN])
+{
+	return wrap_with(v->k, v->vault_id, v->key, dek, out);
+}
+
+int oc_vault_kek_unwrap(struct oc_vault_kek *v, const uint8_t *w, size_t n,
+			uint8_t dek[OC_DEK_LEN])
+{
+	if (n != OC_KEK_WRAPPED_LEN)
+		return OC_ERR_DECRYPT;
+	return unwrap_with(v->k, v->vault_id, v->key, w, dek);
 }
 
 int oc_kek_seal_local(struct oc_kek *k, const char *label, const uint8_t *pt,

@@ -40,6 +40,21 @@ int oc_kek_unwrap(struct oc_kek *k, const char *vault_id,
 		  const uint8_t salt[32], const uint8_t *wrapped, size_t n,
 		  uint8_t dek[OC_DEK_LEN]);
 
+/* One vault's KEK for a run of wraps and unwraps (a rotation job): the
+ * derivation from the master key is done once, and the derived key is
+ * kept in locked memory until oc_vault_kek_free wipes it.  With a token
+ * KEK the token still wraps every DEK. */
+#define OC_VAULT_KEK_ID_MAX 64
+struct oc_vault_kek;
+int oc_vault_kek_new(struct oc_kek *k, const char *vault_id,
+		     const uint8_t salt[32], struct oc_vault_kek **out);
+void oc_vault_kek_free(struct oc_vault_kek *v);
+const char *oc_vault_kek_vault_id(const struct oc_vault_kek *v);
+int oc_vault_kek_wrap(struct oc_vault_kek *v, const uint8_t dek[OC_DEK_LEN],
+		      uint8_t out[OC_KEK_WRAPPED_LEN]);
+int oc_vault_kek_unwrap(struct oc_vault_kek *v, const uint8_t *wrapped,
+			size_t n, uint8_t dek[OC_DEK_LEN]);
+
 /* Small server secrets (the token signing key) sealed under a key derived
  * from the master key for `label`: out = IV(12) || ct || tag(16). */
 int oc_kek_seal_local(struct oc_kek *k, const char *label, const uint8_t *pt,

@@ -30,9 +30,11 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/scratch.c src/vaultd/scratch.h \
 	src/vaultd/router.c src/vaultd/router.h \
 	src/vaultd/server.c src/vaultd/server.h \
+	src/vaultd/sigmemo.c src/vaultd/sigmemo.h \
 	src/vaultd/store.h \
 	src/vaultd/store-access.c \
 	src/vaultd/store-db.c src/vaultd/store-db.h \
+	src/vaultd/store-group.c \
 	src/vaultd/store-jobs.c \
 	src/vaultd/store-secrets.c \
 	src/vaultd/store-tokens.c \

@@ -27,7 +27,8 @@ struct job {
 	struct oc_vault_row vault;
 	struct oc_cmek_key *old_key;
 	struct oc_cmek_key *new_key;
-	uint8_t *scratch; /* locked working memory of reseal() */
+	struct oc_vault_kek *vault_kek; /* derived once for the whole job */
+	uint8_t *scratch;		/* locked working memory of reseal() */
 	size_t scratch_size;
 	pthread_t thread;
 	atomic_bool finished;
@@ -70,6 +71,7 @@ static void job_free(struct job *j)
 		return;
 	oc_cmek_key_free(j->old_key);
 	oc_cmek_key_free(j->new_key);
+	oc_vault_kek_free(j->vault_kek);
 	oc_secure_free(j->scratch);
 	free(j);
 }
@@ -93,7 +95,6 @@ static uint8_t *scratch(struct job *j, size_t need)
 static int reseal(void *ctx, struct oc_version_row *row)
 {
 	struct job *j = ctx;
-	struct oc_kek *kek = j->owner->kek;
 	uint8_t *mem, *val, *blob, *pt, *blob2;
 	uint8_t *dek = NULL, *ct = NULL;
 	char *b64;
@@ -114,9 +115,9 @@ static int reseal(void *ctx, struct oc_version_row *row)
 	pt = blob + cap;
 	blob2 = pt + cap;
 	b64 = (char *)(blob2 + cap);
-	rc = oc_envelope_open_into(kek, j->vault.id, j->vault.kek_salt,
-				   row->vid, row->dek, row->dek_len, row->ct,
-				   row->ct_len, val, cap, &val_len);
+	rc = oc_envelope_open_into_vk(j->vault_kek, row->vid, row->dek,
+				      row->dek_len, row->ct, row->ct_len, val,
+				      cap, &val_len);
 	if (!rc)
 		rc = oc_base64_decode_strict((const char *)val, val_len, blob,
 					     cap, &blob_len);
@@ -130,10 +131,9 @@ static int reseal(void *ctx, struct oc_version_row *row)
 	if (!rc)
 		rc = oc_base64_encode(blob2, blob2_len, b64, b64_size);
 	if (!rc)
-		rc =
-		    oc_envelope_seal(kek, j->vault.id, j->vault.kek_salt,
-				     row->vid, (const uint8_t *)b64,
-				     strlen(b64), &dek, &dek_len, &ct, &ct_len);
+		rc = oc_envelope_seal_vk(j->vault_kek, row->vid,
+					 (const uint8_t *)b64, strlen(b64),
+					 &dek, &dek_len, &ct, &ct_len);
 	oc_wipe(mem, 4 * cap + b64_size);
 	if (rc)
 		return rc;
@@ -194,7 +194,10 @@ static void *run(void *arg)
 	int rc;
 
 	failed[0] = '\0';
-	rc = oc_store_open(r->db_path, &st);
+	rc = oc_vault_kek_new(r->kek, j->vault.id, j->vault.kek_salt,
+			      &j->vault_kek);
+	if (!rc)
+		rc = oc_store_open(r->db_path, &st);
 	if (!rc)
 		rc = oc_store_job_set_status(st, j->row.id, "running", NULL);
 	while (!rc) {
@@ -248,8 +251,10 @@ static void *run(void *arg)
 	/* The keys go as soon as the work is over. */
 	oc_cmek_key_free(j->old_key);
 	oc_cmek_key_free(j->new_key);
+	oc_vault_kek_free(j->vault_kek);
 	j->old_key = NULL;
 	j->new_key = NULL;
+	j->vault_kek = NULL;
 	oc_secure_free(j->scratch);
 	j->scratch = NULL;
 	j->scratch_size = 0;

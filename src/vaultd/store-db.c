@@ -76,7 +76,7 @@ static int db_err(struct oc_store *st, const char *what)
 	return OC_ERR_IO;
 }
 
-static int exec(struct oc_store *st, const char *sql)
+int oc_sdb_exec(struct oc_store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -159,6 +159,7 @@ bool oc_store_writes_failing(struct oc_store *st)
 void oc_sdb_lock(struct oc_store *st)
 {
 	pthread_mutex_lock(&st->lock);
+	oc_sdb_group_wait_closed(st);
 }
 
 void oc_sdb_unlock(struct oc_store *st)
@@ -168,7 +169,7 @@ void oc_sdb_unlock(struct oc_store *st)
 
 int oc_sdb_begin(struct oc_store *st)
 {
-	int rc = exec(st, "BEGIN IMMEDIATE");
+	int rc = oc_sdb_exec(st, "BEGIN IMMEDIATE");
 
 	note_write(st, rc ? sqlite3_extended_errcode(st->db) : SQLITE_OK);
 	return rc;
@@ -176,7 +177,7 @@ int oc_sdb_begin(struct oc_store *st)
 
 static int commit(struct oc_store *st)
 {
-	int rc = exec(st, "COMMIT");
+	int rc = oc_sdb_exec(st, "COMMIT");
 
 	note_write(st, rc ? sqlite3_extended_errcode(st->db) : SQLITE_OK);
 	return rc;
@@ -409,13 +410,13 @@ static int configure(struct oc_store *st)
 	int rc;
 
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	rc = exec(st, "PRAGMA journal_mode=WAL");
+	rc = oc_sdb_exec(st, "PRAGMA journal_mode=WAL");
 	if (!rc)
-		rc = exec(st, "PRAGMA synchronous=FULL");
+		rc = oc_sdb_exec(st, "PRAGMA synchronous=FULL");
 	if (!rc)
-		rc = exec(st, "PRAGMA foreign_keys=ON");
+		rc = oc_sdb_exec(st, "PRAGMA foreign_keys=ON");
 	if (!rc)
-		rc = exec(st, "PRAGMA secure_delete=ON");
+		rc = oc_sdb_exec(st, "PRAGMA secure_delete=ON");
 	return rc;
 }
 
@@ -426,6 +427,10 @@ static int store_new(const char *path, int flags, struct oc_store **out)
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return OC_ERR_NOMEM;
+	if (oc_sdb_group_init(&st->group)) {
+		free(st);
+		return OC_ERR_NOMEM;
+	}
 	pthread_mutex_init(&st->lock, NULL);
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -458,11 +463,11 @@ int oc_store_create(const char *path, struct oc_store **out)
 		goto fail;
 	rc = configure(st);
 	if (!rc)
-		rc = exec(st, "BEGIN");
+		rc = oc_sdb_exec(st, "BEGIN");
 	if (!rc)
-		rc = exec(st, schema);
+		rc = oc_sdb_exec(st, schema);
 	if (!rc)
-		rc = exec(st, "COMMIT");
+		rc = oc_sdb_exec(st, "COMMIT");
 	if (rc)
 		goto fail;
 	*out = st;
@@ -514,5 +519,6 @@ void oc_store_close(struct oc_store *st)
 	if (st->db)
 		sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->lock);
+	oc_sdb_group_destroy(&st->group);
 	free(st);
 }

@@ -24,9 +24,23 @@ struct stmt_slot {
 	sqlite3_stmt *stmt;
 };
 
+/* The group transaction concurrent writers share (store-group.c); every
+ * field but arriving is under the store's lock. */
+struct group_member;
+struct oc_sdb_group {
+	pthread_cond_t closed; /* the open group committed or rolled back */
+	pthread_cond_t joined; /* a writer joined the open group */
+	bool open;	       /* a group transaction is open on db */
+	bool broken;	       /* it can only be rolled back */
+	size_t size;
+	struct group_member *members; /* waiting for the commit */
+	atomic_uint arriving;	      /* writers on their way to the lock */
+};
+
 struct oc_store {
 	sqlite3 *db;
 	pthread_mutex_t lock;
+	struct oc_sdb_group group;
 	struct stmt_slot cache[STMT_CACHE];
 	size_t n_cache;
 	atomic_bool writes_failing; /* read without the lock (health) */
@@ -57,10 +71,26 @@ extern const struct row_kind oc_sdb_version_blob_rows;
 
 /* --- the handle: lock and transactions ----------------------------------- */
 
+/* Takes the lock once no group transaction is open. */
 void oc_sdb_lock(struct oc_store *st);
 void oc_sdb_unlock(struct oc_store *st);
 int oc_sdb_begin(struct oc_store *st);
 int oc_sdb_end_txn(struct oc_store *st, int rc);
+/* Runs sql, which takes no parameters; failures logged. */
+int oc_sdb_exec(struct oc_store *st, const char *sql);
+
+/* --- group commit (store-group.c) ----------------------------------------- */
+
+/* One writer's statements, run with the lock held inside the group
+ * transaction; a failure undoes only its own changes. */
+typedef int (*oc_sdb_group_fn)(struct oc_store *st, void *ctx);
+/* Runs fn in the group transaction and returns once that transaction is
+ * durably committed (OC_OK) or fn's own failure, or the group's. */
+int oc_sdb_group_write(struct oc_store *st, oc_sdb_group_fn fn, void *ctx);
+int oc_sdb_group_init(struct oc_sdb_group *g);
+void oc_sdb_group_destroy(struct oc_sdb_group *g);
+/* With the lock held: waits until no group transaction is open. */
+void oc_sdb_group_wait_closed(struct oc_store *st);
 sqlite3_stmt *oc_sdb_prep(struct oc_store *st, const char *sql);
 
 /* --- binding and reading columns ----------------------------------------- */

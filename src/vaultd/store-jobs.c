@@ -147,22 +147,76 @@ int oc_store_jobs_interrupt(struct oc_store *st)
 	return rc;
 }
 
+/* A version to re-seal: its row, id and sealed blobs only. */
+struct reseal_row {
+	int64_t rowid;
+	struct oc_version_row v;
+};
+
+static int read_reseal(sqlite3_stmt *s, void *row)
+{
+	struct reseal_row *r = row;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->rowid = sqlite3_column_int64(s, 0);
+	oc_sdb_col_copy(s, 1, r->v.vid, sizeof(r->v.vid));
+	rc = oc_sdb_col_blob(s, 2, &r->v.dek, &r->v.dek_len);
+	if (!rc)
+		rc = oc_sdb_col_blob(s, 3, &r->v.ct, &r->v.ct_len);
+	if (rc)
+		oc_version_row_clear(&r->v);
+	return rc;
+}
+
+static void clear_reseal(void *row)
+{
+	oc_version_row_clear(&((struct reseal_row *)row)->v);
+}
+
+static const struct row_kind reseal_rows = {sizeof(struct reseal_row),
+					    read_reseal, clear_reseal};
+
+/* Names the version at rowid in failed ("<path> version <n>"). */
+static void name_version(struct oc_store *st, int64_t rowid, char *failed,
+			 size_t size)
+{
+	static const char sql[] = "SELECT s.path, v.version FROM versions v "
+				  "JOIN secrets s ON s.id = v.secret_id "
+				  "WHERE v.rowid = ?";
+	sqlite3_stmt *s = oc_sdb_prep(st, sql);
+
+	snprintf(failed, size, "a version");
+	if (!s)
+		return;
+	oc_sdb_bind_int64(s, 1, rowid);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(failed, size, "%s version %lld",
+			 (const char *)sqlite3_column_text(s, 0),
+			 (long long)sqlite3_column_int64(s, 1));
+	sqlite3_reset(s);
+}
+
 int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 			  const char *vault_id, const char *old_fpr,
 			  const char *new_fpr, size_t limit, oc_reseal_fn fn,
 			  void *ctx, size_t *done, char *failed,
 			  size_t failed_size)
 {
-	static const char q_sel[] = "SELECT " VERSION_COLS VERSION_FROM
-				    "WHERE v.vault_id = ? AND v.cmek_fpr = ? "
-				    "ORDER BY v.rowid LIMIT ?";
+	/* By the fingerprint index, in rowid order: the rows re-sealed so
+	 * far have left the old fingerprint, so each batch is a seek, not a
+	 * scan past what is done.  Written back by rowid, with the old
+	 * fingerprint checked once more. */
+	static const char q_sel[] =
+	    "SELECT rowid, vid, dek, ct FROM versions "
+	    "WHERE vault_id = ? AND cmek_fpr = ? ORDER BY rowid LIMIT ?";
 	static const char q_upd[] =
 	    "UPDATE versions SET dek = ?, ct = ?, cmek_fpr = ? "
-	    "WHERE vid = ? AND cmek_fpr = ?";
+	    "WHERE rowid = ? AND cmek_fpr = ?";
 	static const char q_job[] =
 	    "UPDATE jobs SET processed = processed + ?1,"
 	    " total = MAX(total, processed + ?1) WHERE id = ?2";
-	struct oc_version_row *rows = NULL;
+	struct reseal_row *rows = NULL;
 	size_t count = 0, i;
 	void *batch = NULL;
 	sqlite3_stmt *s;
@@ -178,25 +232,23 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 	oc_sdb_bind_int64(s, 3, (int64_t)limit);
 	/* Read the whole batch first, then update: no statement is left
 	 * stepping over rows that the updates change. */
-	rc = oc_sdb_fetch_all(st, s, &oc_sdb_version_blob_rows, &batch, &count,
-			      "batch");
+	rc = oc_sdb_fetch_all(st, s, &reseal_rows, &batch, &count, "batch");
 	if (rc)
 		goto out;
 	rows = batch;
 	for (i = 0; i < count; i++) {
-		rc = fn(ctx, &rows[i]);
+		rc = fn(ctx, &rows[i].v);
 		if (rc) {
 			if (failed)
-				snprintf(failed, failed_size, "%s version %lld",
-					 rows[i].path,
-					 (long long)rows[i].version);
+				name_version(st, rows[i].rowid, failed,
+					     failed_size);
 			goto out;
 		}
 		s = oc_sdb_prep(st, q_upd);
-		oc_sdb_bind_blob_ref(s, 1, rows[i].dek, rows[i].dek_len);
-		oc_sdb_bind_blob_ref(s, 2, rows[i].ct, rows[i].ct_len);
+		oc_sdb_bind_blob_ref(s, 1, rows[i].v.dek, rows[i].v.dek_len);
+		oc_sdb_bind_blob_ref(s, 2, rows[i].v.ct, rows[i].v.ct_len);
 		oc_sdb_bind_str(s, 3, new_fpr);
-		oc_sdb_bind_str(s, 4, rows[i].vid);
+		oc_sdb_bind_int64(s, 4, rows[i].rowid);
 		oc_sdb_bind_str(s, 5, old_fpr);
 		rc = oc_sdb_step_done(st, s, "reseal");
 		if (rc)
@@ -215,7 +267,9 @@ out:
 	if (!rc)
 		*done = count;
 	oc_sdb_unlock(st);
-	oc_version_rows_free(rows, count);
+	for (i = 0; i < count; i++)
+		clear_reseal(&rows[i]);
+	free(rows);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "secmem.h"
+#include "wire.h"
 
 void oc_version_row_clear(struct oc_version_row *v)
 {
@@ -140,9 +141,18 @@ static int prep_live_secret(struct oc_store *st, const char *vault_id,
 	return OC_OK;
 }
 
-int oc_store_secret_put(struct oc_store *st, const char *vault_id,
-			const char *path, const char *expect_fpr,
-			struct oc_version_row *v)
+/* One PUT: what it writes and, once done, the secret and version it got. */
+struct put {
+	const char *vault_id;
+	const char *path;
+	const char *expect_fpr;
+	const struct oc_version_row *v;
+	struct secret_ref ref;
+	int64_t next;
+};
+
+/* The PUT's statements, inside the group transaction. */
+static int put_in_group(struct oc_store *st, void *ctx)
 {
 	static const char q_new[] =
 	    "INSERT INTO secrets(id, vault_id, path) VALUES(?, ?, ?)";
@@ -154,50 +164,40 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	    " metadata, created_at, created_by, expires_at, expires_epoch,"
 	    " max_access, cmek_fpr, dek, ct) "
 	    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct put *p = ctx;
+	const struct oc_version_row *v = p->v;
 	struct oc_vault_row vault;
-	struct secret_ref ref;
-	char *pcopy = NULL;
-	int64_t next = 1;
 	sqlite3_stmt *s;
 	int rc;
 
-	pcopy = strdup(path);
-	if (!pcopy)
-		return OC_ERR_NOMEM;
-	oc_sdb_lock(st);
-	rc = oc_sdb_begin(st);
+	rc = oc_sdb_vault_get_locked(st, p->vault_id, &vault);
 	if (rc)
-		goto out;
-	rc = oc_sdb_vault_get_locked(st, vault_id, &vault);
-	if (rc)
-		goto out;
-	if (strcmp(vault.cmek_fpr, expect_fpr ? expect_fpr : "") != 0) {
-		rc = OC_ERR_STATE;
-		goto out;
-	}
-	rc = find_secret(st, vault_id, path, &ref);
-	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && ref.deleted)) {
-		rc = oc_uuid(ref.id);
+		return rc;
+	if (strcmp(vault.cmek_fpr, p->expect_fpr ? p->expect_fpr : "") != 0)
+		return OC_ERR_STATE;
+	rc = find_secret(st, p->vault_id, p->path, &p->ref);
+	if (rc == OC_ERR_NOT_FOUND || (rc == OC_OK && p->ref.deleted)) {
+		rc = oc_uuid(p->ref.id);
 		if (rc)
-			goto out;
+			return rc;
 		s = oc_sdb_prep(st, q_new);
-		oc_sdb_bind_str(s, 1, ref.id);
-		oc_sdb_bind_str(s, 2, vault_id);
-		oc_sdb_bind_str(s, 3, path);
+		oc_sdb_bind_str(s, 1, p->ref.id);
+		oc_sdb_bind_str(s, 2, p->vault_id);
+		oc_sdb_bind_str(s, 3, p->path);
 		rc = oc_sdb_step_done(st, s, "secret insert");
 	}
 	if (rc)
-		goto out;
+		return rc;
 	s = oc_sdb_prep(st, q_next);
-	oc_sdb_bind_str(s, 1, ref.id);
-	rc = oc_sdb_fetch_int64(st, s, &next, "next version");
+	oc_sdb_bind_str(s, 1, p->ref.id);
+	rc = oc_sdb_fetch_int64(st, s, &p->next, "next version");
 	if (rc)
-		goto out;
+		return rc;
 	s = oc_sdb_prep(st, q_ins);
 	oc_sdb_bind_str(s, 1, v->vid);
-	oc_sdb_bind_str(s, 2, ref.id);
-	oc_sdb_bind_str(s, 3, vault_id);
-	oc_sdb_bind_int64(s, 4, next);
+	oc_sdb_bind_str(s, 2, p->ref.id);
+	oc_sdb_bind_str(s, 3, p->vault_id);
+	oc_sdb_bind_int64(s, 4, p->next);
 	oc_sdb_bind_str(s, 5, v->type);
 	oc_sdb_bind_str(s, 6, v->metadata ? v->metadata : "{}");
 	oc_sdb_bind_str(s, 7, v->created_at);
@@ -208,20 +208,36 @@ int oc_store_secret_put(struct oc_store *st, const char *vault_id,
 	oc_sdb_bind_text(s, 12, v->cmek_fpr);
 	oc_sdb_bind_blob(s, 13, v->dek, v->dek_len);
 	oc_sdb_bind_blob(s, 14, v->ct, v->ct_len);
-	rc = oc_sdb_step_done(st, s, "version insert");
-out:
-	rc = oc_sdb_end_txn(st, rc);
-	if (!rc) {
-		memcpy(v->secret_id, ref.id, sizeof(ref.id));
-		memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
-		v->version = next;
-		free(v->path);
-		v->path = pcopy;
-		pcopy = NULL;
+	return oc_sdb_step_done(st, s, "version insert");
+}
+
+/* Concurrent PUTs share one durable commit (store-group.c). */
+int oc_store_secret_put(struct oc_store *st, const char *vault_id,
+			const char *path, const char *expect_fpr,
+			struct oc_version_row *v)
+{
+	struct put p = {.vault_id = vault_id,
+			.path = path,
+			.expect_fpr = expect_fpr,
+			.v = v,
+			.next = 1};
+	char *pcopy;
+	int rc;
+
+	pcopy = strdup(path);
+	if (!pcopy)
+		return OC_ERR_NOMEM;
+	rc = oc_sdb_group_write(st, put_in_group, &p);
+	if (rc) {
+		free(pcopy);
+		return rc;
 	}
-	oc_sdb_unlock(st);
-	free(pcopy);
-	return rc;
+	memcpy(v->secret_id, p.ref.id, sizeof(p.ref.id));
+	memcpy(v->vault_id, vault_id, strlen(vault_id) + 1);
+	v->version = p.next;
+	free(v->path);
+	v->path = pcopy;
+	return OC_OK;
 }
 
 int oc_store_secret_read(struct oc_store *st, const char *vault_id,
@@ -289,26 +305,56 @@ static int collect_versions(struct oc_store *st, sqlite3_stmt *s,
 	return rc;
 }
 
+/* The least string above every string that starts with prefix, into
+ * out: prefix with its last byte raised.  false when there is none (an
+ * empty prefix, or one of 0xff bytes only, which text cannot hold). */
+static bool prefix_bound(const char *prefix, char *out, size_t size)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 0 && (unsigned char)prefix[n - 1] == 0xff)
+		n--;
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, prefix, n);
+	out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+	out[n] = '\0';
+	return true;
+}
+
 int oc_store_secret_list(struct oc_store *st, const char *vault_id,
 			 const char *prefix, struct oc_version_row **out,
 			 size_t *n)
 {
 	/* Latest enabled version of each live secret; substr() keeps the
-	 * prefix literal (no LIKE wildcards). */
-	static const char sql[] =
-	    "SELECT " VERSION_COLS VERSION_FROM
-	    "WHERE s.vault_id = ?1 AND s.deleted_at IS NULL "
-	    " AND substr(s.path, 1, length(?2)) = ?2 "
-	    " AND v.version = (SELECT MAX(x.version) FROM versions x "
-	    "  WHERE x.secret_id = s.id AND x.disabled = 0) "
-	    "ORDER BY s.path";
+	 * prefix literal (no LIKE wildcards), and the range on the path
+	 * (?3: prefix_bound) lets the index find the prefix's secrets
+	 * without a scan of the whole vault. */
+#define LIST_SQL(range)                                                        \
+	"SELECT " VERSION_COLS VERSION_FROM                                    \
+	"WHERE s.vault_id = ?1 AND s.deleted_at IS NULL " range                \
+	" AND substr(s.path, 1, length(?2)) = ?2 "                             \
+	" AND v.version = (SELECT MAX(x.version) FROM versions x "             \
+	"  WHERE x.secret_id = s.id AND x.disabled = 0) "                      \
+	"ORDER BY s.path"
+	static const char q_all[] = LIST_SQL("");
+	static const char q_range[] =
+	    LIST_SQL(" AND s.path >= ?2 AND s.path < ?3");
+#undef LIST_SQL
+	char bound[OC_WIRE_PATH_MAX + 1];
+	bool ranged;
 	sqlite3_stmt *s;
 	int rc;
 
+	if (!prefix)
+		prefix = "";
+	ranged = prefix_bound(prefix, bound, sizeof(bound));
 	oc_sdb_lock(st);
-	s = oc_sdb_prep(st, sql);
+	s = oc_sdb_prep(st, ranged ? q_range : q_all);
 	oc_sdb_bind_str(s, 1, vault_id);
-	oc_sdb_bind_str(s, 2, prefix ? prefix : "");
+	oc_sdb_bind_str(s, 2, prefix);
+	if (ranged)
+		oc_sdb_bind_str(s, 3, bound);
 	rc = collect_versions(st, s, out, n);
 	oc_sdb_unlock(st);
 	return rc;

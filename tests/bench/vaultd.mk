@@ -12,8 +12,10 @@ EXTRA_DIST += tests/bench/vaultd-rotate.sh tests/bench/vaultd-load.sh
 CLEANFILES += tests/bench/vaultd-gcm-raw tests/bench/mhd-trivial
 
 tests_bench_vaultd_gcm_raw_SOURCES = tests/bench/vaultd-gcm-raw.c
-tests_bench_vaultd_gcm_raw_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-tests_bench_vaultd_gcm_raw_LDADD = src/libocore.la $(CRYPTO_LIBS)
+tests_bench_vaultd_gcm_raw_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(SQLITE_CFLAGS)
+tests_bench_vaultd_gcm_raw_LDADD = src/libocore.la $(CRYPTO_LIBS) \
+	$(SQLITE_LIBS)
 
 tests_bench_mhd_trivial_SOURCES = tests/bench/mhd-trivial.c
 tests_bench_mhd_trivial_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS)

@@ -117,6 +117,32 @@ vd_call 404 GET "/v1/vaults/$V/cmek-rotate/00000000-0000-4000-8000-000000000000"
 # The old key is no longer the vault's.
 rot 400 "$K1" "$K3" "$body"
 
+# A secret that does not open with the old key fails the job, which names
+# it, and its batch stays as it was.
+VB=$(oc_create_vault cmek-bad)
+vd_call 200 POST "/v1/vaults/$VB/cmek" "{\"fingerprint\":\"$F1\"}"
+vd_call 201 PUT "/v1/vaults/$VB/secrets/good" "{\"value\":\"$(vd_cmek seal "$K1" fine)\"}"
+KX=BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc= # no key of this vault
+vd_call 201 PUT "/v1/vaults/$VB/secrets/odd/one" "{\"value\":\"$(vd_cmek seal "$KX" other)\"}"
+ROT_VAULT=$VB
+rot 202 "$K1" "$K3" "$body"
+ROT_VAULT=$V
+loc=$(sed -n 's/^[Ll]ocation: *//p' "$T/.headers" | tr -d '\r')
+i=0
+while :; do
+	vd_call 200 GET "$loc"
+	st=$(vd_field .status)
+	[ "$st" = failed ] && break
+	[ "$st" = completed ] && oc_fail "a job over a foreign blob completed"
+	i=$((i + 1)); [ $i -gt 200 ] && oc_fail "job never ended"
+	sleep 0.1
+done
+[ "$(vd_field '[.processed, .error] | map(tostring) | join("|")')" = \
+  "0|a secret does not open with the old key (odd/one version 1)" ] ||
+	oc_fail "failed job: $(cat "$T/.body")"
+vd_call 200 GET "/v1/vaults/$VB/secrets/good"
+[ "$(vd_field .cmek_fingerprint)" = "$F1" ] || oc_fail "a failed batch was kept"
+
 # Disable: 200 + vault; sealed secrets stay sealed; new writes are plain.
 vd_call 200 DELETE "/v1/vaults/$V/cmek"
 [ "$(vd_field '[.cmek_enabled, .cmek_fingerprint] | map(tostring) | join("|")')" = "false|null" ] ||

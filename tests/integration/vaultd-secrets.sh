@@ -38,6 +38,21 @@ vd_call 200 GET "$S?prefix=api-keys%2F"
 	oc_fail "prefix list: $(cat "$T/.body")"
 vd_call 200 GET "$S?prefix=nothing"
 [ "$(vd_field '.secrets | length')" = 0 ] || oc_fail "empty prefix list"
+# A prefix is found through the path index, as a range up to the prefix
+# with its last byte raised: the paths just past either end of the range,
+# and a last character of several bytes, stay where they belong.
+V2=$(oc_create_vault prefix-range)
+for p in ab ab%2Fx ab0 aaz %C3%A9 %C3%A9z %C3%AA; do
+	vd_call 201 PUT "/v1/vaults/$V2/secrets/$p" '{"value":"v"}'
+done
+prefix_paths() {
+	vd_call 200 GET "/v1/vaults/$V2/secrets?prefix=$1"
+	vd_field '[.secrets[].path] | join(",")'
+}
+[ "$(prefix_paths ab)" = "ab,ab/x,ab0" ] || oc_fail "prefix ab: $(cat "$T/.body")"
+[ "$(prefix_paths ab%2F)" = "ab/x" ] || oc_fail "prefix ab/: $(cat "$T/.body")"
+[ "$(prefix_paths %C3%A9)" = "é,éz" ] || oc_fail "prefix é: $(cat "$T/.body")"
+[ "$(prefix_paths a)" = "aaz,ab,ab/x,ab0" ] || oc_fail "prefix a: $(cat "$T/.body")"
 
 # Versions, one version, disable.
 vd_call 200 GET "/v1/vaults/$V/secret-versions/api-keys/openai"

@@ -21,6 +21,7 @@ TESTS += \
 	tests/integration/vaultd-revoke.sh \
 	tests/integration/vaultd-policy-scale.sh \
 	tests/integration/vaultd-rotate-crash.sh \
+	tests/integration/vaultd-durable.sh \
 	tests/integration/vaultd-softhsm.sh \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-faults.sh \

@@ -157,6 +157,43 @@ static void tampered(void **state)
 	oc_signer_free(other);
 }
 
+/* Once a token verified, the memo of verified signatures lets through
+ * that exact token only: a changed payload or signature is checked (and
+ * refused) again, and the remembered token still expires. */
+static void remembered(void **state)
+{
+	struct oc_signer *s = NULL;
+	struct oc_principal p;
+	const char *why;
+	char *tok, *copy, *dot;
+	size_t n;
+
+	assert_int_equal(oc_signer_new(seed, &s), OC_OK);
+	tok = issue(s, 1000, 60);
+	n = strlen(tok);
+	assert_int_equal(oc_jwt_verify(s, tok, n, 1001, &p, &why), OC_OK);
+	oc_principal_clear(&p);
+	assert_int_equal(oc_jwt_verify(s, tok, n, 1002, &p, &why), OC_OK);
+	oc_principal_clear(&p);
+	copy = strdup(tok);
+	assert_non_null(copy);
+	dot = strchr(copy, '.');
+	dot[5] = dot[5] == 'A' ? 'B' : 'A';
+	assert_int_equal(oc_jwt_verify(s, copy, n, 1003, &p, &why),
+			 OC_ERR_UNAUTHORIZED);
+	memcpy(copy, tok, n);
+	dot = strrchr(copy, '.');
+	dot[3] = dot[3] == 'A' ? 'B' : 'A';
+	assert_int_equal(oc_jwt_verify(s, copy, n, 1003, &p, &why),
+			 OC_ERR_UNAUTHORIZED);
+	assert_int_equal(oc_jwt_verify(s, tok, n, 1060, &p, &why),
+			 OC_ERR_UNAUTHORIZED);
+	assert_string_equal(why, "Token expired");
+	free(copy);
+	oc_secure_free(tok);
+	oc_signer_free(s);
+}
+
 /* Every claim at its longest: the token is issued, fits OC_JWT_MAX and
  * the client's bound (16384, src/api.c), and verifies. */
 static void largest(void **state)
@@ -258,7 +295,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(roundtrip),    cmocka_unit_test(tampered),
 	    cmocka_unit_test(largest),	    cmocka_unit_test(bound),
-	    cmocka_unit_test(scopes_claim),
+	    cmocka_unit_test(scopes_claim), cmocka_unit_test(remembered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

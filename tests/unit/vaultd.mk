@@ -5,7 +5,8 @@ vaultd_unit_tests = \
 	tests/unit/vaultd-rfc3339-test \
 	tests/unit/vaultd-faults-test \
 	tests/unit/vaultd-jwt-test \
-	tests/unit/vaultd-dpop-test
+	tests/unit/vaultd-dpop-test \
+	tests/unit/vaultd-group-test
 check_PROGRAMS += $(vaultd_unit_tests)
 TESTS += $(vaultd_unit_tests)
 
@@ -31,3 +32,6 @@ tests_unit_vaultd_jwt_test_LDADD = $(VAULTD_UNIT_LIBS)
 tests_unit_vaultd_dpop_test_SOURCES = tests/unit/vaultd-dpop-test.c
 tests_unit_vaultd_dpop_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
 tests_unit_vaultd_dpop_test_LDADD = $(VAULTD_UNIT_LIBS)
+tests_unit_vaultd_group_test_SOURCES = tests/unit/vaultd-group-test.c
+tests_unit_vaultd_group_test_CFLAGS = $(VAULTD_UNIT_CFLAGS)
+tests_unit_vaultd_group_test_LDADD = $(VAULTD_UNIT_LIBS)
