@@ -2193,32 +2193,42 @@ static int listed(struct oc_api *a, const char *vault_id, const char *path,
  * it; a version the server did not state) proves neither. */
 enum put_fate { PUT_LANDED, PUT_LOST, PUT_UNKNOWN };
 
-static enum put_fate put_fate(const struct oc_secret_meta *before,
+static enum put_fate put_fate(bool was_there, int64_t was_version,
 			      const struct oc_secret_meta *after)
 {
-	if (after->path && (!before->path || after->version > before->version))
+	if (after->path && (!was_there || after->version > was_version))
 		return PUT_LANDED;
-	if (before->path && after->path && before->version > 0 &&
-	    after->version == before->version)
+	if (was_there && after->path && was_version > 0 &&
+	    after->version == was_version)
 		return PUT_LOST;
 	return PUT_UNKNOWN;
 }
 
 /* Sends a PUT once (api.h): after a 5xx or a broken connection the list
- * tells whether it landed; a 5xx shown lost is sent once more.  *landed
- * gets the list's metadata when the answer was lost but the PUT landed. */
+ * tells whether it landed; a 5xx shown lost is sent once more.  The
+ * version before is known_version when the caller has just read it, else
+ * the list's.  *landed gets the list's metadata when the answer was lost
+ * but the PUT landed. */
 static int put_once(struct oc_api *a, const struct call *cl, const char *path,
-		    struct oc_http_resp *rs, struct oc_secret_meta *landed)
+		    int64_t known_version, struct oc_http_resp *rs,
+		    struct oc_secret_meta *landed)
 {
 	struct oc_secret_meta before, after;
 	struct last answer;
 	enum put_fate fate;
 	unsigned attempt;
-	bool know;
+	bool know, was_there;
 	int rc;
 
 	memset(landed, 0, sizeof(*landed));
-	know = listed(a, cl->vault_id, path, &before) == OC_OK;
+	memset(&before, 0, sizeof(before));
+	if (known_version > 0) {
+		know = was_there = true;
+	} else {
+		know = listed(a, cl->vault_id, path, &before) == OC_OK;
+		was_there = before.path != NULL;
+		known_version = before.version;
+	}
 	for (attempt = 0;; attempt++) {
 		rc = api_do(a, cl, 0, rs);
 		if ((rc != OC_ERR_SERVER && rc != OC_ERR_NET) || !know)
@@ -2228,7 +2238,7 @@ static int put_once(struct oc_api *a, const struct call *cl, const char *path,
 			*last_of(a, true) = answer;
 			break;
 		}
-		fate = put_fate(&before, &after);
+		fate = put_fate(was_there, known_version, &after);
 		if (fate == PUT_LANDED) {
 			oc_debug(OC_LOG_API,
 				 "put: %s, but version %lld is "
@@ -2274,7 +2284,7 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 
 	if (!a || !out || !in || !arg_id_ok(vault_id) ||
 	    !secret_path_ok(path) || (in->value_len && !in->value) ||
-	    in->max_access_count < 0)
+	    in->max_access_count < 0 || in->known_version < 0)
 		return OC_ERR_ARGS;
 	type = in->type ? in->type : "generic";
 	if (strlen(type) == 0 || strlen(type) >= sizeof(m.type) ||
@@ -2358,7 +2368,7 @@ int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		 in->value_is_blob ? "CMEK blob (base64)"
 		 : binary	   ? "base64 (binary)"
 				   : "text");
-	rc = put_once(a, &cl, path, &rs, &m);
+	rc = put_once(a, &cl, path, in->known_version, &rs, &m);
 	if (rc)
 		goto out;
 	if (m.path) {

@@ -177,6 +177,10 @@ struct oc_secret_put {
 	const char *metadata; /* JSON object text or NULL */
 	const char *expires_at;
 	int64_t max_access_count; /* 0: none */
+	/* The path's version as the caller has just read it (a GET of the
+	 * secret before a re-seal), which spares the list that oc_api_
+	 * secret_put otherwise asks before it sends; 0: unknown. */
+	int64_t known_version;
 };
 
 /* Bytes that are not valid UTF-8 (and not a blob) are sent as base64 with
@@ -185,8 +189,10 @@ struct oc_secret_put {
  * Each PUT makes a version (and may be charged), so it is sent once: it is
  * tried again only when it never left (connect failure), or when after a
  * 5xx the secret's version, read from the list (no read of the value),
- * shows that the first try did not land.  A try that landed despite a 5xx
- * or a broken connection is a success, with the metadata from the list. */
+ * shows that the first try did not land (the version before is
+ * known_version, or else the list's, asked before the PUT).  A try that landed
+ * despite a 5xx or a broken connection is a success, with the metadata from the
+ * list. */
 int oc_api_secret_put(struct oc_api *a, const char *vault_id, const char *path,
 		      const struct oc_secret_put *in,
 		      struct oc_secret_meta *out);

@@ -176,6 +176,8 @@ static int put_blob(struct pass *p, struct oc_api *a, const struct oc_secret *s,
 	in.metadata = s->meta.metadata;
 	in.expires_at = s->meta.expires_at[0] ? s->meta.expires_at : NULL;
 	in.max_access_count = s->meta.max_access_count;
+	/* Read just now: no list needed to tell a lost answer's fate. */
+	in.known_version = s->meta.version;
 	memset(&out, 0, sizeof(out));
 	rc = oc_api_secret_put(a, p->vault_id, s->meta.path, &in, &out);
 	if (rc == 0)
