@@ -1,7 +1,10 @@
 #!/bin/sh
 # module-threads.sh - 8 threads x 1,000 find-and-read cycles, on separate
 # sessions and on one shared session, with no error and every value exact;
-# the whole run costs one list request and one GET per value.
+# the whole run costs one list request and one GET per value.  Then 8
+# threads x 1,000 encrypt/decrypt cycles on a session each, under a key of
+# their own and one they share in turn: every plaintext exact, no blob
+# opening under the other key, a destroyed key gone.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 oc_setup
@@ -31,6 +34,7 @@ export ONECLAW_PKCS11_CONF
 mod_client threads 8 1000 separate $labels app/big || oc_fail "separate sessions"
 # shellcheck disable=SC2086
 mod_client threads 8 1000 shared $labels app/big || oc_fail "one shared session"
+mod_client crypt-threads 8 1000 || oc_fail "encrypt and decrypt in threads"
 lists=$(mod_wire_count "$T/wire.log" "GET /v1/vaults/$vid/secrets( |\\?)")
 echo "list requests over two runs: $lists"
 [ "$lists" -eq 2 ] || oc_fail "$lists list requests for two processes"
