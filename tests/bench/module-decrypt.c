@@ -10,10 +10,10 @@
  *
  * The module is configured by the environment (a vault whose CMEK key is
  * KEY_HEX); SoftHSM2 by SOFTHSM2_CONF with an initialised token.  Each
- * cell runs SECONDS (default 1.0) in ROUNDS rounds interleaved with the
- * other cells of its size and reports its best, so that load from
- * elsewhere on the machine hits all alike.  MODULE "-" leaves the module
- * out (to measure the baselines alone). */
+ * cell runs SECONDS (default 1.0) in ROUNDS rounds, each of which runs
+ * every cell, and reports its best, so that load from elsewhere on the
+ * machine hits all alike.  MODULE "-" leaves the module out (to measure
+ * the baselines alone). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -33,7 +33,7 @@
 #define MAX_THREADS 2
 #define IV_LEN	    12
 #define TAG_LEN	    16
-#define ROUNDS	    3
+#define ROUNDS	    5
 
 enum impl { IMPL_OPENSSL, IMPL_MODULE, IMPL_MODULE_GCM, IMPL_SOFTHSM, N_IMPL };
 static const char *const impl_name[N_IMPL] = {"openssl", "module CMEK",
@@ -341,13 +341,16 @@ static const char *size_name(size_t n, char *buf, size_t len)
 	return buf;
 }
 
+#define N_SIZES 4
+
 int main(int argc, char **argv)
 {
-	static const size_t sizes[] = {64, 1024, 64 * 1024, 1024 * 1024};
-	double r[N_IMPL][MAX_THREADS + 1];
+	static const size_t sizes[N_SIZES] = {64, 1024, 64 * 1024, 1024 * 1024};
+	static double r[N_SIZES][N_IMPL][MAX_THREADS + 1];
+	unsigned char *pt[N_SIZES], *blob[N_SIZES];
 	double seconds = 1.0;
 	size_t s;
-	int i, t;
+	int i, t, round;
 
 	if (argc < 6 || parse_hex(argv[5], key, sizeof(key)) != 0) {
 		fprintf(stderr, "usage: module-decrypt MODULE SOFTHSM_SO "
@@ -368,57 +371,63 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "-") != 0)
 		setup_module(argv[1]);
 	setup_softhsm(argv[2], argv[3], argv[4]);
-
-	printf("C_Decrypt, same blobs for all: %.1f s per cell (best of %d "
-	       "interleaved rounds), one session per thread\n\n",
-	       seconds, ROUNDS);
-	printf("%-8s %-12s %3s %12s %10s %9s\n", "size", "impl", "thr", "ops/s",
-	       "MB/s", "x openssl");
-	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		size_t n = sizes[s];
-		unsigned char *pt = malloc(n), *blob = malloc(n + 29);
-		char name[32];
-		int round;
-
-		if (pt == NULL || blob == NULL || RAND_bytes(pt, (int)n) != 1 ||
-		    seal(pt, n, blob) != 0)
+	for (s = 0; s < N_SIZES; s++) {
+		pt[s] = malloc(sizes[s]);
+		blob[s] = malloc(sizes[s] + 29);
+		if (pt[s] == NULL || blob[s] == NULL ||
+		    RAND_bytes(pt[s], (int)sizes[s]) != 1 ||
+		    seal(pt[s], sizes[s], blob[s]) != 0)
 			bench_die("making a blob", CKR_HOST_MEMORY);
-		size_name(n, name, sizeof(name));
-		memset(r, 0, sizeof(r));
-		for (round = 0; round < ROUNDS; round++) {
+	}
+
+	/* The best of rounds that each run every cell: load from elsewhere
+	 * on the machine hits all alike. */
+	for (round = 0; round < ROUNDS; round++) {
+		for (s = 0; s < N_SIZES; s++) {
 			for (t = 1; t <= MAX_THREADS; t++) {
 				for (i = 0; i < N_IMPL; i++) {
 					double v;
 
 					if (is_module(i) && mod.f == NULL)
 						continue;
-					v = cell((enum impl)i, t, blob, n + 29,
-						 pt, n, seconds / ROUNDS);
-					if (v > r[i][t])
-						r[i][t] = v;
+					v = cell((enum impl)i, t, blob[s],
+						 sizes[s] + 29, pt[s], sizes[s],
+						 seconds / ROUNDS);
+					if (v > r[s][i][t])
+						r[s][i][t] = v;
 				}
 			}
 		}
+	}
+
+	printf("C_Decrypt, same blobs for all: %.1f s per cell (best of %d "
+	       "interleaved rounds), one session per thread\n\n",
+	       seconds, ROUNDS);
+	printf("%-8s %-12s %3s %12s %10s %9s\n", "size", "impl", "thr", "ops/s",
+	       "MB/s", "x openssl");
+	for (s = 0; s < N_SIZES; s++) {
+		char name[32];
+
+		size_name(sizes[s], name, sizeof(name));
 		for (t = 1; t <= MAX_THREADS; t++) {
 			for (i = 0; i < N_IMPL; i++) {
-				if (r[i][t] <= 0)
+				if (r[s][i][t] <= 0)
 					continue;
 				printf("%-8s %-12s %3d %12.0f %10.1f %9.2f\n",
-				       name, impl_name[i], t, r[i][t],
-				       r[i][t] * (double)n / 1e6,
-				       r[i][t] / r[IMPL_OPENSSL][t]);
+				       name, impl_name[i], t, r[s][i][t],
+				       r[s][i][t] * (double)sizes[s] / 1e6,
+				       r[s][i][t] / r[s][IMPL_OPENSSL][t]);
 			}
 		}
 		printf("%-8s 2thr/1thr:", name);
 		for (i = 0; i < N_IMPL; i++)
-			if (r[i][1] > 0)
+			if (r[s][i][1] > 0)
 				printf(" %s %.2f%s", impl_name[i],
-				       r[i][2] / r[i][1],
+				       r[s][i][2] / r[s][i][1],
 				       i + 1 < N_IMPL ? "," : "");
 		printf("\n\n");
-		fflush(stdout);
-		free(pt);
-		free(blob);
+		free(pt[s]);
+		free(blob[s]);
 	}
 	printf("openssl: EVP_DecryptInit_ex2 (key and IV) + Update + SET_TAG + "
 	       "Final per blob, in this process;\n"

@@ -11,8 +11,9 @@
  * configured by the environment; its first token holds them as secrets
  * bench/rsa, bench/ec and bench/ed.  SoftHSM2 (SOFTHSM2_CONF) holds them in
  * token TOKEN_LABEL with labels rsa, ec and ed; a key it lacks is n/a.
- * Each cell runs SECONDS (default 1.0) in ROUNDS rounds interleaved with
- * the other two and reports its best.  MODULE "-" leaves the module out. */
+ * Each cell runs SECONDS (default 1.0) in ROUNDS rounds, each of which
+ * runs every cell, and reports its best.  MODULE "-" leaves the module
+ * out. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -31,7 +32,7 @@
 #include "bench-p11.h"
 
 #define MSG_LEN	    64
-#define ROUNDS	    3
+#define ROUNDS	    5
 #define MAX_THREADS 2
 
 enum impl { IMPL_OPENSSL, IMPL_MODULE, IMPL_SOFTHSM, N_IMPL };
@@ -396,12 +397,12 @@ int main(int argc, char **argv)
 	       "interleaved rounds), the same keys in all three\n\n",
 	       MSG_LEN, seconds, ROUNDS);
 	memset(r, 0, sizeof(r));
-	/* The best of interleaved rounds: load from elsewhere on the
-	 * machine hits all alike. */
-	for (i = 0; i < N_ALGS; i++) {
-		struct alg *a = &algs[i];
+	/* The best of rounds that each run every cell: load from elsewhere
+	 * on the machine hits all alike. */
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 0; i < N_ALGS; i++) {
+			struct alg *a = &algs[i];
 
-		for (round = 0; round < ROUNDS; round++) {
 			for (t = 1; t <= MAX_THREADS; t++) {
 				for (k = 0; k < N_IMPL; k++) {
 					double v;
