@@ -36,13 +36,63 @@ struct gcm_params_v1 {
 
 void oc_crypt_clear(struct oc_crypt *op)
 {
-	if (op->key)
-		oc_object_unref(&op->key->obj);
-	oc_object_unref(op->obj);
+	struct oc_crypt_keep keep = op->keep;
+
 	free(op->aad);
 	oc_buf_free(&op->in);
 	oc_asym_clear(&op->asym);
-	oc_wipe(op, sizeof(*op));
+	/* The struct itself holds nothing secret (the input buffer wipes
+	 * itself, the RSA state clears itself): a plain reset, which at a
+	 * few hundred bytes per operation costs a small decryption dear as
+	 * a wipe. */
+	memset(op, 0, sizeof(*op));
+	op->keep = keep;
+}
+
+static void keep_drop(struct oc_crypt_keep *k)
+{
+	oc_object_unref(k->obj);
+	oc_cmek_ctx_free(k->ctx);
+	memset(k, 0, sizeof(*k));
+}
+
+void oc_crypt_free(struct oc_crypt *op)
+{
+	oc_crypt_clear(op);
+	keep_drop(&op->keep);
+}
+
+void oc_crypt_abandon(struct oc_crypt *op)
+{
+	oc_buf_free(&op->in);
+	free(op->aad);
+	oc_cmek_ctx_free(op->keep.ctx);
+	memset(op, 0, sizeof(*op));
+}
+
+/* The key object by handle: the one kept while it is still in its token's
+ * store and visible (what oc_token_key would check, without its lock),
+ * else looked up and kept in its place. */
+static CK_RV kept_key(struct oc_session *s, struct oc_crypt *op,
+		      CK_OBJECT_HANDLE h, struct oc_object **out)
+{
+	struct oc_crypt_keep *k = &op->keep;
+	struct oc_object *o = NULL;
+	CK_RV rv;
+
+	if (k->obj && k->handle == h && atomic_load(&k->obj->linked) &&
+	    oc_token_visible(k->obj)) {
+		*out = k->obj;
+		return CKR_OK;
+	}
+	keep_drop(k);
+	rv = oc_token_key(s->tok, h, &o);
+	if (rv != CKR_OK)
+		return rv;
+	k->handle = h;
+	k->obj = o;
+	*out = o;
+	return CKR_OK;
 }
 
 /* An encryption IV: 12 bytes the module generates.  pIv must be a
@@ -118,11 +168,12 @@ static CK_RV gcm_params(const CK_MECHANISM *m, bool encrypt,
 		memcpy(op->iv, iv, iv_len);
 		op->iv_len = iv_len;
 	}
-	op->aad = malloc(aad_len ? aad_len : 1);
-	if (!op->aad)
-		return CKR_HOST_MEMORY;
-	if (aad_len)
+	if (aad_len) {
+		op->aad = malloc(aad_len);
+		if (!op->aad)
+			return CKR_HOST_MEMORY;
 		memcpy(op->aad, aad, aad_len);
+	}
 	op->aad_len = aad_len;
 	op->tag_len = tag_bits / 8;
 	if (encrypt)
@@ -135,12 +186,12 @@ static struct oc_crypt *op_of(struct oc_session *s, bool encrypt)
 	return encrypt ? &s->enc : &s->dec;
 }
 
-/* RSA: a public key encrypts, a private key decrypts. */
+/* RSA: a public key encrypts, a private key decrypts.  o is the kept key
+ * object. */
 static CK_RV asym_init(struct oc_session *s, bool encrypt,
-		       const CK_MECHANISM *m, CK_OBJECT_HANDLE key)
+		       const CK_MECHANISM *m, struct oc_object *o)
 {
 	struct oc_crypt *op = op_of(s, encrypt);
-	struct oc_object *o = NULL;
 	struct oc_obj_asym *a;
 	CK_MECHANISM_INFO info;
 	EVP_PKEY *k = NULL;
@@ -149,9 +200,6 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 	/* An AES mechanism with an RSA key. */
 	if (oc_asym_mech_info(m->mechanism, &info) != CKR_OK)
 		return CKR_KEY_TYPE_INCONSISTENT;
-	rv = oc_token_key(s->tok, key, &o);
-	if (rv != CKR_OK)
-		return rv;
 	a = oc_obj_asym(o);
 	if (a && encrypt && !oc_obj_asym_is_private(a))
 		rv = oc_obj_asym_public_key(a, &k);
@@ -159,7 +207,6 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 		rv = oc_keyobj_private(s->tok, a, &k);
 	else
 		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-	memset(op, 0, sizeof(*op));
 	if (rv == CKR_OK)
 		rv = oc_asym_init(&op->asym,
 				  encrypt ? OC_ASYM_ENCRYPT : OC_ASYM_DECRYPT,
@@ -169,13 +216,11 @@ static CK_RV asym_init(struct oc_session *s, bool encrypt,
 		op->mech = m->mechanism;
 		op->encrypt = encrypt;
 		op->obj = o;
-		o = NULL;
 		op->active = true;
 	} else {
 		oc_crypt_clear(op);
 	}
 	EVP_PKEY_free(k);
-	oc_object_unref(o);
 	return rv;
 }
 
@@ -223,46 +268,36 @@ CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
 		return CKR_OPERATION_ACTIVE;
 	if (!oc_mech_allows(m->mechanism, encrypt ? CKF_ENCRYPT : CKF_DECRYPT))
 		return CKR_MECHANISM_INVALID;
-	rv = oc_token_key(s->tok, key, &o);
+	rv = kept_key(s, op, key, &o);
 	if (rv != CKR_OK)
 		return rv;
-	if (oc_obj_asym(o)) {
-		oc_object_unref(o);
-		return asym_init(s, encrypt, m, key);
-	}
+	if (oc_obj_asym(o))
+		return asym_init(s, encrypt, m, o);
 	skey = oc_obj_seckey(o);
-	if (!skey || skey->key_type != CKK_AES || !skey->cmek) {
-		rv = CKR_KEY_TYPE_INCONSISTENT;
-		goto fail;
-	}
-	if (!(skey->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT))) {
-		rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-		goto fail;
-	}
-	memset(op, 0, sizeof(*op));
+	if (!skey || skey->key_type != CKK_AES || !skey->cmek)
+		return CKR_KEY_TYPE_INCONSISTENT;
+	if (!(skey->usage & (encrypt ? OC_USE_ENCRYPT : OC_USE_DECRYPT)))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
 	if (m->mechanism == CKM_ONECLAW_CMEK) {
-		if (m->pParameter || m->ulParameterLen) {
-			rv = CKR_MECHANISM_PARAM_INVALID;
-			goto fail;
-		}
+		if (m->pParameter || m->ulParameterLen)
+			return CKR_MECHANISM_PARAM_INVALID;
 	} else {
 		rv = gcm_params(m, encrypt, op);
-		if (rv != CKR_OK)
-			goto fail;
+		if (rv != CKR_OK) {
+			oc_crypt_clear(op);
+			return rv;
+		}
 	}
+	/* Without a context of its own the operation shares the key's. */
+	if (!op->keep.ctx && oc_cmek_ctx_new(&op->keep.ctx) != OC_OK)
+		op->keep.ctx = NULL;
 	oc_buf_init(&op->in, OC_CRYPT_MAX_INPUT, true);
 	op->mech = m->mechanism;
 	op->encrypt = encrypt;
 	op->key = skey;
-	oc_object_ref(o);
 	op->obj = o;
 	op->active = true;
 	return CKR_OK;
-fail:
-	oc_object_unref(o);
-	op->key = NULL;
-	oc_crypt_clear(op);
-	return rv;
 }
 
 /* The output length for an n-byte input, or why there is none. */
@@ -293,8 +328,9 @@ static int gcm_seal(const struct oc_crypt *op, const uint8_t *in, size_t n,
 	int err;
 
 	memcpy(iv, op->iv, sizeof(iv));
-	err = oc_cmek_gcm_seal(op->key->cmek, iv, sizeof(iv), op->aad,
-			       op->aad_len, in, n, out, out + n, op->tag_len);
+	err = oc_cmek_gcm_seal_ctx(op->key->cmek, op->keep.ctx, iv, sizeof(iv),
+				   op->aad, op->aad_len, in, n, out, out + n,
+				   op->tag_len);
 	if (!err && memcmp(iv, op->iv, sizeof(iv)) != 0) {
 		oc_debug(OC_LOG_CMEK, "the delegated key's token used an IV "
 				      "of its own: refused");
@@ -308,21 +344,25 @@ static CK_RV run(struct oc_crypt *op, const uint8_t *in, size_t n, uint8_t *out,
 		 CK_ULONG need, CK_ULONG *out_len)
 {
 	const struct oc_cmek_key *k = op->key->cmek;
+	struct oc_cmek_ctx *c = op->keep.ctx;
 	size_t len = need;
 	int err;
 
 	if (!in)
 		in = (const uint8_t *)"";
+	/* Decryption runs straight into the caller's buffer, which the
+	 * primitive wipes when the tag fails. */
 	if (op->mech == CKM_ONECLAW_CMEK) {
-		err = op->encrypt ? oc_cmek_seal(k, in, n, out, need, &len)
-				  : oc_cmek_open(k, in, n, out, need, &len);
+		err = op->encrypt
+			  ? oc_cmek_seal_ctx(k, c, in, n, out, need, &len)
+			  : oc_cmek_open_ctx(k, c, in, n, out, need, &len);
 	} else if (op->encrypt) {
 		err = gcm_seal(op, in, n, out);
 	} else {
 		n -= op->tag_len;
-		err = oc_cmek_gcm_open(k, op->iv, op->iv_len, op->aad,
-				       op->aad_len, in, n, in + n, op->tag_len,
-				       out);
+		err = oc_cmek_gcm_open_ctx(k, c, op->iv, op->iv_len, op->aad,
+					   op->aad_len, in, n, in + n,
+					   op->tag_len, out);
 	}
 	if (err) {
 		oc_rv_cause("%s: %s", op->encrypt ? "seal" : "open",

@@ -10,7 +10,9 @@
  *
  * The key's AES-GCM primitive is one-shot, so multi-part operations buffer
  * their input and produce everything at C_*Final; a multi-part decrypt
- * releases nothing before the tag is verified.  Output follows the
+ * releases nothing before the tag is verified.  A decryption runs straight
+ * into the caller's buffer, which is wiped when the tag fails: nothing is
+ * released before C_Decrypt or C_DecryptFinal returns.  Output follows the
  * buffer-size protocol: NULL asks the length, a short buffer is
  * CKR_BUFFER_TOO_SMALL and the operation stays active; any other failure
  * ends it. */
@@ -27,14 +29,30 @@
 
 struct oc_session;
 struct oc_obj_seckey;
+struct oc_cmek_ctx;
+
+/* What a session keeps from one operation to the next, per direction: the
+ * key object it last used and an AES context keyed for it.  The next
+ * C_*Init with that key then takes no token lock and writes no reference
+ * count another session shares, and the operation shares no cipher
+ * context.  Let go when another key is used, when the object has left its
+ * token's store or become invisible (checked at each C_*Init), at logout,
+ * and when the session closes. */
+struct oc_crypt_keep {
+	CK_OBJECT_HANDLE handle;
+	struct oc_object *obj;	 /* referenced; NULL: nothing kept */
+	struct oc_cmek_ctx *ctx; /* AES keys; keyed at first use */
+};
 
 struct oc_crypt {
 	bool active;
 	bool encrypt;
 	bool multi; /* an Update happened */
 	CK_MECHANISM_TYPE mech;
-	struct oc_obj_seckey *key; /* referenced */
-	struct oc_object *obj;	   /* the key object, referenced (audit) */
+	/* Both borrow keep's reference: keep changes only at C_*Init, when
+	 * no operation is active. */
+	struct oc_obj_seckey *key; /* AES mechanisms */
+	struct oc_object *obj;	   /* the key object (audit) */
 	uint8_t iv[OC_P11_MAX_GCM_IV];
 	size_t iv_len;
 	uint8_t *aad;
@@ -42,6 +60,7 @@ struct oc_crypt {
 	size_t tag_len;
 	struct oc_buf in;    /* multi-part input, secret */
 	struct oc_asym asym; /* active for the RSA mechanisms */
+	struct oc_crypt_keep keep;
 };
 
 CK_RV oc_crypt_init(struct oc_session *s, bool encrypt, const CK_MECHANISM *m,
@@ -52,6 +71,12 @@ CK_RV oc_crypt_update(struct oc_session *s, bool encrypt, const CK_BYTE *in,
 		      CK_ULONG n, CK_BYTE *out, CK_ULONG *out_len);
 CK_RV oc_crypt_final(struct oc_session *s, bool encrypt, CK_BYTE *out,
 		     CK_ULONG *out_len);
+/* Ends the operation; what it keeps stays. */
 void oc_crypt_clear(struct oc_crypt *op);
+/* Ends the operation and lets go of what it keeps (logout, close). */
+void oc_crypt_free(struct oc_crypt *op);
+/* In a child after fork: frees the child's memory only (the objects went
+ * with their tokens). */
+void oc_crypt_abandon(struct oc_crypt *op);
 
 #endif

@@ -4,12 +4,18 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lock.h"
 #include "log.h"
 
+/* Each lock on a cache line of its own: two that shared one would make
+ * threads on different sessions wait on each other's writes. */
+#define LOCK_ALIGN 64
+
 struct oc_lock {
-	bool app; /* made by the application's CreateMutex */
+	_Alignas(LOCK_ALIGN) bool app; /* made by the application's
+					  CreateMutex */
 	void *app_mutex;
 	pthread_mutex_t m;
 };
@@ -46,10 +52,11 @@ void oc_lock_reset(void)
 
 CK_RV oc_lock_new(struct oc_lock **out)
 {
-	struct oc_lock *l = calloc(1, sizeof(*l));
+	struct oc_lock *l = aligned_alloc(LOCK_ALIGN, sizeof(*l));
 
 	if (!l)
 		return CKR_HOST_MEMORY;
+	memset(l, 0, sizeof(*l));
 	if (use_app) {
 		CK_RV rv = app_cb.CreateMutex(&l->app_mutex);
 

@@ -86,7 +86,9 @@ struct oc_object {
 	const struct oc_object_ops *ops;
 	CK_OBJECT_HANDLE handle;
 	atomic_uint refs;
-	bool linked;		 /* in a store */
+	/* In a store: written under its token's lock, read without it for
+	 * the key a session keeps (p11/crypt.h). */
+	atomic_bool linked;
 	bool session_obj;	 /* CKA_TOKEN false */
 	CK_SESSION_HANDLE owner; /* session objects: the creating session */
 	bool priv;		 /* CKA_PRIVATE */

@@ -13,18 +13,34 @@
 
 #define IDX_BITS 13
 #define IDX_MASK ((1ul << IDX_BITS) - 1)
+/* Locks over the table, slot i under stripe i % N_STRIPES: a call finds
+ * its session under its stripe's lock alone, so calls on different
+ * sessions share no lock.  Opening and closing take the module lock
+ * first (the counts, the search for a free slot). */
+#define N_STRIPES 64
 
-/* Under the module lock. */
 static struct {
+	/* Written under the module lock and the slot's stripe lock; read
+	 * under either. */
 	struct oc_session *tab[OC_P11_MAX_SESSIONS + 1];
-	unsigned long gen;
-	unsigned long open;
+	struct oc_lock *stripe[N_STRIPES];
+	unsigned long gen;  /* under the module lock */
+	unsigned long open; /* under the module lock */
 } sess;
+
+static struct oc_lock *stripe_of(size_t idx)
+{
+	return sess.stripe[idx % N_STRIPES];
+}
 
 CK_RV oc_session_init(void)
 {
+	CK_RV rv = CKR_OK;
+
 	memset(&sess, 0, sizeof(sess));
-	return CKR_OK;
+	for (size_t i = 0; i < N_STRIPES && rv == CKR_OK; i++)
+		rv = oc_lock_new(&sess.stripe[i]);
+	return rv;
 }
 
 static void session_free(struct oc_session *s)
@@ -32,8 +48,8 @@ static void session_free(struct oc_session *s)
 	bool last;
 
 	oc_find_clear(&s->find);
-	oc_crypt_clear(&s->enc);
-	oc_crypt_clear(&s->dec);
+	oc_crypt_free(&s->enc);
+	oc_crypt_free(&s->dec);
 	oc_sign_clear(&s->sign);
 	oc_sign_clear(&s->verify);
 	oc_digest_clear(&s->digest);
@@ -53,6 +69,8 @@ void oc_session_free_all(void)
 	for (size_t i = 0; i <= OC_P11_MAX_SESSIONS; i++)
 		if (sess.tab[i])
 			session_free(sess.tab[i]);
+	for (size_t i = 0; i < N_STRIPES; i++)
+		oc_lock_free(sess.stripe[i]);
 	memset(&sess, 0, sizeof(sess));
 }
 
@@ -65,10 +83,8 @@ void oc_session_abandon_all(void)
 		if (!s)
 			continue;
 		oc_find_clear(&s->find);
-		oc_buf_free(&s->enc.in);
-		oc_buf_free(&s->dec.in);
-		free(s->enc.aad);
-		free(s->dec.aad);
+		oc_crypt_abandon(&s->enc);
+		oc_crypt_abandon(&s->dec);
 		/* Only the child's memory: no lock is taken. */
 		oc_digest_clear(&s->digest);
 		free(s);
@@ -121,7 +137,9 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 						0xffffffffu);
 		if ((s->handle & IDX_MASK) != idx || s->handle == 0)
 			s->handle = idx;
+		oc_lock_take(stripe_of(idx));
 		sess.tab[idx] = s;
+		oc_lock_release(stripe_of(idx));
 		sess.open++;
 		t->sessions++;
 		if (flags & CKF_RW_SESSION)
@@ -137,7 +155,8 @@ CK_RV oc_session_open(CK_SLOT_ID slot, CK_FLAGS flags, CK_SESSION_HANDLE *out)
 	return CKR_OK;
 }
 
-/* Under the module lock: the session with this handle, or NULL. */
+/* Under the module lock or the handle's stripe lock: the session with this
+ * handle, or NULL. */
 static struct oc_session *lookup(CK_SESSION_HANDLE h)
 {
 	unsigned long idx = h & IDX_MASK;
@@ -153,13 +172,19 @@ static struct oc_session *lookup(CK_SESSION_HANDLE h)
  * freed now (no call is using it). */
 static bool unlink_locked(struct oc_session *s)
 {
+	struct oc_lock *l = stripe_of(s->handle & IDX_MASK);
+	bool unused;
+
+	oc_lock_take(l);
 	sess.tab[s->handle & IDX_MASK] = NULL;
 	atomic_store(&s->closed, true);
+	unused = --s->refs == 0;
+	oc_lock_release(l);
 	sess.open--;
 	s->tok->sessions--;
 	if (s->flags & CKF_RW_SESSION)
 		s->tok->rw_sessions--;
-	return --s->refs == 0;
+	return unused;
 }
 
 CK_RV oc_session_close(CK_SESSION_HANDLE h)
@@ -216,27 +241,29 @@ CK_RV oc_session_close_all(CK_SLOT_ID slot)
 
 CK_RV oc_session_get(CK_SESSION_HANDLE h, struct oc_session **out)
 {
+	struct oc_lock *l = stripe_of(h & IDX_MASK);
 	struct oc_session *s;
 
-	oc_lock_take(oc_mod.lock);
+	oc_lock_take(l);
 	s = lookup(h);
 	if (!s || atomic_load(&s->closed)) {
-		oc_lock_release(oc_mod.lock);
+		oc_lock_release(l);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
 	s->refs++;
-	oc_lock_release(oc_mod.lock);
+	oc_lock_release(l);
 	*out = s;
 	return CKR_OK;
 }
 
 void oc_session_put(struct oc_session *s)
 {
+	struct oc_lock *l = stripe_of(s->handle & IDX_MASK);
 	bool do_free;
 
-	oc_lock_take(oc_mod.lock);
+	oc_lock_take(l);
 	do_free = --s->refs == 0;
-	oc_lock_release(oc_mod.lock);
+	oc_lock_release(l);
 	if (do_free)
 		session_free(s);
 }
@@ -249,8 +276,8 @@ void oc_session_check_logout(struct oc_session *s)
 		return;
 	s->logouts = now;
 	oc_find_clear(&s->find);
-	oc_crypt_clear(&s->enc);
-	oc_crypt_clear(&s->dec);
+	oc_crypt_free(&s->enc);
+	oc_crypt_free(&s->dec);
 	oc_sign_clear(&s->sign);
 	oc_sign_clear(&s->verify);
 }

@@ -1,10 +1,11 @@
 /* session.h - sessions: handles, R/O and R/W, per-session operation state,
  * C_GetSessionInfo (ulDeviceError = the last HTTP status).
  *
- * A session is found by handle under the module lock and referenced; the
- * call then holds the session's own lock, so threads sharing a session
- * take turns while other sessions run in parallel.  C_CloseSession frees
- * it once the last call using it returns. */
+ * A session is found by handle under one of the table's striped locks
+ * (not the module lock) and referenced; the call then holds the session's
+ * own lock, so threads sharing a session take turns while other sessions
+ * run in parallel.  C_CloseSession frees it once the last call using it
+ * returns. */
 #ifndef OC_P11_SESSION_H
 #define OC_P11_SESSION_H
 
@@ -25,7 +26,7 @@ struct oc_session {
 	CK_SLOT_ID slot;
 	struct oc_token *tok;
 	CK_FLAGS flags;
-	unsigned refs; /* under the module lock */
+	unsigned refs; /* under its table stripe's lock */
 	atomic_bool closed;
 	struct oc_lock *lock;
 	CK_ULONG device_error;

@@ -3,11 +3,15 @@
  * A raw key keeps its 32 bytes in locked memory and, for speed, one cached
  * encrypt and one cached decrypt EVP context with the key schedule already
  * set up.  A caller that finds a cached context busy (another thread holds
- * it) uses a fresh one instead of waiting. */
+ * it) uses a fresh one instead of waiting.  A caller with a context of its
+ * own (struct oc_cmek_ctx) touches neither: its context remembers which
+ * key it holds by the key's serial number, never by its address, which a
+ * later key may reuse. */
 #include "config.h"
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,10 +38,20 @@ struct oc_cmek_key {
 	const struct oc_cmek_key_ops *ops; /* delegated: the work goes here */
 	void *ops_ctx;
 	uint8_t fpr[OC_CMEK_FPR_LEN];
-	uint8_t *raw; /* oc_secure_alloc(32); NULL when delegated */
+	uint8_t *raw;	      /* oc_secure_alloc(32); NULL when delegated */
+	unsigned long serial; /* unique in this process, never 0 */
 	struct cached_ctx enc;
 	struct cached_ctx dec;
 };
+
+struct oc_cmek_ctx {
+	EVP_CIPHER_CTX *evp;  /* made on first use */
+	unsigned long serial; /* of the key evp holds; 0: none */
+	int enc;	      /* the direction evp is set up for */
+	size_t iv_len;	      /* the IV length evp is set up for */
+};
+
+static atomic_ulong key_serials;
 
 static int check_gcm_args(const uint8_t *iv, size_t iv_len, const uint8_t *aad,
 			  size_t aad_len, const uint8_t *in, size_t n,
@@ -208,6 +222,76 @@ static int raw_gcm(const struct oc_cmek_key *k, int enc, const uint8_t *iv,
 	return rc;
 }
 
+int oc_cmek_ctx_new(struct oc_cmek_ctx **out)
+{
+	struct oc_cmek_ctx *c;
+
+	if (out == NULL)
+		return OC_ERR_ARGS;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return OC_ERR_NOMEM;
+	*out = c;
+	return OC_OK;
+}
+
+void oc_cmek_ctx_free(struct oc_cmek_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_CIPHER_CTX_free(c->evp); /* cleanses the key schedule */
+	free(c);
+}
+
+/* A raw key's operation on the caller's context, keyed again only when it
+ * last held another key or served the other direction. */
+static int own_gcm(const struct oc_cmek_key *k, struct oc_cmek_ctx *c, int enc,
+		   const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+		   size_t aad_len, const uint8_t *in, size_t n, uint8_t *out,
+		   const uint8_t *tag_in, uint8_t *tag_out, size_t tag_len)
+{
+	const uint8_t *key = NULL;
+	int rc;
+
+	if (c->evp == NULL) {
+		c->evp = EVP_CIPHER_CTX_new();
+		if (c->evp == NULL)
+			return gcm_oneshot(enc, k->raw, iv, iv_len, aad,
+					   aad_len, in, n, out, tag_in, tag_out,
+					   tag_len);
+		c->serial = 0;
+	}
+	if (c->serial != k->serial || c->enc != enc) {
+		key = k->raw;
+		c->serial = k->serial;
+		c->enc = enc;
+	}
+	rc = gcm_run(c->evp, &c->iv_len, enc, key, iv, iv_len, aad, aad_len, in,
+		     n, out, tag_in, tag_out, tag_len);
+	if (rc == OC_ERR_CRYPTO) {
+		/* Never reuse a context in an unknown state. */
+		EVP_CIPHER_CTX_free(c->evp);
+		c->evp = NULL;
+		c->serial = 0;
+	}
+	return rc;
+}
+
+/* A raw key's operation: the caller's context when given, else the key's
+ * own. */
+static int raw_or_own(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+		      int enc, const uint8_t *iv, size_t iv_len,
+		      const uint8_t *aad, size_t aad_len, const uint8_t *in,
+		      size_t n, uint8_t *out, const uint8_t *tag_in,
+		      uint8_t *tag_out, size_t tag_len)
+{
+	if (c != NULL)
+		return own_gcm(k, c, enc, iv, iv_len, aad, aad_len, in, n, out,
+			       tag_in, tag_out, tag_len);
+	return raw_gcm(k, enc, iv, iv_len, aad, aad_len, in, n, out, tag_in,
+		       tag_out, tag_len);
+}
+
 int oc_cmek_fingerprint(const uint8_t key[OC_CMEK_KEY_LEN],
 			uint8_t out[OC_CMEK_FPR_LEN])
 {
@@ -255,6 +339,7 @@ static struct oc_cmek_key *key_new(void)
 		free(k);
 		return NULL;
 	}
+	k->serial = atomic_fetch_add(&key_serials, 1) + 1;
 	return k;
 }
 
@@ -342,6 +427,15 @@ int oc_cmek_gcm_seal(const struct oc_cmek_key *k, uint8_t *iv, size_t iv_len,
 		     const uint8_t *aad, size_t aad_len, const uint8_t *pt,
 		     size_t n, uint8_t *ct, uint8_t *tag, size_t tag_len)
 {
+	return oc_cmek_gcm_seal_ctx(k, NULL, iv, iv_len, aad, aad_len, pt, n,
+				    ct, tag, tag_len);
+}
+
+int oc_cmek_gcm_seal_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+			 uint8_t *iv, size_t iv_len, const uint8_t *aad,
+			 size_t aad_len, const uint8_t *pt, size_t n,
+			 uint8_t *ct, uint8_t *tag, size_t tag_len)
+{
 	int rc;
 
 	if (k == NULL)
@@ -352,14 +446,23 @@ int oc_cmek_gcm_seal(const struct oc_cmek_key *k, uint8_t *iv, size_t iv_len,
 	if (k->ops != NULL)
 		return k->ops->seal(k->ops_ctx, iv, iv_len, aad, aad_len, pt, n,
 				    ct, tag, tag_len);
-	return raw_gcm(k, 1, iv, iv_len, aad, aad_len, pt, n, ct, NULL, tag,
-		       tag_len);
+	return raw_or_own(k, c, 1, iv, iv_len, aad, aad_len, pt, n, ct, NULL,
+			  tag, tag_len);
 }
 
 int oc_cmek_gcm_open(const struct oc_cmek_key *k, const uint8_t *iv,
 		     size_t iv_len, const uint8_t *aad, size_t aad_len,
 		     const uint8_t *ct, size_t n, const uint8_t *tag,
 		     size_t tag_len, uint8_t *pt)
+{
+	return oc_cmek_gcm_open_ctx(k, NULL, iv, iv_len, aad, aad_len, ct, n,
+				    tag, tag_len, pt);
+}
+
+int oc_cmek_gcm_open_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+			 const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+			 size_t aad_len, const uint8_t *ct, size_t n,
+			 const uint8_t *tag, size_t tag_len, uint8_t *pt)
 {
 	int rc;
 
@@ -376,13 +479,13 @@ int oc_cmek_gcm_open(const struct oc_cmek_key *k, const uint8_t *iv,
 			OPENSSL_cleanse(pt, n);
 		return rc;
 	}
-	return raw_gcm(k, 0, iv, iv_len, aad, aad_len, ct, n, pt, tag, NULL,
-		       tag_len);
+	return raw_or_own(k, c, 0, iv, iv_len, aad, aad_len, ct, n, pt, tag,
+			  NULL, tag_len);
 }
 
-int oc_cmek_seal_iv(const struct oc_cmek_key *k,
-		    const uint8_t iv[OC_CMEK_IV_LEN], const uint8_t *pt,
-		    size_t n, uint8_t *blob, size_t blob_size, size_t *blob_len)
+static int seal_iv(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+		   const uint8_t iv[OC_CMEK_IV_LEN], const uint8_t *pt,
+		   size_t n, uint8_t *blob, size_t blob_size, size_t *blob_len)
 {
 	int rc;
 
@@ -394,9 +497,10 @@ int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 	blob[0] = OC_CMEK_VERSION;
 	memcpy(blob + 1, iv, OC_CMEK_IV_LEN);
 	/* Sealed in place: a token that picks its own IV leaves it here. */
-	rc = oc_cmek_gcm_seal(k, blob + 1, OC_CMEK_IV_LEN, NULL, 0, pt, n,
-			      blob + 1 + OC_CMEK_IV_LEN,
-			      blob + 1 + OC_CMEK_IV_LEN + n, OC_CMEK_TAG_LEN);
+	rc = oc_cmek_gcm_seal_ctx(k, c, blob + 1, OC_CMEK_IV_LEN, NULL, 0, pt,
+				  n, blob + 1 + OC_CMEK_IV_LEN,
+				  blob + 1 + OC_CMEK_IV_LEN + n,
+				  OC_CMEK_TAG_LEN);
 	if (rc != OC_OK) {
 		oc_debug(OC_LOG_CMEK, "seal of %zu bytes failed: %s", n,
 			 oc_strerror(rc));
@@ -406,8 +510,22 @@ int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 	return OC_OK;
 }
 
+int oc_cmek_seal_iv(const struct oc_cmek_key *k,
+		    const uint8_t iv[OC_CMEK_IV_LEN], const uint8_t *pt,
+		    size_t n, uint8_t *blob, size_t blob_size, size_t *blob_len)
+{
+	return seal_iv(k, NULL, iv, pt, n, blob, blob_size, blob_len);
+}
+
 int oc_cmek_seal(const struct oc_cmek_key *k, const uint8_t *pt, size_t n,
 		 uint8_t *blob, size_t blob_size, size_t *blob_len)
+{
+	return oc_cmek_seal_ctx(k, NULL, pt, n, blob, blob_size, blob_len);
+}
+
+int oc_cmek_seal_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+		     const uint8_t *pt, size_t n, uint8_t *blob,
+		     size_t blob_size, size_t *blob_len)
 {
 	uint8_t iv[OC_CMEK_IV_LEN];
 	int rc;
@@ -420,11 +538,18 @@ int oc_cmek_seal(const struct oc_cmek_key *k, const uint8_t *pt, size_t n,
 	rc = oc_random(iv, sizeof(iv));
 	if (rc != OC_OK)
 		return rc;
-	return oc_cmek_seal_iv(k, iv, pt, n, blob, blob_size, blob_len);
+	return seal_iv(k, c, iv, pt, n, blob, blob_size, blob_len);
 }
 
 int oc_cmek_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 		 uint8_t *pt, size_t pt_size, size_t *pt_len)
+{
+	return oc_cmek_open_ctx(k, NULL, blob, n, pt, pt_size, pt_len);
+}
+
+int oc_cmek_open_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+		     const uint8_t *blob, size_t n, uint8_t *pt, size_t pt_size,
+		     size_t *pt_len)
 {
 	size_t ct_len;
 	int rc;
@@ -442,8 +567,8 @@ int oc_cmek_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 		return OC_ERR_RANGE;
 	if (pt == NULL && ct_len != 0)
 		return OC_ERR_ARGS;
-	rc = oc_cmek_gcm_open(
-	    k, blob + 1, OC_CMEK_IV_LEN, NULL, 0, blob + 1 + OC_CMEK_IV_LEN,
+	rc = oc_cmek_gcm_open_ctx(
+	    k, c, blob + 1, OC_CMEK_IV_LEN, NULL, 0, blob + 1 + OC_CMEK_IV_LEN,
 	    ct_len, blob + 1 + OC_CMEK_IV_LEN + ct_len, OC_CMEK_TAG_LEN, pt);
 	if (rc != OC_OK) {
 		oc_debug(OC_LOG_CMEK, "open of a %zu-byte blob failed: %s", n,

@@ -82,6 +82,26 @@ int oc_cmek_seal_iv(const struct oc_cmek_key *k,
 int oc_cmek_open(const struct oc_cmek_key *k, const uint8_t *blob, size_t n,
 		 uint8_t *pt, size_t pt_size, size_t *pt_len);
 
+/* A caller's own cipher context: keyed for one key at a time (again when
+ * used with another), used by one thread at a time.  A session keeps one
+ * per direction, so that callers on different sessions share no lock and
+ * no context, and the key schedule is not set up again for each
+ * operation.  A delegated key ignores it. */
+struct oc_cmek_ctx;
+
+int oc_cmek_ctx_new(struct oc_cmek_ctx **out);
+/* Wipes (the key schedule goes with the context); NULL-safe. */
+void oc_cmek_ctx_free(struct oc_cmek_ctx *c);
+
+/* oc_cmek_seal and oc_cmek_open on a context of the caller's (NULL: the
+ * key's own, shared by all callers). */
+int oc_cmek_seal_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+		     const uint8_t *pt, size_t n, uint8_t *blob,
+		     size_t blob_size, size_t *blob_len);
+int oc_cmek_open_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+		     const uint8_t *blob, size_t n, uint8_t *pt, size_t pt_size,
+		     size_t *pt_len);
+
 /* Plain AES-256-GCM on the key (CKM_AES_GCM), same rules as the ops: a
  * delegated key's token may replace the IV in iv (see seal above). */
 int oc_cmek_gcm_seal(const struct oc_cmek_key *k, uint8_t *iv, size_t iv_len,
@@ -91,6 +111,15 @@ int oc_cmek_gcm_open(const struct oc_cmek_key *k, const uint8_t *iv,
 		     size_t iv_len, const uint8_t *aad, size_t aad_len,
 		     const uint8_t *ct, size_t n, const uint8_t *tag,
 		     size_t tag_len, uint8_t *pt);
+/* The same on a context of the caller's (NULL: the key's own). */
+int oc_cmek_gcm_seal_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+			 uint8_t *iv, size_t iv_len, const uint8_t *aad,
+			 size_t aad_len, const uint8_t *pt, size_t n,
+			 uint8_t *ct, uint8_t *tag, size_t tag_len);
+int oc_cmek_gcm_open_ctx(const struct oc_cmek_key *k, struct oc_cmek_ctx *c,
+			 const uint8_t *iv, size_t iv_len, const uint8_t *aad,
+			 size_t aad_len, const uint8_t *ct, size_t n,
+			 const uint8_t *tag, size_t tag_len, uint8_t *pt);
 
 /* Raw-key AES-256-GCM helpers shared by the raw key source and the server's
  * envelope code. */

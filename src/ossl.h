@@ -17,7 +17,8 @@ int oc_random(unsigned char *out, size_t n);
 #define OC_UUID_LEN 36
 /* A random (version 4) UUID, lowercase, NUL-terminated. */
 int oc_uuid(char out[OC_UUID_LEN + 1]);
-/* ERR_clear_error(): stale errors from the host must not leak into ours. */
+/* Empties the error queue (when it holds anything): stale errors from the
+ * host must not leak into ours. */
 void oc_ossl_clear_errors(void);
 
 #endif

@@ -1,5 +1,6 @@
 #!/bin/sh
-# tests/bench/module-decrypt.sh - C_Decrypt(CKM_ONECLAW_CMEK) on 64 B,
+# tests/bench/module-decrypt.sh - C_Decrypt with CKM_ONECLAW_CMEK and with
+# CKM_AES_GCM (on the vault's CMEK key) on 64 B,
 # 1 KiB, 64 KiB and 1 MiB blobs, 1 and 2 threads, beside raw OpenSSL EVP
 # AES-256-GCM and SoftHSM2's C_Decrypt(CKM_AES_GCM) on the same blobs in the
 # same run (tests/bench/module-decrypt.c).  Printed, never asserted.

@@ -1,5 +1,5 @@
 # tests/bench/module.mk - benchmarks of the module (`make bench`).
-#   module-decrypt: C_Decrypt(CKM_ONECLAW_CMEK) beside raw OpenSSL and
+#   module-decrypt: C_Decrypt (CKM_ONECLAW_CMEK, CKM_AES_GCM) beside raw OpenSSL and
 #                   SoftHSM2, 1 and 2 threads.
 #   module-find:    find all of 1,000, 10,000 and 100,000 secrets and read
 #                   1,000 beside raw libcurl and yajl; requests,

@@ -1,7 +1,9 @@
 #!/bin/sh
 # module-helgrind.sh - valgrind's helgrind over a smaller threaded run
-# (4 threads x 20 find-and-read cycles, separate and shared sessions):
-# no data race, no lock-order problem in the module.
+# (4 threads x 20 find-and-read cycles, separate and shared sessions; 4
+# threads x 20 encrypt/decrypt cycles on a session each, keys kept by
+# several sessions, then destroyed): no data race, no lock-order problem
+# in the module.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/module-lib.sh"
 oc_setup
@@ -22,4 +24,9 @@ for mode in separate shared; do
 		{ cat "$T/hg.$mode" >&2; oc_fail "helgrind ($mode sessions)"; }
 	grep "ERROR SUMMARY" "$T/hg.$mode"
 done
+valgrind --tool=helgrind --error-exitcode=3 --log-file="$T/hg.crypt" \
+	--suppressions="$SRC/tests/integration/module-helgrind.supp" \
+	"$CLIENT" "$MODULE" crypt-threads 4 20 ||
+	{ cat "$T/hg.crypt" >&2; oc_fail "helgrind (encrypt and decrypt)"; }
+grep "ERROR SUMMARY" "$T/hg.crypt"
 exit 0

@@ -14,6 +14,15 @@
  *   p11-client MODULE deverr LABEL      read, then ulDeviceError
  *   p11-client MODULE threads N CYCLES shared|separate LABEL...
  *                                       N threads x CYCLES find-and-read
+ *   p11-client MODULE crypt-threads N CYCLES
+ *                                       N threads, a session each, x
+ *                                       CYCLES C_Encrypt + C_Decrypt
+ *                                       (CKM_ONECLAW_CMEK), in turn under
+ *                                       the thread's own AES key and one
+ *                                       all share; each cycle also checks
+ *                                       that the other key's blob does not
+ *                                       open; then each thread destroys
+ *                                       its key, which must then be gone
  *   p11-client MODULE fork LABEL        fork detection and re-init
  *   p11-client MODULE decrypt LABEL     C_Decrypt(CKM_ONECLAW_CMEK) of it
  *   p11-client MODULE decrypt-file FILE C_Decrypt(CKM_ONECLAW_CMEK) of the
@@ -425,6 +434,149 @@ static int cmd_threads(int n, long cycles, const char *mode, char **labels,
 		free(expect[i]);
 	free(expect);
 	free(expect_len);
+	free(w);
+	return errors ? 1 : 0;
+}
+
+/* A session AES key (CKM_ONECLAW_CMEK), random bytes. */
+static CK_RV aes_key(CK_SESSION_HANDLE s, CK_OBJECT_HANDLE *k)
+{
+	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BBOOL yes = CK_TRUE;
+	unsigned char raw[32];
+	CK_ATTRIBUTE t[] = {
+	    {CKA_CLASS, &sk, sizeof(sk)},     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	    {CKA_VALUE, raw, sizeof(raw)},    {CKA_ENCRYPT, &yes, sizeof(yes)},
+	    {CKA_DECRYPT, &yes, sizeof(yes)},
+	};
+	CK_RV rv = f->C_GenerateRandom(s, raw, sizeof(raw));
+
+	if (rv == CKR_OK)
+		rv = f->C_CreateObject(s, t, sizeof(t) / sizeof(t[0]), k);
+	memset(raw, 0, sizeof(raw));
+	return rv;
+}
+
+static CK_RV cmek_crypt(CK_SESSION_HANDLE s, bool enc, CK_OBJECT_HANDLE k,
+			const unsigned char *in, CK_ULONG n, unsigned char *out,
+			CK_ULONG *out_len)
+{
+	CK_MECHANISM m = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_RV rv =
+	    enc ? f->C_EncryptInit(s, &m, k) : f->C_DecryptInit(s, &m, k);
+
+	if (rv != CKR_OK)
+		return rv;
+	return enc ? f->C_Encrypt(s, (CK_BYTE *)in, n, out, out_len)
+		   : f->C_Decrypt(s, (CK_BYTE *)in, n, out, out_len);
+}
+
+struct crypt_worker {
+	pthread_t th;
+	int id;
+	long cycles;
+	CK_OBJECT_HANDLE shared;
+	long errors;
+	CK_RV last;
+	const char *what;
+};
+
+static void crypt_fail(struct crypt_worker *w, const char *what, CK_RV rv)
+{
+	w->errors++;
+	w->last = rv;
+	w->what = what;
+}
+
+/* One cycle under key `use`, whose blob must not open under `other`. */
+static void crypt_cycle(struct crypt_worker *w, CK_SESSION_HANDLE s,
+			CK_OBJECT_HANDLE use, CK_OBJECT_HANDLE other, long i)
+{
+	unsigned char msg[64], blob[128], out[128];
+	CK_ULONG n = sizeof(blob), m = sizeof(out);
+	CK_RV rv;
+	int len =
+	    snprintf((char *)msg, sizeof(msg), "thread %d cycle %ld", w->id, i);
+
+	rv = cmek_crypt(s, true, use, msg, (CK_ULONG)len, blob, &n);
+	if (rv != CKR_OK)
+		return crypt_fail(w, "encrypt", rv);
+	rv = cmek_crypt(s, false, use, blob, n, out, &m);
+	if (rv != CKR_OK)
+		return crypt_fail(w, "decrypt", rv);
+	if (m != (CK_ULONG)len || memcmp(out, msg, m) != 0)
+		return crypt_fail(w, "wrong plaintext", CKR_GENERAL_ERROR);
+	m = sizeof(out);
+	rv = cmek_crypt(s, false, other, blob, n, out, &m);
+	if (rv != CKR_ENCRYPTED_DATA_INVALID)
+		return crypt_fail(w, "another key's blob", rv);
+}
+
+static void *crypt_work(void *arg)
+{
+	struct crypt_worker *w = arg;
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE own;
+	unsigned char out[128];
+	CK_ULONG m = sizeof(out);
+	CK_RV rv = open_session(true, &s);
+
+	if (rv == CKR_OK)
+		rv = aes_key(s, &own);
+	if (rv != CKR_OK) {
+		crypt_fail(w, "setup", rv);
+		return NULL;
+	}
+	for (long i = 0; i < w->cycles; i++) {
+		if (i % 2)
+			crypt_cycle(w, s, own, w->shared, i);
+		else
+			crypt_cycle(w, s, w->shared, own, i);
+	}
+	rv = f->C_DestroyObject(s, own);
+	if (rv != CKR_OK)
+		crypt_fail(w, "destroy", rv);
+	rv = cmek_crypt(s, false, own, out, 40, out, &m);
+	if (rv != CKR_KEY_HANDLE_INVALID)
+		crypt_fail(w, "a destroyed key", rv);
+	f->C_CloseSession(s);
+	return NULL;
+}
+
+static int cmd_crypt_threads(int n, long cycles)
+{
+	struct crypt_worker *w = calloc((size_t)n, sizeof(*w));
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_HANDLE shared;
+	long errors = 0;
+	CK_RV rv;
+
+	if (!w)
+		return 2;
+	rv = open_session(true, &s);
+	if (rv == CKR_OK)
+		rv = aes_key(s, &shared);
+	if (rv != CKR_OK) {
+		free(w);
+		return failed("shared key", rv);
+	}
+	for (int i = 0; i < n; i++) {
+		w[i] = (struct crypt_worker){
+		    .id = i, .cycles = cycles, .shared = shared};
+		pthread_create(&w[i].th, NULL, crypt_work, &w[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(w[i].th, NULL);
+		if (w[i].errors)
+			fprintf(stderr, "thread %d: %ld errors, last %s: %s\n",
+				i, w[i].errors, w[i].what,
+				oc_client_rv_name(w[i].last));
+		errors += w[i].errors;
+	}
+	f->C_CloseSession(s);
+	printf("%d threads x %ld encrypt/decrypt cycles: %ld errors\n", n,
+	       cycles, errors);
 	free(w);
 	return errors ? 1 : 0;
 }
@@ -1362,6 +1514,9 @@ int main(int argc, char **argv)
 		rc = cmd_threads((int)strtol(argv[3], NULL, 10),
 				 strtol(argv[4], NULL, 10), argv[5], argv + 6,
 				 argc - 6);
+	else if (strcmp(cmd, "crypt-threads") == 0 && argc == 5)
+		rc = cmd_crypt_threads((int)strtol(argv[3], NULL, 10),
+				       strtol(argv[4], NULL, 10));
 	else if (strcmp(cmd, "fork") == 0 && argc == 4)
 		rc = cmd_fork(argv[3]);
 	else if (strcmp(cmd, "decrypt") == 0 && argc == 4)

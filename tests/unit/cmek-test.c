@@ -279,6 +279,59 @@ static void test_too_short_and_version(void **state)
 	oc_cmek_key_free(k);
 }
 
+/* A caller's context follows the key and the direction it is used with:
+ * one context over two keys, sealing and opening in turn, and over a key
+ * made after another was freed, gives what the keys' own contexts give. */
+static void test_own_context(void **state)
+{
+	uint8_t raw1[OC_CMEK_KEY_LEN], raw2[OC_CMEK_KEY_LEN];
+	struct oc_cmek_key *k1 = NULL, *k2 = NULL;
+	struct oc_cmek_ctx *c = NULL;
+	uint8_t b1[64], b2[64], pt[64];
+	size_t n1, n2, pl;
+
+	(void)state;
+	memset(raw1, 1, sizeof(raw1));
+	memset(raw2, 2, sizeof(raw2));
+	assert_int_equal(oc_cmek_key_from_raw(raw1, &k1), OC_OK);
+	assert_int_equal(oc_cmek_key_from_raw(raw2, &k2), OC_OK);
+	assert_int_equal(oc_cmek_ctx_new(&c), OC_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(oc_cmek_seal_ctx(k1, c, (const uint8_t *)"one",
+						  3, b1, sizeof(b1), &n1),
+				 OC_OK);
+		assert_int_equal(oc_cmek_seal_ctx(k2, c, (const uint8_t *)"two",
+						  3, b2, sizeof(b2), &n2),
+				 OC_OK);
+		assert_int_equal(oc_cmek_open(k1, b1, n1, pt, sizeof(pt), &pl),
+				 OC_OK);
+		assert_memory_equal(pt, "one", 3);
+		assert_int_equal(
+		    oc_cmek_open_ctx(k2, c, b1, n1, pt, sizeof(pt), &pl),
+		    OC_ERR_DECRYPT);
+		assert_int_equal(
+		    oc_cmek_open_ctx(k2, c, b2, n2, pt, sizeof(pt), &pl),
+		    OC_OK);
+		assert_memory_equal(pt, "two", 3);
+		assert_int_equal(
+		    oc_cmek_open_ctx(k1, c, b1, n1, pt, sizeof(pt), &pl),
+		    OC_OK);
+		assert_memory_equal(pt, "one", 3);
+	}
+	/* k2 goes; a new key, wherever it lives, is another key. */
+	oc_cmek_key_free(k2);
+	memset(raw2, 3, sizeof(raw2));
+	assert_int_equal(oc_cmek_key_from_raw(raw2, &k2), OC_OK);
+	assert_int_equal(oc_cmek_open_ctx(k2, c, b2, n2, pt, sizeof(pt), &pl),
+			 OC_ERR_DECRYPT);
+	assert_int_equal(oc_cmek_open_ctx(k1, c, b1, n1, pt, sizeof(pt), &pl),
+			 OC_OK);
+	oc_cmek_ctx_free(c);
+	oc_cmek_ctx_free(NULL);
+	oc_cmek_key_free(k1);
+	oc_cmek_key_free(k2);
+}
+
 static void test_buffer_sizes(void **state)
 {
 	struct oc_cmek_key *k = vkey(&vectors[0]);
@@ -628,6 +681,7 @@ int main(void)
 	    cmocka_unit_test(test_gcm_args),
 	    cmocka_unit_test(test_delegated),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_own_context),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1069,6 +1069,137 @@ static void test_gcm_session_key(void **state)
 	assert_int_equal(f->C_DestroyObject(s, k), CKR_OK);
 }
 
+/* A session AES key of 32 bytes all `fill`. */
+static CK_OBJECT_HANDLE make_aes_key(CK_SESSION_HANDLE s, uint8_t fill)
+{
+	CK_OBJECT_CLASS sk = CKO_SECRET_KEY;
+	CK_KEY_TYPE aes = CKK_AES;
+	CK_BBOOL yes = CK_TRUE;
+	uint8_t raw[32];
+	CK_ATTRIBUTE kt[] = {
+	    {CKA_CLASS, &sk, sizeof(sk)},     {CKA_KEY_TYPE, &aes, sizeof(aes)},
+	    {CKA_VALUE, raw, sizeof(raw)},    {CKA_ENCRYPT, &yes, sizeof(yes)},
+	    {CKA_DECRYPT, &yes, sizeof(yes)},
+	};
+	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
+
+	memset(raw, fill, sizeof(raw));
+	assert_int_equal(f->C_CreateObject(s, kt, 5, &k), CKR_OK);
+	return k;
+}
+
+static CK_RV cmek_op(CK_SESSION_HANDLE s, bool enc, CK_OBJECT_HANDLE k,
+		     const uint8_t *in, CK_ULONG n, uint8_t *out, CK_ULONG *len)
+{
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_RV rv =
+	    enc ? f->C_EncryptInit(s, &mech, k) : f->C_DecryptInit(s, &mech, k);
+
+	if (rv != CKR_OK)
+		return rv;
+	return enc ? f->C_Encrypt(s, (CK_BYTE *)in, n, out, len)
+		   : f->C_Decrypt(s, (CK_BYTE *)in, n, out, len);
+}
+
+/* A session keeps the key it last used and a cipher context keyed for it
+ * (p11/crypt.h): switching keys keys the context again, a key destroyed
+ * (in this session or another that kept it) is gone, and a key made
+ * after it opens nothing the old one sealed. */
+static void test_kept_keys(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, true), s2 = open_rw(1, true);
+	CK_OBJECT_HANDLE k1 = make_aes_key(s, 0x11), k2 = make_aes_key(s, 0x22);
+	CK_OBJECT_HANDLE k3;
+	uint8_t b1[64], b2[64], out[64];
+	CK_ULONG n1 = sizeof(b1), n2 = sizeof(b2), len;
+
+	(void)state;
+	assert_int_equal(
+	    cmek_op(s, true, k1, (const uint8_t *)"one", 3, b1, &n1), CKR_OK);
+	assert_int_equal(
+	    cmek_op(s, true, k2, (const uint8_t *)"two", 3, b2, &n2), CKR_OK);
+	/* Each blob opens under its key only, whatever came before. */
+	for (int i = 0; i < 2; i++) {
+		len = sizeof(out);
+		assert_int_equal(cmek_op(s, false, k1, b1, n1, out, &len),
+				 CKR_OK);
+		assert_memory_equal(out, "one", 3);
+		len = sizeof(out);
+		assert_int_equal(cmek_op(s, false, k1, b2, n2, out, &len),
+				 CKR_ENCRYPTED_DATA_INVALID);
+		len = sizeof(out);
+		assert_int_equal(cmek_op(s, false, k2, b2, n2, out, &len),
+				 CKR_OK);
+		assert_memory_equal(out, "two", 3);
+		len = sizeof(out);
+		assert_int_equal(cmek_op(s2, false, k2, b1, n1, out, &len),
+				 CKR_ENCRYPTED_DATA_INVALID);
+		len = sizeof(out);
+		assert_int_equal(cmek_op(s2, false, k1, b1, n1, out, &len),
+				 CKR_OK);
+	}
+	/* s2 keeps k1 now; destroyed through s, it is gone for both. */
+	assert_int_equal(f->C_DestroyObject(s, k1), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(cmek_op(s2, false, k1, b1, n1, out, &len),
+			 CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(cmek_op(s, false, k1, b1, n1, out, &len),
+			 CKR_KEY_HANDLE_INVALID);
+	/* A new key (perhaps where the old one lived) is not the old one. */
+	k3 = make_aes_key(s2, 0x33);
+	len = sizeof(out);
+	assert_int_equal(cmek_op(s2, false, k3, b1, n1, out, &len),
+			 CKR_ENCRYPTED_DATA_INVALID);
+	/* A key kept by a session that closes goes with the session's
+	 * objects; the other session's kept key still works. */
+	len = sizeof(out);
+	assert_int_equal(cmek_op(s, false, k2, b2, n2, out, &len), CKR_OK);
+	assert_int_equal(f->C_CloseSession(s2), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(cmek_op(s, false, k3, b1, n1, out, &len),
+			 CKR_KEY_HANDLE_INVALID);
+	len = sizeof(out);
+	assert_int_equal(cmek_op(s, false, k2, b2, n2, out, &len), CKR_OK);
+	assert_memory_equal(out, "two", 3);
+}
+
+/* Asking the length or offering too small a buffer decrypts nothing: a
+ * blob whose tag fails still answers the length, and the buffer stays as
+ * it was; only the call that decrypts reports the tag, and leaves no
+ * plaintext in the buffer. */
+static void test_decrypt_size_protocol(void **state)
+{
+	CK_SESSION_HANDLE s = open_rw(1, false);
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_OBJECT_HANDLE k = cmek_key(s), d = by_label(s, CKO_DATA, "app/blob");
+	uint8_t blob[64], out[64], fill[64];
+	CK_ULONG n = value(s, d, blob, sizeof(blob)), len;
+
+	(void)state;
+	memset(fill, 0xa5, sizeof(fill));
+	blob[n - 1] ^= 1;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	assert_int_equal(f->C_Decrypt(s, blob, n, NULL, &len), CKR_OK);
+	assert_int_equal(len, 15);
+	memcpy(out, fill, sizeof(out));
+	len = 14;
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(len, 15);
+	assert_memory_equal(out, fill, sizeof(out));
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len),
+			 CKR_ENCRYPTED_DATA_INVALID);
+	assert_null(memmem(out, sizeof(out), "my-secret", 9));
+	/* The good blob, straight into a buffer of exactly its length. */
+	blob[n - 1] ^= 1;
+	assert_int_equal(f->C_DecryptInit(s, &mech, k), CKR_OK);
+	len = 15;
+	assert_int_equal(f->C_Decrypt(s, blob, n, out, &len), CKR_OK);
+	assert_memory_equal(out, PT_V1, 15);
+	assert_memory_equal(out + 15, fill + 15, sizeof(out) - 15);
+}
+
 static void test_unwrap_hmac(void **state)
 {
 	CK_SESSION_HANDLE s = open_rw(1, false);
@@ -2121,6 +2252,8 @@ int main(void)
 	    T(test_decrypt),
 	    T(test_gcm),
 	    T(test_gcm_session_key),
+	    T(test_kept_keys),
+	    T(test_decrypt_size_protocol),
 	    T(test_unwrap_hmac),
 	    T(test_write_plain),
 	    T(test_write_label_rule),
