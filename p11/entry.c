@@ -127,7 +127,7 @@ static CK_RV end(struct call *c, CK_RV rv)
 
 		if (st > 0)
 			c->s->device_error = (CK_ULONG)st;
-		oc_lock_release(c->s->lock);
+		oc_session_unlock(c->s);
 		oc_session_put(c->s);
 		c->s = NULL;
 	}

@@ -96,6 +96,11 @@ void oc_lock_take(struct oc_lock *l)
 	pthread_mutex_lock(&l->m);
 }
 
+bool oc_lock_try(struct oc_lock *l)
+{
+	return !l->app && pthread_mutex_trylock(&l->m) == 0;
+}
+
 void oc_lock_release(struct oc_lock *l)
 {
 	if (l->app) {

@@ -6,6 +6,8 @@
 #ifndef OC_P11_LOCK_H
 #define OC_P11_LOCK_H
 
+#include <stdbool.h>
+
 #include "ck.h"
 
 struct oc_lock;
@@ -21,5 +23,8 @@ CK_RV oc_lock_new(struct oc_lock **out);
 void oc_lock_free(struct oc_lock *l);
 void oc_lock_take(struct oc_lock *l);
 void oc_lock_release(struct oc_lock *l);
+/* Takes l if it is free now.  Always false for the application's
+ * mutexes: their callbacks have no try. */
+bool oc_lock_try(struct oc_lock *l);
 
 #endif

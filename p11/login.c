@@ -48,11 +48,13 @@ static void logout_locked(void)
 	atomic_store(&oc_mod.logged_in, false);
 	if (!oc_mod.pin_mode)
 		return;
-	/* Operations pending in any session end too (checked lazily, under
-	 * each session's own lock). */
-	atomic_fetch_add(&oc_mod.logouts, 1);
 	oc_backend_logout(&oc_mod.be);
 	oc_slot_each(wipe_token);
+	/* Then the sessions: their pending operations end and the keys they
+	 * keep go, so the wiped keys' bytes go with the last of them.  After
+	 * the wipe, so that a session cannot keep a key again meanwhile. */
+	atomic_fetch_add(&oc_mod.logouts, 1);
+	oc_session_sweep_logout();
 	oc_debug(OC_LOG_P11, "logged out: credential and caches wiped");
 }
 

@@ -282,6 +282,44 @@ void oc_session_check_logout(struct oc_session *s)
 	oc_sign_clear(&s->verify);
 }
 
+void oc_session_unlock(struct oc_session *s)
+{
+	unsigned long seen = s->logouts;
+
+	oc_lock_release(s->lock);
+	/* Read after the release: a logout that found the session locked
+	 * bumped the count before it tried the lock, so it shows here. */
+	if (seen != atomic_load(&oc_mod.logouts)) {
+		oc_lock_take(s->lock);
+		oc_session_check_logout(s);
+		oc_lock_release(s->lock);
+	}
+}
+
+void oc_session_sweep_logout(void)
+{
+	for (size_t i = 1; i <= OC_P11_MAX_SESSIONS; i++) {
+		struct oc_lock *l = stripe_of(i);
+		struct oc_session *s;
+
+		oc_lock_take(l);
+		s = sess.tab[i];
+		if (s)
+			s->refs++;
+		oc_lock_release(l);
+		if (!s)
+			continue;
+		/* A session in a call does it as the call ends
+		 * (oc_session_unlock); waiting for its lock here could wait
+		 * on a call that waits for this logout. */
+		if (oc_lock_try(s->lock)) {
+			oc_session_check_logout(s);
+			oc_lock_release(s->lock);
+		}
+		oc_session_put(s);
+	}
+}
+
 bool oc_session_rw(const struct oc_session *s)
 {
 	return s->flags & CKF_RW_SESSION;

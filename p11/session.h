@@ -56,5 +56,13 @@ bool oc_session_rw(const struct oc_session *s);
  * signature and verification (what they hold belonged to the login); the
  * call then finds no operation active. */
 void oc_session_check_logout(struct oc_session *s);
+/* Releases the session's lock at the end of a call, then applies a logout
+ * that came during the call (oc_session_sweep_logout could not). */
+void oc_session_unlock(struct oc_session *s);
+/* After a logout in PIN mode, under no session table lock: every session
+ * not in a call lets go at once of what the login gave it, its kept keys
+ * and their cipher contexts included (oc_session_check_logout); one in a
+ * call does so as the call ends. */
+void oc_session_sweep_logout(void);
 
 #endif

@@ -32,6 +32,7 @@
 #include "err.h"
 #include "init.h"
 #include "secmem.h"
+#include "session.h"
 #include "slot.h"
 #include "token.h"
 
@@ -1600,7 +1601,8 @@ static void test_pin_mode(void **state)
 {
 	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
 	CK_BYTE blob[64] = {1};
-	CK_SESSION_HANDLE s, rw;
+	CK_SESSION_HANDLE s, rw, idle;
+	struct oc_session *is;
 	CK_SLOT_ID ids[4];
 	CK_ULONG n = 4;
 	CK_TOKEN_INFO ti;
@@ -1662,13 +1664,25 @@ static void test_pin_mode(void **state)
 	assert_memory_equal(ti.label, "1claw ", 6); /* decided once */
 	assert_int_equal(f->C_GetTokenInfo(1, &ti), CKR_OK);
 	assert_memory_equal(ti.label, "sealed ", 7);
-	/* A decryption and a search left pending across the logout. */
+	/* A decryption and a search left pending across the logout; a
+	 * session that encrypted and then makes no call keeps the key. */
 	rw = open_rw(0, false);
 	assert_int_equal(f->C_DecryptInit(s, &mech, cmek_key(s)), CKR_OK);
 	assert_int_equal(f->C_FindObjectsInit(rw, NULL, 0), CKR_OK);
-	/* Logout wipes: credential, caches, objects, pending operations. */
+	idle = open_rw(0, false);
+	n = sizeof(blob);
+	assert_int_equal(f->C_EncryptInit(idle, &mech, cmek_key(idle)), CKR_OK);
+	assert_int_equal(f->C_Encrypt(idle, (CK_BYTE *)"x", 1, blob, &n),
+			 CKR_OK);
+	/* Logout wipes: credential, caches, objects, pending operations,
+	 * and at once the keys and cipher contexts sessions keep. */
 	assert_int_equal(f->C_Logout(s), CKR_OK);
 	assert_int_equal(m.n_logout, 1);
+	assert_int_equal(oc_session_get(idle, &is), CKR_OK);
+	assert_null(is->enc.keep.obj);
+	assert_null(is->enc.keep.ctx);
+	oc_session_put(is);
+	assert_int_equal(f->C_CloseSession(idle), CKR_OK);
 	assert_int_equal(f->C_Decrypt(s, blob, sizeof(blob), blob, &n),
 			 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_FindObjects(rw, h, 8, &n),
