@@ -56,6 +56,12 @@ static void keep_drop(struct oc_crypt_keep *k)
 	memset(k, 0, sizeof(*k));
 }
 
+void oc_crypt_let_go(struct oc_crypt *op)
+{
+	if (!op->active)
+		keep_drop(&op->keep);
+}
+
 void oc_crypt_free(struct oc_crypt *op)
 {
 	oc_crypt_clear(op);
@@ -65,8 +71,10 @@ void oc_crypt_free(struct oc_crypt *op)
 void oc_crypt_abandon(struct oc_crypt *op)
 {
 	oc_buf_free(&op->in);
+	oc_buf_free(&op->asym.in);
 	free(op->aad);
 	oc_cmek_ctx_free(op->keep.ctx);
+	oc_object_unref_child(op->keep.obj);
 	memset(op, 0, sizeof(*op));
 }
 

@@ -37,7 +37,9 @@ struct oc_cmek_ctx;
  * count another session shares, and the operation shares no cipher
  * context.  Let go when another key is used, when the object has left its
  * token's store or become invisible (checked at each C_*Init), at logout,
- * and when the session closes. */
+ * and when the session closes.  So a key destroyed in another session
+ * stays in memory (never usable again: it is no longer linked) until the
+ * keeping session's next C_*Init, a logout or its close. */
 struct oc_crypt_keep {
 	CK_OBJECT_HANDLE handle;
 	struct oc_object *obj;	 /* referenced; NULL: nothing kept */
@@ -75,8 +77,10 @@ CK_RV oc_crypt_final(struct oc_session *s, bool encrypt, CK_BYTE *out,
 void oc_crypt_clear(struct oc_crypt *op);
 /* Ends the operation and lets go of what it keeps (logout, close). */
 void oc_crypt_free(struct oc_crypt *op);
-/* In a child after fork: frees the child's memory only (the objects went
- * with their tokens). */
+/* Lets go of what it keeps unless an operation is active. */
+void oc_crypt_let_go(struct oc_crypt *op);
+/* In a child after fork: frees the child's memory, and a kept object no
+ * longer in a store (the others go with their tokens). */
 void oc_crypt_abandon(struct oc_crypt *op);
 
 #endif

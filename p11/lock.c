@@ -96,6 +96,11 @@ void oc_lock_take(struct oc_lock *l)
 	pthread_mutex_lock(&l->m);
 }
 
+bool oc_lock_can_try(void)
+{
+	return !use_app;
+}
+
 bool oc_lock_try(struct oc_lock *l)
 {
 	return !l->app && pthread_mutex_trylock(&l->m) == 0;

@@ -26,5 +26,8 @@ void oc_lock_release(struct oc_lock *l);
 /* Takes l if it is free now.  Always false for the application's
  * mutexes: their callbacks have no try. */
 bool oc_lock_try(struct oc_lock *l);
+/* Whether oc_lock_try can ever succeed (not with the application's
+ * mutexes). */
+bool oc_lock_can_try(void);
 
 #endif

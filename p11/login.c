@@ -54,6 +54,7 @@ static void logout_locked(void)
 	 * keep go, so the wiped keys' bytes go with the last of them.  After
 	 * the wipe, so that a session cannot keep a key again meanwhile. */
 	atomic_fetch_add(&oc_mod.logouts, 1);
+	atomic_thread_fence(memory_order_seq_cst); /* oc_session_unlock's */
 	oc_session_sweep_logout();
 	oc_debug(OC_LOG_P11, "logged out: credential and caches wiped");
 }

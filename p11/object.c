@@ -107,6 +107,12 @@ void oc_object_unref(struct oc_object *o)
 		object_free(o, false);
 }
 
+void oc_object_unref_child(struct oc_object *o)
+{
+	if (o && !atomic_load(&o->linked) && atomic_fetch_sub(&o->refs, 1) == 1)
+		object_free(o, true);
+}
+
 void oc_object_abandon(struct oc_object *o)
 {
 	if (o)

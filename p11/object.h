@@ -131,6 +131,10 @@ void oc_object_unref(struct oc_object *o);
 /* Frees it whatever its references, in a child after fork: delegated keys
  * are not touched (their teardown would talk to the other token). */
 void oc_object_abandon(struct oc_object *o);
+/* In a child after fork, a reference an operation held: an object no
+ * longer in a store is freed (and wiped) with its last reference; one
+ * still in a store goes with the store (oc_objstore_abandon). */
+void oc_object_unref_child(struct oc_object *o);
 
 /* Does the object hold key material (its kind says)? */
 bool oc_object_holds_key_material(const struct oc_object *o);

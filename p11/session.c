@@ -286,9 +286,17 @@ void oc_session_unlock(struct oc_session *s)
 {
 	unsigned long seen = s->logouts;
 
+	/* With the application's mutexes a logout cannot try this session's
+	 * lock (oc_session_sweep_logout): keep no key between calls. */
+	if (!oc_lock_can_try()) {
+		oc_crypt_let_go(&s->enc);
+		oc_crypt_let_go(&s->dec);
+	}
 	oc_lock_release(s->lock);
 	/* Read after the release: a logout that found the session locked
-	 * bumped the count before it tried the lock, so it shows here. */
+	 * bumped the count before it tried the lock, so it shows here (the
+	 * fence pairs with the logout's: store, fence, load on both sides). */
+	atomic_thread_fence(memory_order_seq_cst);
 	if (seen != atomic_load(&oc_mod.logouts)) {
 		oc_lock_take(s->lock);
 		oc_session_check_logout(s);

@@ -1164,6 +1164,48 @@ static void test_kept_keys(void **state)
 	assert_memory_equal(out, "two", 3);
 }
 
+/* The application's mutexes (no CKF_OS_LOCKING_OK): a logout cannot try a
+ * session's lock, so a session keeps no key between calls. */
+static CK_RV cb_create(CK_VOID_PTR_PTR mutex)
+{
+	static int dummy;
+
+	*mutex = &dummy;
+	return CKR_OK;
+}
+
+static CK_RV cb_noop(CK_VOID_PTR mutex)
+{
+	(void)mutex;
+	return CKR_OK;
+}
+
+static void test_app_mutexes_keep_nothing(void **state)
+{
+	CK_C_INITIALIZE_ARGS a = {.CreateMutex = cb_create,
+				  .DestroyMutex = cb_noop,
+				  .LockMutex = cb_noop,
+				  .UnlockMutex = cb_noop};
+	CK_MECHANISM mech = {CKM_ONECLAW_CMEK, NULL, 0};
+	CK_SESSION_HANDLE s;
+	struct oc_session *ss;
+	uint8_t blob[64];
+	CK_ULONG n = sizeof(blob);
+
+	(void)state;
+	f->C_Finalize(NULL);
+	assert_int_equal(f->C_Initialize(&a), CKR_OK);
+	s = open_rw(1, false);
+	assert_int_equal(f->C_EncryptInit(s, &mech, cmek_key(s)), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE *)"x", 1, blob, &n), CKR_OK);
+	assert_int_equal(oc_session_get(s, &ss), CKR_OK);
+	assert_null(ss->enc.keep.obj);
+	assert_null(ss->enc.keep.ctx);
+	oc_session_put(ss);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+}
+
 /* Asking the length or offering too small a buffer decrypts nothing: a
  * blob whose tag fails still answers the length, and the buffer stays as
  * it was; only the call that decrypts reports the tag, and leaves no
@@ -2268,6 +2310,7 @@ int main(void)
 	    T(test_gcm_session_key),
 	    T(test_kept_keys),
 	    T(test_decrypt_size_protocol),
+	    T(test_app_mutexes_keep_nothing),
 	    T(test_unwrap_hmac),
 	    T(test_write_plain),
 	    T(test_write_label_rule),
