@@ -194,10 +194,11 @@ static void *run(void *arg)
 	int rc;
 
 	failed[0] = '\0';
-	rc = oc_vault_kek_new(r->kek, j->vault.id, j->vault.kek_salt,
-			      &j->vault_kek);
+	/* The store first: a failure to derive the key is then recorded. */
+	rc = oc_store_open(r->db_path, &st);
 	if (!rc)
-		rc = oc_store_open(r->db_path, &st);
+		rc = oc_vault_kek_new(r->kek, j->vault.id, j->vault.kek_salt,
+				      &j->vault_kek);
 	if (!rc)
 		rc = oc_store_job_set_status(st, j->row.id, "running", NULL);
 	while (!rc) {
