@@ -311,6 +311,14 @@ static int update_meta(struct oc_obj_data *o, const struct oc_secret_meta *m)
 	return oc_obj_data_set_meta(o, &mm);
 }
 
+/* A path the vault answers with twice: the entry of the higher version
+ * stands, else the later one.  A list and a lookup keep the same one. */
+static bool newer_duplicate(const struct oc_secret_meta *kept,
+			    const struct oc_secret_meta *next)
+{
+	return next->version >= kept->version;
+}
+
 /* Merges a list fetched from the count `since` on (its objects, made as
  * it arrived; the ones the store takes become NULL) into the store under
  * t->lock: known paths keep their object and handle, new ones are added,
@@ -342,6 +350,9 @@ static bool merge(struct oc_token *t, struct oc_obj_data **listed, size_t n,
 			o->seen = true; /* written here after the list began */
 			continue;
 		}
+		/* Listed twice: as a lookup does, keep the newer. */
+		if (o && o->seen && !newer_duplicate(&o->meta, &l->meta))
+			continue;
 		if (!o && (!complete || gone_since(t, path, since)))
 			continue;
 		if (o) {
@@ -456,8 +467,8 @@ CK_RV oc_token_sync(struct oc_token *t)
 	const struct oc_api_meta_sink sink = {listing_entry, listing_restart,
 					      &l};
 	long now = oc_init_now();
-	unsigned long since;
-	bool fresh;
+	unsigned long since, wipes;
+	bool fresh, wiped;
 	CK_RV rv;
 	int err;
 
@@ -475,6 +486,7 @@ CK_RV oc_token_sync(struct oc_token *t)
 	oc_lock_take(t->lock);
 	fresh = t->listed && !expired(t->listed_at, now);
 	since = t->changes;
+	wipes = t->wipes;
 	oc_lock_release(t->lock);
 	if (fresh) {
 		oc_lock_release(t->fetch);
@@ -484,11 +496,17 @@ CK_RV oc_token_sync(struct oc_token *t)
 	err = oc_backend_secret_list(&oc_mod.be, id, NULL, &sink);
 	if (err == OC_OK) {
 		oc_lock_take(t->lock);
-		t->listed = merge(t, l.objs, l.n, oc_init_now(), since);
-		t->listed_at = oc_init_now();
+		/* A logout while the list was read: what it read goes. */
+		wiped = t->wipes != wipes;
+		if (!wiped) {
+			t->listed = merge(t, l.objs, l.n, oc_init_now(), since);
+			t->listed_at = oc_init_now();
+		}
 		oc_lock_release(t->lock);
-		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed", id, l.n);
-		oc_keyobj_sync(t, id);
+		oc_debug(OC_LOG_P11, "vault %s: %zu secrets listed%s", id, l.n,
+			 wiped ? ", dropped (logged out meanwhile)" : "");
+		if (!wiped)
+			oc_keyobj_sync(t, id);
 	}
 	oc_lock_release(t->fetch);
 	listing_free(&l);
@@ -512,56 +530,30 @@ static bool path_fresh(const struct oc_token *t, const char *path, size_t len,
 	return o && o->looked_up && !expired(o->looked_at, now);
 }
 
-/* Under t->lock: the answer of a lookup of path begun at the count
- * `since` (m: the secret, NULL when the vault has none there) goes into
- * the store as merge() does for a whole list. */
-static void merge_one(struct oc_token *t, const char *path,
-		      const struct oc_secret_meta *m, long now,
-		      unsigned long since)
-{
-	struct oc_obj_data *o =
-	    oc_objstore_by_label(&t->store, path, strlen(path));
-
-	if (o && o->changed > since)
-		return; /* written here after the lookup began */
-	if (!m || m->is_disabled) {
-		if (o) {
-			oc_keyobj_forget_locked(t, path);
-			oc_objstore_remove(&t->store, &o->obj);
-		}
-		return;
-	}
-	if (o) {
-		if (update_meta(o, m) != OC_OK)
-			return;
-	} else {
-		if (t->gone_lost > since || gone_since(t, path, since))
-			return; /* deleted here while it was looked up */
-		if (new_secret_object(t, m, &o) != OC_OK)
-			return;
-		if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
-			oc_object_unref(&o->obj);
-			return;
-		}
-	}
-	o->looked_up = true;
-	o->looked_at = now;
-}
-
 /* A lookup's answer as it arrives: the entry of exactly this path, if
- * any (the prefix's answer may hold longer paths too, in any order). */
+ * any (the prefix's answer may hold longer paths too, in any order),
+ * chosen as a list chooses: disabled entries are not secrets, and of
+ * two entries of the path the newer stands. */
 struct lookup {
 	const char *path;
 	struct oc_secret_meta hit;
 	bool found;
+	bool disabled; /* the path is there, disabled */
 };
 
 static int lookup_entry(void *ctx, struct oc_secret_meta *m)
 {
 	struct lookup *l = ctx;
 
-	if (l->found || strcmp(m->path, l->path) != 0)
+	if (!m->path || strcmp(m->path, l->path) != 0)
 		return OC_OK;
+	if (m->is_disabled) {
+		l->disabled = true;
+		return OC_OK;
+	}
+	if (l->found && !newer_duplicate(&l->hit, m))
+		return OC_OK;
+	oc_secret_meta_clear(&l->hit);
 	l->hit = *m;
 	m->path = NULL;
 	m->metadata = NULL;
@@ -575,6 +567,45 @@ static void lookup_restart(void *ctx)
 
 	oc_secret_meta_clear(&l->hit);
 	l->found = false;
+	l->disabled = false;
+}
+
+/* Under t->lock: the answer of a lookup of path begun at the count
+ * `since` goes into the store as merge() does for a whole list, but for
+ * a miss: how the service matches a prefix is not specified, so an
+ * answer without the path does not prove it gone.  A known object stays
+ * until a full list leaves it out or its value's GET answers 404; an
+ * unknown path stays unknown. */
+static void merge_one(struct oc_token *t, const struct lookup *l, long now,
+		      unsigned long since)
+{
+	struct oc_obj_data *o =
+	    oc_objstore_by_label(&t->store, l->path, strlen(l->path));
+
+	if (o && o->changed > since)
+		return; /* written here after the lookup began */
+	if (!l->found) {
+		if (o && l->disabled) { /* there, and not a secret now */
+			oc_keyobj_forget_locked(t, l->path);
+			oc_objstore_remove(&t->store, &o->obj);
+		}
+		return;
+	}
+	if (o) {
+		if (update_meta(o, &l->hit) != OC_OK)
+			return;
+	} else {
+		if (t->gone_lost > since || gone_since(t, l->path, since))
+			return; /* deleted here while it was looked up */
+		if (new_secret_object(t, &l->hit, &o) != OC_OK)
+			return;
+		if (oc_objstore_add(&t->store, &o->obj) != OC_OK) {
+			oc_object_unref(&o->obj);
+			return;
+		}
+	}
+	o->looked_up = true;
+	o->looked_at = now;
 }
 
 CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
@@ -583,16 +614,18 @@ CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
 	struct lookup l = {0};
 	const struct oc_api_meta_sink sink = {lookup_entry, lookup_restart, &l};
 	char *path = NULL;
-	unsigned long since;
-	bool fresh;
+	unsigned long since, wipes;
+	bool fresh, refused = false;
 	CK_RV rv;
 	int err;
 
 	rv = reach(t, id);
 	if (rv != CKR_OK || !id[0])
 		return rv;
-	/* A label no secret can have is in no vault: nothing to ask. */
-	if (!oc_wire_path_ok(label, len, OC_WIRE_PATH_ACCEPT))
+	/* A label no secret can have is in no vault: nothing to ask.  A
+	 * path the vault answers is UTF-8 (it came in JSON). */
+	if (!oc_wire_path_ok(label, len, OC_WIRE_PATH_ACCEPT) ||
+	    !oc_wire_utf8((const uint8_t *)label, len, 0))
 		return CKR_OK;
 
 	oc_lock_take(t->lock);
@@ -608,27 +641,38 @@ CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len)
 	oc_lock_take(t->lock);
 	fresh = path_fresh(t, path, len, oc_init_now());
 	since = t->changes;
+	wipes = t->wipes;
 	oc_lock_release(t->lock);
 	if (fresh)
 		goto out;
 	/* Metadata only: no value read. */
 	l.path = path;
 	err = oc_backend_secret_list(&oc_mod.be, id, path, &sink);
+	if (err == OC_ERR_BAD_REQUEST) {
+		/* A prefix this server will not take (an odd path): the
+		 * whole list answers the find instead. */
+		refused = true;
+		goto out;
+	}
 	if (err) {
 		oc_rv_cause("looking up %s: %s", path, oc_rv_err_text(err));
 		rv = oc_rv_map(err, OC_RV_VAULT);
 		goto out;
 	}
 	oc_lock_take(t->lock);
-	merge_one(t, path, l.found ? &l.hit : NULL, oc_init_now(), since);
+	/* A logout while the lookup ran: what it read goes. */
+	if (t->wipes == wipes)
+		merge_one(t, &l, oc_init_now(), since);
 	oc_lock_release(t->lock);
 	oc_debug(OC_LOG_P11, "vault %s: looked up one path: %s", id,
-		 l.found ? "found" : "none");
+		 l.found      ? "found"
+		 : l.disabled ? "disabled"
+			      : "none");
 out:
 	oc_lock_release(t->fetch);
 	oc_secret_meta_clear(&l.hit);
 	free(path);
-	return rv;
+	return refused ? oc_token_sync(t) : rv;
 }
 
 struct oc_object *oc_token_find_locked(struct oc_token *t, CK_OBJECT_HANDLE h)
@@ -846,6 +890,7 @@ void oc_token_wipe(struct oc_token *t)
 	oc_objstore_clear(&t->store);
 	t->listed = false;
 	t->key_done = false;
+	t->wipes++;
 	oc_lock_release(t->lock);
 }
 

@@ -48,6 +48,8 @@ struct oc_token {
 	unsigned long gone_at[OC_TOKEN_GONE_MAX]; /* `changes` then */
 	unsigned gone_next;
 	unsigned long gone_lost; /* newest count pushed out of the ring */
+	/* Logouts (oc_token_wipe): a fetch begun before one is dropped. */
+	unsigned long wipes;
 	bool mismatch_logged;
 	/* Session counts, under the module lock. */
 	unsigned long sessions;
@@ -75,8 +77,11 @@ bool oc_token_expired(long at, long now);
 CK_RV oc_token_sync(struct oc_token *t);
 /* Before a find by exact label (a secret path) of a data object: that
  * one secret's metadata is current, asked for alone (a list filtered by
- * the path, no value read) unless the whole list is; a secret not there
- * leaves the store.  A later full list keeps the object and its handle. */
+ * the path, no value read) unless the whole list is, or the whole list
+ * when the server refuses the filter (400).  An answer without the path
+ * adds nothing and removes nothing (a known object goes at the next full
+ * list or at its value's 404); one with the path disabled removes it.  A
+ * later full list keeps the object and its handle. */
 CK_RV oc_token_lookup(struct oc_token *t, const char *label, size_t len);
 /* The data object's value is cached and current (fetching it when not).
  * A secret gone on the server (404/410) leaves the store:

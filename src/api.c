@@ -1139,9 +1139,12 @@ static int list_acc_room(struct list_acc *l)
 	char *grown;
 	size_t cap;
 
-	if (l->n < l->cap || (l->sink && l->cap))
+	/* A sink keeps one slot: the bound is on the entries delivered. */
+	if (l->sink && l->cap && l->n < OC_API_MAX_LIST)
 		return OC_OK;
-	if (l->cap >= OC_API_MAX_LIST) {
+	if (!l->sink && l->n < l->cap)
+		return OC_OK;
+	if (l->n >= OC_API_MAX_LIST) {
 		oc_debug(OC_LOG_API,
 			 "server response: more than %d %ss in one "
 			 "list",

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,14 +138,15 @@ static char *wdup(const void *s, size_t n)
 struct arena_block {
 	struct arena_block *next;
 	size_t cap, used;
-	unsigned char data[];
+	/* malloc's alignment, kept by every piece handed out. */
+	_Alignas(max_align_t) unsigned char data[];
 };
 
 struct arena {
 	struct arena_block *head;
 };
 
-#define ARENA_ALIGN 16u
+#define ARENA_ALIGN ((size_t) _Alignof(max_align_t))
 #define ARENA_FIRST 4096u
 
 static void *arena_alloc(struct arena *a, size_t n)

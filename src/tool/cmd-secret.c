@@ -557,11 +557,14 @@ static int open_value(struct oc_tool *t, const char *cmd, const char *arg,
  * first: the secret's own GET proves the vault, a round trip fewer than
  * resolving it.  When that GET cannot tell (not an id, no such vault or
  * secret, a vault the credential may not see), arg is resolved as every
- * command does (an id, else a name) and the secret read from there. */
+ * command does (an id, else a name) and the secret read from there;
+ * unless arg was that vault's id: then the first answer stands, and the
+ * secret is not asked for twice (a 403 may be an approval request). */
 static int get_in_vault(struct oc_tool *t, const char *arg, const char *path,
 			const char *safe, struct oc_vault *v,
 			struct oc_secret *s)
 {
+	char first[1024] = "";
 	struct oc_api *a;
 	int rc;
 
@@ -570,23 +573,28 @@ static int get_in_vault(struct oc_tool *t, const char *arg, const char *path,
 	if (rc)
 		return rc;
 	if (strlen(arg) < sizeof(v->id)) {
+		char vsafe[300];
+
 		rc = oc_api_secret_get(a, arg, path, s);
 		if (rc == OC_OK) {
 			memcpy(v->id, arg, strlen(arg) + 1);
 			return 0;
 		}
+		oc_out_safe(arg, vsafe, sizeof(vsafe));
 		if (rc != OC_ERR_ARGS && rc != OC_ERR_NOT_FOUND &&
 		    rc != OC_ERR_GONE && rc != OC_ERR_FORBIDDEN &&
-		    rc != OC_ERR_BAD_REQUEST) {
-			char vsafe[300];
-
-			oc_out_safe(arg, vsafe, sizeof(vsafe));
-			return oc_tool_fail(t, rc, "vault %s", vsafe);
-		}
+		    rc != OC_ERR_BAD_REQUEST)
+			return oc_tool_fail(t, rc, "vault %s: secret %s", vsafe,
+					    safe);
+		oc_tool_last_reason(t, rc, first, sizeof(first));
 	}
 	rc = oc_tool_vault(t, arg, v, &a);
 	if (rc)
 		return rc;
+	if (first[0] && strcmp(v->id, arg) == 0) {
+		oc_tool_err("vault %s: secret %s: %s", v->id, safe, first);
+		return OC_EXIT_FAIL;
+	}
 	rc = oc_api_secret_get(a, v->id, path, s);
 	if (rc)
 		return oc_tool_fail(t, rc, "vault %s: secret %s", v->id, safe);

@@ -186,23 +186,29 @@ void oc_tool_reason(struct oc_tool *t, int rc, long status, const char *detail,
 		snprintf(buf, n, "%s", what);
 }
 
-int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
+void oc_tool_last_reason(struct oc_tool *t, int rc, char *buf, size_t n)
 {
-	char ctx[1024], reason[1024];
 	long status = 0;
 	const char *detail = "";
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(ctx, sizeof(ctx), fmt, ap);
-	va_end(ap);
 	/* Only answers from the server carry a status and a detail. */
 	if (t->api && ((rc <= OC_ERR_SERVER && rc >= OC_ERR_TOO_LARGE) ||
 		       rc == OC_ERR_PAYMENT)) {
 		status = oc_api_last_status(t->api);
 		detail = oc_api_last_error(t->api);
 	}
-	oc_tool_reason(t, rc, status, detail, reason, sizeof(reason));
+	oc_tool_reason(t, rc, status, detail, buf, n);
+}
+
+int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
+{
+	char ctx[1024], reason[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx, sizeof(ctx), fmt, ap);
+	va_end(ap);
+	oc_tool_last_reason(t, rc, reason, sizeof(reason));
 	oc_tool_err("%s: %s", ctx, reason);
 	return rc == OC_ERR_PAYMENT ? OC_EXIT_PAYMENT : OC_EXIT_FAIL;
 }

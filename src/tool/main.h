@@ -90,6 +90,9 @@ int oc_tool_fail(struct oc_tool *t, int rc, const char *fmt, ...)
 /* The same reason text into buf (for per-item errors in loops). */
 void oc_tool_reason(struct oc_tool *t, int rc, long status, const char *detail,
 		    char *buf, size_t n);
+/* The reason text of the API call that just failed with rc (its status
+ * and detail as oc_tool_fail() tells them), for a report made later. */
+void oc_tool_last_reason(struct oc_tool *t, int rc, char *buf, size_t n);
 
 /* Parses a command's options (argv[0] is the command's name) together
  * with the global ones, which may appear anywhere.  For each command

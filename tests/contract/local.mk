@@ -23,3 +23,5 @@ TESTS += tests/contract/contract-runtime-id.sh
 EXTRA_DIST += tests/contract/contract-runtime-id.sh
 TESTS += tests/contract/contract-rotate.sh
 EXTRA_DIST += tests/contract/contract-rotate.sh
+TESTS += tests/contract/contract-secret-get.sh
+EXTRA_DIST += tests/contract/contract-secret-get.sh

@@ -59,6 +59,7 @@ struct msecret {
 	size_t len;
 	int64_t version;
 	bool cmek;
+	bool disabled;
 	char type[32];
 };
 
@@ -77,6 +78,9 @@ static struct {
 	    n_put, n_delete, n_login, n_logout;
 	/* Run once while a list is in flight (after its snapshot). */
 	void (*during_list)(void);
+	int fail_lookup;  /* an OC_ERR_* for the lists filtered by a path */
+	bool lookup_none; /* those lists are empty (a prefix filter of
+			     its own kind) */
 	bool last_blob;
 	uint8_t last_val[1024];
 	size_t last_len;
@@ -129,6 +133,7 @@ static void meta_of(const char *vid, const struct msecret *s,
 	out->version = s->version;
 	out->cmek_known = true;
 	out->cmek_encrypted = s->cmek;
+	out->is_disabled = s->disabled;
 	if (s->cmek)
 		snprintf(out->cmek_fingerprint, sizeof(out->cmek_fingerprint),
 			 "%s", mv(vid)->v.cmek_fingerprint);
@@ -172,8 +177,12 @@ static int mk_secret_list(void *ctx, const char *vid, const char *prefix,
 		m.n_lookup++;
 	else
 		m.n_secret_list++;
+	if (prefix && m.fail_lookup) {
+		m.status = 400;
+		return m.fail_lookup;
+	}
 	m.status = 200;
-	for (size_t i = 0; i < v->n; i++)
+	for (size_t i = 0; i < v->n && !(prefix && m.lookup_none); i++)
 		if (v->s[i].path[0] &&
 		    (!prefix ||
 		     strncmp(v->s[i].path, prefix, strlen(prefix)) == 0))
@@ -644,8 +653,9 @@ static void test_find_lookup(void **state)
 	assert_true(again != h);
 }
 
-/* A lookup that finds the path gone drops the object; one created here
- * is found without asking. */
+/* One deleted here is not found, without asking the list.  Deleted
+ * elsewhere: a lookup without the path does not prove it gone (how the
+ * service matches a prefix is its own), the value's 404 does. */
 static void test_find_lookup_gone(void **state)
 {
 	CK_OBJECT_CLASS data = CKO_DATA;
@@ -654,6 +664,8 @@ static void test_find_lookup_gone(void **state)
 	    {CKA_LABEL, "app/one", 7},
 	};
 	CK_ATTRIBUTE cls = {CKA_CLASS, &data, sizeof(data)};
+	char buf[16];
+	CK_ATTRIBUTE val = {CKA_VALUE, buf, sizeof(buf)};
 	CK_OBJECT_HANDLE h, got[4];
 	CK_SESSION_HANDLE s;
 
@@ -667,15 +679,129 @@ static void test_find_lookup_gone(void **state)
 	assert_int_equal(f->C_DestroyObject(s, h), CKR_OK);
 	assert_int_equal(find(s, one, 2, got, 4), 0);
 	assert_int_equal(m.n_secret_list, 0);
-	/* Deleted elsewhere: the next lookup finds it gone. */
+	/* Deleted elsewhere: the lookup misses, its value's GET finds it
+	 * gone; then it is not found. */
 	h = by_label(s, CKO_DATA, "app/two");
 	assert_int_equal(by_label(s, CKO_DATA, "app/two"), h);
 	assert_int_equal(m.n_lookup, 4);
 	ms(V_PLAIN, "app/two")->path[0] = '\0';
 	one[1].pValue = "app/two";
-	assert_int_equal(find(s, one, 2, got, 4), 0);
+	assert_int_equal(find(s, one, 2, got, 4), 1);
+	assert_int_equal(got[0], h);
+	assert_int_equal(f->C_GetAttributeValue(s, h, &val, 1),
+			 CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(f->C_GetAttributeValue(s, h, &cls, 1),
 			 CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(find(s, one, 2, got, 4), 0);
+	assert_int_equal(m.n_secret_list, 0);
+	assert_int_equal(set_conf(""), 0);
+}
+
+/* Labels a lookup cannot send, or a server refuses as a filter: not
+ * UTF-8 is no secret's path (no request); a 400 to the filter is
+ * answered from the whole list. */
+static void test_find_lookup_refused(void **state)
+{
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE odd[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/\xc3", 5},
+	};
+	CK_OBJECT_HANDLE got[4];
+	CK_SESSION_HANDLE s = open_rw(0, false);
+
+	(void)state;
+	assert_int_equal(find(s, odd, 2, got, 4), 0);
+	assert_int_equal(m.n_lookup + m.n_secret_list, 0);
+	m.fail_lookup = OC_ERR_BAD_REQUEST;
+	by_label(s, CKO_DATA, "app/one");
+	assert_int_equal(m.n_lookup, 1);
+	assert_int_equal(m.n_secret_list, 1);
+	odd[1].pValue = "no//such";
+	odd[1].ulValueLen = 8;
+	assert_int_equal(find(s, odd, 2, got, 4), 0);
+	assert_int_equal(m.n_secret_list, 1); /* the list is fresh */
+}
+
+/* A prefix filter that answers none of the paths (the service's own
+ * kind of prefix): what a full list showed stays found; a path never
+ * listed stays unknown. */
+static void test_find_lookup_misses(void **state)
+{
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE all_data[] = {{CKA_CLASS, &data, sizeof(data)}};
+	CK_ATTRIBUTE none[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/none", 8},
+	};
+	CK_OBJECT_HANDLE h, got[8];
+	CK_SESSION_HANDLE s;
+	char buf[16];
+
+	(void)state;
+	f->C_Finalize(NULL);
+	assert_int_equal(set_conf("cache_ttl = 0\n"), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(0, false);
+	assert_int_equal(find(s, all_data, 1, got, 8), 3);
+	m.lookup_none = true;
+	h = by_label(s, CKO_DATA, "app/one");
+	assert_int_equal(by_label(s, CKO_DATA, "app/one"), h);
+	assert_int_equal(m.n_lookup, 2);
+	assert_int_equal(value(s, h, buf, sizeof(buf)), 9);
+	assert_memory_equal(buf, "value-one", 9);
+	assert_int_equal(find(s, none, 2, got, 8), 0);
+	assert_int_equal(set_conf(""), 0);
+}
+
+/* The same secret twice in an answer, or disabled: a lookup keeps what
+ * a list keeps (the higher version; no disabled entry). */
+static void test_find_lookup_duplicates(void **state)
+{
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE all_data[] = {{CKA_CLASS, &data, sizeof(data)}};
+	CK_ATTRIBUTE dis[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "dis/x", 5},
+	};
+	CK_ULONG version = 0;
+	CK_ATTRIBUTE va = {CKA_ONECLAW_VERSION, &version, sizeof(version)};
+	CK_OBJECT_HANDLE h, got[8];
+	CK_SESSION_HANDLE s;
+
+	(void)state;
+	add(V_PLAIN, "dup/x", "new", 3, false);
+	ms(V_PLAIN, "dup/x")->version = 2;
+	add(V_PLAIN, "dup/x", "old", 3, false); /* answered first */
+	add(V_PLAIN, "dup/y", "on", 2, false);
+	add(V_PLAIN, "dup/y", "off", 3, false);
+	mv(V_PLAIN)->s[mv(V_PLAIN)->n - 1].disabled = true;
+	add(V_PLAIN, "dis/x", "off", 3, false);
+	ms(V_PLAIN, "dis/x")->disabled = true;
+	for (int pass = 0; pass < 2; pass++) {
+		/* By lookups, then from a full list. */
+		f->C_Finalize(NULL);
+		assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+		s = open_rw(0, false);
+		if (pass)
+			assert_int_equal(find(s, all_data, 1, got, 8), 5);
+		h = by_label(s, CKO_DATA, "dup/x");
+		assert_int_equal(f->C_GetAttributeValue(s, h, &va, 1), CKR_OK);
+		assert_int_equal(version, 2);
+		by_label(s, CKO_DATA, "dup/y");
+		assert_int_equal(find(s, dis, 2, got, 8), 0);
+		assert_int_equal(m.n_secret_list, (unsigned)pass);
+	}
+	/* Found, then disabled: a lookup that sees it so drops it. */
+	f->C_Finalize(NULL);
+	assert_int_equal(set_conf("cache_ttl = 0\n"), 0);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	s = open_rw(0, false);
+	by_label(s, CKO_DATA, "app/one");
+	ms(V_PLAIN, "app/one")->disabled = true;
+	dis[1].pValue = "app/one";
+	dis[1].ulValueLen = 7;
+	assert_int_equal(find(s, dis, 2, got, 8), 0);
 	assert_int_equal(set_conf(""), 0);
 }
 
@@ -1999,6 +2125,41 @@ static void delete_during_list(void)
 	oc_token_forget(race_tok, race_doomed);
 }
 
+static void wipe_during_list(void)
+{
+	oc_token_wipe(race_tok);
+}
+
+/* A list or a lookup that ends after a logout (oc_token_wipe) leaves the
+ * wiped store empty; the next find asks again. */
+static void test_list_races_wipe(void **state)
+{
+	CK_SESSION_HANDLE s;
+	CK_OBJECT_CLASS data = CKO_DATA;
+	CK_ATTRIBUTE all_data[] = {{CKA_CLASS, &data, sizeof(data)}};
+	CK_ATTRIBUTE one[] = {
+	    {CKA_CLASS, &data, sizeof(data)},
+	    {CKA_LABEL, "app/one", 7},
+	};
+	CK_OBJECT_HANDLE got[8];
+
+	(void)state;
+	s = open_rw(0, false);
+	assert_int_equal(oc_slot_token(0, &race_tok), CKR_OK);
+	m.during_list = wipe_during_list;
+	assert_int_equal(find(s, one, 2, got, 8), 0);
+	assert_null(m.during_list);
+	assert_int_equal(race_tok->store.n, 0);
+	m.during_list = wipe_during_list;
+	assert_int_equal(find(s, all_data, 1, got, 8), 0);
+	assert_null(m.during_list);
+	assert_int_equal(race_tok->store.n, 0);
+	assert_int_equal(find(s, all_data, 1, got, 8), 3);
+	assert_int_equal(find(s, one, 2, got, 8), 1);
+	assert_int_equal(m.n_lookup, 1);
+	assert_int_equal(m.n_secret_list, 2);
+}
+
 static void test_list_races_local_changes(void **state)
 {
 	CK_SESSION_HANDLE s;
@@ -2302,6 +2463,9 @@ int main(void)
 	    T(test_find_read),
 	    T(test_find_lookup),
 	    T(test_find_lookup_gone),
+	    T(test_find_lookup_refused),
+	    T(test_find_lookup_misses),
+	    T(test_find_lookup_duplicates),
 	    T(test_find_templates),
 	    T(test_attributes),
 	    T(test_gone_and_failing),
@@ -2323,6 +2487,7 @@ int main(void)
 	    T(test_key_objects),
 	    T(test_key_objects_cmek),
 	    T(test_list_races_local_changes),
+	    T(test_list_races_wipe),
 	    T(test_audit),
 	};
 #undef T
