@@ -2047,38 +2047,11 @@ static void meta_clear(void *item)
 	oc_secret_meta_clear(item);
 }
 
-int oc_api_secret_list(struct oc_api *a, const char *vault_id,
-		       const char *prefix, struct oc_secret_meta **out,
-		       size_t *n)
-{
-	const struct call cl = {.method = "GET",
-				.vault_id = vault_id,
-				.sub = "/secrets",
-				.prefix = prefix,
-				.idempotent = true};
-	struct list_acc l = {.what = "secret",
-			     .key = "path",
-			     .held = meta_held,
-			     .size = sizeof(**out),
-			     .parse = parse_meta,
-			     .clear = meta_clear};
-	void *m;
-	int rc;
-
-	if (!a || !out || !n || !arg_id_ok(vault_id))
-		return OC_ERR_ARGS;
-	if (prefix && (strlen(prefix) > OC_WIRE_PATH_MAX ||
-		       !oc_wire_text(prefix, strlen(prefix))))
-		return OC_ERR_ARGS;
-	rc = list_do(a, &cl, "secrets", &l, &m, n);
-	if (!rc)
-		*out = m;
-	return rc;
-}
-
-int oc_api_secret_list_each(struct oc_api *a, const char *vault_id,
-			    const char *prefix,
-			    const struct oc_api_meta_sink *sink)
+/* A vault's secrets, kept whole (sink NULL: *out, *n) or handed to sink
+ * entry by entry. */
+static int secret_list(struct oc_api *a, const char *vault_id,
+		       const char *prefix, const struct oc_api_meta_sink *sink,
+		       void **out, size_t *n)
 {
 	const struct call cl = {.method = "GET",
 				.vault_id = vault_id,
@@ -2093,12 +2066,36 @@ int oc_api_secret_list_each(struct oc_api *a, const char *vault_id,
 			     .clear = meta_clear,
 			     .sink = sink};
 
-	if (!a || !sink || !sink->entry || !arg_id_ok(vault_id))
+	if (!arg_id_ok(vault_id))
 		return OC_ERR_ARGS;
 	if (prefix && (strlen(prefix) > OC_WIRE_PATH_MAX ||
 		       !oc_wire_text(prefix, strlen(prefix))))
 		return OC_ERR_ARGS;
-	return list_do(a, &cl, "secrets", &l, NULL, NULL);
+	return list_do(a, &cl, "secrets", &l, out, n);
+}
+
+int oc_api_secret_list(struct oc_api *a, const char *vault_id,
+		       const char *prefix, struct oc_secret_meta **out,
+		       size_t *n)
+{
+	void *m;
+	int rc;
+
+	if (!a || !out || !n)
+		return OC_ERR_ARGS;
+	rc = secret_list(a, vault_id, prefix, NULL, &m, n);
+	if (!rc)
+		*out = m;
+	return rc;
+}
+
+int oc_api_secret_list_each(struct oc_api *a, const char *vault_id,
+			    const char *prefix,
+			    const struct oc_api_meta_sink *sink)
+{
+	if (!a || !sink || !sink->entry)
+		return OC_ERR_ARGS;
+	return secret_list(a, vault_id, prefix, sink, NULL, NULL);
 }
 
 int oc_api_secret_get(struct oc_api *a, const char *vault_id, const char *path,
