@@ -2,7 +2,10 @@
 # Benchmark: CMEK rotation of one vault of 10,000 sealed secrets against
 # oneclaw-vaultd, client-side (oneclaw-tool re-seals every secret, N
 # parallel requests) beside server-assisted (the server's job) in the same
-# run, on the same vault.  Printed, never asserted.
+# run, on the same vault.  Printed, never asserted.  Also printed: the CPU
+# time oneclaw-vaultd and oneclaw-tool spend on the client-side rotation
+# and the rate the machine's cores would allow at that cost, which tells a
+# rotation bound by the processors from one waiting on fsync.
 #   OC_BENCH_SECRETS  number of secrets (default 10000)
 #   OC_BENCH_JOBS     client-side parallel requests (default 8)
 #   OC_BENCH_SERIAL=1 also a client-side run with one request at a time
@@ -38,8 +41,28 @@ rotate() {
 	cat "$T/last.json" >&2
 }
 field() { json_get "$1" < "$2"; }
+# CPU seconds (user + system) that oneclaw-vaultd has used so far, and
+# that this shell's finished children (the tool) have: whether the
+# client-side rotation waits on the disk or on the processors.
+vaultd_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' \
+		"/proc/$VAULTD_PID/stat" 2>/dev/null || echo 0
+}
+# (times runs in this shell, not in a $(...) subshell that has no children)
+children_cpu() {
+	awk 'NR == 2 {
+		n = split($0, f, /[ ms]+/); s = 0
+		for (i = 1; i < n; i += 2) s += f[i] * 60 + f[i + 1]
+		printf "%.2f", s }' "$1"
+}
 
+vd0=$(vaultd_cpu)
+times > "$T/times0"
 rotate k1 k2 client "$J"
+times > "$T/times1"
+vd1=$(vaultd_cpu)
+tc0=$(children_cpu "$T/times0")
+tc1=$(children_cpu "$T/times1")
 cp "$T/last.json" "$T/client.json"
 rotate k2 k3 server
 cp "$T/last.json" "$T/server.json"
@@ -79,5 +102,15 @@ node -e '
 	console.log("the server-side time is as the tool sees it following the job " +
 		"(polled every 500 ms, so up to 0.5 s long).");
 ' "$N" "$J" "$seed_s" "$T/client.json" "$T/server.json" "$T/client1.json"
+awk -v n="$N" -v v0="$vd0" -v v1="$vd1" -v t0="$tc0" -v t1="$tc1" \
+	-v cores="$(getconf _NPROCESSORS_ONLN)" -v load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" '
+	BEGIN {
+		v = v1 - v0; t = t1 - t0
+		printf "client-side CPU (rotate + verify): oneclaw-vaultd %.2f s, " \
+			"oneclaw-tool %.2f s = %.0f us per secret;\n", v, t, (v + t) * 1e6 / n
+		printf "%d cores would allow at most %.0f secrets/s with verify at " \
+			"that cost (1-minute load average %s, this run included)\n",
+			cores, n * cores / (v + t), load
+	}'
 t1=$(date +%s.%N)
 echo "bench wall time: $(echo "$t1 - $t0" | bc 2>/dev/null || echo '?') s"
