@@ -30,15 +30,25 @@ struct group_member {
 
 int oc_sdb_group_init(struct oc_sdb_group *g)
 {
+	pthread_condattr_t attr;
+	bool ok;
+
 	memset(g, 0, sizeof(*g));
 	atomic_init(&g->arriving, 0);
 	if (pthread_cond_init(&g->closed, NULL) != 0)
 		return OC_ERR_NOMEM;
-	if (pthread_cond_init(&g->joined, NULL) != 0) {
-		pthread_cond_destroy(&g->closed);
-		return OC_ERR_NOMEM;
-	}
-	return OC_OK;
+	/* The join wait is timed on the monotonic clock: a wall clock set
+	 * back must not stretch it. */
+	if (pthread_condattr_init(&attr) != 0)
+		goto fail;
+	ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	     pthread_cond_init(&g->joined, &attr) == 0;
+	pthread_condattr_destroy(&attr);
+	if (ok)
+		return OC_OK;
+fail:
+	pthread_cond_destroy(&g->closed);
+	return OC_ERR_NOMEM;
 }
 
 void oc_sdb_group_destroy(struct oc_sdb_group *g)
@@ -86,7 +96,7 @@ static void wait_for_joiners(struct oc_store *st)
 	struct oc_sdb_group *g = &st->group;
 	struct timespec until;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += GROUP_JOIN_WAIT_US * 1000L;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
