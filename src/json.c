@@ -382,18 +382,12 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
 			integral = 0;
-	text = pdup(p, s, n);
-	if (text == NULL) {
-		p->err = OC_ERR_NOMEM;
-		return 0;
-	}
 	if (integral && n < sizeof(tmp)) {
 		memcpy(tmp, s, n);
 		tmp[n] = '\0';
 		errno = 0;
 		v = strtoll(tmp, &end, 10);
 		if (errno == 0 && end == tmp + n) {
-			pfree(p, text);
 			j = add(p, OC_JSON_INT);
 			if (j == NULL)
 				return 0;
@@ -402,11 +396,15 @@ static int cb_number(void *ctx, const char *s, size_t n)
 		}
 	}
 	/* Fractions, exponents and integers past int64 stay doubles, with
-	 * their text kept for an exact round trip. */
+	 * their text kept for an exact round trip.  The node first: the text
+	 * then belongs to the tree from the moment it exists. */
 	pthread_once(&c_locale_once, make_c_locale);
 	j = add(p, OC_JSON_DOUBLE);
-	if (j == NULL) {
-		pfree(p, text);
+	if (j == NULL)
+		return 0;
+	text = pdup(p, s, n);
+	if (text == NULL) {
+		p->err = OC_ERR_NOMEM;
 		return 0;
 	}
 	j->u.num.text = text;
