@@ -35,6 +35,7 @@ struct oc_sdb_group {
 	size_t size;
 	struct group_member *members; /* waiting for the commit */
 	atomic_uint arriving;	      /* writers on their way to the lock */
+	long join_wait_us; /* how long a leader waits for them at most */
 };
 
 struct oc_store {

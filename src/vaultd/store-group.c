@@ -35,6 +35,7 @@ int oc_sdb_group_init(struct oc_sdb_group *g)
 
 	memset(g, 0, sizeof(*g));
 	atomic_init(&g->arriving, 0);
+	g->join_wait_us = GROUP_JOIN_WAIT_US;
 	if (pthread_cond_init(&g->closed, NULL) != 0)
 		return OC_ERR_NOMEM;
 	/* The join wait is timed on the monotonic clock: a wall clock set
@@ -97,7 +98,8 @@ static void wait_for_joiners(struct oc_store *st)
 	struct timespec until;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += GROUP_JOIN_WAIT_US * 1000L;
+	until.tv_sec += g->join_wait_us / 1000000L;
+	until.tv_nsec += (g->join_wait_us % 1000000L) * 1000L;
 	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000L;

@@ -27,7 +27,10 @@
 #include "err.h"
 #include "vaultd/store-db.h"
 
-#define ATTEMPTS 20
+/* Whether the others reach the lock before the leader's group closes is
+ * the scheduler's choice: each test tries until they did, up to this
+ * many times (about one try in ten lands on a loaded machine). */
+#define ATTEMPTS 300
 
 /* One attempt: the store, its commits so far, the keys it writes. */
 struct attempt {
@@ -166,6 +169,10 @@ static void setup(struct attempt *at, char *dir, size_t size)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/db", dir);
 	assert_int_equal(oc_store_create(path, &at->st), OC_OK);
+	/* The leader waits for the writers it saw arrive however slowly
+	 * they are scheduled (a loaded or sanitized run): it stops waiting
+	 * as soon as they joined, so this costs nothing otherwise. */
+	at->st->group.join_wait_us = 60L * 1000 * 1000;
 	assert_int_equal(
 	    sqlite3_open_v2(path, &at->peek, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
@@ -221,17 +228,22 @@ static void group_lost(void **state)
 
 	setup(&at, dir, sizeof(dir));
 	for (at.round = 0; at.round < ATTEMPTS && !joined; at.round++) {
-		joined = attempt(&at, WRITE_OK, LOSE_TRANSACTION, w);
+		attempt(&at, WRITE_OK, LOSE_TRANSACTION, w);
+		/* c, which loses the transaction, joined the leader's group
+		 * (the leader waits for every writer it saw arrive). */
+		joined = w[2].joined;
 		if (!joined)
 			continue;
-		/* b joined before c lost the group's transaction or after:
-		 * either way in the group, which fails as a whole. */
 		assert_int_not_equal(w[0].rc, OC_OK);
-		assert_int_not_equal(w[1].rc, OC_OK);
 		assert_int_not_equal(w[2].rc, OC_OK);
 		assert_false(stored(at.st, at.round, 'a'));
-		assert_false(stored(at.st, at.round, 'b'));
 		assert_false(stored(at.st, at.round, 'c'));
+		/* b joined before c lost the transaction and failed with the
+		 * group, was refused after, or came once the group was gone,
+		 * into one of its own (the leader's row is never committed
+		 * here, so b's joined flag cannot tell): either way it is
+		 * stored exactly when it was told so. */
+		assert_true(stored(at.st, at.round, 'b') == (w[1].rc == OC_OK));
 	}
 	assert_true(joined);
 	/* The store goes on: the next write commits. */
