@@ -35,8 +35,8 @@ typedef CK_INTERFACE **CK_INTERFACE_PTR_PTR;
 #define OC_P11_MAX_SESSION_DATA_BYTES (64u * 1024 * 1024)
 #define OC_P11_MAX_GCM_IV	      128
 
-/* Library and token version. */
-#define OC_P11_VERSION_MAJOR 0
-#define OC_P11_VERSION_MINOR 1
+/* Library and token version: configure.ac's. */
+#define OC_P11_VERSION_MAJOR OC_VERSION_MAJOR
+#define OC_P11_VERSION_MINOR OC_VERSION_MINOR
 
 #endif

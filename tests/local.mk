@@ -9,6 +9,20 @@ AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_
 
 EXTRA_DIST += tests/lib.sh tests/cppcheck.supp
 
+# `make distcheck` with the unit tests and a few end-to-end tests in the
+# unpacked release (read-only source, separate build and install
+# directories): scripts/check runs the whole suite on the tree already.
+DISTCHECK_SMOKE_TESTS = $(filter tests/unit/%,$(TESTS)) \
+	tests/integration/versions.sh tests/integration/module-read.sh \
+	tests/integration/tool-roundtrip.sh tests/integration/cmek-write.sh
+distcheck-smoke:
+	$(MAKE) $(AM_MAKEFLAGS) distcheck TESTS='$(DISTCHECK_SMOKE_TESTS)'
+.PHONY: distcheck-smoke
+
+# The debug logs every test leaves for suite-log-secrets.sh (tests/lib.sh).
+clean-local:
+	-rm -rf tests/logs
+
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 UNIT_LIBS = $(CMOCKA_LIBS)
 

@@ -1,5 +1,96 @@
 # Integration tests: shell scripts, each with its own oneclaw-vaultd.
-EXTRA_DIST += tests/integration
+# Listed one by one: a directory would also take in what the build
+# directory's copy of it holds (objects, logs).
+EXTRA_DIST += tests/integration/go tests/integration/java \
+	tests/integration/agent-served.sh \
+	tests/integration/api-client.sh \
+	tests/integration/client-calls.c \
+	tests/integration/client-calls.h \
+	tests/integration/clients-go.sh \
+	tests/integration/clients-java.sh \
+	tests/integration/clients-lib.sh \
+	tests/integration/clients-nss.sh \
+	tests/integration/clients-openssl-provider.sh \
+	tests/integration/clients-openvpn.sh \
+	tests/integration/clients-pkcs11-data.sh \
+	tests/integration/clients-pykcs11.py \
+	tests/integration/clients-python.sh \
+	tests/integration/clients-tls-lib.sh \
+	tests/integration/cmek-agent-sandbox.sh \
+	tests/integration/cmek-delegated.sh \
+	tests/integration/cmek-interop.sh \
+	tests/integration/cmek-lib.sh \
+	tests/integration/cmek-node.sh \
+	tests/integration/cmek-opened.sh \
+	tests/integration/cmek-wire.sh \
+	tests/integration/cmek-write.sh \
+	tests/integration/dpop-lib.sh \
+	tests/integration/dpop-softhsm.sh \
+	tests/integration/hostile-client.c \
+	tests/integration/keys-bad.sh \
+	tests/integration/keys-cmek.sh \
+	tests/integration/keys-lib.sh \
+	tests/integration/keys-openssl.sh \
+	tests/integration/keys-p11tool.sh \
+	tests/integration/keys-ssh.sh \
+	tests/integration/module-audit.sh \
+	tests/integration/module-config.sh \
+	tests/integration/module-crypto.sh \
+	tests/integration/module-debug.sh \
+	tests/integration/module-exports.sh \
+	tests/integration/module-faults.sh \
+	tests/integration/module-fork.sh \
+	tests/integration/module-helgrind.sh \
+	tests/integration/module-helgrind.supp \
+	tests/integration/module-label.sh \
+	tests/integration/module-lib.sh \
+	tests/integration/module-list.sh \
+	tests/integration/module-lookup.sh \
+	tests/integration/module-offline.sh \
+	tests/integration/module-p11kit.sh \
+	tests/integration/module-p11tool.sh \
+	tests/integration/module-pin.sh \
+	tests/integration/module-read.sh \
+	tests/integration/module-reload.sh \
+	tests/integration/module-revoked.sh \
+	tests/integration/module-soak.sh \
+	tests/integration/module-threads.sh \
+	tests/integration/module-write.sh \
+	tests/integration/p11-client.c \
+	tests/integration/soak-client.c \
+	tests/integration/suite-log-secrets.sh \
+	tests/integration/tool-common.sh \
+	tests/integration/tool-errors.sh \
+	tests/integration/tool-keygen.sh \
+	tests/integration/tool-pkcs11.sh \
+	tests/integration/tool-rotate-client.sh \
+	tests/integration/tool-rotate-edge.sh \
+	tests/integration/tool-rotate-server.sh \
+	tests/integration/tool-roundtrip.sh \
+	tests/integration/tool-seal.sh \
+	tests/integration/tool-usage.sh \
+	tests/integration/vaultd-access.sh \
+	tests/integration/vaultd-at-rest.sh \
+	tests/integration/vaultd-auth.sh \
+	tests/integration/vaultd-cmek.js \
+	tests/integration/vaultd-cmek.sh \
+	tests/integration/vaultd-dpop.sh \
+	tests/integration/vaultd-durable.sh \
+	tests/integration/vaultd-faults.sh \
+	tests/integration/vaultd-flood.sh \
+	tests/integration/vaultd-health.sh \
+	tests/integration/vaultd-http.sh \
+	tests/integration/vaultd-init.sh \
+	tests/integration/vaultd-lib.sh \
+	tests/integration/vaultd-policy-scale.sh \
+	tests/integration/vaultd-revoke.sh \
+	tests/integration/vaultd-rotate-crash.sh \
+	tests/integration/vaultd-secrets.sh \
+	tests/integration/vaultd-slowloris.sh \
+	tests/integration/vaultd-softhsm.sh \
+	tests/integration/vaultd-tls.sh \
+	tests/integration/vaultd-vaults.sh \
+	tests/integration/versions.sh
 include tests/integration/vaultd.mk
 include tests/integration/module.mk
 include tests/integration/cmek.mk
