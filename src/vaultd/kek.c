@@ -16,6 +16,7 @@
 #include <openssl/params.h>
 
 #include "cmek.h"
+#include "codec.h"
 #include "err.h"
 #include "fdio.h"
 #include "log.h"
@@ -186,6 +187,24 @@ static int derive(struct oc_kek *k, const uint8_t *salt, size_t salt_len,
 		rc = OC_OK;
 	EVP_KDF_CTX_free(ctx);
 	return rc;
+}
+
+int oc_kek_id(struct oc_kek *k, char out[OC_KEK_ID_HEX_LEN + 1])
+{
+	uint8_t id[32];
+	int rc;
+
+	rc = derive(k, NULL, 0, "oneclaw-vaultd key id v1", NULL, id);
+	if (!rc)
+		rc = oc_hex_encode(id, OC_KEK_ID_HEX_LEN / 2, out,
+				   OC_KEK_ID_HEX_LEN + 1);
+	oc_wipe(id, sizeof(id));
+	return rc;
+}
+
+bool oc_kek_wrapped_by_master(const uint8_t *w, size_t n)
+{
+	return n == OC_KEK_WRAPPED_LEN && w[0] == KIND_MASTER;
 }
 
 static int aad_for(const char *vault_id, char *aad, size_t size, size_t *len)

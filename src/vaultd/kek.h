@@ -33,6 +33,15 @@ int oc_kek_use_token(struct oc_kek *k, const char *module, const char *uri,
 bool oc_kek_uses_token(const struct oc_kek *k);
 void oc_kek_free(struct oc_kek *k);
 
+/* The master key's id: 32 hex digits of a key derived from it for that
+ * purpose alone, so naming a key (a KEK rotation's record, its messages)
+ * tells nothing of it. */
+#define OC_KEK_ID_HEX_LEN 32
+int oc_kek_id(struct oc_kek *k, char out[OC_KEK_ID_HEX_LEN + 1]);
+/* Whether wrapped (n bytes) is a DEK wrapped under the master key rather
+ * than by a token KEK. */
+bool oc_kek_wrapped_by_master(const uint8_t *wrapped, size_t n);
+
 int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
 		const uint8_t dek[OC_DEK_LEN], uint8_t out[OC_KEK_WRAPPED_LEN]);
 /* OC_ERR_DECRYPT when the wrapped DEK does not open. */
