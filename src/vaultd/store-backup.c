@@ -126,7 +126,8 @@ int oc_store_snapshot(const char *src_path, const char *dst_path)
 		rc = fail(dst, dst_path, "cannot finish");
 		goto out;
 	}
-	rc = verify(dst, dst_path);
+	/* What the copy lacks, its source lacks: named as the source. */
+	rc = verify(dst, src_path);
 out:
 	if (dst && sqlite3_close(dst) != SQLITE_OK && !rc)
 		rc = OC_ERR_IO;
