@@ -152,6 +152,7 @@ static int check_key(const char *copy, const char *file, const char *mpath)
 	bool pending = false, found = false;
 	int rc;
 
+	memset(&sample, 0, sizeof(sample));
 	rc = oc_store_open(copy, &st);
 	if (!rc)
 		rc = oc_kek_open(mpath, &kek);

@@ -3,7 +3,8 @@
 # three vaults, one of them CMEK.  Refused, changing nothing and creating
 # no key: while a server runs, with a master key that does not open the
 # database, with a new key path in a missing directory, with the key in
-# use as the new one.  Killed with -9 after its first batch: the database
+# use as the new one.  While it runs, no server starts and no backup is
+# taken.  Killed with -9 after its first batch: the database
 # records exactly that batch, no server starts on it (with either key), a
 # different new key is refused, and running the same command again
 # finishes it.  Then the old key opens nothing, and a server with the new
@@ -76,6 +77,14 @@ while [ "$(at)" = "" ] || [ "$(at)" = 0 ]; do
 	kill -0 $RPID 2>/dev/null || oc_fail "the rotation ended early: $(cat "$T/rot.err")"
 	sleep 0.05
 done
+# While it runs, neither a server nor a backup gets the database.
+$VAULTD --db "$VAULTD_DB" --master-key "$NEW" --listen 127.0.0.1:0 \
+	--port-file "$T/port.x" 2> "$T/err" && oc_fail "a server started beside the rotation"
+grep -q "held by a restore or a KEK rotation" "$T/err" || oc_fail "beside the rotation: $(cat "$T/err")"
+$VAULTD --db "$VAULTD_DB" --backup "$T/during.db" 2> "$T/err" && oc_fail "a backup ran beside the rotation"
+grep -q "held by a restore or a KEK rotation" "$T/err" || oc_fail "backup beside the rotation: $(cat "$T/err")"
+[ ! -e "$T/during.db" ] || oc_fail "a backup file was left"
+echo "refused: $(head -n1 "$T/err")"
 kill -9 $RPID
 wait $RPID 2>/dev/null
 OC_EXTRA_PIDS=
