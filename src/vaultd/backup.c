@@ -140,7 +140,8 @@ int oc_vaultd_backup(const char *db_path, const char *file)
 }
 
 /* The master key opens the copy: the token signing key and, unless a KEK
- * rotation is unfinished in it, the first DEK wrapped under it. */
+ * rotation is unfinished in it, the first DEK wrapped under it (a token
+ * KEK is not at hand to check the others). */
 static int check_key(const char *copy, const char *file, const char *mpath)
 {
 	struct oc_store *st = NULL;
@@ -165,9 +166,9 @@ static int check_key(const char *copy, const char *file, const char *mpath)
 	rc = oc_kek_open_local(kek, "token signing key", sealed, sealed_len,
 			       seed, sizeof(seed), &seed_len);
 	if (!rc && !pending)
-		rc = oc_store_kek_sample(st, &sample, &found);
-	if (!rc && found &&
-	    oc_kek_wrapped_by_master(sample.dek, sample.dek_len))
+		rc = oc_store_kek_sample(st, OC_KEK_WRAP_MASTER, &sample,
+					 &found);
+	if (!rc && found)
 		rc = oc_kek_unwrap(kek, sample.vault_id, sample.salt,
 				   sample.dek, sample.dek_len, dek);
 	if (rc == OC_ERR_DECRYPT)

@@ -24,16 +24,19 @@
 #define PATH_MAX_LEN  4096
 #define SIGNING_LABEL "token signing key"
 
-/* Both keys and the vault keys derived from them for the vault of the
- * last row (rows come in rowid order, mostly in runs of one vault). */
+/* Both KEKs, the kind of wrapped DEK they rotate (the other kind is kept
+ * as it is) and, for the master key, the vault keys derived from both for
+ * the vault of the last row (rows come in rowid order, mostly in runs of
+ * one vault). */
 struct rotation {
 	struct oc_kek *old_kek;
 	struct oc_kek *new_kek;
+	int kind; /* OC_KEK_WRAP_MASTER or OC_KEK_WRAP_TOKEN */
 	char vault_id[OC_UUID_LEN + 1];
 	struct oc_vault_kek *old_vk;
 	struct oc_vault_kek *new_vk;
 	uint8_t *dek; /* oc_secure_alloc, OC_DEK_LEN */
-	size_t token_wrapped;
+	size_t kept;
 };
 
 static void drop_vault_keys(struct rotation *r)
@@ -45,6 +48,23 @@ static void drop_vault_keys(struct rotation *r)
 	r->vault_id[0] = '\0';
 }
 
+/* The vault keys of vault_id, derived unless they are the last vault's. */
+static int vault_keys(struct rotation *r, const char *vault_id,
+		      const uint8_t salt[OC_KEK_SALT_LEN])
+{
+	int rc;
+
+	if (strcmp(vault_id, r->vault_id) == 0)
+		return OC_OK;
+	drop_vault_keys(r);
+	rc = oc_vault_kek_new(r->old_kek, vault_id, salt, &r->old_vk);
+	if (!rc)
+		rc = oc_vault_kek_new(r->new_kek, vault_id, salt, &r->new_vk);
+	if (!rc)
+		snprintf(r->vault_id, sizeof(r->vault_id), "%s", vault_id);
+	return rc;
+}
+
 static int rewrap(void *ctx, const char *vault_id,
 		  const uint8_t salt[OC_KEK_SALT_LEN], uint8_t *w, size_t n)
 {
@@ -52,27 +72,27 @@ static int rewrap(void *ctx, const char *vault_id,
 	uint8_t out[OC_KEK_WRAPPED_LEN];
 	int rc;
 
-	if (n == OC_KEK_WRAPPED_LEN && !oc_kek_wrapped_by_master(w, n)) {
-		r->token_wrapped++;
+	if (n == OC_KEK_WRAPPED_LEN && !oc_kek_wrapped_by(w, n, r->kind)) {
+		r->kept++;
 		return OC_OK;
 	}
-	if (strcmp(vault_id, r->vault_id) != 0) {
-		drop_vault_keys(r);
-		rc = oc_vault_kek_new(r->old_kek, vault_id, salt, &r->old_vk);
+	if (r->kind == OC_KEK_WRAP_MASTER) {
+		rc = vault_keys(r, vault_id, salt);
 		if (!rc)
-			rc = oc_vault_kek_new(r->new_kek, vault_id, salt,
-					      &r->new_vk);
-		if (rc)
-			return rc;
-		snprintf(r->vault_id, sizeof(r->vault_id), "%s", vault_id);
+			rc = oc_vault_kek_unwrap(r->old_vk, w, n, r->dek);
+		if (!rc)
+			rc = oc_vault_kek_wrap(r->new_vk, r->dek, out);
+	} else {
+		/* Inside the token: nothing is derived. */
+		rc = oc_kek_unwrap(r->old_kek, vault_id, salt, w, n, r->dek);
+		if (!rc)
+			rc = oc_kek_wrap(r->new_kek, vault_id, salt, r->dek,
+					 out);
 	}
-	rc = oc_vault_kek_unwrap(r->old_vk, w, n, r->dek);
 	if (rc == OC_ERR_DECRYPT)
 		oc_log_error("oneclaw-vaultd: a DEK of vault %s does not open "
-			     "with the old master key",
+			     "with the old KEK",
 			     vault_id);
-	if (!rc)
-		rc = oc_vault_kek_wrap(r->new_vk, r->dek, out);
 	oc_wipe(r->dek, OC_DEK_LEN);
 	if (!rc)
 		memcpy(w, out, OC_KEK_WRAPPED_LEN);
@@ -134,11 +154,10 @@ static bool opens(struct oc_store *st, struct oc_kek *kek)
 	return ok;
 }
 
-/* The new key: loaded, or created when missing and no rotation is
- * unfinished (*made).  It must not be the old key. */
-static int new_key(const char *path, bool pending, const char *old_id,
-		   struct oc_kek **out, char id[OC_KEK_ID_HEX_LEN + 1],
-		   bool *made)
+/* The new master key: loaded, or created when missing and no rotation is
+ * unfinished (*made). */
+static int new_master_key(const char *path, bool pending, struct oc_kek **out,
+			  bool *made)
 {
 	struct stat sb;
 	int rc;
@@ -156,14 +175,40 @@ static int new_key(const char *path, bool pending, const char *old_id,
 			return rc;
 		*made = true;
 	}
-	rc = oc_kek_open(path, out);
-	if (!rc)
-		rc = oc_kek_id(*out, id);
-	if (!rc && strcmp(id, old_id) == 0) {
-		oc_log_error("oneclaw-vaultd: %s is the master key in use",
-			     path);
-		rc = OC_ERR_CONFIG;
-	}
+	return oc_kek_open(path, out);
+}
+
+/* A KEK: the master key at mpath, with the token key at uri if not NULL. */
+static int open_kek(const char *mpath, const struct oc_kek_rotate_args *a,
+		    const char *uri, struct oc_kek **out)
+{
+	int rc = oc_kek_open(mpath, out);
+
+	if (!rc && uri)
+		rc =
+		    oc_kek_use_token(*out, a->kek_module, uri, a->kek_pin_file);
+	return rc;
+}
+
+/* Before anything changes, that the old token key opens the first DEK it
+ * wrapped (the master key was checked by the signing key). */
+static int check_old_token(struct oc_store *st, struct rotation *r,
+			   const char *uri)
+{
+	struct oc_kek_sample sample;
+	bool found = false;
+	int rc;
+
+	memset(&sample, 0, sizeof(sample));
+	rc = oc_store_kek_sample(st, OC_KEK_WRAP_TOKEN, &sample, &found);
+	if (!rc && found)
+		rc = oc_kek_unwrap(r->old_kek, sample.vault_id, sample.salt,
+				   sample.dek, sample.dek_len, r->dek);
+	oc_wipe(r->dek, OC_DEK_LEN);
+	if (rc == OC_ERR_DECRYPT)
+		oc_log_error("oneclaw-vaultd: the token key %s does not open "
+			     "the DEKs of the database",
+			     uri);
 	return rc;
 }
 
@@ -187,10 +232,17 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 	uint8_t sealed[OC_SIGNING_SEED_LEN + 64];
 	size_t sealed_len = 0, done = 0, total = 0;
 	bool pending = false, made = false, begun = false;
+	bool token = a->new_kek_uri != NULL;
 	double t0 = now_s(), secs;
 	int n, rc;
 
 	memset(&r, 0, sizeof(r));
+	r.kind = token ? OC_KEK_WRAP_TOKEN : OC_KEK_WRAP_MASTER;
+	if (token && (!a->kek_module || !a->kek_uri)) {
+		oc_log_error("oneclaw-vaultd: --new-kek-uri needs the token "
+			     "KEK in use: --kek-module and --kek-uri");
+		return OC_ERR_CONFIG;
+	}
 	n = a->master_key
 		? snprintf(mpath, sizeof(mpath), "%s", a->master_key)
 		: snprintf(mpath, sizeof(mpath), "%s.master-key", a->db_path);
@@ -207,7 +259,7 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 	if (!rc)
 		rc = oc_store_open(a->db_path, &st);
 	if (!rc)
-		rc = oc_kek_open(mpath, &r.old_kek);
+		rc = open_kek(mpath, a, token ? a->kek_uri : NULL, &r.old_kek);
 	if (!rc)
 		rc = oc_kek_id(r.old_kek, old_id);
 	if (rc)
@@ -220,9 +272,20 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 		goto out;
 	}
 	rc = oc_store_kek_rotation_get(st, &rec, &pending);
+	if (!rc && token)
+		rc = open_kek(mpath, a, a->new_kek_uri, &r.new_kek);
+	else if (!rc)
+		rc = new_master_key(a->new_master_key, pending, &r.new_kek,
+				    &made);
 	if (!rc)
-		rc = new_key(a->new_master_key, pending, old_id, &r.new_kek,
-			     new_id, &made);
+		rc = oc_kek_id(r.new_kek, new_id);
+	if (!rc && strcmp(new_id, old_id) == 0) {
+		oc_log_error("oneclaw-vaultd: %s is the KEK in use",
+			     token ? a->new_kek_uri : a->new_master_key);
+		rc = OC_ERR_CONFIG;
+	}
+	if (!rc && token && !pending)
+		rc = check_old_token(st, &r, a->kek_uri);
 	if (rc)
 		goto out;
 	if (pending && (strcmp(rec.old_id, old_id) != 0 ||
@@ -262,18 +325,29 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 		goto out;
 	secs = now_s() - t0;
 	fprintf(stderr,
-		"oneclaw-vaultd: re-wrapped %zu DEKs of %s in %.3f s "
-		"(%.0f/s)%s; start the server with --master-key %s; the old "
-		"key %s no longer opens the database and can be removed once "
-		"no backup taken before this rotation is needed\n",
-		total, a->db_path, secs, secs > 0 ? (double)total / secs : 0.0,
-		r.token_wrapped ? " (DEKs wrapped by a token KEK kept)" : "",
-		a->new_master_key, mpath);
+		"oneclaw-vaultd: re-wrapped %zu DEKs of %s in %.3f s (%.0f/s; "
+		"%zu wrapped by the other kind of KEK kept)\n",
+		total - r.kept, a->db_path, secs,
+		secs > 0 ? (double)(total - r.kept) / secs : 0.0, r.kept);
+	if (token)
+		fprintf(stderr,
+			"oneclaw-vaultd: start the server with --kek-uri '%s'; "
+			"the token key '%s' no longer wraps any DEK of the "
+			"database and can be removed once no backup taken "
+			"before this rotation is needed\n",
+			a->new_kek_uri, a->kek_uri);
+	else
+		fprintf(stderr,
+			"oneclaw-vaultd: start the server with --master-key "
+			"%s; the old key %s no longer opens the database and "
+			"can be removed once no backup taken before this "
+			"rotation is needed\n",
+			a->new_master_key, mpath);
 out:
 	if (rc && begun)
 		oc_log_error("oneclaw-vaultd: the KEK rotation of %s stopped "
 			     "after %zu DEKs: %s; run the same command again "
-			     "to finish it, and keep both key files",
+			     "to finish it, and keep both keys",
 			     a->db_path, total, oc_strerror(rc));
 	else if (rc && made)
 		unlink(a->new_master_key);

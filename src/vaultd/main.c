@@ -36,6 +36,10 @@ static void usage(FILE *f)
 		"[--master-key FILE]\n"
 		"       oneclaw-vaultd --db PATH --rotate-kek "
 		"--new-master-key FILE [--master-key FILE]\n"
+		"       oneclaw-vaultd --db PATH --rotate-kek --kek-module SO "
+		"--kek-uri URI\n"
+		"           [--kek-pin-file F] --new-kek-uri URI "
+		"[--master-key FILE]\n"
 		"See oneclaw-vaultd(8).\n");
 }
 
@@ -90,6 +94,7 @@ int main(int argc, char **argv)
 	    {"restore", required_argument, NULL, 'r'},
 	    {"rotate-kek", no_argument, NULL, 'K'},
 	    {"new-master-key", required_argument, NULL, 'N'},
+	    {"new-kek-uri", required_argument, NULL, 'u'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -97,12 +102,13 @@ int main(int argc, char **argv)
 	struct oc_server_config cfg;
 	struct oc_server *srv = NULL;
 	const char *admin_key_file = NULL, *backup = NULL, *restore = NULL;
-	struct oc_kek_rotate_args rotate = {NULL, NULL, NULL, NULL};
+	struct oc_kek_rotate_args rotate;
 	bool init = false, rotate_kek = false;
 	sigset_t set;
 	int c, sig = 0, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&rotate, 0, sizeof(rotate));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -176,6 +182,9 @@ int main(int argc, char **argv)
 		case 'N':
 			rotate.new_master_key = optarg;
 			break;
+		case 'u':
+			rotate.new_kek_uri = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -196,7 +205,8 @@ int main(int argc, char **argv)
 	/* The maintenance commands: each alone, never with --listen. */
 	if (init + !!backup + !!restore + rotate_kek > 1 ||
 	    ((backup || restore || rotate_kek) && cfg.listen) ||
-	    (rotate_kek != !!rotate.new_master_key)) {
+	    (rotate_kek ? !!rotate.new_master_key + !!rotate.new_kek_uri != 1
+			: rotate.new_master_key || rotate.new_kek_uri)) {
 		usage(stderr);
 		return 2;
 	}
@@ -210,6 +220,9 @@ int main(int argc, char **argv)
 	if (rotate_kek) {
 		rotate.db_path = cfg.db_path;
 		rotate.master_key = cfg.master_key;
+		rotate.kek_module = cfg.kek_module;
+		rotate.kek_uri = cfg.kek_uri;
+		rotate.kek_pin_file = cfg.kek_pin_file;
 		rotate.faults = cfg.faults;
 		return oc_vaultd_rotate_kek(&rotate) == OC_OK ? 0 : 1;
 	}

@@ -247,16 +247,20 @@ int oc_store_kek_rotation_finish(struct oc_store *st, const uint8_t *sealed,
 	return rc;
 }
 
-int oc_store_kek_sample(struct oc_store *st, struct oc_kek_sample *out,
-			bool *found)
+int oc_store_kek_sample(struct oc_store *st, int kind,
+			struct oc_kek_sample *out, bool *found)
 {
-	static const char sql[] = REWRAP_SELECT "ORDER BY v.rowid LIMIT 1";
+	static const char sql[] = REWRAP_SELECT
+	    "WHERE substr(v.dek, 1, 1) = ? ORDER BY v.rowid LIMIT 1";
+	const uint8_t k = (uint8_t)kind;
 	struct rewrap_row r;
+	sqlite3_stmt *s;
 	int rc;
 
 	oc_sdb_lock(st);
-	rc = oc_sdb_fetch_one(st, oc_sdb_prep(st, sql), read_rewrap, &r,
-			      "sample");
+	s = oc_sdb_prep(st, sql);
+	oc_sdb_bind_blob(s, 1, &k, 1);
+	rc = oc_sdb_fetch_one(st, s, read_rewrap, &r, "sample");
 	oc_sdb_unlock(st);
 	*found = rc == OC_OK;
 	if (rc == OC_ERR_NOT_FOUND)
@@ -267,6 +271,7 @@ int oc_store_kek_sample(struct oc_store *st, struct oc_kek_sample *out,
 	memcpy(out->salt, r.salt, sizeof(out->salt));
 	memcpy(out->dek, r.dek, sizeof(out->dek));
 	out->dek_len = r.dek_len;
+	oc_wipe(&r, sizeof(r));
 	return OC_OK;
 }
 

@@ -255,8 +255,8 @@ int oc_store_checkpoint(const char *path);
 
 /* --- the server's own KEK (store-kek.c) ---------------------------------- */
 
-/* An unfinished rotation of the master key: the ids (kek.h) of the key
- * that wrapped every DEK before it and of the key that wraps them after,
+/* An unfinished rotation of the KEK: the ids (kek.h) of the key that
+ * wrapped the DEKs before it and of the key that wraps them after,
  * and the rowid of the last version re-wrapped (the rows are taken in
  * rowid order). */
 struct oc_kek_rotation {
@@ -295,9 +295,10 @@ struct oc_kek_sample {
 	size_t dek_len;
 };
 
-/* The first version's wrapped DEK; *found false when there is none. */
-int oc_store_kek_sample(struct oc_store *st, struct oc_kek_sample *out,
-			bool *found);
+/* The first version's wrapped DEK of the kind (OC_KEK_WRAP_*); *found
+ * false when there is none. */
+int oc_store_kek_sample(struct oc_store *st, int kind,
+			struct oc_kek_sample *out, bool *found);
 /* PRAGMA integrity_check: OC_OK, or OC_ERR_IO with its first finding
  * logged. */
 int oc_store_integrity_check(struct oc_store *st);

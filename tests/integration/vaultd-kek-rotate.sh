@@ -59,7 +59,7 @@ oc_stop_vaultd
 ( umask 077 && head -c 32 /dev/urandom > "$T/wrong.key" )
 refused "does not open" --master-key "$T/wrong.key" --new-master-key "$NEW"
 refused "cannot create master key" --new-master-key "$T/nodir/new.key"
-refused "is the master key in use" --new-master-key "$OLD"
+refused "is the KEK in use" --new-master-key "$OLD"
 
 # Killed after its first batch (held there by a test-only fault).
 : > "$T/hold"

@@ -25,6 +25,7 @@ TESTS += \
 	tests/integration/vaultd-backup.sh \
 	tests/integration/vaultd-restore.sh \
 	tests/integration/vaultd-kek-rotate.sh \
+	tests/integration/vaultd-kek-rotate-token.sh \
 	tests/integration/vaultd-softhsm.sh \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-faults.sh \
