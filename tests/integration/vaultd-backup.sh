@@ -7,7 +7,8 @@
 # PUT only once the last is acknowledged), with every secret acknowledged
 # before the backup started among them.  Restored into a new place and
 # served by a second server, each of those reads back to its value.  Then
-# the refusals: an existing FILE, a missing directory, a missing database.
+# the refusals: an existing FILE, a missing directory, a missing database,
+# and the maintenance commands mixed with each other or with --listen.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
 oc_need curl jq node sqlite3
@@ -129,4 +130,20 @@ $VAULTD --db "$T/nonexistent.db" --backup "$T/out/b2.db" 2> "$T/err" &&
 	oc_fail "a backup of a missing database succeeded"
 grep -q "nonexistent.db" "$T/err" || oc_fail "missing database: $(cat "$T/err")"
 [ "$(ls "$T/out")" = backup.db ] || oc_fail "left behind: $(ls "$T/out")"
+
+# usage ARGS: a usage error (exit 2) that creates nothing.
+usage() {
+	_rc=0
+	$VAULTD --db "$VAULTD_DB" "$@" 2> "$T/err" || _rc=$?
+	[ $_rc = 2 ] || oc_fail "$*: exit $_rc, not a usage error"
+	grep -q "^usage:" "$T/err" || oc_fail "$*: $(cat "$T/err")"
+}
+usage --backup "$T/out/u.db" --listen 127.0.0.1:0
+usage --backup "$T/out/u.db" --restore "$B"
+usage --backup "$T/out/u.db" --init --admin-key-file "$T/out/u.key"
+usage --rotate-kek
+usage --new-master-key "$T/out/u.key"
+usage --rotate-kek --new-master-key "$T/out/u.key" --new-kek-uri 'pkcs11:object=x'
+usage --rotate-kek --new-master-key "$T/out/u.key" --listen 127.0.0.1:0
+[ "$(ls "$T/out")" = backup.db ] || oc_fail "a usage error left $(ls "$T/out")"
 exit 0
