@@ -224,11 +224,12 @@ int oc_vaultd_restore(const char *db_path, const char *master_key,
 		rc = sync_path(tmp, false);
 	if (rc)
 		goto out;
-	/* The database to replace keeps no commit in its write-ahead log,
-	 * and the log does not outlive it: replayed over the restored file
-	 * it would corrupt it. */
+	/* The log must not outlive the database it belongs to: replayed
+	 * over the restored file it would corrupt it.  Folded in first (best
+	 * effort: the file may be damaged), so that the database is whole
+	 * without it should the rename below fail. */
 	if (lock.fd >= 0)
-		oc_store_checkpoint(db_path);
+		(void)oc_store_checkpoint(db_path);
 	snprintf(side, sizeof(side), "%s-wal", db_path);
 	if (unlink(side) != 0 && errno != ENOENT)
 		rc = OC_ERR_IO;

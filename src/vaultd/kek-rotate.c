@@ -370,10 +370,10 @@ int oc_kek_rotate_check_finished(struct oc_store *st, const char *db_path)
 	rc = oc_store_kek_rotation_get(st, &rec, &pending);
 	if (!rc && pending) {
 		oc_log_error("oneclaw-vaultd: a KEK rotation of %s from key %s "
-			     "to key %s is unfinished; run oneclaw-vaultd --db "
-			     "%s --rotate-kek --new-master-key FILE again to "
+			     "to key %s is unfinished; run the same "
+			     "oneclaw-vaultd --rotate-kek command again to "
 			     "finish it",
-			     db_path, rec.old_id, rec.new_id, db_path);
+			     db_path, rec.old_id, rec.new_id);
 		rc = OC_ERR_STATE;
 	}
 	return rc;

@@ -250,7 +250,8 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
  * hold this schema version. */
 int oc_store_snapshot(const char *src_path, const char *dst_path);
 /* Moves every commit in path's write-ahead log into the database file, so
- * that the file alone holds them; no other process may have it open. */
+ * that the file alone holds them; no other process may have it open.
+ * Logs nothing. */
 int oc_store_checkpoint(const char *path);
 
 /* --- the server's own KEK (store-kek.c) ---------------------------------- */
