@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 
 #include "cmek.h"
+#include "codec.h"
 #include "err.h"
 #include "fdio.h"
 #include "log.h"
@@ -25,8 +27,8 @@
 #include "tokenkey/tokenkey.h"
 
 #define MASTER_LEN  32
-#define KIND_MASTER 1
-#define KIND_TOKEN  2
+#define KIND_MASTER OC_KEK_WRAP_MASTER
+#define KIND_TOKEN  OC_KEK_WRAP_TOKEN
 #define IV_LEN	    12
 #define TAG_LEN	    16
 
@@ -34,6 +36,7 @@ struct oc_kek {
 	uint8_t *master; /* oc_secure_alloc, MASTER_LEN */
 	EVP_KDF *hkdf;
 	struct oc_tk_key *token; /* the KEK in a PKCS#11 token, or NULL */
+	char *token_uri;	 /* its URI (names it in oc_kek_id) */
 };
 
 int oc_kek_master_create(const char *path)
@@ -138,6 +141,12 @@ int oc_kek_use_token(struct oc_kek *k, const char *module, const char *uri,
 				     e.msg[0] ? e.msg : oc_strerror(rc));
 		return rc;
 	}
+	free(k->token_uri);
+	k->token_uri = strdup(uri);
+	if (!k->token_uri) {
+		oc_tk_key_free(t);
+		return OC_ERR_NOMEM;
+	}
 	oc_tk_key_free(k->token);
 	k->token = t;
 	return OC_OK;
@@ -155,6 +164,7 @@ void oc_kek_free(struct oc_kek *k)
 	oc_secure_free(k->master);
 	EVP_KDF_free(k->hkdf);
 	oc_tk_key_free(k->token);
+	free(k->token_uri);
 	free(k);
 }
 
@@ -186,6 +196,31 @@ static int derive(struct oc_kek *k, const uint8_t *salt, size_t salt_len,
 		rc = OC_OK;
 	EVP_KDF_CTX_free(ctx);
 	return rc;
+}
+
+int oc_kek_id(struct oc_kek *k, char out[OC_KEK_ID_HEX_LEN + 1])
+{
+	uint8_t id[32];
+	unsigned len = 0;
+	int rc;
+
+	if (k->token)
+		rc = EVP_Digest(k->token_uri, strlen(k->token_uri), id, &len,
+				oc_ossl_sha256(), NULL) == 1
+			 ? OC_OK
+			 : OC_ERR_CRYPTO;
+	else
+		rc = derive(k, NULL, 0, "oneclaw-vaultd key id v1", NULL, id);
+	if (!rc)
+		rc = oc_hex_encode(id, OC_KEK_ID_HEX_LEN / 2, out,
+				   OC_KEK_ID_HEX_LEN + 1);
+	oc_wipe(id, sizeof(id));
+	return rc;
+}
+
+bool oc_kek_wrapped_by(const uint8_t *w, size_t n, int kind)
+{
+	return n == OC_KEK_WRAPPED_LEN && w[0] == kind;
 }
 
 static int aad_for(const char *vault_id, char *aad, size_t size, size_t *len)

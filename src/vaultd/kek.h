@@ -10,7 +10,7 @@
  * keeps working when the mode changes while the master key stays.
  *
  * Wrapped DEK = kind(1) || IV(12) || ct(32) || tag(16); AAD binds it to the
- * vault id. */
+ * vault id.  kind is OC_KEK_WRAP_MASTER or OC_KEK_WRAP_TOKEN. */
 #ifndef OC_VAULTD_KEK_H
 #define OC_VAULTD_KEK_H
 
@@ -20,6 +20,8 @@
 
 #define OC_DEK_LEN	   32
 #define OC_KEK_WRAPPED_LEN (1 + 12 + OC_DEK_LEN + 16)
+#define OC_KEK_WRAP_MASTER 1
+#define OC_KEK_WRAP_TOKEN  2
 
 struct oc_kek;
 
@@ -32,6 +34,16 @@ int oc_kek_use_token(struct oc_kek *k, const char *module, const char *uri,
 		     const char *pin_file);
 bool oc_kek_uses_token(const struct oc_kek *k);
 void oc_kek_free(struct oc_kek *k);
+
+/* The id of the KEK that wraps new DEKs: with a token KEK, 32 hex digits
+ * of SHA-256 of its URI; else of a key derived from the master key for
+ * that purpose alone.  Naming a key (a KEK rotation's record, its
+ * messages) tells nothing of it. */
+#define OC_KEK_ID_HEX_LEN 32
+int oc_kek_id(struct oc_kek *k, char out[OC_KEK_ID_HEX_LEN + 1]);
+/* Whether wrapped (n bytes) is a DEK wrapped by the KEK kind
+ * OC_KEK_WRAP_MASTER or OC_KEK_WRAP_TOKEN. */
+bool oc_kek_wrapped_by(const uint8_t *wrapped, size_t n, int kind);
 
 int oc_kek_wrap(struct oc_kek *k, const char *vault_id, const uint8_t salt[32],
 		const uint8_t dek[OC_DEK_LEN], uint8_t out[OC_KEK_WRAPPED_LEN]);

@@ -5,7 +5,9 @@ bin_PROGRAMS += oneclaw-vaultd
 
 src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
+	src/vaultd/backup.c src/vaultd/backup.h \
 	src/vaultd/conntrack.c src/vaultd/conntrack.h \
+	src/vaultd/dblock.c src/vaultd/dblock.h \
 	src/vaultd/dpop-verify.c src/vaultd/dpop-verify.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
 	src/vaultd/faults.c src/vaultd/faults.h \
@@ -22,6 +24,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/jwk.c src/vaultd/jwk.h \
 	src/vaultd/jwt.c src/vaultd/jwt.h \
 	src/vaultd/kek.c src/vaultd/kek.h \
+	src/vaultd/kek-rotate.c src/vaultd/kek-rotate.h \
 	src/vaultd/problem.c src/vaultd/problem.h \
 	src/vaultd/replay.c src/vaultd/replay.h \
 	src/vaultd/request.c src/vaultd/request.h \
@@ -33,9 +36,11 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/sigmemo.c src/vaultd/sigmemo.h \
 	src/vaultd/store.h \
 	src/vaultd/store-access.c \
+	src/vaultd/store-backup.c \
 	src/vaultd/store-db.c src/vaultd/store-db.h \
 	src/vaultd/store-group.c \
 	src/vaultd/store-jobs.c \
+	src/vaultd/store-kek.c \
 	src/vaultd/store-secrets.c \
 	src/vaultd/store-tokens.c \
 	src/vaultd/store-users.c \

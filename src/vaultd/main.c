@@ -9,8 +9,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "backup.h"
 #include "codec.h"
 #include "err.h"
+#include "kek-rotate.h"
 #include "log.h"
 #include "server.h"
 #include "vaultd-init.h"
@@ -29,6 +31,15 @@ static void usage(FILE *f)
 		"           [--request-timeout S] [--max-connections N] "
 		"[--max-connections-per-ip N]\n"
 		"           [--threads N]\n"
+		"       oneclaw-vaultd --db PATH --backup FILE\n"
+		"       oneclaw-vaultd --db PATH --restore FILE "
+		"[--master-key FILE]\n"
+		"       oneclaw-vaultd --db PATH --rotate-kek "
+		"--new-master-key FILE [--master-key FILE]\n"
+		"       oneclaw-vaultd --db PATH --rotate-kek --kek-module SO "
+		"--kek-uri URI\n"
+		"           [--kek-pin-file F] --new-kek-uri URI "
+		"[--master-key FILE]\n"
 		"See oneclaw-vaultd(8).\n");
 }
 
@@ -79,18 +90,25 @@ int main(int argc, char **argv)
 	    {"max-connections", required_argument, NULL, 'C'},
 	    {"max-connections-per-ip", required_argument, NULL, 'I'},
 	    {"threads", required_argument, NULL, 'n'},
+	    {"backup", required_argument, NULL, 'b'},
+	    {"restore", required_argument, NULL, 'r'},
+	    {"rotate-kek", no_argument, NULL, 'K'},
+	    {"new-master-key", required_argument, NULL, 'N'},
+	    {"new-kek-uri", required_argument, NULL, 'u'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct oc_server_config cfg;
 	struct oc_server *srv = NULL;
-	const char *admin_key_file = NULL;
-	bool init = false;
+	const char *admin_key_file = NULL, *backup = NULL, *restore = NULL;
+	struct oc_kek_rotate_args rotate;
+	bool init = false, rotate_kek = false;
 	sigset_t set;
 	int c, sig = 0, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&rotate, 0, sizeof(rotate));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -152,6 +170,21 @@ int main(int argc, char **argv)
 				       &cfg.threads))
 				return 2;
 			break;
+		case 'b':
+			backup = optarg;
+			break;
+		case 'r':
+			restore = optarg;
+			break;
+		case 'K':
+			rotate_kek = true;
+			break;
+		case 'N':
+			rotate.new_master_key = optarg;
+			break;
+		case 'u':
+			rotate.new_kek_uri = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -169,6 +202,30 @@ int main(int argc, char **argv)
 	}
 	oc_log_init();
 	harden();
+	/* The maintenance commands: each alone, never with --listen. */
+	if (init + !!backup + !!restore + rotate_kek > 1 ||
+	    ((backup || restore || rotate_kek) && cfg.listen) ||
+	    (rotate_kek ? !!rotate.new_master_key + !!rotate.new_kek_uri != 1
+			: rotate.new_master_key || rotate.new_kek_uri)) {
+		usage(stderr);
+		return 2;
+	}
+	if (backup)
+		return oc_vaultd_backup(cfg.db_path, backup) == OC_OK ? 0 : 1;
+	if (restore)
+		return oc_vaultd_restore(cfg.db_path, cfg.master_key,
+					 restore) == OC_OK
+			   ? 0
+			   : 1;
+	if (rotate_kek) {
+		rotate.db_path = cfg.db_path;
+		rotate.master_key = cfg.master_key;
+		rotate.kek_module = cfg.kek_module;
+		rotate.kek_uri = cfg.kek_uri;
+		rotate.kek_pin_file = cfg.kek_pin_file;
+		rotate.faults = cfg.faults;
+		return oc_vaultd_rotate_kek(&rotate) == OC_OK ? 0 : 1;
+	}
 	if (init) {
 		if (!admin_key_file || cfg.listen) {
 			usage(stderr);

@@ -21,6 +21,7 @@
 #include "conntrack.h"
 #include "err.h"
 #include "faults.h"
+#include "kek-rotate.h"
 #include "kek.h"
 #include "log.h"
 #include "replay.h"
@@ -272,6 +273,7 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return OC_ERR_NOMEM;
+	s->db_lock.fd = -1;
 	threads = cfg->threads ? cfg->threads : OC_DEFAULT_THREADS;
 	max_conns =
 	    connection_limit(cfg->max_connections ? cfg->max_connections
@@ -283,7 +285,11 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 			     "(e.g. 127.0.0.1:0)");
 		goto fail;
 	}
-	rc = oc_store_open(cfg->db_path, &s->store);
+	rc = oc_dblock_shared(cfg->db_path, &s->db_lock);
+	if (!rc)
+		rc = oc_store_open(cfg->db_path, &s->store);
+	if (!rc)
+		rc = oc_kek_rotate_check_finished(s->store, cfg->db_path);
 	if (rc)
 		goto fail;
 	rc = load_keys(s, cfg);
@@ -420,5 +426,7 @@ void oc_server_stop(struct oc_server *s)
 	oc_signer_free(s->signer);
 	oc_kek_free(s->kek);
 	oc_store_close(s->store);
+	/* After the store: releasing closes a descriptor of the file. */
+	oc_dblock_release(&s->db_lock);
 	free(s);
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "dblock.h"
 #include "request.h"
 
 /* Request line + headers (MHD answers 431/414 past it). */
@@ -48,6 +49,7 @@ struct oc_server_config {
 };
 
 struct oc_server {
+	struct oc_dblock db_lock; /* shared: no restore or KEK rotation */
 	struct oc_store *store;
 	struct oc_kek *kek;
 	struct oc_signer *signer;

@@ -18,7 +18,6 @@
 #include "err.h"
 #include "log.h"
 
-#define SCHEMA_VERSION	"1"
 #define BUSY_TIMEOUT_MS 10000
 
 static const char schema[] =
@@ -67,7 +66,7 @@ static const char schema[] =
     " new_fpr TEXT NOT NULL, error TEXT, created_at TEXT NOT NULL,"
     " started_at TEXT, completed_at TEXT);"
     "CREATE TABLE revoked(jti TEXT PRIMARY KEY, exp INTEGER NOT NULL);"
-    "INSERT INTO meta(k, v) VALUES('schema', '" SCHEMA_VERSION "');";
+    "INSERT INTO meta(k, v) VALUES('schema', '" OC_SDB_SCHEMA_VERSION "');";
 
 static int db_err(struct oc_store *st, const char *what)
 {
@@ -492,7 +491,7 @@ int oc_store_open(const char *path, struct oc_store **out)
 	if (rc)
 		goto fail;
 	rc = oc_store_meta_get(st, "schema", &v, &n);
-	if (rc || n != 1 || v[0] != SCHEMA_VERSION[0]) {
+	if (rc || n != 1 || v[0] != OC_SDB_SCHEMA_VERSION[0]) {
 		oc_log_error("oneclaw-vaultd: %s is not a oneclaw-vaultd "
 			     "database (run --init first)",
 			     path);

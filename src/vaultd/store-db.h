@@ -18,6 +18,8 @@
 #include "store.h"
 
 #define STMT_CACHE 128
+/* The schema this code reads and writes, as meta holds it. */
+#define OC_SDB_SCHEMA_VERSION "1"
 
 struct stmt_slot {
 	const char *sql;

@@ -21,6 +21,7 @@
 
 #include "cmek.h"
 #include "ids.h"
+#include "kek.h"
 #include "rfc3339.h"
 #include "strlist.h"
 #include "wire.h"
@@ -241,6 +242,67 @@ int oc_store_rotate_batch(struct oc_store *st, const char *job_id,
 int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
 			   const char *vault_id, const char *old_fpr,
 			   const char *new_fpr);
+
+/* A copy of the database at src_path, as of one moment, into the empty
+ * file dst_path (store-backup.c): SQLite's online backup API in steps under
+ * one read transaction, while other processes write; then the copy is made
+ * a single file (rollback journal) and must pass PRAGMA integrity_check and
+ * hold this schema version. */
+int oc_store_snapshot(const char *src_path, const char *dst_path);
+/* Moves every commit in path's write-ahead log into the database file, so
+ * that the file alone holds them; no other process may have it open.
+ * Logs nothing. */
+int oc_store_checkpoint(const char *path);
+
+/* --- the server's own KEK (store-kek.c) ---------------------------------- */
+
+/* An unfinished rotation of the KEK: the ids (kek.h) of the key that
+ * wrapped the DEKs before it and of the key that wraps them after,
+ * and the rowid of the last version re-wrapped (the rows are taken in
+ * rowid order). */
+struct oc_kek_rotation {
+	char old_id[OC_KEK_ID_HEX_LEN + 1];
+	char new_id[OC_KEK_ID_HEX_LEN + 1];
+	int64_t at;
+};
+
+/* *pending tells whether a rotation is unfinished; out is set when it is. */
+int oc_store_kek_rotation_get(struct oc_store *st, struct oc_kek_rotation *out,
+			      bool *pending);
+/* Records a rotation from old_id to new_id, nothing re-wrapped yet. */
+int oc_store_kek_rotation_begin(struct oc_store *st, const char *old_id,
+				const char *new_id);
+/* Re-wraps one wrapped DEK (dek_len bytes) of vault_id in place.  An
+ * error aborts the batch. */
+typedef int (*oc_rewrap_fn)(void *ctx, const char *vault_id,
+			    const uint8_t salt[OC_KEK_SALT_LEN], uint8_t *dek,
+			    size_t dek_len);
+/* One transaction: the next limit versions after the record's rowid are
+ * re-wrapped by fn and the record moves past them.  *done is their number
+ * (0: none left).  On failure nothing of the batch is written. */
+int oc_store_kek_rewrap_batch(struct oc_store *st, size_t limit,
+			      oc_rewrap_fn fn, void *ctx, size_t *done);
+/* One transaction: with no version left, the token signing key becomes
+ * sealed (sealed under the new key) and the record goes; else
+ * OC_ERR_STATE. */
+int oc_store_kek_rotation_finish(struct oc_store *st, const uint8_t *sealed,
+				 size_t sealed_len);
+
+/* One wrapped DEK with what opens it, for checking that a key fits. */
+struct oc_kek_sample {
+	char vault_id[OC_UUID_LEN + 1];
+	uint8_t salt[OC_KEK_SALT_LEN];
+	uint8_t dek[OC_KEK_WRAPPED_LEN];
+	size_t dek_len;
+};
+
+/* The first version's wrapped DEK of the kind (OC_KEK_WRAP_*); *found
+ * false when there is none. */
+int oc_store_kek_sample(struct oc_store *st, int kind,
+			struct oc_kek_sample *out, bool *found);
+/* PRAGMA integrity_check: OC_OK, or OC_ERR_IO with its first finding
+ * logged. */
+int oc_store_integrity_check(struct oc_store *st);
 
 /* Revoked token ids, kept until their expiry. */
 int oc_store_token_revoke(struct oc_store *st, const char *jti, int64_t exp);

@@ -22,6 +22,10 @@ TESTS += \
 	tests/integration/vaultd-policy-scale.sh \
 	tests/integration/vaultd-rotate-crash.sh \
 	tests/integration/vaultd-durable.sh \
+	tests/integration/vaultd-backup.sh \
+	tests/integration/vaultd-restore.sh \
+	tests/integration/vaultd-kek-rotate.sh \
+	tests/integration/vaultd-kek-rotate-token.sh \
 	tests/integration/vaultd-softhsm.sh \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-faults.sh \

@@ -1,0 +1,71 @@
+#!/bin/sh
+# Restore: a backup replaces a database that has moved on (its write-ahead
+# log still full after kill -9): afterwards the database is the backup's
+# state, no stale log is replayed over it, and a server reads it.  Refused,
+# changing nothing and leaving nothing beside the database: a restore while
+# a server holds the database, a file that is not SQLite, a truncated
+# backup, a SQLite database that is not oneclaw-vaultd's, a master key that
+# does not open the backup, a missing file.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integration/vaultd-lib.sh"
+oc_need curl jq sqlite3
+oc_setup
+oc_start_vaultd
+V=$(oc_create_vault restore)
+vd_call 201 PUT "/v1/vaults/$V/secrets/kept" '{"value":"before-backup"}'
+$VAULTD --db "$VAULTD_DB" --backup "$T/backup.db" 2> "$T/err" || oc_fail "backup: $(cat "$T/err")"
+vd_call 201 PUT "/v1/vaults/$V/secrets/later" '{"value":"after-backup"}'
+vd_call 201 PUT "/v1/vaults/$V/secrets/kept" '{"value":"second-version"}'
+
+# state: the database and what lies beside it.
+state() {
+	( cd "$T" && ls -a | grep -v '^state\.\|^err$' && sha256sum vault.db )
+}
+
+# refused WHAT FILE [ARGS]: the restore fails saying WHAT, and changes
+# nothing.
+refused() {
+	_what=$1 _file=$2
+	shift 2
+	state > "$T/state.before"
+	$VAULTD --db "$VAULTD_DB" --restore "$_file" "$@" 2> "$T/err" &&
+		oc_fail "restore of $_file succeeded"
+	grep -q "$_what" "$T/err" || oc_fail "restore of $_file: $(cat "$T/err")"
+	state > "$T/state.after"
+	cmp -s "$T/state.before" "$T/state.after" ||
+		oc_fail "restore of $_file changed $(diff "$T/state.before" "$T/state.after")"
+	echo "refused: $(head -n1 "$T/err")"
+}
+
+# While the server runs.
+refused "in use" "$T/backup.db"
+vd_call 200 GET "/v1/vaults/$V/secrets/later"
+
+# The server dies hard: its last commits are only in the log.
+vd_kill9
+[ -s "$VAULTD_DB-wal" ] || oc_fail "no write-ahead log to test with"
+
+head -c 65536 /dev/urandom > "$T/random.bin"
+refused "not a database" "$T/random.bin"
+head -c 20000 "$T/backup.db" > "$T/truncated.db"
+refused "truncated.db" "$T/truncated.db"
+sqlite3 "$T/other.db" "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB); CREATE TABLE t(x)"
+refused "not a oneclaw-vaultd database" "$T/other.db"
+( umask 077 && head -c 32 /dev/urandom > "$T/wrong.key" )
+refused "does not open" "$T/backup.db" --master-key "$T/wrong.key"
+refused "cannot read" "$T/missing.db"
+
+$VAULTD --db "$VAULTD_DB" --restore "$T/backup.db" 2> "$T/err" ||
+	oc_fail "restore: $(cat "$T/err")"
+cat "$T/err"
+[ ! -e "$VAULTD_DB-wal" ] || oc_fail "the old write-ahead log outlived the restore"
+[ "$(stat -c %a "$VAULTD_DB")" = 600 ] || oc_fail "restored mode $(stat -c %a "$VAULTD_DB")"
+[ "$(ls "$T" | grep -c 'vault.db.restore')" = 0 ] || oc_fail "a temporary file was left"
+oc_serve_vaultd
+vd_call 200 GET "/v1/vaults/$V/secrets/kept"
+[ "$(vd_field '[.value, .version] | join("|")')" = "before-backup|1" ] ||
+	oc_fail "restored secret: $(cat "$T/.body")"
+vd_call 404 GET "/v1/vaults/$V/secrets/later"
+# And it takes writes again.
+vd_call 201 PUT "/v1/vaults/$V/secrets/later" '{"value":"after-restore"}'
+exit 0
