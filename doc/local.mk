@@ -1,1 +1,2 @@
 # doc: man pages
+EXTRA_DIST += doc/architecture.md

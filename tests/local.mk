@@ -7,7 +7,10 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)'; \
 	export top_builddir top_srcdir;
 
-EXTRA_DIST += tests/lib.sh tests/cppcheck.supp
+EXTRA_DIST += tests/lib.sh tests/cppcheck.supp tests/valgrind/oneclaw.supp \
+	tests/valgrind/system.supp
+# Every test script, wherever it is registered.
+EXTRA_DIST += $(filter %.sh,$(TESTS))
 
 # `make distcheck` with the unit tests and a few end-to-end tests in the
 # unpacked release (read-only source, separate build and install

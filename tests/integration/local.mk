@@ -90,7 +90,8 @@ EXTRA_DIST += tests/integration/go tests/integration/java \
 	tests/integration/vaultd-softhsm.sh \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-vaults.sh \
-	tests/integration/versions.sh
+	tests/integration/versions.sh \
+	tests/integration/vaultd-bulk.js
 include tests/integration/vaultd.mk
 include tests/integration/module.mk
 include tests/integration/cmek.mk
