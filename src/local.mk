@@ -18,6 +18,7 @@ src_libocore_la_SOURCES = \
 	src/pkey.c src/pkey.h \
 	src/openssh-key.c src/openssh-key.h \
 	src/conf.c src/conf.h \
+	src/rfc3339.c src/rfc3339.h \
 	src/wire.c src/wire.h
 src_libocore_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)

@@ -1,6 +1,6 @@
 /* rfc3339.h - the timestamps of the API: RFC 3339 text, UTC. */
-#ifndef OC_VAULTD_RFC3339_H
-#define OC_VAULTD_RFC3339_H
+#ifndef OC_RFC3339_H
+#define OC_RFC3339_H
 
 #include <stddef.h>
 #include <stdint.h>
