@@ -26,6 +26,8 @@ src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
 src_libocnet_la_SOURCES = \
 	src/http.c src/http.h \
 	src/tokcache.c src/tokcache.h \
-	src/api.c src/api.h
+	src/api.c src/api.h \
+	src/api-call.h \
+	src/api-agents.c src/api-agents.h
 src_libocnet_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocnet_la_LIBADD = src/libocore.la $(CURL_LIBS)

@@ -7,6 +7,8 @@
 #include <time.h>
 
 #define OC_TIME_LEN 32
+/* The last second the API's times may name: 9999-12-31T23:59:59Z. */
+#define OC_TIME_LAST 253402300799LL
 
 /* "2026-02-18T12:00:00Z" */
 void oc_time_format(time_t t, char out[OC_TIME_LEN]);
