@@ -101,6 +101,9 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 
 	switch (c) {
 	case OPT_VAULT:
+		if (!*arg || strlen(arg) > OC_WIRE_NAME_MAX)
+			return oc_tool_usage(a->cmd, "--vault wants a vault id "
+						     "or name");
 		a->vaults[a->n_vaults++] = arg;
 		return 0;
 	case OPT_SCOPE:

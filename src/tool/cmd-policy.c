@@ -151,6 +151,9 @@ static int add_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 		a->path = arg;
 		return 0;
 	case OPT_AGENT:
+		if (!*arg || strlen(arg) > OC_WIRE_NAME_MAX)
+			return oc_tool_usage(ADD, "--agent wants an agent id "
+						  "or name");
 		a->agent = arg;
 		return 0;
 	case OPT_USER:

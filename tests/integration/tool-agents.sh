@@ -220,6 +220,8 @@ expect_exit 2 'scope wants a path glob' tool agent create a --scope "$(printf 'd
 expect_exit 2 'description wants at most' tool agent create a --description "$(printf 'x\ny')"
 expect_exit 2 'out wants a file name' tool agent create a --out ''
 expect_exit 2 'needs a value' tool agent create a --vault
+expect_exit 2 'vault wants a vault id or name' tool agent create a --vault ''
+expect_exit 2 'agent wants an agent id or name' tool policy add "$A" --path x --agent '' --permissions read
 expect_exit 2 'unknown option' tool agent create a --vaults x
 expect_exit 2 'exactly one AGENT' tool agent get
 expect_exit 2 'exactly one AGENT' tool agent rm a b
