@@ -398,7 +398,7 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	struct oc_vault *v = NULL;
 	struct oc_api *a;
 	char *key = NULL, safe[300];
-	size_t i;
+	size_t i, j, n_ids = 0;
 	int r, rc = OC_EXIT_FAIL;
 
 	/* No option repeats more often than there are arguments. */
@@ -428,10 +428,17 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 		goto out;
 	}
 	for (i = 0; i < ca.n_vaults; i++) {
-		rc = oc_tool_vault(t, ca.vaults[i], &v[i], NULL);
+		rc = oc_tool_vault(t, ca.vaults[i], &v[n_ids], NULL);
 		if (rc)
 			goto out;
-		vault_ids[i] = v[i].id;
+		/* A vault named twice (by id and by name) is bound once. */
+		for (j = 0; j < n_ids; j++)
+			if (strcmp(vault_ids[j], v[n_ids].id) == 0)
+				break;
+		if (j == n_ids) {
+			vault_ids[n_ids] = v[n_ids].id;
+			n_ids++;
+		}
 	}
 	rc = oc_tool_api(t, &a);
 	if (rc)
@@ -439,7 +446,7 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	in.name = argv[r];
 	in.description = ca.description;
 	in.vault_ids = vault_ids;
-	in.n_vault_ids = ca.n_vaults;
+	in.n_vault_ids = n_ids;
 	in.scopes = ca.scopes;
 	in.n_scopes = ca.n_scopes;
 	in.token_ttl_seconds = ca.token_ttl;

@@ -129,7 +129,7 @@ expect_exit 1 'exists' tool agent rotate-key reader --out "$T/new.key"
 reads "$NEWKEY" "$A" db/pass fixture-agents-db/pass
 
 echo "== --json create and rotate-key"
-tool --json agent create jsonbot --vault "$A" --scope 'db/pass' \
+tool --json agent create jsonbot --vault "$A" --vault agents-a --scope 'db/pass' \
 	--expires-at 2099-01-01T00:00:00Z > "$T/c.json" || oc_fail "agent create --json"
 JKEY=$(jq -r .api_key "$T/c.json")
 oc_secret "$JKEY"
