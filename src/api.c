@@ -35,6 +35,7 @@
 #include <openssl/crypto.h>
 
 #include "api.h"
+#include "api-call.h"
 #include "buf.h"
 #include "codec.h"
 #include "dpop.h"
@@ -91,11 +92,12 @@ struct member {
 	const char *value; /* NULL: left out */
 };
 
-/* One API request, on /v1/vaults[/<vault_id>][<sub>][<name>][?prefix=
+/* One API request, on <root>[/<vault_id>][<sub>][<name>][?prefix=
  * <prefix>] with vault_id, name and prefix percent-encoded. */
 struct call {
 	const char *method;
-	const char *vault_id; /* NULL: /v1/vaults itself */
+	const char *root;     /* "/v1/agents", ...; NULL: "/v1/vaults" */
+	const char *vault_id; /* NULL: the root itself; else its item */
 	const char *sub;      /* "/cmek", "/secrets/", ... or NULL */
 	const char *name;     /* a secret path or job id after sub, or NULL */
 	const char *prefix;   /* a list filter, or NULL */
@@ -1036,7 +1038,7 @@ static int build_path(struct oc_buf *b, const struct call *cl)
 {
 	int rc;
 
-	rc = oc_buf_append_str(b, "/v1/vaults");
+	rc = oc_buf_append_str(b, cl->root ? cl->root : "/v1/vaults");
 	if (!rc && cl->vault_id) {
 		rc = oc_buf_append_str(b, "/");
 		if (!rc)
@@ -1271,6 +1273,104 @@ static int list_do(struct oc_api *a, const struct call *cl_in,
 	l->js = NULL;
 	oc_http_resp_free(&rs);
 	return rc;
+}
+
+/* --- the request path for other units (api-call.h) --------------------- */
+
+static void call_of(const struct oc_api_call *c, struct call *cl)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->method = c->method;
+	cl->root = c->root;
+	cl->vault_id = c->id;
+	cl->sub = c->sub;
+	cl->name = c->name;
+	cl->body = c->body;
+	cl->body_len = c->body_len;
+	cl->idempotent = c->idempotent;
+}
+
+int oc_api_call_object(struct oc_api *a, const struct oc_api_call *c, long want,
+		       struct oc_json **out)
+{
+	struct oc_http_resp rs;
+	struct call cl;
+	int rc;
+
+	if (!a || !c || !c->method || (c->id && !arg_id_ok(c->id)) ||
+	    (c->name && !arg_id_ok(c->name)))
+		return OC_ERR_ARGS;
+	if (out)
+		*out = NULL;
+	call_of(c, &cl);
+	rc = api_do(a, &cl, want, &rs);
+	/* An empty answer (a 204) leaves *out NULL: the caller decides. */
+	if (!rc && out && rs.body.len > 0)
+		rc = parse_body(&rs, out);
+	oc_http_resp_free(&rs);
+	return rc;
+}
+
+int oc_api_call_list(struct oc_api *a, const struct oc_api_call *c,
+		     const struct oc_api_list_spec *spec, void **out, size_t *n)
+{
+	struct list_acc l = {0};
+	struct call cl;
+
+	if (!a || !c || !spec || !spec->parse || !out || !n ||
+	    (c->id && !arg_id_ok(c->id)))
+		return OC_ERR_ARGS;
+	call_of(c, &cl);
+	l.what = spec->what;
+	l.key = spec->key;
+	l.size = spec->size;
+	l.parse = spec->parse;
+	l.clear = spec->clear;
+	return list_do(a, &cl, spec->field, &l, out, n);
+}
+
+bool oc_api_id_ok(const char *s)
+{
+	return arg_id_ok(s);
+}
+
+bool oc_api_cred_ok(const char *s, size_t n)
+{
+	return token_chars_ok(s, n);
+}
+
+void oc_api_take_text(const struct oc_json *o, const char *key, char *dst,
+		      size_t dsz)
+{
+	take_text(o, key, dst, dsz);
+}
+
+bool oc_api_take_id(const struct oc_json *o, const char *key,
+		    char dst[OC_WIRE_ID_MAX + 1])
+{
+	return take_id(o, key, dst);
+}
+
+void oc_api_take_bool(const struct oc_json *o, const char *key, bool *out,
+		      bool *present)
+{
+	take_bool(o, key, out, present);
+}
+
+void oc_api_take_int(const struct oc_json *o, const char *key, int64_t min,
+		     int64_t *out, bool *present)
+{
+	const struct oc_json *v = oc_json_get(o, key);
+
+	take_int(o, key, min, out);
+	*present = v && oc_json_int(v, out) && *out >= min;
+	if (!*present)
+		*out = 0;
+}
+
+void oc_api_ignored(const char *key, const char *why)
+{
+	ignored(key, why);
 }
 
 /* --- life cycle --------------------------------------------------------- */

@@ -18,6 +18,7 @@ src_libocore_la_SOURCES = \
 	src/pkey.c src/pkey.h \
 	src/openssh-key.c src/openssh-key.h \
 	src/conf.c src/conf.h \
+	src/rfc3339.c src/rfc3339.h \
 	src/wire.c src/wire.h
 src_libocore_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
@@ -25,6 +26,8 @@ src_libocore_la_LIBADD = $(CRYPTO_LIBS) $(YAJL_LIBS) $(PTHREAD_LIBS)
 src_libocnet_la_SOURCES = \
 	src/http.c src/http.h \
 	src/tokcache.c src/tokcache.h \
-	src/api.c src/api.h
+	src/api.c src/api.h \
+	src/api-call.h \
+	src/api-agents.c src/api-agents.h
 src_libocnet_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(YAJL_CFLAGS)
 src_libocnet_la_LIBADD = src/libocore.la $(CURL_LIBS)

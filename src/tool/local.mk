@@ -12,6 +12,8 @@ oneclaw_tool_SOURCES = \
 	src/tool/cmd-cmek.c src/tool/cmd-cmek.h \
 	src/tool/cmd-secret.c src/tool/cmd-secret.h \
 	src/tool/cmd-agent.c src/tool/cmd-agent.h \
+	src/tool/cmd-agents.c src/tool/cmd-agents.h \
+	src/tool/cmd-policy.c src/tool/cmd-policy.h \
 	src/tool/jobstate.c src/tool/jobstate.h \
 	src/tool/newfile.c src/tool/newfile.h \
 	src/tool/rotate.c src/tool/rotate.h

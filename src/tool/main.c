@@ -21,8 +21,10 @@
 
 #include "api.h"
 #include "cmd-agent.h"
+#include "cmd-agents.h"
 #include "cmd-cmek.h"
 #include "cmd-key.h"
+#include "cmd-policy.h"
 #include "cmd-seal.h"
 #include "cmd-secret.h"
 #include "cmd-vault.h"
@@ -33,6 +35,7 @@
 #include "keyarg.h"
 #include "log.h"
 #include "output.h"
+#include "rfc3339.h"
 #include "sealkey.h"
 #include "secmem.h"
 #include "tokenkey/tokenkey.h"
@@ -63,6 +66,17 @@ static const char usage_text[] =
     "  secret rm VAULT PATH\n"
     "  secret import VAULT [--file F] [--key KEY] [--jobs N]\n"
     "  secret export VAULT [--prefix P] [--key KEY] [--jobs N]\n"
+    "Agents and access policies:\n"
+    "  agent create NAME [--vault VAULT]... [--scope GLOB]...\n"
+    "        [--description TEXT] [--token-ttl SECONDS]\n"
+    "        [--expires-at RFC3339] [--out FILE]\n"
+    "                                      a new agent and its ocv_ key\n"
+    "  agent list | get AGENT | deactivate AGENT | rm AGENT\n"
+    "  agent rotate-key AGENT [--out FILE] a new key; the old one ends\n"
+    "  policy add VAULT --path GLOB (--agent AGENT | --user USER_ID)\n"
+    "        --permissions read[,write] [--deny] [--priority N]\n"
+    "        [--expires-at RFC3339]\n"
+    "  policy list VAULT | rm VAULT POLICY_ID\n"
     "Agents (the served module, oneclaw-agent@.service):\n"
     "  agent-socket [--user] [--wait S] [--group G] NAME\n"
     "                                      print P11_KIT_SERVER_ADDRESS\n"
@@ -71,7 +85,7 @@ static const char usage_text[] =
     "file), '-' for stdin,\n"
     "env:NAME for an environment variable, or a pkcs11: URI of an AES key\n"
     "in a token (with --pkcs11-module and --pin-file).\n"
-    "VAULT is a vault id or a vault name.\n"
+    "VAULT is a vault id or a vault name, AGENT an agent id or name.\n"
     "\n"
     "Global options (anywhere on the line):\n"
     "  --config FILE          configuration file (as the module's)\n"
@@ -223,6 +237,22 @@ int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
 				     "%s wants a whole number from %u to %u",
 				     opt, min, max);
 	*out = (unsigned)v;
+	return 0;
+}
+
+int oc_tool_parse_future_time(const char *cmd, const char *opt, const char *arg)
+{
+	int64_t t;
+
+	/* The server's rule (rfc3339.h), and a time still to come: a past
+	 * one would make a grant that never works. */
+	if (oc_time_parse(arg, strlen(arg), &t) != 0 || t > OC_TIME_LAST)
+		return oc_tool_usage(cmd,
+				     "%s wants an RFC 3339 date-time such as "
+				     "2030-01-31T12:00:00Z",
+				     opt);
+	if (t <= (int64_t)time(NULL))
+		return oc_tool_usage(cmd, "%s is in the past", opt);
 	return 0;
 }
 
@@ -641,6 +671,8 @@ static const struct oc_tool_cmd commands[] = {
     {"vault", oc_cmd_vault},
     {"cmek", oc_cmd_cmek},
     {"secret", oc_cmd_secret},
+    {"agent", oc_cmd_agents},
+    {"policy", oc_cmd_policy},
     {"agent-socket", oc_cmd_agent_socket},
     {NULL, NULL},
 };

@@ -135,6 +135,10 @@ int oc_tool_vault(struct oc_tool *t, const char *arg, struct oc_vault *out,
 int oc_tool_parse_uint(const char *cmd, const char *opt, const char *arg,
 		       unsigned min, unsigned max, unsigned *out);
 
+/* An RFC 3339 date-time still to come; prints a usage error. */
+int oc_tool_parse_future_time(const char *cmd, const char *opt,
+			      const char *arg);
+
 /* Seconds on the monotonic clock. */
 double oc_tool_now(void);
 

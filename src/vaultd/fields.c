@@ -103,7 +103,7 @@ int oc_field_time(struct oc_req *r, const struct oc_json *obj, const char *key,
 	rc = oc_field_str(r, obj, key, false, 1, 64, &s, &n);
 	if (rc || !s)
 		return rc;
-	if (oc_time_parse(s, n, &t) || t < 0 || t > 253402300799LL)
+	if (oc_time_parse(s, n, &t) || t < 0 || t > OC_TIME_LAST)
 		return bad(r, key, "must be an RFC 3339 date-time");
 	oc_time_format((time_t)t, text);
 	*epoch = t;

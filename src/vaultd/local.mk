@@ -28,7 +28,6 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/problem.c src/vaultd/problem.h \
 	src/vaultd/replay.c src/vaultd/replay.h \
 	src/vaultd/request.c src/vaultd/request.h \
-	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
 	src/vaultd/rotator.c src/vaultd/rotator.h \
 	src/vaultd/scratch.c src/vaultd/scratch.h \
 	src/vaultd/router.c src/vaultd/router.h \

@@ -60,7 +60,11 @@ BULK_PATH_RE = re.compile(r"^svc/app-(\d{5,})/db-password$")
 CONTROL = """
 POST /_fixture/<verb>, JSON body:
   mark {"name"}                      a {"mark": name} line in the log
-  scenario {"name"}                  odd-vaults | upper-fingerprint
+  scenario {"name"}                  odd-vaults | upper-fingerprint |
+                                     odd-agents
+  agent-answers {"rotate", "patch"}  rotate "key-only": rotate-key answers
+                                     {"api_key"} alone; patch "empty":
+                                     PATCH of an agent answers 204
   agent {"vault_ids": [...]}         the agent key's vault binding (in
                                      the tokens issued from then on)
   bulk {"vault", "count", "chunked"} count generated secrets in a vault
@@ -241,6 +245,51 @@ class Vault:
         self.list_cache = None
 
 
+class Agent:
+    """An agent made through POST /v1/agents (AgentResponse)."""
+
+    def __init__(self, body):
+        self.id = str(uuid.uuid4())
+        self.name = body["name"]
+        self.description = body.get("description")
+        self.scopes = body.get("scopes") or []
+        self.vault_ids = body.get("vault_ids") or []
+        self.token_ttl_seconds = body.get("token_ttl_seconds")
+        self.expires_at = body.get("expires_at")
+        self.is_active = True
+        self.created_at = now_iso()
+        self.extra = {}  # members merged over the answer (odd data)
+        self.keep = None  # the only members answered, or None: all
+
+    def item(self):
+        d = {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "auth_method": "api_key",
+            "is_active": self.is_active,
+            "intents_api_enabled": False,
+            "shroud_enabled": False,
+            "scopes": self.scopes,
+            "vault_ids": self.vault_ids,
+            "token_ttl_seconds": self.token_ttl_seconds,
+            "expires_at": self.expires_at,
+            "api_key_expires_at": None,
+            "created_at": self.created_at,
+            # Members a newer server sends and no client asked for.
+            "created_by": "user:" + str(uuid.uuid5(uuid.NAMESPACE_OID,
+                                                   self.id)),
+            "last_active_at": None,
+            "key_prefix": "ocv_",
+            "crypto_proxy_enabled": False,
+            "shroud_config": None,
+        }
+        d.update(self.extra)
+        if self.keep:  # an answer that leaves the others out
+            return {k: d[k] for k in self.keep}
+        return d
+
+
 class State:
     def __init__(self, args):
         self.lock = threading.RLock()
@@ -260,6 +309,11 @@ class State:
         self.fail_store = []  # [("after"|"before", status)]
         self.upper = False
         self.jobs = {}  # job id -> job dict
+        self.agents = {}  # id -> Agent
+        self.agent_order = []  # ids and raw odd entries, list order
+        self.agent_keys = {}  # key text -> agent id (never logged)
+        self.agent_answers = {}  # "rotate": "key-only", "patch": "empty"
+        self.policies = {}  # vault id -> [policy dict or raw odd entry]
         self.log_lock = threading.Lock()
         self.log = open(args.log, "w", encoding="utf-8")
 
@@ -291,13 +345,16 @@ class State:
 
     # --- tokens --------------------------------------------------------
 
-    def issue(self, kind):
+    def issue(self, kind, agent=None):
         self.serial += 1
         self.exchanges += 1
         vault_ids = list(self.agent_vault_ids) if kind == "agent" else []
+        if agent is not None:
+            vault_ids = list(agent.vault_ids)
         now = int(time.time())
         claims = {
-            "sub": ("agent:" + self.agent_id if kind == "agent"
+            "sub": ("agent:" + (agent.id if agent else self.agent_id)
+                    if kind == "agent"
                     else "user:" + str(uuid.uuid5(uuid.NAMESPACE_OID,
                                                    self.org_id))),
             "org": self.org_id,
@@ -400,6 +457,69 @@ def scenario_odd_vaults(st):
          "version": 1, "metadata": {}, "created_at": now_iso()},
     ]
     alpha.changed()
+
+
+def scenario_odd_agents(st):
+    """Agents and policies with everything a reader must cope with: the
+    vault "agents-odd" holds the policies."""
+    def agent(name, extra):
+        a = Agent({"name": name})
+        a.extra = extra
+        st.agents[a.id] = a
+        st.agent_order.append(a.id)
+        return a
+
+    v = st.add_vault("agents-odd", "policies with odd members")
+    plain = agent("plain", {})
+    plain.vault_ids = [v.id]
+    agent("all-nulls", {
+        "description": None, "auth_method": None, "is_active": None,
+        "intents_api_enabled": None, "shroud_enabled": None,
+        "scopes": None, "vault_ids": None, "token_ttl_seconds": None,
+        "expires_at": None, "created_at": None, "key_prefix": None,
+    })
+    missing = agent("missing-members", {})
+    missing.keep = ("id", "name")
+    agent("unknown-members", {
+        "permissions": {"vaults": [{"id": v.id, "actions": ["read"]}]},
+        "labels": ["a", {"b": [1, 2.5, None, True]}],
+        "x_future_field": "yes", "token_ttl_seconds": 1.5,
+        "is_active": "yes", "created_at": "2026-02-18T12:00:00.123456+00:00",
+    })
+    agent("odd-lists", {
+        "scopes": ["db/*", 7, None, {"x": 1}, "ok/**", "bad\u0001glob"],
+        "vault_ids": [v.id, 5, "not an id!", None],
+    })
+    agent("long-description", {"description": "d" * 4096})
+    agent("evil\u001b]0;owned\u0007name", {})
+    st.agent_order.append({"name": "no-id", "is_active": True})
+    st.agent_order.append({"id": None, "name": "null-id"})
+    st.agent_order.append({"id": 42, "name": "numeric-id"})
+    st.agent_order.append({"id": "has space", "name": "bad-id"})
+
+    base = {"vault_id": v.id, "principal_type": "agent",
+            "principal_id": plain.id, "created_at": now_iso()}
+
+    def pol(extra):
+        p = dict(base, id=str(uuid.uuid4()), secret_path_pattern="db/*",
+                 permissions=["read"], effect="allow", priority=0,
+                 expires_at=None)
+        p.update(extra)
+        st.policies.setdefault(v.id, []).append(p)
+
+    pol({})
+    pol({"conditions": {"ip_allowlist": ["10.0.0.0/8"], "time": None},
+         "x_future_field": [1, {"y": None}], "updated_at": now_iso()})
+    pol({"priority": None, "effect": None, "expires_at": None,
+         "permissions": None, "principal_id": None,
+         "secret_path_pattern": None})
+    pol({"permissions": ["read", "share", "admin", 3], "effect": "deny",
+         "priority": -7, "secret_path_pattern": "app/**"})
+    pol({"priority": 2.5, "permissions": "read"})
+    st.policies[v.id].extend([
+        {"secret_path_pattern": "no-id/*", "permissions": ["read"]},
+        {"id": 17, "secret_path_pattern": "numeric-id/*"},
+    ])
 
 
 # The list items of a bulk vault: realistic in shape and size (about
@@ -593,6 +713,8 @@ class Handler(BaseHTTPRequestHandler):
             if m == "POST":
                 return self.vault_create()
             raise Problem(405, "Method not allowed")
+        if path == "/v1/agents" or path.startswith("/v1/agents/"):
+            return self.agents_route(path[len("/v1/agents"):], m)
         if not path.startswith("/v1/vaults/"):
             raise Problem(404, "Not found")
         rest = path[len("/v1/vaults/"):]
@@ -606,6 +728,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.vault_get(vid)
         if sub == "" and m == "DELETE":
             return self.vault_delete(vid)
+        if sub == "policies" and m in ("GET", "POST"):
+            return self.policies_route(vid, None, m)
+        if sub.startswith("policies/") and m in ("GET", "DELETE"):
+            return self.policies_route(vid, unquote(sub[len("policies/"):]),
+                                       m)
         if sub == "cmek" and m in ("POST", "DELETE"):
             return self.cmek(vid, m)
         if sub == "cmek-rotate" and m == "POST":
@@ -619,14 +746,24 @@ class Handler(BaseHTTPRequestHandler):
         self.rec["exchange"] = kind
         body = self.json_body()
         key = body.get("api_key")
-        want = st.agent_key if kind == "agent" else st.user_key
-        if not isinstance(key, str) or not want or key != want:
-            raise Problem(401, "Invalid API key")
         agent_id = body.get("agent_id")
-        if kind == "agent" and agent_id not in (None, st.agent_id):
-            raise Problem(401, "Invalid API key")
         with st.lock:
-            text, tok = st.issue(kind)
+            # A key of an agent made through POST /v1/agents: its own id
+            # and binding; inactive or expired agents get 401.
+            made = (st.agents.get(st.agent_keys.get(key))
+                    if kind == "agent" and isinstance(key, str) else None)
+            if made is not None:
+                exp = parse_time(made.expires_at) if made.expires_at else None
+                if (not made.is_active or agent_id not in (None, made.id)
+                        or (exp and exp <= datetime.now(timezone.utc))):
+                    raise Problem(401, "Invalid API key")
+            else:
+                want = st.agent_key if kind == "agent" else st.user_key
+                if not isinstance(key, str) or not want or key != want:
+                    raise Problem(401, "Invalid API key")
+                if kind == "agent" and agent_id not in (None, st.agent_id):
+                    raise Problem(401, "Invalid API key")
+            text, tok = st.issue(kind, made)
         self.rec["issued"] = tok.serial
         out = {
             "access_token": text,
@@ -637,8 +774,9 @@ class Handler(BaseHTTPRequestHandler):
             "session": {"region": "eu-west-1", "features": ["cmek", "x402"]},
         }
         if kind == "agent":
-            out["agent_id"] = st.agent_id
-            out["vault_ids"] = list(st.agent_vault_ids)
+            out["agent_id"] = made.id if made else st.agent_id
+            out["vault_ids"] = (list(made.vault_ids) if made
+                                else list(st.agent_vault_ids))
         self.send(200, out)
 
     def fail_vault_get(self, v, is_list):
@@ -974,6 +1112,167 @@ class Handler(BaseHTTPRequestHandler):
         v.changed()
         return (204,)
 
+    # --- agents and policies (1claw-api.md section 11) -------------------
+
+    def user_only(self):
+        tok = self.auth()
+        if tok.kind != "user":
+            raise Problem(403, "This endpoint needs a user token")
+        return tok
+
+    def agent_body(self, create):
+        """CreateAgentRequest / the PATCH body, checked as the spec types
+        it; what was sent is logged (agents carry no secret)."""
+        b = self.json_body()
+        self.rec["sent"] = b
+        name = b.get("name")
+        if create and not (isinstance(name, str) and 1 <= len(name) <= 255):
+            raise Problem(400, "name must be 1 to 255 characters")
+        for k in ("scopes", "vault_ids"):
+            v = b.get(k)
+            if v is not None and not (isinstance(v, list) and all(
+                    isinstance(x, str) for x in v)):
+                raise Problem(400, "%s must be an array of strings" % k)
+        ttl = b.get("token_ttl_seconds")
+        if ttl is not None and (not isinstance(ttl, int)
+                                or isinstance(ttl, bool) or ttl < 1):
+            raise Problem(400, "token_ttl_seconds must be a positive "
+                               "integer")
+        for k in ("expires_at",):
+            if b.get(k) is not None and not parse_time(b.get(k)):
+                raise Problem(400, "%s must be an RFC 3339 date-time" % k)
+        if "is_active" in b and not isinstance(b["is_active"], bool):
+            raise Problem(400, "is_active must be a boolean")
+        for vid in b.get("vault_ids") or []:
+            if vid not in self.st.vaults:
+                raise Problem(400, "vault_ids names an unknown vault")
+        return b
+
+    def new_key(self, agent):
+        key = "ocv_" + b64url(secrets.token_bytes(32))
+        st = self.st
+        for k, aid in list(st.agent_keys.items()):
+            if aid == agent.id:
+                del st.agent_keys[k]
+        st.agent_keys[key] = agent.id
+        return key
+
+    def agents_route(self, rest, m):
+        st = self.st
+        self.user_only()
+        if rest == "":
+            if m == "GET":
+                with st.lock:
+                    items = [e if isinstance(e, dict) else
+                             st.agents[e].item() for e in st.agent_order]
+                return self.send(200, {"agents": items})
+            if m == "POST":
+                b = self.agent_body(True)
+                with st.lock:
+                    a = Agent(b)
+                    st.agents[a.id] = a
+                    st.agent_order.append(a.id)
+                    out = {"agent": a.item(), "api_key": self.new_key(a)}
+                return self.send(201, out)
+            raise Problem(405, "Method not allowed")
+        aid, _, sub = rest[1:].partition("/")
+        aid = unquote(aid)
+        with st.lock:
+            a = st.agents.get(aid)
+            if not a:
+                raise Problem(404, "Agent not found")
+            if sub == "rotate-key" and m == "POST":
+                key = self.new_key(a)
+                if st.agent_answers.get("rotate") == "key-only":
+                    out = {"api_key": key}
+                else:
+                    out = {"agent": a.item(), "api_key": key}
+                return self.send(200, out)
+            if sub:
+                raise Problem(404, "Not found")
+            if m == "GET":
+                return self.send(200, a.item())
+            if m == "DELETE":
+                del st.agents[aid]
+                st.agent_order.remove(aid)
+                for k, v in list(st.agent_keys.items()):
+                    if v == aid:
+                        del st.agent_keys[k]
+                return self.send(204)
+            if m == "PATCH":
+                b = self.agent_body(False)
+                for k in ("name", "description", "scopes", "vault_ids",
+                          "token_ttl_seconds", "expires_at", "is_active"):
+                    if k in b:
+                        setattr(a, k, b[k])
+                if st.agent_answers.get("patch") == "empty":
+                    return self.send(204)
+                return self.send(200, a.item())
+        raise Problem(405, "Method not allowed")
+
+    def policies_route(self, vid, pid, m):
+        st = self.st
+        tok = self.user_only()
+        with st.lock:
+            v = self.vault_for(tok, vid)
+            pols = st.policies.setdefault(v.id, [])
+            if pid is None and m == "GET":
+                return self.send(200, {"policies": list(pols)})
+            if pid is None:
+                return self.send(201, self.policy_create(v, pols))
+            for i, p in enumerate(pols):
+                if p.get("id") == pid:
+                    if m == "DELETE":
+                        del pols[i]
+                        return self.send(204)
+                    return self.send(200, p)
+            raise Problem(404, "Policy not found")
+
+    def policy_create(self, v, pols):
+        b = self.json_body()
+        self.rec["sent"] = b
+        pat = b.get("secret_path_pattern")
+        if not isinstance(pat, str) or not pat:
+            raise Problem(400, "secret_path_pattern is required")
+        if b.get("principal_type") not in ("agent", "user"):
+            raise Problem(400, "principal_type must be agent or user")
+        pid = b.get("principal_id")
+        try:
+            uuid.UUID(pid)
+        except (TypeError, ValueError, AttributeError):
+            raise Problem(400, "principal_id must be a UUID")
+        if b["principal_type"] == "agent" and pid not in self.st.agents:
+            raise Problem(400, "principal_id names an unknown agent")
+        perms = b.get("permissions")
+        if not (isinstance(perms, list) and perms and all(
+                p in ("read", "write") for p in perms)):
+            raise Problem(400, "permissions must name read and/or write")
+        if b.get("effect", "allow") not in ("allow", "deny"):
+            raise Problem(400, "effect must be allow or deny")
+        prio = b.get("priority", 0)
+        if not isinstance(prio, int) or isinstance(prio, bool):
+            raise Problem(400, "priority must be an integer")
+        if b.get("expires_at") is not None and not parse_time(
+                b.get("expires_at")):
+            raise Problem(400, "expires_at must be an RFC 3339 date-time")
+        p = {
+            "id": str(uuid.uuid4()),
+            "vault_id": v.id,
+            "secret_path_pattern": pat,
+            "principal_type": b["principal_type"],
+            "principal_id": pid,
+            "permissions": perms,
+            "effect": b.get("effect", "allow"),
+            "priority": prio,
+            "conditions": b.get("conditions"),
+            "expires_at": b.get("expires_at"),
+            "created_at": now_iso(),
+            "created_by": "user:" + str(uuid.uuid4()),
+            "updated_at": None,
+        }
+        pols.append(p)
+        return p
+
     # --- the control endpoint -------------------------------------------
 
     def control(self, verb):
@@ -1005,6 +1304,8 @@ class Handler(BaseHTTPRequestHandler):
             apply_scenario(st, b.get("name"))
         elif verb == "agent":
             st.agent_vault_ids = list(b.get("vault_ids") or [])
+        elif verb == "agent-answers":
+            st.agent_answers = dict(b)
         elif verb == "bulk":
             v = self.the_vault(b)
             v.bulk = int(b.get("count", 0))
@@ -1067,6 +1368,13 @@ class Handler(BaseHTTPRequestHandler):
             "vaults": vaults,
             "cmek": {v.id: v.cmek_fingerprint for v in st.vaults.values()},
             "agent_id": st.agent_id,
+            "agents": {a.name: {"id": a.id, "is_active": a.is_active,
+                                "vault_ids": a.vault_ids,
+                                "scopes": a.scopes}
+                       for a in st.agents.values()},
+            "policies": {vid: [p for p in ps if isinstance(p, dict)
+                               and isinstance(p.get("id"), str)]
+                         for vid, ps in st.policies.items()},
             "exchanges": st.exchanges,
             "secrets": sec,
         }
@@ -1087,6 +1395,8 @@ def apply_scenario(st, name):
         scenario_odd_vaults(st)
     elif name == "upper-fingerprint":
         st.upper = True
+    elif name == "odd-agents":
+        scenario_odd_agents(st)
     else:
         raise Problem(400, "unknown scenario %r" % name)
 
@@ -1112,7 +1422,8 @@ def main():
                     help="comma list of vault names the agent key is "
                          "bound to (default: none, i.e. every vault)")
     ap.add_argument("--scenario", action="append", default=[],
-                    help="odd-vaults | upper-fingerprint (repeatable)")
+                    help="odd-vaults | upper-fingerprint | odd-agents "
+                         "(repeatable)")
     args = ap.parse_args()
     # Keys come from files: a command line is visible to every user.
     args.user_key = read_key(args.user_key_file)

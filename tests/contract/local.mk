@@ -25,3 +25,5 @@ TESTS += tests/contract/contract-rotate.sh
 EXTRA_DIST += tests/contract/contract-rotate.sh
 TESTS += tests/contract/contract-secret-get.sh
 EXTRA_DIST += tests/contract/contract-secret-get.sh
+TESTS += tests/contract/contract-agents.sh
+EXTRA_DIST += tests/contract/contract-agents.sh

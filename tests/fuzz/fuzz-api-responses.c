@@ -4,7 +4,8 @@
  * responder runs in this process (a thread per connection) and answers
  * every request with the fuzz input's status and body.  Input layout:
  *   byte 0  the call (low 4 bits); bit 4: exchange a user key first, so
- *           the token response is fuzzed too (else a static token)
+ *           the token response is fuzzed too (else a static token);
+ *           bit 5: the call is one of agents and policies (api-agents.c)
  *   byte 1  the HTTP status (an index into a table)
  *   rest    the response body
  * On success the outputs must be bounded and NUL-terminated. */
@@ -25,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "api-agents.h"
 #include "api.h"
 #include "conf.h"
 #include "err.h"
@@ -276,6 +278,135 @@ static void check_meta(const struct oc_secret_meta *m)
 		abort();
 }
 
+static void check_strs(const struct oc_api_strs *l, size_t max)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i] || !l->v[i][0] || strlen(l->v[i]) > max)
+			abort();
+}
+
+static void check_agent(const struct oc_agent *ag)
+{
+	bounded(ag->id, sizeof(ag->id));
+	bounded(ag->name, sizeof(ag->name));
+	bounded(ag->description, sizeof(ag->description));
+	bounded(ag->auth_method, sizeof(ag->auth_method));
+	bounded(ag->expires_at, sizeof(ag->expires_at));
+	bounded(ag->created_at, sizeof(ag->created_at));
+	if (!ag->id[0] || ag->token_ttl_seconds < 0)
+		abort();
+	check_strs(&ag->scopes, OC_API_GLOB_MAX);
+	check_strs(&ag->vault_ids, OC_WIRE_ID_MAX);
+}
+
+static void check_key(char *key)
+{
+	size_t n = strlen(key);
+
+	if (n == 0 || n > OC_API_AGENT_KEY_MAX)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)key[i] <= 0x20 ||
+		    (unsigned char)key[i] >= 0x7f)
+			abort();
+	oc_secure_free(key);
+}
+
+static void check_policy(const struct oc_policy *p)
+{
+	bounded(p->id, sizeof(p->id));
+	bounded(p->vault_id, sizeof(p->vault_id));
+	bounded(p->pattern, sizeof(p->pattern));
+	bounded(p->principal_type, sizeof(p->principal_type));
+	bounded(p->principal_id, sizeof(p->principal_id));
+	bounded(p->effect, sizeof(p->effect));
+	bounded(p->expires_at, sizeof(p->expires_at));
+	bounded(p->created_at, sizeof(p->created_at));
+	if (!p->id[0] || !p->effect[0] ||
+	    (p->perms & ~(OC_API_PERM_READ | OC_API_PERM_WRITE)))
+		abort();
+}
+
+static void call_agents(struct oc_api *a, unsigned which)
+{
+	static const char *const vids[] = {VAULT};
+	static const char *const scopes[] = {"db/*", "app/**"};
+	const struct oc_agent_new an = {.name = "fuzz",
+					.description = "an agent",
+					.vault_ids = vids,
+					.n_vault_ids = 1,
+					.scopes = scopes,
+					.n_scopes = 2,
+					.token_ttl_seconds = 600,
+					.expires_at = "2099-01-01T00:00:00Z"};
+	const struct oc_policy_new pn = {.pattern = "db/*",
+					 .principal_type = "agent",
+					 .principal_id = VAULT,
+					 .perms = OC_API_PERM_READ,
+					 .has_priority = true,
+					 .priority = -3};
+	struct oc_agent ag, *ags = NULL;
+	struct oc_policy p, *ps = NULL;
+	char *key = NULL;
+	size_t n = 0;
+
+	switch (which) {
+	case 0:
+		if (!oc_api_agent_list(a, &ags, &n)) {
+			for (size_t i = 0; i < n; i++)
+				check_agent(&ags[i]);
+			oc_agent_list_free(ags, n);
+		}
+		break;
+	case 1:
+		if (!oc_api_agent_get(a, VAULT, &ag)) {
+			check_agent(&ag);
+			oc_agent_clear(&ag);
+		}
+		break;
+	case 2:
+		if (!oc_api_agent_create(a, &an, &ag, &key)) {
+			check_agent(&ag);
+			check_key(key);
+			oc_agent_clear(&ag);
+		}
+		break;
+	case 3:
+		if (!oc_api_agent_rotate_key(a, VAULT, &ag, &key)) {
+			check_agent(&ag);
+			check_key(key);
+			oc_agent_clear(&ag);
+		}
+		break;
+	case 4:
+		if (!oc_api_agent_set_active(a, VAULT, false, &ag)) {
+			check_agent(&ag);
+			oc_agent_clear(&ag);
+		}
+		break;
+	case 5:
+		if (oc_api_agent_delete(a, VAULT) == OC_OK)
+			n = 1; /* either answer is fine: no output to check */
+		break;
+	case 6:
+		if (!oc_api_policy_list(a, VAULT, &ps, &n)) {
+			for (size_t i = 0; i < n; i++)
+				check_policy(&ps[i]);
+			free(ps);
+		}
+		break;
+	case 7:
+		if (!oc_api_policy_create(a, VAULT, &pn, &p))
+			check_policy(&p);
+		break;
+	default:
+		if (oc_api_policy_delete(a, VAULT, VAULT) == OC_OK)
+			n = 1;
+		break;
+	}
+	bounded(oc_api_last_error(a), 256);
+}
+
 static void call(struct oc_api *a, unsigned which)
 {
 	static const uint8_t key1[OC_CMEK_KEY_LEN] = {1};
@@ -396,7 +527,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_mutex_unlock(&lock);
 	if (data[0] & 0x10)
 		a = new_api(OC_CRED_USER_KEY, "1ck_fuzzuserkey0123456789");
-	call(a, data[0] & 0x0f);
+	if (data[0] & 0x20)
+		call_agents(a, data[0] & 0x0f);
+	else
+		call(a, data[0] & 0x0f);
 	if (a != api_tok)
 		oc_api_free(a);
 	/* The responder copies the body under the lock: no one reads it

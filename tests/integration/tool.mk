@@ -9,4 +9,5 @@ TESTS += \
 	tests/integration/tool-rotate-server.sh \
 	tests/integration/tool-rotate-edge.sh \
 	tests/integration/tool-pkcs11.sh \
-	tests/integration/tool-seal.sh
+	tests/integration/tool-seal.sh \
+	tests/integration/tool-agents.sh

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "err.h"
-#include "vaultd/rfc3339.h"
+#include "rfc3339.h"
 
 static int64_t parse(const char *s)
 {
