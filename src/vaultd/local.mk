@@ -5,6 +5,7 @@ bin_PROGRAMS += oneclaw-vaultd
 
 src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
+	src/vaultd/conffile.c src/vaultd/conffile.h \
 	src/vaultd/conntrack.c src/vaultd/conntrack.h \
 	src/vaultd/dpop-verify.c src/vaultd/dpop-verify.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
@@ -55,3 +56,4 @@ oneclaw_vaultd_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(CRYPTO_CFLAGS) \
 oneclaw_vaultd_LDADD = src/vaultd/libocvaultd.la
 
 dist_man_MANS += doc/oneclaw-vaultd.8
+

@@ -11,6 +11,7 @@ tests_integration_hostile_client_SOURCES = \
 
 TESTS += \
 	tests/integration/vaultd-init.sh \
+	tests/integration/vaultd-config.sh \
 	tests/integration/vaultd-auth.sh \
 	tests/integration/vaultd-dpop.sh \
 	tests/integration/vaultd-health.sh \
