@@ -1,6 +1,7 @@
-/* main.c - oneclaw-vaultd: command line and signals. */
+/* main.c - oneclaw-vaultd: command line, configuration file and signals. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,14 +9,81 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "backup.h"
 #include "codec.h"
+#include "conffile.h"
 #include "err.h"
 #include "kek-rotate.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "vaultd-init.h"
+
+/* The long options.  Every one that takes a value is also a key of the
+ * --config file (conffile.h): both reach set_option(). */
+static const struct option options[] = {
+    {"config", required_argument, NULL, 'F'},
+    {"db", required_argument, NULL, 'd'},
+    {"init", no_argument, NULL, 'i'},
+    {"init-if-missing", no_argument, NULL, 'J'},
+    {"admin-key-file", required_argument, NULL, 'a'},
+    {"listen", required_argument, NULL, 'l'},
+    {"port-file", required_argument, NULL, 'p'},
+    {"tls-cert", required_argument, NULL, 'c'},
+    {"tls-key", required_argument, NULL, 'k'},
+    {"kek-module", required_argument, NULL, 'M'},
+    {"kek-uri", required_argument, NULL, 'U'},
+    {"kek-pin-file", required_argument, NULL, 'P'},
+    {"master-key", required_argument, NULL, 'm'},
+    {"wire-log", required_argument, NULL, 'w'},
+    {"faults", required_argument, NULL, 'f'},
+    {"request-timeout", required_argument, NULL, 'T'},
+    {"max-connections", required_argument, NULL, 'C'},
+    {"max-connections-per-ip", required_argument, NULL, 'I'},
+    {"threads", required_argument, NULL, 'n'},
+    {"debug", required_argument, NULL, 'D'},
+    {"debug-file", required_argument, NULL, 'G'},
+    {"backup", required_argument, NULL, 'b'},
+    {"restore", required_argument, NULL, 'r'},
+    {"rotate-kek", no_argument, NULL, 'K'},
+    {"new-master-key", required_argument, NULL, 'N'},
+    {"new-kek-uri", required_argument, NULL, 'u'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Options with a value that are no setting, so never read from the file:
+ * an action that takes one (a file to write, say) belongs here too. */
+static const char *const command_line_only[] = {
+    "config", "backup", "restore", "new-master-key", "new-kek-uri", NULL};
+
+enum action {
+	ACT_SERVE = 0,
+	ACT_INIT,
+	ACT_INIT_IF_MISSING,
+	ACT_BACKUP,
+	ACT_RESTORE,
+	ACT_ROTATE_KEK,
+	ACT_HELP,
+	ACT_VERSION,
+};
+
+struct run {
+	struct oc_server_config cfg;
+	const char *admin_key_file;
+	const char *debug;
+	const char *debug_file;
+	const char *backup;  /* --backup FILE */
+	const char *restore; /* --restore FILE */
+	struct oc_kek_rotate_args rotate;
+	enum action action;
+	unsigned n_actions;   /* the maintenance commands given */
+	bool on_command_line; /* reading argv, not the file */
+	bool listen_on_command_line;
+};
 
 static void usage(FILE *f)
 {
@@ -30,7 +98,7 @@ static void usage(FILE *f)
 		"[--faults SPEC]\n"
 		"           [--request-timeout S] [--max-connections N] "
 		"[--max-connections-per-ip N]\n"
-		"           [--threads N]\n"
+		"           [--threads N] [--debug LIST] [--debug-file FILE]\n"
 		"       oneclaw-vaultd --db PATH --backup FILE\n"
 		"       oneclaw-vaultd --db PATH --restore FILE "
 		"[--master-key FILE]\n"
@@ -40,6 +108,8 @@ static void usage(FILE *f)
 		"--kek-uri URI\n"
 		"           [--kek-pin-file F] --new-kek-uri URI "
 		"[--master-key FILE]\n"
+		"       oneclaw-vaultd --config FILE [--init-if-missing] "
+		"[OPTION...]\n"
 		"See oneclaw-vaultd(8).\n");
 }
 
@@ -51,14 +121,200 @@ static int number_arg(const char *name, const char *s, unsigned long min,
 	unsigned long v;
 
 	if (oc_decimal_parse(s, min, max, &v)) {
-		fprintf(stderr,
-			"oneclaw-vaultd: %s must be a number from %lu to "
-			"%lu\n",
-			name, min, max);
+		oc_log_error("oneclaw-vaultd: %s must be a number from %lu to "
+			     "%lu",
+			     name, min, max);
 		return -1;
 	}
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* An action option: one of them at most per run. */
+static void set_action(struct run *run, enum action a)
+{
+	run->action = a;
+	run->n_actions++;
+}
+
+/* One option, from the command line or the file; a later call for the
+ * same option wins, so the command line, read last, overrides the file. */
+static int set_option(void *ctx, int c, const char *arg, const char *name)
+{
+	struct run *run = ctx;
+	struct oc_server_config *cfg = &run->cfg;
+	unsigned mask;
+
+	switch (c) {
+	case 'F':
+		break; /* read before everything else */
+	case 'd':
+		cfg->db_path = arg;
+		break;
+	case 'i':
+		set_action(run, ACT_INIT);
+		break;
+	case 'J':
+		set_action(run, ACT_INIT_IF_MISSING);
+		break;
+	case 'b':
+		run->backup = arg;
+		set_action(run, ACT_BACKUP);
+		break;
+	case 'r':
+		run->restore = arg;
+		set_action(run, ACT_RESTORE);
+		break;
+	case 'K':
+		set_action(run, ACT_ROTATE_KEK);
+		break;
+	case 'N':
+		run->rotate.new_master_key = arg;
+		break;
+	case 'u':
+		run->rotate.new_kek_uri = arg;
+		break;
+	case 'a':
+		run->admin_key_file = arg;
+		break;
+	case 'l':
+		cfg->listen = arg;
+		run->listen_on_command_line = run->on_command_line;
+		break;
+	case 'p':
+		cfg->port_file = arg;
+		break;
+	case 'c':
+		cfg->tls_cert = arg;
+		break;
+	case 'k':
+		cfg->tls_key = arg;
+		break;
+	case 'M':
+		cfg->kek_module = arg;
+		break;
+	case 'U':
+		cfg->kek_uri = arg;
+		break;
+	case 'P':
+		cfg->kek_pin_file = arg;
+		break;
+	case 'm':
+		cfg->master_key = arg;
+		break;
+	case 'w':
+		cfg->wire_log = arg;
+		break;
+	case 'f':
+		cfg->faults = arg;
+		break;
+	case 'T':
+		return number_arg(name, arg, 1, 3600, &cfg->request_timeout);
+	case 'C':
+		return number_arg(name, arg, 1, 1000000, &cfg->max_connections);
+	case 'I':
+		return number_arg(name, arg, 1, 1000000, &cfg->max_per_ip);
+	case 'n':
+		return number_arg(name, arg, 1, 64, &cfg->threads);
+	case 'D':
+		if (oc_log_parse_categories(arg, &mask) != OC_OK) {
+			oc_log_error("oneclaw-vaultd: %s: not a list of debug "
+				     "categories (ONECLAW_PKCS11_DEBUG=help "
+				     "lists them)",
+				     name);
+			return -1;
+		}
+		run->debug = arg;
+		break;
+	case 'G':
+		run->debug_file = arg;
+		break;
+	case 'h':
+		run->action = ACT_HELP;
+		break;
+	case 'V':
+		run->action = ACT_VERSION;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* The last --config of the command line, found without reporting
+ * anything (the full reading does); NULL when none. */
+static const char *find_config(int argc, char **argv)
+{
+	const char *path = NULL;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1)
+		if (c == 'F')
+			path = optarg;
+	opterr = 1;
+	optind = 0; /* GNU getopt: start over */
+	return path;
+}
+
+/* 0, 2 on a usage error (told by getopt), 1 on a bad value (told). */
+static int read_command_line(int argc, char **argv, struct run *run)
+{
+	char name[64];
+	int c, i;
+
+	run->on_command_line = true;
+	while ((c = getopt_long(argc, argv, "", options, &i)) != -1) {
+		if (c == '?')
+			return 2;
+		snprintf(name, sizeof(name), "--%s", options[i].name);
+		if (set_option(run, c, optarg, name))
+			return 1;
+		if (run->action == ACT_HELP || run->action == ACT_VERSION)
+			break;
+	}
+	return 0;
+}
+
+/* --init-if-missing: nothing when the database is there already (its
+ * checks are the server's, at start). */
+static int init_if_missing(const struct run *run)
+{
+	const char *db = run->cfg.db_path;
+	struct stat st;
+
+	if (lstat(db, &st) == 0) {
+		oc_log_info("oneclaw-vaultd: %s exists; nothing to initialise",
+			    db);
+		return 0;
+	}
+	if (errno != ENOENT) {
+		oc_log_error("oneclaw-vaultd: %s: %s", db, strerror(errno));
+		return 1;
+	}
+	return oc_vaultd_init(db, run->cfg.master_key, run->admin_key_file) ==
+		       OC_OK
+		   ? 0
+		   : 1;
+}
+
+/* At most one maintenance command, never with a --listen of the command
+ * line (the file's is a serving setting, ignored then), and a new key
+ * exactly when rotating: one of the two kinds. */
+static bool usable_actions(const struct run *run)
+{
+	const struct oc_kek_rotate_args *r = &run->rotate;
+	bool maintenance = run->action == ACT_BACKUP ||
+			   run->action == ACT_RESTORE ||
+			   run->action == ACT_ROTATE_KEK;
+
+	if (run->n_actions > 1)
+		return false;
+	if (maintenance && run->listen_on_command_line)
+		return false;
+	if (run->action == ACT_ROTATE_KEK)
+		return !!r->new_master_key + !!r->new_kek_uri == 1;
+	return !r->new_master_key && !r->new_kek_uri;
 }
 
 /* No core dumps, not ptrace-attachable: keys live in this process. */
@@ -70,176 +326,12 @@ static void harden(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-int main(int argc, char **argv)
+static int serve(const struct oc_server_config *cfg)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"init", no_argument, NULL, 'i'},
-	    {"admin-key-file", required_argument, NULL, 'a'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"port-file", required_argument, NULL, 'p'},
-	    {"tls-cert", required_argument, NULL, 'c'},
-	    {"tls-key", required_argument, NULL, 'k'},
-	    {"kek-module", required_argument, NULL, 'M'},
-	    {"kek-uri", required_argument, NULL, 'U'},
-	    {"kek-pin-file", required_argument, NULL, 'P'},
-	    {"master-key", required_argument, NULL, 'm'},
-	    {"wire-log", required_argument, NULL, 'w'},
-	    {"faults", required_argument, NULL, 'f'},
-	    {"request-timeout", required_argument, NULL, 'T'},
-	    {"max-connections", required_argument, NULL, 'C'},
-	    {"max-connections-per-ip", required_argument, NULL, 'I'},
-	    {"threads", required_argument, NULL, 'n'},
-	    {"backup", required_argument, NULL, 'b'},
-	    {"restore", required_argument, NULL, 'r'},
-	    {"rotate-kek", no_argument, NULL, 'K'},
-	    {"new-master-key", required_argument, NULL, 'N'},
-	    {"new-kek-uri", required_argument, NULL, 'u'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct oc_server_config cfg;
 	struct oc_server *srv = NULL;
-	const char *admin_key_file = NULL, *backup = NULL, *restore = NULL;
-	struct oc_kek_rotate_args rotate;
-	bool init = false, rotate_kek = false;
 	sigset_t set;
-	int c, sig = 0, rc;
+	int sig = 0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&rotate, 0, sizeof(rotate));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.db_path = optarg;
-			break;
-		case 'i':
-			init = true;
-			break;
-		case 'a':
-			admin_key_file = optarg;
-			break;
-		case 'l':
-			cfg.listen = optarg;
-			break;
-		case 'p':
-			cfg.port_file = optarg;
-			break;
-		case 'c':
-			cfg.tls_cert = optarg;
-			break;
-		case 'k':
-			cfg.tls_key = optarg;
-			break;
-		case 'M':
-			cfg.kek_module = optarg;
-			break;
-		case 'U':
-			cfg.kek_uri = optarg;
-			break;
-		case 'P':
-			cfg.kek_pin_file = optarg;
-			break;
-		case 'm':
-			cfg.master_key = optarg;
-			break;
-		case 'w':
-			cfg.wire_log = optarg;
-			break;
-		case 'f':
-			cfg.faults = optarg;
-			break;
-		case 'T':
-			if (number_arg("--request-timeout", optarg, 1, 3600,
-				       &cfg.request_timeout))
-				return 2;
-			break;
-		case 'C':
-			if (number_arg("--max-connections", optarg, 1, 1000000,
-				       &cfg.max_connections))
-				return 2;
-			break;
-		case 'I':
-			if (number_arg("--max-connections-per-ip", optarg, 1,
-				       1000000, &cfg.max_per_ip))
-				return 2;
-			break;
-		case 'n':
-			if (number_arg("--threads", optarg, 1, 64,
-				       &cfg.threads))
-				return 2;
-			break;
-		case 'b':
-			backup = optarg;
-			break;
-		case 'r':
-			restore = optarg;
-			break;
-		case 'K':
-			rotate_kek = true;
-			break;
-		case 'N':
-			rotate.new_master_key = optarg;
-			break;
-		case 'u':
-			rotate.new_kek_uri = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("oneclaw-vaultd %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc || !cfg.db_path) {
-		usage(stderr);
-		return 2;
-	}
-	oc_log_init();
-	harden();
-	/* The maintenance commands: each alone, never with --listen. */
-	if (init + !!backup + !!restore + rotate_kek > 1 ||
-	    ((backup || restore || rotate_kek) && cfg.listen) ||
-	    (rotate_kek ? !!rotate.new_master_key + !!rotate.new_kek_uri != 1
-			: rotate.new_master_key || rotate.new_kek_uri)) {
-		usage(stderr);
-		return 2;
-	}
-	if (backup)
-		return oc_vaultd_backup(cfg.db_path, backup) == OC_OK ? 0 : 1;
-	if (restore)
-		return oc_vaultd_restore(cfg.db_path, cfg.master_key,
-					 restore) == OC_OK
-			   ? 0
-			   : 1;
-	if (rotate_kek) {
-		rotate.db_path = cfg.db_path;
-		rotate.master_key = cfg.master_key;
-		rotate.kek_module = cfg.kek_module;
-		rotate.kek_uri = cfg.kek_uri;
-		rotate.kek_pin_file = cfg.kek_pin_file;
-		rotate.faults = cfg.faults;
-		return oc_vaultd_rotate_kek(&rotate) == OC_OK ? 0 : 1;
-	}
-	if (init) {
-		if (!admin_key_file || cfg.listen) {
-			usage(stderr);
-			return 2;
-		}
-		return oc_vaultd_init(cfg.db_path, cfg.master_key,
-				      admin_key_file) == OC_OK
-			   ? 0
-			   : 1;
-	}
-	if (!cfg.listen) {
-		usage(stderr);
-		return 2;
-	}
 	/* Signals are taken by sigwait() below; every thread started from
 	 * here on inherits the mask. */
 	signal(SIGPIPE, SIG_IGN);
@@ -251,14 +343,120 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	rc = oc_server_start(&cfg, &srv);
-	if (rc)
+	if (oc_server_start(cfg, &srv))
 		return 1;
+	oc_sd_notify("READY=1");
 	while (sigwait(&set, &sig) == 0) {
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
+		/* SIGHUP: logrotate moved the logs away. */
+		oc_sd_notify("RELOADING=1");
+		oc_server_reopen_logs(srv);
+		oc_log_info("oneclaw-vaultd: log files reopened");
+		oc_sd_notify("READY=1");
 	}
-	fprintf(stderr, "oneclaw-vaultd: stopping (signal %d)\n", sig);
+	oc_sd_notify("STOPPING=1");
+	oc_log_info("oneclaw-vaultd: stopping (signal %d)", sig);
 	oc_server_stop(srv);
+	oc_log_info("oneclaw-vaultd: stopped");
 	return 0;
+}
+
+/* --rotate-kek: the key in use comes from the same options the server
+ * takes. */
+static int rotate_kek(struct run *run)
+{
+	struct oc_kek_rotate_args *r = &run->rotate;
+
+	r->db_path = run->cfg.db_path;
+	r->master_key = run->cfg.master_key;
+	r->kek_module = run->cfg.kek_module;
+	r->kek_uri = run->cfg.kek_uri;
+	r->kek_pin_file = run->cfg.kek_pin_file;
+	r->faults = run->cfg.faults;
+	return oc_vaultd_rotate_kek(r) == OC_OK ? 0 : 1;
+}
+
+static int run_action(struct run *run)
+{
+	if (run->debug || run->debug_file) {
+		if (oc_log_configure(run->debug, run->debug_file) != OC_OK) {
+			oc_log_error("oneclaw-vaultd: cannot open the debug "
+				     "file %s",
+				     run->debug_file);
+			return 1;
+		}
+	}
+	harden();
+	switch (run->action) {
+	case ACT_INIT:
+		return oc_vaultd_init(run->cfg.db_path, run->cfg.master_key,
+				      run->admin_key_file) == OC_OK
+			   ? 0
+			   : 1;
+	case ACT_INIT_IF_MISSING:
+		return init_if_missing(run);
+	case ACT_BACKUP:
+		return oc_vaultd_backup(run->cfg.db_path, run->backup) == OC_OK
+			   ? 0
+			   : 1;
+	case ACT_RESTORE:
+		return oc_vaultd_restore(run->cfg.db_path, run->cfg.master_key,
+					 run->restore) == OC_OK
+			   ? 0
+			   : 1;
+	case ACT_ROTATE_KEK:
+		return rotate_kek(run);
+	default:
+		return serve(&run->cfg);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct oc_vaultd_conf *file = NULL;
+	struct run run;
+	const char *config;
+	int rc = 2;
+
+	memset(&run, 0, sizeof(run));
+	oc_log_init();
+	config = find_config(argc, argv);
+	if (config && oc_vaultd_conf_load(config, options, command_line_only,
+					  set_option, &run, &file) != OC_OK)
+		goto out;
+	switch (read_command_line(argc, argv, &run)) {
+	case 0:
+		break;
+	case 1:
+		goto out; /* the value's problem was told */
+	default:
+		goto usage;
+	}
+	if (run.action == ACT_HELP) {
+		usage(stdout);
+		rc = 0;
+		goto out;
+	}
+	if (run.action == ACT_VERSION) {
+		printf("oneclaw-vaultd %s\n", PACKAGE_VERSION);
+		rc = 0;
+		goto out;
+	}
+	if (optind != argc || !run.cfg.db_path)
+		goto usage;
+	if ((run.action == ACT_INIT || run.action == ACT_INIT_IF_MISSING) &&
+	    !run.admin_key_file)
+		goto usage;
+	if (run.action == ACT_SERVE && !run.cfg.listen)
+		goto usage;
+	if (!usable_actions(&run))
+		goto usage;
+	rc = run_action(&run);
+	goto out;
+usage:
+	usage(stderr);
+out:
+	oc_vaultd_conf_free(file);
+	return rc;
 }
