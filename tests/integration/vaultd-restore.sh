@@ -1,7 +1,8 @@
 #!/bin/sh
 # Restore: a backup replaces a database that has moved on (its write-ahead
-# log still full after kill -9): afterwards the database is the backup's
-# state, no stale log is replayed over it, and a server reads it.  Refused,
+# log still full after kill -9, a rollback journal beside it): afterwards
+# the database is the backup's state, no stale log or journal is left to be
+# replayed over it, and a server reads it.  Refused,
 # changing nothing and leaving nothing beside the database: a restore while
 # a server holds the database, a file that is not SQLite, a truncated
 # backup, a SQLite database that is not oneclaw-vaultd's, a master key that
@@ -55,10 +56,13 @@ refused "not a oneclaw-vaultd database" "$T/other.db"
 refused "does not open" "$T/backup.db" --master-key "$T/wrong.key"
 refused "cannot read" "$T/missing.db"
 
+# A rollback journal left beside it belongs to the old file as much.
+: > "$VAULTD_DB-journal"
 $VAULTD --db "$VAULTD_DB" --restore "$T/backup.db" 2> "$T/err" ||
 	oc_fail "restore: $(cat "$T/err")"
 cat "$T/err"
 [ ! -e "$VAULTD_DB-wal" ] || oc_fail "the old write-ahead log outlived the restore"
+[ ! -e "$VAULTD_DB-journal" ] || oc_fail "the old rollback journal outlived the restore"
 [ "$(stat -c %a "$VAULTD_DB")" = 600 ] || oc_fail "restored mode $(stat -c %a "$VAULTD_DB")"
 [ "$(ls "$T" | grep -c 'vault.db.restore')" = 0 ] || oc_fail "a temporary file was left"
 oc_serve_vaultd
