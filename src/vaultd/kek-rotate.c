@@ -303,8 +303,12 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 			"oneclaw-vaultd: finishing the rotation of %s from key "
 			"%s to key %s\n",
 			a->db_path, old_id, new_id);
-	else
+	else {
+		/* From here the new key is kept whatever happens: a commit
+		 * reported failed may still have reached the disk. */
+		made = false;
 		rc = oc_store_kek_rotation_begin(st, old_id, new_id);
+	}
 	if (rc)
 		goto out;
 	begun = true;
