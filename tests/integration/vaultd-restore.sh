@@ -45,6 +45,11 @@ vd_call 200 GET "/v1/vaults/$V/secrets/later"
 # The server dies hard: its last commits are only in the log.
 vd_kill9
 [ -s "$VAULTD_DB-wal" ] || oc_fail "no write-ahead log to test with"
+# A copy of the database as the crash left it, log and all, to restore
+# from later.
+mkdir "$T/crash"
+cp "$VAULTD_DB" "$T/crash/vault.db"
+cp "$VAULTD_DB-wal" "$T/crash/vault.db-wal"
 
 head -c 65536 /dev/urandom > "$T/random.bin"
 refused "not a database" "$T/random.bin"
@@ -72,4 +77,17 @@ vd_call 200 GET "/v1/vaults/$V/secrets/kept"
 vd_call 404 GET "/v1/vaults/$V/secrets/later"
 # And it takes writes again.
 vd_call 201 PUT "/v1/vaults/$V/secrets/later" '{"value":"after-restore"}'
+
+# A restore only reads its FILE: restored from the crash copy, whose last
+# commits are in its log, the new database has them, and neither the copy
+# nor its log changed (SQLite folds a log into its file on close).
+mkdir "$T/r"
+cp "$VAULTD_DB.master-key" "$T/r/vault.db.master-key"
+sums=$(cd "$T/crash" && sha256sum vault.db vault.db-wal)
+$VAULTD --db "$T/r/vault.db" --restore "$T/crash/vault.db" 2> "$T/err" ||
+	oc_fail "restore of the crash copy: $(cat "$T/err")"
+[ "$(cd "$T/crash" && sha256sum vault.db vault.db-wal 2>&1)" = "$sums" ] ||
+	oc_fail "the restore changed its FILE: $(ls -l "$T/crash")"
+[ "$(sqlite3 "file:$T/r/vault.db?mode=ro" 'SELECT count(*) FROM versions')" = 3 ] ||
+	oc_fail "the crash copy's logged commits are not in its restore"
 exit 0
