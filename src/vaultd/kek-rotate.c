@@ -19,6 +19,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "store.h"
+#include "tokenkey/tokenkey.h"
 
 #define REWRAP_BATCH  100
 #define PATH_MAX_LEN  4096
@@ -208,7 +209,7 @@ static int check_old_token(struct oc_store *st, struct rotation *r,
 	if (rc == OC_ERR_DECRYPT)
 		oc_log_error("oneclaw-vaultd: the token key %s does not open "
 			     "the DEKs of the database",
-			     uri);
+			     oc_tk_uri_shown(uri));
 	return rc;
 }
 
@@ -281,7 +282,8 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 		rc = oc_kek_id(r.new_kek, new_id);
 	if (!rc && strcmp(new_id, old_id) == 0) {
 		oc_log_error("oneclaw-vaultd: %s is the KEK in use",
-			     token ? a->new_kek_uri : a->new_master_key);
+			     token ? oc_tk_uri_shown(a->new_kek_uri)
+				   : a->new_master_key);
 		rc = OC_ERR_CONFIG;
 	}
 	if (!rc && token && !pending)
@@ -339,7 +341,8 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 			"the token key '%s' no longer wraps any DEK of the "
 			"database and can be removed once no backup taken "
 			"before this rotation is needed\n",
-			a->new_kek_uri, a->kek_uri);
+			oc_tk_uri_shown(a->new_kek_uri),
+			oc_tk_uri_shown(a->kek_uri));
 	else
 		fprintf(stderr,
 			"oneclaw-vaultd: start the server with --master-key "

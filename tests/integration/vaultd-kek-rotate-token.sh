@@ -2,7 +2,8 @@
 # Rotation of a token KEK (--rotate-kek --new-kek-uri) to another key of the
 # same SoftHSM2 token, over plain and CMEK secrets, with one secret written
 # before the token was used (wrapped under the master key, which stays).
-# Refused, changing nothing: an old URI whose key did not wrap the DEKs,
+# Refused, changing nothing: an old URI whose key did not wrap the DEKs
+# (named without the PIN a URI may hold),
 # the key in use as the new one, a new URI that matches no key.  Afterwards
 # a server with the new key reads everything back, and with the old key it
 # opens nothing the token wrapped.
@@ -68,6 +69,9 @@ refused() {
 }
 refused "does not open the DEKs" --kek-uri "$U2" --new-kek-uri "$U1"
 refused "is the KEK in use" --kek-uri "$U1" --new-kek-uri "$U1"
+# A URI is named in messages, never a PIN written in it.
+refused "does not open the DEKs" --kek-uri "$U2?pin-value=9753" --new-kek-uri "$U1"
+! grep -q 9753 "$T/err" || oc_fail "a PIN in a URI was shown: $(cat "$T/err")"
 refused "kek3" --kek-uri "$U1" \
 	--new-kek-uri 'pkcs11:token=vaultd-kek;object=kek3;type=secret-key'
 $VAULTD --db "$VAULTD_DB" --rotate-kek --new-kek-uri "$U2" 2> "$T/err" &&
