@@ -233,8 +233,10 @@ int oc_vaultd_restore(const char *db_path, const char *master_key,
 	n = master_key
 		? snprintf(mpath, sizeof(mpath), "%s", master_key)
 		: snprintf(mpath, sizeof(mpath), "%s.master-key", db_path);
-	if (n < 0 || (size_t)n >= sizeof(mpath))
+	if (n < 0 || (size_t)n >= sizeof(mpath)) {
+		oc_log_error("oneclaw-vaultd: the master key path is too long");
 		return OC_ERR_RANGE;
+	}
 	if (stat(file, &sb) != 0) {
 		oc_log_error("oneclaw-vaultd: cannot read %s: %s", file,
 			     strerror(errno));

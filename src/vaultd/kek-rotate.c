@@ -247,8 +247,10 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 	n = a->master_key
 		? snprintf(mpath, sizeof(mpath), "%s", a->master_key)
 		: snprintf(mpath, sizeof(mpath), "%s.master-key", a->db_path);
-	if (n < 0 || (size_t)n >= sizeof(mpath))
+	if (n < 0 || (size_t)n >= sizeof(mpath)) {
+		oc_log_error("oneclaw-vaultd: the master key path is too long");
 		return OC_ERR_RANGE;
+	}
 	if (a->faults) {
 		rc = oc_faults_parse(a->faults, &faults);
 		if (rc)

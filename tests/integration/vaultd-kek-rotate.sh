@@ -3,8 +3,9 @@
 # three vaults, one of them CMEK.  Refused, changing nothing and creating
 # no key: while a server runs, with a master key that does not open the
 # database, with a new key path in a missing directory, with the key in
-# use as the new one.  While it runs, no server starts and no backup is
-# taken.  Killed with -9 after its first batch: the database
+# use as the new one, with a master key path too long.  While it runs, no
+# server starts and no backup is taken.  Killed with -9 after its first
+# batch: the database
 # records exactly that batch, no server starts on it (with either key), a
 # different new key is refused, and running the same command again
 # finishes it.  Then the old key opens nothing, and a server with the new
@@ -60,6 +61,8 @@ oc_stop_vaultd
 refused "does not open" --master-key "$T/wrong.key" --new-master-key "$NEW"
 refused "cannot create master key" --new-master-key "$T/nodir/new.key"
 refused "is the KEK in use" --new-master-key "$OLD"
+refused "master key path is too long" --master-key "$(printf "$T/%04100d" 0)" \
+	--new-master-key "$NEW"
 
 # Killed after its first batch (held there by a test-only fault).
 : > "$T/hold"

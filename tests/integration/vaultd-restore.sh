@@ -6,7 +6,7 @@
 # changing nothing and leaving nothing beside the database: a restore while
 # a server holds the database, a file that is not SQLite, a truncated
 # backup, a SQLite database that is not oneclaw-vaultd's, a master key that
-# does not open the backup, a missing file.
+# does not open the backup, a missing file, a master key path too long.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
 oc_need curl jq sqlite3
@@ -60,6 +60,8 @@ refused "not a oneclaw-vaultd database" "$T/other.db"
 ( umask 077 && head -c 32 /dev/urandom > "$T/wrong.key" )
 refused "does not open" "$T/backup.db" --master-key "$T/wrong.key"
 refused "cannot read" "$T/missing.db"
+long=$(printf "$T/%04100d" 0)
+refused "master key path is too long" "$T/backup.db" --master-key "$long"
 
 # A rollback journal left beside it belongs to the old file as much.
 : > "$VAULTD_DB-journal"
