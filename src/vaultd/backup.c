@@ -157,6 +157,9 @@ int oc_vaultd_backup(const char *db_path, const char *file)
 		remove_db_files(tmp);
 		tmp[0] = '\0';
 		rc = sync_path(file, true);
+		/* A FILE not known to be on disk is no backup. */
+		if (rc)
+			unlink(file);
 	}
 	if (!rc)
 		fprintf(stderr,
