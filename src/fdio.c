@@ -4,6 +4,10 @@
 #include "fdio.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -40,4 +44,35 @@ size_t oc_fdio_read_max(int fd, void *p, size_t max)
 		n += (size_t)r;
 	}
 	return n;
+}
+
+int oc_fdio_sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc = OC_OK, e = 0;
+	int n;
+
+	if (!slash)
+		n = snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		n = snprintf(dir, sizeof(dir), "/");
+	else
+		n = snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path),
+			     path);
+	if (n < 0 || (size_t)n >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return OC_ERR_IO;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return OC_ERR_IO;
+	if (fsync(fd) != 0) {
+		e = errno;
+		rc = OC_ERR_IO;
+	}
+	close(fd);
+	if (rc)
+		errno = e;
+	return rc;
 }

@@ -23,8 +23,6 @@ struct oc_tk_key {
 	pthread_mutex_t lock; /* one operation at a time on the session */
 };
 
-/* The URI for a message: "the URI" when it holds a PIN. */
-const char *oc_tk_uri_shown(const char *uri);
 /* An empty key of module m (a reference is taken) with a new session on
  * slot: for keys the token makes, such as an unwrapped one. */
 int oc_tk_key_new_session(struct oc_tk_module *m, CK_SLOT_ID slot,

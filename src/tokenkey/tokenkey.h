@@ -213,4 +213,7 @@ int oc_tk_unseal_file(const char *path, const struct oc_tk_unseal_args *a,
 		      int kind, uint8_t **secret, size_t *n,
 		      struct oc_tk_err *e);
 
+/* The URI for a message: "the URI" when it holds a PIN. */
+const char *oc_tk_uri_shown(const char *uri);
+
 #endif

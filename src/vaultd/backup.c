@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "dblock.h"
 #include "err.h"
+#include "fdio.h"
 #include "jwt.h"
 #include "kek.h"
 #include "log.h"
@@ -55,38 +55,59 @@ static int make_temp(const char *path, const char *tag, char *tmp, size_t size)
 	return OC_OK;
 }
 
+/* What SQLite may keep beside a database: each belongs to that file
+ * alone. */
+static const char *const db_side[] = {"-journal", "-wal", "-shm"};
+
+/* Removes path's side files; 0, or the errno of the first that could not
+ * be removed (its name in failed). */
+static int remove_side_files(const char *path, char *failed, size_t size)
+{
+	char p[PATH_MAX_LEN + 16];
+	size_t i;
+	int e = 0;
+
+	for (i = 0; i < sizeof(db_side) / sizeof(db_side[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, db_side[i]);
+		if (unlink(p) != 0 && errno != ENOENT && !e) {
+			e = errno;
+			snprintf(failed, size, "%s", p);
+		}
+	}
+	return e;
+}
+
 /* Removes a temporary database with whatever SQLite left beside it. */
 static void remove_db_files(const char *path)
 {
-	static const char *const side[] = {"-journal", "-wal", "-shm"};
-	char p[PATH_MAX_LEN + 16];
-	size_t i;
+	char failed[PATH_MAX_LEN + 16];
 
 	if (!path[0])
 		return;
 	unlink(path);
-	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", path, side[i]);
-		unlink(p);
-	}
+	(void)remove_side_files(path, failed, sizeof(failed));
 }
 
-/* fsync of a file, then of the directory that names it. */
+/* fsync of a file, or of the directory that names it. */
 static int sync_path(const char *path, bool dir)
 {
-	char copy[PATH_MAX_LEN];
-	int fd, rc = OC_OK;
+	int fd, rc = OC_OK, e = 0;
 
-	snprintf(copy, sizeof(copy), "%s", path);
-	fd = open(dir ? dirname(copy) : path,
-		  O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-	if (fd < 0 || fsync(fd) != 0)
-		rc = OC_ERR_IO;
-	if (fd >= 0)
-		close(fd);
+	if (dir) {
+		rc = oc_fdio_sync_dir_of(path);
+		e = errno;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || fsync(fd) != 0) {
+			e = errno;
+			rc = OC_ERR_IO;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (rc)
 		oc_log_error("oneclaw-vaultd: cannot sync %s: %s", path,
-			     strerror(errno));
+			     strerror(e));
 	return rc;
 }
 
@@ -105,11 +126,16 @@ int oc_vaultd_backup(const char *db_path, const char *file)
 	double t0 = now_s();
 	int rc;
 
-	if (lstat(file, &sb) == 0 || errno != ENOENT) {
+	if (lstat(file, &sb) == 0) {
 		oc_log_error("oneclaw-vaultd: %s already exists; a backup "
 			     "never overwrites a file",
 			     file);
 		return OC_ERR_CONFLICT;
+	}
+	if (errno != ENOENT) {
+		oc_log_error("oneclaw-vaultd: cannot create %s: %s", file,
+			     strerror(errno));
+		return OC_ERR_IO;
 	}
 	rc = oc_dblock_shared(db_path, &lock);
 	if (!rc)
@@ -125,8 +151,16 @@ int oc_vaultd_backup(const char *db_path, const char *file)
 			     strerror(errno));
 		rc = OC_ERR_IO;
 	}
-	if (!rc)
+	/* The temporary name goes before the directory is synced: a power
+	 * loss leaves FILE alone, not a second name for it. */
+	if (!rc) {
+		remove_db_files(tmp);
+		tmp[0] = '\0';
 		rc = sync_path(file, true);
+		/* A FILE not known to be on disk is no backup. */
+		if (rc)
+			unlink(file);
+	}
 	if (!rc)
 		fprintf(stderr,
 			"oneclaw-vaultd: backed up %s to %s (%lld bytes in "
@@ -194,16 +228,18 @@ int oc_vaultd_restore(const char *db_path, const char *master_key,
 {
 	struct oc_dblock lock = OC_DBLOCK_NONE;
 	char tmp[PATH_MAX_LEN] = "", mpath[PATH_MAX_LEN];
-	char side[PATH_MAX_LEN + 8];
+	char side[PATH_MAX_LEN + 16];
 	struct stat sb;
 	double t0 = now_s();
-	int n, rc;
+	int e, n, rc;
 
 	n = master_key
 		? snprintf(mpath, sizeof(mpath), "%s", master_key)
 		: snprintf(mpath, sizeof(mpath), "%s.master-key", db_path);
-	if (n < 0 || (size_t)n >= sizeof(mpath))
+	if (n < 0 || (size_t)n >= sizeof(mpath)) {
+		oc_log_error("oneclaw-vaultd: the master key path is too long");
 		return OC_ERR_RANGE;
+	}
 	if (stat(file, &sb) != 0) {
 		oc_log_error("oneclaw-vaultd: cannot read %s: %s", file,
 			     strerror(errno));
@@ -230,17 +266,19 @@ int oc_vaultd_restore(const char *db_path, const char *master_key,
 	 * without it should the rename below fail. */
 	if (lock.fd >= 0)
 		(void)oc_store_checkpoint(db_path);
-	snprintf(side, sizeof(side), "%s-wal", db_path);
-	if (unlink(side) != 0 && errno != ENOENT)
-		rc = OC_ERR_IO;
-	snprintf(side, sizeof(side), "%s-shm", db_path);
-	if (!rc && unlink(side) != 0 && errno != ENOENT)
-		rc = OC_ERR_IO;
-	if (rc) {
+	/* A rollback journal left beside it would be rolled back over the
+	 * restored file just the same.  The removals are made durable before
+	 * the rename: never the new file with the old log. */
+	e = remove_side_files(db_path, side, sizeof(side));
+	if (e) {
 		oc_log_error("oneclaw-vaultd: cannot remove %s: %s", side,
-			     strerror(errno));
+			     strerror(e));
+		rc = OC_ERR_IO;
 		goto out;
 	}
+	rc = sync_path(db_path, true);
+	if (rc)
+		goto out;
 	if (rename(tmp, db_path) != 0) {
 		oc_log_error("oneclaw-vaultd: cannot replace %s: %s", db_path,
 			     strerror(errno));

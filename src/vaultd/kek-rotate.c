@@ -19,6 +19,7 @@
 #include "log.h"
 #include "secmem.h"
 #include "store.h"
+#include "tokenkey/tokenkey.h"
 
 #define REWRAP_BATCH  100
 #define PATH_MAX_LEN  4096
@@ -191,9 +192,11 @@ static int open_kek(const char *mpath, const struct oc_kek_rotate_args *a,
 }
 
 /* Before anything changes, that the old token key opens the first DEK it
- * wrapped (the master key was checked by the signing key). */
+ * wrapped (the master key was checked by the signing key); *finished when
+ * the new key opens it instead, as when a rotation ended before its
+ * command could say so. */
 static int check_old_token(struct oc_store *st, struct rotation *r,
-			   const char *uri)
+			   const char *uri, bool *finished)
 {
 	struct oc_kek_sample sample;
 	bool found = false;
@@ -204,12 +207,33 @@ static int check_old_token(struct oc_store *st, struct rotation *r,
 	if (!rc && found)
 		rc = oc_kek_unwrap(r->old_kek, sample.vault_id, sample.salt,
 				   sample.dek, sample.dek_len, r->dek);
+	if (rc == OC_ERR_DECRYPT &&
+	    oc_kek_unwrap(r->new_kek, sample.vault_id, sample.salt, sample.dek,
+			  sample.dek_len, r->dek) == OC_OK) {
+		*finished = true;
+		rc = OC_OK;
+	}
 	oc_wipe(r->dek, OC_DEK_LEN);
 	if (rc == OC_ERR_DECRYPT)
 		oc_log_error("oneclaw-vaultd: the token key %s does not open "
 			     "the DEKs of the database",
-			     uri);
+			     oc_tk_uri_shown(uri));
 	return rc;
+}
+
+/* Whether the master key at path, when there is one, opens the database,
+ * as when a rotation to it ended before its command could say so. */
+static bool rotated_to(struct oc_store *st, const char *path)
+{
+	struct oc_kek *k = NULL;
+	struct stat sb;
+	bool yes;
+
+	if (lstat(path, &sb) != 0)
+		return false;
+	yes = oc_kek_open(path, &k) == OC_OK && opens(st, k);
+	oc_kek_free(k);
+	return yes;
 }
 
 static double now_s(void)
@@ -231,7 +255,7 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 	char new_id[OC_KEK_ID_HEX_LEN + 1];
 	uint8_t sealed[OC_SIGNING_SEED_LEN + 64];
 	size_t sealed_len = 0, done = 0, total = 0;
-	bool pending = false, made = false, begun = false;
+	bool pending = false, made = false, begun = false, finished = false;
 	bool token = a->new_kek_uri != NULL;
 	double t0 = now_s(), secs;
 	int n, rc;
@@ -246,8 +270,10 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 	n = a->master_key
 		? snprintf(mpath, sizeof(mpath), "%s", a->master_key)
 		: snprintf(mpath, sizeof(mpath), "%s.master-key", a->db_path);
-	if (n < 0 || (size_t)n >= sizeof(mpath))
+	if (n < 0 || (size_t)n >= sizeof(mpath)) {
+		oc_log_error("oneclaw-vaultd: the master key path is too long");
 		return OC_ERR_RANGE;
+	}
 	if (a->faults) {
 		rc = oc_faults_parse(a->faults, &faults);
 		if (rc)
@@ -265,6 +291,17 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 	if (rc)
 		goto out;
 	if (!opens(st, r.old_kek)) {
+		/* No rotation is unfinished then: until its last step the
+		 * old key opens the database. */
+		if (!token && rotated_to(st, a->new_master_key)) {
+			fprintf(stderr,
+				"oneclaw-vaultd: %s already opens %s (a "
+				"rotation to it is finished); start the "
+				"server with --master-key %s\n",
+				a->new_master_key, a->db_path,
+				a->new_master_key);
+			goto out;
+		}
 		oc_log_error("oneclaw-vaultd: the master key %s does not open "
 			     "%s",
 			     mpath, a->db_path);
@@ -281,12 +318,20 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 		rc = oc_kek_id(r.new_kek, new_id);
 	if (!rc && strcmp(new_id, old_id) == 0) {
 		oc_log_error("oneclaw-vaultd: %s is the KEK in use",
-			     token ? a->new_kek_uri : a->new_master_key);
+			     token ? oc_tk_uri_shown(a->new_kek_uri)
+				   : a->new_master_key);
 		rc = OC_ERR_CONFIG;
 	}
 	if (!rc && token && !pending)
-		rc = check_old_token(st, &r, a->kek_uri);
-	if (rc)
+		rc = check_old_token(st, &r, a->kek_uri, &finished);
+	if (!rc && finished)
+		fprintf(stderr,
+			"oneclaw-vaultd: the token key %s already wraps the "
+			"DEKs of %s (a rotation to it is finished); start the "
+			"server with --kek-uri '%s'\n",
+			oc_tk_uri_shown(a->new_kek_uri), a->db_path,
+			oc_tk_uri_shown(a->new_kek_uri));
+	if (rc || finished)
 		goto out;
 	if (pending && (strcmp(rec.old_id, old_id) != 0 ||
 			strcmp(rec.new_id, new_id) != 0)) {
@@ -303,8 +348,12 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 			"oneclaw-vaultd: finishing the rotation of %s from key "
 			"%s to key %s\n",
 			a->db_path, old_id, new_id);
-	else
+	else {
+		/* From here the new key is kept whatever happens: a commit
+		 * reported failed may still have reached the disk. */
+		made = false;
 		rc = oc_store_kek_rotation_begin(st, old_id, new_id);
+	}
 	if (rc)
 		goto out;
 	begun = true;
@@ -335,7 +384,8 @@ int oc_vaultd_rotate_kek(const struct oc_kek_rotate_args *a)
 			"the token key '%s' no longer wraps any DEK of the "
 			"database and can be removed once no backup taken "
 			"before this rotation is needed\n",
-			a->new_kek_uri, a->kek_uri);
+			oc_tk_uri_shown(a->new_kek_uri),
+			oc_tk_uri_shown(a->kek_uri));
 	else
 		fprintf(stderr,
 			"oneclaw-vaultd: start the server with --master-key "

@@ -57,6 +57,10 @@ int oc_kek_master_create(const char *path)
 		rc = OC_ERR_IO;
 	if (close(fd) != 0 && !rc)
 		rc = OC_ERR_IO;
+	/* The key's name must be on disk before anything is sealed under
+	 * it: a database whose DEKs a lost key wraps is lost with it. */
+	if (!rc)
+		rc = oc_fdio_sync_dir_of(path);
 	oc_wipe(key, sizeof(key));
 	if (rc) {
 		oc_log_error("oneclaw-vaultd: cannot write master key %s",

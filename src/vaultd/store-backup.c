@@ -20,9 +20,9 @@ static int fail(sqlite3 *db, const char *path, const char *what)
 	return OC_ERR_IO;
 }
 
-static int open_db(const char *path, sqlite3 **db)
+static int open_db(const char *path, int flags, sqlite3 **db)
 {
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK)
 		return fail(*db, path, "cannot open");
 	sqlite3_busy_timeout(*db, 10000);
 	return OC_OK;
@@ -101,9 +101,15 @@ int oc_store_snapshot(const char *src_path, const char *dst_path)
 	sqlite3 *src = NULL, *dst = NULL;
 	int rc;
 
-	rc = open_db(src_path, &src);
+	/* The source only read: a read-write connection would fold a log
+	 * beside it into it on close, or roll a journal back into it, and a
+	 * restore must leave its FILE as it found it.  The destination is
+	 * the caller's new temporary file, never a link planted there. */
+	rc = open_db(src_path, SQLITE_OPEN_READONLY, &src);
 	if (!rc)
-		rc = open_db(dst_path, &dst);
+		rc =
+		    open_db(dst_path,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, &dst);
 	if (rc)
 		goto out;
 	/* One read transaction across every step: the copy is the

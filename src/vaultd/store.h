@@ -247,7 +247,8 @@ int oc_store_rotate_finish(struct oc_store *st, const char *job_id,
  * file dst_path (store-backup.c): SQLite's online backup API in steps under
  * one read transaction, while other processes write; then the copy is made
  * a single file (rollback journal) and must pass PRAGMA integrity_check and
- * hold this schema version. */
+ * hold this schema version.  src_path is opened read-only: neither it nor
+ * a log beside it is changed. */
 int oc_store_snapshot(const char *src_path, const char *dst_path);
 /* Moves every commit in path's write-ahead log into the database file, so
  * that the file alone holds them; no other process may have it open.

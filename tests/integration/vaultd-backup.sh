@@ -7,7 +7,8 @@
 # PUT only once the last is acknowledged), with every secret acknowledged
 # before the backup started among them.  Restored into a new place and
 # served by a second server, each of those reads back to its value.  Then
-# the refusals: an existing FILE, a missing directory, a missing database,
+# the refusals: an existing FILE, a missing directory, a path through a
+# file, a missing database,
 # and the maintenance commands mixed with each other or with --listen.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
@@ -126,6 +127,9 @@ sum=$(sha256sum < "$B")
 $VAULTD --db "$VAULTD_DB" --backup "$B" 2> "$T/err" && oc_fail "a backup overwrote a file"
 grep -q "already exists" "$T/err" || oc_fail "existing file: $(cat "$T/err")"
 [ "$(sha256sum < "$B")" = "$sum" ] || oc_fail "the existing file changed"
+# A path through a file is no existing FILE, but one that cannot be made.
+$VAULTD --db "$VAULTD_DB" --backup "$B/b2.db" 2> "$T/err" && oc_fail "a backup under a file succeeded"
+grep -q "cannot create $B/b2.db: Not a directory" "$T/err" || oc_fail "path through a file: $(cat "$T/err")"
 $VAULTD --db "$T/nonexistent.db" --backup "$T/out/b2.db" 2> "$T/err" &&
 	oc_fail "a backup of a missing database succeeded"
 grep -q "nonexistent.db" "$T/err" || oc_fail "missing database: $(cat "$T/err")"

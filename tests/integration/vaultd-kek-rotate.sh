@@ -3,12 +3,14 @@
 # three vaults, one of them CMEK.  Refused, changing nothing and creating
 # no key: while a server runs, with a master key that does not open the
 # database, with a new key path in a missing directory, with the key in
-# use as the new one.  While it runs, no server starts and no backup is
-# taken.  Killed with -9 after its first batch: the database
+# use as the new one, with a master key path too long.  While it runs, no
+# server starts and no backup is taken.  Killed with -9 after its first
+# batch: the database
 # records exactly that batch, no server starts on it (with either key), a
 # different new key is refused, and running the same command again
-# finishes it.  Then the old key opens nothing, and a server with the new
-# key reads every secret back.
+# finishes it.  Then the old key opens nothing, the same command again
+# says the rotation is finished, and a server with the new key reads every
+# secret back.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
 oc_need curl jq node sqlite3
@@ -60,6 +62,8 @@ oc_stop_vaultd
 refused "does not open" --master-key "$T/wrong.key" --new-master-key "$NEW"
 refused "cannot create master key" --new-master-key "$T/nodir/new.key"
 refused "is the KEK in use" --new-master-key "$OLD"
+refused "master key path is too long" --master-key "$(printf "$T/%04100d" 0)" \
+	--new-master-key "$NEW"
 
 # Killed after its first batch (held there by a test-only fault).
 : > "$T/hold"
@@ -117,6 +121,14 @@ $VAULTD --db "$VAULTD_DB" --listen 127.0.0.1:0 --port-file "$T/port.x" 2> "$T/er
 	oc_fail "a server started with the old key"
 grep -q "does not open" "$T/err" || oc_fail "old key: $(cat "$T/err")"
 refused "does not open" --new-master-key "$T/other.key"
+# Killed after its last transaction, before it could say so: the same
+# command again says it is finished, changing nothing.
+state > "$T/state.before"
+$VAULTD --db "$VAULTD_DB" --rotate-kek --new-master-key "$NEW" 2> "$T/err" ||
+	oc_fail "the finished rotation run again: $(cat "$T/err")"
+grep -q "a rotation to it is finished" "$T/err" || oc_fail "run again: $(cat "$T/err")"
+state > "$T/state.after"
+cmp -s "$T/state.before" "$T/state.after" || oc_fail "running it again changed the database"
 
 oc_serve_vaultd --master-key "$NEW"
 bulk check "$VA" 1200 a || oc_fail "vault a after the rotation"
