@@ -53,14 +53,26 @@ static void strs_free(struct oc_api_strs *l)
 	l->n = 0;
 }
 
+/* Whether entry e of a string list is usable: a string without NUL that
+ * ok takes. */
+static const char *strs_entry(const struct oc_json *e, bool (*ok)(const char *))
+{
+	size_t len;
+	const char *s = oc_json_string(e, &len);
+
+	return s && !memchr(s, '\0', len) && ok(s) ? s : NULL;
+}
+
 /* An optional array of strings: entries that fail ok (or are not
  * strings) are left out and logged, as is all past OC_API_AGENT_LIST_MAX;
- * absent, null or not an array is an empty list.  Only OC_ERR_NOMEM. */
+ * absent, null or not an array is an empty list.  The array has room for
+ * the usable entries only (what a list holds is counted by what is
+ * kept).  Only OC_ERR_NOMEM. */
 static int take_strs(const struct oc_json *o, const char *key,
 		     bool (*ok)(const char *), struct oc_api_strs *out)
 {
-	const struct oc_json *v = oc_json_get(o, key), *e;
-	size_t i, n, len, skipped = 0;
+	const struct oc_json *v = oc_json_get(o, key);
+	size_t i, n, usable = 0, skipped = 0;
 	const char *s;
 
 	memset(out, 0, sizeof(*out));
@@ -75,18 +87,24 @@ static int take_strs(const struct oc_json *o, const char *key,
 		skipped += n - OC_API_AGENT_LIST_MAX;
 		n = OC_API_AGENT_LIST_MAX;
 	}
-	if (n == 0)
+	for (i = 0; i < n; i++)
+		if (strs_entry(oc_json_at(v, i), ok))
+			usable++;
+	skipped += n - usable;
+	if (skipped)
+		oc_debug(OC_LOG_API,
+			 "server response: %zu entries of \"%s\" unusable: "
+			 "ignored",
+			 skipped, key);
+	if (usable == 0)
 		return OC_OK;
-	out->v = calloc(n, sizeof(*out->v));
+	out->v = calloc(usable, sizeof(*out->v));
 	if (!out->v)
 		return OC_ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		e = oc_json_at(v, i);
-		s = oc_json_string(e, &len);
-		if (!s || memchr(s, '\0', len) || !ok(s)) {
-			skipped++;
+	for (i = 0; i < n && out->n < usable; i++) {
+		s = strs_entry(oc_json_at(v, i), ok);
+		if (!s)
 			continue;
-		}
 		out->v[out->n] = strdup(s);
 		if (!out->v[out->n]) {
 			strs_free(out);
@@ -94,12 +112,19 @@ static int take_strs(const struct oc_json *o, const char *key,
 		}
 		out->n++;
 	}
-	if (skipped)
-		oc_debug(OC_LOG_API,
-			 "server response: %zu entries of \"%s\" unusable: "
-			 "ignored",
-			 skipped, key);
 	return OC_OK;
+}
+
+/* The heap bytes of a list: the array and each string, with a malloc
+ * chunk's overhead (a server's many short strings cost more than their
+ * text). */
+static size_t strs_held(const struct oc_api_strs *l)
+{
+	size_t i, n = l->n * sizeof(*l->v);
+
+	for (i = 0; i < l->n; i++)
+		n += strlen(l->v[i]) + 1 + 2 * sizeof(void *);
+	return n;
 }
 
 void oc_agent_clear(struct oc_agent *ag)
@@ -158,6 +183,13 @@ static int parse_agent(const struct oc_json *o, void *item, bool *skip)
 static void agent_clear_item(void *item)
 {
 	oc_agent_clear(item);
+}
+
+static size_t agent_held(const void *item)
+{
+	const struct oc_agent *ag = item;
+
+	return strs_held(&ag->scopes) + strs_held(&ag->vault_ids);
 }
 
 /* The agent of an answer: the object itself, or its "agent" member (the
@@ -344,7 +376,8 @@ int oc_api_agent_list(struct oc_api *a, struct oc_agent **out, size_t *n)
 					      .field = "agents",
 					      .size = sizeof(struct oc_agent),
 					      .parse = parse_agent,
-					      .clear = agent_clear_item};
+					      .clear = agent_clear_item,
+					      .held = agent_held};
 	void *v;
 	int rc;
 

@@ -1326,6 +1326,7 @@ int oc_api_call_list(struct oc_api *a, const struct oc_api_call *c,
 	l.size = spec->size;
 	l.parse = spec->parse;
 	l.clear = spec->clear;
+	l.held = spec->held;
 	return list_do(a, &cl, spec->field, &l, out, n);
 }
 
