@@ -298,14 +298,29 @@ static int emit_key(struct oc_tool *t, const char *cmd, const char *out,
 	}
 	oc_secure_free(line);
 	if (rc) {
-		oc_tool_err("%s: cannot write the output%s", cmd,
-			    out ? "" : " (the key is lost: rotate it)");
+		if (out)
+			oc_tool_err("%s: cannot write the output (the key is "
+				    "in %s)",
+				    cmd, out);
+		else
+			oc_tool_err("%s: cannot write the output (the key is "
+				    "lost: run `oneclaw-tool agent rotate-key "
+				    "%s`)",
+				    cmd, ag->id);
 		return OC_EXIT_FAIL;
 	}
 	if (!t->json && !t->quiet && !out)
 		fprintf(stderr, "agent id: %s (the key above is shown once)\n",
 			ag->id);
 	return 0;
+}
+
+/* Whether a failed create or rotate-key may still have been done: the
+ * answer was lost or unusable after the server acted, so that a key was
+ * made that nobody holds (and a rotated agent's old key has ended). */
+static bool maybe_done(int rc)
+{
+	return rc == OC_ERR_NET || rc == OC_ERR_SERVER;
 }
 
 /* Whether --out names a file that is there already: told before the key
@@ -400,6 +415,7 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	char *key = NULL, safe[300];
 	size_t i, j, n_ids = 0;
 	int r, rc = OC_EXIT_FAIL;
+	bool done;
 
 	/* No option repeats more often than there are arguments. */
 	ca.vaults = calloc((size_t)argc, sizeof(*ca.vaults));
@@ -453,8 +469,14 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	in.expires_at = ca.expires_at;
 	rc = oc_api_agent_create(a, &in, &ag, &key);
 	if (rc) {
+		done = maybe_done(rc);
 		rc = oc_tool_fail(t, rc, "creating agent '%s'",
 				  oc_out_safe(argv[r], safe, sizeof(safe)));
+		if (done)
+			oc_tool_err("agent create: the agent may have been "
+				    "created with a key nobody holds: see "
+				    "`oneclaw-tool agent list`, then rm it or "
+				    "rotate-key it");
 		goto out;
 	}
 	oc_debug(OC_LOG_TOOL, "agent %s created", ag.id);
@@ -488,6 +510,7 @@ static int agent_rotate_key(struct oc_tool *t, int argc, char **argv)
 	const char *out = NULL;
 	struct oc_api *a;
 	char *key = NULL;
+	bool done;
 	int r, rc;
 
 	r = oc_tool_getopt_n(t, "agent rotate-key", agent_usage, argc, argv,
@@ -502,7 +525,14 @@ static int agent_rotate_key(struct oc_tool *t, int argc, char **argv)
 		return rc;
 	rc = oc_api_agent_rotate_key(a, ag.id, &rotated, &key);
 	if (rc) {
+		done = maybe_done(rc);
 		rc = oc_tool_fail(t, rc, "rotating the key of agent %s", ag.id);
+		if (done)
+			oc_tool_err("agent rotate-key: the key of agent %s may "
+				    "have been rotated (the old key would no "
+				    "longer work): run `oneclaw-tool agent "
+				    "rotate-key %s` again to get a key",
+				    ag.id, ag.id);
 		goto out;
 	}
 	/* The answer may carry only the key: show the agent as read. */

@@ -200,6 +200,33 @@ expect_exit 1 "unknown vault" tool policy list no-such-vault
 expect_exit 1 "unknown vault" tool agent create x --vault no-such-vault
 tool agent get x > /dev/null 2>&1 && oc_fail "an unknown --vault still made an agent"
 
+echo "== a key that cannot be written: exit 1, and what happened told"
+# A write that fails half-way (file size limit): the file is removed, the
+# key is not shown anywhere, and the message says the rotated key is held
+# by nobody and how to get one.
+(
+	trap '' XFSZ
+	ulimit -f 0
+	rc=0
+	tool agent rotate-key "$JID" --out "$T/half.key" 2>&1 || rc=$?
+	echo "rc=$rc"
+) | cat > "$T/half.log"
+grep -q '^rc=1$' "$T/half.log" || oc_fail "rotate-key into a full file: $(cat "$T/half.log")"
+grep -q "cannot write $T/half.key: .*a key nobody holds: run \`oneclaw-tool agent rotate-key $JID --out FILE\`" \
+	"$T/half.log" || oc_fail "rotate-key into a full file: $(cat "$T/half.log")"
+[ -e "$T/half.key" ] && oc_fail "a half-written key file was left"
+grep -q ocv_ "$T/half.log" && oc_fail "a failed key file write printed the key"
+refused "$JKEY2" "$A" db/pass 'credential was refused'
+# stdout that cannot be written: without --out the key is lost (said,
+# with the command that makes a new one); with --out it is in the file.
+expect_exit 1 "the key is lost: run \`oneclaw-tool agent rotate-key $JID\`" \
+	sh -c 'exec "$@" > /dev/full' sh $OC_WRAP "$TOOL" agent rotate-key "$JID"
+expect_exit 1 "cannot write the output \(the key is in $T/full.key\)" \
+	sh -c 'exec "$@" > /dev/full' sh $OC_WRAP "$TOOL" --json agent rotate-key "$JID" --out "$T/full.key"
+FKEY=$(cat "$T/full.key")
+oc_secret "$FKEY"
+reads "$FKEY" "$A" db/pass fixture-agents-db/pass
+
 echo "== usage errors: exit 2, a message, nothing sent"
 before=$(tool --json agent list | jq length)
 expect_exit 2 'create, list, get' tool agent
