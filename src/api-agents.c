@@ -151,6 +151,7 @@ static int parse_agent(const struct oc_json *o, void *item, bool *skip)
 {
 	struct oc_agent *ag = item;
 	bool present;
+	size_t n = 0;
 	int rc;
 
 	memset(ag, 0, sizeof(*ag));
@@ -161,6 +162,8 @@ static int parse_agent(const struct oc_json *o, void *item, bool *skip)
 		return OC_OK;
 	}
 	oc_api_take_text(o, "name", ag->name, sizeof(ag->name));
+	ag->name_clipped =
+	    oc_json_get_string(o, "name", &n) && n != strlen(ag->name);
 	oc_api_take_text(o, "description", ag->description,
 			 sizeof(ag->description));
 	oc_api_take_text(o, "auth_method", ag->auth_method,

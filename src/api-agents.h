@@ -36,6 +36,9 @@ struct oc_api_strs {
 struct oc_agent {
 	char id[OC_WIRE_ID_MAX + 1];
 	char name[OC_WIRE_NAME_MAX + 1];
+	/* The server's name did not fit or held a NUL: name is its start,
+	 * shown but matching no name asked for. */
+	bool name_clipped;
 	char description[OC_WIRE_DESCRIPTION_MAX + 1];
 	char auth_method[32];
 	bool is_active;

@@ -370,7 +370,8 @@ int oc_tool_agent(struct oc_tool *t, const char *arg, struct oc_agent *out,
 	if (rc)
 		return oc_tool_fail(t, rc, "agent %s: listing agents", safe);
 	for (i = 0; i < n; i++) {
-		if (strcmp(list[i].name, arg) == 0) {
+		/* A clipped name is only the start of the agent's own. */
+		if (!list[i].name_clipped && strcmp(list[i].name, arg) == 0) {
 			hits++;
 			hit = i;
 		}

@@ -54,6 +54,18 @@ else
 	cf_bad "agent list: $(cat "$T/al.err")"
 fi
 
+echo "== a name clipped (a NUL, or longer than a name may be) names no agent"
+LONG=$(printf '%01020d' 0 | tr 0 L)
+for n in clip "$LONG"; do
+	short=$(printf %.8s "$n")
+	if cf_tool agent get "$n" > /dev/null 2> "$T/g.err"; then
+		cf_bad "agent get $short...: matched the agent whose name only starts so"
+	else
+		grep -q "unknown agent" "$T/g.err" && cf_ok "agent get $short...: unknown" ||
+			cf_bad "agent get $short...: $(cat "$T/g.err")"
+	fi
+done
+
 echo "== agent get: nulls, members left out, mistyped members, odd lists"
 # check NAME JQ WANT
 check() {

@@ -494,6 +494,8 @@ def scenario_odd_agents(st):
     })
     agent("long-description", {"description": "d" * 4096})
     agent("evil\u001b]0;owned\u0007name", {})
+    agent("clip\u0000tail", {})
+    agent("L" * 1020 + "tail", {})
     st.agent_order.append({"name": "no-id", "is_active": True})
     st.agent_order.append({"id": None, "name": "null-id"})
     st.agent_order.append({"id": 42, "name": "numeric-id"})
