@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd-agents.h"
@@ -242,41 +241,38 @@ static int print_agent(struct oc_tool *t, const struct oc_agent *ag)
 	return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
 }
 
-/* The new key: into a new 0600 file (out), else on stdout; with --json
- * in the document {"agent", "api_key" | "key_file"}. */
-static int emit_key(struct oc_tool *t, const char *cmd, const char *out,
+/* The new key: into the new 0600 file out (fd, which this closes), else
+ * on stdout; with --json in the document {"agent", "api_key" |
+ * "key_file"}. */
+static int emit_key(struct oc_tool *t, const char *cmd, const char *out, int fd,
 		    const struct oc_agent *ag, const char *key)
 {
 	size_t n = strlen(key);
 	struct oc_out_json o;
-	bool made = false;
 	char *line;
 	int rc;
 
 	line = oc_secure_alloc(n + 2);
 	if (!line) {
-		oc_tool_err("%s: out of memory", cmd);
+		if (out) {
+			close(fd);
+			unlink(out);
+		}
+		oc_tool_err("%s: out of memory (the agent %s has a key nobody "
+			    "holds: run `oneclaw-tool agent rotate-key %s`)",
+			    cmd, ag->id, ag->id);
 		return OC_EXIT_FAIL;
 	}
 	memcpy(line, key, n);
 	line[n] = '\n';
-	if (out) {
-		rc = oc_newfile_write(AT_FDCWD, out, line, n + 1, &made);
-		if (rc) {
-			oc_tool_err("%s: cannot %s %s: %s%s (the agent %s has "
-				    "a key nobody holds: run `oneclaw-tool "
-				    "agent rotate-key %s --out FILE`)",
-				    cmd, made ? "write" : "create", out,
-				    strerror(errno),
-				    errno == EEXIST ? ", and an existing file "
-						      "is never overwritten"
-						    : "",
-				    ag->id, ag->id);
-			if (made)
-				unlink(out);
-			oc_secure_free(line);
-			return OC_EXIT_FAIL;
-		}
+	if (out && oc_newfile_finish(fd, line, n + 1) != 0) {
+		oc_tool_err("%s: cannot write %s: %s (the agent %s has a key "
+			    "nobody holds: run `oneclaw-tool agent rotate-key "
+			    "%s --out FILE`)",
+			    cmd, out, strerror(errno), ag->id, ag->id);
+		unlink(out);
+		oc_secure_free(line);
+		return OC_EXIT_FAIL;
 	}
 	if (t->json) {
 		rc = oc_out_json_open(&o, true);
@@ -323,18 +319,34 @@ static bool maybe_done(int rc)
 	return rc == OC_ERR_NET || rc == OC_ERR_SERVER;
 }
 
-/* Whether --out names a file that is there already: told before the key
- * is made, so that a refused file leaves no key nobody holds (the file
- * is still created with O_EXCL, which settles a race). */
-static bool out_taken(const char *cmd, const char *out)
+/* --out is made before the key is: a name that cannot be created (there
+ * already, in a directory missing or not writable) leaves no key nobody
+ * holds.  *fd: the new empty file, -1 without --out. */
+static int out_open(const char *cmd, const char *out, int *fd)
 {
-	struct stat st;
+	*fd = -1;
+	if (!out)
+		return 0;
+	*fd = oc_newfile_open(AT_FDCWD, out);
+	if (*fd >= 0)
+		return 0;
+	if (errno == EEXIST)
+		oc_tool_err("%s: --out %s exists: a key file is never "
+			    "overwritten",
+			    cmd, out);
+	else
+		oc_tool_err("%s: cannot create --out %s: %s", cmd, out,
+			    strerror(errno));
+	return OC_EXIT_FAIL;
+}
 
-	if (!out || lstat(out, &st) != 0)
-		return false;
-	oc_tool_err("%s: --out %s exists: a key file is never overwritten", cmd,
-		    out);
-	return true;
+/* An --out file the key never reached (no key was made): removed. */
+static void out_drop(const char *out, int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(out);
 }
 
 /* --- finding an agent -------------------------------------------------- */
@@ -415,7 +427,7 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	struct oc_api *a;
 	char *key = NULL, safe[300];
 	size_t i, j, n_ids = 0;
-	int r, rc = OC_EXIT_FAIL;
+	int r, fd = -1, rc = OC_EXIT_FAIL;
 	bool done;
 
 	/* No option repeats more often than there are arguments. */
@@ -440,10 +452,9 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 				   OC_WIRE_NAME_MAX);
 		goto out;
 	}
-	if (out_taken(ca.cmd, ca.out)) {
-		rc = OC_EXIT_FAIL;
+	rc = out_open(ca.cmd, ca.out, &fd);
+	if (rc)
 		goto out;
-	}
 	for (i = 0; i < ca.n_vaults; i++) {
 		rc = oc_tool_vault(t, ca.vaults[i], &v[n_ids], NULL);
 		if (rc)
@@ -481,8 +492,10 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 		goto out;
 	}
 	oc_debug(OC_LOG_TOOL, "agent %s created", ag.id);
-	rc = emit_key(t, ca.cmd, ca.out, &ag, key);
+	rc = emit_key(t, ca.cmd, ca.out, fd, &ag, key);
+	fd = -1;
 out:
+	out_drop(ca.out, fd);
 	oc_secure_free(key);
 	oc_agent_clear(&ag);
 	free(v);
@@ -512,18 +525,18 @@ static int agent_rotate_key(struct oc_tool *t, int argc, char **argv)
 	struct oc_api *a;
 	char *key = NULL;
 	bool done;
-	int r, rc;
+	int r, fd, rc;
 
 	r = oc_tool_getopt_n(t, "agent rotate-key", agent_usage, argc, argv,
 			     rotate_opts, out_opt, &out, 1,
 			     "exactly one AGENT");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (out_taken("agent rotate-key", out))
+	if (out_open("agent rotate-key", out, &fd))
 		return OC_EXIT_FAIL;
 	rc = oc_tool_agent(t, argv[r], &ag, &a);
 	if (rc)
-		return rc;
+		goto out;
 	rc = oc_api_agent_rotate_key(a, ag.id, &rotated, &key);
 	if (rc) {
 		done = maybe_done(rc);
@@ -537,9 +550,11 @@ static int agent_rotate_key(struct oc_tool *t, int argc, char **argv)
 		goto out;
 	}
 	/* The answer may carry only the key: show the agent as read. */
-	rc = emit_key(t, "agent rotate-key", out,
+	rc = emit_key(t, "agent rotate-key", out, fd,
 		      rotated.name[0] ? &rotated : &ag, key);
+	fd = -1;
 out:
+	out_drop(out, fd);
 	oc_secure_free(key);
 	oc_agent_clear(&rotated);
 	oc_agent_clear(&ag);

@@ -226,6 +226,19 @@ expect_exit 1 "cannot write the output \(the key is in $T/full.key\)" \
 FKEY=$(cat "$T/full.key")
 oc_secret "$FKEY"
 reads "$FKEY" "$A" db/pass fixture-agents-db/pass
+# An --out that cannot be created stops the command before a key is made:
+# the key in use keeps working, no agent appears, no file is left.
+expect_exit 1 "cannot create --out $T/no-such-dir/k: No such file" \
+	tool agent rotate-key "$JID" --out "$T/no-such-dir/k"
+reads "$FKEY" "$A" db/pass fixture-agents-db/pass
+expect_exit 1 "cannot create --out $T/no-such-dir/k" \
+	tool agent create nodir --out "$T/no-such-dir/k"
+tool agent get nodir > /dev/null 2>&1 && oc_fail "an --out that cannot be created still made an agent"
+# A command that fails before the key is made removes the file it made.
+expect_exit 1 "unknown agent 'nobody'" tool agent rotate-key nobody --out "$T/nobody.key"
+[ -e "$T/nobody.key" ] && oc_fail "a failed rotate-key left its --out file"
+expect_exit 1 "unknown vault" tool agent create x --vault no-such-vault --out "$T/x.key"
+[ -e "$T/x.key" ] && oc_fail "a failed create left its --out file"
 
 echo "== usage errors: exit 2, a message, nothing sent"
 before=$(tool --json agent list | jq length)
