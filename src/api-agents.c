@@ -289,10 +289,12 @@ static bool agent_new_ok(const struct oc_agent_new *in)
 	for (i = 0; i < in->n_vault_ids; i++)
 		if (!oc_api_id_ok(in->vault_ids[i]))
 			return false;
-	for (i = 0; i < in->n_scopes; i++)
+	for (i = 0, n = 0; i < in->n_scopes; i++) {
 		if (!glob_ok(in->scopes[i]))
 			return false;
-	return true;
+		n += strlen(in->scopes[i]);
+	}
+	return n <= OC_API_AGENT_GLOBS_MAX;
 }
 
 static int agent_body(const struct oc_agent_new *in, struct oc_buf *b)
@@ -351,7 +353,8 @@ static int keyed_do(struct oc_api *a, const struct oc_api_call *c,
 int oc_api_agent_create(struct oc_api *a, const struct oc_agent_new *in,
 			struct oc_agent *out, char **key)
 {
-	struct oc_api_call c = {.method = "POST", .root = "/v1/agents"};
+	struct oc_api_call c = {
+	    .method = "POST", .root = "/v1/agents", .once = true};
 	struct oc_buf b;
 	int rc;
 
@@ -456,7 +459,8 @@ int oc_api_agent_rotate_key(struct oc_api *a, const char *id,
 	const struct oc_api_call c = {.method = "POST",
 				      .root = "/v1/agents",
 				      .id = id,
-				      .sub = "/rotate-key"};
+				      .sub = "/rotate-key",
+				      .once = true};
 
 	if (!a || !out || !key || !oc_api_id_ok(id))
 		return OC_ERR_ARGS;
@@ -484,10 +488,13 @@ static unsigned take_perms(const struct oc_json *o)
 	size_t i, n = 0;
 	const char *s;
 
-	if (v && oc_json_type(v) != OC_JSON_ARRAY &&
-	    oc_json_type(v) != OC_JSON_NULL)
-		oc_api_ignored("permissions", "is not an array");
-	for (i = 0; v && i < oc_json_len(v); i++) {
+	if (!v || oc_json_type(v) != OC_JSON_ARRAY) {
+		/* An object's members are no permissions either. */
+		if (v && oc_json_type(v) != OC_JSON_NULL)
+			oc_api_ignored("permissions", "is not an array");
+		return 0;
+	}
+	for (i = 0; i < oc_json_len(v); i++) {
 		s = oc_json_string(oc_json_at(v, i), &n);
 		if (s && n == 4 && memcmp(s, "read", 4) == 0)
 			perms |= OC_API_PERM_READ;

@@ -21,6 +21,9 @@
 #define OC_API_GLOB_MAX OC_WIRE_PATH_MAX
 /* Entries of an agent's scopes or vault_ids kept from one answer. */
 #define OC_API_AGENT_LIST_MAX 4096
+/* The bytes of a new agent's globs together (its request stays within
+ * the body bound however its globs are escaped). */
+#define OC_API_AGENT_GLOBS_MAX (256u * 1024)
 /* The longest agent key taken from an answer. */
 #define OC_API_AGENT_KEY_MAX 4096
 /* Policy priorities as oneclaw-vaultd takes them. */

@@ -26,6 +26,9 @@ struct oc_api_call {
 	const void *body; /* JSON text, or NULL */
 	size_t body_len;
 	bool idempotent; /* may be sent again after a failure */
+	/* Never sent twice, not even by libcurl when a reused connection
+	 * dies: a request whose answer carries a key made once. */
+	bool once;
 };
 
 /* Sends c; OC_OK only for the status want (0: any 2xx).  out (may be

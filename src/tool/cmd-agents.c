@@ -88,6 +88,7 @@ struct create_args {
 	size_t n_vaults;
 	const char **scopes;
 	size_t n_scopes;
+	size_t scope_bytes;
 	const char *description;
 	unsigned token_ttl;
 	const char *expires_at;
@@ -103,6 +104,9 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 		if (!*arg || strlen(arg) > OC_WIRE_NAME_MAX)
 			return oc_tool_usage(a->cmd, "--vault wants a vault id "
 						     "or name");
+		if (a->n_vaults == OC_API_AGENT_LIST_MAX)
+			return oc_tool_usage(a->cmd, "at most %d --vault",
+					     OC_API_AGENT_LIST_MAX);
 		a->vaults[a->n_vaults++] = arg;
 		return 0;
 	case OPT_SCOPE:
@@ -112,6 +116,14 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 					     "to %d bytes of UTF-8 without "
 					     "control characters",
 					     OC_API_GLOB_MAX);
+		a->scope_bytes += strlen(arg);
+		if (a->n_scopes == OC_API_AGENT_LIST_MAX ||
+		    a->scope_bytes > OC_API_AGENT_GLOBS_MAX)
+			return oc_tool_usage(a->cmd,
+					     "at most %d --scope of %u bytes "
+					     "together",
+					     OC_API_AGENT_LIST_MAX,
+					     OC_API_AGENT_GLOBS_MAX);
 		a->scopes[a->n_scopes++] = arg;
 		return 0;
 	case OPT_DESCRIPTION:
