@@ -53,14 +53,26 @@ static void strs_free(struct oc_api_strs *l)
 	l->n = 0;
 }
 
+/* Whether entry e of a string list is usable: a string without NUL that
+ * ok takes. */
+static const char *strs_entry(const struct oc_json *e, bool (*ok)(const char *))
+{
+	size_t len;
+	const char *s = oc_json_string(e, &len);
+
+	return s && !memchr(s, '\0', len) && ok(s) ? s : NULL;
+}
+
 /* An optional array of strings: entries that fail ok (or are not
  * strings) are left out and logged, as is all past OC_API_AGENT_LIST_MAX;
- * absent, null or not an array is an empty list.  Only OC_ERR_NOMEM. */
+ * absent, null or not an array is an empty list.  The array has room for
+ * the usable entries only (what a list holds is counted by what is
+ * kept).  Only OC_ERR_NOMEM. */
 static int take_strs(const struct oc_json *o, const char *key,
 		     bool (*ok)(const char *), struct oc_api_strs *out)
 {
-	const struct oc_json *v = oc_json_get(o, key), *e;
-	size_t i, n, len, skipped = 0;
+	const struct oc_json *v = oc_json_get(o, key);
+	size_t i, n, usable = 0, skipped = 0;
 	const char *s;
 
 	memset(out, 0, sizeof(*out));
@@ -75,18 +87,24 @@ static int take_strs(const struct oc_json *o, const char *key,
 		skipped += n - OC_API_AGENT_LIST_MAX;
 		n = OC_API_AGENT_LIST_MAX;
 	}
-	if (n == 0)
+	for (i = 0; i < n; i++)
+		if (strs_entry(oc_json_at(v, i), ok))
+			usable++;
+	skipped += n - usable;
+	if (skipped)
+		oc_debug(OC_LOG_API,
+			 "server response: %zu entries of \"%s\" unusable: "
+			 "ignored",
+			 skipped, key);
+	if (usable == 0)
 		return OC_OK;
-	out->v = calloc(n, sizeof(*out->v));
+	out->v = calloc(usable, sizeof(*out->v));
 	if (!out->v)
 		return OC_ERR_NOMEM;
-	for (i = 0; i < n; i++) {
-		e = oc_json_at(v, i);
-		s = oc_json_string(e, &len);
-		if (!s || memchr(s, '\0', len) || !ok(s)) {
-			skipped++;
+	for (i = 0; i < n && out->n < usable; i++) {
+		s = strs_entry(oc_json_at(v, i), ok);
+		if (!s)
 			continue;
-		}
 		out->v[out->n] = strdup(s);
 		if (!out->v[out->n]) {
 			strs_free(out);
@@ -94,12 +112,19 @@ static int take_strs(const struct oc_json *o, const char *key,
 		}
 		out->n++;
 	}
-	if (skipped)
-		oc_debug(OC_LOG_API,
-			 "server response: %zu entries of \"%s\" unusable: "
-			 "ignored",
-			 skipped, key);
 	return OC_OK;
+}
+
+/* The heap bytes of a list: the array and each string, with a malloc
+ * chunk's overhead (a server's many short strings cost more than their
+ * text). */
+static size_t strs_held(const struct oc_api_strs *l)
+{
+	size_t i, n = l->n * sizeof(*l->v);
+
+	for (i = 0; i < l->n; i++)
+		n += strlen(l->v[i]) + 1 + 2 * sizeof(void *);
+	return n;
 }
 
 void oc_agent_clear(struct oc_agent *ag)
@@ -126,6 +151,7 @@ static int parse_agent(const struct oc_json *o, void *item, bool *skip)
 {
 	struct oc_agent *ag = item;
 	bool present;
+	size_t n = 0;
 	int rc;
 
 	memset(ag, 0, sizeof(*ag));
@@ -136,6 +162,8 @@ static int parse_agent(const struct oc_json *o, void *item, bool *skip)
 		return OC_OK;
 	}
 	oc_api_take_text(o, "name", ag->name, sizeof(ag->name));
+	ag->name_clipped =
+	    oc_json_get_string(o, "name", &n) && n != strlen(ag->name);
 	oc_api_take_text(o, "description", ag->description,
 			 sizeof(ag->description));
 	oc_api_take_text(o, "auth_method", ag->auth_method,
@@ -158,6 +186,13 @@ static int parse_agent(const struct oc_json *o, void *item, bool *skip)
 static void agent_clear_item(void *item)
 {
 	oc_agent_clear(item);
+}
+
+static size_t agent_held(const void *item)
+{
+	const struct oc_agent *ag = item;
+
+	return strs_held(&ag->scopes) + strs_held(&ag->vault_ids);
 }
 
 /* The agent of an answer: the object itself, or its "agent" member (the
@@ -254,10 +289,12 @@ static bool agent_new_ok(const struct oc_agent_new *in)
 	for (i = 0; i < in->n_vault_ids; i++)
 		if (!oc_api_id_ok(in->vault_ids[i]))
 			return false;
-	for (i = 0; i < in->n_scopes; i++)
+	for (i = 0, n = 0; i < in->n_scopes; i++) {
 		if (!glob_ok(in->scopes[i]))
 			return false;
-	return true;
+		n += strlen(in->scopes[i]);
+	}
+	return n <= OC_API_AGENT_GLOBS_MAX;
 }
 
 static int agent_body(const struct oc_agent_new *in, struct oc_buf *b)
@@ -316,7 +353,8 @@ static int keyed_do(struct oc_api *a, const struct oc_api_call *c,
 int oc_api_agent_create(struct oc_api *a, const struct oc_agent_new *in,
 			struct oc_agent *out, char **key)
 {
-	struct oc_api_call c = {.method = "POST", .root = "/v1/agents"};
+	struct oc_api_call c = {
+	    .method = "POST", .root = "/v1/agents", .once = true};
 	struct oc_buf b;
 	int rc;
 
@@ -344,7 +382,8 @@ int oc_api_agent_list(struct oc_api *a, struct oc_agent **out, size_t *n)
 					      .field = "agents",
 					      .size = sizeof(struct oc_agent),
 					      .parse = parse_agent,
-					      .clear = agent_clear_item};
+					      .clear = agent_clear_item,
+					      .held = agent_held};
 	void *v;
 	int rc;
 
@@ -420,7 +459,8 @@ int oc_api_agent_rotate_key(struct oc_api *a, const char *id,
 	const struct oc_api_call c = {.method = "POST",
 				      .root = "/v1/agents",
 				      .id = id,
-				      .sub = "/rotate-key"};
+				      .sub = "/rotate-key",
+				      .once = true};
 
 	if (!a || !out || !key || !oc_api_id_ok(id))
 		return OC_ERR_ARGS;
@@ -448,10 +488,13 @@ static unsigned take_perms(const struct oc_json *o)
 	size_t i, n = 0;
 	const char *s;
 
-	if (v && oc_json_type(v) != OC_JSON_ARRAY &&
-	    oc_json_type(v) != OC_JSON_NULL)
-		oc_api_ignored("permissions", "is not an array");
-	for (i = 0; v && i < oc_json_len(v); i++) {
+	if (!v || oc_json_type(v) != OC_JSON_ARRAY) {
+		/* An object's members are no permissions either. */
+		if (v && oc_json_type(v) != OC_JSON_NULL)
+			oc_api_ignored("permissions", "is not an array");
+		return 0;
+	}
+	for (i = 0; i < oc_json_len(v); i++) {
 		s = oc_json_string(oc_json_at(v, i), &n);
 		if (s && n == 4 && memcmp(s, "read", 4) == 0)
 			perms |= OC_API_PERM_READ;

@@ -21,6 +21,9 @@
 #define OC_API_GLOB_MAX OC_WIRE_PATH_MAX
 /* Entries of an agent's scopes or vault_ids kept from one answer. */
 #define OC_API_AGENT_LIST_MAX 4096
+/* The bytes of a new agent's globs together (its request stays within
+ * the body bound however its globs are escaped). */
+#define OC_API_AGENT_GLOBS_MAX (256u * 1024)
 /* The longest agent key taken from an answer. */
 #define OC_API_AGENT_KEY_MAX 4096
 /* Policy priorities as oneclaw-vaultd takes them. */
@@ -36,6 +39,9 @@ struct oc_api_strs {
 struct oc_agent {
 	char id[OC_WIRE_ID_MAX + 1];
 	char name[OC_WIRE_NAME_MAX + 1];
+	/* The server's name did not fit or held a NUL: name is its start,
+	 * shown but matching no name asked for. */
+	bool name_clipped;
 	char description[OC_WIRE_DESCRIPTION_MAX + 1];
 	char auth_method[32];
 	bool is_active;

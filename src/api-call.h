@@ -26,6 +26,9 @@ struct oc_api_call {
 	const void *body; /* JSON text, or NULL */
 	size_t body_len;
 	bool idempotent; /* may be sent again after a failure */
+	/* Never sent twice, not even by libcurl when a reused connection
+	 * dies: a request whose answer carries a key made once. */
+	bool once;
 };
 
 /* Sends c; OC_OK only for the status want (0: any 2xx).  out (may be
@@ -38,7 +41,9 @@ int oc_api_call_object(struct oc_api *a, const struct oc_api_call *c, long want,
 /* A list answer: the array in member field, each entry parsed into an
  * element of size bytes by parse (*skip: the entry lacks what a caller
  * needs, named key, and is left out); clear (may be NULL) undoes one
- * element.  *out is calloc'd with the usable entries, *n their number. */
+ * element; held (may be NULL: none) tells the heap bytes an element holds
+ * besides itself, which count towards the bound on what a list keeps.
+ * *out is calloc'd with the usable entries, *n their number. */
 struct oc_api_list_spec {
 	const char *what; /* "agent", "policy": for the log */
 	const char *key;  /* what a usable entry must have: "id" */
@@ -46,6 +51,7 @@ struct oc_api_list_spec {
 	size_t size;
 	int (*parse)(const struct oc_json *entry, void *elem, bool *skip);
 	void (*clear)(void *elem);
+	size_t (*held)(const void *elem);
 };
 int oc_api_call_list(struct oc_api *a, const struct oc_api_call *c,
 		     const struct oc_api_list_spec *spec, void **out, size_t *n)

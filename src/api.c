@@ -108,6 +108,7 @@ struct call {
 	const struct oc_http_header *headers;
 	size_t n_headers;
 	bool idempotent;
+	bool fresh_connection;		 /* see oc_http_req */
 	const struct oc_http_sink *sink; /* reads a 2xx body as it comes */
 };
 
@@ -1087,6 +1088,7 @@ static int api_do(struct oc_api *a, const struct call *cl, long want,
 	rq.headers = cl->headers;
 	rq.n_headers = cl->n_headers;
 	rq.idempotent = cl->idempotent;
+	rq.fresh_connection = cl->fresh_connection;
 	rq.sink = cl->sink;
 	rc = api_call(a, &rq, rs);
 	if (rc || (want ? rs->status == want
@@ -1288,6 +1290,7 @@ static void call_of(const struct oc_api_call *c, struct call *cl)
 	cl->body = c->body;
 	cl->body_len = c->body_len;
 	cl->idempotent = c->idempotent;
+	cl->fresh_connection = c->once;
 }
 
 int oc_api_call_object(struct oc_api *a, const struct oc_api_call *c, long want,
@@ -1326,6 +1329,7 @@ int oc_api_call_list(struct oc_api *a, const struct oc_api_call *c,
 	l.size = spec->size;
 	l.parse = spec->parse;
 	l.clear = spec->clear;
+	l.held = spec->held;
 	return list_do(a, &cl, spec->field, &l, out, n);
 }
 

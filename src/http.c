@@ -828,6 +828,8 @@ static int setup(struct oc_http *h, CURL *c, const struct oc_http_req *rq,
 	SETOPT(c, CURLOPT_REDIR_PROTOCOLS, (long)CURLPROTO_HTTPS);
 #endif
 	SETOPT(c, CURLOPT_FOLLOWLOCATION, 0L);
+	if (rq->fresh_connection)
+		SETOPT(c, CURLOPT_FRESH_CONNECT, 1L);
 	SETOPT(c, CURLOPT_PATH_AS_IS, 1L); /* no dot-segment rewriting */
 	SETOPT(c, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(c, CURLOPT_CONNECTTIMEOUT_MS,

@@ -67,6 +67,10 @@ struct oc_http_req {
 	const void *body; /* JSON; Content-Type: application/json */
 	size_t body_len;
 	bool idempotent; /* GET/PUT/DELETE: retried on 5xx/errors */
+	/* On a new connection: libcurl sends a request again, whatever its
+	 * method, when a reused connection dies before an answer, and the
+	 * server may have acted on the first (a key made once). */
+	bool fresh_connection;
 	const struct oc_http_sink *sink; /* a 2xx body's reader, or NULL */
 	const struct oc_http_fresh_header *fresh; /* or NULL */
 };

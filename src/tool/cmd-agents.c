@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd-agents.h"
@@ -89,6 +88,7 @@ struct create_args {
 	size_t n_vaults;
 	const char **scopes;
 	size_t n_scopes;
+	size_t scope_bytes;
 	const char *description;
 	unsigned token_ttl;
 	const char *expires_at;
@@ -104,6 +104,9 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 		if (!*arg || strlen(arg) > OC_WIRE_NAME_MAX)
 			return oc_tool_usage(a->cmd, "--vault wants a vault id "
 						     "or name");
+		if (a->n_vaults == OC_API_AGENT_LIST_MAX)
+			return oc_tool_usage(a->cmd, "at most %d --vault",
+					     OC_API_AGENT_LIST_MAX);
 		a->vaults[a->n_vaults++] = arg;
 		return 0;
 	case OPT_SCOPE:
@@ -113,6 +116,14 @@ static int create_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 					     "to %d bytes of UTF-8 without "
 					     "control characters",
 					     OC_API_GLOB_MAX);
+		a->scope_bytes += strlen(arg);
+		if (a->n_scopes == OC_API_AGENT_LIST_MAX ||
+		    a->scope_bytes > OC_API_AGENT_GLOBS_MAX)
+			return oc_tool_usage(a->cmd,
+					     "at most %d --scope of %u bytes "
+					     "together",
+					     OC_API_AGENT_LIST_MAX,
+					     OC_API_AGENT_GLOBS_MAX);
 		a->scopes[a->n_scopes++] = arg;
 		return 0;
 	case OPT_DESCRIPTION:
@@ -242,41 +253,38 @@ static int print_agent(struct oc_tool *t, const struct oc_agent *ag)
 	return oc_out_json_close(&o) ? OC_EXIT_FAIL : 0;
 }
 
-/* The new key: into a new 0600 file (out), else on stdout; with --json
- * in the document {"agent", "api_key" | "key_file"}. */
-static int emit_key(struct oc_tool *t, const char *cmd, const char *out,
+/* The new key: into the new 0600 file out (fd, which this closes), else
+ * on stdout; with --json in the document {"agent", "api_key" |
+ * "key_file"}. */
+static int emit_key(struct oc_tool *t, const char *cmd, const char *out, int fd,
 		    const struct oc_agent *ag, const char *key)
 {
 	size_t n = strlen(key);
 	struct oc_out_json o;
-	bool made = false;
 	char *line;
 	int rc;
 
 	line = oc_secure_alloc(n + 2);
 	if (!line) {
-		oc_tool_err("%s: out of memory", cmd);
+		if (out) {
+			close(fd);
+			unlink(out);
+		}
+		oc_tool_err("%s: out of memory (the agent %s has a key nobody "
+			    "holds: run `oneclaw-tool agent rotate-key %s`)",
+			    cmd, ag->id, ag->id);
 		return OC_EXIT_FAIL;
 	}
 	memcpy(line, key, n);
 	line[n] = '\n';
-	if (out) {
-		rc = oc_newfile_write(AT_FDCWD, out, line, n + 1, &made);
-		if (rc) {
-			oc_tool_err("%s: cannot %s %s: %s%s (the agent %s has "
-				    "a key nobody holds: run `oneclaw-tool "
-				    "agent rotate-key %s --out FILE`)",
-				    cmd, made ? "write" : "create", out,
-				    strerror(errno),
-				    errno == EEXIST ? ", and an existing file "
-						      "is never overwritten"
-						    : "",
-				    ag->id, ag->id);
-			if (made)
-				unlink(out);
-			oc_secure_free(line);
-			return OC_EXIT_FAIL;
-		}
+	if (out && oc_newfile_finish(fd, line, n + 1) != 0) {
+		oc_tool_err("%s: cannot write %s: %s (the agent %s has a key "
+			    "nobody holds: run `oneclaw-tool agent rotate-key "
+			    "%s --out FILE`)",
+			    cmd, out, strerror(errno), ag->id, ag->id);
+		unlink(out);
+		oc_secure_free(line);
+		return OC_EXIT_FAIL;
 	}
 	if (t->json) {
 		rc = oc_out_json_open(&o, true);
@@ -298,8 +306,15 @@ static int emit_key(struct oc_tool *t, const char *cmd, const char *out,
 	}
 	oc_secure_free(line);
 	if (rc) {
-		oc_tool_err("%s: cannot write the output%s", cmd,
-			    out ? "" : " (the key is lost: rotate it)");
+		if (out)
+			oc_tool_err("%s: cannot write the output (the key is "
+				    "in %s)",
+				    cmd, out);
+		else
+			oc_tool_err("%s: cannot write the output (the key is "
+				    "lost: run `oneclaw-tool agent rotate-key "
+				    "%s`)",
+				    cmd, ag->id);
 		return OC_EXIT_FAIL;
 	}
 	if (!t->json && !t->quiet && !out)
@@ -308,18 +323,42 @@ static int emit_key(struct oc_tool *t, const char *cmd, const char *out,
 	return 0;
 }
 
-/* Whether --out names a file that is there already: told before the key
- * is made, so that a refused file leaves no key nobody holds (the file
- * is still created with O_EXCL, which settles a race). */
-static bool out_taken(const char *cmd, const char *out)
+/* Whether a failed create or rotate-key may still have been done: the
+ * answer was lost or unusable after the server acted, so that a key was
+ * made that nobody holds (and a rotated agent's old key has ended). */
+static bool maybe_done(int rc)
 {
-	struct stat st;
+	return rc == OC_ERR_NET || rc == OC_ERR_SERVER;
+}
 
-	if (!out || lstat(out, &st) != 0)
-		return false;
-	oc_tool_err("%s: --out %s exists: a key file is never overwritten", cmd,
-		    out);
-	return true;
+/* --out is made before the key is: a name that cannot be created (there
+ * already, in a directory missing or not writable) leaves no key nobody
+ * holds.  *fd: the new empty file, -1 without --out. */
+static int out_open(const char *cmd, const char *out, int *fd)
+{
+	*fd = -1;
+	if (!out)
+		return 0;
+	*fd = oc_newfile_open(AT_FDCWD, out);
+	if (*fd >= 0)
+		return 0;
+	if (errno == EEXIST)
+		oc_tool_err("%s: --out %s exists: a key file is never "
+			    "overwritten",
+			    cmd, out);
+	else
+		oc_tool_err("%s: cannot create --out %s: %s", cmd, out,
+			    strerror(errno));
+	return OC_EXIT_FAIL;
+}
+
+/* An --out file the key never reached (no key was made): removed. */
+static void out_drop(const char *out, int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(out);
 }
 
 /* --- finding an agent -------------------------------------------------- */
@@ -355,7 +394,8 @@ int oc_tool_agent(struct oc_tool *t, const char *arg, struct oc_agent *out,
 	if (rc)
 		return oc_tool_fail(t, rc, "agent %s: listing agents", safe);
 	for (i = 0; i < n; i++) {
-		if (strcmp(list[i].name, arg) == 0) {
+		/* A clipped name is only the start of the agent's own. */
+		if (!list[i].name_clipped && strcmp(list[i].name, arg) == 0) {
 			hits++;
 			hit = i;
 		}
@@ -399,7 +439,8 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	struct oc_api *a;
 	char *key = NULL, safe[300];
 	size_t i, j, n_ids = 0;
-	int r, rc = OC_EXIT_FAIL;
+	int r, fd = -1, rc = OC_EXIT_FAIL;
+	bool done;
 
 	/* No option repeats more often than there are arguments. */
 	ca.vaults = calloc((size_t)argc, sizeof(*ca.vaults));
@@ -423,10 +464,9 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 				   OC_WIRE_NAME_MAX);
 		goto out;
 	}
-	if (out_taken(ca.cmd, ca.out)) {
-		rc = OC_EXIT_FAIL;
+	rc = out_open(ca.cmd, ca.out, &fd);
+	if (rc)
 		goto out;
-	}
 	for (i = 0; i < ca.n_vaults; i++) {
 		rc = oc_tool_vault(t, ca.vaults[i], &v[n_ids], NULL);
 		if (rc)
@@ -453,13 +493,21 @@ static int agent_create(struct oc_tool *t, int argc, char **argv)
 	in.expires_at = ca.expires_at;
 	rc = oc_api_agent_create(a, &in, &ag, &key);
 	if (rc) {
+		done = maybe_done(rc);
 		rc = oc_tool_fail(t, rc, "creating agent '%s'",
 				  oc_out_safe(argv[r], safe, sizeof(safe)));
+		if (done)
+			oc_tool_err("agent create: the agent may have been "
+				    "created with a key nobody holds: see "
+				    "`oneclaw-tool agent list`, then rm it or "
+				    "rotate-key it");
 		goto out;
 	}
 	oc_debug(OC_LOG_TOOL, "agent %s created", ag.id);
-	rc = emit_key(t, ca.cmd, ca.out, &ag, key);
+	rc = emit_key(t, ca.cmd, ca.out, fd, &ag, key);
+	fd = -1;
 out:
+	out_drop(ca.out, fd);
 	oc_secure_free(key);
 	oc_agent_clear(&ag);
 	free(v);
@@ -488,27 +536,37 @@ static int agent_rotate_key(struct oc_tool *t, int argc, char **argv)
 	const char *out = NULL;
 	struct oc_api *a;
 	char *key = NULL;
-	int r, rc;
+	bool done;
+	int r, fd, rc;
 
 	r = oc_tool_getopt_n(t, "agent rotate-key", agent_usage, argc, argv,
 			     rotate_opts, out_opt, &out, 1,
 			     "exactly one AGENT");
 	if (r < 0)
 		return oc_tool_getopt_exit(r);
-	if (out_taken("agent rotate-key", out))
+	if (out_open("agent rotate-key", out, &fd))
 		return OC_EXIT_FAIL;
 	rc = oc_tool_agent(t, argv[r], &ag, &a);
 	if (rc)
-		return rc;
+		goto out;
 	rc = oc_api_agent_rotate_key(a, ag.id, &rotated, &key);
 	if (rc) {
+		done = maybe_done(rc);
 		rc = oc_tool_fail(t, rc, "rotating the key of agent %s", ag.id);
+		if (done)
+			oc_tool_err("agent rotate-key: the key of agent %s may "
+				    "have been rotated (the old key would no "
+				    "longer work): run `oneclaw-tool agent "
+				    "rotate-key %s` again to get a key",
+				    ag.id, ag.id);
 		goto out;
 	}
 	/* The answer may carry only the key: show the agent as read. */
-	rc = emit_key(t, "agent rotate-key", out,
+	rc = emit_key(t, "agent rotate-key", out, fd,
 		      rotated.name[0] ? &rotated : &ag, key);
+	fd = -1;
 out:
+	out_drop(out, fd);
 	oc_secure_free(key);
 	oc_agent_clear(&rotated);
 	oc_agent_clear(&ag);

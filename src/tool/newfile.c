@@ -26,8 +26,9 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 	return 0;
 }
 
-int oc_newfile_write(int dir, const char *name, const void *p, size_t n,
-		     bool *made)
+/* Creates name and takes the bits the umask may have dropped back to
+ * 0600 (never more); *made as in oc_newfile_write. */
+static int open_new(int dir, const char *name, bool *made)
 {
 	int fd, err;
 
@@ -37,13 +38,48 @@ int oc_newfile_write(int dir, const char *name, const void *p, size_t n,
 	if (fd < 0)
 		return -1;
 	*made = true;
-	/* The umask may have taken bits the mode asked for, never added. */
-	if (fchmod(fd, 0600) != 0 || write_all(fd, p, n) != 0 ||
-	    fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int oc_newfile_open(int dir, const char *name)
+{
+	bool made;
+	int fd, err;
+
+	fd = open_new(dir, name, &made);
+	if (fd < 0 && made) {
+		err = errno;
+		(void)unlinkat(dir, name, 0);
+		errno = err;
+	}
+	return fd;
+}
+
+int oc_newfile_finish(int fd, const void *p, size_t n)
+{
+	int err;
+
+	if (write_all(fd, p, n) != 0 || fsync(fd) != 0) {
 		err = errno;
 		close(fd);
 		errno = err;
 		return -1;
 	}
 	return close(fd);
+}
+
+int oc_newfile_write(int dir, const char *name, const void *p, size_t n,
+		     bool *made)
+{
+	int fd = open_new(dir, name, made);
+
+	if (fd < 0)
+		return -1;
+	return oc_newfile_finish(fd, p, n);
 }

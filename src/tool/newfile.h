@@ -13,4 +13,12 @@
 int oc_newfile_write(int dir, const char *name, const void *p, size_t n,
 		     bool *made);
 
+/* The two halves of oc_newfile_write, for a file that must be made before
+ * its content exists (a key the server shows once): open creates name
+ * empty as above and returns its descriptor, or -1 with errno set;
+ * finish writes p[0..n) to fd, syncs and closes it (always), 0 or -1 with
+ * errno set.  The caller removes the file when it is not finished. */
+int oc_newfile_open(int dir, const char *name);
+int oc_newfile_finish(int fd, const void *p, size_t n);
+
 #endif

@@ -54,6 +54,18 @@ else
 	cf_bad "agent list: $(cat "$T/al.err")"
 fi
 
+echo "== a name clipped (a NUL, or longer than a name may be) names no agent"
+LONG=$(printf '%01020d' 0 | tr 0 L)
+for n in clip "$LONG"; do
+	short=$(printf %.8s "$n")
+	if cf_tool agent get "$n" > /dev/null 2> "$T/g.err"; then
+		cf_bad "agent get $short...: matched the agent whose name only starts so"
+	else
+		grep -q "unknown agent" "$T/g.err" && cf_ok "agent get $short...: unknown" ||
+			cf_bad "agent get $short...: $(cat "$T/g.err")"
+	fi
+done
+
 echo "== agent get: nulls, members left out, mistyped members, odd lists"
 # check NAME JQ WANT
 check() {
@@ -133,6 +145,17 @@ sent policy POST /policies \
 cf_tool policy rm prod "$PID" 2> "$T/p.err" && cf_ok "policy rm" ||
 	cf_bad "policy rm: $(cat "$T/p.err")"
 [ "$(cf_state 'len(s["policies"][a[0]])' "$PROD")" = 0 ] || cf_bad "policy rm left the policy"
+
+echo "== rotate-key answered without the key: the tool says the key may have changed"
+cf_ctl agent-answers '{"rotate":"no-key"}'
+if cf_tool agent rotate-key sandbox > "$T/rot.out" 2> "$T/rot.err"; then
+	cf_bad "rotate-key without a key in the answer succeeded"
+else
+	[ ! -s "$T/rot.out" ] && grep -q "may have been rotated" "$T/rot.err" &&
+		grep -q "rotate-key $AID\` again" "$T/rot.err" &&
+		cf_ok "rotate-key without a key: exit 1, told the key may have changed" ||
+		cf_bad "rotate-key without a key: $(cat "$T/rot.out" "$T/rot.err")"
+fi
 
 echo "== rotate-key answered with the key alone, PATCH answered 204"
 cf_ctl agent-answers '{"rotate":"key-only","patch":"empty"}'

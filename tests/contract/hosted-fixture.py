@@ -63,8 +63,10 @@ POST /_fixture/<verb>, JSON body:
   scenario {"name"}                  odd-vaults | upper-fingerprint |
                                      odd-agents
   agent-answers {"rotate", "patch"}  rotate "key-only": rotate-key answers
-                                     {"api_key"} alone; patch "empty":
-                                     PATCH of an agent answers 204
+                                     {"api_key"} alone, "no-key": the
+                                     agent alone (rotated, key lost);
+                                     patch "empty": PATCH of an agent
+                                     answers 204
   agent {"vault_ids": [...]}         the agent key's vault binding (in
                                      the tokens issued from then on)
   bulk {"vault", "count", "chunked"} count generated secrets in a vault
@@ -492,6 +494,8 @@ def scenario_odd_agents(st):
     })
     agent("long-description", {"description": "d" * 4096})
     agent("evil\u001b]0;owned\u0007name", {})
+    agent("clip\u0000tail", {})
+    agent("L" * 1020 + "tail", {})
     st.agent_order.append({"name": "no-id", "is_active": True})
     st.agent_order.append({"id": None, "name": "null-id"})
     st.agent_order.append({"id": 42, "name": "numeric-id"})
@@ -1185,6 +1189,8 @@ class Handler(BaseHTTPRequestHandler):
                 key = self.new_key(a)
                 if st.agent_answers.get("rotate") == "key-only":
                     out = {"api_key": key}
+                elif st.agent_answers.get("rotate") == "no-key":
+                    out = {"agent": a.item()}
                 else:
                     out = {"agent": a.item(), "api_key": key}
                 return self.send(200, out)

@@ -200,6 +200,49 @@ expect_exit 1 "unknown vault" tool policy list no-such-vault
 expect_exit 1 "unknown vault" tool agent create x --vault no-such-vault
 tool agent get x > /dev/null 2>&1 && oc_fail "an unknown --vault still made an agent"
 
+echo "== a key that cannot be written: exit 1, and what happened told"
+# A write that fails half-way (file size limit): the file is removed, the
+# key is not shown anywhere, and the message says the rotated key is held
+# by nobody and how to get one.  (A wrapper such as valgrind cannot run
+# with no room for its own files.)
+if [ -z "${OC_WRAP:-}" ]; then
+	(
+		trap '' XFSZ
+		ulimit -f 0
+		rc=0
+		tool agent rotate-key "$JID" --out "$T/half.key" 2>&1 || rc=$?
+		echo "rc=$rc"
+	) | cat > "$T/half.log"
+	grep -q '^rc=1$' "$T/half.log" || oc_fail "rotate-key into a full file: $(cat "$T/half.log")"
+	grep -q "cannot write $T/half.key: .*a key nobody holds: run \`oneclaw-tool agent rotate-key $JID --out FILE\`" \
+		"$T/half.log" || oc_fail "rotate-key into a full file: $(cat "$T/half.log")"
+	[ -e "$T/half.key" ] && oc_fail "a half-written key file was left"
+	grep -q ocv_ "$T/half.log" && oc_fail "a failed key file write printed the key"
+	refused "$JKEY2" "$A" db/pass 'credential was refused'
+fi
+# stdout that cannot be written: without --out the key is lost (said,
+# with the command that makes a new one); with --out it is in the file.
+expect_exit 1 "the key is lost: run \`oneclaw-tool agent rotate-key $JID\`" \
+	sh -c 'exec "$@" > /dev/full' sh $OC_WRAP "$TOOL" agent rotate-key "$JID"
+expect_exit 1 "cannot write the output \(the key is in $T/full.key\)" \
+	sh -c 'exec "$@" > /dev/full' sh $OC_WRAP "$TOOL" --json agent rotate-key "$JID" --out "$T/full.key"
+FKEY=$(cat "$T/full.key")
+oc_secret "$FKEY"
+reads "$FKEY" "$A" db/pass fixture-agents-db/pass
+# An --out that cannot be created stops the command before a key is made:
+# the key in use keeps working, no agent appears, no file is left.
+expect_exit 1 "cannot create --out $T/no-such-dir/k: No such file" \
+	tool agent rotate-key "$JID" --out "$T/no-such-dir/k"
+reads "$FKEY" "$A" db/pass fixture-agents-db/pass
+expect_exit 1 "cannot create --out $T/no-such-dir/k" \
+	tool agent create nodir --out "$T/no-such-dir/k"
+tool agent get nodir > /dev/null 2>&1 && oc_fail "an --out that cannot be created still made an agent"
+# A command that fails before the key is made removes the file it made.
+expect_exit 1 "unknown agent 'nobody'" tool agent rotate-key nobody --out "$T/nobody.key"
+[ -e "$T/nobody.key" ] && oc_fail "a failed rotate-key left its --out file"
+expect_exit 1 "unknown vault" tool agent create x --vault no-such-vault --out "$T/x.key"
+[ -e "$T/x.key" ] && oc_fail "a failed create left its --out file"
+
 echo "== usage errors: exit 2, a message, nothing sent"
 before=$(tool --json agent list | jq length)
 expect_exit 2 'create, list, get' tool agent
@@ -219,6 +262,16 @@ expect_exit 2 'scope wants a path glob' tool agent create a --scope ''
 expect_exit 2 'scope wants a path glob' tool agent create a --scope "$(printf 'db/\001')"
 expect_exit 2 'description wants at most' tool agent create a --description "$(printf 'x\ny')"
 expect_exit 2 'out wants a file name' tool agent create a --out ''
+many=$(i=0; while [ $i -le 4096 ]; do printf -- '--scope x '; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+expect_exit 2 'at most 4096 --scope' tool agent create a $many
+many=$(i=0; while [ $i -le 4096 ]; do printf -- '--vault x '; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+expect_exit 2 'at most 4096 --vault' tool agent create a $many
+big=$(printf '%01000d' 0 | tr 0 g)
+many=$(i=0; while [ $i -lt 263 ]; do printf -- '--scope %s ' "$big"; i=$((i + 1)); done)
+# shellcheck disable=SC2086
+expect_exit 2 'bytes together' tool agent create a $many
 expect_exit 2 'needs a value' tool agent create a --vault
 expect_exit 2 'vault wants a vault id or name' tool agent create a --vault ''
 expect_exit 2 'agent wants an agent id or name' tool policy add "$A" --path x --agent '' --permissions read

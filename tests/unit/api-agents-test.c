@@ -198,6 +198,9 @@ static void test_refused_before_sending(void **state)
 	     .has_priority = true,
 	     .priority = OC_API_PRIORITY_MAX + 1},
 	};
+	struct oc_agent_new big = {.name = "x"};
+	static const char *globs[OC_API_AGENT_GLOBS_MAX / 1000 + 1];
+	static char glob[1001];
 	struct oc_agent ag;
 	struct oc_policy p;
 	char *key = NULL;
@@ -209,6 +212,15 @@ static void test_refused_before_sending(void **state)
 	for (i = 0; i < sizeof(pn) / sizeof(pn[0]); i++)
 		assert_int_equal(oc_api_policy_create(f->a, V1, &pn[i], &p),
 				 OC_ERR_ARGS);
+	/* Globs past their bytes together: a body over its bound. */
+	memset(glob, 'g', sizeof(glob) - 1);
+	glob[sizeof(glob) - 1] = '\0';
+	for (i = 0; i < sizeof(globs) / sizeof(globs[0]); i++)
+		globs[i] = glob;
+	big.scopes = globs;
+	big.n_scopes = OC_API_AGENT_GLOBS_MAX / (sizeof(glob) - 1) + 1;
+	assert_int_equal(oc_api_agent_create(f->a, &big, &ag, &key),
+			 OC_ERR_ARGS);
 	assert_int_equal(oc_api_agent_get(f->a, "a/../b", &ag), OC_ERR_ARGS);
 	assert_int_equal(oc_api_policy_delete(f->a, V1, "x y"), OC_ERR_ARGS);
 	assert_int_equal(mock_nreq(f->m), 0);
@@ -325,15 +337,18 @@ static void test_policies(void **state)
 		  "{\"policies\":[{\"id\":\"" P1 "\",\"permissions\":[\"read\","
 		  "\"share\",3],\"effect\":null,\"priority\":2.5},"
 		  "{\"secret_path_pattern\":\"no-id\"},"
-		  "{\"id\":\"p2\",\"permissions\":\"read\"}]}",
+		  "{\"id\":\"p2\",\"permissions\":\"read\"},"
+		  "{\"id\":\"p3\",\"permissions\":{\"r\":\"read\","
+		  "\"w\":\"write\"}}]}",
 		  MOCK_NORMAL, 0);
 	assert_int_equal(oc_api_policy_list(f->a, V1, &ps, &n), OC_OK);
 	sent(f, 1, "GET", "/v1/vaults/" V1 "/policies", NULL);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_int_equal(ps[0].perms, OC_API_PERM_READ);
 	assert_string_equal(ps[0].effect, "allow");
 	assert_false(ps[0].priority_known);
 	assert_int_equal(ps[1].perms, 0);
+	assert_int_equal(ps[2].perms, 0);
 	free(ps);
 
 	mock_push(f->m, 200, NULL, "{\"vaults\":[]}", MOCK_NORMAL, 0);
@@ -354,6 +369,43 @@ static void test_glob_rule(void **state)
 	assert_false(oc_api_glob_ok("a\0b", 3));
 }
 
+/* A request that makes a key is sent once: sent again after a 5xx or a
+ * lost answer, it would void the key the first one may have made.  The
+ * answer queued for a second try is then taken by the next call. */
+static void test_key_requests_not_repeated(void **state)
+{
+	struct fx *f = *state;
+	struct oc_agent_new in = {.name = "once"};
+	static const int modes[] = {MOCK_NORMAL, MOCK_NOREPLY};
+	struct oc_agent ag;
+	char *key = NULL;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < 2 * sizeof(modes) / sizeof(modes[0]); i++) {
+		mock_push(f->m, 503, NULL, "{\"detail\":\"busy\"}",
+			  modes[i / 2], 0);
+		mock_push(f->m, 200, NULL,
+			  "{\"id\":\"" A1 "\",\"api_key\":\"" KEY "\"}",
+			  MOCK_NORMAL, 0);
+		assert_int_not_equal(
+		    i % 2 ? oc_api_agent_create(f->a, &in, &ag, &key)
+			  : oc_api_agent_rotate_key(f->a, A1, &ag, &key),
+		    OC_OK);
+		assert_null(key);
+		assert_int_equal(mock_nreq(f->m), ++n);
+		assert_int_equal(
+		    i % 2 ? oc_api_agent_create(f->a, &in, &ag, &key)
+			  : oc_api_agent_rotate_key(f->a, A1, &ag, &key),
+		    OC_OK);
+		assert_int_equal(mock_nreq(f->m), ++n);
+		assert_string_equal(key, KEY);
+		oc_secure_free(key);
+		key = NULL;
+		oc_agent_clear(&ag);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -365,6 +417,7 @@ int main(void)
 	    T(test_rotate_and_patch),
 	    T(test_list_and_get),
 	    T(test_policies),
+	    T(test_key_requests_not_repeated),
 	    cmocka_unit_test(test_glob_rule),
 	};
 
