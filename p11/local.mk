@@ -63,11 +63,11 @@ dist_man_MANS += doc/oneclaw-pkcs11.5
 
 # The served deployment (one `p11-kit server` per agent): a system and a
 # user unit, with this build's paths.
-systemdsystemunit_DATA = p11/systemd/oneclaw-agent@.service
+systemdsystemunit_DATA += p11/systemd/oneclaw-agent@.service
 systemduserunit_DATA = p11/systemd/user/oneclaw-agent@.service
 EXTRA_DIST += p11/systemd/oneclaw-agent@.service.in \
 	p11/systemd/user/oneclaw-agent@.service.in
-CLEANFILES += $(systemdsystemunit_DATA) $(systemduserunit_DATA)
+CLEANFILES += p11/systemd/oneclaw-agent@.service $(systemduserunit_DATA)
 oc_unit_subst = $(SED) -e 's|@bindir[@]|$(bindir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@p11moduledir[@]|$(p11moduledir)|g' \

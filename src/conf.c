@@ -77,18 +77,37 @@ static void fail(struct loader *ld, const char *key, const char *fmt, ...)
 		snprintf(ld->errbuf, ld->errlen, "%s: %s", ld->where, reason);
 }
 
+static void verrmsg(char *errbuf, size_t errlen, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void verrmsg(char *errbuf, size_t errlen, const char *fmt, va_list ap)
+{
+	if (errbuf != NULL && errlen > 0)
+		vsnprintf(errbuf, errlen, fmt, ap);
+}
+
+static void errmsg(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A whole message (file-level problems name the path themselves). */
+static void errmsg(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrmsg(errbuf, errlen, fmt, ap);
+	va_end(ap);
+}
+
 static void msg(struct loader *ld, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* A whole message (file-level problems name the path themselves). */
 static void msg(struct loader *ld, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ld->errbuf == NULL || ld->errlen == 0)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(ld->errbuf, ld->errlen, fmt, ap);
+	verrmsg(ld->errbuf, ld->errlen, fmt, ap);
 	va_end(ap);
 }
 
@@ -846,9 +865,9 @@ int oc_conf_check_file(const char *path, const struct stat *st, bool secret,
 /* Reads a whole regular file of at most max bytes into a NUL-terminated
  * buffer (secure memory when secret).  The file must pass
  * oc_conf_check_file.  Messages name the path. */
-static int read_file(struct loader *ld, const char *path, size_t max,
-		     bool secret, char **out, size_t *out_len,
-		     struct stat *st_out)
+static int read_file(const char *path, size_t max, bool secret, char **out,
+		     size_t *out_len, struct stat *st_out, char *errbuf,
+		     size_t errlen)
 {
 	struct stat st;
 	char *data = NULL;
@@ -859,23 +878,25 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		e = errno;
-		msg(ld, "%s: cannot open: %s", path, strerror(e));
+		errmsg(errbuf, errlen, "%s: cannot open: %s", path,
+		       strerror(e));
 		return e == ENOENT ? OC_ERR_IO : OC_ERR_CONFIG;
 	}
 	if (fstat(fd, &st) != 0) {
 		e = errno;
-		msg(ld, "%s: cannot stat: %s", path, strerror(e));
+		errmsg(errbuf, errlen, "%s: cannot stat: %s", path,
+		       strerror(e));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		msg(ld, "%s: not a regular file", path);
+		errmsg(errbuf, errlen, "%s: not a regular file", path);
 		goto out;
 	}
-	if (oc_conf_check_file(path, &st, secret, ld->errbuf, ld->errlen) !=
-	    OC_OK)
+	if (oc_conf_check_file(path, &st, secret, errbuf, errlen) != OC_OK)
 		goto out;
 	if ((unsigned long long)st.st_size > max) {
-		msg(ld, "%s: larger than %zu bytes; refusing it", path, max);
+		errmsg(errbuf, errlen, "%s: larger than %zu bytes; refusing it",
+		       path, max);
 		goto out;
 	}
 	rc = OC_ERR_NOMEM;
@@ -889,7 +910,8 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 			if (errno == EINTR)
 				continue;
 			e = errno;
-			msg(ld, "%s: cannot read: %s", path, strerror(e));
+			errmsg(errbuf, errlen, "%s: cannot read: %s", path,
+			       strerror(e));
 			goto out;
 		}
 		if (r == 0)
@@ -897,12 +919,13 @@ static int read_file(struct loader *ld, const char *path, size_t max,
 		len += (size_t)r;
 	}
 	if (len > max) {
-		msg(ld, "%s: larger than %zu bytes; refusing it", path, max);
+		errmsg(errbuf, errlen, "%s: larger than %zu bytes; refusing it",
+		       path, max);
 		goto out;
 	}
 	data[len] = '\0';
 	if (memchr(data, '\0', len) != NULL) {
-		msg(ld, "%s: contains a NUL byte", path);
+		errmsg(errbuf, errlen, "%s: contains a NUL byte", path);
 		goto out;
 	}
 	*out = data;
@@ -935,27 +958,28 @@ static char *trim(char *s)
 	return s;
 }
 
-static int parse_text(struct loader *ld, const char *path, char *text,
-		      size_t len)
+/* Splits text into lines for oc_conf_read_lines. */
+static int split_lines(const char *path, char *text, size_t len,
+		       oc_conf_line_fn fn, void *ctx, char *errbuf,
+		       size_t errlen)
 {
-	char *line = text, *nl, *p, *eq, *key, *val;
+	char where[MAX_PATH + 32];
+	char *line = text, *nl, *p, *eq;
+	struct oc_conf_line l;
 	unsigned lineno = 0;
-	long section = -1;
-	size_t idx, n;
+	size_t n;
 	int rc;
 
-	ld->where = ld->where_buf;
 	while (line < text + len) {
 		lineno++;
-		snprintf(ld->where_buf, sizeof(ld->where_buf), "%s:%u", path,
-			 lineno);
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
 		nl = memchr(line, '\n', (size_t)(text + len - line));
 		n = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
 		if (nl)
 			*nl = '\0';
 		if (n > OC_CONF_MAX_LINE) {
-			fail(ld, NULL, "line longer than %u bytes",
-			     OC_CONF_MAX_LINE);
+			errmsg(errbuf, errlen, "%s: line longer than %u bytes",
+			       where, OC_CONF_MAX_LINE);
 			return OC_ERR_CONFIG;
 		}
 		/* A comment starts at a '#' at the start or after a blank. */
@@ -969,65 +993,107 @@ static int parse_text(struct loader *ld, const char *path, char *text,
 		line = nl ? nl + 1 : text + len;
 		if (*p == '\0')
 			continue;
+		memset(&l, 0, sizeof(l));
+		l.where = where;
 		if (*p == '[') {
-			n = strlen(p);
-			if (p[n - 1] != ']' ||
-			    strncmp(p + 1, "vault", 5) != 0 ||
-			    !is_space(p[6])) {
-				fail(ld, NULL,
-				     "malformed section (expected [vault ID])");
+			l.section = p;
+		} else {
+			eq = strchr(p, '=');
+			if (eq == NULL) {
+				errmsg(errbuf, errlen,
+				       "%s: expected key = value", where);
 				return OC_ERR_CONFIG;
 			}
-			p[n - 1] = '\0';
-			val = trim(p + 6);
-			if (!valid_id(val)) {
-				fail(ld, "vault", "invalid vault id");
+			*eq = '\0';
+			l.key = trim(p);
+			l.value = trim(eq + 1);
+			if (*l.key == '\0') {
+				errmsg(errbuf, errlen,
+				       "%s: expected key = value", where);
 				return OC_ERR_CONFIG;
 			}
-			rc = vault_index(ld, val, "vault", &idx);
-			if (rc != OC_OK)
-				return rc;
-			section = (long)idx;
-			continue;
 		}
-		eq = strchr(p, '=');
-		if (eq == NULL) {
-			fail(ld, NULL, "expected key = value");
-			return OC_ERR_CONFIG;
-		}
-		*eq = '\0';
-		key = trim(p);
-		val = trim(eq + 1);
-		if (*key == '\0') {
-			fail(ld, NULL, "expected key = value");
-			return OC_ERR_CONFIG;
-		}
-		rc = apply(ld, section, key, val);
+		rc = fn(ctx, &l);
 		if (rc != OC_OK)
 			return rc;
 	}
 	return OC_OK;
 }
 
-/* missing_ok: the default path may be absent. */
-static int load_conf_file(struct loader *ld, const char *path, bool missing_ok)
+int oc_conf_read_lines(const char *path, oc_conf_line_fn fn, void *ctx,
+		       char *errbuf, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
 
-	rc = read_file(ld, path, OC_CONF_MAX_FILE, false, &text, &len, NULL);
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (path == NULL || fn == NULL)
+		return OC_ERR_ARGS;
+	rc = read_file(path, OC_CONF_MAX_FILE, false, &text, &len, NULL, errbuf,
+		       errlen);
+	if (rc != OC_OK)
+		return rc;
+	rc = split_lines(path, text, len, fn, ctx, errbuf, errlen);
+	free(text);
+	return rc;
+}
+
+/* The module's reading of one line: [vault ID] sections, then keys that
+ * apply to the section they are in. */
+struct file_pass {
+	struct loader *ld;
+	long section;
+};
+
+static int module_line(void *ctx, const struct oc_conf_line *l)
+{
+	struct file_pass *fp = ctx;
+	struct loader *ld = fp->ld;
+	char *p = l->section, *val;
+	size_t idx, n;
+	int rc;
+
+	/* Kept: the checks after the file still name its last line. */
+	snprintf(ld->where_buf, sizeof(ld->where_buf), "%s", l->where);
+	ld->where = ld->where_buf;
+	if (p == NULL)
+		return apply(ld, fp->section, l->key, l->value);
+	n = strlen(p);
+	if (p[n - 1] != ']' || strncmp(p + 1, "vault", 5) != 0 ||
+	    !is_space(p[6])) {
+		fail(ld, NULL, "malformed section (expected [vault ID])");
+		return OC_ERR_CONFIG;
+	}
+	p[n - 1] = '\0';
+	val = trim(p + 6);
+	if (!valid_id(val)) {
+		fail(ld, "vault", "invalid vault id");
+		return OC_ERR_CONFIG;
+	}
+	rc = vault_index(ld, val, "vault", &idx);
+	if (rc == OC_OK)
+		fp->section = (long)idx;
+	return rc;
+}
+
+/* missing_ok: the default path may be absent. */
+static int load_conf_file(struct loader *ld, const char *path, bool missing_ok)
+{
+	struct file_pass fp = {.ld = ld, .section = -1};
+	int rc;
+
+	rc = oc_conf_read_lines(path, module_line, &fp, ld->errbuf, ld->errlen);
 	if (rc == OC_ERR_IO && missing_ok) {
 		if (ld->errbuf && ld->errlen)
 			ld->errbuf[0] = '\0';
 		return OC_OK;
 	}
-	if (rc != OC_OK)
-		return OC_ERR_CONFIG;
-	rc = set_str(&ld->c->source, path);
 	if (rc == OC_OK)
-		rc = parse_text(ld, path, text, len);
-	free(text);
+		rc = set_str(&ld->c->source, path);
+	else if (rc != OC_ERR_NOMEM)
+		rc = OC_ERR_CONFIG;
 	return rc;
 }
 
@@ -1048,8 +1114,8 @@ static int load_cred_file(struct loader *ld)
 	enum oc_cred_kind kind;
 	int rc;
 
-	rc = read_file(ld, ld->cred_file, OC_SEALKEY_MAX_FILE, true, &text,
-		       &len, &st);
+	rc = read_file(ld->cred_file, OC_SEALKEY_MAX_FILE, true, &text, &len,
+		       &st, ld->errbuf, ld->errlen);
 	if (rc != OC_OK)
 		return OC_ERR_CONFIG;
 	if (oc_sealkey_looks((const uint8_t *)text, len)) {

@@ -200,6 +200,30 @@ int oc_conf_load(struct oc_conf *c, const char *reserved, char *errbuf,
  * the CLI's --config. */
 int oc_conf_load_file(struct oc_conf *c, const char *path, char *errbuf,
 		      size_t errlen);
+/* One line of a configuration file, as oc_conf_read_lines hands it over:
+ * a setting (key and value, trimmed, section NULL) or a section header
+ * (section: the whole trimmed line, starting with '['; key and value
+ * NULL).  where is "FILE:LINE".  The strings live until the callback
+ * returns and may be changed in place. */
+struct oc_conf_line {
+	const char *where;
+	char *section;
+	char *key;
+	char *value;
+};
+/* OC_OK to go on; anything else stops the reading and is returned, the
+ * callback having put its message in the errbuf it was given (through
+ * ctx). */
+typedef int (*oc_conf_line_fn)(void *ctx, const struct oc_conf_line *line);
+/* The one reader of "key = value" files (this module's, oneclaw-vaultd's):
+ * a regular file of at most OC_CONF_MAX_FILE bytes that passes
+ * oc_conf_check_file (not a secret), then each line of at most
+ * OC_CONF_MAX_LINE bytes, blank lines and comments (from a '#' at the
+ * start or after a blank) skipped, handed to fn in order.  A missing file
+ * is OC_ERR_IO; another problem of the file or a line without '=' is
+ * OC_ERR_CONFIG; errbuf names the file (and line). */
+int oc_conf_read_lines(const char *path, oc_conf_line_fn fn, void *ctx,
+		       char *errbuf, size_t errlen);
 /* Wipes the credential; NULL-safe on a zeroed struct. */
 void oc_conf_free(struct oc_conf *c);
 /* The key source for a vault: its own section, else the default.

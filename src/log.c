@@ -2,7 +2,10 @@
  *
  * The mask and the file descriptor are set once from the environment and
  * may be overridden from the config.  Each line is formatted on the stack
- * and handed to a single write(2), so concurrent lines never interleave. */
+ * and handed to a single write(2), so concurrent lines never interleave.
+ * When standard error is the journal (systemd's JOURNAL_STREAM names it),
+ * each line written there starts with its sd-daemon priority, "<3>" to
+ * "<7>", which journald takes off and keeps as the priority. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,12 +17,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "log.h"
 
 #define LINE_MAX_LEN 2048
+/* "<N>": room kept before each line for the journal's priority. */
+#define PRIO_LEN 3
+
+/* sd-daemon(3) priorities, as syslog numbers them. */
+enum prio {
+	PRIO_ERR = 3,
+	PRIO_WARNING = 4,
+	PRIO_INFO = 6,
+	PRIO_DEBUG = 7,
+};
 
 static const struct {
 	const char *name;
@@ -33,7 +47,27 @@ static const struct {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint log_mask;
-static int log_fd = -1; /* the debug file; -1 means stderr */
+static int log_fd = -1;	       /* the debug file; -1 means stderr */
+static char *log_path;	       /* its path, for oc_log_reopen */
+static bool stderr_is_journal; /* set once, by init_from_env */
+
+/* Is standard error the stream systemd gave this process to the journal?
+ * JOURNAL_STREAM ("DEVICE:INODE") alone is not enough: a child whose
+ * stderr was redirected inherits it too (systemd.exec(5)). */
+static bool journal_on_stderr(void)
+{
+	const char *v = secure_getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 static const char *cat_name(unsigned cat)
 {
@@ -45,28 +79,41 @@ static const char *cat_name(unsigned cat)
 	return "misc";
 }
 
+static void write_all(int fd, const char *s, size_t n);
+
+/* Writes a line to stderr; line - PRIO_LEN must be writable, and there the
+ * priority goes when stderr is the journal. */
+static void write_stderr(enum prio prio, char *line, size_t n)
+{
+	if (stderr_is_journal) {
+		line -= PRIO_LEN;
+		line[0] = '<';
+		line[1] = (char)('0' + prio);
+		line[2] = '>';
+		n += PRIO_LEN;
+	}
+	write_all(STDERR_FILENO, line, n);
+}
+
 /* Made from the table, so it lists what the code has (oneclaw-pkcs11(5)
  * lists the same; tests/integration/module-debug.sh compares them). */
 static void print_help(void)
 {
-	char help[256];
-	size_t n;
-	ssize_t r;
+	char buf[PRIO_LEN + 256], *help = buf + PRIO_LEN;
+	size_t n, size = sizeof(buf) - PRIO_LEN;
 
-	n = (size_t)snprintf(help, sizeof(help),
+	n = (size_t)snprintf(help, size,
 			     "oneclaw: ONECLAW_PKCS11_DEBUG takes all (or 1, "
 			     "yes, true), none (or 0, no, false), help, or a "
 			     "comma list of:");
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
-		if (n < sizeof(help))
-			n += (size_t)snprintf(help + n, sizeof(help) - n,
-					      "%s %s", i ? "," : "",
-					      cats[i].name);
-	if (n >= sizeof(help) - 1)
-		n = sizeof(help) - 2;
+		if (n < size)
+			n += (size_t)snprintf(help + n, size - n, "%s %s",
+					      i ? "," : "", cats[i].name);
+	if (n >= size - 1)
+		n = size - 2;
 	help[n++] = '\n';
-	r = write(STDERR_FILENO, help, n);
-	(void)r;
+	write_stderr(PRIO_INFO, help, n);
 }
 
 static bool word_is(const char *p, size_t n, const char *const *words)
@@ -154,29 +201,26 @@ int oc_log_parse_categories(const char *list, unsigned *mask)
  * where the list came from. */
 static unsigned apply_list(const char *list, const char *source)
 {
-	char unknown[160], msg[320];
+	char unknown[160], buf[PRIO_LEN + 320], *msg = buf + PRIO_LEN;
+	size_t size = sizeof(buf) - PRIO_LEN;
 	unsigned m = 0;
 	int help = 0, n;
 
 	if (parse_list(list, &m, &help, unknown, sizeof(unknown)) != OC_OK) {
-		ssize_t r = 0;
-
 		/* The names come from the environment: no terminal escapes. */
 		for (char *u = unknown; *u; u++)
 			if ((unsigned char)*u < 0x20 || *u == 0x7f)
 				*u = '?';
 
-		n = snprintf(msg, sizeof(msg),
+		n = snprintf(msg, size,
 			     "oneclaw: %s: ignoring unknown debug %s %s "
 			     "(ONECLAW_PKCS11_DEBUG=help lists them)\n",
 			     source,
 			     strchr(unknown, ',') ? "categories" : "category",
 			     unknown);
 		if (n > 0)
-			r = write(STDERR_FILENO, msg,
-				  (size_t)n < sizeof(msg) ? (size_t)n
-							  : sizeof(msg) - 1);
-		(void)r;
+			write_stderr(PRIO_WARNING, msg,
+				     (size_t)n < size ? (size_t)n : size - 1);
 	}
 	if (help)
 		print_help();
@@ -200,6 +244,7 @@ static void init_from_env(void)
 	unsigned m;
 	int fd;
 
+	stderr_is_journal = journal_on_stderr();
 	if (v == NULL || *v == '\0')
 		return;
 	m = apply_list(v, "ONECLAW_PKCS11_DEBUG");
@@ -208,14 +253,18 @@ static void init_from_env(void)
 		fd = open_log_file(f);
 		if (fd >= 0) {
 			log_fd = fd;
+			/* Without it, the file is only never reopened. */
+			log_path = strdup(f);
 		} else {
 			/* Not oc_log_error: that would re-enter this once. */
-			static const char msg[] =
+			static const char text[] =
 			    "oneclaw: cannot open ONECLAW_PKCS11_DEBUG_FILE;"
 			    " debug output goes to stderr\n";
-			ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+			char msg[PRIO_LEN + sizeof(text)];
 
-			(void)r;
+			memcpy(msg + PRIO_LEN, text, sizeof(text));
+			write_stderr(PRIO_WARNING, msg + PRIO_LEN,
+				     sizeof(text) - 1);
 		}
 	}
 	atomic_store(&log_mask, m);
@@ -231,6 +280,7 @@ int oc_log_configure(const char *categories, const char *file)
 	const char *env = secure_getenv("ONECLAW_PKCS11_DEBUG");
 	unsigned m = 0;
 	int help = 0, fd = -1, old = -1;
+	char *path = NULL, *old_path = NULL;
 
 	oc_log_init();
 	if (categories != NULL) {
@@ -245,31 +295,61 @@ int oc_log_configure(const char *categories, const char *file)
 		fd = open_log_file(file);
 		if (fd < 0)
 			return OC_ERR_IO;
+		path = strdup(file);
 	}
 	pthread_mutex_lock(&log_lock);
 	if (fd >= 0) {
 		old = log_fd;
 		log_fd = fd;
+		old_path = log_path;
+		log_path = path;
 	}
 	if (categories != NULL)
 		atomic_store(&log_mask, m);
 	pthread_mutex_unlock(&log_lock);
 	if (old >= 0)
 		close(old);
+	free(old_path);
 	return OC_OK;
+}
+
+int oc_log_reopen(void)
+{
+	int fd, old = -1, rc = OC_OK;
+
+	oc_log_init();
+	pthread_mutex_lock(&log_lock);
+	if (log_fd >= 0 && log_path != NULL) {
+		fd = open_log_file(log_path);
+		if (fd >= 0) {
+			old = log_fd;
+			log_fd = fd;
+		} else {
+			/* The old file it is, moved or not: no line lost. */
+			rc = OC_ERR_IO;
+		}
+	}
+	pthread_mutex_unlock(&log_lock);
+	if (old >= 0)
+		close(old);
+	return rc;
 }
 
 void oc_log_shutdown(void)
 {
+	char *path;
 	int fd;
 
 	oc_log_init();
 	pthread_mutex_lock(&log_lock);
 	fd = log_fd;
 	log_fd = -1;
+	path = log_path;
+	log_path = NULL;
 	pthread_mutex_unlock(&log_lock);
 	if (fd >= 0)
 		close(fd);
+	free(path);
 }
 
 bool oc_log_enabled(unsigned cat)
@@ -332,7 +412,7 @@ static size_t format_line(char *line, size_t size, const char *prefix,
 
 void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)
 {
-	char prefix[160], line[LINE_MAX_LEN];
+	char prefix[160], buf[PRIO_LEN + LINE_MAX_LEN], *line = buf + PRIO_LEN;
 	va_list ap;
 	size_t n;
 
@@ -340,27 +420,64 @@ void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)
 	snprintf(prefix, sizeof(prefix), "oneclaw[%ld] %s %s: ", (long)getpid(),
 		 cat_name(cat), func ? func : "?");
 	va_start(ap, fmt);
-	n = format_line(line, sizeof(line), prefix, fmt, ap);
+	n = format_line(line, LINE_MAX_LEN, prefix, fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&log_lock);
-	write_all(log_fd >= 0 ? log_fd : STDERR_FILENO, line, n);
+	if (log_fd >= 0)
+		write_all(log_fd, line, n);
+	else
+		write_stderr(PRIO_DEBUG, line, n);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void report(enum prio prio, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+/* An error or a warning: stderr, and the debug file when there is one. */
+static void report(enum prio prio, const char *fmt, va_list ap)
+{
+	char prefix[64], buf[PRIO_LEN + LINE_MAX_LEN], *line = buf + PRIO_LEN;
+	size_t n;
+
+	oc_log_init();
+	snprintf(prefix, sizeof(prefix), "oneclaw[%ld]: ", (long)getpid());
+	n = format_line(line, LINE_MAX_LEN, prefix, fmt, ap);
+	pthread_mutex_lock(&log_lock);
+	if (log_fd >= 0)
+		write_all(log_fd, line, n);
+	write_stderr(prio, line, n);
 	pthread_mutex_unlock(&log_lock);
 }
 
 void oc_log_error(const char *fmt, ...)
 {
-	char prefix[64], line[LINE_MAX_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(PRIO_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void oc_log_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(PRIO_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void oc_log_info(const char *fmt, ...)
+{
+	char buf[PRIO_LEN + LINE_MAX_LEN], *line = buf + PRIO_LEN;
 	va_list ap;
 	size_t n;
 
 	oc_log_init();
-	snprintf(prefix, sizeof(prefix), "oneclaw[%ld]: ", (long)getpid());
 	va_start(ap, fmt);
-	n = format_line(line, sizeof(line), prefix, fmt, ap);
+	n = format_line(line, LINE_MAX_LEN, "", fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&log_lock);
-	write_all(STDERR_FILENO, line, n);
-	if (log_fd >= 0)
-		write_all(log_fd, line, n);
+	write_stderr(PRIO_INFO, line, n);
 	pthread_mutex_unlock(&log_lock);
 }

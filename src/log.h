@@ -6,8 +6,11 @@
  * name is one warning on stderr and is ignored.  Output goes to stderr
  * or to ONECLAW_PKCS11_DEBUG_FILE (or the config key debug_file).  Never to
  * stdout: p11-kit server carries its RPC there.  Each line carries the pid
- * and the function.  Nothing secret is ever passed to these functions: log
- * lengths and fingerprints instead. */
+ * and the function; none carries a time, and when stderr is the journal
+ * (JOURNAL_STREAM) each line there starts with its priority ("<3>" error,
+ * "<4>" warning, "<6>" info, "<7>" debug), as sd-daemon(3) describes.  Nothing
+ * secret is ever passed to these functions: log lengths and fingerprints
+ * instead. */
 #ifndef OC_LOG_H
 #define OC_LOG_H
 
@@ -34,6 +37,10 @@ void oc_log_init(void);
  * a file (opened append, O_CLOEXEC, mode 0600).  Either may be NULL;
  * OC_ERR_IO when the file cannot be opened. */
 int oc_log_configure(const char *categories, const char *file);
+/* Opens the debug file again at its path (after logrotate moved it away:
+ * SIGHUP in oneclaw-vaultd); nothing without one.  OC_ERR_IO, and the old
+ * file kept, when it cannot be opened. */
+int oc_log_reopen(void);
 /* Closes the log file (C_Finalize, after fork). */
 void oc_log_shutdown(void);
 bool oc_log_enabled(unsigned cat);
@@ -46,6 +53,11 @@ void oc_log_write(unsigned cat, const char *func, const char *fmt, ...)
 /* Always printed (stderr, and the log file when one is set): the single
  * clear message for a misconfiguration or a refused input. */
 void oc_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same for a problem that stops nothing. */
+void oc_log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A server's events (start, stop, one line per request): the message as it
+ * is, on stderr only, whatever the debug switches. */
+void oc_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define oc_debug(cat, ...)                                                     \
 	do {                                                                   \

@@ -5,6 +5,7 @@ bin_PROGRAMS += oneclaw-vaultd
 
 src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/auth.c src/vaultd/auth.h \
+	src/vaultd/conffile.c src/vaultd/conffile.h \
 	src/vaultd/conntrack.c src/vaultd/conntrack.h \
 	src/vaultd/dpop-verify.c src/vaultd/dpop-verify.h \
 	src/vaultd/envelope.c src/vaultd/envelope.h \
@@ -55,3 +56,31 @@ oneclaw_vaultd_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(CRYPTO_CFLAGS) \
 oneclaw_vaultd_LDADD = src/vaultd/libocvaultd.la
 
 dist_man_MANS += doc/oneclaw-vaultd.8
+
+# The service: a system unit with this build's paths (oc_unit_subst, from
+# p11/local.mk) and its default configuration, installed only where there
+# is none, so that a reinstall keeps the administrator's; an uninstall
+# removes it only unchanged.
+systemdsystemunit_DATA += src/vaultd/oneclaw-vaultd.service
+EXTRA_DIST += src/vaultd/oneclaw-vaultd.service.in src/vaultd/vaultd.conf
+CLEANFILES += src/vaultd/oneclaw-vaultd.service
+src/vaultd/oneclaw-vaultd.service: $(srcdir)/src/vaultd/oneclaw-vaultd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(oc_unit_subst) $< > $@.tmp && mv $@.tmp $@
+
+vaultdconfdir = $(sysconfdir)/oneclaw
+install-data-local: install-vaultd-conf
+uninstall-local: uninstall-vaultd-conf
+install-vaultd-conf:
+	$(MKDIR_P) '$(DESTDIR)$(vaultdconfdir)'
+	if test -e '$(DESTDIR)$(vaultdconfdir)/vaultd.conf'; then \
+	  echo "keeping $(DESTDIR)$(vaultdconfdir)/vaultd.conf"; \
+	else \
+	  $(INSTALL_DATA) '$(srcdir)/src/vaultd/vaultd.conf' \
+	    '$(DESTDIR)$(vaultdconfdir)/vaultd.conf'; \
+	fi
+uninstall-vaultd-conf:
+	if cmp -s '$(srcdir)/src/vaultd/vaultd.conf' \
+	    '$(DESTDIR)$(vaultdconfdir)/vaultd.conf'; then \
+	  rm -f '$(DESTDIR)$(vaultdconfdir)/vaultd.conf'; \
+	fi
+.PHONY: install-vaultd-conf uninstall-vaultd-conf

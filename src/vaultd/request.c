@@ -252,8 +252,8 @@ void oc_reply_empty(struct oc_req *r, unsigned status)
 static void log_request(struct oc_req *r, size_t out_len)
 {
 	/* Method, path (no query), status and sizes only. */
-	fprintf(stderr, "oneclaw-vaultd: %s %s %u in=%zu out=%zu\n", r->method,
-		r->url, r->status, r->body_seen, out_len);
+	oc_log_info("oneclaw-vaultd: %s %s %u in=%zu out=%zu", r->method,
+		    r->url, r->status, r->body_seen, out_len);
 }
 
 struct trunc {

@@ -243,10 +243,9 @@ static void *run(void *arg)
 			     "secrets: %s",
 			     j->row.id, total, msg);
 	} else {
-		fprintf(stderr,
-			"oneclaw-vaultd: rotation job %s completed: "
-			"%zu secrets\n",
-			j->row.id, total);
+		oc_log_info("oneclaw-vaultd: rotation job %s completed: "
+			    "%zu secrets",
+			    j->row.id, total);
 	}
 	oc_store_close(st);
 	/* The keys go as soon as the work is over. */

@@ -173,9 +173,9 @@ static unsigned connection_limit(unsigned wanted)
 				   ? (unsigned)(rl.rlim_cur - FD_RESERVE)
 				   : FD_RESERVE;
 
-		oc_log_error("oneclaw-vaultd: %u connections do not fit the "
-			     "descriptor limit %llu; serving %u",
-			     wanted, (unsigned long long)rl.rlim_cur, fit);
+		oc_log_warning("oneclaw-vaultd: %u connections do not fit "
+			       "the descriptor limit %llu; serving %u",
+			       wanted, (unsigned long long)rl.rlim_cur, fit);
 		return fit;
 	}
 	return wanted;
@@ -388,12 +388,13 @@ int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out)
 		if (rc)
 			goto fail;
 	}
-	fprintf(stderr,
-		"oneclaw-vaultd: listening on %s port %u%s%s (%u threads, "
-		"%u connections, %u per address)\n",
-		cfg->listen, (unsigned)s->port, s->tls ? " (TLS)" : "",
-		oc_kek_uses_token(s->kek) ? ", KEK in PKCS#11 token" : "",
-		threads, max_conns, per_ip);
+	oc_log_info(
+	    "oneclaw-vaultd %s: serving %s, listening on %s port %u%s%s "
+	    "(%u threads, %u connections, %u per address)",
+	    PACKAGE_VERSION, cfg->db_path, cfg->listen, (unsigned)s->port,
+	    s->tls ? " (TLS)" : "",
+	    oc_kek_uses_token(s->kek) ? ", KEK in PKCS#11 token" : "", threads,
+	    max_conns, per_ip);
 	*out = s;
 	return OC_OK;
 fail:
@@ -401,6 +402,15 @@ fail:
 	oc_secure_free(cert);
 	oc_server_stop(s);
 	return rc;
+}
+
+void oc_server_reopen_logs(struct oc_server *s)
+{
+	if (oc_log_reopen() != OC_OK)
+		oc_log_error("oneclaw-vaultd: cannot reopen the debug log; "
+			     "writing on to the old one");
+	if (s)
+		oc_wirelog_reopen(s->wire);
 }
 
 void oc_server_stop(struct oc_server *s)

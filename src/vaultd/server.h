@@ -65,6 +65,10 @@ struct oc_server {
 /* Loads the database, keys and options, and starts listening; writes the
  * port file.  Errors were already reported. */
 int oc_server_start(const struct oc_server_config *cfg, struct oc_server **out);
+/* Opens the log files again at their paths (SIGHUP): the debug log and the
+ * wire log.  A file that cannot be opened is reported and the old one kept;
+ * serving goes on either way. */
+void oc_server_reopen_logs(struct oc_server *s);
 /* Stops the daemon, then the rotation jobs, then frees everything. */
 void oc_server_stop(struct oc_server *s);
 

@@ -100,10 +100,9 @@ int oc_vaultd_init(const char *db_path, const char *master_key,
 	if (!rc)
 		rc = write_key_file(key_fd, admin_key_file, admin);
 	if (!rc)
-		fprintf(stderr,
-			"oneclaw-vaultd: created %s (master key %s, "
-			"admin key in %s)\n",
-			db_path, mpath, admin_key_file);
+		oc_log_info("oneclaw-vaultd: created %s (master key %s, "
+			    "admin key in %s)",
+			    db_path, mpath, admin_key_file);
 out:
 	if (close(key_fd) != 0 && !rc)
 		rc = OC_ERR_IO;

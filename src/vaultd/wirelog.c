@@ -20,8 +20,19 @@
 
 struct oc_wirelog {
 	int fd;
+	char *path; /* opened again by oc_wirelog_reopen */
 	pthread_mutex_t lock;
 };
+
+static int open_wire_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		oc_log_error("oneclaw-vaultd: cannot open wire log %s: %s",
+			     path, strerror(errno));
+	return fd;
+}
 
 int oc_wirelog_open(const char *path, struct oc_wirelog **out)
 {
@@ -30,10 +41,14 @@ int oc_wirelog_open(const char *path, struct oc_wirelog **out)
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return OC_ERR_NOMEM;
-	w->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	w->path = strdup(path);
+	if (!w->path) {
+		free(w);
+		return OC_ERR_NOMEM;
+	}
+	w->fd = open_wire_log(path);
 	if (w->fd < 0) {
-		oc_log_error("oneclaw-vaultd: cannot open wire log %s: %s",
-			     path, strerror(errno));
+		free(w->path);
 		free(w);
 		return OC_ERR_IO;
 	}
@@ -42,11 +57,29 @@ int oc_wirelog_open(const char *path, struct oc_wirelog **out)
 	return OC_OK;
 }
 
+int oc_wirelog_reopen(struct oc_wirelog *w)
+{
+	int fd, old;
+
+	if (!w)
+		return OC_OK;
+	fd = open_wire_log(w->path);
+	if (fd < 0)
+		return OC_ERR_IO;
+	pthread_mutex_lock(&w->lock);
+	old = w->fd;
+	w->fd = fd;
+	pthread_mutex_unlock(&w->lock);
+	close(old);
+	return OC_OK;
+}
+
 void oc_wirelog_close(struct oc_wirelog *w)
 {
 	if (!w)
 		return;
 	close(w->fd);
+	free(w->path);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

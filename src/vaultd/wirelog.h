@@ -15,6 +15,10 @@ struct MHD_Connection;
 struct oc_wirelog;
 
 int oc_wirelog_open(const char *path, struct oc_wirelog **out);
+/* Opens the file again at its path (SIGHUP, after logrotate moved it);
+ * on failure the old file stays in use and the problem is reported.
+ * NULL-safe. */
+int oc_wirelog_reopen(struct oc_wirelog *w);
 void oc_wirelog_close(struct oc_wirelog *w);
 /* One entry, written in one locked append. */
 void oc_wirelog_request(struct oc_wirelog *w, struct MHD_Connection *c,

@@ -11,6 +11,9 @@ tests_integration_hostile_client_SOURCES = \
 
 TESTS += \
 	tests/integration/vaultd-init.sh \
+	tests/integration/vaultd-config.sh \
+	tests/integration/vaultd-service.sh \
+	tests/integration/vaultd-unit.sh \
 	tests/integration/vaultd-auth.sh \
 	tests/integration/vaultd-dpop.sh \
 	tests/integration/vaultd-health.sh \

@@ -1012,12 +1012,76 @@ static void test_vault_names(void **state)
 				    "without ONECLAW_VAULT_ID");
 }
 
+/* oc_conf_read_lines, as another reader (oneclaw-vaultd) uses it: each
+ * setting and section in order, trimmed, comments gone; a callback's
+ * refusal stops the reading and is returned. */
+struct seen_lines {
+	char text[512];
+	int stop_at; /* the callback's call that refuses (1-based); 0: none */
+	int calls;
+};
+
+static int collect_line(void *ctx, const struct oc_conf_line *l)
+{
+	struct seen_lines *sl = ctx;
+	size_t n = strlen(sl->text);
+	const char *where = strrchr(l->where, ':');
+
+	sl->calls++;
+	snprintf(sl->text + n, sizeof(sl->text) - n, "%s|%s|%s|%s;", where,
+		 l->section ? l->section : "-", l->key ? l->key : "-",
+		 l->value ? l->value : "-");
+	return sl->calls == sl->stop_at ? OC_ERR_PERM : OC_OK;
+}
+
+static void test_read_lines(void **state)
+{
+	struct seen_lines sl;
+	const char *path;
+
+	(void)state;
+	path =
+	    file("lines.conf", "# head\n\n  a = 1  # c\n[s x]\nb_c=two words\n"
+			       "d =\n");
+	memset(&sl, 0, sizeof(sl));
+	assert_int_equal(
+	    oc_conf_read_lines(path, collect_line, &sl, errbuf, sizeof(errbuf)),
+	    OC_OK);
+	assert_string_equal(sl.text, ":3|-|a|1;:4|[s x]|-|-;:5|-|b_c|two words;"
+				     ":6|-|d|;");
+	memset(&sl, 0, sizeof(sl));
+	sl.stop_at = 2;
+	assert_int_equal(
+	    oc_conf_read_lines(path, collect_line, &sl, errbuf, sizeof(errbuf)),
+	    OC_ERR_PERM);
+	assert_int_equal(sl.calls, 2);
+	memset(&sl, 0, sizeof(sl));
+	path = file("lines.conf", "a = 1\nno equals\nb = 2\n");
+	assert_int_equal(
+	    oc_conf_read_lines(path, collect_line, &sl, errbuf, sizeof(errbuf)),
+	    OC_ERR_CONFIG);
+	assert_int_equal(sl.calls, 1);
+	assert_non_null(strstr(errbuf, "lines.conf:2: expected key = value"));
+	memset(&sl, 0, sizeof(sl));
+	assert_int_equal(oc_conf_read_lines("/nonexistent/x.conf", collect_line,
+					    &sl, errbuf, sizeof(errbuf)),
+			 OC_ERR_IO);
+	assert_int_equal(sl.calls, 0);
+	path = file_n("lines.conf", "a = 1\n", 6, 0660);
+	assert_int_equal(
+	    oc_conf_read_lines(path, collect_line, &sl, errbuf, sizeof(errbuf)),
+	    OC_ERR_CONFIG);
+	assert_non_null(strstr(errbuf, "writable by group or others"));
+	assert_int_equal(sl.calls, 0);
+}
+
 #define T(f) cmocka_unit_test_setup(f, clear_env)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_defaults),
+	    T(test_read_lines),
 	    T(test_cmek_values),
 	    T(test_full_file),
 	    T(test_bad_lines),

@@ -166,6 +166,44 @@ static void test_shutdown_to_stderr(void **state)
 	oc_log_shutdown(); /* twice is fine */
 }
 
+/* As logrotate does it: the file moved away, then a reopen; the lines
+ * after it go to a new file at the path, the moved one keeps the old. */
+static void test_reopen(void **state)
+{
+	char moved[300], *text;
+	struct stat st;
+	int n;
+
+	(void)state;
+	n = snprintf(moved, sizeof(moved), "%s.1", cfg_file);
+	assert_true(n > 0 && (size_t)n < sizeof(moved));
+	assert_int_equal(oc_log_configure("conf", cfg_file), OC_OK);
+	oc_debug(OC_LOG_CONF, "before the move");
+	assert_int_equal(rename(cfg_file, moved), 0);
+	assert_int_equal(oc_log_reopen(), OC_OK);
+	oc_debug(OC_LOG_CONF, "after the move");
+	text = slurp(cfg_file);
+	assert_non_null(strstr(text, "after the move"));
+	assert_null(strstr(text, "before the move"));
+	assert_int_equal(stat(cfg_file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	text = slurp(moved);
+	assert_non_null(strstr(text, "before the move"));
+	assert_null(strstr(text, "after the move"));
+	/* A path that cannot be opened again (a link in its place): the file
+	 * in use stays so. */
+	assert_int_equal(rename(cfg_file, moved), 0);
+	assert_int_equal(symlink(env_file, cfg_file), 0);
+	assert_int_equal(oc_log_reopen(), OC_ERR_IO);
+	oc_debug(OC_LOG_CONF, "still written");
+	assert_int_equal(unlink(cfg_file), 0);
+	assert_non_null(strstr(slurp(moved), "still written"));
+	unlink(moved);
+	/* Without a file, nothing to do. */
+	oc_log_shutdown();
+	assert_int_equal(oc_log_reopen(), OC_OK);
+}
+
 static void test_never_stdout(void **state)
 {
 	(void)state;
@@ -182,6 +220,7 @@ int main(void)
 	    cmocka_unit_test(test_configure_file),
 	    cmocka_unit_test(test_long_line),
 	    cmocka_unit_test(test_shutdown_to_stderr),
+	    cmocka_unit_test(test_reopen),
 	};
 	const struct CMUnitTest last[] = {
 	    cmocka_unit_test(test_never_stdout),
