@@ -166,17 +166,7 @@ took install
 
 # ---- 5. the service, a vault, an agent, a read through the module ---------------
 unit=$(grep '/oneclaw-vaultd\.service$' "$w/files" | head -n1)
-if [ -z "$unit" ]; then
-	# A tree whose server has no unit yet: its first start by hand.
-	say "SKIP part: the oneclaw-vaultd package has no unit; its commands by hand"
-	unit=$w/oneclaw-vaultd.service
-	cat >"$unit" <<EOF
-[Service]
-User=$user
-ExecStartPre=/usr/bin/oneclaw-vaultd --db $state/vault.db --init --admin-key-file $state/admin.key
-ExecStart=/usr/bin/oneclaw-vaultd --db $state/vault.db --listen 127.0.0.1:8420
-EOF
-fi
+[ -n "$unit" ] || fail "the oneclaw-vaultd package has no oneclaw-vaultd.service"
 port=$(python3 -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -212,6 +202,9 @@ else
 	sed -i "s/^\([[:space:]]*listen[[:space:]]*=\).*/\1 127.0.0.1:$port/" "$conf"
 fi
 envs=$(unit_lines Environment | tr '\n' ' ')
+unit_umask=$(unit_lines UMask | tail -n1)
+saved_umask=$(umask)
+umask "${unit_umask:-0022}"
 set -f
 # As the unit's user, with its environment (setpriv execs: the pid is
 # the server's).
@@ -229,6 +222,7 @@ say "ExecStart: $cmd"
 $as_user $cmd >>"$w/vaultd.log" 2>&1 &
 vaultd_pid=$!
 set +f
+umask "$saved_umask"
 url="http://127.0.0.1:$port"
 i=0
 until curl -sf "$url/v1/health" >/dev/null 2>&1; do
@@ -243,7 +237,7 @@ say "oneclaw-vaultd serves $url as $user"
 
 # From here on, README.md's "Install from packages" command by command
 # ($w/admin stands for the admin's ~/oneclaw, $w/app for the application's
-# directory, $url for http://127.0.0.1:PORT).
+# directory, $url for http://127.0.0.1:8443, the shipped address).
 admin_key=$state/admin.key
 [ -f "$admin_key" ] || fail "no admin key at $admin_key"
 tool=/usr/bin/oneclaw-tool
