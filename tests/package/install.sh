@@ -143,7 +143,7 @@ if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 fi
 for p in $packages; do
 	dpkg -L "$p" | while read -r f; do
-		[ -d "$f" ] || echo "$f"
+		if [ -d "$f" ]; then echo "$f" >>"$w/dirs"; else echo "$f"; fi
 	done >>"$w/files"
 done
 say "installed $(wc -l <"$w/files") files"
@@ -325,6 +325,11 @@ fi
 installed=
 left=$(while read -r f; do if [ -e "$f" ]; then echo "$f"; fi; done <"$w/files")
 [ -z "$left" ] || fail "left after the purge: $left"
+# A directory no other package owns is gone too (/etc/oneclaw, ...).
+left=$(grep -vx '/\.' "$w/dirs" | sort -u | while read -r d; do
+	if [ -d "$d" ] && ! dpkg -S "$d" >/dev/null 2>&1; then echo "$d"; fi
+done)
+[ -z "$left" ] || fail "directories left after the purge: $left"
 [ ! -e "$state" ] || fail "$state is left after the purge"
 ! getent passwd "$user" >/dev/null || fail "the user $user is left after the purge"
 ! getent group "$user" >/dev/null || fail "the group $user is left after the purge"
