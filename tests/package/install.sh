@@ -102,14 +102,21 @@ trap 'exit 1' INT TERM HUP
 # ---- 1. build --------------------------------------------------------------
 mkdir "$w/src"
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-	# The files git tracks or would track, as they are now: no build tree.
+	# The files git tracks or would track, as they are now (a deleted one
+	# left out): no build tree.
+	# shellcheck disable=SC2016
 	(cd "$top" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+		xargs -0 sh -c 'for f; do if [ -e "$f" ]; then printf "%s\0" "$f"; fi; done' sh |
 		tar --null -T - -cf -) | tar -xf - -C "$w/src"
 else
 	(cd "$top" && tar --exclude='./_build*' --exclude=./autom4te.cache \
 		--exclude='./debian/build' -cf - .) | tar -xf - -C "$w/src"
 fi
+# README's `apt-get build-dep ./`, simulated: nothing to fetch.
+(cd "$w/src" && apt-get build-dep -s -q ./) >"$w/build-dep.log" 2>&1 ||
+	{ cat "$w/build-dep.log" >&2; fail "apt-get build-dep -s ./"; }
+missing=$(sed -n 's/^Inst \([^ ]*\) .*/\1/p' "$w/build-dep.log" | tr '\n' ' ')
+[ -z "$missing" ] || fail "build dependencies missing: $missing(scripts/deps installs them)"
 say "building oneclaw-pkcs11 $version: dpkg-buildpackage -us -uc -b"
 if ! (cd "$w/src" && DEB_BUILD_OPTIONS="nocheck parallel=2" \
 	dpkg-buildpackage -us -uc -b) >"$w/build.log" 2>&1; then
@@ -134,6 +141,14 @@ say "lintian: $(grep -c '^E:' "$w/lintian.log") errors, $(grep -c '^W:' "$w/lint
 took lintian
 
 # ---- 3. install (README: "Install from packages") ---------------------------------
+# Offline: apt may install these four and nothing else (a dependency
+# missing here would be fetched from the network).
+# shellcheck disable=SC2086
+apt-get install -s -q $debs >"$w/simulate.log" 2>&1 ||
+	{ cat "$w/simulate.log" >&2; fail "apt-get install -s"; }
+echo "$packages" | tr ' ' '\n' >"$w/ours"
+extra=$(sed -n 's/^Inst \([^ ]*\) .*/\1/p' "$w/simulate.log" | grep -vxF -f "$w/ours" || true)
+[ -z "$extra" ] || fail "the packages need what is not installed: $extra (scripts/deps installs it)"
 installed=yes
 # shellcheck disable=SC2086
 if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
