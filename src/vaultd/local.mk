@@ -29,6 +29,7 @@ src_vaultd_libocvaultd_la_SOURCES = \
 	src/vaultd/rfc3339.c src/vaultd/rfc3339.h \
 	src/vaultd/rotator.c src/vaultd/rotator.h \
 	src/vaultd/scratch.c src/vaultd/scratch.h \
+	src/vaultd/sdnotify.c src/vaultd/sdnotify.h \
 	src/vaultd/router.c src/vaultd/router.h \
 	src/vaultd/server.c src/vaultd/server.h \
 	src/vaultd/sigmemo.c src/vaultd/sigmemo.h \

@@ -15,6 +15,7 @@
 #include "conffile.h"
 #include "err.h"
 #include "log.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "vaultd-init.h"
 
@@ -273,13 +274,17 @@ static int serve(const struct oc_server_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (oc_server_start(cfg, &srv))
 		return 1;
+	oc_sd_notify("READY=1");
 	while (sigwait(&set, &sig) == 0) {
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		/* SIGHUP: logrotate moved the logs away. */
+		oc_sd_notify("RELOADING=1");
 		oc_server_reopen_logs(srv);
 		oc_log_info("oneclaw-vaultd: log files reopened");
+		oc_sd_notify("READY=1");
 	}
+	oc_sd_notify("STOPPING=1");
 	oc_log_info("oneclaw-vaultd: stopping (signal %d)", sig);
 	oc_server_stop(srv);
 	oc_log_info("oneclaw-vaultd: stopped");

@@ -4,11 +4,12 @@
 # run with the default configuration file as installed, the state
 # directory and the port (0) the only changes.  The first start creates the
 # database, the master key and the admin key (0600); a restart keeps them;
-# reload keeps serving.  The unit carries the hardening the deployment
-# relies on.
+# reload keeps serving.  systemd hears READY=1 once the server listens
+# (Type=notify), RELOADING=1 then READY=1 around a reload, STOPPING=1 at
+# the stop.  The unit carries the hardening the deployment relies on.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/integration/vaultd-lib.sh"
-oc_need curl jq
+oc_need curl jq python3
 oc_setup
 unit="$BUILD/src/vaultd/oneclaw-vaultd.service"
 default_conf="$SRC/src/vaultd/vaultd.conf"
@@ -17,7 +18,8 @@ VAULTD_LOG="$OC_LOG_DIR/$(basename "$0").vaultd.log"
 : > "$VAULTD_LOG"
 
 # The settings the service depends on.
-for kv in User=oneclaw-vaultd Group=oneclaw-vaultd \
+for kv in Type=notify NotifyAccess=main \
+	User=oneclaw-vaultd Group=oneclaw-vaultd \
 	StateDirectory=oneclaw-vaultd StateDirectoryMode=0700 \
 	ConfigurationDirectory=oneclaw UMask=0077 Restart=on-failure \
 	'ExecReload=/bin/kill -HUP $MAINPID' \
@@ -65,11 +67,47 @@ start=$(unit_line ExecStart)
 [ "$start" = "$VAULTD --config $T/etc/oneclaw/vaultd.conf" ] ||
 	oc_fail "unexpected ExecStart: $start"
 
+# listen_notify ADDRESS FILE: systemd's end of NOTIFY_SOCKET (a path, or
+# @NAME in the abstract namespace), each datagram a line of FILE.
+listen_notify() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+a = sys.argv[1]
+s.bind("\0" + a[1:] if a[0] == "@" else a)
+open(sys.argv[2], "w").close()
+open(sys.argv[2] + ".up", "w").close()
+while True:
+    with open(sys.argv[2], "a") as f:
+        f.write(s.recv(4096).decode() + "\n")
+' "$1" "$2" &
+	OC_EXTRA_PIDS="${OC_EXTRA_PIDS:-} $!"
+	_i=0
+	until [ -e "$2.up" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && oc_fail "the notify listener did not start"
+		sleep 0.05
+	done
+}
+listen_notify "$T/notify" "$T/notified"
+
+# notified STATE N [FILE]: waits until STATE has been heard N times.
+notified() {
+	_f=${3:-$T/notified}
+	_i=0
+	while [ "$(grep -cx "$1" "$_f")" -lt "$2" ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && oc_fail "systemd did not hear $1 (time $2): $(cat "$_f")"
+		sleep 0.05
+	done
+}
+
 # systemd_start: ExecStartPre, then ExecStart, as the unit's umask.
 systemd_start() {
 	(umask 077 && $pre) 2>> "$VAULTD_LOG" || oc_fail "ExecStartPre failed"
 	rm -f "$T/port"
-	(umask 077 && exec $OC_WRAP_VAULTD $start) 2>> "$VAULTD_LOG" &
+	(umask 077 && NOTIFY_SOCKET="$T/notify" &&
+		export NOTIFY_SOCKET && exec $OC_WRAP_VAULTD $start) 2>> "$VAULTD_LOG" &
 	VAULTD_PID=$!
 	oc_wait_file "$T/port" "$VAULTD_PID" "ExecStart"
 	OC_PORT=$(cat "$T/port")
@@ -86,6 +124,7 @@ done
 ADMIN_KEY=$(cat "$state/admin.key")
 oc_secret "$ADMIN_KEY"
 grep -q "created $state/vault.db" "$VAULTD_LOG" || oc_fail "no word of the creation"
+notified READY=1 1
 vd_call 200 GET /v1/health
 vd_call 201 POST /v1/vaults '{"name":"kept"}'
 cksum "$state/vault.db.master-key" "$state/admin.key" > "$T/sums"
@@ -100,10 +139,14 @@ until grep -q "log files reopened" "$VAULTD_LOG"; do
 	sleep 0.05
 done
 vd_call 200 GET /v1/vaults
+notified RELOADING=1 1
+notified READY=1 2
 
 # Restart: nothing created again, the data kept.
 oc_stop_vaultd
+notified STOPPING=1 1
 systemd_start
+notified READY=1 3
 grep -q "exists; nothing to initialise" "$VAULTD_LOG" ||
 	oc_fail "the second ExecStartPre did not leave the database alone"
 cksum "$state/vault.db.master-key" "$state/admin.key" | cmp -s - "$T/sums" ||
@@ -112,4 +155,13 @@ vd_call 200 GET /v1/vaults
 [ "$(vd_field '.vaults[0].name')" = kept ] || oc_fail "the vault was lost over a restart"
 oc_stop_vaultd
 grep -q "oneclaw-vaultd: stopped" "$VAULTD_LOG" || oc_fail "no stop line"
+
+# An abstract NOTIFY_SOCKET (@NAME) is heard too.
+listen_notify "@oc-notify-$$" "$T/notified-abstract"
+rm -f "$T/port"
+NOTIFY_SOCKET="@oc-notify-$$" $OC_WRAP_VAULTD $start 2>> "$VAULTD_LOG" &
+VAULTD_PID=$!
+oc_wait_file "$T/port" "$VAULTD_PID" "the server"
+notified READY=1 1 "$T/notified-abstract"
+oc_stop_vaultd
 exit 0
