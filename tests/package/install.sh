@@ -8,8 +8,9 @@
 #   2. lintian on the .changes: any error fails;
 #   3. the packages installed with apt-get, offline (every dependency is
 #      already here: scripts/deps);
-#   4. `p11-kit list-modules` names the installed module; every program's
-#      --version is configure.ac's;
+#   4. `p11-kit list-modules` names the installed module, the only library
+#      the packages hold; every program's --version is configure.ac's; the
+#      installed header compiles;
 #   5. oneclaw-vaultd started as its installed unit starts it (no systemd
 #      here: the unit's ExecStartPre= and ExecStart= lines, as its User=,
 #      on a free loopback port), a CMEK vault and a secret made with the
@@ -63,7 +64,7 @@ for p in $packages; do
 		fail "$p is installed already: this test installs and purges its own build, so remove it first"
 	fi
 done
-for c in dpkg-buildpackage lintian apt-get pkcs11-tool p11-kit p11tool setpriv curl python3; do
+for c in dpkg-buildpackage lintian apt-get pkcs11-tool p11-kit p11tool setpriv curl python3 cc pkg-config; do
 	command -v "$c" >/dev/null 2>&1 || fail "$c is not installed (scripts/deps installs it)"
 done
 
@@ -174,6 +175,17 @@ for prog in oneclaw-tool oneclaw-vaultd; do
 	*) fail "$prog --version says '$v', configure.ac $version" ;;
 	esac
 done
+# The module is a plugin: in p11-kit's directory alone, no libtool
+# archive, no versioned name or link.
+mods=$(grep -E '^/usr/lib/.*\.(so|la)(\..*)?$' "$w/files" | tr '\n' ' ')
+[ "$mods" = "$module " ] || fail "the packages' libraries are '$mods', not $module alone"
+# The -dev package's header compiles after p11-kit's PKCS#11 header.
+printf '#include <p11-kit/pkcs11.h>\n#include <oneclaw-pkcs11.h>\nint main(void) { return CKM_ONECLAW_CMEK != 0x8C1A0001UL; }\n' >"$w/header.c"
+# shellcheck disable=SC2046
+if ! cc -Werror -o "$w/header" "$w/header.c" $(pkg-config --cflags p11-kit-1) ||
+	! "$w/header"; then
+	fail "oneclaw-pkcs11.h does not compile as installed"
+fi
 getent passwd "$user" >/dev/null || fail "no system user $user"
 [ "$(stat -c '%a %U' "$state")" = "700 $user" ] ||
 	fail "$state is $(stat -c '%a %U' "$state"), not 700 $user"
