@@ -333,6 +333,10 @@ if [ -n "$agents" ]; then
 		--output-file password.txt >denied.log 2>&1; then
 		fail "the agent read db/password, outside its policy"
 	fi
+	# Asked for by path, not found by a list: the server refuses it.
+	if $tool secret get "$vault" db/password --key cmek.key >denied.out 2>>denied.log; then
+		fail "the agent's key got db/password from the server"
+	fi
 	say "the agent reads nothing outside api-keys/*"
 fi
 unset ONECLAW_PKCS11_CONF
