@@ -42,7 +42,10 @@ user=oneclaw-vaultd
 state=/var/lib/oneclaw-vaultd
 arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 module=/usr/lib/$arch/pkcs11/oneclaw-pkcs11.so
-version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
+# configure.ac sets it once, as major, minor and micro.
+vpart() { sed -n "s/^m4_define(\[oc_version_$1\], *\[\([0-9]*\)\])$/\1/p" "$top/configure.ac"; }
+version=$(vpart major).$(vpart minor).$(vpart micro)
+case $version in [0-9]*.[0-9]*.[0-9]*) ;; *) version= ;; esac
 [ -n "$version" ] || { echo "FAIL: packages: no version in configure.ac" >&2; exit 1; }
 
 say() { echo "packages: $*"; }
@@ -174,6 +177,11 @@ for prog in oneclaw-tool oneclaw-vaultd; do
 	*" $version") ;;
 	*) fail "$prog --version says '$v', configure.ac $version" ;;
 	esac
+done
+# debian/changelog says the version too: the packages are configure.ac's.
+for p in $packages; do
+	v=$(dpkg-query -W -f='${Version}' "$p") || fail "dpkg-query $p"
+	[ "$v" = "$version" ] || fail "package $p is version $v, configure.ac $version"
 done
 # The module is a plugin: in p11-kit's directory alone, no libtool
 # archive, no versioned name or link.
