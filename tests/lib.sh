@@ -322,3 +322,32 @@ oc_p11kit_unserve() {
 	wait "$OC_P11KIT_PID" 2>/dev/null
 	OC_P11KIT_PID=
 }
+
+# oc_softhsm_lib: path of SoftHSM2's module, or skip.
+oc_softhsm_lib() {
+	for _so in /usr/lib/softhsm/libsofthsm2.so \
+		/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+		/usr/lib64/softhsm/libsofthsm2.so /usr/lib64/pkcs11/libsofthsm2.so
+	do
+		[ -f "$_so" ] && { echo "$_so"; return 0; }
+	done
+	oc_skip "SoftHSM2 module not found"
+}
+
+# oc_softhsm_init DIR LABEL PIN SOPIN: a private SoftHSM2 token store
+# (SOFTHSM2_CONF is exported) with one initialised token.
+oc_softhsm_init() {
+	oc_need softhsm2-util
+	mkdir -p "$1/tokens"
+	cat > "$1/softhsm2.conf" <<EOF
+directories.tokendir = $1/tokens
+objectstore.backend = file
+log.level = ERROR
+slots.removable = false
+EOF
+	SOFTHSM2_CONF="$1/softhsm2.conf"
+	export SOFTHSM2_CONF
+	softhsm2-util --init-token --free --label "$2" --pin "$3" \
+		--so-pin "$4" >"$1/init.log" 2>&1 ||
+		{ cat "$1/init.log" >&2; oc_fail "softhsm2-util --init-token"; }
+}

@@ -10,8 +10,8 @@
 oc_setup
 oc_need pkcs11-tool base64
 atk_need
-softhsm=$(cmek_softhsm_lib) || exit 77
-cmek_softhsm_init "$T/hsm" atkhsm 4321 8765
+softhsm=$(oc_softhsm_lib) || exit 77
+oc_softhsm_init "$T/hsm" atkhsm 4321 8765
 ( umask 077 && echo 4321 > "$T/hsm.pin" )
 oc_secret 4321 8765
 oc_start_vaultd

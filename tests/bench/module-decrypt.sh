@@ -13,8 +13,8 @@ unset ONECLAW_PKCS11_DEBUG ONECLAW_PKCS11_DEBUG_FILE
 bench="$BUILD/tests/bench/module-decrypt"
 [ -x "$bench" ] || oc_fail "$bench is not built (make bench builds it)"
 [ -f "$MODULE" ] || oc_fail "the module is not built: $MODULE"
-softhsm=$(cmek_softhsm_lib) || exit 77
-cmek_softhsm_init "$T/hsm" bench 1234 5678
+softhsm=$(oc_softhsm_lib) || exit 77
+oc_softhsm_init "$T/hsm" bench 1234 5678
 echo 1234 > "$T/pin"
 oc_start_vaultd
 

@@ -11,8 +11,8 @@
 oc_setup
 cmek_need_node
 cmek_need_module
-softhsm=$(cmek_softhsm_lib) || exit 77
-cmek_softhsm_init "$T/hsm" kek 1234 5678
+softhsm=$(oc_softhsm_lib) || exit 77
+oc_softhsm_init "$T/hsm" kek 1234 5678
 ( umask 077 && echo 1234 > "$T/kek.pin" )
 oc_secret 1234
 

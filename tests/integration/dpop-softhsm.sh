@@ -16,8 +16,8 @@
 oc_setup
 oc_need pkcs11-tool p11tool curl node
 mod_need
-softhsm=$(cmek_softhsm_lib) || exit 77
-cmek_softhsm_init "$T/hsm" dpop 1234 5678
+softhsm=$(oc_softhsm_lib) || exit 77
+oc_softhsm_init "$T/hsm" dpop 1234 5678
 ( umask 077 && echo 1234 > "$T/dpop.pin" )
 oc_secret 1234
 pkcs11-tool --module "$softhsm" --token-label dpop --login --pin 1234 \

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/integration/cmek-lib.sh"
 oc_setup
 oc_need softhsm2-util pkcs11-tool openssl base64
-SOFTHSM=$(cmek_softhsm_lib) || exit 77
+SOFTHSM=$(oc_softhsm_lib) || exit 77
 CLIENT="$BUILD/tests/integration/p11-client"
 [ -f "$MODULE" ] && [ -x "$CLIENT" ] || oc_fail "the module or p11-client is not built"
 mkdir -p "$T/hsm/tokens"

@@ -9,20 +9,9 @@
 oc_need curl jq node softhsm2-util pkcs11-tool sqlite3
 oc_setup
 
-so=
-for f in /usr/lib/softhsm/libsofthsm2.so /usr/lib/*/softhsm/libsofthsm2.so \
-	/usr/local/lib/softhsm/libsofthsm2.so; do
-	[ -f "$f" ] && so=$f && break
-done
-[ -n "$so" ] || oc_skip "libsofthsm2.so not found"
+so=$(oc_softhsm_lib) || exit 77
 
-mkdir -p "$T/hsm/tokens"
-SOFTHSM2_CONF="$T/hsm/softhsm2.conf"
-export SOFTHSM2_CONF
-printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
-	"$T/hsm/tokens" > "$SOFTHSM2_CONF"
-softhsm2-util --init-token --free --label vaultd-kek --pin 4321 --so-pin 8765 >/dev/null ||
-	oc_fail "softhsm2-util --init-token"
+oc_softhsm_init "$T/hsm" vaultd-kek 4321 8765
 pkcs11-tool --module "$so" --token-label vaultd-kek --login --pin 4321 \
 	--keygen --key-type aes:32 --label kek --id 4b454b --sensitive >/dev/null 2>&1 ||
 	oc_fail "pkcs11-tool --keygen"

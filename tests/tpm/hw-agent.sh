@@ -34,7 +34,7 @@ oc_setup
 tpm_skip_unless_available
 oc_need pkcs11-tool curl node openssl
 mod_need
-softhsm=$(cmek_softhsm_lib) || exit 77
+softhsm=$(oc_softhsm_lib) || exit 77
 t_all=$(tpm_now_ms)
 
 # elapsed CMD...: runs CMD, sets ELAPSED (ms); its status is returned.
@@ -58,7 +58,7 @@ tpm_rsa_key rsa
 tpm_ec_key ec
 TPMMOD=$OC_TPM_MODULE
 echo "tpm: setup in hw-agent (swtpm, token, RSA and EC keys): $TPM_SETUP_MS ms"
-cmek_softhsm_init "$T/hsm" piv 43218765 56781234
+oc_softhsm_init "$T/hsm" piv 43218765 56781234
 ( umask 077 && echo 43218765 > "$T/hsm.pin" )
 oc_secret 43218765 56781234
 pkcs11-tool --module "$softhsm" --token-label piv --login --pin 43218765 \
