@@ -47,8 +47,10 @@ static const struct {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint log_mask;
-static int log_fd = -1;	       /* the debug file; -1 means stderr */
-static char *log_path;	       /* its path, for oc_log_reopen */
+static int log_fd = -1; /* the debug file; -1 means stderr */
+/* Its path, for oc_log_reopen; "" when none.  Not on the heap: the module
+ * may be unloaded without a C_Finalize to free it. */
+static char log_path[4096];
 static bool stderr_is_journal; /* set once, by init_from_env */
 
 /* Is standard error the stream systemd gave this process to the journal?
@@ -253,8 +255,9 @@ static void init_from_env(void)
 		fd = open_log_file(f);
 		if (fd >= 0) {
 			log_fd = fd;
-			/* Without it, the file is only never reopened. */
-			log_path = strdup(f);
+			/* Too long a path is a file never reopened. */
+			if (strlen(f) < sizeof(log_path))
+				memcpy(log_path, f, strlen(f) + 1);
 		} else {
 			/* Not oc_log_error: that would re-enter this once. */
 			static const char text[] =
@@ -280,7 +283,6 @@ int oc_log_configure(const char *categories, const char *file)
 	const char *env = secure_getenv("ONECLAW_PKCS11_DEBUG");
 	unsigned m = 0;
 	int help = 0, fd = -1, old = -1;
-	char *path = NULL, *old_path = NULL;
 
 	oc_log_init();
 	if (categories != NULL) {
@@ -292,24 +294,23 @@ int oc_log_configure(const char *categories, const char *file)
 			m = apply_list(categories, "debug");
 	}
 	if (file != NULL && *file != '\0') {
+		if (strlen(file) >= sizeof(log_path))
+			return OC_ERR_IO;
 		fd = open_log_file(file);
 		if (fd < 0)
 			return OC_ERR_IO;
-		path = strdup(file);
 	}
 	pthread_mutex_lock(&log_lock);
 	if (fd >= 0) {
 		old = log_fd;
 		log_fd = fd;
-		old_path = log_path;
-		log_path = path;
+		memcpy(log_path, file, strlen(file) + 1);
 	}
 	if (categories != NULL)
 		atomic_store(&log_mask, m);
 	pthread_mutex_unlock(&log_lock);
 	if (old >= 0)
 		close(old);
-	free(old_path);
 	return OC_OK;
 }
 
@@ -319,7 +320,7 @@ int oc_log_reopen(void)
 
 	oc_log_init();
 	pthread_mutex_lock(&log_lock);
-	if (log_fd >= 0 && log_path != NULL) {
+	if (log_fd >= 0 && log_path[0] != '\0') {
 		fd = open_log_file(log_path);
 		if (fd >= 0) {
 			old = log_fd;
@@ -337,19 +338,16 @@ int oc_log_reopen(void)
 
 void oc_log_shutdown(void)
 {
-	char *path;
 	int fd;
 
 	oc_log_init();
 	pthread_mutex_lock(&log_lock);
 	fd = log_fd;
 	log_fd = -1;
-	path = log_path;
-	log_path = NULL;
+	log_path[0] = '\0';
 	pthread_mutex_unlock(&log_lock);
 	if (fd >= 0)
 		close(fd);
-	free(path);
 }
 
 bool oc_log_enabled(unsigned cat)
