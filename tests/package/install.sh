@@ -75,6 +75,7 @@ w=$(mktemp -d "${TMPDIR:-/tmp}/oc-packages.XXXXXX")
 chmod 755 "$w"
 vaultd_pid=
 installed=
+backups=
 cleanup() {
 	rc=$?
 	set +e
@@ -96,6 +97,7 @@ cleanup() {
 				cat "$w/purge-trap.log" >&2
 		fi
 	fi
+	[ -n "$backups" ] && rm -rf "$backups"
 	[ $rc -ne 0 ] && [ -f "$w/vaultd.log" ] && tail -n 20 "$w/vaultd.log" >&2
 	[ -z "${OC_KEEP:-}" ] && rm -rf "$w"
 	exit $rc
@@ -250,24 +252,38 @@ while read -r cmd; do
 	# shellcheck disable=SC2086
 	$as_user $cmd >>"$w/vaultd.log" 2>&1 || fail "ExecStartPre=$cmd"
 done <"$w/pre"
+set +f
+umask "$saved_umask"
 cmd=$(unit_lines ExecStart | tail -n1)
 [ -n "$listen_sed" ] && cmd=$(echo "$cmd" | sed "$listen_sed")
 say "ExecStart: $cmd"
-# shellcheck disable=SC2086
-$as_user $cmd >>"$w/vaultd.log" 2>&1 &
-vaultd_pid=$!
-set +f
-umask "$saved_umask"
 url="http://127.0.0.1:$port"
-i=0
-until curl -sf "$url/v1/health" >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "oneclaw-vaultd does not answer on $url"
-	kill -0 "$vaultd_pid" 2>/dev/null || fail "oneclaw-vaultd exited at start"
-	sleep 0.05
-done
-[ "$(ps -o user= -p "$vaultd_pid")" = "$user" ] ||
-	fail "oneclaw-vaultd does not run as $user"
+# start_vaultd: ExecStart as the unit's user; returns once it answers.
+start_vaultd() {
+	saved_umask=$(umask)
+	umask "${unit_umask:-0022}"
+	set -f
+	# shellcheck disable=SC2086
+	$as_user $cmd >>"$w/vaultd.log" 2>&1 &
+	vaultd_pid=$!
+	set +f
+	umask "$saved_umask"
+	i=0
+	until curl -sf "$url/v1/health" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -le 300 ] || fail "oneclaw-vaultd does not answer on $url"
+		kill -0 "$vaultd_pid" 2>/dev/null || fail "oneclaw-vaultd exited at start"
+		sleep 0.05
+	done
+	[ "$(ps -o user= -p "$vaultd_pid")" = "$user" ] ||
+		fail "oneclaw-vaultd does not run as $user"
+}
+stop_vaultd() {
+	kill "$vaultd_pid"
+	wait "$vaultd_pid" 2>/dev/null || true
+	vaultd_pid=
+}
+start_vaultd
 say "oneclaw-vaultd serves $url as $user"
 
 # From here on, README.md's "Install from packages" command by command
@@ -347,11 +363,39 @@ if [ -n "$agents" ]; then
 	fi
 	say "the agent reads nothing outside api-keys/*"
 fi
+
+# README.md's "Backing up oneclaw-vaultd", for the service: a backup as
+# its user while it serves, a write after it, then a restore with the
+# service stopped gives the backup's state back.
+backups=/var/backups/oneclaw-vaultd
+install -d -m 0700 -o "$user" -g "$user" "$backups"
+setpriv --reuid="$user" --regid="$user" --init-groups -- \
+	/usr/bin/oneclaw-vaultd --config "$conf" --backup "$backups/vault.db" \
+	>>"$w/vaultd.log" 2>&1 || fail "oneclaw-vaultd --backup as $user"
+printf 'written after the backup' >"$w/later.txt"
+ONECLAW_PKCS11_CONF=$w/admin/admin.conf $tool secret put payments api-keys/later \
+	--key "$w/admin/cmek.key" <"$w/later.txt" >/dev/null 2>>"$w/admin/tool.log" ||
+	fail "oneclaw-tool secret put after the backup"
+stop_vaultd
+setpriv --reuid="$user" --regid="$user" --init-groups -- \
+	/usr/bin/oneclaw-vaultd --config "$conf" --restore "$backups/vault.db" \
+	>>"$w/vaultd.log" 2>&1 || fail "oneclaw-vaultd --restore as $user"
+start_vaultd
+rm -f openai.txt
+pkcs11-tool --module "$module" \
+	--read-object --type data --label api-keys/openai --output-file openai.txt \
+	>pkcs11-tool.log 2>&1 || fail "no api-keys/openai after the restore"
+cmp -s openai.txt "$w/admin/openai.txt" || fail "the restore changed api-keys/openai"
+if pkcs11-tool --module "$module" --read-object --type data \
+	--label api-keys/later --output-file later.txt >>pkcs11-tool.log 2>&1; then
+	fail "api-keys/later, written after the backup, survived the restore"
+fi
+rm -rf "$backups"
+backups=
+say "backup while serving and restore as $user: the backup's state is back"
 unset ONECLAW_PKCS11_CONF
 cd "$w"
-kill "$vaultd_pid"
-wait "$vaultd_pid" 2>/dev/null || true
-vaultd_pid=
+stop_vaultd
 took service
 
 # ---- 6. purge: nothing left behind ---------------------------------------------
