@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/err.h>
 #include <openssl/provider.h>
@@ -139,4 +140,24 @@ int oc_uuid(char out[OC_UUID_LEN + 1])
 	}
 	out[o] = '\0';
 	return OC_OK;
+}
+
+bool oc_is_uuid(const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != OC_UUID_LEN)
+		return false;
+	for (i = 0; i < OC_UUID_LEN; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return false;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			     (c >= 'A' && c <= 'F'))) {
+			return false;
+		}
+	}
+	return true;
 }

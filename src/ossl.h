@@ -6,6 +6,8 @@
 #ifndef OC_OSSL_H
 #define OC_OSSL_H
 
+#include <stdbool.h>
+
 #include <openssl/evp.h>
 
 OSSL_LIB_CTX *oc_ossl_libctx(void);
@@ -17,6 +19,9 @@ int oc_random(unsigned char *out, size_t n);
 #define OC_UUID_LEN 36
 /* A random (version 4) UUID, lowercase, NUL-terminated. */
 int oc_uuid(char out[OC_UUID_LEN + 1]);
+/* 1 when s is a canonical lowercase or uppercase UUID text (8-4-4-4-12
+ * hex digits). */
+bool oc_is_uuid(const char *s);
 /* Empties the error queue (when it holds anything): stale errors from the
  * host must not leak into ours. */
 void oc_ossl_clear_errors(void);

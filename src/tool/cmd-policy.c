@@ -14,6 +14,7 @@
 #include "cmd-agents.h"
 #include "codec.h"
 #include "err.h"
+#include "ossl.h"
 #include "output.h"
 
 static const char policy_usage[] =
@@ -118,24 +119,6 @@ static int parse_priority(const char *arg, long long *out)
 	return 0;
 }
 
-/* 8-4-4-4-12 hex digits: a user id is a UUID. */
-static bool uuid_ok(const char *s)
-{
-	size_t i;
-
-	if (strlen(s) != 36)
-		return false;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return false;
-		} else if (!strchr("0123456789abcdefABCDEF", s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
 static int add_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 {
 	struct add_args *a = ctx;
@@ -157,7 +140,7 @@ static int add_opt(struct oc_tool *t, void *ctx, int c, const char *arg)
 		a->agent = arg;
 		return 0;
 	case OPT_USER:
-		if (!uuid_ok(arg))
+		if (!oc_is_uuid(arg))
 			return oc_tool_usage(ADD, "--user wants a user id (a "
 						  "UUID)");
 		a->user = arg;

@@ -12,26 +12,6 @@
 #include "ossl.h"
 #include "secmem.h"
 
-bool oc_is_uuid(const char *s)
-{
-	size_t i;
-
-	if (!s || strlen(s) != OC_UUID_LEN)
-		return false;
-	for (i = 0; i < OC_UUID_LEN; i++) {
-		char c = s[i];
-
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return false;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			     (c >= 'A' && c <= 'F'))) {
-			return false;
-		}
-	}
-	return true;
-}
-
 int oc_api_key_new(const char *prefix, char **out)
 {
 	unsigned char r[32];

@@ -8,15 +8,13 @@
 #include <stdint.h>
 
 #include "codec.h" /* oc_base64url_encode, oc_base64url_decode */
-#include "ossl.h"  /* oc_uuid, OC_UUID_LEN */
+#include "ossl.h"  /* oc_uuid, oc_is_uuid, OC_UUID_LEN */
 
 #define OC_KEY_HASH_LEN 32
 /* prefix (4) + base64url of 32 random bytes without padding (43). */
 #define OC_API_KEY_LEN 47
 #define OC_API_KEY_MAX 256
 
-/* 1 when s is a canonical lowercase or uppercase UUID text. */
-bool oc_is_uuid(const char *s);
 /* A new key "<prefix>" + 43 base64url chars, written into secure memory the
  * caller frees with oc_secure_free(). prefix is "1ck_" or "ocv_". */
 int oc_api_key_new(const char *prefix, char **out);
