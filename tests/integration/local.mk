@@ -91,7 +91,8 @@ EXTRA_DIST += tests/integration/go tests/integration/java \
 	tests/integration/vaultd-tls.sh \
 	tests/integration/vaultd-vaults.sh \
 	tests/integration/versions.sh \
-	tests/integration/vaultd-bulk.js
+	tests/integration/vaultd-bulk.js \
+	tests/integration/vaultd-http.js
 include tests/integration/vaultd.mk
 include tests/integration/module.mk
 include tests/integration/cmek.mk

@@ -8,25 +8,7 @@
 //   check-list FILE        every line "VAULT PATH VALUE" reads back as VALUE
 'use strict';
 const fs = require('fs');
-
-function api(method, path, body) {
-	const headers = { Authorization: 'Bearer ' + process.env.OC_TOKEN };
-	if (body !== undefined)
-		headers['Content-Type'] = 'application/json';
-	return fetch(process.env.OC_URL + path, {
-		method, headers,
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-}
-
-async function pool(items, width, fn) {
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length)
-			await fn(items[next++]);
-	};
-	await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-}
+const { api, pool } = require('./vaultd-http.js');
 
 const range = (n, f) => Array.from({ length: Number(n) }, (_, i) => f(i));
 const item = (vault, prefix, i, pad) => ({
@@ -37,7 +19,8 @@ const url = (it) => `/v1/vaults/${it.vault}/secrets/${it.path}`;
 
 async function check(items) {
 	let bad = 0;
-	await pool(items, 16, async (it) => {
+	await pool(items.length, 16, async (i) => {
+		const it = items[i];
 		const r = await api('GET', url(it));
 		const j = await r.json();
 		if (r.status !== 200 || j.value !== it.value) {
@@ -57,7 +40,8 @@ async function main() {
 	const [cmd, ...a] = process.argv.slice(2);
 	if (cmd === 'put') {
 		const [vault, n, prefix, pad] = a;
-		await pool(range(n, (i) => item(vault, prefix, i, pad)), 16, async (it) => {
+		await pool(Number(n), 16, async (i) => {
+			const it = item(vault, prefix, i, pad);
 			const r = await api('PUT', url(it), { value: it.value, type: 'password' });
 			if (r.status !== 201)
 				throw new Error(`PUT ${it.path}: HTTP ${r.status} ${await r.text()}`);

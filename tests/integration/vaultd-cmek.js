@@ -18,6 +18,7 @@
 //                                 prints its processed count and wall ms
 'use strict';
 const { subtle } = globalThis.crypto;
+const { api, pool } = require('./vaultd-http.js');
 
 const b64 = (u8) => Buffer.from(u8).toString('base64');
 const unb64 = (s) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -53,27 +54,6 @@ async function open(key, valueB64) {
 async function fpr(keyB64) {
 	const d = await subtle.digest('SHA-256', unb64(keyB64));
 	return Buffer.from(d).toString('hex');
-}
-
-function api(method, path, body) {
-	const headers = { Authorization: 'Bearer ' + process.env.OC_TOKEN };
-	if (body !== undefined)
-		headers['Content-Type'] = 'application/json';
-	return fetch(process.env.OC_URL + path, {
-		method, headers,
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-}
-
-async function pool(n, width, fn) {
-	let next = 0;
-	const worker = async () => {
-		while (next < n) {
-			const i = next++;
-			await fn(i);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(width, n) }, worker));
 }
 
 const secretPath = (vault, prefix, i) =>
