@@ -28,11 +28,7 @@ writer() {
 	_i=0
 	while [ ! -e "$T/stop" ]; do
 		_v="backup-$1-$_i"
-		_code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
-			-H "Authorization: Bearer $ADMIN_KEY" \
-			-H 'Content-Type: application/json' \
-			--data-binary "{\"value\":\"$_v\"}" \
-			"$OC_URL/v1/vaults/$V/secrets/w$1/$_i") || break
+		_code=$(vd_put_status "$V" "w$1/$_i" "$_v") || break
 		[ "$_code" = 201 ] || break
 		echo "$V w$1/$_i $_v" >> "$T/acked.$1"
 		_i=$((_i + 1))

@@ -20,11 +20,7 @@ writer() {
 	_i=0
 	while [ $_i -lt 5000 ]; do
 		_p="w$1/s$_i" _v="durable-$1-$_i"
-		_code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
-			-H "Authorization: Bearer $ADMIN_KEY" \
-			-H 'Content-Type: application/json' \
-			--data-binary "{\"value\":\"$_v\"}" \
-			"$OC_URL/v1/vaults/$V/secrets/$_p") || break
+		_code=$(vd_put_status "$V" "$_p" "$_v") || break
 		[ "$_code" = 201 ] || break
 		echo "$_p $_v" >> "$T/acked.$1"
 		_i=$((_i + 1))

@@ -93,3 +93,14 @@ vd_raise_nofile() {
 	# shellcheck disable=SC3045
 	ulimit -S -n "$_hard" || oc_skip "cannot raise RLIMIT_NOFILE to $_hard"
 }
+
+# vd_put_status VAULT PATH VALUE: PUTs VALUE (plain JSON-safe text) with
+# the admin key and prints the HTTP status; fails when curl does, as the
+# load tests' writers stop at the first request that got no answer.
+vd_put_status() {
+	curl -s -o /dev/null -w '%{http_code}' -X PUT \
+		-H "Authorization: Bearer $ADMIN_KEY" \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"value\":\"$3\"}" \
+		"$OC_URL/v1/vaults/$1/secrets/$2"
+}
